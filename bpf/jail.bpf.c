@@ -1,0 +1,170 @@
+/*
+ * bpf/jail.bpf.c - the jail's network policy, as cgroup eBPF programs.
+ *
+ * Compiled by `make bpf` (clang -target bpf) and turned by tools/bpf2c into
+ * bpf_insns.h, which is what jail-ai actually loads; nothing here runs on
+ * the host.  Untrusted input: every field of the context, which the jailed
+ * process chose (address, port, socket type).
+ *
+ * The object must stay simple enough for tools/bpf2c to check: no global
+ * variables or .rodata, every helper static __always_inline (no BPF-to-BPF
+ * calls), maps referenced only through the symbols jail_v4 and jail_v6.
+ * Their attributes (LPM trie, key, value, flags, size) are the loader's: the
+ * "maps" section below only gives the relocations something to name.
+ *
+ * Return 1 allows the operation, 0 fails it with EPERM.
+ */
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include "policy.h"
+
+#define SEC(name)	__attribute__((section(name), used))
+/* uapi <linux/stddef.h> defines it as a plain __inline__, a mere hint. */
+#undef __always_inline
+#define __always_inline	inline __attribute__((always_inline))
+
+/* Socket types and families: <sys/socket.h> is libc's, not uapi. */
+#define JAIL_AF_INET	2
+#define JAIL_AF_INET6	10
+#define JAIL_SOCK_RAW	3
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define jail_ntohs(x)	__builtin_bswap16(x)
+#define jail_htonl(x)	__builtin_bswap32(x)
+#else
+#define jail_ntohs(x)	(x)
+#define jail_htonl(x)	(x)
+#endif
+
+/* A helper is called by number; the constant pointer folds away at -O2. */
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) =
+	(void *)BPF_FUNC_map_lookup_elem;
+
+/*
+ * Placeholders: only their names matter (tools/bpf2c maps jail_v4 and
+ * jail_v6 to JAIL_MAP_V4 and JAIL_MAP_V6).  Not static, so that clang
+ * relocates against the named symbol rather than the section.
+ */
+struct jail_map_placeholder {
+	__u32 type;
+	__u32 key_size;
+	__u32 value_size;
+};
+
+struct jail_map_placeholder jail_v4 SEC("maps") = {
+	BPF_MAP_TYPE_LPM_TRIE, sizeof(struct jail_key4),
+	sizeof(struct jail_verdict),
+};
+struct jail_map_placeholder jail_v6 SEC("maps") = {
+	BPF_MAP_TYPE_LPM_TRIE, sizeof(struct jail_key6),
+	sizeof(struct jail_verdict),
+};
+
+char jail_license[] SEC("license") = "GPL";
+
+/*
+ * Context fields are read as whole __u32 through a volatile pointer: clang
+ * would otherwise narrow a load it only needs 16 bits of, and narrow ctx
+ * loads are refused for some fields (and by older kernels for user_port).
+ */
+static __always_inline __u32 ctx_u32(const volatile __u32 *field)
+{
+	return *field;
+}
+
+/*
+ * An entry: its listed ports pass, anything else gets its action.  The
+ * loop is unrolled so that the verifier sees straight-line code with a
+ * constant index into the value, on every kernel back to 5.8.
+ */
+static __always_inline int verdict(const struct jail_verdict *v, __u16 port)
+{
+	__u32 n = v->nports;
+
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < JAIL_MAX_PORTS; i++)
+		if (i < n && v->ports[i] == port)
+			return 1;
+	return v->action == JAIL_ALLOW;
+}
+
+/* ip4 is as in the context: network byte order in memory. */
+static __always_inline int check4(__u32 ip4, __u32 user_port)
+{
+	struct jail_key4 key;
+	struct jail_verdict *v;
+
+	key.prefixlen = 32;
+	__builtin_memcpy(key.addr, &ip4, sizeof(ip4));
+	v = bpf_map_lookup_elem(&jail_v4, &key);
+	if (!v)
+		return 1;
+	return verdict(v, jail_ntohs((__u16)user_port));
+}
+
+/*
+ * ::ffff:a.b.c.d is IPv4 reached through an AF_INET6 socket: it must meet
+ * the IPv4 policy, whatever user_family says (the kernel decides on the
+ * address, and user_family can be AF_UNSPEC).
+ */
+static __always_inline int check6(struct bpf_sock_addr *ctx)
+{
+	struct jail_key6 key;
+	struct jail_verdict *v;
+	__u32 w[4];
+
+	for (int i = 0; i < 4; i++)
+		w[i] = ctx_u32(&ctx->user_ip6[i]);
+	if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff))
+		return check4(w[3], ctx_u32(&ctx->user_port));
+	key.prefixlen = 128;
+	__builtin_memcpy(key.addr, w, sizeof(w));
+	v = bpf_map_lookup_elem(&jail_v6, &key);
+	if (!v)
+		return 1;
+	return verdict(v, jail_ntohs((__u16)ctx_u32(&ctx->user_port)));
+}
+
+SEC("cgroup/connect4")
+int jail_connect4(struct bpf_sock_addr *ctx)
+{
+	return check4(ctx_u32(&ctx->user_ip4), ctx_u32(&ctx->user_port));
+}
+
+SEC("cgroup/connect6")
+int jail_connect6(struct bpf_sock_addr *ctx)
+{
+	return check6(ctx);
+}
+
+SEC("cgroup/sendmsg4")
+int jail_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return check4(ctx_u32(&ctx->user_ip4), ctx_u32(&ctx->user_port));
+}
+
+SEC("cgroup/sendmsg6")
+int jail_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return check6(ctx);
+}
+
+/*
+ * What the address hooks never see: raw sockets, ICMP/ICMPv6 ping sockets
+ * (their sendto has no hook) and SCTP (sendmsg with several addresses).
+ */
+SEC("cgroup/sock_create")
+int jail_sock_create(struct bpf_sock *sk)
+{
+	__u32 family = ctx_u32(&sk->family);
+	__u32 type = ctx_u32(&sk->type);
+	__u32 proto = ctx_u32(&sk->protocol);
+
+	if (family != JAIL_AF_INET && family != JAIL_AF_INET6)
+		return 1;
+	if (type == JAIL_SOCK_RAW || proto == IPPROTO_ICMP ||
+	    proto == IPPROTO_ICMPV6 || proto == IPPROTO_SCTP)
+		return 0;
+	return 1;
+}

@@ -1,0 +1,363 @@
+/*
+ * cgroup.c - finding cgroup v2 and making, joining and removing the
+ * cgroup of a `jail-ai run` jail.
+ *
+ * No privilege beyond the caller's.  Inputs: /proc/self/mountinfo and
+ * /proc/PID/cgroup (kernel-written, but parsed as untrusted: pure
+ * functions over a buffer, fuzzed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jail.h"
+
+int read_file(const char *path, char **buf, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *b = malloc(cap), *nb;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !b) {
+		r = fd < 0 ? -errno : -ENOMEM;
+		free(b);
+		if (fd >= 0)
+			close(fd);
+		return (int)r;
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			nb = realloc(b, cap *= 2);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			r = r < 0 ? -errno : 0;
+			break;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	if (r < 0) {
+		free(b);
+		return (int)r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* Next line of buf[*pos..len) without its '\n'; 0 at the end. */
+static int next_line(const char *buf, size_t len, size_t *pos,
+    const char **line, size_t *llen)
+{
+	const char *nl;
+
+	if (*pos >= len)
+		return 0;
+	*line = buf + *pos;
+	nl = memchr(*line, '\n', len - *pos);
+	*llen = nl ? (size_t)(nl - *line) : len - *pos;
+	*pos += *llen + 1;
+	return 1;
+}
+
+/* Field i (space separated) of a line. */
+static int field(const char *l, size_t n, unsigned int i, const char **f,
+    size_t *flen)
+{
+	size_t p = 0, s;
+
+	for (;;) {
+		while (p < n && l[p] == ' ')
+			p++;
+		if (p == n)
+			return -EINVAL;
+		s = p;
+		while (p < n && l[p] != ' ')
+			p++;
+		if (i-- == 0) {
+			*f = l + s;
+			*flen = p - s;
+			return 0;
+		}
+	}
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static int unescape(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '\\') {
+			if (i + 3 >= n)
+				return -EINVAL;
+			if (s[i + 1] < '0' || s[i + 1] > '3' ||
+			    s[i + 2] < '0' || s[i + 2] > '7' ||
+			    s[i + 3] < '0' || s[i + 3] > '7')
+				return -EINVAL;
+			c = (char)((s[i + 1] - '0') << 6 |
+			    (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+			i += 3;
+		}
+		if (o + 1 >= outlen || c == '\0')
+			return -EINVAL;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int cgroup_parse_mountinfo(const char *buf, size_t len, unsigned int idx,
+    char *out, size_t outlen)
+{
+	const char *l, *f, *sep;
+	size_t pos = 0, n, fl;
+
+	while (next_line(buf, len, &pos, &l, &n)) {
+		if (n == 0)
+			continue;
+		/* optional fields end at " - "; fstype follows */
+		sep = memmem(l, n, " - ", 3);
+		if (!sep)
+			return -EINVAL;
+		if (field(sep + 3, n - (size_t)(sep + 3 - l), 0, &f, &fl) < 0)
+			return -EINVAL;
+		if (fl != 7 || memcmp(f, "cgroup2", 7) != 0)
+			continue;
+		if (idx-- > 0)
+			continue;
+		if (field(l, (size_t)(sep - l), 4, &f, &fl) < 0)
+			return -EINVAL;
+		return unescape(f, fl, out, outlen);
+	}
+	return -ENOENT;
+}
+
+int cgroup_parse_proc(const char *buf, size_t len, char *out, size_t outlen)
+{
+	const char *l;
+	size_t pos = 0, n;
+
+	while (next_line(buf, len, &pos, &l, &n)) {
+		if (n < 3 || memcmp(l, "0::", 3) != 0)
+			continue;
+		if (n - 3 == 0 || l[3] != '/' || n - 3 >= outlen ||
+		    memchr(l + 3, '\0', n - 3))
+			return -EINVAL;
+		memcpy(out, l + 3, n - 3);
+		out[n - 3] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int cgroup2_mount(char *out, size_t outlen)
+{
+	char *buf;
+	size_t len;
+	int r = read_file("/proc/self/mountinfo", &buf, &len);
+
+	if (r < 0)
+		return r;
+	r = cgroup_parse_mountinfo(buf, len, 0, out, outlen);
+	free(buf);
+	return r;
+}
+
+int cgroup_of_pid(pid_t pid, char *out, size_t outlen)
+{
+	char path[64], *buf;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	r = read_file(path, &buf, &len);
+	if (r < 0)
+		return r;
+	r = cgroup_parse_proc(buf, len, out, outlen);
+	free(buf);
+	return r;
+}
+
+/*
+ * In a private mount namespace, every cgroup2 mount read-only: a root
+ * process without CAP_SYS_ADMIN can then neither migrate itself nor make
+ * cgroups, and cannot remount.  The caller has unshared CLONE_NEWNS.
+ */
+int cgroup_remount_ro_all(void)
+{
+	char mnt[512], *buf;
+	unsigned int i;
+	size_t len;
+	int r;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	r = read_file("/proc/self/mountinfo", &buf, &len);
+	if (r < 0)
+		return r;
+	for (i = 0; r == 0; i++) {
+		r = cgroup_parse_mountinfo(buf, len, i, mnt, sizeof(mnt));
+		if (r == 0 && mount(NULL, mnt, NULL, MS_REMOUNT | MS_BIND |
+		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			r = -errno;
+	}
+	free(buf);
+	return r == -ENOENT && i > 1 ? 0 : r;
+}
+
+static int owned_dir(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return -EACCES;
+	return access(path, W_OK) < 0 ? -errno : 0;
+}
+
+/* root: <cgroup2>/jail-ai/run-PID; a user: below a cgroup it owns. */
+static int pick_parent(struct jail_cgroup *cg, char *err, size_t errlen)
+{
+	char own[JAIL_CGROUP_PATH_MAX];
+	int r;
+
+	if (getuid() == 0) {
+		snprintf(cg->rel, sizeof(cg->rel), "jail-ai");
+		snprintf(cg->path, sizeof(cg->path), "%s/jail-ai", cg->mount);
+		if (mkdir(cg->path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		return 0;
+	}
+	r = cgroup_of_pid(getpid(), own, sizeof(own));
+	if (r < 0)
+		return r;
+	snprintf(cg->path, sizeof(cg->path), "%s%s", cg->mount,
+	    strcmp(own, "/") == 0 ? "" : own);
+	if (strcmp(own, "/") == 0 || owned_dir(cg->path) < 0) {
+		snprintf(err, errlen, "your cgroup %s is not yours to "
+		    "subdivide; start jail-ai inside one you own: "
+		    "systemd-run --user --scope jail-ai run ...", own);
+		return -EACCES;
+	}
+	snprintf(cg->rel, sizeof(cg->rel), "%s", own + 1);
+	return 0;
+}
+
+int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen)
+{
+	char name[64];
+	int r;
+
+	cg->dirfd = cg->procs_fd = -1;
+	r = cgroup2_mount(cg->mount, sizeof(cg->mount));
+	if (r < 0) {
+		snprintf(err, errlen, "no cgroup2 mount in /proc/self/mountinfo");
+		return r;
+	}
+	r = pick_parent(cg, err, errlen);
+	if (r < 0) {
+		if (!*err)
+			snprintf(err, errlen, "%s", cg->path);
+		return r;
+	}
+	snprintf(name, sizeof(name), "run-%d-%lx", (int)getpid(),
+	    (unsigned long)time(NULL));
+	if (strlen(cg->rel) + strlen(name) + 2 > sizeof(cg->rel))
+		return -ENAMETOOLONG;
+	strcat(cg->rel, "/");
+	strcat(cg->rel, name);
+	snprintf(cg->path, sizeof(cg->path), "%s/%s", cg->mount, cg->rel);
+	if (mkdir(cg->path, 0755) < 0) {
+		snprintf(err, errlen, "mkdir %s", cg->path);
+		return -errno;
+	}
+	cg->dirfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg->procs_fd = cg->dirfd < 0 ? -1 :
+	    openat(cg->dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (cg->procs_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "open %s/cgroup.procs", cg->path);
+		jail_cgroup_remove(cg);
+		return r;
+	}
+	return 0;
+}
+
+/* The calling process moves itself in ("0" is the writer). */
+int jail_cgroup_join(const struct jail_cgroup *cg)
+{
+	return write(cg->procs_fd, "0", 1) == 1 ? 0 : -errno;
+}
+
+/* Kill what CMD left behind, then remove the directory. */
+static void kill_all(const struct jail_cgroup *cg)
+{
+	char path[1100], *buf, *p, *end;
+	size_t len;
+	int fd = openat(cg->dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)!write(fd, "1", 1);
+		close(fd);
+		return;
+	}
+	/* Kernels before 5.14: signal each pid listed. */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	if (read_file(path, &buf, &len) < 0)
+		return;
+	for (p = buf; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid > 0)
+			kill((pid_t)pid, SIGKILL);
+	}
+	free(buf);
+}
+
+int jail_cgroup_remove(struct jail_cgroup *cg)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i, r = 0;
+
+	if (cg->dirfd >= 0) {
+		for (i = 0; i < 300; i++) {
+			if (rmdir(cg->path) == 0 || errno == ENOENT) {
+				r = 0;
+				break;
+			}
+			r = -errno;
+			if (r != -EBUSY)
+				break;
+			kill_all(cg);
+			nanosleep(&ts, NULL);
+		}
+		close(cg->dirfd);
+	}
+	if (cg->procs_fd >= 0)
+		close(cg->procs_fd);
+	cg->dirfd = cg->procs_fd = -1;
+	return r;
+}

@@ -1,0 +1,74 @@
+/*
+ * hostips.h - what --block-host blocks: the host's own addresses (from
+ * /proc/net/fib_trie and /proc/net/if_inet6) and fixed ranges.
+ */
+#ifndef JAIL_HOSTIPS_H
+#define JAIL_HOSTIPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum hostip_source {
+	HOSTIP_FIXED = 0,
+	HOSTIP_FIB_TRIE = 1,
+	HOSTIP_IF_INET6 = 2,
+};
+
+struct hostip {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t prefixlen;	/* 0..32 or 0..128; host bits are zero */
+	uint8_t source;		/* enum hostip_source */
+	uint8_t addr[16];	/* network byte order; IPv4 uses addr[0..3] */
+	const char *why;	/* fixed ranges: a short reason, else NULL */
+};
+
+/*
+ * Parsers: pure functions over (buf, len).  They append to out[*n..max)
+ * and return 0, -EINVAL for malformed input (*errline = 1-based line), or
+ * -E2BIG when more than max entries would be needed.
+ */
+int hostips_parse_fib_trie(const char *buf, size_t len, struct hostip *out,
+    size_t max, size_t *n, unsigned int *errline);
+int hostips_parse_if_inet6(const char *buf, size_t len, struct hostip *out,
+    size_t max, size_t *n, unsigned int *errline);
+/* Appends the fixed ranges (DESIGN.md) to out. */
+int hostips_fixed(struct hostip *out, size_t max, size_t *n);
+/*
+ * Reads the two /proc files, adds the fixed ranges, sorts and removes
+ * duplicates.  *out is malloc'd; on error, errbuf says what failed.
+ */
+int hostips_discover(struct hostip **out, size_t *n, char *errbuf,
+    size_t errlen);
+/* "a.b.c.d/len" or "x::y/len" into buf; returns 0 or -ENOSPC. */
+int hostip_format(const struct hostip *h, char *buf, size_t len);
+const char *hostip_source_name(uint8_t source);
+
+/*
+ * Additions (keep the declarations above as they are).
+ *
+ * hostip.source for a resolv.conf nameserver; a separate constant so that
+ * enum hostip_source keeps its values and switches over it stay complete.
+ */
+#define HOSTIP_RESOLV_CONF 3
+
+/*
+ * The nameserver addresses of a resolv.conf (buf, len): IPv4 and IPv6
+ * literals, an IPv6 %scope dropped, as /32 or /128.  Malformed nameserver
+ * lines are skipped (the file is user-editable, and the C library skips
+ * them too).  Returns 0 or -E2BIG when more than max would be needed.
+ */
+int hostips_parse_resolv_conf(const char *buf, size_t len, struct hostip *out,
+    size_t max, size_t *n);
+/*
+ * Zeroes host bits, sorts by (family, addr, prefixlen, source) and removes
+ * exact duplicates (same family, addr, prefixlen), keeping the entry with
+ * the lowest source: fixed, then fib_trie, then if_inet6, then resolv.conf.
+ * Returns 0, or -EINVAL (nothing changed) for a bad family or prefixlen.
+ */
+int hostips_normalize(struct hostip *v, size_t *n);
+/* hostips_discover with other paths (tests); if_inet6 may be missing. */
+int hostips_discover_from(const char *fib_trie_path,
+    const char *if_inet6_path, struct hostip **out, size_t *n, char *errbuf,
+    size_t errlen);
+
+#endif

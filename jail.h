@@ -1,0 +1,86 @@
+/*
+ * jail.h - declarations shared by the unprivileged parts of jail-ai
+ * (jail.c, policy.c, cgroup.c, spawn.c) and the entry point of the
+ * privileged child (loader.c).
+ */
+#ifndef JAIL_H
+#define JAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hostips.h"
+#include "request.h"
+
+#define EXIT_USAGE	100	/* bad usage or input */
+#define EXIT_SYSFAIL	111	/* a system call or a protection step failed */
+#define JAIL_MAX_ALLOW	64
+
+/* ---- loader.c: the privileged child ---- */
+void loader_main(void) __attribute__((noreturn));
+int loader_check_request(const void *buf, size_t len);
+
+/* ---- policy.c ---- */
+struct allow_rule {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t prefixlen;
+	uint16_t port;		/* 0: every port */
+	uint8_t addr[16];
+};
+
+/* ADDR[/LEN][:PORT], [V6ADDR[/LEN]]:PORT; 0 or -EINVAL. */
+int policy_parse_allow(const char *s, struct allow_rule *out);
+int policy_format_allow(const struct allow_rule *a, char *buf, size_t len);
+
+struct policy {
+	struct jail_req_hdr *req;	/* header + rules, malloc'd */
+	size_t req_len;
+	struct jail_rule4 *r4;		/* inside req */
+	struct jail_rule6 *r6;
+	uint32_t n4, n6;
+};
+
+/*
+ * Deny every hostip, allow what the allow rules name (an allow wins over
+ * a deny; a port-less allow opens every port).  The result is the request
+ * for the privileged child, with op and cgroup still to fill in.
+ */
+int policy_build(const struct hostip *deny, size_t ndeny,
+    const struct allow_rule *allow, size_t nallow, struct policy *out);
+void policy_free(struct policy *p);
+/* The userspace twin of the BPF lookup: JAIL_ALLOW or JAIL_DENY. */
+int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
+    uint16_t port);
+
+/* ---- cgroup.c ---- */
+/* idx-th cgroup2 mount point in a mountinfo buffer; 0, -ENOENT, -EINVAL. */
+int cgroup_parse_mountinfo(const char *buf, size_t len, unsigned int idx,
+    char *out, size_t outlen);
+/* The "0::" path from a /proc/PID/cgroup buffer; 0, -ENOENT, -EINVAL. */
+int cgroup_parse_proc(const char *buf, size_t len, char *out, size_t outlen);
+int cgroup2_mount(char *out, size_t outlen);
+int cgroup_of_pid(pid_t pid, char *out, size_t outlen);
+int cgroup_remount_ro_all(void);
+
+struct jail_cgroup {
+	char mount[256];	/* the cgroup2 mount point */
+	char rel[JAIL_CGROUP_PATH_MAX];	/* below it, no leading '/' */
+	char path[1024];	/* mount/rel */
+	int dirfd;		/* O_RDONLY|O_DIRECTORY, -1 when closed */
+	int procs_fd;		/* cgroup.procs, O_WRONLY, -1 when closed */
+};
+
+int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen);
+int jail_cgroup_join(const struct jail_cgroup *cg);
+int jail_cgroup_remove(struct jail_cgroup *cg);
+
+/* ---- spawn.c: starting the privileged child ---- */
+int privsep_init(void);
+int privsep_call(const void *req, size_t len, struct jail_reply *rep);
+const char *privsep_step_name(unsigned int step);
+
+/* ---- reading whole small files, for /proc ---- */
+int read_file(const char *path, char **buf, size_t *len);
+
+#endif

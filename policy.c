@@ -1,0 +1,378 @@
+/*
+ * policy.c - turns "block these host prefixes, allow these rules" into
+ * the LPM entries the BPF programs look up, and parses --allow.
+ *
+ * No privilege.  Untrusted input: the --allow strings (command line).
+ *
+ * Meaning: an address is denied when some deny prefix covers it and no
+ * port-less allow rule covers it; a port allow rule covering it opens that
+ * port.  Every distinct prefix of either kind becomes one trie entry whose
+ * value is computed from all the rules that cover that prefix.  Because
+ * prefixes that share an address are nested, the longest entry matching an
+ * address is covered by exactly the rules that cover the address, so the
+ * kernel's one lookup gives the same answer as evaluating every rule.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "jail.h"
+
+/* ---- --allow ADDR[/LEN][:PORT] ---- */
+
+static int parse_uint(const char *s, size_t n, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 5 || (n > 1 && s[0] == '0'))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "ADDR" or "ADDR/LEN" of n bytes, family decided by the caller. */
+static int parse_prefix(const char *s, size_t n, int family,
+    struct allow_rule *out)
+{
+	char tmp[INET6_ADDRSTRLEN];
+	const char *slash = memchr(s, '/', n);
+	size_t alen = slash ? (size_t)(slash - s) : n;
+	unsigned int bits = family == AF_INET ? 32 : 128;
+	unsigned long plen = bits;
+
+	if (alen == 0 || alen >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, s, alen);
+	tmp[alen] = '\0';
+	memset(out->addr, 0, sizeof(out->addr));
+	if (inet_pton(family, tmp, out->addr) != 1)
+		return -EINVAL;
+	if (slash && parse_uint(slash + 1, n - alen - 1, bits, &plen) < 0)
+		return -EINVAL;
+	out->family = (uint8_t)family;
+	out->prefixlen = (uint8_t)plen;
+	return 0;
+}
+
+static int parse_port(const char *s, size_t n, uint16_t *port)
+{
+	unsigned long v;
+
+	if (parse_uint(s, n, 65535, &v) < 0 || v == 0)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Host bits must be zero: "10.0.0.1/8" is a typo, not a wish. */
+static int host_bits_zero(const struct allow_rule *a)
+{
+	unsigned int bytes = a->family == AF_INET ? 4 : 16, i;
+
+	for (i = a->prefixlen / 8; i < bytes; i++) {
+		uint8_t keep = i == a->prefixlen / 8u ?
+		    (uint8_t)(0xff00 >> (a->prefixlen % 8)) : 0;
+
+		if (a->addr[i] & (uint8_t)~keep)
+			return 0;
+	}
+	return 1;
+}
+
+int policy_parse_allow(const char *s, struct allow_rule *out)
+{
+	size_t n = strnlen(s, 128);
+	const char *colon, *close;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || n == 128)
+		return -EINVAL;
+	if (s[0] == '[') {		/* [v6[/len]]:port */
+		close = memchr(s, ']', n);
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		r = parse_prefix(s + 1, (size_t)(close - s - 1), AF_INET6, out);
+		if (r == 0)
+			r = parse_port(close + 2, n - (size_t)(close - s) - 2,
+			    &out->port);
+	} else if (memchr(s, ':', n) != memrchr(s, ':', n)) {	/* v6 */
+		r = parse_prefix(s, n, AF_INET6, out);
+	} else {			/* v4[/len][:port] */
+		colon = memchr(s, ':', n);
+		r = parse_prefix(s, colon ? (size_t)(colon - s) : n, AF_INET,
+		    out);
+		if (r == 0 && colon)
+			r = parse_port(colon + 1, n - (size_t)(colon - s) - 1,
+			    &out->port);
+	}
+	if (r == 0 && !host_bits_zero(out))
+		r = -EINVAL;
+	return r;
+}
+
+int policy_format_allow(const struct allow_rule *a, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int n;
+
+	if (!inet_ntop(a->family, a->addr, addr, sizeof(addr)))
+		return -EINVAL;
+	if (a->family == AF_INET6 && a->port)
+		n = snprintf(buf, len, "[%s/%u]:%u", addr, a->prefixlen,
+		    a->port);
+	else if (a->port)
+		n = snprintf(buf, len, "%s/%u:%u", addr, a->prefixlen, a->port);
+	else
+		n = snprintf(buf, len, "%s/%u", addr, a->prefixlen);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+/* ---- building the entries ---- */
+
+struct pfx {
+	uint8_t family, prefixlen;
+	uint8_t denied;		/* itself a deny prefix */
+	uint8_t addr[16];
+};
+
+static int pfx_cmp(const void *a, const void *b)
+{
+	const struct pfx *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->addr, y->addr, sizeof(x->addr));
+	if (c)
+		return c;
+	return (int)x->prefixlen - (int)y->prefixlen;
+}
+
+/* Does prefix (a, alen) cover prefix (b, blen) of the same family? */
+static int covers(const uint8_t *a, unsigned int alen, const uint8_t *b,
+    unsigned int blen)
+{
+	unsigned int full = alen / 8, rest = alen % 8;
+
+	if (alen > blen || memcmp(a, b, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a[full] ^ b[full]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
+static int add_port(struct jail_verdict *v, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nports; i++)
+		if (v->ports[i] == port)
+			return 0;
+	if (v->nports == JAIL_MAX_PORTS)
+		return -E2BIG;
+	v->ports[v->nports++] = port;
+	return 0;
+}
+
+/*
+ * The value of entry e.  "denied" tells whether a deny prefix covers e;
+ * the caller knows it without a scan when e is itself a deny prefix.
+ */
+static int entry_verdict(const struct pfx *e, int denied,
+    const struct allow_rule *allow, size_t nallow, struct jail_verdict *v)
+{
+	size_t i;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	v->action = denied ? JAIL_DENY : JAIL_ALLOW;
+	for (i = 0; i < nallow && v->action == JAIL_DENY; i++) {
+		if (allow[i].family != e->family ||
+		    !covers(allow[i].addr, allow[i].prefixlen, e->addr,
+		    e->prefixlen))
+			continue;
+		if (allow[i].port == 0) {
+			memset(v, 0, sizeof(*v));
+			v->action = JAIL_ALLOW;
+		} else if ((r = add_port(v, allow[i].port)) < 0) {
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int deny_covers(const struct hostip *deny, size_t ndeny,
+    const struct pfx *e)
+{
+	size_t i;
+
+	for (i = 0; i < ndeny; i++)
+		if (deny[i].family == e->family &&
+		    covers(deny[i].addr, deny[i].prefixlen, e->addr,
+		    e->prefixlen))
+			return 1;
+	return 0;
+}
+
+/* Every distinct prefix, sorted and unique, deny ones marked. */
+static struct pfx *collect(const struct hostip *deny, size_t ndeny,
+    const struct allow_rule *allow, size_t nallow, size_t *n)
+{
+	struct pfx *p = calloc(ndeny + nallow + 1, sizeof(*p));
+	size_t i, k = 0, out = 0;
+
+	if (!p)
+		return NULL;
+	for (i = 0; i < ndeny; i++, k++) {
+		p[k].family = deny[i].family;
+		p[k].prefixlen = deny[i].prefixlen;
+		p[k].denied = 1;
+		memcpy(p[k].addr, deny[i].addr, 16);
+	}
+	for (i = 0; i < nallow; i++, k++) {
+		p[k].family = allow[i].family;
+		p[k].prefixlen = allow[i].prefixlen;
+		memcpy(p[k].addr, allow[i].addr, 16);
+	}
+	qsort(p, k, sizeof(*p), pfx_cmp);
+	for (i = 0; i < k; i++) {
+		if (out > 0 && pfx_cmp(&p[out - 1], &p[i]) == 0)
+			p[out - 1].denied |= p[i].denied;
+		else
+			p[out++] = p[i];
+	}
+	*n = out;
+	return p;
+}
+
+static int emit(struct policy *out, const struct pfx *e,
+    const struct jail_verdict *v)
+{
+	if (e->family == AF_INET) {
+		struct jail_rule4 *r = &out->r4[out->n4++];
+
+		r->key.prefixlen = e->prefixlen;
+		memcpy(r->key.addr, e->addr, 4);
+		r->v = *v;
+	} else {
+		struct jail_rule6 *r = &out->r6[out->n6++];
+
+		r->key.prefixlen = e->prefixlen;
+		memcpy(r->key.addr, e->addr, 16);
+		r->v = *v;
+	}
+	return 0;
+}
+
+static int fill(struct policy *out, const struct pfx *p, size_t n,
+    const struct hostip *deny, size_t ndeny, const struct allow_rule *allow,
+    size_t nallow)
+{
+	struct jail_verdict v;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		/* Only the few allow-only prefixes need the scan. */
+		r = entry_verdict(&p[i],
+		    p[i].denied || deny_covers(deny, ndeny, &p[i]),
+		    allow, nallow, &v);
+		if (r < 0)
+			return r;
+		emit(out, &p[i], &v);
+	}
+	return 0;
+}
+
+int policy_build(const struct hostip *deny, size_t ndeny,
+    const struct allow_rule *allow, size_t nallow, struct policy *out)
+{
+	size_t n, i, c4 = 0, c6 = 0;
+	struct pfx *p;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	p = collect(deny, ndeny, allow, nallow, &n);
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		p[i].family == AF_INET ? c4++ : c6++;
+	if (c4 > JAIL_MAX_RULES4 || c6 > JAIL_MAX_RULES6) {
+		free(p);
+		return -E2BIG;
+	}
+	out->req_len = sizeof(*out->req) + c4 * sizeof(struct jail_rule4) +
+	    c6 * sizeof(struct jail_rule6);
+	out->req = calloc(1, out->req_len);
+	if (!out->req) {
+		free(p);
+		return -ENOMEM;
+	}
+	out->r4 = (struct jail_rule4 *)(out->req + 1);
+	out->r6 = (struct jail_rule6 *)(out->r4 + c4);
+	r = fill(out, p, n, deny, ndeny, allow, nallow);
+	free(p);
+	if (r < 0) {
+		policy_free(out);
+		return r;
+	}
+	out->req->magic = JAIL_REQ_MAGIC;
+	out->req->version = JAIL_REQ_VERSION;
+	out->req->n4 = out->n4;
+	out->req->n6 = out->n6;
+	return 0;
+}
+
+void policy_free(struct policy *p)
+{
+	free(p->req);
+	memset(p, 0, sizeof(*p));
+}
+
+static int port_listed(const struct jail_verdict *v, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nports; i++)
+		if (v->ports[i] == port)
+			return 1;
+	return 0;
+}
+
+int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
+    uint16_t port)
+{
+	const struct jail_verdict *best = NULL;
+	unsigned int bestlen = 0, bits = family == AF_INET ? 32 : 128;
+	uint32_t i, n = family == AF_INET ? p->n4 : p->n6;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *k = family == AF_INET ? p->r4[i].key.addr :
+		    p->r6[i].key.addr;
+		unsigned int len = family == AF_INET ?
+		    p->r4[i].key.prefixlen : p->r6[i].key.prefixlen;
+
+		if (len <= bits && covers(k, len, addr, bits) &&
+		    (!best || len >= bestlen)) {
+			best = family == AF_INET ? &p->r4[i].v : &p->r6[i].v;
+			bestlen = len;
+		}
+	}
+	if (!best || port_listed(best, port))
+		return JAIL_ALLOW;
+	return best->action;
+}

@@ -1,0 +1,81 @@
+/*
+ * request.h - the one request the privileged child (loader.c) accepts and
+ * the one reply it gives.  Fixed layout: no pointers, no size_t, explicit
+ * widths, versioned.  The request arrives on fd JAIL_REQ_FD (a sealed
+ * memfd), the reply leaves on fd JAIL_REPLY_FD (a pipe).
+ */
+#ifndef JAIL_REQUEST_H
+#define JAIL_REQUEST_H
+
+#include <linux/types.h>
+#include "policy.h"
+
+#define JAIL_REQ_MAGIC		0x4c49414aU	/* "JAIL" little-endian */
+#define JAIL_REQ_VERSION	1
+#define JAIL_REPLY_MAGIC	0x5941524aU
+#define JAIL_CHILD_ARG		"--jail-ai-privileged-child-v1"
+#define JAIL_REQ_FD		3
+#define JAIL_REPLY_FD		4
+
+#define JAIL_CGROUP_PATH_MAX	512	/* relative to the cgroup2 mount */
+#define JAIL_MAX_RULES4		131072
+#define JAIL_MAX_RULES6		131072
+#define JAIL_REPLY_LOG		16384
+
+enum jail_op {
+	JAIL_OP_ATTACH = 1,	/* maps + programs onto one cgroup */
+	JAIL_OP_QUERY = 2,	/* which of our programs are attached */
+};
+
+struct jail_req_hdr {
+	__u32 magic;
+	__u16 version;
+	__u16 op;
+	__u32 n4;		/* rules that follow, IPv4 first */
+	__u32 n6;
+	char cgroup[JAIL_CGROUP_PATH_MAX];	/* NUL-terminated, NUL-padded */
+};
+
+struct jail_rule4 {
+	struct jail_key4 key;
+	struct jail_verdict v;
+};
+
+struct jail_rule6 {
+	struct jail_key6 key;
+	struct jail_verdict v;
+};
+
+#define JAIL_REQ_MAX (sizeof(struct jail_req_hdr) + \
+	JAIL_MAX_RULES4 * sizeof(struct jail_rule4) + \
+	JAIL_MAX_RULES6 * sizeof(struct jail_rule6))
+
+/* Steps, so that the parent can say which one failed. */
+enum jail_step {
+	JAIL_STEP_REQUEST = 1,	/* reading or checking the request */
+	JAIL_STEP_CGROUP,	/* resolving the cgroup */
+	JAIL_STEP_CAPS,		/* raising capabilities */
+	JAIL_STEP_MAP,		/* creating or filling a map */
+	JAIL_STEP_LOAD,		/* loading a program (log in the reply) */
+	JAIL_STEP_ATTACH,
+	JAIL_STEP_QUERY,	/* confirming the attachment */
+	JAIL_STEP_DROP,		/* clearing capabilities */
+	JAIL_STEP_DONE,
+};
+
+#define JAIL_NPROG_SLOTS 5
+
+struct jail_reply {
+	__u32 magic;
+	__u16 version;
+	__u16 step;		/* enum jail_step reached; DONE on success */
+	__s32 err;		/* 0 or a positive errno */
+	__u32 prog;		/* index of the program a LOAD/ATTACH error is about */
+	__u32 prog_ids[JAIL_NPROG_SLOTS];	/* kernel ids, attach order */
+	__u32 attached[JAIL_NPROG_SLOTS];	/* QUERY: how many of ours per hook */
+	char what[256];		/* short detail, NUL-terminated */
+	__u32 log_len;
+	char log[JAIL_REPLY_LOG];	/* verifier log on a LOAD failure */
+};
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * spawn.c - starting the privileged child (loader.c) and reading its reply.
+ *
+ * No privilege.  At start we open our own executable (not argv[0], not
+ * PATH); a request re-executes that fd with one sentinel argument and an
+ * empty environment.  The request travels in a sealed memfd, the reply in
+ * a pipe.  Untrusted here: nothing but the child's reply, checked for size,
+ * magic and version before use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jail.h"
+
+static int self_fd = -1;
+
+int privsep_init(void)
+{
+	self_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	return self_fd < 0 ? -errno : 0;
+}
+
+static int request_memfd(const void *req, size_t len)
+{
+	const char *p = req;
+	size_t off = 0;
+	ssize_t n;
+	int fd = memfd_create("jail-ai-request", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		n = write(fd, p + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		goto fail;
+	return fd;
+fail:
+	n = errno ? -errno : -EIO;
+	close(fd);
+	return (int)n;
+}
+
+/* In the forked child: fds 3 and 4 in place, 0-2 valid, then exec. */
+static void exec_child(int req_fd, int reply_fd)
+{
+	char *const argv[] = { "jail-ai", JAIL_CHILD_ARG, NULL };
+	char *const envp[] = { NULL };
+	int fd, exe;
+
+	/* Lift all three above 4 first so the dup2s below cannot collide. */
+	exe = fcntl(self_fd, F_DUPFD_CLOEXEC, 10);
+	req_fd = fcntl(req_fd, F_DUPFD_CLOEXEC, 10);
+	reply_fd = fcntl(reply_fd, F_DUPFD_CLOEXEC, 10);
+	if (exe < 0 || req_fd < 0 || reply_fd < 0 ||
+	    dup2(req_fd, JAIL_REQ_FD) < 0 || dup2(reply_fd, JAIL_REPLY_FD) < 0)
+		_exit(127);
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 &&
+		    open("/dev/null", O_RDWR) != fd)
+			_exit(127);
+	syscall(SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
+	_exit(127);
+}
+
+static int read_reply(int fd, struct jail_reply *rep)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < sizeof(*rep)) {
+		n = read(fd, (char *)rep + off, sizeof(*rep) - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off != sizeof(*rep) || rep->magic != JAIL_REPLY_MAGIC ||
+	    rep->version != JAIL_REQ_VERSION)
+		return -EPROTO;
+	rep->what[sizeof(rep->what) - 1] = '\0';
+	rep->log[sizeof(rep->log) - 1] = '\0';
+	return 0;
+}
+
+/*
+ * 0 when the child did the operation; -errno otherwise, with rep->step,
+ * rep->err and rep->what saying why (step 0: the child never answered).
+ */
+int privsep_call(const void *req, size_t len, struct jail_reply *rep)
+{
+	int req_fd, pipefd[2] = { -1, -1 }, status = 0, r;
+	pid_t pid;
+
+	memset(rep, 0, sizeof(*rep));
+	if (self_fd < 0)
+		return -EBADF;
+	req_fd = request_memfd(req, len);
+	if (req_fd < 0)
+		return req_fd;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = -errno;
+		close(req_fd);
+		return r;
+	}
+	pid = fork();
+	if (pid == 0)
+		exec_child(req_fd, pipefd[1]);
+	r = pid < 0 ? -errno : 0;
+	close(req_fd);
+	close(pipefd[1]);
+	if (r == 0)
+		r = read_reply(pipefd[0], rep);
+	close(pipefd[0]);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		r = rep->err ? -rep->err : -EIO;
+	if (r == -EPROTO && pid > 0 && WIFSIGNALED(status))
+		snprintf(rep->what, sizeof(rep->what),
+		    "killed by signal %d before replying", WTERMSIG(status));
+	else if (r == -EPROTO && pid > 0)
+		snprintf(rep->what, sizeof(rep->what),
+		    "exited %d without a valid reply", WEXITSTATUS(status));
+	return r;
+}
+
+const char *privsep_step_name(unsigned int step)
+{
+	static const char *const names[] = {
+		[JAIL_STEP_REQUEST] = "check request",
+		[JAIL_STEP_CGROUP] = "open cgroup",
+		[JAIL_STEP_CAPS] = "capabilities",
+		[JAIL_STEP_MAP] = "create map",
+		[JAIL_STEP_LOAD] = "load program",
+		[JAIL_STEP_ATTACH] = "attach program",
+		[JAIL_STEP_QUERY] = "confirm attachment",
+		[JAIL_STEP_DROP] = "drop capabilities",
+		[JAIL_STEP_DONE] = "done",
+	};
+
+	if (step < sizeof(names) / sizeof(names[0]) && names[step])
+		return names[step];
+	return "privileged child";
+}
