@@ -6,8 +6,9 @@
  * capability.  Untrusted input: the command line, /proc and /etc files
  * (parsed by hostips.c and cgroup.c), the child's reply (spawn.c).
  *
- *   jail-ai run [--block-host] [--allow RULE]... [--no-dns]
- *               [--unsafe-keep-privileges] -- CMD [ARG...]
+ *   jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...
+ *               [--deny-file FILE] [--no-dns] [--unsafe-keep-privileges]
+ *               -- CMD [ARG...]
  *   jail-ai hostips
  *   jail-ai --version | --help
  */
@@ -43,7 +44,8 @@ static const char usage_text[] =
 "jail-ai run --help explains the jail and its options.\n";
 
 static const char run_usage_text[] =
-"usage: jail-ai run [--block-host] [--allow RULE]... [--no-dns]\n"
+"usage: jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...\n"
+"                   [--deny-file FILE] [--no-dns]\n"
 "                   [--unsafe-keep-privileges] -- CMD [ARG...]\n"
 "\n"
 "Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
@@ -58,7 +60,10 @@ static const char run_usage_text[] =
 "                 that fails, CMD does not run.  `jail-ai hostips` lists the\n"
 "                 addresses.  Needs root or: setcap cap_bpf,cap_net_admin+p\n"
 "  --allow RULE   let RULE through: ADDR, ADDR/LEN, ADDR[/LEN]:PORT,\n"
-"                 or [IPV6[/LEN]]:PORT.  An allow wins over --block-host.\n"
+"                 or [IPV6[/LEN]]:PORT.  An allow wins over any deny.\n"
+"  --deny PREFIX  block ADDR or ADDR/LEN too (with --block-host)\n"
+"  --deny-file FILE\n"
+"                 block every ADDR[/LEN] in FILE, one a line, # comments\n"
 "  --no-dns       do not let the resolvers of /etc/resolv.conf through on\n"
 "                 port 53 when they are host addresses (default: allowed,\n"
 "                 so that name resolution keeps working)\n"
@@ -191,8 +196,23 @@ struct run_opts {
 	int block_host, no_dns, keep_privs;
 	struct allow_rule allow[JAIL_MAX_ALLOW];
 	size_t nallow;
+	const char *deny[JAIL_MAX_ALLOW];	/* --deny values, checked */
+	size_t ndeny;
+	const char *deny_file;
 	char **cmd;
 };
+
+static int parse_deny_arg(const char *s)
+{
+	struct hostip h;
+	size_t n = 0;
+	unsigned int line;
+
+	if (strchr(s, '\n') || strchr(s, '#'))
+		return -EINVAL;
+	return policy_parse_deny_file(s, strlen(s), &h, 1, &n, &line) < 0 ||
+	    n != 1 ? -EINVAL : 0;
+}
 
 static void parse_run(int argc, char **argv, struct run_opts *o)
 {
@@ -213,7 +233,21 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 			o->no_dns = 1;
 		} else if (strcmp(argv[i], "--unsafe-keep-privileges") == 0) {
 			o->keep_privs = 1;
-		} else if (strcmp(argv[i], "--allow") == 0 && i + 1 < argc) {
+		} else if ((strcmp(argv[i], "--allow") == 0 ||
+		    strcmp(argv[i], "--deny") == 0 ||
+		    strcmp(argv[i], "--deny-file") == 0) && i + 1 >= argc) {
+			die(EXIT_USAGE, "run: %s needs a value", argv[i]);
+		} else if (strcmp(argv[i], "--deny-file") == 0) {
+			o->deny_file = argv[++i];
+		} else if (strcmp(argv[i], "--deny") == 0) {
+			if (o->ndeny == JAIL_MAX_ALLOW)
+				die(EXIT_USAGE, "run: more than %d --deny "
+				    "(use --deny-file)", JAIL_MAX_ALLOW);
+			if (parse_deny_arg(argv[++i]) < 0)
+				die(EXIT_USAGE, "run: --deny %s: not ADDR or "
+				    "ADDR/LEN (host bits zero)", argv[i]);
+			o->deny[o->ndeny++] = argv[i];
+		} else if (strcmp(argv[i], "--allow") == 0) {
 			if (o->nallow == JAIL_MAX_ALLOW)
 				die(EXIT_USAGE, "run: more than %d --allow",
 				    JAIL_MAX_ALLOW);
@@ -233,9 +267,9 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 	if (i >= argc)
 		die(EXIT_USAGE, "run: no command (usage: jail-ai run "
 		    "[OPTIONS] -- CMD [ARG...])");
-	if (o->nallow && !o->block_host)
-		die(EXIT_USAGE, "run: --allow without --block-host means "
-		    "nothing: everything is allowed already");
+	if ((o->nallow || o->ndeny || o->deny_file) && !o->block_host)
+		die(EXIT_USAGE, "run: --allow, --deny and --deny-file refine "
+		    "--block-host; add --block-host");
 	o->cmd = argv + i;
 }
 
@@ -267,6 +301,36 @@ static void add_dns_allows(struct run_opts *o, const struct policy *p)
 	}
 }
 
+/* Appends --deny and --deny-file prefixes to the host list. */
+static struct hostip *add_denies(const struct run_opts *o, struct hostip *h,
+    size_t *n)
+{
+	char *buf = NULL;
+	size_t len = 0, lines = o->ndeny, i;
+	unsigned int line = 0;
+	struct hostip *nh;
+	int r;
+
+	if (o->deny_file && (r = read_file(o->deny_file, &buf, &len)) < 0)
+		die(EXIT_USAGE, "run: --deny-file %s: %s", o->deny_file,
+		    strerror(-r));
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	nh = realloc(h, (*n + lines + 1) * sizeof(*h));
+	if (!nh)
+		die(EXIT_SYSFAIL, "run: out of memory");
+	for (i = 0; i < o->ndeny; i++)
+		policy_parse_deny_file(o->deny[i], strlen(o->deny[i]), nh,
+		    *n + lines + 1, n, &line);
+	r = buf ? policy_parse_deny_file(buf, len, nh, *n + lines + 1, n,
+	    &line) : 0;
+	if (r < 0)
+		die(EXIT_USAGE, "run: --deny-file %s line %u: not ADDR or "
+		    "ADDR/LEN (host bits zero)", o->deny_file, line);
+	free(buf);
+	return nh;
+}
+
 static void build_policy(struct run_opts *o, struct policy *p)
 {
 	struct hostip *h;
@@ -278,6 +342,7 @@ static void build_policy(struct run_opts *o, struct policy *p)
 	if (r < 0)
 		die(EXIT_SYSFAIL, "run: --block-host: host addresses: %s",
 		    err[0] ? err : strerror(-r));
+	h = add_denies(o, h, &n);
 	r = policy_build(h, n, o->allow, o->nallow, p);
 	if (r == 0 && !o->no_dns) {
 		add_dns_allows(o, p);

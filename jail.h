@@ -32,6 +32,9 @@ struct allow_rule {
 /* ADDR[/LEN][:PORT], [V6ADDR[/LEN]]:PORT; 0 or -EINVAL. */
 int policy_parse_allow(const char *s, struct allow_rule *out);
 int policy_format_allow(const struct allow_rule *a, char *buf, size_t len);
+/* --deny-file: ADDR[/LEN] per line, '#' comments; 0, -EINVAL, -E2BIG. */
+int policy_parse_deny_file(const char *buf, size_t len, struct hostip *out,
+    size_t max, size_t *n, unsigned int *errline);
 
 struct policy {
 	struct jail_req_hdr *req;	/* header + rules, malloc'd */

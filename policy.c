@@ -124,6 +124,53 @@ int policy_parse_allow(const char *s, struct allow_rule *out)
 	return r;
 }
 
+/*
+ * A --deny-file: one ADDR or ADDR/LEN a line; '#' starts a comment; blank
+ * lines are fine.  Anything else is an error naming the line.
+ */
+int policy_parse_deny_file(const char *buf, size_t len, struct hostip *out,
+    size_t max, size_t *n, unsigned int *errline)
+{
+	struct allow_rule a;
+	size_t pos = 0, e, s;
+	const char *nl, *hash;
+	unsigned int line = 0;
+
+	while (pos < len) {
+		line++;
+		nl = memchr(buf + pos, '\n', len - pos);
+		e = nl ? (size_t)(nl - buf) : len;
+		hash = memchr(buf + pos, '#', e - pos);
+		s = pos;
+		pos = e + 1;
+		if (hash)
+			e = (size_t)(hash - buf);
+		while (s < e && (buf[s] == ' ' || buf[s] == '\t'))
+			s++;
+		while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t' ||
+		    buf[e - 1] == '\r'))
+			e--;
+		if (s == e)
+			continue;
+		if (parse_prefix(buf + s, e - s,
+		    memchr(buf + s, ':', e - s) ? AF_INET6 : AF_INET, &a) < 0 ||
+		    !host_bits_zero(&a)) {
+			*errline = line;
+			return -EINVAL;
+		}
+		if (*n >= max)
+			return -E2BIG;
+		memset(&out[*n], 0, sizeof(out[*n]));
+		out[*n].family = a.family;
+		out[*n].prefixlen = a.prefixlen;
+		out[*n].source = HOSTIP_FIXED;
+		out[*n].why = "--deny";
+		memcpy(out[*n].addr, a.addr, 16);
+		(*n)++;
+	}
+	return 0;
+}
+
 int policy_format_allow(const struct allow_rule *a, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN];
