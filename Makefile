@@ -26,7 +26,7 @@ VERSION	= 0.1.0
 MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
-SRCS	= jail.c loader.c hostips.c policy.c cgroup.c spawn.c
+SRCS	= jail.c loader.c hostips.c policy.c cgroup.c spawn.c confine.c
 HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h
 
 all: jail-ai
@@ -85,6 +85,8 @@ check-bpf: build/bpf_insns.h
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/unit_request tests/probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
+# Unit tests always run under ASan+UBSan: they exist to find such bugs.
+UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 
 tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
@@ -98,14 +100,16 @@ tests/probe: tests/probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
-FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_request \
-	    fuzz/fuzz_mountinfo fuzz/fuzz_allow
+FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_resolv \
+	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow
 FUZZFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz/fuzz_fib_trie: fuzz/fuzz_fib_trie.c hostips.c hostips.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_fib_trie.c hostips.c
 fuzz/fuzz_if_inet6: fuzz/fuzz_if_inet6.c hostips.c hostips.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_if_inet6.c hostips.c
+fuzz/fuzz_resolv: fuzz/fuzz_resolv.c hostips.c hostips.h
+	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_resolv.c hostips.c
 fuzz/fuzz_request: fuzz/fuzz_request.c loader.c request.h bpf_insns.h
 	$(CLANG) $(FUZZFLAGS) -DLOADER_NO_MAIN -o $@ fuzz/fuzz_request.c loader.c
 fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c jail.h

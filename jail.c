@@ -113,31 +113,6 @@ static void die(int code, const char *fmt, ...)
 
 /* ---- privilege at start ---- */
 
-static int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set)
-{
-	struct __user_cap_header_struct hdr;
-	struct __user_cap_data_struct d[2];
-
-	memset(&hdr, 0, sizeof(hdr));
-	memset(d, 0, sizeof(d));
-	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	if (set) {
-		d[0].permitted = (__u32)*prm;
-		d[1].permitted = (__u32)(*prm >> 32);
-		d[0].effective = (__u32)*eff;
-		d[1].effective = (__u32)(*eff >> 32);
-		d[0].inheritable = (__u32)*inh;
-		d[1].inheritable = (__u32)(*inh >> 32);
-		return syscall(SYS_capset, &hdr, d) < 0 ? -errno : 0;
-	}
-	if (syscall(SYS_capget, &hdr, d) < 0)
-		return -errno;
-	*prm = d[0].permitted | (__u64)d[1].permitted << 32;
-	*eff = d[0].effective | (__u64)d[1].effective << 32;
-	*inh = d[0].inheritable | (__u64)d[1].inheritable << 32;
-	return 0;
-}
-
 /*
  * A non-root caller holds file capabilities only so that the re-executed
  * child can regain them: the parent gives them up before reading input.
@@ -478,113 +453,11 @@ static int protect(const struct jail_cgroup *cg, struct policy *p)
 	return r;
 }
 
-/* ---- what CMD keeps ---- */
-
-/* A root CMD keeps these, and only these; see run --help. */
-static const int keep_caps[] = {
-	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_SETGID,
-	CAP_SETUID, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_AUDIT_WRITE,
-};
-
-static __u64 keep_mask(void)
-{
-	__u64 m = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(keep_caps) / sizeof(keep_caps[0]); i++)
-		m |= 1ULL << keep_caps[i];
-	return getuid() == 0 ? m : 0;
-}
-
-static int write_proc(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
-	size_t n = strlen(text);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, n) != (ssize_t)n)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-/* A user gets a mount namespace through a user namespace of its own ids. */
-static int unshare_mounts(void)
-{
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-
-	if (uid == 0)
-		return unshare(CLONE_NEWNS) < 0 ? -errno : 0;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-		return -errno;
-	if (write_proc("/proc/self/setgroups", "deny") < 0)
-		return -errno;
-	snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
-	if (write_proc("/proc/self/uid_map", map) < 0)
-		return -errno;
-	snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
-	return write_proc("/proc/self/gid_map", map);
-}
-
-static int drop_caps_for_cmd(void)
-{
-	__u64 prm, eff, inh, keep = keep_mask(), zero = 0;
-	int cap;
-
-	for (cap = 0; cap < 64; cap++) {
-		if (keep & (1ULL << cap))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				break;	/* past the kernel's last cap */
-			return -errno;
-		}
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
-	    errno != EINVAL)
-		return -errno;
-	if (caps_all(&prm, &eff, &inh, 0) < 0)
-		return -errno;
-	prm &= keep;
-	eff &= keep;
-	return caps_all(&prm, &eff, &zero, 1);
-}
-
-/* In the CMD process, after it joined the cgroup, before exec. */
-static void harden_cmd(void)
-{
-	int r;
-
-	if ((r = unshare_mounts()) < 0)
-		die(EXIT_SYSFAIL, "run: private mount namespace: %s (use "
-		    "--unsafe-keep-privileges to run without)", strerror(-r));
-	if ((r = cgroup_remount_ro_all()) < 0)
-		die(EXIT_SYSFAIL, "run: read-only cgroup2 for CMD: %s",
-		    strerror(-r));
-	if ((r = drop_caps_for_cmd()) < 0)
-		die(EXIT_SYSFAIL, "run: drop capabilities for CMD: %s",
-		    strerror(-r));
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die(EXIT_SYSFAIL, "run: no_new_privs: %s", strerror(errno));
-}
-
 static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o)
 {
-	int r;
-
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	if ((r = jail_cgroup_join(cg)) < 0)
-		die(EXIT_SYSFAIL, "run: join %s: %s", cg->path, strerror(-r));
-	if (!o->keep_privs)
-		harden_cmd();
-	execvp(o->cmd[0], o->cmd);
-	r = errno;
-	warnx("run: %s: %s", o->cmd[0], strerror(r));
-	_exit(r == ENOENT ? 127 : 126);
+	confine_exec(cg, o->cmd, o->keep_privs);
 }
 
 static volatile sig_atomic_t cmd_pid;

@@ -17,10 +17,6 @@
 #define EXIT_SYSFAIL	111	/* a system call or a protection step failed */
 #define JAIL_MAX_ALLOW	64
 
-/* ---- loader.c: the privileged child ---- */
-void loader_main(void) __attribute__((noreturn));
-int loader_check_request(const void *buf, size_t len);
-
 /* ---- policy.c ---- */
 struct allow_rule {
 	uint8_t family;		/* AF_INET or AF_INET6 */
@@ -77,6 +73,11 @@ struct jail_cgroup {
 int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen);
 int jail_cgroup_join(const struct jail_cgroup *cg);
 int jail_cgroup_remove(struct jail_cgroup *cg);
+
+/* ---- confine.c: what CMD keeps ---- */
+int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set);
+void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs)
+    __attribute__((noreturn));
 
 /* ---- spawn.c: starting the privileged child ---- */
 int privsep_init(void);

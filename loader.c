@@ -1,21 +1,12 @@
 /*
- * loader.c - the privileged child.  The only code in jail-ai that ever
- * holds a capability (CAP_BPF and CAP_NET_ADMIN, for milliseconds).
- *
- * jail.c re-executes its own binary (an fd opened at start) with the
- * single argument JAIL_CHILD_ARG and an empty environment; main() sends
- * that straight here.  Untrusted input: the request on fd JAIL_REQ_FD,
- * all of it, and the cgroup it names.  We read it into a static buffer,
- * check every byte's meaning, resolve the cgroup beneath the cgroup2 mount
- * without links, raise the two capabilities, create and fill the maps,
- * load, attach (BPF_F_ALLOW_MULTI) and confirm the programs, clear every
- * capability set, reply on fd JAIL_REPLY_FD and exit.  No allocation, no
- * /proc, no parsing beyond the fixed request.  See AUDIT.md.
+ * loader.c - the privileged child: the only code in jail-ai that ever holds
+ * a capability (CAP_BPF, CAP_NET_ADMIN; milliseconds).  Re-executed by
+ * spawn.c with JAIL_CHILD_ARG and no environment.  Untrusted: the request
+ * on JAIL_REQ_FD, all of it, and the cgroup it names.  One operation, one
+ * reply on JAIL_REPLY_FD, exit.  No allocation, no /proc.  See AUDIT.md.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -29,45 +20,27 @@
 #include <linux/openat2.h>
 
 #include "bpf_insns.h"
-#include "jail.h"
 #include "request.h"
 
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-#define CHILD_TIME_LIMIT 30	/* seconds; SIGALRM kills us past it */
+#define CHILD_TIME_LIMIT 30	/* seconds; SIGALRM's default action kills */
 #define QUERY_MAX 64
 
 /* Static: the child allocates nothing. */
-static unsigned char req_buf[JAIL_REQ_MAX + 1];
-static struct jail_reply reply;
+static unsigned char req_buf[JAIL_REQ_MAX + 1];	/* +1: sees oversize */
+static struct jail_reply reply = {
+	.magic = JAIL_REPLY_MAGIC, .version = JAIL_REQ_VERSION };
 static struct bpf_insn insn_buf[JAIL_MAX_INSNS];
-static int prog_fds[JAIL_NPROGS] = { -1, -1, -1, -1, -1 };
+static int prog_fds[JAIL_NPROGS];
 
 static const char *const cgroup_roots[] = {
 	"/sys/fs/cgroup",		/* pure cgroup v2 */
 	"/sys/fs/cgroup/unified",	/* hybrid: v2 beside the v1 controllers */
 };
 
-static int sys_bpf(int cmd, union bpf_attr *attr)
-{
-	int r = (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-
-	return r < 0 ? -errno : r;
-}
-
-/* ---- the request: pure checks over (buf, len) ---- */
-
-static int path_char_ok(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || strchr("._-:@+=,\\", c) != NULL;
-}
-
-/* Relative, no empty, "." or ".." component, a small alphabet, NUL-padded. */
+/* The request, fuzzed.  Path: relative; no "", "." or ".." parts. */
 static int check_cgroup_path(const char *p)
 {
-	size_t len = strnlen(p, JAIL_CGROUP_PATH_MAX), i, comp = 0;
+	size_t len = strnlen(p, JAIL_CGROUP_PATH_MAX), i, start = 0;
 
 	if (len == 0 || len == JAIL_CGROUP_PATH_MAX)
 		return -EINVAL;
@@ -75,58 +48,43 @@ static int check_cgroup_path(const char *p)
 		if (p[i] != '\0')
 			return -EINVAL;
 	for (i = 0; i <= len; i++) {
-		if (i == len || p[i] == '/') {
-			if (comp == 0)
+		if (i < len && p[i] != '/') {
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+			    "QRSTUVWXYZ0123456789._-:@+=,\\", p[i]))
 				return -EINVAL;
-			if ((comp == 1 && p[i - 1] == '.') ||
-			    (comp == 2 && p[i - 1] == '.' && p[i - 2] == '.'))
-				return -EINVAL;
-			comp = 0;
-		} else if (path_char_ok((unsigned char)p[i])) {
-			comp++;
-		} else {
-			return -EINVAL;
+			continue;
 		}
+		if (i == start || (i - start == 1 && p[start] == '.') ||
+		    (i - start == 2 && p[start] == '.' && p[start + 1] == '.'))
+			return -EINVAL;
+		start = i + 1;
 	}
 	return 0;
 }
 
-static int check_verdict(const struct jail_verdict *v)
+/* Listed ports are non-zero, unused slots zero; host bits zero. */
+static int check_rule(const __u8 *addr, unsigned int bytes, __u32 plen,
+    const struct jail_verdict *v)
 {
 	unsigned int i;
 
-	if (v->action != JAIL_ALLOW && v->action != JAIL_DENY)
-		return -EINVAL;
-	if (v->nports > JAIL_MAX_PORTS || v->pad != 0)
+	if (v->action > JAIL_ALLOW || v->nports > JAIL_MAX_PORTS ||
+	    v->pad != 0 || plen > bytes * 8)
 		return -EINVAL;
 	for (i = 0; i < JAIL_MAX_PORTS; i++)
 		if ((i < v->nports) != (v->ports[i] != 0))
 			return -EINVAL;
-	return 0;
-}
-
-/* Host bits past the prefix must be zero: one meaning per key. */
-static int check_prefix(const __u8 *addr, unsigned int bytes, __u32 plen)
-{
-	unsigned int i;
-
-	if (plen > bytes * 8)
-		return -EINVAL;
-	for (i = plen / 8; i < bytes; i++) {
-		__u8 keep = i == plen / 8 ? (__u8)(0xff00 >> (plen % 8)) : 0;
-
-		if (addr[i] & (__u8)~keep)
+	for (i = plen / 8; i < bytes; i++)
+		if (addr[i] & (__u8)~(i == plen / 8 ? 0xff00 >> plen % 8 : 0))
 			return -EINVAL;
-	}
 	return 0;
 }
 
 int loader_check_request(const void *buf, size_t len)
 {
 	const struct jail_req_hdr *h = buf;
-	const struct jail_rule4 *r4;
+	const struct jail_rule4 *r4 = (const void *)(h + 1);
 	const struct jail_rule6 *r6;
-	size_t want;
 	__u32 i;
 
 	if (len < sizeof(*h))
@@ -135,103 +93,63 @@ int loader_check_request(const void *buf, size_t len)
 		return -EPROTO;
 	if (h->n4 > JAIL_MAX_RULES4 || h->n6 > JAIL_MAX_RULES6)
 		return -E2BIG;
-	want = sizeof(*h) + (size_t)h->n4 * sizeof(*r4) +
-	    (size_t)h->n6 * sizeof(*r6);
-	if (len != want)
-		return -EINVAL;
-	if (check_cgroup_path(h->cgroup) < 0)
+	if (len != sizeof(*h) + (size_t)h->n4 * sizeof(*r4) +
+	    (size_t)h->n6 * sizeof(*r6) || check_cgroup_path(h->cgroup) < 0)
 		return -EINVAL;
 	if (h->op == JAIL_OP_QUERY)
 		return h->n4 == 0 && h->n6 == 0 ? 0 : -EINVAL;
 	if (h->op != JAIL_OP_ATTACH || h->n4 + h->n6 == 0)
 		return -EINVAL;
-	r4 = (const void *)(h + 1);
 	for (i = 0; i < h->n4; i++)
-		if (check_prefix(r4[i].key.addr, 4, r4[i].key.prefixlen) < 0 ||
-		    check_verdict(&r4[i].v) < 0)
+		if (check_rule(r4[i].key.addr, 4, r4[i].key.prefixlen,
+		    &r4[i].v) < 0)
 			return -EINVAL;
 	r6 = (const void *)(r4 + h->n4);
 	for (i = 0; i < h->n6; i++)
-		if (check_prefix(r6[i].key.addr, 16, r6[i].key.prefixlen) < 0 ||
-		    check_verdict(&r6[i].v) < 0)
+		if (check_rule(r6[i].key.addr, 16, r6[i].key.prefixlen,
+		    &r6[i].v) < 0)
 			return -EINVAL;
 	return 0;
 }
 
-/* ---- capabilities ---- */
-
-static int caps_set(__u64 permitted, __u64 effective)
+/* capget (set == 0) or capset of permitted and effective; inheritable 0. */
+static int caps(int set, __u64 *prm, __u64 *eff)
 {
 	struct __user_cap_header_struct hdr;
-	struct __user_cap_data_struct data[2];
+	struct __user_cap_data_struct d[2];
 
 	memset(&hdr, 0, sizeof(hdr));
-	memset(data, 0, sizeof(data));
+	memset(d, 0, sizeof(d));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	data[0].permitted = (__u32)permitted;
-	data[1].permitted = (__u32)(permitted >> 32);
-	data[0].effective = (__u32)effective;
-	data[1].effective = (__u32)(effective >> 32);
-	if (syscall(SYS_capset, &hdr, data) < 0)
+	d[0].permitted = (__u32)*prm;
+	d[1].permitted = (__u32)(*prm >> 32);
+	d[0].effective = (__u32)*eff;
+	d[1].effective = (__u32)(*eff >> 32);
+	if (syscall(set ? SYS_capset : SYS_capget, &hdr, d) < 0)
 		return -errno;
+	*prm = d[0].permitted | (__u64)d[1].permitted << 32;
+	*eff = d[0].effective | (__u64)d[1].effective << 32;
 	return 0;
 }
 
-static int caps_get(__u64 *permitted, __u64 *effective)
-{
-	struct __user_cap_header_struct hdr;
-	struct __user_cap_data_struct data[2];
-
-	memset(&hdr, 0, sizeof(hdr));
-	memset(data, 0, sizeof(data));
-	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return -errno;
-	*permitted = data[0].permitted | (__u64)data[1].permitted << 32;
-	*effective = data[0].effective | (__u64)data[1].effective << 32;
-	return 0;
-}
-
-/*
- * What we need: CAP_BPF (maps, programs) and CAP_NET_ADMIN (cgroup
- * attach, query, and loading sock_addr programs).  A kernel older than
- * 5.8 has no CAP_BPF: there CAP_SYS_ADMIN stands in for it.
- */
+/* CAP_BPF: maps, programs; CAP_NET_ADMIN: sock_addr programs, attach,
+ * query.  Before 5.8 (no CAP_BPF in the bounding set): CAP_SYS_ADMIN. */
 static __u64 caps_needed(void)
 {
-	__u64 bpf = prctl(PR_CAPBSET_READ, CAP_BPF, 0, 0, 0) < 0 ?
-	    1ULL << CAP_SYS_ADMIN : 1ULL << CAP_BPF;
+	int has_bpf = prctl(PR_CAPBSET_READ, CAP_BPF, 0, 0, 0) >= 0;
 
-	return bpf | 1ULL << CAP_NET_ADMIN;
-}
-
-/* Keep only what we need, not yet effective.  Refuse if it is not there. */
-static int caps_narrow(void)
-{
-	__u64 prm, eff, need = caps_needed();
-	int r = caps_get(&prm, &eff);
-
-	if (r < 0)
-		return r;
-	if ((prm & need) != need)
-		return -EPERM;
-	return caps_set(need, 0);
+	return 1ULL << (has_bpf ? CAP_BPF : CAP_SYS_ADMIN) |
+	    1ULL << CAP_NET_ADMIN;
 }
 
 static int caps_clear(void)
 {
-	__u64 prm, eff;
-	int r = caps_set(0, 0);
+	__u64 prm = 0, eff = 0;
 
-	if (r < 0)
-		return r;
-	r = caps_get(&prm, &eff);
-	if (r < 0)
-		return r;
-	return prm == 0 && eff == 0 ? 0 : -EPERM;
+	if (caps(1, &prm, &eff) < 0 || caps(0, &prm, &eff) < 0)
+		return -errno;
+	return prm || eff ? -EPERM : 0;
 }
-
-/* ---- the cgroup, resolved beneath the cgroup2 mount ---- */
 
 static int open_cgroup2_root(void)
 {
@@ -242,84 +160,51 @@ static int open_cgroup2_root(void)
 	for (i = 0; i < sizeof(cgroup_roots) / sizeof(cgroup_roots[0]); i++) {
 		fd = open(cgroup_roots[i],
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (fstatfs(fd, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		if (fd >= 0 && fstatfs(fd, &sfs) == 0 &&
+		    sfs.f_type == CGROUP2_SUPER_MAGIC)
 			return fd;
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
 	return -ENOENT;
 }
 
-/* Where openat2 is missing: one O_NOFOLLOW component at a time. */
-static int walk_nofollow(int root, const char *path)
-{
-	char comp[JAIL_CGROUP_PATH_MAX];
-	const char *p = path, *slash;
-	int dir = root, next;
-
-	while (*p) {
-		slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		next = openat(dir, comp,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dir != root)
-			close(dir);
-		if (next < 0)
-			return -errno;
-		dir = next;
-		p += n + (slash != NULL);
-	}
-	return dir;
-}
-
-static int open_cgroup(int root, const char *path)
+/* openat2 (5.6+) refuses symlinks, magic links, ".." escapes and mounts;
+ * then: a cgroup2 dir, not the root, the real uid's unless that is 0. */
+static int resolve_cgroup(const char *path)
 {
 	struct open_how how;
-	long fd;
+	struct stat rst, st;
+	struct statfs sfs;
+	int root, fd, r = 0;
 
+	if ((root = open_cgroup2_root()) < 0)
+		return root;
 	memset(&how, 0, sizeof(how));
 	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 	    RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
-	fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
-	if (fd >= 0)
-		return (int)fd;
-	if (errno != ENOSYS)
-		return -errno;
-	return walk_nofollow(root, path);
-}
-
-/* A cgroup2 directory below the root, owned by the real uid (or uid 0). */
-static int resolve_cgroup(const char *path)
-{
-	struct stat rst, st;
-	struct statfs sfs;
-	int root, fd;
-
-	root = open_cgroup2_root();
-	if (root < 0)
-		return root;
-	fd = open_cgroup(root, path);
+	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
 	if (fd < 0 || fstat(root, &rst) < 0 || fstat(fd, &st) < 0 ||
-	    fstatfs(fd, &sfs) < 0) {
-		close(root);
-		return fd < 0 ? fd : -errno;
-	}
+	    fstatfs(fd, &sfs) < 0)
+		r = -errno;
+	else if (sfs.f_type != CGROUP2_SUPER_MAGIC || st.st_dev != rst.st_dev ||
+	    st.st_ino == rst.st_ino || (getuid() != 0 && st.st_uid != getuid()))
+		r = -EACCES;
 	close(root);
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC || st.st_dev != rst.st_dev ||
-	    st.st_ino == rst.st_ino ||
-	    (getuid() != 0 && st.st_uid != getuid())) {
+	if (r < 0 && fd >= 0)
 		close(fd);
-		return -EACCES;
-	}
-	return fd;
+	return r < 0 ? r : fd;
 }
 
 /* ---- bpf(2), one small wrapper per command ---- */
+
+static int sys_bpf(int cmd, union bpf_attr *a)
+{
+	int r = (int)syscall(SYS_bpf, cmd, a, sizeof(*a));
+
+	return r < 0 ? -errno : r;
+}
 
 static int map_create(const char *name, __u32 key_size, __u32 max_entries)
 {
@@ -330,7 +215,7 @@ static int map_create(const char *name, __u32 key_size, __u32 max_entries)
 	a.key_size = key_size;
 	a.value_size = sizeof(struct jail_verdict);
 	a.max_entries = max_entries ? max_entries : 1;
-	a.map_flags = BPF_F_NO_PREALLOC;
+	a.map_flags = BPF_F_NO_PREALLOC;	/* required for LPM tries */
 	strncpy(a.map_name, name, sizeof(a.map_name) - 1);
 	return sys_bpf(BPF_MAP_CREATE, &a);
 }
@@ -343,7 +228,7 @@ static int map_update(int fd, const void *key, const void *value)
 	a.map_fd = (__u32)fd;
 	a.key = (__u64)(unsigned long)key;
 	a.value = (__u64)(unsigned long)value;
-	a.flags = BPF_NOEXIST;
+	a.flags = BPF_NOEXIST;	/* a duplicate key is a malformed request */
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
 }
 
@@ -364,6 +249,7 @@ static int prog_load(const struct jail_prog *p, char *log, __u32 log_size)
 	return sys_bpf(BPF_PROG_LOAD, &a);
 }
 
+/* ALLOW_MULTI: with flags 0 any holder of a cgroup fd could detach it. */
 static int prog_attach(int cgroup, int prog, __u32 type, int attach)
 {
 	union bpf_attr a;
@@ -418,92 +304,89 @@ static int fail(int step, int err, unsigned int prog, const char *what)
 	return err < 0 ? err : -err;
 }
 
-static int fill_maps(const struct jail_req_hdr *h, int *m4, int *m6)
+static int fill_maps(const struct jail_req_hdr *h, int *maps)
 {
 	const struct jail_rule4 *r4 = (const void *)(h + 1);
 	const struct jail_rule6 *r6 = (const void *)(r4 + h->n4);
 	__u32 i;
 	int r;
 
-	*m4 = map_create("jail_v4", sizeof(struct jail_key4), h->n4);
-	if (*m4 < 0)
-		return fail(JAIL_STEP_MAP, *m4, 0, "create map jail_v4");
-	*m6 = map_create("jail_v6", sizeof(struct jail_key6), h->n6);
-	if (*m6 < 0)
-		return fail(JAIL_STEP_MAP, *m6, 0, "create map jail_v6");
+	maps[JAIL_MAP_V4] = map_create("jail_v4", sizeof(r4->key), h->n4);
+	maps[JAIL_MAP_V6] = map_create("jail_v6", sizeof(r6->key), h->n6);
+	if (maps[JAIL_MAP_V4] < 0 || maps[JAIL_MAP_V6] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V4] < 0 ?
+		    maps[JAIL_MAP_V4] : maps[JAIL_MAP_V6], 0, "create");
 	for (i = 0; i < h->n4; i++)
-		if ((r = map_update(*m4, &r4[i].key, &r4[i].v)) < 0)
-			return fail(JAIL_STEP_MAP, r, i, "fill map jail_v4");
+		if ((r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v)))
+			return fail(JAIL_STEP_MAP, r, i, "fill jail_v4");
 	for (i = 0; i < h->n6; i++)
-		if ((r = map_update(*m6, &r6[i].key, &r6[i].v)) < 0)
-			return fail(JAIL_STEP_MAP, r, i, "fill map jail_v6");
+		if ((r = map_update(maps[JAIL_MAP_V6], &r6[i].key, &r6[i].v)))
+			return fail(JAIL_STEP_MAP, r, i, "fill jail_v6");
 	return 0;
 }
 
-/* Copy, check each relocation is an empty LD_IMM64, point it at the map. */
-static int relocate(const struct jail_prog *p, const int *map_fds)
+/* Copy; each relocation must name an empty LD_IMM64; point it at a map. */
+static int relocate(const struct jail_prog *p, const int *maps)
 {
+	struct bpf_insn *in;
 	__u32 i;
 
 	if (p->ninsns > JAIL_MAX_INSNS)
 		return -E2BIG;
 	memcpy(insn_buf, p->insns, p->ninsns * sizeof(insn_buf[0]));
 	for (i = 0; i < p->nrelocs; i++) {
-		const struct jail_reloc *rl = &p->relocs[i];
-		struct bpf_insn *in = &insn_buf[rl->insn];
-
-		if ((__u32)rl->insn + 1 >= p->ninsns || rl->map >= JAIL_NMAPS ||
-		    in->code != (BPF_LD | BPF_IMM | BPF_DW) ||
-		    in->src_reg != 0 || in->imm != 0 || in[1].code != 0)
+		in = &insn_buf[p->relocs[i].insn];
+		if ((__u32)p->relocs[i].insn + 1 >= p->ninsns ||
+		    p->relocs[i].map >= JAIL_NMAPS || in->src_reg != 0 ||
+		    in->code != (BPF_LD | BPF_IMM | BPF_DW) || in->imm != 0 ||
+		    in[1].code != 0)
 			return -ENOEXEC;
 		in->src_reg = BPF_PSEUDO_MAP_FD;
-		in->imm = map_fds[rl->map];
+		in->imm = maps[p->relocs[i].map];
 	}
 	return 0;
 }
 
-static int load_progs(const int *map_fds)
+/* Quietly first; on failure again with a log, which goes in the reply. */
+static int load_progs(const int *maps)
 {
 	unsigned int i;
 	int r;
 
 	for (i = 0; i < JAIL_NPROGS; i++) {
-		r = relocate(&jail_progs[i], map_fds);
-		if (r < 0)
+		if ((r = relocate(&jail_progs[i], maps)) < 0)
 			return fail(JAIL_STEP_LOAD, r, i, "relocate");
 		prog_fds[i] = prog_load(&jail_progs[i], NULL, 0);
 		if (prog_fds[i] >= 0)
 			continue;
-		/* Quiet first; on failure again with a log to show why. */
-		r = prog_load(&jail_progs[i], reply.log, sizeof(reply.log));
+		r = prog_load(&jail_progs[i], reply.log, sizeof(reply.log) - 1);
 		if (r >= 0)
 			close(r);
-		reply.log[sizeof(reply.log) - 1] = '\0';
 		reply.log_len = (__u32)strlen(reply.log);
 		return fail(JAIL_STEP_LOAD, prog_fds[i], i, jail_progs[i].name);
 	}
 	return 0;
 }
 
-/* Attach all or none: on a failure, detach what this run attached. */
+/* All or none: on a failure, detach what this run attached. */
 static int attach_progs(int cg)
 {
-	unsigned int i;
+	unsigned int i, k;
 	int r;
 
 	for (i = 0; i < JAIL_NPROGS; i++) {
 		r = prog_attach(cg, prog_fds[i], jail_progs[i].attach_type, 1);
-		if (r < 0)
-			break;
+		if (r < 0) {
+			for (k = 0; k < i; k++)
+				prog_attach(cg, prog_fds[k],
+				    jail_progs[k].attach_type, 0);
+			return fail(JAIL_STEP_ATTACH, r, i, jail_progs[i].name);
+		}
 	}
-	if (i == JAIL_NPROGS)
-		return 0;
-	while (i-- > 0)
-		prog_attach(cg, prog_fds[i], jail_progs[i].attach_type, 0);
-	return fail(JAIL_STEP_ATTACH, r, i, "attach");
+	return 0;
 }
 
-/* Confirm each of our programs is in its hook's list; count what is there. */
+/* Count each hook's programs; with ours, each must be in its list. */
 static int confirm(int cg, int ours)
 {
 	__u32 ids[QUERY_MAX], cnt, id, i, k;
@@ -513,103 +396,65 @@ static int confirm(int cg, int ours)
 		cnt = QUERY_MAX;
 		r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt);
 		if (r < 0)
-			return fail(JAIL_STEP_QUERY, r, i, "query");
+			return fail(JAIL_STEP_QUERY, r, i, jail_progs[i].name);
 		reply.attached[i] = cnt;
 		if (!ours)
 			continue;
 		if ((r = prog_id(prog_fds[i], &id)) < 0)
-			return fail(JAIL_STEP_QUERY, r, i, "program id");
+			return fail(JAIL_STEP_QUERY, r, i, jail_progs[i].name);
 		reply.prog_ids[i] = id;
-		for (k = 0; k < cnt && k < QUERY_MAX && ids[k] != id; k++)
-			;
-		if (k == cnt || k == QUERY_MAX)
+		for (k = 0; k < cnt && ids[k] != id; k++)
+			;	/* cnt <= QUERY_MAX, or the query failed */
+		if (k == cnt)
 			return fail(JAIL_STEP_QUERY, ENOENT, i, "not attached");
 	}
 	return 0;
 }
 
-static int attach_op(const struct jail_req_hdr *h, int cg)
+static int run_child(void)
 {
-	int maps[JAIL_NMAPS] = { -1, -1 }, r;
+	const struct jail_req_hdr *h = (const void *)req_buf;
+	__u64 need = caps_needed(), prm = 0, eff = 0;
+	int maps[JAIL_NMAPS], r, cg;
+	ssize_t n;
 
-	r = fill_maps(h, &maps[JAIL_MAP_V4], &maps[JAIL_MAP_V6]);
-	if (r == 0)
-		r = load_progs(maps);
-	if (r == 0)
-		r = attach_progs(cg);
-	if (r == 0)
+	/* Permitted narrowed to what we need, none effective yet. */
+	if (caps(0, &prm, &eff) < 0 || (prm & need) != need ||
+	    caps(1, &need, &(__u64){ 0 }) < 0)
+		return fail(JAIL_STEP_CAPS, EPERM, 0, "cap_bpf,cap_net_admin");
+	/* A sealed memfd, a regular file: one read returns all of it. */
+	n = read(JAIL_REQ_FD, req_buf, sizeof(req_buf));
+	if (n < 0)
+		return fail(JAIL_STEP_REQUEST, errno, 0, "read request");
+	if ((r = loader_check_request(req_buf, (size_t)n)) < 0)
+		return fail(JAIL_STEP_REQUEST, r, 0, "request refused");
+	if ((cg = resolve_cgroup(h->cgroup)) < 0)
+		return fail(JAIL_STEP_CGROUP, cg, 0, h->cgroup);
+	if ((r = caps(1, &need, &need)) < 0)
+		return fail(JAIL_STEP_CAPS, r, 0, "raise capabilities");
+	if (h->op == JAIL_OP_QUERY)
+		return confirm(cg, 0);
+	if ((r = fill_maps(h, maps)) == 0 && (r = load_progs(maps)) == 0 &&
+	    (r = attach_progs(cg)) == 0)
 		r = confirm(cg, 1);
 	return r;
 }
 
-static int read_request(size_t *len)
-{
-	ssize_t n;
-
-	*len = 0;
-	for (;;) {
-		n = read(JAIL_REQ_FD, req_buf + *len, sizeof(req_buf) - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		*len += (size_t)n;
-		if (*len == sizeof(req_buf))
-			return -E2BIG;	/* one byte past the largest request */
-	}
-}
-
-static int run_child(void)
-{
-	const struct jail_req_hdr *h = (const void *)req_buf;
-	size_t len;
-	int r, cg;
-
-	if ((r = caps_narrow()) < 0)
-		return fail(JAIL_STEP_CAPS, r, 0, "need cap_bpf,cap_net_admin");
-	if ((r = read_request(&len)) < 0)
-		return fail(JAIL_STEP_REQUEST, r, 0, "read request");
-	if ((r = loader_check_request(req_buf, len)) < 0)
-		return fail(JAIL_STEP_REQUEST, r, 0, "request refused");
-	cg = resolve_cgroup(h->cgroup);
-	if (cg < 0)
-		return fail(JAIL_STEP_CGROUP, cg, 0, h->cgroup);
-	if ((r = caps_set(caps_needed(), caps_needed())) < 0)
-		return fail(JAIL_STEP_CAPS, r, 0, "raise capabilities");
-	r = h->op == JAIL_OP_ATTACH ? attach_op(h, cg) : confirm(cg, 0);
-	if (caps_clear() < 0)
-		return fail(JAIL_STEP_DROP, EPERM, 0, "clear capabilities");
-	return r;
-}
-
-/* Never returns: the child replies and exits, whatever happened. */
+/* Never returns: reply and exit, whatever happened. */
 void loader_main(void)
 {
-	size_t off = 0;
-	ssize_t n;
 	int r;
 
 	alarm(CHILD_TIME_LIMIT);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	memset(&reply, 0, sizeof(reply));
-	reply.magic = JAIL_REPLY_MAGIC;
-	reply.version = JAIL_REQ_VERSION;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* no ptrace, no core */
 	r = run_child();
 	if (r == 0)
 		reply.step = JAIL_STEP_DONE;
-	/* Whatever the outcome, no capability survives to the reply. */
+	/* No capability survives to the reply, on any path. */
 	if (caps_clear() < 0)
 		_exit(111);
-	while (off < sizeof(reply)) {
-		n = write(JAIL_REPLY_FD, (const char *)&reply + off,
-		    sizeof(reply) - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(111);
-		off += (size_t)n;
-	}
+	/* Smaller than a pipe's buffer: one write, or nothing. */
+	if (write(JAIL_REPLY_FD, &reply, sizeof(reply)) != sizeof(reply))
+		_exit(111);
 	_exit(r == 0 ? 0 : 1);
 }

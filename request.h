@@ -7,6 +7,7 @@
 #ifndef JAIL_REQUEST_H
 #define JAIL_REQUEST_H
 
+#include <stddef.h>
 #include <linux/types.h>
 #include "policy.h"
 
@@ -77,5 +78,9 @@ struct jail_reply {
 	__u32 log_len;
 	char log[JAIL_REPLY_LOG];	/* verifier log on a LOAD failure */
 };
+
+/* loader.c: the privileged child's entry (never returns), its checker. */
+void loader_main(void) __attribute__((noreturn));
+int loader_check_request(const void *buf, size_t len);
 
 #endif

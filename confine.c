@@ -1,0 +1,255 @@
+/*
+ * confine.c - what a `run` jail's CMD keeps, and the process that starts
+ * it.  Runs in the forked CMD process, with the caller's privilege (root's
+ * for a root caller), and gives all but a listed few of it up before exec.
+ * Untrusted input: none (the caller's own argv is exec'd as given).
+ *
+ * The jail must hold against its own CMD.  Measured on 6.18: uid 0 without
+ * capabilities can move itself out of its cgroup by writing cgroup.procs,
+ * directly or through /proc/PID/root of another root process whose
+ * capabilities are a subset of its own; and any process can ptrace such a
+ * process.  So CMD gets:
+ *   - a private mount namespace in which every cgroup2 mount is read-only;
+ *   - a PID namespace of its own with a fresh /proc: no process outside is
+ *     visible, to ptrace, to signal or to enter through /proc/PID/root;
+ *   - a bounding set without the capabilities that reach BPF, networking,
+ *     mounts, cgroups and other processes; no_new_privs.
+ * A non-root caller gets the namespaces through a user namespace that maps
+ * only its own uid and gid.  The tree: jail-ai -> relay -> init (pid 1 of
+ * the new namespace) -> CMD (pid 2).  init and relay pass signals on and
+ * CMD's exit status back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "jail.h"
+
+/* A root CMD keeps these, and only these; `run --help` says so too. */
+static const int keep_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_SETGID,
+	CAP_SETUID, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_AUDIT_WRITE,
+};
+
+static volatile sig_atomic_t forward_to;
+
+int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct d[2];
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(d, 0, sizeof(d));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (set) {
+		d[0].permitted = (__u32)*prm;
+		d[1].permitted = (__u32)(*prm >> 32);
+		d[0].effective = (__u32)*eff;
+		d[1].effective = (__u32)(*eff >> 32);
+		d[0].inheritable = (__u32)*inh;
+		d[1].inheritable = (__u32)(*inh >> 32);
+		return syscall(SYS_capset, &hdr, d) < 0 ? -errno : 0;
+	}
+	if (syscall(SYS_capget, &hdr, d) < 0)
+		return -errno;
+	*prm = d[0].permitted | (__u64)d[1].permitted << 32;
+	*eff = d[0].effective | (__u64)d[1].effective << 32;
+	*inh = d[0].inheritable | (__u64)d[1].inheritable << 32;
+	return 0;
+}
+
+__attribute__((noreturn, format(printf, 1, 2)))
+static void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("jail-ai: run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (--unsafe-keep-privileges runs CMD without this "
+	    "confinement)\n", stderr);
+	_exit(EXIT_SYSFAIL);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, n) != (ssize_t)n)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Mount and PID namespaces; a user namespace first when not root. */
+static int unshare_namespaces(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	int r;
+
+	if (uid == 0)
+		return unshare(CLONE_NEWNS | CLONE_NEWPID) < 0 ? -errno : 0;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) < 0)
+		return -errno;
+	if ((r = write_file("/proc/self/setgroups", "deny")) < 0)
+		return r;
+	snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
+	if ((r = write_file("/proc/self/uid_map", map)) < 0)
+		return r;
+	snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
+	return write_file("/proc/self/gid_map", map);
+}
+
+static int drop_caps(void)
+{
+	__u64 prm, eff, inh, keep = 0, zero = 0;
+	size_t i;
+	int cap;
+
+	for (i = 0; getuid() == 0 && i < sizeof(keep_caps) /
+	    sizeof(keep_caps[0]); i++)
+		keep |= 1ULL << keep_caps[i];
+	for (cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;	/* past the kernel's last capability */
+			return -errno;
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -errno;
+	if (caps_all(&prm, &eff, &inh, 0) < 0)
+		return -errno;
+	prm &= keep;
+	eff &= keep;
+	return caps_all(&prm, &eff, &zero, 1);
+}
+
+static void forward(int sig)
+{
+	if (forward_to > 0)
+		kill((pid_t)forward_to, sig);
+}
+
+/*
+ * Pass termination requests on to pid.  ^C and ^\ from the terminal reach
+ * CMD by its process group already, so they are ignored here.
+ */
+static void forward_signals(pid_t pid)
+{
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+	struct sigaction sa;
+	size_t i;
+
+	forward_to = pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+}
+
+/* Wait for pid (reaping anything else, as an init must); its exit code. */
+static int wait_for(pid_t pid)
+{
+	int status;
+	pid_t w;
+
+	for (;;) {
+		w = waitpid(-1, &status, 0);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return EXIT_SYSFAIL;
+		if (w != pid)
+			continue;
+		if (WIFSIGNALED(status))
+			return 128 + WTERMSIG(status);
+		return WEXITSTATUS(status);
+	}
+}
+
+static void exec_cmd(char **cmd)
+{
+	int e;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	execvp(cmd[0], cmd);
+	e = errno;
+	fprintf(stderr, "jail-ai: run: %s: %s\n", cmd[0], strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* pid 1 of CMD's namespace: its /proc, the last privilege, then CMD. */
+static void init_main(char **cmd)
+{
+	pid_t pid;
+	int r;
+
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    NULL) < 0)
+		fatal("mount /proc for CMD's pid namespace: %s",
+		    strerror(errno));
+	if ((r = drop_caps()) < 0)
+		fatal("drop capabilities for CMD: %s", strerror(-r));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fatal("no_new_privs: %s", strerror(errno));
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	pid = fork();
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid == 0)
+		exec_cmd(cmd);
+	forward_signals(pid);
+	_exit(wait_for(pid));
+}
+
+void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs)
+{
+	pid_t pid;
+	int r;
+
+	if ((r = jail_cgroup_join(cg)) < 0) {
+		fprintf(stderr, "jail-ai: run: join %s: %s\n", cg->path,
+		    strerror(-r));
+		_exit(EXIT_SYSFAIL);
+	}
+	if (keep_privs)
+		exec_cmd(cmd);
+	if ((r = unshare_namespaces()) < 0)
+		fatal("namespaces for CMD: %s", strerror(-r));
+	if ((r = cgroup_remount_ro_all()) < 0)
+		fatal("read-only cgroup2 for CMD: %s", strerror(-r));
+	pid = fork();		/* the first child is the new namespace's init */
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid == 0)
+		init_main(cmd);
+	/* The relay needs nothing more either. */
+	if ((r = drop_caps()) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		kill(pid, SIGKILL);
+	forward_signals(pid);
+	_exit(wait_for(pid));
+}
