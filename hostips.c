@@ -475,7 +475,7 @@ int hostips_parse_resolv_conf(const char *buf, size_t len, struct hostip *out,
 
 static const struct hostip fixed[] = {
 	{ AF_INET, 8, HOSTIP_FIXED, { 0 },
-	  "0.0.0.0/8: connecting to 0.0.0.0 reaches this host" },
+	  "0.0.0.0 connects to this host" },
 	{ AF_INET, 8, HOSTIP_FIXED, { 127 }, "loopback" },
 	{ AF_INET, 16, HOSTIP_FIXED, { 169, 254 },
 	  "link-local; cloud metadata at 169.254.169.254" },
