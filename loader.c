@@ -32,10 +32,9 @@ static struct jail_reply reply = {
 static struct bpf_insn insn_buf[JAIL_MAX_INSNS];
 static int prog_fds[JAIL_NPROGS];
 
-static const char *const cgroup_roots[] = {
-	"/sys/fs/cgroup",		/* pure cgroup v2 */
-	"/sys/fs/cgroup/unified",	/* hybrid: v2 beside the v1 controllers */
-};
+/* Pure cgroup v2, then hybrid (v2 beside the v1 controllers). */
+static const char *const cgroup_roots[2] = {
+	"/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 
 /* The request, fuzzed.  Path: relative; no "", "." or ".." parts. */
 static int check_cgroup_path(const char *p)
@@ -142,22 +141,13 @@ static __u64 caps_needed(void)
 	    1ULL << CAP_NET_ADMIN;
 }
 
-static int caps_clear(void)
-{
-	__u64 prm = 0, eff = 0;
-
-	if (caps(1, &prm, &eff) < 0 || caps(0, &prm, &eff) < 0)
-		return -errno;
-	return prm || eff ? -EPERM : 0;
-}
-
 static int open_cgroup2_root(void)
 {
 	struct statfs sfs;
 	unsigned int i;
 	int fd;
 
-	for (i = 0; i < sizeof(cgroup_roots) / sizeof(cgroup_roots[0]); i++) {
+	for (i = 0; i < 2; i++) {
 		fd = open(cgroup_roots[i],
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 && fstatfs(fd, &sfs) == 0 &&
@@ -277,20 +267,18 @@ static int prog_query(int cgroup, __u32 type, __u32 *ids, __u32 *cnt)
 	return r;
 }
 
-static int prog_id(int fd, __u32 *id)
+/* The kernel's id of a program; ids start at 1, so 0 means failure. */
+static __u32 prog_id(int fd)
 {
 	struct bpf_prog_info info;
 	union bpf_attr a;
-	int r;
 
 	memset(&info, 0, sizeof(info));
 	memset(&a, 0, sizeof(a));
 	a.info.bpf_fd = (__u32)fd;
 	a.info.info_len = sizeof(info);
 	a.info.info = (__u64)(unsigned long)&info;
-	r = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a);
-	*id = info.id;
-	return r;
+	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) < 0 ? 0 : info.id;
 }
 
 /* ---- the operation ---- */
@@ -359,9 +347,8 @@ static int load_progs(const int *maps)
 		prog_fds[i] = prog_load(&jail_progs[i], NULL, 0);
 		if (prog_fds[i] >= 0)
 			continue;
-		r = prog_load(&jail_progs[i], reply.log, sizeof(reply.log) - 1);
-		if (r >= 0)
-			close(r);
+		/* Should the second load pass, exit closes it. */
+		prog_load(&jail_progs[i], reply.log, sizeof(reply.log) - 1);
 		reply.log_len = (__u32)strlen(reply.log);
 		return fail(JAIL_STEP_LOAD, prog_fds[i], i, jail_progs[i].name);
 	}
@@ -400,9 +387,8 @@ static int confirm(int cg, int ours)
 		reply.attached[i] = cnt;
 		if (!ours)
 			continue;
-		if ((r = prog_id(prog_fds[i], &id)) < 0)
-			return fail(JAIL_STEP_QUERY, r, i, jail_progs[i].name);
-		reply.prog_ids[i] = id;
+		if ((reply.prog_ids[i] = id = prog_id(prog_fds[i])) == 0)
+			return fail(JAIL_STEP_QUERY, EIO, i, jail_progs[i].name);
 		for (k = 0; k < cnt && ids[k] != id; k++)
 			;	/* cnt <= QUERY_MAX, or the query failed */
 		if (k == cnt)
@@ -443,6 +429,7 @@ static int run_child(void)
 /* Never returns: reply and exit, whatever happened. */
 void loader_main(void)
 {
+	__u64 prm = 0, eff = 0;
 	int r;
 
 	alarm(CHILD_TIME_LIMIT);
@@ -450,8 +437,8 @@ void loader_main(void)
 	r = run_child();
 	if (r == 0)
 		reply.step = JAIL_STEP_DONE;
-	/* No capability survives to the reply, on any path. */
-	if (caps_clear() < 0)
+	/* No capability survives to the reply, on any path: clear, check. */
+	if (caps(1, &prm, &eff) < 0 || caps(0, &prm, &eff) < 0 || prm || eff)
 		_exit(111);
 	/* Smaller than a pipe's buffer: one write, or nothing. */
 	if (write(JAIL_REPLY_FD, &reply, sizeof(reply)) != sizeof(reply))
