@@ -383,28 +383,37 @@ static int canary_connect(int family, const uint8_t *addr, uint16_t port)
 	return r;
 }
 
-/* 127.0.0.1 and ::1 when the policy denies them (it does unless allowed). */
+/*
+ * Local destinations only, so that a failed canary sends nothing off the
+ * machine: each one the policy denies must be refused with EPERM.
+ */
 static void canary_child(const struct jail_cgroup *cg, const struct policy *p)
 {
-	static const uint8_t lo4[16] = { 127, 0, 0, 1 };
-	static const uint8_t lo6[16] = { [15] = 1 };
+	static const struct {
+		int family;
+		uint8_t addr[16];
+	} dst[] = {
+		{ AF_INET, { 127, 0, 0, 1 } }, { AF_INET6, { [15] = 1 } },
+		{ AF_INET, { 0 } }, { AF_INET6, { 0 } },
+	};
 	const uint16_t port = 9;	/* discard; nothing is sent if blocked */
 	int tested = 0, r;
+	size_t i;
 
 	if (jail_cgroup_join(cg) < 0)
-		_exit(3);
-	if (policy_verdict(p, AF_INET, lo4, port) == JAIL_DENY) {
-		tested = 1;
-		if (canary_connect(AF_INET, lo4, port) != -EPERM)
-			_exit(1);
+		_exit(8);
+	for (i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
+		if (policy_verdict(p, dst[i].family, dst[i].addr, port) !=
+		    JAIL_DENY)
+			continue;
+		r = canary_connect(dst[i].family, dst[i].addr, port);
+		if (r == -EAFNOSUPPORT)	/* no IPv6 in this kernel */
+			continue;
+		if (r != -EPERM)
+			_exit(1 + (int)i);
+		tested++;
 	}
-	if (policy_verdict(p, AF_INET6, lo6, port) == JAIL_DENY) {
-		tested = 1;
-		r = canary_connect(AF_INET6, lo6, port);
-		if (r != -EPERM && r != -EAFNOSUPPORT)
-			_exit(2);
-	}
-	_exit(tested ? 0 : 4);
+	_exit(tested ? 0 : 9);
 }
 
 static int canary(const struct jail_cgroup *cg, const struct policy *p)
@@ -429,9 +438,11 @@ static int protect(const struct jail_cgroup *cg, struct policy *p)
 	static const char *const canary_why[] = {
 		[1] = "a connect to 127.0.0.1 was not refused with EPERM",
 		[2] = "a connect to ::1 was not refused with EPERM",
-		[3] = "the canary could not join the cgroup",
-		[4] = "--allow opens both 127.0.0.1 and ::1, so nothing "
-		    "proves the programs work (allow narrower rules)",
+		[3] = "a connect to 0.0.0.0 was not refused with EPERM",
+		[4] = "a connect to :: was not refused with EPERM",
+		[8] = "the canary could not join the cgroup",
+		[9] = "--allow opens 127.0.0.1, ::1, 0.0.0.0 and ::, so no "
+		    "local connect can prove the programs work",
 	};
 	struct jail_reply rep;
 	int r;
@@ -446,7 +457,8 @@ static int protect(const struct jail_cgroup *cg, struct policy *p)
 	r = canary(cg, p);
 	if (r < 0) {
 		warnx("run: --block-host: canary in %s: %s", cg->path,
-		    r >= -4 ? canary_why[-r] : "the canary process died");
+		    r >= -9 && canary_why[-r] ? canary_why[-r] :
+		    "the canary process failed");
 		warnx("run: protection could not be established; the command "
 		    "was not started");
 	}
