@@ -26,7 +26,8 @@ VERSION	= 0.1.0
 MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
-SRCS	= jail.c loader.c hostips.c policy.c cgroup.c spawn.c confine.c
+SRCS	= jail.c loader.c hostips.c policy.c cgroup.c spawn.c confine.c \
+	  protect.c
 HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h
 
 all: jail-ai

@@ -74,6 +74,29 @@ int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen);
 int jail_cgroup_join(const struct jail_cgroup *cg);
 int jail_cgroup_remove(struct jail_cgroup *cg);
 
+/* ---- protect.c: --block-host, shared by run and the podman jails ---- */
+struct prot_opts {
+	const char *who;	/* "run", "create", ...: for messages */
+	int block_host, no_dns;
+	struct allow_rule allow[JAIL_MAX_ALLOW];
+	const char *allow_text[JAIL_MAX_ALLOW];	/* as given; DNS ones NULL */
+	size_t nallow;
+	const char *deny[JAIL_MAX_ALLOW];	/* --deny values, checked */
+	size_t ndeny;
+	const char *deny_file;
+};
+
+int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i);
+void prot_check(const struct prot_opts *o);
+void prot_build(struct prot_opts *o, struct policy *p);
+/* The child attaches p to cg, then the canary; 0, or < 0 after saying why. */
+int protect(const char *who, const struct jail_cgroup *cg, struct policy *p);
+
+/* ---- jail.c: messages ---- */
+void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void die(int code, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
 /* ---- confine.c: what CMD keeps ---- */
 int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set);
 void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs)
