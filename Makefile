@@ -27,7 +27,7 @@ MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
 SRCS	= jail.c loader.c hostips.c policy.c cgroup.c spawn.c confine.c \
-	  protect.c
+	  protect.c podman.c container.c
 HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h
 
 all: jail-ai
@@ -52,6 +52,12 @@ SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 jail-ai-asan: $(SRCS) $(HDRS)
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) \
 	  -DJAIL_VERSION='"$(VERSION)-asan"' -o $@ $(SRCS)
+
+# Fault injection for the tests only: JAIL_AI_FAULT=child makes the
+# privileged child refuse the request.  Never installed.
+jail-ai-fault: $(SRCS) $(HDRS)
+	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -DJAIL_FAULT_INJECTION \
+	  -DJAIL_VERSION='"$(VERSION)-fault"' -o $@ $(SRCS)
 
 # ---- BPF: bpf/jail.bpf.c -> bpf_insns.h (clang needed only here) ----
 # The header records the compiler line and a hash of the sources, so
@@ -119,7 +125,7 @@ fuzz/fuzz_allow: fuzz/fuzz_allow.c policy.c hostips.c jail.h policy.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
 fuzz: $(FUZZ_BINS)
 
-check: jail-ai jail-ai-asan $(TEST_BINS) fuzz
+check: jail-ai jail-ai-asan jail-ai-fault $(TEST_BINS) fuzz
 	tests/run
 
 bench: jail-ai tests/probe
@@ -136,6 +142,6 @@ install: jail-ai
 	fi
 
 clean:
-	rm -rf build jail-ai jail-ai.tmp jail-ai-asan $(TEST_BINS) $(FUZZ_BINS)
+	rm -rf build jail-ai jail-ai.tmp jail-ai-asan jail-ai-fault $(TEST_BINS) $(FUZZ_BINS)
 
 .PHONY: all bpf check-bpf check fuzz bench install clean

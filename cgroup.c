@@ -361,3 +361,49 @@ int jail_cgroup_remove(struct jail_cgroup *cg)
 	cg->dirfd = cg->procs_fd = -1;
 	return r;
 }
+
+/*
+ * An existing cgroup (a container's), from its "0::" path.  The root is
+ * refused: attaching there would filter the whole machine.
+ */
+int jail_cgroup_open(struct jail_cgroup *cg, const char *path, char *err,
+    size_t errlen)
+{
+	int r;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->dirfd = cg->procs_fd = -1;
+	while (*path == '/')
+		path++;
+	if (!*path) {
+		snprintf(err, errlen, "the root cgroup");
+		return -EPERM;
+	}
+	if ((r = cgroup2_mount(cg->mount, sizeof(cg->mount))) < 0) {
+		snprintf(err, errlen, "no cgroup2 mount in /proc/self/mountinfo");
+		return r;
+	}
+	if (strlen(path) >= sizeof(cg->rel))
+		return -ENAMETOOLONG;
+	snprintf(cg->rel, sizeof(cg->rel), "%s", path);
+	snprintf(cg->path, sizeof(cg->path), "%s/%s", cg->mount, cg->rel);
+	cg->dirfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg->procs_fd = cg->dirfd < 0 ? -1 :
+	    openat(cg->dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (cg->procs_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s", cg->path);
+		jail_cgroup_close(cg);
+		return r;
+	}
+	return 0;
+}
+
+void jail_cgroup_close(struct jail_cgroup *cg)
+{
+	if (cg->dirfd >= 0)
+		close(cg->dirfd);
+	if (cg->procs_fd >= 0)
+		close(cg->procs_fd);
+	cg->dirfd = cg->procs_fd = -1;
+}

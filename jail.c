@@ -35,13 +35,18 @@
 #endif
 
 static const char usage_text[] =
-"usage: jail-ai COMMAND [OPTIONS]\n"
+"usage: jail-ai [COMMAND [OPTIONS]]\n"
 "\n"
-"  run [OPTIONS] -- CMD [ARG...]   run CMD in a fresh cgroup jail\n"
+"  (none)                          a shell in this project's podman jail,\n"
+"                                  made on first use\n"
+"  run [OPTIONS] -- CMD [ARG...]   run CMD in a fresh cgroup jail (no podman)\n"
+"  create NAME [OPTIONS]           make and start a podman jail\n"
+"  start|stop|shell|status NAME, rm [-f] NAME, list\n"
+"  exec NAME [-i] [-t] -- CMD...   run CMD in a jail; its exit status\n"
 "  hostips                         print what --block-host blocks\n"
 "  --version, --help\n"
 "\n"
-"jail-ai run --help explains the jail and its options.\n";
+"jail-ai run --help and jail-ai create --help explain the options.\n";
 
 static const char run_usage_text[] =
 "usage: jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...\n"
@@ -276,15 +281,19 @@ static int cmd_run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	int r;
+
 	if (argc == 2 && strcmp(argv[1], JAIL_CHILD_ARG) == 0)
 		loader_main();	/* never returns */
 	drop_start_privileges();
 	if (privsep_init() < 0)
 		die(EXIT_SYSFAIL, "open /proc/self/exe: %s", strerror(errno));
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : 0;
+	if (argc < 2)
+		return cmd_project_shell();
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("jail-ai %s\n", JAIL_VERSION);
@@ -292,6 +301,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if ((r = cmd_container(argc - 1, argv + 1)) >= 0)
+		return r;
 	if (strcmp(argv[1], "hostips") == 0)
 		return cmd_hostips(argc - 1, argv + 1);
 	die(EXIT_USAGE, "unknown command %s (see jail-ai --help)", argv[1]);

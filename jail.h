@@ -73,6 +73,9 @@ struct jail_cgroup {
 int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen);
 int jail_cgroup_join(const struct jail_cgroup *cg);
 int jail_cgroup_remove(struct jail_cgroup *cg);
+int jail_cgroup_open(struct jail_cgroup *cg, const char *path, char *err,
+    size_t errlen);
+void jail_cgroup_close(struct jail_cgroup *cg);
 
 /* ---- protect.c: --block-host, shared by run and the podman jails ---- */
 struct prot_opts {
@@ -101,6 +104,21 @@ void die(int code, const char *fmt, ...)
 int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set);
 void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs)
     __attribute__((noreturn));
+
+/* ---- podman.c ---- */
+struct podman_status {
+	int exited, code, signo;
+};
+
+int podman_init(void);
+const char *podman_bin(void);
+int podman_run(const char *const *args, struct podman_status *ps);
+int podman_capture(const char *const *args, int quiet, char **out,
+    struct podman_status *ps);
+
+/* ---- container.c: podman jails ---- */
+int cmd_container(int argc, char **argv);
+int cmd_project_shell(void);
 
 /* ---- spawn.c: starting the privileged child ---- */
 int privsep_init(void);

@@ -385,6 +385,7 @@ static int confirm(int cg, int ours)
 		if (r < 0)
 			return fail(JAIL_STEP_QUERY, r, i, jail_progs[i].name);
 		reply.attached[i] = cnt;
+		reply.prog_ids[i] = cnt ? ids[cnt - 1] : 0;	/* the latest */
 		if (!ours)
 			continue;
 		if ((reply.prog_ids[i] = id = prog_id(prog_fds[i])) == 0)

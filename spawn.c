@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -109,6 +110,12 @@ int privsep_call(const void *req, size_t len, struct jail_reply *rep)
 	memset(rep, 0, sizeof(*rep));
 	if (self_fd < 0)
 		return -EBADF;
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in the test build jail-ai-fault: a request the child refuses. */
+	if (getenv("JAIL_AI_FAULT") && strcmp(getenv("JAIL_AI_FAULT"),
+	    "child") == 0)
+		len--;
+#endif
 	req_fd = request_memfd(req, len);
 	if (req_fd < 0)
 		return req_fd;
