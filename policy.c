@@ -53,7 +53,8 @@ static int parse_prefix(const char *s, size_t n, int family,
 	unsigned int bits = family == AF_INET ? 32 : 128;
 	unsigned long plen = bits;
 
-	if (alen == 0 || alen >= sizeof(tmp))
+	/* a NUL would end inet_pton's string early and hide what follows */
+	if (alen == 0 || alen >= sizeof(tmp) || memchr(s, '\0', alen))
 		return -EINVAL;
 	memcpy(tmp, s, alen);
 	tmp[alen] = '\0';
@@ -345,7 +346,7 @@ static int fill(struct policy *out, const struct pfx *p, size_t n,
 	return 0;
 }
 
-int policy_build(const struct hostip *deny, size_t ndeny,
+static int build(const struct hostip *deny, size_t ndeny,
     const struct allow_rule *allow, size_t nallow, struct policy *out)
 {
 	size_t n, i, c4 = 0, c6 = 0;
@@ -384,6 +385,49 @@ int policy_build(const struct hostip *deny, size_t ndeny,
 	return 0;
 }
 
+static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+/*
+ * check6() in bpf/jail.bpf.c looks ::ffff:a.b.c.d up in the v4 map, never
+ * in the v6 one: a rule inside ::ffff:0:0/96 must become its v4 twin, or
+ * it would be an entry no lookup reaches (an --allow that does nothing).
+ */
+static void unmap(uint8_t *family, uint8_t *prefixlen, uint8_t *addr)
+{
+	if (*family != AF_INET6 || *prefixlen < 96 ||
+	    memcmp(addr, v4mapped, 12) != 0)
+		return;
+	*family = AF_INET;
+	*prefixlen = (uint8_t)(*prefixlen - 96);
+	memmove(addr, addr + 12, 4);
+	memset(addr + 4, 0, 12);
+}
+
+int policy_build(const struct hostip *deny, size_t ndeny,
+    const struct allow_rule *allow, size_t nallow, struct policy *out)
+{
+	struct hostip *d = calloc(ndeny + 1, sizeof(*d));
+	struct allow_rule *a = calloc(nallow + 1, sizeof(*a));
+	size_t i;
+	int r = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	if (d && a) {
+		for (i = 0; i < ndeny; i++) {
+			d[i] = deny[i];
+			unmap(&d[i].family, &d[i].prefixlen, d[i].addr);
+		}
+		for (i = 0; i < nallow; i++) {
+			a[i] = allow[i];
+			unmap(&a[i].family, &a[i].prefixlen, a[i].addr);
+		}
+		r = build(d, ndeny, a, nallow, out);
+	}
+	free(d);
+	free(a);
+	return r;
+}
+
 void policy_free(struct policy *p)
 {
 	free(p->req);
@@ -404,9 +448,16 @@ int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
     uint16_t port)
 {
 	const struct jail_verdict *best = NULL;
-	unsigned int bestlen = 0, bits = family == AF_INET ? 32 : 128;
-	uint32_t i, n = family == AF_INET ? p->n4 : p->n6;
+	unsigned int bestlen = 0, bits;
+	uint32_t i, n;
 
+	/* as check6() in bpf/jail.bpf.c: ::ffff:a.b.c.d meets the v4 policy */
+	if (family == AF_INET6 && memcmp(addr, v4mapped, 12) == 0) {
+		family = AF_INET;
+		addr += 12;
+	}
+	bits = family == AF_INET ? 32 : 128;
+	n = family == AF_INET ? p->n4 : p->n6;
 	for (i = 0; i < n; i++) {
 		const uint8_t *k = family == AF_INET ? p->r4[i].key.addr :
 		    p->r6[i].key.addr;
