@@ -32,8 +32,7 @@ static struct jail_reply reply = {
 static struct bpf_insn insn_buf[JAIL_MAX_INSNS];
 static int prog_fds[JAIL_NPROGS];
 
-/* Pure cgroup v2, then hybrid (v2 beside the v1 controllers). */
-static const char *const cgroup_roots[2] = {
+static const char *const cgroup_roots[2] = {	/* pure v2, then hybrid */
 	"/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 
 /* The request, fuzzed.  Path: relative; no "", "." or ".." parts. */
@@ -159,8 +158,8 @@ static int open_cgroup2_root(void)
 	return -ENOENT;
 }
 
-/* openat2 (5.6+) refuses symlinks, magic links, ".." escapes and mounts;
- * then: a cgroup2 dir, not the root, the real uid's unless that is 0. */
+/* openat2 (5.6+): no symlink, magic link, ".." escape or mount.  A cgroup2
+ * dir, not the root, the real uid's; any if uid 0 owns the mount root. */
 static int resolve_cgroup(const char *path)
 {
 	struct open_how how;
@@ -179,7 +178,8 @@ static int resolve_cgroup(const char *path)
 	    fstatfs(fd, &sfs) < 0)
 		r = -errno;
 	else if (sfs.f_type != CGROUP2_SUPER_MAGIC || st.st_dev != rst.st_dev ||
-	    st.st_ino == rst.st_ino || (getuid() != 0 && st.st_uid != getuid()))
+	    st.st_ino == rst.st_ino || (st.st_uid != getuid() &&
+	    (getuid() != 0 || rst.st_uid != 0)))
 		r = -EACCES;
 	close(root);
 	if (r < 0 && fd >= 0)
@@ -335,7 +335,8 @@ static int relocate(const struct jail_prog *p, const int *maps)
 	return 0;
 }
 
-/* Quietly first; on failure again with a log, which goes in the reply. */
+/* Quietly first; on failure again with a log, for the reply (a load
+ * that passes the second time is closed by our exit). */
 static int load_progs(const int *maps)
 {
 	unsigned int i;
@@ -347,36 +348,44 @@ static int load_progs(const int *maps)
 		prog_fds[i] = prog_load(&jail_progs[i], NULL, 0);
 		if (prog_fds[i] >= 0)
 			continue;
-		/* Should the second load pass, exit closes it. */
 		prog_load(&jail_progs[i], reply.log, sizeof(reply.log) - 1);
-		reply.log_len = (__u32)strlen(reply.log);
 		return fail(JAIL_STEP_LOAD, prog_fds[i], i, jail_progs[i].name);
 	}
 	return 0;
 }
 
-/* All or none: on a failure, detach what this run attached. */
+/* Attach each, confirm by query its id is in its hook's list.  All or
+ * none: on any failure, detach what this run attached. */
 static int attach_progs(int cg)
 {
-	unsigned int i, k;
+	__u32 ids[QUERY_MAX], cnt, id, i, k;
 	int r;
 
 	for (i = 0; i < JAIL_NPROGS; i++) {
+		cnt = QUERY_MAX;
 		r = prog_attach(cg, prog_fds[i], jail_progs[i].attach_type, 1);
-		if (r < 0) {
-			for (k = 0; k < i; k++)
-				prog_attach(cg, prog_fds[k],
-				    jail_progs[k].attach_type, 0);
-			return fail(JAIL_STEP_ATTACH, r, i, jail_progs[i].name);
+		if (r == 0 &&
+		    !(r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt))) {
+			reply.attached[i] = cnt;
+			reply.prog_ids[i] = id = prog_id(prog_fds[i]);
+			for (k = 0; k < cnt && ids[k] != id; k++)
+				;	/* cnt <= QUERY_MAX, or the query failed */
+			r = id && k < cnt ? 0 : -ENOENT;
 		}
+		if (r < 0)
+			break;
 	}
-	return 0;
+	if (i == JAIL_NPROGS)
+		return 0;
+	for (k = 0; k <= i; k++)
+		prog_attach(cg, prog_fds[k], jail_progs[k].attach_type, 0);
+	return fail(JAIL_STEP_ATTACH, r, i, jail_progs[i].name);
 }
 
-/* Count each hook's programs; with ours, each must be in its list. */
-static int confirm(int cg, int ours)
+/* QUERY: how many programs each hook has, and the latest one's id. */
+static int count_progs(int cg)
 {
-	__u32 ids[QUERY_MAX], cnt, id, i, k;
+	__u32 ids[QUERY_MAX], cnt, i;
 	int r;
 
 	for (i = 0; i < JAIL_NPROGS; i++) {
@@ -385,15 +394,7 @@ static int confirm(int cg, int ours)
 		if (r < 0)
 			return fail(JAIL_STEP_QUERY, r, i, jail_progs[i].name);
 		reply.attached[i] = cnt;
-		reply.prog_ids[i] = cnt ? ids[cnt - 1] : 0;	/* the latest */
-		if (!ours)
-			continue;
-		if ((reply.prog_ids[i] = id = prog_id(prog_fds[i])) == 0)
-			return fail(JAIL_STEP_QUERY, EIO, i, jail_progs[i].name);
-		for (k = 0; k < cnt && ids[k] != id; k++)
-			;	/* cnt <= QUERY_MAX, or the query failed */
-		if (k == cnt)
-			return fail(JAIL_STEP_QUERY, ENOENT, i, "not attached");
+		reply.prog_ids[i] = cnt ? ids[cnt - 1] : 0;
 	}
 	return 0;
 }
@@ -420,10 +421,9 @@ static int run_child(void)
 	if ((r = caps(1, &need, &need)) < 0)
 		return fail(JAIL_STEP_CAPS, r, 0, "raise capabilities");
 	if (h->op == JAIL_OP_QUERY)
-		return confirm(cg, 0);
-	if ((r = fill_maps(h, maps)) == 0 && (r = load_progs(maps)) == 0 &&
-	    (r = attach_progs(cg)) == 0)
-		r = confirm(cg, 1);
+		return count_progs(cg);
+	if ((r = fill_maps(h, maps)) == 0 && (r = load_progs(maps)) == 0)
+		r = attach_progs(cg);
 	return r;
 }
 

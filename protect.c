@@ -180,7 +180,7 @@ static void explain_attach_failure(const char *who,
 
 	warnx("%s: --block-host: %s %s on %s: %s", who,
 	    privsep_step_name(rep->step), rep->what, cg->path, strerror(-r));
-	if (rep->step == JAIL_STEP_LOAD && rep->log_len)
+	if (rep->step == JAIL_STEP_LOAD && rep->log[0])
 		fprintf(stderr, "verifier log:\n%s\n", rep->log);
 	if (rep->step == JAIL_STEP_CAPS || (r == -EPERM &&
 	    rep->step != JAIL_STEP_CGROUP)) {

@@ -25,7 +25,7 @@
 
 enum jail_op {
 	JAIL_OP_ATTACH = 1,	/* maps + programs onto one cgroup */
-	JAIL_OP_QUERY = 2,	/* which of our programs are attached */
+	JAIL_OP_QUERY = 2,	/* how many programs each of our hooks has */
 };
 
 struct jail_req_hdr {
@@ -58,8 +58,8 @@ enum jail_step {
 	JAIL_STEP_CAPS,		/* raising capabilities */
 	JAIL_STEP_MAP,		/* creating or filling a map */
 	JAIL_STEP_LOAD,		/* loading a program (log in the reply) */
-	JAIL_STEP_ATTACH,
-	JAIL_STEP_QUERY,	/* confirming the attachment */
+	JAIL_STEP_ATTACH,	/* attaching and confirming by query */
+	JAIL_STEP_QUERY,	/* counting programs (QUERY) */
 	JAIL_STEP_DROP,		/* clearing capabilities */
 	JAIL_STEP_DONE,
 };
@@ -72,10 +72,10 @@ struct jail_reply {
 	__u16 step;		/* enum jail_step reached; DONE on success */
 	__s32 err;		/* 0 or a positive errno */
 	__u32 prog;		/* index of the program a LOAD/ATTACH error is about */
-	__u32 prog_ids[JAIL_NPROG_SLOTS];	/* kernel ids, attach order */
-	__u32 attached[JAIL_NPROG_SLOTS];	/* QUERY: how many of ours per hook */
+	__u32 prog_ids[JAIL_NPROG_SLOTS];	/* ours (ATTACH), latest (QUERY) */
+	__u32 attached[JAIL_NPROG_SLOTS];	/* programs at each hook, anyone's */
 	char what[256];		/* short detail, NUL-terminated */
-	__u32 log_len;
+	__u32 log_len;		/* unused, zero */
 	char log[JAIL_REPLY_LOG];	/* verifier log on a LOAD failure */
 };
 

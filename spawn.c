@@ -135,7 +135,8 @@ int privsep_call(const void *req, size_t len, struct jail_reply *rep)
 	close(pipefd[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+	if (r == 0 && (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+	    rep->step != JAIL_STEP_DONE))
 		r = rep->err ? -rep->err : -EIO;
 	if (r == -EPROTO && pid > 0 && WIFSIGNALED(status))
 		snprintf(rep->what, sizeof(rep->what),
