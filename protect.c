@@ -86,15 +86,19 @@ void prot_check(const struct prot_opts *o)
 		    "refine --block-host; add --block-host", o->who);
 }
 
-/* The resolvers of /etc/resolv.conf, on port 53, when a deny covers them. */
-static void add_dns_allows(struct prot_opts *o, const struct policy *p)
+/*
+ * The resolvers of /etc/resolv.conf, on port 53, when a deny covers them
+ * (the first 8: resolvers read no more than 3).  Returns how many.
+ */
+static int add_dns_allows(struct prot_opts *o, const struct policy *p)
 {
 	struct hostip ns[8];
 	char *buf, txt[64];
 	size_t len, n = 0, i;
+	int added = 0;
 
 	if (read_file("/etc/resolv.conf", &buf, &len) < 0)
-		return;
+		return 0;
 	hostips_parse_resolv_conf(buf, len, ns, 8, &n);
 	free(buf);
 	for (i = 0; i < n && o->nallow < JAIL_MAX_ALLOW; i++) {
@@ -111,7 +115,9 @@ static void add_dns_allows(struct prot_opts *o, const struct policy *p)
 		if (policy_format_allow(a, txt, sizeof(txt)) == 0)
 			warnx("%s: allowing the resolver %s (from "
 			    "/etc/resolv.conf; --no-dns to block it)", o->who, txt);
+		added++;
 	}
+	return added;
 }
 
 /* Appends --deny and --deny-file prefixes to the host list. */
@@ -157,8 +163,7 @@ void prot_build(struct prot_opts *o, struct policy *p)
 		    o->who, err[0] ? err : strerror(-r));
 	h = add_denies(o, h, &n);
 	r = policy_build(h, n, o->allow, o->nallow, p);
-	if (r == 0 && !o->no_dns) {
-		add_dns_allows(o, p);
+	if (r == 0 && !o->no_dns && add_dns_allows(o, p) > 0) {
 		policy_free(p);
 		r = policy_build(h, n, o->allow, o->nallow, p);
 	}
