@@ -236,6 +236,21 @@ static int owned_dir(const char *path)
 	return access(path, W_OK) < 0 ? -errno : 0;
 }
 
+/* The directory and its cgroup.procs, for joining; cg->path is set. */
+static int open_fds(struct jail_cgroup *cg, char *err, size_t errlen)
+{
+	int e;
+
+	cg->dirfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg->procs_fd = cg->dirfd < 0 ? -1 :
+	    openat(cg->dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (cg->procs_fd >= 0)
+		return 0;
+	e = errno;
+	snprintf(err, errlen, "open %s/cgroup.procs", cg->path);
+	return -e;
+}
+
 /* root: <cgroup2>/jail-ai/run-PID; a user: below a cgroup it owns. */
 static int pick_parent(struct jail_cgroup *cg, char *err, size_t errlen)
 {
@@ -292,16 +307,9 @@ int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen)
 		snprintf(err, errlen, "mkdir %s", cg->path);
 		return -errno;
 	}
-	cg->dirfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cg->procs_fd = cg->dirfd < 0 ? -1 :
-	    openat(cg->dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-	if (cg->procs_fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "open %s/cgroup.procs", cg->path);
+	if ((r = open_fds(cg, err, errlen)) < 0)
 		jail_cgroup_remove(cg);
-		return r;
-	}
-	return 0;
+	return r;
 }
 
 /* The calling process moves itself in ("0" is the writer). */
@@ -387,16 +395,9 @@ int jail_cgroup_open(struct jail_cgroup *cg, const char *path, char *err,
 		return -ENAMETOOLONG;
 	snprintf(cg->rel, sizeof(cg->rel), "%s", path);
 	snprintf(cg->path, sizeof(cg->path), "%s/%s", cg->mount, cg->rel);
-	cg->dirfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cg->procs_fd = cg->dirfd < 0 ? -1 :
-	    openat(cg->dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-	if (cg->procs_fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s", cg->path);
+	if ((r = open_fds(cg, err, errlen)) < 0)
 		jail_cgroup_close(cg);
-		return r;
-	}
-	return 0;
+	return r;
 }
 
 void jail_cgroup_close(struct jail_cgroup *cg)

@@ -598,6 +598,34 @@ static int same_pidns(pid_t a, pid_t b)
 	    sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
+/* Every process in the cgroup is in the container's pid namespace. */
+static int only_container(const char *who, const char *name,
+    const struct jail_cgroup *cg, pid_t pid)
+{
+	char procs[1200], *buf, *p, *end;
+	size_t len;
+	int r;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->path);
+	if ((r = read_file(procs, &buf, &len)) < 0) {
+		warnx("%s: read %s: %s", who, procs, strerror(-r));
+		return r;
+	}
+	for (p = buf; *p && r == 0; p = end) {
+		long q = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (q > 0 && !same_pidns(pid, (pid_t)q)) {
+			warnx("%s: %s: cgroup %s also holds pid %ld from "
+			    "outside the container", who, name, cg->rel, q);
+			r = -EPERM;
+		}
+	}
+	free(buf);
+	return r;
+}
+
 /*
  * The container's own cgroup: not the root, not ours (a rootless container
  * on a hybrid host stays in its caller's), no process from elsewhere.
@@ -606,46 +634,32 @@ static int container_cgroup(const char *who, const char *name,
     struct jail_cgroup *cg)
 {
 	char path[JAIL_CGROUP_PATH_MAX], mine[JAIL_CGROUP_PATH_MAX], err[256];
-	char procs[1200], *buf, *p, *end;
 	pid_t pid = jail_pid(name);
-	size_t len;
 	int r;
 
-	if (pid <= 0)
-		return warnx("%s: %s: no init process after podman init", who,
-		    name), -ESRCH;
-	if ((r = cgroup_of_pid(pid, path, sizeof(path))) < 0 ||
-	    (r = cgroup_of_pid(getpid(), mine, sizeof(mine))) < 0)
-		return warnx("%s: %s: cgroup of pid %d: %s", who, name,
-		    (int)pid, strerror(-r)), r;
-	if (strcmp(path, "/") == 0 || strcmp(path, mine) == 0)
-		return warnx("%s: %s: the container has no cgroup v2 of its own "
-		    "(%s), so --block-host cannot hold it alone. Rootless "
-		    "podman gets one only on a pure cgroup v2 host "
-		    "(systemd.unified_cgroup_hierarchy=1) with a delegated "
-		    "user cgroup; or use rootful podman", who, name, path),
-		    -EPERM;
-	if ((r = jail_cgroup_open(cg, path, err, sizeof(err))) < 0)
-		return warnx("%s: %s: open cgroup %s: %s", who, name, err,
-		    strerror(-r)), r;
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->path);
-	if ((r = read_file(procs, &buf, &len)) < 0)
-		return warnx("%s: read %s: %s", who, procs, strerror(-r)), r;
-	r = 0;
-	for (p = buf; *p; p = end) {
-		long q = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (q > 0 && !same_pidns(pid, (pid_t)q)) {
-			warnx("%s: %s: cgroup %s also holds pid %ld from "
-			    "outside the container", who, name, path, q);
-			r = -EPERM;
-			break;
-		}
+	if (pid <= 0) {
+		warnx("%s: %s: no init process after podman init", who, name);
+		return -ESRCH;
 	}
-	free(buf);
-	if (r < 0)
+	if ((r = cgroup_of_pid(pid, path, sizeof(path))) < 0 ||
+	    (r = cgroup_of_pid(getpid(), mine, sizeof(mine))) < 0) {
+		warnx("%s: %s: cgroup of pid %d: %s", who, name, (int)pid,
+		    strerror(-r));
+		return r;
+	}
+	if (strcmp(path, "/") == 0 || strcmp(path, mine) == 0) {
+		warnx("%s: %s: the container has no cgroup v2 of its own (%s), "
+		    "so --block-host cannot hold it alone. Rootless podman gets "
+		    "one only on a pure cgroup v2 host "
+		    "(systemd.unified_cgroup_hierarchy=1) with a delegated user "
+		    "cgroup; or use rootful podman", who, name, path);
+		return -EPERM;
+	}
+	if ((r = jail_cgroup_open(cg, path, err, sizeof(err))) < 0) {
+		warnx("%s: %s: %s: %s", who, name, err, strerror(-r));
+		return r;
+	}
+	if ((r = only_container(who, name, cg, pid)) < 0)
 		jail_cgroup_close(cg);
 	return r;
 }
@@ -698,8 +712,10 @@ static int protected_start(const char *who, const char *name)
 	memset(&p, 0, sizeof(p));
 	if (!load_prot(who, name, &o, &labels)) {
 		free(labels);
-		return pm("start", name, NULL) < 0 ? (warnx("%s: podman start "
-		    "%s failed", who, name), -EIO) : 0;
+		if (pm("start", name, NULL) == 0)
+			return 0;
+		warnx("%s: podman start %s failed", who, name);
+		return -EIO;
 	}
 	add_gateway_denies(&o, &gw);
 	prot_build(&o, &p);
@@ -747,9 +763,11 @@ static int is_protected(const char *who, const char *name,
 		return r;
 	r = query(&cg, rep);
 	jail_cgroup_close(&cg);
-	if (r < 0)
-		return warnx("%s: query %s: %s %s: %s", who, name,
-		    privsep_step_name(rep->step), rep->what, strerror(-r)), r;
+	if (r < 0) {
+		warnx("%s: query %s: %s %s: %s", who, name,
+		    privsep_step_name(rep->step), rep->what, strerror(-r));
+		return r;
+	}
 	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
 		if (rep->attached[i] == 0)
 			return 0;

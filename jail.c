@@ -91,26 +91,30 @@ static const char run_usage_text[] =
 "start a process gets that process outside the jail.  Use podman jails for\n"
 "filesystem isolation.\n";
 
+__attribute__((format(printf, 1, 0)))
+static void vwarnx(const char *fmt, va_list ap)
+{
+	fputs("jail-ai: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void warnx(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("jail-ai: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("jail-ai: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(code);
 }
 
