@@ -1,0 +1,181 @@
+# tests/podman-env.sh - sourced after tests/lib.sh by the podman tests (tests/5x-podman*.t).
+#
+# Gives the test a podman of its own: a containers.conf that works on these machines (runc,
+# no pids limit, ulimits under the hard limits, cgroupfs, file events) and a private storage
+# (graphroot, runroot, tmp_dir under $TMP), so every container in it is the test's and the
+# exit trap removes them all.  Builds the test image once per storage: busybox-static's
+# /bin/busybox with a link per applet, plus tests/probe as /bin/probe.
+#
+# Debian packages it needs (scripts/deps test should list them):
+PODMAN_PKGS="busybox-static podman runc slirp4netns uidmap netavark iptables"
+
+TEST_IMAGE=localhost/jail-ai-test:latest
+JT=jt$$				# every container name the test makes starts with this
+PT_TIMEOUT=${PT_TIMEOUT:-90}	# seconds for one podman or jail-ai podman command
+PODMAN_DIRS=			# private storages to clean up (root's)
+
+# podman_require: the packages (installed when missing and we are root), then the binaries.
+podman_require() {
+	local p s missing=
+	for p in $PODMAN_PKGS; do
+		s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+		case $s in *" installed") ;; *) missing="$missing $p" ;; esac
+	done
+	if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing \
+			>"$TMP/apt.log" 2>&1 ||
+			diag "apt-get install$missing failed:" "$(tail -n 5 "$TMP/apt.log")"
+	fi
+	PODMAN=$(command -v podman) || skip_all "needs podman (apt-get install -y$missing)"
+	command -v runc >/dev/null || skip_all "needs runc"
+	[ -x /bin/busybox ] || skip_all "needs /bin/busybox from busybox-static"
+}
+
+# podman_conf DIR [USER]: write DIR/containers.conf and DIR/storage.conf for a storage in DIR
+# (owned by USER when given, for rootless podman).
+podman_conf() {
+	local d=$1 user=${2:-}
+	mkdir -p "$d/graph" "$d/run" "$d/tmp" || return 1
+	cat >"$d/containers.conf" <<-EOF
+		[containers]
+		pids_limit = 0
+		default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+		[engine]
+		runtime = "runc"
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		tmp_dir = "$d/tmp"
+	EOF
+	cat >"$d/storage.conf" <<-EOF
+		[storage]
+		driver = "overlay"
+		graphroot = "$d/graph"
+		runroot = "$d/run"
+	EOF
+	if [ -n "$user" ]; then
+		chown -R "$user:" "$d" && chmod 700 "$d/run" "$d/tmp"
+	fi
+}
+
+# podman_env DIR: use the storage in DIR from now on (exported, so jail-ai's podman sees it).
+podman_env() {
+	export CONTAINERS_CONF=$1/containers.conf CONTAINERS_STORAGE_CONF=$1/storage.conf
+	PODMAN_DIRS="$PODMAN_DIRS $1"
+}
+
+# pm ARGS...: podman in the host namespace, bounded in time.
+pm() { timeout -k 5 "$PT_TIMEOUT" nsenter --net="/run/netns/$NS_H" -- "$PODMAN" "$@"; }
+
+# jp ARGS...: jail-ai in the host namespace, bounded in time (podman commands are slower
+# than TIMEOUT allows).
+jp() { timeout -k 5 "$PT_TIMEOUT" nsenter --net="/run/netns/$NS_H" -- "$JAIL_AI" "$@"; }
+
+# podman_rootfs: $TMP/rootfs.tar, built once.
+podman_rootfs() {
+	local r=$TMP/rootfs a
+	[ -s "$TMP/rootfs.tar" ] && return 0
+	mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/root" "$r/workspace" "$r/proc" "$r/sys" \
+		"$r/dev" "$r/run" "$r/home" "$r/mnt" "$r/var/tmp" || return 1
+	chmod 1777 "$r/tmp" "$r/var/tmp"
+	cp /bin/busybox "$r/bin/busybox" && cp "$PROBE" "$r/bin/probe" || return 1
+	for a in $(/bin/busybox --list); do
+		[ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"
+	done
+	ln -s bin "$r/sbin" && mkdir -p "$r/usr" && ln -s ../bin "$r/usr/bin" &&
+		ln -s ../bin "$r/usr/sbin" || return 1
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' \
+		>"$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+	tar -C "$r" --numeric-owner --owner=0 --group=0 -cf "$TMP/rootfs.tar" . &&
+		rm -rf "$r"
+}
+
+# podman_image [PODMAN-CMD...]: import the test image into the current storage if missing.
+# The optional command runs podman (e.g. as the rootless user); default pm.
+podman_image() {
+	local out
+	[ $# = 0 ] && set -- pm
+	"$@" image exists "$TEST_IMAGE" 2>/dev/null && return 0
+	podman_rootfs || return 1
+	out=$("$@" import "$TMP/rootfs.tar" "$TEST_IMAGE" 2>&1) ||
+		{ diag "podman import failed:" "$out"; return 1; }
+}
+
+# podman_wrapper NAME SCRIPT-BODY: $TMP/NAME, an executable podman wrapper for JAIL_AI_PODMAN.
+# jail-ai passes podman a small fixed environment, so the behaviour is baked in.  In the body
+# $REAL is the real podman, $SUB the subcommand (the first argument not starting with -, after
+# "container": `container inspect` is inspect) and $LAST the last argument.
+podman_wrapper() {
+	cat >"$TMP/$1" <<-EOF
+		#!/bin/sh
+		REAL=$PODMAN
+		SUB=
+		for a in "\$@"; do
+		 	case \$a in -*) ;; container) [ -z "\$SUB" ] && SUB=- ;; *) SUB=\$a; break ;; esac
+		done
+		LAST=
+		for a in "\$@"; do LAST=\$a; done
+		echo "\$SUB \$*" >>$TMP/$1.log
+		$2
+		exec "\$REAL" "\$@"
+	EOF
+	chmod 755 "$TMP/$1"
+}
+
+# podman_umount DIR: unmount what containers/storage left mounted under DIR.
+podman_umount() {
+	awk -v d="$1/" '{ if (index($5 "/", d) == 1) print $5 }' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+}
+
+# podman_cleanup: remove every container and image in our storages; catch strays named $JT*
+# in the default storage (a jail-ai that ignored CONTAINERS_STORAGE_CONF).
+podman_cleanup() {
+	local d ns=() strays
+	[ -n "${NS_H:-}" ] && [ -e "/run/netns/$NS_H" ] && ns=(nsenter --net="/run/netns/$NS_H" --)
+	for d in $PODMAN_DIRS; do
+		CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf \
+			timeout -k 5 120 "${ns[@]}" "$PODMAN" rm -af -t 0 >/dev/null 2>&1
+		CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf \
+			timeout -k 5 60 "$PODMAN" rmi -af >/dev/null 2>&1
+		podman_umount "$d"
+	done
+	if [ -n "${PODMAN:-}" ]; then
+		strays=$(env -u CONTAINERS_STORAGE_CONF timeout 30 "$PODMAN" ps -a \
+			--format '{{.Names}}' 2>/dev/null | grep "^$JT-")
+		[ -n "$strays" ] && echo "# removing stray containers: $strays" &&
+			env -u CONTAINERS_STORAGE_CONF timeout -k 5 120 "${ns[@]}" "$PODMAN" rm -f \
+				-t 0 $strays >/dev/null 2>&1
+	fi
+	return 0
+}
+
+# The trap: our containers first (while the host namespace still exists), then lib.sh's.
+trap 'st=$?; podman_cleanup; (exit $st); cleanup' EXIT
+
+# nobpf_setup: $TMP/nobpf.pl; `perl $TMP/nobpf.pl CMD...` runs CMD with bpf(2) failing with
+# EPERM (a seccomp filter, inherited by CMD's children, so jail-ai's privileged child fails
+# while podman and runc work; x86_64 only: syscall 321).  Root needs no no_new_privs for it.
+nobpf_setup() {
+	cat >"$TMP/nobpf.pl" <<-'EOF'
+		my $f = pack("S C C L", 0x20, 0, 0, 0) . pack("S C C L", 0x15, 0, 1, 321) .
+			pack("S C C L", 0x06, 0, 0, 0x00050001) . pack("S C C L", 0x06, 0, 0, 0x7fff0000);
+		my $prog = pack("S x6 Q", 4, unpack("Q", pack("p", $f)));
+		syscall(157, 22, 2, $prog) == 0 or die "seccomp: $!\n";
+		exec @ARGV or die "exec $ARGV[0]: $!\n";
+	EOF
+}
+
+# ---- small helpers for the tests ----
+
+# exists NAME: a container NAME exists in the current storage.
+exists() { pm container exists "$1" 2>/dev/null; }
+# state NAME: podman's state of NAME (running, exited, created, ...).
+state() { pm inspect --format '{{.State.Status}}' "$1" 2>/dev/null; }
+# cgroup_of NAME: the cgroup v2 path (below the cgroup2 mount) of NAME's init process.
+cgroup_of() {
+	local pid
+	pid=$(pm inspect --format '{{.State.Pid}}' "$1" 2>/dev/null)
+	[ -n "$pid" ] && [ "$pid" != 0 ] && sed -n 's/^0:://p' "/proc/$pid/cgroup"
+}
