@@ -14,8 +14,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "jail.h"
 
@@ -170,17 +172,31 @@ int cgroup_parse_proc(const char *buf, size_t len, char *out, size_t outlen)
 	return -ENOENT;
 }
 
+/*
+ * The last cgroup2 mount that is still visible: a later mount over the
+ * same place (a bind of the v2 hierarchy onto /sys/fs/cgroup) hides an
+ * earlier one, whose path then no longer names a cgroup2 root.
+ */
 int cgroup2_mount(char *out, size_t outlen)
 {
-	char *buf;
+	char mnt[512], *buf;
+	struct statfs sfs;
+	unsigned int i;
 	size_t len;
-	int r = read_file("/proc/self/mountinfo", &buf, &len);
+	int r = read_file("/proc/self/mountinfo", &buf, &len), found = 0;
 
 	if (r < 0)
 		return r;
-	r = cgroup_parse_mountinfo(buf, len, 0, out, outlen);
+	for (i = 0; (r = cgroup_parse_mountinfo(buf, len, i, mnt,
+	    sizeof(mnt))) == 0; i++) {
+		if (statfs(mnt, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC ||
+		    strlen(mnt) >= outlen)
+			continue;
+		snprintf(out, outlen, "%s", mnt);
+		found = 1;
+	}
 	free(buf);
-	return r;
+	return found ? 0 : r == -ENOENT ? -ENOENT : r;
 }
 
 int cgroup_of_pid(pid_t pid, char *out, size_t outlen)

@@ -472,6 +472,29 @@ static void add_policy_labels(struct args *a, const struct prot_opts *p)
 	addf(a, "--label=jail-ai.no-dns=%d", p->no_dns);
 }
 
+/*
+ * Rootless podman with the cgroupfs manager leaves a container in its
+ * caller's cgroup unless told a parent; below our own delegated cgroup it
+ * gets one of its own, which --block-host needs.  (With systemd, podman
+ * makes a scope; on a hybrid host our cgroup is "/" and create refuses
+ * later with the reason.)
+ */
+static void add_cgroup_parent(struct args *a)
+{
+	const char *args[] = { "info", "--format", "{{.Host.CgroupManager}}",
+	    NULL };
+	char own[JAIL_CGROUP_PATH_MAX], *mgr;
+	struct podman_status ps;
+
+	if (getuid() == 0 || cgroup_of_pid(getpid(), own, sizeof(own)) < 0 ||
+	    strcmp(own, "/") == 0)
+		return;
+	if (podman_capture(args, 1, &mgr, &ps) == 0 &&
+	    strcmp(mgr, "cgroupfs") == 0)
+		addf(a, "--cgroup-parent=%s", own);
+	free(mgr);
+}
+
 /* Capabilities a development container needs; never NET_RAW. */
 static const char *const keep_caps =
     "CHOWN,DAC_OVERRIDE,FOWNER,FSETID,SETGID,SETUID,KILL,NET_BIND_SERVICE,"
@@ -495,6 +518,7 @@ static void build_create(struct args *a, const struct create_opts *o,
 	addf(a, "--cap-add=%s", keep_caps);
 	add(a, "--security-opt=no-new-privileges");
 	add(a, "--hostname=jail-ai");
+	add_cgroup_parent(a);
 	addf(a, "--volume=%s:/workspace", ws);
 	add(a, "--workdir=/workspace");
 	if (term)
@@ -664,15 +688,38 @@ static int container_cgroup(const char *who, const char *name,
 	return r;
 }
 
-/* Not running afterwards, whatever state the failure left it in. */
-static void make_not_running(const char *name)
+/*
+ * What an exit on the way must undo, whatever path it takes (die() on a
+ * bad label or deny-file included): a container this run created is
+ * removed; one it initialised is stopped, so nothing runs unprotected.
+ */
+static struct {
+	char name[64];
+	int created, initialized;
+} undo;
+
+static void undo_at_exit(void)
 {
-	const char *stop[] = { "stop", "--time", "0", name, NULL };
+	const char *rm[] = { "rm", "--force", "--time", "0", undo.name, NULL };
+	const char *stop[] = { "stop", "--time", "0", undo.name, NULL };
 	struct podman_status ps;
 	char *out;
 
-	podman_capture(stop, 1, &out, &ps);
+	if (!undo.created && !undo.initialized)
+		return;
+	podman_capture(undo.created ? rm : stop, 1, &out, &ps);
 	free(out);
+}
+
+static void undo_arm(const char *name, int created)
+{
+	static int registered;
+
+	if (!registered && atexit(undo_at_exit) == 0)
+		registered = 1;
+	snprintf(undo.name, sizeof(undo.name), "%s", name);
+	undo.created |= created;
+	undo.initialized = 1;
 }
 
 /* The gateway of podman's default network is a host address too. */
@@ -719,6 +766,7 @@ static int protected_start(const char *who, const char *name)
 	}
 	add_gateway_denies(&o, &gw);
 	prot_build(&o, &p);
+	undo_arm(name, 0);
 	if (pm("init", name, NULL) < 0) {
 		warnx("%s: podman init %s failed", who, name);
 		r = -EIO;
@@ -730,8 +778,8 @@ static int protected_start(const char *who, const char *name)
 			r = -EIO;
 		}
 	}
-	if (r < 0)
-		make_not_running(name);
+	if (r == 0)
+		undo.initialized = 0;	/* started, and protected */
 	policy_free(&p);
 	free(labels);
 	free(gw);
@@ -829,11 +877,11 @@ static int cmd_create(int argc, char **argv)
 	}
 	free(exists);
 	args_free(&a);
-	if (protected_start("create", o.name) < 0) {
-		pm("rm", "--force", "--time", "0", o.name, NULL);
-		die(EXIT_SYSFAIL, "create: %s was not started and has been "
-		    "removed", o.name);
-	}
+	undo_arm(o.name, 1);
+	if (protected_start("create", o.name) < 0)
+		die(EXIT_SYSFAIL, "create: %s was not started; removing it",
+		    o.name);
+	memset(&undo, 0, sizeof(undo));
 	return 0;
 }
 

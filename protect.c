@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "jail.h"
 
@@ -150,6 +153,35 @@ static struct hostip *add_denies(const struct prot_opts *o, struct hostip *h,
 	return nh;
 }
 
+/*
+ * A non-root caller reaches the privileged child only through the file
+ * capabilities of this binary: without them, say the setcap line before
+ * anything is made (the child would refuse anyway).
+ */
+static void need_file_caps(const char *who)
+{
+	struct vfs_cap_data d;
+	__u64 prm = 0, need = 1ULL << CAP_NET_ADMIN;
+	char self[512];
+	ssize_t n;
+
+	if (getuid() == 0)
+		return;
+	memset(&d, 0, sizeof(d));
+	n = getxattr("/proc/self/exe", "security.capability", &d, sizeof(d));
+	if (n >= (ssize_t)XATTR_CAPS_SZ_2)
+		prm = d.data[0].permitted | (__u64)d.data[1].permitted << 32;
+	need |= 1ULL << (prctl(PR_CAPBSET_READ, CAP_BPF, 0, 0, 0) >= 0 ?
+	    CAP_BPF : CAP_SYS_ADMIN);
+	if ((prm & need) == need)
+		return;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	die(EXIT_SYSFAIL, "%s: --block-host needs CAP_BPF and CAP_NET_ADMIN: "
+	    "run as root, or once as root: setcap cap_bpf,cap_net_admin+p %s "
+	    "(nothing was started)", who, n > 0 ? self : "jail-ai");
+}
+
 void prot_build(struct prot_opts *o, struct policy *p)
 {
 	struct hostip *h;
@@ -157,6 +189,7 @@ void prot_build(struct prot_opts *o, struct policy *p)
 	size_t n;
 	int r;
 
+	need_file_caps(o->who);
 	r = hostips_discover(&h, &n, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "%s: --block-host: host addresses: %s",
