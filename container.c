@@ -189,7 +189,7 @@ static const char *sensitive(const char *src)
 	static const char *const home_rel[] = { ".ssh", ".gnupg", ".aws",
 	    ".kube", ".docker", ".config/gcloud", ".netrc",
 	    ".local/share/containers", ".password-store" };
-	static const char *const abs[] = { "/etc", "/root", "/boot",
+	static const char *const abs[] = { "/etc", "/boot",
 	    "/var/run/docker.sock", "/run/docker.sock", "/run/podman",
 	    "/var/run/podman", "/run/containerd", "/proc", "/sys", "/dev" };
 	static char buf[PATH_MAX + 64];

@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "images.h"
 #include "jail.h"
 
 #ifndef JAIL_VERSION
@@ -43,6 +44,9 @@ static const char usage_text[] =
 "  create NAME [OPTIONS]           make and start a podman jail\n"
 "  start|stop|shell|status NAME, rm [-f] NAME, list\n"
 "  exec NAME [-i] [-t] -- CMD...   run CMD in a jail; its exit status\n"
+"  AGENT [OPTIONS] [-- ARGS]       claude, copilot, cursor, gemini, codex or\n"
+"                                  jules in this project's jail (AGENT --help)\n"
+"  images build|list [AGENT]       the layered images for this project\n"
 "  hostips                         print what --block-host blocks\n"
 "  --version, --help\n"
 "\n"
@@ -305,6 +309,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "images") == 0)
+		return images_main(argc - 1, argv + 1);
+	if (agent_find(argv[1]))
+		return agent_main(argc - 1, argv + 1);
 	if ((r = cmd_container(argc - 1, argv + 1)) >= 0)
 		return r;
 	if (strcmp(argv[1], "hostips") == 0)

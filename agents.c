@@ -1,0 +1,575 @@
+/*
+ * agents.c - `jail-ai AGENT [OPTIONS] [-- AGENT-ARGS]`: the agent's image
+ * (images.c), its jail for this workspace (made on first use through
+ * `create`, with the user's jail options and the agent's mounts), then
+ * the agent run in it through `exec`; --shell, --auth, --git-gpg.
+ *
+ * No privilege.  Untrusted inputs: the command line (jail options are
+ * passed to `create`, which checks them), the environment (HOME,
+ * XDG_RUNTIME_DIR, GNUPGHOME: paths we only stat and hand to `create`),
+ * podman's answers about an existing jail (compared as strings).
+ *
+ * One table holds every agent.  Paths are below $HOME on the host and
+ * below /root in the jail.  Nothing is copied into an image: config
+ * and credentials are bind mounts, the GPG agent is a socket.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "images.h"
+#include "jail.h"
+
+/* The CLI must run at build time; npm's download cache is not kept. */
+#define NPM(pkg, bin) \
+	"RUN npm install -g --no-audit --no-fund --loglevel=error " pkg \
+	" && rm -rf /root/.npm && " bin " --version\n"
+#define CTR_HOME	"/root"
+#define MAX_CREATE	200
+
+struct agent {
+	const char *name;
+	const char *recipe;		/* the agent layer, after FROM */
+	unsigned int needs;		/* language layers the recipe needs */
+	const char *bin;		/* what runs in the jail */
+	const char *dir_opt;		/* --NAME-dir */
+	const char *config[3];		/* --NAME-dir, --agent-configs */
+	const char *minimal;		/* mounted by default, if it exists */
+	const char *creds;		/* missing: not logged in (NULL: the
+					   first config path) */
+	int oauth;			/* logs in through a browser/device */
+	const char *login;		/* what to run in the --auth shell */
+};
+
+static const struct agent agents[] = {
+	{ "claude", NPM("@anthropic-ai/claude-code", "claude"),
+	  LAYER_MASK(L_NODEJS), "claude", "--claude-dir",
+	  { ".claude", ".claude.json" }, ".claude/.credentials.json",
+	  ".claude/.credentials.json", 1, "claude, then /login" },
+	{ "copilot", NPM("@github/copilot", "copilot"),
+	  LAYER_MASK(L_NODEJS), "copilot", "--copilot-dir",
+	  { ".copilot" }, NULL, ".copilot/config.json", 1,
+	  "copilot, then /login" },
+	/* Not on npm (the npm name cursor-agent is someone else's): the
+	 * official installer, which needs cursor.com reachable. */
+	{ "cursor", "RUN curl -fsSL https://cursor.com/install | bash && "
+	  "ln -sf /root/.local/bin/cursor-agent /usr/local/bin/cursor-agent "
+	  "&& cursor-agent --version\n", 0, "cursor-agent", "--cursor-dir",
+	  { ".cursor", ".config/cursor" }, NULL, NULL, 1,
+	  "cursor-agent login" },
+	{ "gemini", NPM("@google/gemini-cli", "gemini"),
+	  LAYER_MASK(L_NODEJS), "gemini", "--gemini-dir", { ".gemini" },
+	  NULL, ".gemini/oauth_creds.json", 1, "gemini (choose Login with "
+	  "Google)" },
+	{ "codex", NPM("@openai/codex", "codex"), LAYER_MASK(L_NODEJS),
+	  "codex", "--codex-dir", { ".codex" }, NULL, ".codex/auth.json", 1,
+	  "codex login" },
+	{ "jules", NPM("@google/jules", "jules"), LAYER_MASK(L_NODEJS),
+	  "jules", "--jules-dir", { ".config/jules" }, NULL, NULL, 1,
+	  "jules login" },
+};
+
+const struct agent *agent_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(agents) / sizeof(agents[0]); i++)
+		if (strcmp(name, agents[i].name) == 0)
+			return &agents[i];
+	return NULL;
+}
+
+const char *agent_name_of(const struct agent *a)
+{
+	return a->name;
+}
+
+const char *agent_recipe_of(const struct agent *a)
+{
+	return a->recipe;
+}
+
+unsigned int agent_needs(const struct agent *a)
+{
+	return a->needs;
+}
+
+static const char agent_usage[] =
+"usage: jail-ai AGENT [OPTIONS] [-- AGENT-ARGS...]\n"
+"AGENT: claude, copilot, cursor, gemini, codex, jules\n"
+"\n"
+"Runs the agent in this project's jail (jail-ai-AGENT-DIR-HASH), made on\n"
+"first use from an image with the project's languages and the agent.\n"
+"  --shell           a shell in the agent's jail instead of the agent\n"
+"  --auth            a login shell in a jail with the agent's whole config\n"
+"                    mounted, to log in (also on the first run in a\n"
+"                    terminal when the agent's credentials are missing)\n"
+"  --AGENT-dir       mount the agent's config (--claude-dir: ~/.claude and\n"
+"                    ~/.claude.json; --copilot-dir: ~/.copilot; --cursor-dir:\n"
+"                    ~/.cursor, ~/.config/cursor; --gemini-dir: ~/.gemini;\n"
+"                    --codex-dir: ~/.codex; --jules-dir: ~/.config/jules)\n"
+"  --agent-configs   every config path of the agent (the same)\n"
+"                    Default: claude gets ~/.claude/.credentials.json only,\n"
+"                    the others nothing\n"
+"  --git-gpg         ~/.gitconfig (read-only), the GPG agent socket and the\n"
+"                    public keyring; private keys stay on the host\n"
+"  --layers L,L --base-image IMG --isolated --rebuild\n"
+"                    images (see jail-ai images --help)\n"
+"  jail options, used when the jail is made (see jail-ai create --help):\n"
+"  --block-host --allow --deny --deny-file --no-dns -m/--mount -p/--port\n"
+"  -e/--env --network --memory --cpus --ssh-agent --force-mount\n";
+
+struct agent_opts {
+	const struct agent *ag;
+	struct img_opts img;
+	int shell, auth, configs, git_gpg, block_host, force_mount, user_mounts;
+	const char *jail_args[MAX_CREATE];	/* passed to create */
+	size_t njail;
+	char **agent_args;
+};
+
+static void push_jail(struct agent_opts *o, const char *s)
+{
+	if (o->njail == MAX_CREATE)
+		die(EXIT_USAGE, "%s: too many options", o->ag->name);
+	o->jail_args[o->njail++] = s;
+}
+
+/* A create option at argv[*i] (and its value): 1 when it was one. */
+static int jail_opt(struct agent_opts *o, int argc, char **argv, int *i)
+{
+	static const char *const flags[] = { "--block-host", "--no-dns",
+	    "--ssh-agent", "--force-mount" };
+	static const char *const valued[] = { "--allow", "--deny",
+	    "--deny-file", "-m", "--mount", "-p", "--port", "-e", "--env",
+	    "--network", "--memory", "--cpus" };
+	const char *a = argv[*i];
+	size_t k;
+
+	for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+		if (strcmp(a, flags[k]) == 0) {
+			o->block_host |= k == 0;
+			o->force_mount |= k == 3;
+			push_jail(o, a);
+			return 1;
+		}
+	for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+		if (strcmp(a, valued[k]) == 0) {
+			if (*i + 1 >= argc)
+				die(EXIT_USAGE, "%s: %s needs a value",
+				    o->ag->name, a);
+			o->user_mounts |= k == 3 || k == 4;
+			push_jail(o, a);
+			push_jail(o, argv[++*i]);
+			return 1;
+		}
+	return 0;
+}
+
+static void parse_agent(int argc, char **argv, struct agent_opts *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(agent_usage, stdout);
+			exit(0);
+		} else if (strcmp(a, "--shell") == 0) {
+			o->shell = 1;
+		} else if (strcmp(a, "--auth") == 0) {
+			o->auth = 1;
+		} else if (strcmp(a, "--git-gpg") == 0) {
+			o->git_gpg = 1;
+		} else if (strcmp(a, "--agent-configs") == 0 ||
+		    strcmp(a, o->ag->dir_opt) == 0) {
+			o->configs = 1;
+		} else if (images_parse_opt(&o->img, argc, argv, &i) ||
+		    jail_opt(o, argc, argv, &i)) {
+			continue;
+		} else if (a[0] == '-') {
+			die(EXIT_USAGE, "%s: unknown option %s (jail-ai %s "
+			    "--help; the agent's own options go after --)",
+			    o->ag->name, a, o->ag->name);
+		} else {
+			break;
+		}
+	}
+	o->agent_args = argv + i;
+	if (o->shell && o->auth)
+		die(EXIT_USAGE, "%s: --shell or --auth, not both", o->ag->name);
+}
+
+/* ---- workspace, name, mounts ---- */
+
+void agent_workspace(char *out, size_t len)
+{
+	char dir[PATH_MAX], probe[PATH_MAX + 8];
+	struct stat st;
+	size_t n;
+
+	if (!realpath(".", dir))
+		die(EXIT_USAGE, "workspace: %s", strerror(errno));
+	snprintf(out, len, "%s", dir);
+	for (n = strlen(dir); n > 1; ) {
+		snprintf(probe, sizeof(probe), "%.*s/.git", (int)n, dir);
+		if (lstat(probe, &st) == 0) {
+			snprintf(out, len, "%.*s", (int)n, dir);
+			return;
+		}
+		while (n > 0 && dir[n - 1] != '/')
+			n--;
+		if (n > 0)
+			n--;
+	}
+}
+
+/* jail-ai-AGENT-BASENAME-HASH8, in create's name alphabet. */
+static void jail_name(const struct agent *ag, const char *ws, char *out,
+    size_t len)
+{
+	const char *base = strrchr(ws, '/');
+	char h[9];
+	size_t i;
+
+	images_wshash(ws, h);
+	base = base && base[1] ? base + 1 : "root";
+	snprintf(out, len, "jail-ai-%s-%.24s-%s", ag->name, base, h);
+	for (i = 0; out[i]; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_.-", out[i]))
+			out[i] = '_';
+}
+
+static int exists(const char *path, struct stat *st)
+{
+	return stat(path, st) == 0;
+}
+
+/* "-m HOST:CTR[:ro]" for $HOME/REL, when it exists (or MKDIR says to
+ * make it as a directory); 1 when added, 0 when not. */
+static int add_home_mount(struct agent_opts *o, const char *rel, int mkd,
+    int ro)
+{
+	const char *home = getenv("HOME");
+	struct stat st;
+	char *spec, host[PATH_MAX];
+
+	if (!home || home[0] != '/')
+		return 0;
+	snprintf(host, sizeof(host), "%s/%s", home, rel);
+	if (!exists(host, &st) && !(mkd && mkdir(host, 0700) == 0))
+		return 0;
+	if (asprintf(&spec, "%s:%s/%s%s", host, CTR_HOME, rel, ro ? ":ro" :
+	    "") < 0)
+		die(EXIT_SYSFAIL, "out of memory");
+	push_jail(o, "--mount");
+	push_jail(o, spec);	/* lives as long as the process */
+	return 1;
+}
+
+/* The agent's mounts: the credentials file by default, or the config. */
+static int agent_mounts(struct agent_opts *o, int all)
+{
+	const struct agent *ag = o->ag;
+	int n = 0;
+	size_t i;
+
+	if (!all && ag->minimal)
+		n += add_home_mount(o, ag->minimal, 0, 0);
+	/* Config directories are made when missing (so a login persists);
+	 * files (a '.' past the first character) only when they exist. */
+	for (i = 0; all && i < 3 && ag->config[i]; i++)
+		n += add_home_mount(o, ag->config[i],
+		    strchr(ag->config[i] + 1, '.') == NULL, 0);
+	return n;
+}
+
+/* The GPG agent socket: $XDG_RUNTIME_DIR/gnupg, then $GNUPGHOME/~/.gnupg. */
+static int gpg_socket(char *out, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *gh = getenv("GNUPGHOME");
+	const char *home = getenv("HOME");
+	struct stat st;
+
+	if (xdg && xdg[0] == '/') {
+		snprintf(out, len, "%s/gnupg/S.gpg-agent", xdg);
+		if (stat(out, &st) == 0 && S_ISSOCK(st.st_mode))
+			return 0;
+	}
+	snprintf(out, len, "/run/user/%u/gnupg/S.gpg-agent", getuid());
+	if (stat(out, &st) == 0 && S_ISSOCK(st.st_mode))
+		return 0;
+	if (gh && gh[0] == '/')
+		snprintf(out, len, "%s/S.gpg-agent", gh);
+	else if (home && home[0] == '/')
+		snprintf(out, len, "%s/.gnupg/S.gpg-agent", home);
+	return stat(out, &st) == 0 && S_ISSOCK(st.st_mode) ? 0 : -ENOENT;
+}
+
+/* --git-gpg: identity read-only, signing through the agent socket. */
+static int git_gpg_mounts(struct agent_opts *o)
+{
+	char sock[PATH_MAX], *spec;
+	int n = add_home_mount(o, ".gitconfig", 0, 1);
+
+	if (gpg_socket(sock, sizeof(sock)) < 0) {
+		warnx("%s: --git-gpg: no GPG agent socket (gpg-agent not "
+		    "running?): git identity only", o->ag->name);
+		return n;
+	}
+	if (asprintf(&spec, "%s:%s/.gnupg/S.gpg-agent", sock, CTR_HOME) < 0)
+		die(EXIT_SYSFAIL, "out of memory");
+	push_jail(o, "--mount");
+	push_jail(o, spec);
+	/* Public keys only: gpg needs them to pick the key to sign with. */
+	n += add_home_mount(o, ".gnupg/pubring.kbx", 0, 1);
+	return n + 1;
+}
+
+/* ---- the jail ---- */
+
+static char *ctr_inspect(const char *name, const char *fmt)
+{
+	const char *args[] = { "container", "inspect", "--format", fmt, name,
+	    NULL };
+	struct podman_status ps;
+	char *out;
+
+	if (podman_capture(args, 1, &out, &ps) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static char *img_id(const char *tag)
+{
+	const char *args[] = { "image", "inspect", "--format", "{{.Id}}", tag,
+	    NULL };
+	struct podman_status ps;
+	char *out;
+
+	if (podman_capture(args, 1, &out, &ps) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The mount destinations we asked for that the jail lacks: 1 if any.
+ * HAVE is "\n/dst\n/dst\n...". */
+static int lacks_mounts(const struct agent_opts *o, const char *have)
+{
+	char want[PATH_MAX + 2];
+	const char *dst;
+	size_t i, n;
+
+	for (i = 0; i + 1 < o->njail; i++) {
+		if (strcmp(o->jail_args[i], "--mount") != 0 &&
+		    strcmp(o->jail_args[i], "-m") != 0)
+			continue;
+		if (!(dst = strchr(o->jail_args[++i], ':')))
+			continue;
+		n = strcspn(dst + 1, ":");
+		snprintf(want, sizeof(want), "\n%.*s\n", (int)n, dst + 1);
+		if (!strstr(have, want))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An existing jail: refuse when --block-host was asked and it lacks it
+ * (never run unprotected); say so when its image or mounts are older
+ * than what this run would make.
+ */
+static void check_jail(const struct agent_opts *o, const char *name,
+    const char *tag)
+{
+	char *info = ctr_inspect(name, "{{.Image}}\t{{index .Config.Labels "
+	    "\"jail-ai.block-host\"}}\t{{.ImageName}}\n{{range .Mounts}}"
+	    "{{.Destination}}\n{{end}}."), *id = img_id(tag), *f[3], *mounts;
+	int k;
+
+	if (!info)
+		die(EXIT_SYSFAIL, "%s: podman inspect %s failed", o->ag->name,
+		    name);
+	mounts = strchr(info, '\n');
+	if (mounts)
+		*mounts = '\0';
+	for (k = 0, f[0] = info; k < 2 && f[k]; k++)
+		if ((f[k + 1] = strchr(f[k], '\t')))
+			*f[k + 1]++ = '\0';
+	if (o->block_host && (!f[1] || strcmp(f[1], "1") != 0))
+		die(EXIT_USAGE, "%s: the jail %s exists without --block-host; "
+		    "refusing to run the agent unprotected. Remove it (jail-ai "
+		    "rm -f %s) and run this again", o->ag->name, name, name);
+	if (!id || strcmp(f[0], id) != 0)
+		warnx("%s: the jail %s was made from %s, an older image than "
+		    "%s now is (a layer was rebuilt); it keeps its image until "
+		    "you remove it: jail-ai rm -f %s", o->ag->name, name,
+		    f[2] ? f[2] : "?", tag, name);
+	if (mounts) {
+		*mounts = '\n';
+		if (lacks_mounts(o, mounts))
+			warnx("%s: the jail %s lacks mounts this run asks for "
+			    "(options apply when a jail is made): jail-ai rm "
+			    "-f %s", o->ag->name, name, name);
+	}
+	free(info);
+	free(id);
+}
+
+static void create_jail(const struct agent_opts *o, const char *name,
+    const char *ws, const char *tag, int force)
+{
+	char *argv[MAX_CREATE + 12];
+	int n = 0;
+	size_t i;
+
+	argv[n++] = "create";
+	argv[n++] = (char *)(uintptr_t)name;
+	argv[n++] = "--workspace";
+	argv[n++] = (char *)(uintptr_t)ws;
+	argv[n++] = "--image";
+	argv[n++] = (char *)(uintptr_t)tag;
+	if (force && !o->force_mount)
+		argv[n++] = "--force-mount";
+	for (i = 0; i < o->njail; i++)
+		argv[n++] = (char *)(uintptr_t)o->jail_args[i];
+	argv[n] = NULL;
+	fprintf(stderr, "jail-ai: making the jail %s (%s) for %s\n", name, tag,
+	    ws);
+	if (cmd_container(n, argv) != 0)
+		die(EXIT_SYSFAIL, "%s: could not make the jail %s", o->ag->name,
+		    name);
+}
+
+/* ---- logging in ---- */
+
+/* The agent's credentials would be mounted but are not there yet. */
+static int creds_missing(const struct agent_opts *o)
+{
+	const struct agent *ag = o->ag;
+	const char *home = getenv("HOME");
+	const char *rel = ag->creds ? ag->creds : ag->config[0];
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!ag->oauth || !home || home[0] != '/')
+		return 0;
+	if (!o->configs && !(ag->minimal && ag->creds &&
+	    strcmp(ag->minimal, ag->creds) == 0))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", home, rel);
+	return !exists(path, &st);
+}
+
+static int jail_exists(const char *name)
+{
+	char *n = ctr_inspect(name, "{{.Name}}");
+
+	free(n);
+	return n != NULL;
+}
+
+/*
+ * A throwaway jail NAME-auth with the user's jail options and the agent's
+ * whole config mounted read-write, a login shell in it, then removed: the
+ * login lands in the host's config, where the agent's jail finds it.
+ */
+static int run_auth(const struct agent_opts *o, const char *name,
+    const char *ws, const char *tag)
+{
+	static struct agent_opts a;
+	char aname[96], *rm[] = { "rm", "-f", aname, NULL };
+	char *sh[] = { "shell", aname, NULL };
+	int r;
+
+	snprintf(aname, sizeof(aname), "%s-auth", name);
+	if (jail_exists(aname))
+		cmd_container(3, rm);
+	a = *o;
+	agent_mounts(&a, 1);
+	create_jail(&a, aname, ws, tag, !o->user_mounts);
+	fprintf(stderr, "jail-ai: %s: log in with `%s` in this shell, then "
+	    "exit it\n", o->ag->name, o->ag->login);
+	r = cmd_container(2, sh);
+	cmd_container(3, rm);
+	return r;
+}
+
+/* ---- running ---- */
+
+static int run_agent(const struct agent_opts *o, const char *name)
+{
+	char **argv;
+	int n = 0, k;
+
+	for (k = 0; o->agent_args[k]; k++)
+		;
+	if (!(argv = calloc((size_t)k + 8, sizeof(*argv))))
+		die(EXIT_SYSFAIL, "out of memory");
+	argv[n++] = "exec";
+	argv[n++] = (char *)(uintptr_t)name;
+	argv[n++] = "-i";
+	if (isatty(0) && isatty(1))
+		argv[n++] = "-t";
+	argv[n++] = "--";
+	argv[n++] = (char *)(uintptr_t)o->ag->bin;
+	for (k = 0; o->agent_args[k]; k++)
+		argv[n++] = o->agent_args[k];
+	argv[n] = NULL;
+	k = cmd_container(n, argv);
+	free(argv);
+	return k;
+}
+
+int agent_main(int argc, char **argv)
+{
+	static struct agent_opts o;
+	char ws[PATH_MAX], name[96], *sh[] = { "shell", name, NULL };
+	struct stack s;
+	const char *tag;
+	int added = 0;
+
+	memset(&o, 0, sizeof(o));
+	if (!(o.ag = agent_find(argv[0])))
+		die(EXIT_USAGE, "%s: no such agent", argv[0]);
+	parse_agent(argc, argv, &o);
+	agent_workspace(ws, sizeof(ws));
+	images_ensure(&o.img, ws, o.ag, &s, 1);
+	tag = s.l[s.n - 1].tag;
+	jail_name(o.ag, ws, name, sizeof(name));
+	if (o.auth)
+		return run_auth(&o, name, ws, tag);
+	if (creds_missing(&o) && isatty(0) && isatty(1)) {
+		fprintf(stderr, "jail-ai: %s: no credentials yet: logging in "
+		    "first\n", o.ag->name);
+		run_auth(&o, name, ws, tag);
+	} else if (creds_missing(&o)) {
+		warnx("%s: not logged in (no ~/%s); log in from a terminal "
+		    "with: jail-ai %s --auth%s", o.ag->name, o.ag->creds ?
+		    o.ag->creds : o.ag->config[0], o.ag->name,
+		    o.configs ? " --agent-configs" : "");
+	}
+	added += agent_mounts(&o, o.configs);
+	if (o.git_gpg)
+		added += git_gpg_mounts(&o);
+	if (jail_exists(name))
+		check_jail(&o, name, tag);
+	else
+		create_jail(&o, name, ws, tag, added > 0 && !o.user_mounts);
+	if (o.shell)
+		return cmd_container(2, sh);
+	return run_agent(&o, name);
+}

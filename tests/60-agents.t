@@ -1,0 +1,235 @@
+#!/bin/bash
+# tests/60-agents.t - agents and layered images, for real: a Debian base from debootstrap
+# (cached), the nodejs layer and the claude agent layer built by `jail-ai images build claude`
+# (npm registry), then `jail-ai claude --block-host -- --version` in a protected jail that
+# cannot reach the host; a layer whose label does not match its recipe is rebuilt (and the
+# layers below it are not); --isolated tags differ between workspaces; a project's recipe is
+# built only onto a per-workspace tag; the config file; no auto-login without a terminal.
+#
+# Builds need the real network (Debian's mirror, the npm registry), so they run outside the
+# test's namespace; everything that runs a jail runs in the "host" namespace $NS_H (lib.sh).
+#
+# Cache (same machine, between runs): /var/cache/jail-ai-test/ holds the debootstrap tarball
+# and a podman storage of its own (podman/) whose images are the layer cache; the test
+# removes only the containers it made there.  Cold: ~10 minutes; warm: ~1-2 minutes.
+# JAIL_AI_TEST_CACHE moves the cache; deleting the directory starts cold.
+
+. "$(dirname "$0")/lib.sh"
+. tests/podman-env.sh
+
+require_root
+require_tools
+require_cgroup2
+require_binaries
+podman_require
+
+CACHE=${JAIL_AI_TEST_CACHE:-/var/cache/jail-ai-test}
+BASE_TAR=$CACHE/debian-bookworm-minbase.tar
+BASE_IMG=localhost/jail-ai-test-debian:bookworm
+STORE=$CACHE/podman
+BUILD_TIMEOUT=${BUILD_TIMEOUT:-1500}
+
+if ! command -v debootstrap >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >"$TMP/apt.log" 2>&1 ||
+		skip_all "needs debootstrap (apt-get install debootstrap failed)"
+fi
+
+# The Debian mirror apt uses here (one-line or deb822 sources), not the security one.
+mirror() {
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) print $i }
+		     /^URIs:/ { print $2 }' | grep -v -e security -e nodesource -e google |
+		grep '/debian/*$' | head -n 1
+}
+
+# debian_tar: $BASE_TAR, from debootstrap once per machine.
+debian_tar() {
+	local m d=$CACHE/rootfs.$$
+	[ -s "$BASE_TAR" ] && return 0
+	m=$(mirror)
+	[ -n "$m" ] || m=http://deb.debian.org/debian
+	mkdir -p "$CACHE" || return 1
+	timeout 900 debootstrap --variant=minbase bookworm "$d" "$m" >"$TMP/debootstrap.log" 2>&1 &&
+		tar -C "$d" --numeric-owner -cf "$BASE_TAR.tmp" . && mv "$BASE_TAR.tmp" "$BASE_TAR"
+	local st=$?
+	rm -rf "$d" "$BASE_TAR.tmp"
+	return $st
+}
+
+# Our containers in the cached storage: every one whose workspace is under $TMP.
+agents_cleanup() {
+	local names ns=()
+	[ -n "${NS_H:-}" ] && [ -e "/run/netns/$NS_H" ] && ns=(nsenter --net="/run/netns/$NS_H" --)
+	names=$(timeout 60 "$PODMAN" ps -a --format '{{.Names}} {{index .Labels "jail-ai.workspace"}}' \
+		2>/dev/null | awk -v t="$TMP/" 'index($2 "/", t) == 1 { print $1 }')
+	# shellcheck disable=SC2086
+	[ -n "$names" ] && timeout -k 5 120 "${ns[@]}" "$PODMAN" rm -f -t 0 $names >/dev/null 2>&1
+	podman_umount "$STORE"
+	return 0
+}
+trap 'st=$?; agents_cleanup; podman_cleanup; (exit $st); cleanup' EXIT
+
+# ---- the base image ----
+t0=$(date +%s)
+debian_tar || bail "debootstrap --variant=minbase bookworm failed: $(tail -n 5 "$TMP/debootstrap.log" 2>/dev/null)"
+ok 0 "a Debian minbase root filesystem ($BASE_TAR, $(($(date +%s) - t0))s)"
+
+podman_conf "$STORE" || bail "cannot write the podman configuration in $STORE"
+export CONTAINERS_CONF=$STORE/containers.conf CONTAINERS_STORAGE_CONF=$STORE/storage.conf
+if ! "$PODMAN" image exists "$BASE_IMG"; then
+	out=$("$PODMAN" import "$BASE_TAR" "$BASE_IMG" 2>&1) || bail "podman import: $out"
+fi
+ok 0 "$BASE_IMG in the cached storage"
+
+netns_setup
+export HOME=$TMP/home XDG_CONFIG_HOME=$TMP/config
+mkdir -p "$HOME" "$XDG_CONFIG_HOME/jail-ai"
+WS1=$TMP/ws1 WS2=$TMP/ws2
+mkdir -p "$WS1" "$WS2"
+echo '{ "name": "ws1", "version": "1.0.0" }' >"$WS1/package.json"
+cp "$PROBE" "$WS1/probe"
+echo '{ "name": "ws2", "version": "1.0.0" }' >"$WS2/package.json"
+export JAIL_AI_BASE_IMAGE=$BASE_IMG
+# A TLS-intercepting proxy's CA (this machine reaches npm through one): the images trust
+# what the host's local CA directory holds.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+	cat /usr/local/share/ca-certificates/*.crt >"$TMP/ca.pem"
+	export JAIL_AI_CA_CERTS=$TMP/ca.pem
+	diag "images trust the local CA certificates: $(ls /usr/local/share/ca-certificates/*.crt)"
+fi
+
+# build DIR ARGS...: `jail-ai images build ARGS` in DIR, real network; output in $TMP/build.log
+build() {
+	local d=$1
+	shift
+	(cd "$d" && timeout -k 10 "$BUILD_TIMEOUT" "$JAIL_AI" images build "$@") >"$TMP/build.log" 2>&1
+}
+# in_ws DIR CMD...: CMD in DIR
+in_ws() { (cd "$1" && shift && "$@"); }
+
+# ---- build: base, nodejs (detected from package.json), agent-claude ----
+t0=$(date +%s)
+build "$WS1" claude
+st=$?
+ok $st "jail-ai images build claude ($(($(date +%s) - t0))s)" || diag "$(tail -n 30 "$TMP/build.log")"
+[ $st = 0 ] || done_testing
+grep '^jail-ai: building layer' "$TMP/build.log" | sed 's/^/# /'
+
+out=$(in_ws "$WS1" "$JAIL_AI" images list claude 2>&1)
+[ "$(echo "$out" | grep -c 'up to date')" = 3 ] &&
+	echo "$out" | grep -q '^base .*localhost/jail-ai-base:latest' &&
+	echo "$out" | grep -q '^nodejs .*localhost/jail-ai-nodejs:base ' &&
+	echo "$out" | grep -q '^agent-claude .*localhost/jail-ai-agent-claude:base-nodejs '
+ok $? "images list: base, nodejs (detected), agent-claude, all up to date" || diag "$out"
+
+AGENT_TAG=localhost/jail-ai-agent-claude:base-nodejs
+lab=$("$PODMAN" image inspect --format '{{index .Labels "jail-ai.recipe"}}' "$AGENT_TAG" 2>&1)
+echo "$out" | grep '^agent-claude' | grep -q "recipe ${lab:0:12})"
+ok $? "the agent image carries its recipe hash as jail-ai.recipe ($lab)"
+
+build "$WS1" claude
+! grep -q 'building layer' "$TMP/build.log"
+ok $? "a second build builds nothing" || diag "$(grep 'building' "$TMP/build.log")"
+
+# ---- the agent in a protected jail ----
+serve "$NS_H" host4 10.77.0.1 7002
+NAME=jail-ai-claude-ws1-$(printf %s "$WS1" | sha256sum | cut -c1-8)
+t0=$(date +%s)
+out=$(cd "$WS1" && timeout -k 5 300 nsenter --net="/run/netns/$NS_H" -- "$JAIL_AI" claude --block-host \
+	-- --version </dev/null 2>"$TMP/claude.err")
+st=$?
+[ $st = 0 ] && echo "$out" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+'
+ok $? "jail-ai claude --block-host -- --version prints the CLI's version: $out ($(($(date +%s) - t0))s)" ||
+	diag "status $st" "$(cat "$TMP/claude.err")"
+! grep -q 'building layer' "$TMP/claude.err"
+ok $? "the run built nothing (the images were up to date)"
+grep -q "not logged in" "$TMP/claude.err" && grep -q "jail-ai claude --auth" "$TMP/claude.err"
+ok $? "no credentials and no terminal: no login shell, a hint instead" || diag "$(cat "$TMP/claude.err")"
+exists "$NAME"
+ok $? "the jail is $NAME"
+out=$(jp status "$NAME" 2>&1)
+echo "$out" | grep -q '^protection: attached' && echo "$out" | grep -q "image: $AGENT_TAG"
+ok $? "status: protected, from $AGENT_TAG" || diag "$out"
+
+for a in 127.0.0.1 10.77.0.1; do
+	out=$(jp exec "$NAME" -- /workspace/probe tcp "$a" 7002 2>&1)
+	st=$?
+	[ $st = 1 ] && [ "$(arrivals host4)" = 0 ]
+	ok $? "the agent's jail cannot reach the host: probe tcp $a:7002 gets EPERM" ||
+		diag "status $st: $out" "arrivals: $(arrivals host4)"
+done
+
+out=$(cd "$WS1" && timeout -k 5 120 nsenter --net="/run/netns/$NS_H" -- "$JAIL_AI" claude \
+	-- --version </dev/null 2>&1)
+echo "$out" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+'
+ok $? "a second run reuses the jail: $(echo "$out" | tail -n 1)"
+
+# ---- a stale layer is rebuilt, the ones below it are not ----
+"$PODMAN" tag "$BASE_IMG" localhost/jail-ai-nodejs:base || bail "podman tag failed"
+out=$(in_ws "$WS1" "$JAIL_AI" images list claude 2>&1)
+echo "$out" | grep '^nodejs' | grep -q 'recipe changed'
+ok $? "a nodejs tag without the recipe's label is stale" || diag "$out"
+t0=$(date +%s)
+build "$WS1" claude
+st=$?
+grep -q '^jail-ai: building layer nodejs (localhost/jail-ai-nodejs:base): recipe changed' "$TMP/build.log" &&
+	! grep -q 'building layer base' "$TMP/build.log" && [ $st = 0 ]
+ok $? "it is rebuilt, and the base is not ($(($(date +%s) - t0))s)" || diag "$(tail -n 20 "$TMP/build.log")"
+grep '^jail-ai: building layer' "$TMP/build.log" | sed 's/^/# /'
+lab=$("$PODMAN" image inspect --format '{{index .Labels "jail-ai.recipe"}}' localhost/jail-ai-nodejs:base)
+echo "$out" | grep '^nodejs' | grep -q "recipe ${lab:0:12})"
+ok $? "the rebuilt nodejs layer has its recipe's label again"
+
+# ---- the config file ----
+printf '# test\nbase-image = %s\n' "$BASE_IMG" >"$XDG_CONFIG_HOME/jail-ai/config"
+out=$(cd "$WS1" && env -u JAIL_AI_BASE_IMAGE "$JAIL_AI" images list claude 2>&1)
+[ "$(echo "$out" | grep -c 'up to date')" = 3 ]
+ok $? "base-image from \$XDG_CONFIG_HOME/jail-ai/config" || diag "$out"
+out=$(cd "$WS1" && JAIL_AI_BASE_IMAGE=localhost/other:1 "$JAIL_AI" images list claude 2>&1)
+[ "$(echo "$out" | grep -c 'recipe changed')" = 3 ]
+ok $? "JAIL_AI_BASE_IMAGE wins over the config: every layer's recipe differs" || diag "$out"
+printf 'base-image = %s\nbase-mage = x\n' "$BASE_IMG" >"$XDG_CONFIG_HOME/jail-ai/config"
+out=$(cd "$WS1" && env -u JAIL_AI_BASE_IMAGE "$JAIL_AI" images list claude 2>&1)
+st=$?
+[ $st = 100 ] && echo "$out" | grep -q 'config .* line 2: unknown key'
+ok $? "a bad config line is an error naming line 2 (status $st)" || diag "$out"
+rm -f "$XDG_CONFIG_HOME/jail-ai/config"
+
+# ---- --isolated and a project's recipe ----
+o1=$(in_ws "$WS1" "$JAIL_AI" images list --isolated claude 2>&1 | awk '$1 == "agent-claude" { print $2 }')
+o2=$(in_ws "$WS2" "$JAIL_AI" images list --isolated claude 2>&1 | awk '$1 == "agent-claude" { print $2 }')
+[ -n "$o1" ] && [ -n "$o2" ] && [ "$o1" != "$o2" ] && [ "$o1" != "$AGENT_TAG" ]
+ok $? "--isolated: two workspaces, two agent tags ($o1, $o2)"
+
+mkdir -p "$WS2/.jail-ai"
+printf 'RUN echo ws2 >/etc/jail-ai-project\n' >"$WS2/.jail-ai/Containerfile"
+out=$(in_ws "$WS2" "$JAIL_AI" images list claude 2>&1)
+echo "$out" | grep -q 'not used without --isolated' && ! echo "$out" | grep -q '^project'
+ok $? "without --isolated a project's recipe is not used" || diag "$out"
+t0=$(date +%s)
+build "$WS2" --isolated claude
+st=$?
+ptag=$(grep -o 'building layer project ([^)]*)' "$TMP/build.log" | sed 's/.*(\(.*\))/\1/')
+[ $st = 0 ] && [ -n "$ptag" ] && case $ptag in localhost/jail-ai-project:base-nodejs-????????) true ;;
+	*) false ;; esac
+ok $? "--isolated builds the project layer onto a per-workspace tag: $ptag ($(($(date +%s) - t0))s)" ||
+	diag "$(tail -n 20 "$TMP/build.log")"
+itag=$(in_ws "$WS2" "$JAIL_AI" images list --isolated claude 2>&1 | awk '$1 == "agent-claude" { print $2 }')
+"$PODMAN" run --rm "$itag" cat /etc/jail-ai-project 2>/dev/null | grep -q ws2 &&
+	! "$PODMAN" run --rm "$AGENT_TAG" test -e /etc/jail-ai-project 2>/dev/null
+ok $? "the project's step is in $itag and not in the shared $AGENT_TAG"
+printf 'FROM docker.io/evil\nRUN true\n' >"$WS2/.jail-ai/Containerfile"
+out=$(in_ws "$WS2" "$JAIL_AI" images list --isolated claude 2>&1)
+[ $? = 100 ] && echo "$out" | grep -q 'jail-ai puts the FROM line'
+ok $? "a project recipe with its own FROM is refused" || diag "$out"
+
+# ---- usage errors ----
+out=$(in_ws "$WS1" "$JAIL_AI" claude --layers rust,ruby -- --version 2>&1)
+[ $? = 100 ] && echo "$out" | grep -q 'unknown layer ruby'
+ok $? "--layers rust,ruby: refused, naming ruby" || diag "$out"
+out=$(in_ws "$WS1" "$JAIL_AI" claude --base-image 'x y' -- --version 2>&1)
+[ $? = 100 ]
+ok $? "--base-image with a space: refused" || diag "$out"
+
+done_testing
