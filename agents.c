@@ -212,24 +212,10 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 
 void agent_workspace(char *out, size_t len)
 {
-	char dir[PATH_MAX], probe[PATH_MAX + 8];
-	struct stat st;
-	size_t n;
+	char ws[PATH_MAX];
 
-	if (!realpath(".", dir))
-		die(EXIT_USAGE, "workspace: %s", strerror(errno));
-	snprintf(out, len, "%s", dir);
-	for (n = strlen(dir); n > 1; ) {
-		snprintf(probe, sizeof(probe), "%.*s/.git", (int)n, dir);
-		if (lstat(probe, &st) == 0) {
-			snprintf(out, len, "%.*s", (int)n, dir);
-			return;
-		}
-		while (n > 0 && dir[n - 1] != '/')
-			n--;
-		if (n > 0)
-			n--;
-	}
+	workspace(NULL, ws);
+	snprintf(out, len, "%s", ws);
 }
 
 /* jail-ai-AGENT-BASENAME-HASH8, in create's name alphabet. */

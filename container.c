@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "images.h"
 #include "jail.h"
 
 #define MAX_ARGS	120	/* podman arguments we build */
@@ -295,8 +296,11 @@ static void add_env(struct args *a, const char *kv)
 	add(a, kv);
 }
 
-/* The git root above dir, else dir; refused when it would expose too much. */
-static void workspace(const char *arg, char *out)
+/*
+ * The git root above arg (default: the current directory), else arg
+ * itself; refused when it would expose too much.  out holds PATH_MAX.
+ */
+void workspace(const char *arg, char *out)
 {
 	char dir[PATH_MAX], probe[PATH_MAX + 8];
 	const char *bad, *home = getenv("HOME");
@@ -318,8 +322,6 @@ static void workspace(const char *arg, char *out)
 		if (n > 0)
 			n--;	/* drop the '/' */
 	}
-	if (!out[0])
-		snprintf(out, PATH_MAX, "/");
 	bad = sensitive(out);
 	if (bad || strcmp(out, "/usr") == 0 || strcmp(out, "/var") == 0 ||
 	    strcmp(out, "/opt") == 0 || strcmp(out, "/home") == 0 ||
@@ -1094,16 +1096,14 @@ int cmd_container(int argc, char **argv)
 /* `jail-ai` alone: a shell in this project's jail, made on first use. */
 int cmd_project_shell(void)
 {
-	char ws[PATH_MAX], name[64], *base, *exists;
-	unsigned long h = 5381;
+	char ws[PATH_MAX], name[64], h[9], *base, *exists;
 	size_t i;
 
 	need_podman("jail-ai");
 	workspace(NULL, ws);
-	for (i = 0; ws[i]; i++)
-		h = h * 33 + (unsigned char)ws[i];
+	images_wshash(ws, h);
 	base = strrchr(ws, '/') + 1;
-	snprintf(name, sizeof(name), "jail-ai-%.24s-%08lx", base, h & 0xffffffff);
+	snprintf(name, sizeof(name), "jail-ai-%.24s-%s", base, h);
 	for (i = 0; name[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789_.-", name[i]))

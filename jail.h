@@ -118,6 +118,7 @@ int podman_capture(const char *const *args, int quiet, char **out,
 
 /* ---- container.c: podman jails ---- */
 int cmd_container(int argc, char **argv);
+void workspace(const char *arg, char *out);
 int cmd_project_shell(void);
 
 /* ---- spawn.c: starting the privileged child ---- */
