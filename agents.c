@@ -325,30 +325,12 @@ static int git_gpg_mounts(struct agent_opts *o)
 
 static char *ctr_inspect(const char *name, const char *fmt)
 {
-	const char *args[] = { "container", "inspect", "--format", fmt, name,
-	    NULL };
-	struct podman_status ps;
-	char *out;
-
-	if (podman_capture(args, 1, &out, &ps) < 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return podman_inspect("container", name, fmt);
 }
 
 static char *img_id(const char *tag)
 {
-	const char *args[] = { "image", "inspect", "--format", "{{.Id}}", tag,
-	    NULL };
-	struct podman_status ps;
-	char *out;
-
-	if (podman_capture(args, 1, &out, &ps) < 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return podman_inspect("image", tag, "{{.Id}}");
 }
 
 /* The mount destinations we asked for that the jail lacks: 1 if any.

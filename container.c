@@ -123,19 +123,9 @@ static int pm(const char *first, ...)
 	return r;
 }
 
-/* One --format answer about NAME; NULL when podman failed. */
 static char *inspect(const char *name, const char *fmt)
 {
-	const char *args[] = { "container", "inspect", "--format", fmt, name,
-	    NULL };
-	struct podman_status ps;
-	char *out;
-
-	if (podman_capture(args, 1, &out, &ps) < 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return podman_inspect("container", name, fmt);
 }
 
 /* ---- checks of the command line ---- */

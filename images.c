@@ -750,18 +750,9 @@ static unsigned int layer_mask(const struct img_opts *o, const char *ws,
 	return mask | (agent ? agent_needs(agent) : 0);
 }
 
-/* One --format answer about image REF; NULL when podman failed. */
 static char *image_inspect(const char *ref, const char *fmt)
 {
-	const char *args[] = { "image", "inspect", "--format", fmt, ref, NULL };
-	struct podman_status ps;
-	char *out;
-
-	if (podman_capture(args, 1, &out, &ps) < 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return podman_inspect("image", ref, fmt);
 }
 
 enum { IMG_OK, IMG_MISSING, IMG_RECIPE, IMG_PARENT };

@@ -115,6 +115,7 @@ const char *podman_bin(void);
 int podman_run(const char *const *args, struct podman_status *ps);
 int podman_capture(const char *const *args, int quiet, char **out,
     struct podman_status *ps);
+char *podman_inspect(const char *kind, const char *name, const char *fmt);
 
 /* ---- container.c: podman jails ---- */
 int cmd_container(int argc, char **argv);

@@ -217,3 +217,17 @@ int podman_capture(const char *const *args, int quiet, char **out,
 		(*out)[--len] = '\0';
 	return r;
 }
+
+/* One --format answer about a container or image; NULL when podman failed. */
+char *podman_inspect(const char *kind, const char *name, const char *fmt)
+{
+	const char *args[] = { kind, "inspect", "--format", fmt, name, NULL };
+	struct podman_status ps;
+	char *out;
+
+	if (podman_capture(args, 1, &out, &ps) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
