@@ -591,13 +591,20 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	return 1;
 }
 
-/* The container's init pid, after podman init or while it runs. */
-static pid_t jail_pid(const char *name)
+/*
+ * The container's init pid, after podman init or while it runs, and in
+ * *gw (when asked; malloc'd) its networks' gateways, space-separated: a
+ * rootful bridge's gateway is a host address.  One podman call for both.
+ */
+static pid_t jail_pid(const char *name, char **gw)
 {
-	char *s = inspect(name, "{{.State.Pid}}"), *end;
+	char *s = inspect(name, "{{.State.Pid}} "
+	    "{{range .NetworkSettings.Networks}}{{.Gateway}} {{end}}"), *end;
 	long v = s ? strtol(s, &end, 10) : 0;
 
-	if (!s || *end || v <= 0 || v > INT_MAX)
+	if (!s || (*end && *end != ' ') || v <= 0 || v > INT_MAX)
+		v = 0;
+	if (gw && v > 0 && (*gw = strdup(end)) == NULL)
 		v = 0;
 	free(s);
 	return (pid_t)v;
@@ -646,15 +653,14 @@ static int only_container(const char *who, const char *name,
  * The container's own cgroup: not the root, not ours (a rootless container
  * on a hybrid host stays in its caller's), no process from elsewhere.
  */
-static int container_cgroup(const char *who, const char *name,
+static int container_cgroup(const char *who, const char *name, pid_t pid,
     struct jail_cgroup *cg)
 {
 	char path[JAIL_CGROUP_PATH_MAX], mine[JAIL_CGROUP_PATH_MAX], err[256];
-	pid_t pid = jail_pid(name);
 	int r;
 
 	if (pid <= 0) {
-		warnx("%s: %s: no init process after podman init", who, name);
+		warnx("%s: %s: podman reports no init process", who, name);
 		return -ESRCH;
 	}
 	if ((r = cgroup_of_pid(pid, path, sizeof(path))) < 0 ||
@@ -714,20 +720,12 @@ static void undo_arm(const char *name, int created)
 	undo.initialized = 1;
 }
 
-/* The gateway of podman's default network is a host address too. */
-static void add_gateway_denies(struct prot_opts *o, char **store)
+/* Deny the gateways too (podman's list; checked like a --deny). */
+static void add_gateway_denies(struct prot_opts *o, char *gw)
 {
-	const char *args[] = { "network", "inspect", "--format",
-	    "{{range .Subnets}}{{.Gateway}} {{end}}", "podman", NULL };
-	struct podman_status ps;
-	char *out, *tok, *save = NULL;
+	char *tok, *save = NULL;
 
-	if (podman_capture(args, 1, &out, &ps) < 0) {
-		free(out);
-		return;
-	}
-	*store = out;
-	for (tok = strtok_r(out, " ", &save); tok && o->ndeny < JAIL_MAX_ALLOW;
+	for (tok = strtok_r(gw, " ", &save); tok && o->ndeny < JAIL_MAX_ALLOW;
 	    tok = strtok_r(NULL, " ", &save)) {
 		int i = 0;
 		char *argv[] = { "--deny", tok };
@@ -737,44 +735,65 @@ static void add_gateway_denies(struct prot_opts *o, char **store)
 }
 
 /*
- * Every start of a protected jail: init, attach, canary, start.  0, or
- * < 0 with the reason said and the container not running.
+ * After podman init: the pid, the cgroup, the policy (built now, so that
+ * the bridge podman just made is among the host addresses, and with the
+ * gateways), the child's attach and the canary.
  */
-static int protected_start(const char *who, const char *name)
+static int attach_initialised(const char *who, const char *name,
+    struct prot_opts *o)
 {
-	char *labels = NULL, *gw = NULL;
 	struct jail_cgroup cg;
-	struct prot_opts o;
 	struct policy p;
+	char *gw = NULL;
+	pid_t pid = jail_pid(name, &gw);
 	int r;
 
-	memset(&p, 0, sizeof(p));
-	if (!load_prot(who, name, &o, &labels)) {
+	if (gw)
+		add_gateway_denies(o, gw);
+	if ((r = container_cgroup(who, name, pid, &cg)) == 0) {
+		prot_build(o, &p);
+		r = protect(who, &cg, &p);
+		jail_cgroup_close(&cg);
+		policy_free(&p);
+	}
+	free(gw);
+	return r;
+}
+
+/*
+ * Every start of a jail: for a protected one init, attach, canary, start.
+ * given: the options (create knows them), else read from the labels.
+ * 0, or < 0 with the reason said; the exit undo stops the container.
+ */
+static int protected_start(const char *who, const char *name,
+    const struct prot_opts *given)
+{
+	char *labels = NULL;
+	struct prot_opts o;
+	int r;
+
+	if (given)
+		o = *given;
+	if (given ? !o.block_host : !load_prot(who, name, &o, &labels)) {
 		free(labels);
 		if (pm("start", name, NULL) == 0)
 			return 0;
 		warnx("%s: podman start %s failed", who, name);
 		return -EIO;
 	}
-	add_gateway_denies(&o, &gw);
-	prot_build(&o, &p);
+	prot_need_caps(who);
 	undo_arm(name, 0);
 	if (pm("init", name, NULL) < 0) {
 		warnx("%s: podman init %s failed", who, name);
 		r = -EIO;
-	} else if ((r = container_cgroup(who, name, &cg)) == 0) {
-		r = protect(who, &cg, &p);
-		jail_cgroup_close(&cg);
-		if (r == 0 && pm("start", name, NULL) < 0) {
-			warnx("%s: podman start %s failed", who, name);
-			r = -EIO;
-		}
+	} else if ((r = attach_initialised(who, name, &o)) == 0 &&
+	    pm("start", name, NULL) < 0) {
+		warnx("%s: podman start %s failed", who, name);
+		r = -EIO;
 	}
 	if (r == 0)
 		undo.initialized = 0;	/* started, and protected */
-	policy_free(&p);
 	free(labels);
-	free(gw);
 	return r;
 }
 
@@ -799,7 +818,7 @@ static int is_protected(const char *who, const char *name,
 	unsigned int i;
 	int r;
 
-	if ((r = container_cgroup(who, name, &cg)) < 0)
+	if ((r = container_cgroup(who, name, jail_pid(name, NULL), &cg)) < 0)
 		return r;
 	r = query(&cg, rep);
 	jail_cgroup_close(&cg);
@@ -830,7 +849,7 @@ static int ensure_running(const char *who, const char *name)
 
 	free(state);
 	if (!running)
-		return protected_start(who, name);
+		return protected_start(who, name, NULL);
 	lab = inspect(name, "{{index .Config.Labels \"jail-ai.block-host\"}}");
 	prot = lab && strcmp(lab, "1") == 0;
 	free(lab);
@@ -856,6 +875,8 @@ static int cmd_create(int argc, char **argv)
 	char ws[PATH_MAX], *exists;
 
 	parse_create(argc, argv, &o);
+	if (o.prot.block_host)
+		prot_need_caps("create");
 	need_podman("create");
 	workspace(o.ws_arg, ws);
 	if ((exists = inspect(o.name, "{{.Name}}")) != NULL)
@@ -870,7 +891,7 @@ static int cmd_create(int argc, char **argv)
 	free(exists);
 	args_free(&a);
 	undo_arm(o.name, 1);
-	if (protected_start("create", o.name) < 0)
+	if (protected_start("create", o.name, &o.prot) < 0)
 		die(EXIT_SYSFAIL, "create: %s was not started; removing it",
 		    o.name);
 	memset(&undo, 0, sizeof(undo));

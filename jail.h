@@ -92,6 +92,8 @@ struct prot_opts {
 int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i);
 void prot_check(const struct prot_opts *o);
 void prot_build(struct prot_opts *o, struct policy *p);
+/* Dies with the setcap line when a non-root caller lacks file caps. */
+void prot_need_caps(const char *who);
 /* The child attaches p to cg, then the canary; 0, or < 0 after saying why. */
 int protect(const char *who, const struct jail_cgroup *cg, struct policy *p);
 

@@ -158,7 +158,7 @@ static struct hostip *add_denies(const struct prot_opts *o, struct hostip *h,
  * capabilities of this binary: without them, say the setcap line before
  * anything is made (the child would refuse anyway).
  */
-static void need_file_caps(const char *who)
+void prot_need_caps(const char *who)
 {
 	struct vfs_cap_data d;
 	__u64 prm = 0, need = 1ULL << CAP_NET_ADMIN;
@@ -189,7 +189,7 @@ void prot_build(struct prot_opts *o, struct policy *p)
 	size_t n;
 	int r;
 
-	need_file_caps(o->who);
+	prot_need_caps(o->who);
 	r = hostips_discover(&h, &n, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "%s: --block-host: host addresses: %s",
