@@ -24,35 +24,12 @@ ll $LL_HOST 7006
 any4 0.0.0.0 7007
 any6 :: 7008
 h1b 10.77.0.1 7009"
-HOST_LOGS=
-while read -r name addr port; do
-	serve "$NS_H" "$name" "$addr" "$port"
-	HOST_LOGS="$HOST_LOGS $name"
-done <<<"$HOST_LISTENERS"
+serve_host "$HOST_LISTENERS"
 serve "$NS_P" peer4 10.77.0.2 7101
 serve "$NS_P" peer6 fd77::2 7102
 jail_cgroups() { find "$CG2/jail-ai" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort; }
 CG_BEFORE=$(jail_cgroups)
 
-# expect DESC WANT_STATUS WANT_LINE STATUS OUTPUT: one TAP line; diag the probe's output.
-expect() {
-	local desc=$1 want_st=$2 want=$3 st=$4 out=$5
-	local last=${out##*$'\n'}
-	[ "$st" = "$want_st" ] && [ "$last" = "$want" ]
-	ok $? "$desc" ||
-		diag "wanted exit $want_st ($want), got exit $st; output:" "$out" \
-			"jail-ai stderr:" "$(tail -n 5 "$TMP/err" 2>/dev/null)"
-}
-
-# arrived LOG BEFORE: the listener LOG logged something since it counted BEFORE.
-arrived() {
-	local i
-	for i in $(seq 20); do
-		[ "$(arrivals "$1")" -gt "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # blocked MODE ADDR PORT LOG: control without a jail reaches LOG; jailed gets EPERM, LOG
 # receives nothing.
@@ -67,7 +44,7 @@ blocked() {
 
 	n=$(arrivals $HOST_LOGS)
 	out=$(jail run --block-host -- "$PROBE" "$mode" "$addr" "$port" 2>"$TMP/err")
-	expect "--block-host: $mode $addr port $port is refused with EPERM" 1 EPERM $? "$out"
+	expect_probe "--block-host: $mode $addr port $port is refused with EPERM" 1 EPERM $? "$out"
 	sleep 0.05
 	[ "$(arrivals $HOST_LOGS)" = "$n" ]
 	ok $? "--block-host: no host listener received $mode $addr port $port" ||
@@ -81,7 +58,7 @@ allowed() {
 	n=$(arrivals "$log")
 	out=$(jail run --block-host "$@" -- "$PROBE" "$mode" "$addr" "$port" 2>"$TMP/err")
 	st=$?
-	expect "--block-host${*:+ $*}: $mode $addr port $port is allowed" 0 ok $st "$out"
+	expect_probe "--block-host${*:+ $*}: $mode $addr port $port is allowed" 0 ok $st "$out"
 	[ "$st" = 0 ] || return
 	arrived "$log" "$n"
 	ok $? "--block-host${*:+ $*}: the $log listener received $mode $addr port $port"
@@ -93,7 +70,7 @@ for dst in "127.0.0.1 7001 lo4" "10.77.0.1 7002 h1" "fd77::1 7005 h6"; do
 	n=$(arrivals "$3")
 	out=$(jail run -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
 	st=$?
-	expect "control, jail without --block-host: tcp $1 port $2 connects" 0 ok $st "$out"
+	expect_probe "control, jail without --block-host: tcp $1 port $2 connects" 0 ok $st "$out"
 	[ "$st" = 0 ] && arrived "$3" "$n"
 	ok $? "control, jail without --block-host: the $3 listener received tcp $1"
 done
@@ -125,7 +102,7 @@ for kind in raw4 raw6 ping4 ping6 sctp4; do
 	out=$(jail run --block-host -- "$PROBE" socket $kind 2>"$TMP/err")
 	st=$?
 	if [ "$ctl" = ok ]; then
-		expect "--block-host: socket $kind is refused with EPERM" 1 EPERM $st "$out"
+		expect_probe "--block-host: socket $kind is refused with EPERM" 1 EPERM $st "$out"
 	else
 		# e.g. no SCTP in this kernel: the jail cannot make it work either
 		[ "$st" != 0 ]
@@ -135,7 +112,7 @@ for kind in raw4 raw6 ping4 ping6 sctp4; do
 done
 for kind in udp4 tcp6; do
 	out=$(jail run --block-host -- "$PROBE" socket $kind 2>"$TMP/err")
-	expect "--block-host: socket $kind still works" 0 ok $? "$out"
+	expect_probe "--block-host: socket $kind still works" 0 ok $? "$out"
 done
 
 # ---- allowed: other destinations ----
@@ -149,14 +126,14 @@ allowed tcp 10.77.0.1 7002 h1 --allow 10.77.0.1:7002
 for dst in "10.77.0.1 7009" "10.77.1.1 7002" "127.0.0.1 7001"; do
 	set -- $dst
 	out=$(jail run --block-host --allow 10.77.0.1:7002 -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
-	expect "--allow 10.77.0.1:7002: tcp $1 port $2 still EPERM" 1 EPERM $? "$out"
+	expect_probe "--allow 10.77.0.1:7002: tcp $1 port $2 still EPERM" 1 EPERM $? "$out"
 done
 allowed tcp 127.0.0.1 7001 lo4 --allow 127.0.0.0/8
 allowed udp 127.0.0.1 7001 lo4 --allow 127.0.0.0/8
 for dst in "::1 7004" "10.77.0.1 7002"; do
 	set -- $dst
 	out=$(jail run --block-host --allow 127.0.0.0/8 -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
-	expect "--allow 127.0.0.0/8: tcp $1 port $2 still EPERM" 1 EPERM $? "$out"
+	expect_probe "--allow 127.0.0.0/8: tcp $1 port $2 still EPERM" 1 EPERM $? "$out"
 done
 
 # ---- exit status and failures ----

@@ -119,28 +119,12 @@ serve "$NS_H" lo4 127.0.0.1 7001
 serve "$NS_H" h1 10.77.0.1 7002
 serve "$NS_P" peer4 10.77.0.2 7101
 
-# expect_probe DESC WANT_ST WANT_LINE ST OUT
-expect_probe() {
-	[ "$4" = "$2" ] && [ "${5##*$'\n'}" = "$3" ]
-	ok $? "$1" || diag "wanted exit $2 ($3), got exit $4:" "$5" \
-		"jail-ai stderr:" "$(tail -n 5 "$TMP/err" 2>/dev/null)"
-}
-
-# landed LOG BEFORE: LOG logged an arrival since it counted BEFORE.
-landed() {
-	local i
-	for i in $(seq 20); do
-		[ "$(arrivals "$1")" -gt "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # ---- the user with the setcap copy: --block-host works ----
 n=$(arrivals lo4)
 out=$(as_user "$D" "$PROBE" tcp 127.0.0.1 7001 2>&1)
 st=$?
-[ "$st" = 0 ] && landed lo4 "$n"
+[ "$st" = 0 ] && arrived lo4 "$n"
 ok $? "control, $TUSER without a jail: tcp 127.0.0.1 reaches the lo4 listener" ||
 	diag "exit $st: $out"
 
@@ -157,7 +141,7 @@ n=$(arrivals peer4)
 out=$(as_user "$D" "$CAPS" run --block-host -- "$PROBE" tcp 10.77.0.2 7101 2>"$TMP/err")
 expect_probe "$TUSER, setcap copy, --block-host: tcp 10.77.0.2 (the peer) connects" \
 	0 ok $? "$out"
-landed peer4 "$n"
+arrived peer4 "$n"
 ok $? "$TUSER, setcap copy, --block-host: the peer listener received it"
 
 # While CMD runs: every process of the setcap copy (jail-ai, relay, init) holds no
@@ -269,7 +253,7 @@ for cg in . "" .. "$DREL/.."; do
 done
 n=$(arrivals lo4)
 out=$(in_host "$PROBE" tcp 127.0.0.1 7001 2>&1)
-[ "$?" = 0 ] && landed lo4 "$n"
+[ "$?" = 0 ] && arrived lo4 "$n"
 ok $? "after the root-cgroup attempts, root-cgroup processes still reach 127.0.0.1" ||
 	diag "$out" "programs may be attached to $CG2 itself: inspect it now"
 

@@ -107,23 +107,9 @@ h6 fd77::1 7005
 ll $LL_HOST 7006
 any4 0.0.0.0 7007
 any6 :: 7008"
-HOST_LOGS=
-while read -r name addr port; do
-	serve "$NS_H" "$name" "$addr" "$port"
-	HOST_LOGS="$HOST_LOGS $name"
-done <<<"$HOST_LISTENERS"
+serve_host "$HOST_LISTENERS"
 serve "$NS_P" peer4 10.77.0.2 7101
 serve "$NS_P" peer6 fd77::2 7102
-
-# arrived LOG BEFORE: LOG logged something since it counted BEFORE.
-arrived() {
-	local i
-	for i in $(seq 20); do
-		[ "$(arrivals "$1")" -gt "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 LOOP='trap "exit 0" TERM; while :; do sleep 1; done'
 

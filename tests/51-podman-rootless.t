@@ -163,21 +163,9 @@ h2 10.77.1.1 7003
 lo6 ::1 7004
 h6 fd77::1 7005
 any4 0.0.0.0 7007"
-HOST_LOGS=
-while read -r name addr port; do
-	serve "$NS_H" "$name" "$addr" "$port"
-	HOST_LOGS="$HOST_LOGS $name"
-done <<<"$HOST_LISTENERS"
+serve_host "$HOST_LISTENERS"
 serve "$NS_P" peer4 10.77.0.2 7101
 
-arrived() {
-	local i
-	for i in $(seq 20); do
-		[ "$(arrivals "$1")" -gt "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 LOOP='trap "exit 0" TERM; while :; do sleep 1; done'
 errs() { diag "exit $ST; stdout:" "$(head -n 20 "$TMP/out")" "stderr:" "$(tail -n 20 "$TMP/err")"; }
 WS_N=0

@@ -170,3 +170,34 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+
+# ---- shared by the kernel and podman tests ----
+
+# serve_host LIST: a listener in the host namespace for each "name addr port" line of LIST;
+# their names go to HOST_LOGS.
+serve_host() {
+	local name addr port
+	HOST_LOGS=
+	while read -r name addr port; do
+		serve "$NS_H" "$name" "$addr" "$port"
+		HOST_LOGS="$HOST_LOGS $name"
+	done <<<"$1"
+}
+
+# arrived LOG BEFORE: the listener LOG logged something since it counted BEFORE.
+arrived() {
+	local i
+	for i in $(seq 20); do
+		[ "$(arrivals "$1")" -gt "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# expect_probe DESC WANT_STATUS WANT_LINE STATUS OUTPUT: one TAP line from a probe's exit
+# status and last output line; on failure, what it printed and jail-ai's stderr ($TMP/err).
+expect_probe() {
+	[ "$4" = "$2" ] && [ "${5##*$'\n'}" = "$3" ]
+	ok $? "$1" || diag "wanted exit $2 ($3), got exit $4:" "$5" \
+		"jail-ai stderr:" "$(tail -n 5 "$TMP/err" 2>/dev/null)"
+}
