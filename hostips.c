@@ -16,7 +16,9 @@
  * little): a line we do not understand is an error, never skipped.
  * resolv.conf is user-editable; there a bad nameserver line is skipped,
  * as the C library does.  All parsers are pure functions over (buf, len)
- * with a maximum count, and are fuzzed (fuzz/).
+ * with a maximum count, and are fuzzed (fuzz/).  The /proc parsers also
+ * take their text in pieces, so that discovery reads the files through
+ * one fixed buffer: memory does not grow with the routing table.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,11 +31,20 @@
 
 #include "hostips.h"
 
-/* Longest line accepted in the /proc files (the kernel's are < 160). */
-#define LINE_MAX_PROC	512
-/* Largest /proc file we read; fib_trie with 1M routes is about 80 MiB. */
+/*
+ * Longest line accepted in the /proc files (the kernel's are < 160) is
+ * HOSTIPS_LINE_MAX.  Largest /proc file we read: fib_trie with 1M routes
+ * is about 128 MiB; a walk that never ends must not keep us reading.
+ */
 #define READ_MAX	(512u << 20)
-#define READ_FIRST	(256u << 10)
+/*
+ * The one buffer /proc is read through: the memory discovery needs,
+ * whatever the size of the routing table.  fib_trie's seq_file walks the
+ * trie again from its first node on every read() and returns at most a
+ * page (6.18), so reads below a page cost quadratic time; larger ones
+ * change nothing there, and help a regular file (tests).
+ */
+#define READ_CHUNK	(64u << 10)
 
 struct line {
 	const char *p;		/* start of the line */
@@ -146,14 +157,30 @@ static void mask_addr(uint8_t *addr, unsigned int alen, unsigned int plen)
 	}
 }
 
-/* ---- /proc/net/fib_trie ---- */
+/*
+ * push() for the /proc parsers: in discovery the array grows instead of
+ * filling up, as the count of host entries is not known before the end.
+ */
+static int emit(struct hostips_parser *p, int family, const uint8_t *addr,
+    unsigned int prefixlen, int source)
+{
+	struct hostip *nv;
+	size_t cap;
 
-struct fib_state {
-	int in_table;		/* a table header was seen */
-	int have_leaf;		/* the last node line was a leaf */
-	size_t leaf_indent;	/* its indentation */
-	uint8_t leaf[4];
-};
+	if (*p->n >= p->max && p->grow) {
+		if (p->max > SIZE_MAX / 2 / sizeof(*nv))
+			return -ENOMEM;
+		cap = p->max ? 2 * p->max : 64;
+		nv = realloc(p->out, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		p->out = nv;
+		p->max = cap;
+	}
+	return push(p->out, p->max, p->n, family, addr, prefixlen, source);
+}
+
+/* ---- /proc/net/fib_trie ---- */
 
 /* "Main:", "Local:", "Id 100:", "Id -294967296:" (tb_id printed %d). */
 static int fib_header(const char *p, const char *end)
@@ -243,8 +270,8 @@ static int fib_type(const char **p, const char *end)
  * current leaf.  A LOCAL route is recorded with its own prefix length:
  * "local 203.0.113.0/28" makes the host answer on all 16 addresses.
  */
-static int fib_alias(const char *p, const char *end, const struct fib_state *st,
-    struct hostip *out, size_t max, size_t *n)
+static int fib_alias(const char *p, const char *end,
+    struct hostips_parser *st)
 {
 	uint8_t a[4];
 	uint32_t plen, tos;
@@ -263,12 +290,11 @@ static int fib_alias(const char *p, const char *end, const struct fib_state *st,
 		return 0;
 	memcpy(a, st->leaf, 4);
 	mask_addr(a, 4, plen);
-	return push(out, max, n, AF_INET, a, plen, HOSTIP_FIB_TRIE);
+	return emit(st, AF_INET, a, plen, HOSTIP_FIB_TRIE);
 }
 
 /* One line; 0, -EINVAL or -E2BIG. */
-static int fib_line(const struct line *l, struct fib_state *st,
-    struct hostip *out, size_t max, size_t *n)
+static int fib_line(struct hostips_parser *st, const struct line *l)
 {
 	const char *p = l->p;
 	size_t sp;
@@ -287,7 +313,7 @@ static int fib_line(const struct line *l, struct fib_state *st,
 	if (*p == '/') {
 		if (!st->have_leaf || sp != st->leaf_indent + 3)
 			return -EINVAL;
-		return fib_alias(p, l->end, st, out, max, n);
+		return fib_alias(p, l->end, st);
 	}
 	st->have_leaf = 0;
 	if (*p == '+')
@@ -297,29 +323,6 @@ static int fib_line(const struct line *l, struct fib_state *st,
 		return -EINVAL;
 	st->have_leaf = 1;
 	st->leaf_indent = sp;
-	return 0;
-}
-
-int hostips_parse_fib_trie(const char *buf, size_t len, struct hostip *out,
-    size_t max, size_t *n, unsigned int *errline)
-{
-	struct fib_state st;
-	struct line l;
-	size_t pos = 0;
-	unsigned int lineno = 0;
-	int err;
-
-	memset(&st, 0, sizeof(st));
-	while (next_line(buf, len, &pos, &l)) {
-		lineno++;
-		err = -EINVAL;
-		if (l.end - l.p <= LINE_MAX_PROC)
-			err = fib_line(&l, &st, out, max, n);
-		if (err == -EINVAL && errline)
-			*errline = lineno;
-		if (err < 0)
-			return err;
-	}
 	return 0;
 }
 
@@ -352,8 +355,7 @@ static int ifname_char(char c)
 }
 
 /* "fe80...0001 02 40 20 80     eth0": "%pi6 %02x %02x %02x %02x %8s" */
-static int inet6_line(const struct line *l, struct hostip *out, size_t max,
-    size_t *n)
+static int inet6_line(struct hostips_parser *st, const struct line *l)
 {
 	const char *p = l->p, *name;
 	uint8_t a[16];
@@ -383,28 +385,119 @@ static int inet6_line(const struct line *l, struct hostip *out, size_t max,
 		;
 	if (p == name || p - name > 15 || p != l->end)
 		return -EINVAL;
-	return push(out, max, n, AF_INET6, a, 128, HOSTIP_IF_INET6);
+	return emit(st, AF_INET6, a, 128, HOSTIP_IF_INET6);
+}
+
+/* ---- both /proc files: lines in pieces ---- */
+
+static void parser_init(struct hostips_parser *p, int kind, struct hostip *out,
+    size_t max, size_t *n)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->out = out;
+	p->max = max;
+	p->n = n;
+}
+
+void hostips_fib_trie_init(struct hostips_parser *p, struct hostip *out,
+    size_t max, size_t *n)
+{
+	parser_init(p, HOSTIP_FIB_TRIE, out, max, n);
+}
+
+void hostips_if_inet6_init(struct hostips_parser *p, struct hostip *out,
+    size_t max, size_t *n)
+{
+	parser_init(p, HOSTIP_IF_INET6, out, max, n);
+}
+
+/* One whole line, '\n' excluded; the first error stops the parse. */
+static void parse_line(struct hostips_parser *p, const char *s,
+    const char *end)
+{
+	struct line l = { s, end };
+
+	p->line++;
+	if (end - s > HOSTIPS_LINE_MAX)
+		p->err = -EINVAL;
+	else if (p->kind == HOSTIP_FIB_TRIE)
+		p->err = fib_line(p, &l);
+	else
+		p->err = inet6_line(p, &l);
+}
+
+static int parse_result(const struct hostips_parser *p, unsigned int *errline)
+{
+	if (p->err == -EINVAL && errline)
+		*errline = p->line;
+	return p->err;
+}
+
+/*
+ * Whole lines are parsed where they lie; only a line that the piece
+ * splits is copied, into p->part, so the state between pieces is bounded
+ * by HOSTIPS_LINE_MAX however the text is cut.
+ */
+int hostips_feed(struct hostips_parser *p, const char *buf, size_t len,
+    unsigned int *errline)
+{
+	const char *s, *end, *nl;
+	size_t k;
+
+	if (len == 0)		/* buf may be NULL */
+		return parse_result(p, errline);
+	for (s = buf, end = buf + len; p->err == 0 && s < end; ) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		k = (size_t)((nl ? nl : end) - s);
+		if (p->part_len == 0 && nl) {
+			parse_line(p, s, nl);
+		} else if (k > sizeof(p->part) - p->part_len) {
+			p->line++;	/* overlong, wherever it was split */
+			p->err = -EINVAL;
+		} else {
+			memcpy(p->part + p->part_len, s, k);
+			p->part_len += k;
+			if (nl) {
+				parse_line(p, p->part, p->part + p->part_len);
+				p->part_len = 0;
+			}
+		}
+		s = nl ? nl + 1 : end;
+	}
+	return parse_result(p, errline);
+}
+
+/* The last line may have no '\n'. */
+int hostips_finish(struct hostips_parser *p, unsigned int *errline)
+{
+	if (p->err == 0 && p->part_len > 0) {
+		parse_line(p, p->part, p->part + p->part_len);
+		p->part_len = 0;
+	}
+	return parse_result(p, errline);
+}
+
+static int parse_whole(int kind, const char *buf, size_t len,
+    struct hostip *out, size_t max, size_t *n, unsigned int *errline)
+{
+	struct hostips_parser p;
+
+	parser_init(&p, kind, out, max, n);
+	hostips_feed(&p, buf, len, errline);
+	return hostips_finish(&p, errline);
+}
+
+int hostips_parse_fib_trie(const char *buf, size_t len, struct hostip *out,
+    size_t max, size_t *n, unsigned int *errline)
+{
+	return parse_whole(HOSTIP_FIB_TRIE, buf, len, out, max, n, errline);
 }
 
 int hostips_parse_if_inet6(const char *buf, size_t len, struct hostip *out,
     size_t max, size_t *n, unsigned int *errline)
 {
-	struct line l;
-	size_t pos = 0;
-	unsigned int lineno = 0;
-	int err;
-
-	while (next_line(buf, len, &pos, &l)) {
-		lineno++;
-		err = -EINVAL;
-		if (l.end - l.p <= LINE_MAX_PROC)
-			err = inet6_line(&l, out, max, n);
-		if (err == -EINVAL && errline)
-			*errline = lineno;
-		if (err < 0)
-			return err;
-	}
-	return 0;
+	return parse_whole(HOSTIP_IF_INET6, buf, len, out, max, n, errline);
 }
 
 /* ---- resolv.conf ---- */
@@ -557,106 +650,63 @@ int hostips_normalize(struct hostip *v, size_t *n)
 
 /* ---- reading /proc ---- */
 
-/* The whole file into a malloc'd *buf, with large reads: fib_trie restarts
- * its walk from the first node on every read(), so small reads cost. */
-static int read_whole(const char *path, char **buf, size_t *len)
+/*
+ * Feeds the file to p through one fixed buffer, until its end or p's
+ * first error.  Returns 0 or the read error; the parse error is p's.
+ */
+static int read_into(int fd, struct hostips_parser *p)
 {
-	size_t cap = READ_FIRST, used = 0;
-	char *b = NULL, *nb;
+	char buf[READ_CHUNK];
+	size_t total = 0;
 	ssize_t r;
-	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!b || used == cap) {
-			if (b && cap >= READ_MAX) {
-				err = -EFBIG;
-				break;
-			}
-			cap = b ? cap * 2 : cap;
-			nb = realloc(b, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			b = nb;
-		}
-		r = read(fd, b + used, cap - used);
+	while (p->err == 0) {
+		r = read(fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			err = -errno;
-		if (r <= 0)
-			break;
-		used += (size_t)r;
+			return -errno;
+		if (r == 0)
+			return 0;
+		total += (size_t)r;
+		if (total > READ_MAX)
+			return -EFBIG;
+		hostips_feed(p, buf, (size_t)r, NULL);
 	}
-	close(fd);
-	if (err < 0) {
-		free(b);
-		return err;
-	}
-	*buf = b;
-	*len = used;
 	return 0;
 }
 
 /* ---- discovery ---- */
-
-typedef int (*parse_fn)(const char *, size_t, struct hostip *, size_t,
-    size_t *, unsigned int *);
 
 struct found {
 	struct hostip *v;
 	size_t n, cap;
 };
 
-/*
- * Parses buf into f, doubling f->v on -E2BIG: the count of host entries
- * is not known before parsing, and is small except on unusual hosts.
- */
-static int parse_grow(parse_fn fn, const char *buf, size_t len,
-    struct found *f, unsigned int *errline)
-{
-	struct hostip *nv;
-	size_t n0 = f->n;
-	int err;
-
-	for (;;) {
-		f->n = n0;
-		err = fn(buf, len, f->v, f->cap, &f->n, errline);
-		if (err != -E2BIG)
-			return err;
-		if (f->cap > len + n0 + 64)	/* one entry a line at most */
-			return -E2BIG;
-		if (f->cap > SIZE_MAX / 2 / sizeof(*nv))
-			return -ENOMEM;
-		nv = realloc(f->v, 2 * f->cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		f->v = nv;
-		f->cap *= 2;
-	}
-}
-
-static int discover_file(const char *path, parse_fn fn, int optional,
+static int discover_file(const char *path, int kind, int optional,
     struct found *f, char *errbuf, size_t errlen)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	struct hostips_parser p;
 	unsigned int line = 0;
-	int err;
+	int fd, err;
 
-	err = read_whole(path, &buf, &len);
-	if (err == -ENOENT && optional)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && optional)
 		return 0;
+	err = fd < 0 ? -errno : 0;
+	if (fd >= 0) {
+		parser_init(&p, kind, f->v, f->cap, &f->n);
+		p.grow = 1;
+		err = read_into(fd, &p);
+		close(fd);
+		f->v = p.out;		/* it may have grown */
+		f->cap = p.max;
+	}
 	if (err < 0) {
 		snprintf(errbuf, errlen, "read %s: %s", path, strerror(-err));
 		return err;
 	}
-	err = parse_grow(fn, buf, len, f, &line);
-	free(buf);
+	err = hostips_finish(&p, &line);
 	if (err == -EINVAL)
 		snprintf(errbuf, errlen, "parse %s line %u: malformed", path,
 		    line);
@@ -684,11 +734,11 @@ int hostips_discover_from(const char *fib_trie_path,
 	}
 	err = hostips_fixed(f.v, f.cap, &f.n);
 	if (err == 0)
-		err = discover_file(fib_trie_path, hostips_parse_fib_trie, 0,
-		    &f, errbuf, errlen);
+		err = discover_file(fib_trie_path, HOSTIP_FIB_TRIE, 0, &f,
+		    errbuf, errlen);
 	if (err == 0)
-		err = discover_file(if_inet6_path, hostips_parse_if_inet6, 1,
-		    &f, errbuf, errlen);
+		err = discover_file(if_inet6_path, HOSTIP_IF_INET6, 1, &f,
+		    errbuf, errlen);
 	if (err == 0)
 		err = hostips_normalize(f.v, &f.n);
 	if (err < 0) {

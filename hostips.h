@@ -71,4 +71,42 @@ int hostips_discover_from(const char *fib_trie_path,
     const char *if_inet6_path, struct hostip **out, size_t *n, char *errbuf,
     size_t errlen);
 
+/*
+ * Incremental parsing of the two /proc files, so that discovery reads
+ * them through a fixed buffer: init, feed the text in pieces of any size
+ * (a line may be split anywhere), finish.  The result, the return value
+ * and *errline are exactly those of the whole-buffer parser above, which
+ * is init, one feed and finish.  Between pieces the parser keeps the
+ * format's state and the unfinished last line, at most HOSTIPS_LINE_MAX
+ * bytes: a longer line is malformed wherever the pieces split it.
+ * Entries are appended to out[*n..max) as above.  After an error, feed
+ * and finish return the same error again.  The fields are private.
+ */
+#define HOSTIPS_LINE_MAX 512
+
+struct hostips_parser {
+	int kind;		/* HOSTIP_FIB_TRIE or HOSTIP_IF_INET6 */
+	int err;		/* the first error; sticky */
+	unsigned int line;	/* lines begun so far */
+	int grow;		/* discovery: realloc out instead of -E2BIG */
+	struct hostip *out;
+	size_t max;
+	size_t *n;
+	/* fib_trie: the table and the leaf the next lines belong to */
+	int in_table;
+	int have_leaf;
+	size_t leaf_indent;
+	uint8_t leaf[4];
+	size_t part_len;	/* the unfinished line so far */
+	char part[HOSTIPS_LINE_MAX];
+};
+
+void hostips_fib_trie_init(struct hostips_parser *p, struct hostip *out,
+    size_t max, size_t *n);
+void hostips_if_inet6_init(struct hostips_parser *p, struct hostip *out,
+    size_t max, size_t *n);
+int hostips_feed(struct hostips_parser *p, const char *buf, size_t len,
+    unsigned int *errline);
+int hostips_finish(struct hostips_parser *p, unsigned int *errline);
+
 #endif

@@ -246,29 +246,31 @@ static void test_bad_fib_extra(void)
 }
 
 /* Shapes the kernel can print that the fixtures do not show. */
+static const char fib_shapes[] =
+	"Id -294967296:\n"
+	"  |-- 10.10.0.0\n"
+	"     /16 universe UNREACHABLE\n"
+	"Id 100:\n"
+	"  +-- 192.0.0.0/4 3 0 5\n"
+	"     |-- 192.0.2.9\n"
+	"        /32 scope=200 type 13\n"
+	"        /32 host LOCAL tos=16\n"
+	"        /32 nowhere BROADCAST\n"
+	"     |-- 192.0.2.64\n"
+	"        /26 site MULTICAST\n"
+	"        /26 host LOCAL\n"
+	"Main:\n"
+	"  |-- 10.0.0.1\n"
+	"     /32 host LOCAL";		/* no final newline */
+
 static void test_fib_shapes(void)
 {
-	static const char s[] =
-		"Id -294967296:\n"
-		"  |-- 10.10.0.0\n"
-		"     /16 universe UNREACHABLE\n"
-		"Id 100:\n"
-		"  +-- 192.0.0.0/4 3 0 5\n"
-		"     |-- 192.0.2.9\n"
-		"        /32 scope=200 type 13\n"
-		"        /32 host LOCAL tos=16\n"
-		"        /32 nowhere BROADCAST\n"
-		"     |-- 192.0.2.64\n"
-		"        /26 site MULTICAST\n"
-		"        /26 host LOCAL\n"
-		"Main:\n"
-		"  |-- 10.0.0.1\n"
-		"     /32 host LOCAL";		/* no final newline */
 	size_t n = 0;
 	unsigned int line = 0;
 	int err;
 
-	err = hostips_parse_fib_trie(s, strlen(s), v, MAXV, &n, &line);
+	err = hostips_parse_fib_trie(fib_shapes, strlen(fib_shapes), v, MAXV,
+	    &n, &line);
 	ok(err == 0, "fib_trie: Id -N, single-leaf tables, scope=N, type N, "
 	    "tos=, no final newline (err %d line %u)", err, line);
 	same(joined(v, n), "192.0.2.9/32 192.0.2.9/32 192.0.2.64/26 "
@@ -450,6 +452,180 @@ static void test_if6_large(void)
 	free(s);
 }
 
+/* ---- streaming: the same parse whatever the pieces ---- */
+
+static struct hostip pv[MAXV];
+
+/* Feeds buf to a fresh parser in pieces of chunk bytes, then finishes. */
+static int parse_pieces(int fib, const char *buf, size_t len, size_t chunk,
+    struct hostip *out, size_t max, size_t *n, unsigned int *line)
+{
+	struct hostips_parser p;
+	size_t off, k;
+
+	if (fib)
+		hostips_fib_trie_init(&p, out, max, n);
+	else
+		hostips_if_inet6_init(&p, out, max, n);
+	for (off = 0; off < len; off += k) {
+		k = len - off < chunk ? len - off : chunk;
+		hostips_feed(&p, buf + off, k, line);
+	}
+	return hostips_finish(&p, line);
+}
+
+/*
+ * Every piece size from 1 to 300 bytes gives the whole parse's return,
+ * entries and error line; with room for all, and with room for 3.
+ */
+static void pieces_same(int fib, const char *buf, size_t len,
+    const char *what)
+{
+	static const size_t maxes[] = { MAXV, 3 };
+	size_t chunk, m, n0, n;
+	unsigned int l0, l;
+	int e0, e, good = 1;
+
+	for (m = 0; m < 2 && good; m++) {
+		n0 = 0;
+		l0 = 0;
+		e0 = fib ? hostips_parse_fib_trie(buf, len, v, maxes[m], &n0, &l0)
+		    : hostips_parse_if_inet6(buf, len, v, maxes[m], &n0, &l0);
+		for (chunk = 1; chunk <= 300 && good; chunk++) {
+			n = 0;
+			l = 0;
+			e = parse_pieces(fib, buf, len, chunk, pv, maxes[m], &n,
+			    &l);
+			good = e == e0 && l == l0 && n == n0 &&
+			    memcmp(v, pv, n * sizeof(*v)) == 0;
+			if (!good)
+				diag("max %zu, pieces of %zu: err %d line %u n "
+				    "%zu, whole: err %d line %u n %zu",
+				    maxes[m], chunk, e, l, n, e0, l0, n0);
+		}
+	}
+	ok(good, "%s: pieces of 1..300 bytes parse as the whole", what);
+}
+
+static void test_pieces(void)
+{
+	static const char *const fibs[] = { "host.fib_trie", "netns.fib_trie",
+		"v6only.fib_trie", "nov6.fib_trie", "malformed.fib_trie" };
+	static const char *const if6s[] = { "host.if_inet6", "netns.if_inet6",
+		"v6only.if_inet6", "malformed.if_inet6" };
+	size_t i, len;
+	char *buf, what[128];
+
+	for (i = 0; i < sizeof(fibs) / sizeof(fibs[0]); i++) {
+		buf = slurp(fibs[i], &len);
+		pieces_same(1, buf, len, fibs[i]);
+		free(buf);
+	}
+	for (i = 0; i < sizeof(if6s) / sizeof(if6s[0]); i++) {
+		buf = slurp(if6s[i], &len);
+		pieces_same(0, buf, len, if6s[i]);
+		free(buf);
+	}
+	for (i = 0; i < sizeof(bad_fib) / sizeof(bad_fib[0]); i++) {
+		snprintf(what, sizeof(what), "fib_trie malformed: %s",
+		    bad_fib[i].why);
+		pieces_same(1, bad_fib[i].text, strlen(bad_fib[i].text), what);
+	}
+	for (i = 0; i < sizeof(bad_if6) / sizeof(bad_if6[0]); i++) {
+		snprintf(what, sizeof(what), "if_inet6 malformed: %s",
+		    bad_if6[i].why);
+		pieces_same(0, bad_if6[i].text, strlen(bad_if6[i].text), what);
+	}
+	pieces_same(1, fib_shapes, strlen(fib_shapes),
+	    "fib_trie shapes, no final newline");
+}
+
+/* A leaf address cut in two, and a type line cut before its '\n'. */
+static void test_split_line(void)
+{
+	static const char a[] = HDR "     |-- 10.1.", b[] = "2.3\n        /32 ho",
+		c[] = "st LOCAL", d[] = "\n";
+	struct hostips_parser p;
+	size_t n = 0;
+	unsigned int line = 0;
+	int e1, e2, e3, e4, e5;
+
+	hostips_fib_trie_init(&p, v, MAXV, &n);
+	e1 = hostips_feed(&p, a, strlen(a), &line);
+	e2 = hostips_feed(&p, b, strlen(b), &line);
+	e3 = hostips_feed(&p, c, strlen(c), &line);
+	e4 = hostips_feed(&p, d, strlen(d), &line);
+	e5 = hostips_finish(&p, &line);
+	ok(e1 == 0 && e2 == 0 && e3 == 0 && e4 == 0 && e5 == 0 && n == 1,
+	    "fib_trie: lines split across pieces (%d %d %d %d %d n %zu)",
+	    e1, e2, e3, e4, e5, n);
+	same(joined(v, n), "10.1.2.3/32", "fib_trie: the split leaf's address");
+
+	hostips_fib_trie_init(&p, v, MAXV, &n);
+	n = 0;
+	e1 = hostips_feed(&p, a, strlen(a), &line);
+	e2 = hostips_feed(&p, "2.3x\n", 5, &line);
+	e3 = hostips_feed(&p, b, strlen(b), &line);
+	e4 = hostips_finish(&p, &line);
+	ok(e1 == 0 && e2 == -EINVAL && line == 3 && e3 == -EINVAL &&
+	    e4 == -EINVAL && n == 0, "fib_trie: a bad split line -> line 3, "
+	    "and feed and finish keep the error (%d %d %d %d line %u)", e1,
+	    e2, e3, e4, line);
+}
+
+/* if_inet6 pads the name with spaces: a valid line of any length. */
+static char *if6_line_of(size_t len)
+{
+	char *s = malloc(len + 1);
+
+	memset(s, ' ', len);
+	memcpy(s, A6 " 04 40 20 80", 44);
+	memcpy(s + len - 5, "eth0\n", 5);
+	s[len] = '\0';
+	return s;
+}
+
+/* HOSTIPS_LINE_MAX bytes and '\n' pass, one more fails, however split. */
+static void test_overlong_pieces(void)
+{
+	char *ok512 = if6_line_of(HOSTIPS_LINE_MAX + 1);
+	char *bad513 = if6_line_of(HOSTIPS_LINE_MAX + 2);
+	char *two = malloc(2 * HOSTIPS_LINE_MAX + 8);
+	size_t n, len, chunk;
+	unsigned int line;
+	int e1, e2, good = 1;
+
+	for (chunk = 1; chunk <= 600 && good; chunk++) {
+		n = 0;
+		line = 0;
+		e1 = parse_pieces(0, ok512, strlen(ok512), chunk, v, MAXV, &n,
+		    &line);
+		good = e1 == 0 && n == 1;
+		n = 0;
+		e2 = parse_pieces(0, bad513, strlen(bad513), chunk, v, MAXV, &n,
+		    &line);
+		good = good && e2 == -EINVAL && line == 1 && n == 0;
+		if (!good)
+			diag("pieces of %zu: 512 -> %d, 513 -> %d line %u",
+			    chunk, e1, e2, line);
+	}
+	ok(good, "if_inet6: a line of %d bytes parses, of %d is malformed "
+	    "(line 1), in pieces of 1..600", HOSTIPS_LINE_MAX,
+	    HOSTIPS_LINE_MAX + 1);
+
+	/* the overlong line second, without a final newline */
+	len = (size_t)snprintf(two, 2 * HOSTIPS_LINE_MAX + 8, "%s%.*s",
+	    ok512, HOSTIPS_LINE_MAX + 1, bad513);
+	pieces_same(0, two, len, "if_inet6: overlong last line, no newline");
+	n = 0;
+	e1 = hostips_parse_if_inet6(two, len, v, MAXV, &n, &line);
+	ok(e1 == -EINVAL && line == 2 && n == 1,
+	    "if_inet6: overlong line 2 -> line 2 (%d line %u)", e1, line);
+	free(ok512);
+	free(bad513);
+	free(two);
+}
+
 static const char fixed_want[] =
 	"0.0.0.0/8 127.0.0.0/8 169.254.0.0/16 10.0.2.2/32 224.0.0.0/4 "
 	"255.255.255.255/32 ::/128 ::1/128 fe80::/10 ff00::/8 "
@@ -616,6 +792,31 @@ static void test_discover_grow(void)
 	free(s);
 }
 
+/* Past the first read buffer, an error still names the file and line. */
+static void test_discover_late_error(void)
+{
+	char fib[] = "/tmp/unit_hostips.XXXXXX", err[256], want[64];
+	struct hostip *h = NULL;
+	size_t len, n = 0;
+	char *s = gen_fib(3000, &len);
+	int fd, r;
+
+	fd = mkstemp(fib);
+	if (fd < 0 || write(fd, s, len) != (ssize_t)len ||
+	    write(fd, "garbage\n", 8) != 8) {
+		ok(0, "write %s", fib);
+		return;
+	}
+	close(fd);
+	r = hostips_discover_from(fib, "/nonexistent", &h, &n, err,
+	    sizeof(err));
+	snprintf(want, sizeof(want), "%s line 6003: malformed", fib);
+	ok(len > 65536 && r == -EINVAL && strstr(err, want),
+	    "discover: malformed line 6003, %zu bytes in -> %s", len, err);
+	unlink(fib);
+	free(s);
+}
+
 static void test_discover_live(void)
 {
 	struct hostip *h = NULL, lo = mk(AF_INET, "127.0.0.1", 32, 0);
@@ -733,10 +934,14 @@ int main(int argc, char **argv)
 	test_bad_if6();
 	test_if6_shapes();
 	test_if6_large();
+	test_pieces();
+	test_split_line();
+	test_overlong_pieces();
 	test_fixed();
 	test_normalize();
 	test_discover_from();
 	test_discover_grow();
+	test_discover_late_error();
 	test_discover_live();
 	test_format();
 	test_resolv();
