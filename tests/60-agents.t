@@ -65,6 +65,11 @@ agents_cleanup() {
 		2>/dev/null | awk -v t="$TMP/" 'index($2 "/", t) == 1 { print $1 }')
 	# shellcheck disable=SC2086
 	[ -n "$names" ] && timeout -k 5 120 "${ns[@]}" "$PODMAN" rm -f -t 0 $names >/dev/null 2>&1
+	# The per-workspace (--isolated) images this run built, and what rebuilds left
+	# untagged: the cache keeps only the shared layers, so it does not grow per run.
+	# shellcheck disable=SC2086
+	[ -n "${ISO_TAGS:-}" ] && timeout 120 "$PODMAN" rmi -f $ISO_TAGS >/dev/null 2>&1
+	timeout 120 "$PODMAN" image prune -f >/dev/null 2>&1
 	podman_umount "$STORE"
 	return 0
 }
@@ -216,6 +221,7 @@ ptag=$(grep -o 'building layer project ([^)]*)' "$TMP/build.log" | sed 's/.*(\(.
 ok $? "--isolated builds the project layer onto a per-workspace tag: $ptag ($(($(date +%s) - t0))s)" ||
 	diag "$(tail -n 20 "$TMP/build.log")"
 itag=$(in_ws "$WS2" "$JAIL_AI" images list --isolated claude 2>&1 | awk '$1 == "agent-claude" { print $2 }')
+ISO_TAGS="$ptag $itag"
 "$PODMAN" run --rm "$itag" cat /etc/jail-ai-project 2>/dev/null | grep -q ws2 &&
 	! "$PODMAN" run --rm "$AGENT_TAG" test -e /etc/jail-ai-project 2>/dev/null
 ok $? "the project's step is in $itag and not in the shared $AGENT_TAG"
