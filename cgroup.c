@@ -128,8 +128,9 @@ static int unescape(const char *s, size_t n, char *out, size_t outlen)
 	return 0;
 }
 
-int cgroup_parse_mountinfo(const char *buf, size_t len, unsigned int idx,
-    char *out, size_t outlen)
+/* The idx-th mount point of a filesystem type (NULL: any) in mountinfo. */
+int mountinfo_point(const char *buf, size_t len, unsigned int idx,
+    const char *fstype, char *out, size_t outlen)
 {
 	const char *l, *f, *sep;
 	size_t pos = 0, n, fl;
@@ -143,7 +144,7 @@ int cgroup_parse_mountinfo(const char *buf, size_t len, unsigned int idx,
 			return -EINVAL;
 		if (field(sep + 3, n - (size_t)(sep + 3 - l), 0, &f, &fl) < 0)
 			return -EINVAL;
-		if (fl != 7 || memcmp(f, "cgroup2", 7) != 0)
+		if (fstype && (fl != strlen(fstype) || memcmp(f, fstype, fl)))
 			continue;
 		if (idx-- > 0)
 			continue;
@@ -152,6 +153,12 @@ int cgroup_parse_mountinfo(const char *buf, size_t len, unsigned int idx,
 		return unescape(f, fl, out, outlen);
 	}
 	return -ENOENT;
+}
+
+int cgroup_parse_mountinfo(const char *buf, size_t len, unsigned int idx,
+    char *out, size_t outlen)
+{
+	return mountinfo_point(buf, len, idx, "cgroup2", out, outlen);
 }
 
 int cgroup_parse_proc(const char *buf, size_t len, char *out, size_t outlen)
@@ -219,26 +226,71 @@ int cgroup_of_pid(pid_t pid, char *out, size_t outlen)
  * process without CAP_SYS_ADMIN can then neither migrate itself nor make
  * cgroups, and cannot remount.  The caller has unshared CLONE_NEWNS.
  */
+/* Every mount of fstype (NULL: any) at or below under, read-only. */
+static int remount_ro(const char *buf, size_t len, const char *fstype,
+    const char *under)
+{
+	size_t ul = strlen(under);
+	char mnt[512];
+	unsigned int i;
+	int r = 0, seen = 0;
+
+	for (i = 0; r == 0; i++) {
+		r = mountinfo_point(buf, len, i, fstype, mnt, sizeof(mnt));
+		if (r < 0 || strncmp(mnt, under, ul) != 0 ||
+		    (mnt[ul] != '\0' && mnt[ul] != '/' && ul > 1))
+			continue;
+		seen++;
+		if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+		    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
+		    errno != ENOENT)	/* hidden by a later mount */
+			r = -errno;
+	}
+	return r == -ENOENT && seen ? 0 : r;
+}
+
 int cgroup_remount_ro_all(void)
 {
-	char mnt[512], *buf;
-	unsigned int i;
+	char *buf;
 	size_t len;
 	int r;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
-	r = read_file("/proc/self/mountinfo", &buf, &len);
-	if (r < 0)
+	if ((r = read_file("/proc/self/mountinfo", &buf, &len)) < 0)
 		return r;
-	for (i = 0; r == 0; i++) {
-		r = cgroup_parse_mountinfo(buf, len, i, mnt, sizeof(mnt));
-		if (r == 0 && mount(NULL, mnt, NULL, MS_REMOUNT | MS_BIND |
-		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-			r = -errno;
-	}
+	r = remount_ro(buf, len, "cgroup2", "/");
 	free(buf);
-	return r == -ENOENT && i > 1 ? 0 : r;
+	return r;
+}
+
+/*
+ * For a root CMD: /sys and everything mounted below it read-only (uid 0
+ * writes there by file mode alone: uevent_helper and the like), once CMD's
+ * /proc is mounted, /proc/sys and /proc/sysrq-trigger too (core_pattern).
+ */
+int kernel_knobs_ro(void)
+{
+	static const char *const procs[] = { "/proc/sys", "/proc/sysrq-trigger" };
+	char *buf;
+	size_t len, i;
+	int r;
+
+	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
+		if (mount(procs[i], procs[i], NULL, MS_BIND, NULL) < 0) {
+			if (errno == ENOENT)	/* e.g. no CONFIG_MAGIC_SYSRQ */
+				continue;
+			return -errno;
+		}
+		if (mount(NULL, procs[i], NULL, MS_REMOUNT | MS_BIND |
+		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			return -errno;
+	}
+	if ((r = read_file("/proc/self/mountinfo", &buf, &len)) < 0)
+		return r;
+	r = remount_ro(buf, len, NULL, "/sys");
+	free(buf);
+	return r;
 }
 
 static int owned_dir(const char *path)

@@ -61,6 +61,9 @@ int cgroup_parse_proc(const char *buf, size_t len, char *out, size_t outlen);
 int cgroup2_mount(char *out, size_t outlen);
 int cgroup_of_pid(pid_t pid, char *out, size_t outlen);
 int cgroup_remount_ro_all(void);
+int mountinfo_point(const char *buf, size_t len, unsigned int idx,
+    const char *fstype, char *out, size_t outlen);
+int kernel_knobs_ro(void);
 
 struct jail_cgroup {
 	char mount[256];	/* the cgroup2 mount point */

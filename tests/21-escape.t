@@ -24,6 +24,13 @@ st=$?
 [ "$st" = 0 ]
 ok $? "control, no jail: root leaves a scratch cgroup (probe escape can fail the test)" ||
 	diag "exit $st:" "$out"
+# clone3(CLONE_INTO_CGROUP) needs only a read-only fd of the target cgroup: outside a
+# jail, root lands a child in the scratch cgroup (so the jailed cases below can fail).
+out=$("$PROBE" intocg "$scratch" 2>&1)
+st=$?
+[ "$st" = 0 ] && [[ "$out" == *"child in /jail-ai-test-$$"* ]]
+ok $? "control, no jail: clone3(CLONE_INTO_CGROUP) lands a child in another cgroup" ||
+	diag "exit $st:" "$out"
 find "$scratch" -depth -type d -exec rmdir {} + 2>/dev/null
 
 # A jailed sleep; root outside the jail detaches its programs by id.
@@ -73,6 +80,12 @@ for who in root nobody; do
 	ok $? "$who in the jail cannot leave the jail's cgroup" ||
 		diag "exit $st:" "$out" "$(tail -n 3 "$TMP/err")"
 
+	out=$(jail run --block-host -- $pfx "$PROBE" intocg "$CG2" 2>"$TMP/err")
+	st=$?
+	[ "$st" != 0 ] && [[ "$out" != *"child in"* ]]
+	ok $? "$who in the jail cannot clone3(CLONE_INTO_CGROUP) a child out (${out##*$'\n'})" ||
+		diag "exit $st:" "$out" "$(tail -n 3 "$TMP/err")"
+
 	# The same process tries to escape, then detaches, then connects.
 	n=$(arrivals lo4)
 	out=$(jail run --block-host -- $pfx "$PROBE" escape -- /bin/sh -c \
@@ -111,6 +124,20 @@ for cap in sys_admin:21 net_admin:12 bpf:39; do
 	[ -n "$bnd" ] && [ $(((16#$bnd >> ${cap#*:}) & 1)) = 0 ]
 	ok $? "CMD's bounding set lacks cap_${cap%:*}" || diag "CapBnd: ${bnd:-none}"
 done
+
+# A root CMD writes kernel knobs by file mode alone (core_pattern would run a program as
+# root outside the jail): /proc/sys and /sys are read-only for it.
+out=$(jail run --block-host -- /bin/sh -c 'for f in /proc/sys/kernel/core_pattern \
+	/sys/kernel/mm/transparent_hugepage/enabled; do (true >>"$f") 2>/dev/null && echo "writable $f"; done; echo done' \
+	2>"$TMP/err")
+[ "$out" = done ]
+ok $? "root CMD cannot open /proc/sys/kernel/core_pattern or a /sys knob for writing" ||
+	diag "$out" "$(tail -n 3 "$TMP/err")"
+
+# An inherited descriptor keeps the cgroup it was made in: only 0-2 reach CMD.
+out=$(jail run --block-host -- /bin/sh -c 'ls /proc/self/fd' 7</dev/null 2>"$TMP/err")
+[[ "$out" != *7* ]]
+ok $? "an inherited fd 7 is closed before CMD runs" || diag "$out"
 
 wait "$JPID"
 done_testing

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <linux/sched.h>
+#include <sys/wait.h>
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -73,7 +75,8 @@ static int usage(void)
 		"       probe serve ADDR PORT SECONDS\n"
 		"       probe detach CGROUP_DIR|self\n"
 		"       probe escape [-- CMD ARGS...]\n"
-		"       probe caps\n");
+		"       probe caps\n"
+		"       probe intocg CGROUP_DIR\n");
 	return EXIT_USAGE;
 }
 
@@ -682,6 +685,39 @@ static int cmd_caps(void)
 	return EXIT_OK;
 }
 
+/*
+ * intocg DIR: clone3(CLONE_INTO_CGROUP) a child into DIR's cgroup, needing only a read-only
+ * fd of it.  Exit 0 when the child landed there (an escape), 1 when clone3 was refused.
+ */
+static int cmd_intocg(const char *dir)
+{
+	struct clone_args ca;
+	char line[512];
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), st;
+	long pid;
+	FILE *f;
+
+	if (fd < 0)
+		return fail(errno);
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)fd;
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0)
+		return fail(errno);
+	if (pid == 0) {
+		f = fopen("/proc/self/cgroup", "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "0::", 3))
+				printf("child in %s", line + 3);
+		_exit(0);
+	}
+	waitpid((pid_t)pid, &st, 0);
+	printf("ok\n");
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -697,6 +733,8 @@ int main(int argc, char **argv)
 		return cmd_escape(argc > 3 ? argv + 3 : NULL);
 	if (!strcmp(m, "caps") && argc == 2)
 		return cmd_caps();
+	if (!strcmp(m, "intocg") && argc == 3)
+		return cmd_intocg(argv[2]);
 	if (!strcmp(m, "serve") && argc == 5) {
 		if (parse_addr(argv[2], argv[3], &ss, &len) < 0)
 			return usage();
