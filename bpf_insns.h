@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: f7cd1c9b01f647ab62c368763fb03a93cf7499be7ed57f484a1112527f960424 (BPF_SHA in the Makefile)
+ * source sha256: 652daaacf0b8259130d28ed6b11cf6ebdfa367540a85eb3dabaf24551ef4fa3c (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly.  Map loads ("rX = map[jail_v4] ll") have src_reg 0
@@ -410,7 +410,7 @@ static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = 
 	{ 69, JAIL_MAP_V6 },
 };
 
-/* jail_sock_create: section cgroup/sock_create, 25 instructions */
+/* jail_sock_create: section cgroup/sock_create, 28 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
 	/*   0 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u32 *)(r1 + 4) */
 	/*   1 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
@@ -419,26 +419,29 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*   4 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*   5 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
 	/*   6 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r1 + 12) */
-	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 2 }, /* if r3 != 0x2 goto pc+16 (-> 24) */
-	/*   8 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 1, .off = 0, .imm = 0 }, /* r4 = r1 */
-	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  10 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  11 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 1, .imm = 132 }, /* if r4 != 0x84 goto pc+1 (-> 13) */
-	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  13 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 1 }, /* r3 = 1 */
-	/*  14 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 1, .imm = 58 }, /* if r4 != 0x3a goto pc+1 (-> 16) */
-	/*  15 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/*  16 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 1 }, /* r5 = 1 */
-	/*  17 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 1, .imm = 1 }, /* if r4 != 0x1 goto pc+1 (-> 19) */
-	/*  18 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
-	/*  19 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 3 }, /* if r2 != 0x3 goto pc+1 (-> 21) */
-	/*  20 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*  21 */ { .code = 0x5f, .dst_reg = 0, .src_reg = 5, .off = 0, .imm = 0 }, /* r0 &= r5 */
-	/*  22 */ { .code = 0x5f, .dst_reg = 0, .src_reg = 3, .off = 0, .imm = 0 }, /* r0 &= r3 */
-	/*  23 */ { .code = 0x5f, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* r0 &= r1 */
-	/*  24 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 18, .imm = 2 }, /* if r3 != 0x2 goto pc+18 (-> 26) */
+	/*   8 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 9, .imm = 2 }, /* if r2 == 0x2 goto pc+9 (-> 18) */
+	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/*  10 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 15, .imm = 1 }, /* if r2 != 0x1 goto pc+15 (-> 26) */
+	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 = r1 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/*  14 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 262 }, /* if r2 == 0x106 goto pc+1 (-> 16) */
+	/*  15 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  16 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 6 }, /* if r2 == 0x6 goto pc+8 (-> 25) */
+	/*  17 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 24) */
+	/*  18 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 = r1 */
+	/*  19 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  20 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/*  21 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 136 }, /* if r2 == 0x88 goto pc+1 (-> 23) */
+	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  23 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 17 }, /* if r2 == 0x11 goto pc+1 (-> 25) */
+	/*  24 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/*  25 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* r0 |= r1 */
+	/*  26 */ { .code = 0x57, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 &= 1 */
+	/*  27 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SOCK_CREATE 25
+#define JAIL_NINSNS_SOCK_CREATE 28
 _Static_assert(sizeof(jail_insns_sock_create) / sizeof(jail_insns_sock_create[0]) == JAIL_NINSNS_SOCK_CREATE,
 	       "jail_insns_sock_create: count");
 

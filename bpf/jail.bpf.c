@@ -27,7 +27,8 @@
 /* Socket types and families: <sys/socket.h> is libc's, not uapi. */
 #define JAIL_AF_INET	2
 #define JAIL_AF_INET6	10
-#define JAIL_SOCK_RAW	3
+#define JAIL_SOCK_STREAM	1
+#define JAIL_SOCK_DGRAM	2
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define jail_ntohs(x)	__builtin_bswap16(x)
@@ -151,8 +152,9 @@ int jail_sendmsg6(struct bpf_sock_addr *ctx)
 }
 
 /*
- * What the address hooks never see: raw sockets, ICMP/ICMPv6 ping sockets
- * (their sendto has no hook) and SCTP (sendmsg with several addresses).
+ * The address hooks judge only TCP, MPTCP, UDP and UDP-Lite: every other
+ * AF_INET/AF_INET6 socket (raw, ICMP ping, SCTP, L2TP/IP, DCCP, ...) has
+ * a send path they never see, so it is not made at all.
  */
 SEC("cgroup/sock_create")
 int jail_sock_create(struct bpf_sock *sk)
@@ -163,8 +165,13 @@ int jail_sock_create(struct bpf_sock *sk)
 
 	if (family != JAIL_AF_INET && family != JAIL_AF_INET6)
 		return 1;
-	if (type == JAIL_SOCK_RAW || proto == IPPROTO_ICMP ||
-	    proto == IPPROTO_ICMPV6 || proto == IPPROTO_SCTP)
-		return 0;
-	return 1;
+	/* An allow-list: only these have the connect and sendmsg hooks the
+	 * other programs judge by.  The kernel has resolved protocol 0 to
+	 * the real one by now.  Raw, ping (ICMP), SCTP, L2TP/IP and DCCP
+	 * sockets, and anything added later, cannot be made. */
+	if (type == JAIL_SOCK_STREAM)
+		return proto == IPPROTO_TCP || proto == IPPROTO_MPTCP;
+	if (type == JAIL_SOCK_DGRAM)
+		return proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE;
+	return 0;
 }
