@@ -109,7 +109,8 @@ tests/probe: tests/probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
-FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_resolv \
+FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
+	    fuzz/fuzz_resolv \
 	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow
 FUZZFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -117,6 +118,8 @@ fuzz/fuzz_fib_trie: fuzz/fuzz_fib_trie.c fuzz/fuzz_common.h hostips.c hostips.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_fib_trie.c hostips.c
 fuzz/fuzz_if_inet6: fuzz/fuzz_if_inet6.c fuzz/fuzz_common.h hostips.c hostips.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_if_inet6.c hostips.c
+fuzz/fuzz_ipv6_route: fuzz/fuzz_ipv6_route.c fuzz/fuzz_common.h hostips.c hostips.h
+	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_ipv6_route.c hostips.c
 fuzz/fuzz_resolv: fuzz/fuzz_resolv.c fuzz/fuzz_common.h hostips.c hostips.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_resolv.c hostips.c
 fuzz/fuzz_request: fuzz/fuzz_request.c loader.c request.h bpf_insns.h

@@ -3,12 +3,13 @@
  *
  * The host's own IPv4 addresses come from /proc/net/fib_trie (the LOCAL
  * and BROADCAST entries of every routing table), its IPv6 addresses from
- * /proc/net/if_inet6 (every interface, link-local included), and a fixed
+ * /proc/net/if_inet6 (every interface, link-local included) and the local
+ * and anycast routes of /proc/net/ipv6_route (whole prefixes), and a fixed
  * list covers what no table shows (loopback, 0.0.0.0, ::, metadata
  * services, multicast, slirp4netns).  resolv.conf nameservers are parsed
  * here too, so that the policy can let DNS through to a host resolver.
  *
- * Privilege: none.  It reads two world-readable /proc files of the
+ * Privilege: none.  It reads three world-readable /proc files of the
  * caller's network namespace.
  *
  * Untrusted input: the /proc text is parsed as if hostile (its format is
@@ -388,7 +389,64 @@ static int inet6_line(struct hostips_parser *st, const struct line *l)
 	return emit(st, AF_INET6, a, 128, HOSTIP_IF_INET6);
 }
 
-/* ---- both /proc files: lines in pieces ---- */
+/* ---- /proc/net/ipv6_route: local and anycast routes ---- */
+
+#define RTF_LOCAL_	0x80000000U	/* the kernel's RTF_LOCAL */
+#define RTF_ANYCAST_	0x00100000U	/* and RTF_ANYCAST */
+
+/* 32 hex digits: an IPv6 address in network order. */
+static int hex128(const char **p, const char *end, uint8_t a[16])
+{
+	int i, hi, lo;
+
+	for (i = 0; i < 16; i++) {
+		if (end - *p < 2 || (hi = hexval((*p)[0])) < 0 ||
+		    (lo = hexval((*p)[1])) < 0)
+			return -EINVAL;
+		a[i] = (uint8_t)(hi << 4 | lo);
+		*p += 2;
+	}
+	return 0;
+}
+
+/*
+ * "%pi6 %02x %pi6 %02x %pi6 %08x %08x %08x %08x %8s": destination and its
+ * prefix length, source and its length, next hop, metric, refcount, use,
+ * flags, device.  IPv6 `local` routes (a whole prefix answered by this
+ * host) and anycast addresses appear nowhere else.
+ */
+static int route6_line(struct hostips_parser *st, const struct line *l)
+{
+	const char *p = l->p, *name;
+	uint8_t dst[16], other[16];
+	uint32_t plen, v, flags = 0;
+	int i;
+
+	if (hex128(&p, l->end, dst) < 0 || lit(&p, l->end, " ") < 0 ||
+	    hexnum(&p, l->end, 2, 128, &plen) < 0 || lit(&p, l->end, " ") < 0 ||
+	    hex128(&p, l->end, other) < 0 || lit(&p, l->end, " ") < 0 ||
+	    hexnum(&p, l->end, 2, 128, &v) < 0 || lit(&p, l->end, " ") < 0 ||
+	    hex128(&p, l->end, other) < 0)
+		return -EINVAL;
+	for (i = 0; i < 4; i++)		/* metric, refcnt, use, flags */
+		if (lit(&p, l->end, " ") < 0 ||
+		    hexnum(&p, l->end, 8, UINT32_MAX, &flags) < 0)
+			return -EINVAL;
+	if (lit(&p, l->end, " ") < 0)
+		return -EINVAL;
+	while (p < l->end && *p == ' ')
+		p++;
+	for (name = p; p < l->end && ifname_char(*p); p++)
+		;
+	if (p == name || p - name > 15 || p != l->end)
+		return -EINVAL;
+	if (!(flags & (RTF_LOCAL_ | RTF_ANYCAST_)))
+		return 0;
+	mask_addr(dst, 16, plen);	/* the kernel prints it masked; be sure */
+	return emit(st, AF_INET6, dst, plen, HOSTIP_IPV6_ROUTE);
+}
+
+/* ---- the /proc files: lines in pieces ---- */
 
 static void parser_init(struct hostips_parser *p, int kind, struct hostip *out,
     size_t max, size_t *n)
@@ -412,6 +470,12 @@ void hostips_if_inet6_init(struct hostips_parser *p, struct hostip *out,
 	parser_init(p, HOSTIP_IF_INET6, out, max, n);
 }
 
+void hostips_ipv6_route_init(struct hostips_parser *p, struct hostip *out,
+    size_t max, size_t *n)
+{
+	parser_init(p, HOSTIP_IPV6_ROUTE, out, max, n);
+}
+
 /* One whole line, '\n' excluded; the first error stops the parse. */
 static void parse_line(struct hostips_parser *p, const char *s,
     const char *end)
@@ -423,6 +487,8 @@ static void parse_line(struct hostips_parser *p, const char *s,
 		p->err = -EINVAL;
 	else if (p->kind == HOSTIP_FIB_TRIE)
 		p->err = fib_line(p, &l);
+	else if (p->kind == HOSTIP_IPV6_ROUTE)
+		p->err = route6_line(p, &l);
 	else
 		p->err = inet6_line(p, &l);
 }
@@ -498,6 +564,12 @@ int hostips_parse_if_inet6(const char *buf, size_t len, struct hostip *out,
     size_t max, size_t *n, unsigned int *errline)
 {
 	return parse_whole(HOSTIP_IF_INET6, buf, len, out, max, n, errline);
+}
+
+int hostips_parse_ipv6_route(const char *buf, size_t len, struct hostip *out,
+    size_t max, size_t *n, unsigned int *errline)
+{
+	return parse_whole(HOSTIP_IPV6_ROUTE, buf, len, out, max, n, errline);
 }
 
 /* ---- resolv.conf ---- */
@@ -716,7 +788,8 @@ static int discover_file(const char *path, int kind, int optional,
 }
 
 int hostips_discover_from(const char *fib_trie_path,
-    const char *if_inet6_path, struct hostip **out, size_t *n, char *errbuf,
+    const char *if_inet6_path, const char *ipv6_route_path,
+    struct hostip **out, size_t *n, char *errbuf,
     size_t errlen)
 {
 	struct found f;
@@ -739,6 +812,9 @@ int hostips_discover_from(const char *fib_trie_path,
 	if (err == 0)
 		err = discover_file(if_inet6_path, HOSTIP_IF_INET6, 1, &f,
 		    errbuf, errlen);
+	if (err == 0 && ipv6_route_path)
+		err = discover_file(ipv6_route_path, HOSTIP_IPV6_ROUTE, 1, &f,
+		    errbuf, errlen);
 	if (err == 0)
 		err = hostips_normalize(f.v, &f.n);
 	if (err < 0) {
@@ -758,7 +834,7 @@ int hostips_discover(struct hostip **out, size_t *n, char *errbuf,
     size_t errlen)
 {
 	return hostips_discover_from("/proc/net/fib_trie", "/proc/net/if_inet6",
-	    out, n, errbuf, errlen);
+	    "/proc/net/ipv6_route", out, n, errbuf, errlen);
 }
 
 /* ---- formatting ---- */
@@ -788,6 +864,8 @@ const char *hostip_source_name(uint8_t source)
 		return "if_inet6";
 	case HOSTIP_RESOLV_CONF:
 		return "resolv.conf";
+	case HOSTIP_IPV6_ROUTE:
+		return "ipv6_route";
 	}
 	return "unknown";
 }

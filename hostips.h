@@ -50,6 +50,7 @@ const char *hostip_source_name(uint8_t source);
  * enum hostip_source keeps its values and switches over it stay complete.
  */
 #define HOSTIP_RESOLV_CONF 3
+#define HOSTIP_IPV6_ROUTE 4	/* local and anycast routes, every table */
 
 /*
  * The nameserver addresses of a resolv.conf (buf, len): IPv4 and IPv6
@@ -67,8 +68,12 @@ int hostips_parse_resolv_conf(const char *buf, size_t len, struct hostip *out,
  */
 int hostips_normalize(struct hostip *v, size_t *n);
 /* hostips_discover with other paths (tests); if_inet6 may be missing. */
+int hostips_parse_ipv6_route(const char *buf, size_t len, struct hostip *out,
+    size_t max, size_t *n, unsigned int *errline);
+/* ipv6_route_path may be NULL: not read. */
 int hostips_discover_from(const char *fib_trie_path,
-    const char *if_inet6_path, struct hostip **out, size_t *n, char *errbuf,
+    const char *if_inet6_path, const char *ipv6_route_path,
+    struct hostip **out, size_t *n, char *errbuf,
     size_t errlen);
 
 /*
@@ -104,6 +109,8 @@ struct hostips_parser {
 void hostips_fib_trie_init(struct hostips_parser *p, struct hostip *out,
     size_t max, size_t *n);
 void hostips_if_inet6_init(struct hostips_parser *p, struct hostip *out,
+    size_t max, size_t *n);
+void hostips_ipv6_route_init(struct hostips_parser *p, struct hostip *out,
     size_t max, size_t *n);
 int hostips_feed(struct hostips_parser *p, const char *buf, size_t len,
     unsigned int *errline);

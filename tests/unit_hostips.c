@@ -720,7 +720,7 @@ static void test_discover_from(void)
 
 	path(fib, sizeof(fib), "netns.fib_trie");
 	path(if6, sizeof(if6), "netns.if_inet6");
-	r = hostips_discover_from(fib, if6, &h, &n, err, sizeof(err));
+	r = hostips_discover_from(fib, if6, NULL, &h, &n, err, sizeof(err));
 	ok(r == 0, "discover netns fixtures (%d %s)", r, r ? err : "");
 	same(joined(h, n),
 	    "0.0.0.0/8 10.0.2.2/32 10.1.2.3/32 10.1.2.77/32 10.1.2.200/32 "
@@ -740,28 +740,28 @@ static void test_discover_from(void)
 
 	path(if6, sizeof(if6), "does-not-exist.if_inet6");
 	h = NULL;
-	r = hostips_discover_from(fib, if6, &h, &n, err, sizeof(err));
+	r = hostips_discover_from(fib, if6, NULL, &h, &n, err, sizeof(err));
 	ok(r == 0 && n == 32 - 8 + 1, "discover: missing if_inet6 is no IPv6, "
 	    "not an error (%d, n %zu)", r, n);
 	free(h);
 
 	path(fib, sizeof(fib), "does-not-exist.fib_trie");
 	h = NULL;
-	r = hostips_discover_from(fib, if6, &h, &n, err, sizeof(err));
+	r = hostips_discover_from(fib, if6, NULL, &h, &n, err, sizeof(err));
 	ok(r == -ENOENT && strstr(err, "read ") == err &&
 	    strstr(err, "does-not-exist.fib_trie: No such file or directory"),
 	    "discover: missing fib_trie -> %s", err);
 	free(h);
 
 	path(fib, sizeof(fib), "malformed.fib_trie");
-	r = hostips_discover_from(fib, if6, &h, &n, err, sizeof(err));
+	r = hostips_discover_from(fib, if6, NULL, &h, &n, err, sizeof(err));
 	ok(r == -EINVAL && strstr(err, "parse ") == err &&
 	    strstr(err, "malformed.fib_trie line 5: malformed"),
 	    "discover: malformed fib_trie -> %s", err);
 
 	path(fib, sizeof(fib), "host.fib_trie");
 	path(if6, sizeof(if6), "malformed.if_inet6");
-	r = hostips_discover_from(fib, if6, &h, &n, err, sizeof(err));
+	r = hostips_discover_from(fib, if6, NULL, &h, &n, err, sizeof(err));
 	ok(r == -EINVAL && strstr(err, "malformed.if_inet6 line 2: malformed"),
 	    "discover: malformed if_inet6 -> %s", err);
 }
@@ -781,7 +781,7 @@ static void test_discover_grow(void)
 		return;
 	}
 	close(fd);
-	r = hostips_discover_from(fib, "/nonexistent", &h, &n, err,
+	r = hostips_discover_from(fib, "/nonexistent", NULL, &h, &n, err,
 	    sizeof(err));
 	/* 2000 entries + 11 fixed - 10.0.2.2, which is in both */
 	ok(r == 0 && n == 2000 + 11 - 1 && sorted_unique(h, n),
@@ -808,7 +808,7 @@ static void test_discover_late_error(void)
 		return;
 	}
 	close(fd);
-	r = hostips_discover_from(fib, "/nonexistent", &h, &n, err,
+	r = hostips_discover_from(fib, "/nonexistent", NULL, &h, &n, err,
 	    sizeof(err));
 	snprintf(want, sizeof(want), "%s line 6003: malformed", fib);
 	ok(len > 65536 && r == -EINVAL && strstr(err, want),
@@ -915,6 +915,54 @@ static void test_resolv(void)
 	free(buf);
 }
 
+/* /proc/net/ipv6_route: only local and anycast routes, whole prefixes. */
+static void test_route6(void)
+{
+	static const char good[] =
+	    "fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+	    "00000000000000000000000000000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000003 00000000 80200001       lo\n"
+	    "fd020000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000001 00000000 80200001       lo\n"
+	    "fd010000000000000000000000000000 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 00300001     eth0\n";
+	static const char *const bad[] = {
+	    "fd02 40\n",
+	    "fd020000000000000000000000000000 81 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000001 00000000 80200001 lo\n",
+	    "fd020000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000001 00000000 80200001\n",
+	    "fd02000000000000000000000000000g 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000001 00000000 80200001 lo\n",
+	};
+	struct hostip rt[8];
+	char txt[64];
+	unsigned int line = 0;
+	size_t n = 0, i;
+	int r;
+
+	r = hostips_parse_ipv6_route(good, strlen(good), rt, 8, &n, &line);
+	ok(r == 0 && n == 3, "ipv6_route: 3 of 4 routes are local or anycast (r=%d n=%zu)",
+	    r, n);
+	for (i = 0; i < n && i < 3; i++) {
+		static const char *const want[] = { "::1/128", "fd02::/64",
+		    "fd01::/128" };
+
+		hostip_format(&rt[i], txt, sizeof(txt));
+		ok(strcmp(txt, want[i]) == 0 && rt[i].source == HOSTIP_IPV6_ROUTE,
+		    "ipv6_route entry %zu is %s (got %s)", i, want[i], txt);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char buf[1024];
+
+		snprintf(buf, sizeof(buf), "%s%s", good, bad[i]);
+		n = 0;
+		line = 0;
+		r = hostips_parse_ipv6_route(buf, strlen(buf), rt, 8, &n, &line);
+		ok(r == -EINVAL && line == 5, "ipv6_route: malformed line %zu "
+		    "refused at line 5 (r=%d line=%u)", i, r, line);
+	}
+	n = 0;
+	r = hostips_parse_ipv6_route(good, strlen(good), rt, 2, &n, &line);
+	ok(r == -E2BIG, "ipv6_route: more than max is -E2BIG (r=%d)", r);
+	ok(strcmp(hostip_source_name(HOSTIP_IPV6_ROUTE), "ipv6_route") == 0,
+	    "source name ipv6_route");
+}
+
 int main(int argc, char **argv)
 {
 	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
@@ -945,5 +993,6 @@ int main(int argc, char **argv)
 	test_discover_live();
 	test_format();
 	test_resolv();
+	test_route6();
 	return done_testing();
 }
