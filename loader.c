@@ -25,7 +25,7 @@
 #define CHILD_TIME_LIMIT 30	/* seconds; SIGALRM's default action kills */
 #define QUERY_MAX 64
 
-/* Static: the child allocates nothing. */
+_Static_assert(JAIL_NPROGS <= JAIL_NPROG_SLOTS, "the reply holds each program");
 static unsigned char req_buf[JAIL_REQ_MAX + 1];	/* +1: sees oversize */
 static struct jail_reply reply = {
 	.magic = JAIL_REPLY_MAGIC, .version = JAIL_REQ_VERSION };

@@ -64,7 +64,7 @@ enum jail_step {
 	JAIL_STEP_DONE,
 };
 
-#define JAIL_NPROG_SLOTS 5
+#define JAIL_NPROG_SLOTS 6
 
 struct jail_reply {
 	__u32 magic;

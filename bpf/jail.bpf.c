@@ -175,3 +175,30 @@ int jail_sock_create(struct bpf_sock *sk)
 		return proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE;
 	return 0;
 }
+
+/*
+ * Options that re-route a packet past the address the hooks judged: an
+ * IPv6 routing header (a segment-routing header delivers to its last
+ * segment, e.g. ::1, where the host has seg6_enabled) and IPv4 source
+ * routing options.  Refused with EPERM; every other option goes on to
+ * the kernel unchanged.
+ */
+#define JAIL_SOL_IP		0
+#define JAIL_SOL_IPV6		41
+#define JAIL_IP_OPTIONS		4
+#define JAIL_IPV6_2292RTHDR	5
+#define JAIL_IPV6_RTHDR		57
+
+SEC("cgroup/setsockopt")
+int jail_setsockopt(struct bpf_sockopt *ctx)
+{
+	__s32 level = ctx->level;
+	__s32 name = ctx->optname;
+
+	if (level == JAIL_SOL_IPV6 &&
+	    (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR))
+		return 0;
+	if (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)
+		return 0;
+	return 1;
+}

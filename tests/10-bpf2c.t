@@ -51,6 +51,7 @@ SEC("cgroup/sendmsg6") int jail_sendmsg6(struct bpf_sock_addr *c) { return 1; }
 #ifndef NO_SOCK_CREATE
 SEC("cgroup/sock_create") int jail_sock_create(struct bpf_sock *s) { return 1; }
 #endif
+SEC("cgroup/setsockopt") int jail_setsockopt(struct bpf_sockopt *o) { return 1; }
 EOF
 
 GOOD='INLINE int body(struct bpf_sock_addr *c)

@@ -115,6 +115,14 @@ for kind in udp4 tcp6; do
 	expect_probe "--block-host: socket $kind still works" 0 ok $? "$out"
 done
 
+# ---- options that re-route past the judged address (segment routing, IPv4 options) ----
+for kind in rthdr ipopt; do
+	out=$(in_host "$PROBE" sockopt $kind 2>&1)
+	expect_probe "control, no jail: setsockopt $kind works" 0 ok $? "$out"
+	out=$(jail run --block-host -- "$PROBE" sockopt $kind 2>"$TMP/err")
+	expect_probe "--block-host: setsockopt $kind is refused with EPERM" 1 EPERM $? "$out"
+done
+
 # ---- allowed: other destinations ----
 for mode in tcp udp sendto; do
 	allowed $mode 10.77.0.2 7101 peer4

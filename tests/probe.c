@@ -76,7 +76,8 @@ static int usage(void)
 		"       probe detach CGROUP_DIR|self\n"
 		"       probe escape [-- CMD ARGS...]\n"
 		"       probe caps\n"
-		"       probe intocg CGROUP_DIR\n");
+		"       probe intocg CGROUP_DIR\n"
+		"       probe sockopt rthdr|ipopt\n");
 	return EXIT_USAGE;
 }
 
@@ -718,6 +719,28 @@ static int cmd_intocg(const char *dir)
 	return EXIT_OK;
 }
 
+/* sockopt rthdr|ipopt: set an IPv6 segment-routing header (to ::1) or an IPv4 option. */
+static int cmd_sockopt(const char *kind)
+{
+	/* next header, length in 8-byte units past the first 8, type 4 (SRH),
+	 * segments left 0, last entry 0, flags, tag; one segment: ::1 */
+	static const unsigned char srh[24] = { 0, 2, 4, 0, 0, 0, 0, 0, [23] = 1 };
+	static const unsigned char nop[4] = { 1, 1, 1, 0 };	/* NOP NOP NOP END */
+	int six = !strcmp(kind, "rthdr"), fd, r;
+
+	if (!six && strcmp(kind, "ipopt"))
+		return usage();
+	fd = socket(six ? AF_INET6 : AF_INET, six ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0)
+		return fail(errno);
+	r = six ? setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, srh, sizeof(srh)) :
+	    setsockopt(fd, IPPROTO_IP, IP_OPTIONS, nop, sizeof(nop));
+	if (r < 0)
+		return fail(errno);
+	close(fd);
+	return succeed();
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -735,6 +758,8 @@ int main(int argc, char **argv)
 		return cmd_caps();
 	if (!strcmp(m, "intocg") && argc == 3)
 		return cmd_intocg(argv[2]);
+	if (!strcmp(m, "sockopt") && argc == 3)
+		return cmd_sockopt(argv[2]);
 	if (!strcmp(m, "serve") && argc == 5) {
 		if (parse_addr(argv[2], argv[3], &ss, &len) < 0)
 			return usage();

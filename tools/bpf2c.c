@@ -40,7 +40,7 @@
 #define MAX_OBJ		(16u << 20)
 #define MAX_INSNS	4096u
 #define MAX_RELOCS	64u
-#define NPROGS		5
+#define NPROGS		6
 #define INSN_SIZE	8u
 #define NONE		(-1)
 
@@ -106,6 +106,9 @@ static const struct spec specs[NPROGS] = {
 	{ "cgroup/sock_create", "jail_sock_create", "jail_sockcreate",
 	  "sock_create", "BPF_PROG_TYPE_CGROUP_SOCK",
 	  "BPF_CGROUP_INET_SOCK_CREATE" },
+	{ "cgroup/setsockopt", "jail_setsockopt", "jail_setsockopt",
+	  "setsockopt", "BPF_PROG_TYPE_CGROUP_SOCKOPT",
+	  "BPF_CGROUP_SETSOCKOPT" },
 };
 
 static const char *const map_syms[] = { "jail_v4", "jail_v6" };
