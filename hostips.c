@@ -355,10 +355,22 @@ static int ifname_char(char c)
 	    !(c >= '\t' && c <= '\r');
 }
 
+/* The line ends in an interface name, right-aligned in 8 columns. */
+static int ifname_last(const char *p, const char *end)
+{
+	const char *name;
+
+	while (p < end && *p == ' ')
+		p++;
+	for (name = p; p < end && ifname_char(*p); p++)
+		;
+	return p == name || p - name > 15 || p != end ? -EINVAL : 0;
+}
+
 /* "fe80...0001 02 40 20 80     eth0": "%pi6 %02x %02x %02x %02x %8s" */
 static int inet6_line(struct hostips_parser *st, const struct line *l)
 {
-	const char *p = l->p, *name;
+	const char *p = l->p;
 	uint8_t a[16];
 	uint32_t v;
 	int i, hi, lo;
@@ -378,13 +390,7 @@ static int inet6_line(struct hostips_parser *st, const struct line *l)
 	    hexnum(&p, l->end, 8, UINT32_MAX, &v) < 0 ||	/* scope */
 	    lit(&p, l->end, " ") < 0 ||
 	    hexnum(&p, l->end, 2, 255, &v) < 0 ||		/* flags */
-	    lit(&p, l->end, " ") < 0)
-		return -EINVAL;
-	while (p < l->end && *p == ' ')
-		p++;
-	for (name = p; p < l->end && ifname_char(*p); p++)
-		;
-	if (p == name || p - name > 15 || p != l->end)
+	    lit(&p, l->end, " ") < 0 || ifname_last(p, l->end) < 0)
 		return -EINVAL;
 	return emit(st, AF_INET6, a, 128, HOSTIP_IF_INET6);
 }
@@ -417,7 +423,7 @@ static int hex128(const char **p, const char *end, uint8_t a[16])
  */
 static int route6_line(struct hostips_parser *st, const struct line *l)
 {
-	const char *p = l->p, *name;
+	const char *p = l->p;
 	uint8_t dst[16], other[16];
 	uint32_t plen, v, flags = 0;
 	int i;
@@ -432,13 +438,7 @@ static int route6_line(struct hostips_parser *st, const struct line *l)
 		if (lit(&p, l->end, " ") < 0 ||
 		    hexnum(&p, l->end, 8, UINT32_MAX, &flags) < 0)
 			return -EINVAL;
-	if (lit(&p, l->end, " ") < 0)
-		return -EINVAL;
-	while (p < l->end && *p == ' ')
-		p++;
-	for (name = p; p < l->end && ifname_char(*p); p++)
-		;
-	if (p == name || p - name > 15 || p != l->end)
+	if (lit(&p, l->end, " ") < 0 || ifname_last(p, l->end) < 0)
 		return -EINVAL;
 	if (!(flags & (RTF_LOCAL_ | RTF_ANYCAST_)))
 		return 0;
