@@ -134,17 +134,14 @@ static int caps(int set, __u64 *prm, __u64 *eff)
  * query.  Before 5.8 (no CAP_BPF in the bounding set): CAP_SYS_ADMIN. */
 static __u64 caps_needed(void)
 {
-	int has_bpf = prctl(PR_CAPBSET_READ, CAP_BPF, 0, 0, 0) >= 0;
-
-	return 1ULL << (has_bpf ? CAP_BPF : CAP_SYS_ADMIN) |
-	    1ULL << CAP_NET_ADMIN;
+	return 1ULL << (prctl(PR_CAPBSET_READ, CAP_BPF, 0, 0, 0) >= 0 ?
+	    CAP_BPF : CAP_SYS_ADMIN) | 1ULL << CAP_NET_ADMIN;
 }
 
 static int open_cgroup2_root(void)
 {
 	struct statfs sfs;
-	unsigned int i;
-	int fd;
+	int fd, i;
 
 	for (i = 0; i < 2; i++) {
 		fd = open(cgroup_roots[i],
@@ -335,8 +332,7 @@ static int relocate(const struct jail_prog *p, const int *maps)
 	return 0;
 }
 
-/* Quietly first; on failure again with a log, for the reply (a load
- * that passes the second time is closed by our exit). */
+/* Quietly first; on failure again with a log, for the reply. */
 static int load_progs(const int *maps)
 {
 	unsigned int i;
@@ -354,8 +350,8 @@ static int load_progs(const int *maps)
 	return 0;
 }
 
-/* Attach each, confirm by query its id is in its hook's list.  All or
- * none: on any failure, detach what this run attached. */
+/* Per hook: empty first (one policy a cgroup, no pile-up of pinned maps),
+ * attach, confirm its id listed.  All or none: else detach what we did. */
 static int attach_progs(int cg)
 {
 	__u32 ids[QUERY_MAX], cnt, id, i, k;
@@ -363,7 +359,11 @@ static int attach_progs(int cg)
 
 	for (i = 0; i < JAIL_NPROGS; i++) {
 		cnt = QUERY_MAX;
-		r = prog_attach(cg, prog_fds[i], jail_progs[i].attach_type, 1);
+		r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt);
+		if (r == 0 && (r = cnt ? -EEXIST : 0) == 0)
+			r = prog_attach(cg, prog_fds[i],
+			    jail_progs[i].attach_type, 1);
+		cnt = QUERY_MAX;
 		if (r == 0 &&
 		    !(r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt))) {
 			reply.attached[i] = cnt;
@@ -435,8 +435,7 @@ void loader_main(void)
 
 	alarm(CHILD_TIME_LIMIT);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* no ptrace, no core */
-	r = run_child();
-	if (r == 0)
+	if ((r = run_child()) == 0)
 		reply.step = JAIL_STEP_DONE;
 	/* No capability survives to the reply, on any path: clear, check. */
 	if (caps(1, &prm, &eff) < 0 || caps(0, &prm, &eff) < 0 || prm || eff)

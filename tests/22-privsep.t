@@ -213,6 +213,15 @@ out=$(as_user "$D" "$RQ" "$CAPS" attach "$DREL/own-ok" 2>&1)
 attached "control, $TUSER, setcap copy, own cgroup" "$DREL/own-ok" $? "$out"
 out=$("$RQ" "$JAIL_AI" attach "$DREL/scratch-ok" 2>&1)
 attached "control, root, scratch cgroup" "$DREL/scratch-ok" $? "$out"
+# One policy per cgroup: a second attach (repeated calls would pin maps and JIT memory
+# without bound) is refused, and the first stays as it was.
+out=$("$RQ" "$JAIL_AI" attach "$DREL/scratch-ok" 2>&1)
+st=$?
+[ "$st" = 1 ] && [[ "$out" == *"err=EEXIST"* ]]
+ok $? "a second attach to the same cgroup is refused with EEXIST" || diag "exit $st: $out"
+q=$("$RQ" "$JAIL_AI" query "$DREL/scratch-ok" 2>&1)
+[ "$(field_att "$q")" = 1,1,1,1,1,1 ]
+ok $? "after the refused second attach, still one program per hook" || diag "query: $q"
 rmdir "$D/scratch-ok" "$D/own-ok"
 ok $? "the scratch cgroups with programs attached are removed"
 
