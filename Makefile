@@ -97,7 +97,7 @@ UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 
 tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
-tests/unit_policy: tests/unit_policy.c policy.c hostips.c jail.h policy.h tests/tap.h
+tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c
@@ -126,7 +126,7 @@ fuzz/fuzz_request: fuzz/fuzz_request.c loader.c request.h bpf_insns.h
 	$(CLANG) $(FUZZFLAGS) -DLOADER_NO_MAIN -o $@ fuzz/fuzz_request.c loader.c
 fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c jail.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_mountinfo.c cgroup.c
-fuzz/fuzz_allow: fuzz/fuzz_allow.c policy.c hostips.c jail.h policy.h
+fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c jail.h policy.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
 fuzz: $(FUZZ_BINS)
 
