@@ -193,44 +193,6 @@ jcreate() {
 }
 errs() { diag "exit $ST; stdout:" "$(head -n 20 "$TMP/out")" "stderr:" "$(tail -n 20 "$TMP/err")"; }
 
-# jx NAME CMD...: jail-ai exec NAME -- CMD; stdout in OUT, status in ST.
-jx() {
-	local name=$1
-	shift
-	OUT=$(jp exec "$name" -- "$@" 2>"$TMP/err" </dev/null)
-	ST=$?
-}
-
-# blocked NAME MODE ADDR PORT: exec probe is refused with EPERM and no host listener hears it.
-blocked() {
-	local n
-	n=$(arrivals $HOST_LOGS)
-	jx "$1" probe "$2" "$3" "$4"
-	sleep 0.05
-	[ "$ST" = 1 ] && [ "${OUT##*$'\n'}" = EPERM ] && [ "$(arrivals $HOST_LOGS)" = "$n" ]
-	ok $? "$1 (block-host): exec probe $2 $3 port $4 gets EPERM, no host listener hears it" ||
-		diag "exit $ST, output '$OUT', host arrivals $(($(arrivals $HOST_LOGS) - n))" \
-			"$(tail -n 5 "$TMP/err")"
-}
-
-# reaches NAME MODE ADDR PORT LOG: exec probe succeeds and LOG hears it.
-reaches() {
-	local n
-	n=$(arrivals "$5")
-	jx "$1" probe "$2" "$3" "$4"
-	[ "$ST" = 0 ] && arrived "$5" "$n"
-	ok $? "$1: exec probe $2 $3 port $4 reaches the $5 listener" ||
-		diag "exit $ST, output '$OUT'" "$(tail -n 5 "$TMP/err")"
-}
-
-# protection NAME WANT: `jail-ai status NAME` says "protection: WANT" (attached, NOT attached,
-# off).
-protection() {
-	local out
-	out=$(jp status "$1" 2>&1)
-	grep -q "protection: $2" <<<"$out"
-	ok $? "status $1 says 'protection: $2'" || diag "$out"
-}
 
 gone() { ! exists "$1"; }
 not_running() { [ "$(state "$1")" != running ]; }

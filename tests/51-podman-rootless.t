@@ -176,36 +176,7 @@ new_ws() {
 }
 ustate() { upm inspect --format '{{.State.Status}}' "$1" 2>/dev/null; }
 ugone() { ! upm container exists "$1" 2>/dev/null; }
-jx() {
-	local name=$1
-	shift
-	OUT=$(ujp exec "$name" -- "$@" 2>"$TMP/err" </dev/null)
-	ST=$?
-}
-blocked() {
-	local n
-	n=$(arrivals $HOST_LOGS)
-	jx "$1" probe "$2" "$3" "$4"
-	sleep 0.05
-	[ "$ST" = 1 ] && [ "${OUT##*$'\n'}" = EPERM ] && [ "$(arrivals $HOST_LOGS)" = "$n" ]
-	ok $? "$1 (block-host): exec probe $2 $3 port $4 gets EPERM, no host listener hears it" ||
-		diag "exit $ST, output '$OUT', host arrivals $(($(arrivals $HOST_LOGS) - n))" \
-			"$(tail -n 5 "$TMP/err")"
-}
-reaches() {
-	local n
-	n=$(arrivals "$5")
-	jx "$1" probe "$2" "$3" "$4"
-	[ "$ST" = 0 ] && arrived "$5" "$n"
-	ok $? "$1: exec probe $2 $3 port $4 reaches the $5 listener" ||
-		diag "exit $ST, output '$OUT'" "$(tail -n 5 "$TMP/err")"
-}
-protection() {
-	local out
-	out=$(ujp status "$1" 2>&1)
-	grep -q "protection: $2" <<<"$out"
-	ok $? "status $1 says 'protection: $2'" || diag "$out"
-}
+JP=ujp			# the shared checks in podman-env.sh run jail-ai as the test user
 
 # ---- infrastructure: rootless podman, no jail-ai ----
 cgv=$(upm info --format '{{.Host.CgroupsVersion}}' 2>"$TMP/err")
