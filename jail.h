@@ -13,8 +13,10 @@
 #include "hostips.h"
 #include "request.h"
 
-#define EXIT_USAGE	100	/* bad usage or input */
-#define EXIT_SYSFAIL	111	/* a system call or a protection step failed */
+/* As podman run, env and chroot: jail-ai's own failure is 125 (usage
+ * errors included); CMD found but not executable 126, not found 127. */
+#define EXIT_USAGE	125	/* bad usage or input */
+#define EXIT_SYSFAIL	125	/* a system call or a protection step failed */
 #define JAIL_MAX_ALLOW	64
 
 /* ---- policy.c ---- */

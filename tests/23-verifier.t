@@ -23,7 +23,7 @@ ok $? "a jail-ai with the broken program builds" || diag "$(tail -n 5 "$TMP/cc.l
 
 "$TMP/jail-ai-bad" run --block-host -- touch "$TMP/ran" >"$TMP/out" 2>"$TMP/err"
 st=$?
-ok $(( st == 111 ? 0 : 1 )) "run --block-host exits 111 (got $st)" || diag "$(cat "$TMP/err")"
+ok $(( st == 125 ? 0 : 1 )) "run --block-host exits 125 (got $st)" || diag "$(cat "$TMP/err")"
 [ ! -e "$TMP/ran" ]
 ok $? "the command never ran"
 grep -q "load program jail_connect4" "$TMP/err"

@@ -298,14 +298,14 @@ protection "$BH" "NOT attached"
 sleep 0.5
 rm -f "$WS_BH/marker"
 jx "$BH" touch /workspace/marker
-[ "$ST" = 111 ] && [ ! -e "$WS_BH/marker" ]
-ok $? "exec into $BH running without protection is refused (111) and CMD does not run" ||
+[ "$ST" = 125 ] && [ ! -e "$WS_BH/marker" ]
+ok $? "exec into $BH running without protection is refused (125) and CMD does not run" ||
 	diag "exit $ST, marker: $([ -e "$WS_BH/marker" ] && echo created || echo absent)" \
 		"$(tail -n 5 "$TMP/err")"
 n=$(arrivals $HOST_LOGS)
 jx "$BH" probe tcp 10.77.0.1 7002
-[ "$ST" = 111 ] && [ "$(arrivals $HOST_LOGS)" = "$n" ]
-ok $? "exec probe into unprotected $BH is refused (111), no host listener hears it" ||
+[ "$ST" = 125 ] && [ "$(arrivals $HOST_LOGS)" = "$n" ]
+ok $? "exec probe into unprotected $BH is refused (125), no host listener hears it" ||
 	diag "exit $ST, output '$OUT'"
 grep -q . "$TMP/err"
 ok $? "the refusal says why" || diag "stderr was empty"
@@ -399,8 +399,8 @@ ST=$?
 ok $? "rm -f $LC: exit 0, gone" || errs
 jp status "$LC" >/dev/null 2>"$TMP/err"
 ST=$?
-[ "$ST" = 100 ] && grep -q "$LC" "$TMP/err"
-ok $? "status of the removed $LC: exit 100 naming it" || errs
+[ "$ST" = 125 ] && grep -q "$LC" "$TMP/err"
+ok $? "status of the removed $LC: exits 125 naming it" || errs
 
 new_ws
 jcreate "$JT-lc2"
@@ -424,8 +424,8 @@ fault_create() {
 	new_ws
 	name=$JT-f$WS_N
 	JAIL_AI_PODMAN=$TMP/$w jcreate "$name" --block-host "$@" -- sh -c "$LOOP"
-	[ "$ST" = 111 ] && not_running "$name"
-	ok $? "$desc: create --block-host exits 111, $name not running" || errs
+	[ "$ST" = 125 ] && not_running "$name"
+	ok $? "$desc: create --block-host exits 125, $name not running" || errs
 	gone "$name"
 	ok $? "$desc: no container $name left" || diag "state $(state "$name")"
 }
@@ -469,8 +469,8 @@ if [ "$FULL" = 1 ]; then
 			"$JAIL_AI" create "$JT-fchild" --image "$TEST_IMAGE" --workspace "$WS" --block-host \
 			-- sh -c "touch /workspace/ran; $LOOP" >"$TMP/out" 2>"$TMP/err"
 		ST=$?
-		[ "$ST" = 111 ] && not_running "$JT-fchild" && [ ! -e "$WS/ran" ]
-		ok $? "the privileged child fails (bpf refused): exit 111, not running, CMD never ran" ||
+		[ "$ST" = 125 ] && not_running "$JT-fchild" && [ ! -e "$WS/ran" ]
+		ok $? "the privileged child fails (bpf refused): exits 125, not running, CMD never ran" ||
 			errs
 		gone "$JT-fchild"
 		ok $? "the privileged child fails: no container left" ||
@@ -502,14 +502,14 @@ if [ "$FULL" = 1 ]; then
 		[ "$cmd" = exec ] && set -- "$@" -- true
 		jp "$@" >/dev/null 2>"$TMP/err" </dev/null
 		ST=$?
-		[ "$ST" = 100 ] && grep -q "$JT-nosuch" "$TMP/err"
-		ok $? "$cmd on an unknown jail: exit 100 naming it" || errs
+		[ "$ST" = 125 ] && grep -q "$JT-nosuch" "$TMP/err"
+		ok $? "$cmd on an unknown jail: exits 125 naming it" || errs
 	done
 
 	new_ws
 	jcreate "$JT-open"
-	[ "$ST" = 100 ] && [ "$(state "$JT-open")" = running ]
-	ok $? "create with a name in use: exit 100, the existing jail untouched" || errs
+	[ "$ST" = 125 ] && [ "$(state "$JT-open")" = running ]
+	ok $? "create with a name in use: exits 125, the existing jail untouched" || errs
 
 	pm create --name "$JT-nolabel" "$TEST_IMAGE" sh -c "$LOOP" >/dev/null 2>&1
 	for cmd in start stop "rm -f" status exec; do
@@ -517,21 +517,21 @@ if [ "$FULL" = 1 ]; then
 		[ "$cmd" = exec ] && set -- "$@" -- true
 		jp "$@" >/dev/null 2>"$TMP/err" </dev/null
 		ST=$?
-		[ "$ST" = 100 ] && exists "$JT-nolabel"
-		ok $? "$cmd on a container without the jail-ai=1 label: exit 100, left alone" || errs
+		[ "$ST" = 125 ] && exists "$JT-nolabel"
+		ok $? "$cmd on a container without the jail-ai=1 label: exits 125, left alone" || errs
 	done
 	out=$(jp list 2>&1)
 	! grep -q "$JT-nolabel" <<<"$out"
 	ok $? "list leaves out containers without the label" || diag "$out"
 
-	# bad_create DESC ARGS...: create fails with 100 and leaves no container.
+	# bad_create DESC ARGS...: create fails with 125 and leaves no container.
 	bad_create() {
 		local desc=$1
 		shift
 		jp create "$JT-bad" --image "$TEST_IMAGE" "$@" >"$TMP/out" 2>"$TMP/err"
 		ST=$?
-		[ "$ST" = 100 ] && gone "$JT-bad"
-		ok $? "create $desc: exit 100, no container" || errs
+		[ "$ST" = 125 ] && gone "$JT-bad"
+		ok $? "create $desc: exits 125, no container" || errs
 		pm rm -f "$JT-bad" >/dev/null 2>&1
 	}
 	new_ws

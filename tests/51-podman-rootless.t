@@ -298,8 +298,8 @@ ujp stop "$BH" >/dev/null 2>&1
 upm start "$BH" >/dev/null 2>&1
 rm -f "$WS_BH/marker"
 jx "$BH" touch /workspace/marker
-[ "$ST" = 111 ] && [ ! -e "$WS_BH/marker" ]
-ok $? "exec into $BH started behind jail-ai's back: refused (111), CMD did not run" ||
+[ "$ST" = 125 ] && [ ! -e "$WS_BH/marker" ]
+ok $? "exec into $BH started behind jail-ai's back: refused (125), CMD did not run" ||
 	diag "exit $ST" "$(cat "$TMP/err")"
 ujp stop "$BH" >/dev/null 2>&1 && ujp start "$BH" >/dev/null 2>&1
 protection "$BH" attached

@@ -197,7 +197,7 @@ ok $? "JAIL_AI_BASE_IMAGE wins over the config: every layer's recipe differs" ||
 printf 'base-image = %s\nbase-mage = x\n' "$BASE_IMG" >"$XDG_CONFIG_HOME/jail-ai/config"
 out=$(cd "$WS1" && env -u JAIL_AI_BASE_IMAGE "$JAIL_AI" images list claude 2>&1)
 st=$?
-[ $st = 100 ] && echo "$out" | grep -q 'config .* line 2: unknown key'
+[ $st = 125 ] && echo "$out" | grep -q 'config .* line 2: unknown key'
 ok $? "a bad config line is an error naming line 2 (status $st)" || diag "$out"
 rm -f "$XDG_CONFIG_HOME/jail-ai/config"
 
@@ -227,15 +227,15 @@ ISO_TAGS="$ptag $itag"
 ok $? "the project's step is in $itag and not in the shared $AGENT_TAG"
 printf 'FROM docker.io/evil\nRUN true\n' >"$WS2/.jail-ai/Containerfile"
 out=$(in_ws "$WS2" "$JAIL_AI" images list --isolated claude 2>&1)
-[ $? = 100 ] && echo "$out" | grep -q 'jail-ai puts the FROM line'
+[ $? = 125 ] && echo "$out" | grep -q 'jail-ai puts the FROM line'
 ok $? "a project recipe with its own FROM is refused" || diag "$out"
 
 # ---- usage errors ----
 out=$(in_ws "$WS1" "$JAIL_AI" claude --layers rust,ruby -- --version 2>&1)
-[ $? = 100 ] && echo "$out" | grep -q 'unknown layer ruby'
+[ $? = 125 ] && echo "$out" | grep -q 'unknown layer ruby'
 ok $? "--layers rust,ruby: refused, naming ruby" || diag "$out"
 out=$(in_ws "$WS1" "$JAIL_AI" claude --base-image 'x y' -- --version 2>&1)
-[ $? = 100 ]
+[ $? = 125 ]
 ok $? "--base-image with a space: refused" || diag "$out"
 
 done_testing
