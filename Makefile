@@ -26,9 +26,9 @@ VERSION	= 0.1.0
 MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
-SRCS	= jail.c loader.c hostips.c policy.c cgroup.c spawn.c confine.c \
+SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c
-HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h
+HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h
 
 all: jail-ai
 
@@ -90,7 +90,8 @@ check-bpf: build/bpf_insns.h
 
 # ---- tests ----
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
-	    tests/unit_request tests/unit_images tests/probe
+	    tests/unit_request tests/unit_images tests/probe \
+	    tests/lockdown_list tests/lockdown_list-asan
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -101,10 +102,15 @@ tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jai
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c
-tests/unit_request: tests/unit_request.c loader.c request.h bpf_insns.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DLOADER_NO_MAIN -o $@ tests/unit_request.c loader.c
+tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DLOADER_NO_MAIN -o $@ tests/unit_request.c loader.c lockdown.c
 tests/unit_images: tests/unit_images.c images.c images.h jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -o $@ tests/unit_images.c images.c
+# The privileged child's allow-list as each build has it (tests/35-lockdown.t).
+tests/lockdown_list: tests/lockdown_list.c lockdown.c lockdown.h $(KINC)/.stamp
+	$(MUSLCC) $(CFLAGS) -I$(KINC) -I. -static -o $@ tests/lockdown_list.c lockdown.c
+tests/lockdown_list-asan: tests/lockdown_list.c lockdown.c lockdown.h
+	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) -I. -o $@ tests/lockdown_list.c lockdown.c
 tests/probe: tests/probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/probe.c
 
@@ -122,8 +128,8 @@ fuzz/fuzz_ipv6_route: fuzz/fuzz_ipv6_route.c fuzz/fuzz_common.h hostips.c hostip
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_ipv6_route.c hostips.c
 fuzz/fuzz_resolv: fuzz/fuzz_resolv.c fuzz/fuzz_common.h hostips.c hostips.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_resolv.c hostips.c
-fuzz/fuzz_request: fuzz/fuzz_request.c loader.c request.h bpf_insns.h
-	$(CLANG) $(FUZZFLAGS) -DLOADER_NO_MAIN -o $@ fuzz/fuzz_request.c loader.c
+fuzz/fuzz_request: fuzz/fuzz_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h
+	$(CLANG) $(FUZZFLAGS) -DLOADER_NO_MAIN -o $@ fuzz/fuzz_request.c loader.c lockdown.c
 fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c jail.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_mountinfo.c cgroup.c
 fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c jail.h policy.h
