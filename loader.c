@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -465,6 +466,12 @@ static int run_child(void)
 		return r;
 	if ((r = tighten(lockdown_loaded(), "no loads")) < 0)
 		return r;
+	/* One policy per cgroup is query-then-attach: two children at once
+	 * could both find the hooks empty.  The kernel has no exclusive
+	 * cgroup attach, so they take turns on the directory's lock (held
+	 * until exit; bounded by the alarm). */
+	if (flock(cg, LOCK_EX) < 0)
+		return fail(JAIL_STEP_ATTACH, errno, 0, "lock the cgroup");
 	r = attach_progs(cg);	/* detaches again on failure */
 	if (tighten(lockdown_attached(), "no bpf") < 0)
 		return -EPERM;

@@ -78,6 +78,7 @@
 	X(fstatfs)	/* cgroup2 magic of the root and the target */	\
 	X(openat2)	/* the target, RESOLVE_BENEATH|NO_SYMLINKS... */ \
 	X(getuid)	/* the owner check */				\
+	X(flock)	/* one attach at a time per cgroup */		\
 	X(capget)	/* narrow, raise, clear-and-verify */		\
 	X(capset)							\
 	X(landlock_create_ruleset)					\
