@@ -32,5 +32,11 @@ stated=$(grep -oE 'loader\.c` \(([0-9]+) lines of code' AUDIT.md | grep -oE '[0-
 cmd=$(grep -oE "^perl -0pe .*loader\.c \| grep -c '\[\^\[:space:\]\]'" AUDIT.md)
 [ -n "$cmd" ] && [ "$(eval "$cmd")" = "$real" ]
 t $? "AUDIT.md's counting command gives $real"
+# The documented source-hash command gives the banner's hash.
+hcmd=$(grep -oE '^cat bpf/jail\.bpf\.c [^#]*\| sha256sum' AUDIT.md | head -n 1)
+want=$(sed -n 's/^ \* source sha256: \([0-9a-f]\{64\}\).*/\1/p' bpf_insns.h)
+got=$([ -n "$hcmd" ] && eval "$hcmd" | cut -c1-64)
+[ -n "$want" ] && [ "$got" = "$want" ]
+t $? "AUDIT.md's hash command ('$hcmd') gives bpf_insns.h's source sha256"
 echo "1..$n"
 [ "$failed" = 0 ]
