@@ -84,7 +84,8 @@ jail-ai-aarch64: $(SRCS) $(HDRS) $(A64KINC)/.stamp
 # by tests/12-aarch64.t; unit_layout prints the request's layout, compared
 # with the native one.
 A64_UNITS = tests/a64/unit_hostips tests/a64/unit_policy tests/a64/unit_cgroup \
-	    tests/a64/unit_request tests/a64/unit_images tests/a64/unit_layout
+	    tests/a64/unit_request tests/a64/unit_images tests/a64/unit_layout \
+	    tests/a64/probe
 A64_UCFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -I. -I$(A64KINC) -static
 tests/a64/.dir:
 	@mkdir -p tests/a64 && ln -sfn ../fixtures tests/a64/fixtures && touch $@
@@ -100,6 +101,8 @@ tests/a64/unit_images: tests/unit_images.c images.c images.h jail.h tests/a64/.d
 	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -o $@ tests/unit_images.c images.c
 tests/a64/unit_layout: tests/unit_layout.c request.h policy.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_layout.c
+tests/a64/probe: tests/probe.c tests/a64/.dir $(A64KINC)/.stamp
+	$(A64CC) $(A64_UCFLAGS) -o $@ tests/probe.c
 tests/unit_layout: tests/unit_layout.c request.h policy.h
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/unit_layout.c
 aarch64-check: jail-ai-aarch64 $(A64_UNITS) tests/unit_layout
