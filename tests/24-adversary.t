@@ -254,6 +254,30 @@ out=$(jail run --block-host -- $AS_USER "$ADV" x32 getpid 2>"$TMP/err")
 [ "$out" = ENOSYS ] || [ "$(in_host "$ADV" x32 getpid 2>&1)" = ok ]
 ok $? "user in the jail: x32 getpid is ENOSYS, as without the jail (x32 is off here)" || diag "$out"
 
+# ---- MPTCP: an allowed peer announces a host address (ADD_ADDR) ----
+# The in-kernel path manager then opens a subflow there on its own: a SYN with MP_JOIN
+# toward the host (a plain TCP listener answers it, the client resets it).
+mpjoins() { in_host nstat -az MPTcpExtMPJoinSynTx | awk '$1 == "MPTcpExtMPJoinSynTx" { print $2 }'; }
+ip -n "$NS_P" addr add 10.77.1.1/32 dev lo &&
+	ip -n "$NS_P" mptcp endpoint add 10.77.1.1 dev lo signal &&
+	ip -n "$NS_H" mptcp limits set add_addr_accepted 1 subflows 2 ||
+	bail "MPTCP endpoint and limits in the test namespaces"
+adv_serve "$NS_P" mp mpserve 10.77.0.2 7201 900
+j=$(mpjoins)
+out=$(in_host "$ADV" send mptcp 10.77.0.2 7201 hold=1500 2>&1)
+[ "$(mpjoins)" -gt "${j:-0}" ]
+ok $? "control, no jail: MPTCP to the peer; its ADD_ADDR 10.77.1.1 (the host's) makes the path manager send an MP_JOIN SYN there ($(oneline "$out"))" ||
+	diag "MPJoinSynTx before ${j:-?}, after $(mpjoins)"
+for who in root user; do
+	j=$(mpjoins)
+	n=$(host_total)
+	out=$(jail run --block-host -- $(who_pfx $who) "$ADV" send mptcp 10.77.0.2 7201 \
+		hold=1500 2>"$TMP/err")
+	[ "$(mpjoins)" = "$j" ] && ! reached "$n"
+	ok $? "$who in the jail: MPTCP to the peer works, and the subflow to the announced host address is refused ($(oneline "$out"); MP_JOIN SYNs sent: $(($(mpjoins) - j)))" ||
+		diag "$(tail -n 3 "$TMP/err")"
+done
+
 # ---- every socket family 0..63, every type 1..10 (AF_INET/AF_INET6 by protocol) ----
 # Each family the kernel offers is refused at socket(), judged by the address hooks, or
 # named in README's limits.  judged: only these type/protocol pairs may be made.
@@ -381,6 +405,29 @@ for who in root user; do
 		"$PROBE" intocg "$CG2" 2>"$TMP/err")
 	[[ "$out" != *"child in"* ]]
 	ok $? "$who in the jail, nested user namespace: clone3(CLONE_INTO_CGROUP) refused ($(oneline "$out"))"
+done
+
+# A fresh procfs or sysfs in nested namespaces: the kernel allows the mount when some
+# instance in CMD's mount namespace is fully visible (a chroot's /proc or /sys mounted on
+# the host), and then checks only the uid to open a knob.  Such mounts are made here in a
+# private mount namespace; the knob is opened for writing, never written.
+mkdir -p "$TMP/chroot/proc" "$TMP/chroot/sys" "$TMP/fresh" && chmod 777 "$TMP/fresh"
+FRESH='mount -t proc proc "$1/chroot/proc" && mount -t sysfs sysfs "$1/chroot/sys" &&
+	shift && exec "$@"'
+for what in freshproc freshsys; do
+	[ $what = freshproc ] && knob=/proc/sys/kernel/core_pattern ||
+		knob=/sys/kernel/mm/transparent_hugepage/enabled
+	out=$(unshare -m --propagation private sh -c "$FRESH" sh "$TMP" \
+		"$ADV" $what "$TMP/fresh" 2>&1)
+	[ "${out##*$'\n'}" = ok ]
+	ok $? "control, no jail: a fresh ${what#fresh} mount opens $knob for writing ($(oneline "$out"))"
+	for who in root user; do
+		out=$(unshare -m --propagation private sh -c "$FRESH" sh "$TMP" \
+			timeout 15 "$JAIL_AI" run --block-host -- $(who_pfx $who) \
+			"$ADV" $what "$TMP/fresh" 2>&1)
+		[ -n "$out" ] && [ "${out##*$'\n'}" != ok ]
+		ok $? "$who in the jail, with a chroot's /proc and /sys mounted outside: a fresh ${what#fresh} cannot open $knob for writing ($(oneline "$out"))"
+	done
 done
 
 # ---- terminals: TIOCSTI into the terminal that started the jail (a real pty) ----

@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -126,8 +128,9 @@ static int usage(void)
 		"usage: adversary fam\n"
 		"       adversary send tcp|udp|udpc|msg|udplite|mptcp|tfo ADDR PORT [OPT...]\n"
 		"         OPT: dev=IF ifindex=N ucif=N pktinfo=N mcif=IF freebind transparent\n"
-		"              mark=N bcast lsrr=ADDR tfoconnect bind=ADDR\n"
+		"              mark=N bcast lsrr=ADDR tfoconnect bind=ADDR hold=MS\n"
 		"       adversary serve ADDR PORT SECONDS   (TCP, UDP, UDP-Lite; logs ADV_TAG)\n"
+		"       adversary mpserve ADDR PORT SECONDS\n"
 		"       adversary uring connect|sendmsg|send|sendzc|sendmsgzc ADDR PORT\n"
 		"       adversary uring socket|rthdr\n"
 		"       adversary ia32 getpid|rthdr|uring-rthdr|ping\n"
@@ -140,6 +143,7 @@ static int usage(void)
 		"       adversary fdsend FD ADDR PORT\n"
 		"       adversary scmserve NAME SECONDS | scmrecv NAME ADDR PORT\n"
 		"       adversary nlserve PORTID SECONDS | nlsend PORTID\n"
+		"       adversary freshproc|freshsys DIR\n"
 		"       adversary reach PID\n");
 	return EXIT_USAGE;
 }
@@ -233,6 +237,7 @@ struct send_opts {
 	int pktinfo;		/* ifindex for an IP_PKTINFO / IPV6_PKTINFO cmsg, -1: none */
 	struct in_addr lsrr;	/* first hop of an IP_RETOPTS LSRR cmsg */
 	int has_lsrr;
+	int hold_ms;		/* keep the socket open this long after success */
 };
 
 static int opt_int(int fd, int level, int name, int v, const char *what)
@@ -273,6 +278,8 @@ static int apply_opt(int fd, int fam, const char *o, struct send_opts *so)
 	}
 	if (!strncmp(o, "pktinfo=", 8))
 		return so->pktinfo = n, 0;
+	if (!strncmp(o, "hold=", 5))
+		return so->hold_ms = n, 0;
 	if (!strcmp(o, "freebind"))
 		return opt_int(fd, IPPROTO_IP, IP_FREEBIND, 1, o);
 	if (!strcmp(o, "transparent"))
@@ -411,7 +418,10 @@ static int cmd_send(int argc, char **argv)
 	for (int i = 3; i < argc; i++)
 		if ((r = apply_opt(fd, ss.ss_family, argv[i], &so)) < 0)
 			return fail(-r);
-	return verdict(send_one(mode, fd, ss.ss_family, &ss, len, &so));
+	r = send_one(mode, fd, ss.ss_family, &ss, len, &so);
+	if (r == 0 && so.hold_ms > 0)
+		poll(NULL, 0, so.hold_ms);
+	return verdict(r);
 }
 
 /* One line per arrival: the protocol and the payload's first word (the case's tag). */
@@ -487,6 +497,37 @@ static int cmd_serve(char **argv)
 			if (p[i].revents & POLLIN)
 				log_arrival(names[i], buf,
 					    recv(fds[i], buf, sizeof(buf) - 1, MSG_DONTWAIT));
+	}
+	return EXIT_OK;
+}
+
+/* mpserve ADDR PORT SECONDS: an MPTCP listener that keeps what it accepts open (so that
+ * the path manager's ADD_ADDR reaches the client); "mptcp" per connection. */
+static int cmd_mpserve(char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	time_t end = time(NULL) + atoi(argv[2]);
+	int fd, one = 1;
+
+	if (parse_addr(argv[0], argv[1], &ss, &len) < 0)
+		return usage();
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
+	if (fd < 0)
+		return fail(errno);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0)
+		return fail(errno);
+	printf("ready\n");
+	fflush(stdout);
+	while (time(NULL) < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		/* accepted sockets stay open until exit: the point is the second subflow */
+		if (poll(&p, 1, 500) == 1 && accept4(fd, NULL, NULL, SOCK_CLOEXEC) >= 0) {
+			printf("mptcp\n");
+			fflush(stdout);
+		}
 	}
 	return EXIT_OK;
 }
@@ -967,6 +1008,52 @@ static int cmd_nlsend(unsigned portid)
 		       -errno : 0);
 }
 
+/* ---- kernel knobs through a fresh procfs or sysfs ---- */
+
+/* In the child: mount FS on DIR and open DIR/KNOB for writing (nothing is written). */
+static int knob_open(const char *fs, const char *dir, const char *knob)
+{
+	char path[4096];
+	int fd;
+
+	mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (mount(fs, dir, fs, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		printf("mount %s: %s\n", fs, errname(errno));
+		return fail(errno);
+	}
+	printf("mount %s: ok\n", fs);
+	snprintf(path, sizeof(path), "%s/%s", dir, knob);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno);
+	close(fd);
+	return succeed();
+}
+
+/* freshproc|freshsys DIR: new user (no uid map: the kuid stays), mount and PID (proc) or
+ * network (sys) namespaces, a fresh procfs or sysfs on DIR, and one of its knobs opened
+ * for writing: core_pattern, or transparent_hugepage/enabled. */
+static int cmd_fresh(const char *what, const char *dir)
+{
+	int sys = !strcmp(what, "freshsys"), st;
+	pid_t pid;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (sys ? CLONE_NEWNET : CLONE_NEWPID)) < 0) {
+		printf("unshare: %s\n", errname(errno));
+		return fail(errno);
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return fail(errno);
+	if (pid == 0)
+		_exit(sys ? knob_open("sysfs", dir, "kernel/mm/transparent_hugepage/enabled") :
+		    knob_open("proc", dir, "sys/kernel/core_pattern"));
+	if (waitpid(pid, &st, 0) < 0)
+		return fail(errno);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_OTHER;
+}
+
 /* ---- other processes: reach PID by signal, ptrace, pidfd ---- */
 
 static int cmd_reach(pid_t pid)
@@ -1000,6 +1087,8 @@ int main(int argc, char **argv)
 		return cmd_fam();
 	if (!strcmp(m, "send") && argc >= 5)
 		return cmd_send(argc - 2, argv + 2);
+	if (!strcmp(m, "mpserve") && argc == 5)
+		return cmd_mpserve(argv + 2);
 	if (!strcmp(m, "serve") && argc == 5)
 		return cmd_serve(argv + 2);
 	if (!strcmp(m, "uring") && argc >= 3)
@@ -1028,6 +1117,8 @@ int main(int argc, char **argv)
 		return cmd_nlserve((unsigned)atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(m, "nlsend") && argc == 3)
 		return cmd_nlsend((unsigned)atoi(argv[2]));
+	if ((!strcmp(m, "freshproc") || !strcmp(m, "freshsys")) && argc == 3)
+		return cmd_fresh(m, argv[2]);
 	if (!strcmp(m, "reach") && argc == 3)
 		return cmd_reach(atoi(argv[2]));
 	return usage();
