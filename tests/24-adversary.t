@@ -154,6 +154,10 @@ reach|udp to ::|send udp :: 7202
 reach|udp to ::ffff:0.0.0.0|send udp ::ffff:0.0.0.0 7201
 reach|tcp to ::ffff:127.0.0.1|send tcp ::ffff:127.0.0.1 7201
 kernel|udp to ::127.0.0.1 (IPv4-compatible)|send udp ::127.0.0.1 7201
+kernel|udp to ::ffff:0:127.0.0.1 (IPv4-translated)|send udp ::ffff:0:127.0.0.1 7201
+reach|udp to fd77:: (subnet-router anycast, forwarding on)|send udp fd77:: 7202
+reach|udp to fe80::%vh (subnet-router anycast, forwarding on)|send udp fe80::%vh 7202
+works|TCP_REPAIR (connect without a handshake)|send tcp 127.0.0.1 7201 repair
 allow4|connected udp with an IP_PKTINFO cmsg, to 10.77.0.2|send udpc 10.77.0.2 7301 pktinfo=0
 allow6|connected udp with an IPV6_PKTINFO cmsg, to fd77::2|send udpc fd77::2 7302 pktinfo=0
 allow4|SO_BINDTODEVICE vh, udp to 10.77.0.2|send udp 10.77.0.2 7301 dev=vh
@@ -165,8 +169,9 @@ $IA32R|a ring from ia32 io_uring_setup: SOCKET_URING_OP_SETSOCKOPT IPV6_RTHDR|ia
 $IA32R|ia32 socket AF_INET/ICMP|ia32 ping
 refuses|x32 getpid|x32 getpid"
 
-# Source routing: let the host accept it, so that only the jail can stop it.
-in_host sysctl -qw net.ipv4.conf.all.accept_source_route=1 \
+# Source routing: let the host accept it, so that only the jail can stop it.  IPv6
+# forwarding gives the host subnet-router anycast addresses.
+in_host sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.accept_source_route=1 \
 	net.ipv4.conf.lo.accept_source_route=1 net.ipv4.conf.vh.accept_source_route=1 ||
 	bail "accept_source_route in $NS_H"
 
@@ -385,6 +390,27 @@ for who in root user; do
 done
 jailed user "unshare -Urn, then nsenter --net=/run/netns/$NS_P" unshare -Urn \
 	nsenter --net="/run/netns/$NS_P" -- "$ADV" send tcp 10.77.0.1 7201
+# A veth pair from a nested network namespace with its other end in the host's (the pair
+# dies with the nested namespace: it holds on for a moment while this looks).
+veth_try() {
+	local p i
+	"$@" sh -c 'ip link add advx$1 type veth peer name advy$1 netns "$2" && sleep 2' \
+		sh $$ "$NS_H" >"$TMP/veth" 2>&1 &
+	p=$!
+	for i in $(seq 30); do
+		in_host ip link show "advy$$" >/dev/null 2>&1 && { wait $p; return 0; }
+		sleep 0.1
+	done
+	wait $p
+	return 1
+}
+veth_try unshare -n
+ok $? "control, no jail: root puts a veth end from a nested network namespace into the host's" ||
+	diag "$(cat "$TMP/veth")"
+for who in root user; do
+	! veth_try jail run --block-host -- $(who_pfx $who) unshare -U$([ $who = user ] && echo r)n
+	ok $? "$who in the jail: no veth into the host's network namespace from a nested one ($(oneline "$(cat "$TMP/veth")"))"
+done
 # A cgroup namespace and a fresh cgroup2 mount show only the jail's own subtree; a
 # sub-cgroup inherits the jail's programs.
 mkdir -p "$TMP/cgmnt" && chmod 777 "$TMP/cgmnt"

@@ -128,7 +128,7 @@ static int usage(void)
 		"usage: adversary fam\n"
 		"       adversary send tcp|udp|udpc|msg|udplite|mptcp|tfo ADDR PORT [OPT...]\n"
 		"         OPT: dev=IF ifindex=N ucif=N pktinfo=N mcif=IF freebind transparent\n"
-		"              mark=N bcast lsrr=ADDR tfoconnect bind=ADDR hold=MS\n"
+		"              mark=N bcast lsrr=ADDR tfoconnect repair bind=ADDR hold=MS\n"
 		"       adversary serve ADDR PORT SECONDS   (TCP, UDP, UDP-Lite; logs ADV_TAG)\n"
 		"       adversary mpserve ADDR PORT SECONDS\n"
 		"       adversary uring connect|sendmsg|send|sendzc|sendmsgzc ADDR PORT\n"
@@ -289,6 +289,8 @@ static int apply_opt(int fd, int fam, const char *o, struct send_opts *so)
 		return opt_int(fd, SOL_SOCKET, SO_MARK, n, o);
 	if (!strcmp(o, "bcast"))
 		return opt_int(fd, SOL_SOCKET, SO_BROADCAST, 1, o);
+	if (!strcmp(o, "repair"))
+		return opt_int(fd, IPPROTO_TCP, TCP_REPAIR, 1, o);
 	if (!strcmp(o, "tfoconnect"))
 		return opt_int(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1, o);
 	if (!strncmp(o, "lsrr=", 5)) {
