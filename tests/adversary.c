@@ -3,7 +3,8 @@
  * --block-host` (and, for the controls, outside it): every socket family, io_uring
  * opcodes that take an address or make a socket, options and cmsgs that choose the
  * output device or the route, the ia32 and x32 syscall ABIs, terminal injection,
- * inherited and passed descriptors, signals and ptrace toward other processes.
+ * inherited and passed descriptors, fresh procfs/sysfs knobs, MPTCP subflows, signals
+ * and ptrace toward other processes.
  *
  * Runs with whatever privilege the test gives it (root or a test uid in the jail, root
  * outside for controls).  Its inputs are the test's argv; numeric addresses only.
@@ -11,8 +12,8 @@
  *
  * Output: one line per attempt ("ok" or the errno's name, or "signal N"); the last line
  * is the verdict.  Every payload is $ADV_TAG, which `serve` logs, so that one listener
- * tells the cases of a batch apart.  Exit status: 0 the attempt went through, 1 refused with EPERM, 2
- * another error, 100 bad usage.  `fam` prints a table and exits 0.
+ * tells the cases of a batch apart.  Exit status: 0 the attempt went through, 1 refused
+ * with EPERM, 2 another error, 100 bad usage.  `fam` prints a table and exits 0.
  */
 #include <errno.h>
 #include <stddef.h>
