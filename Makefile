@@ -163,7 +163,7 @@ check-bpf: build/bpf_insns.h
 
 # ---- tests ----
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
-	    tests/unit_request tests/unit_images tests/probe \
+	    tests/unit_request tests/unit_images tests/probe tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
@@ -186,6 +186,8 @@ tests/lockdown_list-asan: tests/lockdown_list.c lockdown.c lockdown.h
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) -I. -o $@ tests/lockdown_list.c lockdown.c
 tests/probe: tests/probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/probe.c
+tests/adversary: tests/adversary.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/adversary.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
