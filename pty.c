@@ -142,20 +142,25 @@ static void flag(int sig)
 		got_cont = 1;
 }
 
-/* Raw only in the foreground: a background relay must not touch it. */
-static void raw_on(struct jail_pty *p)
+/*
+ * Raw only in the foreground: a background relay must not touch it.  1
+ * when it switched to raw now.
+ */
+static int raw_on(struct jail_pty *p)
 {
 	struct termios t;
 
-	if (p->raw || tcgetpgrp(p->tty) != getpgrp() ||
+	if (p->raw || p->tty < 0 || tcgetpgrp(p->tty) != getpgrp() ||
 	    tcgetattr(p->tty, &p->saved) < 0)
-		return;
+		return 0;
 	t = p->saved;
 	cfmakeraw(&t);
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
-	if (tcsetattr(p->tty, TCSADRAIN, &t) == 0)
-		p->raw = 1;
+	if (tcsetattr(p->tty, TCSADRAIN, &t) < 0)
+		return 0;
+	p->raw = 1;
+	return 1;
 }
 
 static void raw_off(struct jail_pty *p)
@@ -221,6 +226,7 @@ static int flush(int fd, struct buf *b)
 static int copy_round(struct jail_pty *p, struct buf *in, struct buf *out,
     const sigset_t *mask)
 {
+	struct timespec poll_fg = { 0, 250 * 1000 * 1000 };
 	struct pollfd f[4];
 	char c;
 	int n = 0, r;
@@ -230,7 +236,9 @@ static int copy_round(struct jail_pty *p, struct buf *in, struct buf *out,
 	    (short)((in->len ? POLLOUT : 0) | (out->len ? 0 : POLLIN)), 0 };
 	f[n++] = (struct pollfd){ p->raw && !in->len ? p->tty : -1, POLLIN, 0 };
 	f[n++] = (struct pollfd){ out->len ? p->tty : -1, POLLOUT, 0 };
-	if ((r = ppoll(f, (nfds_t)n, NULL, mask)) <= 0)
+	/* In the background, look every 250 ms for a `fg` (which sends no
+	 * signal to a job that is running). */
+	if ((r = ppoll(f, (nfds_t)n, p->raw ? NULL : &poll_fg, mask)) <= 0)
 		return r < 0 && errno != EINTR ? -errno : 0;
 	if (f[0].revents && read(p->ctl, &c, 1) == 1 && c == 'S')
 		suspend(p);
@@ -240,8 +248,12 @@ static int copy_round(struct jail_pty *p, struct buf *in, struct buf *out,
 		out->len = 0;
 	if ((f[1].revents & POLLOUT) && flush(p->master, in) < 0)
 		in->len = 0;
-	if ((f[2].revents & (POLLIN | POLLHUP | POLLERR)) && fill(p->tty, in) < 0)
-		raw_off(p);	/* the terminal hung up: stop reading it */
+	if ((f[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    fill(p->tty, in) < 0) {
+		raw_off(p);	/* the terminal hung up: done with it */
+		close(p->tty);
+		p->tty = -1;
+	}
 	if ((f[3].revents & (POLLOUT | POLLHUP | POLLERR)) &&
 	    flush(p->tty, out) < 0)
 		out->len = 0;
@@ -290,14 +302,14 @@ int pty_relay(struct jail_pty *p, pid_t pid)
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
 	relay_signals(&mask);
-	raw_on(p);
 	got_chld = 1;		/* init may be gone already */
 	while (r == 0) {
-		if (got_winch || got_cont) {
-			if (got_cont)
-				raw_on(p);
+		if (got_winch || got_cont || !p->raw) {
+			if (!p->raw && raw_on(p))
+				got_winch = 1;
+			if (got_winch || got_cont)
+				sync_size(p);
 			got_winch = got_cont = 0;
-			sync_size(p);
 		}
 		if (got_chld) {
 			got_chld = 0;

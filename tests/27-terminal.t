@@ -237,6 +237,22 @@ wait_screen "$who" "fgst=3" && screen "$who" | grep -q RESUMED
 ok $? "fg resumes CMD; it finishes and its status (3) passes through" ||
 	diag "$(screen "$who")"
 
+# Started in the background, the jail leaves the terminal to the shell; fg gives
+# it the keyboard.
+tm_new "$who"
+type_line "$who" "$INST run -- $TTYP raw >$UD/bgraw &"
+wait_file "$UD/bgraw"
+type_line "$who" "echo SHELL-HAS-IT >$UD/bgshell"
+wait_file "$UD/bgshell"
+ok $? "a jail started with & leaves the keyboard to the caller's shell"
+type_line "$who" "fg"
+sleep 0.5
+tm "$who" send-keys -t "$W" -l 'xq'
+for i in $(seq 50); do grep -q 'got' "$UD/bgraw" && grep -q 71 "$UD/bgraw" && break; sleep 0.1; done
+grep -q 'got 78 71' "$UD/bgraw"
+ok $? "after fg the jailed raw-mode program gets the keys" ||
+	diag "$(cat "$UD/bgraw")" "$(screen "$who")"
+
 # A shell as CMD does its own job control.
 tm_new "$who"
 type_line "$who" "$INST run -- env PS1='IN''> ' bash --norc --noprofile -i; echo st=\$?"
