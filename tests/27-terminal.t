@@ -11,8 +11,9 @@
 #
 # Interactive checks in the same panes: a raw-mode program gets single keys, Ctrl-C
 # reaches CMD's foreground program, a resize reaches CMD, Ctrl-Z suspends the jail
-# in the caller's shell and `fg` resumes it, a shell as CMD does its own job
-# control, the exit status passes through and the terminal mode is restored.
+# in the caller's shell and `fg` resumes it, a jail started with & leaves the
+# keyboard to the shell until `fg`, a shell as CMD does its own job control, the
+# exit status passes through and the terminal mode is restored.
 #
 # Makes (and removes): tmux servers on sockets in $TMP, the user jail-ai-tty if
 # missing (it stays), <cgroup2>/jail-ai-t27-$$ delegated to it, an install in $TMP.
