@@ -34,8 +34,8 @@ MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
-	  protect.c podman.c container.c images.c agents.c
-HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h
+	  protect.c podman.c container.c images.c agents.c pty.c
+HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -164,7 +164,7 @@ check-bpf: build/bpf_insns.h
 # ---- tests ----
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/unit_request tests/unit_images tests/probe tests/adversary \
-	    tests/lockdown_list tests/lockdown_list-asan
+	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -188,6 +188,8 @@ tests/probe: tests/probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/probe.c
 tests/adversary: tests/adversary.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/adversary.c
+tests/tty_probe: tests/tty_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/tty_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \

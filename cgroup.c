@@ -1,6 +1,9 @@
 /*
  * cgroup.c - finding cgroup v2 and making, joining and removing the
- * cgroup of a `jail-ai run` jail.
+ * cgroup of a `jail-ai run` jail.  A run holds flock(LOCK_EX) on its
+ * cgroup directory for as long as jail-ai lives: a run-* cgroup whose lock
+ * can be taken is stale (its jail-ai was killed) and the next run in the
+ * same parent removes it; `list` shows the locked ones.
  *
  * No privilege beyond the caller's.  Inputs: /proc/self/mountinfo and
  * /proc/PID/cgroup (kernel-written, but parsed as untrusted: pure
@@ -8,10 +11,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -347,59 +352,22 @@ static int pick_parent(struct jail_cgroup *cg, char *err, size_t errlen)
 	return 0;
 }
 
-int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen)
+/*
+ * Kill what is left in the cgroup at dirfd: cgroup.kill, or before 5.14
+ * SIGKILL to each pid listed.
+ */
+static void kill_in(int dirfd)
 {
-	char name[64];
-	int r;
-
-	cg->dirfd = cg->procs_fd = -1;
-	r = cgroup2_mount(cg->mount, sizeof(cg->mount));
-	if (r < 0) {
-		snprintf(err, errlen, "no cgroup2 mount in /proc/self/mountinfo");
-		return r;
-	}
-	r = pick_parent(cg, err, errlen);
-	if (r < 0) {
-		if (!*err)
-			snprintf(err, errlen, "%s", cg->path);
-		return r;
-	}
-	snprintf(name, sizeof(name), "run-%d-%lx", (int)getpid(),
-	    (unsigned long)time(NULL));
-	if (strlen(cg->rel) + strlen(name) + 2 > sizeof(cg->rel))
-		return -ENAMETOOLONG;
-	strcat(cg->rel, "/");
-	strcat(cg->rel, name);
-	snprintf(cg->path, sizeof(cg->path), "%s/%s", cg->mount, cg->rel);
-	if (mkdir(cg->path, 0755) < 0) {
-		snprintf(err, errlen, "mkdir %s", cg->path);
-		return -errno;
-	}
-	if ((r = open_fds(cg, err, errlen)) < 0)
-		jail_cgroup_remove(cg);
-	return r;
-}
-
-/* The calling process moves itself in ("0" is the writer). */
-int jail_cgroup_join(const struct jail_cgroup *cg)
-{
-	return write(cg->procs_fd, "0", 1) == 1 ? 0 : -errno;
-}
-
-/* Kill what CMD left behind, then remove the directory. */
-static void kill_all(const struct jail_cgroup *cg)
-{
-	char path[1100], *buf, *p, *end;
+	char path[64], *buf, *p, *end;
 	size_t len;
-	int fd = openat(cg->dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+	int fd = openat(dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		(void)!write(fd, "1", 1);
 		close(fd);
 		return;
 	}
-	/* Kernels before 5.14: signal each pid listed. */
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/cgroup.procs", dirfd);
 	if (read_file(path, &buf, &len) < 0)
 		return;
 	for (p = buf; *p; p = end) {
@@ -413,28 +381,213 @@ static void kill_all(const struct jail_cgroup *cg)
 	free(buf);
 }
 
-int jail_cgroup_remove(struct jail_cgroup *cg)
+/* rmdir name below parentfd, killing what keeps it busy; 0 or -errno. */
+static int remove_busy(int parentfd, const char *name, int dirfd)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int i, r = 0;
 
-	if (cg->dirfd >= 0) {
-		for (i = 0; i < 300; i++) {
-			if (rmdir(cg->path) == 0 || errno == ENOENT) {
-				r = 0;
-				break;
-			}
-			r = -errno;
-			if (r != -EBUSY)
-				break;
-			kill_all(cg);
-			nanosleep(&ts, NULL);
-		}
-		close(cg->dirfd);
+	for (i = 0; i < 300; i++) {
+		if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 ||
+		    errno == ENOENT)
+			return 0;
+		r = -errno;
+		if (r != -EBUSY)
+			break;
+		kill_in(dirfd);
+		nanosleep(&ts, NULL);
 	}
-	if (cg->procs_fd >= 0)
-		close(cg->procs_fd);
+	return r;
+}
+
+/*
+ * run-PID-TIME-N[-block-host], as jail_cgroup_create makes them.  Older
+ * versions named theirs run-PID-TIME and took no lock: those are never
+ * taken for stale.
+ */
+static int is_run_name(const char *name)
+{
+	const char *p = name + 4;
+	int i;
+
+	if (strncmp(name, "run-", 4) != 0)
+		return 0;
+	for (i = 0; i < 3; i++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+		while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))
+			p++;
+		if (i < 2 && *p++ != '-')
+			return 0;
+	}
+	return *p == '\0' || strcmp(p, "-block-host") == 0;
+}
+
+/*
+ * Each run-* directly below parent: fn(name, live, arg), live when another
+ * jail-ai holds its lock.  A lock taken here is held during fn.
+ */
+static int each_run(const char *parent, void (*fn)(int pfd, const char *name,
+    int dirfd, int live, void *arg), void *arg)
+{
+	struct dirent *de;
+	DIR *d;
+	int pfd, fd;
+
+	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (!(d = fdopendir(dup(pfd)))) {
+		close(pfd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !is_run_name(de->d_name))
+			continue;
+		fd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		fn(pfd, de->d_name, fd, flock(fd, LOCK_EX | LOCK_NB) < 0, arg);
+		close(fd);
+	}
+	closedir(d);
+	close(pfd);
+	return 0;
+}
+
+static void remove_if_stale(int pfd, const char *name, int dirfd, int live,
+    void *arg)
+{
+	(void)arg;
+	if (!live)
+		remove_busy(pfd, name, dirfd);
+}
+
+/* After flock: is cg->path still the directory we opened?  A concurrent
+ * run may have taken it for stale between our mkdir and our lock. */
+static int still_ours(const struct jail_cgroup *cg)
+{
+	struct stat a, b;
+
+	if (fstat(cg->dirfd, &a) < 0 || stat(cg->path, &b) < 0)
+		return 0;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* mkdir, open, lock; -EAGAIN when a concurrent run removed it first. */
+static int make_locked(struct jail_cgroup *cg, char *err, size_t errlen)
+{
+	if (mkdir(cg->path, 0755) < 0) {
+		snprintf(err, errlen, "mkdir %s", cg->path);
+		return -errno;
+	}
+	if (open_fds(cg, err, errlen) < 0) {
+		jail_cgroup_close(cg);
+		return errno == ENOENT ? -EAGAIN : -errno;
+	}
+	if (flock(cg->dirfd, LOCK_EX) < 0) {
+		snprintf(err, errlen, "flock %s", cg->path);
+		return -errno;
+	}
+	if (!still_ours(cg)) {
+		jail_cgroup_close(cg);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+int jail_cgroup_create(struct jail_cgroup *cg, int block_host, char *err,
+    size_t errlen)
+{
+	char name[80], parent[sizeof(cg->path)], prel[sizeof(cg->rel)];
+	int r, i;
+
 	cg->dirfd = cg->procs_fd = -1;
+	r = cgroup2_mount(cg->mount, sizeof(cg->mount));
+	if (r < 0) {
+		snprintf(err, errlen, "no cgroup2 mount in /proc/self/mountinfo");
+		return r;
+	}
+	r = pick_parent(cg, err, errlen);
+	if (r < 0) {
+		if (!*err)
+			snprintf(err, errlen, "%s", cg->path);
+		return r;
+	}
+	memcpy(parent, cg->path, sizeof(parent));
+	memcpy(prel, cg->rel, sizeof(prel));
+	each_run(parent, remove_if_stale, NULL);
+	for (i = 0, r = -EAGAIN; r == -EAGAIN && i < 5; i++) {
+		snprintf(name, sizeof(name), "run-%d-%lx-%d%s", (int)getpid(),
+		    (unsigned long)time(NULL), i, block_host ? "-block-host" : "");
+		if (snprintf(cg->rel, sizeof(cg->rel), "%s/%s", prel, name) >=
+		    (int)sizeof(cg->rel) || snprintf(cg->path,
+		    sizeof(cg->path), "%s/%s", parent, name) >=
+		    (int)sizeof(cg->path))
+			return -ENAMETOOLONG;
+		r = make_locked(cg, err, errlen);
+	}
+	if (r < 0 && cg->dirfd >= 0)
+		jail_cgroup_remove(cg);
+	return r;
+}
+
+struct list_arg {
+	void (*fn)(const char *name, const char *path, void *arg);
+	const char *parent;
+	void *arg;
+};
+
+static void list_live(int pfd, const char *name, int dirfd, int live,
+    void *arg)
+{
+	const struct list_arg *la = arg;
+	char path[1200];
+
+	(void)pfd;
+	(void)dirfd;
+	if (!live)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", la->parent, name);
+	la->fn(name, path, la->arg);
+}
+
+/* The live `run` jails where this caller's would be made. */
+int jail_run_list(void (*fn)(const char *name, const char *path, void *arg),
+    void *arg)
+{
+	char mnt[256], own[JAIL_CGROUP_PATH_MAX], parent[1024];
+	struct list_arg la = { fn, parent, arg };
+	int r;
+
+	if ((r = cgroup2_mount(mnt, sizeof(mnt))) < 0)
+		return r;
+	if (getuid() == 0) {
+		snprintf(parent, sizeof(parent), "%s/jail-ai", mnt);
+	} else {
+		if ((r = cgroup_of_pid(getpid(), own, sizeof(own))) < 0)
+			return r;
+		snprintf(parent, sizeof(parent), "%s%s", mnt,
+		    strcmp(own, "/") == 0 ? "" : own);
+	}
+	r = each_run(parent, list_live, &la);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* The calling process moves itself in ("0" is the writer). */
+int jail_cgroup_join(const struct jail_cgroup *cg)
+{
+	return write(cg->procs_fd, "0", 1) == 1 ? 0 : -errno;
+}
+
+/* Kill what CMD left behind, then remove the directory. */
+int jail_cgroup_remove(struct jail_cgroup *cg)
+{
+	int r = 0;
+
+	if (cg->dirfd >= 0)
+		r = remove_busy(AT_FDCWD, cg->path, cg->dirfd);
+	jail_cgroup_close(cg);
 	return r;
 }
 

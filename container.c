@@ -1002,6 +1002,13 @@ static int cmd_shell(int argc, char **argv)
 	return shell_in(argv[1]);
 }
 
+static void print_run_jail(const char *name, const char *path, void *arg)
+{
+	(void)arg;
+	printf("%-24s %-10s %-40s %s\n", name, "running", path,
+	    strstr(name, "-block-host") ? "block-host" : "-");
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	const char *args[] = { "ps", "--all", "--filter", "label=jail-ai=1",
@@ -1013,10 +1020,12 @@ static int cmd_list(int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		die(EXIT_USAGE, "usage: jail-ai list");
-	need_podman("list");
+	printf("%-24s %-10s %-40s %s\n", "NAME", "STATE", "IMAGE", "POLICY");
+	jail_run_list(print_run_jail, NULL);	/* `jail-ai run` jails */
+	if (podman_init() < 0)
+		return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 	if (podman_capture(args, 0, &out, &ps) < 0)
 		die(EXIT_SYSFAIL, "list: podman ps failed");
-	printf("%-24s %-10s %-40s %s\n", "NAME", "STATE", "IMAGE", "POLICY");
 	for (line = strtok_r(out, "\n", &save); line;
 	    line = strtok_r(NULL, "\n", &save)) {
 		char *f[3] = { line, NULL, NULL };

@@ -30,6 +30,7 @@
 
 #include "images.h"
 #include "jail.h"
+#include "pty.h"
 
 #ifndef JAIL_VERSION
 #define JAIL_VERSION "dev"
@@ -59,7 +60,7 @@ static const char run_usage_text[] =
 "\n"
 "Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
 "(128+N if a signal N ended it).  The cgroup and anything CMD left running\n"
-"in it are removed afterwards.\n"
+"in it are removed afterwards; if jail-ai is killed, CMD dies with it.\n"
 "\n"
 "  --block-host   nothing in the jail can reach an address of this host:\n"
 "                 TCP, UDP, IPv4, IPv6, IPv4-mapped IPv6, 0.0.0.0/::,\n"
@@ -88,7 +89,9 @@ static const char run_usage_text[] =
 "CAP_SYS_CHROOT and CAP_AUDIT_WRITE, in every set including the bounding\n"
 "set; it loses CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF, CAP_NET_RAW,\n"
 "CAP_SYS_PTRACE, CAP_KILL, CAP_SYS_MODULE and the rest.  A non-root caller's\n"
-"CMD runs in a user namespace that maps only its own uid and gid.\n"
+"CMD runs in a user namespace that maps only its own uid and gid.  CMD is\n"
+"in a session of its own: with a terminal, a pty of a devpts of its own\n"
+"(relayed; Ctrl-Z on a non-shell CMD suspends the whole jail), else none.\n"
 "\n"
 "Limits.  `run` shares the host's filesystem, unix sockets and network\n"
 "namespace: --block-host governs IP destinations only.  A CMD that can ask\n"
@@ -150,6 +153,16 @@ static void drop_start_privileges(void)
 	    caps_all(&prm, &eff, &inh, 0) < 0 || prm | eff | inh)
 		die(EXIT_SYSFAIL, "cannot drop capabilities at start");
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	/*
+	 * Exec'ing file capabilities from a shell without them made us
+	 * non-dumpable: /proc/self/{setgroups,uid_map,gid_map} then belong
+	 * to root and `run` cannot map its user namespace.  With every set
+	 * empty there is nothing left to protect from ptrace by our own uid;
+	 * the child regains its capabilities by exec, which makes it
+	 * non-dumpable again (and loader.c says so itself).
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		die(EXIT_SYSFAIL, "prctl PR_SET_DUMPABLE: %s", strerror(errno));
 }
 
 /* ---- hostips ---- */
@@ -217,11 +230,12 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 	o->cmd = argv + i;
 }
 
-static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o)
+static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
+    pid_t parent)
 {
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	confine_exec(cg, o->cmd, o->keep_privs);
+	confine_exec(cg, o->cmd, o->keep_privs, parent);
 }
 
 static volatile sig_atomic_t cmd_pid;
@@ -232,7 +246,11 @@ static void forward_signal(int sig)
 		kill((pid_t)cmd_pid, sig);
 }
 
-static int wait_cmd(pid_t pid)
+/*
+ * The relay restores the terminal on its way out; if it is killed, this
+ * does (a SIGKILL of jail-ai itself leaves it raw: `reset`).
+ */
+static int wait_cmd(pid_t pid, const struct tty_saved *ts)
 {
 	struct sigaction sa;
 	int status;
@@ -244,25 +262,28 @@ static int wait_cmd(pid_t pid)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_SYSFAIL;
-	if (WIFSIGNALED(status))
+	if (WIFSIGNALED(status)) {
+		tty_restore(ts);
 		return 128 + WTERMSIG(status);
+	}
 	return WEXITSTATUS(status);
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	struct jail_cgroup cg;
+	struct tty_saved ts;
 	struct run_opts o;
 	struct policy p;
 	char err[512] = "";
 	int r, code;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	parse_run(argc, argv, &o);
 	memset(&p, 0, sizeof(p));
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
-	r = jail_cgroup_create(&cg, err, sizeof(err));
+	r = jail_cgroup_create(&cg, o.prot.block_host, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	if (o.prot.block_host && protect("run", &cg, &p) < 0) {
@@ -272,6 +293,7 @@ static int cmd_run(int argc, char **argv)
 	/* Like system(): the terminal's ^C and ^\ are for CMD. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	tty_save(&ts);
 	pid = fork();
 	if (pid < 0) {
 		r = errno;
@@ -279,9 +301,9 @@ static int cmd_run(int argc, char **argv)
 		die(EXIT_SYSFAIL, "run: fork: %s", strerror(r));
 	}
 	if (pid == 0)
-		cmd_child(&cg, &o);
+		cmd_child(&cg, &o, self);
 	cmd_pid = pid;
-	code = wait_cmd(pid);
+	code = wait_cmd(pid, &ts);
 	if ((r = jail_cgroup_remove(&cg)) < 0)
 		warnx("run: remove %s: %s", cg.path, strerror(-r));
 	policy_free(&p);

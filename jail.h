@@ -75,7 +75,12 @@ struct jail_cgroup {
 	int procs_fd;		/* cgroup.procs, O_WRONLY, -1 when closed */
 };
 
-int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen);
+/* A new run-* cgroup, locked (flock) until closed; stale ones removed. */
+int jail_cgroup_create(struct jail_cgroup *cg, int block_host, char *err,
+    size_t errlen);
+/* fn for each live `run` jail below this caller's parent; 0 or -errno. */
+int jail_run_list(void (*fn)(const char *name, const char *path, void *arg),
+    void *arg);
 int jail_cgroup_join(const struct jail_cgroup *cg);
 int jail_cgroup_remove(struct jail_cgroup *cg);
 int jail_cgroup_open(struct jail_cgroup *cg, const char *path, char *err,
@@ -109,8 +114,8 @@ void die(int code, const char *fmt, ...)
 
 /* ---- confine.c: what CMD keeps ---- */
 int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set);
-void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs)
-    __attribute__((noreturn));
+void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
+    pid_t parent) __attribute__((noreturn));
 
 /* ---- podman.c ---- */
 struct podman_status {
