@@ -1,7 +1,8 @@
 /*
  * cgroup.c - finding cgroup v2 and making, joining and removing the
  * cgroup of a `jail-ai run` jail.  A run holds flock(LOCK_EX) on its
- * cgroup directory for as long as jail-ai lives: a run-* cgroup whose lock
+ * cgroup's cgroup.procs for as long as jail-ai lives (the directory's own
+ * lock is the privileged child's, across its query and attach): a run-* cgroup whose lock
  * can be taken is stale (its jail-ai was killed) and the next run in the
  * same parent removes it; `list` shows the locked ones.
  *
@@ -432,7 +433,7 @@ static int each_run(const char *parent, void (*fn)(int pfd, const char *name,
 {
 	struct dirent *de;
 	DIR *d;
-	int pfd, fd;
+	int pfd, fd, lfd;
 
 	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -errno;
@@ -447,7 +448,13 @@ static int each_run(const char *parent, void (*fn)(int pfd, const char *name,
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		fn(pfd, de->d_name, fd, flock(fd, LOCK_EX | LOCK_NB) < 0, arg);
+		/* The run's lock is on its cgroup.procs: the directory's
+		 * own lock belongs to the privileged child's attach. */
+		lfd = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+		fn(pfd, de->d_name, fd, lfd < 0 ||
+		    flock(lfd, LOCK_EX | LOCK_NB) < 0, arg);
+		if (lfd >= 0)
+			close(lfd);
 		close(fd);
 	}
 	closedir(d);
@@ -485,7 +492,7 @@ static int make_locked(struct jail_cgroup *cg, char *err, size_t errlen)
 		jail_cgroup_close(cg);
 		return errno == ENOENT ? -EAGAIN : -errno;
 	}
-	if (flock(cg->dirfd, LOCK_EX) < 0) {
+	if (flock(cg->procs_fd, LOCK_EX) < 0) {
 		snprintf(err, errlen, "flock %s", cg->path);
 		return -errno;
 	}

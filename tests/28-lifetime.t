@@ -136,7 +136,7 @@ sh -c 'echo $$ >"$1/cgroup.procs" && exec sleep 778.2' sh "$STALE" &
 BG_PIDS="$BG_PIDS $!"
 sh -c 'echo $$ >"$1/cgroup.procs" && exec sleep 778.3' sh "$OLD" &
 BG_PIDS="$BG_PIDS $!"
-flock "$LIVE" sleep 60 &
+flock "$LIVE/cgroup.procs" sleep 60 &
 LOCKP=$!
 BG_PIDS="$BG_PIDS $LOCKP"
 wait_pid "sleep 778.1" >/dev/null && wait_pid "sleep 778.2" >/dev/null &&
