@@ -1,5 +1,6 @@
 /*
- * bench/udpbench.c - 64-byte UDP send rate, for bench/run.
+ * bench/udpbench.c - 64-byte UDP sends and TCP connects, timed in long-lived
+ * workers, and the helpers around them, for bench/run.
  *
  *   udpbench sink ADDR PORT
  *       bind a UDP socket with the smallest receive buffer and never read
