@@ -243,6 +243,7 @@ static void exec_cmd(char **cmd)
 /* pid 1 of CMD's namespace: its /proc, the last privilege, then CMD. */
 static void init_main(char **cmd)
 {
+	char bad[512] = "";
 	pid_t pid;
 	int r;
 
@@ -250,8 +251,11 @@ static void init_main(char **cmd)
 	    NULL) < 0)
 		fatal("mount /proc for CMD's pid namespace: %s",
 		    strerror(errno));
-	if (getuid() == 0 && (r = kernel_knobs_ro()) < 0)
-		fatal("read-only /proc/sys and /sys for CMD: %s", strerror(-r));
+	if (getuid() == 0 && (r = kernel_knobs_ro(bad, sizeof(bad))) < 0)
+		fatal("read-only kernel knobs for CMD: %s%s%s", bad,
+		    bad[0] ? ": " : "", r == -EPERM && bad[0] ? "a proc or "
+		    "sysfs mount hidden below another mount stays writable; "
+		    "unmount it" : strerror(-r));
 	if ((r = drop_caps()) < 0)
 		fatal("drop capabilities for CMD: %s", strerror(-r));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

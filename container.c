@@ -205,6 +205,26 @@ static const char *sensitive(const char *src)
 	return NULL;
 }
 
+/*
+ * podman binds recursively: a proc or sysfs mount inside a source would
+ * be in the container, where a root process may write host knobs through
+ * it or mount a fresh one (see kernel_knobs_ro).  No --force-mount.
+ */
+static void no_knob_mounts(const char *what, const char *src)
+{
+	char bad[512];
+	int r = knobs_under(src, bad, sizeof(bad));
+
+	if (r < 0)
+		die(EXIT_SYSFAIL, "create: %s %s: read /proc/self/mountinfo: "
+		    "%s", what, src, strerror(-r));
+	if (r > 0)
+		die(EXIT_USAGE, "create: %s %s: it is, holds or lies in a "
+		    "kernel filesystem mount (%s); a jailed root could write "
+		    "host kernel settings through it. Unmount it, or mount a "
+		    "directory that holds none", what, src, bad);
+}
+
 static void add_mount(struct args *a, const char *spec, int force)
 {
 	char src[PATH_MAX], *copy = strdup(spec), *dst, *mode;
@@ -229,6 +249,7 @@ static void add_mount(struct args *a, const char *spec, int force)
 		die(EXIT_USAGE, "create: --mount %s: %s is or holds %s, which "
 		    "the jail should not see (--force-mount if you mean it)",
 		    spec, src, bad);
+	no_knob_mounts("--mount", src);
 	add(a, "--volume");
 	addf(a, "%s:%s%s", src, dst, mode && strcmp(mode, "ro") == 0 ?
 	    ":ro" : "");
@@ -511,6 +532,7 @@ static void build_create(struct args *a, const struct create_opts *o,
 	add(a, "--security-opt=no-new-privileges");
 	add(a, "--hostname=jail-ai");
 	add_cgroup_parent(a);
+	no_knob_mounts("workspace", ws);
 	addf(a, "--volume=%s:/workspace", ws);
 	add(a, "--workdir=/workspace");
 	if (term)

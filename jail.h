@@ -65,7 +65,31 @@ int cgroup_of_pid(pid_t pid, char *out, size_t outlen);
 int cgroup_remount_ro_all(void);
 int mountinfo_point(const char *buf, size_t len, unsigned int idx,
     const char *fstype, char *out, size_t outlen);
-int kernel_knobs_ro(void);
+/* A mount of a kernel-knob filesystem (proc, sysfs, debugfs, ...). */
+struct knob_mount {
+	unsigned long id, parent;
+	dev_t dev;
+	int knob;		/* 0: not a knob fs, 1: one, 2: proc or sysfs */
+	int ro;			/* per-mount read-only */
+	int fsroot;		/* the filesystem's root is mounted */
+	int covered;		/* a mount on the same place hides it */
+	char point[512];
+};
+
+/* The idx-th knob mount in a mountinfo buffer; 0, -ENOENT, -EINVAL. */
+int mountinfo_knob(const char *buf, size_t len, unsigned int idx,
+    struct knob_mount *k);
+/* 1 (point in out): a proc/sysfs mount that lets a nested namespace mount
+ * a writable one, or is writable; 0: none; own_proc is exempt if it holds
+ * a read-only <own_proc>/sys. */
+int knobs_exposed(const char *buf, size_t len, const char *own_proc,
+    char *out, size_t outlen);
+/* 1 (point in out): a knob mount at, below or above dir; 0: none. */
+int knobs_within(const char *buf, size_t len, const char *dir, char *out,
+    size_t outlen);
+int knobs_under(const char *path, char *out, size_t outlen);
+/* For a root CMD: every knob read-only; -errno with the path in bad. */
+int kernel_knobs_ro(char *bad, size_t badlen);
 
 struct jail_cgroup {
 	char mount[256];	/* the cgroup2 mount point */
