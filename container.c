@@ -465,7 +465,7 @@ static void add_limits(struct args *a, const struct create_opts *o)
 static void add_policy_labels(struct args *a, const struct prot_opts *p)
 {
 	char buf[4096] = "", dfile[PATH_MAX];
-	size_t i;
+	size_t i, n;
 
 	addf(a, "--label=jail-ai.block-host=%d", p->block_host);
 	for (i = 0; i < p->nallow; i++)
@@ -478,10 +478,24 @@ static void add_policy_labels(struct args *a, const struct prot_opts *p)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
 		    buf[0] ? " " : "", p->deny[i]);
 	addf(a, "--label=jail-ai.deny=%s", buf);
-	if (p->deny_file && !realpath(p->deny_file, dfile))
-		die(EXIT_USAGE, "create: --deny-file %s: %s", p->deny_file,
-		    strerror(errno));
-	addf(a, "--label=jail-ai.deny-file=%s", p->deny_file ? dfile : "");
+	buf[0] = '\0';
+	for (i = 0; i < p->ndeny_file; i++) {	/* space-separated */
+		if (!realpath(p->deny_file[i], dfile))
+			die(EXIT_USAGE, "create: --deny-file %s: %s",
+			    p->deny_file[i], strerror(errno));
+		if (strpbrk(dfile, " \t\n"))
+			die(EXIT_USAGE, "create: --deny-file %s: a path with "
+			    "white space cannot go into the jail's label",
+			    dfile);
+		n = strlen(buf);
+		if (n + strlen(dfile) + 2 > sizeof(buf))
+			die(EXIT_USAGE, "create: --deny-file: the paths are "
+			    "too long for the jail's label");
+		if (n)
+			buf[n++] = ' ';
+		memcpy(buf + n, dfile, strlen(dfile) + 1);
+	}
+	addf(a, "--label=jail-ai.deny-file=%s", buf);
 	addf(a, "--label=jail-ai.no-dns=%d", p->no_dns);
 }
 
@@ -570,7 +584,7 @@ static void build_create(struct args *a, const struct create_opts *o,
 static int load_prot(const char *who, const char *name, struct prot_opts *o,
     char **store)
 {
-	static char *argv[2 * JAIL_MAX_ALLOW + 8];
+	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 8];
 	char *lab, *tok, *save = NULL, *f[5];
 	int argc = 0, i, k;
 
@@ -600,9 +614,11 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 			argv[argc++] = k == 1 ? "--allow" : "--deny";
 			argv[argc++] = tok;
 		}
-	if (f[3][0]) {
+	for (tok = strtok_r(f[3], " ", &save); tok && argc < 2 *
+	    JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 4;
+	    tok = strtok_r(NULL, " ", &save)) {
 		argv[argc++] = "--deny-file";
-		argv[argc++] = f[3];
+		argv[argc++] = tok;
 	}
 	if (strcmp(f[4], "1") == 0)
 		argv[argc++] = "--no-dns";

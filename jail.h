@@ -17,7 +17,10 @@
  * errors included); CMD found but not executable 126, not found 127. */
 #define EXIT_USAGE	125	/* bad usage or input */
 #define EXIT_SYSFAIL	125	/* a system call or a protection step failed */
-#define JAIL_MAX_ALLOW	64
+#define JAIL_MAX_ALLOW	64	/* --allow, --deny: each at most */
+#define JAIL_MAX_RULE_LEN	127	/* one --allow or --deny value */
+#define JAIL_MAX_DENY_FILES	8
+#define JAIL_MAX_DENY_FILE_SIZE	(16 << 20)	/* bytes, each */
 
 /* ---- policy.c ---- */
 struct allow_rule {
@@ -27,8 +30,11 @@ struct allow_rule {
 	uint8_t addr[16];
 };
 
-/* ADDR[/LEN][:PORT], [V6ADDR[/LEN]]:PORT; 0 or -EINVAL. */
+/* ADDR[/LEN][:PORT], [V6ADDR[/LEN]]:PORT; 0, -EINVAL, or -EDOM for an
+ * unbracketed IPv6 rule that reads as ADDR:PORT too ("::1:8080"). */
 int policy_parse_allow(const char *s, struct allow_rule *out);
+/* 2: a covers all of h; 1: a opens part of h; 0: they do not meet. */
+int policy_allow_meets(const struct allow_rule *a, const struct hostip *h);
 int policy_format_allow(const struct allow_rule *a, char *buf, size_t len);
 /* --deny-file: ADDR[/LEN] per line, '#' comments; 0, -EINVAL, -E2BIG. */
 int policy_parse_deny_file(const char *buf, size_t len, struct hostip *out,
@@ -115,7 +121,9 @@ struct prot_opts {
 	size_t nallow;
 	const char *deny[JAIL_MAX_ALLOW];	/* --deny values, checked */
 	size_t ndeny;
-	const char *deny_file;
+	const char *deny_file[JAIL_MAX_DENY_FILES];	/* in order given */
+	size_t ndeny_file;
+	int force;		/* --force: allows that open a whole range */
 };
 
 int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i);
