@@ -7,6 +7,7 @@
  * functions over a buffer, fuzzed).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -544,6 +545,107 @@ static int open_fds(struct jail_cgroup *cg, char *err, size_t errlen)
 	return -e;
 }
 
+/* ---- a user without a delegated cgroup ---- */
+
+/* A systemd user manager to ask for a scope: its bus or its socket. */
+static int user_manager(void)
+{
+	const char *bus = getenv("DBUS_SESSION_BUS_ADDRESS");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (bus && *bus)
+		return 1;
+	if (!xdg || xdg[0] != '/' || strlen(xdg) > PATH_MAX - 20)
+		return 0;
+	snprintf(p, sizeof(p), "%s/systemd/private", xdg);
+	return stat(p, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static int in_path(const char *name, char *out, size_t outlen)
+{
+	const char *p = getenv("PATH"), *e;
+
+	for (; p && *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, ':');
+		if (p[0] != '/' || (size_t)(e - p) + strlen(name) + 2 > outlen)
+			continue;
+		snprintf(out, outlen, "%.*s/%s", (int)(e - p), p, name);
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * exec systemd-run --user --scope -p Delegate=yes --quiet SELF ARGS...,
+ * our own arguments read back from /proc/self/cmdline; JAIL_AI_IN_SCOPE
+ * marks the second start so that it never loops.  Returns on failure.
+ */
+static int relaunch_in_scope(const char *own)
+{
+	static char pre[][16] = { "--user", "--scope", "-p", "Delegate=yes",
+	    "--quiet" };
+	char sd[PATH_MAX], self[PATH_MAX], *args, **argv, *p;
+	size_t len, n = 0, i, k = 0;
+	ssize_t sl;
+	int r;
+
+	if (in_path("systemd-run", sd, sizeof(sd)) < 0)
+		return -ENOENT;
+	if ((sl = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return -errno;
+	self[sl] = '\0';
+	if ((r = read_file("/proc/self/cmdline", &args, &len)) < 0)
+		return r;
+	for (i = 0; i < len; i++)
+		n += args[i] == '\0';
+	if (!(argv = calloc(n + 8, sizeof(*argv)))) {
+		free(args);
+		return -ENOMEM;
+	}
+	argv[k++] = sd;
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		argv[k++] = pre[i];
+	argv[k++] = self;
+	for (p = args + strlen(args) + 1; p < args + len; p += strlen(p) + 1)
+		argv[k++] = p;	/* argv[1...] */
+	setenv("JAIL_AI_IN_SCOPE", "1", 1);
+	fprintf(stderr, "jail-ai: your cgroup %s is not yours to subdivide; "
+	    "re-launching in a transient systemd scope (systemd-run --user "
+	    "--scope -p Delegate=yes)\n", own);
+	execv(sd, argv);
+	r = -errno;
+	free(argv);
+	free(args);
+	return r;
+}
+
+/*
+ * The caller's cgroup is not its own.  With a user manager (and not on
+ * the second start), re-launch in a delegated scope; otherwise err says
+ * what an administrator must set up.
+ */
+static int no_delegation(const char *mnt, const char *own, char *err,
+    size_t errlen)
+{
+	int again = getenv("JAIL_AI_IN_SCOPE") != NULL, mgr = user_manager();
+
+	if (!again && mgr)
+		relaunch_in_scope(own);	/* returns only on failure */
+	snprintf(err, errlen, "your cgroup %s is not yours to subdivide%s. "
+	    "An administrator can delegate one, as root: D=%s/user-%u; "
+	    "mkdir $D; chown %u:%u $D $D/cgroup.procs $D/cgroup.threads "
+	    "$D/cgroup.subtree_control; echo PID >$D/cgroup.procs with PID "
+	    "your login shell's ($$ in it); then run jail-ai from that shell",
+	    own, again ? " even in the systemd scope" : mgr ? " and "
+	    "systemd-run is not on PATH" : " and no systemd user manager "
+	    "runs to delegate one", mnt, (unsigned)getuid(),
+	    (unsigned)getuid(), (unsigned)getgid());
+	return -EACCES;
+}
+
 /* root: <cgroup2>/jail-ai/run-PID; a user: below a cgroup it owns. */
 static int pick_parent(struct jail_cgroup *cg, char *err, size_t errlen)
 {
@@ -562,12 +664,8 @@ static int pick_parent(struct jail_cgroup *cg, char *err, size_t errlen)
 		return r;
 	snprintf(cg->path, sizeof(cg->path), "%s%s", cg->mount,
 	    strcmp(own, "/") == 0 ? "" : own);
-	if (strcmp(own, "/") == 0 || owned_dir(cg->path) < 0) {
-		snprintf(err, errlen, "your cgroup %s is not yours to "
-		    "subdivide; start jail-ai inside one you own: "
-		    "systemd-run --user --scope jail-ai run ...", own);
-		return -EACCES;
-	}
+	if (strcmp(own, "/") == 0 || owned_dir(cg->path) < 0)
+		return no_delegation(cg->mount, own, err, errlen);
 	snprintf(cg->rel, sizeof(cg->rel), "%s", own + 1);
 	return 0;
 }
