@@ -65,6 +65,14 @@ refused "a ninth --deny-file is refused" "more than 8 --deny-file" --block-host 
 long=$(printf '1%.0s' $(seq 128))
 refused "an --allow of 128 characters is refused, naming the limit" "at most 127 characters" \
 	--block-host --allow "$long"
+args=()
+for i in $(seq 65); do args+=(--allow "10.9.$i.1"); done
+refused "a 65th --allow is refused" "more than 64 --allow" --block-host "${args[@]}"
+args=()
+for i in $(seq 65); do args+=(--deny "10.9.$i.1"); done
+refused "a 65th --deny is refused" "more than 64 --deny" --block-host "${args[@]}"
+refused "a --deny of 128 characters is refused, naming the limit" "at most 127 characters" \
+	--block-host --deny "$long"
 refused "--force alone needs --block-host" "add --block-host" --force
 
 # ---- allows that open whole fixed ranges need --force ----
