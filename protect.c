@@ -63,19 +63,23 @@ static void bad_allow(const struct prot_opts *o, const char *s, int r)
 	char head[JAIL_MAX_RULE_LEN + 1];
 	const char *last = strrchr(s, ':');
 	struct in6_addr a6;
+	int addr;
 
-	if (r != -EDOM || !last || (size_t)(last - s) >= sizeof(head))
+	if (strlen(s) > JAIL_MAX_RULE_LEN)
+		die(EXIT_USAGE, "%s: --allow %.40s...: %zu characters, more "
+		    "than %d", o->who, s, strlen(s), JAIL_MAX_RULE_LEN);
+	if (r != -EDOM || !last)
 		die(EXIT_USAGE, "%s: --allow %s: not ADDR, ADDR/LEN, "
 		    "ADDR[/LEN]:PORT or [IPV6[/LEN]]:PORT (at most %d "
 		    "characters, host bits zero, port 1-65535; an IPv6 rule "
 		    "has a port only in brackets)", o->who, s,
 		    JAIL_MAX_RULE_LEN);
 	snprintf(head, sizeof(head), "%.*s", (int)(last - s), s);
+	addr = inet_pton(AF_INET6, s, &a6) == 1;
 	die(EXIT_USAGE, "%s: --allow %s is ambiguous: write [%s]:%s for port "
 	    "%s of %s%s%s%s", o->who, s, head, last + 1, last + 1, head,
-	    inet_pton(AF_INET6, s, &a6) == 1 ? ", or " : "",
-	    inet_pton(AF_INET6, s, &a6) == 1 ? s : "",
-	    inet_pton(AF_INET6, s, &a6) == 1 ? "/128 for the address" : "");
+	    addr ? ", or " : "", addr ? s : "", addr ? "/128 for the address" :
+	    " (as an address, a group has at most 4 hex digits)");
 }
 
 static void add_rule(struct prot_opts *o, const char *a, const char *v)
@@ -85,10 +89,13 @@ static void add_rule(struct prot_opts *o, const char *a, const char *v)
 	if (is(a, "--deny-file")) {
 		o->deny_file[o->ndeny_file++] = v;
 	} else if (is(a, "--deny")) {
+		if (strlen(v) > JAIL_MAX_RULE_LEN)
+			die(EXIT_USAGE, "%s: --deny %.40s...: %zu characters, "
+			    "more than %d", o->who, v, strlen(v),
+			    JAIL_MAX_RULE_LEN);
 		if (parse_deny_arg(v) < 0)
 			die(EXIT_USAGE, "%s: --deny %s: not ADDR or ADDR/LEN "
-			    "(at most %d characters, host bits zero)", o->who,
-			    v, JAIL_MAX_RULE_LEN);
+			    "(host bits zero)", o->who, v);
 		o->deny[o->ndeny++] = v;
 	} else {
 		if (strlen(v) > JAIL_MAX_RULE_LEN)

@@ -63,7 +63,7 @@ args=()
 for i in 1 2 3 4 5 6 7 8 9; do args+=(--deny-file "$TMP/deny-a"); done
 refused "a ninth --deny-file is refused" "more than 8 --deny-file" --block-host "${args[@]}"
 long=$(printf '1%.0s' $(seq 128))
-refused "an --allow of 128 characters is refused, naming the limit" "at most 127 characters" \
+refused "an --allow of 128 characters is refused, naming the limit" "128 characters, more than 127" \
 	--block-host --allow "$long"
 args=()
 for i in $(seq 65); do args+=(--allow "10.9.$i.1"); done
@@ -71,7 +71,7 @@ refused "a 65th --allow is refused" "more than 64 --allow" --block-host "${args[
 args=()
 for i in $(seq 65); do args+=(--deny "10.9.$i.1"); done
 refused "a 65th --deny is refused" "more than 64 --deny" --block-host "${args[@]}"
-refused "a --deny of 128 characters is refused, naming the limit" "at most 127 characters" \
+refused "a --deny of 128 characters is refused, naming the limit" "128 characters, more than 127" \
 	--block-host --deny "$long"
 refused "--force alone needs --block-host" "add --block-host" --force
 
