@@ -646,6 +646,25 @@ static int no_delegation(const char *mnt, const char *own, char *err,
 	return -EACCES;
 }
 
+/*
+ * Before any other work: a user whose cgroup is not its own re-launches
+ * now (no --deny-file pipe read twice, no warning said twice) or learns
+ * what to set up.  Other failures are left to jail_cgroup_create.
+ */
+int jail_cgroup_preflight(char *err, size_t errlen)
+{
+	char mnt[256], own[JAIL_CGROUP_PATH_MAX], path[1024];
+
+	if (getuid() == 0 || cgroup2_mount(mnt, sizeof(mnt)) < 0 ||
+	    cgroup_of_pid(getpid(), own, sizeof(own)) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", mnt, strcmp(own, "/") == 0 ? "" :
+	    own);
+	if (strcmp(own, "/") != 0 && owned_dir(path) == 0)
+		return 0;
+	return no_delegation(mnt, own, err, errlen);
+}
+
 /* root: <cgroup2>/jail-ai/run-PID; a user: below a cgroup it owns. */
 static int pick_parent(struct jail_cgroup *cg, char *err, size_t errlen)
 {

@@ -268,6 +268,8 @@ static int cmd_run(int argc, char **argv)
 	pid_t pid;
 
 	parse_run(argc, argv, &o);
+	if ((r = jail_cgroup_preflight(err, sizeof(err))) < 0)
+		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	memset(&p, 0, sizeof(p));
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);

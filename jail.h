@@ -105,6 +105,9 @@ struct jail_cgroup {
 	int procs_fd;		/* cgroup.procs, O_WRONLY, -1 when closed */
 };
 
+/* A user whose cgroup is not its own: re-exec in a systemd scope (no
+ * return), or -EACCES with what to set up in err.  0: go on. */
+int jail_cgroup_preflight(char *err, size_t errlen);
 int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen);
 int jail_cgroup_join(const struct jail_cgroup *cg);
 int jail_cgroup_remove(struct jail_cgroup *cg);
