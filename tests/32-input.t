@@ -108,4 +108,35 @@ out=$(jail run --block-host --allow '[::1]:8080' -- true 2>&1)
 [ "$?" = 0 ] && [[ "$out" == *"(read as ::1/128, port 8080)"* ]]
 ok $? "--allow [::1]:8080 is port 8080 of ::1, shown as parsed" || diag "$out"
 
+# ---- podman jails: two --deny-file add up there too, and again after a restart ----
+if command -v podman >/dev/null && command -v runc >/dev/null && [ -x /bin/busybox ]; then
+	. tests/podman-env.sh	# its own exit trap: our containers, then lib.sh's cleanup
+	PODMAN=$(command -v podman)
+	podman_conf "$TMP/pd" && podman_env "$TMP/pd" && podman_image || bail "podman setup failed"
+	mkdir -p "$TMP/ws"
+	jp create "$JT-deny" --image "$TEST_IMAGE" --workspace "$TMP/ws" --network host \
+		--block-host --deny-file "$TMP/deny-a" --deny-file "$TMP/deny-b" >"$TMP/out" 2>"$TMP/err"
+	ok $? "podman: create --block-host with two --deny-file" || diag "$(cat "$TMP/err")"
+	lab=$(pm inspect --format '{{index .Config.Labels "jail-ai.deny-file"}}' "$JT-deny" 2>&1)
+	[ "$lab" = "$TMP/deny-a $TMP/deny-b" ]
+	ok $? "podman: the label keeps both files" || diag "label: $lab"
+	for round in create restart; do
+		[ $round = restart ] && { jp stop "$JT-deny" >/dev/null 2>&1; jp start "$JT-deny" \
+			>/dev/null 2>"$TMP/err" || diag "start: $(cat "$TMP/err")"; }
+		n=$(arrivals p4 p6)
+		for dst in "10.77.0.2 7101" "fd77::2 7102"; do
+			jx "$JT-deny" probe tcp $dst
+			[ "$ST" = 1 ] && [ "${OUT##*$'\n'}" = EPERM ]
+			ok $? "podman, after $round: tcp ${dst% *} (deny file $([ "${dst%% *}" = \
+				10.77.0.2 ] && echo one || echo two)) is EPERM" ||
+				diag "exit $ST: $OUT" "$(tail -n 3 "$TMP/err")"
+		done
+		sleep 0.05
+		[ "$(arrivals p4 p6)" = "$n" ]
+		ok $? "podman, after $round: the peer's listeners received nothing"
+	done
+else
+	skip "podman, runc or /bin/busybox missing: the podman --deny-file case"
+fi
+
 done_testing
