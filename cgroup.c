@@ -2,9 +2,14 @@
  * cgroup.c - finding cgroup v2 and making, joining and removing the
  * cgroup of a `jail-ai run` jail.
  *
+ * Also: read-only kernel knobs for a root CMD (the mount side), and for a
+ * user whose cgroup is not its own, the re-launch in a systemd scope.
+ *
  * No privilege beyond the caller's.  Inputs: /proc/self/mountinfo and
  * /proc/PID/cgroup (kernel-written, but parsed as untrusted: pure
- * functions over a buffer, fuzzed).
+ * functions over a buffer, fuzzed); for the re-launch the caller's own
+ * environment (DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR, PATH) and
+ * /proc/self/cmdline, used with the caller's privilege only.
  */
 #include <errno.h>
 #include <limits.h>
