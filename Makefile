@@ -164,7 +164,8 @@ check-bpf: build/bpf_insns.h
 # ---- tests ----
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/unit_request tests/unit_images tests/probe tests/adversary \
-	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe
+	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
+	    tests/knobs_probe tests/unit_knobs
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -175,6 +176,8 @@ tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jai
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c
+tests/unit_knobs: tests/unit_knobs.c cgroup.c jail.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_knobs.c cgroup.c
 tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DLOADER_NO_MAIN -o $@ tests/unit_request.c loader.c lockdown.c
 tests/unit_images: tests/unit_images.c images.c images.h jail.h tests/tap.h
@@ -190,6 +193,8 @@ tests/adversary: tests/adversary.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/adversary.c
 tests/tty_probe: tests/tty_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/tty_probe.c
+tests/knobs_probe: tests/knobs_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/knobs_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \

@@ -312,6 +312,7 @@ static int keep_ctl(struct jail_pty *p)
  */
 static void init_main(char **cmd, struct jail_pty *p)
 {
+	char bad[512] = "";
 	pid_t pid;
 	int r;
 
@@ -320,8 +321,11 @@ static void init_main(char **cmd, struct jail_pty *p)
 	    NULL) < 0)
 		fatal("mount /proc for CMD's pid namespace: %s",
 		    strerror(errno));
-	if (getuid() == 0 && (r = kernel_knobs_ro()) < 0)
-		fatal("read-only /proc/sys and /sys for CMD: %s", strerror(-r));
+	if (getuid() == 0 && (r = kernel_knobs_ro(bad, sizeof(bad))) < 0)
+		fatal("read-only kernel knobs for CMD: %s%s%s", bad,
+		    bad[0] ? ": " : "", r == -EPERM && bad[0] ? "a proc or "
+		    "sysfs mount hidden below another mount stays writable; "
+		    "unmount it" : strerror(-r));
 	if ((r = pty_init_session(p)) < 0)
 		fatal("session and terminal for CMD: %s", strerror(-r));
 	if ((r = drop_caps()) < 0)

@@ -70,10 +70,14 @@ static const char run_usage_text[] =
 "                 that fails, CMD does not run.  `jail-ai hostips` lists the\n"
 "                 addresses.  Needs root or: setcap cap_bpf,cap_net_admin+p\n"
 "  --allow RULE   let RULE through: ADDR, ADDR/LEN, ADDR[/LEN]:PORT,\n"
-"                 or [IPV6[/LEN]]:PORT.  An allow wins over any deny.\n"
+"                 or [IPV6[/LEN]]:PORT (an IPv6 port only in brackets).\n"
+"                 An allow wins over any deny.\n"
 "  --deny PREFIX  block ADDR or ADDR/LEN too (with --block-host)\n"
 "  --deny-file FILE\n"
-"                 block every ADDR[/LEN] in FILE, one a line, # comments\n"
+"                 block every ADDR[/LEN] in FILE, one a line, # comments;\n"
+"                 several add up\n"
+"  --force        accept an --allow that opens a whole fixed range\n"
+"                 (0.0.0.0/0, ::/0, 127.0.0.0/8); refused otherwise\n"
 "  --no-dns       do not let the resolvers of /etc/resolv.conf through on\n"
 "                 port 53 when they are host addresses (default: allowed,\n"
 "                 so that name resolution keeps working)\n"
@@ -81,11 +85,16 @@ static const char run_usage_text[] =
 "                 run CMD as it is, with every privilege it has: a root CMD\n"
 "                 can then leave the jail.  Only for those who know why.\n"
 "\n"
+"Input limits: 64 --allow and 64 --deny of at most 127 characters each; 8\n"
+"--deny-file, each a regular file or pipe of at most 16 MiB.\n"
+"\n"
 "What CMD keeps.  CMD runs with no_new_privs set, in PID and mount\n"
 "namespaces of its own where every cgroup2 mount is read-only, with clone3\n"
 "refused (seccomp) and only fds 0-2, so it cannot move itself out of the\n"
-"jail.  For a root CMD /proc/sys and /sys are read-only too.  A root CMD keeps only CAP_CHOWN, CAP_DAC_OVERRIDE,\n"
-"CAP_FOWNER, CAP_FSETID, CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE,\n"
+"jail, nor write a host kernel knob (for a root CMD, proc, sysfs and the\n"
+"other kernel filesystems are read-only).  A root CMD keeps only\n"
+"CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_SETGID,\n"
+"CAP_SETUID, CAP_NET_BIND_SERVICE,\n"
 "CAP_SYS_CHROOT and CAP_AUDIT_WRITE, in every set including the bounding\n"
 "set; it loses CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF, CAP_NET_RAW,\n"
 "CAP_SYS_PTRACE, CAP_KILL, CAP_SYS_MODULE and the rest.  A non-root caller's\n"
@@ -280,6 +289,8 @@ static int cmd_run(int argc, char **argv)
 	pid_t pid, self = getpid();
 
 	parse_run(argc, argv, &o);
+	if ((r = jail_cgroup_preflight(err, sizeof(err))) < 0)
+		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	memset(&p, 0, sizeof(p));
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
