@@ -48,6 +48,22 @@ relay "$TMP/unit"
 [ "$st" = 0 ] && grep -q '^1\.\.' "$TMP/unit"
 ok $? "tests/unit_seccomp ran to its plan" || diag "exit $st" "$(tail -n 5 "$TMP/unit")"
 
+# The arm64 table, where a cross compiler and qemu-user are installed (gcc-aarch64-linux-gnu,
+# libc6-dev-arm64-cross, qemu-user-static): the same unit test, built for arm64.
+if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64-static >/dev/null; then
+	aarch64-linux-gnu-gcc -std=gnu11 -D_GNU_SOURCE -O1 -I. -static -o "$TMP/unit_arm64" \
+		tests/unit_seccomp.c seccomp.c >"$TMP/unit_arm64.log" 2>&1 &&
+		qemu-aarch64-static "$TMP/unit_arm64" >"$TMP/unit_arm64.log" 2>&1
+	st=$?
+	sed -i 's/^\(\(not \)\{0,1\}ok [0-9]* - \)/\1arm64: /' "$TMP/unit_arm64.log"
+	relay "$TMP/unit_arm64.log"
+	[ "$st" = 0 ] && grep -q '^1\.\.' "$TMP/unit_arm64.log"
+	ok $? "tests/unit_seccomp built for arm64 ran to its plan under qemu-user" ||
+		diag "exit $st" "$(tail -n 5 "$TMP/unit_arm64.log")"
+else
+	diag "the arm64 table is not checked here (no aarch64-linux-gnu-gcc or qemu-aarch64-static)"
+fi
+
 # ---- 2. native calls and x32, here ----
 netns_setup
 serve "$NS_P" peer4 10.77.0.2 7101
