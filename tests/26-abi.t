@@ -129,9 +129,10 @@ vm_initrd() {
 		export PATH=/bin
 		mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs dev /dev &&
 			mount -t tmpfs tmp /tmp && mount -t cgroup2 cgroup2 /sys/fs/cgroup
-		ip link set lo up
+		ip link set lo up && ip -6 addr add fd77::1/128 dev lo
 		echo "abi-vm: start, kernel $(uname -r)"
-		JAIL_AI=/jail-ai ABI=/abi_probe PROBE=/probe T=/tmp sh /abi-cases.sh ia32 x32
+		JAIL_AI=/jail-ai ABI=/abi_probe PROBE=/probe T=/tmp HOST6=fd77::1 HOST6_TWIN=1::fd77 \
+			sh /abi-cases.sh ia32 x32
 		echo "abi-vm: done $?"
 		poweroff -f
 	EOF

@@ -6,7 +6,9 @@
 # this kernel makes no ia32 call.
 #
 # SECTIONs: native (native calls in a jail keep working), x32, ia32.
-# Environment: JAIL_AI, ABI (tests/abi_probe), PROBE (tests/probe), T (a scratch directory).
+# Environment: JAIL_AI, ABI (tests/abi_probe), PROBE (tests/probe), T (a scratch directory);
+# optional HOST6, a host address to aim at too, and HOST6_TWIN, an address that is not the
+# host's whose 16-bit words sum like HOST6's (the UDP checksum then holds).
 # Touches only what it makes: listeners on ::1 and 127.0.0.1 of the namespace it runs in,
 # and seg6_enabled there (run it only in a namespace or VM made for the test).
 
@@ -128,6 +130,16 @@ section_ia32() {
 		ok lo6 "$ABI" rthdr6 native rthdr ::1 1:: 7004
 	reach "control, no jail: ia32 IPV6_RTHDR + sendto 1::" \
 		ok lo6 "$ABI" rthdr6 ia32 rthdr ::1 1:: 7004
+	if [ -n "${HOST6:-}" ]; then
+		# The same to a host address (HOST6 on lo; HOST6_TWIN sums like it).
+		serve h6 "$HOST6" 7005 || return
+		reach "control, no jail: ia32 IPV6_RTHDR (segment host address $HOST6) + sendto $HOST6_TWIN" \
+			ok h6 "$ABI" rthdr6 ia32 rthdr "$HOST6" "$HOST6_TWIN" 7005
+		reach "control, --unsafe-keep-privileges --block-host: ia32 IPV6_RTHDR reaches host address $HOST6" \
+			ok h6 $U "$ABI" rthdr6 ia32 rthdr "$HOST6" "$HOST6_TWIN" 7005
+		quiet "run --block-host: ia32 IPV6_RTHDR toward host address $HOST6 kills the caller" \
+			SIGSYS h6 $J "$ABI" rthdr6 ia32 rthdr "$HOST6" "$HOST6_TWIN" 7005
+	fi
 	is EPERM "control, --unsafe-keep-privileges --block-host: native IPV6_RTHDR is EPERM" \
 		$U "$ABI" rthdr6 native rthdr ::1
 	reach "control, --unsafe-keep-privileges --block-host (programs, no seccomp filter): ia32 IPV6_RTHDR skips the setsockopt program" \
