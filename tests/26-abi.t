@@ -105,6 +105,21 @@ vm_kernel() {
 	[ -n "$VMLINUZ" ]
 }
 
+# vm_busybox: BUSYBOX, an x86-64 static busybox for the VM: /bin/busybox, or (when the
+# installed busybox-static is another architecture's) one fetched once into build/vm.
+vm_busybox() {
+	BUSYBOX=/bin/busybox
+	[ "$(od -An -tx1 -j18 -N2 "$BUSYBOX" 2>/dev/null | tr -d ' ')" = 3e00 ] && return 0
+	BUSYBOX=$VMDIR/busybox-amd64
+	[ -x "$BUSYBOX" ] && return 0
+	mkdir -p "$VMDIR" && (cd "$VMDIR" && apt-get download busybox-static:amd64 >/dev/null 2>&1 &&
+		dpkg-deb --fsys-tarfile busybox-static_*_amd64.deb | tar -x -O ./bin/busybox \
+			>busybox-amd64.tmp
+		st=$?
+		rm -f busybox-static_*_amd64.deb
+		[ "$st" = 0 ] && chmod 755 busybox-amd64.tmp && mv busybox-amd64.tmp busybox-amd64)
+}
+
 vm_qemu() {
 	QEMU=$(command -v qemu-system-x86_64) && return 0
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -117,7 +132,7 @@ vm_qemu() {
 vm_initrd() {
 	local r=$TMP/initrd l
 	mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/etc" || return 1
-	cp /bin/busybox "$r/bin/busybox" && cp "$JAIL_AI" "$r/jail-ai" &&
+	cp "$BUSYBOX" "$r/bin/busybox" && cp "$JAIL_AI" "$r/jail-ai" &&
 		cp "$ABI" "$r/abi_probe" && cp "$PROBE" "$r/probe" &&
 		cp tests/abi-cases.sh "$r/abi-cases.sh" || return 1
 	for l in $(ldd "$JAIL_AI" 2>/dev/null | grep -o '/[^ ]*'); do
@@ -137,7 +152,7 @@ vm_initrd() {
 		poweroff -f
 	EOF
 	chmod 755 "$r/init"
-	(cd "$r" && find . | busybox cpio -o -H newc) >"$TMP/initrd.cpio" 2>/dev/null
+	(cd "$r" && find . | "$BUSYBOX" cpio -o -H newc) >"$TMP/initrd.cpio" 2>/dev/null
 }
 
 cases ia32
@@ -154,6 +169,8 @@ vm_qemu || skip_all "no usable ia32 here and no qemu-system-x86_64 (apt-get inst
 	"qemu-system-x86): $(tail -n 2 "$TMP/apt.log" 2>/dev/null)"
 vm_kernel || skip_all "no usable ia32 here and no Debian kernel for the VM (apt-get download" \
 	"linux-image-amd64's kernel package failed)"
+vm_busybox || skip_all "no usable ia32 here and no x86-64 busybox for the VM (apt-get" \
+	"download busybox-static:amd64 failed)"
 vm_initrd || bail "cannot build the VM's initramfs in $TMP/initrd"
 timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel tcg -m 768 -smp 1 -nographic -no-reboot -nic none \
 	-kernel "$VMLINUZ" -initrd "$TMP/initrd.cpio" \
