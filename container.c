@@ -514,8 +514,8 @@ static void build_create(struct args *a, const struct create_opts *o,
 	add(a, "--security-opt=no-new-privileges");
 	if ((r = seccomp_podman_profile(prof, sizeof(prof), &what)) < 0)
 		die(EXIT_SYSFAIL, "create: seccomp profile %s: %s (a jail gets "
-		    "podman's default profile narrowed to the native ABI)", what,
-		    strerror(-r));
+		    "podman's default profile narrowed to the native ABI; "
+		    "podman's package installs it)", what, strerror(-r));
 	addf(a, "--security-opt=seccomp=%s", prof);
 	add(a, "--hostname=jail-ai");
 	add_cgroup_parent(a);

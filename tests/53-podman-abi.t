@@ -131,6 +131,22 @@ again=$(oci "$JB")
 ok $? "with the profile file removed, $JB restarts with the same filter ($again)" ||
 	diag "start exit $ST, state $(state "$JB"): $(tail -n 3 "$TMP/err")"
 
+# Fail closed: without podman's default profile there is nothing to narrow; create refuses
+# before podman runs and says which file.
+out=$(unshare -m --propagation private -- sh -c \
+	'mount -t tmpfs none /usr/share/containers && exec "$@"' sh timeout 60 nsenter \
+	--net="/run/netns/$NS_H" -- "$JAIL_AI" create "$JT-nosrc" --image "$TEST_IMAGE" \
+	--workspace "$WS" --network host 2>&1 </dev/null)
+st=$?
+if [ -e /etc/containers/seccomp.json ]; then
+	diag "/etc/containers/seccomp.json exists: the missing-profile case is not checked"
+else
+	[ "$st" = 125 ] && [[ "$out" == *"seccomp profile /usr/share/containers/seccomp.json"* ]] &&
+		! exists "$JT-nosrc"
+	ok $? "without podman's default profile, create exits 125 naming the file; no container" ||
+		diag "exit $st: $out"
+fi
+
 # ---- calls in the jail and in the plain container ----
 abi "$JB" getpid native
 [ "$LAST" = ok ]
