@@ -106,6 +106,8 @@ section_x32() {
 	is "$x32" "control, --unsafe-keep-privileges (no seccomp filter): x32 getpid: $x32" \
 		$U "$ABI" getpid x32
 	is SIGSYS "run --block-host: x32 getpid kills the caller (SIGSYS)" $J "$ABI" getpid x32
+	is SIGSYS "run --block-host, CMD as nobody: x32 getpid kills the caller" \
+		$J "$ABI" as 65534 getpid x32
 	is SIGSYS "run (no --block-host): x32 getpid kills the caller" \
 		"$JAIL_AI" run -- "$ABI" getpid x32
 }
@@ -148,6 +150,10 @@ section_ia32() {
 		$U "$ABI" rthdr6 ia32 2292rthdr
 	quiet "run --block-host: ia32 IPV6_RTHDR + sendto kills the caller (SIGSYS)" \
 		SIGSYS lo6 $J "$ABI" rthdr6 ia32 rthdr ::1 1:: 7004
+	reach "control, --unsafe-keep-privileges --block-host, CMD as nobody: ia32 IPV6_RTHDR" \
+		ok lo6 $U "$ABI" as 65534 rthdr6 ia32 rthdr ::1 1:: 7004
+	quiet "run --block-host, CMD as nobody: ia32 IPV6_RTHDR + sendto kills the caller" \
+		SIGSYS lo6 $J "$ABI" as 65534 rthdr6 ia32 rthdr ::1 1:: 7004
 	is SIGSYS "run --block-host: ia32 IPV6_2292RTHDR kills the caller" \
 		$J "$ABI" rthdr6 ia32 2292rthdr
 	is SIGSYS "run --block-host: ia32 getpid kills the caller" $J "$ABI" getpid ia32

@@ -19,6 +19,7 @@
  *   abi_probe connect native|ia32|socketcall tcp|udp ADDR PORT
  *       socket + connect (+ a datagram for udp) through that ABI
  *   abi_probe uring native|ia32             io_uring_setup(4, ...)
+ *   abi_probe as UID ARGS...                any of the above as UID (and gid)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #if !defined(__x86_64__)
@@ -278,6 +280,18 @@ int main(int argc, char **argv)
 	int status;
 	pid_t pid;
 
+	if (argc > 3 && strcmp(argv[1], "as") == 0) {
+		uid_t uid = (uid_t)atoi(argv[2]);
+
+		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 ||
+		    setuid(uid) < 0) {
+			perror("abi_probe: as");
+			return 2;
+		}
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
 	low = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE |
 	    MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	if (low == MAP_FAILED || (uintptr_t)low + 65536 > 0xffffffffUL) {
