@@ -80,8 +80,8 @@ const char seccomp_native_arch[] = "SCMP_ARCH_X86_64";
 #define X32_SYSCALL_BIT	0x40000000U
 
 enum {
-	X_ARCH, X_NATIVE, X_NR, X_X32, X_CLONE3, X_ALLOW, X_ENOSYS, X_KILL,
-	X_LEN
+	X_ARCH, X_NATIVE, X_NR, X_CLONE3, X_X32, X_MINUS1, X_ALLOW, X_ENOSYS,
+	X_KILL, X_LEN
 };
 
 static const struct sock_filter cmd_table[X_LEN] = {
@@ -93,13 +93,17 @@ static const struct sock_filter cmd_table[X_LEN] = {
 	    0, TO(X_NATIVE, X_KILL)),
 	/* A = seccomp_data.nr */
 	[X_NR] = LD_NR,
-	/* if (A >= 0x40000000) goto kill;  x32 (nr | __X32_SYSCALL_BIT) */
-	[X_X32] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT,
-	    TO(X_X32, X_KILL), 0),
 	/* if (A == clone3) goto enosys */
 	[X_CLONE3] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_CLONE3,
 	    TO(X_CLONE3, X_ENOSYS), 0),
-	/* return ALLOW */
+	/* if (A < 0x40000000) goto allow;  else x32 (nr | __X32_SYSCALL_BIT) */
+	[X_X32] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT,
+	    0, TO(X_X32, X_ALLOW)),
+	/* if (A != -1) goto kill;  nr -1 (what tracers use to skip a call)
+	 * is left to the kernel, which answers ENOSYS, as libseccomp does */
+	[X_MINUS1] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffU,
+	    0, TO(X_MINUS1, X_KILL)),
+	/* allow: return ALLOW */
 	[X_ALLOW] = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	/* enosys: return ERRNO(ENOSYS) */
 	[X_ENOSYS] = BPF_STMT(BPF_RET | BPF_K, RET_ENOSYS),

@@ -85,6 +85,7 @@ quiet() {
 section_native() {
 	is ok "run --block-host: a native getpid works" $J "$ABI" getpid native
 	is ENOSYS "run --block-host: native clone3 still gets ENOSYS" $J "$ABI" clone3
+	is ENOSYS "run --block-host: native syscall(-1) gets ENOSYS (not killed)" $J "$ABI" minus1
 	is EPERM "run --block-host: native setsockopt IPV6_RTHDR gets EPERM (the program)" \
 		$J "$ABI" rthdr6 native rthdr ::1
 	is EPERM "run --block-host: native setsockopt IPV6_2292RTHDR gets EPERM" \

@@ -12,6 +12,7 @@
  *
  *   abi_probe getpid native|ia32|x32
  *   abi_probe clone3                      native clone3(NULL, 0)
+ *   abi_probe minus1                      native syscall(-1)
  *   abi_probe rthdr6 native|ia32 rthdr|2292rthdr [SEG DST PORT]
  *       setsockopt(IPPROTO_IPV6, IPV6_RTHDR) with a segment routing header
  *       whose active segment is SEG (or IPV6_2292RTHDR = 1) on a UDP
@@ -265,6 +266,8 @@ static int attempt(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "clone3") == 0)
 		return verdict("native clone3(NULL, 0)",
 		    native_ret(syscall(435, NULL, 0)));
+	if (argc == 2 && strcmp(argv[1], "minus1") == 0)
+		return verdict("native syscall(-1)", native_ret(syscall(-1L)));
 	if ((argc == 4 || argc == 5 || argc == 7) &&
 	    strcmp(argv[1], "rthdr6") == 0)
 		return do_rthdr6(argc, argv);

@@ -109,11 +109,16 @@ static void filter_tests(void)
 		if (run(f, n, NATIVE, 0x40000000U | nr) !=
 		    SECCOMP_RET_KILL_PROCESS ||
 		    run(f, n, NATIVE, 0x80000000U | nr) !=
-		    SECCOMP_RET_KILL_PROCESS)
+		    SECCOMP_RET_KILL_PROCESS ||
+		    run(f, n, NATIVE, 0xfffff000U | nr) !=
+		    (nr == 4095 ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS))
 			bad++, badnr = nr;
-	ok(bad == 0, "x32 (nr | 0x40000000) and higher nr kill (%u wrong, "
-	    "e.g. nr %u)", bad, badnr);
+	ok(bad == 0, "x32 (nr | 0x40000000) and higher nr kill, but for -1 "
+	    "(%u wrong, e.g. nr %u)", bad, badnr);
 #endif
+	ok(run(f, n, NATIVE, 0xffffffffU) == SECCOMP_RET_ALLOW,
+	    "native nr -1 (a tracer's skipped call) is left to the kernel "
+	    "(ENOSYS), as libseccomp does");
 }
 
 /* narrow(IN, WANT): seccomp_narrow_profile of IN is WANT (a string) or
