@@ -34,8 +34,9 @@ MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
-	  protect.c podman.c container.c images.c agents.c pty.c
-HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h
+	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c
+HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h \
+	  seccomp.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -165,7 +166,7 @@ check-bpf: build/bpf_insns.h
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/unit_request tests/unit_images tests/probe tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
-	    tests/knobs_probe tests/unit_knobs
+	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -195,6 +196,11 @@ tests/tty_probe: tests/tty_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/tty_probe.c
 tests/knobs_probe: tests/knobs_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/knobs_probe.c
+tests/unit_seccomp: tests/unit_seccomp.c seccomp.c seccomp.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_seccomp.c seccomp.c
+# ia32 (int 0x80) and x32 calls from 64-bit code: no -m32 toolchain needed.
+tests/abi_probe: tests/abi_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/abi_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \

@@ -43,6 +43,7 @@
 
 #include "jail.h"
 #include "pty.h"
+#include "seccomp.h"
 
 /* A root CMD keeps these, and only these; `run --help` says so too. */
 static const int keep_caps[] = {
@@ -249,29 +250,6 @@ static void init_dies_with_relay(int ctl)
 		_exit(EXIT_SYSFAIL);
 }
 
-/*
- * clone3(CLONE_INTO_CGROUP) moves a child into any cgroup whose directory
- * the caller can open and whose cgroup.procs it may write by mode: a
- * read-only mount does not stop it (measured).  CMD gets ENOSYS for clone3,
- * on which libcs fall back to clone, which has no such flag.  clone3 is
- * number 435 in every ABI; the x32 bit is masked so x32 is caught too.
- */
-static int no_clone3(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, nr)),
-		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~0x40000000U),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 435, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
-
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 ?
-	    -errno : 0;
-}
-
 /* Only 0-2 pass to a confined CMD: an inherited socket keeps the cgroup it
  * was made in (outside the jail), an inherited cgroup fd is a way out.
  * init keeps ctl, close-on-exec, as fd 3. */
@@ -332,7 +310,7 @@ static void init_main(char **cmd, struct jail_pty *p)
 		fatal("drop capabilities for CMD: %s", strerror(-r));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fatal("no_new_privs: %s", strerror(errno));
-	if ((r = no_clone3()) < 0)
+	if ((r = seccomp_confine_cmd()) < 0)
 		fatal("seccomp filter for CMD: %s", strerror(-r));
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if ((r = keep_ctl(p)) < 0)

@@ -22,6 +22,7 @@
 
 #include "images.h"
 #include "jail.h"
+#include "seccomp.h"
 
 #define MAX_ARGS	120	/* podman arguments we build */
 #define DEFAULT_IMAGE	"localhost/jail-ai-base:latest"
@@ -531,8 +532,10 @@ static void build_create(struct args *a, const struct create_opts *o,
     const char *ws)
 {
 	const char *term = getenv("TERM"), *tz = getenv("TZ");
-	const char *sock = getenv("SSH_AUTH_SOCK");
+	const char *sock = getenv("SSH_AUTH_SOCK"), *what;
+	char prof[4200];
 	size_t i;
+	int r;
 
 	add(a, "create");
 	addf(a, "--name=%s", o->name);
@@ -544,6 +547,11 @@ static void build_create(struct args *a, const struct create_opts *o,
 	add(a, "--cap-drop=all");
 	addf(a, "--cap-add=%s", keep_caps);
 	add(a, "--security-opt=no-new-privileges");
+	if ((r = seccomp_podman_profile(prof, sizeof(prof), &what)) < 0)
+		die(EXIT_SYSFAIL, "create: seccomp profile %s: %s (a jail gets "
+		    "podman's default profile narrowed to the native ABI; "
+		    "podman's package installs it)", what, strerror(-r));
+	addf(a, "--security-opt=seccomp=%s", prof);
 	add(a, "--hostname=jail-ai");
 	add_cgroup_parent(a);
 	no_knob_mounts("workspace", ws);
