@@ -10,8 +10,9 @@
  * podman's answers about an existing jail (compared as strings).
  *
  * One table holds every agent.  Paths are below $HOME on the host and
- * below /home/jail (the jail's home, its user the caller) in the jail.  Nothing is copied into an image: config
- * and credentials are bind mounts, the GPG agent is a socket.
+ * below /home/jail in the jail (its home; the jail's user is the
+ * caller).  Nothing is copied into an image: config and credentials are
+ * bind mounts, the GPG agent is a socket.
  */
 #include <errno.h>
 #include <limits.h>

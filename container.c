@@ -667,8 +667,10 @@ static char *token(const char *opt, const char *val)
 		val = path;
 	if (val && strcmp(opt, "--mount") == 0 && (c = strchr(val, ':')) &&
 	    (src = strndup(val, (size_t)(c - val)))) {
-		if (realpath(src, path) && strlen(path) + strlen(c) < PATH_MAX)
-			strcat(path, c), val = path;
+		if (realpath(src, path) && strlen(path) + strlen(c) < PATH_MAX) {
+			strcat(path, c);
+			val = path;
+		}
 		free(src);
 	}
 	for (i = 0; val && val[i] && n + 4 < sizeof(buf); i++) {
@@ -769,7 +771,7 @@ int jail_options_differ(const char *who, const char *name, int argc,
 {
 	char *lab = inspect(name, "{{index .Config.Labels "
 	    "\"jail-ai.options\"}}"), *had[OPT_TOKENS], *now[OPT_TOKENS];
-	char *save = NULL, *t, *keep[OPT_TOKENS];
+	char *save = NULL, *t;
 	size_t nh = 0, nn, i;
 	int diff = 0;
 
@@ -781,7 +783,6 @@ int jail_options_differ(const char *who, const char *name, int argc,
 	    t = strtok_r(NULL, " ", &save))
 		had[nh++] = t;
 	nn = opt_tokens(argc, argv, now);
-	memcpy(keep, now, nn * sizeof(now[0]));
 	for (i = 0; i < nn; i++) {
 		if (home_mount(now[i]) || take(had, nh, now[i]))
 			continue;
@@ -799,7 +800,7 @@ int jail_options_differ(const char *who, const char *name, int argc,
 		fprintf(stderr, "  in the jail, not asked now: %s\n", had[i]);
 	}
 	for (i = 0; i < nn; i++)
-		free(keep[i]);
+		free(now[i]);
 	free(lab);
 	return diff;
 }
@@ -1693,6 +1694,19 @@ static void status_json(char **f, int ps, const struct jail_reply *rep)
 	printf("]}\n");
 }
 
+/* " SRC:DST" for each "SRC\x1eDST\x1d" */
+static void print_mounts(char *s)
+{
+	char *save = NULL, *m, *d;
+
+	for (m = strtok_r(s, "\x1d", &save); m; m = strtok_r(NULL, "\x1d",
+	    &save)) {
+		if ((d = strchr(m, '\x1e')))
+			*d++ = '\0';
+		printf(" %s:%s", m, d ? d : "");
+	}
+}
+
 /* status [--json] NAME */
 static int cmd_status(int argc, char **argv)
 {
@@ -1714,14 +1728,7 @@ static int cmd_status(int argc, char **argv)
 		printf("name: %s\nstate: %s\nimage: %s\nworkspace: %s\n"
 		    "network: %s\nuser: %s\nmounts:", f[5], f[0], f[1], f[2],
 		    f[6], f[4][0] ? f[4] : "root");
-		for (char *m = strtok(f[10], "\x1d"); m; m = strtok(NULL,
-		    "\x1d")) {
-			char *d = strchr(m, '\x1e');
-
-			if (d)
-				*d++ = '\0';
-			printf(" %s:%s", m, d ? d : "");
-		}
+		print_mounts(f[10]);
 		printf("\nallow: %s\n", f[7]);
 		print_protection(ps, &rep);
 	}

@@ -69,12 +69,13 @@ ok $? "the stub base image $STUB is in the test's storage" || bail "podman impor
 
 # ---- 9.4: first use ----
 new_ws
-in_ws create "$JT-nobase" --base-image localhost/jail-ai-test-nosuch:1
-grep -q 'debootstrap --variant=minbase bookworm' "$TMP/err" &&
+in_ws create "$JT-nobase"
+grep -q 'pulling the base image docker.io/library/debian:bookworm-slim' "$TMP/err" &&
+	grep -q 'debootstrap --variant=minbase bookworm' "$TMP/err" &&
 	grep -q 'podman import - localhost/debian:bookworm' "$TMP/err" &&
 	grep -q "base-image = localhost/debian:bookworm" "$TMP/err" && [ "$ST" = 125 ] &&
 	! exists "$JT-nobase"
-ok $? "no base image, no registry: create fails (125), the error has the debootstrap + podman import recipe" ||
+ok $? "first use, no base image, no registry: create tries the default base, fails (125) with the debootstrap + podman import recipe" ||
 	errs
 ! grep -q 'localhost/jail-ai-base:latest.*pull\|pulling.*jail-ai-base' "$TMP/err"
 ok $? "it never tries to pull localhost/jail-ai-base:latest" || errs
