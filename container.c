@@ -279,7 +279,8 @@ static void add_port(struct args *a, const char *spec)
 	addf(a, "127.0.0.1:%d:%d%s", host, ctr, udp ? "/udp" : "");
 }
 
-static void add_env(struct args *a, const char *kv)
+/* NAME=VALUE with NAME a shell variable name; dies otherwise. */
+static void check_env(const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	size_t i;
@@ -291,6 +292,11 @@ static void add_env(struct args *a, const char *kv)
 			break;
 	if (!eq || eq == kv || kv + i != eq)
 		die(EXIT_USAGE, "--env %s: not NAME=VALUE", kv);
+}
+
+static void add_env(struct args *a, const char *kv)
+{
+	check_env(kv);
 	add(a, "--env");
 	add(a, kv);
 }
@@ -1454,6 +1460,7 @@ static int exec_opt(struct exec_opts *x, int argc, char **argv, int *i)
 	if (a[1] == 'e' || a[2] == 'e') {
 		if (x->nenvs == 64)
 			die(EXIT_USAGE, "exec: more than 64 variables");
+		check_env(v);
 		x->envs[x->nenvs++] = v;
 	} else if (a[1] == 'w' || a[2] == 'w') {
 		if (v[0] != '/' || strchr(v, '\n'))
