@@ -10,8 +10,9 @@
  * podman's answers about an existing jail (compared as strings).
  *
  * One table holds every agent.  Paths are below $HOME on the host and
- * below /root in the jail.  Nothing is copied into an image: config
- * and credentials are bind mounts, the GPG agent is a socket.
+ * below /home/jail in the jail (its home; the jail's user is the
+ * caller).  Nothing is copied into an image: config and credentials are
+ * bind mounts, the GPG agent is a socket.
  */
 #include <errno.h>
 #include <limits.h>
@@ -28,7 +29,7 @@
 #define NPM(pkg, bin) \
 	"RUN npm install -g --no-audit --no-fund --loglevel=error " pkg \
 	" && rm -rf /root/.npm && " bin " --version\n"
-#define CTR_HOME	"/root"
+#define CTR_HOME	"/home/jail"	/* the jail's home (container.c) */
 #define MAX_CREATE	200
 
 struct agent {
@@ -105,6 +106,8 @@ static const char agent_usage[] =
 "Runs the agent in this project's jail (jail-ai-AGENT-DIR-HASH), made on\n"
 "first use from an image with the project's languages and the agent.\n"
 "  --shell           a shell in the agent's jail instead of the agent\n"
+"  --recreate        remake the jail's container with this run's options\n"
+"                    (workspace, config and the jail's home stay)\n"
 "  --auth            a login shell in a jail with the agent's whole config\n"
 "                    mounted, to log in (also on the first run in a\n"
 "                    terminal when the agent's credentials are missing)\n"
@@ -119,14 +122,17 @@ static const char agent_usage[] =
 "                    public keyring; private keys stay on the host\n"
 "  --layers L,L --base-image IMG --isolated --rebuild\n"
 "                    images (see jail-ai images --help)\n"
-"  jail options, used when the jail is made (see jail-ai create --help):\n"
-"  --block-host --allow --deny --deny-file --no-dns --force -m/--mount\n"
-"  -p/--port -e/--env --network --memory --cpus --ssh-agent --force-mount\n";
+"  jail options, used when the jail is made (see jail-ai create --help);\n"
+"  given on a later run they must be the jail's, else --recreate:\n"
+"  --block-host --allow --deny --deny-file --no-dns -m/--mount -p/--port\n"
+"  -e/--env --network --memory --cpus --ssh-agent --force-mount\n";
 
 struct agent_opts {
 	const struct agent *ag;
 	struct img_opts img;
 	int shell, auth, configs, git_gpg, block_host, force_mount, user_mounts;
+	int recreate;
+	size_t nuser;			/* jail_args the user gave */
 	const char *jail_args[MAX_CREATE];	/* passed to create */
 	size_t njail;
 	char **agent_args;
@@ -187,6 +193,8 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 			o->shell = 1;
 		} else if (strcmp(a, "--auth") == 0) {
 			o->auth = 1;
+		} else if (strcmp(a, "--recreate") == 0) {
+			o->recreate = 1;
 		} else if (strcmp(a, "--git-gpg") == 0) {
 			o->git_gpg = 1;
 		} else if (strcmp(a, "--agent-configs") == 0 ||
@@ -204,6 +212,7 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 		}
 	}
 	o->agent_args = argv + i;
+	o->nuser = o->njail;
 	if (o->shell && o->auth)
 		die(EXIT_USAGE, "%s: --shell or --auth, not both", o->ag->name);
 }
@@ -384,17 +393,41 @@ static void check_jail(const struct agent_opts *o, const char *name,
 	if (!id || strcmp(f[0], id) != 0)
 		warnx("%s: the jail %s was made from %s, an older image than "
 		    "%s now is (a layer was rebuilt); it keeps its image until "
-		    "you remove it: jail-ai rm -f %s", o->ag->name, name,
-		    f[2] ? f[2] : "?", tag, name);
+		    "it is remade: --recreate", o->ag->name, name,
+		    f[2] ? f[2] : "?", tag);
 	if (mounts) {
 		*mounts = '\n';
 		if (lacks_mounts(o, mounts))
 			warnx("%s: the jail %s lacks mounts this run asks for "
-			    "(options apply when a jail is made): jail-ai rm "
-			    "-f %s", o->ag->name, name, name);
+			    "(options apply when a jail is made): --recreate",
+			    o->ag->name, name);
 	}
 	free(info);
 	free(id);
+}
+
+/*
+ * Jail options given now that differ from the jail's: refused, with the
+ * list (said by jail_options_differ).  None given: the jail as it is.
+ */
+static void check_options(const struct agent_opts *o, const char *name)
+{
+	char *argv[MAX_CREATE + 2];
+	size_t i;
+
+	if (o->nuser == 0)
+		return;
+	argv[0] = "create";
+	for (i = 0; i < o->njail; i++)
+		argv[i + 1] = (char *)(uintptr_t)o->jail_args[i];
+	argv[i + 1] = NULL;
+	if (jail_options_differ(o->ag->name, name, (int)i + 1, argv) > 0)
+		die(EXIT_USAGE, "%s: refusing to run the agent in a jail made "
+		    "with other options. --recreate remakes its container with "
+		    "this run's options (the workspace, the agent's config and "
+		    "the jail's home stay; what was installed in the container "
+		    "goes); without the options the jail is used as it is",
+		    o->ag->name);
 }
 
 static void create_jail(const struct agent_opts *o, const char *name,
@@ -412,6 +445,8 @@ static void create_jail(const struct agent_opts *o, const char *name,
 	argv[n++] = (char *)(uintptr_t)tag;
 	if (force && !o->force_mount)
 		argv[n++] = "--force-mount";
+	if (o->recreate)
+		argv[n++] = "--recreate";
 	for (i = 0; i < o->njail; i++)
 		argv[n++] = (char *)(uintptr_t)o->jail_args[i];
 	argv[n] = NULL;
@@ -533,10 +568,13 @@ int agent_main(int argc, char **argv)
 	added += agent_mounts(&o, o.configs);
 	if (o.git_gpg)
 		added += git_gpg_mounts(&o);
-	if (jail_exists(name))
+	if (jail_exists(name) && !o.recreate) {
+		check_options(&o, name);
 		check_jail(&o, name, tag);
-	else
+	} else {
+		o.recreate &= jail_exists(name);
 		create_jail(&o, name, ws, tag, added > 0 && !o.user_mounts);
+	}
 	if (o.shell)
 		return cmd_container(2, sh);
 	return run_agent(&o, name);

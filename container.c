@@ -25,7 +25,7 @@
 #include "seccomp.h"
 
 #define MAX_ARGS	120	/* podman arguments we build */
-#define DEFAULT_IMAGE	"localhost/jail-ai-base:latest"
+#define JAIL_HOME	"/home/jail"
 #define MAIN_LOOP	"trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
 
 static const char create_usage[] =
@@ -34,8 +34,10 @@ static const char create_usage[] =
 "Makes a podman container for the project (the git root of the current\n"
 "directory, or the directory) mounted at /workspace, and starts it.\n"
 "\n"
-"  --image IMG            image (default: $JAIL_AI_IMAGE or\n"
-"                         " DEFAULT_IMAGE ")\n"
+"  --image IMG            image (default: $JAIL_AI_IMAGE, else the project's\n"
+"                         layered image, built when missing or stale: see\n"
+"                         jail-ai images --help; --layers, --base-image,\n"
+"                         --isolated, --rebuild as there)\n"
 "  --workspace DIR        the project directory (default: the current one)\n"
 "  -m, --mount SRC:DST[:ro]  bind mount; sensitive sources (~/.ssh, ~/.gnupg,\n"
 "                         ~/.aws, container engine sockets, /, $HOME, /etc)\n"
@@ -45,16 +47,23 @@ static const char create_usage[] =
 "  --ssh-agent            pass the SSH agent socket ($SSH_AUTH_SOCK)\n"
 "  --network none|private|host   (default: private)\n"
 "  --memory SIZE, --cpus N       limits\n"
+"  --root                 run as root in the jail (default: a user whose uid\n"
+"                         and gid are the caller's; root: $SUDO_UID:$SUDO_GID,\n"
+"                         else the workspace's owner, else 1000:1000)\n"
+"  --recreate             remove an existing jail NAME's container first (its\n"
+"                         home volume, the workspace and mounts stay)\n"
 "  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
 "  --force                as in `jail-ai run --help`; every start of the\n"
 "                         jail attaches and checks the programs first\n"
 "\n"
 "Every jail: all capabilities dropped but CHOWN, DAC_OVERRIDE, FOWNER,\n"
 "FSETID, SETGID, SETUID, KILL, NET_BIND_SERVICE, SYS_CHROOT (never NET_RAW),\n"
-"no-new-privileges, labels jail-ai=1, jail-ai.block-host, jail-ai.workspace.\n"
+"no-new-privileges, labels jail-ai=1, jail-ai.block-host, jail-ai.workspace,\n"
+"jail-ai.user, jail-ai.options; HOME is " JAIL_HOME ", the volume NAME-home.\n"
 "\n"
-"Other commands: start NAME, stop NAME, rm [-f] NAME,\n"
-"exec NAME [-i] [-t] -- CMD..., shell NAME, list, status NAME\n";
+"Other commands: start NAME, stop NAME, rm [-f] NAME (and its home volume),\n"
+"exec [-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] NAME [--] CMD...,\n"
+"shell NAME, list [--json], status [--json] NAME\n";
 
 struct args {
 	const char *v[MAX_ARGS + 1];
@@ -292,7 +301,8 @@ static void add_port(struct args *a, const char *spec)
 	addf(a, "127.0.0.1:%d:%d%s", host, ctr, udp ? "/udp" : "");
 }
 
-static void add_env(struct args *a, const char *kv)
+/* NAME=VALUE with NAME a shell variable name; dies otherwise. */
+static void check_env(const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	size_t i;
@@ -303,7 +313,12 @@ static void add_env(struct args *a, const char *kv)
 		    (i > 0 && kv[i] >= '0' && kv[i] <= '9')))
 			break;
 	if (!eq || eq == kv || kv + i != eq)
-		die(EXIT_USAGE, "create: --env %s: not NAME=VALUE", kv);
+		die(EXIT_USAGE, "--env %s: not NAME=VALUE", kv);
+}
+
+static void add_env(struct args *a, const char *kv)
+{
+	check_env(kv);
 	add(a, "--env");
 	add(a, kv);
 }
@@ -346,10 +361,13 @@ void workspace(const char *arg, char *out)
 struct create_opts {
 	struct prot_opts prot;
 	const char *name, *image, *ws_arg, *network, *memory, *cpus;
-	int force_mount, ssh_agent;
+	int force_mount, ssh_agent, root, recreate;
+	struct img_opts img;		/* the image when no --image */
 	const char *mounts[32], *ports[32], *envs[64];
 	size_t nmounts, nports, nenvs;
 	char **cmd;
+	int argc;			/* the command line, for the options */
+	char **argv;			/* label */
 };
 
 static const char *value(int argc, char **argv, int *i)
@@ -373,6 +391,8 @@ static void parse_create(int argc, char **argv, struct create_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->prot.who = "create";
+	o->argc = argc;
+	o->argv = argv;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -407,6 +427,12 @@ static void parse_create(int argc, char **argv, struct create_opts *o)
 			o->force_mount = 1;
 		} else if (strcmp(a, "--ssh-agent") == 0) {
 			o->ssh_agent = 1;
+		} else if (strcmp(a, "--root") == 0) {
+			o->root = 1;
+		} else if (strcmp(a, "--recreate") == 0) {
+			o->recreate = 1;
+		} else if (images_parse_opt(&o->img, argc, argv, &i)) {
+			continue;
 		} else if (a[0] == '-' || o->name) {
 			die(EXIT_USAGE, "create: unexpected %s (see jail-ai "
 			    "create --help)", a);
@@ -523,13 +549,311 @@ static void add_cgroup_parent(struct args *a)
 	free(mgr);
 }
 
+/* ---- the user in the jail, and its home ---- */
+
+struct jail_user {
+	unsigned long uid, gid;
+	int keep_id;		/* rootless podman: --userns=keep-id */
+	int root;		/* --root: uid 0 in the jail */
+};
+
+/* A uid or gid of digits, not 0 (root is never chosen from input). */
+static int id_of(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (!s || s[0] < '1' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return *end || errno || *v >= 0x7fffffffUL ? -EINVAL : 0;
+}
+
+/*
+ * Whose files the jail writes: a normal user's (rootless podman maps the
+ * caller's uid into the container as itself); for root, the user sudo
+ * was run by, else the workspace's owner, else 1000:1000.
+ */
+static void jail_user(const struct create_opts *o, const char *ws,
+    struct jail_user *u)
+{
+	struct stat st;
+
+	memset(u, 0, sizeof(*u));
+	u->root = o->root;
+	if (getuid() != 0) {
+		u->uid = getuid();
+		u->gid = getgid();
+		u->keep_id = 1;
+	} else if (id_of(getenv("SUDO_UID"), &u->uid) < 0 ||
+	    id_of(getenv("SUDO_GID"), &u->gid) < 0) {
+		if (stat(ws, &st) == 0 && st.st_uid != 0) {
+			u->uid = st.st_uid;
+			u->gid = st.st_gid;
+		} else {
+			u->uid = u->gid = 1000;
+		}
+	}
+}
+
+/* The user, podman's passwd entry for it, and the per-jail home volume;
+ * the image is shared and stays as it is. */
+static void add_user(struct args *a, const struct jail_user *u,
+    const char *name)
+{
+	addf(a, "--volume=%s-home:" JAIL_HOME, name);
+	add(a, "--env=HOME=" JAIL_HOME);
+	if (u->root) {
+		add(a, "--label=jail-ai.user=root");
+		return;
+	}
+	if (u->keep_id)
+		add(a, "--userns=keep-id");
+	else
+		addf(a, "--user=%lu:%lu", u->uid, u->gid);
+	addf(a, "--passwd-entry=jail:*:%lu:%lu:jail-ai:" JAIL_HOME ":/bin/sh",
+	    u->uid, u->gid);
+	addf(a, "--label=jail-ai.user=%lu:%lu", u->uid, u->gid);
+}
+
+/* PATH is a mount's destination or lies inside one (the host's files). */
+static int in_mount(const struct create_opts *o, const char *path)
+{
+	char dst[PATH_MAX];
+	const char *c;
+	size_t i;
+
+	for (i = 0; i < o->nmounts; i++) {
+		if (!(c = strchr(o->mounts[i], ':')))
+			continue;
+		snprintf(dst, sizeof(dst), "%.*s", (int)strcspn(c + 1, ":"),
+		    c + 1);
+		if (below(path, dst))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * runc makes the directories on the way to a mount below the home as
+ * root: give them (and the home) to the jail's user, so that the agent
+ * can write next to its mounted config.  Never a mount or anything in
+ * one (those are the host's files).  Not fatal: said, not died of.
+ */
+static void fix_home(const struct create_opts *o, const struct jail_user *u)
+{
+	struct args a = { .n = 0 };
+	struct podman_status ps;
+	char dir[PATH_MAX], *c, *p, *out;
+	size_t i;
+
+	if (u->root)
+		return;
+	add(&a, "exec");
+	add(&a, "--user=0:0");
+	add(&a, o->name);
+	add(&a, "chown");
+	addf(&a, "%lu:%lu", u->uid, u->gid);
+	add(&a, JAIL_HOME);
+	for (i = 0; i < o->nmounts; i++) {
+		if (!(c = strchr(o->mounts[i], ':')))
+			continue;
+		snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(c + 1, ":"),
+		    c + 1);
+		if (!below(dir, JAIL_HOME))
+			continue;
+		while ((p = strrchr(dir, '/')) &&
+		    (size_t)(p - dir) > strlen(JAIL_HOME)) {
+			*p = '\0';
+			if (!in_mount(o, dir))
+				addf(&a, "%s", dir);
+		}
+	}
+	if (podman_capture(a.v, 0, &out, &ps) < 0)
+		warnx("create: %s: could not give " JAIL_HOME " to %lu:%lu "
+		    "(chown in the jail failed)", o->name, u->uid, u->gid);
+	free(out);
+	args_free(&a);
+}
+
+/* ---- the options a jail was made with (label jail-ai.options) ---- */
+
+#define OPT_TOKENS	256
+
+/* The options that shape a container; the others (--image, --workspace,
+ * image options, --force-mount, --recreate) do not count. */
+static const struct {
+	const char *opt, *alias;
+	int valued;
+} shaping[] = {
+	{ "--block-host", NULL, 0 }, { "--no-dns", NULL, 0 },
+	{ "--ssh-agent", NULL, 0 }, { "--root", NULL, 0 },
+	{ "--allow", NULL, 1 }, { "--deny", NULL, 1 },
+	{ "--deny-file", NULL, 1 }, { "--mount", "-m", 1 },
+	{ "--port", "-p", 1 }, { "--env", "-e", 1 }, { "--network", NULL, 1 },
+	{ "--memory", NULL, 1 }, { "--cpus", NULL, 1 },
+	{ "--image", NULL, 2 }, { "--workspace", NULL, 2 },
+	{ "--layers", NULL, 2 }, { "--base-image", NULL, 2 },
+};
+
+/* "--opt=value", the value's bytes <= ' ', '%' and DEL as %XX, so a
+ * token never holds a space; a mount's source and a deny-file resolved. */
+static char *token(const char *opt, const char *val)
+{
+	char buf[PATH_MAX * 3 + 64], path[PATH_MAX], *src;
+	const char *c;
+	size_t n, i;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "%s%s", opt, val ? "=" : "");
+	if (val && strcmp(opt, "--deny-file") == 0 && realpath(val, path))
+		val = path;
+	if (val && strcmp(opt, "--mount") == 0 && (c = strchr(val, ':')) &&
+	    (src = strndup(val, (size_t)(c - val)))) {
+		if (realpath(src, path) && strlen(path) + strlen(c) < PATH_MAX) {
+			strcat(path, c);
+			val = path;
+		}
+		free(src);
+	}
+	for (i = 0; val && val[i] && n + 4 < sizeof(buf); i++) {
+		unsigned char ch = (unsigned char)val[i];
+
+		if (ch <= ' ' || ch == '%' || ch == 0x7f)
+			n += (size_t)snprintf(buf + n, 4, "%%%02X", ch);
+		else
+			buf[n++] = (char)ch;
+	}
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The shaping options of a create command line, sorted; how many. */
+static size_t opt_tokens(int argc, char **argv, char **tok)
+{
+	size_t n = 0, k;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		for (k = 0; k < sizeof(shaping) / sizeof(shaping[0]); k++)
+			if (strcmp(argv[i], shaping[k].opt) == 0 ||
+			    (shaping[k].alias &&
+			    strcmp(argv[i], shaping[k].alias) == 0))
+				break;
+		if (k == sizeof(shaping) / sizeof(shaping[0]))
+			continue;
+		if (shaping[k].valued && i + 1 >= argc)
+			break;
+		if (shaping[k].valued)
+			i++;
+		if (shaping[k].valued == 2 || (strcmp(shaping[k].opt,
+		    "--network") == 0 && strcmp(argv[i], "private") == 0))
+			continue;
+		if (n == OPT_TOKENS)
+			die(EXIT_USAGE, "create: more than %d options",
+			    OPT_TOKENS);
+		if (!(tok[n++] = token(shaping[k].opt, shaping[k].valued ?
+		    argv[i] : NULL)))
+			die(EXIT_SYSFAIL, "out of memory");
+	}
+	qsort(tok, n, sizeof(tok[0]), cmp_str);
+	return n;
+}
+
+/* "v1 TOKEN TOKEN...": the label never is empty, so a jail made before
+ * the label existed (empty) is told apart. */
+static void add_options_label(struct args *a, const struct create_opts *o)
+{
+	char *tok[OPT_TOKENS], buf[8192] = "v1";
+	size_t n = opt_tokens(o->argc, o->argv, tok), i;
+
+	for (i = 0; i < n; i++) {
+		if (strlen(buf) + strlen(tok[i]) + 2 > sizeof(buf))
+			die(EXIT_USAGE, "create: the options are too long");
+		strcat(buf, " ");
+		strcat(buf, tok[i]);
+		free(tok[i]);
+	}
+	addf(a, "--label=jail-ai.options=%s", buf);
+}
+
+/* A token in LIST[0..n) not yet matched (a multiset compare); 1 if so. */
+static int take(char **list, size_t n, const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] && strcmp(list[i], t) == 0) {
+			list[i] = NULL;
+			return 1;
+		}
+	return 0;
+}
+
+/* Mounts below the jail's home are the agent's config, checked apart. */
+static int home_mount(const char *t)
+{
+	const char *c = strchr(t, ':');
+
+	return strncmp(t, "--mount=", 8) == 0 && c &&
+	    strncmp(c + 1, JAIL_HOME "/", strlen(JAIL_HOME) + 1) == 0;
+}
+
+/*
+ * Options given now (create's ARGV) against those jail NAME was made
+ * with: the differences said one a line; how many (0 also when the jail
+ * predates the label).
+ */
+int jail_options_differ(const char *who, const char *name, int argc,
+    char **argv)
+{
+	char *lab = inspect(name, "{{index .Config.Labels "
+	    "\"jail-ai.options\"}}"), *had[OPT_TOKENS], *now[OPT_TOKENS];
+	char *save = NULL, *t;
+	size_t nh = 0, nn, i;
+	int diff = 0;
+
+	if (!lab || strncmp(lab, "v1", 2) != 0) {
+		free(lab);
+		return 0;
+	}
+	for (t = strtok_r(lab + 2, " ", &save); t && nh < OPT_TOKENS;
+	    t = strtok_r(NULL, " ", &save))
+		had[nh++] = t;
+	nn = opt_tokens(argc, argv, now);
+	for (i = 0; i < nn; i++) {
+		if (home_mount(now[i]) || take(had, nh, now[i]))
+			continue;
+		if (!diff++)
+			warnx("%s: the jail %s was made with other options than "
+			    "this run's:", who, name);
+		fprintf(stderr, "  asked now, not in the jail: %s\n", now[i]);
+	}
+	for (i = 0; i < nh; i++) {
+		if (!had[i] || home_mount(had[i]))
+			continue;
+		if (!diff++)
+			warnx("%s: the jail %s was made with other options than "
+			    "this run's:", who, name);
+		fprintf(stderr, "  in the jail, not asked now: %s\n", had[i]);
+	}
+	for (i = 0; i < nn; i++)
+		free(now[i]);
+	free(lab);
+	return diff;
+}
+
 /* Capabilities a development container needs; never NET_RAW. */
 static const char *const keep_caps =
     "CHOWN,DAC_OVERRIDE,FOWNER,FSETID,SETGID,SETUID,KILL,NET_BIND_SERVICE,"
     "SYS_CHROOT";
 
 static void build_create(struct args *a, const struct create_opts *o,
-    const char *ws)
+    const char *ws, const struct jail_user *u, const char *image)
 {
 	const char *term = getenv("TERM"), *tz = getenv("TZ");
 	const char *sock = getenv("SSH_AUTH_SOCK"), *what;
@@ -544,6 +868,8 @@ static void build_create(struct args *a, const struct create_opts *o,
 	addf(a, "--label=jail-ai.network=%s", o->network ? o->network :
 	    "private");
 	add_policy_labels(a, &o->prot);
+	add_options_label(a, o);
+	add_user(a, u, o->name);
 	add(a, "--cap-drop=all");
 	addf(a, "--cap-add=%s", keep_caps);
 	add(a, "--security-opt=no-new-privileges");
@@ -574,8 +900,7 @@ static void build_create(struct args *a, const struct create_opts *o,
 	for (i = 0; i < o->nenvs; i++)
 		add_env(a, o->envs[i]);
 	add_limits(a, o);
-	add(a, o->image ? o->image : getenv("JAIL_AI_IMAGE") ?
-	    getenv("JAIL_AI_IMAGE") : DEFAULT_IMAGE);
+	add(a, image);
 	if (o->cmd && o->cmd[0]) {
 		for (i = 0; o->cmd[i]; i++)
 			add(a, o->cmd[i]);
@@ -905,30 +1230,109 @@ static int ensure_running(const char *who, const char *name)
 		return 0;
 	if (r == 0)
 		warnx("%s: %s asks for --block-host but its cgroup has no "
-		    "jail-ai programs (was it started with podman start?); "
-		    "refusing. Restart it through jail-ai: jail-ai stop %s && "
-		    "jail-ai start %s", who, name, name, name);
+		    "jail-ai programs (was it started with podman start or "
+		    "restart?); refusing. Restart it protected: jail-ai start "
+		    "%s", who, name, name);
 	return -EPERM;
 }
 
+/* What is attached now, whatever the label asks for. */
+enum { PS_OFF, PS_ATTACHED, PS_MISSING, PS_ON_START, PS_UNKNOWN };
+static const char *const prot_word[] = { "off", "attached", "not-attached",
+    "on-start", "unknown" };
+
+static int prot_state(const char *who, const char *name, const char *state,
+    const char *bh_label, struct jail_reply *rep)
+{
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	if (strcmp(bh_label, "1") != 0)
+		return PS_OFF;
+	if (strcmp(state, "running") != 0)
+		return PS_ON_START;
+	r = is_protected(who, name, rep);
+	return r == 1 ? PS_ATTACHED : r == 0 ? PS_MISSING : PS_UNKNOWN;
+}
+
+static int prot_state_of(const char *who, const char *name,
+    struct jail_reply *rep)
+{
+	char *state = state_of(name), *lab = inspect(name, "{{index "
+	    ".Config.Labels \"jail-ai.block-host\"}}");
+	int ps = prot_state(who, name, state, lab ? lab : "", rep);
+
+	free(state);
+	free(lab);
+	return ps;
+}
+
+/* JSON string of S (bytes >= 0x80 passed as they are: UTF-8 in, out). */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
 /* ---- the commands ---- */
+
+/* --image, else $JAIL_AI_IMAGE, else the project's layered image, built
+ * now when missing or stale (on first use: the base layer from the
+ * configured base image, podman's output streamed). */
+static const char *create_image(struct create_opts *o, const char *ws)
+{
+	static struct stack s;
+	const char *env = getenv("JAIL_AI_IMAGE");
+
+	if (o->image)
+		return o->image;
+	if (env && env[0])
+		return env;
+	images_ensure(&o->img, ws, NULL, &s, 1);
+	return s.l[s.n - 1].tag;
+}
 
 static int cmd_create(int argc, char **argv)
 {
 	struct create_opts o;
 	struct args a = { .n = 0 };
 	struct podman_status ps;
+	struct jail_user u;
 	char ws[PATH_MAX], *exists;
+	const char *image;
+	int had;
 
 	parse_create(argc, argv, &o);
 	if (o.prot.block_host)
 		prot_need_caps("create");
 	need_podman("create");
 	workspace(o.ws_arg, ws);
-	if ((exists = inspect(o.name, "{{.Name}}")) != NULL)
+	exists = inspect(o.name, "{{.Name}}");
+	had = exists != NULL;
+	free(exists);
+	if (had && !o.recreate)
 		die(EXIT_USAGE, "create: a container named %s exists already "
-		    "(jail-ai list; jail-ai rm %s)", o.name, o.name);
-	build_create(&a, &o, ws);
+		    "(jail-ai list; jail-ai rm %s, or --recreate)", o.name,
+		    o.name);
+	if (had)
+		need_jail("create", o.name);
+	image = create_image(&o, ws);
+	/* --recreate: the container only; its home volume stays. */
+	if (had && pm("rm", "--force", "--time", "0", o.name, NULL) < 0)
+		die(EXIT_SYSFAIL, "create: --recreate: podman rm %s failed",
+		    o.name);
+	jail_user(&o, ws, &u);
+	build_create(&a, &o, ws, &u, image);
 	if (podman_capture(a.v, 0, &exists, &ps) < 0) {
 		args_free(&a);
 		die(EXIT_SYSFAIL, "create: podman create %s failed (exit %d)",
@@ -941,18 +1345,37 @@ static int cmd_create(int argc, char **argv)
 		die(EXIT_SYSFAIL, "create: %s was not started; removing it",
 		    o.name);
 	memset(&undo, 0, sizeof(undo));
+	fix_home(&o, &u);
 	return 0;
 }
 
 static int cmd_start(int argc, char **argv)
 {
+	struct jail_reply rep;
+	char *state;
+	int running;
+
 	if (argc != 2)
 		die(EXIT_USAGE, "usage: jail-ai start NAME");
 	need_podman("start");
 	need_jail("start", argv[1]);
-	if (ensure_running("start", argv[1]) < 0)
-		die(EXIT_SYSFAIL, "start: %s is not running", argv[1]);
-	return 0;
+	if (prot_state_of("start", argv[1], &rep) == PS_MISSING) {
+		warnx("start: %s runs without its protection (started with "
+		    "podman start or restart): stopping it, then starting it "
+		    "protected", argv[1]);
+		if (pm("stop", "--time", "5", argv[1], NULL) < 0)
+			die(EXIT_SYSFAIL, "start: podman stop %s failed",
+			    argv[1]);
+	}
+	if (ensure_running("start", argv[1]) == 0)
+		return 0;
+	state = state_of(argv[1]);
+	running = strcmp(state, "running") == 0;
+	free(state);
+	if (running)
+		die(EXIT_SYSFAIL, "start: %s runs, but its protection could "
+		    "not be confirmed (see above)", argv[1]);
+	die(EXIT_SYSFAIL, "start: %s is not running", argv[1]);
 }
 
 static int cmd_stop(int argc, char **argv)
@@ -964,24 +1387,49 @@ static int cmd_stop(int argc, char **argv)
 	return pm("stop", "--time", "5", argv[1], NULL) < 0 ? EXIT_SYSFAIL : 0;
 }
 
+/* The jail's home volume, quietly: it may never have been made. */
+static void remove_home(const char *name)
+{
+	struct podman_status ps;
+	char vol[96], *out;
+	const char *args[] = { "volume", "rm", "--force", vol, NULL };
+
+	snprintf(vol, sizeof(vol), "%s-home", name);
+	podman_capture(args, 1, &out, &ps);
+	free(out);
+}
+
 static int cmd_rm(int argc, char **argv)
 {
 	int force = argc == 3 && strcmp(argv[1], "-f") == 0;
 	const char *name = argv[argc - 1];
+	int r;
 
 	if (argc != 2 + force)
 		die(EXIT_USAGE, "usage: jail-ai rm [-f] NAME");
 	need_podman("rm");
 	need_jail("rm", name);
 	if (force)
-		return pm("rm", "--force", "--time", "0", name, NULL) < 0 ?
-		    EXIT_SYSFAIL : 0;
-	return pm("rm", name, NULL) < 0 ? EXIT_SYSFAIL : 0;
+		r = pm("rm", "--force", "--time", "0", name, NULL);
+	else
+		r = pm("rm", name, NULL);
+	if (r < 0)
+		return EXIT_SYSFAIL;
+	remove_home(name);	/* --recreate keeps it; rm does not */
+	return 0;
 }
 
-/* exec NAME [-i] [-t] -- CMD...: CMD's exit status. */
-static int exec_in(const char *who, const char *name, int interactive,
-    int tty, char **cmd)
+/* exec's options, as podman exec's. */
+struct exec_opts {
+	int interactive, tty, detach;
+	const char *workdir, *user;
+	const char *envs[64];
+	size_t nenvs;
+};
+
+/* exec [OPTIONS] NAME [--] CMD...: CMD's exit status. */
+static int exec_in(const char *who, const char *name,
+    const struct exec_opts *x, char **cmd)
 {
 	struct args a = { .n = 0 };
 	struct podman_status ps;
@@ -990,10 +1438,18 @@ static int exec_in(const char *who, const char *name, int interactive,
 	if (ensure_running(who, name) < 0)
 		die(EXIT_SYSFAIL, "%s: %s: nothing was run", who, name);
 	add(&a, "exec");
-	if (interactive)
+	if (x->interactive)
 		add(&a, "--interactive");
-	if (tty)
+	if (x->tty)
 		add(&a, "--tty");
+	if (x->detach)
+		add(&a, "--detach");
+	if (x->workdir)
+		addf(&a, "--workdir=%s", x->workdir);
+	if (x->user)
+		addf(&a, "--user=%s", x->user);
+	for (i = 0; i < x->nenvs; i++)
+		add_env(&a, x->envs[i]);
 	add(&a, name);
 	for (i = 0; cmd[i]; i++)
 		add(&a, cmd[i]);
@@ -1004,29 +1460,99 @@ static int exec_in(const char *who, const char *name, int interactive,
 	return ps.exited ? ps.code : EXIT_SYSFAIL;
 }
 
+static const char exec_usage[] =
+"usage: jail-ai exec [OPTIONS] NAME [--] CMD...\n"
+"  -i, --interactive     keep stdin open\n"
+"  -t, --tty             a terminal (-it: both)\n"
+"  -d, --detach          run CMD in the background; prints its session id\n"
+"  -e, --env K=V         set a variable for CMD\n"
+"  -w, --workdir DIR     CMD's working directory (absolute)\n"
+"  -u, --user USER[:GROUP]  run CMD as USER (default: the jail's user;\n"
+"                        -u 0 for root, with the jail's capabilities)\n";
+
+/* USER[:GROUP], names or ids, in podman's alphabet. */
+static int valid_user(const char *s)
+{
+	size_t i;
+
+	if (!s[0] || s[0] == '-' || s[0] == ':' || strlen(s) > 64)
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_.-:", s[i]))
+			return 0;
+	return strchr(s, ':') == strrchr(s, ':');
+}
+
+/* One exec option at argv[*i]; 1 when it was one. */
+static int exec_opt(struct exec_opts *x, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v;
+
+	if (!strcmp(a, "-i") || !strcmp(a, "--interactive"))
+		return x->interactive = 1;
+	if (!strcmp(a, "-t") || !strcmp(a, "--tty"))
+		return x->tty = 1;
+	if (!strcmp(a, "-it") || !strcmp(a, "-ti"))
+		return x->interactive = x->tty = 1;
+	if (!strcmp(a, "-d") || !strcmp(a, "--detach"))
+		return x->detach = 1;
+	if (strcmp(a, "-e") && strcmp(a, "--env") && strcmp(a, "-w") &&
+	    strcmp(a, "--workdir") && strcmp(a, "-u") && strcmp(a, "--user"))
+		return 0;
+	if (*i + 1 >= argc)
+		die(EXIT_USAGE, "exec: %s needs a value", a);
+	v = argv[++*i];
+	if (a[1] == 'e' || a[2] == 'e') {
+		if (x->nenvs == 64)
+			die(EXIT_USAGE, "exec: more than 64 variables");
+		check_env(v);
+		x->envs[x->nenvs++] = v;
+	} else if (a[1] == 'w' || a[2] == 'w') {
+		if (v[0] != '/' || strchr(v, '\n'))
+			die(EXIT_USAGE, "exec: %s %s: an absolute path", a, v);
+		x->workdir = v;
+	} else {
+		if (!valid_user(v))
+			die(EXIT_USAGE, "exec: %s %s: USER[:GROUP], names or "
+			    "ids", a, v);
+		x->user = v;
+	}
+	return 1;
+}
+
 static int cmd_exec(int argc, char **argv)
 {
-	int i, interactive = 0, tty = 0;
+	struct exec_opts x;
+	const char *name = NULL;
+	int i;
 
-	if (argc < 2)
-		die(EXIT_USAGE, "usage: jail-ai exec NAME [-i] [-t] -- CMD...");
-	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "-i") == 0)
-			interactive = 1;
-		else if (strcmp(argv[i], "-t") == 0)
-			tty = 1;
-		else if (strcmp(argv[i], "-it") == 0 || strcmp(argv[i], "-ti") == 0)
-			interactive = tty = 1;
-		else
+	memset(&x, 0, sizeof(x));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
 			break;
+		}
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			fputs(exec_usage, stdout);
+			exit(0);
+		}
+		if (exec_opt(&x, argc, argv, &i))
+			continue;
+		if (argv[i][0] == '-')
+			die(EXIT_USAGE, "exec: unknown option %s (jail-ai exec "
+			    "--help)", argv[i]);
+		if (name)
+			break;
+		name = argv[i];
 	}
-	if (i < argc && strcmp(argv[i], "--") == 0)
-		i++;
-	if (i >= argc)
-		die(EXIT_USAGE, "usage: jail-ai exec NAME [-i] [-t] -- CMD...");
+	if (!name || i >= argc)
+		die(EXIT_USAGE, "usage: jail-ai exec [-i] [-t] [-d] [-e K=V] "
+		    "[-w DIR] [-u USER] NAME [--] CMD...");
 	need_podman("exec");
-	need_jail("exec", argv[1]);
-	return exec_in("exec", argv[1], interactive, tty, argv + i);
+	need_jail("exec", name);
+	return exec_in("exec", name, &x, argv + i);
 }
 
 static int shell_in(const char *name)
@@ -1034,9 +1560,12 @@ static int shell_in(const char *name)
 	static char *sh[] = { "/bin/sh", "-c",
 	    "command -v bash >/dev/null 2>&1 && exec bash -l; exec sh -l",
 	    NULL };
-	int tty = isatty(0) && isatty(1);
+	struct exec_opts x;
 
-	return exec_in("shell", name, 1, tty, sh);
+	memset(&x, 0, sizeof(x));
+	x.interactive = 1;
+	x.tty = isatty(0) && isatty(1);
+	return exec_in("shell", name, &x, sh);
 }
 
 static int cmd_shell(int argc, char **argv)
@@ -1048,95 +1577,235 @@ static int cmd_shell(int argc, char **argv)
 	return shell_in(argv[1]);
 }
 
+/* A `jail-ai run` jail, in list's table or as a JSON object. */
 static void print_run_jail(const char *name, const char *path, void *arg)
 {
-	(void)arg;
-	printf("%-24s %-10s %-40s %s\n", name, "running", path,
-	    strstr(name, "-block-host") ? "block-host" : "-");
+	int json = *(const int *)arg;
+	int bh = strstr(name, "-block-host") != NULL;
+
+	if (!json) {
+		printf("%-24s %-10s %-40s %s\n", name, "running", path,
+		    bh ? "block-host" : "-");
+		return;
+	}
+	printf("{\"name\":");
+	json_str(name);
+	printf(",\"kind\":\"run\",\"state\":\"running\",\"cgroup\":");
+	json_str(path);
+	printf(",\"block_host\":%s}\n", bh ? "true" : "false");
 }
 
+/* "--json" alone, or nothing; dies otherwise. */
+static int json_flag(int argc, char **argv, int want, const char *usage)
+{
+	int json = argc > 1 && strcmp(argv[1], "--json") == 0;
+
+	if (argc != want + json)
+		die(EXIT_USAGE, "%s", usage);
+	return json;
+}
+
+/* Splits S at the \x1f separators into N fields; 0, or -EINVAL. */
+static int fields(char *s, char **f, int n)
+{
+	int k;
+
+	for (k = 0, f[0] = s; k < n - 1; k++) {
+		if (!f[k] || !(f[k + 1] = strchr(f[k], '\x1f')))
+			return -EINVAL;
+		*f[k + 1]++ = '\0';
+	}
+	return strchr(f[n - 1], '\x1f') ? -EINVAL : 0;
+}
+
+static const char *const prot_text[] = { "-", "block-host",
+    "block-host NOT attached", "block-host (attached on start)",
+    "block-host (could not query)" };
+
+/* state, image, workspace, block-host label, user */
+#define LIST_FMT "{{.State.Status}}\x1f{{.ImageName}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.workspace\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.block-host\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.user\"}}"
+
+static void list_one(const char *name, int json)
+{
+	struct jail_reply rep;
+	char *info = inspect(name, LIST_FMT), *f[5];
+	int ps;
+
+	if (!info || fields(info, f, 5) < 0) {
+		free(info);	/* removed meanwhile */
+		return;
+	}
+	ps = prot_state("list", name, f[0], f[3], &rep);
+	if (!json) {
+		printf("%-24s %-10s %-40s %s\n", name, f[0], f[1],
+		    prot_text[ps]);
+	} else {
+		printf("{\"name\":");
+		json_str(name);
+		printf(",\"kind\":\"podman\",\"state\":");
+		json_str(f[0]);
+		printf(",\"image\":");
+		json_str(f[1]);
+		printf(",\"workspace\":");
+		json_str(f[2]);
+		printf(",\"user\":");
+		json_str(f[4]);
+		printf(",\"block_host\":%s,\"protection\":\"%s\"}\n",
+		    strcmp(f[3], "1") == 0 ? "true" : "false", prot_word[ps]);
+	}
+	free(info);
+}
+
+/* list [--json]: each jail-ai jail with its protection as attached now
+ * (JSON: one object a line). */
 static int cmd_list(int argc, char **argv)
 {
 	const char *args[] = { "ps", "--all", "--filter", "label=jail-ai=1",
-	    "--format", "{{.Names}}\t{{.Image}}\t"
-	    "{{index .Labels \"jail-ai.block-host\"}}", NULL };
+	    "--format", "{{.Names}}", NULL };
 	struct podman_status ps;
-	char *out, *line, *save = NULL, *bh, *state;
+	char *out, *line, *save = NULL;
+	int json = json_flag(argc, argv, 1, "usage: jail-ai list [--json]");
 
-	(void)argv;
-	if (argc != 1)
-		die(EXIT_USAGE, "usage: jail-ai list");
-	printf("%-24s %-10s %-40s %s\n", "NAME", "STATE", "IMAGE", "POLICY");
-	jail_run_list(print_run_jail, NULL);	/* `jail-ai run` jails */
+	if (!json)
+		printf("%-24s %-10s %-40s %s\n", "NAME", "STATE", "IMAGE",
+		    "PROTECTION");
+	jail_run_list(print_run_jail, &json);	/* `jail-ai run` jails */
 	if (podman_init() < 0)
 		return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 	if (podman_capture(args, 0, &out, &ps) < 0)
 		die(EXIT_SYSFAIL, "list: podman ps failed");
 	for (line = strtok_r(out, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *f[3] = { line, NULL, NULL };
-		int k;
-
-		for (k = 0; k < 2 && f[k]; k++)
-			if ((f[k + 1] = strchr(f[k], '\t')))
-				*f[k + 1]++ = '\0';
-		bh = f[2] && strcmp(f[2], "1") == 0 ? "block-host" : "-";
-		state = state_of(f[0]);
-		printf("%-24s %-10s %-40s %s\n", f[0], state,
-		    f[1] ? f[1] : "?", bh);
-		free(state);
-	}
+	    line = strtok_r(NULL, "\n", &save))
+		list_one(line, json);
 	free(out);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
 
-static void print_protection(const char *name, const char *state)
+static void print_protection(int ps, const struct jail_reply *rep)
 {
-	struct jail_reply rep;
-	char *lab = inspect(name, "{{index .Config.Labels \"jail-ai.block-host\"}}");
 	unsigned int i;
-	int r;
 
-	if (!lab || strcmp(lab, "1") != 0) {
+	if (ps == PS_OFF) {
 		printf("protection: off (created without --block-host)\n");
-	} else if (strcmp(state, "running") != 0) {
+	} else if (ps == PS_ON_START) {
 		printf("protection: attached on every start (not running)\n");
-	} else if ((r = is_protected("status", name, &rep)) == 1) {
+	} else if (ps == PS_ATTACHED) {
 		printf("protection: attached (programs per hook:");
 		for (i = 0; i < JAIL_NPROG_SLOTS; i++)
-			printf(" %u", rep.attached[i]);
+			printf(" %u", rep->attached[i]);
 		printf("; first ids:");
 		for (i = 0; i < JAIL_NPROG_SLOTS; i++)
-			printf(" %u", rep.prog_ids[i]);
+			printf(" %u", rep->prog_ids[i]);
 		printf(")\n");
 	} else {
-		printf("protection: NOT attached%s\n", r < 0 ?
-		    " (could not query)" : ": restart it with jail-ai");
+		printf("protection: NOT attached%s\n", ps == PS_UNKNOWN ?
+		    " (could not query)" : ": restart it with jail-ai start");
 	}
-	free(lab);
 }
 
+/* A space-separated label as a JSON array of strings. */
+static void json_words(const char *key, char *s)
+{
+	char *save = NULL, *t;
+	int n = 0;
+
+	printf(",\"%s\":[", key);
+	for (t = strtok_r(s, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (n++)
+			putchar(',');
+		json_str(t);
+	}
+	putchar(']');
+}
+
+#define STATUS_FMT LIST_FMT "\x1f{{.Name}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.network\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.allow\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.deny\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.options\"}}\x1f" \
+	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}"
+
+static void status_json(char **f, int ps, const struct jail_reply *rep)
+{
+	static const char *const k[] = { "state", "image", "workspace",
+	    "block_host", "user", "name", "network" };
+	char *m, *save = NULL, *dst;
+	unsigned int i;
+
+	printf("{");
+	for (i = 0; i < 7; i++) {
+		printf("%s\"%s\":", i ? "," : "", k[i]);
+		if (i == 3)
+			printf("%s", strcmp(f[3], "1") == 0 ? "true" : "false");
+		else
+			json_str(f[i]);
+	}
+	printf(",\"protection\":\"%s\"", prot_word[ps]);
+	json_words("allow", f[7]);
+	json_words("deny", f[8]);
+	json_words("options", strncmp(f[9], "v1", 2) == 0 ? f[9] + 2 : f[9]);
+	printf(",\"mounts\":[");
+	for (i = 0, m = strtok_r(f[10], "\x1d", &save); m;
+	    m = strtok_r(NULL, "\x1d", &save), i++) {
+		if ((dst = strchr(m, '\x1e')))
+			*dst++ = '\0';
+		printf("%s{\"source\":", i ? "," : "");
+		json_str(m);
+		printf(",\"destination\":");
+		json_str(dst ? dst : "");
+		putchar('}');
+	}
+	printf("],\"programs\":[");
+	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
+		printf("%s%u", i ? "," : "", rep->attached[i]);
+	printf("],\"program_ids\":[");
+	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
+		printf("%s%u", i ? "," : "", rep->prog_ids[i]);
+	printf("]}\n");
+}
+
+/* " SRC:DST" for each "SRC\x1eDST\x1d" */
+static void print_mounts(char *s)
+{
+	char *save = NULL, *m, *d;
+
+	for (m = strtok_r(s, "\x1d", &save); m; m = strtok_r(NULL, "\x1d",
+	    &save)) {
+		if ((d = strchr(m, '\x1e')))
+			*d++ = '\0';
+		printf(" %s:%s", m, d ? d : "");
+	}
+}
+
+/* status [--json] NAME */
 static int cmd_status(int argc, char **argv)
 {
-	char *info, *state;
+	struct jail_reply rep;
+	char *info, *f[11];
+	int json = json_flag(argc, argv, 2,
+	    "usage: jail-ai status [--json] NAME"), ps;
+	const char *name = argv[argc - 1];
 
-	if (argc != 2)
-		die(EXIT_USAGE, "usage: jail-ai status NAME");
 	need_podman("status");
-	need_jail("status", argv[1]);
-	info = inspect(argv[1], "name: {{.Name}}\nstate: {{.State.Status}}\n"
-	    "image: {{.ImageName}}\nworkspace: "
-	    "{{index .Config.Labels \"jail-ai.workspace\"}}\nnetwork: "
-	    "{{index .Config.Labels \"jail-ai.network\"}}\nmounts:"
-	    "{{range .Mounts}} {{.Source}}:{{.Destination}}{{end}}\n"
-	    "allow: {{index .Config.Labels \"jail-ai.allow\"}}");
-	state = state_of(argv[1]);
-	if (!info)
-		die(EXIT_SYSFAIL, "status: podman inspect %s failed", argv[1]);
-	printf("%s\n", info);
-	print_protection(argv[1], state);
+	need_jail("status", name);
+	info = inspect(name, STATUS_FMT);
+	if (!info || fields(info, f, 11) < 0)
+		die(EXIT_SYSFAIL, "status: podman inspect %s failed", name);
+	ps = prot_state("status", name, f[0], f[3], &rep);
+	if (json) {
+		status_json(f, ps, &rep);
+	} else {
+		printf("name: %s\nstate: %s\nimage: %s\nworkspace: %s\n"
+		    "network: %s\nuser: %s\nmounts:", f[5], f[0], f[1], f[2],
+		    f[6], f[4][0] ? f[4] : "root");
+		print_mounts(f[10]);
+		printf("\nallow: %s\n", f[7]);
+		print_protection(ps, &rep);
+	}
 	free(info);
-	free(state);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
 

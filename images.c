@@ -833,8 +833,7 @@ static int build_layer(const struct stack *s, size_t i, const char *parent_id,
 		r = write_all(ca, s->ca_pem);
 	args[n++] = "build";
 	args[n++] = "--network=host";
-	if (i > 0)
-		args[n++] = "--pull=never";
+	args[n++] = "--pull=never";	/* the base is here (need_base_image) */
 	if (nocache)
 		args[n++] = "--no-cache";
 	args[n++] = "--label";
@@ -885,6 +884,39 @@ static char *parent_id_of(const struct stack *s, size_t i)
 	return id ? id : strdup("");
 }
 
+/*
+ * The base image, before the base layer is built FROM it: here already,
+ * else pulled (podman's progress shown); where it cannot be (no registry,
+ * air-gapped) the error says how to make one from Debian's mirror.
+ */
+static void need_base_image(const char *ref)
+{
+	const char *exists[] = { "image", "exists", ref, NULL };
+	const char *pull[] = { "pull", ref, NULL };
+	struct podman_status ps;
+	char *out;
+	int r;
+
+	r = podman_capture(exists, 1, &out, &ps);
+	free(out);
+	if (r == 0)
+		return;
+	fprintf(stderr, "jail-ai: pulling the base image %s\n", ref);
+	if (podman_run(pull, &ps) == 0)
+		return;
+	die(EXIT_SYSFAIL, "images: the base image %s is not here and could "
+	    "not be pulled (no registry reachable?). Make a Debian base from "
+	    "Debian's mirror and use it:\n"
+	    "  sudo debootstrap --variant=minbase bookworm /tmp/jail-ai-rootfs "
+	    "http://deb.debian.org/debian\n"
+	    "  sudo tar -C /tmp/jail-ai-rootfs -c . | podman import - "
+	    "localhost/debian:bookworm\n"
+	    "  mkdir -p ~/.config/jail-ai && echo 'base-image = "
+	    "localhost/debian:bookworm' >>~/.config/jail-ai/config\n"
+	    "(or --base-image / JAIL_AI_BASE_IMAGE=localhost/debian:bookworm "
+	    "for one run), then run this again", ref);
+}
+
 /* Build what is missing or stale, bottom up; dies on a failed build. */
 static void build_stack(const struct stack *s, int rebuild)
 {
@@ -900,6 +932,12 @@ static void build_stack(const struct stack *s, int rebuild)
 		if (st == IMG_OK) {
 			free(pid);
 			continue;
+		}
+		if (i == 0) {	/* the parent id of a base pulled now */
+			need_base_image(s->base_image);
+			free(pid);
+			if (!(pid = parent_id_of(s, 0)))
+				die(EXIT_SYSFAIL, "out of memory");
 		}
 		fprintf(stderr, "jail-ai: building layer %s (%s)%s%s\n",
 		    s->l[i].name, s->l[i].tag, rebuild ? "" : ": ",

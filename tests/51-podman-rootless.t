@@ -241,6 +241,19 @@ ok $? "the workspace is at /workspace" || diag "exit $ST: $OUT" "$(cat "$TMP/err
 jx "$JT-rl" touch /workspace/made
 [ -e "$WS/made" ]
 ok $? "a file created in /workspace is visible on the host" || diag "exit $ST"
+st=$(stat -c %u:%g "$WS/made" 2>&1)
+[ "$st" = "$TUID:$TGID" ]
+ok $? "it belongs to the user on the host ($st)"
+jx "$JT-rl" sh -c 'id -u; id -g; echo "$HOME"; touch "$HOME/x" && echo writable'
+[ "$OUT" = "$TUID
+$TGID
+/home/jail
+writable" ]
+ok $? "the jail runs as the user's uid:gid, not root (--userns=keep-id); HOME /home/jail is writable" ||
+	diag "exit $ST: $OUT" "$(cat "$TMP/err")"
+jx "$JT-rl" whoami
+[ "$OUT" = jail ]
+ok $? "podman's passwd entry names it (whoami: $OUT)"
 out=$(ujp list 2>&1)
 grep -q "$JT-rl" <<<"$out"
 ok $? "list shows $JT-rl" || diag "$out"
@@ -301,8 +314,15 @@ jx "$BH" touch /workspace/marker
 [ "$ST" = 125 ] && [ ! -e "$WS_BH/marker" ]
 ok $? "exec into $BH started behind jail-ai's back: refused (125), CMD did not run" ||
 	diag "exit $ST" "$(cat "$TMP/err")"
-ujp stop "$BH" >/dev/null 2>&1 && ujp start "$BH" >/dev/null 2>&1
+out=$(ujp list 2>&1)
+grep "^$BH " <<<"$out" | grep -q 'NOT attached'
+ok $? "list says $BH's protection is NOT attached" || diag "$out"
+ujp start "$BH" >"$TMP/out" 2>"$TMP/err"
+ST=$?
+[ "$ST" = 0 ] && ! grep -q 'is not running' "$TMP/err"
+ok $? "start $BH restarts it protected (no 'is not running')" || errs
 protection "$BH" attached
+blocked "$BH" tcp 10.77.0.1 7002
 ujp rm -f "$BH" >/dev/null 2>"$TMP/err" && ugone "$BH"
 ok $? "rm -f $BH" || diag "$(cat "$TMP/err")"
 

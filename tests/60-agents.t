@@ -2,7 +2,8 @@
 # tests/60-agents.t - agents and layered images, for real: a Debian base from debootstrap
 # (cached), the nodejs layer and the claude agent layer built by `jail-ai images build claude`
 # (npm registry), then `jail-ai claude --block-host -- --version` in a protected jail that
-# cannot reach the host; a layer whose label does not match its recipe is rebuilt (and the
+# cannot reach the host; the agent runs as the caller's (sudo's) uid, not root, and
+# `claude --dangerously-skip-permissions --version` works there; a layer whose label does not match its recipe is rebuilt (and the
 # layers below it are not); --isolated tags differ between workspaces; a project's recipe is
 # built only onto a per-workspace tag; the config file; no auto-login without a terminal.
 #
@@ -169,6 +170,42 @@ out=$(cd "$WS1" && timeout -k 5 120 nsenter --net="/run/netns/$NS_H" -- "$JAIL_A
 	-- --version </dev/null 2>&1)
 echo "$out" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+'
 ok $? "a second run reuses the jail: $(echo "$out" | tail -n 1)"
+
+# ---- the agent is not root: sudo's user, files on the host are the caller's ----
+WS3=$TMP/ws3
+mkdir -p "$WS3"
+echo '{ "name": "ws3", "version": "1.0.0" }' >"$WS3/package.json"
+chown -R 4321:4322 "$WS3"
+NAME3=jail-ai-claude-ws3-$(printf %s "$WS3" | sha256sum | cut -c1-8)
+t0=$(date +%s)
+out=$(cd "$WS3" && SUDO_UID=4321 SUDO_GID=4322 timeout -k 5 300 nsenter --net="/run/netns/$NS_H" -- \
+	"$JAIL_AI" claude -- --dangerously-skip-permissions --version </dev/null 2>"$TMP/claude.err")
+st=$?
+[ $st = 0 ] && echo "$out" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+'
+ok $? "sudo jail-ai claude -- --dangerously-skip-permissions --version runs: $out ($(($(date +%s) - t0))s)" ||
+	diag "status $st" "$(tail -n 20 "$TMP/claude.err")"
+out=$(jp exec "$NAME3" -- sh -c 'id -u; id -g; echo "$HOME"; echo hi >/workspace/by-agent' 2>&1)
+[ "$out" = "4321
+4322
+/home/jail" ] && [ "$(stat -c %u:%g "$WS3/by-agent" 2>&1)" = 4321:4322 ]
+ok $? "in the agent's jail id is 4321:4322 (SUDO_UID:SUDO_GID), not 0; a file written to /workspace is 4321:4322 on the host" ||
+	diag "$out" "$(stat -c %u:%g "$WS3/by-agent" 2>&1)"
+out=$(jp exec "$NAME3" -- sh -c 'ls -ld "$HOME/.claude.json" "$HOME" 2>&1; touch "$HOME/w" && echo writable')
+echo "$out" | grep -q '^writable$'
+ok $? "the agent's HOME is writable" || diag "$out"
+# Claude Code refuses --dangerously-skip-permissions as root once it runs a prompt (--version
+# does not check): as root it says so; as the jail's user it gets as far as logging in.
+ROOTMSG='cannot be used with root/sudo privileges'
+out=$(timeout 120 "$PODMAN" run --rm --network none "$AGENT_TAG" claude --dangerously-skip-permissions \
+	-p hi </dev/null 2>&1)
+grep -q "$ROOTMSG" <<<"$out"
+ok $? "control: as root (plain podman, same image) claude --dangerously-skip-permissions -p refuses" ||
+	diag "$out"
+out=$(cd "$WS3" && SUDO_UID=4321 SUDO_GID=4322 timeout -k 5 300 nsenter --net="/run/netns/$NS_H" -- \
+	"$JAIL_AI" claude -- --dangerously-skip-permissions -p hi </dev/null 2>&1)
+! grep -q "$ROOTMSG" <<<"$out" && grep -qi 'log' <<<"$out"
+ok $? "in the agent's jail it does not refuse (it asks to log in): $(echo "$out" | tail -n 1)" ||
+	diag "$out"
 
 # ---- a stale layer is rebuilt, the ones below it are not ----
 "$PODMAN" tag "$BASE_IMG" localhost/jail-ai-nodejs:base || bail "podman tag failed"
