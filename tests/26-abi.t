@@ -143,6 +143,7 @@ vm_initrd() {
 		/bin/busybox --install -s /bin
 		export PATH=/bin
 		mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs dev /dev &&
+			mkdir -p /dev/pts && mount -t devpts devpts /dev/pts &&
 			mount -t tmpfs tmp /tmp && mount -t cgroup2 cgroup2 /sys/fs/cgroup
 		ip link set lo up && ip -6 addr add fd77::1/128 dev lo
 		echo "abi-vm: start, kernel $(uname -r)"
