@@ -27,8 +27,8 @@ MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
 SRCS	= jail.c loader.c hostips.c policy.c cgroup.c spawn.c confine.c \
-	  protect.c podman.c container.c images.c agents.c
-HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h
+	  protect.c podman.c container.c images.c agents.c config.c
+HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h config.h
 
 all: jail-ai
 

@@ -1104,8 +1104,11 @@ int cmd_container(int argc, char **argv)
 	return -1;
 }
 
-/* `jail-ai` alone: a shell in this project's jail, made on first use. */
-int cmd_project_shell(void)
+/*
+ * `jail-ai [JAIL-OPTIONS]`: a shell in this project's jail, made on first
+ * use with the options (argv[1..], create's; config.c added the defaults).
+ */
+int cmd_project_shell(int argc, char **argv)
 {
 	char ws[PATH_MAX], name[64], h[9], *base, *exists;
 	size_t i;
@@ -1120,10 +1123,17 @@ int cmd_project_shell(void)
 		    "0123456789_.-", name[i]))
 			name[i] = '_';
 	if ((exists = inspect(name, "{{.Name}}")) == NULL) {
-		char *argv[] = { "create", name, NULL };
+		char **cv = calloc((size_t)argc + 2, sizeof(*cv));
 
+		if (!cv)
+			die(EXIT_SYSFAIL, "out of memory");
+		cv[0] = "create";
+		cv[1] = name;
+		for (i = 1; i < (size_t)argc; i++)
+			cv[i + 1] = argv[i];
 		fprintf(stderr, "jail-ai: making %s for %s\n", name, ws);
-		cmd_create(2, argv);
+		cmd_create(argc + 1, cv);
+		free(cv);
 	}
 	free(exists);
 	need_jail("jail-ai", name);
