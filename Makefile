@@ -90,7 +90,7 @@ check-bpf: build/bpf_insns.h
 
 # ---- tests ----
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
-	    tests/unit_request tests/unit_images tests/probe
+	    tests/unit_request tests/unit_images tests/unit_config tests/probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -103,15 +103,18 @@ tests/unit_cgroup: tests/unit_cgroup.c cgroup.c jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c
 tests/unit_request: tests/unit_request.c loader.c request.h bpf_insns.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DLOADER_NO_MAIN -o $@ tests/unit_request.c loader.c
-tests/unit_images: tests/unit_images.c images.c images.h jail.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -o $@ tests/unit_images.c images.c
+tests/unit_images: tests/unit_images.c images.c images.h config.c config.h policy.c hostips.c jail.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
+tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c jail.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 tests/probe: tests/probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
 	    fuzz/fuzz_resolv \
-	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow
+	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow \
+	    fuzz/fuzz_config
 FUZZFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz/fuzz_fib_trie: fuzz/fuzz_fib_trie.c fuzz/fuzz_common.h hostips.c hostips.h
@@ -128,6 +131,8 @@ fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c jail.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_mountinfo.c cgroup.c
 fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c jail.h policy.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
+fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c jail.h
+	$(CLANG) $(FUZZFLAGS) -DCONFIG_PURE -o $@ fuzz/fuzz_config.c config.c policy.c hostips.c
 fuzz: $(FUZZ_BINS)
 
 check: jail-ai jail-ai-asan jail-ai-fault $(TEST_BINS) fuzz
