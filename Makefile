@@ -5,10 +5,17 @@
 #   make check-bpf    regenerate bpf_insns.h from bpf/jail.bpf.c; fail on any difference
 #   make bpf          regenerate bpf_insns.h in place (then review and commit the diff)
 #   make bench        benchmarks (bench/), ratio tables
-#   make install      PREFIX, DESTDIR; sets cap_bpf,cap_net_admin+p when run as root
+#   make install      PREFIX, DESTDIR, MANDIR, BASHCOMPDIR, ZSHCOMPDIR: the binary
+#                     (cap_bpf,cap_net_admin+p when run as root), man page,
+#                     bash and zsh completion
+#   make uninstall    removes exactly those files
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+MAN1DIR	?= $(MANDIR)/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 MUSLCC	?= musl-gcc
 HOSTCC	?= cc
 CLANG	?= clang
@@ -142,8 +149,12 @@ bench: jail-ai tests/probe
 	bench/run
 
 install: jail-ai
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 jail-ai $(DESTDIR)$(BINDIR)/jail-ai
+	install -m 0644 jail-ai.1 $(DESTDIR)$(MAN1DIR)/jail-ai.1
+	install -m 0644 completions/jail-ai.bash $(DESTDIR)$(BASHCOMPDIR)/jail-ai
+	install -m 0644 completions/_jail-ai $(DESTDIR)$(ZSHCOMPDIR)/_jail-ai
 	@if [ "$$(id -u)" = 0 ] && [ -z "$(DESTDIR)" ]; then \
 	  $(SETCAP) cap_bpf,cap_net_admin+p $(BINDIR)/jail-ai && \
 	  echo "install: $(BINDIR)/jail-ai has cap_bpf,cap_net_admin+p"; \
@@ -151,7 +162,12 @@ install: jail-ai
 	  echo "install: as root, run: setcap cap_bpf,cap_net_admin+p $(BINDIR)/jail-ai"; \
 	fi
 
+# Exactly the files install put in place; directories stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/jail-ai $(DESTDIR)$(MAN1DIR)/jail-ai.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/jail-ai $(DESTDIR)$(ZSHCOMPDIR)/_jail-ai
+
 clean:
 	rm -rf build jail-ai jail-ai.tmp jail-ai-asan jail-ai-fault $(TEST_BINS) $(FUZZ_BINS)
 
-.PHONY: all bpf check-bpf check fuzz bench install clean
+.PHONY: all bpf check-bpf check fuzz bench install uninstall clean

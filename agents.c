@@ -121,7 +121,10 @@ static const char agent_usage[] =
 "                    images (see jail-ai images --help)\n"
 "  jail options, used when the jail is made (see jail-ai create --help):\n"
 "  --block-host --allow --deny --deny-file --no-dns -m/--mount -p/--port\n"
-"  -e/--env --network --memory --cpus --ssh-agent --force-mount\n";
+"  -e/--env --network --memory --cpus --ssh-agent --force-mount\n"
+"  --no-block-host   without --block-host, which agents' jails get by\n"
+"                    default (and refuse to run without, when it cannot\n"
+"                    be established here)\n";
 
 struct agent_opts {
 	const struct agent *ag;

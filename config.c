@@ -333,6 +333,13 @@ static const char *const create_opts[] = { JAIL_OPTS, PODMAN_OPTS,
 static const char *const agent_opts[] = { JAIL_OPTS, PODMAN_OPTS,
     "--git-gpg", "--layers", NULL };
 
+static int supported(const char *opt)
+{
+	return in(run_opts, opt, strlen(opt)) ||
+	    in(create_opts, opt, strlen(opt)) ||
+	    in(agent_opts, opt, strlen(opt));
+}
+
 /* Where the options of argv end: "--", or for run and agents the CMD. */
 static int options_end(const char *cmd, int argc, char **argv)
 {
@@ -619,7 +626,11 @@ static void push_items(struct vec *x, const char *cmd,
 			continue;	/* images.c's, or resolved apart */
 		w = at(path, it->line);
 		if (!in(opts, it->opt, strlen(it->opt))) {
-			if (project && !strstr("memory cpus", it->key))
+			if (!project && !supported(it->opt))
+				warnx("config %s: %s: no command of this "
+				    "jail-ai takes it; ignored", w, it->key);
+			if (project && strcmp(it->key, "memory") != 0 &&
+			    strcmp(it->key, "cpus") != 0)
 				die(EXIT_USAGE, "config %s: %s cannot be "
 				    "enforced by `jail-ai %s`; nothing was "
 				    "started (remove it from %s)", w, it->key,

@@ -47,6 +47,8 @@ static const char create_usage[] =
 "  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns\n"
 "                         as in `jail-ai run --help`; every start of the\n"
 "                         jail attaches and checks the programs first\n"
+"  --no-block-host        no --block-host, even when a config file or the\n"
+"                         default (the bare project jail) asks for it\n"
 "\n"
 "Every jail: all capabilities dropped but CHOWN, DAC_OVERRIDE, FOWNER,\n"
 "FSETID, SETGID, SETUID, KILL, NET_BIND_SERVICE, SYS_CHROOT (never NET_RAW),\n"
