@@ -525,6 +525,14 @@ struct bh {
 	const char *off;	/* what turned it off, or NULL */
 };
 
+/* block-host, and the keys that only mean something with it. */
+static int refines(const char *key)
+{
+	return strcmp(key, "block-host") == 0 || strcmp(key, "deny") == 0 ||
+	    strcmp(key, "deny-file") == 0 || strcmp(key, "allow") == 0 ||
+	    strcmp(key, "no-dns") == 0;
+}
+
 static int default_on(const char *cmd)
 {
 	return strcmp(cmd, "agent") == 0 || strcmp(cmd, "project") == 0;
@@ -555,13 +563,14 @@ static void resolve_block_host(const char *cmd, struct bh *b,
 		else if (config_opt_valued(argv[i]))
 			i++;
 	for (k = 0; k < p->n; k++) {
-		if (strcmp(p->item[k].key, "block-host") != 0 || b->on)
+		if (!refines(p->item[k].key) || b->on)
 			continue;
 		if (b->off && b->off[0] == '-')
-			die(EXIT_USAGE, "config %s:%u asks for block-host; "
+			die(EXIT_USAGE, "config %s:%u asks for block-host "
+			    "(%s); "
 			    "--no-block-host cannot turn a project's protection "
 			    "off (edit that file if you mean it)", ppath,
-			    p->item[k].line);
+			    p->item[k].line, p->item[k].key);
 		b->on = 1;
 		b->src = at(ppath, p->item[k].line);
 	}
@@ -614,7 +623,7 @@ static int lowers(const char *key, const char *proj, const char *user)
 /* One file's items that CMD takes; a project's that it cannot is fatal. */
 static void push_items(struct vec *x, const char *cmd,
     const struct jail_config *c, const char *path, const char *root,
-    int project, const struct jail_config *u, char **argv, int end)
+    int project, int on, const struct jail_config *u, char **argv, int end)
 {
 	const char *const *opts = opts_of(cmd), *v, *w;
 	size_t k;
@@ -622,8 +631,9 @@ static void push_items(struct vec *x, const char *cmd,
 	for (k = 0; k < c->n; k++) {
 		const struct config_item *it = &c->item[k];
 
-		if (!it->opt || strstr(it->opt, "block-host"))
-			continue;	/* images.c's, or resolved apart */
+		if (!it->opt || strstr(it->opt, "block-host") ||
+		    (!on && refines(it->key)))
+			continue;	/* images.c's, resolved apart, or moot */
 		w = at(path, it->line);
 		if (!in(opts, it->opt, strlen(it->opt))) {
 			if (!project && !supported(it->opt))
@@ -681,7 +691,7 @@ char **config_apply(const char *cmd, int argc, char **argv, int *out_argc,
 	vpush(&x, argv[0], "");
 	if (b.on)
 		vpush(&x, "--block-host", b.src);
-	push_items(&x, cmd, &u, upath, udir, 0, &u, argv, end);
+	push_items(&x, cmd, &u, upath, udir, 0, b.on, &u, argv, end);
 	for (i = 1; i < end; i++) {
 		dry |= strcmp(argv[i], "--dry-run") == 0 ||
 		    strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
@@ -692,7 +702,7 @@ char **config_apply(const char *cmd, int argc, char **argv, int *out_argc,
 		if (config_opt_valued(argv[i]) && i + 1 < end)
 			vpush(&x, argv[++i], "");
 	}
-	push_items(&x, cmd, &p, ppath, root, 1, &u, argv, end);
+	push_items(&x, cmd, &p, ppath, root, 1, b.on, &u, argv, end);
 	for (i = end; i < argc; i++)
 		vpush(&x, argv[i], "");
 	if (b.on && b.src[0] && !dry)

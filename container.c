@@ -49,6 +49,7 @@ static const char create_usage[] =
 "                         jail attaches and checks the programs first\n"
 "  --no-block-host        no --block-host, even when a config file or the\n"
 "                         default (the bare project jail) asks for it\n"
+"  --dry-run              print the podman command line; make nothing\n"
 "\n"
 "Every jail: all capabilities dropped but CHOWN, DAC_OVERRIDE, FOWNER,\n"
 "FSETID, SETGID, SETUID, KILL, NET_BIND_SERVICE, SYS_CHROOT (never NET_RAW),\n"
@@ -326,7 +327,7 @@ void workspace(const char *arg, char *out)
 struct create_opts {
 	struct prot_opts prot;
 	const char *name, *image, *ws_arg, *network, *memory, *cpus;
-	int force_mount, ssh_agent;
+	int force_mount, ssh_agent, dry_run;
 	const char *mounts[32], *ports[32], *envs[64];
 	size_t nmounts, nports, nenvs;
 	char **cmd;
@@ -387,6 +388,8 @@ static void parse_create(int argc, char **argv, struct create_opts *o)
 			o->force_mount = 1;
 		} else if (strcmp(a, "--ssh-agent") == 0) {
 			o->ssh_agent = 1;
+		} else if (strcmp(a, "--dry-run") == 0) {
+			o->dry_run = 1;
 		} else if (a[0] == '-' || o->name) {
 			die(EXIT_USAGE, "create: unexpected %s (see jail-ai "
 			    "create --help)", a);
@@ -869,6 +872,37 @@ static int ensure_running(const char *who, const char *name)
 
 /* ---- the commands ---- */
 
+/* create --dry-run: the podman command line, quoted for sh; nothing made. */
+static int create_dry_run(const struct create_opts *o)
+{
+	struct args a = { .n = 0 };
+	char ws[PATH_MAX];
+	const char *p;
+	size_t i;
+
+	workspace(o->ws_arg, ws);
+	build_create(&a, o, ws);
+	fputs("podman", stdout);
+	for (i = 0; i < a.n; i++) {
+		if (a.v[i][0] && strspn(a.v[i], "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-=+/.:,@%") ==
+		    strlen(a.v[i])) {
+			printf(" %s", a.v[i]);
+			continue;
+		}
+		fputs(" '", stdout);
+		for (p = a.v[i]; *p; p++)
+			fputs(*p == '\'' ? "'\\''" : (char[]){ *p, 0 }, stdout);
+		putchar('\'');
+	}
+	printf("\n# %s; nothing was made (--dry-run)\n", o->prot.block_host ?
+	    "--block-host: every start attaches the policy of `jail-ai run "
+	    "--block-host --dry-run` with the same rules, plus the podman "
+	    "network's gateways" : "no --block-host");
+	args_free(&a);
+	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	struct create_opts o;
@@ -877,6 +911,8 @@ static int cmd_create(int argc, char **argv)
 	char ws[PATH_MAX], *exists;
 
 	parse_create(argc, argv, &o);
+	if (o.dry_run)
+		return create_dry_run(&o);
 	if (o.prot.block_host)
 		prot_need_caps("create");
 	need_podman("create");
@@ -1112,10 +1148,14 @@ int cmd_container(int argc, char **argv)
  */
 int cmd_project_shell(int argc, char **argv)
 {
-	char ws[PATH_MAX], name[64], h[9], *base, *exists;
+	char ws[PATH_MAX], name[64], h[9], *base, *exists = NULL;
 	size_t i;
+	int dry = 0;
 
-	need_podman("jail-ai");
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
+		dry |= strcmp(argv[i], "--dry-run") == 0;
+	if (!dry)
+		need_podman("jail-ai");
 	workspace(NULL, ws);
 	images_wshash(ws, h);
 	base = strrchr(ws, '/') + 1;
@@ -1124,7 +1164,7 @@ int cmd_project_shell(int argc, char **argv)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789_.-", name[i]))
 			name[i] = '_';
-	if ((exists = inspect(name, "{{.Name}}")) == NULL) {
+	if (dry || (exists = inspect(name, "{{.Name}}")) == NULL) {
 		char **cv = calloc((size_t)argc + 2, sizeof(*cv));
 
 		if (!cv)
@@ -1133,9 +1173,13 @@ int cmd_project_shell(int argc, char **argv)
 		cv[1] = name;
 		for (i = 1; i < (size_t)argc; i++)
 			cv[i + 1] = argv[i];
-		fprintf(stderr, "jail-ai: making %s for %s\n", name, ws);
-		cmd_create(argc + 1, cv);
+		if (!dry)
+			fprintf(stderr, "jail-ai: making %s for %s\n", name,
+			    ws);
+		i = (size_t)cmd_create(argc + 1, cv);
 		free(cv);
+		if (dry)
+			return (int)i;
 	}
 	free(exists);
 	need_jail("jail-ai", name);
