@@ -496,27 +496,28 @@ static int rootless_hybrid(void)
  */
 static void default_protection_possible(const char *cmd, const char *src)
 {
-	const char *why = NULL;
 	char self[512];
 	ssize_t n;
 
-	if (!have_bpf_caps())
-		why = "it needs CAP_BPF and CAP_NET_ADMIN, which this binary "
-		    "does not have";
-	else if (strcmp(cmd, "run") != 0 && rootless_hybrid())
-		why = "rootless podman on this host (cgroup v2 not at "
-		    "/sys/fs/cgroup: a hybrid layout) gives the container no "
-		    "cgroup of its own";
-	if (!why)
-		return;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	die(EXIT_SYSFAIL, "%s: --block-host is on (%s) but cannot be "
-	    "established: %s. Either give jail-ai the capabilities, once as "
-	    "root: setcap cap_bpf,cap_net_admin+p %s (a hybrid host also needs "
-	    "rootful podman or a pure cgroup v2 host), or run without the "
-	    "protection: --no-block-host. Nothing was started", cmd,
-	    src[0] ? src : "the default", why, n > 0 ? self : "jail-ai");
+	if (!have_bpf_caps()) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[n > 0 ? n : 0] = '\0';
+		die(EXIT_SYSFAIL, "%s: --block-host is on (%s) but cannot be "
+		    "established: it needs CAP_BPF and CAP_NET_ADMIN, which "
+		    "this binary does not have. Either, once as root: setcap "
+		    "cap_bpf,cap_net_admin+p %s; or run without the protection: "
+		    "--no-block-host. Nothing was started", cmd,
+		    src[0] ? src : "the default", n > 0 ? self : "jail-ai");
+	}
+	if (strcmp(cmd, "run") != 0 && rootless_hybrid())
+		die(EXIT_SYSFAIL, "%s: --block-host is on (%s) but cannot be "
+		    "established: rootless podman on this host (cgroup v2 not "
+		    "at /sys/fs/cgroup: a hybrid layout) gives the container no "
+		    "cgroup of its own. Either use rootful podman (run jail-ai "
+		    "as root) or a pure cgroup v2 host "
+		    "(systemd.unified_cgroup_hierarchy=1) with a delegated user "
+		    "cgroup; or run without the protection: --no-block-host. "
+		    "Nothing was started", cmd, src[0] ? src : "the default");
 }
 
 struct bh {

@@ -186,7 +186,7 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 		"pure cgroup v2, capabilities: the default protection is possible (goes on)" || diag "$(cat "$TMP/e")"
 else
 	ok "$([ $st = 125 ] && grep -q "rootless podman on this host .*hybrid" "$TMP/e" &&
-		grep -q -- "--no-block-host" "$TMP/e" && grep -q "setcap" "$TMP/e"; echo $?)" \
+		grep -q -- "--no-block-host" "$TMP/e" && grep -q "use rootful podman" "$TMP/e"; echo $?)" \
 		"hybrid cgroups, capabilities, rootless: refused, naming both ways out" ||
 		diag "exit $st: $(cat "$TMP/e")"
 fi
