@@ -431,13 +431,17 @@ static void vpush(struct vec *x, const char *s, const char *src)
 	x->v[x->n] = NULL;
 }
 
+/* "PATH:LINE"; each one kept, reachable, for the life of the process. */
 static const char *at(const char *path, unsigned int line)
 {
+	static char *volatile made[4 * CONFIG_MAX_ITEMS + 8];
+	static size_t n;
 	char *s;
 
-	if (asprintf(&s, "%s:%u", path, line) < 0)
+	if (n == sizeof(made) / sizeof(made[0]) ||
+	    asprintf(&s, "%s:%u", path, line) < 0)
 		die(EXIT_SYSFAIL, "out of memory");
-	return s;
+	return made[n++] = s;
 }
 
 /*
@@ -661,6 +665,10 @@ static void push_items(struct vec *x, const char *cmd,
 	}
 }
 
+/* The vectors made, reachable for LeakSanitizer when a die() exits. */
+static char **volatile kept;
+static const char **volatile kept_src;
+
 char **config_apply(const char *cmd, int argc, char **argv, int *out_argc,
     const char ***source_of)
 {
@@ -686,6 +694,8 @@ char **config_apply(const char *cmd, int argc, char **argv, int *out_argc,
 	x.n = 0;
 	x.v = calloc((size_t)argc + 4 * (u.n + p.n) + 4, sizeof(*x.v));
 	x.src = calloc((size_t)argc + 4 * (u.n + p.n) + 4, sizeof(*x.src));
+	kept = x.v;
+	kept_src = x.src;
 	if (!x.v || !x.src)
 		die(EXIT_SYSFAIL, "out of memory");
 	resolve_block_host(cmd, &b, &u, upath, &p, ppath, argv, end);

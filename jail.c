@@ -612,6 +612,8 @@ static int cmd_run(int argc, char **argv)
  * agents up to CMD (whose arguments are never touched).  A flag given a
  * value is refused; anything else is left for the command to judge.
  */
+static char **volatile kept_argv;	/* reachable: for LeakSanitizer */
+
 static char **split_values(int argc, char **argv, int *out_argc)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -619,7 +621,7 @@ static char **split_values(int argc, char **argv, int *out_argc)
 	int stop = exec || strcmp(cmd, "run") == 0 || agent_find(cmd);
 	char **v = calloc((size_t)argc * 2 + 1, sizeof(*v)), *eq;
 
-	if (!v)
+	if (!(kept_argv = v))
 		die(EXIT_SYSFAIL, "out of memory");
 	v[n++] = argv[0];
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {

@@ -162,6 +162,9 @@ for c in claude "" "gemini --shell"; do
 		"no capabilities: 'jail-ai $c' refuses, naming setcap and --no-block-host" ||
 		diag "exit $st: $(cat "$TMP/e")"
 done
+as_user "$INST claude --help"; st=$?
+ok "$([ $st = 0 ] && grep -q '^usage: jail-ai AGENT' "$TMP/o"; echo $?)" \
+	"... while 'claude --help' still prints its usage" || diag "exit $st: $(cat "$TMP/e")"
 as_user "$INST claude --no-block-host"; st=$?
 ok "$(! grep -q "cannot be established" "$TMP/e" &&
 	[ "$(grep -c "block-host is off (--no-block-host)" "$TMP/e")" = 1 ]; echo $?)" \
