@@ -383,7 +383,8 @@ static void check_jail(const struct agent_opts *o, const char *name,
 	if (o->block_host && (!f[1] || strcmp(f[1], "1") != 0))
 		die(EXIT_USAGE, "%s: the jail %s exists without --block-host; "
 		    "refusing to run the agent unprotected. Remove it (jail-ai "
-		    "rm -f %s) and run this again", o->ag->name, name, name);
+		    "rm -f %s) and run this again, or use it unprotected: "
+		    "--no-block-host", o->ag->name, name, name);
 	if (!id || strcmp(f[0], id) != 0)
 		warnx("%s: the jail %s was made from %s, an older image than "
 		    "%s now is (a layer was rebuilt); it keeps its image until "

@@ -406,6 +406,12 @@ static int load(const char *path, enum config_scope scope,
 	if (r == -ELOOP)
 		die(EXIT_USAGE, "config %s: a symbolic link; refused (make it "
 		    "a regular file)", path);
+	/* $HOME of another user (sudo -u, setpriv): theirs, not ours. */
+	if (r == -EACCES && scope == CONFIG_USER) {
+		warnx("config %s: %s; its defaults are not applied (set "
+		    "XDG_CONFIG_HOME or HOME)", path, strerror(-r));
+		return 0;
+	}
 	if (r == -EFBIG)
 		die(EXIT_USAGE, "config %s: larger than %d KiB", path,
 		    CONFIG_FILE_MAX / 1024);

@@ -17,12 +17,12 @@ _jail_ai()
 	--allow|--deny|--image|--port|-p|--env|-e|--memory|--cpus|--layers|--base-image) return ;;
 	esac
 	if [ "$COMP_CWORD" = 1 ]; then
-		COMPREPLY=($(compgen -W "$cmds $jail $podman --help --version -V -h" -- "$cur"))
+		COMPREPLY=($(compgen -W "$cmds $jail $podman --dry-run --help --version -V -h" -- "$cur"))
 		return
 	fi
 	case $cmd in
 	run) words_opts="$jail --dry-run --unsafe-keep-privileges --help" ;;
-	create) words_opts="$jail $podman --help" ;;
+	create) words_opts="$jail $podman --dry-run --help" ;;
 	claude|copilot|cursor|gemini|codex|jules)
 		words_opts="$jail $podman --shell --auth --$cmd-dir --agent-configs --git-gpg --layers --base-image --isolated --rebuild --help" ;;
 	images)
@@ -36,7 +36,7 @@ _jail_ai()
 	hostips) words_opts="--json --help" ;;
 	help) words_opts="$cmds" ;;
 	start|stop|shell|status|list|version) words_opts="--help" ;;
-	-*) words_opts="$jail $podman" ;;
+	-*) words_opts="$jail $podman --dry-run" ;;
 	esac
 	case $cmd in
 	start|stop|rm|exec|shell|status)

@@ -123,10 +123,14 @@ if [ -n "$ns" ]; then
 fi
 # Without capabilities the dry run still shows the policy; the real run refuses.
 cp "$J" "$TMP/nocaps" && chmod 755 "$TMP/nocaps"
-(cd / && HOME=/nonexistent setpriv --reuid=65534 --regid=65534 --clear-groups \
+(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$TMP/nocaps" run --block-host --dry-run -- true) >"$TMP/d" 2>&1; st=$?
 ok "$([ $st = 0 ] && grep -q 'fixed' "$TMP/d"; echo $?)" \
 	"dry run without capabilities (uid 65534): the policy, exit 0" || diag "$(head -3 "$TMP/d")"
+if [ "$(stat -c %a "$HOME")" = 700 ] && [ -z "${XDG_CONFIG_HOME:-}" ]; then
+	ok "$(grep -q "config $HOME/.config/jail-ai/config: Permission denied; its defaults are not applied" "$TMP/d"; echo $?)" \
+		"... with root's \$HOME, whose config it cannot read: said, not fatal"
+fi
 
 # ---- create --dry-run ----
 mkdir -p "$TMP/proj/.git"
