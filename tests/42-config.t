@@ -56,6 +56,11 @@ ok "$([ $st = 0 ] && grep -q -- '--memory 3g' "$TMP/o" && grep -q -- '--label=ja
 	! grep -q -- 'jail-ai.allow=10' "$TMP/o" && grep -q "block-host is off (--no-block-host)" "$TMP/e"; echo $?)" \
 	"the command line wins over the user's file; its rules drop with --block-host" ||
 	diag "exit $st" "$(cat "$TMP/o" "$TMP/e")"
+printf '192.0.2.64/26\n' >"$XDG_CONFIG_HOME/jail-ai/mine.deny"
+printf 'block-host\ndeny-file = mine.deny\n' >"$U"
+in_proj run --dry-run -- true; st=$?
+ok "$([ $st = 0 ] && grep -q "^deny  *192\.0\.2\.64/26  *$U:2 $XDG_CONFIG_HOME/jail-ai/mine.deny:1\$" "$TMP/o"; echo $?)" \
+	"a relative deny-file in the user's file is read from its directory" || diag "exit $st: $(cat "$TMP/e")"
 printf 'no-block-host\n' >"$U"
 in_proj --dry-run; st=$?
 ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.block-host=0' "$TMP/o" &&
