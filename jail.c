@@ -680,7 +680,8 @@ static int dispatch(int argc, char **argv)
 		return cmd_run(argc, argv);
 	}
 	if (strcmp(c, "images") == 0)
-		return images_main(argc, argv);
+		return help_asked(argc, argv) ? cmd_help(2, (char *[]){ "help",
+		    "images", NULL }) : images_main(argc, argv);
 	if (agent_find(c)) {
 		argv = with_config("agent", &argc, argv);
 		return agent_main(argc, argv);

@@ -34,6 +34,9 @@ done
 "$J" start foo --help >"$TMP/h" 2>&1; st=$?
 ok "$([ $st = 0 ] && grep -q '^usage: jail-ai start' "$TMP/h"; echo $?)" \
 	"start NAME --help: the usage, not 'not a valid jail name'" || diag "$(cat "$TMP/h")"
+"$J" images build --layers rust -h >"$TMP/h" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q '^usage: jail-ai images' "$TMP/h"; echo $?)" \
+	"images build --layers rust -h: the usage" || diag "$(cat "$TMP/h")"
 "$J" --block-host --help >"$TMP/h" 2>&1; st=$?
 ok "$([ $st = 0 ] && grep -q '^usage: jail-ai \[JAIL-OPTIONS\]' "$TMP/h"; echo $?)" \
 	"jail-ai --block-host --help: the bare project jail takes jail options" || diag "$(cat "$TMP/h")"
