@@ -120,8 +120,8 @@ static const char agent_usage[] =
 "  --layers L,L --base-image IMG --isolated --rebuild\n"
 "                    images (see jail-ai images --help)\n"
 "  jail options, used when the jail is made (see jail-ai create --help):\n"
-"  --block-host --allow --deny --deny-file --no-dns -m/--mount -p/--port\n"
-"  -e/--env --network --memory --cpus --ssh-agent --force-mount\n"
+"  --block-host --allow --deny --deny-file --no-dns --force -m/--mount\n"
+"  -p/--port -e/--env --network --memory --cpus --ssh-agent --force-mount\n"
 "  --no-block-host   without --block-host, which agents' jails get by\n"
 "                    default (and refuse to run without, when it cannot\n"
 "                    be established here)\n";
@@ -146,7 +146,7 @@ static void push_jail(struct agent_opts *o, const char *s)
 static int jail_opt(struct agent_opts *o, int argc, char **argv, int *i)
 {
 	static const char *const flags[] = { "--block-host", "--no-dns",
-	    "--ssh-agent", "--force-mount" };
+	    "--ssh-agent", "--force-mount", "--force" };
 	static const char *const valued[] = { "--allow", "--deny",
 	    "--deny-file", "-m", "--mount", "-p", "--port", "-e", "--env",
 	    "--network", "--memory", "--cpus" };

@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 7ae174d775ba588952fbaad3932550268deed8d6ffe513a95fb80f3f29df4fb9 (BPF_SHA in the Makefile)
+ * source sha256: a691411f768232cd03e13b47340a9030086f221a4adae8e60402a4c8c7258993 (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly.  Map loads ("rX = map[jail_v4] ll") have src_reg 0
@@ -445,26 +445,24 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 _Static_assert(sizeof(jail_insns_sock_create) / sizeof(jail_insns_sock_create[0]) == JAIL_NINSNS_SOCK_CREATE,
 	       "jail_insns_sock_create: count");
 
-/* jail_setsockopt: section cgroup/setsockopt, 16 instructions */
+/* jail_setsockopt: section cgroup/setsockopt, 14 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* r2 = *(u32 *)(r1 + 28) */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r1 + 24) */
-	/*   2 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 41 }, /* if r1 != 0x29 goto pc+4 (-> 7) */
+	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* r3 = *(u32 *)(r1 + 24) */
+	/*   2 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 41 }, /* if r3 != 0x29 goto pc+4 (-> 7) */
 	/*   3 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 = r2 */
-	/*   5 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 9, .imm = 57 }, /* if r3 == 0x39 goto pc+9 (-> 15) */
-	/*   6 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 5 }, /* if r3 == 0x5 goto pc+8 (-> 15) */
-	/*   7 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 1 }, /* r3 = 1 */
-	/*   8 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*   9 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 11) */
-	/*  10 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  12 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 4 }, /* if r1 != 0x4 goto pc+1 (-> 14) */
-	/*  13 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/*  14 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 3, .off = 0, .imm = 0 }, /* r0 |= r3 */
-	/*  15 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
+	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
+	/*   6 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 10) */
+	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 2, .imm = 0 }, /* if r3 != 0x0 goto pc+2 (-> 10) */
+	/*   8 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/*   9 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 3, .imm = 4 }, /* if r2 == 0x4 goto pc+3 (-> 13) */
+	/*  10 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  11 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  13 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SETSOCKOPT 16
+#define JAIL_NINSNS_SETSOCKOPT 14
 _Static_assert(sizeof(jail_insns_setsockopt) / sizeof(jail_insns_setsockopt[0]) == JAIL_NINSNS_SETSOCKOPT,
 	       "jail_insns_setsockopt: count");
 

@@ -1,20 +1,33 @@
 /*
  * cgroup.c - finding cgroup v2 and making, joining and removing the
- * cgroup of a `jail-ai run` jail.
+ * cgroup of a `jail-ai run` jail.  A run holds flock(LOCK_EX) on its
+ * cgroup's cgroup.procs for as long as jail-ai lives (the directory's own
+ * lock is the privileged child's, across its query and attach): a run-* cgroup whose lock
+ * can be taken is stale (its jail-ai was killed) and the next run in the
+ * same parent removes it; `list` shows the locked ones.
+ *
+ * Also: read-only kernel knobs for a root CMD (the mount side), and for a
+ * user whose cgroup is not its own, the re-launch in a systemd scope.
  *
  * No privilege beyond the caller's.  Inputs: /proc/self/mountinfo and
  * /proc/PID/cgroup (kernel-written, but parsed as untrusted: pure
- * functions over a buffer, fuzzed).
+ * functions over a buffer, fuzzed); for the re-launch the caller's own
+ * environment (DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR, PATH) and
+ * /proc/self/cmdline, used with the caller's privilege only.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -264,31 +277,255 @@ int cgroup_remount_ro_all(void)
 	return r;
 }
 
+/* ---- kernel knobs: what a root CMD must not be able to write ---- */
+
 /*
- * For a root CMD: /sys and everything mounted below it read-only (uid 0
- * writes there by file mode alone: uevent_helper and the like), once CMD's
- * /proc is mounted, /proc/sys and /proc/sysrq-trigger too (core_pattern).
+ * Filesystems whose files are kernel settings, writable by uid 0 by file
+ * mode alone (no capability): every mount of one in CMD's namespace goes
+ * read-only.  proc and sysfs matter twice: the kernel lets a process in a
+ * nested user + mount namespace mount a fresh one whenever some mount of
+ * it in its namespace is "fully visible" (fs/namespace.c,
+ * mnt_already_visible: mounted at the filesystem's root, no locked child
+ * over a non-empty directory), read-write unless that mount is read-only.
  */
-int kernel_knobs_ro(void)
+static const char *const knob_fs[] = {
+	"proc", "sysfs", "debugfs", "tracefs", "securityfs", "configfs",
+	"binfmt_misc", "bpf", "pstore", "efivarfs", "fusectl", "cgroup",
+	"cgroup2",
+};
+
+/* Below CMD's own /proc, bound read-only onto themselves (runc's list,
+ * and what else a root file mode opens there: irq affinity, ACPI wakeup). */
+static const char *const proc_ro[] = {
+	"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
+	"/proc/fs", "/proc/acpi", "/proc/scsi", "/proc/latency_stats",
+	"/proc/mtrr", "/proc/driver",
+};
+
+/* path equals dir or lies below it */
+static int path_below(const char *path, const char *dir)
 {
-	static const char *const procs[] = { "/proc/sys", "/proc/sysrq-trigger" };
+	size_t n = strlen(dir);
+
+	if (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
+static int knob_type(const char *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(knob_fs) / sizeof(knob_fs[0]); i++)
+		if (strlen(knob_fs[i]) == n && memcmp(knob_fs[i], f, n) == 0)
+			return 1 + (i < 2);	/* 2: proc, sysfs */
+	return 0;
+}
+
+static int parse_ulong(const char *f, size_t n, char end, unsigned long *v,
+    size_t *used)
+{
+	size_t i = 0;
+
+	*v = 0;
+	while (i < n && f[i] >= '0' && f[i] <= '9' && *v < 1UL << 40)
+		*v = *v * 10 + (unsigned long)(f[i++] - '0');
+	if (i == 0 || (i < n && f[i] != end) || (i == n && end))
+		return -EINVAL;
+	*used = i;
+	return 0;
+}
+
+/* One mountinfo line; knob 0 for a filesystem that is no knob. */
+static int mi_line(const char *l, size_t n, struct knob_mount *k)
+{
+	const char *sep = memmem(l, n, " - ", 3), *f;
+	size_t fl, u, hl;
+	unsigned long maj, min;
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	if (!sep)
+		return -EINVAL;
+	hl = (size_t)(sep - l);
+	if (field(sep + 3, n - hl - 3, 0, &f, &fl) < 0)
+		return -EINVAL;
+	k->knob = knob_type(f, fl);
+	if ((r = field(l, hl, 0, &f, &fl)) < 0 ||
+	    (r = parse_ulong(f, fl, 0, &k->id, &u)) < 0 ||
+	    (r = field(l, hl, 1, &f, &fl)) < 0 ||
+	    (r = parse_ulong(f, fl, 0, &k->parent, &u)) < 0 ||
+	    (r = field(l, hl, 2, &f, &fl)) < 0 ||
+	    (r = parse_ulong(f, fl, ':', &maj, &u)) < 0 ||
+	    (r = parse_ulong(f + u + 1, fl - u - 1, 0, &min, &u)) < 0)
+		return -EINVAL;
+	k->dev = makedev(maj, min);
+	if (field(l, hl, 3, &f, &fl) < 0)
+		return -EINVAL;
+	k->fsroot = fl == 1 && f[0] == '/';
+	if (field(l, hl, 5, &f, &fl) < 0)
+		return -EINVAL;
+	k->ro = fl >= 2 && memcmp(f, "ro", 2) == 0 && (fl == 2 || f[2] == ',');
+	if (field(l, hl, 4, &f, &fl) < 0)
+		return -EINVAL;
+	return unescape(f, fl, k->point, sizeof(k->point));
+}
+
+/* Is there a mount whose parent is id, at point (exact)?  ro: and is it
+ * read-only?  Returns 1 for a match. */
+static int child_at(const char *buf, size_t len, unsigned long id,
+    const char *point, int want_ro)
+{
+	struct knob_mount c;
+	const char *l;
+	size_t pos = 0, n;
+
+	while (next_line(buf, len, &pos, &l, &n))
+		if (n && mi_line(l, n, &c) == 0 && c.parent == id &&
+		    c.id != id && strcmp(c.point, point) == 0 &&
+		    (!want_ro || c.ro))
+			return 1;
+	return 0;
+}
+
+int mountinfo_knob(const char *buf, size_t len, unsigned int idx,
+    struct knob_mount *k)
+{
+	const char *l;
+	size_t pos = 0, n;
+
+	while (next_line(buf, len, &pos, &l, &n)) {
+		if (n == 0)
+			continue;
+		if (mi_line(l, n, k) < 0)
+			return -EINVAL;
+		if (!k->knob || idx-- > 0)
+			continue;
+		/* another mount over the same place hides this one's root */
+		k->covered = child_at(buf, len, k->id, k->point, 0);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * A proc or sysfs mount that would let a fresh, writable one be mounted
+ * in a nested namespace, or that is itself writable: one not read-only,
+ * not covered at its root, and not CMD's /proc (which must hold a
+ * read-only /proc/sys, a locked child over a non-empty directory in any
+ * nested namespace).  1 with its mount point in out, 0 if none.
+ */
+int knobs_exposed(const char *buf, size_t len, const char *own_proc,
+    char *out, size_t outlen)
+{
+	struct knob_mount k;
+	unsigned int i;
+	char sys[600];
+	int r;
+
+	for (i = 0; (r = mountinfo_knob(buf, len, i, &k)) == 0; i++) {
+		if (k.knob != 2 || k.ro || k.covered)
+			continue;
+		snprintf(sys, sizeof(sys), "%s/sys", k.point);
+		if (own_proc && strcmp(k.point, own_proc) == 0 && k.fsroot &&
+		    child_at(buf, len, k.id, sys, 1))
+			continue;
+		snprintf(out, outlen, "%s", k.point);
+		return 1;
+	}
+	return r == -ENOENT ? 0 : r;
+}
+
+/* A knob filesystem mounted at or below dir, or dir inside one: 1 with
+ * its mount point in out, 0 if none.  For podman sources (binds are
+ * recursive, so such a mount would come along into the container). */
+int knobs_within(const char *buf, size_t len, const char *dir, char *out,
+    size_t outlen)
+{
+	struct knob_mount k;
+	unsigned int i;
+	int r;
+
+	for (i = 0; (r = mountinfo_knob(buf, len, i, &k)) == 0; i++)
+		if (path_below(k.point, dir) || path_below(dir, k.point)) {
+			snprintf(out, outlen, "%s", k.point);
+			return 1;
+		}
+	return r == -ENOENT ? 0 : r;
+}
+
+/* Every knob mount that its path reaches (st_dev says so), read-only. */
+static int knob_mounts_ro(const char *buf, size_t len)
+{
+	struct knob_mount k;
+	struct stat st;
+	unsigned int i;
+	int r;
+
+	for (i = 0; (r = mountinfo_knob(buf, len, i, &k)) == 0; i++) {
+		if (k.ro || k.covered || stat(k.point, &st) < 0 ||
+		    st.st_dev != k.dev)
+			continue;	/* hidden: knobs_exposed judges it */
+		if (strcmp(k.point, "/proc") == 0 && k.knob == 2)
+			continue;	/* CMD's own, made safe by proc_ro */
+		if (mount(NULL, k.point, NULL, MS_REMOUNT | MS_BIND |
+		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			return -errno;
+	}
+	return r == -ENOENT ? 0 : r;
+}
+
+/*
+ * For a root CMD, in its own mount namespace after its /proc is mounted:
+ * the knobs below /proc bound read-only, every other knob mount
+ * read-only, then checked from mountinfo anew.  -EPERM with the mount
+ * point in bad when a proc or sysfs mount stays writable (hidden below
+ * another mount, where no remount reaches it).
+ */
+int kernel_knobs_ro(char *bad, size_t badlen)
+{
 	char *buf;
 	size_t len, i;
 	int r;
 
-	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
-		if (mount(procs[i], procs[i], NULL, MS_BIND, NULL) < 0) {
+	for (i = 0; i < sizeof(proc_ro) / sizeof(proc_ro[0]); i++) {
+		if (mount(proc_ro[i], proc_ro[i], NULL, MS_BIND, NULL) < 0) {
 			if (errno == ENOENT)	/* e.g. no CONFIG_MAGIC_SYSRQ */
 				continue;
+			snprintf(bad, badlen, "%s", proc_ro[i]);
 			return -errno;
 		}
-		if (mount(NULL, procs[i], NULL, MS_REMOUNT | MS_BIND |
-		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		if (mount(NULL, proc_ro[i], NULL, MS_REMOUNT | MS_BIND |
+		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+			snprintf(bad, badlen, "%s", proc_ro[i]);
 			return -errno;
+		}
 	}
 	if ((r = read_file("/proc/self/mountinfo", &buf, &len)) < 0)
 		return r;
-	r = remount_ro(buf, len, NULL, "/sys");
+	r = knob_mounts_ro(buf, len);
+	if (r == 0)	/* and whatever else lies below /sys */
+		r = remount_ro(buf, len, NULL, "/sys");
+	free(buf);
+	if (r == 0 && (r = read_file("/proc/self/mountinfo", &buf, &len)) == 0) {
+		r = knobs_exposed(buf, len, "/proc", bad, badlen);
+		free(buf);
+		r = r > 0 ? -EPERM : r;
+	}
+	return r;
+}
+
+/* A knob mount at, below or above path, in this process's namespace. */
+int knobs_under(const char *path, char *out, size_t outlen)
+{
+	char *buf;
+	size_t len;
+	int r = read_file("/proc/self/mountinfo", &buf, &len);
+
+	if (r < 0)
+		return r;
+	r = knobs_within(buf, len, path, out, outlen);
 	free(buf);
 	return r;
 }
@@ -319,6 +556,126 @@ static int open_fds(struct jail_cgroup *cg, char *err, size_t errlen)
 	return -e;
 }
 
+/* ---- a user without a delegated cgroup ---- */
+
+/* A systemd user manager to ask for a scope: its bus or its socket. */
+static int user_manager(void)
+{
+	const char *bus = getenv("DBUS_SESSION_BUS_ADDRESS");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (bus && *bus)
+		return 1;
+	if (!xdg || xdg[0] != '/' || strlen(xdg) > PATH_MAX - 20)
+		return 0;
+	snprintf(p, sizeof(p), "%s/systemd/private", xdg);
+	return stat(p, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static int in_path(const char *name, char *out, size_t outlen)
+{
+	const char *p = getenv("PATH"), *e;
+
+	for (; p && *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, ':');
+		if (p[0] != '/' || (size_t)(e - p) + strlen(name) + 2 > outlen)
+			continue;
+		snprintf(out, outlen, "%.*s/%s", (int)(e - p), p, name);
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * exec systemd-run --user --scope -p Delegate=yes --quiet SELF ARGS...,
+ * our own arguments read back from /proc/self/cmdline; JAIL_AI_IN_SCOPE
+ * marks the second start so that it never loops.  Returns on failure.
+ */
+static int relaunch_in_scope(const char *own)
+{
+	static char pre[][16] = { "--user", "--scope", "-p", "Delegate=yes",
+	    "--quiet" };
+	char sd[PATH_MAX], self[PATH_MAX], *args, **argv, *p;
+	size_t len, n = 0, i, k = 0;
+	ssize_t sl;
+	int r;
+
+	if (in_path("systemd-run", sd, sizeof(sd)) < 0)
+		return -ENOENT;
+	if ((sl = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return -errno;
+	self[sl] = '\0';
+	if ((r = read_file("/proc/self/cmdline", &args, &len)) < 0)
+		return r;
+	for (i = 0; i < len; i++)
+		n += args[i] == '\0';
+	if (!(argv = calloc(n + 8, sizeof(*argv)))) {
+		free(args);
+		return -ENOMEM;
+	}
+	argv[k++] = sd;
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		argv[k++] = pre[i];
+	argv[k++] = self;
+	for (p = args + strlen(args) + 1; p < args + len; p += strlen(p) + 1)
+		argv[k++] = p;	/* argv[1...] */
+	setenv("JAIL_AI_IN_SCOPE", "1", 1);
+	fprintf(stderr, "jail-ai: your cgroup %s is not yours to subdivide; "
+	    "re-launching in a transient systemd scope (systemd-run --user "
+	    "--scope -p Delegate=yes)\n", own);
+	execv(sd, argv);
+	r = -errno;
+	free(argv);
+	free(args);
+	return r;
+}
+
+/*
+ * The caller's cgroup is not its own.  With a user manager (and not on
+ * the second start), re-launch in a delegated scope; otherwise err says
+ * what an administrator must set up.
+ */
+static int no_delegation(const char *mnt, const char *own, char *err,
+    size_t errlen)
+{
+	int again = getenv("JAIL_AI_IN_SCOPE") != NULL, mgr = user_manager();
+
+	if (!again && mgr)
+		relaunch_in_scope(own);	/* returns only on failure */
+	snprintf(err, errlen, "your cgroup %s is not yours to subdivide%s. "
+	    "An administrator can delegate one, as root: D=%s/user-%u; "
+	    "mkdir $D; chown %u:%u $D $D/cgroup.procs $D/cgroup.threads "
+	    "$D/cgroup.subtree_control; echo PID >$D/cgroup.procs with PID "
+	    "your login shell's ($$ in it); then run jail-ai from that shell",
+	    own, again ? " even in the systemd scope" : mgr ? " and "
+	    "systemd-run is not on PATH" : " and no systemd user manager "
+	    "runs to delegate one", mnt, (unsigned)getuid(),
+	    (unsigned)getuid(), (unsigned)getgid());
+	return -EACCES;
+}
+
+/*
+ * Before any other work: a user whose cgroup is not its own re-launches
+ * now (no --deny-file pipe read twice, no warning said twice) or learns
+ * what to set up.  Other failures are left to jail_cgroup_create.
+ */
+int jail_cgroup_preflight(char *err, size_t errlen)
+{
+	char mnt[256], own[JAIL_CGROUP_PATH_MAX], path[1024];
+
+	if (getuid() == 0 || cgroup2_mount(mnt, sizeof(mnt)) < 0 ||
+	    cgroup_of_pid(getpid(), own, sizeof(own)) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", mnt, strcmp(own, "/") == 0 ? "" :
+	    own);
+	if (strcmp(own, "/") != 0 && owned_dir(path) == 0)
+		return 0;
+	return no_delegation(mnt, own, err, errlen);
+}
+
 /* root: <cgroup2>/jail-ai/run-PID; a user: below a cgroup it owns. */
 static int pick_parent(struct jail_cgroup *cg, char *err, size_t errlen)
 {
@@ -337,69 +694,28 @@ static int pick_parent(struct jail_cgroup *cg, char *err, size_t errlen)
 		return r;
 	snprintf(cg->path, sizeof(cg->path), "%s%s", cg->mount,
 	    strcmp(own, "/") == 0 ? "" : own);
-	if (strcmp(own, "/") == 0 || owned_dir(cg->path) < 0) {
-		snprintf(err, errlen, "your cgroup %s is not yours to "
-		    "subdivide; start jail-ai inside one you own: "
-		    "systemd-run --user --scope jail-ai run ...", own);
-		return -EACCES;
-	}
+	if (strcmp(own, "/") == 0 || owned_dir(cg->path) < 0)
+		return no_delegation(cg->mount, own, err, errlen);
 	snprintf(cg->rel, sizeof(cg->rel), "%s", own + 1);
 	return 0;
 }
 
-int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen)
+/*
+ * Kill what is left in the cgroup at dirfd: cgroup.kill, or before 5.14
+ * SIGKILL to each pid listed.
+ */
+static void kill_in(int dirfd)
 {
-	char name[64];
-	int r;
-
-	cg->dirfd = cg->procs_fd = -1;
-	r = cgroup2_mount(cg->mount, sizeof(cg->mount));
-	if (r < 0) {
-		snprintf(err, errlen, "no cgroup2 mount in /proc/self/mountinfo");
-		return r;
-	}
-	r = pick_parent(cg, err, errlen);
-	if (r < 0) {
-		if (!*err)
-			snprintf(err, errlen, "%s", cg->path);
-		return r;
-	}
-	snprintf(name, sizeof(name), "run-%d-%lx", (int)getpid(),
-	    (unsigned long)time(NULL));
-	if (strlen(cg->rel) + strlen(name) + 2 > sizeof(cg->rel))
-		return -ENAMETOOLONG;
-	strcat(cg->rel, "/");
-	strcat(cg->rel, name);
-	snprintf(cg->path, sizeof(cg->path), "%s/%s", cg->mount, cg->rel);
-	if (mkdir(cg->path, 0755) < 0) {
-		snprintf(err, errlen, "mkdir %s", cg->path);
-		return -errno;
-	}
-	if ((r = open_fds(cg, err, errlen)) < 0)
-		jail_cgroup_remove(cg);
-	return r;
-}
-
-/* The calling process moves itself in ("0" is the writer). */
-int jail_cgroup_join(const struct jail_cgroup *cg)
-{
-	return write(cg->procs_fd, "0", 1) == 1 ? 0 : -errno;
-}
-
-/* Kill what CMD left behind, then remove the directory. */
-static void kill_all(const struct jail_cgroup *cg)
-{
-	char path[1100], *buf, *p, *end;
+	char path[64], *buf, *p, *end;
 	size_t len;
-	int fd = openat(cg->dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+	int fd = openat(dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		(void)!write(fd, "1", 1);
 		close(fd);
 		return;
 	}
-	/* Kernels before 5.14: signal each pid listed. */
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/cgroup.procs", dirfd);
 	if (read_file(path, &buf, &len) < 0)
 		return;
 	for (p = buf; *p; p = end) {
@@ -413,28 +729,219 @@ static void kill_all(const struct jail_cgroup *cg)
 	free(buf);
 }
 
-int jail_cgroup_remove(struct jail_cgroup *cg)
+/* rmdir name below parentfd, killing what keeps it busy; 0 or -errno. */
+static int remove_busy(int parentfd, const char *name, int dirfd)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int i, r = 0;
 
-	if (cg->dirfd >= 0) {
-		for (i = 0; i < 300; i++) {
-			if (rmdir(cg->path) == 0 || errno == ENOENT) {
-				r = 0;
-				break;
-			}
-			r = -errno;
-			if (r != -EBUSY)
-				break;
-			kill_all(cg);
-			nanosleep(&ts, NULL);
-		}
-		close(cg->dirfd);
+	for (i = 0; i < 300; i++) {
+		if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 ||
+		    errno == ENOENT)
+			return 0;
+		r = -errno;
+		if (r != -EBUSY)
+			break;
+		kill_in(dirfd);
+		nanosleep(&ts, NULL);
 	}
-	if (cg->procs_fd >= 0)
-		close(cg->procs_fd);
+	return r;
+}
+
+/*
+ * run-PID-TIME-N[-block-host], as jail_cgroup_create makes them.  Older
+ * versions named theirs run-PID-TIME and took no lock: those are never
+ * taken for stale.
+ */
+static int is_run_name(const char *name)
+{
+	const char *p = name + 4;
+	int i;
+
+	if (strncmp(name, "run-", 4) != 0)
+		return 0;
+	for (i = 0; i < 3; i++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+		while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))
+			p++;
+		if (i < 2 && *p++ != '-')
+			return 0;
+	}
+	return *p == '\0' || strcmp(p, "-block-host") == 0;
+}
+
+/*
+ * Each run-* directly below parent: fn(name, live, arg), live when another
+ * jail-ai holds its lock.  A lock taken here is held during fn.
+ */
+static int each_run(const char *parent, void (*fn)(int pfd, const char *name,
+    int dirfd, int live, void *arg), void *arg)
+{
+	struct dirent *de;
+	DIR *d;
+	int pfd, fd, lfd;
+
+	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (!(d = fdopendir(dup(pfd)))) {
+		close(pfd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !is_run_name(de->d_name))
+			continue;
+		fd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* The run's lock is on its cgroup.procs: the directory's
+		 * own lock belongs to the privileged child's attach. */
+		lfd = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+		fn(pfd, de->d_name, fd, lfd < 0 ||
+		    flock(lfd, LOCK_EX | LOCK_NB) < 0, arg);
+		if (lfd >= 0)
+			close(lfd);
+		close(fd);
+	}
+	closedir(d);
+	close(pfd);
+	return 0;
+}
+
+static void remove_if_stale(int pfd, const char *name, int dirfd, int live,
+    void *arg)
+{
+	(void)arg;
+	if (!live)
+		remove_busy(pfd, name, dirfd);
+}
+
+/* After flock: is cg->path still the directory we opened?  A concurrent
+ * run may have taken it for stale between our mkdir and our lock. */
+static int still_ours(const struct jail_cgroup *cg)
+{
+	struct stat a, b;
+
+	if (fstat(cg->dirfd, &a) < 0 || stat(cg->path, &b) < 0)
+		return 0;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* mkdir, open, lock; -EAGAIN when a concurrent run removed it first. */
+static int make_locked(struct jail_cgroup *cg, char *err, size_t errlen)
+{
+	if (mkdir(cg->path, 0755) < 0) {
+		snprintf(err, errlen, "mkdir %s", cg->path);
+		return -errno;
+	}
+	if (open_fds(cg, err, errlen) < 0) {
+		jail_cgroup_close(cg);
+		return errno == ENOENT ? -EAGAIN : -errno;
+	}
+	if (flock(cg->procs_fd, LOCK_EX) < 0) {
+		snprintf(err, errlen, "flock %s", cg->path);
+		return -errno;
+	}
+	if (!still_ours(cg)) {
+		jail_cgroup_close(cg);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+int jail_cgroup_create(struct jail_cgroup *cg, int block_host, char *err,
+    size_t errlen)
+{
+	char name[80], parent[sizeof(cg->path)], prel[sizeof(cg->rel)];
+	int r, i;
+
 	cg->dirfd = cg->procs_fd = -1;
+	r = cgroup2_mount(cg->mount, sizeof(cg->mount));
+	if (r < 0) {
+		snprintf(err, errlen, "no cgroup2 mount in /proc/self/mountinfo");
+		return r;
+	}
+	r = pick_parent(cg, err, errlen);
+	if (r < 0) {
+		if (!*err)
+			snprintf(err, errlen, "%s", cg->path);
+		return r;
+	}
+	memcpy(parent, cg->path, sizeof(parent));
+	memcpy(prel, cg->rel, sizeof(prel));
+	each_run(parent, remove_if_stale, NULL);
+	for (i = 0, r = -EAGAIN; r == -EAGAIN && i < 5; i++) {
+		snprintf(name, sizeof(name), "run-%d-%lx-%d%s", (int)getpid(),
+		    (unsigned long)time(NULL), i, block_host ? "-block-host" : "");
+		if (snprintf(cg->rel, sizeof(cg->rel), "%s/%s", prel, name) >=
+		    (int)sizeof(cg->rel) || snprintf(cg->path,
+		    sizeof(cg->path), "%s/%s", parent, name) >=
+		    (int)sizeof(cg->path))
+			return -ENAMETOOLONG;
+		r = make_locked(cg, err, errlen);
+	}
+	if (r < 0 && cg->dirfd >= 0)
+		jail_cgroup_remove(cg);
+	return r;
+}
+
+struct list_arg {
+	void (*fn)(const char *name, const char *path, void *arg);
+	const char *parent;
+	void *arg;
+};
+
+static void list_live(int pfd, const char *name, int dirfd, int live,
+    void *arg)
+{
+	const struct list_arg *la = arg;
+	char path[1200];
+
+	(void)pfd;
+	(void)dirfd;
+	if (!live)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", la->parent, name);
+	la->fn(name, path, la->arg);
+}
+
+/* The live `run` jails where this caller's would be made. */
+int jail_run_list(void (*fn)(const char *name, const char *path, void *arg),
+    void *arg)
+{
+	char mnt[256], own[JAIL_CGROUP_PATH_MAX], parent[1024];
+	struct list_arg la = { fn, parent, arg };
+	int r;
+
+	if ((r = cgroup2_mount(mnt, sizeof(mnt))) < 0)
+		return r;
+	if (getuid() == 0) {
+		snprintf(parent, sizeof(parent), "%s/jail-ai", mnt);
+	} else {
+		if ((r = cgroup_of_pid(getpid(), own, sizeof(own))) < 0)
+			return r;
+		snprintf(parent, sizeof(parent), "%s%s", mnt,
+		    strcmp(own, "/") == 0 ? "" : own);
+	}
+	r = each_run(parent, list_live, &la);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* The calling process moves itself in ("0" is the writer). */
+int jail_cgroup_join(const struct jail_cgroup *cg)
+{
+	return write(cg->procs_fd, "0", 1) == 1 ? 0 : -errno;
+}
+
+/* Kill what CMD left behind, then remove the directory. */
+int jail_cgroup_remove(struct jail_cgroup *cg)
+{
+	int r = 0;
+
+	if (cg->dirfd >= 0)
+		r = remove_busy(AT_FDCWD, cg->path, cg->dirfd);
+	jail_cgroup_close(cg);
 	return r;
 }
 

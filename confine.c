@@ -17,10 +17,13 @@
  * A non-root caller gets the namespaces through a user namespace that maps
  * only its own uid and gid.  The tree: jail-ai -> relay -> init (pid 1 of
  * the new namespace) -> CMD (pid 2).  init and relay pass signals on and
- * CMD's exit status back.
+ * CMD's exit status back; CMD's terminal is the relay's pty (pty.c).
+ * Each dies with its parent (PR_SET_PDEATHSIG), and CMD's namespace with
+ * init, so a killed jail-ai leaves nothing running.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,6 +32,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +42,7 @@
 #include <linux/seccomp.h>
 
 #include "jail.h"
+#include "pty.h"
 
 /* A root CMD keeps these, and only these; `run --help` says so too. */
 static const int keep_caps[] = {
@@ -173,24 +178,75 @@ static void forward_signals(pid_t pid)
 	signal(SIGQUIT, SIG_IGN);
 }
 
-/* Wait for pid (reaping anything else, as an init must); its exit code. */
-static int wait_for(pid_t pid)
+/*
+ * CMD stopped by its terminal's ^Z (or stopped itself so): the relay
+ * suspends the caller's job; CMD goes on when the relay says so.  A
+ * SIGSTOP from someone else is left alone.
+ */
+static void cmd_stopped(pid_t pid, int sig, int ctl)
+{
+	char c;
+
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return;
+	if (write(ctl, "S", 1) != 1)
+		return;
+	while (read(ctl, &c, 1) < 0 && errno == EINTR)
+		;
+	kill(-pid, SIGCONT);
+	kill(pid, SIGCONT);
+}
+
+/*
+ * Wait for pid (reaping anything else, as an init must); its exit code.
+ * ctl >= 0: CMD has a pty, and its stops are passed to the relay.
+ */
+static int wait_for(pid_t pid, int ctl)
 {
 	int status;
 	pid_t w;
 
 	for (;;) {
-		w = waitpid(-1, &status, 0);
+		w = waitpid(-1, &status, ctl >= 0 ? WUNTRACED : 0);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
 			return EXIT_SYSFAIL;
 		if (w != pid)
 			continue;
+		if (WIFSTOPPED(status)) {
+			cmd_stopped(pid, WSTOPSIG(status), ctl);
+			continue;
+		}
 		if (WIFSIGNALED(status))
 			return 128 + WTERMSIG(status);
 		return WEXITSTATUS(status);
 	}
+}
+
+/*
+ * Die with the parent.  getppid() is checked after arming, since the
+ * parent may have died before; callers arm again after a credential
+ * change that may have cleared it.
+ */
+static void die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != parent)
+		_exit(EXIT_SYSFAIL);
+}
+
+/*
+ * init's parent, the relay, is outside its pid namespace (getppid() is 0
+ * whoever it is): the relay's end of ctl tells whether it still lives.
+ */
+static void init_dies_with_relay(int ctl)
+{
+	struct pollfd f = { ctl, POLLIN, 0 };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    poll(&f, 1, 0) < 0 || (f.revents & (POLLHUP | POLLERR)))
+		_exit(EXIT_SYSFAIL);
 }
 
 /*
@@ -217,15 +273,16 @@ static int no_clone3(void)
 }
 
 /* Only 0-2 pass to a confined CMD: an inherited socket keeps the cgroup it
- * was made in (outside the jail), an inherited cgroup fd is a way out. */
-static void close_inherited(void)
+ * was made in (outside the jail), an inherited cgroup fd is a way out.
+ * init keeps ctl, close-on-exec, as fd 3. */
+static void close_inherited(unsigned int first)
 {
-	int fd;
+	unsigned int fd;
 
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+	if (syscall(SYS_close_range, first, ~0U, 0U) == 0)
 		return;
-	for (fd = 3; fd < 65536; fd++)	/* before 5.9 */
-		close(fd);
+	for (fd = first; fd < 65536; fd++)	/* before 5.9 */
+		close((int)fd);
 }
 
 static void exec_cmd(char **cmd)
@@ -240,18 +297,37 @@ static void exec_cmd(char **cmd)
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-/* pid 1 of CMD's namespace: its /proc, the last privilege, then CMD. */
-static void init_main(char **cmd)
+/* ctl as fd 3 (close-on-exec), so that closing the rest keeps it. */
+static int keep_ctl(struct jail_pty *p)
 {
+	if (p->ctl != 3 && dup3(p->ctl, 3, O_CLOEXEC) < 0)
+		return -errno;
+	p->ctl = 3;
+	return 0;
+}
+
+/*
+ * pid 1 of CMD's namespace: its /proc, a session of its own (with the pty
+ * as its terminal), the last privilege, then CMD.
+ */
+static void init_main(char **cmd, struct jail_pty *p)
+{
+	char bad[512] = "";
 	pid_t pid;
 	int r;
 
+	init_dies_with_relay(p->ctl);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    NULL) < 0)
 		fatal("mount /proc for CMD's pid namespace: %s",
 		    strerror(errno));
-	if (getuid() == 0 && (r = kernel_knobs_ro()) < 0)
-		fatal("read-only /proc/sys and /sys for CMD: %s", strerror(-r));
+	if (getuid() == 0 && (r = kernel_knobs_ro(bad, sizeof(bad))) < 0)
+		fatal("read-only kernel knobs for CMD: %s%s%s", bad,
+		    bad[0] ? ": " : "", r == -EPERM && bad[0] ? "a proc or "
+		    "sysfs mount hidden below another mount stays writable; "
+		    "unmount it" : strerror(-r));
+	if ((r = pty_init_session(p)) < 0)
+		fatal("session and terminal for CMD: %s", strerror(-r));
 	if ((r = drop_caps()) < 0)
 		fatal("drop capabilities for CMD: %s", strerror(-r));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -259,40 +335,74 @@ static void init_main(char **cmd)
 	if ((r = no_clone3()) < 0)
 		fatal("seccomp filter for CMD: %s", strerror(-r));
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	close_inherited();
+	if ((r = keep_ctl(p)) < 0)
+		fatal("dup: %s", strerror(-r));
+	close_inherited(4);
 	pid = fork();
 	if (pid < 0)
 		fatal("fork: %s", strerror(errno));
-	if (pid == 0)
+	if (pid == 0) {
+		pty_cmd_foreground(p);
 		exec_cmd(cmd);
+	}
 	forward_signals(pid);
-	_exit(wait_for(pid));
+	_exit(wait_for(pid, p->on ? p->ctl : -1));
 }
 
-void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs)
+/*
+ * In the relay, which has unshared CMD's namespaces: the mounts CMD sees,
+ * then its terminal.
+ */
+static void prepare_mounts_and_pty(struct jail_pty *p)
 {
-	pid_t pid;
 	int r;
 
+	if ((r = cgroup_remount_ro_all()) < 0)
+		fatal("read-only cgroup2 for CMD: %s", strerror(-r));
+	if ((r = pty_devpts_new()) < 0)
+		fatal("mount a devpts of its own on /dev/pts for CMD: %s "
+		    "(CMD must not reach the host's terminals)", strerror(-r));
+	if ((r = pty_open(p)) < 0)
+		fatal("pty for CMD: %s", strerror(-r));
+}
+
+void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
+    pid_t parent)
+{
+	struct jail_pty p;
+	int r, sv[2];
+	pid_t pid;
+
+	die_with_parent(parent);
 	if ((r = jail_cgroup_join(cg)) < 0) {
 		fprintf(stderr, "jail-ai: run: join %s: %s\n", cg->path,
 		    strerror(-r));
 		_exit(EXIT_SYSFAIL);
 	}
+	/* jail-ai alone holds the run's lock (its cgroup directory fd). */
+	close(cg->dirfd);
+	close(cg->procs_fd);
 	if (keep_privs)
 		exec_cmd(cmd);
 	if ((r = unshare_namespaces()) < 0)
 		fatal("namespaces for CMD: %s", strerror(-r));
-	if ((r = cgroup_remount_ro_all()) < 0)
-		fatal("read-only cgroup2 for CMD: %s", strerror(-r));
+	die_with_parent(parent);
+	prepare_mounts_and_pty(&p);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		fatal("socketpair: %s", strerror(errno));
 	pid = fork();		/* the first child is the new namespace's init */
 	if (pid < 0)
 		fatal("fork: %s", strerror(errno));
-	if (pid == 0)
-		init_main(cmd);
+	if (pid == 0) {
+		close(sv[0]);
+		p.ctl = sv[1];
+		init_main(cmd, &p);
+	}
+	close(sv[1]);
+	p.ctl = sv[0];
 	/* The relay needs nothing more either. */
 	if ((r = drop_caps()) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		kill(pid, SIGKILL);
 	forward_signals(pid);
-	_exit(wait_for(pid));
+	_exit(p.on ? pty_relay(&p, pid) : wait_for(pid, -1));
 }

@@ -44,8 +44,8 @@ static const char create_usage[] =
 "  --ssh-agent            pass the SSH agent socket ($SSH_AUTH_SOCK)\n"
 "  --network none|private|host   (default: private)\n"
 "  --memory SIZE, --cpus N       limits\n"
-"  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns\n"
-"                         as in `jail-ai run --help`; every start of the\n"
+"  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
+"  --force                as in `jail-ai run --help`; every start of the\n"
 "                         jail attaches and checks the programs first\n"
 "  --no-block-host        no --block-host, even when a config file or the\n"
 "                         default (the bare project jail) asks for it\n"
@@ -208,6 +208,26 @@ static const char *sensitive(const char *src)
 	return NULL;
 }
 
+/*
+ * podman binds recursively: a proc or sysfs mount inside a source would
+ * be in the container, where a root process may write host knobs through
+ * it or mount a fresh one (see kernel_knobs_ro).  No --force-mount.
+ */
+static void no_knob_mounts(const char *what, const char *src)
+{
+	char bad[512];
+	int r = knobs_under(src, bad, sizeof(bad));
+
+	if (r < 0)
+		die(EXIT_SYSFAIL, "create: %s %s: read /proc/self/mountinfo: "
+		    "%s", what, src, strerror(-r));
+	if (r > 0)
+		die(EXIT_USAGE, "create: %s %s: it is, holds or lies in a "
+		    "kernel filesystem mount (%s); a jailed root could write "
+		    "host kernel settings through it. Unmount it, or mount a "
+		    "directory that holds none", what, src, bad);
+}
+
 static void add_mount(struct args *a, const char *spec, int force)
 {
 	char src[PATH_MAX], *copy = strdup(spec), *dst, *mode;
@@ -232,6 +252,7 @@ static void add_mount(struct args *a, const char *spec, int force)
 		die(EXIT_USAGE, "create: --mount %s: %s is or holds %s, which "
 		    "the jail should not see (--force-mount if you mean it)",
 		    spec, src, bad);
+	no_knob_mounts("--mount", src);
 	add(a, "--volume");
 	addf(a, "%s:%s%s", src, dst, mode && strcmp(mode, "ro") == 0 ?
 	    ":ro" : "");
@@ -449,7 +470,7 @@ static void add_limits(struct args *a, const struct create_opts *o)
 static void add_policy_labels(struct args *a, const struct prot_opts *p)
 {
 	char buf[4096] = "", dfile[PATH_MAX];
-	size_t i;
+	size_t i, n;
 
 	addf(a, "--label=jail-ai.block-host=%d", p->block_host);
 	for (i = 0; i < p->nallow; i++)
@@ -462,10 +483,24 @@ static void add_policy_labels(struct args *a, const struct prot_opts *p)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
 		    buf[0] ? " " : "", p->deny[i]);
 	addf(a, "--label=jail-ai.deny=%s", buf);
-	if (p->deny_file && !realpath(p->deny_file, dfile))
-		die(EXIT_USAGE, "create: --deny-file %s: %s", p->deny_file,
-		    strerror(errno));
-	addf(a, "--label=jail-ai.deny-file=%s", p->deny_file ? dfile : "");
+	buf[0] = '\0';
+	for (i = 0; i < p->ndeny_file; i++) {	/* space-separated */
+		if (!realpath(p->deny_file[i], dfile))
+			die(EXIT_USAGE, "create: --deny-file %s: %s",
+			    p->deny_file[i], strerror(errno));
+		if (strpbrk(dfile, " \t\n"))
+			die(EXIT_USAGE, "create: --deny-file %s: a path with "
+			    "white space cannot go into the jail's label",
+			    dfile);
+		n = strlen(buf);
+		if (n + strlen(dfile) + 2 > sizeof(buf))
+			die(EXIT_USAGE, "create: --deny-file: the paths are "
+			    "too long for the jail's label");
+		if (n)
+			buf[n++] = ' ';
+		memcpy(buf + n, dfile, strlen(dfile) + 1);
+	}
+	addf(a, "--label=jail-ai.deny-file=%s", buf);
 	addf(a, "--label=jail-ai.no-dns=%d", p->no_dns);
 }
 
@@ -516,6 +551,7 @@ static void build_create(struct args *a, const struct create_opts *o,
 	add(a, "--security-opt=no-new-privileges");
 	add(a, "--hostname=jail-ai");
 	add_cgroup_parent(a);
+	no_knob_mounts("workspace", ws);
 	addf(a, "--volume=%s:/workspace", ws);
 	add(a, "--workdir=/workspace");
 	if (term)
@@ -553,7 +589,7 @@ static void build_create(struct args *a, const struct create_opts *o,
 static int load_prot(const char *who, const char *name, struct prot_opts *o,
     char **store)
 {
-	static char *argv[2 * JAIL_MAX_ALLOW + 8];
+	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 8];
 	char *lab, *tok, *save = NULL, *f[5];
 	int argc = 0, i, k;
 
@@ -583,9 +619,11 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 			argv[argc++] = k == 1 ? "--allow" : "--deny";
 			argv[argc++] = tok;
 		}
-	if (f[3][0]) {
+	for (tok = strtok_r(f[3], " ", &save); tok && argc < 2 *
+	    JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 4;
+	    tok = strtok_r(NULL, " ", &save)) {
 		argv[argc++] = "--deny-file";
-		argv[argc++] = f[3];
+		argv[argc++] = tok;
 	}
 	if (strcmp(f[4], "1") == 0)
 		argv[argc++] = "--no-dns";
@@ -1040,6 +1078,13 @@ static int cmd_shell(int argc, char **argv)
 	return shell_in(argv[1]);
 }
 
+static void print_run_jail(const char *name, const char *path, void *arg)
+{
+	(void)arg;
+	printf("%-24s %-10s %-40s %s\n", name, "running", path,
+	    strstr(name, "-block-host") ? "block-host" : "-");
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	const char *args[] = { "ps", "--all", "--filter", "label=jail-ai=1",
@@ -1051,10 +1096,12 @@ static int cmd_list(int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		die(EXIT_USAGE, "usage: jail-ai list");
-	need_podman("list");
+	printf("%-24s %-10s %-40s %s\n", "NAME", "STATE", "IMAGE", "POLICY");
+	jail_run_list(print_run_jail, NULL);	/* `jail-ai run` jails */
+	if (podman_init() < 0)
+		return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 	if (podman_capture(args, 0, &out, &ps) < 0)
 		die(EXIT_SYSFAIL, "list: podman ps failed");
-	printf("%-24s %-10s %-40s %s\n", "NAME", "STATE", "IMAGE", "POLICY");
 	for (line = strtok_r(out, "\n", &save); line;
 	    line = strtok_r(NULL, "\n", &save)) {
 		char *f[3] = { line, NULL, NULL };

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "images.h"
 #include "jail.h"
+#include "pty.h"
 
 #ifndef JAIL_VERSION
 #define JAIL_VERSION "dev"
@@ -68,7 +69,7 @@ static const char run_usage_text[] =
 "\n"
 "Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
 "(128+N if a signal N ended it).  The cgroup and anything CMD left running\n"
-"in it are removed afterwards.\n"
+"in it are removed afterwards; if jail-ai is killed, CMD dies with it.\n"
 "\n"
 "  --block-host   nothing in the jail can reach an address of this host:\n"
 "                 TCP, UDP, IPv4, IPv6, IPv4-mapped IPv6, 0.0.0.0/::,\n"
@@ -78,10 +79,14 @@ static const char run_usage_text[] =
 "                 that fails, CMD does not run.  `jail-ai hostips` lists the\n"
 "                 addresses.  Needs root or: setcap cap_bpf,cap_net_admin+p\n"
 "  --allow RULE   let RULE through: ADDR, ADDR/LEN, ADDR[/LEN]:PORT,\n"
-"                 or [IPV6[/LEN]]:PORT.  An allow wins over any deny.\n"
+"                 or [IPV6[/LEN]]:PORT (an IPv6 port only in brackets).\n"
+"                 An allow wins over any deny.\n"
 "  --deny PREFIX  block ADDR or ADDR/LEN too (with --block-host)\n"
 "  --deny-file FILE\n"
-"                 block every ADDR[/LEN] in FILE, one a line, # comments\n"
+"                 block every ADDR[/LEN] in FILE, one a line, # comments;\n"
+"                 several add up\n"
+"  --force        accept an --allow that opens a whole fixed range\n"
+"                 (0.0.0.0/0, ::/0, 127.0.0.0/8); refused otherwise\n"
 "  --no-dns       do not let the resolvers of /etc/resolv.conf through on\n"
 "                 port 53 when they are host addresses (default: allowed,\n"
 "                 so that name resolution keeps working)\n"
@@ -94,16 +99,22 @@ static const char run_usage_text[] =
 "                 run CMD as it is, with every privilege it has: a root CMD\n"
 "                 can then leave the jail.  Only for those who know why.\n"
 "\n"
+"Input limits: 64 --allow and 64 --deny of at most 127 characters each; 8\n"
+"--deny-file, each a regular file or pipe of at most 16 MiB.\n"
+"\n"
 "What CMD keeps.  CMD runs with no_new_privs set, in PID and mount\n"
 "namespaces of its own where every cgroup2 mount is read-only, with clone3\n"
 "refused (seccomp) and only fds 0-2, so it cannot move itself out of the\n"
-"jail.  For a root CMD /proc/sys and /sys are read-only too.  A root CMD\n"
-"keeps only CAP_CHOWN, CAP_DAC_OVERRIDE,\n"
-"CAP_FOWNER, CAP_FSETID, CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE,\n"
+"jail, nor write a host kernel knob (for a root CMD, proc, sysfs and the\n"
+"other kernel filesystems are read-only).  A root CMD keeps only\n"
+"CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_SETGID,\n"
+"CAP_SETUID, CAP_NET_BIND_SERVICE,\n"
 "CAP_SYS_CHROOT and CAP_AUDIT_WRITE, in every set including the bounding\n"
 "set; it loses CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF, CAP_NET_RAW,\n"
 "CAP_SYS_PTRACE, CAP_KILL, CAP_SYS_MODULE and the rest.  A non-root caller's\n"
-"CMD runs in a user namespace that maps only its own uid and gid.\n"
+"CMD runs in a user namespace that maps only its own uid and gid.  CMD is\n"
+"in a session of its own: with a terminal, a pty of a devpts of its own\n"
+"(relayed; Ctrl-Z on a non-shell CMD suspends the whole jail), else none.\n"
 "\n"
 "Limits.  `run` shares the host's filesystem, unix sockets and network\n"
 "namespace: --block-host governs IP destinations only.  A CMD that can ask\n"
@@ -165,6 +176,16 @@ static void drop_start_privileges(void)
 	    caps_all(&prm, &eff, &inh, 0) < 0 || prm | eff | inh)
 		die(EXIT_SYSFAIL, "cannot drop capabilities at start");
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	/*
+	 * Exec'ing file capabilities from a shell without them made us
+	 * non-dumpable: /proc/self/{setgroups,uid_map,gid_map} then belong
+	 * to root and `run` cannot map its user namespace.  With every set
+	 * empty there is nothing left to protect from ptrace by our own uid;
+	 * the child regains its capabilities by exec, which makes it
+	 * non-dumpable again (and loader.c says so itself).
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		die(EXIT_SYSFAIL, "prctl PR_SET_DUMPABLE: %s", strerror(errno));
 }
 
 /* ---- usage of the other commands ---- */
@@ -374,11 +395,12 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 	o->cmd = argv + i;
 }
 
-static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o)
+static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
+    pid_t parent)
 {
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	confine_exec(cg, o->cmd, o->keep_privs);
+	confine_exec(cg, o->cmd, o->keep_privs, parent);
 }
 
 static volatile sig_atomic_t cmd_pid;
@@ -389,7 +411,11 @@ static void forward_signal(int sig)
 		kill((pid_t)cmd_pid, sig);
 }
 
-static int wait_cmd(pid_t pid)
+/*
+ * The relay restores the terminal on its way out; if it is killed, this
+ * does (a SIGKILL of jail-ai itself leaves it raw: `reset`).
+ */
+static int wait_cmd(pid_t pid, const struct tty_saved *ts)
 {
 	struct sigaction sa;
 	int status;
@@ -401,8 +427,10 @@ static int wait_cmd(pid_t pid)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_SYSFAIL;
-	if (WIFSIGNALED(status))
+	if (WIFSIGNALED(status)) {
+		tty_restore(ts);
 		return 128 + WTERMSIG(status);
+	}
 	return WEXITSTATUS(status);
 }
 
@@ -566,19 +594,22 @@ static int run_dry(int argc, char **argv, const struct run_opts *o)
 static int cmd_run(int argc, char **argv)
 {
 	struct jail_cgroup cg;
+	struct tty_saved ts;
 	struct run_opts o;
 	struct policy p;
 	char err[512] = "";
 	int r, code;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	parse_run(argc, argv, &o);
 	if (o.dry_run)
 		return run_dry(argc, argv, &o);
+	if ((r = jail_cgroup_preflight(err, sizeof(err))) < 0)
+		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	memset(&p, 0, sizeof(p));
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
-	r = jail_cgroup_create(&cg, err, sizeof(err));
+	r = jail_cgroup_create(&cg, o.prot.block_host, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	if (o.prot.block_host && protect("run", &cg, &p) < 0) {
@@ -588,6 +619,7 @@ static int cmd_run(int argc, char **argv)
 	/* Like system(): the terminal's ^C and ^\ are for CMD. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	tty_save(&ts);
 	pid = fork();
 	if (pid < 0) {
 		r = errno;
@@ -595,9 +627,9 @@ static int cmd_run(int argc, char **argv)
 		die(EXIT_SYSFAIL, "run: fork: %s", strerror(r));
 	}
 	if (pid == 0)
-		cmd_child(&cg, &o);
+		cmd_child(&cg, &o, self);
 	cmd_pid = pid;
-	code = wait_cmd(pid);
+	code = wait_cmd(pid, &ts);
 	if ((r = jail_cgroup_remove(&cg)) < 0)
 		warnx("run: remove %s: %s", cg.path, strerror(-r));
 	policy_free(&p);

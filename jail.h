@@ -17,7 +17,10 @@
  * errors included); CMD found but not executable 126, not found 127. */
 #define EXIT_USAGE	125	/* bad usage or input */
 #define EXIT_SYSFAIL	125	/* a system call or a protection step failed */
-#define JAIL_MAX_ALLOW	64
+#define JAIL_MAX_ALLOW	64	/* --allow, --deny: each at most */
+#define JAIL_MAX_RULE_LEN	127	/* one --allow or --deny value */
+#define JAIL_MAX_DENY_FILES	8
+#define JAIL_MAX_DENY_FILE_SIZE	(16 << 20)	/* bytes, each */
 
 /* ---- policy.c ---- */
 struct allow_rule {
@@ -27,8 +30,11 @@ struct allow_rule {
 	uint8_t addr[16];
 };
 
-/* ADDR[/LEN][:PORT], [V6ADDR[/LEN]]:PORT; 0 or -EINVAL. */
+/* ADDR[/LEN][:PORT], [V6ADDR[/LEN]]:PORT; 0, -EINVAL, or -EDOM for an
+ * unbracketed IPv6 rule that reads as ADDR:PORT too ("::1:8080"). */
 int policy_parse_allow(const char *s, struct allow_rule *out);
+/* 2: a covers all of h; 1: a opens part of h; 0: they do not meet. */
+int policy_allow_meets(const struct allow_rule *a, const struct hostip *h);
 int policy_format_allow(const struct allow_rule *a, char *buf, size_t len);
 /* --deny-file: ADDR[/LEN] per line, '#' comments; 0, -EINVAL, -E2BIG. */
 int policy_parse_deny_file(const char *buf, size_t len, struct hostip *out,
@@ -65,7 +71,31 @@ int cgroup_of_pid(pid_t pid, char *out, size_t outlen);
 int cgroup_remount_ro_all(void);
 int mountinfo_point(const char *buf, size_t len, unsigned int idx,
     const char *fstype, char *out, size_t outlen);
-int kernel_knobs_ro(void);
+/* A mount of a kernel-knob filesystem (proc, sysfs, debugfs, ...). */
+struct knob_mount {
+	unsigned long id, parent;
+	dev_t dev;
+	int knob;		/* 0: not a knob fs, 1: one, 2: proc or sysfs */
+	int ro;			/* per-mount read-only */
+	int fsroot;		/* the filesystem's root is mounted */
+	int covered;		/* a mount on the same place hides it */
+	char point[512];
+};
+
+/* The idx-th knob mount in a mountinfo buffer; 0, -ENOENT, -EINVAL. */
+int mountinfo_knob(const char *buf, size_t len, unsigned int idx,
+    struct knob_mount *k);
+/* 1 (point in out): a proc/sysfs mount that lets a nested namespace mount
+ * a writable one, or is writable; 0: none; own_proc is exempt if it holds
+ * a read-only <own_proc>/sys. */
+int knobs_exposed(const char *buf, size_t len, const char *own_proc,
+    char *out, size_t outlen);
+/* 1 (point in out): a knob mount at, below or above dir; 0: none. */
+int knobs_within(const char *buf, size_t len, const char *dir, char *out,
+    size_t outlen);
+int knobs_under(const char *path, char *out, size_t outlen);
+/* For a root CMD: every knob read-only; -errno with the path in bad. */
+int kernel_knobs_ro(char *bad, size_t badlen);
 
 struct jail_cgroup {
 	char mount[256];	/* the cgroup2 mount point */
@@ -75,7 +105,15 @@ struct jail_cgroup {
 	int procs_fd;		/* cgroup.procs, O_WRONLY, -1 when closed */
 };
 
-int jail_cgroup_create(struct jail_cgroup *cg, char *err, size_t errlen);
+/* A user whose cgroup is not its own: re-exec in a systemd scope (no
+ * return), or -EACCES with what to set up in err.  0: go on. */
+int jail_cgroup_preflight(char *err, size_t errlen);
+/* A new run-* cgroup, locked (flock) until closed; stale ones removed. */
+int jail_cgroup_create(struct jail_cgroup *cg, int block_host, char *err,
+    size_t errlen);
+/* fn for each live `run` jail below this caller's parent; 0 or -errno. */
+int jail_run_list(void (*fn)(const char *name, const char *path, void *arg),
+    void *arg);
 int jail_cgroup_join(const struct jail_cgroup *cg);
 int jail_cgroup_remove(struct jail_cgroup *cg);
 int jail_cgroup_open(struct jail_cgroup *cg, const char *path, char *err,
@@ -91,7 +129,9 @@ struct prot_opts {
 	size_t nallow;
 	const char *deny[JAIL_MAX_ALLOW];	/* --deny values, checked */
 	size_t ndeny;
-	const char *deny_file;
+	const char *deny_file[JAIL_MAX_DENY_FILES];	/* in order given */
+	size_t ndeny_file;
+	int force;		/* --force: allows that open a whole range */
 };
 
 int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i);
@@ -109,8 +149,8 @@ void die(int code, const char *fmt, ...)
 
 /* ---- confine.c: what CMD keeps ---- */
 int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set);
-void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs)
-    __attribute__((noreturn));
+void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
+    pid_t parent) __attribute__((noreturn));
 
 /* ---- podman.c ---- */
 struct podman_status {

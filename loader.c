@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -20,6 +21,7 @@
 #include <linux/openat2.h>
 
 #include "bpf_insns.h"
+#include "lockdown.h"
 #include "request.h"
 
 #define CHILD_TIME_LIMIT 30	/* seconds; SIGALRM's default action kills */
@@ -399,6 +401,24 @@ static int count_progs(int cg)
 	return 0;
 }
 
+/* A later, tighter seccomp stage; a failure to add one is fatal. */
+static int tighten(int r, const char *what)
+{
+	return r < 0 ? fail(JAIL_STEP_LOCKDOWN, r, 0, what) : 0;
+}
+
+/* QUERY needs no loads, and no bpf() once counted. */
+static int query(int cg)
+{
+	int r;
+
+	if ((r = tighten(lockdown_loaded(), "no loads")) < 0)
+		return r;
+	if ((r = count_progs(cg)) < 0)
+		return r;
+	return tighten(lockdown_attached(), "no bpf");
+}
+
 static int run_child(void)
 {
 	const struct jail_req_hdr *h = (const void *)req_buf;
@@ -406,6 +426,15 @@ static int run_child(void)
 	int maps[JAIL_NMAPS], r, cg;
 	ssize_t n;
 
+	/* Before a byte of input: the allow-list (lockdown.c). */
+	if ((r = lockdown_start()) < 0)
+		return fail(JAIL_STEP_LOCKDOWN, r, 0, "seccomp allow-list");
+	reply.confined |= JAIL_CONFINED_SECCOMP;
+#ifdef JAIL_LOCKDOWN_PROBE
+	/* Test builds only (tests/35-lockdown.t): a syscall not listed. */
+	if (JAIL_LOCKDOWN_PROBE == 1)
+		syscall(SYS_getpid);
+#endif
 	/* Permitted narrowed to what we need, none effective yet. */
 	if (caps(0, &prm, &eff) < 0 || (prm & need) != need ||
 	    caps(1, &need, &(__u64){ 0 }) < 0)
@@ -418,12 +447,34 @@ static int run_child(void)
 		return fail(JAIL_STEP_REQUEST, r, 0, "request refused");
 	if ((cg = resolve_cgroup(h->cgroup)) < 0)
 		return fail(JAIL_STEP_CGROUP, cg, 0, h->cgroup);
+	/* Every fd it needs is open: no filesystem from here on.  Where
+	 * Landlock is missing the reply says so and the child goes on. */
+	if (lockdown_landlock() == 0)
+		reply.confined |= JAIL_CONFINED_LANDLOCK;
+#ifdef JAIL_LOCKDOWN_PROBE
+	/* Test builds only: a path opened after the Landlock step. */
+	if (JAIL_LOCKDOWN_PROBE == 2 && open("/", O_RDONLY | O_CLOEXEC) < 0)
+		return fail(JAIL_STEP_CGROUP, errno, 0, "lockdown probe: open /");
+#endif
 	if ((r = caps(1, &need, &need)) < 0)
 		return fail(JAIL_STEP_CAPS, r, 0, "raise capabilities");
 	if (h->op == JAIL_OP_QUERY)
-		return count_progs(cg);
-	if ((r = fill_maps(h, maps)) == 0 && (r = load_progs(maps)) == 0)
-		r = attach_progs(cg);
+		return query(cg);
+	if ((r = fill_maps(h, maps)) < 0)
+		return r;
+	if ((r = load_progs(maps)) < 0)
+		return r;
+	if ((r = tighten(lockdown_loaded(), "no loads")) < 0)
+		return r;
+	/* One policy per cgroup is query-then-attach: two children at once
+	 * could both find the hooks empty.  The kernel has no exclusive
+	 * cgroup attach, so they take turns on the directory's lock (held
+	 * until exit; bounded by the alarm). */
+	if (flock(cg, LOCK_EX) < 0)
+		return fail(JAIL_STEP_ATTACH, errno, 0, "lock the cgroup");
+	r = attach_progs(cg);	/* detaches again on failure */
+	if (tighten(lockdown_attached(), "no bpf") < 0)
+		return -EPERM;
 	return r;
 }
 

@@ -2,7 +2,8 @@
  * policy.c - turns "block these host prefixes, allow these rules" into
  * the LPM entries the BPF programs look up, and parses --allow.
  *
- * No privilege.  Untrusted input: the --allow strings (command line).
+ * No privilege.  Untrusted input: the --allow strings (command line) and
+ * --deny-file contents: pure functions over (buffer, length).
  *
  * Meaning: an address is denied when some deny prefix covers it and no
  * port-less allow rule covers it; a port allow rule covering it opens that
@@ -93,6 +94,34 @@ static int host_bits_zero(const struct allow_rule *a)
 	return 1;
 }
 
+/*
+ * "::1:8080": the address ::1:8080, or port 8080 of ::1?  An unbracketed
+ * rule never has a port, but one that contains "::", has no /LEN, and
+ * ends in a group of 2-5 decimal digits after a valid address is refused
+ * as ambiguous (-EDOM): [::1]:8080 says the port, ::1:8080/128 the
+ * address.  A port is written in decimal, an IPv6 group in hex.
+ */
+static int port_like(const char *s, size_t n)
+{
+	char head[INET6_ADDRSTRLEN];
+	const char *last = memrchr(s, ':', n);
+	size_t tl = last ? n - (size_t)(last - s) - 1 : 0, i;
+	uint8_t a[16];
+	unsigned long port;
+
+	if (!last || memchr(s, '/', n) || !memmem(s, n, "::", 2) || tl < 2 ||
+	    tl > 5 || (size_t)(last - s) >= sizeof(head))
+		return 0;
+	for (i = 0; i < tl; i++)
+		if (last[1 + i] < '0' || last[1 + i] > '9')
+			return 0;
+	if (parse_uint(last + 1, tl, 65535, &port) < 0 || port == 0)
+		return 0;
+	memcpy(head, s, (size_t)(last - s));
+	head[last - s] = '\0';
+	return inet_pton(AF_INET6, head, a) == 1;
+}
+
 int policy_parse_allow(const char *s, struct allow_rule *out)
 {
 	size_t n = strnlen(s, 128);
@@ -111,6 +140,8 @@ int policy_parse_allow(const char *s, struct allow_rule *out)
 			r = parse_port(close + 2, n - (size_t)(close - s) - 2,
 			    &out->port);
 	} else if (memchr(s, ':', n) != memrchr(s, ':', n)) {	/* v6 */
+		if (port_like(s, n))
+			return -EDOM;
 		r = parse_prefix(s, n, AF_INET6, out);
 	} else {			/* v4[/len][:port] */
 		colon = memchr(s, ':', n);
@@ -401,6 +432,27 @@ static void unmap(uint8_t *family, uint8_t *prefixlen, uint8_t *addr)
 	*prefixlen = (uint8_t)(*prefixlen - 96);
 	memmove(addr, addr + 12, 4);
 	memset(addr + 4, 0, 12);
+}
+
+/*
+ * How an allow rule meets a blocked prefix, as the programs see both
+ * (::ffff:a.b.c.d being IPv4): 2 when the rule covers all of it, 1 when
+ * it opens a part, 0 when they do not meet.
+ */
+int policy_allow_meets(const struct allow_rule *a, const struct hostip *h)
+{
+	uint8_t af = a->family, al = a->prefixlen, hf = h->family;
+	uint8_t hl = h->prefixlen, aa[16], ha[16];
+
+	memcpy(aa, a->addr, 16);
+	memcpy(ha, h->addr, 16);
+	unmap(&af, &al, aa);
+	unmap(&hf, &hl, ha);
+	if (af != hf)
+		return 0;
+	if (covers(aa, al, ha, hl))
+		return 2;
+	return covers(ha, hl, aa, al);
 }
 
 int policy_build(const struct hostip *deny, size_t ndeny,

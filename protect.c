@@ -5,7 +5,8 @@
  * canary that proves it before anything of the jail runs.
  *
  * No privilege (the child in loader.c has it).  Untrusted input: the
- * command line, /etc/resolv.conf, a --deny-file, the child's reply.
+ * command line, /etc/resolv.conf, --deny-files, the child's reply; each
+ * with a size limit (jail.h: JAIL_MAX_*; resolv.conf 1 MiB).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -28,7 +30,7 @@ static int parse_deny_arg(const char *s)
 	size_t n = 0;
 	unsigned int line;
 
-	if (strchr(s, '\n') || strchr(s, '#'))
+	if (strlen(s) > JAIL_MAX_RULE_LEN || strchr(s, '\n') || strchr(s, '#'))
 		return -EINVAL;
 	return policy_parse_deny_file(s, strlen(s), &h, 1, &n, &line) < 0 ||
 	    n != 1 ? -EINVAL : 0;
@@ -39,9 +41,75 @@ static int is(const char *arg, const char *name)
 	return strcmp(arg, name) == 0;
 }
 
+/* "ADDR/LEN, port P" or "ADDR/LEN, every port": the rule as parsed. */
+static const char *as_parsed(const struct allow_rule *a)
+{
+	static char buf[96];
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(a->family, a->addr, addr, sizeof(addr));
+	if (a->port)
+		snprintf(buf, sizeof(buf), "%s/%u, port %u", addr,
+		    a->prefixlen, a->port);
+	else
+		snprintf(buf, sizeof(buf), "%s/%u, every port", addr,
+		    a->prefixlen);
+	return buf;
+}
+
+__attribute__((noreturn))
+static void bad_allow(const struct prot_opts *o, const char *s, int r)
+{
+	char head[JAIL_MAX_RULE_LEN + 1];
+	const char *last = strrchr(s, ':');
+	struct in6_addr a6;
+	int addr;
+
+	if (strlen(s) > JAIL_MAX_RULE_LEN)
+		die(EXIT_USAGE, "%s: --allow %.40s...: %zu characters, more "
+		    "than %d", o->who, s, strlen(s), JAIL_MAX_RULE_LEN);
+	if (r != -EDOM || !last)
+		die(EXIT_USAGE, "%s: --allow %s: not ADDR, ADDR/LEN, "
+		    "ADDR[/LEN]:PORT or [IPV6[/LEN]]:PORT (at most %d "
+		    "characters, host bits zero, port 1-65535; an IPv6 rule "
+		    "has a port only in brackets)", o->who, s,
+		    JAIL_MAX_RULE_LEN);
+	snprintf(head, sizeof(head), "%.*s", (int)(last - s), s);
+	addr = inet_pton(AF_INET6, s, &a6) == 1;
+	die(EXIT_USAGE, "%s: --allow %s is ambiguous: write [%s]:%s for port "
+	    "%s of %s%s%s%s", o->who, s, head, last + 1, last + 1, head,
+	    addr ? ", or " : "", addr ? s : "", addr ? "/128 for the address" :
+	    " (as an address, a group has at most 4 hex digits)");
+}
+
+static void add_rule(struct prot_opts *o, const char *a, const char *v)
+{
+	int r;
+
+	if (is(a, "--deny-file")) {
+		o->deny_file[o->ndeny_file++] = v;
+	} else if (is(a, "--deny")) {
+		if (strlen(v) > JAIL_MAX_RULE_LEN)
+			die(EXIT_USAGE, "%s: --deny %.40s...: %zu characters, "
+			    "more than %d", o->who, v, strlen(v),
+			    JAIL_MAX_RULE_LEN);
+		if (parse_deny_arg(v) < 0)
+			die(EXIT_USAGE, "%s: --deny %s: not ADDR or ADDR/LEN "
+			    "(host bits zero)", o->who, v);
+		o->deny[o->ndeny++] = v;
+	} else {
+		if (strlen(v) > JAIL_MAX_RULE_LEN)
+			bad_allow(o, v, -EINVAL);
+		if ((r = policy_parse_allow(v, &o->allow[o->nallow])) < 0)
+			bad_allow(o, v, r);
+		o->allow_text[o->nallow++] = v;
+	}
+}
+
 /*
  * One policy option at argv[*i] (advancing *i past its value): 1 when it
- * was one, 0 when not; bad values are fatal.
+ * was one, 0 when not; bad values are fatal.  Limits: 64 --allow, 64
+ * --deny, 8 --deny-file; a rule of at most 127 characters.
  */
 int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i)
 {
@@ -55,38 +123,128 @@ int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i)
 		o->no_dns = 1;
 		return 1;
 	}
+	if (is(a, "--force")) {
+		o->force = 1;
+		return 1;
+	}
 	if (!is(a, "--allow") && !is(a, "--deny") && !is(a, "--deny-file"))
 		return 0;
 	if (*i + 1 >= argc)
 		die(EXIT_USAGE, "%s: %s needs a value", o->who, a);
-	if (o->nallow == JAIL_MAX_ALLOW || o->ndeny == JAIL_MAX_ALLOW)
+	if ((is(a, "--allow") && o->nallow == JAIL_MAX_ALLOW) ||
+	    (is(a, "--deny") && o->ndeny == JAIL_MAX_ALLOW))
 		die(EXIT_USAGE, "%s: more than %d %s (use --deny-file)",
 		    o->who, JAIL_MAX_ALLOW, a);
+	if (is(a, "--deny-file") && o->ndeny_file == JAIL_MAX_DENY_FILES)
+		die(EXIT_USAGE, "%s: more than %d --deny-file (join them)",
+		    o->who, JAIL_MAX_DENY_FILES);
 	(*i)++;
-	if (is(a, "--deny-file")) {
-		o->deny_file = argv[*i];
-	} else if (is(a, "--deny")) {
-		if (parse_deny_arg(argv[*i]) < 0)
-			die(EXIT_USAGE, "%s: --deny %s: not ADDR or ADDR/LEN "
-			    "(host bits zero)", o->who, argv[*i]);
-		o->deny[o->ndeny++] = argv[*i];
-	} else {
-		if (policy_parse_allow(argv[*i], &o->allow[o->nallow]) < 0)
-			die(EXIT_USAGE, "%s: --allow %s: not ADDR, ADDR/LEN, "
-			    "ADDR[/LEN]:PORT or [IPV6[/LEN]]:PORT (host bits "
-			    "zero, port 1-65535)", o->who, argv[*i]);
-		o->allow_text[o->nallow++] = argv[*i];
-	}
+	add_rule(o, a, argv[*i]);
 	return 1;
+}
+
+/*
+ * An allow that covers a whole fixed range of more than one address, or
+ * two of them (0.0.0.0/0, ::/0, 127.0.0.0/8, ::/127), turns --block-host
+ * off for that part: refused unless --force.
+ */
+static void check_whole_ranges(const struct prot_opts *o)
+{
+	struct hostip f[32];
+	size_t nf = 0, i, k, whole;
+	const struct hostip *first;
+	char fx[64];
+
+	if (hostips_fixed(f, 32, &nf) < 0)
+		die(EXIT_SYSFAIL, "%s: the fixed ranges do not fit", o->who);
+	for (i = 0; i < o->nallow && !o->force; i++) {
+		if (!o->allow_text[i])
+			continue;
+		for (k = whole = 0, first = NULL; k < nf; k++) {
+			if (policy_allow_meets(&o->allow[i], &f[k]) != 2)
+				continue;
+			whole += 1 + (f[k].prefixlen < (f[k].family ==
+			    AF_INET ? 32 : 128));
+			first = first ? first : &f[k];
+		}
+		if (whole < 2)
+			continue;
+		hostip_format(first, fx, sizeof(fx));
+		die(EXIT_USAGE, "%s: --allow %s (read as %s) opens all of %s "
+		    "(%s)%s, which --block-host exists to block; allow the "
+		    "address and port you need (e.g. 127.0.0.1:8080), or add "
+		    "--force", o->who, o->allow_text[i],
+		    as_parsed(&o->allow[i]), fx, first->why ? first->why :
+		    "fixed", whole > 2 ? " and more" : "");
+	}
 }
 
 /* After all options: the refinements need --block-host. */
 void prot_check(const struct prot_opts *o)
 {
-	if ((o->nallow || o->ndeny || o->deny_file || o->no_dns) &&
-	    !o->block_host)
-		die(EXIT_USAGE, "%s: --allow, --deny, --deny-file and --no-dns "
-		    "refine --block-host; add --block-host", o->who);
+	if ((o->nallow || o->ndeny || o->ndeny_file || o->no_dns ||
+	    o->force) && !o->block_host)
+		die(EXIT_USAGE, "%s: --allow, --deny, --deny-file, --no-dns "
+		    "and --force refine --block-host; add --block-host", o->who);
+	check_whole_ranges(o);
+}
+
+/*
+ * A --deny-file: a regular file or a pipe (`<(...)`), at most max bytes.
+ * Devices, directories and sockets are refused before any read, so
+ * /dev/zero ends at once; a longer stream ends at max + 1 bytes.
+ */
+static int read_capped(const char *path, size_t max, char **buf,
+    size_t *len)
+{
+	struct stat st;
+	size_t n = 0, cap = 0;
+	ssize_t got;
+	char *b = NULL, *nb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		err = -errno;
+	else if (S_ISDIR(st.st_mode))
+		err = -EISDIR;
+	else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		err = -EINVAL;
+	else if (S_ISREG(st.st_mode) && (size_t)st.st_size > max)
+		err = -EFBIG;
+	else if (!(b = malloc(cap = S_ISREG(st.st_mode) ?
+	    (size_t)st.st_size + 2 : 65536)))
+		err = -ENOMEM;
+	while (!err && n <= max) {
+		if (n + 1 >= cap) {	/* grown, or a pipe: up to max + 2 */
+			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			if (!(nb = realloc(b, cap))) {
+				err = -ENOMEM;
+				break;
+			}
+			b = nb;
+		}
+		got = read(fd, b + n, cap - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			err = -errno;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (!err && n > max)
+		err = -EFBIG;
+	if (err) {
+		free(b);
+		return err;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
 }
 
 /*
@@ -100,7 +258,7 @@ static int add_dns_allows(struct prot_opts *o, const struct policy *p)
 	size_t len, n = 0, i;
 	int added = 0;
 
-	if (read_file("/etc/resolv.conf", &buf, &len) < 0)
+	if (read_capped("/etc/resolv.conf", 1 << 20, &buf, &len) < 0)
 		return 0;
 	hostips_parse_resolv_conf(buf, len, ns, 8, &n);
 	free(buf);
@@ -123,33 +281,78 @@ static int add_dns_allows(struct prot_opts *o, const struct policy *p)
 	return added;
 }
 
+static void deny_file_error(const struct prot_opts *o, const char *path,
+    int r)
+{
+	die(EXIT_USAGE, "%s: --deny-file %s: %s", o->who, path,
+	    r == -EFBIG ? "larger than 16 MiB (split it, or keep the "
+	    "prefixes that matter)" : r == -EINVAL ? "not a regular file or "
+	    "a pipe" : strerror(-r));
+}
+
+/* Warn, once per rule, for an allow that re-opens a blocked address. */
+static void warn_reopens(const struct prot_opts *o, const struct hostip *h,
+    size_t n)
+{
+	size_t i, k, more;
+	const struct hostip *first;
+	char hx[64];
+
+	for (i = 0; i < o->nallow; i++) {
+		if (!o->allow_text[i])
+			continue;
+		for (k = more = 0, first = NULL; k < n; k++) {
+			if (!policy_allow_meets(&o->allow[i], &h[k]))
+				continue;
+			more += first != NULL;
+			first = first ? first : &h[k];
+		}
+		if (!first || hostip_format(first, hx, sizeof(hx)) < 0)
+			continue;
+		warnx("%s: --allow %s (read as %s) re-opens the blocked %s "
+		    "(%s%s%s)%s", o->who, o->allow_text[i],
+		    as_parsed(&o->allow[i]), hx, hostip_source_name(
+		    first->source), first->why ? ": " : "", first->why ?
+		    first->why : "", more ? " and more" : "");
+	}
+}
+
 /* Appends --deny and --deny-file prefixes to the host list. */
 static struct hostip *add_denies(const struct prot_opts *o, struct hostip *h,
     size_t *n)
 {
-	char *buf = NULL;
-	size_t len = 0, lines = o->ndeny, i;
+	char *buf[JAIL_MAX_DENY_FILES] = { NULL };
+	size_t len[JAIL_MAX_DENY_FILES], lines = o->ndeny, i, k, cap;
 	unsigned int line = 0;
 	struct hostip *nh;
 	int r;
 
-	if (o->deny_file && (r = read_file(o->deny_file, &buf, &len)) < 0)
-		die(EXIT_USAGE, "%s: --deny-file %s: %s", o->who, o->deny_file,
-		    strerror(-r));
-	for (i = 0; i < len; i++)
-		lines += buf[i] == '\n';
-	nh = realloc(h, (*n + lines + 1) * sizeof(*h));
+	for (k = 0; k < o->ndeny_file; k++) {
+		r = read_capped(o->deny_file[k], JAIL_MAX_DENY_FILE_SIZE,
+		    &buf[k], &len[k]);
+		if (r < 0)
+			deny_file_error(o, o->deny_file[k], r);
+		for (i = 0; i < len[k]; i++)
+			lines += buf[k][i] == '\n';
+		lines++;	/* a last line without '\n' */
+	}
+	cap = *n + lines + 1;
+	nh = realloc(h, cap * sizeof(*h));
 	if (!nh)
 		die(EXIT_SYSFAIL, "%s: out of memory", o->who);
 	for (i = 0; i < o->ndeny; i++)
 		policy_parse_deny_file(o->deny[i], strlen(o->deny[i]), nh,
-		    *n + lines + 1, n, &line);
-	r = buf ? policy_parse_deny_file(buf, len, nh, *n + lines + 1, n,
-	    &line) : 0;
-	if (r < 0)
-		die(EXIT_USAGE, "%s: --deny-file %s line %u: not ADDR or "
-		    "ADDR/LEN (host bits zero)", o->who, o->deny_file, line);
-	free(buf);
+		    cap, n, &line);
+	for (k = 0; k < o->ndeny_file; k++) {
+		line = 0;
+		r = policy_parse_deny_file(buf[k], len[k], nh, cap, n, &line);
+		if (r < 0)
+			die(EXIT_USAGE, "%s: --deny-file %s line %u: not ADDR "
+			    "or ADDR/LEN (host bits zero)", o->who,
+			    o->deny_file[k], line);
+		free(buf[k]);
+	}
+	warn_reopens(o, nh, *n);
 	return nh;
 }
 

@@ -12,7 +12,7 @@
 #include "policy.h"
 
 #define JAIL_REQ_MAGIC		0x4c49414aU	/* "JAIL" little-endian */
-#define JAIL_REQ_VERSION	1
+#define JAIL_REQ_VERSION	2
 #define JAIL_REPLY_MAGIC	0x5941524aU
 #define JAIL_CHILD_ARG		"--jail-ai-privileged-child-v1"
 #define JAIL_REQ_FD		3
@@ -62,6 +62,7 @@ enum jail_step {
 	JAIL_STEP_QUERY,	/* counting programs (QUERY) */
 	JAIL_STEP_DROP,		/* clearing capabilities */
 	JAIL_STEP_DONE,
+	JAIL_STEP_LOCKDOWN,	/* the child's own seccomp filters */
 };
 
 #define JAIL_NPROG_SLOTS 6
@@ -75,7 +76,7 @@ struct jail_reply {
 	__u32 prog_ids[JAIL_NPROG_SLOTS];	/* ours (ATTACH), latest (QUERY) */
 	__u32 attached[JAIL_NPROG_SLOTS];	/* programs at each hook, anyone's */
 	char what[256];		/* short detail, NUL-terminated */
-	__u32 log_len;		/* unused, zero */
+	__u32 confined;		/* JAIL_CONFINED_* bits (lockdown.h) */
 	char log[JAIL_REPLY_LOG];	/* verifier log on a LOAD failure */
 };
 

@@ -159,6 +159,7 @@ const char *privsep_step_name(unsigned int step)
 		[JAIL_STEP_QUERY] = "confirm attachment",
 		[JAIL_STEP_DROP] = "drop capabilities",
 		[JAIL_STEP_DONE] = "done",
+		[JAIL_STEP_LOCKDOWN] = "confine the privileged child",
 	};
 
 	if (step < sizeof(names) / sizeof(names[0]) && names[step])

@@ -181,7 +181,11 @@ int jail_sock_create(struct bpf_sock *sk)
  * IPv6 routing header (a segment-routing header delivers to its last
  * segment, e.g. ::1, where the host has seg6_enabled) and IPv4 source
  * routing options.  Refused with EPERM; every other option goes on to
- * the kernel unchanged.
+ * the kernel unchanged.  optlen = 0 tells the kernel to use the caller's
+ * buffer: otherwise it kmallocs, copies and frees the value on every
+ * setsockopt (measured: 0.4 us of a 30 us connect with SO_LINGER).  Safe
+ * because only level and optname are judged here; an option whose value
+ * were judged must keep the kernel's copy (the value the program saw).
  */
 #define JAIL_SOL_IP		0
 #define JAIL_SOL_IPV6		41
@@ -200,5 +204,6 @@ int jail_setsockopt(struct bpf_sockopt *ctx)
 		return 0;
 	if (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)
 		return 0;
+	ctx->optlen = 0;
 	return 1;
 }

@@ -49,7 +49,10 @@ static int allow_one(const char *s, struct allow_rule *a)
 	char buf[80];
 	int r = policy_parse_allow(s, a);
 
-	if (r != 0 && r != -EINVAL)
+	if (r != 0 && r != -EINVAL && r != -EDOM)
+		abort();
+	if (r == 0 && !memchr(s, '[', 1) && a->family == AF_INET6 &&
+	    a->port)	/* an unbracketed IPv6 rule never has a port */
 		abort();
 	if (r == 0) {
 		sane(a->family, a->prefixlen, a->addr, 16);

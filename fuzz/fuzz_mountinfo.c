@@ -67,6 +67,29 @@ static void proc(const char *buf, size_t len, size_t outlen)
 	free(out);
 }
 
+/* The kernel-knob readers: results are NUL-terminated and in range. */
+static void knobs(const char *buf, size_t len)
+{
+	struct knob_mount k;
+	char out[600];
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < 4 && (r = mountinfo_knob(buf, len, i, &k)) == 0; i++)
+		if (k.knob < 1 || k.knob > 2 || !memchr(k.point, '\0',
+		    sizeof(k.point)))
+			abort();
+	if (i < 4 && r != -ENOENT && r != -EINVAL)
+		abort();
+	r = knobs_exposed(buf, len, "/proc", out, sizeof(out));
+	if ((r < 0 && r != -EINVAL) || r > 1 || (r == 1 &&
+	    !memchr(out, '\0', sizeof(out))))
+		abort();
+	r = knobs_within(buf, len, "/tmp", out, sizeof(out));
+	if ((r < 0 && r != -EINVAL) || r > 1)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size ? size : 1);
@@ -86,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	proc(buf, size, 4096);
 	proc(buf, size, small);
+	knobs(buf, size);
 	free(buf);
 	return 0;
 }

@@ -136,11 +136,12 @@ for dst in "10.77.0.1 7009" "10.77.1.1 7002" "127.0.0.1 7001"; do
 	out=$(jail run --block-host --allow 10.77.0.1:7002 -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
 	expect_probe "--allow 10.77.0.1:7002: tcp $1 port $2 still EPERM" 1 EPERM $? "$out"
 done
-allowed tcp 127.0.0.1 7001 lo4 --allow 127.0.0.0/8
-allowed udp 127.0.0.1 7001 lo4 --allow 127.0.0.0/8
+# (a whole fixed range needs --force: tests/32-input.t)
+allowed tcp 127.0.0.1 7001 lo4 --allow 127.0.0.0/8 --force
+allowed udp 127.0.0.1 7001 lo4 --allow 127.0.0.0/8 --force
 for dst in "::1 7004" "10.77.0.1 7002"; do
 	set -- $dst
-	out=$(jail run --block-host --allow 127.0.0.0/8 -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
+	out=$(jail run --block-host --allow 127.0.0.0/8 --force -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
 	expect_probe "--allow 127.0.0.0/8: tcp $1 port $2 still EPERM" 1 EPERM $? "$out"
 done
 

@@ -199,9 +199,9 @@ fresh_cg rootcg-run "$ROOT"
 for where in "$CG2:the root cgroup" "$D/rootcg-run:a root-owned cgroup"; do
 	out=$(as_user "${where%%:*}" "$CAPS" run -- touch "$UDIR/ran2" 2>"$TMP/err")
 	st=$?
-	[ "$st" != 0 ] && grep -qF 'systemd-run --user --scope' "$TMP/err" &&
+	[ "$st" != 0 ] && grep -qF 'An administrator can delegate one' "$TMP/err" &&
 		[ ! -e "$UDIR/ran2" ]
-	ok $? "$TUSER in ${where#*:}: run is refused, naming systemd-run --user --scope" ||
+	ok $? "$TUSER in ${where#*:}: run is refused, saying how to delegate a cgroup" ||
 		diag "exit $st; stderr:" "$(cat "$TMP/err")"
 done
 

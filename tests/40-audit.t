@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/40-audit.t - AUDIT.md stays true: every "file:line (`token`)"
 # reference names a line that contains the token, the line count it states
-# for loader.c is the real one, and loader.c stays under 400 lines.
+# for loader.c is the real one, and loader.c stays within 450 lines of code.
 cd "$(dirname "$0")/.." || exit 1
 n=0 failed=0
 t() {	# t STATUS DESCRIPTION
@@ -23,9 +23,20 @@ while IFS= read -r ref; do
 	count=$((count + 1))
 done <<< "$refs"
 [ "$count" -ge 20 ]; t $? "AUDIT.md has file:line references ($count)"
-real=$(awk 'NF' loader.c | wc -l)
-stated=$(grep -oE 'loader\.c` \(([0-9]+) non-blank lines' AUDIT.md | grep -oE '[0-9]+')
-[ "$real" = "$stated" ]; t $? "AUDIT.md states loader.c's non-blank lines ($stated, real $real)"
-[ "$real" -lt 400 ]; t $? "loader.c has fewer than 400 non-blank lines ($real)"
+# Lines of code: comments stripped, blank lines not counted (issue 13's rule).
+real=$(perl -0pe 's{/\*.*?\*/}{}gs; s{//[^\n]*}{}g' loader.c | grep -c '[^[:space:]]')
+stated=$(grep -oE 'loader\.c` \(([0-9]+) lines of code' AUDIT.md | grep -oE '[0-9]+')
+[ "$real" = "$stated" ]; t $? "AUDIT.md states loader.c's lines of code ($stated, real $real)"
+[ "$real" -le 450 ]; t $? "loader.c has at most 450 lines of code ($real)"
+# The documented command gives the same number.
+cmd=$(grep -oE "^perl -0pe .*loader\.c \| grep -c '\[\^\[:space:\]\]'" AUDIT.md)
+[ -n "$cmd" ] && [ "$(eval "$cmd")" = "$real" ]
+t $? "AUDIT.md's counting command gives $real"
+# The documented source-hash command gives the banner's hash.
+hcmd=$(grep -oE '^cat bpf/jail\.bpf\.c [^#]*\| sha256sum' AUDIT.md | head -n 1)
+want=$(sed -n 's/^ \* source sha256: \([0-9a-f]\{64\}\).*/\1/p' bpf_insns.h)
+got=$([ -n "$hcmd" ] && eval "$hcmd" | cut -c1-64)
+[ -n "$want" ] && [ "$got" = "$want" ]
+t $? "AUDIT.md's hash command ('$hcmd') gives bpf_insns.h's source sha256"
 echo "1..$n"
 [ "$failed" = 0 ]

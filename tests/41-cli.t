@@ -146,7 +146,7 @@ sed 's/\\-/-/g' jail-ai.1 >"$TMP/man"
 missing=
 for o in $(grep -oE -- '(^|[^A-Za-z0-9-])--?[a-z][a-z0-9-]*' "$TMP/allhelp" |
 	sed 's/^[^-]*//' | sort -u); do
-	grep -q -- "$o" "$TMP/man" || missing="$missing $o"
+	grep -qE -- "$o([^a-z0-9-]|$)" "$TMP/man" || missing="$missing $o"
 done
 ok "$([ -z "$missing" ]; echo $?)" "every option any --help prints is in jail-ai.1" ||
 	diag "missing:$missing"

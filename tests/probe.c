@@ -47,12 +47,28 @@
 #define EXIT_USAGE	100
 #define TIMEOUT_MS	2000
 
+#ifdef __GLIBC__
 static const char *errname(int e)
 {
 	const char *s = strerrorname_np(e);
 
 	return s ? s : "EUNKNOWN";
 }
+#else
+/* musl (the aarch64 build for scripts/vm-test) has no strerrorname_np. */
+static const char *errname(int e)
+{
+#define N(x) case x: return #x;
+	switch (e) {
+	N(EPERM) N(EACCES) N(ECONNREFUSED) N(ENETUNREACH) N(EHOSTUNREACH)
+	N(EINVAL) N(ETIMEDOUT) N(EAFNOSUPPORT) N(EPROTONOSUPPORT) N(ENOENT)
+	N(EADDRNOTAVAIL) N(EADDRINUSE) N(ENOSYS) N(EOPNOTSUPP) N(EBADF)
+	N(EINPROGRESS) N(ENODEV) N(ESOCKTNOSUPPORT) N(EROFS) N(EAGAIN)
+	}
+#undef N
+	return "EUNKNOWN";
+}
+#endif
 
 /* Print the errno's name and map it to the exit status. */
 static int fail(int e)

@@ -3,7 +3,7 @@
  * exactly as spawn.c does, with a valid or a deliberately malformed
  * request, and print its reply on one line:
  *
- *   step=N err=NAME what="..." attached=a,b,c,d,e
+ *   step=N err=NAME what="..." confined=BITS attached=a,b,c,d,e,f
  *
  * Runs with the caller's privilege; the child gets whatever its exec gives
  * it (root's, or the binary's file capabilities).  Untrusted input: the
@@ -297,11 +297,11 @@ int main(int argc, char **argv)
 		if (rep.what[i] < 0x20 || rep.what[i] > 0x7e ||
 		    rep.what[i] == '"')
 			rep.what[i] = '?';
-	printf("step=%u err=%s what=\"%s\" attached=", rep.step,
-	    errname(rep.err), rep.what);
+	printf("step=%u err=%s what=\"%s\" confined=%u attached=", rep.step,
+	    errname(rep.err), rep.what, rep.confined);
 	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
 		printf("%u%s", rep.attached[i], i + 1 < JAIL_NPROG_SLOTS ? "," : "\n");
-	if (rep.step == JAIL_STEP_LOAD && rep.log_len)
+	if (rep.step == JAIL_STEP_LOAD && rep.log[0])
 		fprintf(stderr, "verifier log:\n%.*s\n", (int)sizeof(rep.log) - 1,
 		    rep.log);
 	if (!WIFEXITED(status) ||

@@ -885,6 +885,69 @@ static void test_cross_check(void)
 	ok(seen[0] > 10000 && seen[1] > 10000, "both outcomes well exercised");
 }
 
+/* ---- "::1:8080": address or port?  and how an allow meets a range ---- */
+
+static void test_ambiguous(void)
+{
+	static const char *const port_like[] = {
+		"::1:8080", "fe80::1:443", "::1:80", "fd00::2:53", "::1:65535",
+		"2001:db8::1:22",
+	};
+	static const char *const address[] = {
+		"::1:8080/128", "::1:8", "::80", "1:2:3:4:5:6:7:8080",
+		"::1:abcd", "::1:080", "::1:65536", "::1:0", "::1:123456",
+	};
+	struct allow_rule a;
+	size_t i;
+	int r;
+
+	diag("policy_parse_allow: an unbracketed IPv6 rule has no port");
+	for (i = 0; i < N(port_like); i++) {
+		r = policy_parse_allow(port_like[i], &a);
+		ok(r == -EDOM, "\"%s\" is ambiguous (-EDOM), got %d",
+		    port_like[i], r);
+	}
+	for (i = 0; i < N(address); i++) {
+		r = policy_parse_allow(address[i], &a);
+		ok(r != -EDOM && (r < 0 || (a.family == AF_INET6 &&
+		    a.port == 0)), "\"%s\" is no port (r=%d)", address[i], r);
+	}
+	ok(policy_parse_allow("::1:8080/128", &a) == 0 && a.prefixlen == 128 &&
+	    a.addr[13] == 1 && a.addr[14] == 0x80 && a.addr[15] == 0x80,
+	    "\"::1:8080/128\" is the address ::1:8080");
+}
+
+static void test_meets(void)
+{
+	static const struct {
+		const char *allow, *range;
+		int want;
+	} c[] = {
+		{ "0.0.0.0/0", "127.0.0.0/8", 2 },
+		{ "127.0.0.0/8", "127.0.0.0/8", 2 },
+		{ "127.0.0.1:80", "127.0.0.0/8", 1 },
+		{ "10.0.0.0/8", "127.0.0.0/8", 0 },
+		{ "::/0", "fe80::/10", 2 },
+		{ "::/0", "127.0.0.0/8", 0 },
+		{ "::ffff:0:0/96", "127.0.0.0/8", 2 },
+		{ "::ffff:127.0.0.1", "127.0.0.0/8", 1 },
+		{ "[::1]:8080", "::1", 2 },
+		{ "fe80::1", "fe80::/10", 1 },
+	};
+	size_t i;
+	int r;
+
+	diag("policy_allow_meets");
+	for (i = 0; i < N(c); i++) {
+		struct allow_rule a = allow(c[i].allow);
+		struct hostip h = deny(c[i].range);
+
+		r = policy_allow_meets(&a, &h);
+		ok(r == c[i].want, "%s meets %s: %d (got %d)", c[i].allow,
+		    c[i].range, c[i].want, r);
+	}
+}
+
 int main(void)
 {
 	test_parse_allow();
@@ -895,5 +958,7 @@ int main(void)
 	test_build_v6();
 	test_build_sizes();
 	test_cross_check();
+	test_ambiguous();
+	test_meets();
 	return done_testing();
 }

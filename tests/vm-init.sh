@@ -1,0 +1,102 @@
+#!/bin/sh
+# tests/vm-init.sh - /init of the initramfs scripts/vm-test boots (busybox sh, as PID 1 of
+# a VM running Debian's 6.1 kernel).  Sets up a "host" (this namespace) and a "peer"
+# namespace joined by veth, listeners, then runs `jail-ai run --block-host` cases and prints
+# TAP between VM-TAP-BEGIN and VM-TAP-END on the console; powers off.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+
+N=0 FAILED=0
+ok() {	# ok STATUS DESCRIPTION
+	N=$((N + 1))
+	if [ "$1" = 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAILED=$((FAILED + 1)); fi
+	return "$1"
+}
+diag() { echo "$*" | sed 's/^/# /'; }
+finish() {
+	echo "1..$N"
+	echo "VM-TAP-END"
+	poweroff -f
+	sleep 10
+}
+echo "VM-TAP-BEGIN"
+diag "kernel $(cat /proc/sys/kernel/osrelease), LSMs: $(cat /sys/kernel/security/lsm 2>/dev/null)"
+
+# ---- the network: host (here) and peer, joined by veth ----
+echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad
+echo 0 >/proc/sys/net/ipv6/conf/all/accept_dad
+insmod /veth.ko
+ok $? "insmod the kernel's own veth.ko" || finish
+ip link set lo up
+unshare -n sleep 100000 &
+PEER=$!
+sleep 0.2
+ip link add vh type veth
+# busybox names the peer end veth0
+ip link set veth0 netns "$PEER" &&
+	ip addr add 10.77.0.1/24 dev vh && ip -6 addr add fd77::1/64 dev vh && ip link set vh up &&
+	nsenter -t "$PEER" -n sh -c 'ip link set lo up && ip addr add 10.77.0.2/24 dev veth0 &&
+		ip -6 addr add fd77::2/64 dev veth0 && ip link set veth0 up'
+ok $? "host and peer namespaces joined by veth" || finish
+sleep 1
+
+probe serve 0.0.0.0 7001 600 >/tmp/any4 2>&1 &
+probe serve ::1 7004 600 >/tmp/lo6 2>&1 &
+nsenter -t "$PEER" -n probe serve 10.77.0.2 7101 600 >/tmp/peer4 2>&1 &
+sleep 0.5
+arrivals() { cat "$@" | grep -c -e '^tcp' -e '^udp'; }
+
+# case DESC WANT_STATUS WANT_LINE CMD...: one probe, its status and its last line.
+case_() {
+	d=$1 ws=$2 wl=$3
+	shift 3
+	out=$("$@" 2>/tmp/err)
+	st=$?
+	last=$(echo "$out" | tail -n 1)
+	[ "$st" = "$ws" ] && [ "$last" = "$wl" ]
+	ok $? "$d" || diag "wanted $ws $wl, got $st: $out $(tail -n 3 /tmp/err)"
+}
+
+v=$(jail-ai --version)
+ok $? "jail-ai --version: $v"
+
+n=$(arrivals /tmp/any4)
+case_ "control: tcp 127.0.0.1 reaches the host listener" 0 ok probe tcp 127.0.0.1 7001
+[ "$(arrivals /tmp/any4)" -gt "$n" ]
+ok $? "control: the host listener logged it"
+
+n=$(arrivals /tmp/any4 /tmp/lo6)
+for dst in "tcp 127.0.0.1 7001" "udp 127.0.0.1 7001" "tcp 10.77.0.1 7001" \
+	"sendto 10.77.0.1 7001" "tcp ::1 7004" "tcp ::ffff:127.0.0.1 7001" "tcp 0.0.0.0 7001"; do
+	set -- $dst
+	case_ "run --block-host: $1 $2 is EPERM" 1 EPERM jail-ai run --block-host -- probe "$@"
+done
+sleep 0.2
+[ "$(arrivals /tmp/any4 /tmp/lo6)" = "$n" ]
+ok $? "no host listener heard any of them"
+
+n=$(arrivals /tmp/peer4)
+case_ "run --block-host: tcp to the peer 10.77.0.2 works" 0 ok \
+	jail-ai run --block-host -- probe tcp 10.77.0.2 7101
+case_ "run --block-host: udp to the peer 10.77.0.2 works" 0 ok \
+	jail-ai run --block-host -- probe udp 10.77.0.2 7101
+case_ "run --block-host: a raw socket is refused" 1 EPERM \
+	jail-ai run --block-host -- probe socket raw4
+case_ "run --block-host, CMD as uid 1000: tcp 127.0.0.1 is EPERM" 1 EPERM \
+	jail-ai run --block-host -- su -s /bin/sh jt -c 'probe tcp 127.0.0.1 7001'
+
+jail-ai run -- /nonexistent >/dev/null 2>&1
+ok $(( $? == 127 ? 0 : 1 )) "run: a CMD that does not exist exits 127"
+jail-ai run -- sh -c 'exit 7'
+ok $(( $? == 7 ? 0 : 1 )) "run: CMD's own status comes back"
+[ ! -e /proc/sys/dev/tty/legacy_tiocsti ]
+ok $? "this kernel has no legacy_tiocsti switch (as 6.1 should not)"
+[ -z "$(ls /sys/fs/cgroup/jail-ai 2>/dev/null | grep '^run-')" ]
+ok $? "no run cgroup left behind"
+finish
