@@ -5,12 +5,19 @@
 #   make check-bpf    regenerate bpf_insns.h from bpf/jail.bpf.c; fail on any difference
 #   make bpf          regenerate bpf_insns.h in place (then review and commit the diff)
 #   make bench        benchmarks (bench/), ratio tables
-#   make install      PREFIX, DESTDIR; sets cap_bpf,cap_net_admin+p when run as root
+#   make install      PREFIX, DESTDIR, MANDIR, BASHCOMPDIR, ZSHCOMPDIR: the binary
+#                     (cap_bpf,cap_net_admin+p when run as root), man page,
+#                     bash and zsh completion
+#   make uninstall    removes exactly those files
 #   make jail-ai-aarch64   (or make ARCH=aarch64) the same for aarch64, cross-built
 #   make dist         dist/jail-ai-VERSION-{x86_64,aarch64} and SHA256SUMS, reproducible
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+MAN1DIR	?= $(MANDIR)/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 MUSLCC	?= musl-gcc
 HOSTCC	?= cc
 CLANG	?= clang
@@ -34,9 +41,9 @@ MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
-	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c
+	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c
 HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h \
-	  seccomp.h
+	  seccomp.h config.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -164,7 +171,8 @@ check-bpf: build/bpf_insns.h
 
 # ---- tests ----
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
-	    tests/unit_request tests/unit_images tests/probe tests/adversary \
+	    tests/unit_request tests/unit_images tests/unit_config tests/probe \
+	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
@@ -181,8 +189,10 @@ tests/unit_knobs: tests/unit_knobs.c cgroup.c jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_knobs.c cgroup.c
 tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DLOADER_NO_MAIN -o $@ tests/unit_request.c loader.c lockdown.c
-tests/unit_images: tests/unit_images.c images.c images.h jail.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -o $@ tests/unit_images.c images.c
+tests/unit_images: tests/unit_images.c images.c images.h config.c config.h policy.c hostips.c jail.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
+tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c jail.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).
 tests/lockdown_list: tests/lockdown_list.c lockdown.c lockdown.h $(KINC)/.stamp
 	$(MUSLCC) $(CFLAGS) -I$(KINC) -I. -static -o $@ tests/lockdown_list.c lockdown.c
@@ -205,7 +215,8 @@ tests/abi_probe: tests/abi_probe.c
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
 	    fuzz/fuzz_resolv \
-	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow
+	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow \
+	    fuzz/fuzz_config
 FUZZFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz/fuzz_fib_trie: fuzz/fuzz_fib_trie.c fuzz/fuzz_common.h hostips.c hostips.h
@@ -222,6 +233,8 @@ fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c jail.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_mountinfo.c cgroup.c
 fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c jail.h policy.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
+fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c jail.h
+	$(CLANG) $(FUZZFLAGS) -DCONFIG_PURE -o $@ fuzz/fuzz_config.c config.c policy.c hostips.c
 fuzz: $(FUZZ_BINS)
 
 # The aarch64 part needs the cross tools (scripts/deps test installs them);
@@ -234,8 +247,12 @@ bench: jail-ai tests/probe
 	bench/run
 
 install: jail-ai
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 jail-ai $(DESTDIR)$(BINDIR)/jail-ai
+	install -m 0644 jail-ai.1 $(DESTDIR)$(MAN1DIR)/jail-ai.1
+	install -m 0644 completions/jail-ai.bash $(DESTDIR)$(BASHCOMPDIR)/jail-ai
+	install -m 0644 completions/_jail-ai $(DESTDIR)$(ZSHCOMPDIR)/_jail-ai
 	@if [ "$$(id -u)" = 0 ] && [ -z "$(DESTDIR)" ]; then \
 	  $(SETCAP) cap_bpf,cap_net_admin+p $(BINDIR)/jail-ai && \
 	  echo "install: $(BINDIR)/jail-ai has cap_bpf,cap_net_admin+p"; \
@@ -243,7 +260,12 @@ install: jail-ai
 	  echo "install: as root, run: setcap cap_bpf,cap_net_admin+p $(BINDIR)/jail-ai"; \
 	fi
 
+# Exactly the files install put in place; directories stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/jail-ai $(DESTDIR)$(MAN1DIR)/jail-ai.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/jail-ai $(DESTDIR)$(ZSHCOMPDIR)/_jail-ai
+
 clean:
 	rm -rf build dist tests/a64 jail-ai-aarch64 tests/unit_layout jail-ai jail-ai.tmp jail-ai-asan jail-ai-fault $(TEST_BINS) $(FUZZ_BINS)
 
-.PHONY: all bpf check-bpf check fuzz bench install clean dist aarch64-check
+.PHONY: all bpf check-bpf check fuzz bench install uninstall clean dist aarch64-check

@@ -124,8 +124,11 @@ static const char agent_usage[] =
 "                    images (see jail-ai images --help)\n"
 "  jail options, used when the jail is made (see jail-ai create --help);\n"
 "  given on a later run they must be the jail's, else --recreate:\n"
-"  --block-host --allow --deny --deny-file --no-dns -m/--mount -p/--port\n"
-"  -e/--env --network --memory --cpus --ssh-agent --force-mount\n";
+"  --block-host --allow --deny --deny-file --no-dns --force -m/--mount\n"
+"  -p/--port -e/--env --network --memory --cpus --ssh-agent --force-mount\n"
+"  --no-block-host   without --block-host, which agents' jails get by\n"
+"                    default (and refuse to run without, when it cannot\n"
+"                    be established here)\n";
 
 struct agent_opts {
 	const struct agent *ag;
@@ -389,7 +392,8 @@ static void check_jail(const struct agent_opts *o, const char *name,
 	if (o->block_host && (!f[1] || strcmp(f[1], "1") != 0))
 		die(EXIT_USAGE, "%s: the jail %s exists without --block-host; "
 		    "refusing to run the agent unprotected. Remove it (jail-ai "
-		    "rm -f %s) and run this again", o->ag->name, name, name);
+		    "rm -f %s) and run this again, or use it unprotected: "
+		    "--no-block-host", o->ag->name, name, name);
 	if (!id || strcmp(f[0], id) != 0)
 		warnx("%s: the jail %s was made from %s, an older image than "
 		    "%s now is (a layer was rebuilt); it keeps its image until "

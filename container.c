@@ -55,6 +55,9 @@ static const char create_usage[] =
 "  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
 "  --force                as in `jail-ai run --help`; every start of the\n"
 "                         jail attaches and checks the programs first\n"
+"  --no-block-host        no --block-host, even when a config file or the\n"
+"                         default (the bare project jail) asks for it\n"
+"  --dry-run              print the podman command line; make nothing\n"
 "\n"
 "Every jail: all capabilities dropped but CHOWN, DAC_OVERRIDE, FOWNER,\n"
 "FSETID, SETGID, SETUID, KILL, NET_BIND_SERVICE, SYS_CHROOT (never NET_RAW),\n"
@@ -361,7 +364,7 @@ void workspace(const char *arg, char *out)
 struct create_opts {
 	struct prot_opts prot;
 	const char *name, *image, *ws_arg, *network, *memory, *cpus;
-	int force_mount, ssh_agent, root, recreate;
+	int force_mount, ssh_agent, root, recreate, dry_run;
 	struct img_opts img;		/* the image when no --image */
 	const char *mounts[32], *ports[32], *envs[64];
 	size_t nmounts, nports, nenvs;
@@ -431,6 +434,8 @@ static void parse_create(int argc, char **argv, struct create_opts *o)
 			o->root = 1;
 		} else if (strcmp(a, "--recreate") == 0) {
 			o->recreate = 1;
+		} else if (strcmp(a, "--dry-run") == 0) {
+			o->dry_run = 1;
 		} else if (images_parse_opt(&o->img, argc, argv, &i)) {
 			continue;
 		} else if (a[0] == '-' || o->name) {
@@ -1302,6 +1307,41 @@ static const char *create_image(struct create_opts *o, const char *ws)
 	return s.l[s.n - 1].tag;
 }
 
+/* create --dry-run: the podman command line, quoted for sh; nothing made. */
+static int create_dry_run(const struct create_opts *o)
+{
+	struct args a = { .n = 0 };
+	struct jail_user u;
+	char ws[PATH_MAX];
+	const char *p, *env = getenv("JAIL_AI_IMAGE");
+	size_t i;
+
+	workspace(o->ws_arg, ws);
+	jail_user(o, ws, &u);
+	/* Nothing is built: the project's image is named, not made. */
+	build_create(&a, o, ws, &u, o->image ? o->image : env && env[0] ? env :
+	    "<this project's layered image, built on first use>");
+	fputs("podman", stdout);
+	for (i = 0; i < a.n; i++) {
+		if (a.v[i][0] && strspn(a.v[i], "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-=+/.:,@%") ==
+		    strlen(a.v[i])) {
+			printf(" %s", a.v[i]);
+			continue;
+		}
+		fputs(" '", stdout);
+		for (p = a.v[i]; *p; p++)
+			fputs(*p == '\'' ? "'\\''" : (char[]){ *p, 0 }, stdout);
+		putchar('\'');
+	}
+	printf("\n# %s; nothing was made (--dry-run)\n", o->prot.block_host ?
+	    "--block-host: every start attaches the policy of `jail-ai run "
+	    "--block-host --dry-run` with the same rules, plus the podman "
+	    "network's gateways" : "no --block-host");
+	args_free(&a);
+	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	struct create_opts o;
@@ -1313,6 +1353,8 @@ static int cmd_create(int argc, char **argv)
 	int had;
 
 	parse_create(argc, argv, &o);
+	if (o.dry_run)
+		return create_dry_run(&o);
 	if (o.prot.block_host)
 		prot_need_caps("create");
 	need_podman("create");
@@ -1828,13 +1870,20 @@ int cmd_container(int argc, char **argv)
 	return -1;
 }
 
-/* `jail-ai` alone: a shell in this project's jail, made on first use. */
-int cmd_project_shell(void)
+/*
+ * `jail-ai [JAIL-OPTIONS]`: a shell in this project's jail, made on first
+ * use with the options (argv[1..], create's; config.c added the defaults).
+ */
+int cmd_project_shell(int argc, char **argv)
 {
-	char ws[PATH_MAX], name[64], h[9], *base, *exists;
+	char ws[PATH_MAX], name[64], h[9], *base, *exists = NULL;
 	size_t i;
+	int dry = 0;
 
-	need_podman("jail-ai");
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
+		dry |= strcmp(argv[i], "--dry-run") == 0;
+	if (!dry)
+		need_podman("jail-ai");
 	workspace(NULL, ws);
 	images_wshash(ws, h);
 	base = strrchr(ws, '/') + 1;
@@ -1843,11 +1892,22 @@ int cmd_project_shell(void)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789_.-", name[i]))
 			name[i] = '_';
-	if ((exists = inspect(name, "{{.Name}}")) == NULL) {
-		char *argv[] = { "create", name, NULL };
+	if (dry || (exists = inspect(name, "{{.Name}}")) == NULL) {
+		char **cv = calloc((size_t)argc + 2, sizeof(*cv));
 
-		fprintf(stderr, "jail-ai: making %s for %s\n", name, ws);
-		cmd_create(2, argv);
+		if (!cv)
+			die(EXIT_SYSFAIL, "out of memory");
+		cv[0] = "create";
+		cv[1] = name;
+		for (i = 1; i < (size_t)argc; i++)
+			cv[i + 1] = argv[i];
+		if (!dry)
+			fprintf(stderr, "jail-ai: making %s for %s\n", name,
+			    ws);
+		i = (size_t)cmd_create(argc + 1, cv);
+		free(cv);
+		if (dry)
+			return (int)i;
 	}
 	free(exists);
 	need_jail("jail-ai", name);

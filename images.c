@@ -59,6 +59,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "images.h"
 #include "jail.h"
 
@@ -493,6 +494,8 @@ static int config_line(char *line, struct img_config *c, const char **why)
 	if (line[0] == '\0' || line[0] == '#')
 		return 0;
 	if (!(eq = strchr(line, '='))) {
+		if (config_key_known(line))
+			return 0;	/* a flag of config.c's */
 		*why = "not KEY = VALUE";
 		return -EINVAL;
 	}
@@ -508,6 +511,8 @@ static int config_line(char *line, struct img_config *c, const char **why)
 		snprintf(c->ca_certs, sizeof(c->ca_certs), "%s", val);
 		return 0;
 	}
+	if (strcmp(key, "base-image") != 0 && config_key_known(key))
+		return 0;	/* the jail options: config.c's */
 	if (strcmp(key, "base-image") != 0) {
 		*why = "unknown key (known: base-image, ca-certs)";
 		return -EINVAL;

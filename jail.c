@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "config.h"
 #include "images.h"
 #include "jail.h"
 #include "pty.h"
@@ -37,26 +38,34 @@
 #endif
 
 static const char usage_text[] =
-"usage: jail-ai [COMMAND [OPTIONS]]\n"
+"usage: jail-ai [JAIL-OPTIONS]            a shell in this project's jail\n"
+"       jail-ai COMMAND [OPTIONS] [ARGS]\n"
 "\n"
 "  (none)                          a shell in this project's podman jail,\n"
-"                                  made on first use\n"
+"                                  made on first use with --block-host\n"
+"                                  and any jail option given (see create)\n"
 "  run [OPTIONS] -- CMD [ARG...]   run CMD in a fresh cgroup jail (no podman)\n"
 "  create NAME [OPTIONS]           make and start a podman jail\n"
 "  start|stop|shell|status NAME, rm [-f] NAME, list\n"
 "  exec NAME [-i] [-t] -- CMD...   run CMD in a jail; its exit status\n"
 "  AGENT [OPTIONS] [-- ARGS]       claude, copilot, cursor, gemini, codex or\n"
-"                                  jules in this project's jail (AGENT --help)\n"
+"                                  jules in this project's jail, with\n"
+"                                  --block-host unless --no-block-host\n"
 "  images build|list [AGENT]       the layered images for this project\n"
-"  hostips                         print what --block-host blocks\n"
-"  --version, --help\n"
+"  hostips [--json]                print what --block-host blocks\n"
+"  version, -V, --version          print the version\n"
+"  help [COMMAND], -h, --help      this text, or COMMAND's\n"
 "\n"
-"jail-ai run --help and jail-ai create --help explain the options.\n";
+"Every option that takes a value takes it as --opt VALUE or --opt=VALUE.\n"
+"Defaults for the jail options come from ~/.config/jail-ai/config and the\n"
+"project's .jail-ai/config, which may only tighten (see jail-ai(1)).\n"
+"Exit status: jail-ai's own failure 125, CMD not executable 126, not\n"
+"found 127, else CMD's (128+N for signal N).\n";
 
 static const char run_usage_text[] =
 "usage: jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...\n"
-"                   [--deny-file FILE] [--no-dns]\n"
-"                   [--unsafe-keep-privileges] -- CMD [ARG...]\n"
+"                   [--deny-file FILE] [--no-dns] [--no-block-host]\n"
+"                   [--dry-run] [--unsafe-keep-privileges] -- CMD [ARG...]\n"
 "\n"
 "Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
 "(128+N if a signal N ended it).  The cgroup and anything CMD left running\n"
@@ -81,6 +90,11 @@ static const char run_usage_text[] =
 "  --no-dns       do not let the resolvers of /etc/resolv.conf through on\n"
 "                 port 53 when they are host addresses (default: allowed,\n"
 "                 so that name resolution keeps working)\n"
+"  --no-block-host\n"
+"                 no --block-host, even when a config file asks for it\n"
+"  --dry-run      print the policy --block-host would attach, each entry\n"
+"                 with its source (fixed, fib_trie, if_inet6, ipv6_route,\n"
+"                 resolver, an option or a config FILE:LINE); start nothing\n"
 "  --unsafe-keep-privileges\n"
 "                 run CMD as it is, with every privilege it has: a root CMD\n"
 "                 can then leave the jail.  Only for those who know why.\n"
@@ -174,27 +188,163 @@ static void drop_start_privileges(void)
 		die(EXIT_SYSFAIL, "prctl PR_SET_DUMPABLE: %s", strerror(errno));
 }
 
+/* ---- usage of the other commands ---- */
+
+static const struct usage {
+	const char *cmd, *text;
+} usages[] = {
+	{ "start", "usage: jail-ai start NAME\n"
+	  "\n"
+	  "Starts a stopped jail.  A --block-host jail gets its programs\n"
+	  "attached and checked (the canary) before anything in it runs; if\n"
+	  "that fails, it is not started.\n" },
+	{ "stop", "usage: jail-ai stop NAME\n"
+	  "\n"
+	  "Stops the jail: SIGTERM, then SIGKILL after 5 seconds.\n" },
+	{ "rm", "usage: jail-ai rm [-f] NAME\n"
+	  "\n"
+	  "Removes the jail (its container).  -f: a running one too.  The\n"
+	  "workspace and the other mounts are the host's and stay.\n" },
+	{ "exec", "usage: jail-ai exec NAME [-i] [-t] [--] CMD [ARG...]\n"
+	  "\n"
+	  "Runs CMD in the jail, starting it first (protected, when it asks\n"
+	  "for --block-host); the exit status is CMD's.\n"
+	  "  -i   keep stdin open\n"
+	  "  -t   give CMD a terminal (-it: both)\n" },
+	{ "shell", "usage: jail-ai shell NAME\n"
+	  "\n"
+	  "An interactive login shell (bash, else sh) in the jail.\n" },
+	{ "list", "usage: jail-ai list\n"
+	  "\n"
+	  "Every jail-ai jail: name, state, image, policy.\n" },
+	{ "status", "usage: jail-ai status NAME\n"
+	  "\n"
+	  "The jail's state, image, workspace, mounts, rules, and whether its\n"
+	  "programs are attached now.\n" },
+	{ "hostips", "usage: jail-ai hostips [--json]\n"
+	  "\n"
+	  "Prints what --block-host blocks before any rule: this host's\n"
+	  "addresses (from /proc/net/fib_trie, if_inet6 and ipv6_route) and\n"
+	  "the fixed ranges, one a line: PREFIX, SOURCE and, for a fixed\n"
+	  "range, why.\n"
+	  "  --json   one JSON object a line: {\"prefix\":\"127.0.0.0/8\",\n"
+	  "           \"family\":4|6, \"source\":\"fixed\"|\"fib_trie\"|\n"
+	  "           \"if_inet6\"|\"ipv6_route\", \"why\":\"...\"|null}\n" },
+	{ "version", "usage: jail-ai version | -V | --version\n"
+	  "\n"
+	  "Prints \"jail-ai VERSION\".\n" },
+};
+
+static const char *usage_of(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++)
+		if (strcmp(cmd, usages[i].cmd) == 0)
+			return usages[i].text;
+	return NULL;
+}
+
+static int is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+/*
+ * --help or -h among a command's options (not among CMD's arguments):
+ * 1 when asked.  exec's options end at "--" or CMD; the others have none.
+ */
+static int help_asked(int argc, char **argv)
+{
+	int i, exec = strcmp(argv[0], "exec") == 0;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (is_help(argv[i]))
+			return 1;
+		if (exec && i > 1 && argv[i][0] != '-')
+			break;
+	}
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const char *u = argc > 1 ? usage_of(argv[1]) : NULL;
+	char *sub[] = { argc > 1 ? argv[1] : NULL, "--help", NULL };
+
+	if (argc < 2) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (u) {
+		fputs(u, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "run") == 0) {
+		fputs(run_usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "images") == 0)
+		return images_main(2, sub);
+	if (agent_find(argv[1]))
+		return agent_main(2, sub);
+	if (strcmp(argv[1], "create") == 0)
+		return cmd_container(2, sub);
+	die(EXIT_USAGE, "help: %s: no such command (see jail-ai --help)",
+	    argv[1]);
+}
+
 /* ---- hostips ---- */
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	putchar('"');
+}
+
+static void print_hostip(const struct hostip *h, int json)
+{
+	char buf[64];
+
+	if (hostip_format(h, buf, sizeof(buf)) < 0)
+		return;
+	if (!json) {
+		printf("%s\t%s%s%s\n", buf, hostip_source_name(h->source),
+		    h->why ? "\t" : "", h->why ? h->why : "");
+		return;
+	}
+	printf("{\"prefix\":\"%s\",\"family\":%d,\"source\":", buf,
+	    h->family == AF_INET ? 4 : 6);
+	json_string(hostip_source_name(h->source));
+	fputs(",\"why\":", stdout);
+	if (h->why)
+		json_string(h->why);
+	else
+		fputs("null", stdout);
+	fputs("}\n", stdout);
+}
 
 static int cmd_hostips(int argc, char **argv)
 {
 	struct hostip *h;
-	char err[256] = "", buf[64];
+	char err[256] = "";
+	int r, json = argc == 2 && strcmp(argv[1], "--json") == 0;
 	size_t n, i;
-	int r;
 
-	if (argc > 1)
-		die(EXIT_USAGE, "usage: jail-ai hostips");
-	(void)argv;
+	if (argc > 1 + json)
+		die(EXIT_USAGE, "usage: jail-ai hostips [--json]");
 	r = hostips_discover(&h, &n, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "hostips: %s", err[0] ? err : strerror(-r));
-	for (i = 0; i < n; i++) {
-		if (hostip_format(&h[i], buf, sizeof(buf)) < 0)
-			continue;
-		printf("%s\t%s%s%s\n", buf, hostip_source_name(h[i].source),
-		    h[i].why ? "\t" : "", h[i].why ? h[i].why : "");
-	}
+	for (i = 0; i < n; i++)
+		print_hostip(&h[i], json);
 	free(h);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
@@ -203,9 +353,13 @@ static int cmd_hostips(int argc, char **argv)
 
 struct run_opts {
 	struct prot_opts prot;
-	int keep_privs;
+	int keep_privs, dry_run;
 	char **cmd;
 };
+
+/* Where each argument of the command came from (config.c): "" for the
+ * command line, else a config FILE:LINE or "the default ...". */
+static const char **arg_src;
 
 static void parse_run(int argc, char **argv, struct run_opts *o)
 {
@@ -223,6 +377,8 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 			exit(0);
 		} else if (strcmp(argv[i], "--unsafe-keep-privileges") == 0) {
 			o->keep_privs = 1;
+		} else if (strcmp(argv[i], "--dry-run") == 0) {
+			o->dry_run = 1;
 		} else if (prot_parse_opt(&o->prot, argc, argv, &i)) {
 			continue;
 		} else if (argv[i][0] == '-') {
@@ -278,6 +434,163 @@ static int wait_cmd(pid_t pid, const struct tty_saved *ts)
 	return WEXITSTATUS(status);
 }
 
+/* ---- run --dry-run: the policy, each entry with its source ---- */
+
+struct dry {
+	struct hostip *h;	/* every deny, for the resolver check */
+	size_t n, max;
+};
+
+static void dry_line(const char *verdict, const char *what,
+    const char *src, const char *why)
+{
+	printf("%-5s %-44s %s%s%s\n", verdict, what, src, why ? "  # " : "",
+	    why ? why : "");
+}
+
+static void dry_deny(struct dry *d, const struct hostip *h, const char *src,
+    const char *why)
+{
+	char buf[64];
+
+	if (d->n == d->max) {
+		struct hostip *nh = realloc(d->h, (d->max * 2 + 64) *
+		    sizeof(*nh));
+
+		if (!nh)
+			die(EXIT_SYSFAIL, "run: out of memory");
+		d->h = nh;
+		d->max = d->max * 2 + 64;
+	}
+	d->h[d->n++] = *h;
+	if (hostip_format(h, buf, sizeof(buf)) == 0)
+		dry_line("deny", buf, src, why);
+}
+
+/* One --deny-file (at most 16 MiB, as the dry run reads it): each line's
+ * prefix with PATH:LINE as its source. */
+static void dry_deny_file(struct dry *d, const char *path, const char *src)
+{
+	char *buf, *where;
+	size_t len, pos = 0, e, n;
+	unsigned int line = 0, l;
+	struct hostip h;
+	int r = config_read(path, 16 << 20, &buf, &len);
+
+	if (r < 0)
+		die(EXIT_USAGE, "run: --deny-file %s: %s", path, strerror(-r));
+	for (; pos < len; pos = e + 1) {
+		line++;
+		for (e = pos; e < len && buf[e] != '\n'; e++)
+			;
+		n = 0;
+		if (policy_parse_deny_file(buf + pos, e - pos, &h, 1, &n,
+		    &l) < 0)
+			die(EXIT_USAGE, "run: --deny-file %s line %u: not ADDR "
+			    "or ADDR/LEN", path, line);
+		if (n == 0)
+			continue;
+		if (asprintf(&where, "%s %s:%u", src, path, line) < 0)
+			die(EXIT_SYSFAIL, "run: out of memory");
+		dry_deny(d, &h, where, NULL);
+		free(where);
+	}
+	free(buf);
+}
+
+/* The user's rules, in command-line order, with their sources. */
+static void dry_rules(struct dry *d, int argc, char **argv)
+{
+	unsigned int l;
+	struct hostip h;
+	size_t n;
+	int i;
+
+	for (i = 1; i + 1 < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *src = arg_src && arg_src[i][0] ? arg_src[i] :
+		    argv[i];
+
+		if (strcmp(argv[i], "--deny") == 0) {
+			n = 0;
+			policy_parse_deny_file(argv[i + 1],
+			    strlen(argv[i + 1]), &h, 1, &n, &l);
+			if (n == 1)
+				dry_deny(d, &h, src, NULL);
+		} else if (strcmp(argv[i], "--deny-file") == 0) {
+			dry_deny_file(d, argv[i + 1], src);
+		} else if (strcmp(argv[i], "--allow") == 0) {
+			dry_line("allow", argv[i + 1], src, NULL);
+		} else {
+			continue;
+		}
+		i++;
+	}
+}
+
+/* The resolvers that the policy would deny get port 53 (--no-dns: not). */
+static void dry_resolvers(struct dry *d, const struct prot_opts *o)
+{
+	struct hostip ns[8];
+	struct policy p;
+	char *buf, txt[80];
+	size_t len, n = 0, i;
+
+	if (read_file("/etc/resolv.conf", &buf, &len) < 0)
+		return;
+	hostips_parse_resolv_conf(buf, len, ns, 8, &n);
+	free(buf);
+	if (policy_build(d->h, d->n, o->allow, o->nallow, &p) < 0)
+		die(EXIT_USAGE, "run: --block-host: too many rules");
+	for (i = 0; i < n; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		if (policy_verdict(&p, ns[i].family, ns[i].addr, 53) ==
+		    JAIL_ALLOW || !inet_ntop(ns[i].family, ns[i].addr, a,
+		    sizeof(a)))
+			continue;
+		if (ns[i].family == AF_INET6)
+			snprintf(txt, sizeof(txt), "[%s]:53", a);
+		else
+			snprintf(txt, sizeof(txt), "%s:53", a);
+		dry_line(o->no_dns ? "deny" : "allow", txt, "resolver",
+		    o->no_dns ? "from /etc/resolv.conf, blocked by --no-dns" :
+		    "from /etc/resolv.conf (--no-dns to block it)");
+	}
+	policy_free(&p);
+}
+
+static int run_dry(int argc, char **argv, const struct run_opts *o)
+{
+	struct dry d = { NULL, 0, 0 };
+	struct hostip *h;
+	char err[256] = "";
+	size_t n, i;
+	int r;
+
+	if (!o->prot.block_host) {
+		printf("# --block-host is off: no network policy; CMD would "
+		    "run in a cgroup jail\n");
+		return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+	}
+	printf("# jail-ai run --dry-run: the policy --block-host would attach "
+	    "(an allow wins over a deny); nothing was started\n");
+	if (arg_src && arg_src[1] && !strcmp(argv[1], "--block-host") &&
+	    arg_src[1][0])
+		printf("# --block-host from %s\n", arg_src[1]);
+	r = hostips_discover(&h, &n, err, sizeof(err));
+	if (r < 0)
+		die(EXIT_SYSFAIL, "run: host addresses: %s", err[0] ? err :
+		    strerror(-r));
+	for (i = 0; i < n; i++)
+		dry_deny(&d, &h[i], hostip_source_name(h[i].source),
+		    h[i].why);
+	free(h);
+	dry_rules(&d, argc, argv);
+	dry_resolvers(&d, &o->prot);
+	free(d.h);
+	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct jail_cgroup cg;
@@ -289,6 +602,8 @@ static int cmd_run(int argc, char **argv)
 	pid_t pid, self = getpid();
 
 	parse_run(argc, argv, &o);
+	if (o.dry_run)
+		return run_dry(argc, argv, &o);
 	if ((r = jail_cgroup_preflight(err, sizeof(err))) < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	memset(&p, 0, sizeof(p));
@@ -321,35 +636,122 @@ static int cmd_run(int argc, char **argv)
 	return code;
 }
 
-int main(int argc, char **argv)
+/* ---- the command line ---- */
+
+/*
+ * --opt=VALUE becomes --opt VALUE for every option that takes a value,
+ * among the command's own options: up to "--", and for run, exec and the
+ * agents up to CMD (whose arguments are never touched).  A flag given a
+ * value is refused; anything else is left for the command to judge.
+ */
+static char **volatile kept_argv;	/* reachable: for LeakSanitizer */
+
+static char **split_values(int argc, char **argv, int *out_argc)
 {
+	const char *cmd = argc > 1 ? argv[1] : "";
+	int exec = strcmp(cmd, "exec") == 0, named = 0, i, n = 0;
+	int stop = exec || strcmp(cmd, "run") == 0 || agent_find(cmd);
+	char **v = calloc((size_t)argc * 2 + 1, sizeof(*v)), *eq;
+
+	if (!(kept_argv = v))
+		die(EXIT_SYSFAIL, "out of memory");
+	v[n++] = argv[0];
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (stop && i > 1 && argv[i][0] != '-') {
+			if (!exec || named++)
+				break;	/* CMD */
+			v[n++] = argv[i];	/* exec's NAME */
+			continue;
+		}
+		eq = strncmp(argv[i], "--", 2) == 0 ? strchr(argv[i], '=') :
+		    NULL;
+		if (eq && config_opt_flag(argv[i], (size_t)(eq - argv[i])))
+			die(EXIT_USAGE, "%.*s takes no value", (int)(eq -
+			    argv[i]), argv[i]);
+		if (eq) {
+			*eq = '\0';
+			if (config_opt_valued(argv[i])) {
+				v[n++] = argv[i];
+				v[n++] = eq + 1;
+				continue;
+			}
+			*eq = '=';
+		}
+		v[n++] = argv[i];
+		if (config_opt_valued(argv[i]) && i + 1 < argc)
+			v[n++] = argv[++i];
+	}
+	for (; i < argc; i++)
+		v[n++] = argv[i];
+	*out_argc = n;
+	return v;
+}
+
+/* The jail options, from the config files and the command line. */
+static char **with_config(const char *cmd, int *argc, char **argv)
+{
+	return config_apply(cmd, *argc, argv, argc, &arg_src);
+}
+
+static int dispatch(int argc, char **argv)
+{
+	const char *c = argv[0];
 	int r;
 
+	if (strcmp(c, "help") == 0)
+		return cmd_help(argc, argv);
+	if (strcmp(c, "version") == 0 || strcmp(c, "--version") == 0 ||
+	    strcmp(c, "-V") == 0) {
+		if (argc > 1 && is_help(argv[1]))
+			return cmd_help(2, (char *[]){ "help", "version", NULL });
+		printf("jail-ai %s\n", JAIL_VERSION);
+		return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+	}
+	if (strcmp(c, "run") == 0) {
+		argv = with_config("run", &argc, argv);
+		return cmd_run(argc, argv);
+	}
+	if (strcmp(c, "images") == 0)
+		return help_asked(argc, argv) ? cmd_help(2, (char *[]){ "help",
+		    "images", NULL }) : images_main(argc, argv);
+	if (agent_find(c)) {
+		argv = with_config("agent", &argc, argv);
+		return agent_main(argc, argv);
+	}
+	if (usage_of(c) && help_asked(argc, argv)) {
+		fputs(usage_of(c), stdout);
+		return 0;
+	}
+	if (strcmp(c, "create") == 0)
+		argv = with_config("create", &argc, argv);
+	if ((r = cmd_container(argc, argv)) >= 0)
+		return r;
+	if (strcmp(c, "hostips") == 0)
+		return cmd_hostips(argc, argv);
+	die(EXIT_USAGE, "unknown command %s (see jail-ai --help)", c);
+}
+
+int main(int argc, char **argv)
+{
 	if (argc == 2 && strcmp(argv[1], JAIL_CHILD_ARG) == 0)
 		loader_main();	/* never returns */
 	drop_start_privileges();
 	if (privsep_init() < 0)
 		die(EXIT_SYSFAIL, "open /proc/self/exe: %s", strerror(errno));
-	if (argc < 2)
-		return cmd_project_shell();
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return 0;
+	if (argc > 1 && (is_help(argv[1]) || strcmp(argv[1], "help") == 0))
+		return cmd_help(argc - 1, argv + 1);
+	argv = split_values(argc, argv, &argc);
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-V") != 0 &&
+	    strcmp(argv[1], "--version") != 0)) {
+		/* The bare project jail: the options are create's. */
+		int i;
+
+		for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (is_help(argv[i]))
+				return cmd_help(1, argv);
+		argv[0] = "jail-ai";
+		argv = with_config("project", &argc, argv);
+		return cmd_project_shell(argc, argv);
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("jail-ai %s\n", JAIL_VERSION);
-		return 0;
-	}
-	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "images") == 0)
-		return images_main(argc - 1, argv + 1);
-	if (agent_find(argv[1]))
-		return agent_main(argc - 1, argv + 1);
-	if ((r = cmd_container(argc - 1, argv + 1)) >= 0)
-		return r;
-	if (strcmp(argv[1], "hostips") == 0)
-		return cmd_hostips(argc - 1, argv + 1);
-	die(EXIT_USAGE, "unknown command %s (see jail-ai --help)", argv[1]);
+	return dispatch(argc - 1, argv + 1);
 }

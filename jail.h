@@ -167,7 +167,7 @@ char *podman_inspect(const char *kind, const char *name, const char *fmt);
 /* ---- container.c: podman jails ---- */
 int cmd_container(int argc, char **argv);
 void workspace(const char *arg, char *out);
-int cmd_project_shell(void);
+int cmd_project_shell(int argc, char **argv);
 
 /* ---- spawn.c: starting the privileged child ---- */
 int privsep_init(void);

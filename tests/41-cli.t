@@ -1,0 +1,199 @@
+#!/bin/bash
+# tests/41-cli.t - the command line as podman and coreutils users expect it:
+# --help and -h on every command (exit 0, 80 columns), --opt=value, version
+# and -V, hostips --json, run --dry-run (the policy with its sources; nothing
+# started), create --dry-run (the podman command line), the man page naming
+# every option any --help prints, the completions, make install/uninstall.
+# Runs as root for run's cgroup; never starts podman (JAIL_AI_PODMAN=/bin/false).
+. "$(dirname "$0")/lib.sh"
+require_root
+[ -x "$JAIL_AI" ] || bail "$JAIL_AI not built (make)"
+export JAIL_AI_PODMAN=/bin/false
+J=$JAIL_AI
+cmds="start stop rm exec shell list status hostips version run create images
+      claude copilot cursor gemini codex jules"
+
+# ---- --help and -h ----
+: >"$TMP/allhelp"
+"$J" --help >"$TMP/h" 2>"$TMP/e"; st=$?
+ok "$([ $st = 0 ] && grep -q '^usage: jail-ai' "$TMP/h" && [ ! -s "$TMP/e" ]; echo $?)" \
+	"jail-ai --help: usage on stdout, exit 0" || diag "exit $st" "$(cat "$TMP/e")"
+cat "$TMP/h" >>"$TMP/allhelp"
+for c in $cmds; do
+	for h in --help -h; do
+		"$J" $c $h >"$TMP/h" 2>"$TMP/e"; st=$?
+		wide=$(awk 'length > 80' "$TMP/h")
+		ok "$([ $st = 0 ] && grep -q '^usage: jail-ai' "$TMP/h" && [ ! -s "$TMP/e" ] &&
+			[ -z "$wide" ]; echo $?)" "$c $h: its usage, exit 0, no line over 80 columns" ||
+			diag "exit $st" "$(head -3 "$TMP/e")" "$wide"
+	done
+	cat "$TMP/h" >>"$TMP/allhelp"
+	"$J" help $c >"$TMP/h2" 2>&1
+	ok "$(cmp -s "$TMP/h" "$TMP/h2"; echo $?)" "help $c is $c --help"
+done
+"$J" start foo --help >"$TMP/h" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q '^usage: jail-ai start' "$TMP/h"; echo $?)" \
+	"start NAME --help: the usage, not 'not a valid jail name'" || diag "$(cat "$TMP/h")"
+"$J" images build --layers rust -h >"$TMP/h" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q '^usage: jail-ai images' "$TMP/h"; echo $?)" \
+	"images build --layers rust -h: the usage" || diag "$(cat "$TMP/h")"
+"$J" --block-host --help >"$TMP/h" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q '^usage: jail-ai \[JAIL-OPTIONS\]' "$TMP/h"; echo $?)" \
+	"jail-ai --block-host --help: the bare project jail takes jail options" || diag "$(cat "$TMP/h")"
+# CMD's own -h is CMD's: exec's options end at CMD, run's at --.
+"$J" exec somejail -- ls -h >"$TMP/h" 2>&1; st=$?
+ok "$([ $st = 125 ] && ! grep -q usage: "$TMP/h"; echo $?)" \
+	"exec NAME -- ls -h: not exec's help (exit $st)" || diag "$(cat "$TMP/h")"
+out=$(timeout 10 "$J" run -- /bin/echo -h --deny=192.0.2.1 --help 2>&1); st=$?
+ok "$([ $st = 0 ] && [ "$out" = "-h --deny=192.0.2.1 --help" ]; echo $?)" \
+	"run -- CMD: CMD's arguments untouched (-h, --deny=..., --help)" || diag "exit $st: $out"
+"$J" bogus >"$TMP/h" 2>&1; st=$?
+ok "$([ $st = 125 ] && grep -q 'unknown command bogus' "$TMP/h"; echo $?)" "an unknown command: 125"
+
+# ---- version ----
+v=$("$J" version); v1=$("$J" -V); v2=$("$J" --version)
+ok "$([ -n "$v" ] && [ "$v" = "$v1" ] && [ "$v" = "$v2" ] &&
+	case $v in "jail-ai "[0-9]*) true ;; *) false ;; esac; echo $?)" \
+	"version, -V and --version: '$v'"
+mv=$(sed -n 's/^\.TH JAIL-AI 1 [^ ]* "\(jail-ai [^"]*\)".*/\1/p' jail-ai.1)
+vv=${v%-asan}; vv=${vv%-fault}
+ok "$([ "$vv" = "$mv" ]; echo $?)" "the man page is of the same version ($mv)"
+
+# ---- --opt=value ----
+"$J" run --block-host --dry-run --deny=192.0.2.0/24 --allow=[2001:db8::1]:443 -- true \
+	>"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q '^deny  *192\.0\.2\.0/24  *--deny$' "$TMP/d" &&
+	grep -q '^allow  *\[2001:db8::1\]:443  *--allow$' "$TMP/d"; echo $?)" \
+	"--deny=P and --allow=R as --deny P and --allow R" || diag "$(tail -5 "$TMP/d")"
+"$J" run --block-host=yes -- true >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 125 ] && grep -q -- '--block-host takes no value' "$TMP/d"; echo $?)" \
+	"--block-host=yes: a flag takes no value (125)" || diag "$(cat "$TMP/d")"
+"$J" run --block-host --deny=300.1.2.3 -- true >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 125 ] && grep -q -- '--deny 300.1.2.3' "$TMP/d"; echo $?)" \
+	"--deny=BAD: refused naming the value as split" || diag "$(cat "$TMP/d")"
+"$J" create j1 --memory=512m --cpus=1.5 --env=A=B=C --dry-run >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q -- '--memory 512m' "$TMP/d" && grep -q -- '--cpus 1.5' "$TMP/d" &&
+	grep -q -- '--env A=B=C' "$TMP/d"; echo $?)" \
+	"create --memory=, --cpus=, --env=A=B=C (split at the first =)" || diag "$(cat "$TMP/d")"
+
+# ---- hostips --json ----
+"$J" hostips >"$TMP/t"; "$J" hostips --json >"$TMP/j"; st=$?
+res=$(/usr/bin/python3 - "$TMP/j" <<'EOF'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert set(o) == {"prefix", "family", "source", "why"}, o
+    assert o["family"] in (4, 6) and "/" in o["prefix"], o
+    assert o["source"] in ("fixed", "fib_trie", "if_inet6", "ipv6_route"), o
+    assert (o["why"] is None) == (o["source"] != "fixed"), o
+    n += 1
+print(n)
+EOF
+)
+ok "$([ $st = 0 ] && [ "$res" = "$(wc -l <"$TMP/t")" ] && [ "$res" -gt 5 ]; echo $?)" \
+	"hostips --json: $res objects, the documented fields, as many as the text lines" ||
+	diag "$res"
+
+# ---- run --dry-run ----
+printf '# deny-file\n203.0.113.0/24\n\n198.51.100.7\n' >"$TMP/denies"
+"$J" run --block-host --dry-run --deny 192.0.2.0/24 --deny-file "$TMP/denies" \
+	-- touch "$TMP/ran" >"$TMP/d" 2>"$TMP/e"; st=$?
+ok "$([ $st = 0 ] && [ ! -e "$TMP/ran" ]; echo $?)" "run --dry-run: exit 0, CMD not run" ||
+	diag "exit $st" "$(cat "$TMP/e")"
+ok "$(grep -q '^deny  *127\.0\.0\.0/8  *fixed  *# loopback' "$TMP/d" &&
+	grep -q '^deny  *169\.254\.0\.0/16  *fixed' "$TMP/d" &&
+	grep -q '^deny  *127\.0\.0\.1/32  *fib_trie$' "$TMP/d"; echo $?)" \
+	"dry run: the fixed ranges (with why) and fib_trie's addresses" || diag "$(head "$TMP/d")"
+if [ -s /proc/net/if_inet6 ] && grep -qv ' 00000001 \| lo$' /proc/net/if_inet6; then
+	ok "$(grep -q ' if_inet6$' "$TMP/d"; echo $?)" "dry run: if_inet6's addresses"
+fi
+ok "$(grep -q '^deny  *192\.0\.2\.0/24  *--deny$' "$TMP/d" &&
+	grep -q "^deny  *203\.0\.113\.0/24  *--deny-file $TMP/denies:2\$" "$TMP/d" &&
+	grep -q "^deny  *198\.51\.100\.7/32  *--deny-file $TMP/denies:4\$" "$TMP/d"; echo $?)" \
+	"dry run: --deny and --deny-file entries with their source (FILE:LINE)" ||
+	diag "$(tail -4 "$TMP/d")"
+# A resolver on a host address gets port 53, said as "resolver".
+ns=$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf)
+if [ -n "$ns" ]; then
+	"$J" run --block-host --dry-run --deny "$ns" -- true >"$TMP/d" 2>&1
+	ok "$(grep -q "^allow  *\[*$ns\]*:53  *resolver" "$TMP/d"; echo $?)" \
+		"dry run: the resolver $ns, denied, is allowed on port 53 as 'resolver'" ||
+		diag "$(tail -3 "$TMP/d")"
+	"$J" run --block-host --no-dns --dry-run --deny "$ns" -- true >"$TMP/d" 2>&1
+	ok "$(grep -q "^deny  *\[*$ns\]*:53  *resolver" "$TMP/d"; echo $?)" \
+		"dry run --no-dns: the resolver stays denied"
+fi
+# Without capabilities the dry run still shows the policy; the real run refuses.
+cp "$J" "$TMP/nocaps" && chmod 755 "$TMP/nocaps"
+(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$TMP/nocaps" run --block-host --dry-run -- true) >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q 'fixed' "$TMP/d"; echo $?)" \
+	"dry run without capabilities (uid 65534): the policy, exit 0" || diag "$(head -3 "$TMP/d")"
+if [ "$(stat -c %a "$HOME")" = 700 ] && [ -z "${XDG_CONFIG_HOME:-}" ]; then
+	ok "$(grep -q "config $HOME/.config/jail-ai/config: Permission denied; its defaults are not applied" "$TMP/d"; echo $?)" \
+		"... with root's \$HOME, whose config it cannot read: said, not fatal"
+fi
+
+# ---- create --dry-run ----
+mkdir -p "$TMP/proj/.git"
+(cd "$TMP/proj" && "$J" create j2 --block-host --port 8080:80 --dry-run) >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q "^podman create --name=j2 .*--label=jail-ai.block-host=1 .*--volume=$TMP/proj:/workspace .*--publish 127.0.0.1:8080:80 " "$TMP/d"; echo $?)" \
+	"create --dry-run: the podman command line, nothing made" || diag "$(cat "$TMP/d")"
+
+# ---- the man page, the completions ----
+sed 's/\\-/-/g' jail-ai.1 >"$TMP/man"
+missing=
+for o in $(grep -oE -- '(^|[^A-Za-z0-9-])--?[a-z][a-z0-9-]*' "$TMP/allhelp" |
+	sed 's/^[^-]*//' | sort -u); do
+	grep -qE -- "$o([^a-z0-9-]|$)" "$TMP/man" || missing="$missing $o"
+done
+ok "$([ -z "$missing" ]; echo $?)" "every option any --help prints is in jail-ai.1" ||
+	diag "missing:$missing"
+if command -v man >/dev/null; then
+	warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l jail-ai.1 2>&1 >/dev/null)
+	ok "$([ -z "$warn" ]; echo $?)" "man --warnings -l jail-ai.1: no warning" || diag "$warn"
+else
+	skip "man not installed"
+fi
+missing=
+for o in $( ("$J" run --help; "$J" create --help; "$J" claude --help) |
+	grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
+	case $o in --help|--*-dir|--opt|--unsafe-keep-privileges) ;; *)
+		grep -q -- "$o" completions/jail-ai.bash || missing="$missing bash:$o"
+		grep -q -- "$o" completions/_jail-ai || missing="$missing zsh:$o" ;;
+	esac
+done
+ok "$([ -z "$missing" ]; echo $?)" "the completions know run's, create's and the agents' options" ||
+	diag "missing:$missing"
+res=$(bash -c '. completions/jail-ai.bash
+	COMP_WORDS=(jail-ai run --bl); COMP_CWORD=2; _jail_ai; echo "${COMPREPLY[*]}"
+	COMP_WORDS=(jail-ai cl); COMP_CWORD=1; _jail_ai; echo "${COMPREPLY[*]}"
+	COMP_WORDS=(jail-ai create x --network p); COMP_CWORD=4; _jail_ai; echo "${COMPREPLY[*]}"')
+ok "$([ "$res" = "$(printf '%s\n' --block-host claude private)" ]; echo $?)" \
+	"bash completion: run --bl, cl, --network p" || diag "$res"
+if command -v zsh >/dev/null; then
+	ok "$(zsh -n completions/_jail-ai; echo $?)" "zsh completion parses (zsh -n)"
+else
+	skip "zsh not installed (scripts/deps test)"
+fi
+
+# ---- make install / uninstall ----
+D=$TMP/destdir
+make -s install DESTDIR="$D" PREFIX=/usr >"$TMP/mk" 2>&1; st=$?
+files=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
+ok "$([ $st = 0 ] && [ "$files" = "./usr/bin/jail-ai ./usr/share/bash-completion/completions/jail-ai ./usr/share/man/man1/jail-ai.1 ./usr/share/zsh/site-functions/_jail-ai " ]; echo $?)" \
+	"make install DESTDIR: the binary, the man page, bash and zsh completion" ||
+	diag "exit $st: $files" "$(tail -3 "$TMP/mk")"
+ok "$(sh -c "'$D/usr/bin/jail-ai' --version" | grep -q "^jail-ai "; echo $?)" \
+	"the installed binary runs (sh -c): $v"
+if command -v man >/dev/null; then
+	ok "$(MANPATH="$D/usr/share/man" man -P cat jail-ai 2>/dev/null | grep -q 'CONFIGURATION FILES'; echo $?)" \
+		"man jail-ai finds the installed page (MANPATH)"
+fi
+make -s uninstall DESTDIR="$D" PREFIX=/usr >"$TMP/mk" 2>&1; st=$?
+left=$(cd "$D" && find . ! -type d)
+ok "$([ $st = 0 ] && [ -z "$left" ]; echo $?)" "make uninstall DESTDIR: no file left" ||
+	diag "exit $st: $left"
+
+done_testing
