@@ -7,7 +7,7 @@ _jail_ai()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
 	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force"
-	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --force-mount"
+	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --force-mount --root --recreate"
 	local agents="claude copilot cursor gemini codex jules"
 	local cmds="run create start stop rm exec shell list status images hostips version help $agents"
 
