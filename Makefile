@@ -41,9 +41,10 @@ MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
 KINC	= build/kinc
 
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
-	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c
+	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
+	  check.c
 HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h \
-	  seccomp.h config.h
+	  seccomp.h config.h check.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64

@@ -29,6 +29,7 @@
 #include <linux/capability.h>
 
 #include "config.h"
+#include "check.h"
 #include "images.h"
 #include "jail.h"
 #include "pty.h"
@@ -47,12 +48,13 @@ static const char usage_text[] =
 "  run [OPTIONS] -- CMD [ARG...]   run CMD in a fresh cgroup jail (no podman)\n"
 "  create NAME [OPTIONS]           make and start a podman jail\n"
 "  start|stop|shell|status NAME, rm [-f] NAME, list\n"
-"  exec NAME [-i] [-t] -- CMD...   run CMD in a jail; its exit status\n"
+"  exec [OPTIONS] NAME -- CMD...   run CMD in a jail; its exit status\n"
 "  AGENT [OPTIONS] [-- ARGS]       claude, copilot, cursor, gemini, codex or\n"
 "                                  jules in this project's jail, with\n"
 "                                  --block-host unless --no-block-host\n"
 "  images build|list [AGENT]       the layered images for this project\n"
 "  hostips [--json]                print what --block-host blocks\n"
+"  check                           what this system offers jail-ai\n"
 "  version, -V, --version          print the version\n"
 "  help [COMMAND], -h, --help      this text, or COMMAND's\n"
 "\n"
@@ -205,22 +207,37 @@ static const struct usage {
 	  "\n"
 	  "Removes the jail (its container).  -f: a running one too.  The\n"
 	  "workspace and the other mounts are the host's and stay.\n" },
-	{ "exec", "usage: jail-ai exec NAME [-i] [-t] [--] CMD [ARG...]\n"
+	{ "exec", "usage: jail-ai exec [-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER]\n"
+	  "                    NAME [--] CMD [ARG...]\n"
 	  "\n"
 	  "Runs CMD in the jail, starting it first (protected, when it asks\n"
-	  "for --block-host); the exit status is CMD's.\n"
-	  "  -i   keep stdin open\n"
-	  "  -t   give CMD a terminal (-it: both)\n" },
+	  "for --block-host); the exit status is CMD's.  The options may also\n"
+	  "follow NAME.\n"
+	  "  -i, --interactive    keep stdin open\n"
+	  "  -t, --tty            give CMD a terminal (-it: both)\n"
+	  "  -d, --detach         leave CMD running in the background\n"
+	  "  -e, --env K=V        set a variable\n"
+	  "  -w, --workdir DIR    the working directory\n"
+	  "  -u, --user USER      the user (-u 0: root, with the jail's\n"
+	  "                       capabilities)\n" },
 	{ "shell", "usage: jail-ai shell NAME\n"
 	  "\n"
 	  "An interactive login shell (bash, else sh) in the jail.\n" },
-	{ "list", "usage: jail-ai list\n"
+	{ "list", "usage: jail-ai list [--json]\n"
 	  "\n"
-	  "Every jail-ai jail: name, state, image, policy.\n" },
-	{ "status", "usage: jail-ai status NAME\n"
+	  "Every jail-ai jail: name, state, image, and its protection as\n"
+	  "attached now; and every running `run` jail.\n"
+	  "  --json   one JSON object a line (fields in README.md)\n" },
+	{ "status", "usage: jail-ai status [--json] NAME\n"
 	  "\n"
-	  "The jail's state, image, workspace, mounts, rules, and whether its\n"
-	  "programs are attached now.\n" },
+	  "The jail's state, image, user, workspace, mounts, rules, and whether\n"
+	  "its programs are attached now, with their ids.\n"
+	  "  --json   one JSON object\n" },
+	{ "check", "usage: jail-ai check\n"
+	  "\n"
+	  "What this system offers jail-ai, one line per requirement: ok,\n"
+	  "MISSING (run --block-host cannot work) or note (optional, or\n"
+	  "defence in depth).  Exit 0 when nothing is missing, else 125.\n" },
 	{ "hostips", "usage: jail-ai hostips [--json]\n"
 	  "\n"
 	  "Prints what --block-host blocks before any rule: this host's\n"
@@ -728,6 +745,8 @@ static int dispatch(int argc, char **argv)
 		return r;
 	if (strcmp(c, "hostips") == 0)
 		return cmd_hostips(argc, argv);
+	if (strcmp(c, "check") == 0)
+		return cmd_check(argc, argv);
 	die(EXIT_USAGE, "unknown command %s (see jail-ai --help)", c);
 }
 

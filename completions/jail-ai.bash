@@ -9,7 +9,7 @@ _jail_ai()
 	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force"
 	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --force-mount --root --recreate"
 	local agents="claude copilot cursor gemini codex jules"
-	local cmds="run create start stop rm exec shell list status images hostips version help $agents"
+	local cmds="run create start stop rm exec shell list status images hostips check version help $agents"
 
 	case $prev in
 	--deny-file|--workspace|--mount|-m) COMPREPLY=($(compgen -f -- "$cur")); return ;;

@@ -66,6 +66,14 @@ case_() {
 
 v=$(jail-ai --version)
 ok $? "jail-ai --version: $v"
+jail-ai check >/tmp/check 2>&1
+st=$?
+sed 's/^/# check: /' /tmp/check
+ok $st "jail-ai check: nothing run --block-host needs is missing"
+grep -q '^note *TIOCSTI *no legacy_tiocsti switch' /tmp/check
+ok $? "jail-ai check: this kernel has no legacy_tiocsti switch (6.1)"
+grep -q '^ok *Landlock *ABI [1-5] (no scopes' /tmp/check
+ok $? "jail-ai check: Landlock without scopes (6.1 has ABI 2)"
 
 n=$(arrivals /tmp/any4)
 case_ "control: tcp 127.0.0.1 reaches the host listener" 0 ok probe tcp 127.0.0.1 7001
