@@ -106,8 +106,8 @@ tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c jail.h tests/a64/.dir $(A64K
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c
 tests/a64/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/a64/unit_images: tests/unit_images.c images.c images.h jail.h tests/a64/.dir $(A64KINC)/.stamp
-	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -o $@ tests/unit_images.c images.c
+tests/a64/unit_images: tests/unit_images.c images.c images.h config.c config.h policy.c hostips.c jail.h tests/a64/.dir $(A64KINC)/.stamp
+	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
 tests/a64/unit_layout: tests/unit_layout.c request.h policy.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_layout.c
 tests/a64/probe: tests/probe.c tests/a64/.dir $(A64KINC)/.stamp
