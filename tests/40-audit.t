@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/40-audit.t - AUDIT.md stays true: every "file:line (`token`)"
 # reference names a line that contains the token, the line count it states
-# for loader.c is the real one, and loader.c stays under 400 lines.
+# for loader.c is the real one, and loader.c stays under 450 lines.
 cd "$(dirname "$0")/.." || exit 1
 n=0 failed=0
 t() {	# t STATUS DESCRIPTION
@@ -26,6 +26,6 @@ done <<< "$refs"
 real=$(awk 'NF' loader.c | wc -l)
 stated=$(grep -oE 'loader\.c` \(([0-9]+) non-blank lines' AUDIT.md | grep -oE '[0-9]+')
 [ "$real" = "$stated" ]; t $? "AUDIT.md states loader.c's non-blank lines ($stated, real $real)"
-[ "$real" -lt 400 ]; t $? "loader.c has fewer than 400 non-blank lines ($real)"
+[ "$real" -lt 450 ]; t $? "loader.c has fewer than 450 non-blank lines ($real)"
 echo "1..$n"
 [ "$failed" = 0 ]
