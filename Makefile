@@ -90,7 +90,7 @@ check-bpf: build/bpf_insns.h
 
 # ---- tests ----
 TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
-	    tests/unit_request tests/unit_images tests/probe
+	    tests/unit_request tests/unit_images tests/probe tests/lo_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -107,6 +107,8 @@ tests/unit_images: tests/unit_images.c images.c images.h jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -o $@ tests/unit_images.c images.c
 tests/probe: tests/probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/probe.c
+tests/lo_probe: tests/lo_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/lo_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
