@@ -31,7 +31,7 @@ netns_setup
 lo_serve() {
 	local i
 	: >"$TMP/$1"
-	in_host "$LP" serve "$2" "$3" 900 >"$TMP/$1" 2>&1 &
+	nsenter --net="/run/netns/$NS_H" -- "$LP" serve "$2" "$3" 900 >"$TMP/$1" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	for i in $(seq 50); do
 		grep -q '^ready' "$TMP/$1" && return 0
