@@ -15,6 +15,7 @@
 # cgroup2 mount first in mountinfo, hidden.
 
 SELF=$(readlink -f "$0")
+SERVE_SECS=1800	# listeners outlive this file on a busy machine
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
 

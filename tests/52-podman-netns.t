@@ -8,6 +8,7 @@
 #
 # Rootful podman in the test's "host" namespace (lib.sh), its own storage (podman-env.sh).
 
+SERVE_SECS=1800	# listeners outlive this file on a busy machine
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
 
