@@ -175,7 +175,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/unit_request tests/unit_images tests/unit_config tests/probe \
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
-	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe
+	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -212,6 +212,8 @@ tests/unit_seccomp: tests/unit_seccomp.c seccomp.c seccomp.h tests/tap.h
 # ia32 (int 0x80) and x32 calls from 64-bit code: no -m32 toolchain needed.
 tests/abi_probe: tests/abi_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/abi_probe.c
+tests/lo_probe: tests/lo_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/lo_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \

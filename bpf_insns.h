@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: a691411f768232cd03e13b47340a9030086f221a4adae8e60402a4c8c7258993 (BPF_SHA in the Makefile)
+ * source sha256: 6d0716ca2c3e81989927474b28f634ddef4ed9e03ffe132bdad7c03d0a07f6e1 (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly.  Map loads ("rX = map[jail_v4] ll") have src_reg 0
@@ -96,318 +96,445 @@ static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = 
 	{ 7, JAIL_MAP_V4 },
 };
 
-/* jail_connect6: section cgroup/connect6, 114 instructions */
+/* jail_connect6: section cgroup/connect6, 112 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r6 + 8) */
-	/*   2 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
-	/*   3 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r6 + 16) */
-	/*   4 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r6 + 20) */
-	/*   5 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 0 }, /* if r1 != 0x0 goto pc+55 (-> 61) */
-	/*   6 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 2, .off = 0, .imm = 0 }, /* r5 = r2 */
-	/*   7 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = 53, .imm = 0 }, /* if r5 != 0x0 goto pc+53 (-> 61) */
-	/*   8 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 4, .off = 0, .imm = 0 }, /* r5 = r4 */
+	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
+	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r1 + 12) */
+	/*   2 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r1 + 16) */
+	/*   3 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r1 + 20) */
+	/*   4 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
+	/*   5 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 54, .imm = 0 }, /* if r2 != 0x0 goto pc+54 (-> 60) */
+	/*   6 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 0 }, /* if r1 != 0x0 goto pc+52 (-> 60) */
+	/*   8 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
 	/*   9 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
 	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  11 */ { .code = 0x5d, .dst_reg = 5, .src_reg = 0, .off = 49, .imm = 0 }, /* if r5 != r0 goto pc+49 (-> 61) */
-	/*  12 */ { .code = 0x61, .dst_reg = 6, .src_reg = 6, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r6 + 24) */
-	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r3 */
-	/*  14 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/*  15 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  16 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  17 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/*  18 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  19 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  20 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  21 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  22 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  23 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 89, .imm = 0 }, /* if r1 == 0x0 goto pc+89 (-> 113) */
-	/*  24 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/*  25 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 57) */
-	/*  26 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  27 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  28 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 84, .imm = 0 }, /* if r3 == r6 goto pc+84 (-> 113) */
-	/*  29 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  30 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 57) */
-	/*  31 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  32 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 80, .imm = 0 }, /* if r3 == r6 goto pc+80 (-> 113) */
-	/*  33 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  34 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 57) */
-	/*  35 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  36 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 76, .imm = 0 }, /* if r3 == r6 goto pc+76 (-> 113) */
-	/*  37 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  38 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 57) */
-	/*  39 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 72, .imm = 0 }, /* if r3 == r6 goto pc+72 (-> 113) */
-	/*  41 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  42 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 57) */
-	/*  43 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  44 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 68, .imm = 0 }, /* if r3 == r6 goto pc+68 (-> 113) */
-	/*  45 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  46 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 57) */
-	/*  47 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  48 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 64, .imm = 0 }, /* if r3 == r6 goto pc+64 (-> 113) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  50 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 57) */
-	/*  51 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  52 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 60, .imm = 0 }, /* if r3 == r6 goto pc+60 (-> 113) */
-	/*  53 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  54 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 57) */
-	/*  55 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  56 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 56, .imm = 0 }, /* if r2 == r6 goto pc+56 (-> 113) */
-	/*  57 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  58 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  59 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 53, .imm = 1 }, /* if r1 == 0x1 goto pc+53 (-> 113) */
-	/*  60 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 51, .imm = 0 }, /* goto pc+51 (-> 112) */
-	/*  61 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r3 */
-	/*  62 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
-	/*  63 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
-	/*  64 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/*  65 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/*  66 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  67 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  68 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/*  69 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/*  70 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  71 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  72 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  73 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  74 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 113) */
-	/*  75 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/*  76 */ { .code = 0x71, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* r3 = *(u8 *)(r1 + 1) */
-	/*  77 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 31, .imm = 0 }, /* if r3 == 0x0 goto pc+31 (-> 109) */
-	/*  78 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/*  79 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 4, .imm = 0 }, /* r4 = *(u16 *)(r1 + 4) */
-	/*  80 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 32, .imm = 0 }, /* if r4 == r2 goto pc+32 (-> 113) */
-	/*  81 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 2 }, /* r4 = 2 */
-	/*  82 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 26, .imm = 0 }, /* if r4 > r3 goto pc+26 (-> 109) */
-	/*  83 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 6, .imm = 0 }, /* r4 = *(u16 *)(r1 + 6) */
-	/*  84 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 28, .imm = 0 }, /* if r4 == r2 goto pc+28 (-> 113) */
-	/*  85 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 3 }, /* r4 = 3 */
-	/*  86 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 22, .imm = 0 }, /* if r4 > r3 goto pc+22 (-> 109) */
-	/*  87 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 8, .imm = 0 }, /* r4 = *(u16 *)(r1 + 8) */
-	/*  88 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 24, .imm = 0 }, /* if r4 == r2 goto pc+24 (-> 113) */
-	/*  89 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/*  90 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 18, .imm = 0 }, /* if r4 > r3 goto pc+18 (-> 109) */
-	/*  91 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 10, .imm = 0 }, /* r4 = *(u16 *)(r1 + 10) */
-	/*  92 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 20, .imm = 0 }, /* if r4 == r2 goto pc+20 (-> 113) */
-	/*  93 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 5 }, /* r4 = 5 */
-	/*  94 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 14, .imm = 0 }, /* if r4 > r3 goto pc+14 (-> 109) */
-	/*  95 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 12, .imm = 0 }, /* r4 = *(u16 *)(r1 + 12) */
-	/*  96 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 16, .imm = 0 }, /* if r4 == r2 goto pc+16 (-> 113) */
-	/*  97 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 6 }, /* r4 = 6 */
-	/*  98 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 10, .imm = 0 }, /* if r4 > r3 goto pc+10 (-> 109) */
-	/*  99 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 14, .imm = 0 }, /* r4 = *(u16 *)(r1 + 14) */
-	/* 100 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 12, .imm = 0 }, /* if r4 == r2 goto pc+12 (-> 113) */
-	/* 101 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 7 }, /* r4 = 7 */
-	/* 102 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 6, .imm = 0 }, /* if r4 > r3 goto pc+6 (-> 109) */
-	/* 103 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u16 *)(r1 + 16) */
-	/* 104 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 8, .imm = 0 }, /* if r4 == r2 goto pc+8 (-> 113) */
-	/* 105 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 = 8 */
-	/* 106 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 2, .imm = 0 }, /* if r4 > r3 goto pc+2 (-> 109) */
-	/* 107 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 18, .imm = 0 }, /* r3 = *(u16 *)(r1 + 18) */
-	/* 108 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 2, .off = 4, .imm = 0 }, /* if r3 == r2 goto pc+4 (-> 113) */
-	/* 109 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 111 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 113) */
-	/* 112 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* 113 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  11 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 0 }, /* if r1 != r0 goto pc+48 (-> 60) */
+	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r5 */
+	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/*  14 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/*  15 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  16 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/*  17 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  18 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  20 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
+	/*  21 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 88, .imm = 0 }, /* if r1 == 0x0 goto pc+88 (-> 111) */
+	/*  23 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/*  24 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 56) */
+	/*  25 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/*  26 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
+	/*  27 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 83, .imm = 0 }, /* if r3 == r6 goto pc+83 (-> 111) */
+	/*  28 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  29 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 56) */
+	/*  30 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
+	/*  31 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 79, .imm = 0 }, /* if r3 == r6 goto pc+79 (-> 111) */
+	/*  32 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  33 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 56) */
+	/*  34 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
+	/*  35 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 75, .imm = 0 }, /* if r3 == r6 goto pc+75 (-> 111) */
+	/*  36 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  37 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 56) */
+	/*  38 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
+	/*  39 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 71, .imm = 0 }, /* if r3 == r6 goto pc+71 (-> 111) */
+	/*  40 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  41 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 56) */
+	/*  42 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
+	/*  43 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 67, .imm = 0 }, /* if r3 == r6 goto pc+67 (-> 111) */
+	/*  44 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  45 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 56) */
+	/*  46 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
+	/*  47 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 63, .imm = 0 }, /* if r3 == r6 goto pc+63 (-> 111) */
+	/*  48 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  49 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 56) */
+	/*  50 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
+	/*  51 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 59, .imm = 0 }, /* if r3 == r6 goto pc+59 (-> 111) */
+	/*  52 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  53 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 56) */
+	/*  54 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
+	/*  55 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 55, .imm = 0 }, /* if r2 == r6 goto pc+55 (-> 111) */
+	/*  56 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
+	/*  57 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  58 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 1 }, /* if r1 == 0x1 goto pc+52 (-> 111) */
+	/*  59 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 110) */
+	/*  60 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r5 */
+	/*  61 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
+	/*  62 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r3 */
+	/*  63 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/*  64 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/*  65 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/*  66 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  67 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  70 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  71 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
+	/*  72 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  73 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 111) */
+	/*  74 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/*  75 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 107) */
+	/*  76 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/*  77 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
+	/*  78 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 111) */
+	/*  79 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  80 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 107) */
+	/*  81 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
+	/*  82 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 111) */
+	/*  83 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  84 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 107) */
+	/*  85 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
+	/*  86 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 111) */
+	/*  87 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  88 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 107) */
+	/*  89 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
+	/*  90 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 111) */
+	/*  91 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  92 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 107) */
+	/*  93 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
+	/*  94 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 111) */
+	/*  95 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  96 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 107) */
+	/*  97 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
+	/*  98 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 111) */
+	/*  99 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 100 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 107) */
+	/* 101 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
+	/* 102 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 111) */
+	/* 103 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 104 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 107) */
+	/* 105 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
+	/* 106 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 111) */
+	/* 107 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
+	/* 108 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* 109 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 111) */
+	/* 110 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* 111 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_CONNECT6 114
+#define JAIL_NINSNS_CONNECT6 112
 _Static_assert(sizeof(jail_insns_connect6) / sizeof(jail_insns_connect6[0]) == JAIL_NINSNS_CONNECT6,
 	       "jail_insns_connect6: count");
 
 static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = {
-	{ 18, JAIL_MAP_V4 },
-	{ 69, JAIL_MAP_V6 },
+	{ 17, JAIL_MAP_V4 },
+	{ 68, JAIL_MAP_V6 },
 };
 
-/* jail_sendmsg4: section cgroup/sendmsg4, 51 instructions */
+/* jail_sendmsg4: section cgroup/sendmsg4, 59 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r1 + 4) */
 	/*   1 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/*   2 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r2 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/*   4 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  11 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 50) */
-	/*  13 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/*  14 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 46) */
-	/*  15 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  16 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  17 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 50) */
-	/*  18 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  19 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 46) */
-	/*  20 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  21 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 50) */
-	/*  22 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  23 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 46) */
-	/*  24 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  25 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 50) */
-	/*  26 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  27 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 46) */
-	/*  28 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  29 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 50) */
-	/*  30 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  31 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 46) */
-	/*  32 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  33 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 50) */
-	/*  34 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  35 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 46) */
-	/*  36 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  37 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 50) */
-	/*  38 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  39 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 46) */
-	/*  40 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  41 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 50) */
-	/*  42 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  43 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 46) */
-	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 50) */
-	/*  46 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  47 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  48 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 50) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*  50 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*   2 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 = r2 */
+	/*   3 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 6, .off = 0, .imm = 0 }, /* r3 |= r6 */
+	/*   4 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
+	/*   5 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
+	/*   6 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 3, .imm = 0 }, /* if r3 != 0x0 goto pc+3 (-> 10) */
+	/*   7 */ { .code = 0x79, .dst_reg = 1, .src_reg = 1, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r1 + 64) */
+	/*   8 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 52, .imm = 0 }, /* r2 = *(u32 *)(r1 + 52) */
+	/*   9 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
+	/*  10 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r2 */
+	/*  11 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*  13 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  14 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  15 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  16 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  17 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
+	/*  19 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  20 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 58) */
+	/*  21 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/*  22 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 54) */
+	/*  23 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/*  24 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
+	/*  25 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 58) */
+	/*  26 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  27 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 54) */
+	/*  28 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
+	/*  29 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 58) */
+	/*  30 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  31 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 54) */
+	/*  32 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
+	/*  33 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 58) */
+	/*  34 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  35 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 54) */
+	/*  36 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
+	/*  37 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 58) */
+	/*  38 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  39 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 54) */
+	/*  40 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
+	/*  41 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 58) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  43 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 54) */
+	/*  44 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 58) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  47 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 54) */
+	/*  48 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
+	/*  49 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 58) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  51 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 54) */
+	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
+	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 58) */
+	/*  54 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
+	/*  55 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  56 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 58) */
+	/*  57 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/*  58 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SENDMSG4 51
+#define JAIL_NINSNS_SENDMSG4 59
 _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == JAIL_NINSNS_SENDMSG4,
 	       "jail_insns_sendmsg4: count");
 
 static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = {
-	{ 7, JAIL_MAP_V4 },
+	{ 15, JAIL_MAP_V4 },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 114 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 233 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r6 + 8) */
-	/*   2 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
-	/*   3 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r6 + 16) */
-	/*   4 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r6 + 20) */
-	/*   5 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 0 }, /* if r1 != 0x0 goto pc+55 (-> 61) */
-	/*   6 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 2, .off = 0, .imm = 0 }, /* r5 = r2 */
-	/*   7 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = 53, .imm = 0 }, /* if r5 != 0x0 goto pc+53 (-> 61) */
-	/*   8 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 4, .off = 0, .imm = 0 }, /* r5 = r4 */
-	/*   9 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
-	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  11 */ { .code = 0x5d, .dst_reg = 5, .src_reg = 0, .off = 49, .imm = 0 }, /* if r5 != r0 goto pc+49 (-> 61) */
-	/*  12 */ { .code = 0x61, .dst_reg = 6, .src_reg = 6, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r6 + 24) */
-	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r3 */
-	/*  14 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/*  15 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  16 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  17 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/*  18 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*   0 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
+	/*   1 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
+	/*   2 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r1 + 12) */
+	/*   3 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 3, .off = 0, .imm = 0 }, /* r0 = r3 */
+	/*   4 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 2, .off = 0, .imm = 0 }, /* r0 |= r2 */
+	/*   5 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r1 + 16) */
+	/*   6 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 4, .off = 0, .imm = 0 }, /* r0 |= r4 */
+	/*   7 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r1 + 20) */
+	/*   8 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 5, .off = 0, .imm = 0 }, /* r0 |= r5 */
+	/*   9 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 |= r6 */
+	/*  10 */ { .code = 0x67, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 <<= 32 */
+	/*  11 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/*  12 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 56, .imm = 0 }, /* if r0 == 0x0 goto pc+56 (-> 69) */
+	/*  13 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  14 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 115, .imm = 0 }, /* if r1 != 0x0 goto pc+115 (-> 130) */
+	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  16 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 113, .imm = 0 }, /* if r1 != 0x0 goto pc+113 (-> 130) */
+	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
+	/*  18 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
 	/*  19 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  20 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  21 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  22 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  23 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 89, .imm = 0 }, /* if r1 == 0x0 goto pc+89 (-> 113) */
-	/*  24 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/*  25 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 57) */
-	/*  26 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  27 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  28 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 84, .imm = 0 }, /* if r3 == r6 goto pc+84 (-> 113) */
-	/*  29 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  30 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 57) */
-	/*  31 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  32 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 80, .imm = 0 }, /* if r3 == r6 goto pc+80 (-> 113) */
-	/*  33 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  34 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 57) */
-	/*  35 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  36 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 76, .imm = 0 }, /* if r3 == r6 goto pc+76 (-> 113) */
-	/*  37 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  38 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 57) */
-	/*  39 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 72, .imm = 0 }, /* if r3 == r6 goto pc+72 (-> 113) */
-	/*  41 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  42 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 57) */
-	/*  43 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  44 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 68, .imm = 0 }, /* if r3 == r6 goto pc+68 (-> 113) */
-	/*  45 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  46 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 57) */
-	/*  47 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  48 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 64, .imm = 0 }, /* if r3 == r6 goto pc+64 (-> 113) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  50 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 57) */
-	/*  51 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  52 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 60, .imm = 0 }, /* if r3 == r6 goto pc+60 (-> 113) */
-	/*  53 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  54 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 57) */
-	/*  55 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  56 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 56, .imm = 0 }, /* if r2 == r6 goto pc+56 (-> 113) */
-	/*  57 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  58 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  59 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 53, .imm = 1 }, /* if r1 == 0x1 goto pc+53 (-> 113) */
-	/*  60 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 51, .imm = 0 }, /* goto pc+51 (-> 112) */
-	/*  61 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r3 */
-	/*  62 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
-	/*  63 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
-	/*  64 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/*  65 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/*  66 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  67 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  68 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/*  69 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/*  70 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  71 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  72 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  73 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  74 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 113) */
-	/*  75 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/*  76 */ { .code = 0x71, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* r3 = *(u8 *)(r1 + 1) */
-	/*  77 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 31, .imm = 0 }, /* if r3 == 0x0 goto pc+31 (-> 109) */
-	/*  78 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/*  79 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 4, .imm = 0 }, /* r4 = *(u16 *)(r1 + 4) */
-	/*  80 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 32, .imm = 0 }, /* if r4 == r2 goto pc+32 (-> 113) */
-	/*  81 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 2 }, /* r4 = 2 */
-	/*  82 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 26, .imm = 0 }, /* if r4 > r3 goto pc+26 (-> 109) */
-	/*  83 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 6, .imm = 0 }, /* r4 = *(u16 *)(r1 + 6) */
-	/*  84 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 28, .imm = 0 }, /* if r4 == r2 goto pc+28 (-> 113) */
-	/*  85 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 3 }, /* r4 = 3 */
-	/*  86 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 22, .imm = 0 }, /* if r4 > r3 goto pc+22 (-> 109) */
-	/*  87 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 8, .imm = 0 }, /* r4 = *(u16 *)(r1 + 8) */
-	/*  88 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 24, .imm = 0 }, /* if r4 == r2 goto pc+24 (-> 113) */
-	/*  89 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/*  90 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 18, .imm = 0 }, /* if r4 > r3 goto pc+18 (-> 109) */
-	/*  91 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 10, .imm = 0 }, /* r4 = *(u16 *)(r1 + 10) */
-	/*  92 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 20, .imm = 0 }, /* if r4 == r2 goto pc+20 (-> 113) */
-	/*  93 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 5 }, /* r4 = 5 */
-	/*  94 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 14, .imm = 0 }, /* if r4 > r3 goto pc+14 (-> 109) */
-	/*  95 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 12, .imm = 0 }, /* r4 = *(u16 *)(r1 + 12) */
-	/*  96 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 16, .imm = 0 }, /* if r4 == r2 goto pc+16 (-> 113) */
-	/*  97 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 6 }, /* r4 = 6 */
-	/*  98 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 10, .imm = 0 }, /* if r4 > r3 goto pc+10 (-> 109) */
-	/*  99 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 14, .imm = 0 }, /* r4 = *(u16 *)(r1 + 14) */
-	/* 100 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 12, .imm = 0 }, /* if r4 == r2 goto pc+12 (-> 113) */
-	/* 101 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 7 }, /* r4 = 7 */
-	/* 102 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 6, .imm = 0 }, /* if r4 > r3 goto pc+6 (-> 109) */
-	/* 103 */ { .code = 0x69, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u16 *)(r1 + 16) */
-	/* 104 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 2, .off = 8, .imm = 0 }, /* if r4 == r2 goto pc+8 (-> 113) */
-	/* 105 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 = 8 */
-	/* 106 */ { .code = 0x2d, .dst_reg = 4, .src_reg = 3, .off = 2, .imm = 0 }, /* if r4 > r3 goto pc+2 (-> 109) */
-	/* 107 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 18, .imm = 0 }, /* r3 = *(u16 *)(r1 + 18) */
-	/* 108 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 2, .off = 4, .imm = 0 }, /* if r3 == r2 goto pc+4 (-> 113) */
-	/* 109 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 111 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 113) */
-	/* 112 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* 113 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  20 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 0, .off = 109, .imm = 0 }, /* if r1 != r0 goto pc+109 (-> 130) */
+	/*  21 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r5 */
+	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/*  23 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/*  24 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  25 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/*  26 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  28 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  29 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
+	/*  30 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 200, .imm = 0 }, /* if r1 == 0x0 goto pc+200 (-> 232) */
+	/*  32 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/*  33 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 65) */
+	/*  34 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/*  35 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
+	/*  36 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 195, .imm = 0 }, /* if r3 == r6 goto pc+195 (-> 232) */
+	/*  37 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  38 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 65) */
+	/*  39 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
+	/*  40 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 191, .imm = 0 }, /* if r3 == r6 goto pc+191 (-> 232) */
+	/*  41 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  42 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 65) */
+	/*  43 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
+	/*  44 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 187, .imm = 0 }, /* if r3 == r6 goto pc+187 (-> 232) */
+	/*  45 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  46 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 65) */
+	/*  47 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
+	/*  48 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 183, .imm = 0 }, /* if r3 == r6 goto pc+183 (-> 232) */
+	/*  49 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  50 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 65) */
+	/*  51 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
+	/*  52 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 179, .imm = 0 }, /* if r3 == r6 goto pc+179 (-> 232) */
+	/*  53 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  54 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 65) */
+	/*  55 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
+	/*  56 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 175, .imm = 0 }, /* if r3 == r6 goto pc+175 (-> 232) */
+	/*  57 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  58 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 65) */
+	/*  59 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
+	/*  60 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 171, .imm = 0 }, /* if r3 == r6 goto pc+171 (-> 232) */
+	/*  61 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  62 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 65) */
+	/*  63 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
+	/*  64 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 167, .imm = 0 }, /* if r2 == r6 goto pc+167 (-> 232) */
+	/*  65 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
+	/*  66 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  67 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 164, .imm = 1 }, /* if r1 == 0x1 goto pc+164 (-> 232) */
+	/*  68 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 162, .imm = 0 }, /* goto pc+162 (-> 231) */
+	/*  69 */ { .code = 0x79, .dst_reg = 5, .src_reg = 1, .off = 64, .imm = 0 }, /* r5 = *(u64 *)(r1 + 64) */
+	/*  70 */ { .code = 0x61, .dst_reg = 1, .src_reg = 5, .off = 56, .imm = 0 }, /* r1 = *(u32 *)(r5 + 56) */
+	/*  71 */ { .code = 0x61, .dst_reg = 2, .src_reg = 5, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r5 + 60) */
+	/*  72 */ { .code = 0x61, .dst_reg = 3, .src_reg = 5, .off = 64, .imm = 0 }, /* r3 = *(u32 *)(r5 + 64) */
+	/*  73 */ { .code = 0x61, .dst_reg = 4, .src_reg = 5, .off = 68, .imm = 0 }, /* r4 = *(u32 *)(r5 + 68) */
+	/*  74 */ { .code = 0x61, .dst_reg = 6, .src_reg = 5, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r5 + 48) */
+	/*  75 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 105, .imm = 0 }, /* if r1 != 0x0 goto pc+105 (-> 181) */
+	/*  76 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 2, .off = 0, .imm = 0 }, /* r5 = r2 */
+	/*  77 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = 103, .imm = 0 }, /* if r5 != 0x0 goto pc+103 (-> 181) */
+	/*  78 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 3, .off = 0, .imm = 0 }, /* r5 = r3 */
+	/*  79 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
+	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  81 */ { .code = 0x5d, .dst_reg = 5, .src_reg = 0, .off = 99, .imm = 0 }, /* if r5 != r0 goto pc+99 (-> 181) */
+	/*  82 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r4 */
+	/*  83 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/*  84 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/*  85 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  86 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/*  87 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  88 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  89 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  90 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
+	/*  91 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/*  92 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 139, .imm = 0 }, /* if r1 == 0x0 goto pc+139 (-> 232) */
+	/*  93 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/*  94 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 126) */
+	/*  95 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/*  96 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
+	/*  97 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 134, .imm = 0 }, /* if r3 == r6 goto pc+134 (-> 232) */
+	/*  98 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  99 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 126) */
+	/* 100 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
+	/* 101 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 130, .imm = 0 }, /* if r3 == r6 goto pc+130 (-> 232) */
+	/* 102 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 103 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 126) */
+	/* 104 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
+	/* 105 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 126, .imm = 0 }, /* if r3 == r6 goto pc+126 (-> 232) */
+	/* 106 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 107 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 126) */
+	/* 108 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
+	/* 109 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 122, .imm = 0 }, /* if r3 == r6 goto pc+122 (-> 232) */
+	/* 110 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 111 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 126) */
+	/* 112 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
+	/* 113 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 118, .imm = 0 }, /* if r3 == r6 goto pc+118 (-> 232) */
+	/* 114 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 115 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 126) */
+	/* 116 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
+	/* 117 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 114, .imm = 0 }, /* if r3 == r6 goto pc+114 (-> 232) */
+	/* 118 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 119 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 126) */
+	/* 120 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
+	/* 121 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 110, .imm = 0 }, /* if r3 == r6 goto pc+110 (-> 232) */
+	/* 122 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 123 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 126) */
+	/* 124 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
+	/* 125 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 106, .imm = 0 }, /* if r2 == r6 goto pc+106 (-> 232) */
+	/* 126 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
+	/* 127 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* 128 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 103, .imm = 1 }, /* if r1 == 0x1 goto pc+103 (-> 232) */
+	/* 129 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 101, .imm = 0 }, /* goto pc+101 (-> 231) */
+	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r5 */
+	/* 131 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
+	/* 132 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r3 */
+	/* 133 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/* 134 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* 135 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 136 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 137 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* 138 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 139 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 140 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 141 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
+	/* 142 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* 143 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 88, .imm = 0 }, /* if r1 == 0x0 goto pc+88 (-> 232) */
+	/* 144 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* 145 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 177) */
+	/* 146 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 147 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
+	/* 148 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 83, .imm = 0 }, /* if r3 == r6 goto pc+83 (-> 232) */
+	/* 149 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 150 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 177) */
+	/* 151 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
+	/* 152 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 79, .imm = 0 }, /* if r3 == r6 goto pc+79 (-> 232) */
+	/* 153 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 154 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 177) */
+	/* 155 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
+	/* 156 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 75, .imm = 0 }, /* if r3 == r6 goto pc+75 (-> 232) */
+	/* 157 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 158 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 177) */
+	/* 159 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
+	/* 160 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 71, .imm = 0 }, /* if r3 == r6 goto pc+71 (-> 232) */
+	/* 161 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 162 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 177) */
+	/* 163 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
+	/* 164 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 67, .imm = 0 }, /* if r3 == r6 goto pc+67 (-> 232) */
+	/* 165 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 166 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 177) */
+	/* 167 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
+	/* 168 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 63, .imm = 0 }, /* if r3 == r6 goto pc+63 (-> 232) */
+	/* 169 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 170 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 177) */
+	/* 171 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
+	/* 172 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 59, .imm = 0 }, /* if r3 == r6 goto pc+59 (-> 232) */
+	/* 173 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 174 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 177) */
+	/* 175 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
+	/* 176 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 55, .imm = 0 }, /* if r2 == r6 goto pc+55 (-> 232) */
+	/* 177 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
+	/* 178 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 1 }, /* if r1 == 0x1 goto pc+52 (-> 232) */
+	/* 180 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 231) */
+	/* 181 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r4 */
+	/* 182 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r3 */
+	/* 183 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
+	/* 184 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
+	/* 185 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* 186 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 187 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 188 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* 189 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 190 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 191 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 192 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
+	/* 193 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* 194 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 232) */
+	/* 195 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* 196 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 228) */
+	/* 197 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 198 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
+	/* 199 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 232) */
+	/* 200 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 201 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 228) */
+	/* 202 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
+	/* 203 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 232) */
+	/* 204 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 205 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 228) */
+	/* 206 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
+	/* 207 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 232) */
+	/* 208 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 209 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 228) */
+	/* 210 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
+	/* 211 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 232) */
+	/* 212 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 213 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 228) */
+	/* 214 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
+	/* 215 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 232) */
+	/* 216 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 217 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 228) */
+	/* 218 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
+	/* 219 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 232) */
+	/* 220 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 221 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 228) */
+	/* 222 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
+	/* 223 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 232) */
+	/* 224 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 225 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 228) */
+	/* 226 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
+	/* 227 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 232) */
+	/* 228 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
+	/* 229 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* 230 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 232) */
+	/* 231 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* 232 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SENDMSG6 114
+#define JAIL_NINSNS_SENDMSG6 233
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
-	{ 18, JAIL_MAP_V4 },
-	{ 69, JAIL_MAP_V6 },
+	{ 26, JAIL_MAP_V4 },
+	{ 87, JAIL_MAP_V4 },
+	{ 138, JAIL_MAP_V6 },
+	{ 189, JAIL_MAP_V6 },
 };
 
 /* jail_sock_create: section cgroup/sock_create, 28 instructions */
@@ -466,8 +593,241 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 _Static_assert(sizeof(jail_insns_setsockopt) / sizeof(jail_insns_setsockopt[0]) == JAIL_NINSNS_SETSOCKOPT,
 	       "jail_insns_setsockopt: count");
 
-#define JAIL_NPROGS 6
-#define JAIL_MAX_INSNS 114
+/* jail_egress: section cgroup_skb/egress, 221 instructions */
+static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
+	/*   0 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 = r1 */
+	/*   1 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r7 + 40) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 215, .imm = 1 }, /* if r1 != 0x1 goto pc+215 (-> 219) */
+	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r7 + 16) */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 96, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+96 (-> 102) */
+	/*   6 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 211, .imm = 8 }, /* if r1 != 0x8 goto pc+211 (-> 219) */
+	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*   9 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  10 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
+	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  13 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/*  14 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  15 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 203, .imm = 0 }, /* if r6 s> r0 goto pc+203 (-> 219) */
+	/*  16 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u8 *)(r10 - 64) */
+	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  18 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/*  19 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 199, .imm = 64 }, /* if r1 != 0x40 goto pc+199 (-> 219) */
+	/*  20 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
+	/*  21 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
+	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
+	/*  23 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 195, .imm = 0 }, /* if r1 > r2 goto pc+195 (-> 219) */
+	/*  24 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -58, .imm = 0 }, /* r1 = *(u8 *)(r10 - 58) */
+	/*  25 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
+	/*  26 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -57, .imm = 0 }, /* r3 = *(u8 *)(r10 - 57) */
+	/*  27 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/*  28 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
+	/*  29 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 189, .imm = 0 }, /* if r1 != 0x0 goto pc+189 (-> 219) */
+	/*  30 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -55, .imm = 0 }, /* r1 = *(u8 *)(r10 - 55) */
+	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 34) */
+	/*  32 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 34) */
+	/*  33 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 185, .imm = 17 }, /* if r1 != 0x11 goto pc+185 (-> 219) */
+	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  35 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
+	/*  36 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  37 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/*  38 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  39 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*  40 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 178, .imm = 0 }, /* if r6 s> r0 goto pc+178 (-> 219) */
+	/*  41 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/*  42 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/*  43 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -47, .imm = 0 }, /* r1 = *(u8 *)(r10 - 47) */
+	/*  44 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/*  45 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
+	/*  46 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/*  47 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -45, .imm = 0 }, /* r2 = *(u8 *)(r10 - 45) */
+	/*  48 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/*  49 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -46, .imm = 0 }, /* r3 = *(u8 *)(r10 - 46) */
+	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/*  51 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/*  52 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  53 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/*  54 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  55 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/*  56 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  57 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 159, .imm = 0 }, /* if r0 == 0x0 goto pc+159 (-> 219) */
+	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 156, .imm = 0 }, /* if r1 == 0x0 goto pc+156 (-> 219) */
+	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 33, .imm = 0 }, /* if r2 == 0x0 goto pc+33 (-> 98) */
+	/*  65 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
+	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  67 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/*  68 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/*  69 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 149, .imm = 0 }, /* if r3 == r1 goto pc+149 (-> 219) */
+	/*  70 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  71 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 98) */
+	/*  72 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/*  73 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 145, .imm = 0 }, /* if r3 == r1 goto pc+145 (-> 219) */
+	/*  74 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  75 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 98) */
+	/*  76 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/*  77 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 141, .imm = 0 }, /* if r3 == r1 goto pc+141 (-> 219) */
+	/*  78 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  79 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 98) */
+	/*  80 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/*  81 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 137, .imm = 0 }, /* if r3 == r1 goto pc+137 (-> 219) */
+	/*  82 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  83 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 98) */
+	/*  84 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/*  85 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 133, .imm = 0 }, /* if r3 == r1 goto pc+133 (-> 219) */
+	/*  86 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  87 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 98) */
+	/*  88 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/*  89 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 129, .imm = 0 }, /* if r3 == r1 goto pc+129 (-> 219) */
+	/*  90 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  91 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 98) */
+	/*  92 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/*  93 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 125, .imm = 0 }, /* if r3 == r1 goto pc+125 (-> 219) */
+	/*  94 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  95 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 98) */
+	/*  96 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 121, .imm = 0 }, /* if r2 == r1 goto pc+121 (-> 219) */
+	/*  98 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/*  99 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 118, .imm = 1 }, /* if r1 == 0x1 goto pc+118 (-> 219) */
+	/* 101 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 116, .imm = 0 }, /* goto pc+116 (-> 218) */
+	/* 102 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* 103 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 104 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
+	/* 105 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 106 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 107 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 109 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 109, .imm = 0 }, /* if r6 s> r0 goto pc+109 (-> 219) */
+	/* 110 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u8 *)(r10 - 64) */
+	/* 111 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/* 112 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 106, .imm = 96 }, /* if r1 != 0x60 goto pc+106 (-> 219) */
+	/* 113 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -58, .imm = 0 }, /* r1 = *(u8 *)(r10 - 58) */
+	/* 114 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 117) */
+	/* 115 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 117) */
+	/* 116 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 17 }, /* if r1 != 0x11 goto pc+102 (-> 219) */
+	/* 117 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 118 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
+	/* 119 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 120 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 121 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 122 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 123 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* 124 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 94, .imm = 0 }, /* if r6 s> r0 goto pc+94 (-> 219) */
+	/* 125 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -39, .imm = 0 }, /* r3 = *(u8 *)(r10 - 39) */
+	/* 126 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 127 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
+	/* 128 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
+	/* 129 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -37, .imm = 0 }, /* r1 = *(u8 *)(r10 - 37) */
+	/* 130 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 131 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -38, .imm = 0 }, /* r2 = *(u8 *)(r10 - 38) */
+	/* 132 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 133 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -27, .imm = 0 }, /* r4 = *(u8 *)(r10 - 27) */
+	/* 134 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 135 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -28, .imm = 0 }, /* r2 = *(u8 *)(r10 - 28) */
+	/* 136 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
+	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -25, .imm = 0 }, /* r2 = *(u8 *)(r10 - 25) */
+	/* 138 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 139 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -26, .imm = 0 }, /* r5 = *(u8 *)(r10 - 26) */
+	/* 140 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
+	/* 141 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 142 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
+	/* 143 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
+	/* 144 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 145 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -35, .imm = 0 }, /* r3 = *(u8 *)(r10 - 35) */
+	/* 146 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 147 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -36, .imm = 0 }, /* r4 = *(u8 *)(r10 - 36) */
+	/* 148 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 149 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -33, .imm = 0 }, /* r4 = *(u8 *)(r10 - 33) */
+	/* 150 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 151 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -34, .imm = 0 }, /* r5 = *(u8 *)(r10 - 34) */
+	/* 152 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/* 153 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
+	/* 154 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
+	/* 155 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 128 }, /* r3 = 128 */
+	/* 156 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r3 */
+	/* 157 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r4 */
+	/* 158 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
+	/* 159 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r2 */
+	/* 160 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/* 161 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 162 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -32, .imm = 0 }, /* r2 = *(u8 *)(r10 - 32) */
+	/* 163 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 164 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -29, .imm = 0 }, /* r2 = *(u8 *)(r10 - 29) */
+	/* 165 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 166 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -30, .imm = 0 }, /* r3 = *(u8 *)(r10 - 30) */
+	/* 167 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 168 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 169 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 170 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r2 */
+	/* 171 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 172 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* 173 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 174 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 175 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 176 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 42, .imm = 0 }, /* if r0 == 0x0 goto pc+42 (-> 219) */
+	/* 177 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 178 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 39, .imm = 0 }, /* if r1 == 0x0 goto pc+39 (-> 219) */
+	/* 180 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* 181 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 33, .imm = 0 }, /* if r2 == 0x0 goto pc+33 (-> 215) */
+	/* 182 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
+	/* 183 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 184 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* 185 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 186 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 32, .imm = 0 }, /* if r3 == r1 goto pc+32 (-> 219) */
+	/* 187 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 188 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 215) */
+	/* 189 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 190 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 28, .imm = 0 }, /* if r3 == r1 goto pc+28 (-> 219) */
+	/* 191 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 192 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 215) */
+	/* 193 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 194 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* if r3 == r1 goto pc+24 (-> 219) */
+	/* 195 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 196 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 215) */
+	/* 197 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 198 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 20, .imm = 0 }, /* if r3 == r1 goto pc+20 (-> 219) */
+	/* 199 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 200 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 215) */
+	/* 201 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 202 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* if r3 == r1 goto pc+16 (-> 219) */
+	/* 203 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 204 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 215) */
+	/* 205 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 206 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* if r3 == r1 goto pc+12 (-> 219) */
+	/* 207 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 208 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 215) */
+	/* 209 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 210 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* if r3 == r1 goto pc+8 (-> 219) */
+	/* 211 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 212 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 215) */
+	/* 213 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 214 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* if r2 == r1 goto pc+4 (-> 219) */
+	/* 215 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* 216 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* 217 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 219) */
+	/* 218 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* 219 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
+	/* 220 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+};
+#define JAIL_NINSNS_EGRESS 221
+_Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
+	       "jail_insns_egress: count");
+
+static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
+	{ 56, JAIL_MAP_V4 },
+	{ 173, JAIL_MAP_V6 },
+};
+
+#define JAIL_NPROGS 7
+#define JAIL_MAX_INSNS 233
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{
@@ -508,7 +868,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_sendmsg6,
 		.ninsns = JAIL_NINSNS_SENDMSG6,
 		.relocs = jail_relocs_sendmsg6,
-		.nrelocs = 2,
+		.nrelocs = 4,
 	},
 	{
 		.name = "jail_sockcreate",
@@ -529,6 +889,16 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.ninsns = JAIL_NINSNS_SETSOCKOPT,
 		.relocs = 0,
 		.nrelocs = 0,
+	},
+	{
+		.name = "jail_egress",
+		.section = "cgroup_skb/egress",
+		.prog_type = BPF_PROG_TYPE_CGROUP_SKB,
+		.attach_type = BPF_CGROUP_INET_EGRESS,
+		.insns = jail_insns_egress,
+		.ninsns = JAIL_NINSNS_EGRESS,
+		.relocs = jail_relocs_egress,
+		.nrelocs = 2,
 	},
 };
 

@@ -1126,6 +1126,7 @@ static int attach_initialised(const char *who, const char *name,
 
 	if (gw)
 		add_gateway_denies(o, gw);
+	o->net_pid = pid;	/* prot_build: the host's netns or its own */
 	if ((r = container_cgroup(who, name, pid, &cg)) == 0) {
 		prot_build(o, &p);
 		r = protect(who, &cg, &p);
@@ -1192,9 +1193,10 @@ static int is_protected(const char *who, const char *name,
 {
 	struct jail_cgroup cg;
 	unsigned int i;
-	int r;
+	pid_t pid = jail_pid(name, NULL);
+	int r, hostnet = prot_same_netns(pid) != 0;	/* unknown: need all */
 
-	if ((r = container_cgroup(who, name, jail_pid(name, NULL), &cg)) < 0)
+	if ((r = container_cgroup(who, name, pid, &cg)) < 0)
 		return r;
 	r = query(&cg, rep);
 	jail_cgroup_close(&cg);
@@ -1203,7 +1205,8 @@ static int is_protected(const char *who, const char *name,
 		    privsep_step_name(rep->step), rep->what, strerror(-r));
 		return r;
 	}
-	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
+	/* the last, jail_egress, only in the host's network namespace */
+	for (i = 0; i < JAIL_NPROG_SLOTS - !hostnet; i++)
 		if (rep->attached[i] == 0)
 			return 0;
 	return 1;

@@ -23,6 +23,10 @@
 #define JAIL_MAX_DENY_FILE_SIZE	(16 << 20)	/* bytes, each */
 
 /* ---- policy.c ---- */
+/* hostip.source of a --deny or --deny-file prefix: blocked, not a host
+ * address (so an allow inside it does not open the loopback device). */
+#define HOSTIP_USER	5
+
 struct allow_rule {
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t prefixlen;
@@ -58,6 +62,9 @@ int policy_build(const struct hostip *deny, size_t ndeny,
 void policy_free(struct policy *p);
 /* The userspace twin of the BPF lookup: JAIL_ALLOW or JAIL_DENY. */
 int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
+    uint16_t port);
+/* The twin of jail_egress for a packet leaving through lo. */
+int policy_lo_verdict(const struct policy *p, int family, const uint8_t *addr,
     uint16_t port);
 
 /* ---- cgroup.c ---- */
@@ -123,6 +130,7 @@ void jail_cgroup_close(struct jail_cgroup *cg);
 /* ---- protect.c: --block-host, shared by run and the podman jails ---- */
 struct prot_opts {
 	const char *who;	/* "run", "create", ...: for messages */
+	pid_t net_pid;		/* a podman jail's init; 0: the host's netns */
 	int block_host, no_dns;
 	struct allow_rule allow[JAIL_MAX_ALLOW];
 	const char *allow_text[JAIL_MAX_ALLOW];	/* as given; DNS ones NULL */
@@ -141,6 +149,8 @@ void prot_build(struct prot_opts *o, struct policy *p);
 void prot_need_caps(const char *who);
 /* The child attaches p to cg, then the canary; 0, or < 0 after saying why. */
 int protect(const char *who, const struct jail_cgroup *cg, struct policy *p);
+/* 1: pid is in our network namespace, 0: another, < 0: cannot tell. */
+int prot_same_netns(pid_t pid);
 
 /* ---- jail.c: messages ---- */
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -33,6 +33,8 @@ static struct jail_reply reply = {
 	.magic = JAIL_REPLY_MAGIC, .version = JAIL_REQ_VERSION };
 static struct bpf_insn insn_buf[JAIL_MAX_INSNS];
 static int prog_fds[JAIL_NPROGS];
+/* ATTACH: all JAIL_NPROGS with JAIL_REQ_F_HOSTNET, else all but egress. */
+static unsigned int nprogs;
 
 static const char *const cgroup_roots[2] = {	/* pure v2, then hybrid */
 	"/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
@@ -63,53 +65,84 @@ static int check_cgroup_path(const char *p)
 }
 
 /* Listed ports are non-zero, unused slots zero; host bits zero. */
-static int check_rule(const __u8 *addr, unsigned int bytes, __u32 plen,
-    const struct jail_verdict *v)
+static const char *check_rule(const __u8 *addr, unsigned int bytes,
+    __u32 plen, const struct jail_verdict *v)
 {
 	unsigned int i;
 
-	if (v->action > JAIL_ALLOW || v->nports > JAIL_MAX_PORTS ||
-	    v->pad != 0 || plen > bytes * 8)
-		return -EINVAL;
+	if (v->action > JAIL_ALLOW)
+		return "rule action not ALLOW or DENY";
+	if (v->nports > JAIL_MAX_PORTS)
+		return "rule with too many ports";
+	if (v->flags & ~JAIL_V_FLAGS)
+		return "rule with an unknown flag";
+	if (v->pad != 0)
+		return "rule padding not zero";
+	if (plen > bytes * 8)
+		return "rule prefix longer than its address";
 	for (i = 0; i < JAIL_MAX_PORTS; i++)
 		if ((i < v->nports) != (v->ports[i] != 0))
-			return -EINVAL;
+			return "rule port zero, or an unused slot set";
 	for (i = plen / 8; i < bytes; i++)
 		if (addr[i] & (__u8)~(i == plen / 8 ? 0xff00 >> plen % 8 : 0))
-			return -EINVAL;
+			return "rule address with host bits set";
+	return NULL;
+}
+
+/* 0, or -errno with *why (when why is not NULL) saying which check. */
+static int refuse(const char **why, const char *what, int err)
+{
+	if (why)
+		*why = what;
+	return err;
+}
+
+static int check_rules(const struct jail_req_hdr *h, const char **why)
+{
+	const struct jail_rule4 *r4 = (const void *)(h + 1);
+	const struct jail_rule6 *r6 = (const void *)(r4 + h->n4);
+	const char *w;
+	__u32 i;
+
+	for (i = 0; i < h->n4; i++)
+		if ((w = check_rule(r4[i].key.addr, 4, r4[i].key.prefixlen,
+		    &r4[i].v)))
+			return refuse(why, w, -EINVAL);
+	for (i = 0; i < h->n6; i++)
+		if ((w = check_rule(r6[i].key.addr, 16, r6[i].key.prefixlen,
+		    &r6[i].v)))
+			return refuse(why, w, -EINVAL);
 	return 0;
 }
 
-int loader_check_request(const void *buf, size_t len)
+int loader_check_request(const void *buf, size_t len, const char **why)
 {
 	const struct jail_req_hdr *h = buf;
-	const struct jail_rule4 *r4 = (const void *)(h + 1);
-	const struct jail_rule6 *r6;
-	__u32 i;
 
 	if (len < sizeof(*h))
-		return -EINVAL;
-	if (h->magic != JAIL_REQ_MAGIC || h->version != JAIL_REQ_VERSION)
-		return -EPROTO;
+		return refuse(why, "request shorter than its header", -EINVAL);
+	if (h->magic != JAIL_REQ_MAGIC)
+		return refuse(why, "request magic", -EPROTO);
+	if (h->version != JAIL_REQ_VERSION)
+		return refuse(why, "request version", -EPROTO);
 	if (h->n4 > JAIL_MAX_RULES4 || h->n6 > JAIL_MAX_RULES6)
-		return -E2BIG;
-	if (len != sizeof(*h) + (size_t)h->n4 * sizeof(*r4) +
-	    (size_t)h->n6 * sizeof(*r6) || check_cgroup_path(h->cgroup) < 0)
-		return -EINVAL;
+		return refuse(why, "too many rules", -E2BIG);
+	if (len != sizeof(*h) + (size_t)h->n4 * sizeof(struct jail_rule4) +
+	    (size_t)h->n6 * sizeof(struct jail_rule6))
+		return refuse(why, "request length != its counts", -EINVAL);
+	if (check_cgroup_path(h->cgroup) < 0)
+		return refuse(why, "cgroup path", -EINVAL);
+	if (h->flags & ~(__u32)JAIL_REQ_F_HOSTNET)
+		return refuse(why, "request with an unknown flag", -EINVAL);
+	if (h->op == JAIL_OP_QUERY && (h->n4 || h->n6 || h->flags))
+		return refuse(why, "QUERY with rules or flags", -EINVAL);
 	if (h->op == JAIL_OP_QUERY)
-		return h->n4 == 0 && h->n6 == 0 ? 0 : -EINVAL;
-	if (h->op != JAIL_OP_ATTACH || h->n4 + h->n6 == 0)
-		return -EINVAL;
-	for (i = 0; i < h->n4; i++)
-		if (check_rule(r4[i].key.addr, 4, r4[i].key.prefixlen,
-		    &r4[i].v) < 0)
-			return -EINVAL;
-	r6 = (const void *)(r4 + h->n4);
-	for (i = 0; i < h->n6; i++)
-		if (check_rule(r6[i].key.addr, 16, r6[i].key.prefixlen,
-		    &r6[i].v) < 0)
-			return -EINVAL;
-	return 0;
+		return 0;
+	if (h->op != JAIL_OP_ATTACH)
+		return refuse(why, "unknown operation", -EINVAL);
+	if (h->n4 + h->n6 == 0)
+		return refuse(why, "ATTACH without rules", -EINVAL);
+	return check_rules(h, why);
 }
 
 /* capget (set == 0) or capset of permitted and effective; inheritable 0. */
@@ -340,7 +373,7 @@ static int load_progs(const int *maps)
 	unsigned int i;
 	int r;
 
-	for (i = 0; i < JAIL_NPROGS; i++) {
+	for (i = 0; i < nprogs; i++) {
 		if ((r = relocate(&jail_progs[i], maps)) < 0)
 			return fail(JAIL_STEP_LOAD, r, i, "relocate");
 		prog_fds[i] = prog_load(&jail_progs[i], NULL, 0);
@@ -357,9 +390,9 @@ static int load_progs(const int *maps)
 static int attach_progs(int cg)
 {
 	__u32 ids[QUERY_MAX], cnt, id, i, k;
-	int r;
+	int r = -EINVAL;
 
-	for (i = 0; i < JAIL_NPROGS; i++) {
+	for (i = 0; i < nprogs; i++) {
 		cnt = QUERY_MAX;
 		r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt);
 		if (r == 0 && (r = cnt ? -EEXIST : 0) == 0)
@@ -377,7 +410,7 @@ static int attach_progs(int cg)
 		if (r < 0)
 			break;
 	}
-	if (i == JAIL_NPROGS)
+	if (i == nprogs)
 		return 0;
 	for (k = 0; k <= i; k++)
 		prog_attach(cg, prog_fds[k], jail_progs[k].attach_type, 0);
@@ -423,6 +456,7 @@ static int run_child(void)
 {
 	const struct jail_req_hdr *h = (const void *)req_buf;
 	__u64 need = caps_needed(), prm = 0, eff = 0;
+	const char *why = "request refused";
 	int maps[JAIL_NMAPS], r, cg;
 	ssize_t n;
 
@@ -443,8 +477,8 @@ static int run_child(void)
 	n = read(JAIL_REQ_FD, req_buf, sizeof(req_buf));
 	if (n < 0)
 		return fail(JAIL_STEP_REQUEST, errno, 0, "read request");
-	if ((r = loader_check_request(req_buf, (size_t)n)) < 0)
-		return fail(JAIL_STEP_REQUEST, r, 0, "request refused");
+	if ((r = loader_check_request(req_buf, (size_t)n, &why)) < 0)
+		return fail(JAIL_STEP_REQUEST, r, 0, why);
 	if ((cg = resolve_cgroup(h->cgroup)) < 0)
 		return fail(JAIL_STEP_CGROUP, cg, 0, h->cgroup);
 	/* Every fd it needs is open: no filesystem from here on.  Where
@@ -460,6 +494,10 @@ static int run_child(void)
 		return fail(JAIL_STEP_CAPS, r, 0, "raise capabilities");
 	if (h->op == JAIL_OP_QUERY)
 		return query(cg);
+	/* bpf2c orders jail_egress last; refuse a header that does not. */
+	if (jail_progs[JAIL_NPROGS - 1].attach_type != BPF_CGROUP_INET_EGRESS)
+		return fail(JAIL_STEP_LOAD, ENOEXEC, JAIL_NPROGS - 1, "order");
+	nprogs = JAIL_NPROGS - !(h->flags & JAIL_REQ_F_HOSTNET);
 	if ((r = fill_maps(h, maps)) < 0)
 		return r;
 	if ((r = load_progs(maps)) < 0)

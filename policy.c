@@ -195,7 +195,7 @@ int policy_parse_deny_file(const char *buf, size_t len, struct hostip *out,
 		memset(&out[*n], 0, sizeof(out[*n]));
 		out[*n].family = a.family;
 		out[*n].prefixlen = a.prefixlen;
-		out[*n].source = HOSTIP_FIXED;
+		out[*n].source = HOSTIP_USER;
 		out[*n].why = "--deny";
 		memcpy(out[*n].addr, a.addr, 16);
 		(*n)++;
@@ -225,6 +225,7 @@ int policy_format_allow(const struct allow_rule *a, char *buf, size_t len)
 struct pfx {
 	uint8_t family, prefixlen;
 	uint8_t denied;		/* itself a deny prefix */
+	uint8_t host;		/* itself a host deny prefix (not --deny) */
 	uint8_t addr[16];
 };
 
@@ -294,13 +295,15 @@ static int entry_verdict(const struct pfx *e, int denied,
 	return 0;
 }
 
+/* Some deny prefix covers e; with host_only, a host one (not --deny). */
 static int deny_covers(const struct hostip *deny, size_t ndeny,
-    const struct pfx *e)
+    const struct pfx *e, int host_only)
 {
 	size_t i;
 
 	for (i = 0; i < ndeny; i++)
 		if (deny[i].family == e->family &&
+		    (!host_only || deny[i].source != HOSTIP_USER) &&
 		    covers(deny[i].addr, deny[i].prefixlen, e->addr,
 		    e->prefixlen))
 			return 1;
@@ -320,6 +323,7 @@ static struct pfx *collect(const struct hostip *deny, size_t ndeny,
 		p[k].family = deny[i].family;
 		p[k].prefixlen = deny[i].prefixlen;
 		p[k].denied = 1;
+		p[k].host = deny[i].source != HOSTIP_USER;
 		memcpy(p[k].addr, deny[i].addr, 16);
 	}
 	for (i = 0; i < nallow; i++, k++) {
@@ -329,10 +333,12 @@ static struct pfx *collect(const struct hostip *deny, size_t ndeny,
 	}
 	qsort(p, k, sizeof(*p), pfx_cmp);
 	for (i = 0; i < k; i++) {
-		if (out > 0 && pfx_cmp(&p[out - 1], &p[i]) == 0)
+		if (out > 0 && pfx_cmp(&p[out - 1], &p[i]) == 0) {
 			p[out - 1].denied |= p[i].denied;
-		else
+			p[out - 1].host |= p[i].host;
+		} else {
 			p[out++] = p[i];
+		}
 	}
 	*n = out;
 	return p;
@@ -357,21 +363,28 @@ static int emit(struct policy *out, const struct pfx *e,
 	return 0;
 }
 
+/*
+ * JAIL_V_HOST on an entry that a host deny covers and an allow opens (the
+ * only entries jail_egress can pass on lo): an allow of a peer, or one
+ * inside a --deny of the user's, never opens the loopback device.
+ */
 static int fill(struct policy *out, const struct pfx *p, size_t n,
     const struct hostip *deny, size_t ndeny, const struct allow_rule *allow,
     size_t nallow)
 {
 	struct jail_verdict v;
 	size_t i;
-	int r;
+	int r, denied;
 
 	for (i = 0; i < n; i++) {
 		/* Only the few allow-only prefixes need the scan. */
-		r = entry_verdict(&p[i],
-		    p[i].denied || deny_covers(deny, ndeny, &p[i]),
-		    allow, nallow, &v);
+		denied = p[i].denied || deny_covers(deny, ndeny, &p[i], 0);
+		r = entry_verdict(&p[i], denied, allow, nallow, &v);
 		if (r < 0)
 			return r;
+		if (denied && (v.action == JAIL_ALLOW || v.nports) &&
+		    (p[i].host || deny_covers(deny, ndeny, &p[i], 1)))
+			v.flags = JAIL_V_HOST;
 		emit(out, &p[i], &v);
 	}
 	return 0;
@@ -496,8 +509,9 @@ static int port_listed(const struct jail_verdict *v, uint16_t port)
 	return 0;
 }
 
-int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
-    uint16_t port)
+/* The entry the kernel's LPM lookup finds for addr, or NULL. */
+static const struct jail_verdict *lookup(const struct policy *p, int family,
+    const uint8_t *addr)
 {
 	const struct jail_verdict *best = NULL;
 	unsigned int bestlen = 0, bits;
@@ -522,7 +536,28 @@ int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
 			bestlen = len;
 		}
 	}
+	return best;
+}
+
+int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
+    uint16_t port)
+{
+	const struct jail_verdict *best = lookup(p, family, addr);
+
 	if (!best || port_listed(best, port))
 		return JAIL_ALLOW;
 	return best->action;
+}
+
+/* As jail_egress for a packet leaving through lo: no entry is a refusal. */
+int policy_lo_verdict(const struct policy *p, int family, const uint8_t *addr,
+    uint16_t port)
+{
+	const struct jail_verdict *v = lookup(p, family, addr);
+
+	if (!v || !(v->flags & JAIL_V_HOST))
+		return JAIL_DENY;
+	if (port_listed(v, port))
+		return JAIL_ALLOW;
+	return v->action;
 }

@@ -37,10 +37,19 @@ struct jail_key6 {
 	__u8 addr[16];		/* network byte order */
 };
 
+/*
+ * flags: JAIL_V_HOST marks an entry inside a host or loopback prefix (not
+ * a --deny of the user's).  Only such an entry, where an allow opens it,
+ * lets a packet leave through the loopback device (jail_egress).
+ */
+#define JAIL_V_HOST	0x01
+#define JAIL_V_FLAGS	JAIL_V_HOST	/* every flag the loader accepts */
+
 struct jail_verdict {
 	__u8 action;		/* JAIL_ALLOW or JAIL_DENY for unlisted ports */
 	__u8 nports;		/* 0..JAIL_MAX_PORTS */
-	__u16 pad;		/* zero */
+	__u8 flags;		/* JAIL_V_* */
+	__u8 pad;		/* zero */
 	__u16 ports[JAIL_MAX_PORTS];	/* always allowed; unused slots zero */
 };
 

@@ -385,18 +385,80 @@ void prot_need_caps(const char *who)
 	    "(nothing was started)", who, n > 0 ? self : "jail-ai");
 }
 
+int prot_same_netns(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat(path, &a) < 0 || stat("/proc/self/ns/net", &b) < 0)
+		return -errno;
+	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/*
+ * In a network namespace of its own, loopback, 0.0.0.0/8, :: and ::1 are
+ * the jail's own: drop them from the host list (a server on 127.0.0.1 in
+ * the jail must work).  What reaches the host from there stays: its
+ * interface addresses, gateways, metadata, slirp4netns' 10.0.2.2 — and
+ * 10.0.2.3, slirp4netns' DNS forwarder, which forwards every port (to the
+ * host's loopback when the host's resolver is there): port 53 only.
+ */
+static struct hostip *private_netns(struct prot_opts *o, struct hostip *h,
+    size_t *n)
+{
+	static const uint8_t slirp_dns[4] = { 10, 0, 2, 3 };
+	static const uint8_t zero[16], one[16] = { [15] = 1 };
+	struct allow_rule *a;
+	size_t i, k = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (h[i].family == AF_INET && h[i].prefixlen >= 8 &&
+		    (h[i].addr[0] == 0 || h[i].addr[0] == 127))
+			continue;
+		if (h[i].family == AF_INET6 && h[i].prefixlen == 128 &&
+		    (!memcmp(h[i].addr, zero, 16) || !memcmp(h[i].addr, one, 16)))
+			continue;
+		h[k++] = h[i];
+	}
+	if (k == *n && !(h = realloc(h, (k + 1) * sizeof(*h))))
+		die(EXIT_SYSFAIL, "%s: out of memory", o->who);
+	memset(&h[k], 0, sizeof(h[k]));
+	h[k].family = AF_INET;
+	h[k].prefixlen = 32;
+	h[k].source = HOSTIP_FIXED;
+	h[k].why = "the slirp4netns DNS forwarder";
+	memcpy(h[k].addr, slirp_dns, 4);
+	*n = k + 1;
+	if (o->no_dns || o->nallow >= JAIL_MAX_ALLOW)
+		return h;
+	a = &o->allow[o->nallow++];
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	a->prefixlen = 32;
+	a->port = 53;
+	memcpy(a->addr, slirp_dns, 4);
+	return h;
+}
+
 void prot_build(struct prot_opts *o, struct policy *p)
 {
 	struct hostip *h;
 	char err[256] = "";
 	size_t n;
-	int r;
+	int r, hostnet = 1;
 
 	prot_need_caps(o->who);
+	if (o->net_pid > 0 && (hostnet = prot_same_netns(o->net_pid)) < 0)
+		die(EXIT_SYSFAIL, "%s: --block-host: network namespace of pid "
+		    "%d: %s (nothing was started)", o->who, (int)o->net_pid,
+		    strerror(-hostnet));
 	r = hostips_discover(&h, &n, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "%s: --block-host: host addresses: %s",
 		    o->who, err[0] ? err : strerror(-r));
+	if (!hostnet)
+		h = private_netns(o, h, &n);
 	h = add_denies(o, h, &n);
 	r = policy_build(h, n, o->allow, o->nallow, p);
 	if (r == 0 && !o->no_dns && add_dns_allows(o, p) > 0) {
@@ -411,6 +473,7 @@ void prot_build(struct prot_opts *o, struct policy *p)
 	if (r < 0)
 		die(EXIT_SYSFAIL, "%s: --block-host: policy: %s", o->who,
 		    strerror(-r));
+	p->req->flags = hostnet ? JAIL_REQ_F_HOSTNET : 0;
 }
 
 static void explain_attach_failure(const char *who,
@@ -463,8 +526,41 @@ static int canary_connect(int family, const uint8_t *addr, uint16_t port)
 }
 
 /*
+ * Through lo, to an address the policy allows (TEST-NET-1: never routed,
+ * so a failed canary is delivered locally at most): jail_egress must
+ * refuse it.  1: refused with EPERM, 0: not tested, < 0: not refused.
+ */
+static int canary_lo(const struct policy *p)
+{
+	static const uint8_t dst[4] = { 192, 0, 2, 1 };
+	struct sockaddr_in s4;
+	int fd, lo = htonl(1), r;
+
+	if (!(p->req->flags & JAIL_REQ_F_HOSTNET) ||
+	    policy_verdict(p, AF_INET, dst, 9) != JAIL_ALLOW ||
+	    policy_lo_verdict(p, AF_INET, dst, 9) != JAIL_DENY)
+		return 0;
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	s4.sin_port = htons(9);
+	memcpy(&s4.sin_addr, dst, 4);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &lo, sizeof(lo));
+	if (r == 0)
+		r = sendto(fd, "", 1, 0, (const struct sockaddr *)&s4,
+		    sizeof(s4)) < 0 ? -errno : 0;
+	else
+		r = -errno;
+	close(fd);
+	return r == -EPERM ? 1 : r < 0 ? r : -EIO;
+}
+
+/*
  * Local destinations only, so that a failed canary sends nothing off the
- * machine: each one the policy denies must be refused with EPERM.
+ * machine: each one the policy denies must be refused with EPERM (TCP to
+ * broadcast and multicast fails with ENETUNREACH after the hook).
  */
 static void canary_child(const struct jail_cgroup *cg, const struct policy *p)
 {
@@ -474,6 +570,8 @@ static void canary_child(const struct jail_cgroup *cg, const struct policy *p)
 	} dst[] = {
 		{ AF_INET, { 127, 0, 0, 1 } }, { AF_INET6, { [15] = 1 } },
 		{ AF_INET, { 0 } }, { AF_INET6, { 0 } },
+		{ AF_INET, { 255, 255, 255, 255 } },
+		{ AF_INET6, { 0xff, 0x02, [15] = 1 } },
 	};
 	const uint16_t port = 9;	/* discard; nothing is sent if blocked */
 	int tested = 0, r;
@@ -492,6 +590,8 @@ static void canary_child(const struct jail_cgroup *cg, const struct policy *p)
 			_exit(1 + (int)i);
 		tested++;
 	}
+	if (canary_lo(p) < 0)
+		_exit(7);
 	_exit(tested ? 0 : 9);
 }
 
@@ -520,9 +620,14 @@ int protect(const char *who, const struct jail_cgroup *cg,
 		[2] = "a connect to ::1 was not refused with EPERM",
 		[3] = "a connect to 0.0.0.0 was not refused with EPERM",
 		[4] = "a connect to :: was not refused with EPERM",
+		[5] = "a connect to 255.255.255.255 was not refused with EPERM",
+		[6] = "a connect to ff02::1 was not refused with EPERM",
+		[7] = "a datagram to 192.0.2.1 through lo (IP_UNICAST_IF) was "
+		    "not refused with EPERM",
 		[8] = "the canary could not join the cgroup",
-		[9] = "--allow opens 127.0.0.1, ::1, 0.0.0.0 and ::, so no "
-		    "local connect can prove the programs work",
+		[9] = "--allow opens 127.0.0.1, ::1, 0.0.0.0, ::, "
+		    "255.255.255.255 and ff02::1, so no local connect can prove "
+		    "the programs work",
 	};
 	struct jail_reply rep;
 	int r;

@@ -34,8 +34,17 @@ struct jail_req_hdr {
 	__u16 op;
 	__u32 n4;		/* rules that follow, IPv4 first */
 	__u32 n6;
+	__u32 flags;		/* JAIL_REQ_F_*; 0 for QUERY */
 	char cgroup[JAIL_CGROUP_PATH_MAX];	/* NUL-terminated, NUL-padded */
 };
+
+/*
+ * The jail shares the host's network namespace (run, podman --network
+ * host): attach jail_egress too, the last program, which judges packets
+ * leaving through the loopback device.  A private namespace's lo is the
+ * jail's own and gets no such program.
+ */
+#define JAIL_REQ_F_HOSTNET	0x1
 
 struct jail_rule4 {
 	struct jail_key4 key;
@@ -65,7 +74,7 @@ enum jail_step {
 	JAIL_STEP_LOCKDOWN,	/* the child's own seccomp filters */
 };
 
-#define JAIL_NPROG_SLOTS 6
+#define JAIL_NPROG_SLOTS 7
 
 struct jail_reply {
 	__u32 magic;
@@ -82,6 +91,7 @@ struct jail_reply {
 
 /* loader.c: the privileged child's entry (never returns), its checker. */
 void loader_main(void) __attribute__((noreturn));
-int loader_check_request(const void *buf, size_t len);
+/* 0, or -errno; *why (if why) names the failed check. */
+int loader_check_request(const void *buf, size_t len, const char **why);
 
 #endif

@@ -32,15 +32,19 @@
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define jail_ntohs(x)	__builtin_bswap16(x)
+#define jail_htons(x)	__builtin_bswap16(x)
 #define jail_htonl(x)	__builtin_bswap32(x)
 #else
 #define jail_ntohs(x)	(x)
+#define jail_htons(x)	(x)
 #define jail_htonl(x)	(x)
 #endif
 
 /* A helper is called by number; the constant pointer folds away at -O2. */
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) =
 	(void *)BPF_FUNC_map_lookup_elem;
+static long (*bpf_skb_load_bytes)(const void *skb, __u32 off, void *to,
+    __u32 len) = (void *)BPF_FUNC_skb_load_bytes;
 
 /*
  * Placeholders: only their names matter (tools/bpf2c maps jail_v4 and
@@ -107,24 +111,30 @@ static __always_inline int check4(__u32 ip4, __u32 user_port)
 /*
  * ::ffff:a.b.c.d is IPv4 reached through an AF_INET6 socket: it must meet
  * the IPv4 policy, whatever user_family says (the kernel decides on the
- * address, and user_family can be AF_UNSPEC).
+ * address, and user_family can be AF_UNSPEC).  w: network byte order.
  */
-static __always_inline int check6(struct bpf_sock_addr *ctx)
+static __always_inline int check6(const __u32 *w, __u32 port)
 {
 	struct jail_key6 key;
 	struct jail_verdict *v;
+
+	if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff))
+		return check4(w[3], port);
+	key.prefixlen = 128;
+	__builtin_memcpy(key.addr, w, 16);
+	v = bpf_map_lookup_elem(&jail_v6, &key);
+	if (!v)
+		return 1;
+	return verdict(v, jail_ntohs((__u16)port));
+}
+
+static __always_inline int check6_ctx(struct bpf_sock_addr *ctx)
+{
 	__u32 w[4];
 
 	for (int i = 0; i < 4; i++)
 		w[i] = ctx_u32(&ctx->user_ip6[i]);
-	if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff))
-		return check4(w[3], ctx_u32(&ctx->user_port));
-	key.prefixlen = 128;
-	__builtin_memcpy(key.addr, w, sizeof(w));
-	v = bpf_map_lookup_elem(&jail_v6, &key);
-	if (!v)
-		return 1;
-	return verdict(v, jail_ntohs((__u16)ctx_u32(&ctx->user_port)));
+	return check6(w, ctx_u32(&ctx->user_port));
 }
 
 SEC("cgroup/connect4")
@@ -136,19 +146,46 @@ int jail_connect4(struct bpf_sock_addr *ctx)
 SEC("cgroup/connect6")
 int jail_connect6(struct bpf_sock_addr *ctx)
 {
-	return check6(ctx);
+	return check6_ctx(ctx);
 }
 
+/*
+ * A connected UDP socket that sends with IP- or IPv6-level ancillary data
+ * (IP_TOS, IP_PKTINFO, IPV6_TCLASS, ...) and no address reaches the
+ * sendmsg hook with a zeroed one: 0.0.0.0 or ::, port 0.  An address the
+ * caller gives with port 0 is EINVAL before the hook, so this is that
+ * case: judge the peer the socket is connected to, as connect() did.  An
+ * unconnected socket has peer 0.0.0.0, which the policy denies.
+ * ctx->sk in sock_addr programs: kernel 5.3.
+ */
 SEC("cgroup/sendmsg4")
 int jail_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return check4(ctx_u32(&ctx->user_ip4), ctx_u32(&ctx->user_port));
+	__u32 ip = ctx_u32(&ctx->user_ip4), port = ctx_u32(&ctx->user_port);
+	struct bpf_sock *sk;
+
+	if (ip == 0 && port == 0) {
+		sk = ctx->sk;
+		ip = ctx_u32(&sk->dst_ip4);
+		port = ctx_u32((const volatile __u32 *)&sk->dst_port);
+	}
+	return check4(ip, port);
 }
 
 SEC("cgroup/sendmsg6")
 int jail_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return check6(ctx);
+	__u32 w[4], port = ctx_u32(&ctx->user_port);
+	struct bpf_sock *sk;
+
+	for (int i = 0; i < 4; i++)
+		w[i] = ctx_u32(&ctx->user_ip6[i]);
+	if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0)
+		return check6(w, port);
+	sk = ctx->sk;
+	for (int i = 0; i < 4; i++)
+		w[i] = ctx_u32(&sk->dst_ip6[i]);
+	return check6(w, ctx_u32((const volatile __u32 *)&sk->dst_port));
 }
 
 /*
@@ -206,4 +243,86 @@ int jail_setsockopt(struct bpf_sockopt *ctx)
 		return 0;
 	ctx->optlen = 0;
 	return 1;
+}
+
+/*
+ * Loopback as the output interface.  A datagram or SYN to an address the
+ * hooks allowed (a peer) still goes out through lo when the sender picks
+ * lo (SO_BINDTODEVICE, SO_BINDTOIFINDEX, IP_UNICAST_IF, an IP_PKTINFO
+ * cmsg, ...), and a route out through lo is local delivery: it reaches
+ * any host socket bound to 0.0.0.0.  So in a jail that shares the host's
+ * network namespace, a packet leaving through lo (ifindex 1 in every
+ * namespace) passes only when its destination and port are opened by an
+ * entry marked JAIL_V_HOST: an explicit allow (or the resolver exception)
+ * of a host or loopback address.  Anything we cannot read is refused.
+ * Every other device: passed at once.  The skb starts at the IP header.
+ */
+#define JAIL_LOOPBACK_IFINDEX	1
+#define JAIL_ETH_P_IP		0x0800
+#define JAIL_ETH_P_IPV6		0x86dd
+
+static __always_inline int lo_verdict(const struct jail_verdict *v,
+    __u16 dport)
+{
+	if (!v || !(v->flags & JAIL_V_HOST))
+		return 0;
+	return verdict(v, jail_ntohs(dport));
+}
+
+static __always_inline int l4_ok(__u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	    proto == IPPROTO_UDPLITE;
+}
+
+static __always_inline int egress4(struct __sk_buff *skb)
+{
+	struct jail_key4 key;
+	__u8 h[20];
+	__u16 ports[2];		/* source, destination */
+	__u32 ihl;
+
+	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4)
+		return 0;
+	ihl = (__u32)(h[0] & 0x0f) * 4;
+	/* a later fragment carries no ports */
+	if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9]))
+		return 0;
+	if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0)
+		return 0;
+	key.prefixlen = 32;
+	__builtin_memcpy(key.addr, &h[16], 4);
+	return lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]);
+}
+
+/* Only a TCP, UDP or UDP-Lite header right after the fixed one. */
+static __always_inline int egress6(struct __sk_buff *skb)
+{
+	struct jail_key6 key;
+	__u8 h[40];
+	__u16 ports[2];
+
+	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 ||
+	    !l4_ok(h[6]))
+		return 0;
+	if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0)
+		return 0;
+	key.prefixlen = 128;
+	__builtin_memcpy(key.addr, &h[24], 16);
+	return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]);
+}
+
+SEC("cgroup_skb/egress")
+int jail_egress(struct __sk_buff *skb)
+{
+	__u32 proto;
+
+	if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX)
+		return 1;
+	proto = ctx_u32(&skb->protocol);
+	if (proto == jail_htons(JAIL_ETH_P_IP))
+		return egress4(skb);
+	if (proto == jail_htons(JAIL_ETH_P_IPV6))
+		return egress6(skb);
+	return 0;
 }

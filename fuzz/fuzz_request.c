@@ -27,7 +27,8 @@ static int ref_rule(const __u8 *addr, unsigned int bits, __u32 plen,
 {
 	unsigned int b;
 
-	if (plen > bits || v->action > 1 || v->nports > 8 || v->pad)
+	if (plen > bits || v->action > 1 || v->nports > 8 || v->pad ||
+	    v->flags > 1)
 		return 0;
 	for (b = plen; b < bits; b++)
 		if (addr[b / 8] >> (7 - b % 8) & 1)
@@ -75,15 +76,15 @@ static int ref_ok(const unsigned char *b, size_t len)
 	uint64_t want;
 	__u32 i;
 
-	if (len < HDR || h->magic != JAIL_REQ_MAGIC || h->version != 1)
+	if (len < HDR || h->magic != JAIL_REQ_MAGIC || h->version != 2)
 		return 0;
 	if (h->n4 > JAIL_MAX_RULES4 || h->n6 > JAIL_MAX_RULES6)
 		return 0;
 	want = HDR + (uint64_t)h->n4 * R4 + (uint64_t)h->n6 * R6;
-	if (len != want || !ref_path(h->cgroup))
+	if (len != want || !ref_path(h->cgroup) || h->flags > 1)
 		return 0;
 	if (h->op == JAIL_OP_QUERY)
-		return h->n4 == 0 && h->n6 == 0;
+		return h->n4 == 0 && h->n6 == 0 && h->flags == 0;
 	if (h->op != JAIL_OP_ATTACH || (h->n4 == 0 && h->n6 == 0))
 		return 0;
 	for (i = 0; i < h->n4; i++)
@@ -101,14 +102,15 @@ static int ref_ok(const unsigned char *b, size_t len)
 static void try(const unsigned char *b, size_t len)
 {
 	unsigned char *copy = malloc(len ? len : 1);
+	const char *why = NULL;
 	int r, want;
 
 	if (!copy)
 		abort();
 	memcpy(copy, b, len);
-	r = loader_check_request(copy, len);
+	r = loader_check_request(copy, len, &why);
 	want = ref_ok(copy, len);
-	if (r > 0 || (r == 0) != want)
+	if (r > 0 || (r == 0) != want || (r < 0 && !why))
 		abort();
 	if (r < 0 && r != -EINVAL && r != -EPROTO && r != -E2BIG)
 		abort();
@@ -138,6 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.magic = JAIL_REQ_MAGIC;
 	h.version = JAIL_REQ_VERSION;
 	h.op = data[0] & 0x80 ? JAIL_OP_QUERY : JAIL_OP_ATTACH;
+	h.flags = data[1] & 0x80 ? JAIL_REQ_F_HOSTNET : 0;
 	h.n4 = (__u32)n4;
 	h.n6 = (__u32)n6;
 	memcpy(h.cgroup, cg, sizeof(cg));

@@ -52,6 +52,7 @@ SEC("cgroup/sendmsg6") int jail_sendmsg6(struct bpf_sock_addr *c) { return 1; }
 SEC("cgroup/sock_create") int jail_sock_create(struct bpf_sock *s) { return 1; }
 #endif
 SEC("cgroup/setsockopt") int jail_setsockopt(struct bpf_sockopt *o) { return 1; }
+SEC("cgroup_skb/egress") int jail_egress(struct __sk_buff *b) { return 1; }
 EOF
 
 GOOD='INLINE int body(struct bpf_sock_addr *c)

@@ -7,6 +7,7 @@
 # same probe without a jail and checks a listener received it (the case can fail), then
 # runs it jailed and checks for EPERM and that the listener received nothing.
 
+SERVE_SECS=900	# listeners outlive this file on a busy machine
 . "$(dirname "$0")/lib.sh"
 require_root
 require_tools
@@ -144,6 +145,56 @@ for dst in "::1 7004" "10.77.0.1 7002"; do
 	out=$(jail run --block-host --allow 127.0.0.0/8 --force -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
 	expect_probe "--allow 127.0.0.0/8: tcp $1 port $2 still EPERM" 1 EPERM $? "$out"
 done
+
+# ---- connected UDP with IP-level ancillary data (no address: the hook sees 0.0.0.0/::) ----
+LP=$PWD/tests/lo_probe
+[ -x "$LP" ] || bail "tests/lo_probe is missing: run 'make tests/lo_probe'"
+# listeners of its own (lib.sh's live 120 s; this file runs longer on a busy machine)
+serve "$NS_P" cpeer4 10.77.0.2 7111
+serve "$NS_P" cpeer6 fd77::2 7112
+serve "$NS_H" ch1 10.77.0.1 7012
+serve "$NS_H" ch1b 10.77.0.1 7019
+serve "$NS_H" ch6 fd77::1 7015
+# cmsg_case DESC WANT-EXIT WANT-LINE LOG JAIL-ARGS... -- lo_probe ARGS...: the jailed lo_probe
+# exits WANT-EXIT; LOG hears it when WANT-EXIT is 0 and stays silent otherwise.
+cmsg_case() {
+	local desc=$1 want=$2 line=$3 log=$4 n out st
+	shift 4
+	n=$(arrivals "$log")
+	out=$(jail run --block-host "$@" 2>"$TMP/err")
+	st=$?
+	expect_probe "$desc" "$want" "$line" "$st" "$out" || return
+	if [ "$want" = 0 ]; then arrived "$log" "$n"; else sleep 0.05; [ "$(arrivals "$log")" = "$n" ]; fi
+	ok $? "$desc: the $log listener $([ "$want" = 0 ] && echo heard it || echo heard nothing)"
+}
+for kind in tos ttl pktinfo tclass hoplimit tos+gso pktinfo+gso tclass+gso hoplimit+gso; do
+	for dst in "10.77.0.2 7111 cpeer4" "::ffff:10.77.0.2 7111 cpeer4" "fd77::2 7112 cpeer6"; do
+		set -- $dst
+		cmsg_case "connected udp $1 port $2, cmsg $kind, no address: allowed" 0 ok "$3" \
+			-- "$LP" cmsg $kind "$1" "$2"
+	done
+done
+for dst in "10.77.0.2 7111 10.77.0.1 7012 ch1" "::ffff:10.77.0.2 7111 ::ffff:10.77.0.1 7012 ch1" \
+	"fd77::2 7112 fd77::1 7015 ch6"; do
+	set -- $dst
+	n=$(arrivals "$5")
+	out=$(in_host "$LP" cmsg tos "$1" "$2" "$3" "$4" 2>&1)
+	st=$?
+	[ "$st" = 0 ] && arrived "$5" "$n"
+	ok $? "control, no jail: connected udp, cmsg tos, sendmsg to $3 port $4 reaches $5" ||
+		diag "exit $st: $out"
+	for kind in tos tclass+gso; do
+		cmsg_case "connected udp, cmsg $kind, sendmsg to host $3 port $4: EPERM" 1 EPERM "$5" \
+			-- "$LP" cmsg $kind "$1" "$2" "$3" "$4"
+	done
+done
+# the connected peer is judged with its port: --allow 10.77.0.1:7012 opens 7012, not 7019
+cmsg_case "--allow 10.77.0.1:7012: connected udp 10.77.0.1 port 7012, cmsg tos: allowed" \
+	0 ok ch1 --allow 10.77.0.1:7012 -- "$LP" cmsg tos 10.77.0.1 7012
+cmsg_case "--allow 10.77.0.1:7012: ... cmsg tos, sendmsg to 10.77.0.1 port 7019: EPERM" \
+	1 EPERM ch1b --allow 10.77.0.1:7012 -- "$LP" cmsg tos 10.77.0.1 7012 10.77.0.1 7019
+cmsg_case "--allow 10.77.0.1:7012: connected udp 10.77.0.1 port 7019: EPERM" \
+	1 EPERM ch1b --allow 10.77.0.1:7012 -- "$LP" cmsg tos 10.77.0.1 7019
 
 # ---- exit status and failures ----
 jail run --block-host -- sh -c 'exit 7' 2>"$TMP/err"

@@ -293,8 +293,8 @@ for i in $(seq 50); do [ -s "$WS_BH/cmd.out" ] && break; sleep 0.1; done
 ok $? "$BH's own command gets EPERM for tcp 10.77.0.1" || diag "$(cat "$WS_BH/cmd.out" 2>&1)"
 protection "$BH" attached
 for mode in tcp udp sendto; do
-	for dst in "127.0.0.1 7001" "10.77.0.1 7002" "10.77.1.1 7003" "::1 7004" \
-		"::ffff:127.0.0.1 7001" "fd77::1 7005" "10.0.2.2 7007"; do
+	# its own network: 127.0.0.1 and ::1 are the jail's own (tests/52-podman-netns.t)
+	for dst in "10.77.0.1 7002" "10.77.1.1 7003" "fd77::1 7005" "10.0.2.2 7007"; do
 		blocked "$BH" $mode $dst
 	done
 done

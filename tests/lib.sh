@@ -135,7 +135,7 @@ netns_setup() {
 serve() {
 	local i
 	: >"$TMP/$2"
-	nsenter --net="/run/netns/$1" -- "$PROBE" serve "$3" "$4" 900 >"$TMP/$2" 2>&1 &
+	nsenter --net="/run/netns/$1" -- "$PROBE" serve "$3" "$4" "${SERVE_SECS:-900}" >"$TMP/$2" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	for i in $(seq 50); do
 		grep -q '^ready' "$TMP/$2" && return 0

@@ -75,6 +75,23 @@ static void expect(const struct policy *p, const char *addr, uint16_t port,
 		diag("got %s (%d)", vname(got), got);
 }
 
+/* As jail_egress judges a packet leaving through lo. */
+static void expect_lo(const struct policy *p, const char *addr, uint16_t port,
+    int want)
+{
+	uint8_t a[16] = { 0 };
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET, got;
+
+	if (inet_pton(family, addr, a) != 1) {
+		printf("Bail out! test setup: bad address %s\n", addr);
+		exit(1);
+	}
+	got = policy_lo_verdict(p, family, a, port);
+	if (!ok(got == want, "  through lo: %s port %u: %s", addr, port,
+	    vname(want)))
+		diag("got %s (%d)", vname(got), got);
+}
+
 /* ---- --allow ---- */
 
 /* s with \n, \r, \t spelled out, for test names. */
@@ -255,7 +272,7 @@ static int deny_is(const struct hostip *h, const char *want)
 	char buf[80];
 
 	return hostip_format(h, buf, sizeof(buf)) == 0 &&
-	    strcmp(buf, want) == 0 && h->source == HOSTIP_FIXED &&
+	    strcmp(buf, want) == 0 && h->source == HOSTIP_USER &&
 	    h->why && strcmp(h->why, "--deny") == 0;
 }
 
@@ -309,7 +326,8 @@ static void test_deny_file(void)
 	ok(n == 5 && deny_is(&out[0], "10.0.0.0/8") &&
 	    deny_is(&out[1], "192.168.1.1/32") && deny_is(&out[2], "fd00::/8") &&
 	    deny_is(&out[3], "::1/128") && deny_is(&out[4], "203.0.113.0/24"),
-	    "the entries, in order, source fixed, why \"--deny\"");
+	    "the entries, in order, source user (not a host address), why "
+	    "\"--deny\"");
 	ok(out[0].family == AF_INET && out[2].family == AF_INET6,
 	    "families");
 
@@ -363,7 +381,8 @@ static int verdict_ok(const struct jail_verdict *v)
 	unsigned int i;
 
 	if ((v->action != JAIL_ALLOW && v->action != JAIL_DENY) ||
-	    v->nports > JAIL_MAX_PORTS || v->pad != 0)
+	    v->nports > JAIL_MAX_PORTS || v->pad != 0 ||
+	    (v->flags & ~JAIL_V_FLAGS))
 		return 0;
 	for (i = 0; i < JAIL_MAX_PORTS; i++)
 		if ((i < v->nports) != (v->ports[i] != 0))
@@ -585,6 +604,55 @@ static void test_build_v4(void)
 	}
 }
 
+/*
+ * JAIL_V_HOST: only an allow that opens a host address (not a peer, not
+ * inside a --deny of the user's) lets a packet leave through lo.
+ */
+static void test_loopback_flag(void)
+{
+	struct hostip d[3];
+	struct allow_rule a[5];
+	const struct jail_rule4 *r;
+	struct policy p;
+	int err;
+
+	diag("through lo: host 127.0.0.0/8 and 10.77.0.1, user --deny 10.9.0.0/16");
+	d[0] = deny("127.0.0.0/8");
+	d[1] = deny("10.77.0.1");
+	d[2] = deny("10.9.0.0/16");
+	d[2].source = HOSTIP_USER;
+	a[0] = allow("127.0.0.1:8080");
+	a[1] = allow("10.77.0.1");
+	a[2] = allow("10.77.0.2");
+	a[3] = allow("10.9.0.5");
+	a[4] = allow("[::ffff:127.0.0.2]:53");
+	err = policy_build(d, 3, a, 5, &p);
+	ok(err == 0, "built (err %d)", err);
+	check_well_formed(&p, "loopback flags");
+	r = rule4(&p, "127.0.0.1");
+	ok(r && r->v.flags == JAIL_V_HOST, "127.0.0.1/32 (port allow): HOST");
+	r = rule4(&p, "127.0.0.0/8");
+	ok(r && r->v.flags == 0, "127.0.0.0/8 (nothing opened): no flag");
+	r = rule4(&p, "10.77.0.2");
+	ok(r && r->v.flags == 0, "10.77.0.2 (a peer): no flag");
+	r = rule4(&p, "10.9.0.5");
+	ok(r && r->v.flags == 0, "10.9.0.5 (inside a user --deny): no flag");
+	expect_lo(&p, "127.0.0.1", 8080, JAIL_ALLOW);
+	expect_lo(&p, "127.0.0.1", 8081, JAIL_DENY);
+	expect_lo(&p, "127.0.0.2", 53, JAIL_ALLOW);
+	expect_lo(&p, "::ffff:127.0.0.2", 53, JAIL_ALLOW);
+	expect_lo(&p, "127.0.0.2", 54, JAIL_DENY);
+	expect_lo(&p, "127.0.0.3", 8080, JAIL_DENY);
+	expect_lo(&p, "10.77.0.1", 22, JAIL_ALLOW);
+	expect_lo(&p, "10.77.0.2", 22, JAIL_DENY);
+	expect_lo(&p, "10.9.0.5", 22, JAIL_DENY);
+	expect_lo(&p, "10.77.0.9", 22, JAIL_DENY);
+	expect_lo(&p, "::1", 53, JAIL_DENY);
+	expect(&p, "10.77.0.2", 22, JAIL_ALLOW);
+	expect(&p, "10.9.0.5", 22, JAIL_ALLOW);
+	policy_free(&p);
+}
+
 static void test_ports_limit(void)
 {
 	struct hostip d[2];
@@ -770,6 +838,7 @@ static uint32_t rnd(uint32_t n)
 
 static const uint16_t port_pool[] = { 22, 53, 80, 443, 8080 };
 static unsigned long seen[2];	/* verdicts checked: DENY, ALLOW */
+static unsigned long seen_lo[2];	/* the same through lo */
 
 /* A random address near the others, so that prefixes nest and overlap. */
 static void rand_addr(int family, uint8_t *a)
@@ -800,6 +869,29 @@ static void rand_prefix(int family, uint8_t *a, uint8_t *plen)
 		a[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
 }
 
+/* The reference for lo: a host deny covers addr and an allow opens it. */
+static int brute_lo(const struct hostip *d, size_t nd,
+    const struct allow_rule *a, size_t na, int family, const uint8_t *addr,
+    uint16_t port)
+{
+	unsigned int plen = 128;
+	uint8_t x[16], r[16];
+	int host = 0, f;
+	size_t i;
+
+	f = as_kernel(family, &plen, addr, x);
+	for (i = 0; i < nd; i++) {
+		unsigned int dl = d[i].prefixlen;
+		int df = as_kernel(d[i].family, &dl, d[i].addr, r);
+
+		if (d[i].source != HOSTIP_USER && df == f && in_prefix(r, dl, x))
+			host = 1;
+	}
+	if (!host)
+		return JAIL_DENY;
+	return brute(d, nd, a, na, family, addr, port);
+}
+
 static int cross_case(unsigned int k)
 {
 	struct hostip d[8];
@@ -815,6 +907,7 @@ static int cross_case(unsigned int k)
 	memset(a, 0, sizeof(a));
 	for (i = 0; i < nd; i++) {
 		d[i].family = rnd(3) ? AF_INET : AF_INET6;
+		d[i].source = rnd(2) ? HOSTIP_FIXED : HOSTIP_USER;
 		rand_prefix(d[i].family, d[i].addr, &d[i].prefixlen);
 	}
 	for (i = 0; i < na; i++) {
@@ -857,6 +950,12 @@ static int cross_case(unsigned int k)
 			want = brute(d, nd, a, na, family, addr, port);
 			got = policy_verdict(&p, family, addr, port);
 			seen[want == JAIL_ALLOW]++;
+			if (got == want) {
+				want = brute_lo(d, nd, a, na, family, addr,
+				    port);
+				got = policy_lo_verdict(&p, family, addr, port);
+				seen_lo[want == JAIL_ALLOW]++;
+			}
 			if (got != want) {
 				char s[INET6_ADDRSTRLEN];
 
@@ -883,6 +982,9 @@ static void test_cross_check(void)
 	    cases);
 	diag("%lu DENY and %lu ALLOW verdicts compared", seen[0], seen[1]);
 	ok(seen[0] > 10000 && seen[1] > 10000, "both outcomes well exercised");
+	diag("through lo: %lu DENY and %lu ALLOW compared", seen_lo[0],
+	    seen_lo[1]);
+	ok(seen_lo[1] > 1000, "lo ALLOW verdicts well exercised");
 }
 
 /* ---- "::1:8080": address or port?  and how an allow meets a range ---- */
@@ -954,6 +1056,7 @@ int main(void)
 	test_format_allow();
 	test_deny_file();
 	test_build_v4();
+	test_loopback_flag();
 	test_ports_limit();
 	test_build_v6();
 	test_build_sizes();

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf_insns.h"
 #include "jail.h"
 #include "tap.h"
 
@@ -73,6 +74,8 @@ static void req_good(struct req *q)
 	r6(q, 0)->v.action = JAIL_DENY;
 }
 
+static const char *last_why;	/* the loader's reason for the last refusal */
+
 /* The loader's answer for the first len bytes of q, nothing more. */
 static int check_len(const struct req *q, size_t len)
 {
@@ -86,8 +89,11 @@ static int check_len(const struct req *q, size_t len)
 	memcpy(copy, q->b, len < q->len ? len : q->len);
 	if (len > q->len)
 		memset(copy + q->len, 0, len - q->len);
-	r = loader_check_request(copy, len);
+	last_why = NULL;
+	r = loader_check_request(copy, len, &last_why);
 	free(copy);
+	if (r < 0 && !last_why)
+		last_why = "(none)";	/* a refusal must say which check */
 	return r;
 }
 
@@ -100,7 +106,8 @@ static void refused(struct req *q, const char *what)
 {
 	int r = check(q);
 
-	if (!ok(r < 0, "refused: %s", what))
+	if (!ok(r < 0 && strcmp(last_why, "(none)") != 0, "refused: %s (%s)",
+	    what, r < 0 ? last_why : "-"))
 		diag("accepted (r=%d)", r);
 	free(q->b);
 }
@@ -109,7 +116,8 @@ static void refused_with(struct req *q, int want, const char *what)
 {
 	int r = check(q);
 
-	if (!ok(r == want, "refused: %s (%d)", what, want))
+	if (!ok(r == want, "refused: %s (%d, %s)", what, want,
+	    r < 0 ? last_why : "-"))
 		diag("got r=%d", r);
 	free(q->b);
 }
@@ -126,9 +134,13 @@ static void accepted(struct req *q, const char *what)
 static void test_layout(void)
 {
 	diag("wire layout");
-	ok(HDR == 528 && R4 == 28 && R6 == 40,
-	    "sizes: header 528, rule4 28, rule6 40 (got %zu %zu %zu)", HDR, R4,
+	ok(HDR == 532 && R4 == 28 && R6 == 40,
+	    "sizes: header 532, rule4 28, rule6 40 (got %zu %zu %zu)", HDR, R4,
 	    R6);
+	ok(JAIL_NPROGS == JAIL_NPROG_SLOTS && jail_progs[JAIL_NPROGS - 1].
+	    attach_type == BPF_CGROUP_INET_EGRESS,
+	    "%d programs, one reply slot each, jail_egress last (the loader "
+	    "leaves it out without JAIL_REQ_F_HOSTNET)", JAIL_NPROGS);
 	ok(JAIL_REQ_MAX == HDR + JAIL_MAX_RULES4 * R4 + JAIL_MAX_RULES6 * R6,
 	    "JAIL_REQ_MAX is the largest request");
 }
@@ -176,8 +188,11 @@ static void test_header(void)
 	hdr(&q)->magic = 0;
 	refused_with(&q, -EPROTO, "zero magic");
 	req_good(&q);
-	hdr(&q)->version = JAIL_REQ_VERSION + 1;
-	refused_with(&q, -EPROTO, "the next version");
+	hdr(&q)->version = 1;
+	refused_with(&q, -EPROTO, "version 1 (before the flags field)");
+	req_good(&q);
+	hdr(&q)->version = 3;
+	refused_with(&q, -EPROTO, "version 3");
 	req_good(&q);
 	hdr(&q)->version = 0;
 	refused_with(&q, -EPROTO, "version 0");
@@ -194,6 +209,18 @@ static void test_header(void)
 	hdr(&q)->op = JAIL_OP_QUERY;
 	refused(&q, "QUERY with rules");
 
+	req_good(&q);
+	hdr(&q)->flags = JAIL_REQ_F_HOSTNET;
+	accepted(&q, "ATTACH with JAIL_REQ_F_HOSTNET");
+	req_good(&q);
+	hdr(&q)->flags = 2;
+	refused_with(&q, -EINVAL, "flags 2 (unknown)");
+	req_good(&q);
+	hdr(&q)->flags = 0x80000001U;
+	refused_with(&q, -EINVAL, "flags 0x80000001 (HOSTNET and an unknown)");
+	req_init(&q, JAIL_OP_QUERY, 0, 0, "jail-ai/x");
+	hdr(&q)->flags = JAIL_REQ_F_HOSTNET;
+	refused_with(&q, -EINVAL, "QUERY with a flag");
 	req_init(&q, JAIL_OP_ATTACH, 0, 0, "jail-ai/x");
 	refused(&q, "ATTACH with n4 + n6 == 0");
 	req_init(&q, JAIL_OP_QUERY, 0, 0, "jail-ai/x");
@@ -336,7 +363,9 @@ static void b_nports9(struct req *q)
 		r4(q, 0)->v.ports[i] = (__u16)(100 + i);
 }
 static void b_pad(struct req *q) { r4(q, 0)->v.pad = 1; }
-static void b_pad6(struct req *q) { r6(q, 0)->v.pad = 0x100; }
+static void b_pad6(struct req *q) { r6(q, 0)->v.pad = 0x80; }
+static void b_flag2(struct req *q) { r4(q, 0)->v.flags = 2; }
+static void b_flag6(struct req *q) { r6(q, 0)->v.flags = 0x81; }
 static void b_beyond(struct req *q) { r4(q, 0)->v.ports[1] = 80; }
 static void b_beyond_last(struct req *q) { r6(q, 0)->v.ports[7] = 80; }
 static void b_zero_port(struct req *q)
@@ -363,7 +392,9 @@ static const struct {
 	{ b_action6, "v6 action 255" },
 	{ b_nports9, "nports 9" },
 	{ b_pad, "pad 1" },
-	{ b_pad6, "v6 pad 0x100" },
+	{ b_pad6, "v6 pad 0x80" },
+	{ b_flag2, "flags 2 (unknown)" },
+	{ b_flag6, "v6 flags 0x81 (HOST and an unknown)" },
 	{ b_beyond, "a port beyond nports" },
 	{ b_beyond_last, "v6: a port in the last slot, nports 0" },
 	{ b_zero_port, "a zero port within nports" },
@@ -419,6 +450,10 @@ static void test_rules(void)
 	req_good(&q);
 	memset(r6(&q, 0)->key.addr, 0xff, 16);
 	accepted(&q, "ffff:...:ffff/128");
+	req_good(&q);
+	r4(&q, 0)->v.flags = JAIL_V_HOST;
+	r6(&q, 0)->v.flags = JAIL_V_HOST;
+	accepted(&q, "flags JAIL_V_HOST");
 	req_init(&q, JAIL_OP_ATTACH, 0, 1, "x");
 	accepted(&q, "v6 only");
 	req_init(&q, JAIL_OP_ATTACH, 1, 0, "x");

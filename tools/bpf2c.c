@@ -40,7 +40,7 @@
 #define MAX_OBJ		(16u << 20)
 #define MAX_INSNS	4096u
 #define MAX_RELOCS	64u
-#define NPROGS		6
+#define NPROGS		7
 #define INSN_SIZE	8u
 #define NONE		(-1)
 
@@ -109,6 +109,9 @@ static const struct spec specs[NPROGS] = {
 	{ "cgroup/setsockopt", "jail_setsockopt", "jail_setsockopt",
 	  "setsockopt", "BPF_PROG_TYPE_CGROUP_SOCKOPT",
 	  "BPF_CGROUP_SETSOCKOPT" },
+	/* Last: loader.c attaches it only to a jail in the host's netns. */
+	{ "cgroup_skb/egress", "jail_egress", "jail_egress", "egress",
+	  "BPF_PROG_TYPE_CGROUP_SKB", "BPF_CGROUP_INET_EGRESS" },
 };
 
 static const char *const map_syms[] = { "jail_v4", "jail_v6" };
@@ -561,6 +564,7 @@ static const char *helper_name(int32_t id)
 	case 1: return "bpf_map_lookup_elem";
 	case 2: return "bpf_map_update_elem";
 	case 3: return "bpf_map_delete_elem";
+	case 26: return "bpf_skb_load_bytes";
 	default: return "unknown";
 	}
 }
