@@ -30,21 +30,9 @@ TTYP=$PWD/tests/tty_probe
 [ "$(sysctl -n dev.tty.legacy_tiocsti 2>/dev/null || echo 1)" = 1 ] ||
 	skip_all "dev.tty.legacy_tiocsti=0: TIOCSTI is refused by the kernel, no control possible"
 
-TUSER=jail-ai-tty
-id -u "$TUSER" >/dev/null 2>&1 || useradd -m "$TUSER" >/dev/null 2>&1 ||
-	bail "useradd $TUSER failed"
-TUID=$(id -u "$TUSER") TGID=$(id -g "$TUSER")
-
-# The installed binary, as a user gets it: make install with setcap.
-PFX=$TMP/prefix
-make -s install PREFIX="$PFX" >"$TMP/install.log" 2>&1 || bail "make install: $(cat "$TMP/install.log")"
-[ "$JAIL_AI" = "$PWD/jail-ai" ] || { cp "$JAIL_AI" "$PFX/bin/jail-ai" &&
-	setcap cap_bpf,cap_net_admin+p "$PFX/bin/jail-ai"; } || bail "cannot install $JAIL_AI"
-INST=$PFX/bin/jail-ai
+install_as_user jail-ai-tty	# the installed binary, as a user gets it
 cp "$TTYP" "$TMP/tty_probe" && chmod 755 "$TMP/tty_probe" || bail "cp tty_probe"
 TTYP=$TMP/tty_probe
-UD=$TMP/u
-mkdir -m 777 "$UD" || bail "mkdir $UD"
 
 D=$CG2/jail-ai-t27-$$
 t27_cleanup() {

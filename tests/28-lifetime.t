@@ -21,17 +21,7 @@ require_binaries
 for t in runuser useradd setcap make flock pgrep; do
 	command -v "$t" >/dev/null || skip_all "needs $t"
 done
-TUSER=jail-ai-tty
-id -u "$TUSER" >/dev/null 2>&1 || useradd -m "$TUSER" >/dev/null 2>&1 ||
-	bail "useradd $TUSER failed"
-TUID=$(id -u "$TUSER") TGID=$(id -g "$TUSER")
-PFX=$TMP/prefix
-make -s install PREFIX="$PFX" >"$TMP/install.log" 2>&1 || bail "make install: $(cat "$TMP/install.log")"
-[ "$JAIL_AI" = "$PWD/jail-ai" ] || { cp "$JAIL_AI" "$PFX/bin/jail-ai" &&
-	setcap cap_bpf,cap_net_admin+p "$PFX/bin/jail-ai"; } || bail "cannot install $JAIL_AI"
-INST=$PFX/bin/jail-ai
-UD=$TMP/u
-mkdir -m 777 "$UD" || bail "mkdir $UD"
+install_as_user jail-ai-tty	# the installed binary, as a user gets it
 
 D=$CG2/jail-ai-t28-$$
 FAKES=

@@ -86,6 +86,24 @@ require_binaries() {
 	[ -x "$JAIL_AI" ] || bail "$JAIL_AI is missing or not executable: run 'make'"
 }
 
+# install_as_user USER: USER (made if missing; it stays) and jail-ai as `make install` puts it
+# in place, with setcap, under $TMP/prefix (a copy of $JAIL_AI when that is another build).
+# Sets TUSER TUID TGID PFX INST, and UD, a directory any user may write.
+install_as_user() {
+	TUSER=$1
+	id -u "$TUSER" >/dev/null 2>&1 || useradd -m "$TUSER" >/dev/null 2>&1 ||
+		bail "useradd $TUSER failed"
+	TUID=$(id -u "$TUSER") TGID=$(id -g "$TUSER")
+	PFX=$TMP/prefix
+	make -s install PREFIX="$PFX" >"$TMP/install.log" 2>&1 ||
+		bail "make install: $(cat "$TMP/install.log")"
+	[ "$JAIL_AI" = "$PWD/jail-ai" ] || { cp "$JAIL_AI" "$PFX/bin/jail-ai" &&
+		setcap cap_bpf,cap_net_admin+p "$PFX/bin/jail-ai"; } || bail "cannot install $JAIL_AI"
+	INST=$PFX/bin/jail-ai
+	UD=$TMP/u
+	mkdir -m 777 "$UD" || bail "mkdir $UD"
+}
+
 # ---- namespaces ----
 
 in_host() { nsenter --net="/run/netns/$NS_H" -- "$@"; }
