@@ -21,6 +21,8 @@ ok $(( $? == 1 ? 0 : 1 )) "the copy's bpf_insns.h differs (one instruction broke
 	>"$TMP/cc.log" 2>&1
 ok $? "a jail-ai with the broken program builds" || diag "$(tail -n 5 "$TMP/cc.log")"
 
+runs() { find "$CG2/jail-ai" -mindepth 1 -maxdepth 1 -type d -name 'run-*' 2>/dev/null | sort; }
+before=$(runs)	# other jails' (a concurrent run, a test's live one) are not ours
 "$TMP/jail-ai-bad" run --block-host -- touch "$TMP/ran" >"$TMP/out" 2>"$TMP/err"
 st=$?
 ok $(( st == 125 ? 0 : 1 )) "run --block-host exits 125 (got $st)" || diag "$(cat "$TMP/err")"
@@ -32,7 +34,7 @@ grep -q "verifier log:" "$TMP/err" && grep -q "invalid bpf_context access" "$TMP
 ok $? "the verifier's log is shown, with its reason" || diag "$(head -n 20 "$TMP/err")"
 grep -q "protection could not be established" "$TMP/err"
 ok $? "the message says protection was not established"
-left=$(find "$CG2/jail-ai" -mindepth 1 -maxdepth 1 -type d -name 'run-*' 2>/dev/null)
+left=$(comm -13 <(echo "$before") <(runs) | grep .)
 [ -z "$left" ]
 ok $? "no jail cgroup left behind" || diag "left: $left"
 done_testing
