@@ -1371,6 +1371,11 @@ static int cmd_create(int argc, char **argv)
 		    o.name);
 	if (had)
 		need_jail("create", o.name);
+	/* Every option checked (mount sources, ports, ...) before an image
+	 * is built for a create that would be refused anyway. */
+	jail_user(&o, ws, &u);
+	build_create(&a, &o, ws, &u, "checked-before-build");
+	args_free(&a);
 	image = create_image(&o, ws);
 	/* --recreate: the container only; its home volume stays. */
 	if (had && pm("rm", "--force", "--time", "0", o.name, NULL) < 0)
