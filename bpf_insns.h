@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 6d0716ca2c3e81989927474b28f634ddef4ed9e03ffe132bdad7c03d0a07f6e1 (BPF_SHA in the Makefile)
+ * source sha256: c5b8dfaf6ed34443bb9d70f27d462a2594ce23d06899f318885c736986adc661 (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly.  Map loads ("rX = map[jail_v4] ll") have src_reg 0
@@ -636,19 +636,19 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  38 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/*  39 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/*  40 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 178, .imm = 0 }, /* if r6 s> r0 goto pc+178 (-> 219) */
-	/*  41 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/*  42 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  43 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -47, .imm = 0 }, /* r1 = *(u8 *)(r10 - 47) */
-	/*  44 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/*  45 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
-	/*  46 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  47 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -45, .imm = 0 }, /* r2 = *(u8 *)(r10 - 45) */
-	/*  48 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/*  49 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -46, .imm = 0 }, /* r3 = *(u8 *)(r10 - 46) */
-	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  51 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/*  52 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/*  53 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/*  41 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -47, .imm = 0 }, /* r1 = *(u8 *)(r10 - 47) */
+	/*  42 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/*  43 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
+	/*  44 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/*  45 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -45, .imm = 0 }, /* r2 = *(u8 *)(r10 - 45) */
+	/*  46 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/*  47 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -46, .imm = 0 }, /* r3 = *(u8 *)(r10 - 46) */
+	/*  48 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/*  49 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  51 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/*  52 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/*  53 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/*  54 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  55 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
 	/*  56 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
@@ -720,52 +720,52 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 122 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/* 123 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/* 124 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 94, .imm = 0 }, /* if r6 s> r0 goto pc+94 (-> 219) */
-	/* 125 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -39, .imm = 0 }, /* r3 = *(u8 *)(r10 - 39) */
+	/* 125 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -31, .imm = 0 }, /* r3 = *(u8 *)(r10 - 31) */
 	/* 126 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 127 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
+	/* 127 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
 	/* 128 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
-	/* 129 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -37, .imm = 0 }, /* r1 = *(u8 *)(r10 - 37) */
+	/* 129 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
 	/* 130 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 131 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -38, .imm = 0 }, /* r2 = *(u8 *)(r10 - 38) */
+	/* 131 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -30, .imm = 0 }, /* r2 = *(u8 *)(r10 - 30) */
 	/* 132 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 133 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -27, .imm = 0 }, /* r4 = *(u8 *)(r10 - 27) */
+	/* 133 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -35, .imm = 0 }, /* r4 = *(u8 *)(r10 - 35) */
 	/* 134 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 135 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -28, .imm = 0 }, /* r2 = *(u8 *)(r10 - 28) */
+	/* 135 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -36, .imm = 0 }, /* r2 = *(u8 *)(r10 - 36) */
 	/* 136 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
-	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -25, .imm = 0 }, /* r2 = *(u8 *)(r10 - 25) */
+	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -33, .imm = 0 }, /* r2 = *(u8 *)(r10 - 33) */
 	/* 138 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 139 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -26, .imm = 0 }, /* r5 = *(u8 *)(r10 - 26) */
+	/* 139 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -34, .imm = 0 }, /* r5 = *(u8 *)(r10 - 34) */
 	/* 140 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
 	/* 141 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
 	/* 142 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
 	/* 143 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
 	/* 144 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/* 145 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -35, .imm = 0 }, /* r3 = *(u8 *)(r10 - 35) */
+	/* 145 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -27, .imm = 0 }, /* r3 = *(u8 *)(r10 - 27) */
 	/* 146 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 147 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -36, .imm = 0 }, /* r4 = *(u8 *)(r10 - 36) */
+	/* 147 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -28, .imm = 0 }, /* r4 = *(u8 *)(r10 - 28) */
 	/* 148 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 149 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -33, .imm = 0 }, /* r4 = *(u8 *)(r10 - 33) */
+	/* 149 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -25, .imm = 0 }, /* r4 = *(u8 *)(r10 - 25) */
 	/* 150 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 151 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -34, .imm = 0 }, /* r5 = *(u8 *)(r10 - 34) */
+	/* 151 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -26, .imm = 0 }, /* r5 = *(u8 *)(r10 - 26) */
 	/* 152 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
 	/* 153 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
 	/* 154 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 155 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 128 }, /* r3 = 128 */
-	/* 156 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r3 */
-	/* 157 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r4 */
-	/* 158 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/* 159 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r2 */
-	/* 160 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/* 161 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 162 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -32, .imm = 0 }, /* r2 = *(u8 *)(r10 - 32) */
-	/* 163 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 164 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -29, .imm = 0 }, /* r2 = *(u8 *)(r10 - 29) */
-	/* 165 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 166 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -30, .imm = 0 }, /* r3 = *(u8 *)(r10 - 30) */
-	/* 167 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 168 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 169 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 170 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r2 */
+	/* 155 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r4 */
+	/* 156 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r1 */
+	/* 157 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
+	/* 158 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
+	/* 159 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 160 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
+	/* 161 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 162 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -37, .imm = 0 }, /* r2 = *(u8 *)(r10 - 37) */
+	/* 163 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 164 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -38, .imm = 0 }, /* r3 = *(u8 *)(r10 - 38) */
+	/* 165 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 166 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 167 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 168 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/* 169 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* 170 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/* 171 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 172 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
 	/* 173 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */

@@ -290,8 +290,13 @@ static __always_inline int egress4(struct __sk_buff *skb)
 		return 0;
 	if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0)
 		return 0;
-	key.prefixlen = 32;
+	/* Address first, then the prefix length: a verifier before 6.3
+	 * (6.1 refuses it, "attempt to corrupt spilled pointer on stack")
+	 * tracks the constant's 4-byte store as a register spill and then
+	 * refuses a narrower store into the rest of that 8-byte slot. */
 	__builtin_memcpy(key.addr, &h[16], 4);
+	asm volatile("" ::: "memory");
+	key.prefixlen = 32;
 	return lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]);
 }
 
@@ -307,8 +312,9 @@ static __always_inline int egress6(struct __sk_buff *skb)
 		return 0;
 	if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0)
 		return 0;
+	__builtin_memcpy(key.addr, &h[24], 16);	/* first: see egress4 */
+	asm volatile("" ::: "memory");
 	key.prefixlen = 128;
-	__builtin_memcpy(key.addr, &h[24], 16);
 	return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]);
 }
 

@@ -19,7 +19,7 @@ ok() {	# ok STATUS DESCRIPTION
 	if [ "$1" = 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAILED=$((FAILED + 1)); fi
 	return "$1"
 }
-diag() { echo "$*" | sed 's/^/# /'; }
+diag() { printf "%s\n" "$@" | sed "s/^/# /"; }
 finish() {
 	echo "1..$N"
 	echo "VM-TAP-END"
@@ -61,7 +61,7 @@ case_() {
 	st=$?
 	last=$(echo "$out" | tail -n 1)
 	[ "$st" = "$ws" ] && [ "$last" = "$wl" ]
-	ok $? "$d" || diag "wanted $ws $wl, got $st: $out $(tail -n 3 /tmp/err)"
+	ok $? "$d" || diag "wanted $ws $wl, got $st: $out" "$(grep -v "^$" /tmp/err | tail -n 12)"
 }
 
 v=$(jail-ai --version)
