@@ -24,8 +24,6 @@ require_cgroup2
 require_binaries
 podman_require
 
-CACHE=${JAIL_AI_TEST_CACHE:-/var/cache/jail-ai-test}
-BASE_TAR=$CACHE/debian-bookworm-minbase.tar
 BASE_IMG=localhost/jail-ai-test-debian:bookworm
 STORE=$CACHE/podman
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1500}
@@ -34,29 +32,6 @@ if ! command -v debootstrap >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >"$TMP/apt.log" 2>&1 ||
 		skip_all "needs debootstrap (apt-get install debootstrap failed)"
 fi
-
-# The Debian mirror apt uses here (one-line or deb822 sources), not the security one.
-mirror() {
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null |
-		awk '/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) print $i }
-		     /^URIs:/ { print $2 }' | grep -v -e security -e nodesource -e google |
-		grep '/debian/*$' | head -n 1
-}
-
-# debian_tar: $BASE_TAR, from debootstrap once per machine.
-debian_tar() {
-	local m d=$CACHE/rootfs.$$
-	[ -s "$BASE_TAR" ] && return 0
-	m=$(mirror)
-	[ -n "$m" ] || m=http://deb.debian.org/debian
-	mkdir -p "$CACHE" || return 1
-	timeout 900 debootstrap --variant=minbase bookworm "$d" "$m" >"$TMP/debootstrap.log" 2>&1 &&
-		tar -C "$d" --numeric-owner -cf "$BASE_TAR.tmp" . && mv "$BASE_TAR.tmp" "$BASE_TAR"
-	local st=$?
-	rm -rf "$d" "$BASE_TAR.tmp"
-	return $st
-}
 
 # Our containers in the cached storage: every one whose workspace is under $TMP.
 agents_cleanup() {

@@ -91,6 +91,34 @@ podman_rootfs() {
 		rm -rf "$r"
 }
 
+# The Debian minbase root filesystem from debootstrap, cached per machine (tests/60-agents.t,
+# tests/55-new-user.t); JAIL_AI_TEST_CACHE moves the cache.
+CACHE=${JAIL_AI_TEST_CACHE:-/var/cache/jail-ai-test}
+BASE_TAR=$CACHE/debian-bookworm-minbase.tar
+
+# The Debian mirror apt uses here (one-line or deb822 sources), not the security one.
+mirror() {
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) print $i }
+		     /^URIs:/ { print $2 }' | grep -v -e security -e nodesource -e google |
+		grep '/debian/*$' | head -n 1
+}
+
+# debian_tar: $BASE_TAR, from debootstrap once per machine.
+debian_tar() {
+	local m d=$CACHE/rootfs.$$
+	[ -s "$BASE_TAR" ] && return 0
+	m=$(mirror)
+	[ -n "$m" ] || m=http://deb.debian.org/debian
+	mkdir -p "$CACHE" || return 1
+	timeout 900 debootstrap --variant=minbase bookworm "$d" "$m" >"$TMP/debootstrap.log" 2>&1 &&
+		tar -C "$d" --numeric-owner -cf "$BASE_TAR.tmp" . && mv "$BASE_TAR.tmp" "$BASE_TAR"
+	local st=$?
+	rm -rf "$d" "$BASE_TAR.tmp"
+	return $st
+}
+
 # podman_image [PODMAN-CMD...]: import the test image into the current storage if missing.
 # The optional command runs podman (e.g. as the rootless user); default pm.
 podman_image() {
