@@ -133,7 +133,8 @@ out=$(jp status "$NAME" 2>&1)
 echo "$out" | grep -q '^protection: attached' && echo "$out" | grep -q "image: $AGENT_TAG"
 ok $? "status: protected, from $AGENT_TAG" || diag "$out"
 
-for a in 127.0.0.1 10.77.0.1; do
+# 127.0.0.1 is the jail's own in its private network (issue 9, item 3): only host addresses.
+for a in 10.77.0.1 10.77.1.1; do
 	out=$(jp exec "$NAME" -- /workspace/probe tcp "$a" 7002 2>&1)
 	st=$?
 	[ $st = 1 ] && [ "$(arrivals host4)" = 0 ]
