@@ -482,10 +482,14 @@ done
 out=$(pty_run "$ADV open \$(tty)")
 [ "$out" = "got:" ]
 ok $? "control, no jail: root opens the caller's /dev/pts/N by path"
-out=$(timeout 15 script -qec "$JAIL_AI run --block-host -- $ADV open \$(tty)" /dev/null \
+# The jail's own devpts may have a pty of the same number: what matters is that the path
+# does not open the caller's device (tests/tty_probe stat: the opened file's dev and rdev).
+TTYP=$PWD/tests/tty_probe
+mine=$(timeout 15 script -qec "$TTYP stat \$(tty)" /dev/null </dev/null | tr -d '\r' | tail -n 1)
+out=$(timeout 15 script -qec "$JAIL_AI run --block-host -- $TTYP stat \$(tty)" /dev/null \
 	</dev/null | tr -d '\r' | tail -n 1)
-[ "$out" != ok ]
-ok $? "root in the jail: the caller's /dev/pts/N cannot be opened by path ($out)"
+case $mine in dev=*) ;; *) false ;; esac && [ "$out" != "$mine" ]
+ok $? "root in the jail: the caller's /dev/pts/N path does not open the caller's terminal (outside: $mine; inside: $out)"
 
 # ---- descriptors: inherited beyond 0-2, passed in over a unix socket ----
 control "a UDP socket inherited as fd 5, sendto 127.0.0.1" \
