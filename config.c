@@ -724,6 +724,10 @@ char **config_apply(const char *cmd, int argc, char **argv, int *out_argc,
 		vpush(&x, argv[i], "");
 	if (b.on && b.src[0] && !dry)
 		default_protection_possible(cmd, b.src);
+	/* Asked for on the command line: the hybrid refusal comes before a
+	 * first-use image build too, not minutes later. */
+	else if (b.on && !dry && strcmp(cmd, "run") != 0 && rootless_hybrid())
+		default_protection_possible(cmd, "asked for");
 	*out_argc = x.n;
 	*source_of = x.src;
 	return x.v;
