@@ -82,6 +82,24 @@ quiet() {
 		diag "$(($(count "$log") - n)) arrivals"
 }
 
+# skips DESC LOG CMD...: an ia32 IPV6_RTHDR is set past the setsockopt program ("ia32
+# setsockopt: ok": the bypass), and the datagram, routed out through lo to a host address,
+# is then refused by the egress program of a jail that shares the host's network namespace
+# (the last line EPERM), so LOG hears nothing: the second layer, without the filter.
+skips() {
+	desc=$1 log=$2
+	shift 2
+	n=$(count "$log")
+	out=$("$@" 2>"$T/err")
+	printf '%s\n' "$out" | grep -q '^ia32 setsockopt: ok$' &&
+		[ "$(printf '%s\n' "$out" | tail -n 1)" = EPERM ]
+	ok $? "$desc: set past the setsockopt program, refused at lo by the egress program" ||
+		diag "$out" "$(tail -n 3 "$T/err")"
+	sleep 0.2
+	[ "$(count "$log")" = "$n" ]
+	ok $? "$desc: the $log listener hears nothing" || diag "$(($(count "$log") - n)) arrivals"
+}
+
 section_native() {
 	is ok "run --block-host: a native getpid works" $J "$ABI" getpid native
 	is ENOSYS "run --block-host: native clone3 still gets ENOSYS" $J "$ABI" clone3
@@ -138,21 +156,21 @@ section_ia32() {
 		serve h6 "$HOST6" 7005 || return
 		reach "control, no jail: ia32 IPV6_RTHDR (segment host address $HOST6) + sendto $HOST6_TWIN" \
 			ok h6 "$ABI" rthdr6 ia32 rthdr "$HOST6" "$HOST6_TWIN" 7005
-		reach "control, --unsafe-keep-privileges --block-host: ia32 IPV6_RTHDR reaches host address $HOST6" \
-			ok h6 $U "$ABI" rthdr6 ia32 rthdr "$HOST6" "$HOST6_TWIN" 7005
+		skips "control, --unsafe-keep-privileges --block-host: ia32 IPV6_RTHDR toward host address $HOST6" \
+			h6 $U "$ABI" rthdr6 ia32 rthdr "$HOST6" "$HOST6_TWIN" 7005
 		quiet "run --block-host: ia32 IPV6_RTHDR toward host address $HOST6 kills the caller" \
 			SIGSYS h6 $J "$ABI" rthdr6 ia32 rthdr "$HOST6" "$HOST6_TWIN" 7005
 	fi
 	is EPERM "control, --unsafe-keep-privileges --block-host: native IPV6_RTHDR is EPERM" \
 		$U "$ABI" rthdr6 native rthdr ::1
-	reach "control, --unsafe-keep-privileges --block-host (programs, no seccomp filter): ia32 IPV6_RTHDR skips the setsockopt program" \
-		ok lo6 $U "$ABI" rthdr6 ia32 rthdr ::1 1:: 7004
+	skips "control, --unsafe-keep-privileges --block-host (programs, no seccomp filter): ia32 IPV6_RTHDR" \
+		lo6 $U "$ABI" rthdr6 ia32 rthdr ::1 1:: 7004
 	is ok "control, --unsafe-keep-privileges --block-host: ia32 IPV6_2292RTHDR is set" \
 		$U "$ABI" rthdr6 ia32 2292rthdr
 	quiet "run --block-host: ia32 IPV6_RTHDR + sendto kills the caller (SIGSYS)" \
 		SIGSYS lo6 $J "$ABI" rthdr6 ia32 rthdr ::1 1:: 7004
-	reach "control, --unsafe-keep-privileges --block-host, CMD as nobody: ia32 IPV6_RTHDR" \
-		ok lo6 $U "$ABI" as 65534 rthdr6 ia32 rthdr ::1 1:: 7004
+	skips "control, --unsafe-keep-privileges --block-host, CMD as nobody: ia32 IPV6_RTHDR" \
+		lo6 $U "$ABI" as 65534 rthdr6 ia32 rthdr ::1 1:: 7004
 	quiet "run --block-host, CMD as nobody: ia32 IPV6_RTHDR + sendto kills the caller" \
 		SIGSYS lo6 $J "$ABI" as 65534 rthdr6 ia32 rthdr ::1 1:: 7004
 	is SIGSYS "run --block-host: ia32 IPV6_2292RTHDR kills the caller" \
