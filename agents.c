@@ -417,9 +417,13 @@ static void check_jail(const struct agent_opts *o, const char *name,
 static void check_options(const struct agent_opts *o, const char *name)
 {
 	char *argv[MAX_CREATE + 2];
-	size_t i;
+	size_t i, other = 0;
 
-	if (o->nuser == 0)
+	/* --block-host alone is the default (config.c puts it in unless
+	 * --no-block-host); a jail without it is refused elsewhere. */
+	for (i = 0; i < o->nuser; i++)
+		other += strcmp(o->jail_args[i], "--block-host") != 0;
+	if (other == 0)
 		return;
 	argv[0] = "create";
 	for (i = 0; i < o->njail; i++)
