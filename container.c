@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "images.h"
+#include "jailenv.h"
 #include "jail.h"
 #include "seccomp.h"
 
@@ -862,7 +863,8 @@ static void build_create(struct args *a, const struct create_opts *o,
 {
 	const char *term = getenv("TERM"), *tz = getenv("TZ");
 	const char *sock = getenv("SSH_AUTH_SOCK"), *what;
-	char prof[4200];
+	const char *const *gm;
+	char prof[4200], why[PATH_MAX + 128];
 	size_t i;
 	int r;
 
@@ -888,6 +890,12 @@ static void build_create(struct args *a, const struct create_opts *o,
 	no_knob_mounts("workspace", ws);
 	addf(a, "--volume=%s:/workspace", ws);
 	add(a, "--workdir=/workspace");
+	if ((r = git_mounts(ws, &gm, why, sizeof(why))) < 0)
+		die(EXIT_USAGE, "create: git mounts for %s: %s (%s); repair "
+		    "it (git worktree repair) or remove it", ws, why,
+		    strerror(-r));
+	while (*gm)
+		add(a, *gm++);
 	if (term)
 		addf(a, "--env=TERM=%s", term);
 	if (tz)
@@ -1483,6 +1491,7 @@ static int exec_in(const char *who, const char *name,
 {
 	struct args a = { .n = 0 };
 	struct podman_status ps;
+	const char *const *ce;
 	size_t i;
 
 	if (ensure_running(who, name) < 0)
@@ -1498,6 +1507,8 @@ static int exec_in(const char *who, const char *name,
 		addf(&a, "--workdir=%s", x->workdir);
 	if (x->user)
 		addf(&a, "--user=%s", x->user);
+	for (ce = caller_env(); *ce; ce++)
+		add(&a, *ce);
 	for (i = 0; i < x->nenvs; i++)
 		add_env(&a, x->envs[i]);
 	add(&a, name);
