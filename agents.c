@@ -24,6 +24,7 @@
 
 #include "images.h"
 #include "jail.h"
+#include "jailenv.h"
 
 /* The CLI must run at build time; npm's download cache is not kept. */
 #define NPM(pkg, bin) \
@@ -106,6 +107,9 @@ static const char agent_usage[] =
 "Runs the agent in this project's jail (jail-ai-AGENT-DIR-HASH), made on\n"
 "first use from an image with the project's languages and the agent.\n"
 "  --shell           a shell in the agent's jail instead of the agent\n"
+"  --workspace DIR   the project (default: the git root of the current\n"
+"                    directory, else the directory); its own jail\n"
+"  --no-workspace    no project mounted: one jail per agent\n"
 "  --recreate        remake the jail's container with this run's options\n"
 "                    (workspace, config and the jail's home stay)\n"
 "  --auth            a login shell in a jail with the agent's whole config\n"
@@ -134,7 +138,8 @@ struct agent_opts {
 	const struct agent *ag;
 	struct img_opts img;
 	int shell, auth, configs, git_gpg, block_host, force_mount, user_mounts;
-	int recreate;
+	int recreate, no_ws;
+	const char *ws_arg;		/* --workspace */
 	size_t nuser;			/* jail_args the user gave */
 	const char *jail_args[MAX_CREATE];	/* passed to create */
 	size_t njail;
@@ -200,6 +205,13 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 			o->recreate = 1;
 		} else if (strcmp(a, "--git-gpg") == 0) {
 			o->git_gpg = 1;
+		} else if (strcmp(a, "--no-workspace") == 0) {
+			o->no_ws = 1;
+		} else if (strcmp(a, "--workspace") == 0) {
+			if (i + 1 >= argc)
+				die(EXIT_USAGE, "%s: --workspace needs a value",
+				    o->ag->name);
+			o->ws_arg = argv[++i];
 		} else if (strcmp(a, "--agent-configs") == 0 ||
 		    strcmp(a, o->ag->dir_opt) == 0) {
 			o->configs = 1;
@@ -218,6 +230,9 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 	o->nuser = o->njail;
 	if (o->shell && o->auth)
 		die(EXIT_USAGE, "%s: --shell or --auth, not both", o->ag->name);
+	if (o->no_ws && o->ws_arg)
+		die(EXIT_USAGE, "%s: --workspace %s or --no-workspace, not both",
+		    o->ag->name, o->ws_arg);
 }
 
 /* ---- workspace, name, mounts ---- */
@@ -240,7 +255,10 @@ static void jail_name(const struct agent *ag, const char *ws, char *out,
 
 	images_wshash(ws, h);
 	base = base && base[1] ? base + 1 : "root";
-	snprintf(out, len, "jail-ai-%s-%.24s-%s", ag->name, base, h);
+	if (ws[0])
+		snprintf(out, len, "jail-ai-%s-%.24s-%s", ag->name, base, h);
+	else	/* --no-workspace: one jail per agent */
+		snprintf(out, len, "jail-ai-%s-no-workspace", ag->name);
 	for (i = 0; out[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789_.-", out[i]))
@@ -447,8 +465,9 @@ static void create_jail(const struct agent_opts *o, const char *name,
 
 	argv[n++] = "create";
 	argv[n++] = (char *)(uintptr_t)name;
-	argv[n++] = "--workspace";
-	argv[n++] = (char *)(uintptr_t)ws;
+	argv[n++] = ws[0] ? "--workspace" : "--no-workspace";
+	if (ws[0])
+		argv[n++] = (char *)(uintptr_t)ws;
 	argv[n++] = "--image";
 	argv[n++] = (char *)(uintptr_t)tag;
 	if (force && !o->force_mount)
@@ -459,7 +478,7 @@ static void create_jail(const struct agent_opts *o, const char *name,
 		argv[n++] = (char *)(uintptr_t)o->jail_args[i];
 	argv[n] = NULL;
 	fprintf(stderr, "jail-ai: making the jail %s (%s) for %s\n", name, tag,
-	    ws);
+	    ws[0] ? ws : "no workspace");
 	if (cmd_container(n, argv) != 0)
 		die(EXIT_SYSFAIL, "%s: could not make the jail %s", o->ag->name,
 		    name);
@@ -557,7 +576,7 @@ int agent_main(int argc, char **argv)
 	if (!(o.ag = agent_find(argv[0])))
 		die(EXIT_USAGE, "%s: no such agent", argv[0]);
 	parse_agent(argc, argv, &o);
-	agent_workspace(ws, sizeof(ws));
+	no_workspace(o.no_ws, o.ws_arg, ws);
 	images_ensure(&o.img, ws, o.ag, &s, 1);
 	tag = s.l[s.n - 1].tag;
 	jail_name(o.ag, ws, name, sizeof(name));

@@ -40,6 +40,7 @@ static const char create_usage[] =
 "                         jail-ai images --help; --layers, --base-image,\n"
 "                         --isolated, --rebuild as there)\n"
 "  --workspace DIR        the project directory (default: the current one)\n"
+"  --no-workspace         no project directory: /workspace is the jail's own\n"
 "  -m, --mount SRC:DST[:ro]  bind mount; sensitive sources (~/.ssh, ~/.gnupg,\n"
 "                         ~/.aws, container engine sockets, /, $HOME, /etc)\n"
 "                         are refused unless --force-mount\n"
@@ -365,7 +366,7 @@ void workspace(const char *arg, char *out)
 struct create_opts {
 	struct prot_opts prot;
 	const char *name, *image, *ws_arg, *network, *memory, *cpus;
-	int force_mount, ssh_agent, root, recreate, dry_run;
+	int force_mount, ssh_agent, root, recreate, dry_run, no_ws;
 	struct img_opts img;		/* the image when no --image */
 	const char *mounts[32], *ports[32], *envs[64];
 	size_t nmounts, nports, nenvs;
@@ -412,6 +413,8 @@ static void parse_create(int argc, char **argv, struct create_opts *o)
 			o->image = value(argc, argv, &i);
 		} else if (strcmp(a, "--workspace") == 0) {
 			o->ws_arg = value(argc, argv, &i);
+		} else if (strcmp(a, "--no-workspace") == 0) {
+			o->no_ws = 1;
 		} else if (strcmp(a, "-m") == 0 || strcmp(a, "--mount") == 0) {
 			push(o->mounts, &o->nmounts, 32,
 			    value(argc, argv, &i), "mounts");
@@ -887,14 +890,16 @@ static void build_create(struct args *a, const struct create_opts *o,
 	addf(a, "--security-opt=seccomp=%s", prof);
 	add(a, "--hostname=jail-ai");
 	add_cgroup_parent(a);
-	no_knob_mounts("workspace", ws);
-	addf(a, "--volume=%s:/workspace", ws);
 	add(a, "--workdir=/workspace");
-	if ((r = git_mounts(ws, &gm, why, sizeof(why))) < 0)
+	if (!o->no_ws)
+		no_knob_mounts("workspace", ws);
+	if (!o->no_ws)
+		addf(a, "--volume=%s:/workspace", ws);
+	if (!o->no_ws && (r = git_mounts(ws, &gm, why, sizeof(why))) < 0)
 		die(EXIT_USAGE, "create: git mounts for %s: %s (%s); repair "
 		    "it (git worktree repair) or remove it", ws, why,
 		    strerror(-r));
-	while (*gm)
+	while (!o->no_ws && *gm)
 		add(a, *gm++);
 	if (term)
 		addf(a, "--env=TERM=%s", term);
@@ -1327,7 +1332,7 @@ static int create_dry_run(const struct create_opts *o)
 	const char *p, *env = getenv("JAIL_AI_IMAGE");
 	size_t i;
 
-	workspace(o->ws_arg, ws);
+	no_workspace(o->no_ws, o->ws_arg, ws);
 	jail_user(o, ws, &u);
 	/* Nothing is built: the project's image is named, not made. */
 	build_create(&a, o, ws, &u, o->image ? o->image : env && env[0] ? env :
@@ -1369,7 +1374,7 @@ static int cmd_create(int argc, char **argv)
 	if (o.prot.block_host)
 		prot_need_caps("create");
 	need_podman("create");
-	workspace(o.ws_arg, ws);
+	no_workspace(o.no_ws, o.ws_arg, ws);
 	exists = inspect(o.name, "{{.Name}}");
 	had = exists != NULL;
 	free(exists);

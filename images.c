@@ -668,8 +668,10 @@ static unsigned int detect_ws(const char *ws)
 	struct dirent *e;
 	unsigned int mask;
 	size_t n = 0;
-	DIR *d = opendir(ws);
+	DIR *d = ws[0] ? opendir(ws) : NULL;
 
+	if (!ws[0])	/* --no-workspace */
+		return 0;
 	if (!d)
 		die(EXIT_SYSFAIL, "images: read %s: %s", ws, strerror(errno));
 	while (n < WS_MAX_NAMES && (e = readdir(d)) != NULL) {
@@ -712,7 +714,7 @@ static char *project_recipe(const char *ws, int isolated)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/.jail-ai/Containerfile", ws);
-	if (access(path, F_OK) < 0)
+	if (!ws[0] || access(path, F_OK) < 0)
 		return NULL;
 	if (!isolated) {
 		warnx("images: %s is not used without --isolated (a project's "

@@ -138,6 +138,17 @@ const char *const *caller_env(void)
 	return (const char *const *)list;
 }
 
+void no_workspace(int no_ws, const char *arg, char *out)
+{
+	if (no_ws && arg)
+		die(EXIT_USAGE, "create: --workspace %s or --no-workspace, not "
+		    "both", arg);
+	if (no_ws)
+		out[0] = '\0';
+	else
+		workspace(arg, out);
+}
+
 /* ---- git ---- */
 
 int gitfile_parse(const char *buf, size_t len, char *out, size_t outlen)

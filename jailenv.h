@@ -38,4 +38,10 @@ int gitfile_parse(const char *buf, size_t len, char *out, size_t outlen);
 int git_mounts(const char *ws, const char *const **out, char *why,
     size_t whylen);
 
+/*
+ * create's workspace: "" with --no-workspace (NO_WS), else workspace()'s
+ * (jail.h) for ARG.  OUT holds PATH_MAX.  Dies when both are given.
+ */
+void no_workspace(int no_ws, const char *arg, char *out);
+
 #endif
