@@ -42,9 +42,9 @@ KINC	= build/kinc
 
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
-	  check.c jailenv.c
+	  check.c jailenv.c lifecycle.c
 HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h \
-	  seccomp.h config.h check.h jailenv.h
+	  seccomp.h config.h check.h jailenv.h lifecycle.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64

@@ -62,6 +62,7 @@
 #include "config.h"
 #include "images.h"
 #include "jail.h"
+#include "lifecycle.h"
 
 #define WS_MAX_NAMES	4096	/* top-level entries looked at */
 #define RECIPE_MAX	(64 * 1024)
@@ -996,6 +997,87 @@ void images_ensure(const struct img_opts *o, const char *ws,
 	/* proj is referenced by s; it lives as long as the process. */
 }
 
+/*
+ * TAG's layer name and chain ("agent-claude", "base-nodejs-1a2b3c4d") as
+ * the language mask below and in it, the agent, the workspace suffix.
+ * 0; -ENOENT when no recipe of ours makes such a tag; -EAGAIN for a
+ * project layer or one above it (its recipe is the workspace's).
+ */
+static int parse_tag(const char *tag, unsigned int *mask,
+    const struct agent **ag, char wsh[9])
+{
+	char buf[IMG_TAG_MAX], *name, *chain, *tok, *save;
+	int id = 0;
+
+	*mask = 0;
+	*ag = NULL;
+	strcpy(wsh, "00000000");
+	if (strncmp(tag, "localhost/jail-ai-", 18) != 0 ||
+	    strlen(tag) >= sizeof(buf))
+		return -ENOENT;
+	snprintf(buf, sizeof(buf), "%s", tag + 18);
+	if (!(chain = strchr(buf, ':')))
+		return -ENOENT;
+	*chain++ = '\0';
+	name = buf;
+	if (strcmp(name, "project") == 0)
+		return -EAGAIN;
+	if (strncmp(name, "agent-", 6) == 0 && !(*ag = agent_find(name + 6)))
+		return -ENOENT;
+	if (!*ag && strcmp(name, "base") != 0 &&
+	    (id = layer_lookup(name)) < 0)
+		return -ENOENT;
+	if (!*ag && strcmp(name, "base") != 0)
+		*mask |= LAYER_MASK(id);
+	for (tok = strtok_r(chain, "-", &save); tok;
+	    tok = strtok_r(NULL, "-", &save)) {
+		if (strcmp(tok, "project") == 0)
+			return -EAGAIN;
+		if (strlen(tok) == 8 && strspn(tok, "0123456789abcdef") == 8)
+			strcpy(wsh, tok);
+		else if (strcmp(tok, "base") != 0 &&
+		    strcmp(tok, "latest") != 0 &&
+		    (id = layer_lookup(tok)) >= 0)
+			*mask |= LAYER_MASK(id);
+		else if (strcmp(tok, "base") != 0 &&
+		    strcmp(tok, "latest") != 0)
+			return -ENOENT;
+	}
+	return 0;
+}
+
+int images_tag_current(const char *tag)
+{
+	static struct img_config c;
+	static struct img_opts none;
+	static int loaded;
+	const struct agent *ag;
+	unsigned int mask;
+	struct stack s;
+	char wsh[9], *pid;
+	size_t i;
+	int r;
+
+	if (!loaded++)
+		load_config(&c);
+	if ((r = parse_tag(tag, &mask, &ag, wsh)) < 0)
+		return r == -EAGAIN ? -1 : 0;
+	if (images_stack(&s, base_image_of(&none, &c), mask,
+	    ag ? agent_name_of(ag) : NULL, ag ? agent_recipe_of(ag) : NULL,
+	    NULL, strcmp(wsh, "00000000") != 0, wsh) < 0)
+		return 0;
+	add_ca(&s, &c);
+	for (i = 0; i < s.n && strcmp(s.l[i].tag, tag) != 0; i++)
+		;
+	if (i == s.n)
+		return 0;
+	if (!(pid = parent_id_of(&s, i)))
+		die(EXIT_SYSFAIL, "out of memory");
+	r = layer_state(&s.l[i], pid) == IMG_OK;
+	free(pid);
+	return r;
+}
+
 int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
@@ -1022,11 +1104,16 @@ int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 static const char images_usage[] =
 "usage: jail-ai images build|list [--layers L,L] [--base-image IMG]\n"
 "                                 [--isolated] [--rebuild] [AGENT]\n"
+"       jail-ai images prune [-y]\n"
 "\n"
 "The image stack for this project (the git root of the current directory,\n"
 "or the directory): base, the detected languages (or --layers), the agent.\n"
 "  build   build what is missing or stale (--rebuild: all, without cache)\n"
 "  list    each layer's tag and state; nothing is built\n"
+"  prune   remove the jail-ai images a rebuild left (dangling) and the\n"
+"          tags whose recipe, base image or layer below changed (stale),\n"
+"          after listing them and asking (-y: without); one a container\n"
+"          uses is kept\n"
 "Base image: --base-image, else $JAIL_AI_BASE_IMAGE, else `base-image = IMG`\n"
 "in $XDG_CONFIG_HOME/jail-ai/config (~/.config/jail-ai/config), else\n"
 DEFAULT_BASE ".\n";
@@ -1062,8 +1149,10 @@ int images_main(int argc, char **argv)
 		fputs(images_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
+	if (strcmp(argv[1], "prune") == 0)
+		return images_prune(argc - 1, argv + 1);
 	if (strcmp(argv[1], "build") != 0 && strcmp(argv[1], "list") != 0)
-		die(EXIT_USAGE, "images: %s: build or list", argv[1]);
+		die(EXIT_USAGE, "images: %s: build, list or prune", argv[1]);
 	build = strcmp(argv[1], "build") == 0;
 	for (i = 2; i < argc; i++) {
 		if (images_parse_opt(&o, argc, argv, &i))

@@ -127,6 +127,13 @@ struct img_opts {
  */
 void images_ensure(const struct img_opts *o, const char *ws,
     const struct agent *agent, struct stack *s, int build);
+/*
+ * 1: TAG (localhost/jail-ai-NAME:CHAIN) is what this configuration (base
+ * image, CA certificates) builds, up to date; 0: stale (no recipe of ours
+ * makes it now, or its recipe or the layer below changed); -1: cannot
+ * tell (a project layer: its recipe is its workspace's).
+ */
+int images_tag_current(const char *tag);
 /* `jail-ai images build|list [OPTIONS] [AGENT]` */
 int images_main(int argc, char **argv);
 /* Parses --layers/--base-image/--isolated at argv[*i]; 1 when it did. */

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "check.h"
 #include "images.h"
+#include "lifecycle.h"
 #include "jail.h"
 #include "pty.h"
 
@@ -53,6 +54,7 @@ static const char usage_text[] =
 "                                  jules in this project's jail, with\n"
 "                                  --block-host unless --no-block-host\n"
 "  images build|list [AGENT]       the layered images for this project\n"
+"  images prune [-y], clean [-y]   remove stale images, every jail\n"
 "  hostips [--json]                print what --block-host blocks\n"
 "  check                           what this system offers jail-ai\n"
 "  version, -V, --version          print the version\n"
@@ -233,6 +235,11 @@ static const struct usage {
 	  "The jail's state, image, user, workspace, mounts, rules, and whether\n"
 	  "its programs are attached now, with their ids.\n"
 	  "  --json   one JSON object\n" },
+	{ "clean", "usage: jail-ai clean [-y]\n"
+	  "\n"
+	  "Lists every jail-ai jail of this user (root through sudo: those\n"
+	  "made for $SUDO_UID) and removes them with their home volumes,\n"
+	  "after asking (-y: without).\n" },
 	{ "check", "usage: jail-ai check\n"
 	  "\n"
 	  "What this system offers jail-ai, one line per requirement: ok,\n"
@@ -747,6 +754,8 @@ static int dispatch(int argc, char **argv)
 		return cmd_hostips(argc, argv);
 	if (strcmp(c, "check") == 0)
 		return cmd_check(argc, argv);
+	if (strcmp(c, "clean") == 0)
+		return cmd_clean(argc, argv);
 	die(EXIT_USAGE, "unknown command %s (see jail-ai --help)", c);
 }
 
