@@ -57,6 +57,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -809,10 +811,123 @@ static int write_all(const char *path, const char *text)
 	return close(fd) < 0 ? -errno : 0;
 }
 
+#define FOLD_INDENT	"    "
+#define FOLD_TAIL	(16 * 1024)	/* --quiet: shown of a failed build */
+
+static int write_full(int fd, const char *p, size_t n)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		r = write(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* The folding process: every line read from IN goes to OUT indented. */
+static void fold(int in, int out)
+{
+	char buf[4096];
+	int bol = 1;
+	ssize_t r, i, start;
+
+	for (;;) {
+		r = read(in, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		for (start = 0, i = 0; i < r; i++) {
+			if (bol && write_full(out, FOLD_INDENT,
+			    sizeof(FOLD_INDENT) - 1) < 0)
+				return;
+			bol = buf[i] == '\n';
+			if (bol || i == r - 1) {
+				if (write_full(out, buf + start,
+				    (size_t)(i + 1 - start)) < 0)
+					return;
+				start = i + 1;
+			}
+		}
+	}
+}
+
+/* The end of OUT (--quiet's record of a failed build), indented, on
+ * stderr. */
+static void show_tail(int fd)
+{
+	char buf[FOLD_TAIL + 1], *p;
+	off_t end = lseek(fd, 0, SEEK_END);
+	ssize_t r;
+
+	if (end < 0 || lseek(fd, end > FOLD_TAIL ? end - FOLD_TAIL : 0,
+	    SEEK_SET) < 0 || (r = read(fd, buf, FOLD_TAIL)) <= 0)
+		return;
+	buf[r] = '\0';
+	p = end > FOLD_TAIL && strchr(buf, '\n') ? strchr(buf, '\n') + 1 : buf;
+	fprintf(stderr, "jail-ai: the end of podman's output:\n");
+	fflush(stderr);
+	write_full(2, p, strlen(p));
+}
+
+/*
+ * podman_run with podman's stdout and stderr going through a pipe to a
+ * process of ours that indents each line under the layer's header (on
+ * stderr), or, with QUIET, into an unlinked file shown only on failure.
+ */
+static int run_folded(const char *const *args, int quiet,
+    struct podman_status *ps)
+{
+	const char *tmp = getenv("TMPDIR");
+	int p[2], out, save1, save2, r, st;
+	pid_t f;
+
+	out = quiet ? open(tmp && tmp[0] == '/' ? tmp : "/var/tmp",
+	    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) : fcntl(2, F_DUPFD_CLOEXEC,
+	    3);
+	if (out < 0)
+		return -errno;
+	if (pipe2(p, O_CLOEXEC) < 0 || (f = fork()) < 0) {
+		r = -errno;
+		close(out);
+		return r;
+	}
+	if (f == 0) {
+		close(p[1]);
+		fold(p[0], out);
+		_exit(0);
+	}
+	close(p[0]);
+	fflush(stdout);
+	fflush(stderr);
+	save1 = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	save2 = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	dup2(p[1], 1);
+	dup2(p[1], 2);
+	close(p[1]);
+	r = podman_run(args, ps);
+	dup2(save1, 1);
+	dup2(save2, 2);
+	close(save1);
+	close(save2);
+	while (waitpid(f, &st, 0) < 0 && errno == EINTR)
+		;
+	if (quiet && r < 0)
+		show_tail(out);
+	close(out);
+	return r;
+}
+
 /* podman build of layer I in a temporary context holding only the
- * generated Containerfile; its output goes to the user. */
+ * generated Containerfile; its output folded under the layer's header. */
 static int build_layer(const struct stack *s, size_t i, const char *parent_id,
-    int nocache, struct podman_status *ps)
+    int nocache, int quiet, struct podman_status *ps)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[PATH_MAX], file[PATH_MAX + 16], ca[PATH_MAX + 16];
@@ -855,7 +970,7 @@ static int build_layer(const struct stack *s, size_t i, const char *parent_id,
 	args[n++] = dir;
 	args[n] = NULL;
 	if (r == 0)
-		r = podman_run(args, ps);
+		r = run_folded(args, quiet, ps);
 	unlink(file);
 	unlink(ca);
 	rmdir(dir);
@@ -925,15 +1040,62 @@ static void need_base_image(const char *ref)
 	    "for one run), then run this again", ref);
 }
 
-/* Build what is missing or stale, bottom up; dies on a failed build. */
-static void build_stack(const struct stack *s, int rebuild)
+/* The first layer to build (s->n: none); all above it follow, their
+ * parent being new. */
+static size_t first_stale(const struct stack *s, int rebuild)
+{
+	size_t i;
+	char *pid;
+	int st;
+
+	for (i = 0; !rebuild && i < s->n; i++) {
+		if (!(pid = parent_id_of(s, i)))
+			die(EXIT_SYSFAIL, "out of memory");
+		st = layer_state(&s->l[i], pid);
+		free(pid);
+		if (st != IMG_OK)
+			break;
+	}
+	return rebuild ? 0 : i;
+}
+
+/* Layer I built: podman's status, then the label it must carry. */
+static void check_built(const struct stack *s, size_t i, int r,
+    const struct podman_status *ps)
+{
+	char *lab;
+
+	if (r < 0 && r != -ECHILD)
+		die(EXIT_SYSFAIL, "images: build %s: %s", s->l[i].tag,
+		    strerror(-r));
+	if (r < 0)
+		die(EXIT_SYSFAIL, "images: podman build of layer %s (%s) "
+		    "failed (%s %d); the layers below it are kept",
+		    s->l[i].name, s->l[i].tag, ps->signo ? "signal" :
+		    "exit", ps->signo ? ps->signo : ps->code);
+	lab = image_inspect(s->l[i].tag,
+	    "{{index .Labels \"jail-ai.recipe\"}}");
+	if (!lab || strcmp(lab, s->l[i].hash) != 0)
+		die(EXIT_SYSFAIL, "images: %s built, but its label "
+		    "jail-ai.recipe is %s, not %s", s->l[i].tag,
+		    lab ? lab : "missing", s->l[i].hash);
+	free(lab);
+}
+
+/*
+ * Build what is missing or stale, bottom up, each under a counter
+ * ("[2/3] building layer nodejs (TAG): recipe changed") with podman's
+ * output folded below it (QUIET: only a failure's); dies on a failure.
+ */
+static void build_stack(const struct stack *s, int rebuild, int quiet)
 {
 	struct podman_status ps;
-	char *pid, *lab;
-	size_t i;
+	size_t i, k = 0, total = s->n - first_stale(s, rebuild);
+	time_t t0;
+	char *pid;
 	int st, r;
 
-	for (i = 0; i < s->n; i++) {
+	for (i = s->n - total; i < s->n; i++) {
 		if (!(pid = parent_id_of(s, i)))
 			die(EXIT_SYSFAIL, "out of memory");
 		st = rebuild ? IMG_MISSING : layer_state(&s->l[i], pid);
@@ -947,26 +1109,15 @@ static void build_stack(const struct stack *s, int rebuild)
 			if (!(pid = parent_id_of(s, 0)))
 				die(EXIT_SYSFAIL, "out of memory");
 		}
-		fprintf(stderr, "jail-ai: building layer %s (%s)%s%s\n",
-		    s->l[i].name, s->l[i].tag, rebuild ? "" : ": ",
-		    rebuild ? "" : state_text[st]);
-		r = build_layer(s, i, pid, rebuild, &ps);
+		fprintf(stderr, "jail-ai: [%zu/%zu] building layer %s (%s)%s%s"
+		    "\n", ++k, total, s->l[i].name, s->l[i].tag, rebuild ? "" :
+		    ": ", rebuild ? "" : state_text[st]);
+		t0 = time(NULL);
+		r = build_layer(s, i, pid, rebuild, quiet, &ps);
 		free(pid);
-		if (r < 0 && r != -ECHILD)
-			die(EXIT_SYSFAIL, "images: build %s: %s", s->l[i].tag,
-			    strerror(-r));
-		if (r < 0)
-			die(EXIT_SYSFAIL, "images: podman build of layer %s (%s) "
-			    "failed (%s %d); the layers below it are kept",
-			    s->l[i].name, s->l[i].tag, ps.signo ? "signal" :
-			    "exit", ps.signo ? ps.signo : ps.code);
-		lab = image_inspect(s->l[i].tag,
-		    "{{index .Labels \"jail-ai.recipe\"}}");
-		if (!lab || strcmp(lab, s->l[i].hash) != 0)
-			die(EXIT_SYSFAIL, "images: %s built, but its label "
-			    "jail-ai.recipe is %s, not %s", s->l[i].tag,
-			    lab ? lab : "missing", s->l[i].hash);
-		free(lab);
+		check_built(s, i, r, &ps);
+		fprintf(stderr, "jail-ai: [%zu/%zu] %s built in %lds\n", k,
+		    total, s->l[i].name, (long)(time(NULL) - t0));
 	}
 }
 
@@ -993,7 +1144,7 @@ void images_ensure(const struct img_opts *o, const char *ws,
 		    strerror(-r));
 	add_ca(s, &c);
 	if (build)
-		build_stack(s, o->rebuild);
+		build_stack(s, o->rebuild, o->quiet);
 	/* proj is referenced by s; it lives as long as the process. */
 }
 
@@ -1088,6 +1239,10 @@ int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 	}
 	if (strcmp(a, "--rebuild") == 0) {
 		o->rebuild = 1;
+		return 1;
+	}
+	if (strcmp(a, "--quiet") == 0) {
+		o->quiet = 1;
 		return 1;
 	}
 	if (strcmp(a, "--layers") != 0 && strcmp(a, "--base-image") != 0)

@@ -118,6 +118,7 @@ struct img_opts {
 	const char *base_image;		/* --base-image, or NULL */
 	int isolated;
 	int rebuild;			/* --rebuild: every layer, no cache */
+	int quiet;			/* --quiet: podman's output on failure */
 };
 
 /*
@@ -136,7 +137,8 @@ void images_ensure(const struct img_opts *o, const char *ws,
 int images_tag_current(const char *tag);
 /* `jail-ai images build|list [OPTIONS] [AGENT]` */
 int images_main(int argc, char **argv);
-/* Parses --layers/--base-image/--isolated at argv[*i]; 1 when it did. */
+/* Parses --layers/--base-image/--isolated/--rebuild/--quiet at argv[*i];
+ * 1 when it did. */
 int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i);
 
 /* ---- agents.c ---- */

@@ -83,7 +83,7 @@ ok $? "it never tries to pull localhost/jail-ai-base:latest" || errs
 export JAIL_AI_BASE_IMAGE=$STUB
 t0=$(date +%s)
 in_ws create "$JT-first"
-[ "$ST" = 0 ] && grep -q '^jail-ai: building layer base (localhost/jail-ai-base:latest)' "$TMP/err" &&
+[ "$ST" = 0 ] && grep -q '^jail-ai: \[1/[0-9]*\] building layer base (localhost/jail-ai-base:latest)' "$TMP/err" &&
 	grep -q "FROM $STUB" "$TMP/out" "$TMP/err"
 ok $? "first use: create builds the base layer FROM the configured base, podman's steps shown ($(($(date +%s) - t0))s)" ||
 	errs

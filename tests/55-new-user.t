@@ -200,7 +200,7 @@ wait_screen 'jail@[^ ]*:/workspace\$|jail-ai-exit=[0-9]' "$BUILD_TIMEOUT"
 ST=$?
 secs=$(($(date +%s) - t0))
 scr=$(screen)
-grep -q '^jail-ai: building layer base' <<<"$scr" && grep -q "FROM $BASE" <<<"$scr" &&
+grep -q '^jail-ai: \[1/[0-9]*\] building layer base' <<<"$scr" && grep -q "FROM $BASE" <<<"$scr" &&
 	grep -q 'Successfully tagged localhost/jail-ai-base:latest' <<<"$scr" && ! grep -q 'jail-ai-exit=[0-9]' <<<"$scr" && [ $ST = 0 ]
 ok $? "[$PT_PHASE] jail-ai --block-host in the project, first use: builds the base layer FROM $BASE and opens a shell in the jail (${secs}s)" ||
 	{ diag "screen:" "$(tail -n 40 <<<"$scr")"; done_testing; }

@@ -95,7 +95,7 @@ build "$WS1" claude
 st=$?
 ok $st "jail-ai images build claude ($(($(date +%s) - t0))s)" || diag "$(tail -n 30 "$TMP/build.log")"
 [ $st = 0 ] || done_testing
-grep '^jail-ai: building layer' "$TMP/build.log" | sed 's/^/# /'
+grep '^jail-ai: \[[0-9/]*\] building layer' "$TMP/build.log" | sed 's/^/# /'
 
 out=$(in_ws "$WS1" "$JAIL_AI" images list claude 2>&1)
 [ "$(echo "$out" | grep -c 'up to date')" = 3 ] &&
@@ -191,10 +191,10 @@ ok $? "a nodejs tag without the recipe's label is stale" || diag "$out"
 t0=$(date +%s)
 build "$WS1" claude
 st=$?
-grep -q '^jail-ai: building layer nodejs (localhost/jail-ai-nodejs:base): recipe changed' "$TMP/build.log" &&
+grep -q '^jail-ai: \[1/2\] building layer nodejs (localhost/jail-ai-nodejs:base): recipe changed' "$TMP/build.log" &&
 	! grep -q 'building layer base' "$TMP/build.log" && [ $st = 0 ]
 ok $? "it is rebuilt, and the base is not ($(($(date +%s) - t0))s)" || diag "$(tail -n 20 "$TMP/build.log")"
-grep '^jail-ai: building layer' "$TMP/build.log" | sed 's/^/# /'
+grep '^jail-ai: \[[0-9/]*\] building layer' "$TMP/build.log" | sed 's/^/# /'
 lab=$("$PODMAN" image inspect --format '{{index .Labels "jail-ai.recipe"}}' localhost/jail-ai-nodejs:base)
 echo "$out" | grep '^nodejs' | grep -q "recipe ${lab:0:12})"
 ok $? "the rebuilt nodejs layer has its recipe's label again"
