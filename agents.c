@@ -124,7 +124,7 @@ static const char agent_usage[] =
 "                    the others nothing\n"
 "  --git-gpg         ~/.gitconfig (read-only), the GPG agent socket and the\n"
 "                    public keyring; private keys stay on the host\n"
-"  --layers L,L --base-image IMG --isolated --rebuild\n"
+"  --layers L,L --base-image IMG --isolated --rebuild --quiet\n"
 "                    images (see jail-ai images --help)\n"
 "  jail options, used when the jail is made (see jail-ai create --help);\n"
 "  given on a later run they must be the jail's, else --recreate:\n"

@@ -1258,12 +1258,14 @@ int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 
 static const char images_usage[] =
 "usage: jail-ai images build|list [--layers L,L] [--base-image IMG]\n"
-"                                 [--isolated] [--rebuild] [AGENT]\n"
+"                                 [--isolated] [--rebuild] [--quiet] [AGENT]\n"
 "       jail-ai images prune [-y]\n"
 "\n"
 "The image stack for this project (the git root of the current directory,\n"
 "or the directory): base, the detected languages (or --layers), the agent.\n"
-"  build   build what is missing or stale (--rebuild: all, without cache)\n"
+"  build   build what is missing or stale (--rebuild: all, without cache),\n"
+"          a counter per layer, podman's output indented below it (--quiet:\n"
+"          only a failed build's)\n"
 "  list    each layer's tag and state; nothing is built\n"
 "  prune   remove the jail-ai images a rebuild left (dangling) and the\n"
 "          tags whose recipe, base image or layer below changed (stale),\n"

@@ -7,9 +7,9 @@ _jail_ai()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
 	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force"
-	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --force-mount --root --recreate"
+	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --force-mount --root --recreate --no-workspace"
 	local agents="claude copilot cursor gemini codex jules"
-	local cmds="run create start stop rm exec shell list status images hostips check version help $agents"
+	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean"
 
 	case $prev in
 	--deny-file|--workspace|--mount|-m) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -24,13 +24,14 @@ _jail_ai()
 	run) words_opts="$jail --dry-run --unsafe-keep-privileges --help" ;;
 	create) words_opts="$jail $podman --dry-run --help" ;;
 	claude|copilot|cursor|gemini|codex|jules)
-		words_opts="$jail $podman --shell --auth --$cmd-dir --agent-configs --git-gpg --layers --base-image --isolated --rebuild --help" ;;
+		words_opts="$jail $podman --shell --auth --$cmd-dir --agent-configs --git-gpg --layers --base-image --isolated --rebuild --quiet --help" ;;
 	images)
 		if [ "$COMP_CWORD" = 2 ]; then
-			COMPREPLY=($(compgen -W "build list --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "build list prune --help" -- "$cur"))
 			return
 		fi
-		words_opts="--layers --base-image --isolated --rebuild $agents" ;;
+		words_opts="--layers --base-image --isolated --rebuild --quiet -y $agents" ;;
+	clean) words_opts="-y --help" ;;
 	rm) words_opts="-f --help" ;;
 	exec) words_opts="-i -t --help" ;;
 	hostips) words_opts="--json --help" ;;
