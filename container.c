@@ -1624,6 +1624,7 @@ static int cmd_exec(int argc, char **argv)
 static int shell_in(const char *name)
 {
 	static char *sh[] = { "/bin/sh", "-c",
+	    "command -v zsh >/dev/null 2>&1 && exec zsh -l; "
 	    "command -v bash >/dev/null 2>&1 && exec bash -l; exec sh -l",
 	    NULL };
 	struct exec_opts x;

@@ -178,6 +178,23 @@ void sha256_hex(const void *p, size_t n, char out[65])
 	"RUN apt-get update && apt-get install -y --no-install-recommends " \
 	pkgs " && apt-get clean && rm -rf /var/lib/apt/lists/*\n"
 
+/*
+ * zsh as the jail's shell: a prompt like bash's (user@host:dir$), history
+ * in the jail's home (a volume: it stays across --recreate), completion,
+ * fzf's keys (Ctrl-R, Ctrl-T); no first-run wizard; exit leaves background
+ * jobs running without asking, as bash does.  fd-find's binary is fdfind:
+ * fd too.
+ */
+#define ZSHRC \
+	"RUN ln -s /usr/bin/fdfind /usr/local/bin/fd && " \
+	"echo 'zsh-newuser-install() { :; }' >>/etc/zsh/zshenv && printf '%s\\n' " \
+	"'HISTFILE=$HOME/.zsh_history HISTSIZE=10000 SAVEHIST=10000' " \
+	"'setopt inc_append_history hist_ignore_dups no_check_jobs no_hup' " \
+	"'autoload -Uz compinit && compinit -u' " \
+	"\"PROMPT='%n@%m:%~%(0#.#.$) '\" " \
+	"'[ -t 0 ] && . /usr/share/doc/fzf/examples/key-bindings.zsh' " \
+	">>/etc/zsh/zshrc\n"
+
 static const struct {
 	const char *name;
 	const char *files[8];	/* exact top-level names ("k8s/" a dir) */
@@ -187,19 +204,22 @@ static const struct {
 } layers[L_NLANG] = {
 	[L_BASE] = { "base", { NULL }, { NULL },
 	    APT("ca-certificates git curl bash procps less openssh-client "
-		"gnupg xz-utils unzip")
+		"gnupg xz-utils unzip zsh fzf ripgrep fd-find jq tmux htop vim "
+		"nano gh")
+	    ZSHRC
 	    "ENV LANG=C.UTF-8\nWORKDIR /workspace\n", NULL },
 	[L_CPP] = { "cpp", { "CMakeLists.txt", "meson.build", "configure.ac" },
 	    { NULL }, APT("build-essential cmake meson ninja-build pkg-config "
 		"gdb"), NULL },
 	[L_RUST] = { "rust", { "Cargo.toml" }, { NULL },
-	    APT("rustc cargo build-essential"), NULL },
-	[L_GO] = { "go", { "go.mod" }, { NULL }, APT("golang-go"), NULL },
+	    APT("rustc cargo build-essential rust-clippy rustfmt"), NULL },
+	[L_GO] = { "go", { "go.mod" }, { NULL }, APT("golang-go gopls"),
+	    NULL },
 	[L_PYTHON] = { "python", { "pyproject.toml", "requirements.txt",
 	    "setup.py", "Pipfile" }, { NULL },
-	    APT("python3 python3-pip python3-venv"), NULL },
+	    APT("python3 python3-pip python3-venv python3-pytest black"), NULL },
 	[L_JAVA] = { "java", { "pom.xml", "build.gradle", "build.gradle.kts" },
-	    { NULL }, APT("default-jdk-headless maven"), NULL },
+	    { NULL }, APT("default-jdk-headless maven gradle"), NULL },
 	[L_PHP] = { "php", { "composer.json" }, { NULL },
 	    APT("php-cli composer"), NULL },
 	[L_CSHARP] = { "csharp", { NULL }, { ".csproj", ".sln" }, NULL,
@@ -1275,19 +1295,35 @@ static const char images_usage[] =
 "in $XDG_CONFIG_HOME/jail-ai/config (~/.config/jail-ai/config), else\n"
 DEFAULT_BASE ".\n";
 
+/* podman's size in bytes as "469MB" */
+static const char *human(const char *bytes, char out[16])
+{
+	unsigned long long b = strtoull(bytes, NULL, 10);
+
+	if (b >= 1000000000ULL)
+		snprintf(out, 16, "%.2fGB", (double)b / 1e9);
+	else
+		snprintf(out, 16, "%lluMB", (b + 500000) / 1000000);
+	return out;
+}
+
 static int images_list(const struct stack *s)
 {
-	char *pid;
+	char *pid, *size, hs[16];
 	size_t i;
 	int st;
 
-	printf("%-14s %-60s %s\n", "LAYER", "TAG", "STATE");
+	printf("%-14s %-60s %-9s %s\n", "LAYER", "TAG", "SIZE", "STATE");
 	for (i = 0; i < s->n; i++) {
 		pid = parent_id_of(s, i);
 		st = layer_state(&s->l[i], pid ? pid : "");
 		free(pid);
-		printf("%-14s %-60s %s (recipe %.12s)\n", s->l[i].name,
-		    s->l[i].tag, state_text[st], s->l[i].hash);
+		size = st == IMG_MISSING ? NULL : image_inspect(s->l[i].tag,
+		    "{{.Size}}");
+		printf("%-14s %-60s %-9s %s (recipe %.12s)\n", s->l[i].name,
+		    s->l[i].tag, size ? human(size, hs) : "-", state_text[st],
+		    s->l[i].hash);
+		free(size);
 	}
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }

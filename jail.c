@@ -224,7 +224,7 @@ static const struct usage {
 	  "                       capabilities)\n" },
 	{ "shell", "usage: jail-ai shell NAME\n"
 	  "\n"
-	  "An interactive login shell (bash, else sh) in the jail.\n" },
+	  "An interactive login shell (zsh, else bash, else sh) in the jail.\n" },
 	{ "list", "usage: jail-ai list [--json]\n"
 	  "\n"
 	  "Every jail-ai jail: name, state, image, and its protection as\n"
