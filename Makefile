@@ -175,7 +175,8 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/unit_request tests/unit_images tests/unit_config tests/probe \
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
-	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe
+	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
+	    tests/unit_jailenv
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -192,6 +193,8 @@ tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DLOADER_NO_MAIN -o $@ tests/unit_request.c loader.c lockdown.c
 tests/unit_images: tests/unit_images.c images.c images.h config.c config.h policy.c hostips.c jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
+tests/unit_jailenv: tests/unit_jailenv.c jailenv.c jailenv.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DJAILENV_PURE -o $@ tests/unit_jailenv.c jailenv.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).

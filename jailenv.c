@@ -30,12 +30,7 @@
 #define GIT_MOUNTS_MAX	48
 #define GIT_SUBS_MAX	16		/* worktrees, modules looked at */
 
-/* ---- the caller's environment ---- */
-
-static const char *const passed[] = { "TERM", "COLORTERM", "LANG",
-    "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME",
-    "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES", "LC_PAPER", "LC_NAME",
-    "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION" };
+/* ---- pure parsers (tests/unit_jailenv.c) ---- */
 
 int tzif_rule(const char *buf, size_t len, char *out, size_t outlen)
 {
@@ -57,6 +52,34 @@ int tzif_rule(const char *buf, size_t len, char *out, size_t outlen)
 	out[end - start] = '\0';
 	return 0;
 }
+
+int gitfile_parse(const char *buf, size_t len, char *out, size_t outlen)
+{
+	size_t n;
+
+	if (len < 9 || memcmp(buf, "gitdir: ", 8) != 0 ||
+	    memchr(buf, '\0', len))
+		return -EINVAL;
+	buf += 8;
+	len -= 8;
+	n = 0;
+	while (n < len && buf[n] != '\n' && buf[n] != '\r')
+		n++;
+	if (n == 0 || n >= outlen || (n < len && strspn(buf + n, "\r\n") !=
+	    len - n))
+		return -EINVAL;
+	memcpy(out, buf, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* ---- command level: the environment, files, podman arguments ---- */
+#ifndef JAILENV_PURE
+
+static const char *const passed[] = { "TERM", "COLORTERM", "LANG",
+    "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME",
+    "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES", "LC_PAPER", "LC_NAME",
+    "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION" };
 
 /* A regular file of at most MAX bytes (not NUL-terminated); 0 or -errno. */
 static int read_small(const char *path, int flags, char **out, size_t *len)
@@ -150,26 +173,6 @@ void no_workspace(int no_ws, const char *arg, char *out)
 }
 
 /* ---- git ---- */
-
-int gitfile_parse(const char *buf, size_t len, char *out, size_t outlen)
-{
-	size_t n;
-
-	if (len < 9 || memcmp(buf, "gitdir: ", 8) != 0 ||
-	    memchr(buf, '\0', len))
-		return -EINVAL;
-	buf += 8;
-	len -= 8;
-	n = 0;
-	while (n < len && buf[n] != '\n' && buf[n] != '\r')
-		n++;
-	if (n == 0 || n >= outlen || (n < len && strspn(buf + n, "\r\n") !=
-	    len - n))
-		return -EINVAL;
-	memcpy(out, buf, n);
-	out[n] = '\0';
-	return 0;
-}
 
 struct gm {
 	const char *list[GIT_MOUNTS_MAX + 1];
@@ -427,3 +430,4 @@ int git_mounts(const char *ws, const char *const **out, char *why,
 		return r;
 	return gm_protect(&g, git, "/workspace/.git", 0);
 }
+#endif /* JAILENV_PURE */
