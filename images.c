@@ -1001,7 +1001,7 @@ static int build_layer(const struct stack *s, size_t i, const char *parent_id,
 static void add_ca(struct stack *s, const struct img_config *c)
 {
 	const char *path = getenv("JAIL_AI_CA_CERTS");
-	char *pem;
+	static char *pem;	/* read once, kept: the stacks point at it */
 	size_t len;
 	int r;
 
@@ -1009,6 +1009,11 @@ static void add_ca(struct stack *s, const struct img_config *c)
 		path = c->ca_certs[0] ? c->ca_certs : NULL;
 	if (!path)
 		return;
+	if (pem) {
+		if (images_add_ca(s, pem) < 0)
+			die(EXIT_SYSFAIL, "out of memory");
+		return;
+	}
 	if ((r = read_small(path, 0, RECIPE_MAX * 4, &pem, &len)) < 0)
 		die(EXIT_USAGE, "images: CA certificates %s: %s", path,
 		    strerror(-r));

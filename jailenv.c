@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +414,8 @@ int git_mounts(const char *ws, const char *const **out, char *why,
 	struct stat st;
 	int r;
 
+	while (g.n > 0)		/* create asks twice (check, then make) */
+		free((char *)(uintptr_t)g.list[--g.n]);
 	memset(&g, 0, sizeof(g));
 	g.why = why;
 	g.whylen = whylen;
