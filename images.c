@@ -186,7 +186,8 @@ void sha256_hex(const void *p, size_t n, char out[65])
  * fd too.
  */
 #define ZSHRC \
-	"RUN ln -s /usr/bin/fdfind /usr/local/bin/fd && " \
+	"RUN mkdir -p /usr/local/bin /etc/zsh && " \
+	"ln -sf /usr/bin/fdfind /usr/local/bin/fd && " \
 	"echo 'zsh-newuser-install() { :; }' >>/etc/zsh/zshenv && printf '%s\\n' " \
 	"'HISTFILE=$HOME/.zsh_history HISTSIZE=10000 SAVEHIST=10000' " \
 	"'setopt inc_append_history hist_ignore_dups no_check_jobs no_hup' " \
