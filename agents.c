@@ -22,8 +22,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container.h"
+#include "create.h"
 #include "images.h"
-#include "jail.h"
+#include "podman.h"
+#include "util.h"
 
 /* The CLI must run at build time; npm's download cache is not kept. */
 #define NPM(pkg, bin) \

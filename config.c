@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "jail.h"
+#include "util.h"
 
 enum kind { K_FLAG, K_WORD, K_PATH, K_TEXT, K_ALLOW, K_DENY, K_SIZE, K_CPUS };
 

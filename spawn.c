@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jail.h"
+#include "spawn.h"
 
 static int self_fd = -1;
 
