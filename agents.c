@@ -32,7 +32,7 @@
 #define NPM(pkg, bin) \
 	"RUN npm install -g --no-audit --no-fund --loglevel=error " pkg \
 	" && rm -rf /root/.npm && " bin " --version\n"
-#define CTR_HOME	"/home/jail"	/* the jail's home (container.c) */
+#define CTR_HOME	"/home/jail"	/* the jail's home (create.c) */
 #define MAX_CREATE	200
 
 struct agent {

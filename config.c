@@ -368,7 +368,7 @@ static void user_path(char *out, size_t len)
 		snprintf(out, len, "%s/.config/jail-ai/config", home);
 }
 
-/* As container.c's workspace(): the git root above dir, else dir. */
+/* As create.c's workspace(): the git root above dir, else dir. */
 static int project_root(const char *dir, char *out)
 {
 	char probe[PATH_MAX + 8];
