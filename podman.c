@@ -82,11 +82,6 @@ int podman_init(void)
 	return 0;
 }
 
-const char *podman_bin(void)
-{
-	return podman_path;
-}
-
 static int status_of(int st, struct podman_status *ps)
 {
 	memset(ps, 0, sizeof(*ps));

@@ -14,7 +14,6 @@ struct podman_status {
 };
 
 int podman_init(void);
-const char *podman_bin(void);
 int podman_run(const char *const *args, struct podman_status *ps);
 int podman_capture(const char *const *args, int quiet, char **out,
     struct podman_status *ps);
