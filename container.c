@@ -84,6 +84,7 @@ static int cmd_create(int argc, char **argv)
 	struct jail_user u;
 	char ws[PATH_MAX], *exists;
 	const char *image;
+	size_t img;
 	int had;
 
 	parse_create(argc, argv, &o);
@@ -103,17 +104,16 @@ static int cmd_create(int argc, char **argv)
 	if (had)
 		need_jail("create", o.name);
 	/* Every option checked (mount sources, ports, ...) before an image
-	 * is built for a create that would be refused anyway. */
+	 * is built for a create that would be refused anyway; the image
+	 * goes into its slot once it exists. */
 	jail_user(&o, ws, &u);
-	build_create(&a, &o, ws, &u, "checked-before-build");
-	args_free(&a);
+	img = build_create(&a, &o, ws, &u, "the image, once built");
 	image = create_image(&o, ws);
+	a.v[img] = image;
 	/* --recreate: the container only; its home volume stays. */
 	if (had && podman_do("rm", "--force", "--time", "0", o.name, NULL) < 0)
 		die(EXIT_SYSFAIL, "create: --recreate: podman rm %s failed",
 		    o.name);
-	jail_user(&o, ws, &u);
-	build_create(&a, &o, ws, &u, image);
 	if (podman_capture(a.v, 0, &exists, &ps) < 0) {
 		args_free(&a);
 		die(EXIT_SYSFAIL, "create: podman create %s failed (exit %d)",

@@ -769,13 +769,13 @@ static const char *const keep_caps =
     "CHOWN,DAC_OVERRIDE,FOWNER,FSETID,SETGID,SETUID,KILL,NET_BIND_SERVICE,"
     "SYS_CHROOT";
 
-void build_create(struct args *a, const struct create_opts *o,
+size_t build_create(struct args *a, const struct create_opts *o,
     const char *ws, const struct jail_user *u, const char *image)
 {
 	const char *term = getenv("TERM"), *tz = getenv("TZ");
 	const char *sock = getenv("SSH_AUTH_SOCK"), *what;
 	char prof[4200];
-	size_t i;
+	size_t i, img;
 	int r;
 
 	args_add(a, "create");
@@ -817,6 +817,7 @@ void build_create(struct args *a, const struct create_opts *o,
 	for (i = 0; i < o->nenvs; i++)
 		add_env(a, o->envs[i]);
 	add_limits(a, o);
+	img = a->n;
 	args_add(a, image);
 	if (o->cmd && o->cmd[0]) {
 		for (i = 0; o->cmd[i]; i++)
@@ -826,4 +827,5 @@ void build_create(struct args *a, const struct create_opts *o,
 		args_add(a, "-c");
 		args_add(a, MAIN_LOOP);
 	}
+	return img;
 }

@@ -36,8 +36,9 @@ void workspace(const char *arg, char *out);
 /* Whose files the jail writes (see --root in create --help). */
 void jail_user(const struct create_opts *o, const char *ws,
     struct jail_user *u);
-/* podman create's arguments into a, each option checked (dies if not). */
-void build_create(struct args *a, const struct create_opts *o,
+/* podman create's arguments into a, each option checked (dies if not);
+ * the index of image in a->v, so that it can be set later. */
+size_t build_create(struct args *a, const struct create_opts *o,
     const char *ws, const struct jail_user *u, const char *image);
 /* The home, and directories runc made on the way to a mount below it,
  * given to the jail's user; a failure is said, not fatal. */
