@@ -289,7 +289,6 @@ void workspace(const char *arg, char *out)
 		    "--workspace", out, bad ? bad : "a system or home directory");
 }
 
-
 static const char *value(int argc, char **argv, int *i)
 {
 	if (*i + 1 >= argc)
@@ -470,7 +469,6 @@ static void add_cgroup_parent(struct args *a)
 		args_addf(a, "--cgroup-parent=%s", own);
 	free(mgr);
 }
-
 
 /* ---- the user in the jail, and its home ---- */
 

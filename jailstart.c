@@ -26,7 +26,6 @@
 #include "spawn.h"
 #include "util.h"
 
-
 /* Rebuild a jail's --block-host options from its labels, checked anew. */
 static int load_prot(const char *who, const char *name, struct prot_opts *o,
     char **store)
@@ -359,7 +358,6 @@ int ensure_running(const char *who, const char *name)
 		    "%s", who, name, name);
 	return -EPERM;
 }
-
 
 int prot_state(const char *who, const char *name, const char *state,
     const char *bh_label, struct jail_reply *rep)

@@ -20,7 +20,7 @@
 #include "status.h"
 #include "util.h"
 
-
+/* prot_state()'s result in JSON. */
 static const char *const prot_word[] = { "off", "attached", "not-attached",
     "on-start", "unknown" };
 
@@ -40,7 +40,6 @@ static void json_str(const char *s)
 	}
 	putchar('"');
 }
-
 
 /* A `jail-ai run` jail, in list's table or as a JSON object. */
 static void print_run_jail(const char *name, const char *path, void *arg)
