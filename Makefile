@@ -42,9 +42,10 @@ KINC	= build/kinc
 
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
-	  check.c
+	  check.c util.c create.c jailstart.c status.c
 HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h \
-	  seccomp.h config.h check.h
+	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
+	  podman.h container.h create.h jailstart.h status.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -102,8 +103,8 @@ tests/a64/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/a64/.dir 
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_hostips.c hostips.c
 tests/a64/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_policy.c policy.c hostips.c
-tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c jail.h tests/a64/.dir $(A64KINC)/.stamp
-	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c
+tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/a64/.dir $(A64KINC)/.stamp
+	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/a64/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_request.c loader.c lockdown.c
 tests/a64/unit_images: tests/unit_images.c images.c images.h config.c config.h policy.c hostips.c jail.h tests/a64/.dir $(A64KINC)/.stamp
@@ -184,12 +185,12 @@ tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
 tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
-tests/unit_cgroup: tests/unit_cgroup.c cgroup.c jail.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c
-tests/unit_knobs: tests/unit_knobs.c cgroup.c jail.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_knobs.c cgroup.c
+tests/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c util.c
+tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_knobs.c cgroup.c util.c
 tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DLOADER_NO_MAIN -o $@ tests/unit_request.c loader.c lockdown.c
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_request.c loader.c lockdown.c
 tests/unit_images: tests/unit_images.c images.c images.h config.c config.h policy.c hostips.c jail.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c jail.h tests/tap.h
@@ -231,9 +232,9 @@ fuzz/fuzz_ipv6_route: fuzz/fuzz_ipv6_route.c fuzz/fuzz_common.h hostips.c hostip
 fuzz/fuzz_resolv: fuzz/fuzz_resolv.c fuzz/fuzz_common.h hostips.c hostips.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_resolv.c hostips.c
 fuzz/fuzz_request: fuzz/fuzz_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h
-	$(CLANG) $(FUZZFLAGS) -DLOADER_NO_MAIN -o $@ fuzz/fuzz_request.c loader.c lockdown.c
-fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c jail.h
-	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_mountinfo.c cgroup.c
+	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_request.c loader.c lockdown.c
+fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c cgroup.h util.c util.h
+	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_mountinfo.c cgroup.c util.c
 fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c jail.h policy.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
 fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c jail.h

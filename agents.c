@@ -22,14 +22,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container.h"
+#include "create.h"
 #include "images.h"
-#include "jail.h"
+#include "podman.h"
+#include "util.h"
 
 /* The CLI must run at build time; npm's download cache is not kept. */
 #define NPM(pkg, bin) \
 	"RUN npm install -g --no-audit --no-fund --loglevel=error " pkg \
 	" && rm -rf /root/.npm && " bin " --version\n"
-#define CTR_HOME	"/home/jail"	/* the jail's home (container.c) */
+#define CTR_HOME	"/home/jail"	/* the jail's home (create.c) */
 #define MAX_CREATE	200
 
 struct agent {

@@ -32,50 +32,8 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "jail.h"
-
-int read_file(const char *path, char **buf, size_t *len)
-{
-	size_t cap = 8192, n = 0;
-	char *b = malloc(cap), *nb;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || !b) {
-		r = fd < 0 ? -errno : -ENOMEM;
-		free(b);
-		if (fd >= 0)
-			close(fd);
-		return (int)r;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			nb = realloc(b, cap *= 2);
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			r = r < 0 ? -errno : 0;
-			break;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	if (r < 0) {
-		free(b);
-		return (int)r;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
+#include "cgroup.h"
+#include "util.h"
 
 /* Next line of buf[*pos..len) without its '\n'; 0 at the end. */
 static int next_line(const char *buf, size_t len, size_t *pos,

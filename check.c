@@ -26,8 +26,9 @@
 #include <linux/capability.h>
 #include <linux/openat2.h>
 
+#include "cgroup.h"
 #include "check.h"
-#include "jail.h"
+#include "util.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39

@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "jail.h"
+#include "util.h"
 
 enum kind { K_FLAG, K_WORD, K_PATH, K_TEXT, K_ALLOW, K_DENY, K_SIZE, K_CPUS };
 
@@ -367,7 +368,7 @@ static void user_path(char *out, size_t len)
 		snprintf(out, len, "%s/.config/jail-ai/config", home);
 }
 
-/* As container.c's workspace(): the git root above dir, else dir. */
+/* As create.c's workspace(): the git root above dir, else dir. */
 static int project_root(const char *dir, char *out)
 {
 	char probe[PATH_MAX + 8];

@@ -41,9 +41,11 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#include "jail.h"
+#include "cgroup.h"
+#include "confine.h"
 #include "pty.h"
 #include "seccomp.h"
+#include "util.h"
 
 /* A root CMD keeps these, and only these; `run --help` says so too. */
 static const int keep_caps[] = {

@@ -61,7 +61,8 @@
 
 #include "config.h"
 #include "images.h"
-#include "jail.h"
+#include "podman.h"
+#include "util.h"
 
 #define WS_MAX_NAMES	4096	/* top-level entries looked at */
 #define RECIPE_MAX	(64 * 1024)

@@ -28,11 +28,17 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "config.h"
+#include "cgroup.h"
 #include "check.h"
+#include "config.h"
+#include "confine.h"
+#include "container.h"
 #include "images.h"
 #include "jail.h"
+#include "protect.h"
 #include "pty.h"
+#include "spawn.h"
+#include "util.h"
 
 #ifndef JAIL_VERSION
 #define JAIL_VERSION "dev"
@@ -123,33 +129,6 @@ static const char run_usage_text[] =
 "a service outside the jail (systemd, cron, a container engine socket) to\n"
 "start a process gets that process outside the jail.  Use podman jails for\n"
 "filesystem isolation.\n";
-
-__attribute__((format(printf, 1, 0)))
-static void vwarnx(const char *fmt, va_list ap)
-{
-	fputs("jail-ai: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-}
-
-void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-	exit(code);
-}
 
 /* ---- privilege at start ---- */
 

@@ -22,7 +22,11 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "cgroup.h"
 #include "jail.h"
+#include "protect.h"
+#include "spawn.h"
+#include "util.h"
 
 static int parse_deny_arg(const char *s)
 {

@@ -159,8 +159,9 @@ done
 ok "$([ -n "$spid" ]; echo $?)" "$TUSER, setcap copy: the jailed 'sleep $mark' starts" ||
 	diag "$(cat "$TMP/err.bg")"
 parent= procs= bad= nproc=0
-for p in /proc/[0-9]*; do
-	[ "$(readlink "$p/exe" 2>/dev/null)" = "$CAPS" ] || continue
+# find, not a readlink per process: on a loaded machine that loop outlasted CMD.
+for p in $(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$CAPS" 2>/dev/null); do
+	p=${p%/exe}
 	cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
 	capl=$(awk '$1 == "CapPrm:" || $1 == "CapEff:" { printf "%s%s ", $1, $2 }' \
 		"$p/status" 2>/dev/null)
