@@ -29,8 +29,8 @@
 
 _Static_assert(JAIL_NPROGS <= JAIL_NPROG_SLOTS, "the reply holds each program");
 static unsigned char req_buf[JAIL_REQ_MAX + 1];	/* +1: sees oversize */
-static struct jail_reply reply = {
-	.magic = JAIL_REPLY_MAGIC, .version = JAIL_REQ_VERSION };
+/* Zeroed (.bss): an initialiser would put its 16 KiB log in the file. */
+static struct jail_reply reply;
 static struct bpf_insn insn_buf[JAIL_MAX_INSNS];
 static int prog_fds[JAIL_NPROGS];
 /* ATTACH: all JAIL_NPROGS with JAIL_REQ_F_HOSTNET, else all but egress. */
@@ -522,6 +522,8 @@ void loader_main(void)
 	__u64 prm = 0, eff = 0;
 	int r;
 
+	reply.magic = JAIL_REPLY_MAGIC;
+	reply.version = JAIL_REQ_VERSION;
 	alarm(CHILD_TIME_LIMIT);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* no ptrace, no core */
 	if ((r = run_child()) == 0)
