@@ -522,8 +522,6 @@ void loader_main(void)
 	__u64 prm = 0, eff = 0;
 	int r;
 
-	reply.magic = JAIL_REPLY_MAGIC;
-	reply.version = JAIL_REQ_VERSION;
 	alarm(CHILD_TIME_LIMIT);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* no ptrace, no core */
 	if ((r = run_child()) == 0)
@@ -532,6 +530,8 @@ void loader_main(void)
 	if (caps(1, &prm, &eff) < 0 || caps(0, &prm, &eff) < 0 || prm || eff)
 		_exit(111);
 	/* Smaller than a pipe's buffer: one write, or nothing. */
+	reply.magic = JAIL_REPLY_MAGIC;
+	reply.version = JAIL_REQ_VERSION;
 	if (write(JAIL_REPLY_FD, &reply, sizeof(reply)) != sizeof(reply))
 		_exit(111);
 	_exit(r == 0 ? 0 : 1);
