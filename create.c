@@ -399,8 +399,8 @@ static void add_limits(struct args *a, const struct create_opts *o)
 		args_add(a, "--memory");
 		args_add(a, o->memory);
 	}
-	if (o->cpus && (!all_digits(o->cpus, ".") || strtod(o->cpus, NULL) <=
-	    0 || strchr(o->cpus, '.') != strrchr(o->cpus, '.')))
+	if (o->cpus && (!all_digits(o->cpus, ".") || !strpbrk(o->cpus,
+	    "123456789") || strchr(o->cpus, '.') != strrchr(o->cpus, '.')))
 		die(EXIT_USAGE, "create: --cpus %s: a number like 2 or 1.5",
 		    o->cpus);
 	if (o->cpus) {

@@ -108,4 +108,34 @@ ok $(( $? == 7 ? 0 : 1 )) "run: CMD's own status comes back"
 ok $? "this kernel has no legacy_tiocsti switch (as 6.1 should not)"
 [ -z "$(ls /sys/fs/cgroup/jail-ai 2>/dev/null | grep '^run-')" ]
 ok $? "no run cgroup left behind"
+
+# ---- TIOCLINUX: 6.1 lacks 6.7's CAP_SYS_ADMIN check on selection and paste ----
+# The caller sits on the VT tty1 (its controlling terminal: setsid -c).  Control: a
+# uid-1000 process there selects text on the screen and pastes it into the VT's input,
+# a line for the caller's shell, legacy_tiocsti or not.  In the jail (root CMD, the
+# strongest): fd 0 is CMD's own pty, no VT; tty1 by path is not CMD's controlling
+# terminal, and taking it by force (TIOCSCTTY 1) needs CAP_SYS_ADMIN.  What tty1 has
+# queued is read before the session ends (its leader's exit hangs up a VT, flushing it).
+# A build whose run has Landlock file rules needs ABI 3 for them; 6.1 has 2: mounts alone.
+RUN_FS=
+jail-ai run --help 2>&1 | grep -q -- --nested-sandbox && RUN_FS=--nested-sandbox
+vt_session() {	# vt_session CMD...: CMD on tty1, "status N", "queued: ..."
+	setsid -c sh -c '"$@"; echo "status $?"; vt_probe drain /dev/tty1' sh "$@" \
+		<>/dev/tty1 2>&1
+}
+vt_probe show /dev/tty1 JAILAIVT >/tmp/vt 2>&1
+ok $? "tty1 is a VT that shows text here (the TIOCLINUX cases need one)" || diag "$(cat /tmp/vt)"
+out=$(vt_session su -s /bin/sh jt -c 'vt_probe paste 0 8')
+[ "$out" = "$(printf 'pasted\nstatus 0\nqueued: JAILAIVT')" ]
+ok $? "control: uid 1000 on tty1 pastes screen text into its input (TIOCLINUX, no 6.7 check)" ||
+	diag "$out"
+for how in "paste 0" "paste /dev/tty1" "steal /dev/tty1"; do
+	vt_probe show /dev/tty1 JAILAIVT >/dev/null
+	out=$(vt_session jail-ai run $RUN_FS -- vt_probe $how 8)
+	last=$(echo "$out" | grep -v -e '^status ' -e '^queued: ' -e '^# ' | tail -n 1)
+	echo "$out" | grep -qx 'status 1' && echo "$out" | grep -qx 'queued: nothing' &&
+		case $last in "TIOCL_SETSEL on "*": E"*|"open "*": E"*) true ;; *) false ;; esac
+	ok $? "run: root CMD's TIOCLINUX $how is refused ($last), nothing queued on tty1" ||
+		diag "$out"
+done
 finish
