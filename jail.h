@@ -60,6 +60,11 @@ struct policy {
 int policy_build(const struct hostip *deny, size_t ndeny,
     const struct allow_rule *allow, size_t nallow, struct policy *out);
 void policy_free(struct policy *p);
+struct prot_opts;
+/* --deny-all, --block-private: their prefixes appended to *h (realloc'd);
+ * in a netns of its own, --deny-all leaves the jail its loopback. */
+int policy_add_modes(struct prot_opts *o, struct hostip **h, size_t *n,
+    int hostnet);
 /* The userspace twin of the BPF lookup: JAIL_ALLOW or JAIL_DENY. */
 int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
     uint16_t port);
@@ -132,6 +137,7 @@ struct prot_opts {
 	const char *who;	/* "run", "create", ...: for messages */
 	pid_t net_pid;		/* a podman jail's init; 0: the host's netns */
 	int block_host, no_dns;
+	int deny_all, block_private;	/* imply block_host */
 	struct allow_rule allow[JAIL_MAX_ALLOW];
 	const char *allow_text[JAIL_MAX_ALLOW];	/* as given; DNS ones NULL */
 	size_t nallow;
