@@ -53,6 +53,7 @@ static const char create_usage[] =
 "  --recreate             remove an existing jail NAME's container first (its\n"
 "                         home volume, the workspace and mounts stay)\n"
 "  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
+"  --deny-all, --block-private,\n"
 "  --force                as in `jail-ai run --help`; every start of the\n"
 "                         jail attaches and checks the programs first\n"
 "  --no-block-host        no --block-host, even when a config file or the\n"
@@ -529,6 +530,7 @@ static void add_policy_labels(struct args *a, const struct prot_opts *p)
 	}
 	addf(a, "--label=jail-ai.deny-file=%s", buf);
 	addf(a, "--label=jail-ai.no-dns=%d", p->no_dns);
+	addf(a, "--label=jail-ai.mode=%s", policy_mode_word(p));
 }
 
 /*
@@ -692,6 +694,7 @@ static const struct {
 	int valued;
 } shaping[] = {
 	{ "--block-host", NULL, 0 }, { "--no-dns", NULL, 0 },
+	{ "--deny-all", NULL, 0 }, { "--block-private", NULL, 0 },
 	{ "--ssh-agent", NULL, 0 }, { "--root", NULL, 0 },
 	{ "--allow", NULL, 1 }, { "--deny", NULL, 1 },
 	{ "--deny-file", NULL, 1 }, { "--mount", "-m", 1 },
@@ -923,23 +926,24 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
     char **store)
 {
 	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 8];
-	char *lab, *tok, *save = NULL, *f[5];
+	char *lab, *tok, *save = NULL, *f[6];
 	int argc = 0, i, k;
 
 	lab = inspect(name, "{{index .Config.Labels \"jail-ai.block-host\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.allow\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.deny\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.deny-file\"}}\t"
-	    "{{index .Config.Labels \"jail-ai.no-dns\"}}");
+	    "{{index .Config.Labels \"jail-ai.no-dns\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.mode\"}}");
 	if (!lab)
 		die(EXIT_SYSFAIL, "%s: %s: podman inspect failed", who, name);
 	*store = lab;
-	for (k = 0, f[0] = lab; k < 4 && f[k]; k++) {
+	for (k = 0, f[0] = lab; k < 5 && f[k]; k++) {
 		f[k + 1] = strchr(f[k], '\t');
 		if (f[k + 1])
 			*f[k + 1]++ = '\0';
 	}
-	if (k < 4 || !f[4])
+	if (k < 5 || !f[5])
 		die(EXIT_SYSFAIL, "%s: %s: unreadable jail-ai labels", who, name);
 	memset(o, 0, sizeof(*o));
 	o->who = who;
@@ -960,6 +964,10 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	}
 	if (strcmp(f[4], "1") == 0)
 		argv[argc++] = "--no-dns";
+	if ((k = policy_mode_parse(f[5])) == 2 || k == 4)
+		argv[argc++] = "--deny-all";
+	if (k >= 3)
+		argv[argc++] = "--block-private";
 	for (i = 0; i < argc; i++)
 		if (!prot_parse_opt(o, argc, argv, &i))
 			die(EXIT_SYSFAIL, "%s: %s: bad label value %s", who,
@@ -1630,19 +1638,22 @@ static int cmd_shell(int argc, char **argv)
 /* A `jail-ai run` jail, in list's table or as a JSON object. */
 static void print_run_jail(const char *name, const char *path, void *arg)
 {
-	int json = *(const int *)arg;
-	int bh = strstr(name, "-block-host") != NULL;
+	int json = *(const int *)arg, k;
+	const char *m = name;	/* run-PID-TIME-N[-MODE] */
 
+	for (k = 0; k < 4 && m; k++)
+		m = strchr(m + 1, '-');
 	if (!json) {
 		printf("%-24s %-10s %-40s %s\n", name, "running", path,
-		    bh ? "block-host" : "-");
+		    m ? m + 1 : "-");
 		return;
 	}
 	printf("{\"name\":");
 	json_str(name);
 	printf(",\"kind\":\"run\",\"state\":\"running\",\"cgroup\":");
 	json_str(path);
-	printf(",\"block_host\":%s}\n", bh ? "true" : "false");
+	printf(",\"block_host\":%s,\"mode\":\"%s\"}\n", m ? "true" : "false",
+	    m ? m + 1 : "off");
 }
 
 /* "--json" alone, or nothing; dies otherwise. */

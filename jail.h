@@ -65,6 +65,10 @@ struct prot_opts;
  * in a netns of its own, --deny-all leaves the jail its loopback. */
 int policy_add_modes(struct prot_opts *o, struct hostip **h, size_t *n,
     int hostnet);
+/* "block-host", "deny-all", "block-private", "deny-all+block-private";
+ * policy_mode_parse: the word back to 1..4, or -EINVAL. */
+const char *policy_mode_word(const struct prot_opts *o);
+int policy_mode_parse(const char *word);
 /* The userspace twin of the BPF lookup: JAIL_ALLOW or JAIL_DENY. */
 int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
     uint16_t port);
@@ -121,7 +125,7 @@ struct jail_cgroup {
  * return), or -EACCES with what to set up in err.  0: go on. */
 int jail_cgroup_preflight(char *err, size_t errlen);
 /* A new run-* cgroup, locked (flock) until closed; stale ones removed. */
-int jail_cgroup_create(struct jail_cgroup *cg, int block_host, char *err,
+int jail_cgroup_create(struct jail_cgroup *cg, const char *mode, char *err,
     size_t errlen);
 /* fn for each live `run` jail below this caller's parent; 0 or -errno. */
 int jail_run_list(void (*fn)(const char *name, const char *path, void *arg),

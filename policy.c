@@ -535,6 +535,26 @@ int policy_add_modes(struct prot_opts *o, struct hostip **h, size_t *n,
 	return r;
 }
 
+static const char *const mode_words[] = { "block-host", "deny-all",
+    "block-private", "deny-all+block-private" };
+
+const char *policy_mode_word(const struct prot_opts *o)
+{
+	if (!o->block_host)
+		return "off";
+	return mode_words[(o->deny_all ? 1 : 0) + (o->block_private ? 2 : 0)];
+}
+
+int policy_mode_parse(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mode_words) / sizeof(mode_words[0]); i++)
+		if (strcmp(word, mode_words[i]) == 0)
+			return (int)i + 1;
+	return -EINVAL;
+}
+
 void policy_free(struct policy *p)
 {
 	free(p->req);

@@ -215,6 +215,76 @@ try EPERM any4 --block-private --allow fd77::2 -- "$PROBE" udp 10.77.0.2 7201
 try ok any4 --deny-all --block-private --allow 10.77.0.2:7201 -- "$PROBE" tcp 10.77.0.2 7201
 try EPERM any4 --deny-all --block-private --allow 10.77.0.2:7201 -- "$PROBE" tcp 198.51.100.2 7201
 
+# ---- the mode shown: run --dry-run, list, create --dry-run ----
+out=$(jail run --deny-all --block-private --dry-run -- true 2>&1)
+grep -q '^# mode: deny-all+block-private$' <<<"$out" &&
+	grep -q '^deny  *0\.0\.0\.0/0  *--deny-all' <<<"$out" &&
+	grep -q '^deny  *::/0  *--deny-all' <<<"$out" &&
+	grep -q '^deny  *100\.64\.0\.0/10  *--block-private' <<<"$out" &&
+	grep -q '^deny  *fc00::/7  *--block-private' <<<"$out"
+ok $? "run --dry-run: the mode and its entries with their sources" || diag "$out"
+out=$(jail run --dry-run --block-host -- true 2>&1)
+grep -q '^# mode: block-host$' <<<"$out" && ! grep -q -- '--deny-all\|--block-private' <<<"$out"
+ok $? "run --block-host --dry-run: mode block-host, no mode entries" || diag "$out"
+jail run --deny-all -- sleep 5 2>/dev/null &
+BG_PIDS="$BG_PIDS $!"
+for i in $(seq 40); do
+	out=$("$JAIL_AI" list 2>/dev/null | grep '^run-')
+	[ -n "$out" ] && break
+	sleep 0.1
+done
+js=$("$JAIL_AI" list --json 2>/dev/null | grep '"kind":"run"')
+grep -q ' deny-all$' <<<"$out" && grep -q '"block_host":true,"mode":"deny-all"' <<<"$js"
+ok $? "list (text and --json) shows a running jail's mode deny-all" || diag "$out" "$js"
+out=$(JAIL_AI_PODMAN=/bin/false "$JAIL_AI" create pj --deny-all --block-private --dry-run 2>&1)
+grep -q -- '--label=jail-ai.mode=deny-all+block-private' <<<"$out" &&
+	grep -q -- '--label=jail-ai.block-host=1' <<<"$out"
+ok $? "create --dry-run: the mode goes into the jail's labels (every start rebuilds it)" ||
+	diag "$out"
+
+# ---- config files: a project may turn the modes on, never off ----
+export XDG_CONFIG_HOME=$TMP/ucfg
+mkdir -p "$XDG_CONFIG_HOME/jail-ai" "$TMP/proj/.git" "$TMP/proj/.jail-ai"
+: >"$XDG_CONFIG_HOME/jail-ai/config"
+in_proj() { (cd "$TMP/proj" && timeout -k 2 "$TIMEOUT" nsenter --net="/run/netns/$NS_H" -- \
+	"$JAIL_AI" "$@") >"$TMP/o" 2>"$TMP/e"; }
+for m in deny-all block-private; do
+	printf '%s\n' $m >"$TMP/proj/.jail-ai/config"
+	in_proj run --dry-run -- true
+	grep -q "^# mode: $m\$" "$TMP/o" && grep -q "^# --$m from $TMP/proj/.jail-ai/config:1" "$TMP/o"
+	ok $? "project config '$m': run --dry-run shows it, with FILE:LINE" || diag "$(cat "$TMP/o" "$TMP/e")"
+	in_proj run --no-block-host -- true
+	[ $? = 125 ] && grep -q "config $TMP/proj/.jail-ai/config:1 asks for block-host ($m)" "$TMP/e"
+	ok $? "project config '$m': --no-block-host cannot turn it off (125)" || diag "$(cat "$TMP/e")"
+done
+printf 'deny-all\n' >"$TMP/proj/.jail-ai/config"
+in_proj run -- "$PROBE" tcp 198.51.100.2 7201
+[ $? = 1 ] && [ "$(tail -n 1 "$TMP/o")" = EPERM ]
+ok $? "project config 'deny-all': run (no option) gets EPERM to the peer" || diag "$(cat "$TMP/o" "$TMP/e")"
+in_proj run --allow 198.51.100.2:7201 -- "$PROBE" tcp 198.51.100.2 7201
+[ $? = 0 ]
+ok $? "... and the user's --allow still opens its entry" || diag "$(cat "$TMP/o" "$TMP/e")"
+for k in no-deny-all no-block-private; do
+	printf '%s\n' $k >"$TMP/proj/.jail-ai/config"
+	in_proj run -- true
+	[ $? = 125 ] && grep -q "config.*:1" "$TMP/e"
+	ok $? "project config '$k': refused (125), there is no such key" || diag "$(cat "$TMP/e")"
+done
+rm "$TMP/proj/.jail-ai/config"
+printf 'deny-all\n' >"$XDG_CONFIG_HOME/jail-ai/config"
+in_proj run --dry-run -- true
+grep -q '^# mode: deny-all$' "$TMP/o"
+ok $? "user config 'deny-all': on" || diag "$(cat "$TMP/o" "$TMP/e")"
+in_proj run --no-block-host --dry-run -- true
+grep -q 'block-host is off' "$TMP/o"
+ok $? "user config 'deny-all': the user's --no-block-host turns it off" || diag "$(cat "$TMP/o" "$TMP/e")"
+: >"$XDG_CONFIG_HOME/jail-ai/config"
+for args in "--deny-all --no-block-host" "--block-private --no-block-host"; do
+	in_proj run $args -- touch "$TMP/ran"
+	[ $? = 125 ] && [ ! -e "$TMP/ran" ] && grep -q "turns it off\|then turns" "$TMP/e"
+	ok $? "run $args: contradictory, refused (125), CMD never runs" || diag "$(cat "$TMP/e")"
+done
+
 # ---- failures: nothing runs ----
 jail run --deny-all --allow 0.0.0.0/0 -- touch "$TMP/ran" 2>"$TMP/err"
 st=$?
