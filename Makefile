@@ -175,7 +175,8 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/unit_request tests/unit_images tests/unit_config tests/probe \
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
-	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe
+	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
+	    tests/mapfd_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -214,6 +215,8 @@ tests/abi_probe: tests/abi_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/abi_probe.c
 tests/lo_probe: tests/lo_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/lo_probe.c
+tests/mapfd_probe: tests/mapfd_probe.c policy.h
+	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/mapfd_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
