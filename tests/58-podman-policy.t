@@ -83,8 +83,17 @@ for round in create restart; do
 	denied "$DA" tcp 10.77.0.1 7002 h1
 done
 out=$(jp list 2>&1)
-grep "$DA" <<<"$out" | grep -q block-host
-ok $? "list shows $DA protected" || diag "$out"
+grep "$DA" <<<"$out" | grep -q 'block-host, deny-all$'
+ok $? "list shows $DA as block-host, deny-all" || diag "$out"
+js=$(jp list --json 2>&1 | grep "\"$DA\"")
+grep -q '"protection":"attached","mode":"deny-all"' <<<"$js"
+ok $? "list --json: $DA's mode is deny-all" || diag "$js"
+out=$(jp status "$DA" 2>&1)
+grep -qx 'mode: deny-all' <<<"$out" && grep -q 'protection: attached' <<<"$out"
+ok $? "status $DA: mode: deny-all, protection attached" || diag "$out"
+out=$(jp status --json "$DA" 2>&1)
+grep -q '"mode":"deny-all"' <<<"$out"
+ok $? "status --json $DA: \"mode\":\"deny-all\"" || diag "$out"
 
 # ---- --block-private on the host network, before and after a restart ----
 BP=$JT-bp
@@ -98,6 +107,9 @@ for round in create restart; do
 		ok $? "stop and start $BP" || diag "$(tail -n 5 "$TMP/err")"
 	fi
 	reaches "$BP" tcp 198.51.100.2 7203 pub2
+	out=$(jp status "$BP" 2>&1)
+	grep -qx 'mode: block-private' <<<"$out"
+	ok $? "status $BP ($round): mode: block-private" || diag "$out"
 	denied "$BP" tcp 10.77.0.2 7101 peer4
 	denied "$BP" udp ::ffff:10.77.0.2 7101 peer4
 	denied "$BP" tcp fd77::2 7102 peer6
