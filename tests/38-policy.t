@@ -285,6 +285,18 @@ for args in "--deny-all --no-block-host" "--block-private --no-block-host"; do
 	ok $? "run $args: contradictory, refused (125), CMD never runs" || diag "$(cat "$TMP/e")"
 done
 
+# the agents take the modes too, from the command line or a config file (no podman here:
+# it gets as far as the image and stops there)
+printf 'deny-all\n' >"$TMP/proj/.jail-ai/config"
+for args in "--deny-all" "--block-private" ""; do
+	(cd "$TMP/proj" && JAIL_AI_PODMAN=/bin/false timeout 30 "$JAIL_AI" claude $args) \
+		>/dev/null 2>"$TMP/e"
+	[ $? = 125 ] && ! grep -q 'unknown option' "$TMP/e"
+	ok $? "claude ${args:-(project config deny-all)}: the option is an agent's jail option" ||
+		diag "$(cat "$TMP/e")"
+done
+rm "$TMP/proj/.jail-ai/config"
+
 # ---- failures: nothing runs ----
 jail run --deny-all --allow 0.0.0.0/0 -- touch "$TMP/ran" 2>"$TMP/err"
 st=$?
