@@ -875,7 +875,8 @@ int jail_cgroup_create(struct jail_cgroup *cg, const char *mode, char *err,
 	each_run(parent, remove_if_stale, NULL);
 	for (i = 0, r = -EAGAIN; r == -EAGAIN && i < 5; i++) {
 		snprintf(name, sizeof(name), "run-%d-%lx-%d%s%s", (int)getpid(),
-		    (unsigned long)time(NULL), i, mode ? "-" : "", mode ? mode : "");
+		    (unsigned long)time(NULL), i, mode ? "-" : "",
+		    mode ? mode : "");
 		if (snprintf(cg->rel, sizeof(cg->rel), "%s/%s", prel, name) >=
 		    (int)sizeof(cg->rel) || snprintf(cg->path,
 		    sizeof(cg->path), "%s/%s", parent, name) >=

@@ -964,7 +964,11 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	}
 	if (strcmp(f[4], "1") == 0)
 		argv[argc++] = "--no-dns";
-	if ((k = policy_mode_parse(f[5])) == 2 || k == 4)
+	/* a mode of a later version: refused, never dropped */
+	if ((k = policy_mode_parse(f[5])) < 0 && f[5][0])
+		die(EXIT_SYSFAIL, "%s: %s: jail-ai.mode %s is not one this "
+		    "jail-ai knows; nothing was started", who, name, f[5]);
+	if (k == 2 || k == 4)
 		argv[argc++] = "--deny-all";
 	if (k >= 3)
 		argv[argc++] = "--block-private";
@@ -1720,9 +1724,9 @@ static void list_one(const char *name, int json)
 		json_str(f[2]);
 		printf(",\"user\":");
 		json_str(f[4]);
-		printf(",\"block_host\":%s,\"protection\":\"%s\",\"mode\":\"%s\"}"
-		    "\n", strcmp(f[3], "1") == 0 ? "true" : "false", prot_word[ps],
-		    MODE_OF(ps, f[5]));
+		printf(",\"block_host\":%s,\"protection\":\"%s\","
+		    "\"mode\":\"%s\"}\n", strcmp(f[3], "1") == 0 ? "true" :
+		    "false", prot_word[ps], MODE_OF(ps, f[5]));
 	}
 	free(info);
 }
