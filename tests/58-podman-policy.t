@@ -115,6 +115,17 @@ for round in create restart; do
 	denied "$BP" tcp fd77::2 7102 peer6
 done
 
+# ---- a mode this jail-ai does not know (a later version's label): refused, never dropped ----
+pm create --name "$JT-future" --network host --label jail-ai=1 --label jail-ai.block-host=1 \
+	--label jail-ai.mode=deny-all+domains "$TEST_IMAGE" sleep 600 >/dev/null 2>"$TMP/err" ||
+	diag "podman create $JT-future: $(cat "$TMP/err")"
+jp start "$JT-future" >"$TMP/out" 2>"$TMP/err"
+st=$?
+[ $st = 125 ] && grep -q 'jail-ai.mode deny-all+domains is not one this jail-ai knows' "$TMP/err" &&
+	[ "$(state "$JT-future")" != running ]
+ok $? "start of a jail whose jail-ai.mode is unknown: 125, not running" ||
+	diag "exit $st, state $(state "$JT-future")" "$(cat "$TMP/err")"
+
 # ---- --deny-all in a network namespace of its own: its loopback is its own ----
 DB=$JT-db
 jcreate "$DB" --deny-all
