@@ -113,7 +113,7 @@ tests/a64/.dir:
 	@mkdir -p tests/a64 && ln -sfn ../fixtures tests/a64/fixtures && touch $@
 tests/a64/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_hostips.c hostips.c
-tests/a64/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h tests/a64/.dir $(A64KINC)/.stamp
+tests/a64/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h protect.h cgroup.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c util.c
@@ -194,14 +194,14 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
-	    tests/vt_probe
+	    tests/vt_probe tests/mapfd_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 
 tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
-tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h tests/tap.h
+tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h protect.h cgroup.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c util.c
@@ -236,6 +236,8 @@ tests/lo_probe: tests/lo_probe.c
 # TIOCLINUX paste on a VT, in the 6.1 VM (tests/vm-init.sh).
 tests/vt_probe: tests/vt_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/vt_probe.c
+tests/mapfd_probe: tests/mapfd_probe.c policy.h
+	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/mapfd_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \

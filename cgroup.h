@@ -58,7 +58,7 @@ struct jail_cgroup {
  * return), or -EACCES with what to set up in err.  0: go on. */
 int jail_cgroup_preflight(char *err, size_t errlen);
 /* A new run-* cgroup, locked (flock) until closed; stale ones removed. */
-int jail_cgroup_create(struct jail_cgroup *cg, int block_host, char *err,
+int jail_cgroup_create(struct jail_cgroup *cg, const char *mode, char *err,
     size_t errlen);
 /* fn for each live `run` jail below this caller's parent; 0 or -errno. */
 int jail_run_list(void (*fn)(const char *name, const char *path, void *arg),

@@ -54,6 +54,7 @@ static const char create_usage[] =
 "  --recreate             remove an existing jail NAME's container first (its\n"
 "                         home volume, the workspace and mounts stay)\n"
 "  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
+"  --deny-all, --block-private,\n"
 "  --force                as in `jail-ai run --help`; every start of the\n"
 "                         jail attaches and checks the programs first\n"
 "  --no-block-host        no --block-host, even when a config file or the\n"
@@ -445,6 +446,7 @@ static void add_policy_labels(struct args *a, const struct prot_opts *p)
 	}
 	args_addf(a, "--label=jail-ai.deny-file=%s", buf);
 	args_addf(a, "--label=jail-ai.no-dns=%d", p->no_dns);
+	args_addf(a, "--label=jail-ai.mode=%s", policy_mode_word(p));
 }
 
 /*
@@ -602,6 +604,7 @@ static const struct {
 	int valued;
 } shaping[] = {
 	{ "--block-host", NULL, 0 }, { "--no-dns", NULL, 0 },
+	{ "--deny-all", NULL, 0 }, { "--block-private", NULL, 0 },
 	{ "--ssh-agent", NULL, 0 }, { "--root", NULL, 0 },
 	{ "--allow", NULL, 1 }, { "--deny", NULL, 1 },
 	{ "--deny-file", NULL, 1 }, { "--mount", "-m", 1 },

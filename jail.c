@@ -73,6 +73,7 @@ static const char usage_text[] =
 static const char run_usage_text[] =
 "usage: jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...\n"
 "                   [--deny-file FILE] [--no-dns] [--no-block-host]\n"
+"                   [--deny-all] [--block-private]\n"
 "                   [--dry-run] [--unsafe-keep-privileges] -- CMD [ARG...]\n"
 "\n"
 "Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
@@ -90,13 +91,20 @@ static const char run_usage_text[] =
 "                 or [IPV6[/LEN]]:PORT (an IPv6 port only in brackets).\n"
 "                 An allow wins over any deny.\n"
 "  --deny PREFIX  block ADDR or ADDR/LEN too (with --block-host)\n"
+"  --deny-all     allow-only egress: every destination, IPv4 and IPv6, is\n"
+"                 refused unless an --allow lets it through (the resolver\n"
+"                 exception too, unless --no-dns); implies --block-host\n"
+"  --block-private\n"
+"                 also block 10/8, 172.16/12, 192.168/16, 100.64/10,\n"
+"                 169.254/16, fc00::/7 and fe80::/10 (and ::ffff: forms);\n"
+"                 an --allow opens a part; implies --block-host\n"
 "  --deny-file FILE\n"
 "                 block every ADDR[/LEN] in FILE, one a line, # comments;\n"
 "                 several add up\n"
 "  --force        accept an --allow that opens a whole fixed range\n"
 "                 (0.0.0.0/0, ::/0, 127.0.0.0/8); refused otherwise\n"
 "  --no-dns       do not let the resolvers of /etc/resolv.conf through on\n"
-"                 port 53 when they are host addresses (default: allowed,\n"
+"                 port 53 when the policy blocks them (default: allowed,\n"
 "                 so that name resolution keeps working)\n"
 "  --no-block-host\n"
 "                 no --block-host, even when a config file asks for it\n"
@@ -516,6 +524,11 @@ static void dry_rules(struct dry *d, int argc, char **argv)
 			dry_deny_file(d, argv[i + 1], src);
 		} else if (strcmp(argv[i], "--allow") == 0) {
 			dry_line("allow", argv[i + 1], src, NULL);
+		} else if (!strcmp(argv[i], "--deny-all") ||
+		    !strcmp(argv[i], "--block-private")) {
+			if (src != argv[i])	/* from a config file */
+				printf("# %s from %s\n", argv[i], src);
+			continue;
 		} else {
 			continue;
 		}
@@ -558,6 +571,7 @@ static void dry_resolvers(struct dry *d, const struct prot_opts *o)
 static int run_dry(int argc, char **argv, const struct run_opts *o)
 {
 	struct dry d = { NULL, 0, 0 };
+	struct prot_opts po;
 	struct hostip *h;
 	char err[256] = "";
 	size_t n, i;
@@ -573,10 +587,14 @@ static int run_dry(int argc, char **argv, const struct run_opts *o)
 	if (arg_src && arg_src[1] && !strcmp(argv[1], "--block-host") &&
 	    arg_src[1][0])
 		printf("# --block-host from %s\n", arg_src[1]);
+	printf("# mode: %s\n", policy_mode_word(&o->prot));
 	r = hostips_discover(&h, &n, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "run: host addresses: %s", err[0] ? err :
 		    strerror(-r));
+	po = o->prot;
+	if ((r = policy_add_modes(&po, &h, &n, 1)) < 0)
+		die(EXIT_SYSFAIL, "run: policy: %s", strerror(-r));
 	for (i = 0; i < n; i++)
 		dry_deny(&d, &h[i], hostip_source_name(h[i].source),
 		    h[i].why);
@@ -605,7 +623,8 @@ static int cmd_run(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
-	r = jail_cgroup_create(&cg, o.prot.block_host, err, sizeof(err));
+	r = jail_cgroup_create(&cg, o.prot.block_host ?
+	    policy_mode_word(&o.prot) : NULL, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	if (o.prot.block_host && protect("run", &cg, &p) < 0) {

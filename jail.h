@@ -55,6 +55,15 @@ struct policy {
 int policy_build(const struct hostip *deny, size_t ndeny,
     const struct allow_rule *allow, size_t nallow, struct policy *out);
 void policy_free(struct policy *p);
+struct prot_opts;
+/* --deny-all, --block-private: their prefixes appended to *h (realloc'd);
+ * in a netns of its own, --deny-all leaves the jail its loopback. */
+int policy_add_modes(struct prot_opts *o, struct hostip **h, size_t *n,
+    int hostnet);
+/* "block-host", "deny-all", "block-private", "deny-all+block-private";
+ * policy_mode_parse: the word back to 1..4, or -EINVAL. */
+const char *policy_mode_word(const struct prot_opts *o);
+int policy_mode_parse(const char *word);
 /* The userspace twin of the BPF lookup: JAIL_ALLOW or JAIL_DENY. */
 int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
     uint16_t port);

@@ -31,7 +31,7 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
     char **store)
 {
 	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 8];
-	char *lab, *tok, *save = NULL, *f[5];
+	char *lab, *tok, *save = NULL, *f[6];
 	int argc = 0, i, k;
 
 	lab = container_inspect(name,
@@ -39,16 +39,17 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	    "{{index .Config.Labels \"jail-ai.allow\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.deny\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.deny-file\"}}\t"
-	    "{{index .Config.Labels \"jail-ai.no-dns\"}}");
+	    "{{index .Config.Labels \"jail-ai.no-dns\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.mode\"}}");
 	if (!lab)
 		die(EXIT_SYSFAIL, "%s: %s: podman inspect failed", who, name);
 	*store = lab;
-	for (k = 0, f[0] = lab; k < 4 && f[k]; k++) {
+	for (k = 0, f[0] = lab; k < 5 && f[k]; k++) {
 		f[k + 1] = strchr(f[k], '\t');
 		if (f[k + 1])
 			*f[k + 1]++ = '\0';
 	}
-	if (k < 4 || !f[4])
+	if (k < 5 || !f[5])
 		die(EXIT_SYSFAIL, "%s: %s: unreadable jail-ai labels", who, name);
 	memset(o, 0, sizeof(*o));
 	o->who = who;
@@ -69,6 +70,14 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	}
 	if (strcmp(f[4], "1") == 0)
 		argv[argc++] = "--no-dns";
+	/* a mode of a later version: refused, never dropped */
+	if ((k = policy_mode_parse(f[5])) < 0 && f[5][0])
+		die(EXIT_SYSFAIL, "%s: %s: jail-ai.mode %s is not one this "
+		    "jail-ai knows; nothing was started", who, name, f[5]);
+	if (k == 2 || k == 4)
+		argv[argc++] = "--deny-all";
+	if (k >= 3)
+		argv[argc++] = "--block-private";
 	for (i = 0; i < argc; i++)
 		if (!prot_parse_opt(o, argc, argv, &i))
 			die(EXIT_SYSFAIL, "%s: %s: bad label value %s", who,

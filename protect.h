@@ -15,6 +15,7 @@ struct prot_opts {
 	const char *who;	/* "run", "create", ...: for messages */
 	pid_t net_pid;		/* a podman jail's init; 0: the host's netns */
 	int block_host, no_dns;
+	int deny_all, block_private;	/* imply block_host */
 	struct allow_rule allow[JAIL_MAX_ALLOW];
 	const char *allow_text[JAIL_MAX_ALLOW];	/* as given; DNS ones NULL */
 	size_t nallow;

@@ -44,19 +44,22 @@ static void json_str(const char *s)
 /* A `jail-ai run` jail, in list's table or as a JSON object. */
 static void print_run_jail(const char *name, const char *path, void *arg)
 {
-	int json = *(const int *)arg;
-	int bh = strstr(name, "-block-host") != NULL;
+	int json = *(const int *)arg, k;
+	const char *m = name;	/* run-PID-TIME-N[-MODE] */
 
+	for (k = 0; k < 4 && m; k++)
+		m = strchr(m + 1, '-');
 	if (!json) {
 		printf("%-24s %-10s %-40s %s\n", name, "running", path,
-		    bh ? "block-host" : "-");
+		    m ? m + 1 : "-");
 		return;
 	}
 	printf("{\"name\":");
 	json_str(name);
 	printf(",\"kind\":\"run\",\"state\":\"running\",\"cgroup\":");
 	json_str(path);
-	printf(",\"block_host\":%s}\n", bh ? "true" : "false");
+	printf(",\"block_host\":%s,\"mode\":\"%s\"}\n", m ? "true" : "false",
+	    m ? m + 1 : "off");
 }
 
 /* "--json" alone, or nothing; dies otherwise. */
@@ -92,20 +95,26 @@ static const char *const prot_text[] = { "-", "block-host",
 	"{{index .Config.Labels \"jail-ai.block-host\"}}\x1f" \
 	"{{index .Config.Labels \"jail-ai.user\"}}"
 
+#define MODE_FMT "\x1f{{index .Config.Labels \"jail-ai.mode\"}}"
+/* The mode label's word, when the jail is protected ("" from older jails). */
+#define MODE_OF(ps, m) (!(ps) ? "off" : (m)[0] ? (m) : "block-host")
+
 static void list_one(const char *name, int json)
 {
 	struct jail_reply rep;
-	char *info = container_inspect(name, LIST_FMT), *f[5];
+	char *info = container_inspect(name, LIST_FMT MODE_FMT), *f[6];
 	int ps;
 
-	if (!info || fields(info, f, 5) < 0) {
+	if (!info || fields(info, f, 6) < 0) {
 		free(info);	/* removed meanwhile */
 		return;
 	}
 	ps = prot_state("list", name, f[0], f[3], &rep);
 	if (!json) {
-		printf("%-24s %-10s %-40s %s\n", name, f[0], f[1],
-		    prot_text[ps]);
+		printf("%-24s %-10s %-40s %s%s%s\n", name, f[0], f[1],
+		    prot_text[ps], strcmp(MODE_OF(ps, f[5]), "block-host") &&
+		    ps ? ", " : "", ps && strcmp(MODE_OF(ps, f[5]),
+		    "block-host") ? f[5] : "");
 	} else {
 		printf("{\"name\":");
 		json_str(name);
@@ -117,8 +126,9 @@ static void list_one(const char *name, int json)
 		json_str(f[2]);
 		printf(",\"user\":");
 		json_str(f[4]);
-		printf(",\"block_host\":%s,\"protection\":\"%s\"}\n",
-		    strcmp(f[3], "1") == 0 ? "true" : "false", prot_word[ps]);
+		printf(",\"block_host\":%s,\"protection\":\"%s\","
+		    "\"mode\":\"%s\"}\n", strcmp(f[3], "1") == 0 ? "true" :
+		    "false", prot_word[ps], MODE_OF(ps, f[5]));
 	}
 	free(info);
 }
@@ -190,7 +200,7 @@ static void json_words(const char *key, char *s)
 	"{{index .Config.Labels \"jail-ai.allow\"}}\x1f" \
 	"{{index .Config.Labels \"jail-ai.deny\"}}\x1f" \
 	"{{index .Config.Labels \"jail-ai.options\"}}\x1f" \
-	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}"
+	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}" MODE_FMT
 
 static void status_json(char **f, int ps, const struct jail_reply *rep)
 {
@@ -207,7 +217,8 @@ static void status_json(char **f, int ps, const struct jail_reply *rep)
 		else
 			json_str(f[i]);
 	}
-	printf(",\"protection\":\"%s\"", prot_word[ps]);
+	printf(",\"protection\":\"%s\",\"mode\":\"%s\"", prot_word[ps],
+	    MODE_OF(ps, f[11]));
 	json_words("allow", f[7]);
 	json_words("deny", f[8]);
 	json_words("options", strncmp(f[9], "v1", 2) == 0 ? f[9] + 2 : f[9]);
@@ -248,7 +259,7 @@ static void print_mounts(char *s)
 int cmd_status(int argc, char **argv)
 {
 	struct jail_reply rep;
-	char *info, *f[11];
+	char *info, *f[12];
 	int json = json_flag(argc, argv, 2,
 	    "usage: jail-ai status [--json] NAME"), ps;
 	const char *name = argv[argc - 1];
@@ -256,7 +267,7 @@ int cmd_status(int argc, char **argv)
 	need_podman("status");
 	need_jail("status", name);
 	info = container_inspect(name, STATUS_FMT);
-	if (!info || fields(info, f, 11) < 0)
+	if (!info || fields(info, f, 12) < 0)
 		die(EXIT_SYSFAIL, "status: podman inspect %s failed", name);
 	ps = prot_state("status", name, f[0], f[3], &rep);
 	if (json) {
@@ -266,7 +277,7 @@ int cmd_status(int argc, char **argv)
 		    "network: %s\nuser: %s\nmounts:", f[5], f[0], f[1], f[2],
 		    f[6], f[4][0] ? f[4] : "root");
 		print_mounts(f[10]);
-		printf("\nallow: %s\n", f[7]);
+		printf("\nallow: %s\nmode: %s\n", f[7], MODE_OF(ps, f[11]));
 		print_protection(ps, &rep);
 	}
 	free(info);

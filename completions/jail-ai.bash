@@ -6,7 +6,7 @@ _jail_ai()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
-	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force"
+	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force --deny-all --block-private"
 	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --force-mount --root --recreate"
 	local agents="claude copilot cursor gemini codex jules"
 	local cmds="run create start stop rm exec shell list status images hostips check version help $agents"
