@@ -42,9 +42,9 @@ KINC	= build/kinc
 
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
-	  check.c
+	  check.c fsjail.c
 HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h \
-	  seccomp.h config.h check.h
+	  seccomp.h config.h check.h fsjail.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -175,7 +175,8 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/unit_request tests/unit_images tests/unit_config tests/probe \
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
-	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe
+	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
+	    tests/fs_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -214,6 +215,8 @@ tests/abi_probe: tests/abi_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/abi_probe.c
 tests/lo_probe: tests/lo_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/lo_probe.c
+tests/fs_probe: tests/fs_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/fs_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
