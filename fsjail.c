@@ -223,9 +223,12 @@ static int resolve(const char *in, struct fs_path *out, const char *why)
 static int hide_add(struct fs_plan *p, const char *path, const char *why)
 {
 	struct fs_path f;
+	struct stat st;
 	size_t i;
 
-	if (resolve(path, &f, why) < 0)
+	/* most are missing: lstat first, realpath (a readlink per
+	 * component in musl) only for what exists */
+	if (lstat(path, &st) < 0 || resolve(path, &f, why) < 0)
 		return 0;
 	for (i = 0; i < p->nhide; i++)
 		if (strcmp(p->hide[i].path, f.path) == 0)
@@ -619,28 +622,28 @@ static int set_ro(const char *path, int recursive)
 }
 
 /*
- * A root CMD's namespace: the mounts below dir go before dir is covered.
- * Covered, they would stay in the namespace, where a proc or sysfs one
- * lets nested namespaces mount a writable fresh one (cgroup.c refuses to
- * start then).  A user's CMD cannot unmount its locked mounts, nor
- * needs to (the kernel checks its global uid before a knob write).
+ * A root CMD's namespace: the kernel-knob mounts below dir go before dir
+ * is covered.  Covered, they would stay in the namespace, where a proc or
+ * sysfs one lets nested namespaces mount a writable fresh one (cgroup.c
+ * refuses to start then).  A user's CMD cannot unmount its locked mounts,
+ * nor needs to (the kernel checks its global uid before a knob write).
  */
 static int detach_below(const char *dir)
 {
-	char *buf, point[4096];
-	size_t len;
+	struct knob_mount k;
 	unsigned int i;
+	size_t len;
+	char *buf;
 	int r;
 
 	if (getuid() != 0)
 		return 0;
 	if ((r = read_file("/proc/self/mountinfo", &buf, &len)) < 0)
 		return r;
-	for (i = 0; mountinfo_point(buf, len, i, NULL, point,
-	    sizeof(point)) == 0; i++)
-		if (strcmp(point, dir) && path_within(point, dir) &&
-		    umount2(point, MNT_DETACH) < 0 && errno != EINVAL &&
-		    errno != ENOENT) {
+	for (i = 0; mountinfo_knob(buf, len, i, &k) == 0; i++)
+		if (k.knob && strcmp(k.point, dir) && path_within(k.point,
+		    dir) && umount2(k.point, MNT_DETACH) < 0 &&
+		    errno != EINVAL && errno != ENOENT) {
 			r = -errno;
 			break;
 		}
