@@ -157,12 +157,12 @@ RUN=/run/user/$TUID
 if [ ! -d "$RUN" ]; then
 	install -d -m 700 -o "$TUID" -g "$TGID" "$RUN" && RUNDIR_MADE=$RUN
 fi
-runuser -u "$TUSER" -- timeout 60 "$FSP" serve-unix "$RUN/bus" 9 >"$TMP/bus.log" 2>&1 &
+runuser -u "$TUSER" -- timeout 600 "$FSP" serve-unix "$RUN/bus" 20 >"$TMP/bus.log" 2>&1 &
 BG_PIDS="$BG_PIDS $!"
-timeout -k 2 60 "$FSP" serve-unix "@jail-ai-t37-$$" 9 >"$TMP/abs.log" 2>&1 &
+timeout -k 2 600 "$FSP" serve-unix "@jail-ai-t37-$$" 20 >"$TMP/abs.log" 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 AG=$(mktemp -d "$B/ssh-XXXXXX") && chmod 755 "$AG"
-timeout -k 2 60 "$FSP" serve-unix "$AG/agent.sock" 9 >"$TMP/agent.log" 2>&1 &
+timeout -k 2 600 "$FSP" serve-unix "$AG/agent.sock" 20 >"$TMP/agent.log" 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 for i in $(seq 50); do
 	[ -S "$RUN/bus" ] && [ -S "$AG/agent.sock" ] && grep -q listening "$TMP/abs.log" && break
