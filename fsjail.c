@@ -728,9 +728,15 @@ static int private_dev(char *bad, size_t badlen)
 	for (i = 0; i < N(dev_nodes); i++) {
 		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
 		fds[i] = open_tree_clone(path, 0);
+		if (fds[i] < 0 && fds[i] != -ENOENT && r == 0) {
+			snprintf(bad, badlen, "%s", path);
+			r = fds[i];
+		}
 	}
-	snprintf(bad, badlen, "/dev");
-	r = detach_below("/dev");
+	if (r == 0) {
+		snprintf(bad, badlen, "/dev");
+		r = detach_below("/dev");
+	}
 	if (r == 0 && mount("jail-ai", "/dev", "tmpfs", MS_NOSUID | MS_NODEV |
 	    MS_NOEXEC, "mode=755,size=64k") < 0)
 		r = -errno;
@@ -742,9 +748,10 @@ static int private_dev(char *bad, size_t badlen)
 		if ((r = make_point(path, 0)) == 0)
 			r = move_to(fds[i], path);
 	}
-	snprintf(bad, badlen, "/dev/shm");
-	if (r == 0)
+	if (r == 0) {
+		snprintf(bad, badlen, "/dev/pts, /dev/ptmx, /dev/shm");
 		r = dev_rest();
+	}
 	for (i = 0; i < N(dev_nodes); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

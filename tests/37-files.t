@@ -238,6 +238,16 @@ ok $? "no Landlock (ENOSYS): run refuses, names it and --fs host; CMD did not ru
 out=$(cd "$B/ws" && $FSP deny 444 38 "$JAIL_AI" run --fs host -- $FSP write "$B/ws/host" 2>&1)
 [ "$(echo "$out" | tail -n 1)" = ok ] && [[ "$out" == *"--fs host"*secret* ]]
 ok $? "no Landlock: --fs host runs CMD, said loudly" || diag "$out"
+out=$(cd "$B/ws" && $FSP deny 446 1 "$JAIL_AI" run -- $FSP write "$B/ws/norestrict" 2>&1)
+st=$?
+[ "$st" = 125 ] && [[ "$out" == *"Landlock domain for CMD"*"--fs host"* ]] && [ ! -e "$B/ws/norestrict" ]
+ok $? "landlock_restrict_self fails (EPERM): CMD does not run, the message names it and --fs host" ||
+	diag "exit $st: $out"
+out=$(cd "$B/ws" && $FSP deny 428 1 "$JAIL_AI" run -- $FSP write "$B/ws/nomount" 2>&1)
+st=$?
+[ "$st" = 125 ] && [[ "$out" == *"file rules: mount"*"--fs host"* ]] && [ ! -e "$B/ws/nomount" ]
+ok $? "open_tree fails (EPERM): CMD does not run, the message names the mount and --fs host" ||
+	diag "exit $st: $out"
 out=$(cd "$B/ws" && $FSP deny 444 38 "$JAIL_AI" run --nested-sandbox -- $FSP write "$B/etc/conf" 2>&1)
 [ "$(echo "$out" | tail -n 1)" = EROFS ] && [[ "$out" == *"no Landlock scopes"*"no Landlock)"* ]]
 ok $? "no Landlock: --nested-sandbox still makes files read-only, and says the scopes are missing" ||
