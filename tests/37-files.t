@@ -32,7 +32,7 @@ LOOP= RUNDIR_MADE=
 t37_cleanup() {
 	local st=$? i
 	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
-	rm -rf "$UHOME/.ssh" "$B"
+	rm -rf "$UHOME/.ssh" "$B" "/run/jail-ai-t37-$$.sock"
 	[ -n "$RUNDIR_MADE" ] && rm -rf "$RUNDIR_MADE"
 	if [ -d "$D" ]; then
 		echo 1 >"$D/cgroup.kill" 2>/dev/null
@@ -178,6 +178,15 @@ r ok "control: --fs host, root CMD connects to \$SSH_AUTH_SOCK" \
 out=$(cd "$B/ws" && SSH_AUTH_SOCK=$AG/agent.sock "$JAIL_AI" run -- $FSP connect "$AG/agent.sock" 2>&1)
 [ "$out" = ENOENT ]
 ok $? "CMD cannot connect to \$SSH_AUTH_SOCK (its directory is hidden)" || diag "$out"
+# An agent socket right in /run: the socket alone is hidden (/run must stay).
+RS=/run/jail-ai-t37-$$.sock
+timeout -k 2 600 "$FSP" serve-unix "$RS" 20 >"$TMP/rs.log" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+for i in $(seq 50); do [ -S "$RS" ] && break; sleep 0.1; done
+r ok "control: --fs host, CMD connects to \$SSH_AUTH_SOCK=$RS" run --fs host -- $FSP connect "$RS"
+out=$(cd "$B/ws" && SSH_AUTH_SOCK=$RS "$JAIL_AI" run -- $FSP connect "$RS" 2>&1)
+[ "$out" = ECONNREFUSED ]
+ok $? "CMD cannot connect to \$SSH_AUTH_SOCK in /run (the socket alone is hidden)" || diag "$out"
 r ok "control: --fs host, CMD connects to an abstract socket outside" \
 	run --fs host -- $FSP connect "@jail-ai-t37-$$"
 r EPERM "CMD cannot connect to an abstract unix socket outside the jail (scope)" \
