@@ -146,7 +146,7 @@ ok $? "$TUSER, setcap copy, --block-host: the peer listener received it"
 
 # While CMD runs: every process of the setcap copy (jail-ai, relay, init) holds no
 # capability, and the privileged child is gone.  A unique duration marks our sleep.
-mark=3.$$
+mark=8.$$	# outlasts a /proc scan that forks per process on a loaded VM
 as_user "$D" "$CAPS" run --rw "$TMP" --block-host -- sleep "$mark" >/dev/null 2>"$TMP/err.bg" &
 BGP=$!
 BG_PIDS="$BG_PIDS $BGP"
