@@ -28,6 +28,8 @@
 
 #include "cgroup.h"
 #include "check.h"
+#include "fsjail.h"
+#include "jail.h"
 #include "util.h"
 
 #ifndef CAP_BPF
@@ -183,15 +185,26 @@ static void check_namespaces(void)
 
 static void check_landlock(void)
 {
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U);
+	int abi = fs_landlock_abi();
 
 	if (abi < 0)
-		line("note", "Landlock", "%s: the privileged child goes on without "
-		    "confining its file access", errno == ENOSYS ? "not built in" :
-		    "not enabled (lsm=)");
+		line("note", "Landlock", "%s: run refuses its default file "
+		    "rules (--nested-sandbox: mounts alone, --fs host: none); "
+		    "the privileged child goes on without confining itself",
+		    abi == -ENOSYS ? "not built in" : "not enabled (lsm=)");
+	else if (abi < FS_LANDLOCK_MIN)
+		line("note", "Landlock", "ABI %d: run's file rules need ABI %d "
+		    "(TRUNCATE, 6.2); run refuses them (--nested-sandbox, "
+		    "--fs host)", abi, FS_LANDLOCK_MIN);
 	else
-		line("ok", "Landlock", "ABI %ld%s", abi, abi >= 6 ? "" :
-		    " (no scopes before ABI 6: abstract sockets and signals)");
+		line("ok", "Landlock", "ABI %d: run's read-only filesystem",
+		    abi);
+	if (abi >= FS_LANDLOCK_SCOPES)
+		line("ok", "Landlock scopes", "abstract unix sockets and "
+		    "signals stay inside run's jail");
+	else
+		line("note", "Landlock scopes", "missing (ABI 6, 6.12): a run "
+		    "CMD can reach abstract unix sockets and signal outside");
 }
 
 static void check_terminal(void)

@@ -10,8 +10,9 @@
 
 #include "cgroup.h"
 
+struct fs_plan;		/* fsjail.h: CMD's file rules */
 int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set);
 void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
-    pid_t parent) __attribute__((noreturn));
+    const struct fs_plan *fs, pid_t parent) __attribute__((noreturn));
 
 #endif

@@ -367,7 +367,7 @@ cp "$ADV" "$TMP/adv-caps" && setcap cap_net_raw,cap_net_admin+ep "$TMP/adv-caps"
 in_host $AS_USER "$TMP/adv-caps" fam >"$TMP/fam-ucaps" 2>&1
 grep -q '^17 3 0 ok' "$TMP/fam-ucaps"
 ok $? "control, no jail: the user makes AF_PACKET with a cap_net_raw file capability"
-jail run --block-host -- $AS_USER "$TMP/adv-caps" fam >"$TMP/fam-jucaps" 2>"$TMP/err"
+jail run --block-host --rw "$TMP" -- $AS_USER "$TMP/adv-caps" fam >"$TMP/fam-jucaps" 2>"$TMP/err"
 if [ -s "$TMP/fam-jucaps" ]; then
 	check_families "user, cap_net_raw file capability" "$TMP/fam-ucaps" "$TMP/fam-jucaps"
 else
