@@ -2,7 +2,8 @@
 #
 #   make              ./jail-ai, static, stripped (musl-gcc; no clang needed)
 #   make check        every test: unit, parsers, kernel, fuzz (brief), ASan+UBSan
-#   make check-bpf    regenerate bpf_insns.h from bpf/jail.bpf.c; fail on any difference
+#   make check-bpf    regenerate bpf_insns.h from bpf/jail.bpf.c; fail on any difference,
+#                     and on any instruction that differs from llvm-objdump -d of the object
 #   make bpf          regenerate bpf_insns.h in place (then review and commit the diff)
 #   make bench        benchmarks (bench/), ratio tables
 #   make install      PREFIX, DESTDIR, MANDIR, BASHCOMPDIR, ZSHCOMPDIR: the binary
@@ -180,6 +181,7 @@ bpf: build/bpf_insns.h
 	mv bpf_insns.h.tmp bpf_insns.h
 check-bpf: build/bpf_insns.h
 	build/bpf2c --self-test build/jail.bpf.o
+	tools/objdump-check build/jail.bpf.o bpf_insns.h
 	@if cmp -s build/bpf_insns.h bpf_insns.h; then \
 	  echo "check-bpf: bpf_insns.h matches bpf/jail.bpf.c"; \
 	else \
