@@ -22,15 +22,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container.h"
+#include "create.h"
 #include "images.h"
-#include "jail.h"
 #include "jailenv.h"
+#include "podman.h"
+#include "util.h"
 
 /* The CLI must run at build time; npm's download cache is not kept. */
 #define NPM(pkg, bin) \
 	"RUN npm install -g --no-audit --no-fund --loglevel=error " pkg \
 	" && rm -rf /root/.npm && " bin " --version\n"
-#define CTR_HOME	"/home/jail"	/* the jail's home (container.c) */
+#define CTR_HOME	"/home/jail"	/* the jail's home (create.c) */
 #define MAX_CREATE	200
 
 struct agent {
@@ -128,7 +131,8 @@ static const char agent_usage[] =
 "                    images (see jail-ai images --help)\n"
 "  jail options, used when the jail is made (see jail-ai create --help);\n"
 "  given on a later run they must be the jail's, else --recreate:\n"
-"  --block-host --allow --deny --deny-file --no-dns --force -m/--mount\n"
+"  --block-host --deny-all --block-private --allow --deny --deny-file\n"
+"  --no-dns --force -m/--mount\n"
 "  -p/--port -e/--env --network --memory --cpus --ssh-agent --force-mount\n"
 "  --no-block-host   without --block-host, which agents' jails get by\n"
 "                    default (and refuse to run without, when it cannot\n"
@@ -157,7 +161,8 @@ static void push_jail(struct agent_opts *o, const char *s)
 static int jail_opt(struct agent_opts *o, int argc, char **argv, int *i)
 {
 	static const char *const flags[] = { "--block-host", "--no-dns",
-	    "--ssh-agent", "--force-mount", "--force" };
+	    "--ssh-agent", "--force-mount", "--force", "--deny-all",
+	    "--block-private" };
 	static const char *const valued[] = { "--allow", "--deny",
 	    "--deny-file", "-m", "--mount", "-p", "--port", "-e", "--env",
 	    "--network", "--memory", "--cpus" };
@@ -166,7 +171,7 @@ static int jail_opt(struct agent_opts *o, int argc, char **argv, int *i)
 
 	for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
 		if (strcmp(a, flags[k]) == 0) {
-			o->block_host |= k == 0;
+			o->block_host |= k == 0 || k >= 5;
 			o->force_mount |= k == 3;
 			push_jail(o, a);
 			return 1;

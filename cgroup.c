@@ -32,50 +32,8 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "jail.h"
-
-int read_file(const char *path, char **buf, size_t *len)
-{
-	size_t cap = 8192, n = 0;
-	char *b = malloc(cap), *nb;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || !b) {
-		r = fd < 0 ? -errno : -ENOMEM;
-		free(b);
-		if (fd >= 0)
-			close(fd);
-		return (int)r;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			nb = realloc(b, cap *= 2);
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			r = r < 0 ? -errno : 0;
-			break;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	if (r < 0) {
-		free(b);
-		return (int)r;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
+#include "cgroup.h"
+#include "util.h"
 
 /* Next line of buf[*pos..len) without its '\n'; 0 at the end. */
 static int next_line(const char *buf, size_t len, size_t *pos,
@@ -749,9 +707,9 @@ static int remove_busy(int parentfd, const char *name, int dirfd)
 }
 
 /*
- * run-PID-TIME-N[-block-host], as jail_cgroup_create makes them.  Older
- * versions named theirs run-PID-TIME and took no lock: those are never
- * taken for stale.
+ * run-PID-TIME-N[-MODE] (policy_mode_word: block-host, deny-all, ...), as
+ * jail_cgroup_create makes them.  Older versions named theirs run-PID-TIME
+ * and took no lock: those are never taken for stale.
  */
 static int is_run_name(const char *name)
 {
@@ -768,7 +726,9 @@ static int is_run_name(const char *name)
 		if (i < 2 && *p++ != '-')
 			return 0;
 	}
-	return *p == '\0' || strcmp(p, "-block-host") == 0;
+	/* the mode: -block-host, -deny-all, -deny-all+block-private, ... */
+	return *p == '\0' || (*p == '-' && p[1] &&
+	    p[strspn(p, "-+abcdefghijklmnopqrstuvwxyz")] == '\0');
 }
 
 /*
@@ -850,7 +810,7 @@ static int make_locked(struct jail_cgroup *cg, char *err, size_t errlen)
 	return 0;
 }
 
-int jail_cgroup_create(struct jail_cgroup *cg, int block_host, char *err,
+int jail_cgroup_create(struct jail_cgroup *cg, const char *mode, char *err,
     size_t errlen)
 {
 	char name[80], parent[sizeof(cg->path)], prel[sizeof(cg->rel)];
@@ -872,8 +832,9 @@ int jail_cgroup_create(struct jail_cgroup *cg, int block_host, char *err,
 	memcpy(prel, cg->rel, sizeof(prel));
 	each_run(parent, remove_if_stale, NULL);
 	for (i = 0, r = -EAGAIN; r == -EAGAIN && i < 5; i++) {
-		snprintf(name, sizeof(name), "run-%d-%lx-%d%s", (int)getpid(),
-		    (unsigned long)time(NULL), i, block_host ? "-block-host" : "");
+		snprintf(name, sizeof(name), "run-%d-%lx-%d%s%s", (int)getpid(),
+		    (unsigned long)time(NULL), i, mode ? "-" : "",
+		    mode ? mode : "");
 		if (snprintf(cg->rel, sizeof(cg->rel), "%s/%s", prel, name) >=
 		    (int)sizeof(cg->rel) || snprintf(cg->path,
 		    sizeof(cg->path), "%s/%s", parent, name) >=

@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "jail.h"
+#include "util.h"
 
 enum kind { K_FLAG, K_WORD, K_PATH, K_TEXT, K_ALLOW, K_DENY, K_SIZE, K_CPUS };
 
@@ -33,6 +34,8 @@ static const struct key {
 	unsigned char kind, project;	/* project: may tighten */
 } keys[] = {
 	{ "block-host", "--block-host", K_FLAG, 1 },
+	{ "deny-all", "--deny-all", K_FLAG, 1 },
+	{ "block-private", "--block-private", K_FLAG, 1 },
 	{ "deny", "--deny", K_DENY, 1 },
 	{ "deny-file", "--deny-file", K_PATH, 1 },
 	{ "hide", "--hide", K_PATH, 1 },
@@ -298,11 +301,13 @@ static const char *const valued[] = { "--allow", "--deny", "--deny-file",
     "--image", "--workspace", "-m", "--mount", "-p", "--port", "-e",
     "--env", "--network", "--memory", "--cpus", "--layers", "--base-image",
     "--allow-domain", "--proxy", "--hide", "--rw", "--unhide", "--fs",
+    "--exec-only",
     "-w", "--workdir", "-u", "--user", NULL };
 static const char *const flags[] = { "--block-host", "--no-block-host",
     "--no-dns", "--ssh-agent", "--force-mount", "--git-gpg", "--shell",
     "--auth", "--agent-configs", "--isolated", "--rebuild", "--dry-run",
-    "--json", "--force", "--detach", "--unsafe-keep-privileges", NULL };
+    "--json", "--force", "--detach", "--unsafe-keep-privileges",
+    "--deny-all", "--block-private", NULL };
 
 static int in(const char *const *list, const char *s, size_t n)
 {
@@ -324,7 +329,7 @@ int config_opt_flag(const char *opt, size_t n)
 
 /* What each command takes from a config file. */
 #define JAIL_OPTS "--block-host", "--no-block-host", "--allow", "--deny", \
-	"--deny-file", "--no-dns"
+	"--deny-file", "--no-dns", "--deny-all", "--block-private"
 #define PODMAN_OPTS "--memory", "--cpus", "--mount", "--port", "--env", \
 	"--ssh-agent", "--network"
 static const char *const run_opts[] = { JAIL_OPTS, NULL };
@@ -367,7 +372,7 @@ static void user_path(char *out, size_t len)
 		snprintf(out, len, "%s/.config/jail-ai/config", home);
 }
 
-/* As container.c's workspace(): the git root above dir, else dir. */
+/* As create.c's workspace(): the git root above dir, else dir. */
 static int project_root(const char *dir, char *out)
 {
 	char probe[PATH_MAX + 8];
@@ -536,12 +541,18 @@ struct bh {
 	const char *off;	/* what turned it off, or NULL */
 };
 
+/* deny-all, block-private: stronger forms of block-host (imply it). */
+static int strong(const char *key)
+{
+	return strcmp(key, "deny-all") == 0 || strcmp(key, "block-private") == 0;
+}
+
 /* block-host, and the keys that only mean something with it. */
 static int refines(const char *key)
 {
 	return strcmp(key, "block-host") == 0 || strcmp(key, "deny") == 0 ||
 	    strcmp(key, "deny-file") == 0 || strcmp(key, "allow") == 0 ||
-	    strcmp(key, "no-dns") == 0;
+	    strcmp(key, "no-dns") == 0 || strong(key);
 }
 
 static int default_on(const char *cmd)
@@ -555,6 +566,7 @@ static void resolve_block_host(const char *cmd, struct bh *b,
     const struct jail_config *u, const char *upath,
     const struct jail_config *p, const char *ppath, char **argv, int end)
 {
+	const char *given = NULL;	/* --deny-all, --block-private */
 	int i, seen_on;
 	size_t k;
 
@@ -562,17 +574,23 @@ static void resolve_block_host(const char *cmd, struct bh *b,
 	b->src = "the default for this jail";
 	b->off = NULL;
 	for (k = 0; k < u->n; k++)
-		if (strcmp(u->item[k].key, "block-host") == 0)
+		if (strcmp(u->item[k].key, "block-host") == 0 ||
+		    strong(u->item[k].key))
 			b->on = seen_on = 1, b->src = at(upath, u->item[k].line);
 		else if (strcmp(u->item[k].key, "no-block-host") == 0)
 			b->on = 0, b->off = at(upath, u->item[k].line);
 	for (i = 1; i < end; i++)
-		if (strcmp(argv[i], "--block-host") == 0)
+		if (strncmp(argv[i], "--", 2) == 0 && strong(argv[i] + 2))
+			b->on = seen_on = 1, b->src = "", given = argv[i];
+		else if (strcmp(argv[i], "--block-host") == 0)
 			b->on = seen_on = 1, b->src = "";
 		else if (strcmp(argv[i], "--no-block-host") == 0)
 			b->on = 0, b->off = "--no-block-host";
 		else if (config_opt_valued(argv[i]))
 			i++;
+	if (!b->on && given)
+		die(EXIT_USAGE, "%s: %s asks for protection that %s then turns "
+		    "off; keep one of them", cmd, given, b->off);
 	for (k = 0; k < p->n; k++) {
 		if (!refines(p->item[k].key) || b->on)
 			continue;

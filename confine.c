@@ -13,7 +13,10 @@
  *   - a PID namespace of its own with a fresh /proc: no process outside is
  *     visible, to ptrace, to signal or to enter through /proc/PID/root;
  *   - a bounding set without the capabilities that reach BPF, networking,
- *     mounts, cgroups and other processes; no_new_privs.
+ *     mounts, cgroups and other processes; no_new_privs;
+ *   - unless --fs host, the file rules of fsjail.c: hidden secrets and
+ *     sockets, a private /tmp and /dev (mounts, made by the relay), the
+ *     rest read-only (Landlock, put on by init).
  * A non-root caller gets the namespaces through a user namespace that maps
  * only its own uid and gid.  The tree: jail-ai -> relay -> init (pid 1 of
  * the new namespace) -> CMD (pid 2).  init and relay pass signals on and
@@ -41,9 +44,12 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#include "jail.h"
+#include "cgroup.h"
+#include "confine.h"
+#include "fsjail.h"
 #include "pty.h"
 #include "seccomp.h"
+#include "util.h"
 
 /* A root CMD keeps these, and only these; `run --help` says so too. */
 static const int keep_caps[] = {
@@ -78,18 +84,32 @@ int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set)
 	return 0;
 }
 
+__attribute__((noreturn, format(printf, 2, 0)))
+static void vfatal(const char *hint, const char *fmt, va_list ap)
+{
+	fputs("jail-ai: run: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (%s)\n", hint);
+	_exit(EXIT_SYSFAIL);
+}
+
 __attribute__((noreturn, format(printf, 1, 2)))
 static void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("jail-ai: run: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (--unsafe-keep-privileges runs CMD without this "
-	    "confinement)\n", stderr);
-	_exit(EXIT_SYSFAIL);
+	vfatal("--unsafe-keep-privileges runs CMD without this confinement",
+	    fmt, ap);
+}
+
+__attribute__((noreturn, format(printf, 1, 2)))
+static void fatal_fs(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfatal("--fs host runs CMD without file rules", fmt, ap);
 }
 
 static int write_file(const char *path, const char *text)
@@ -288,9 +308,10 @@ static int keep_ctl(struct jail_pty *p)
  * pid 1 of CMD's namespace: its /proc, a session of its own (with the pty
  * as its terminal), the last privilege, then CMD.
  */
-static void init_main(char **cmd, struct jail_pty *p)
+static void init_main(char **cmd, struct jail_pty *p,
+    const struct fs_plan *fs)
 {
-	char bad[512] = "";
+	char bad[4200] = "";
 	pid_t pid;
 	int r;
 
@@ -310,6 +331,8 @@ static void init_main(char **cmd, struct jail_pty *p)
 		fatal("drop capabilities for CMD: %s", strerror(-r));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fatal("no_new_privs: %s", strerror(errno));
+	if ((r = fs_landlock(fs, bad, sizeof(bad))) < 0)
+		fatal_fs("Landlock domain for CMD: %s: %s", bad, strerror(-r));
 	if ((r = seccomp_confine_cmd()) < 0)
 		fatal("seccomp filter for CMD: %s", strerror(-r));
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -328,15 +351,37 @@ static void init_main(char **cmd, struct jail_pty *p)
 }
 
 /*
+ * CMD starts where jail-ai was started, seen through its own mounts (a
+ * workspace below /tmp is now a bind in the private /tmp).
+ */
+static void file_rules(const struct fs_plan *fs)
+{
+	char bad[4200] = "", *cwd = getcwd(NULL, 0);
+	int r;
+
+	if ((r = fs_mounts(fs, bad, sizeof(bad))) < 0)
+		fatal_fs("CMD's file rules: mount %s: %s", bad, strerror(-r));
+	if (cwd && chdir(cwd) < 0) {
+		fprintf(stderr, "jail-ai: run: %s is hidden from CMD or not "
+		    "in its view (private /tmp): CMD starts in /\n", cwd);
+		if (chdir("/") < 0)
+			fatal_fs("chdir /: %s", strerror(errno));
+	}
+	free(cwd);
+}
+
+/*
  * In the relay, which has unshared CMD's namespaces: the mounts CMD sees,
  * then its terminal.
  */
-static void prepare_mounts_and_pty(struct jail_pty *p)
+static void prepare_mounts_and_pty(struct jail_pty *p,
+    const struct fs_plan *fs)
 {
 	int r;
 
 	if ((r = cgroup_remount_ro_all()) < 0)
 		fatal("read-only cgroup2 for CMD: %s", strerror(-r));
+	file_rules(fs);
 	if ((r = pty_devpts_new()) < 0)
 		fatal("mount a devpts of its own on /dev/pts for CMD: %s "
 		    "(CMD must not reach the host's terminals)", strerror(-r));
@@ -345,7 +390,7 @@ static void prepare_mounts_and_pty(struct jail_pty *p)
 }
 
 void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
-    pid_t parent)
+    const struct fs_plan *fs, pid_t parent)
 {
 	struct jail_pty p;
 	int r, sv[2];
@@ -365,7 +410,7 @@ void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
 	if ((r = unshare_namespaces()) < 0)
 		fatal("namespaces for CMD: %s", strerror(-r));
 	die_with_parent(parent);
-	prepare_mounts_and_pty(&p);
+	prepare_mounts_and_pty(&p, fs);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		fatal("socketpair: %s", strerror(errno));
 	pid = fork();		/* the first child is the new namespace's init */
@@ -374,7 +419,7 @@ void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
 	if (pid == 0) {
 		close(sv[0]);
 		p.ctl = sv[1];
-		init_main(cmd, &p);
+		init_main(cmd, &p, fs);
 	}
 	close(sv[1]);
 	p.ctl = sv[0];

@@ -671,6 +671,55 @@ int hostips_fixed(struct hostip *out, size_t max, size_t *n)
 	return 0;
 }
 
+static const struct hostip deny_all[] = {
+	{ AF_INET, 0, HOSTIP_DENY_ALL, { 0 }, "every IPv4 destination" },
+	{ AF_INET6, 0, HOSTIP_DENY_ALL, { 0 }, "every IPv6 destination" },
+};
+
+/* The SSRF set: what a request from the jail must not reach inside the
+ * networks it sits in.  169.254/16 and fe80::/10 are fixed ranges too. */
+static const struct hostip private[] = {
+	{ AF_INET, 8, HOSTIP_PRIVATE, { 10 }, "private (RFC 1918)" },
+	{ AF_INET, 12, HOSTIP_PRIVATE, { 172, 16 }, "private (RFC 1918)" },
+	{ AF_INET, 16, HOSTIP_PRIVATE, { 192, 168 }, "private (RFC 1918)" },
+	{ AF_INET, 10, HOSTIP_PRIVATE, { 100, 64 },
+	  "shared address space (CGNAT, RFC 6598)" },
+	{ AF_INET, 16, HOSTIP_PRIVATE, { 169, 254 },
+	  "link-local; cloud metadata at 169.254.169.254" },
+	{ AF_INET6, 7, HOSTIP_PRIVATE, { 0xfc }, "unique local (RFC 4193)" },
+	{ AF_INET6, 10, HOSTIP_PRIVATE, { 0xfe, 0x80 }, "link-local" },
+};
+
+static int append(const struct hostip *v, size_t k, struct hostip *out,
+    size_t max, size_t *n)
+{
+	size_t i;
+
+	if (*n > max || max - *n < k)
+		return -E2BIG;
+	for (i = 0; i < k; i++)
+		out[(*n)++] = v[i];
+	return 0;
+}
+
+int hostips_deny_all(struct hostip *out, size_t max, size_t *n)
+{
+	return append(deny_all, sizeof(deny_all) / sizeof(deny_all[0]), out,
+	    max, n);
+}
+
+int hostips_private(struct hostip *out, size_t max, size_t *n)
+{
+	return append(private, sizeof(private) / sizeof(private[0]), out, max,
+	    n);
+}
+
+int hostip_is_host(uint8_t source)
+{
+	return source != HOSTIP_USER && source != HOSTIP_DENY_ALL &&
+	    source != HOSTIP_PRIVATE;
+}
+
 /* ---- sort, dedupe ---- */
 
 static int hostip_cmp(const void *x, const void *y)
@@ -866,6 +915,10 @@ const char *hostip_source_name(uint8_t source)
 		return "resolv.conf";
 	case HOSTIP_IPV6_ROUTE:
 		return "ipv6_route";
+	case HOSTIP_DENY_ALL:
+		return "--deny-all";
+	case HOSTIP_PRIVATE:
+		return "--block-private";
 	}
 	return "unknown";
 }

@@ -51,6 +51,22 @@ const char *hostip_source_name(uint8_t source);
  */
 #define HOSTIP_RESOLV_CONF 3
 #define HOSTIP_IPV6_ROUTE 4	/* local and anycast routes, every table */
+#define HOSTIP_USER 5	/* --deny, --deny-file (as jail.h says) */
+/* These three are blocked ranges, not
+ * host addresses: an allow inside one never opens the loopback device. */
+#define HOSTIP_DENY_ALL 6	/* --deny-all: 0.0.0.0/0 and ::/0 */
+#define HOSTIP_PRIVATE 7	/* --block-private: the SSRF ranges */
+
+/*
+ * Appends what --deny-all (everything, both families) or --block-private
+ * (RFC 1918, CGNAT, link-local, ULA: the private ranges) adds to the host
+ * list; their IPv4-mapped forms need no entries of their own (policy.c
+ * and the programs judge ::ffff:a.b.c.d by the IPv4 entries).  0 or -E2BIG.
+ */
+int hostips_deny_all(struct hostip *out, size_t max, size_t *n);
+int hostips_private(struct hostip *out, size_t max, size_t *n);
+/* 1: a host address or fixed range (an allow inside it may open lo). */
+int hostip_is_host(uint8_t source);
 
 /*
  * The nameserver addresses of a resolv.conf (buf, len): IPv4 and IPv6

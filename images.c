@@ -63,8 +63,9 @@
 
 #include "config.h"
 #include "images.h"
-#include "jail.h"
 #include "lifecycle.h"
+#include "podman.h"
+#include "util.h"
 
 #define WS_MAX_NAMES	4096	/* top-level entries looked at */
 #define RECIPE_MAX	(64 * 1024)

@@ -152,13 +152,4 @@ int agent_main(int argc, char **argv);
 /* The git root above the current directory, else the current directory. */
 void agent_workspace(char *out, size_t len);
 
-/* ---- container.c, for agents.c ---- */
-/*
- * The shaping options on create's command line ARGV against those the
- * jail NAME was made with (its jail-ai.options label): each difference
- * said on stderr; how many.  Mounts below the jail's home do not count.
- */
-int jail_options_differ(const char *who, const char *name, int argc,
-    char **argv);
-
 #endif

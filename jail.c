@@ -28,12 +28,19 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "config.h"
+#include "cgroup.h"
 #include "check.h"
+#include "config.h"
+#include "confine.h"
+#include "container.h"
+#include "fsjail.h"
 #include "images.h"
 #include "lifecycle.h"
 #include "jail.h"
+#include "protect.h"
 #include "pty.h"
+#include "spawn.h"
+#include "util.h"
 
 #ifndef JAIL_VERSION
 #define JAIL_VERSION "dev"
@@ -69,6 +76,10 @@ static const char usage_text[] =
 static const char run_usage_text[] =
 "usage: jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...\n"
 "                   [--deny-file FILE] [--no-dns] [--no-block-host]\n"
+"                   [--deny-all] [--block-private]\n"
+"                   [--workspace DIR] [--rw PATH]... [--hide PATH]...\n"
+"                   [--unhide PATH]... [--exec-only PATH]...\n"
+"                   [--nested-sandbox] [--fs host|jail]\n"
 "                   [--dry-run] [--unsafe-keep-privileges] -- CMD [ARG...]\n"
 "\n"
 "Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
@@ -86,19 +97,50 @@ static const char run_usage_text[] =
 "                 or [IPV6[/LEN]]:PORT (an IPv6 port only in brackets).\n"
 "                 An allow wins over any deny.\n"
 "  --deny PREFIX  block ADDR or ADDR/LEN too (with --block-host)\n"
+"  --deny-all     allow-only egress: every destination, IPv4 and IPv6, is\n"
+"                 refused unless an --allow lets it through (the resolver\n"
+"                 exception too, unless --no-dns); implies --block-host\n"
+"  --block-private\n"
+"                 also block 10/8, 172.16/12, 192.168/16, 100.64/10,\n"
+"                 169.254/16, fc00::/7 and fe80::/10 (and ::ffff: forms);\n"
+"                 an --allow opens a part; implies --block-host\n"
 "  --deny-file FILE\n"
 "                 block every ADDR[/LEN] in FILE, one a line, # comments;\n"
 "                 several add up\n"
 "  --force        accept an --allow that opens a whole fixed range\n"
 "                 (0.0.0.0/0, ::/0, 127.0.0.0/8); refused otherwise\n"
 "  --no-dns       do not let the resolvers of /etc/resolv.conf through on\n"
-"                 port 53 when they are host addresses (default: allowed,\n"
+"                 port 53 when the policy blocks them (default: allowed,\n"
 "                 so that name resolution keeps working)\n"
 "  --no-block-host\n"
 "                 no --block-host, even when a config file asks for it\n"
-"  --dry-run      print the policy --block-host would attach, each entry\n"
-"                 with its source (fixed, fib_trie, if_inet6, ipv6_route,\n"
-"                 resolver, an option or a config FILE:LINE); start nothing\n"
+"  --workspace DIR\n"
+"                 CMD writes DIR (default: the current directory, unless it\n"
+"                 is /, a system or home directory or above one)\n"
+"  --rw PATH      CMD writes PATH too.  Everything else is read-only, for a\n"
+"                 root CMD too (Landlock ABI 3+), /tmp is a private tmpfs\n"
+"                 and /dev holds null zero full random urandom tty pts ptmx\n"
+"                 shm only (no disk)\n"
+"  --hide PATH    CMD does not see PATH (an empty read-only directory or\n"
+"                 file in its place), as the defaults: ~/.ssh, ~/.gnupg,\n"
+"                 ~/.aws, ~/.config/gcloud, ~/.kube, ~/.docker, ~/.netrc,\n"
+"                 ~/.git-credentials, browser profiles, /etc/shadow and\n"
+"                 the like, /run/user/UID, $SSH_AUTH_SOCK's directory, the\n"
+"                 D-Bus system bus and container engine sockets\n"
+"  --unhide PATH  take PATH off that list (--dry-run lists it)\n"
+"  --exec-only PATH\n"
+"                 CMD execs programs only from PATH (repeatable; give the\n"
+"                 dynamic loader's tree too); `ld.so PROG` and scripts\n"
+"                 read by an interpreter are not covered\n"
+"  --nested-sandbox\n"
+"                 the same rules by mounts alone (no Landlock file domain),\n"
+"                 so that bubblewrap and other sandboxes work inside\n"
+"  --fs host      no file rules: CMD writes and reads what you can and\n"
+"                 reaches every local socket (said at every start)\n"
+"  --dry-run      print the file rules, and the policy --block-host would\n"
+"                 attach, each entry with its source (fixed, fib_trie,\n"
+"                 if_inet6, ipv6_route, resolver, an option or a config\n"
+"                 FILE:LINE); start nothing\n"
 "  --unsafe-keep-privileges\n"
 "                 run CMD as it is, with every privilege it has: a root CMD\n"
 "                 can then leave the jail.  Only for those who know why.\n"
@@ -120,38 +162,15 @@ static const char run_usage_text[] =
 "in a session of its own: with a terminal, a pty of a devpts of its own\n"
 "(relayed; Ctrl-Z on a non-shell CMD suspends the whole jail), else none.\n"
 "\n"
-"Limits.  `run` shares the host's filesystem, unix sockets and network\n"
-"namespace: --block-host governs IP destinations only.  A CMD that can ask\n"
-"a service outside the jail (systemd, cron, a container engine socket) to\n"
-"start a process gets that process outside the jail.  Use podman jails for\n"
-"filesystem isolation.\n";
-
-__attribute__((format(printf, 1, 0)))
-static void vwarnx(const char *fmt, va_list ap)
-{
-	fputs("jail-ai: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-}
-
-void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-	exit(code);
-}
+"Without Landlock ABI 3 (Linux 6.2) run refuses, unless --nested-sandbox\n"
+"or --fs host.  With ABI 6 (Linux 6.12) CMD cannot connect to abstract\n"
+"unix sockets nor signal processes outside the jail; without, run says so.\n"
+"\n"
+"Limits.  `run` shares the host's network namespace: --block-host governs\n"
+"IP destinations only.  Paths are hidden, not files: a copy or hard link\n"
+"elsewhere stays readable.  With --fs host, a CMD that can ask a service\n"
+"outside the jail (systemd, cron, a container engine socket) to start a\n"
+"process gets that process outside the jail.\n";
 
 /* ---- privilege at start ---- */
 
@@ -377,6 +396,8 @@ static int cmd_hostips(int argc, char **argv)
 
 struct run_opts {
 	struct prot_opts prot;
+	struct fs_opts fs;
+	struct fs_plan plan;
 	int keep_privs, dry_run;
 	char **cmd;
 };
@@ -384,6 +405,35 @@ struct run_opts {
 /* Where each argument of the command came from (config.c): "" for the
  * command line, else a config FILE:LINE or "the default ...". */
 static const char **arg_src;
+
+/* The file rules, resolved now, where a refusal can still be said. */
+static void run_files(struct run_opts *o)
+{
+	char err[4400] = "";
+	int keep = o->keep_privs && !o->fs.host;
+
+	o->fs.host |= keep;
+	if (fs_plan_build(&o->fs, &o->plan, err, sizeof(err)) < 0)
+		die(EXIT_SYSFAIL, "run: %s: %s", keep ? "--unsafe-keep-"
+		    "privileges keeps no file rules either" : "file rules",
+		    err);
+	if (o->dry_run)
+		return;
+	if (!o->plan.on)
+		warnx("run: %s: CMD may write every file its caller "
+		    "can, read ~/.ssh and every other secret, and reach every "
+		    "local socket", keep ? "--unsafe-keep-privileges" :
+		    "--fs host");
+	if (o->plan.on && o->plan.nested)
+		warnx("run: --nested-sandbox: files read-only and hidden by "
+		    "mounts alone, no Landlock file domain");
+	snprintf(err, sizeof(err), "ABI %d", o->plan.abi);
+	if (o->plan.on && o->plan.abi < FS_LANDLOCK_SCOPES)
+		warnx("run: no Landlock scopes (ABI 6, Linux 6.12; this "
+		    "kernel: %s): CMD can connect to abstract unix sockets "
+		    "and signal processes outside the jail", o->plan.abi < 0 ?
+		    "no Landlock" : err);
+}
 
 static void parse_run(int argc, char **argv, struct run_opts *o)
 {
@@ -403,7 +453,8 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 			o->keep_privs = 1;
 		} else if (strcmp(argv[i], "--dry-run") == 0) {
 			o->dry_run = 1;
-		} else if (prot_parse_opt(&o->prot, argc, argv, &i)) {
+		} else if (prot_parse_opt(&o->prot, argc, argv, &i) ||
+		    fs_parse_opt(&o->fs, argc, argv, &i)) {
 			continue;
 		} else if (argv[i][0] == '-') {
 			die(EXIT_USAGE, "run: unknown option %s (see jail-ai "
@@ -417,6 +468,7 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 		    "[OPTIONS] -- CMD [ARG...])");
 	prot_check(&o->prot);
 	o->cmd = argv + i;
+	run_files(o);
 }
 
 static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
@@ -424,7 +476,7 @@ static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
 {
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	confine_exec(cg, o->cmd, o->keep_privs, parent);
+	confine_exec(cg, o->cmd, o->keep_privs, &o->plan, parent);
 }
 
 static volatile sig_atomic_t cmd_pid;
@@ -544,6 +596,11 @@ static void dry_rules(struct dry *d, int argc, char **argv)
 			dry_deny_file(d, argv[i + 1], src);
 		} else if (strcmp(argv[i], "--allow") == 0) {
 			dry_line("allow", argv[i + 1], src, NULL);
+		} else if (!strcmp(argv[i], "--deny-all") ||
+		    !strcmp(argv[i], "--block-private")) {
+			if (src != argv[i])	/* from a config file */
+				printf("# %s from %s\n", argv[i], src);
+			continue;
 		} else {
 			continue;
 		}
@@ -586,11 +643,13 @@ static void dry_resolvers(struct dry *d, const struct prot_opts *o)
 static int run_dry(int argc, char **argv, const struct run_opts *o)
 {
 	struct dry d = { NULL, 0, 0 };
+	struct prot_opts po;
 	struct hostip *h;
 	char err[256] = "";
 	size_t n, i;
 	int r;
 
+	fs_plan_print(&o->plan);
 	if (!o->prot.block_host) {
 		printf("# --block-host is off: no network policy; CMD would "
 		    "run in a cgroup jail\n");
@@ -601,10 +660,14 @@ static int run_dry(int argc, char **argv, const struct run_opts *o)
 	if (arg_src && arg_src[1] && !strcmp(argv[1], "--block-host") &&
 	    arg_src[1][0])
 		printf("# --block-host from %s\n", arg_src[1]);
+	printf("# mode: %s\n", policy_mode_word(&o->prot));
 	r = hostips_discover(&h, &n, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "run: host addresses: %s", err[0] ? err :
 		    strerror(-r));
+	po = o->prot;
+	if ((r = policy_add_modes(&po, &h, &n, 1)) < 0)
+		die(EXIT_SYSFAIL, "run: policy: %s", strerror(-r));
 	for (i = 0; i < n; i++)
 		dry_deny(&d, &h[i], hostip_source_name(h[i].source),
 		    h[i].why);
@@ -633,7 +696,8 @@ static int cmd_run(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
-	r = jail_cgroup_create(&cg, o.prot.block_host, err, sizeof(err));
+	r = jail_cgroup_create(&cg, o.prot.block_host ?
+	    policy_mode_word(&o.prot) : NULL, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	if (o.prot.block_host && protect("run", &cg, &p) < 0) {
@@ -657,6 +721,7 @@ static int cmd_run(int argc, char **argv)
 	if ((r = jail_cgroup_remove(&cg)) < 0)
 		warnx("run: remove %s: %s", cg.path, strerror(-r));
 	policy_free(&p);
+	fs_plan_free(&o.plan);
 	return code;
 }
 

@@ -23,8 +23,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jail.h"
+#include "cgroup.h"
+#include "create.h"
 #include "jailenv.h"
+#include "util.h"
 
 #define ENV_VALUE_MAX	256
 #define SMALL_MAX	(256 * 1024)	/* /etc/localtime, .git files */

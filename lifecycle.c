@@ -15,9 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "images.h"
-#include "jail.h"
 #include "lifecycle.h"
+#include "podman.h"
+#include "util.h"
 
 #define ITEMS_MAX	4096
 

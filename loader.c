@@ -29,8 +29,8 @@
 
 _Static_assert(JAIL_NPROGS <= JAIL_NPROG_SLOTS, "the reply holds each program");
 static unsigned char req_buf[JAIL_REQ_MAX + 1];	/* +1: sees oversize */
-static struct jail_reply reply = {
-	.magic = JAIL_REPLY_MAGIC, .version = JAIL_REQ_VERSION };
+/* Zeroed (.bss): an initialiser would put its 16 KiB log in the file. */
+static struct jail_reply reply;
 static struct bpf_insn insn_buf[JAIL_MAX_INSNS];
 static int prog_fds[JAIL_NPROGS];
 /* ATTACH: all JAIL_NPROGS with JAIL_REQ_F_HOSTNET, else all but egress. */
@@ -530,6 +530,8 @@ void loader_main(void)
 	if (caps(1, &prm, &eff) < 0 || caps(0, &prm, &eff) < 0 || prm || eff)
 		_exit(111);
 	/* Smaller than a pipe's buffer: one write, or nothing. */
+	reply.magic = JAIL_REPLY_MAGIC;
+	reply.version = JAIL_REQ_VERSION;
 	if (write(JAIL_REPLY_FD, &reply, sizeof(reply)) != sizeof(reply))
 		_exit(111);
 	_exit(r == 0 ? 0 : 1);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jail.h"
+#include "podman.h"
+#include "util.h"
 
 #define PODMAN_OUT_MAX	(1 << 20)	/* more output than this is an error */
 #define PODMAN_ARGS_MAX	128
@@ -78,11 +80,6 @@ int podman_init(void)
 	}
 	podman_env[n] = NULL;
 	return 0;
-}
-
-const char *podman_bin(void)
-{
-	return podman_path;
 }
 
 static int status_of(int st, struct podman_status *ps)
@@ -230,4 +227,70 @@ char *podman_inspect(const char *kind, const char *name, const char *fmt)
 		return NULL;
 	}
 	return out;
+}
+
+void args_add(struct args *a, const char *s)
+{
+	if (a->n == MAX_ARGS)
+		die(EXIT_USAGE, "too many options");
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+__attribute__((format(printf, 2, 3)))
+void args_addf(struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		die(EXIT_SYSFAIL, "out of memory");
+	va_end(ap);
+	if (a->nowned == MAX_ARGS)
+		die(EXIT_USAGE, "too many options");
+	a->owned[a->nowned++] = s;
+	args_add(a, s);
+}
+
+void args_free(struct args *a)
+{
+	while (a->nowned)
+		free(a->owned[--a->nowned]);
+	a->n = 0;
+}
+
+void need_podman(const char *who)
+{
+	if (podman_init() < 0)
+		die(EXIT_SYSFAIL, "%s: podman not found in /usr/bin, /bin, "
+		    "/usr/local/bin or $JAIL_AI_PODMAN: install podman (and "
+		    "runc) or use `jail-ai run`", who);
+}
+
+/*
+ * podman ARGS... (NULL-terminated); 0 when it exits 0.  Its stdout (ids
+ * and names it echoes) is dropped; its stderr (the reasons) is not.
+ */
+int podman_do(const char *first, ...)
+{
+	struct podman_status ps;
+	struct args a = { .n = 0 };
+	const char *s;
+	char *out;
+	va_list ap;
+	int r;
+
+	va_start(ap, first);
+	for (s = first; s; s = va_arg(ap, const char *))
+		args_add(&a, s);
+	va_end(ap);
+	r = podman_capture(a.v, 0, &out, &ps);
+	free(out);
+	return r;
+}
+
+char *container_inspect(const char *name, const char *fmt)
+{
+	return podman_inspect("container", name, fmt);
 }

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "jail.h"
+#include "protect.h"
 
 /* ---- --allow ADDR[/LEN][:PORT] ---- */
 
@@ -303,7 +304,7 @@ static int deny_covers(const struct hostip *deny, size_t ndeny,
 
 	for (i = 0; i < ndeny; i++)
 		if (deny[i].family == e->family &&
-		    (!host_only || deny[i].source != HOSTIP_USER) &&
+		    (!host_only || hostip_is_host(deny[i].source)) &&
 		    covers(deny[i].addr, deny[i].prefixlen, e->addr,
 		    e->prefixlen))
 			return 1;
@@ -323,7 +324,7 @@ static struct pfx *collect(const struct hostip *deny, size_t ndeny,
 		p[k].family = deny[i].family;
 		p[k].prefixlen = deny[i].prefixlen;
 		p[k].denied = 1;
-		p[k].host = deny[i].source != HOSTIP_USER;
+		p[k].host = hostip_is_host(deny[i].source);
 		memcpy(p[k].addr, deny[i].addr, 16);
 	}
 	for (i = 0; i < nallow; i++, k++) {
@@ -491,6 +492,68 @@ int policy_build(const struct hostip *deny, size_t ndeny,
 	free(d);
 	free(a);
 	return r;
+}
+
+/* A port-less allow of jail-ai's own (no text: not the user's). */
+static void own_allow(struct prot_opts *o, int family, unsigned int plen,
+    const uint8_t *addr)
+{
+	struct allow_rule *a;
+
+	if (o->nallow >= JAIL_MAX_ALLOW)
+		return;
+	a = &o->allow[o->nallow];
+	o->allow_text[o->nallow++] = NULL;
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)family;
+	a->prefixlen = (uint8_t)plen;
+	memcpy(a->addr, addr, family == AF_INET ? 4 : 16);
+}
+
+int policy_add_modes(struct prot_opts *o, struct hostip **h, size_t *n,
+    int hostnet)
+{
+	static const uint8_t lo4[4] = { 127 }, lo6[16] = { [15] = 1 };
+	size_t max = *n + 16;
+	struct hostip *nh;
+	int r = 0;
+
+	if (!o->deny_all && !o->block_private)
+		return 0;
+	if (!(nh = realloc(*h, max * sizeof(*nh))))
+		return -ENOMEM;
+	*h = nh;
+	if (o->deny_all)
+		r = hostips_deny_all(nh, max, n);
+	if (r == 0 && o->block_private)
+		r = hostips_private(nh, max, n);
+	/* its own 127.0.0.0/8 and ::1 are not egress (protect.c drops
+	 * them from the host list there too) */
+	if (r == 0 && o->deny_all && !hostnet) {
+		own_allow(o, AF_INET, 8, lo4);
+		own_allow(o, AF_INET6, 128, lo6);
+	}
+	return r;
+}
+
+static const char *const mode_words[] = { "block-host", "deny-all",
+    "block-private", "deny-all+block-private" };
+
+const char *policy_mode_word(const struct prot_opts *o)
+{
+	if (!o->block_host)
+		return "off";
+	return mode_words[(o->deny_all ? 1 : 0) + (o->block_private ? 2 : 0)];
+}
+
+int policy_mode_parse(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mode_words) / sizeof(mode_words[0]); i++)
+		if (strcmp(word, mode_words[i]) == 0)
+			return (int)i + 1;
+	return -EINVAL;
 }
 
 void policy_free(struct policy *p)

@@ -22,7 +22,11 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "cgroup.h"
 #include "jail.h"
+#include "protect.h"
+#include "spawn.h"
+#include "util.h"
 
 static int parse_deny_arg(const char *s)
 {
@@ -116,6 +120,11 @@ int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i)
 	const char *a = argv[*i];
 
 	if (is(a, "--block-host")) {
+		o->block_host = 1;
+		return 1;
+	}
+	if (is(a, "--deny-all") || is(a, "--block-private")) {
+		*(is(a, "--deny-all") ? &o->deny_all : &o->block_private) = 1;
 		o->block_host = 1;
 		return 1;
 	}
@@ -460,6 +469,9 @@ void prot_build(struct prot_opts *o, struct policy *p)
 	if (!hostnet)
 		h = private_netns(o, h, &n);
 	h = add_denies(o, h, &n);
+	if ((r = policy_add_modes(o, &h, &n, hostnet)) < 0)
+		die(EXIT_SYSFAIL, "%s: --block-host: policy: %s", o->who,
+		    strerror(-r));
 	r = policy_build(h, n, o->allow, o->nallow, p);
 	if (r == 0 && !o->no_dns && add_dns_allows(o, p) > 0) {
 		policy_free(p);

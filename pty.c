@@ -24,8 +24,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "jail.h"
 #include "pty.h"
+#include "util.h"
 
 static volatile sig_atomic_t got_chld, got_winch, got_cont;
 

@@ -69,8 +69,7 @@ enum jail_step {
 	JAIL_STEP_LOAD,		/* loading a program (log in the reply) */
 	JAIL_STEP_ATTACH,	/* attaching and confirming by query */
 	JAIL_STEP_QUERY,	/* counting programs (QUERY) */
-	JAIL_STEP_DROP,		/* clearing capabilities */
-	JAIL_STEP_DONE,
+	JAIL_STEP_DONE = 9,	/* as before: 8 was a step never reported */
 	JAIL_STEP_LOCKDOWN,	/* the child's own seccomp filters */
 };
 

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jail.h"
+#include "spawn.h"
 
 static int self_fd = -1;
 
@@ -157,7 +157,6 @@ const char *privsep_step_name(unsigned int step)
 		[JAIL_STEP_LOAD] = "load program",
 		[JAIL_STEP_ATTACH] = "attach program",
 		[JAIL_STEP_QUERY] = "confirm attachment",
-		[JAIL_STEP_DROP] = "drop capabilities",
 		[JAIL_STEP_DONE] = "done",
 		[JAIL_STEP_LOCKDOWN] = "confine the privileged child",
 	};

@@ -6,13 +6,14 @@ _jail_ai()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
-	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force"
+	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force --deny-all --block-private"
 	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --force-mount --root --recreate --no-workspace"
 	local agents="claude copilot cursor gemini codex jules"
 	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean"
 
 	case $prev in
-	--deny-file|--workspace|--mount|-m) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--deny-file|--workspace|--mount|-m|--rw|--hide|--unhide|--exec-only) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--fs) COMPREPLY=($(compgen -W "host jail" -- "$cur")); return ;;
 	--network) COMPREPLY=($(compgen -W "none private host" -- "$cur")); return ;;
 	--allow|--deny|--image|--port|-p|--env|-e|--memory|--cpus|--layers|--base-image) return ;;
 	esac
@@ -21,7 +22,7 @@ _jail_ai()
 		return
 	fi
 	case $cmd in
-	run) words_opts="$jail --dry-run --unsafe-keep-privileges --help" ;;
+	run) words_opts="$jail --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --dry-run --unsafe-keep-privileges --help" ;;
 	create) words_opts="$jail $podman --dry-run --help" ;;
 	claude|copilot|cursor|gemini|codex|jules)
 		words_opts="$jail $podman --shell --auth --$cmd-dir --agent-configs --git-gpg --layers --base-image --isolated --rebuild --quiet --help" ;;

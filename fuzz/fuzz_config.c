@@ -64,7 +64,7 @@ static void check(const struct jail_config *c, int r, unsigned int line,
 static int project_key(const char *k)
 {
 	static const char *const ok[] = { "block-host", "deny", "deny-file",
-	    "hide", "memory", "cpus" };
+	    "hide", "memory", "cpus", "deny-all", "block-private" };
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)

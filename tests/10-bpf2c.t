@@ -90,7 +90,7 @@ refuse() {
 	fi
 }
 
-echo "1..13"
+echo "1..15"
 
 "$HOSTCC" -std=gnu11 -D_GNU_SOURCE -O2 -o "$T/bpf2c" tools/bpf2c.c
 ok $? "tools/bpf2c.c builds"
@@ -144,5 +144,14 @@ SEC(\"cgroup/connect4\") int jail_other(struct bpf_sock_addr *c) { return 0; }" 
 st=$?
 [ "$st" = 100 ]
 ok $? "bad usage exits 100 (got $st)"
+
+# tools/objdump-check: the header's instructions against llvm-objdump -d.
+out=$(tools/objdump-check "$T/good.o" "$T/good.h" 2>&1)
+ok $? "objdump-check: the generated header matches llvm-objdump -d ($out)"
+# A changed immediate in one instruction (the first "r0 = N") must be caught.
+sed '0,/\.code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = \([0-9]*\)/s//.code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 7\1/' \
+	"$T/good.h" > "$T/bad.h"
+! cmp -s "$T/good.h" "$T/bad.h" && ! tools/objdump-check "$T/good.o" "$T/bad.h" 2>"$T/oc.err"
+ok $? "objdump-check: one changed immediate is reported ($(tail -n 1 "$T/oc.err"))"
 
 [ "$failed" = 0 ]

@@ -25,7 +25,7 @@ QEMU=$(command -v qemu-aarch64-static) || need "qemu-aarch64-static (scripts/dep
 [ -x jail-ai-aarch64 ] && [ -x tests/a64/unit_layout ] ||
 	need "the aarch64 build: make aarch64-check (scripts/deps test installs the cross tools)"
 
-for u in hostips policy cgroup request images; do
+for u in hostips policy cgroup request images subtf3; do
 	out=$("$QEMU" "tests/a64/unit_$u" 2>&1)
 	st=$?
 	nok=$(grep -c '^not ok' <<<"$out")
@@ -51,6 +51,18 @@ grep -q '^127\.0\.0\.0/8' <<<"$h"
 t $? "jail-ai-aarch64 hostips under qemu lists 127.0.0.0/8" || diag "$h"
 file jail-ai-aarch64 | grep -q 'ARM aarch64.*statically linked.*stripped'
 t $? "jail-ai-aarch64 is a static, stripped aarch64 ELF" || diag "$(file jail-ai-aarch64)"
+
+# Static, not PIE (-fno-pie): const tables of pointers sit in read-only .rodata, and the
+# writable segment carries only a few hundred bytes from the file.  No GNU_RELRO header:
+# musl's static start-up never applies one (a write to .data.rel.ro succeeds there).
+for b in jail-ai jail-ai-aarch64; do
+	rw=$(readelf -lW "$b" | awk '$1 == "LOAD" && $7 == "RW" { print $5 }')
+	case $rw in 0x[0-9a-f]*) rw=$((rw)) ;; *) rw= ;; esac
+	! readelf -lW "$b" | grep -q GNU_RELRO && [ -n "$rw" ] && [ "$rw" -lt 2048 ] &&
+		readelf -hW "$b" | grep -q 'Type: *EXEC'
+	t $? "$b: static non-PIE, no RELRO header, $rw bytes of the file writable (< 2048)" ||
+		diag "$(readelf -lW "$b" | grep -E 'LOAD|RELRO|Type')"
+done
 
 # Reproducible: the same commit built at another path gives the same bytes.
 tmp=$(mktemp -d /tmp/jail-ai-repro.XXXXXX)

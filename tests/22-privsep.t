@@ -131,14 +131,14 @@ ok $? "control, $TUSER without a jail: tcp 127.0.0.1 reaches the lo4 listener" |
 for dst in "127.0.0.1 7001 lo4" "10.77.0.1 7002 h1" "::ffff:127.0.0.1 7001 lo4"; do
 	set -- $dst
 	n=$(arrivals lo4 h1)
-	out=$(as_user "$D" "$CAPS" run --block-host -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
+	out=$(as_user "$D" "$CAPS" run --rw "$TMP" --block-host -- "$PROBE" tcp "$1" "$2" 2>"$TMP/err")
 	expect_probe "$TUSER, setcap copy, --block-host: tcp $1 is EPERM" 1 EPERM $? "$out"
 	sleep 0.05
 	[ "$(arrivals lo4 h1)" = "$n" ]
 	ok $? "$TUSER, setcap copy, --block-host: no host listener received tcp $1"
 done
 n=$(arrivals peer4)
-out=$(as_user "$D" "$CAPS" run --block-host -- "$PROBE" tcp 10.77.0.2 7101 2>"$TMP/err")
+out=$(as_user "$D" "$CAPS" run --rw "$TMP" --block-host -- "$PROBE" tcp 10.77.0.2 7101 2>"$TMP/err")
 expect_probe "$TUSER, setcap copy, --block-host: tcp 10.77.0.2 (the peer) connects" \
 	0 ok $? "$out"
 arrived peer4 "$n"
@@ -146,8 +146,8 @@ ok $? "$TUSER, setcap copy, --block-host: the peer listener received it"
 
 # While CMD runs: every process of the setcap copy (jail-ai, relay, init) holds no
 # capability, and the privileged child is gone.  A unique duration marks our sleep.
-mark=3.$$
-as_user "$D" "$CAPS" run --block-host -- sleep "$mark" >/dev/null 2>"$TMP/err.bg" &
+mark=8.$$	# outlasts a /proc scan that forks per process on a loaded VM
+as_user "$D" "$CAPS" run --rw "$TMP" --block-host -- sleep "$mark" >/dev/null 2>"$TMP/err.bg" &
 BGP=$!
 BG_PIDS="$BG_PIDS $BGP"
 spid=
@@ -159,8 +159,9 @@ done
 ok "$([ -n "$spid" ]; echo $?)" "$TUSER, setcap copy: the jailed 'sleep $mark' starts" ||
 	diag "$(cat "$TMP/err.bg")"
 parent= procs= bad= nproc=0
-for p in /proc/[0-9]*; do
-	[ "$(readlink "$p/exe" 2>/dev/null)" = "$CAPS" ] || continue
+# find, not a readlink per process: on a loaded machine that loop outlasted CMD.
+for p in $(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$CAPS" 2>/dev/null); do
+	p=${p%/exe}
 	cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
 	capl=$(awk '$1 == "CapPrm:" || $1 == "CapEff:" { printf "%s%s ", $1, $2 }' \
 		"$p/status" 2>/dev/null)
@@ -181,14 +182,14 @@ ok "$([ "$st" = 0 ]; echo $?)" "$TUSER, setcap copy: the jailed sleep exits 0" |
 	diag "exit $st:" "$(cat "$TMP/err.bg")"
 
 # ---- the user with the copy without capabilities ----
-out=$(as_user "$D" "$NOCAPS" run --block-host -- touch "$UDIR/ran" 2>"$TMP/err")
+out=$(as_user "$D" "$NOCAPS" run --rw "$TMP" --block-host -- touch "$UDIR/ran" 2>"$TMP/err")
 st=$?
 [ "$st" != 0 ] && grep -qF 'setcap cap_bpf,cap_net_admin+p' "$TMP/err"
 ok $? "$TUSER, no capabilities, --block-host: refused, naming setcap cap_bpf,cap_net_admin+p" ||
 	diag "exit $st; stderr:" "$(cat "$TMP/err")"
 [ ! -e "$UDIR/ran" ]
 ok $? "$TUSER, no capabilities, --block-host: CMD did not run" || diag "$UDIR/ran exists"
-out=$(as_user "$D" "$NOCAPS" run -- touch "$UDIR/ran-control" 2>"$TMP/err")
+out=$(as_user "$D" "$NOCAPS" run --rw "$TMP" -- touch "$UDIR/ran-control" 2>"$TMP/err")
 st=$?
 [ "$st" = 0 ] && [ -e "$UDIR/ran-control" ]
 ok $? "control, $TUSER, no capabilities, no --block-host: run -- touch works" ||
@@ -197,7 +198,7 @@ ok $? "control, $TUSER, no capabilities, no --block-host: run -- touch works" ||
 # ---- the user without a cgroup of their own ----
 fresh_cg rootcg-run "$ROOT"
 for where in "$CG2:the root cgroup" "$D/rootcg-run:a root-owned cgroup"; do
-	out=$(as_user "${where%%:*}" "$CAPS" run -- touch "$UDIR/ran2" 2>"$TMP/err")
+	out=$(as_user "${where%%:*}" "$CAPS" run --rw "$TMP" -- touch "$UDIR/ran2" 2>"$TMP/err")
 	st=$?
 	[ "$st" != 0 ] && grep -qF 'An administrator can delegate one' "$TMP/err" &&
 		[ ! -e "$UDIR/ran2" ]

@@ -163,7 +163,7 @@ for who in root nobody; do
 	pre=
 	[ $who = nobody ] && pre=$NOBODY
 	n4=$(heard any4) n6=$(heard any6)
-	TIMEOUT=$((NCASES * 3 + 20)) jail run --block-host -- $pre sh "$TMP/cases.sh" \
+	TIMEOUT=$((NCASES * 3 + 20)) jail run --block-host --rw "$TMP" -- $pre sh "$TMP/cases.sh" \
 		>"$TMP/jailed.$who" 2>"$TMP/err"
 	sleep 0.2
 	# UDP through lo is refused by the egress program with EPERM (native IPv6: the

@@ -106,7 +106,7 @@ wait_file() {
 # is "touch $UD/inj.NAME".  Sets INJ=1 if the caller's shell ran the payload.
 attack() {
 	local who=$1 name=$2 j=$3 line=$4 pre=
-	[ "$j" = jail ] && pre="$INST run -- "
+	[ "$j" = jail ] && pre="$INST run --rw $TMP -- "
 	line=${line//\{J\}/$pre}
 	line=${line//\{P\}/touch $UD/inj.$name}
 	tm_new "$who"
@@ -143,7 +143,7 @@ for who in root "$TUSER"; do
 	tm_new "$who"
 	pts=$(tm "$who" display -p -t "$W" '#{pane_tty}')
 	hostdev=$(stat -c %d "$pts")
-	type_line "$who" "$TTYP stat $pts >$UD/stat.c.$who; $INST run -- $TTYP stat $pts >$UD/stat.j.$who 2>&1; echo \$? >$UD/st.stat.$who"
+	type_line "$who" "$TTYP stat $pts >$UD/stat.c.$who; $INST run --rw $TMP -- $TTYP stat $pts >$UD/stat.j.$who 2>&1; echo \$? >$UD/st.stat.$who"
 	wait_file "$UD/st.stat.$who"
 	c=$(cat "$UD/stat.c.$who") j=$(cat "$UD/stat.j.$who")
 	[[ "$c" == "dev=$hostdev "* ]]
@@ -156,7 +156,7 @@ done
 for who in root "$TUSER"; do
 	# exit status and terminal mode
 	tm_new "$who"
-	type_line "$who" "stty -g >$UD/mode1.$who; $INST run -- sh -c 'exit 7'; echo \$? >$UD/st.exit.$who; stty -g >$UD/mode2.$who"
+	type_line "$who" "stty -g >$UD/mode1.$who; $INST run --rw $TMP -- sh -c 'exit 7'; echo \$? >$UD/st.exit.$who; stty -g >$UD/mode2.$who"
 	wait_file "$UD/mode2.$who"
 	ok "$([ "$(cat "$UD/st.exit.$who")" = 7 ]; echo $?)" "$who: exit status 7 passes through the pty relay"
 	cmp -s "$UD/mode1.$who" "$UD/mode2.$who"
@@ -165,7 +165,7 @@ for who in root "$TUSER"; do
 
 	# raw mode: single keys, no Enter
 	tm_new "$who"
-	type_line "$who" "$INST run -- $TTYP raw >$UD/raw.$who; echo \$? >$UD/st.raw.$who"
+	type_line "$who" "$INST run --rw $TMP -- $TTYP raw >$UD/raw.$who; echo \$? >$UD/st.raw.$who"
 	wait_screen "$who" RAWREADY || diag "$(screen "$who")"
 	tm "$who" send-keys -t "$W" -l 'ab'
 	sleep 0.2
@@ -178,14 +178,14 @@ for who in root "$TUSER"; do
 
 	# Ctrl-C reaches the foreground program
 	tm_new "$who"
-	type_line "$who" "$INST run -- $TTYP sigint; echo st=\$?"
+	type_line "$who" "$INST run --rw $TMP -- $TTYP sigint; echo st=\$?"
 	wait_screen "$who" READY
 	tm "$who" send-keys -t "$W" C-c
 	wait_screen "$who" "st=42"
 	ok $? "$who: Ctrl-C reaches CMD's foreground program (its handler ran, exit 42)" ||
 		diag "$(screen "$who")"
 	tm_new "$who"
-	type_line "$who" "$INST run -- sh -c 'echo SLEEP\"\"ING; sleep 100'; echo st=\$?"
+	type_line "$who" "$INST run --rw $TMP -- sh -c 'echo SLEEP\"\"ING; sleep 100'; echo st=\$?"
 	wait_screen "$who" SLEEPING
 	tm "$who" send-keys -t "$W" C-c
 	wait_screen "$who" "st=130"
@@ -193,7 +193,7 @@ for who in root "$TUSER"; do
 
 	# a resize reaches CMD
 	tm_new "$who"
-	type_line "$who" "$INST run -- sh -c 'stty size; echo RESIZE-NOW; read x; stty size; tput cols' >$UD/size.$who; echo \$? >$UD/st.size.$who"
+	type_line "$who" "$INST run --rw $TMP -- sh -c 'stty size; echo RESIZE-NOW; read x; stty size; tput cols' >$UD/size.$who; echo \$? >$UD/st.size.$who"
 	wait_file "$UD/size.$who"
 	sleep 0.5
 	tm "$who" resize-window -t "$W" -x 120 -y 40
@@ -208,7 +208,7 @@ done
 # Ctrl-Z on a non-shell CMD suspends the jail like any job; fg resumes it.
 who=root
 tm_new "$who"
-type_line "$who" "$INST run -- sh -c 'echo Z\"\"ZZ; sleep 2; echo RES\"\"UMED; exit 3'"
+type_line "$who" "$INST run --rw $TMP -- sh -c 'echo Z\"\"ZZ; sleep 2; echo RES\"\"UMED; exit 3'"
 wait_screen "$who" ZZZ
 tm "$who" send-keys -t "$W" C-z
 wait_screen "$who" Stopped
@@ -229,7 +229,7 @@ ok $? "fg resumes CMD; it finishes and its status (3) passes through" ||
 # Started in the background, the jail leaves the terminal to the shell; fg gives
 # it the keyboard.
 tm_new "$who"
-type_line "$who" "$INST run -- $TTYP raw >$UD/bgraw &"
+type_line "$who" "$INST run --rw $TMP -- $TTYP raw >$UD/bgraw &"
 wait_file "$UD/bgraw"
 type_line "$who" "echo SHELL-HAS-IT >$UD/bgshell"
 wait_file "$UD/bgshell"
@@ -244,7 +244,7 @@ ok $? "after fg the jailed raw-mode program gets the keys" ||
 
 # A shell as CMD does its own job control.
 tm_new "$who"
-type_line "$who" "$INST run -- env PS1='IN''> ' bash --norc --noprofile -i; echo st=\$?"
+type_line "$who" "$INST run --rw $TMP -- env PS1='IN''> ' bash --norc --noprofile -i; echo st=\$?"
 wait_screen "$who" "IN> "
 type_line "$who" "sleep 100"
 sleep 0.5

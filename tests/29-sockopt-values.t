@@ -55,7 +55,7 @@ ok $? "control, no jail: SO_LINGER, TCP_CONGESTION and the 6004-byte IP_TTL took
 	diag "$ctl"
 
 for opts in "" "--block-host"; do
-	out=$(jail run $opts -- /usr/bin/python3 "$TMP/sockopts.py" 2>"$TMP/err")
+	out=$(jail run $opts --rw "$TMP" -- /usr/bin/python3 "$TMP/sockopts.py" 2>"$TMP/err")
 	st=$?
 	[ "$st" = 0 ] && [ "$out" = "$ctl" ]
 	ok $? "run $opts: every option reaches the kernel with the caller's value" ||

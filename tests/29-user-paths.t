@@ -72,7 +72,7 @@ for via in runuser su; do
 		ok $? "$via -l, $how: jail-ai run -- id -u runs CMD as the user" ||
 			diag "exit $st: $out"
 	done
-	out=$(login "$via" "$INST run --block-host -- $PROBE tcp 127.0.0.1 9" 2>&1)
+	out=$(login "$via" "$INST run --rw $TMP --block-host -- $PROBE tcp 127.0.0.1 9" 2>&1)
 	st=$?
 	[ "$st" = 1 ] && [[ "$out" == *EPERM* ]]
 	ok $? "$via -l: run --block-host refuses a connect to 127.0.0.1 (EPERM)" ||

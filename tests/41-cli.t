@@ -170,7 +170,7 @@ res=$(bash -c '. completions/jail-ai.bash
 	COMP_WORDS=(jail-ai run --bl); COMP_CWORD=2; _jail_ai; echo "${COMPREPLY[*]}"
 	COMP_WORDS=(jail-ai cl); COMP_CWORD=1; _jail_ai; echo "${COMPREPLY[*]}"
 	COMP_WORDS=(jail-ai create x --network p); COMP_CWORD=4; _jail_ai; echo "${COMPREPLY[*]}"')
-ok "$([ "$res" = "$(printf '%s\n' --block-host 'claude clean' private)" ]; echo $?)" \
+ok "$([ "$res" = "$(printf '%s\n' '--block-host --block-private' 'claude clean' private)" ]; echo $?)" \
 	"bash completion: run --bl, cl, --network p" || diag "$res"
 if command -v zsh >/dev/null; then
 	ok "$(zsh -n completions/_jail-ai; echo $?)" "zsh completion parses (zsh -n)"

@@ -15,8 +15,9 @@ need() {
 for q in qemu-system-x86_64 qemu-system-aarch64 cpio; do
 	command -v "$q" >/dev/null || need "$q (scripts/deps test)"
 done
-[ -x tests/a64/probe ] && [ -x jail-ai-aarch64 ] ||
+[ -x tests/a64/probe ] && [ -x tests/a64/vt_probe ] && [ -x jail-ai-aarch64 ] ||
 	need "the aarch64 build (make aarch64-check)"
+[ -x tests/probe ] && [ -x tests/vt_probe ] || need "tests/probe and tests/vt_probe (make)"
 for arch in x86_64 aarch64; do
 	while IFS= read -r line; do
 		case $line in

@@ -12,7 +12,7 @@
 # Touches only what it makes: listeners on ::1 and 127.0.0.1 of the namespace it runs in,
 # and seg6_enabled there (run it only in a namespace or VM made for the test).
 
-J="$JAIL_AI run --block-host --"
+J="$JAIL_AI run --fs host --block-host --"
 U="$JAIL_AI run --unsafe-keep-privileges --block-host --"
 PIDS=
 
@@ -128,7 +128,7 @@ section_x32() {
 	is SIGSYS "run --block-host, CMD as nobody: x32 getpid kills the caller" \
 		$J "$ABI" as 65534 getpid x32
 	is SIGSYS "run (no --block-host): x32 getpid kills the caller" \
-		"$JAIL_AI" run -- "$ABI" getpid x32
+		"$JAIL_AI" run --fs host -- "$ABI" getpid x32
 }
 
 section_ia32() {
@@ -177,7 +177,7 @@ section_ia32() {
 		$J "$ABI" rthdr6 ia32 2292rthdr
 	is SIGSYS "run --block-host: ia32 getpid kills the caller" $J "$ABI" getpid ia32
 	is SIGSYS "run (no --block-host): ia32 getpid kills the caller" \
-		"$JAIL_AI" run -- "$ABI" getpid ia32
+		"$JAIL_AI" run --fs host -- "$ABI" getpid ia32
 
 	# connect: the address hooks judge compat connects too; the filter refuses them first.
 	reach "control, no jail: ia32 connect tcp 127.0.0.1" ok lo4 \

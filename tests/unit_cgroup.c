@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jail.h"
+#include "cgroup.h"
+#include "util.h"
 #include "tap.h"
 
 /* Captured on kernel 6.18 (this machine): v1 controllers + unified. */

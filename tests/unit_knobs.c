@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "jail.h"
+#include "cgroup.h"
 #include "tap.h"
 
 /* CMD's namespace after kernel_knobs_ro on this machine's layout, plus a

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "jail.h"
+#include "protect.h"
 #include "tap.h"
 #include "policy_ref.h"
 
@@ -653,6 +654,57 @@ static void test_loopback_flag(void)
 	policy_free(&p);
 }
 
+/* --deny-all and --block-private: blocked ranges, never host addresses. */
+static void test_modes(void)
+{
+	struct prot_opts o;
+	struct hostip *d = calloc(2, sizeof(*d));
+	struct allow_rule a[3];
+	struct policy p;
+	size_t n = 2;
+	int err;
+
+	diag("--deny-all --block-private; host 127.0.0.0/8, 10.77.0.1");
+	d[0] = deny("127.0.0.0/8");
+	d[1] = deny("10.77.0.1");
+	memset(&o, 0, sizeof(o));
+	o.block_host = o.deny_all = o.block_private = 1;
+	err = policy_add_modes(&o, &d, &n, 1);
+	ok(err == 0 && n == 2 + 2 + 7 && o.nallow == 0,
+	    "9 prefixes added, no allow (err %d, n %zu)", err, n);
+	ok(!hostip_is_host(d[2].source) && !hostip_is_host(d[10].source) &&
+	    hostip_is_host(d[0].source), "mode prefixes are not host ones");
+	ok(strcmp(policy_mode_word(&o), "deny-all+block-private") == 0 &&
+	    policy_mode_parse("deny-all") == 2 && policy_mode_parse("x") < 0,
+	    "mode words");
+	a[0] = allow("198.51.100.2:443");
+	a[1] = allow("10.77.0.1:22");
+	a[2] = allow("[fd00::5]:80");
+	err = policy_build(d, n, a, 3, &p);
+	ok(err == 0, "built (err %d)", err);
+	check_well_formed(&p, "modes");
+	expect(&p, "198.51.100.2", 443, JAIL_ALLOW);
+	expect(&p, "::ffff:198.51.100.2", 443, JAIL_ALLOW);
+	expect(&p, "198.51.100.2", 80, JAIL_DENY);
+	expect(&p, "198.51.100.3", 443, JAIL_DENY);
+	expect(&p, "2001:db8::1", 443, JAIL_DENY);
+	expect(&p, "::ffff:192.168.1.1", 443, JAIL_DENY);
+	expect(&p, "fd00::5", 80, JAIL_ALLOW);
+	expect(&p, "fd00::6", 80, JAIL_DENY);
+	/* an allowed peer stays off lo; an allowed host address does not */
+	expect_lo(&p, "198.51.100.2", 443, JAIL_DENY);
+	expect_lo(&p, "fd00::5", 80, JAIL_DENY);
+	expect_lo(&p, "10.77.0.1", 22, JAIL_ALLOW);
+	expect_lo(&p, "10.77.0.1", 23, JAIL_DENY);
+	policy_free(&p);
+	o.block_private = 0;
+	n = 2;
+	err = policy_add_modes(&o, &d, &n, 0);
+	ok(err == 0 && n == 4 && o.nallow == 2 && !o.allow_text[0],
+	    "own netns: --deny-all leaves the jail its loopback (2 allows)");
+	free(d);
+}
+
 static void test_ports_limit(void)
 {
 	struct hostip d[2];
@@ -1057,6 +1109,7 @@ int main(void)
 	test_deny_file();
 	test_build_v4();
 	test_loopback_flag();
+	test_modes();
 	test_ports_limit();
 	test_build_v6();
 	test_build_sizes();

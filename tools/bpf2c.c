@@ -7,7 +7,7 @@
  * Runs at build time on the developer's machine, unprivileged.  Untrusted
  * input: the object file, read by hand (no libelf), every offset and size
  * bounded before use.  The generator understands a deliberately small
- * object: five program sections, two map symbols in "maps", a "GPL"
+ * object: seven program sections, two map symbols in "maps", a "GPL"
  * license, LD_IMM64 map relocations and helper calls.  Anything else (data
  * sections, other relocations, BPF-to-BPF calls, unknown opcodes) is
  * refused with a message naming it, rather than guessed at.  Output depends

@@ -1,0 +1,18 @@
+/*
+ * confine.h - confine.c: what `run`'s CMD keeps (capabilities, mounts,
+ * seccomp, its own session behind a pty), and the start-up capability drop.
+ */
+#ifndef JAIL_CONFINE_H
+#define JAIL_CONFINE_H
+
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "cgroup.h"
+
+struct fs_plan;		/* fsjail.h: CMD's file rules */
+int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set);
+void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
+    const struct fs_plan *fs, pid_t parent) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,845 @@
+/*
+ * create.c - what `create` asks podman for: create's options parsed and
+ * checked (names, mount sources, ports, variables, limits, the workspace),
+ * the jail's user and home, the labels every later start reads back (the
+ * --block-host policy, the options the jail was made with), and the podman
+ * create command line built from them.
+ *
+ * No privilege.  Untrusted input: the command line, the environment
+ * (HOME, SUDO_UID, SSH_AUTH_SOCK, ...), labels of existing containers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "create.h"
+#include "images.h"
+#include "jailenv.h"
+#include "podman.h"
+#include "protect.h"
+#include "seccomp.h"
+#include "util.h"
+
+#define JAIL_HOME	"/home/jail"
+#define MAIN_LOOP	"trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
+
+static const char create_usage[] =
+"usage: jail-ai create NAME [OPTIONS] [-- CMD...]\n"
+"\n"
+"Makes a podman container for the project (the git root of the current\n"
+"directory, or the directory) mounted at /workspace, and starts it.\n"
+"\n"
+"  --image IMG            image (default: $JAIL_AI_IMAGE, else the project's\n"
+"                         layered image, built when missing or stale: see\n"
+"                         jail-ai images --help; --layers, --base-image,\n"
+"                         --isolated, --rebuild as there)\n"
+"  --workspace DIR        the project directory (default: the current one)\n"
+"  --no-workspace         no project directory: /workspace is the jail's own\n"
+"  -m, --mount SRC:DST[:ro]  bind mount; sensitive sources (~/.ssh, ~/.gnupg,\n"
+"                         ~/.aws, container engine sockets, /, $HOME, /etc)\n"
+"                         are refused unless --force-mount\n"
+"  -p, --port HOST:CTR[/udp] publish CTR on 127.0.0.1:HOST\n"
+"  -e, --env K=V          set a variable (TERM and TZ are passed through)\n"
+"  --ssh-agent            pass the SSH agent socket ($SSH_AUTH_SOCK)\n"
+"  --network none|private|host   (default: private)\n"
+"  --memory SIZE, --cpus N       limits\n"
+"  --root                 run as root in the jail (default: a user whose uid\n"
+"                         and gid are the caller's; root: $SUDO_UID:$SUDO_GID,\n"
+"                         else the workspace's owner, else 1000:1000)\n"
+"  --recreate             remove an existing jail NAME's container first (its\n"
+"                         home volume, the workspace and mounts stay)\n"
+"  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
+"  --deny-all, --block-private,\n"
+"  --force                as in `jail-ai run --help`; every start of the\n"
+"                         jail attaches and checks the programs first\n"
+"  --no-block-host        no --block-host, even when a config file or the\n"
+"                         default (the bare project jail) asks for it\n"
+"  --dry-run              print the podman command line; make nothing\n"
+"\n"
+"Every jail: all capabilities dropped but CHOWN, DAC_OVERRIDE, FOWNER,\n"
+"FSETID, SETGID, SETUID, KILL, NET_BIND_SERVICE, SYS_CHROOT (never NET_RAW),\n"
+"no-new-privileges, labels jail-ai=1, jail-ai.block-host, jail-ai.workspace,\n"
+"jail-ai.user, jail-ai.options; HOME is " JAIL_HOME ", the volume NAME-home.\n"
+"\n"
+"Other commands: start NAME, stop NAME, rm [-f] NAME (and its home volume),\n"
+"exec [-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] NAME [--] CMD...,\n"
+"shell NAME, list [--json], status [--json] NAME\n";
+
+/* ---- checks of the command line ---- */
+
+static int valid_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[0] == '.' || s[0] == '_')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+		    "TUVWXYZ0123456789_.-", s[i]))
+			return 0;
+	return 1;
+}
+
+/* A jail-ai jail that exists; dies otherwise. */
+void need_jail(const char *who, const char *name)
+{
+	char *label;
+
+	if (!valid_name(name))
+		die(EXIT_USAGE, "%s: %s: not a valid jail name", who, name);
+	label = container_inspect(name, "{{index .Config.Labels \"jail-ai\"}}");
+	if (!label)
+		die(EXIT_USAGE, "%s: %s: no such jail (jail-ai list)", who,
+		    name);
+	if (strcmp(label, "1") != 0)
+		die(EXIT_USAGE, "%s: %s is a container, but not a jail-ai "
+		    "jail", who, name);
+	free(label);
+}
+
+/* path equals dir or lies below it */
+static int below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
+/*
+ * A mount source is sensitive when it is, or holds, or lies inside one of
+ * these: keys, credentials, container engines (a socket is root on the host).
+ */
+static const char *sensitive(const char *src)
+{
+	static const char *const home_rel[] = { ".ssh", ".gnupg", ".aws",
+	    ".kube", ".docker", ".config/gcloud", ".netrc",
+	    ".local/share/containers", ".password-store" };
+	static const char *const abs[] = { "/etc", "/boot",
+	    "/var/run/docker.sock", "/run/docker.sock", "/run/podman",
+	    "/var/run/podman", "/run/containerd", "/proc", "/sys", "/dev" };
+	static char buf[PATH_MAX + 64];
+	const char *home = getenv("HOME"), *xdg = getenv("XDG_RUNTIME_DIR");
+	size_t i;
+
+	if (strcmp(src, "/") == 0 || (home && strcmp(src, home) == 0))
+		return src;
+	for (i = 0; home && i < sizeof(home_rel) / sizeof(home_rel[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s/%s", home, home_rel[i]);
+		if (below(src, buf) || below(buf, src))
+			return buf;
+	}
+	for (i = 0; i < sizeof(abs) / sizeof(abs[0]); i++)
+		if (below(src, abs[i]) || below(abs[i], src))
+			return abs[i];
+	if (xdg) {
+		snprintf(buf, sizeof(buf), "%s/podman", xdg);
+		if (below(src, buf) || below(buf, src))
+			return buf;
+	}
+	return NULL;
+}
+
+/*
+ * podman binds recursively: a proc or sysfs mount inside a source would
+ * be in the container, where a root process may write host knobs through
+ * it or mount a fresh one (see kernel_knobs_ro).  No --force-mount.
+ */
+static void no_knob_mounts(const char *what, const char *src)
+{
+	char bad[512];
+	int r = knobs_under(src, bad, sizeof(bad));
+
+	if (r < 0)
+		die(EXIT_SYSFAIL, "create: %s %s: read /proc/self/mountinfo: "
+		    "%s", what, src, strerror(-r));
+	if (r > 0)
+		die(EXIT_USAGE, "create: %s %s: it is, holds or lies in a "
+		    "kernel filesystem mount (%s); a jailed root could write "
+		    "host kernel settings through it. Unmount it, or mount a "
+		    "directory that holds none", what, src, bad);
+}
+
+static void add_mount(struct args *a, const char *spec, int force)
+{
+	char src[PATH_MAX], *copy = strdup(spec), *dst, *mode;
+	const char *bad;
+
+	if (!copy)
+		die(EXIT_SYSFAIL, "out of memory");
+	dst = strchr(copy, ':');
+	mode = dst ? strchr(dst + 1, ':') : NULL;
+	if (dst)
+		*dst++ = '\0';
+	if (mode)
+		*mode++ = '\0';
+	if (!dst || dst[0] != '/' || (mode && strcmp(mode, "ro") != 0 &&
+	    strcmp(mode, "rw") != 0) || strchr(dst, ','))
+		die(EXIT_USAGE, "create: --mount %s: not SRC:DST[:ro] with an "
+		    "absolute DST", spec);
+	if (!realpath(copy, src))
+		die(EXIT_USAGE, "create: --mount %s: %s: %s", spec, copy,
+		    strerror(errno));
+	if (!force && (bad = sensitive(src)))
+		die(EXIT_USAGE, "create: --mount %s: %s is or holds %s, which "
+		    "the jail should not see (--force-mount if you mean it)",
+		    spec, src, bad);
+	no_knob_mounts("--mount", src);
+	args_add(a, "--volume");
+	args_addf(a, "%s:%s%s", src, dst, mode && strcmp(mode, "ro") == 0 ?
+	    ":ro" : "");
+	free(copy);
+}
+
+static int port_number(const char *s, size_t n)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 5 || s[0] == '0')
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535 ? (int)v : -1;
+}
+
+/* HOST:CTR[/udp], published on 127.0.0.1 only: the jail is not a server. */
+static void add_port(struct args *a, const char *spec)
+{
+	const char *colon = strchr(spec, ':'), *slash;
+	int host, ctr, udp = 0;
+
+	slash = colon ? strchr(colon, '/') : NULL;
+	if (slash && strcmp(slash, "/udp") != 0 && strcmp(slash, "/tcp") != 0)
+		colon = NULL;
+	udp = slash && strcmp(slash, "/udp") == 0;
+	host = colon ? port_number(spec, (size_t)(colon - spec)) : -1;
+	ctr = colon ? port_number(colon + 1, slash ? (size_t)(slash - colon -
+	    1) : strlen(colon + 1)) : -1;
+	if (host < 0 || ctr < 0)
+		die(EXIT_USAGE, "create: --port %s: not HOST:CTR[/udp] with "
+		    "ports 1-65535", spec);
+	args_add(a, "--publish");
+	args_addf(a, "127.0.0.1:%d:%d%s", host, ctr, udp ? "/udp" : "");
+}
+
+/* NAME=VALUE with NAME a shell variable name; dies otherwise. */
+void check_env(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t i;
+
+	for (i = 0; eq && kv + i < eq; i++)
+		if (!(kv[i] == '_' || (kv[i] >= 'A' && kv[i] <= 'Z') ||
+		    (kv[i] >= 'a' && kv[i] <= 'z') ||
+		    (i > 0 && kv[i] >= '0' && kv[i] <= '9')))
+			break;
+	if (!eq || eq == kv || kv + i != eq)
+		die(EXIT_USAGE, "--env %s: not NAME=VALUE", kv);
+}
+
+void add_env(struct args *a, const char *kv)
+{
+	check_env(kv);
+	args_add(a, "--env");
+	args_add(a, kv);
+}
+
+/*
+ * The git root above arg (default: the current directory), else arg
+ * itself; refused when it would expose too much.  out holds PATH_MAX.
+ */
+void workspace(const char *arg, char *out)
+{
+	char dir[PATH_MAX], probe[PATH_MAX + 8];
+	const char *bad, *home = getenv("HOME");
+	struct stat st;
+	size_t n;
+
+	if (!realpath(arg ? arg : ".", dir))
+		die(EXIT_USAGE, "create: workspace %s: %s", arg ? arg : ".",
+		    strerror(errno));
+	snprintf(out, PATH_MAX, "%s", dir);
+	for (n = strlen(dir); n > 0; ) {
+		snprintf(probe, sizeof(probe), "%.*s/.git", (int)n, dir);
+		if (lstat(probe, &st) == 0) {
+			snprintf(out, PATH_MAX, "%.*s", (int)n, dir);
+			break;
+		}
+		while (n > 0 && dir[n - 1] != '/')
+			n--;
+		if (n > 0)
+			n--;	/* drop the '/' */
+	}
+	bad = sensitive(out);
+	if (bad || strcmp(out, "/usr") == 0 || strcmp(out, "/var") == 0 ||
+	    strcmp(out, "/opt") == 0 || strcmp(out, "/home") == 0 ||
+	    (home && below(home, out)))
+		die(EXIT_USAGE, "create: %s as the workspace would give the "
+		    "jail %s: run jail-ai in a project directory, or pass "
+		    "--workspace", out, bad ? bad : "a system or home directory");
+}
+
+static const char *value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+		die(EXIT_USAGE, "create: %s needs a value", argv[*i]);
+	return argv[++*i];
+}
+
+static void push(const char **list, size_t *n, size_t max, const char *v,
+    const char *what)
+{
+	if (*n == max)
+		die(EXIT_USAGE, "create: more than %zu %s", max, what);
+	list[(*n)++] = v;
+}
+
+void parse_create(int argc, char **argv, struct create_opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->prot.who = "create";
+	o->argc = argc;
+	o->argv = argv;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			o->cmd = argv + i + 1;
+			break;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(create_usage, stdout);
+			exit(0);
+		} else if (prot_parse_opt(&o->prot, argc, argv, &i)) {
+			continue;
+		} else if (strcmp(a, "--image") == 0) {
+			o->image = value(argc, argv, &i);
+		} else if (strcmp(a, "--workspace") == 0) {
+			o->ws_arg = value(argc, argv, &i);
+		} else if (strcmp(a, "--no-workspace") == 0) {
+			o->no_ws = 1;
+		} else if (strcmp(a, "-m") == 0 || strcmp(a, "--mount") == 0) {
+			push(o->mounts, &o->nmounts, 32,
+			    value(argc, argv, &i), "mounts");
+		} else if (strcmp(a, "-p") == 0 || strcmp(a, "--port") == 0) {
+			push(o->ports, &o->nports, 32, value(argc, argv, &i),
+			    "ports");
+		} else if (strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) {
+			push(o->envs, &o->nenvs, 64, value(argc, argv, &i),
+			    "variables");
+		} else if (strcmp(a, "--network") == 0) {
+			o->network = value(argc, argv, &i);
+		} else if (strcmp(a, "--memory") == 0) {
+			o->memory = value(argc, argv, &i);
+		} else if (strcmp(a, "--cpus") == 0) {
+			o->cpus = value(argc, argv, &i);
+		} else if (strcmp(a, "--force-mount") == 0) {
+			o->force_mount = 1;
+		} else if (strcmp(a, "--ssh-agent") == 0) {
+			o->ssh_agent = 1;
+		} else if (strcmp(a, "--root") == 0) {
+			o->root = 1;
+		} else if (strcmp(a, "--recreate") == 0) {
+			o->recreate = 1;
+		} else if (strcmp(a, "--dry-run") == 0) {
+			o->dry_run = 1;
+		} else if (images_parse_opt(&o->img, argc, argv, &i)) {
+			continue;
+		} else if (a[0] == '-' || o->name) {
+			die(EXIT_USAGE, "create: unexpected %s (see jail-ai "
+			    "create --help)", a);
+		} else {
+			o->name = a;
+		}
+	}
+	if (!o->name || !valid_name(o->name))
+		die(EXIT_USAGE, "create: a NAME of letters, digits, '_', '.' "
+		    "and '-' is needed (see jail-ai create --help)");
+	prot_check(&o->prot);
+}
+
+static int all_digits(const char *s, const char *extra)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!(s[i] >= '0' && s[i] <= '9') && !strchr(extra, s[i]))
+			return 0;
+	return i > 0 && s[0] >= '0' && s[0] <= '9';
+}
+
+static void add_limits(struct args *a, const struct create_opts *o)
+{
+	const char *net = o->network ? o->network : "private";
+	size_t n;
+
+	if (strcmp(net, "none") == 0 || strcmp(net, "host") == 0) {
+		args_add(a, "--network");
+		args_add(a, net);
+	} else if (strcmp(net, "private") != 0) {
+		die(EXIT_USAGE, "create: --network %s: none, private or host",
+		    net);
+	}
+	n = o->memory ? strlen(o->memory) : 0;
+	if (o->memory && !(all_digits(o->memory, "") || (n > 1 &&
+	    strchr("bkmgBKMG", o->memory[n - 1]) && o->memory[n - 2] >= '0' &&
+	    o->memory[n - 2] <= '9' && all_digits(o->memory, "bkmgBKMG"))))
+		die(EXIT_USAGE, "create: --memory %s: a size like 512m or 4g",
+		    o->memory);
+	if (o->memory) {
+		args_add(a, "--memory");
+		args_add(a, o->memory);
+	}
+	if (o->cpus && (!all_digits(o->cpus, ".") || !strpbrk(o->cpus,
+	    "123456789") || strchr(o->cpus, '.') != strrchr(o->cpus, '.')))
+		die(EXIT_USAGE, "create: --cpus %s: a number like 2 or 1.5",
+		    o->cpus);
+	if (o->cpus) {
+		args_add(a, "--cpus");
+		args_add(a, o->cpus);
+	}
+}
+
+/* The --block-host policy goes into labels so every start rebuilds it. */
+static void add_policy_labels(struct args *a, const struct prot_opts *p)
+{
+	char buf[4096] = "", dfile[PATH_MAX];
+	size_t i, n;
+
+	args_addf(a, "--label=jail-ai.block-host=%d", p->block_host);
+	for (i = 0; i < p->nallow; i++)
+		if (p->allow_text[i])
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			    "%s%s", buf[0] ? " " : "", p->allow_text[i]);
+	args_addf(a, "--label=jail-ai.allow=%s", buf);
+	buf[0] = '\0';
+	for (i = 0; i < p->ndeny; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+		    buf[0] ? " " : "", p->deny[i]);
+	args_addf(a, "--label=jail-ai.deny=%s", buf);
+	buf[0] = '\0';
+	for (i = 0; i < p->ndeny_file; i++) {	/* space-separated */
+		if (!realpath(p->deny_file[i], dfile))
+			die(EXIT_USAGE, "create: --deny-file %s: %s",
+			    p->deny_file[i], strerror(errno));
+		if (strpbrk(dfile, " \t\n"))
+			die(EXIT_USAGE, "create: --deny-file %s: a path with "
+			    "white space cannot go into the jail's label",
+			    dfile);
+		n = strlen(buf);
+		if (n + strlen(dfile) + 2 > sizeof(buf))
+			die(EXIT_USAGE, "create: --deny-file: the paths are "
+			    "too long for the jail's label");
+		if (n)
+			buf[n++] = ' ';
+		memcpy(buf + n, dfile, strlen(dfile) + 1);
+	}
+	args_addf(a, "--label=jail-ai.deny-file=%s", buf);
+	args_addf(a, "--label=jail-ai.no-dns=%d", p->no_dns);
+	args_addf(a, "--label=jail-ai.mode=%s", policy_mode_word(p));
+}
+
+/*
+ * Rootless podman with the cgroupfs manager leaves a container in its
+ * caller's cgroup unless told a parent; below our own delegated cgroup it
+ * gets one of its own, which --block-host needs.  (With systemd, podman
+ * makes a scope; on a hybrid host our cgroup is "/" and create refuses
+ * later with the reason.)
+ */
+static void add_cgroup_parent(struct args *a)
+{
+	const char *args[] = { "info", "--format", "{{.Host.CgroupManager}}",
+	    NULL };
+	char own[JAIL_CGROUP_PATH_MAX], *mgr;
+	struct podman_status ps;
+
+	if (getuid() == 0 || cgroup_of_pid(getpid(), own, sizeof(own)) < 0 ||
+	    strcmp(own, "/") == 0)
+		return;
+	if (podman_capture(args, 1, &mgr, &ps) == 0 &&
+	    strcmp(mgr, "cgroupfs") == 0)
+		args_addf(a, "--cgroup-parent=%s", own);
+	free(mgr);
+}
+
+/* ---- the user in the jail, and its home ---- */
+
+/* A uid or gid of digits, not 0 (root is never chosen from input). */
+static int id_of(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (!s || s[0] < '1' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return *end || errno || *v >= 0x7fffffffUL ? -EINVAL : 0;
+}
+
+/*
+ * Whose files the jail writes: a normal user's (rootless podman maps the
+ * caller's uid into the container as itself); for root, the user sudo
+ * was run by, else the workspace's owner, else 1000:1000.
+ */
+void jail_user(const struct create_opts *o, const char *ws,
+    struct jail_user *u)
+{
+	struct stat st;
+
+	memset(u, 0, sizeof(*u));
+	u->root = o->root;
+	if (getuid() != 0) {
+		u->uid = getuid();
+		u->gid = getgid();
+		u->keep_id = 1;
+	} else if (id_of(getenv("SUDO_UID"), &u->uid) < 0 ||
+	    id_of(getenv("SUDO_GID"), &u->gid) < 0) {
+		if (stat(ws, &st) == 0 && st.st_uid != 0) {
+			u->uid = st.st_uid;
+			u->gid = st.st_gid;
+		} else {
+			u->uid = u->gid = 1000;
+		}
+	}
+}
+
+/* The user, podman's passwd entry for it, and the per-jail home volume;
+ * the image is shared and stays as it is. */
+static void add_user(struct args *a, const struct jail_user *u,
+    const char *name)
+{
+	args_addf(a, "--volume=%s-home:" JAIL_HOME, name);
+	args_add(a, "--env=HOME=" JAIL_HOME);
+	if (u->root) {
+		args_add(a, "--label=jail-ai.user=root");
+		return;
+	}
+	if (u->keep_id)
+		args_add(a, "--userns=keep-id");
+	else
+		args_addf(a, "--user=%lu:%lu", u->uid, u->gid);
+	args_addf(a, "--passwd-entry=jail:*:%lu:%lu:jail-ai:" JAIL_HOME ":/bin/sh",
+	    u->uid, u->gid);
+	args_addf(a, "--label=jail-ai.user=%lu:%lu", u->uid, u->gid);
+}
+
+/* PATH is a mount's destination or lies inside one (the host's files). */
+static int in_mount(const struct create_opts *o, const char *path)
+{
+	char dst[PATH_MAX];
+	const char *c;
+	size_t i;
+
+	for (i = 0; i < o->nmounts; i++) {
+		if (!(c = strchr(o->mounts[i], ':')))
+			continue;
+		snprintf(dst, sizeof(dst), "%.*s", (int)strcspn(c + 1, ":"),
+		    c + 1);
+		if (below(path, dst))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * runc makes the directories on the way to a mount below the home as
+ * root: give them (and the home) to the jail's user, so that the agent
+ * can write next to its mounted config.  Never a mount or anything in
+ * one (those are the host's files).  Not fatal: said, not died of.
+ */
+void fix_home(const struct create_opts *o, const struct jail_user *u)
+{
+	struct args a = { .n = 0 };
+	struct podman_status ps;
+	char dir[PATH_MAX], *c, *p, *out;
+	size_t i;
+
+	if (u->root)
+		return;
+	args_add(&a, "exec");
+	args_add(&a, "--user=0:0");
+	args_add(&a, o->name);
+	args_add(&a, "chown");
+	args_addf(&a, "%lu:%lu", u->uid, u->gid);
+	args_add(&a, JAIL_HOME);
+	for (i = 0; i < o->nmounts; i++) {
+		if (!(c = strchr(o->mounts[i], ':')))
+			continue;
+		snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(c + 1, ":"),
+		    c + 1);
+		if (!below(dir, JAIL_HOME))
+			continue;
+		while ((p = strrchr(dir, '/')) &&
+		    (size_t)(p - dir) > strlen(JAIL_HOME)) {
+			*p = '\0';
+			if (!in_mount(o, dir))
+				args_addf(&a, "%s", dir);
+		}
+	}
+	if (podman_capture(a.v, 0, &out, &ps) < 0)
+		warnx("create: %s: could not give " JAIL_HOME " to %lu:%lu "
+		    "(chown in the jail failed)", o->name, u->uid, u->gid);
+	free(out);
+	args_free(&a);
+}
+
+/* ---- the options a jail was made with (label jail-ai.options) ---- */
+
+#define OPT_TOKENS	256
+
+/* The options that shape a container; the others (--image, --workspace,
+ * image options, --force-mount, --recreate) do not count. */
+static const struct {
+	const char *opt, *alias;
+	int valued;
+} shaping[] = {
+	{ "--block-host", NULL, 0 }, { "--no-dns", NULL, 0 },
+	{ "--deny-all", NULL, 0 }, { "--block-private", NULL, 0 },
+	{ "--ssh-agent", NULL, 0 }, { "--root", NULL, 0 },
+	{ "--allow", NULL, 1 }, { "--deny", NULL, 1 },
+	{ "--deny-file", NULL, 1 }, { "--mount", "-m", 1 },
+	{ "--port", "-p", 1 }, { "--env", "-e", 1 }, { "--network", NULL, 1 },
+	{ "--memory", NULL, 1 }, { "--cpus", NULL, 1 },
+	{ "--image", NULL, 2 }, { "--workspace", NULL, 2 },
+	{ "--layers", NULL, 2 }, { "--base-image", NULL, 2 },
+};
+
+/* "--opt=value", the value's bytes <= ' ', '%' and DEL as %XX, so a
+ * token never holds a space; a mount's source and a deny-file resolved. */
+static char *token(const char *opt, const char *val)
+{
+	char buf[PATH_MAX * 3 + 64], path[PATH_MAX], *src;
+	const char *c;
+	size_t n, i;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "%s%s", opt, val ? "=" : "");
+	if (val && strcmp(opt, "--deny-file") == 0 && realpath(val, path))
+		val = path;
+	if (val && strcmp(opt, "--mount") == 0 && (c = strchr(val, ':')) &&
+	    (src = strndup(val, (size_t)(c - val)))) {
+		if (realpath(src, path) && strlen(path) + strlen(c) < PATH_MAX) {
+			strcat(path, c);
+			val = path;
+		}
+		free(src);
+	}
+	for (i = 0; val && val[i] && n + 4 < sizeof(buf); i++) {
+		unsigned char ch = (unsigned char)val[i];
+
+		if (ch <= ' ' || ch == '%' || ch == 0x7f)
+			n += (size_t)snprintf(buf + n, 4, "%%%02X", ch);
+		else
+			buf[n++] = (char)ch;
+	}
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The shaping options of a create command line, sorted; how many. */
+static size_t opt_tokens(int argc, char **argv, char **tok)
+{
+	size_t n = 0, k;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		for (k = 0; k < sizeof(shaping) / sizeof(shaping[0]); k++)
+			if (strcmp(argv[i], shaping[k].opt) == 0 ||
+			    (shaping[k].alias &&
+			    strcmp(argv[i], shaping[k].alias) == 0))
+				break;
+		if (k == sizeof(shaping) / sizeof(shaping[0]))
+			continue;
+		if (shaping[k].valued && i + 1 >= argc)
+			break;
+		if (shaping[k].valued)
+			i++;
+		if (shaping[k].valued == 2 || (strcmp(shaping[k].opt,
+		    "--network") == 0 && strcmp(argv[i], "private") == 0))
+			continue;
+		if (n == OPT_TOKENS)
+			die(EXIT_USAGE, "create: more than %d options",
+			    OPT_TOKENS);
+		if (!(tok[n++] = token(shaping[k].opt, shaping[k].valued ?
+		    argv[i] : NULL)))
+			die(EXIT_SYSFAIL, "out of memory");
+	}
+	qsort(tok, n, sizeof(tok[0]), cmp_str);
+	return n;
+}
+
+/* "v1 TOKEN TOKEN...": the label never is empty, so a jail made before
+ * the label existed (empty) is told apart. */
+static void add_options_label(struct args *a, const struct create_opts *o)
+{
+	char *tok[OPT_TOKENS], buf[8192] = "v1";
+	size_t n = opt_tokens(o->argc, o->argv, tok), i;
+
+	for (i = 0; i < n; i++) {
+		if (strlen(buf) + strlen(tok[i]) + 2 > sizeof(buf))
+			die(EXIT_USAGE, "create: the options are too long");
+		strcat(buf, " ");
+		strcat(buf, tok[i]);
+		free(tok[i]);
+	}
+	args_addf(a, "--label=jail-ai.options=%s", buf);
+}
+
+/* A token in LIST[0..n) not yet matched (a multiset compare); 1 if so. */
+static int take(char **list, size_t n, const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] && strcmp(list[i], t) == 0) {
+			list[i] = NULL;
+			return 1;
+		}
+	return 0;
+}
+
+/* Mounts below the jail's home are the agent's config, checked apart. */
+static int home_mount(const char *t)
+{
+	const char *c = strchr(t, ':');
+
+	return strncmp(t, "--mount=", 8) == 0 && c &&
+	    strncmp(c + 1, JAIL_HOME "/", strlen(JAIL_HOME) + 1) == 0;
+}
+
+/*
+ * Options given now (create's ARGV) against those jail NAME was made
+ * with: the differences said one a line; how many (0 also when the jail
+ * predates the label).
+ */
+int jail_options_differ(const char *who, const char *name, int argc,
+    char **argv)
+{
+	char *lab = container_inspect(name, "{{index .Config.Labels "
+	    "\"jail-ai.options\"}}"), *had[OPT_TOKENS], *now[OPT_TOKENS];
+	char *save = NULL, *t;
+	size_t nh = 0, nn, i;
+	int diff = 0;
+
+	if (!lab || strncmp(lab, "v1", 2) != 0) {
+		free(lab);
+		return 0;
+	}
+	for (t = strtok_r(lab + 2, " ", &save); t && nh < OPT_TOKENS;
+	    t = strtok_r(NULL, " ", &save))
+		had[nh++] = t;
+	nn = opt_tokens(argc, argv, now);
+	for (i = 0; i < nn; i++) {
+		if (home_mount(now[i]) || take(had, nh, now[i]))
+			continue;
+		if (!diff++)
+			warnx("%s: the jail %s was made with other options than "
+			    "this run's:", who, name);
+		fprintf(stderr, "  asked now, not in the jail: %s\n", now[i]);
+	}
+	for (i = 0; i < nh; i++) {
+		if (!had[i] || home_mount(had[i]))
+			continue;
+		if (!diff++)
+			warnx("%s: the jail %s was made with other options than "
+			    "this run's:", who, name);
+		fprintf(stderr, "  in the jail, not asked now: %s\n", had[i]);
+	}
+	for (i = 0; i < nn; i++)
+		free(now[i]);
+	free(lab);
+	return diff;
+}
+
+/* Capabilities a development container needs; never NET_RAW. */
+static const char *const keep_caps =
+    "CHOWN,DAC_OVERRIDE,FOWNER,FSETID,SETGID,SETUID,KILL,NET_BIND_SERVICE,"
+    "SYS_CHROOT";
+
+size_t build_create(struct args *a, const struct create_opts *o,
+    const char *ws, const struct jail_user *u, const char *image)
+{
+	const char *term = getenv("TERM"), *tz = getenv("TZ");
+	const char *sock = getenv("SSH_AUTH_SOCK"), *what;
+	const char *const *gm;
+	char prof[4200], why[PATH_MAX + 128];
+	size_t i, img;
+	int r;
+
+	args_add(a, "create");
+	args_addf(a, "--name=%s", o->name);
+	args_add(a, "--label=jail-ai=1");
+	args_addf(a, "--label=jail-ai.workspace=%s", ws);
+	args_addf(a, "--label=jail-ai.network=%s", o->network ? o->network :
+	    "private");
+	add_policy_labels(a, &o->prot);
+	add_options_label(a, o);
+	add_user(a, u, o->name);
+	args_add(a, "--cap-drop=all");
+	args_addf(a, "--cap-add=%s", keep_caps);
+	args_add(a, "--security-opt=no-new-privileges");
+	if ((r = seccomp_podman_profile(prof, sizeof(prof), &what)) < 0)
+		die(EXIT_SYSFAIL, "create: seccomp profile %s: %s (a jail gets "
+		    "podman's default profile narrowed to the native ABI; "
+		    "podman's package installs it)", what, strerror(-r));
+	args_addf(a, "--security-opt=seccomp=%s", prof);
+	args_add(a, "--hostname=jail-ai");
+	add_cgroup_parent(a);
+	args_add(a, "--workdir=/workspace");
+	if (!o->no_ws)
+		no_knob_mounts("workspace", ws);
+	if (!o->no_ws)
+		args_addf(a, "--volume=%s:/workspace", ws);
+	if (!o->no_ws && (r = git_mounts(ws, &gm, why, sizeof(why))) < 0)
+		die(EXIT_USAGE, "create: git mounts for %s: %s (%s); repair "
+		    "it (git worktree repair) or remove it", ws, why,
+		    strerror(-r));
+	while (!o->no_ws && *gm)
+		args_add(a, *gm++);
+	if (term)
+		args_addf(a, "--env=TERM=%s", term);
+	if (tz)
+		args_addf(a, "--env=TZ=%s", tz);
+	if (o->ssh_agent && (!sock || sock[0] != '/'))
+		die(EXIT_USAGE, "create: --ssh-agent: SSH_AUTH_SOCK is not set");
+	if (o->ssh_agent) {
+		args_addf(a, "--volume=%s:/run/ssh-agent.sock", sock);
+		args_add(a, "--env=SSH_AUTH_SOCK=/run/ssh-agent.sock");
+	}
+	for (i = 0; i < o->nmounts; i++)
+		add_mount(a, o->mounts[i], o->force_mount);
+	for (i = 0; i < o->nports; i++)
+		add_port(a, o->ports[i]);
+	for (i = 0; i < o->nenvs; i++)
+		add_env(a, o->envs[i]);
+	add_limits(a, o);
+	img = a->n;
+	args_add(a, image);
+	if (o->cmd && o->cmd[0]) {
+		for (i = 0; o->cmd[i]; i++)
+			args_add(a, o->cmd[i]);
+	} else {
+		args_add(a, "/bin/sh");
+		args_add(a, "-c");
+		args_add(a, MAIN_LOOP);
+	}
+	return img;
+}

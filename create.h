@@ -1,0 +1,60 @@
+/*
+ * create.h - create.c: create's options, checked, and the podman create
+ * command line and labels made from them.
+ */
+#ifndef JAIL_CREATE_H
+#define JAIL_CREATE_H
+
+#include "images.h"
+#include "podman.h"
+#include "protect.h"
+
+struct create_opts {
+	struct prot_opts prot;
+	const char *name, *image, *ws_arg, *network, *memory, *cpus;
+	int force_mount, ssh_agent, root, recreate, dry_run, no_ws;
+	struct img_opts img;		/* the image when no --image */
+	const char *mounts[32], *ports[32], *envs[64];
+	size_t nmounts, nports, nenvs;
+	char **cmd;
+	int argc;			/* the command line, for the options */
+	char **argv;			/* label */
+};
+
+struct jail_user {
+	unsigned long uid, gid;
+	int keep_id;		/* rootless podman: --userns=keep-id */
+	int root;		/* --root: uid 0 in the jail */
+};
+
+/* create's command line into o, every option checked; dies otherwise
+ * (--help: the usage, exit 0). */
+void parse_create(int argc, char **argv, struct create_opts *o);
+/* The git root above arg (default: the current directory), else arg
+ * itself; dies when it would expose too much.  out holds PATH_MAX. */
+void workspace(const char *arg, char *out);
+/* Whose files the jail writes (see --root in create --help). */
+void jail_user(const struct create_opts *o, const char *ws,
+    struct jail_user *u);
+/* podman create's arguments into a, each option checked (dies if not);
+ * the index of image in a->v, so that it can be set later. */
+size_t build_create(struct args *a, const struct create_opts *o,
+    const char *ws, const struct jail_user *u, const char *image);
+/* The home, and directories runc made on the way to a mount below it,
+ * given to the jail's user; a failure is said, not fatal. */
+void fix_home(const struct create_opts *o, const struct jail_user *u);
+/* A jail-ai jail NAME exists; dies otherwise. */
+void need_jail(const char *who, const char *name);
+/* NAME=VALUE with NAME a shell variable name; dies otherwise. */
+void check_env(const char *kv);
+/* --env KV into a, checked. */
+void add_env(struct args *a, const char *kv);
+/*
+ * The shaping options on create's command line ARGV against those the
+ * jail NAME was made with (its jail-ai.options label): each difference
+ * said on stderr; how many.  Mounts below the jail's home do not count.
+ */
+int jail_options_differ(const char *who, const char *name, int argc,
+    char **argv);
+
+#endif

@@ -1,0 +1,395 @@
+/*
+ * jailstart.c - the protected start of a podman jail, and the check before
+ * exec: podman init (cgroup and init process exist, the image's command
+ * has not run) -> the container's cgroup v2 -> the privileged child
+ * attaches -> canary -> podman start.  Any failure: the container is not
+ * left running (an atexit undo stops it, or removes what create made), the
+ * status is non-zero, the message names the step.
+ *
+ * No privilege.  Untrusted input: podman's output (read only through
+ * --format templates), the labels of the jail (re-checked like command-line
+ * options), the pids in the container's cgroup.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "jailstart.h"
+#include "podman.h"
+#include "protect.h"
+#include "spawn.h"
+#include "util.h"
+
+/* Rebuild a jail's --block-host options from its labels, checked anew. */
+static int load_prot(const char *who, const char *name, struct prot_opts *o,
+    char **store)
+{
+	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 8];
+	char *lab, *tok, *save = NULL, *f[6];
+	int argc = 0, i, k;
+
+	lab = container_inspect(name,
+	    "{{index .Config.Labels \"jail-ai.block-host\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.allow\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.deny\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.deny-file\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.no-dns\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.mode\"}}");
+	if (!lab)
+		die(EXIT_SYSFAIL, "%s: %s: podman inspect failed", who, name);
+	*store = lab;
+	for (k = 0, f[0] = lab; k < 5 && f[k]; k++) {
+		f[k + 1] = strchr(f[k], '\t');
+		if (f[k + 1])
+			*f[k + 1]++ = '\0';
+	}
+	if (k < 5 || !f[5])
+		die(EXIT_SYSFAIL, "%s: %s: unreadable jail-ai labels", who, name);
+	memset(o, 0, sizeof(*o));
+	o->who = who;
+	if (strcmp(f[0], "1") != 0)
+		return 0;
+	argv[argc++] = "--block-host";
+	for (k = 1; k <= 2; k++)
+		for (tok = strtok_r(f[k], " ", &save); tok && argc < 2 *
+		    JAIL_MAX_ALLOW + 4; tok = strtok_r(NULL, " ", &save)) {
+			argv[argc++] = k == 1 ? "--allow" : "--deny";
+			argv[argc++] = tok;
+		}
+	for (tok = strtok_r(f[3], " ", &save); tok && argc < 2 *
+	    JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 4;
+	    tok = strtok_r(NULL, " ", &save)) {
+		argv[argc++] = "--deny-file";
+		argv[argc++] = tok;
+	}
+	if (strcmp(f[4], "1") == 0)
+		argv[argc++] = "--no-dns";
+	/* a mode of a later version: refused, never dropped */
+	if ((k = policy_mode_parse(f[5])) < 0 && f[5][0])
+		die(EXIT_SYSFAIL, "%s: %s: jail-ai.mode %s is not one this "
+		    "jail-ai knows; nothing was started", who, name, f[5]);
+	if (k == 2 || k == 4)
+		argv[argc++] = "--deny-all";
+	if (k >= 3)
+		argv[argc++] = "--block-private";
+	for (i = 0; i < argc; i++)
+		if (!prot_parse_opt(o, argc, argv, &i))
+			die(EXIT_SYSFAIL, "%s: %s: bad label value %s", who,
+			    name, argv[i]);
+	return 1;
+}
+
+/*
+ * The container's init pid, after podman init or while it runs, and in
+ * *gw (when asked; malloc'd) its networks' gateways, space-separated: a
+ * rootful bridge's gateway is a host address.  One podman call for both.
+ */
+static pid_t jail_pid(const char *name, char **gw)
+{
+	char *s = container_inspect(name, "{{.State.Pid}} "
+	    "{{range .NetworkSettings.Networks}}{{.Gateway}} {{end}}"), *end;
+	long v = s ? strtol(s, &end, 10) : 0;
+
+	if (!s || (*end && *end != ' ') || v <= 0 || v > INT_MAX)
+		v = 0;
+	if (gw && v > 0 && (*gw = strdup(end)) == NULL)
+		v = 0;
+	free(s);
+	return (pid_t)v;
+}
+
+static int same_pidns(pid_t a, pid_t b)
+{
+	char pa[64], pb[64];
+	struct stat sa, sb;
+
+	snprintf(pa, sizeof(pa), "/proc/%d/ns/pid", (int)a);
+	snprintf(pb, sizeof(pb), "/proc/%d/ns/pid", (int)b);
+	return stat(pa, &sa) == 0 && stat(pb, &sb) == 0 &&
+	    sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
+/* Every process in the cgroup is in the container's pid namespace. */
+static int only_container(const char *who, const char *name,
+    const struct jail_cgroup *cg, pid_t pid)
+{
+	char procs[1200], *buf, *p, *end;
+	size_t len;
+	int r;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->path);
+	if ((r = read_file(procs, &buf, &len)) < 0) {
+		warnx("%s: read %s: %s", who, procs, strerror(-r));
+		return r;
+	}
+	for (p = buf; *p && r == 0; p = end) {
+		long q = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (q > 0 && !same_pidns(pid, (pid_t)q)) {
+			warnx("%s: %s: cgroup %s also holds pid %ld from "
+			    "outside the container", who, name, cg->rel, q);
+			r = -EPERM;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+/*
+ * The container's own cgroup: not the root, not ours (a rootless container
+ * on a hybrid host stays in its caller's), no process from elsewhere.
+ */
+static int container_cgroup(const char *who, const char *name, pid_t pid,
+    struct jail_cgroup *cg)
+{
+	char path[JAIL_CGROUP_PATH_MAX], mine[JAIL_CGROUP_PATH_MAX], err[256];
+	int r;
+
+	if (pid <= 0) {
+		warnx("%s: %s: podman reports no init process", who, name);
+		return -ESRCH;
+	}
+	if ((r = cgroup_of_pid(pid, path, sizeof(path))) < 0 ||
+	    (r = cgroup_of_pid(getpid(), mine, sizeof(mine))) < 0) {
+		warnx("%s: %s: cgroup of pid %d: %s", who, name, (int)pid,
+		    strerror(-r));
+		return r;
+	}
+	if (strcmp(path, "/") == 0 || strcmp(path, mine) == 0) {
+		warnx("%s: %s: the container has no cgroup v2 of its own (%s), "
+		    "so --block-host cannot hold it alone. Rootless podman gets "
+		    "one only on a pure cgroup v2 host "
+		    "(systemd.unified_cgroup_hierarchy=1) with a delegated user "
+		    "cgroup; or use rootful podman", who, name, path);
+		return -EPERM;
+	}
+	if ((r = jail_cgroup_open(cg, path, err, sizeof(err))) < 0) {
+		warnx("%s: %s: %s: %s", who, name, err, strerror(-r));
+		return r;
+	}
+	if ((r = only_container(who, name, cg, pid)) < 0)
+		jail_cgroup_close(cg);
+	return r;
+}
+
+/*
+ * What an exit on the way must undo, whatever path it takes (die() on a
+ * bad label or deny-file included): a container this run created is
+ * removed; one it initialised is stopped, so nothing runs unprotected.
+ */
+static struct {
+	char name[64];
+	int created, initialized;
+} undo;
+
+static void undo_at_exit(void)
+{
+	const char *rm[] = { "rm", "--force", "--time", "0", undo.name, NULL };
+	const char *stop[] = { "stop", "--time", "0", undo.name, NULL };
+	struct podman_status ps;
+	char *out;
+
+	if (!undo.created && !undo.initialized)
+		return;
+	podman_capture(undo.created ? rm : stop, 1, &out, &ps);
+	free(out);
+}
+
+void undo_arm(const char *name, int created)
+{
+	static int registered;
+
+	if (!registered && atexit(undo_at_exit) == 0)
+		registered = 1;
+	snprintf(undo.name, sizeof(undo.name), "%s", name);
+	undo.created |= created;
+	undo.initialized = 1;
+}
+
+void undo_disarm(void)
+{
+	memset(&undo, 0, sizeof(undo));
+}
+
+/* Deny the gateways too (podman's list; checked like a --deny). */
+static void add_gateway_denies(struct prot_opts *o, char *gw)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(gw, " ", &save); tok && o->ndeny < JAIL_MAX_ALLOW;
+	    tok = strtok_r(NULL, " ", &save)) {
+		int i = 0;
+		char *argv[] = { "--deny", tok };
+
+		prot_parse_opt(o, 2, argv, &i);
+	}
+}
+
+/*
+ * After podman init: the pid, the cgroup, the policy (built now, so that
+ * the bridge podman just made is among the host addresses, and with the
+ * gateways), the child's attach and the canary.
+ */
+static int attach_initialised(const char *who, const char *name,
+    struct prot_opts *o)
+{
+	struct jail_cgroup cg;
+	struct policy p;
+	char *gw = NULL;
+	pid_t pid = jail_pid(name, &gw);
+	int r;
+
+	if (gw)
+		add_gateway_denies(o, gw);
+	o->net_pid = pid;	/* prot_build: the host's netns or its own */
+	if ((r = container_cgroup(who, name, pid, &cg)) == 0) {
+		prot_build(o, &p);
+		r = protect(who, &cg, &p);
+		jail_cgroup_close(&cg);
+		policy_free(&p);
+	}
+	free(gw);
+	return r;
+}
+
+/*
+ * Every start of a jail: for a protected one init, attach, canary, start.
+ * given: the options (create knows them), else read from the labels.
+ * 0, or < 0 with the reason said; the exit undo stops the container.
+ */
+int protected_start(const char *who, const char *name,
+    const struct prot_opts *given)
+{
+	char *labels = NULL;
+	struct prot_opts o;
+	int r;
+
+	if (given)
+		o = *given;
+	if (given ? !o.block_host : !load_prot(who, name, &o, &labels)) {
+		free(labels);
+		if (podman_do("start", name, NULL) == 0)
+			return 0;
+		warnx("%s: podman start %s failed", who, name);
+		return -EIO;
+	}
+	prot_need_caps(who);
+	undo_arm(name, 0);
+	if (podman_do("init", name, NULL) < 0) {
+		warnx("%s: podman init %s failed", who, name);
+		r = -EIO;
+	} else if ((r = attach_initialised(who, name, &o)) == 0 &&
+	    podman_do("start", name, NULL) < 0) {
+		warnx("%s: podman start %s failed", who, name);
+		r = -EIO;
+	}
+	if (r == 0)
+		undo.initialized = 0;	/* started, and protected */
+	free(labels);
+	return r;
+}
+
+/* QUERY through the privileged child: how many programs per hook. */
+static int query(const struct jail_cgroup *cg, struct jail_reply *rep)
+{
+	struct jail_req_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = JAIL_REQ_MAGIC;
+	h.version = JAIL_REQ_VERSION;
+	h.op = JAIL_OP_QUERY;
+	snprintf(h.cgroup, sizeof(h.cgroup), "%s", cg->rel);
+	return privsep_call(&h, sizeof(h), rep);
+}
+
+/* 1: every hook has a program, 0: not, < 0: could not tell. */
+static int is_protected(const char *who, const char *name,
+    struct jail_reply *rep)
+{
+	struct jail_cgroup cg;
+	unsigned int i;
+	pid_t pid = jail_pid(name, NULL);
+	int r, hostnet = prot_same_netns(pid) != 0;	/* unknown: need all */
+
+	if ((r = container_cgroup(who, name, pid, &cg)) < 0)
+		return r;
+	r = query(&cg, rep);
+	jail_cgroup_close(&cg);
+	if (r < 0) {
+		warnx("%s: query %s: %s %s: %s", who, name,
+		    privsep_step_name(rep->step), rep->what, strerror(-r));
+		return r;
+	}
+	/* the last, jail_egress, only in the host's network namespace */
+	for (i = 0; i < JAIL_NPROG_SLOTS - !hostnet; i++)
+		if (rep->attached[i] == 0)
+			return 0;
+	return 1;
+}
+
+char *state_of(const char *name)
+{
+	char *s = container_inspect(name, "{{.State.Status}}");
+
+	return s ? s : strdup("unknown");
+}
+
+/* Running and, when the jail asks for it, protected; else refuse. */
+int ensure_running(const char *who, const char *name)
+{
+	struct jail_reply rep;
+	char *state = state_of(name), *lab;
+	int running = strcmp(state, "running") == 0, prot, r;
+
+	free(state);
+	if (!running)
+		return protected_start(who, name, NULL);
+	lab = container_inspect(name,
+	    "{{index .Config.Labels \"jail-ai.block-host\"}}");
+	prot = lab && strcmp(lab, "1") == 0;
+	free(lab);
+	if (!prot)
+		return 0;
+	if ((r = is_protected(who, name, &rep)) == 1)
+		return 0;
+	if (r == 0)
+		warnx("%s: %s asks for --block-host but its cgroup has no "
+		    "jail-ai programs (was it started with podman start or "
+		    "restart?); refusing. Restart it protected: jail-ai start "
+		    "%s", who, name, name);
+	return -EPERM;
+}
+
+int prot_state(const char *who, const char *name, const char *state,
+    const char *bh_label, struct jail_reply *rep)
+{
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	if (strcmp(bh_label, "1") != 0)
+		return PS_OFF;
+	if (strcmp(state, "running") != 0)
+		return PS_ON_START;
+	r = is_protected(who, name, rep);
+	return r == 1 ? PS_ATTACHED : r == 0 ? PS_MISSING : PS_UNKNOWN;
+}
+
+int prot_state_of(const char *who, const char *name,
+    struct jail_reply *rep)
+{
+	char *state = state_of(name), *lab = container_inspect(name, "{{index "
+	    ".Config.Labels \"jail-ai.block-host\"}}");
+	int ps = prot_state(who, name, state, lab ? lab : "", rep);
+
+	free(state);
+	free(lab);
+	return ps;
+}

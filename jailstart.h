@@ -1,0 +1,35 @@
+/*
+ * jailstart.h - jailstart.c: the protected start of a podman jail, and
+ * the check that a running one has its programs.
+ */
+#ifndef JAIL_JAILSTART_H
+#define JAIL_JAILSTART_H
+
+#include "protect.h"
+#include "request.h"
+
+/*
+ * Every start of a jail: for a protected one init, attach, canary, start.
+ * given: the options (create knows them), else read from the labels.
+ * 0, or < 0 with the reason said; the exit undo stops the container.
+ */
+int protected_start(const char *who, const char *name,
+    const struct prot_opts *given);
+/* An exit from now on removes (created) or stops the container NAME. */
+void undo_arm(const char *name, int created);
+/* Started and protected: nothing to undo. */
+void undo_disarm(void);
+/* Running and, when the jail asks for it, protected; else refuse (< 0). */
+int ensure_running(const char *who, const char *name);
+/* podman's state of NAME, malloc'd ("unknown" when podman says nothing). */
+char *state_of(const char *name);
+
+/* What is attached now, whatever the label asks for. */
+enum { PS_OFF, PS_ATTACHED, PS_MISSING, PS_ON_START, PS_UNKNOWN };
+/* From the state and the block-host label; queries the child if running. */
+int prot_state(const char *who, const char *name, const char *state,
+    const char *bh_label, struct jail_reply *rep);
+int prot_state_of(const char *who, const char *name,
+    struct jail_reply *rep);
+
+#endif

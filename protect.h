@@ -1,0 +1,39 @@
+/*
+ * protect.h - protect.c: --block-host, shared by run and the podman jails:
+ * the options, the policy built from them, the child's attach and the
+ * canary.
+ */
+#ifndef JAIL_PROTECT_H
+#define JAIL_PROTECT_H
+
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "jail.h"
+
+struct prot_opts {
+	const char *who;	/* "run", "create", ...: for messages */
+	pid_t net_pid;		/* a podman jail's init; 0: the host's netns */
+	int block_host, no_dns;
+	int deny_all, block_private;	/* imply block_host */
+	struct allow_rule allow[JAIL_MAX_ALLOW];
+	const char *allow_text[JAIL_MAX_ALLOW];	/* as given; DNS ones NULL */
+	size_t nallow;
+	const char *deny[JAIL_MAX_ALLOW];	/* --deny values, checked */
+	size_t ndeny;
+	const char *deny_file[JAIL_MAX_DENY_FILES];	/* in order given */
+	size_t ndeny_file;
+	int force;		/* --force: allows that open a whole range */
+};
+
+int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i);
+void prot_check(const struct prot_opts *o);
+void prot_build(struct prot_opts *o, struct policy *p);
+/* Dies with the setcap line when a non-root caller lacks file caps. */
+void prot_need_caps(const char *who);
+/* The child attaches p to cg, then the canary; 0, or < 0 after saying why. */
+int protect(const char *who, const struct jail_cgroup *cg, struct policy *p);
+/* 1: pid is in our network namespace, 0: another, < 0: cannot tell. */
+int prot_same_netns(pid_t pid);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * status.c - list and status: each jail-ai jail (`run` jails from their
+ * cgroups, podman jails from their labels) with its protection as it is
+ * attached now, counted by the privileged child (QUERY), not as the label
+ * asks; as a table, or JSON one object a line.
+ *
+ * No privilege.  Untrusted input: podman's output (read only through
+ * --format templates with \x1f separators), cgroup names below ours.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "create.h"
+#include "jailstart.h"
+#include "podman.h"
+#include "request.h"
+#include "status.h"
+#include "util.h"
+
+/* prot_state()'s result in JSON. */
+static const char *const prot_word[] = { "off", "attached", "not-attached",
+    "on-start", "unknown" };
+
+/* JSON string of S (bytes >= 0x80 passed as they are: UTF-8 in, out). */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* A `jail-ai run` jail, in list's table or as a JSON object. */
+static void print_run_jail(const char *name, const char *path, void *arg)
+{
+	int json = *(const int *)arg, k;
+	const char *m = name;	/* run-PID-TIME-N[-MODE] */
+
+	for (k = 0; k < 4 && m; k++)
+		m = strchr(m + 1, '-');
+	if (!json) {
+		printf("%-24s %-10s %-40s %s\n", name, "running", path,
+		    m ? m + 1 : "-");
+		return;
+	}
+	printf("{\"name\":");
+	json_str(name);
+	printf(",\"kind\":\"run\",\"state\":\"running\",\"cgroup\":");
+	json_str(path);
+	printf(",\"block_host\":%s,\"mode\":\"%s\"}\n", m ? "true" : "false",
+	    m ? m + 1 : "off");
+}
+
+/* "--json" alone, or nothing; dies otherwise. */
+static int json_flag(int argc, char **argv, int want, const char *usage)
+{
+	int json = argc > 1 && strcmp(argv[1], "--json") == 0;
+
+	if (argc != want + json)
+		die(EXIT_USAGE, "%s", usage);
+	return json;
+}
+
+/* Splits S at the \x1f separators into N fields; 0, or -EINVAL. */
+static int fields(char *s, char **f, int n)
+{
+	int k;
+
+	for (k = 0, f[0] = s; k < n - 1; k++) {
+		if (!f[k] || !(f[k + 1] = strchr(f[k], '\x1f')))
+			return -EINVAL;
+		*f[k + 1]++ = '\0';
+	}
+	return strchr(f[n - 1], '\x1f') ? -EINVAL : 0;
+}
+
+static const char *const prot_text[] = { "-", "block-host",
+    "block-host NOT attached", "block-host (attached on start)",
+    "block-host (could not query)" };
+
+/* state, image, workspace, block-host label, user */
+#define LIST_FMT "{{.State.Status}}\x1f{{.ImageName}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.workspace\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.block-host\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.user\"}}"
+
+#define MODE_FMT "\x1f{{index .Config.Labels \"jail-ai.mode\"}}"
+/* The mode label's word, when the jail is protected ("" from older jails). */
+#define MODE_OF(ps, m) (!(ps) ? "off" : (m)[0] ? (m) : "block-host")
+
+static void list_one(const char *name, int json)
+{
+	struct jail_reply rep;
+	char *info = container_inspect(name, LIST_FMT MODE_FMT), *f[6];
+	int ps;
+
+	if (!info || fields(info, f, 6) < 0) {
+		free(info);	/* removed meanwhile */
+		return;
+	}
+	ps = prot_state("list", name, f[0], f[3], &rep);
+	if (!json) {
+		printf("%-24s %-10s %-40s %s%s%s\n", name, f[0], f[1],
+		    prot_text[ps], strcmp(MODE_OF(ps, f[5]), "block-host") &&
+		    ps ? ", " : "", ps && strcmp(MODE_OF(ps, f[5]),
+		    "block-host") ? f[5] : "");
+	} else {
+		printf("{\"name\":");
+		json_str(name);
+		printf(",\"kind\":\"podman\",\"state\":");
+		json_str(f[0]);
+		printf(",\"image\":");
+		json_str(f[1]);
+		printf(",\"workspace\":");
+		json_str(f[2]);
+		printf(",\"user\":");
+		json_str(f[4]);
+		printf(",\"block_host\":%s,\"protection\":\"%s\","
+		    "\"mode\":\"%s\"}\n", strcmp(f[3], "1") == 0 ? "true" :
+		    "false", prot_word[ps], MODE_OF(ps, f[5]));
+	}
+	free(info);
+}
+
+/* list [--json]: each jail-ai jail with its protection as attached now
+ * (JSON: one object a line). */
+int cmd_list(int argc, char **argv)
+{
+	const char *args[] = { "ps", "--all", "--filter", "label=jail-ai=1",
+	    "--format", "{{.Names}}", NULL };
+	struct podman_status ps;
+	char *out, *line, *save = NULL;
+	int json = json_flag(argc, argv, 1, "usage: jail-ai list [--json]");
+
+	if (!json)
+		printf("%-24s %-10s %-40s %s\n", "NAME", "STATE", "IMAGE",
+		    "PROTECTION");
+	jail_run_list(print_run_jail, &json);	/* `jail-ai run` jails */
+	if (podman_init() < 0)
+		return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+	if (podman_capture(args, 0, &out, &ps) < 0)
+		die(EXIT_SYSFAIL, "list: podman ps failed");
+	for (line = strtok_r(out, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save))
+		list_one(line, json);
+	free(out);
+	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+}
+
+static void print_protection(int ps, const struct jail_reply *rep)
+{
+	unsigned int i;
+
+	if (ps == PS_OFF) {
+		printf("protection: off (created without --block-host)\n");
+	} else if (ps == PS_ON_START) {
+		printf("protection: attached on every start (not running)\n");
+	} else if (ps == PS_ATTACHED) {
+		printf("protection: attached (programs per hook:");
+		for (i = 0; i < JAIL_NPROG_SLOTS; i++)
+			printf(" %u", rep->attached[i]);
+		printf("; first ids:");
+		for (i = 0; i < JAIL_NPROG_SLOTS; i++)
+			printf(" %u", rep->prog_ids[i]);
+		printf(")\n");
+	} else {
+		printf("protection: NOT attached%s\n", ps == PS_UNKNOWN ?
+		    " (could not query)" : ": restart it with jail-ai start");
+	}
+}
+
+/* A space-separated label as a JSON array of strings. */
+static void json_words(const char *key, char *s)
+{
+	char *save = NULL, *t;
+	int n = 0;
+
+	printf(",\"%s\":[", key);
+	for (t = strtok_r(s, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (n++)
+			putchar(',');
+		json_str(t);
+	}
+	putchar(']');
+}
+
+#define STATUS_FMT LIST_FMT "\x1f{{.Name}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.network\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.allow\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.deny\"}}\x1f" \
+	"{{index .Config.Labels \"jail-ai.options\"}}\x1f" \
+	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}" MODE_FMT
+
+static void status_json(char **f, int ps, const struct jail_reply *rep)
+{
+	static const char *const k[] = { "state", "image", "workspace",
+	    "block_host", "user", "name", "network" };
+	char *m, *save = NULL, *dst;
+	unsigned int i;
+
+	printf("{");
+	for (i = 0; i < 7; i++) {
+		printf("%s\"%s\":", i ? "," : "", k[i]);
+		if (i == 3)
+			printf("%s", strcmp(f[3], "1") == 0 ? "true" : "false");
+		else
+			json_str(f[i]);
+	}
+	printf(",\"protection\":\"%s\",\"mode\":\"%s\"", prot_word[ps],
+	    MODE_OF(ps, f[11]));
+	json_words("allow", f[7]);
+	json_words("deny", f[8]);
+	json_words("options", strncmp(f[9], "v1", 2) == 0 ? f[9] + 2 : f[9]);
+	printf(",\"mounts\":[");
+	for (i = 0, m = strtok_r(f[10], "\x1d", &save); m;
+	    m = strtok_r(NULL, "\x1d", &save), i++) {
+		if ((dst = strchr(m, '\x1e')))
+			*dst++ = '\0';
+		printf("%s{\"source\":", i ? "," : "");
+		json_str(m);
+		printf(",\"destination\":");
+		json_str(dst ? dst : "");
+		putchar('}');
+	}
+	printf("],\"programs\":[");
+	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
+		printf("%s%u", i ? "," : "", rep->attached[i]);
+	printf("],\"program_ids\":[");
+	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
+		printf("%s%u", i ? "," : "", rep->prog_ids[i]);
+	printf("]}\n");
+}
+
+/* " SRC:DST" for each "SRC\x1eDST\x1d" */
+static void print_mounts(char *s)
+{
+	char *save = NULL, *m, *d;
+
+	for (m = strtok_r(s, "\x1d", &save); m; m = strtok_r(NULL, "\x1d",
+	    &save)) {
+		if ((d = strchr(m, '\x1e')))
+			*d++ = '\0';
+		printf(" %s:%s", m, d ? d : "");
+	}
+}
+
+/* status [--json] NAME */
+int cmd_status(int argc, char **argv)
+{
+	struct jail_reply rep;
+	char *info, *f[12];
+	int json = json_flag(argc, argv, 2,
+	    "usage: jail-ai status [--json] NAME"), ps;
+	const char *name = argv[argc - 1];
+
+	need_podman("status");
+	need_jail("status", name);
+	info = container_inspect(name, STATUS_FMT);
+	if (!info || fields(info, f, 12) < 0)
+		die(EXIT_SYSFAIL, "status: podman inspect %s failed", name);
+	ps = prot_state("status", name, f[0], f[3], &rep);
+	if (json) {
+		status_json(f, ps, &rep);
+	} else {
+		printf("name: %s\nstate: %s\nimage: %s\nworkspace: %s\n"
+		    "network: %s\nuser: %s\nmounts:", f[5], f[0], f[1], f[2],
+		    f[6], f[4][0] ? f[4] : "root");
+		print_mounts(f[10]);
+		printf("\nallow: %s\nmode: %s\n", f[7], MODE_OF(ps, f[11]));
+		print_protection(ps, &rep);
+	}
+	free(info);
+	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+}

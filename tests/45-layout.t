@@ -1,0 +1,69 @@
+#!/bin/bash
+# tests/45-layout.t - the module layout README.md describes stays true:
+# util.c is a leaf (it uses no symbol of another module), nothing calls
+# into jail.c (main only), our headers include each other without a loop,
+# and every header compiles on its own.  Compiles each source with the
+# host cc into a temporary directory; runs no jail.
+. "$(dirname "$0")/lib.sh"
+command -v nm >/dev/null || skip_all "needs nm (binutils)"
+command -v tsort >/dev/null || skip_all "needs tsort (coreutils)"
+CC=${HOSTCC:-cc}
+srcs=$(make -s -f - print-srcs <<'EOF'
+include Makefile
+print-srcs:
+	@echo $(SRCS)
+EOF
+)
+hdrs=$(make -s -f - print-hdrs <<'EOF'
+include Makefile
+print-hdrs:
+	@echo $(HDRS)
+EOF
+)
+[ -n "$srcs" ] && [ -n "$hdrs" ]
+ok $? "the Makefile's SRCS and HDRS" || bail "cannot read SRCS/HDRS from the Makefile"
+
+bad=
+for c in $srcs; do
+	"$CC" -std=gnu11 -D_GNU_SOURCE -c -o "$TMP/${c%.c}.o" "$c" 2>"$TMP/cc.err" ||
+		bad="$bad $c"
+done
+[ -z "$bad" ]
+ok $? "every source compiles alone" || diag "failed:$bad" "$(head -n 5 "$TMP/cc.err")"
+
+# Symbols each object defines, as "SYMBOL FILE".
+for c in $srcs; do
+	nm --defined-only -g "$TMP/${c%.c}.o" | awk -v f="$c" 'NF == 3 { print $3, f }'
+done | sort >"$TMP/defs"
+# uses C: the other modules whose symbols C's object uses.
+uses() {
+	nm -u "$TMP/${1%.c}.o" | awk '{ print $NF }' | sort -u |
+		join - "$TMP/defs" | awk -v self="$1" '$2 != self { print $2 }' | sort -u
+}
+u=$(uses util.c)
+[ -s "$TMP/util.o" ] && [ -z "$u" ]
+ok $? "util.c is a leaf: it uses no other module" || diag "it uses: $u"
+callers=
+for c in $srcs; do
+	[ "$c" = jail.c ] && continue
+	uses "$c" | grep -qx jail.c && callers="$callers $c"
+done
+[ -z "$callers" ]
+ok $? "no module calls into jail.c (main and the commands only)" || diag "callers:$callers"
+
+# Header include graph: "INCLUDER INCLUDED" pairs; tsort fails on a loop.
+for h in $hdrs; do
+	echo "$h $h"
+	sed -n 's/^#include "\([^"]*\)".*/\1/p' "$h" | sed "s|^|$h |"
+done >"$TMP/incl"
+tsort "$TMP/incl" >/dev/null 2>"$TMP/tsort.err"
+ok $? "our headers include each other without a loop" || diag "$(cat "$TMP/tsort.err")"
+
+bad=
+for h in $hdrs; do
+	printf '#include "%s"\n' "$h" | "$CC" -std=gnu11 -D_GNU_SOURCE -Wall -I. \
+		-fsyntax-only -x c - 2>/dev/null || bad="$bad $h"
+done
+[ -z "$bad" ]
+ok $? "every header compiles on its own" || diag "not alone:$bad"
+done_testing
