@@ -65,6 +65,7 @@ static const char create_usage[] =
 "\n"
 "Every jail: all capabilities dropped but CHOWN, DAC_OVERRIDE, FOWNER,\n"
 "FSETID, SETGID, SETUID, KILL, NET_BIND_SERVICE, SYS_CHROOT (never NET_RAW),\n"
+"and those only for root in the jail: its non-root user holds none,\n"
 "no-new-privileges, labels jail-ai=1, jail-ai.block-host, jail-ai.workspace,\n"
 "jail-ai.user, jail-ai.options; HOME is " JAIL_HOME ", the volume NAME-home.\n"
 "\n"
@@ -769,10 +770,26 @@ int jail_options_differ(const char *who, const char *name, int argc,
 	return diff;
 }
 
-/* Capabilities a development container needs; never NET_RAW. */
-static const char *const keep_caps =
-    "CHOWN,DAC_OVERRIDE,FOWNER,FSETID,SETGID,SETUID,KILL,NET_BIND_SERVICE,"
-    "SYS_CHROOT";
+/*
+ * Every capability but the few a development container's root needs
+ * (CHOWN, DAC_OVERRIDE, FOWNER, FSETID, SETGID, SETUID, KILL,
+ * NET_BIND_SERVICE, SYS_CHROOT; never NET_RAW), dropped by name.  Not
+ * `--cap-drop=all --cap-add=...`: podman gives the capabilities named by
+ * --cap-add to a non-root --user in every set, ambient included (seen with
+ * podman 4.3: CapEff and CapAmb 0x404fb for uid 4321, in the container's
+ * processes and in every exec), so the jail's "non-root" user held
+ * DAC_OVERRIDE over the host's files in its mounts and SETUID to become
+ * root.  Kept by not dropping, they stay in the bounding set for root
+ * (`exec -u 0`) and reach no other user.  A capability podman's default
+ * set lacks is not added back.
+ */
+static const char *const drop_caps =
+    "AUDIT_CONTROL,AUDIT_READ,AUDIT_WRITE,BLOCK_SUSPEND,BPF,"
+    "CHECKPOINT_RESTORE,DAC_READ_SEARCH,IPC_LOCK,IPC_OWNER,LEASE,"
+    "LINUX_IMMUTABLE,MAC_ADMIN,MAC_OVERRIDE,MKNOD,NET_ADMIN,NET_BROADCAST,"
+    "NET_RAW,PERFMON,SETFCAP,SETPCAP,SYS_ADMIN,SYS_BOOT,SYS_MODULE,"
+    "SYS_NICE,SYS_PACCT,SYS_PTRACE,SYS_RAWIO,SYS_RESOURCE,SYS_TIME,"
+    "SYS_TTY_CONFIG,SYSLOG,WAKE_ALARM";
 
 size_t build_create(struct args *a, const struct create_opts *o,
     const char *ws, const struct jail_user *u, const char *image)
@@ -793,8 +810,7 @@ size_t build_create(struct args *a, const struct create_opts *o,
 	add_policy_labels(a, &o->prot);
 	add_options_label(a, o);
 	add_user(a, u, o->name);
-	args_add(a, "--cap-drop=all");
-	args_addf(a, "--cap-add=%s", keep_caps);
+	args_addf(a, "--cap-drop=%s", drop_caps);
 	args_add(a, "--security-opt=no-new-privileges");
 	if ((r = seccomp_podman_profile(prof, sizeof(prof), &what)) < 0)
 		die(EXIT_SYSFAIL, "create: seccomp profile %s: %s (a jail gets "

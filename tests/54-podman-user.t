@@ -153,6 +153,37 @@ jp rm -f "$JT-ru" >/dev/null 2>&1
 ! pm volume exists "$JT-ru-home"
 ok $? "rm -f removes the jail's home volume"
 
+# ---- the jail's non-root user holds no capability ----
+# podman gives what --cap-add names to a non-root --user in every set, ambient included:
+# the jail's user would read and write the host's files in its mounts (DAC_OVERRIDE) and
+# become root (SETUID).  A root-only file in the workspace stands for the host's files.
+capsof() { grep -E '^Cap(Prm|Eff|Amb)' "$@" | awk '{print $2}' | tr '\n' ' '; }
+echo secret >"$WS_SUDO/root-only" && chown 0:0 "$WS_SUDO/root-only" &&
+	chmod 600 "$WS_SUDO/root-only"
+pm run -d --name "$JT-capctl" --user 4321:4322 --cap-drop=all \
+	--cap-add=CHOWN,DAC_OVERRIDE,FOWNER,FSETID,SETGID,SETUID,KILL,NET_BIND_SERVICE,SYS_CHROOT \
+	--security-opt=no-new-privileges -v "$WS_SUDO:/workspace" "$STUB" sh -c "$LOOP" \
+	>/dev/null 2>"$TMP/err"
+ctl=$(pm exec "$JT-capctl" sh -c 'grep ^Cap /proc/self/status; cat /workspace/root-only' 2>&1)
+pm rm -f -t 0 "$JT-capctl" >/dev/null 2>&1
+[ "$(capsof <<<"$ctl")" != "0000000000000000 0000000000000000 0000000000000000 " ] &&
+	grep -q '^secret$' <<<"$ctl"
+ok $? "control: plain podman --cap-drop=all --cap-add=... --user 4321 gives the user the capabilities (Prm Eff Amb: $(capsof <<<"$ctl")) and it reads a root-only file" ||
+	diag "$ctl"
+jx "$JT-sudo2" sh -c 'grep ^Cap /proc/self/status; grep ^Cap /proc/1/status'
+c=$(capsof <<<"$OUT")
+[ "$c" = "0000000000000000 0000000000000000 0000000000000000 0000000000000000 0000000000000000 0000000000000000 " ]
+ok $? "the jail's user (4321) holds no capability, in exec and in the container's first process ($c)" ||
+	diag "$OUT"
+jx "$JT-sudo2" sh -c 'cat /workspace/root-only'
+[ "$ST" != 0 ] && ! grep -q secret <<<"$OUT"
+ok $? "the jail's user cannot read a root-only file in its workspace (exit $ST)"
+OUT=$(jp exec -u 0 "$JT-sudo2" sh -c 'grep ^CapEff /proc/self/status; cat /workspace/root-only' 2>&1)
+grep -q '^secret$' <<<"$OUT" && ! grep -q 'CapEff:.*0000000000000000' <<<"$OUT"
+ok $? "exec -u 0 keeps root's few capabilities ($(grep CapEff <<<"$OUT" | awk '{print $2}'))" ||
+	diag "$OUT"
+rm -f "$WS_SUDO/root-only"
+
 # ---- exec options ----
 jx "$JT-sudo2" true
 OUT=$(jp exec -e K=V -w /tmp -u 0 "$JT-sudo2" sh -c 'echo "$K $(pwd) $(id -u)"' 2>"$TMP/err")
@@ -175,7 +206,8 @@ jp exec -e 'BAD KEY=1' "$JT-sudo2" true >/dev/null 2>&1
 ok $? "exec -e with a bad name: 125"
 
 # ---- 9.6: options on a later run ----
-new_ws
+# (the workspace is the jail user's: a root-owned one is not writable for 1000, README)
+new_ws 1000
 in_ws claude -- --version
 [ "$ST" = 0 ] && grep -q 'stub claude' "$TMP/out"
 ok $? "jail-ai claude (stub agent layer) makes its jail and runs" || errs
