@@ -13,9 +13,17 @@
  *   tty_probe sigint             "READY", then wait for SIGINT: "GOT SIGINT",
  *                                 exit 42
  *   tty_probe pgrp               "sid=S pgid=P fg=F" for the terminal on fd 0
+ *   tty_probe onpty CMD...       CMD on a fresh pty that is the controlling
+ *                                 terminal of a new session (a shell's
+ *                                 terminal window); when CMD has exited,
+ *                                 "got:LINE" with the line waiting in the
+ *                                 pty's input queue (what that shell would
+ *                                 read next; empty if none), then what the
+ *                                 pty printed, as "pty: ..." lines
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -120,8 +129,94 @@ static int sigint(void)
 	return 42;
 }
 
+/* The session leader on the slave side: CMD as its child, in the terminal's
+ * foreground group; then a non-blocking read of the input queue, which in
+ * canonical mode returns a complete line or nothing.  No sleeps: what CMD
+ * injected is in the queue when it exits. */
+static void onpty_session(const char *name, int res, char **cmd)
+{
+	char buf[256];
+	int s, st;
+	ssize_t n;
+	pid_t c;
+
+	if (setsid() < 0 || (s = open(name, O_RDWR)) < 0 ||
+	    ioctl(s, TIOCSCTTY, 0) < 0)
+		_exit(3);
+	c = fork();
+	if (c == 0) {
+		if (dup2(s, 0) < 0 || dup2(s, 1) < 0 || dup2(s, 2) < 0)
+			_exit(3);
+		close(s);
+		close(res);
+		execvp(cmd[0], cmd);
+		_exit(127);
+	}
+	if (c < 0 || waitpid(c, &st, 0) < 0)
+		_exit(3);
+	if (fcntl(s, F_SETFL, O_NONBLOCK) < 0)
+		_exit(3);
+	n = read(s, buf, sizeof(buf));
+	if (n > 0 && write(res, buf, (size_t)n) != n)
+		_exit(3);
+	_exit(0);
+}
+
+/* Prints "got:" and the queued line without its leading blanks and its
+ * newline (as `read -r` would), then the pty's output. */
+static int onpty(char **cmd)
+{
+	char line[256], out[8192], *name, *l;
+	size_t ng = 0, no = 0;
+	int m, p[2], st;
+	struct pollfd pf[2];
+	ssize_t n;
+	pid_t pid;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || !(name = ptsname(m))) {
+		printf("pty: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		printf("pipe/fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid == 0)
+		onpty_session(name, p[1], cmd);
+	close(p[1]);
+	pf[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = m, .events = POLLIN };
+	for (;;) {
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents) {
+			n = read(m, out + no, sizeof(out) - 1 - no);
+			if (n > 0)
+				no += (size_t)n;
+			else
+				pf[1].fd = -1;	/* EIO: no slave open */
+		}
+		if (pf[0].revents) {
+			n = read(p[0], line + ng, sizeof(line) - 1 - ng);
+			if (n <= 0)
+				break;
+			ng += (size_t)n;
+		}
+	}
+	waitpid(pid, &st, 0);
+	line[ng] = out[no] = 0;
+	line[strcspn(line, "\n")] = 0;
+	printf("got:%s\n", line + strspn(line, " \t"));
+	for (l = strtok(out, "\r\n"); l; l = strtok(NULL, "\r\n"))
+		printf("pty: %s\n", l);
+	return !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[1], "onpty") == 0)
+		return onpty(argv + 2);
 	if (argc == 4 && strcmp(argv[1], "sti") == 0)
 		return sti(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "stat") == 0)
@@ -135,6 +230,6 @@ int main(int argc, char **argv)
 		    (int)getpgrp(), (int)tcgetpgrp(0));
 		return 0;
 	}
-	fprintf(stderr, "usage: tty_probe sti|stat|raw|sigint|pgrp ...\n");
+	fprintf(stderr, "usage: tty_probe sti|stat|raw|sigint|pgrp|onpty ...\n");
 	return 2;
 }
