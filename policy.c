@@ -495,19 +495,22 @@ int policy_build(const struct hostip *deny, size_t ndeny,
 }
 
 /* A port-less allow of jail-ai's own (no text: not the user's). */
-static void own_allow(struct prot_opts *o, int family, unsigned int plen,
+/* -ENOSPC when the --allow table is full: the caller says so, rather than
+ * the jail losing its own loopback without a word. */
+static int own_allow(struct prot_opts *o, int family, unsigned int plen,
     const uint8_t *addr)
 {
 	struct allow_rule *a;
 
 	if (o->nallow >= JAIL_MAX_ALLOW)
-		return;
+		return -ENOSPC;
 	a = &o->allow[o->nallow];
 	o->allow_text[o->nallow++] = NULL;
 	memset(a, 0, sizeof(*a));
 	a->family = (uint8_t)family;
 	a->prefixlen = (uint8_t)plen;
 	memcpy(a->addr, addr, family == AF_INET ? 4 : 16);
+	return 0;
 }
 
 int policy_add_modes(struct prot_opts *o, struct hostip **h, size_t *n,
@@ -529,10 +532,10 @@ int policy_add_modes(struct prot_opts *o, struct hostip **h, size_t *n,
 		r = hostips_private(nh, max, n);
 	/* its own 127.0.0.0/8 and ::1 are not egress (protect.c drops
 	 * them from the host list there too) */
-	if (r == 0 && o->deny_all && !hostnet) {
-		own_allow(o, AF_INET, 8, lo4);
-		own_allow(o, AF_INET6, 128, lo6);
-	}
+	if (r == 0 && o->deny_all && !hostnet)
+		r = own_allow(o, AF_INET, 8, lo4);
+	if (r == 0 && o->deny_all && !hostnet)
+		r = own_allow(o, AF_INET6, 128, lo6);
 	return r;
 }
 

@@ -257,6 +257,20 @@ static int read_capped(const char *path, size_t max, char **buf,
 }
 
 /*
+ * The allow table holds JAIL_MAX_ALLOW entries, and jail-ai adds some of
+ * its own (the resolver, a jail's own loopback).  When they do not fit,
+ * refuse: dropping one silently would leave a jail whose DNS or loopback
+ * fails without a word.
+ */
+static void table_full(const struct prot_opts *o, const char *what,
+    const char *hint)
+{
+	die(EXIT_USAGE, "%s: too many --allow rules: the table holds %d "
+	    "entries and %s (use fewer --allow rules%s); nothing was started",
+	    o->who, JAIL_MAX_ALLOW, what, hint);
+}
+
+/*
  * The resolvers of /etc/resolv.conf, on port 53, when a deny covers them
  * (the first 8: resolvers read no more than 3).  Returns how many.
  */
@@ -271,10 +285,13 @@ static int add_dns_allows(struct prot_opts *o, const struct policy *p)
 		return 0;
 	hostips_parse_resolv_conf(buf, len, ns, 8, &n);
 	free(buf);
-	for (i = 0; i < n && o->nallow < JAIL_MAX_ALLOW; i++) {
+	for (i = 0; i < n; i++) {
 		if (policy_verdict(p, ns[i].family, ns[i].addr, 53) ==
 		    JAIL_ALLOW)
 			continue;
+		if (o->nallow >= JAIL_MAX_ALLOW)
+			table_full(o, "a resolver from /etc/resolv.conf "
+			    "needs one", ", or --no-dns");
 		struct allow_rule *a = &o->allow[o->nallow++];
 
 		memset(a, 0, sizeof(*a));
@@ -439,8 +456,11 @@ static struct hostip *private_netns(struct prot_opts *o, struct hostip *h,
 	h[k].why = "the slirp4netns DNS forwarder";
 	memcpy(h[k].addr, slirp_dns, 4);
 	*n = k + 1;
-	if (o->no_dns || o->nallow >= JAIL_MAX_ALLOW)
+	if (o->no_dns)
 		return h;
+	if (o->nallow >= JAIL_MAX_ALLOW)
+		table_full(o, "the slirp4netns resolver (10.0.2.3 port 53) "
+		    "needs one", ", or --no-dns");
 	a = &o->allow[o->nallow++];
 	memset(a, 0, sizeof(*a));
 	a->family = AF_INET;
@@ -469,7 +489,11 @@ void prot_build(struct prot_opts *o, struct policy *p)
 	if (!hostnet)
 		h = private_netns(o, h, &n);
 	h = add_denies(o, h, &n);
-	if ((r = policy_add_modes(o, &h, &n, hostnet)) < 0)
+	r = policy_add_modes(o, &h, &n, hostnet);
+	if (r == -ENOSPC)
+		table_full(o, "with --deny-all, the jail's own loopback "
+		    "(127.0.0.0/8 and ::1) needs two", "");
+	if (r < 0)
 		die(EXIT_SYSFAIL, "%s: --block-host: policy: %s", o->who,
 		    strerror(-r));
 	r = policy_build(h, n, o->allow, o->nallow, p);

@@ -136,4 +136,26 @@ ok $? "$DB (own netns): a server on 127.0.0.1 inside the jail is reachable" ||
 denied "$DB" tcp 10.77.0.1 7002 h1
 GW=$(pm inspect --format '{{.NetworkSettings.Gateway}}' "$DB")
 [ -n "$GW" ] && denied "$DB" tcp "$GW" 7002 h1
+# ---- a full --allow table: refused with the reason, not a jail whose own loopback or
+# resolver is silently left out.  In a netns of its own with --deny-all, two of the 64
+# entries keep 127.0.0.0/8 and ::1, and without --no-dns one more the slirp resolver. ----
+allows() { local i; for ((i = 1; i <= $1; i++)); do printf ' --allow 203.0.113.%d' "$i"; done; }
+DF=$JT-full
+for c in "63 --no-dns" "62"; do
+	set -- $c
+	jp create "$DF" --image "$TEST_IMAGE" --workspace "$WS" --deny-all $(allows "$1") $2 \
+		>"$TMP/out" 2>"$TMP/err"
+	st=$?
+	[ "$st" = 125 ] && grep -q 'too many --allow rules: the table holds 64 entries' "$TMP/err" &&
+		! pm container exists "$DF"
+	ok $? "--deny-all, own netns, $1 allows $2: 125, says why, no container" ||
+		diag "exit $st" "$(cat "$TMP/err")"
+done
+grep -q "own loopback" "$TMP/err"
+ok $? "the refusal names the jail's own loopback" || diag "$(cat "$TMP/err")"
+jcreate "$DF" --deny-all --no-dns $(allows 62)
+jx "$DF" sh -c 'probe serve 127.0.0.1 7400 5 >/tmp/s & sleep 0.5; probe tcp 127.0.0.1 7400'
+[ "$ST" = 0 ]
+ok $? "$DF with 62 allows and --no-dns: its own loopback still works" ||
+	diag "exit $ST: $OUT" "$(tail -n 5 "$TMP/err")"
 done_testing
