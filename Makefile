@@ -165,12 +165,21 @@ jail-ai-fault: $(SRCS) $(HDRS)
 # ---- BPF: bpf/jail.bpf.c -> bpf_insns.h (clang needed only here) ----
 # The header records the compiler line and a hash of the sources, so
 # check-bpf also fails when a different clang would produce other code.
-BPF_CFLAGS = -target bpf -O2 -g0 -Wall -Werror -I. \
+# -g for .BTF.ext's line info (the header's source-line comments); the
+# DWARF sections are then stripped, so bpf2c keeps refusing every section
+# it does not read.  -fdebug-compilation-dir=.: the same file names, so
+# the same header, from any checkout directory.  -g does not change the
+# instructions (check-bpf's llvm-objdump comparison would show it).
+BPF_CFLAGS = -target bpf -O2 -g -fdebug-compilation-dir=. -Wall -Werror -I. \
 	     -I/usr/include/$(MULTIARCH)
+LLVM_OBJCOPY ?= llvm-objcopy
 BPF_SHA	= $$(cat bpf/jail.bpf.c policy.h | sha256sum | cut -c1-64)
 build/jail.bpf.o: bpf/jail.bpf.c policy.h
 	@mkdir -p build
-	$(CLANG) $(BPF_CFLAGS) -c -o $@ bpf/jail.bpf.c
+	$(CLANG) $(BPF_CFLAGS) -c -o $@.g.tmp bpf/jail.bpf.c
+	$(LLVM_OBJCOPY) --strip-debug $@.g.tmp $@.tmp
+	rm -f $@.g.tmp
+	mv $@.tmp $@
 build/bpf2c: tools/bpf2c.c
 	@mkdir -p build
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O2 -o $@ tools/bpf2c.c
