@@ -83,8 +83,9 @@ snippet() {
 
 # lines_match HEADER DIR: every "/* FILE:LINE: TEXT */" comment's TEXT is
 # line LINE of DIR/FILE, made comment-safe as bpf2c does (blanks trimmed,
-# tabs as spaces, "/" "*" and "*" "/" split, cut after 160 bytes with
-# "...").  Prints the count, or the first mismatch, and fails on one.
+# tabs as spaces, "/" "*" and "*" "/" split; longer than 160 bytes: the
+# first 160 and "...").  Prints the count, or the first mismatch, and fails
+# on one.
 lines_match() {
 	perl -e '
 		my ($hdr, $dir) = @ARGV; my ($n, %src) = (0);
@@ -126,7 +127,7 @@ refuse() {
 	fi
 }
 
-echo "1..22"
+echo "1..23"
 
 "$HOSTCC" -std=gnu11 -D_GNU_SOURCE -O2 -o "$T/bpf2c" tools/bpf2c.c
 ok $? "tools/bpf2c.c builds"
@@ -148,6 +149,17 @@ ok $? "the map load comes right after the comment for good.c:$lk" ||
 sed "0,/^	\/\* good.c:$lk: /s//	\/* good.c:$((lk + 1)): /" "$T/good.h" >"$T/wrong.h"
 ! cmp -s "$T/good.h" "$T/wrong.h" && ! c=$(lines_match "$T/wrong.h" "$T" 2>&1)
 ok $? "control: a comment moved to the next line is reported ($c)"
+# A source line with a comment on it, and one longer than 160 bytes.
+snippet long "" 'INLINE int body(struct bpf_sock_addr *c)
+{
+	__u32 k[2] = { 32, c->user_ip4 };	/* the key */
+	return lookup(&jail_v4, k) == 0 && c->user_port != 1 && c->user_port != 2 && c->user_port != 3 && c->user_port != 4 && c->user_port != 5 && c->user_port != 6 && c->user_port != 7;
+}'
+gen long && c=$(lines_match "$T/long.h" "$T" 2>&1) &&
+	grep -q '^	/\* long\.c:[0-9]*: .*/ \* the key \* / \*/$' "$T/long.h" &&
+	grep -q '^	/\* long\.c:[0-9]*: return lookup.*\.\.\. \*/$' "$T/long.h"
+ok $? "a comment in a source line is split, a long line cut with ... ($c comments match)" ||
+	grep '^	/\*' "$T/long.h" | sed 's/^/#   /'
 c=$(lines_match bpf_insns.h . 2>&1) && [ "$c" -ge 100 ]
 ok $? "bpf_insns.h: every source-line comment is its line of bpf/jail.bpf.c ($c comments)"
 

@@ -1072,10 +1072,11 @@ static void emit_banner(const char *source, const char *compiler,
 /*
  * A source line inside a C comment: leading and trailing blanks dropped,
  * tabs as spaces, other control characters as '?', "/" "*" and "*" "/"
- * split by a space, cut at MAX_SRC_LINE bytes ("..." then).
- * tests/10-bpf2c.t applies the same rules to the source when it compares.
+ * split by a space; if that is longer than MAX_SRC_LINE bytes, its first
+ * MAX_SRC_LINE and "...".  tests/10-bpf2c.t applies the same rules to the
+ * source when it compares.
  */
-static void comment_text(char *out, size_t n, const char *s)
+static void comment_text(char out[MAX_SRC_LINE + 8], const char *s)
 {
 	size_t k = 0, len;
 
@@ -1085,18 +1086,18 @@ static void comment_text(char *out, size_t n, const char *s)
 	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
 		       s[len - 1] == '\n' || s[len - 1] == '\r'))
 		len--;
-	for (size_t i = 0; i < len && k + 5 < n; i++) {
+	/* stops once past MAX_SRC_LINE: at most MAX_SRC_LINE + 2 bytes */
+	for (size_t i = 0; i < len && k <= MAX_SRC_LINE; i++) {
 		char c = s[i];
 
-		if (k >= MAX_SRC_LINE) {
-			memcpy(out + k, "...", 3);
-			k += 3;
-			break;
-		}
 		out[k++] = c == '\t' ? ' ' : (unsigned char)c < 0x20 ||
 			   c == 0x7f ? '?' : c;
 		if ((c == '/' && s[i + 1] == '*') || (c == '*' && s[i + 1] == '/'))
 			out[k++] = ' ';
+	}
+	if (k > MAX_SRC_LINE) {
+		memcpy(out + MAX_SRC_LINE, "...", 3);
+		k = MAX_SRC_LINE + 3;
 	}
 	out[k] = '\0';
 }
@@ -1121,7 +1122,7 @@ static void emit_line(const struct obj *o, const struct prog *p, uint32_t i,
 			     strcmp((*last)->file, l->file) == 0))
 		return;
 	*last = l;
-	comment_text(text, sizeof(text), l->text);
+	comment_text(text, l->text);
 	printf("\t/* %s:%u: %s */\n", file_name(l->file), l->line, text);
 }
 
