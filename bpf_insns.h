@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: c5b8dfaf6ed34443bb9d70f27d462a2594ce23d06899f318885c736986adc661 (BPF_SHA in the Makefile)
+ * source sha256: 2618d9ec1a786e6268c75376006a302cd4fe2c001106c2292403e782047e929e (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -18,7 +18,7 @@
 #define JAIL_BPF_INSNS_H
 
 #include <linux/bpf.h>
-#include "policy.h"
+#include "bpf_maps.h"
 
 struct jail_reloc {
 	unsigned short insn;	/* index of the LD_IMM64 */

@@ -1052,7 +1052,7 @@ static void emit_banner(const char *source, const char *compiler,
 	       "#ifndef JAIL_BPF_INSNS_H\n"
 	       "#define JAIL_BPF_INSNS_H\n\n"
 	       "#include <linux/bpf.h>\n"
-	       "#include \"policy.h\"\n\n"
+	       "#include \"bpf_maps.h\"\n\n"
 	       "struct jail_reloc {\n"
 	       "\tunsigned short insn;\t/* index of the LD_IMM64 */\n"
 	       "\tunsigned short map;\t/* JAIL_MAP_V4 or JAIL_MAP_V6 */\n"
