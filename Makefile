@@ -57,7 +57,7 @@ SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c 
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
 	  jailenv.c lifecycle.c
-HDRS	= bpf_insns.h policy.h hostips.h jail.h request.h images.h lockdown.h pty.h \
+HDRS	= bpf_insns.h bpf_maps.h hostips.h jail.h request.h images.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
 	  jailenv.h lifecycle.h
@@ -116,7 +116,7 @@ tests/a64/.dir:
 	@mkdir -p tests/a64 && ln -sfn ../fixtures tests/a64/fixtures && touch $@
 tests/a64/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_hostips.c hostips.c
-tests/a64/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h protect.h cgroup.h tests/a64/.dir $(A64KINC)/.stamp
+tests/a64/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h bpf_maps.h protect.h cgroup.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c util.c
@@ -124,7 +124,7 @@ tests/a64/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h requ
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_request.c loader.c lockdown.c
 tests/a64/unit_images: tests/unit_images.c images.c images.h config.c config.h policy.c hostips.c jail.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
-tests/a64/unit_layout: tests/unit_layout.c request.h policy.h tests/a64/.dir $(A64KINC)/.stamp
+tests/a64/unit_layout: tests/unit_layout.c request.h bpf_maps.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_layout.c
 tests/a64/probe: tests/probe.c tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/probe.c
@@ -133,7 +133,7 @@ tests/a64/unit_subtf3: tests/unit_subtf3.c a64-softfp.c tests/tap.h tests/a64/.d
 	$(A64CC) $(A64_UCFLAGS) -D__subtf3=a64_subtf3 -o $@ tests/unit_subtf3.c a64-softfp.c
 tests/a64/vt_probe: tests/vt_probe.c tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/vt_probe.c
-tests/unit_layout: tests/unit_layout.c request.h policy.h
+tests/unit_layout: tests/unit_layout.c request.h bpf_maps.h
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/unit_layout.c
 aarch64-check: jail-ai-aarch64 $(A64_UNITS) tests/unit_layout
 
@@ -165,12 +165,21 @@ jail-ai-fault: $(SRCS) $(HDRS)
 # ---- BPF: bpf/jail.bpf.c -> bpf_insns.h (clang needed only here) ----
 # The header records the compiler line and a hash of the sources, so
 # check-bpf also fails when a different clang would produce other code.
-BPF_CFLAGS = -target bpf -O2 -g0 -Wall -Werror -I. \
+# -g for .BTF.ext's line info (the header's source-line comments); the
+# DWARF sections are then stripped, so bpf2c keeps refusing every section
+# it does not read.  -fdebug-compilation-dir=.: the same file names, so
+# the same header, from any checkout directory.  -g does not change the
+# instructions (check-bpf's llvm-objdump comparison would show it).
+BPF_CFLAGS = -target bpf -O2 -g -fdebug-compilation-dir=. -Wall -Werror -I. \
 	     -I/usr/include/$(MULTIARCH)
-BPF_SHA	= $$(cat bpf/jail.bpf.c policy.h | sha256sum | cut -c1-64)
-build/jail.bpf.o: bpf/jail.bpf.c policy.h
+LLVM_OBJCOPY ?= llvm-objcopy
+BPF_SHA	= $$(cat bpf/jail.bpf.c bpf_maps.h | sha256sum | cut -c1-64)
+build/jail.bpf.o: bpf/jail.bpf.c bpf_maps.h
 	@mkdir -p build
-	$(CLANG) $(BPF_CFLAGS) -c -o $@ bpf/jail.bpf.c
+	$(CLANG) $(BPF_CFLAGS) -c -o $@.g.tmp bpf/jail.bpf.c
+	$(LLVM_OBJCOPY) --strip-debug $@.g.tmp $@.tmp
+	rm -f $@.g.tmp
+	mv $@.tmp $@
 build/bpf2c: tools/bpf2c.c
 	@mkdir -p build
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O2 -o $@ tools/bpf2c.c
@@ -206,7 +215,7 @@ UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 
 tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
-tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h policy.h protect.h cgroup.h tests/tap.h
+tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h bpf_maps.h protect.h cgroup.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c util.c
@@ -243,7 +252,7 @@ tests/lo_probe: tests/lo_probe.c
 # TIOCLINUX paste on a VT, in the 6.1 VM (tests/vm-init.sh).
 tests/vt_probe: tests/vt_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/vt_probe.c
-tests/mapfd_probe: tests/mapfd_probe.c policy.h
+tests/mapfd_probe: tests/mapfd_probe.c bpf_maps.h
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/mapfd_probe.c
 tests/fs_probe: tests/fs_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/fs_probe.c
@@ -267,7 +276,7 @@ fuzz/fuzz_request: fuzz/fuzz_request.c loader.c lockdown.c lockdown.h request.h 
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_request.c loader.c lockdown.c
 fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c cgroup.h util.c util.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_mountinfo.c cgroup.c util.c
-fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c jail.h policy.h
+fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c jail.h bpf_maps.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
 fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c jail.h
 	$(CLANG) $(FUZZFLAGS) -DCONFIG_PURE -o $@ fuzz/fuzz_config.c config.c policy.c hostips.c

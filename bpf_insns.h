@@ -5,18 +5,20 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: c5b8dfaf6ed34443bb9d70f27d462a2594ce23d06899f318885c736986adc661 (BPF_SHA in the Makefile)
+ * source sha256: 2618d9ec1a786e6268c75376006a302cd4fe2c001106c2292403e782047e929e (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
- * disassembly.  Map loads ("rX = map[jail_v4] ll") have src_reg 0
- * and imm 0 here; the loader checks that each jail_reloc names an
- * LD_IMM64 and patches in src_reg = BPF_PSEUDO_MAP_FD and the fd.
+ * disassembly; above each block, the source line it was compiled
+ * from (clang -g: .BTF.ext's line info, no DWARF).  Map loads
+ * ("rX = map[jail_v4] ll") have src_reg 0 and imm 0 here; the
+ * loader checks that each jail_reloc names an LD_IMM64 and patches
+ * in src_reg = BPF_PSEUDO_MAP_FD and the fd.
  */
 #ifndef JAIL_BPF_INSNS_H
 #define JAIL_BPF_INSNS_H
 
 #include <linux/bpf.h>
-#include "policy.h"
+#include "bpf_maps.h"
 
 struct jail_reloc {
 	unsigned short insn;	/* index of the LD_IMM64 */
@@ -36,20 +38,27 @@ struct jail_prog {
 
 /* jail_connect4: section cgroup/connect4, 51 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r1 + 4) */
 	/*   1 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
+	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
 	/*   2 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r2 */
 	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
 	/*   4 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
 	/*  11 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:106: if (!v) */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 50) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/*  13 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/*  14 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 46) */
 	/*  15 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/*  16 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
@@ -82,10 +91,12 @@ static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
 	/*  43 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 46) */
 	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
 	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 50) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/*  46 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
 	/*  47 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  48 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 50) */
 	/*  49 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* bpf/jail.bpf.c:143: return check4(ctx_u32(&ctx->user_ip4), ctx_u32(&ctx->user_port)); */
 	/*  50 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
 #define JAIL_NINSNS_CONNECT4 51
@@ -98,11 +109,13 @@ static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = 
 
 /* jail_connect6: section cgroup/connect6, 112 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
 	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r1 + 12) */
 	/*   2 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r1 + 16) */
 	/*   3 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r1 + 20) */
 	/*   4 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
+	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
 	/*   5 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 54, .imm = 0 }, /* if r2 != 0x0 goto pc+54 (-> 60) */
 	/*   6 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
 	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 0 }, /* if r1 != 0x0 goto pc+52 (-> 60) */
@@ -110,18 +123,24 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/*   9 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
 	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  11 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 0 }, /* if r1 != r0 goto pc+48 (-> 60) */
+	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
 	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r5 */
 	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
 	/*  14 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/*  15 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  16 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  17 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  18 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  20 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
 	/*  21 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:106: if (!v) */
 	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 88, .imm = 0 }, /* if r1 == 0x0 goto pc+88 (-> 111) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/*  23 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/*  24 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 56) */
 	/*  25 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/*  26 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
@@ -154,25 +173,33 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/*  53 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 56) */
 	/*  54 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
 	/*  55 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 55, .imm = 0 }, /* if r2 == r6 goto pc+55 (-> 111) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/*  56 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
 	/*  57 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  58 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 1 }, /* if r1 == 0x1 goto pc+52 (-> 111) */
 	/*  59 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 110) */
+	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
 	/*  60 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r5 */
 	/*  61 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
 	/*  62 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r3 */
 	/*  63 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
 	/*  64 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
 	/*  65 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/*  66 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
 	/*  67 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
 	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  70 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  71 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
 	/*  72 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:126: if (!v) */
 	/*  73 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 111) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/*  74 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/*  75 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 107) */
 	/*  76 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/*  77 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
@@ -205,10 +232,12 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 104 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 107) */
 	/* 105 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
 	/* 106 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 111) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/* 107 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
 	/* 108 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/* 109 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 111) */
 	/* 110 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* bpf/jail.bpf.c:149: return check6_ctx(ctx); */
 	/* 111 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
 #define JAIL_NINSNS_CONNECT6 112
@@ -222,28 +251,38 @@ static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = 
 
 /* jail_sendmsg4: section cgroup/sendmsg4, 59 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r1 + 4) */
 	/*   1 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
+	/* bpf/jail.bpf.c:167: if (ip == 0 && port == 0) { */
 	/*   2 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 = r2 */
 	/*   3 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 6, .off = 0, .imm = 0 }, /* r3 |= r6 */
 	/*   4 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
 	/*   5 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
 	/*   6 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 3, .imm = 0 }, /* if r3 != 0x0 goto pc+3 (-> 10) */
+	/* bpf/jail.bpf.c:168: sk = ctx->sk; */
 	/*   7 */ { .code = 0x79, .dst_reg = 1, .src_reg = 1, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r1 + 64) */
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   8 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 52, .imm = 0 }, /* r2 = *(u32 *)(r1 + 52) */
 	/*   9 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
 	/*  10 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r2 */
 	/*  11 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
 	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
 	/*  13 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  14 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  15 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  16 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  17 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
 	/*  19 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:106: if (!v) */
 	/*  20 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 58) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/*  21 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/*  22 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 54) */
 	/*  23 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/*  24 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
@@ -276,10 +315,12 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/*  51 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 54) */
 	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
 	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 58) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/*  54 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
 	/*  55 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  56 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 58) */
 	/*  57 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* bpf/jail.bpf.c:172: return check4(ip, port); */
 	/*  58 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
 #define JAIL_NINSNS_SENDMSG4 59
@@ -292,19 +333,26 @@ static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = 
 
 /* jail_sendmsg6: section cgroup/sendmsg6, 233 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   0 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
 	/*   1 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
 	/*   2 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r1 + 12) */
+	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
 	/*   3 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 3, .off = 0, .imm = 0 }, /* r0 = r3 */
 	/*   4 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 2, .off = 0, .imm = 0 }, /* r0 |= r2 */
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   5 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r1 + 16) */
+	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
 	/*   6 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 4, .off = 0, .imm = 0 }, /* r0 |= r4 */
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   7 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r1 + 20) */
+	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
 	/*   8 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 5, .off = 0, .imm = 0 }, /* r0 |= r5 */
 	/*   9 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 |= r6 */
 	/*  10 */ { .code = 0x67, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 <<= 32 */
 	/*  11 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
 	/*  12 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 56, .imm = 0 }, /* if r0 == 0x0 goto pc+56 (-> 69) */
+	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
 	/*  13 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  14 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 115, .imm = 0 }, /* if r1 != 0x0 goto pc+115 (-> 130) */
 	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
@@ -313,18 +361,24 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  18 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
 	/*  19 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  20 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 0, .off = 109, .imm = 0 }, /* if r1 != r0 goto pc+109 (-> 130) */
+	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
 	/*  21 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r5 */
 	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
 	/*  23 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/*  24 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  25 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  26 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  28 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  29 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
 	/*  30 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:106: if (!v) */
 	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 200, .imm = 0 }, /* if r1 == 0x0 goto pc+200 (-> 232) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/*  32 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/*  33 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 65) */
 	/*  34 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/*  35 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
@@ -357,16 +411,20 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  62 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 65) */
 	/*  63 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
 	/*  64 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 167, .imm = 0 }, /* if r2 == r6 goto pc+167 (-> 232) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/*  65 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
 	/*  66 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  67 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 164, .imm = 1 }, /* if r1 == 0x1 goto pc+164 (-> 232) */
 	/*  68 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 162, .imm = 0 }, /* goto pc+162 (-> 231) */
+	/* bpf/jail.bpf.c:185: sk = ctx->sk; */
 	/*  69 */ { .code = 0x79, .dst_reg = 5, .src_reg = 1, .off = 64, .imm = 0 }, /* r5 = *(u64 *)(r1 + 64) */
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*  70 */ { .code = 0x61, .dst_reg = 1, .src_reg = 5, .off = 56, .imm = 0 }, /* r1 = *(u32 *)(r5 + 56) */
 	/*  71 */ { .code = 0x61, .dst_reg = 2, .src_reg = 5, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r5 + 60) */
 	/*  72 */ { .code = 0x61, .dst_reg = 3, .src_reg = 5, .off = 64, .imm = 0 }, /* r3 = *(u32 *)(r5 + 64) */
 	/*  73 */ { .code = 0x61, .dst_reg = 4, .src_reg = 5, .off = 68, .imm = 0 }, /* r4 = *(u32 *)(r5 + 68) */
 	/*  74 */ { .code = 0x61, .dst_reg = 6, .src_reg = 5, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r5 + 48) */
+	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
 	/*  75 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 105, .imm = 0 }, /* if r1 != 0x0 goto pc+105 (-> 181) */
 	/*  76 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 2, .off = 0, .imm = 0 }, /* r5 = r2 */
 	/*  77 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = 103, .imm = 0 }, /* if r5 != 0x0 goto pc+103 (-> 181) */
@@ -374,18 +432,24 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  79 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
 	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  81 */ { .code = 0x5d, .dst_reg = 5, .src_reg = 0, .off = 99, .imm = 0 }, /* if r5 != r0 goto pc+99 (-> 181) */
+	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
 	/*  82 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r4 */
 	/*  83 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
 	/*  84 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/*  85 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  86 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  87 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  88 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  89 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  90 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
 	/*  91 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:106: if (!v) */
 	/*  92 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 139, .imm = 0 }, /* if r1 == 0x0 goto pc+139 (-> 232) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/*  93 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/*  94 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 126) */
 	/*  95 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/*  96 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
@@ -418,25 +482,33 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 123 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 126) */
 	/* 124 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
 	/* 125 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 106, .imm = 0 }, /* if r2 == r6 goto pc+106 (-> 232) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/* 126 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
 	/* 127 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/* 128 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 103, .imm = 1 }, /* if r1 == 0x1 goto pc+103 (-> 232) */
 	/* 129 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 101, .imm = 0 }, /* goto pc+101 (-> 231) */
+	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
 	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r5 */
 	/* 131 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
 	/* 132 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r3 */
 	/* 133 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
 	/* 134 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
 	/* 135 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/* 136 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
 	/* 137 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
 	/* 138 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/* 139 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 140 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 141 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
 	/* 142 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:126: if (!v) */
 	/* 143 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 88, .imm = 0 }, /* if r1 == 0x0 goto pc+88 (-> 232) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/* 144 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/* 145 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 177) */
 	/* 146 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/* 147 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
@@ -469,25 +541,33 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 174 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 177) */
 	/* 175 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
 	/* 176 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 55, .imm = 0 }, /* if r2 == r6 goto pc+55 (-> 232) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/* 177 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
 	/* 178 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 1 }, /* if r1 == 0x1 goto pc+52 (-> 232) */
 	/* 180 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 231) */
+	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
 	/* 181 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r4 */
 	/* 182 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r3 */
 	/* 183 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
 	/* 184 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
 	/* 185 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
 	/* 186 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/* 187 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
 	/* 188 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
 	/* 189 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/* 190 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 191 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 192 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
 	/* 193 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:126: if (!v) */
 	/* 194 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 232) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/* 195 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/* 196 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 228) */
 	/* 197 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/* 198 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
@@ -520,10 +600,12 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 225 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 228) */
 	/* 226 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
 	/* 227 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 232) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/* 228 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
 	/* 229 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/* 230 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 232) */
 	/* 231 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* bpf/jail.bpf.c:189: } */
 	/* 232 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
 #define JAIL_NINSNS_SENDMSG6 233
@@ -539,17 +621,23 @@ static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = 
 
 /* jail_sock_create: section cgroup/sock_create, 28 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   0 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u32 *)(r1 + 4) */
 	/*   1 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
 	/*   2 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:203: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   3 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
 	/*   4 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   5 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
 	/*   6 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r1 + 12) */
+	/* bpf/jail.bpf.c:203: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 18, .imm = 2 }, /* if r3 != 0x2 goto pc+18 (-> 26) */
+	/* bpf/jail.bpf.c:209: if (type == JAIL_SOCK_STREAM) */
 	/*   8 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 9, .imm = 2 }, /* if r2 == 0x2 goto pc+9 (-> 18) */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
 	/*  10 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 15, .imm = 1 }, /* if r2 != 0x1 goto pc+15 (-> 26) */
+	/* bpf/jail.bpf.c:210: return proto == IPPROTO_TCP || proto == IPPROTO_MPTCP; */
 	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 = r1 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
@@ -557,6 +645,7 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  15 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/*  16 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 6 }, /* if r2 == 0x6 goto pc+8 (-> 25) */
 	/*  17 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 24) */
+	/* bpf/jail.bpf.c:212: return proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE; */
 	/*  18 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 = r1 */
 	/*  19 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  20 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
@@ -565,6 +654,7 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  23 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 17 }, /* if r2 == 0x11 goto pc+1 (-> 25) */
 	/*  24 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
 	/*  25 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* r0 |= r1 */
+	/* bpf/jail.bpf.c:214: } */
 	/*  26 */ { .code = 0x57, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 &= 1 */
 	/*  27 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -574,19 +664,26 @@ _Static_assert(sizeof(jail_insns_sock_create) / sizeof(jail_insns_sock_create[0]
 
 /* jail_setsockopt: section cgroup/setsockopt, 14 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:237: __s32 name = ctx->optname; */
 	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* r2 = *(u32 *)(r1 + 28) */
+	/* bpf/jail.bpf.c:236: __s32 level = ctx->level; */
 	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* r3 = *(u32 *)(r1 + 24) */
+	/* bpf/jail.bpf.c:239: if (level == JAIL_SOL_IPV6 && */
 	/*   2 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 41 }, /* if r3 != 0x29 goto pc+4 (-> 7) */
 	/*   3 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* bpf/jail.bpf.c:240: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
 	/*   6 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 10) */
+	/* bpf/jail.bpf.c:242: if (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS) */
 	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 2, .imm = 0 }, /* if r3 != 0x0 goto pc+2 (-> 10) */
 	/*   8 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
 	/*   9 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 3, .imm = 4 }, /* if r2 == 0x4 goto pc+3 (-> 13) */
 	/*  10 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:244: ctx->optlen = 0; */
 	/*  11 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:246: } */
 	/*  13 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
 #define JAIL_NINSNS_SETSOCKOPT 14
@@ -595,17 +692,23 @@ _Static_assert(sizeof(jail_insns_setsockopt) / sizeof(jail_insns_setsockopt[0]) 
 
 /* jail_egress: section cgroup_skb/egress, 221 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:322: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r7 + 40) */
+	/* bpf/jail.bpf.c:326: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
 	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 215, .imm = 1 }, /* if r1 != 0x1 goto pc+215 (-> 219) */
+	/* bpf/jail.bpf.c:78: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r7 + 16) */
+	/* bpf/jail.bpf.c:329: if (proto == jail_htons(JAIL_ETH_P_IP)) */
 	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 96, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+96 (-> 102) */
 	/*   6 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 211, .imm = 8 }, /* if r1 != 0x8 goto pc+211 (-> 219) */
 	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/*   9 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*  10 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
+	/* bpf/jail.bpf.c:285: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  13 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
@@ -615,9 +718,11 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  18 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
 	/*  19 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 199, .imm = 64 }, /* if r1 != 0x40 goto pc+199 (-> 219) */
+	/* bpf/jail.bpf.c:287: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/*  20 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/*  21 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
 	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
+	/* bpf/jail.bpf.c:289: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
 	/*  23 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 195, .imm = 0 }, /* if r1 > r2 goto pc+195 (-> 219) */
 	/*  24 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -58, .imm = 0 }, /* r1 = *(u8 *)(r10 - 58) */
 	/*  25 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
@@ -630,12 +735,14 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  32 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 34) */
 	/*  33 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 185, .imm = 17 }, /* if r1 != 0x11 goto pc+185 (-> 219) */
 	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:291: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
 	/*  35 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  37 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/*  38 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/*  39 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/*  40 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 178, .imm = 0 }, /* if r6 s> r0 goto pc+178 (-> 219) */
+	/* bpf/jail.bpf.c:297: __builtin_memcpy(key.addr, &h[16], 4); */
 	/*  41 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -47, .imm = 0 }, /* r1 = *(u8 *)(r10 - 47) */
 	/*  42 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
 	/*  43 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
@@ -648,17 +755,23 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/*  51 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
 	/*  52 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:299: key.prefixlen = 32; */
 	/*  53 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/*  54 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:297: __builtin_memcpy(key.addr, &h[16], 4); */
 	/*  55 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* bpf/jail.bpf.c:300: return lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]); */
 	/*  56 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  57 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:267: if (!v || !(v->flags & JAIL_V_HOST)) */
 	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 159, .imm = 0 }, /* if r0 == 0x0 goto pc+159 (-> 219) */
 	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
 	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
 	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 156, .imm = 0 }, /* if r1 == 0x0 goto pc+156 (-> 219) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 33, .imm = 0 }, /* if r2 == 0x0 goto pc+33 (-> 98) */
 	/*  65 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
 	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
@@ -693,6 +806,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  95 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 98) */
 	/*  96 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
 	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 121, .imm = 0 }, /* if r2 == r1 goto pc+121 (-> 219) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/*  98 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
 	/*  99 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 118, .imm = 1 }, /* if r1 == 0x1 goto pc+118 (-> 219) */
@@ -700,6 +814,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 102 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/* 103 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 104 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
+	/* bpf/jail.bpf.c:310: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
 	/* 105 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/* 106 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 107 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
@@ -708,11 +823,14 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 110 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u8 *)(r10 - 64) */
 	/* 111 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
 	/* 112 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 106, .imm = 96 }, /* if r1 != 0x60 goto pc+106 (-> 219) */
+	/* bpf/jail.bpf.c:311: !l4_ok(h[6])) */
 	/* 113 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -58, .imm = 0 }, /* r1 = *(u8 *)(r10 - 58) */
+	/* bpf/jail.bpf.c:310: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
 	/* 114 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 117) */
 	/* 115 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 117) */
 	/* 116 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 17 }, /* if r1 != 0x11 goto pc+102 (-> 219) */
 	/* 117 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:313: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
 	/* 118 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
 	/* 119 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/* 120 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
@@ -720,6 +838,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 122 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/* 123 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/* 124 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 94, .imm = 0 }, /* if r6 s> r0 goto pc+94 (-> 219) */
+	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
 	/* 125 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -31, .imm = 0 }, /* r3 = *(u8 *)(r10 - 31) */
 	/* 126 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
 	/* 127 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
@@ -765,17 +884,23 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 167 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* 168 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
 	/* 169 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:317: key.prefixlen = 128; */
 	/* 170 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
 	/* 171 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
 	/* 172 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
+	/* bpf/jail.bpf.c:318: return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]); */
 	/* 173 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/* 174 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 175 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:267: if (!v || !(v->flags & JAIL_V_HOST)) */
 	/* 176 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 42, .imm = 0 }, /* if r0 == 0x0 goto pc+42 (-> 219) */
 	/* 177 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
 	/* 178 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
 	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 39, .imm = 0 }, /* if r1 == 0x0 goto pc+39 (-> 219) */
+	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
 	/* 180 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
 	/* 181 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 33, .imm = 0 }, /* if r2 == 0x0 goto pc+33 (-> 215) */
 	/* 182 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
 	/* 183 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
@@ -810,10 +935,12 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 212 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 215) */
 	/* 213 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
 	/* 214 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* if r2 == r1 goto pc+4 (-> 219) */
+	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
 	/* 215 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
 	/* 216 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* 217 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 219) */
 	/* 218 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* bpf/jail.bpf.c:334: } */
 	/* 219 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/* 220 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };

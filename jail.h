@@ -1,7 +1,7 @@
 /*
  * jail.h - policy.c: the --allow and --deny rules, the limits on them, and
- * the policy they make (the request for the privileged child).  policy.h
- * is something else: the map layout shared with the BPF program.
+ * the policy they make (the request for the privileged child).  The map
+ * layout shared with the BPF program is bpf_maps.h.
  */
 #ifndef JAIL_H
 #define JAIL_H

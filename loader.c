@@ -1,9 +1,11 @@
 /*
- * loader.c - the privileged child: the only code in jail-ai that ever holds
- * a capability (CAP_BPF, CAP_NET_ADMIN; milliseconds).  Re-executed by
- * spawn.c with JAIL_CHILD_ARG and no environment.  Untrusted: the request
- * on JAIL_REQ_FD, all of it, and the cgroup it names.  One operation, one
- * reply on JAIL_REPLY_FD, exit.  No allocation, no /proc.  See AUDIT.md.
+ * loader.c - the privileged child: the only code in jail-ai that raises
+ * CAP_BPF and CAP_NET_ADMIN (effective for milliseconds; a root caller's
+ * parent keeps root's own: AUDIT.md section 1 says what holds which
+ * capabilities).  Re-executed by spawn.c with JAIL_CHILD_ARG and no
+ * environment.  Untrusted: the request on JAIL_REQ_FD, all of it, and the
+ * cgroup it names.  One operation, one reply on JAIL_REPLY_FD, exit.  No
+ * allocation, no /proc.  See AUDIT.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -190,29 +192,42 @@ static int open_cgroup2_root(void)
 	return -ENOENT;
 }
 
-/* openat2 (5.6+): no symlink, magic link, ".." escape or mount.  A cgroup2
- * dir, not the root, the real uid's; any if uid 0 owns the mount root. */
-static int resolve_cgroup(const char *path)
+/* What openat2 gave: a cgroup2 directory on the mount we resolved beneath,
+ * not its root, the real uid's (any cgroup if the real uid is 0 and uid 0
+ * owns the mount root).  Each refusal names its check for the parent. */
+static int check_cgroup_dir(int root, int fd, const char **why)
 {
-	struct open_how how;
 	struct stat rst, st;
 	struct statfs sfs;
-	int root, fd, r = 0;
+
+	if (fstat(root, &rst) < 0 || fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
+		return refuse(why, "fstat of the cgroup or its mount", -errno);
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return refuse(why, "not a cgroup2 directory", -EACCES);
+	if (st.st_dev != rst.st_dev)	/* RESOLVE_NO_XDEV: never, checked */
+		return refuse(why, "not on the cgroup2 mount", -EACCES);
+	if (st.st_ino == rst.st_ino)	/* every process's: not a jail's */
+		return refuse(why, "the cgroup2 root", -EACCES);
+	if (st.st_uid != getuid() && (getuid() != 0 || rst.st_uid != 0))
+		return refuse(why, "not owned by the caller's uid", -EACCES);
+	return 0;
+}
+
+/* openat2 (5.6+): no symlink, magic link, ".." escape or mount. */
+static int resolve_cgroup(const char *path, const char **why)
+{
+	struct open_how how;
+	int root, fd, r;
 
 	if ((root = open_cgroup2_root()) < 0)
-		return root;
+		return refuse(why, "no cgroup2 mount", root);
 	memset(&how, 0, sizeof(how));
 	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 	    RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
 	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
-	if (fd < 0 || fstat(root, &rst) < 0 || fstat(fd, &st) < 0 ||
-	    fstatfs(fd, &sfs) < 0)
-		r = -errno;
-	else if (sfs.f_type != CGROUP2_SUPER_MAGIC || st.st_dev != rst.st_dev ||
-	    st.st_ino == rst.st_ino || (st.st_uid != getuid() &&
-	    (getuid() != 0 || rst.st_uid != 0)))
-		r = -EACCES;
+	r = fd < 0 ? refuse(why, "openat2 beneath the cgroup2 mount", -errno) :
+	    check_cgroup_dir(root, fd, why);
 	close(root);
 	if (r < 0 && fd >= 0)
 		close(fd);
@@ -479,8 +494,9 @@ static int run_child(void)
 		return fail(JAIL_STEP_REQUEST, errno, 0, "read request");
 	if ((r = loader_check_request(req_buf, (size_t)n, &why)) < 0)
 		return fail(JAIL_STEP_REQUEST, r, 0, why);
-	if ((cg = resolve_cgroup(h->cgroup)) < 0)
-		return fail(JAIL_STEP_CGROUP, cg, 0, h->cgroup);
+	/* The reply names the failed check; the parent adds the path. */
+	if ((cg = resolve_cgroup(h->cgroup, &why)) < 0)
+		return fail(JAIL_STEP_CGROUP, cg, 0, why);
 	/* Every fd it needs is open: no filesystem from here on.  Where
 	 * Landlock is missing the reply says so and the child goes on. */
 	if (lockdown_landlock() == 0)

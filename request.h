@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
-#include "policy.h"
+#include "bpf_maps.h"
 
 #define JAIL_REQ_MAGIC		0x4c49414aU	/* "JAIL" little-endian */
 #define JAIL_REQ_VERSION	2

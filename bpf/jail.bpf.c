@@ -17,7 +17,7 @@
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <linux/in6.h>
-#include "policy.h"
+#include "bpf_maps.h"
 
 #define SEC(name)	__attribute__((section(name), used))
 /* uapi <linux/stddef.h> defines it as a plain __inline__, a mere hint. */

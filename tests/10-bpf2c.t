@@ -1,14 +1,19 @@
 #!/bin/bash
-# tests/10-bpf2c.t - tools/bpf2c refuses BPF objects it does not understand.
+# tests/10-bpf2c.t - tools/bpf2c refuses BPF objects it does not understand,
+# and the source-line comments it writes are the source's lines.
 #
-# Compiles small BPF snippets with clang into a temporary directory: one
-# the generator must accept (twice, byte-identical), and bad ones it must
-# refuse with a message naming the offending section, symbol or
-# relocation.  No privilege, no kernel: skipped when clang is missing.
+# Compiles small BPF snippets with clang into a temporary directory, as the
+# Makefile does (-g, then llvm-objcopy --strip-debug): one the generator
+# must accept (twice, byte-identical, with comments naming the snippet's
+# lines), and bad ones it must refuse with a message naming the offending
+# section, symbol or relocation (DWARF left in, CO-RE relocations among
+# them).  Also checks the committed bpf_insns.h's comments against
+# bpf/jail.bpf.c.  No privilege, no kernel: skipped when clang is missing.
 
 cd "$(dirname "$0")/.." || exit 1
 CLANG=${CLANG:-clang}
 HOSTCC=${HOSTCC:-cc}
+LLVM_OBJCOPY=${LLVM_OBJCOPY:-llvm-objcopy}
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no clang"
 	exit 0
@@ -30,7 +35,7 @@ ok() {	# ok COND-STATUS DESCRIPTION
 	fi
 }
 
-# Five trivial programs around body(); a snippet supplies body() and extras.
+# Seven trivial programs around body(); a snippet supplies body() and extras.
 cat >"$T/pre.h" <<'EOF'
 #include <linux/bpf.h>
 #define SEC(n) __attribute__((section(n), used))
@@ -61,13 +66,45 @@ GOOD='INLINE int body(struct bpf_sock_addr *c)
 	return lookup(&jail_v4, k) == 0 && lookup(&jail_v6, k) == 0;
 }'
 
-# snippet NAME CFLAGS CODE: compile $T/NAME.o, or say why not
+# snippet NAME CFLAGS CODE: compile $T/NAME.o as the Makefile does (-g,
+# relative file names, DWARF stripped; kept when NOSTRIP is set), or say why not
 snippet() {
 	{ echo '#include "pre.h"'; echo "$3"; echo '#include "post.h"'; } \
 		>"$T/$1.c"
-	"$CLANG" -target bpf -O2 -g0 -I"$T" -I"/usr/include/$MULTIARCH" $2 \
-		-c -o "$T/$1.o" "$T/$1.c" 2>"$T/$1.cc.err" ||
+	(cd "$T" && "$CLANG" -target bpf -O2 -g -fdebug-compilation-dir=. -I. \
+		-I"/usr/include/$MULTIARCH" $2 -c -o "$1.g.o" "$1.c") 2>"$T/$1.cc.err" ||
 		{ echo "# clang failed on $1:"; sed 's/^/#   /' "$T/$1.cc.err"; }
+	if [ -n "${NOSTRIP:-}" ]; then
+		cp "$T/$1.g.o" "$T/$1.o"
+	else
+		"$LLVM_OBJCOPY" --strip-debug "$T/$1.g.o" "$T/$1.o"
+	fi
+}
+
+# lines_match HEADER DIR: every "/* FILE:LINE: TEXT */" comment's TEXT is
+# line LINE of DIR/FILE, made comment-safe as bpf2c does (blanks trimmed,
+# tabs as spaces, "/" "*" and "*" "/" split; longer than 160 bytes: the
+# first 160 and "...").  Prints the count, or the first mismatch, and fails
+# on one.
+lines_match() {
+	perl -e '
+		my ($hdr, $dir) = @ARGV; my ($n, %src) = (0);
+		open(my $h, "<", $hdr) or die "$hdr: $!\n";
+		while (<$h>) {
+			next unless m{^\t/\* (\S+):(\d+): (.*) \*/$};
+			my ($f, $l, $t) = ($1, $2, $3);
+			$src{$f} //= do { open(my $s, "<", "$dir/$f") or
+				die "$dir/$f: $!\n"; [<$s>] };
+			my $want = $src{$f}[$l - 1] // "";
+			$want =~ s/^[ \t]+//; $want =~ s/[ \t\r\n]+$//;
+			$want =~ tr/\t/ /; $want =~ s/[\x00-\x1f\x7f]/?/g;
+			$want =~ s{(/(?=\*)|\*(?=/))}{$1 }g;
+			$want = substr($want, 0, 160) . "..." if length($want) > 160;
+			$t eq $want or die "$f:$l: comment \"$t\", source \"$want\"\n";
+			$n++;
+		}
+		print "$n\n"; exit($n ? 0 : 1);
+	' "$1" "$2"
 }
 
 gen() {	# gen NAME: run the generator, stdout to NAME.h, stderr to NAME.err
@@ -90,7 +127,7 @@ refuse() {
 	fi
 }
 
-echo "1..15"
+echo "1..23"
 
 "$HOSTCC" -std=gnu11 -D_GNU_SOURCE -O2 -o "$T/bpf2c" tools/bpf2c.c
 ok $? "tools/bpf2c.c builds"
@@ -101,9 +138,43 @@ gen good && cp "$T/good.h" "$T/good1.h" && gen good &&
 ok $? "accepts a plain object, byte-identical output twice"
 sed 's/^/#   /' "$T/good.err"
 
-"$T/bpf2c" --self-test "$T/good.o" >/dev/null 2>"$T/self.err"
+# Source lines: the snippet's lookup line is named above its map load.
+c=$(lines_match "$T/good.h" "$T" 2>&1)
+ok $? "source-line comments are the snippet's lines ($c)"
+lk=$(grep -n 'return lookup(&jail_v4' "$T/good.c" | cut -d: -f1)
+grep -B3 'map\[jail_v4\] ll' "$T/good.h" | grep -q "^	/\* good.c:$lk: return lookup"
+ok $? "the map load comes right after the comment for good.c:$lk" ||
+	grep -B3 'map\[jail_v4\] ll' "$T/good.h" | sed 's/^/#   /'
+# Control: a comment naming the wrong line is caught by lines_match.
+sed "0,/^	\/\* good.c:$lk: /s//	\/* good.c:$((lk + 1)): /" "$T/good.h" >"$T/wrong.h"
+! cmp -s "$T/good.h" "$T/wrong.h" && ! c=$(lines_match "$T/wrong.h" "$T" 2>&1)
+ok $? "control: a comment moved to the next line is reported ($c)"
+# A source line with a comment on it, and one longer than 160 bytes.
+snippet long "" 'INLINE int body(struct bpf_sock_addr *c)
+{
+	__u32 k[2] = { 32, c->user_ip4 };	/* the key */
+	return lookup(&jail_v4, k) == 0 && c->user_port != 1 && c->user_port != 2 && c->user_port != 3 && c->user_port != 4 && c->user_port != 5 && c->user_port != 6 && c->user_port != 7;
+}'
+gen long && c=$(lines_match "$T/long.h" "$T" 2>&1) &&
+	grep -q '^	/\* long\.c:[0-9]*: .*/ \* the key \* / \*/$' "$T/long.h" &&
+	grep -q '^	/\* long\.c:[0-9]*: return lookup.*\.\.\. \*/$' "$T/long.h"
+ok $? "a comment in a source line is split, a long line cut with ... ($c comments match)" ||
+	grep '^	/\*' "$T/long.h" | sed 's/^/#   /'
+c=$(lines_match bpf_insns.h . 2>&1) && [ "$c" -ge 100 ]
+ok $? "bpf_insns.h: every source-line comment is its line of bpf/jail.bpf.c ($c comments)"
+
+"$T/bpf2c" --self-test "$T/good.o" >"$T/self.out" 2>"$T/self.err"
 ok $? "--self-test: damaged copies of the object are refused"
-sed 's/^/#   /' "$T/self.err"
+sed 's/^/#   /' "$T/self.out" "$T/self.err"
+grep -q '^bpf2c: self-test: 14 damaged objects refused$' "$T/self.out"
+ok $? "--self-test covers the line-info cases too (14 damaged objects)"
+
+NOSTRIP=1 refuse dwarf "" "$GOOD" 'section \.debug_.*llvm-objcopy --strip-debug'
+
+refuse core "" 'INLINE int body(struct bpf_sock_addr *c)
+{
+	return __builtin_preserve_access_index(c->user_port) == 0;
+}' 'CO-RE relocations'
 
 refuse data "" 'int counter = 5;
 INLINE int body(struct bpf_sock_addr *c) { return counter + c->user_port; }' \

@@ -85,6 +85,12 @@ as_user() {
 
 field_step() { sed -n 's/^step=\([0-9]*\) .*/\1/p' <<<"$1"; }
 field_att() { sed -n 's/.* attached=\([0-9,-]*\)$/\1/p' <<<"$1"; }
+field_what() { sed -n 's/.* what="\([^"]*\)".*/\1/p' <<<"$1"; }
+# names DESC WANT OUT: the reply's what names the check that refused (issue 13).
+names() {
+	[ "$(field_what "$3")" = "$2" ]
+	ok $? "$1: the reply names the check ('$2')" || diag "got: $3"
+}
 
 # nothing_attached DESC REL: root's query of REL succeeds and shows no program.
 nothing_attached() {
@@ -270,14 +276,17 @@ ok $? "after the root-cgroup attempts, root-cgroup processes still reach 127.0.0
 fresh_cg rootcg "$ROOT"
 out=$(as_user "$D" "$RQ" "$CAPS" attach "$DREL/rootcg" 2>&1)
 refused "$TUSER, a root-owned cgroup" "$STEP_CGROUP" "$DREL/rootcg" $? "$out"
+names "$TUSER, a root-owned cgroup" "not owned by the caller's uid" "$out"
 fresh_cg other "$NOBODY"
 out=$(as_user "$D" "$RQ" "$CAPS" attach "$DREL/other" 2>&1)
 refused "$TUSER, another user's (nobody's) cgroup" "$STEP_CGROUP" "$DREL/other" $? "$out"
+names "$TUSER, another user's (nobody's) cgroup" "not owned by the caller's uid" "$out"
 out=$(as_user "$D" "$RQ" "$CAPS" attach "$DREL/nosuch" 2>&1)
 st=$?
 [ "$st" = 1 ] && [ "$(field_step "$out")" = "$STEP_CGROUP" ]
 ok $? "$TUSER, a cgroup that does not exist: refused at step $STEP_CGROUP" ||
 	diag "got exit $st: $out"
+names "$TUSER, a cgroup that does not exist" "openat2 beneath the cgroup2 mount" "$out"
 
 # cgroupfs holds no symlinks, so RESOLVE_NO_SYMLINKS cannot be exercised; mounts can.
 # In a private mount namespace, root covers the user's own mnt with (a) the root-owned
@@ -302,6 +311,7 @@ for what in "rootcg2:$D/rootcg2" "cgroup2 root:$CG2" "tmpfs:tmpfs"; do
 	[ "$st" = 1 ] && [ "$(field_step "$out")" = "$STEP_CGROUP" ]
 	ok $? "$TUSER, own cgroup covered by ${what%%:*}: refused at step $STEP_CGROUP" ||
 		diag "got exit $st: $out"
+	names "$TUSER, own cgroup covered by ${what%%:*}" "openat2 beneath the cgroup2 mount" "$out"
 done
 nothing_attached "$TUSER, mounts over own cgroup" "$DREL/rootcg2"
 nothing_attached "$TUSER, mounts over own cgroup" "$DREL/mnt"

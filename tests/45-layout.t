@@ -2,8 +2,9 @@
 # tests/45-layout.t - the module layout README.md describes stays true:
 # util.c is a leaf (it uses no symbol of another module), nothing calls
 # into jail.c (main only), our headers include each other without a loop,
-# and every header compiles on its own.  Compiles each source with the
-# host cc into a temporary directory; runs no jail.
+# every header compiles on its own, and (in a git checkout) no build output
+# is tracked.  Compiles each source with the host cc into a temporary
+# directory; runs no jail.
 . "$(dirname "$0")/lib.sh"
 command -v nm >/dev/null || skip_all "needs nm (binutils)"
 command -v tsort >/dev/null || skip_all "needs tsort (coreutils)"
@@ -66,4 +67,31 @@ for h in $hdrs; do
 done
 [ -z "$bad" ]
 ok $? "every header compiles on its own" || diag "not alone:$bad"
+
+# Build outputs stay out of git: every binary the Makefile builds is
+# ignored, and git tracks no ignored file (three were once committed).
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	bins=$(make -s -f - print-bins <<'EOF'
+include Makefile
+print-bins:
+	@echo $(TEST_BINS) $(FUZZ_BINS) jail-ai jail-ai-asan jail-ai-fault
+EOF
+)
+	bad=
+	for b in $bins; do
+		git check-ignore -q --no-index "$b" || bad="$bad $b"
+	done
+	[ -n "$bins" ] && [ -z "$bad" ]
+	ok $? "every binary the Makefile builds is in .gitignore" || diag "not ignored:$bad"
+	tracked=$(git ls-files -ci --exclude-standard)
+	[ -z "$tracked" ]
+	ok $? "git tracks no ignored file (build output)" || diag "tracked: $tracked"
+	# Control: an index that tracks tests/mapfd_probe is caught.
+	cp "$(git rev-parse --git-path index)" "$TMP/index" &&
+		GIT_INDEX_FILE=$TMP/index git update-index --add --cacheinfo \
+			"100755,$(git hash-object -w --stdin </dev/null),tests/mapfd_probe" &&
+		tracked=$(GIT_INDEX_FILE=$TMP/index git ls-files -ci --exclude-standard) &&
+		[ "$tracked" = tests/mapfd_probe ]
+	ok $? "control: a tracked build output is listed ($tracked)"
+fi
 done_testing

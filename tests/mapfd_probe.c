@@ -23,7 +23,7 @@
 #include <linux/bpf.h>
 #include <linux/capability.h>
 
-#include "policy.h"
+#include "bpf_maps.h"
 
 static long sys_bpf(int cmd, union bpf_attr *a)
 {

@@ -3,7 +3,10 @@
  * exactly as spawn.c does, with a valid or a deliberately malformed
  * request, and print its reply on one line:
  *
- *   step=N err=NAME what="..." confined=BITS attached=a,b,c,d,e,f
+ *   step=N err=NAME what="..." confined=BITS attached=a,b,c,d,e,f,g
+ *
+ * (attached: one count per hook, JAIL_NPROG_SLOTS of them, jail_egress's
+ * last; what: the check that refused, or the failed step's detail).
  *
  * Runs with the caller's privilege; the child gets whatever its exec gives
  * it (root's, or the binary's file capabilities).  Untrusted input: the
@@ -11,7 +14,7 @@
  *
  * usage: reqtool JAIL_AI_BINARY MODE [CGROUP_REL]
  *   attach       valid ATTACH: deny 127.0.0.0/8 and ::1/128
- *   query        valid QUERY (n4 = n6 = 0): attached = our programs per hook
+ *   query        valid QUERY (n4 = n6 = 0): attached = programs per hook, anyone's
  *   dup          valid as far as loader_check_request goes, but the same
  *                key twice: refused later, when the map is filled
  * and malformed ones, each of which must be refused at JAIL_STEP_REQUEST:

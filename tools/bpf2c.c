@@ -8,14 +8,20 @@
  * input: the object file, read by hand (no libelf), every offset and size
  * bounded before use.  The generator understands a deliberately small
  * object: seven program sections, two map symbols in "maps", a "GPL"
- * license, LD_IMM64 map relocations and helper calls.  Anything else (data
- * sections, other relocations, BPF-to-BPF calls, unknown opcodes) is
- * refused with a message naming it, rather than guessed at.  Output depends
- * only on the inputs: the same object gives the same header, byte for byte.
+ * license, LD_IMM64 map relocations and helper calls, and, when built with
+ * -g and then stripped (llvm-objcopy --strip-debug), the source lines of
+ * .BTF.ext's line info, which become comments above each instruction
+ * block.  Anything else (data sections, other relocations, BPF-to-BPF
+ * calls, unknown opcodes, .debug_* sections, CO-RE relocations, .rel.BTF*
+ * entries other than the compiler's offsets of maps, license and program
+ * sections) is refused with a message naming it, rather than guessed at.
+ * Output depends only on the inputs: the same object gives the same
+ * header, byte for byte.
  *
  * --self-test parses OBJ, then damages copies of it in memory (license,
- * relocation type and place, a pseudo call, an opcode, a jump, names) and
- * checks that each damaged copy is refused.
+ * relocation type and place, a pseudo call, an opcode, a jump, names, and
+ * when OBJ has line info: a .debug_ section, a CO-RE record, the .rel.BTF*
+ * entries, a line record) and checks that each damaged copy is refused.
  *
  * Exit status: 0 done, 1 refused or failed, 100 bad usage.
  */
@@ -33,6 +39,9 @@
 #ifndef R_BPF_64_64
 #define R_BPF_64_64		1
 #endif
+#ifndef R_BPF_64_NODYLD32
+#define R_BPF_64_NODYLD32	4	/* a 32-bit section offset, for BTF */
+#endif
 #ifndef SHT_LLVM_ADDRSIG
 #define SHT_LLVM_ADDRSIG	0x6fff4c03
 #endif
@@ -43,6 +52,10 @@
 #define NPROGS		7
 #define INSN_SIZE	8u
 #define NONE		(-1)
+#define MAX_LINES	8192u	/* line-info records, all programs */
+#define BTF_MAGIC	0xeb9fu
+#define LINE_REC_SIZE	16u	/* struct bpf_line_info */
+#define MAX_SRC_LINE	160u	/* longer source lines are cut in comments */
 
 /* eBPF encoding, spelt out here so that the host's linux/bpf.h is not needed. */
 #define CLASS(c)	((c) & 0x07)
@@ -123,6 +136,14 @@ struct reloc {
 	size_t file_off;	/* of the Elf64_Rel, for --self-test */
 };
 
+/* One .BTF.ext line-info record: insn starts code from this source line. */
+struct line {
+	uint32_t insn;
+	uint32_t line;
+	const char *file;
+	const char *text;
+};
+
 struct prog {
 	int shndx;
 	const unsigned char *code;
@@ -132,6 +153,8 @@ struct prog {
 	size_t name_off;	/* file offset of its name */
 	struct reloc relocs[MAX_RELOCS];
 	uint32_t nrelocs;
+	uint32_t line0;		/* its records: obj.lines[line0 .. +nlines) */
+	uint32_t nlines;
 };
 
 struct obj {
@@ -143,7 +166,17 @@ struct obj {
 	int maps;
 	int license;
 	size_t license_off;
+	int btf;		/* .BTF: its string table names files and lines */
+	int btf_ext;		/* .BTF.ext: line info */
+	size_t btf_str_off;	/* file offset and size of .BTF's strings */
+	size_t btf_str_len;
+	size_t ext_off;		/* file offset of .BTF.ext, for --self-test */
+	size_t btf_rel_off;	/* first entries of .rel.BTF, .rel.BTF.ext */
+	size_t ext_rel_off;
+	size_t line_rec_off;	/* first line-info record */
 	struct prog progs[NPROGS];
+	struct line lines[MAX_LINES];
+	uint32_t nlines;
 };
 
 static char err[512];
@@ -240,12 +273,23 @@ static int ignored(const Elf64_Shdr *sh, const char *name)
 {
 	if (sh->sh_type == SHT_NULL || sh->sh_type == SHT_LLVM_ADDRSIG)
 		return 1;
-	if (strcmp(name, ".BTF") == 0 || strcmp(name, ".BTF.ext") == 0 ||
-	    strcmp(name, ".symtab") == 0 || strcmp(name, ".strtab") == 0 ||
+	if (strcmp(name, ".symtab") == 0 || strcmp(name, ".strtab") == 0 ||
 	    strcmp(name, ".llvm_addrsig") == 0)
 		return !(sh->sh_flags & SHF_ALLOC);
-	if (strncmp(name, ".debug_", 7) == 0)
-		return !(sh->sh_flags & SHF_ALLOC);
+	return 0;
+}
+
+/* .BTF and .BTF.ext: read for line info only, never passed to the kernel. */
+static int take_btf(struct obj *o, int i, const Elf64_Shdr *sh,
+		    const char *name)
+{
+	int *slot = strcmp(name, ".BTF") == 0 ? &o->btf : &o->btf_ext;
+
+	if (sh->sh_type != SHT_PROGBITS || (sh->sh_flags & SHF_ALLOC))
+		return fail("section %s: not a plain PROGBITS section", name);
+	if (*slot != NONE)
+		return fail("section %s: appears twice", name);
+	*slot = i;
 	return 0;
 }
 
@@ -298,8 +342,15 @@ static int take_section(struct obj *o, int i)
 		o->symtab = i;
 		return 0;
 	}
+	if (strncmp(name, ".debug_", 7) == 0 ||
+	    strncmp(name, ".rel.debug_", 11) == 0)
+		return fail("section %s: DWARF debug information: strip it "
+			    "(llvm-objcopy --strip-debug); bpf2c reads source "
+			    "lines only from .BTF.ext", name);
 	if (sh.sh_type == SHT_REL || ignored(&sh, name))
 		return 0;	/* relocations: once programs are known */
+	if (strcmp(name, ".BTF") == 0 || strcmp(name, ".BTF.ext") == 0)
+		return take_btf(o, i, &sh, name);
 	if (sh.sh_type == SHT_STRTAB && !(sh.sh_flags & SHF_ALLOC))
 		return 0;
 	if (sh.sh_flags & SHF_EXECINSTR) {
@@ -487,6 +538,49 @@ static int take_reloc(struct obj *o, struct prog *p, size_t file_off,
 	return 0;
 }
 
+/*
+ * .rel.BTF and .rel.BTF.ext hold the section offsets a linker would fill
+ * in: of the map and license variables (.BTF's DATASEC) and of the program
+ * sections (.BTF.ext's records).  bpf2c needs none of them, but accepts
+ * only those: any other relocation there means an object it does not
+ * understand (globals, BPF-to-BPF calls, CO-RE).
+ */
+static int take_btf_rels(struct obj *o, const Elf64_Shdr *sh,
+			 const char *target, const Elf64_Shdr *tsh)
+{
+	int ext = (int)sh->sh_info == o->btf_ext;
+	const char *name = ext ? ".rel.BTF.ext" : ".rel.BTF";
+	Elf64_Rel rel;
+	Elf64_Sym sym;
+
+	if (sh->sh_link != (unsigned)o->symtab ||
+	    sh->sh_entsize != sizeof(Elf64_Rel) || sh->sh_size % sizeof(Elf64_Rel))
+		return fail("section %s: bad link or entry size", name);
+	if (sh->sh_size && ext)
+		o->ext_rel_off = sh->sh_offset;
+	else if (sh->sh_size)
+		o->btf_rel_off = sh->sh_offset;
+	for (uint64_t off = 0; off < sh->sh_size; off += sizeof(rel)) {
+		memcpy(&rel, o->buf + sh->sh_offset + off, sizeof(rel));
+		if (ELF64_R_TYPE(rel.r_info) != R_BPF_64_NODYLD32)
+			return fail("section %s: relocation type %llu: only "
+				    "R_BPF_64_NODYLD32 section offsets expected",
+				    name, (unsigned long long)ELF64_R_TYPE(rel.r_info));
+		if (rel.r_offset > tsh->sh_size || tsh->sh_size - rel.r_offset < 4)
+			return fail("section %s: relocation at %llu: outside %s",
+				    name, (unsigned long long)rel.r_offset, target);
+		if (get_sym(o, ELF64_R_SYM(rel.r_info), &sym) < 0)
+			return -1;
+		if (ext ? prog_of_section(o, sym.st_shndx) == NONE :
+		    sym.st_shndx != o->maps && sym.st_shndx != o->license)
+			return fail("section %s: relocation against symbol %u "
+				    "(section %u): not %s", name,
+				    (unsigned)ELF64_R_SYM(rel.r_info), sym.st_shndx,
+				    ext ? "a program section" : "maps or license");
+	}
+	return 0;
+}
+
 static int take_rel_section(struct obj *o, int i)
 {
 	const char *name = sec_name(o, i);
@@ -506,7 +600,10 @@ static int take_rel_section(struct obj *o, int i)
 	    shdr(o, sh.sh_info, &tsh) < 0)
 		return fail("section %s: bad target section", name);
 	if (ignored(&tsh, target))
-		return 0;	/* .rel.BTF, .rel.BTF.ext, .rel.debug_* */
+		return fail("section %s: relocations for section %s not "
+			    "supported", name, target);
+	if ((int)sh.sh_info == o->btf || (int)sh.sh_info == o->btf_ext)
+		return take_btf_rels(o, &sh, target, &tsh);
 	pi = prog_of_section(o, sh.sh_info);
 	if (pi == NONE)
 		return fail("section %s: relocations for section %s not "
@@ -521,6 +618,151 @@ static int take_rel_section(struct obj *o, int i)
 		if (take_reloc(o, p, sh.sh_offset + off, target) < 0)
 			return -1;
 	return 0;
+}
+
+/* ---- .BTF.ext line info ---- */
+
+static uint32_t u32_at(const unsigned char *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+/* A NUL-terminated string at off in .BTF's string section. */
+static const char *btf_str(const struct obj *o, uint32_t off)
+{
+	const char *s = (const char *)o->buf + o->btf_str_off + off;
+
+	if (off >= o->btf_str_len || !memchr(s, '\0', o->btf_str_len - off))
+		return NULL;
+	return s;
+}
+
+/* .BTF's header, for its string section; the types are not read. */
+static int take_btf_strings(struct obj *o)
+{
+	Elf64_Shdr sh;
+	const unsigned char *b;
+	uint32_t hdr_len, str_off, str_len;
+
+	if (shdr(o, o->btf, &sh) < 0)
+		return -1;
+	b = o->buf + sh.sh_offset;
+	if (sh.sh_size < 24 || (b[0] | b[1] << 8) != BTF_MAGIC || b[2] != 1)
+		return fail("section .BTF: bad magic or version");
+	hdr_len = u32_at(b + 4);
+	str_off = u32_at(b + 16);
+	str_len = u32_at(b + 20);
+	if (hdr_len < 24 || hdr_len > sh.sh_size ||
+	    str_off > sh.sh_size - hdr_len ||
+	    str_len > sh.sh_size - hdr_len - str_off)
+		return fail("section .BTF: string section outside the section");
+	o->btf_str_off = sh.sh_offset + hdr_len + str_off;
+	o->btf_str_len = str_len;
+	return 0;
+}
+
+/* One record: on an instruction of prog p, after the previous record. */
+static int take_line(struct obj *o, int pi, const unsigned char *r)
+{
+	struct prog *p = &o->progs[pi];
+	uint32_t off = u32_at(r), i = off / INSN_SIZE;
+	struct line *l = &o->lines[o->nlines];
+
+	if (off % INSN_SIZE || i >= p->ninsns)
+		return fail("section .BTF.ext: line info for %s at byte %u: not "
+			    "on an instruction", specs[pi].section, off);
+	if (p->nlines && i <= o->lines[o->nlines - 1].insn)
+		return fail("section .BTF.ext: line info for %s: insn %u out "
+			    "of order", specs[pi].section, i);
+	if (o->nlines == MAX_LINES)
+		return fail("section .BTF.ext: more than %u line records",
+			    MAX_LINES);
+	l->insn = i;
+	l->file = btf_str(o, u32_at(r + 4));
+	l->text = btf_str(o, u32_at(r + 8));
+	l->line = u32_at(r + 12) >> 10;	/* line << 10 | column */
+	if (!l->file || !l->text)
+		return fail("section .BTF.ext: line info for %s insn %u: string "
+			    "outside .BTF", specs[pi].section, i);
+	p->nlines++;
+	o->nlines++;
+	return 0;
+}
+
+/* The line-info subsection: record size, then per section a name, count, records. */
+static int take_lines(struct obj *o, const unsigned char *b, uint32_t len)
+{
+	uint32_t pos = 4, n, k;
+	const char *sec;
+	int pi;
+
+	if (len == 0)
+		return 0;
+	if (len < 4 || u32_at(b) != LINE_REC_SIZE)
+		return fail("section .BTF.ext: line records of %u bytes, not %u",
+			    len < 4 ? 0 : u32_at(b), LINE_REC_SIZE);
+	o->line_rec_off = (size_t)(b - o->buf) + 12;
+	while (pos < len) {
+		if (len - pos < 8)
+			return fail("section .BTF.ext: line info cut short");
+		sec = btf_str(o, u32_at(b + pos));
+		n = u32_at(b + pos + 4);
+		pos += 8;
+		pi = sec ? spec_index(sec) : NONE;
+		if (pi == NONE || o->progs[pi].nlines || n == 0)
+			return fail("section .BTF.ext: line info for %s: not a "
+				    "program section, repeated or empty",
+				    sec ? sec : "(bad name)");
+		if (n > (len - pos) / LINE_REC_SIZE)
+			return fail("section .BTF.ext: line info for %s cut short",
+				    sec);
+		o->progs[pi].line0 = o->nlines;
+		for (k = 0; k < n; k++, pos += LINE_REC_SIZE)
+			if (take_line(o, pi, b + pos) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/*
+ * .BTF.ext: version 1; func info bounded and skipped (the loader sends no
+ * BTF); no CO-RE relocations (they would ask the loader to rewrite field
+ * offsets, which it does not); line info kept for the comments.
+ */
+static int take_btf_ext(struct obj *o)
+{
+	Elf64_Shdr sh;
+	const unsigned char *b;
+	uint32_t hdr_len, rest, sub[3][2];
+
+	if (o->btf_ext == NONE)
+		return 0;
+	if (o->btf == NONE)
+		return fail("section .BTF.ext: no .BTF for its strings");
+	if (take_btf_strings(o) < 0 || shdr(o, o->btf_ext, &sh) < 0)
+		return -1;
+	b = o->buf + sh.sh_offset;
+	o->ext_off = sh.sh_offset;
+	if (sh.sh_size < 24 || (b[0] | b[1] << 8) != BTF_MAGIC || b[2] != 1 ||
+	    b[3] != 0)
+		return fail("section .BTF.ext: bad magic, version or flags");
+	hdr_len = u32_at(b + 4);
+	if ((hdr_len != 24 && hdr_len != 32) || hdr_len > sh.sh_size)
+		return fail("section .BTF.ext: header of %u bytes", hdr_len);
+	rest = sh.sh_size - hdr_len;
+	for (int k = 0; k < 3; k++) {
+		sub[k][0] = k < 2 || hdr_len == 32 ? u32_at(b + 8 + 8 * k) : 0;
+		sub[k][1] = k < 2 || hdr_len == 32 ? u32_at(b + 12 + 8 * k) : 0;
+		if (sub[k][0] > rest || sub[k][1] > rest - sub[k][0])
+			return fail("section .BTF.ext: subsection %d outside "
+				    "the section", k);
+	}
+	if (sub[2][1])
+		return fail("section .BTF.ext: CO-RE relocations (%u bytes) "
+			    "not supported: no preserve_access_index, please",
+			    sub[2][1]);
+	return take_lines(o, b + hdr_len + sub[1][0], sub[1][1]);
 }
 
 static const char *size_name(uint8_t code)
@@ -755,6 +997,7 @@ static int parse(struct obj *o, const unsigned char *buf, size_t len)
 	o->buf = buf;
 	o->len = len;
 	o->symtab = o->strtab = o->maps = o->license = NONE;
+	o->btf = o->btf_ext = NONE;
 	for (int p = 0; p < NPROGS; p++)
 		o->progs[p].shndx = NONE;
 	if (check_ehdr(o) < 0)
@@ -771,6 +1014,8 @@ static int parse(struct obj *o, const unsigned char *buf, size_t len)
 	for (int i = 1; i < o->eh.e_shnum; i++)
 		if (take_rel_section(o, i) < 0)
 			return -1;
+	if (take_btf_ext(o) < 0)
+		return -1;
 	return check_code(o);
 }
 
@@ -798,14 +1043,16 @@ static void emit_banner(const char *source, const char *compiler,
 	       " * source sha256: %s (BPF_SHA in the Makefile)\n"
 	       " *\n"
 	       " * One instruction per line: index, the struct bpf_insn, and its\n"
-	       " * disassembly.  Map loads (\"rX = map[jail_v4] ll\") have src_reg 0\n"
-	       " * and imm 0 here; the loader checks that each jail_reloc names an\n"
-	       " * LD_IMM64 and patches in src_reg = BPF_PSEUDO_MAP_FD and the fd.\n"
+	       " * disassembly; above each block, the source line it was compiled\n"
+	       " * from (clang -g: .BTF.ext's line info, no DWARF).  Map loads\n"
+	       " * (\"rX = map[jail_v4] ll\") have src_reg 0 and imm 0 here; the\n"
+	       " * loader checks that each jail_reloc names an LD_IMM64 and patches\n"
+	       " * in src_reg = BPF_PSEUDO_MAP_FD and the fd.\n"
 	       " */\n"
 	       "#ifndef JAIL_BPF_INSNS_H\n"
 	       "#define JAIL_BPF_INSNS_H\n\n"
 	       "#include <linux/bpf.h>\n"
-	       "#include \"policy.h\"\n\n"
+	       "#include \"bpf_maps.h\"\n\n"
 	       "struct jail_reloc {\n"
 	       "\tunsigned short insn;\t/* index of the LD_IMM64 */\n"
 	       "\tunsigned short map;\t/* JAIL_MAP_V4 or JAIL_MAP_V6 */\n"
@@ -822,8 +1069,68 @@ static void emit_banner(const char *source, const char *compiler,
 	       "};\n", source, source, compiler, sha);
 }
 
-static void emit_insns(const struct prog *p, const struct spec *s)
+/*
+ * A source line inside a C comment: leading and trailing blanks dropped,
+ * tabs as spaces, other control characters as '?', "/" "*" and "*" "/"
+ * split by a space; if that is longer than MAX_SRC_LINE bytes, its first
+ * MAX_SRC_LINE and "...".  tests/10-bpf2c.t applies the same rules to the
+ * source when it compares.
+ */
+static void comment_text(char out[MAX_SRC_LINE + 8], const char *s)
 {
+	size_t k = 0, len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+		       s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	/* stops once past MAX_SRC_LINE: at most MAX_SRC_LINE + 2 bytes */
+	for (size_t i = 0; i < len && k <= MAX_SRC_LINE; i++) {
+		char c = s[i];
+
+		out[k++] = c == '\t' ? ' ' : (unsigned char)c < 0x20 ||
+			   c == 0x7f ? '?' : c;
+		if ((c == '/' && s[i + 1] == '*') || (c == '*' && s[i + 1] == '/'))
+			out[k++] = ' ';
+	}
+	if (k > MAX_SRC_LINE) {
+		memcpy(out + MAX_SRC_LINE, "...", 3);
+		k = MAX_SRC_LINE + 3;
+	}
+	out[k] = '\0';
+}
+
+/* "./bpf/jail.bpf.c" (clang -fdebug-compilation-dir=.) as "bpf/jail.bpf.c" */
+static const char *file_name(const char *f)
+{
+	return strncmp(f, "./", 2) == 0 ? f + 2 : f;
+}
+
+/* Before insn i: where it comes from, when that changed since the last one. */
+static void emit_line(const struct obj *o, const struct prog *p, uint32_t i,
+		      uint32_t *next, const struct line **last)
+{
+	const struct line *l;
+	char text[MAX_SRC_LINE + 8];
+
+	if (*next >= p->nlines || o->lines[p->line0 + *next].insn != i)
+		return;
+	l = &o->lines[p->line0 + (*next)++];
+	if (l->line == 0 || (*last && (*last)->line == l->line &&
+			     strcmp((*last)->file, l->file) == 0))
+		return;
+	*last = l;
+	comment_text(text, l->text);
+	printf("\t/* %s:%u: %s */\n", file_name(l->file), l->line, text);
+}
+
+static void emit_insns(const struct obj *o, const struct prog *p,
+		       const struct spec *s)
+{
+	const struct line *last = NULL;
+	uint32_t next = 0;
 	char line[128], init[128], up[32];
 	int upper_half = 0;
 
@@ -836,6 +1143,7 @@ static void emit_insns(const struct prog *p, const struct spec *s)
 	for (uint32_t i = 0; i < p->ninsns; i++) {
 		struct insn in = insn_at(p, i);
 
+		emit_line(o, p, i, &next, &last);
 		if (upper_half) {
 			snprintf(line, sizeof(line), "(LD_IMM64 upper half)");
 			upper_half = 0;
@@ -928,7 +1236,7 @@ static int generate(const struct obj *o, const char *source,
 {
 	emit_banner(source, compiler, sha);
 	for (int i = 0; i < NPROGS; i++) {
-		emit_insns(&o->progs[i], &specs[i]);
+		emit_insns(o, &o->progs[i], &specs[i]);
 		emit_relocs(&o->progs[i], &specs[i]);
 	}
 	emit_table(o);
@@ -960,7 +1268,8 @@ static int is_cond_jump(struct insn in)
 
 enum {
 	T_LICENSE, T_RELTYPE, T_RELPLACE, T_RELSYM, T_PSEUDOCALL,
-	T_OPCODE, T_JUMP, T_FUNCNAME, T_MAPSNAME, T_NTESTS,
+	T_OPCODE, T_JUMP, T_FUNCNAME, T_MAPSNAME, T_DEBUG, T_CORE,
+	T_BTFREL, T_EXTREL, T_LINE, T_NTESTS,
 };
 
 static const char *const test_names[T_NTESTS] = {
@@ -968,7 +1277,47 @@ static const char *const test_names[T_NTESTS] = {
 	"relocation not on an LD_IMM64", "relocation against a function",
 	"BPF-to-BPF call", "unknown opcode", "jump outside the program",
 	"program function renamed", "maps section renamed",
+	".BTF.ext renamed .debug_x", "a CO-RE relocation record",
+	".rel.BTF entry against a function", ".rel.BTF.ext entry of another type",
+	"line info on no instruction",
 };
+
+static void put_u32(unsigned char *b, uint32_t v)
+{
+	for (int k = 0; k < 4; k++)
+		b[k] = (unsigned char)(v >> 8 * k);
+}
+
+/* The line-info cases: 0 with buf damaged, -1 if OBJ has no such place. */
+static int damage_btf(unsigned char *buf, const struct obj *o, int t)
+{
+	Elf64_Rel r;
+	size_t rel = t == T_BTFREL ? o->btf_rel_off : o->ext_rel_off;
+
+	switch (t) {
+	case T_CORE:	/* a 16-byte CO-RE subsection at the start */
+		if (o->btf_ext == NONE || u32_at(buf + o->ext_off + 4) != 32)
+			return -1;
+		put_u32(buf + o->ext_off + 24, 0);
+		put_u32(buf + o->ext_off + 28, 16);
+		return 0;
+	case T_BTFREL:
+	case T_EXTREL:
+		if (!rel)
+			return -1;
+		memcpy(&r, buf + rel, sizeof(r));
+		r.r_info = t == T_BTFREL ?
+		    ELF64_R_INFO(o->progs[0].sym, R_BPF_64_NODYLD32) :
+		    ELF64_R_INFO(ELF64_R_SYM(r.r_info), R_BPF_64_64);
+		memcpy(buf + rel, &r, sizeof(r));
+		return 0;
+	default:	/* T_LINE: the first record points past its program */
+		if (!o->line_rec_off)
+			return -1;
+		put_u32(buf + o->line_rec_off, 0xfffffff8u);
+		return 0;
+	}
+}
 
 /* Returns 0 with buf damaged, or -1 if the object has no such place. */
 static int damage(unsigned char *buf, const struct obj *o, int t)
@@ -1014,13 +1363,21 @@ static int damage(unsigned char *buf, const struct obj *o, int t)
 	case T_FUNCNAME:
 		buf[p->name_off] = 'J';
 		return 0;
-	default:
-		memcpy(&sh, buf + o->eh.e_shoff +
-		       (uint64_t)o->maps * sizeof(sh), sizeof(sh));
+	case T_MAPSNAME:
+	case T_DEBUG:
+		if (t == T_DEBUG && o->btf_ext == NONE)
+			return -1;
+		memcpy(&sh, buf + o->eh.e_shoff + (uint64_t)(t == T_DEBUG ?
+		       o->btf_ext : o->maps) * sizeof(sh), sizeof(sh));
 		at = (size_t)(str_at(o, o->eh.e_shstrndx, sh.sh_name) -
 			      (const char *)o->buf);
-		buf[at] = 'M';
+		if (t == T_DEBUG)
+			memcpy(buf + at, ".debug_x", 8);	/* was .BTF.ext */
+		else
+			buf[at] = 'M';
 		return 0;
+	default:
+		return damage_btf(buf, o, t);
 	}
 }
 
@@ -1042,6 +1399,8 @@ static int self_test(const unsigned char *buf, size_t len)
 			fprintf(stderr, "bpf2c: self-test: %s: not refused\n",
 				test_names[t]);
 			failed++;
+		} else {
+			printf("bpf2c: self-test: %s: %s\n", test_names[t], err);
 		}
 	}
 	free(copy);

@@ -1,5 +1,5 @@
 /*
- * policy.h - the map layout shared by the BPF programs (bpf/jail.bpf.c),
+ * bpf_maps.h - the map layout shared by the BPF programs (bpf/jail.bpf.c),
  * the privileged loader (loader.c) and the unprivileged policy builder.
  *
  * A destination is looked up in an LPM trie (IPv4 or IPv6).  No entry:
@@ -8,8 +8,8 @@
  * This header must compile both for the host and for clang -target bpf,
  * so it uses only <linux/types.h>.
  */
-#ifndef JAIL_POLICY_H
-#define JAIL_POLICY_H
+#ifndef JAIL_BPF_MAPS_H
+#define JAIL_BPF_MAPS_H
 
 #include <linux/types.h>
 
