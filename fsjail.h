@@ -39,6 +39,8 @@ struct fs_plan {
 	size_t nrw, nexec;
 	struct fs_path *hide;	/* malloc'd, FS_MAX_HIDE */
 	size_t nhide;
+	char canon_dir[4096];	/* the last parent realpath'd ... */
+	int canon_ok;		/* ... names itself */
 };
 
 /* 1: argv[*i] (and its value) was one of the file options; 0: not. */
