@@ -148,6 +148,28 @@ int fs_landlock_abi(void)
 	return abi < 0 ? -errno : (int)abi;
 }
 
+/* Programs that sandbox with mounts in a user + mount namespace of their
+ * own: under any Landlock file domain their mount() fails (EPERM). */
+static const char *const nested_tools[] = {
+	"bwrap", "bubblewrap", "firejail", "flatpak", "nsjail", "unshare",
+	"minijail0", "systemd-nspawn", "podman", "buildah", "apptainer",
+	"singularity",
+};
+
+const char *fs_nested_tool(const struct fs_plan *p, const char *cmd)
+{
+	const char *b = cmd ? strrchr(cmd, '/') : NULL;
+	size_t i;
+
+	if (!p->on || p->nested || !cmd)
+		return NULL;
+	b = b ? b + 1 : cmd;
+	for (i = 0; i < N(nested_tools); i++)
+		if (strcmp(b, nested_tools[i]) == 0)
+			return nested_tools[i];
+	return NULL;
+}
+
 /* ---- options ---- */
 
 static int add_opt(const char **list, size_t *n, const char *opt,
@@ -664,6 +686,10 @@ void fs_plan_print(const struct fs_plan *p)
 		printf("hide\t%s\t%s\n", p->hide[i].path, p->hide[i].why);
 	for (i = 0; i < p->nexec; i++)
 		printf("exec\t%s\t--exec-only\n", p->exec[i].path);
+	if (!p->nested)
+		printf("# nested sandboxes (bubblewrap, firejail, unshare -m, "
+		    "podman, ...) cannot mount() under this Landlock file "
+		    "domain: --nested-sandbox keeps them working\n");
 	if (p->abi >= FS_LANDLOCK_SCOPES)
 		printf("scope\tabstract unix sockets, signals\tonly within "
 		    "the jail (Landlock ABI %d)\n", p->abi);
