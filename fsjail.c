@@ -666,10 +666,13 @@ int fs_plan_build(const struct fs_opts *o, struct fs_plan *p, char *err,
 	}
 	p->on = 1;
 	p->nested = o->nested;
-	if (!(p->hide = calloc(FS_MAX_HIDE, sizeof(*p->hide)))) {
+	if (!(p->hide = calloc(FS_MAX_HIDE + 2 * FS_MAX_OPT,
+	    sizeof(*p->hide)))) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	p->rw = p->hide + FS_MAX_HIDE;
+	p->exec = p->rw + FS_MAX_OPT;
 	pw = getpwuid(getuid());	/* once: musl reads /etc/passwd */
 	if ((r = plan_abi(o, p, err, errlen)) < 0 ||
 	    (r = plan_workspace(o, p, pw, err, errlen)) < 0 ||
@@ -688,7 +691,7 @@ int fs_plan_build(const struct fs_opts *o, struct fs_plan *p, char *err,
 void fs_plan_free(struct fs_plan *p)
 {
 	free(p->hide);
-	p->hide = NULL;
+	p->hide = p->rw = p->exec = NULL;
 }
 
 void fs_plan_print(const struct fs_plan *p)

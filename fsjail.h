@@ -35,9 +35,10 @@ struct fs_plan {
 	int abi;		/* Landlock ABI, < 0: -errno */
 	struct fs_path ws;	/* ws.path[0] == 0: no workspace */
 	const char *ws_note;	/* why there is none, or NULL */
-	struct fs_path rw[FS_MAX_OPT], exec[FS_MAX_OPT];
+	struct fs_path *rw, *exec;	/* FS_MAX_OPT each, in hide's block */
 	size_t nrw, nexec;
-	struct fs_path *hide;	/* malloc'd, FS_MAX_HIDE */
+	struct fs_path *hide;	/* malloc'd, FS_MAX_HIDE (+ rw, exec): the
+				 * plan itself stays small, cheap to zero */
 	size_t nhide;
 	char canon_dir[4096];	/* the last parent realpath'd ... */
 	int canon_ok;		/* ... names itself */
