@@ -15,9 +15,6 @@
  *   serve-unix PATH|@NAME [N]  listen, answer N (1) connections with "hi"
  *   connect PATH|@NAME   connect a unix stream socket, read the answer
  *   kill PID             kill(PID, 0)
- *   pidfd PID CMD...     run CMD with a pidfd of PID as its stdin (a
- *                        process CMD's PID namespace cannot name)
- *   signal-fd0 SIG       pidfd_send_signal(0, SIG): signal that process
  *   nested-mount         a user + mount namespace, then a bind mount in it
  *                        (what bubblewrap does first)
  *   deny NR ERRNO CMD... run CMD with syscall NR failing with ERRNO (a
@@ -35,7 +32,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <linux/filter.h>
@@ -177,23 +173,6 @@ static int deny(int nr, int err, char **cmd)
 	return errno;
 }
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open		434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal	424
-#endif
-
-static int pidfd_exec(int pid, char **cmd)
-{
-	long fd = syscall(SYS_pidfd_open, pid, 0);
-
-	if (fd < 0 || dup2((int)fd, 0) < 0)
-		return errno;
-	execvp(cmd[0], cmd);
-	return errno;
-}
-
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "", *a = argc > 2 ? argv[2] : "";
@@ -214,11 +193,6 @@ int main(int argc, char **argv)
 		return report(do_connect(a));
 	if (!strcmp(op, "kill") && argc == 3)
 		return report(kill(atoi(a), 0) < 0 ? errno : 0);
-	if (!strcmp(op, "pidfd") && argc > 3)
-		return report(pidfd_exec(atoi(a), argv + 3));
-	if (!strcmp(op, "signal-fd0") && argc == 3)
-		return report(syscall(SYS_pidfd_send_signal, 0, atoi(a), NULL,
-		    0) < 0 ? errno : 0);
 	if (!strcmp(op, "deny") && argc > 4)
 		return report(deny(atoi(a), atoi(argv[3]), argv + 4));
 	if (!strcmp(op, "nested-mount") && argc == 2)
