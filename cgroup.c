@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,31 +369,112 @@ int mountinfo_knob(const char *buf, size_t len, unsigned int idx,
 }
 
 /*
+ * Every line of a mountinfo buffer parsed once (the knob checks used to
+ * parse it again for each knob and each "covered" question: milliseconds
+ * for a root CMD with many mounts).  The walks below keep
+ * mountinfo_knob()'s answers: knobs in order up to the first line that
+ * does not parse (then -EINVAL), "covered" judged by every line that does.
+ */
+struct mi_table {
+	struct knob_mount *m;
+	size_t n;		/* lines that parse, in order */
+	size_t bad;		/* lines before the first that does not, or
+				 * SIZE_MAX when all do */
+};
+
+static int mi_table(const char *buf, size_t len, struct mi_table *t)
+{
+	const char *l;
+	size_t pos = 0, n, lines = 0;
+
+	t->m = NULL;
+	t->n = 0;
+	while (next_line(buf, len, &pos, &l, &n))
+		lines++;
+	if (lines && !(t->m = calloc(lines, sizeof(*t->m))))
+		return -ENOMEM;
+	t->bad = SIZE_MAX;
+	pos = 0;
+	while (next_line(buf, len, &pos, &l, &n)) {
+		if (n == 0)
+			continue;
+		if (mi_line(l, n, &t->m[t->n]) == 0)
+			t->n++;
+		else if (t->bad == SIZE_MAX)
+			t->bad = t->n;
+	}
+	return 0;
+}
+
+/* A mount whose parent is id at point (exact), read-only if want_ro. */
+static int mi_child_at(const struct mi_table *t, unsigned long id,
+    const char *point, int want_ro)
+{
+	size_t j;
+
+	for (j = 0; j < t->n; j++)
+		if (t->m[j].parent == id && t->m[j].id != id &&
+		    strcmp(t->m[j].point, point) == 0 &&
+		    (!want_ro || t->m[j].ro))
+			return 1;
+	return 0;
+}
+
+/* The next knob mount from *i on, "covered" set: 1; 0 at the end;
+ * -EINVAL at a line that did not parse. */
+static int mi_next_knob(const struct mi_table *t, size_t *i,
+    struct knob_mount **k)
+{
+	for (; *i < t->n; (*i)++) {
+		if (*i >= t->bad)
+			return -EINVAL;
+		if (!t->m[*i].knob)
+			continue;
+		*k = &t->m[(*i)++];
+		(*k)->covered = mi_child_at(t, (*k)->id, (*k)->point, 0);
+		return 1;
+	}
+	return t->bad != SIZE_MAX ? -EINVAL : 0;
+}
+
+/*
  * A proc or sysfs mount that would let a fresh, writable one be mounted
  * in a nested namespace, or that is itself writable: one not read-only,
  * not covered at its root, and not CMD's /proc (which must hold a
  * read-only /proc/sys, a locked child over a non-empty directory in any
  * nested namespace).  1 with its mount point in out, 0 if none.
  */
+static int mi_exposed(const struct mi_table *t, const char *own_proc,
+    char *out, size_t outlen)
+{
+	struct knob_mount *k;
+	char sys[600];
+	size_t i = 0;
+	int r;
+
+	while ((r = mi_next_knob(t, &i, &k)) == 1) {
+		if (k->knob != 2 || k->ro || k->covered)
+			continue;
+		snprintf(sys, sizeof(sys), "%s/sys", k->point);
+		if (own_proc && strcmp(k->point, own_proc) == 0 && k->fsroot &&
+		    mi_child_at(t, k->id, sys, 1))
+			continue;
+		snprintf(out, outlen, "%s", k->point);
+		return 1;
+	}
+	return r;
+}
+
 int knobs_exposed(const char *buf, size_t len, const char *own_proc,
     char *out, size_t outlen)
 {
-	struct knob_mount k;
-	unsigned int i;
-	char sys[600];
-	int r;
+	struct mi_table t;
+	int r = mi_table(buf, len, &t);
 
-	for (i = 0; (r = mountinfo_knob(buf, len, i, &k)) == 0; i++) {
-		if (k.knob != 2 || k.ro || k.covered)
-			continue;
-		snprintf(sys, sizeof(sys), "%s/sys", k.point);
-		if (own_proc && strcmp(k.point, own_proc) == 0 && k.fsroot &&
-		    child_at(buf, len, k.id, sys, 1))
-			continue;
-		snprintf(out, outlen, "%s", k.point);
-		return 1;
-	}
-	return r == -ENOENT ? 0 : r;
+	if (r == 0)
+		r = mi_exposed(&t, own_proc, out, outlen);
+	free(t.m);
+	return r;
 }
 
 /* A knob filesystem mounted at or below dir, or dir inside one: 1 with
@@ -401,51 +483,67 @@ int knobs_exposed(const char *buf, size_t len, const char *own_proc,
 int knobs_within(const char *buf, size_t len, const char *dir, char *out,
     size_t outlen)
 {
-	struct knob_mount k;
-	unsigned int i;
-	int r;
+	struct knob_mount *k;
+	struct mi_table t;
+	size_t i = 0;
+	int r = mi_table(buf, len, &t);
 
-	for (i = 0; (r = mountinfo_knob(buf, len, i, &k)) == 0; i++)
-		if (path_below(k.point, dir) || path_below(dir, k.point)) {
-			snprintf(out, outlen, "%s", k.point);
-			return 1;
+	while (r == 0 && (r = mi_next_knob(&t, &i, &k)) == 1) {
+		r = 0;
+		if (path_below(k->point, dir) || path_below(dir, k->point)) {
+			snprintf(out, outlen, "%s", k->point);
+			r = 1;
+			break;
 		}
-	return r == -ENOENT ? 0 : r;
+	}
+	free(t.m);
+	return r;
 }
 
 /* Every knob mount that its path reaches (st_dev says so), read-only. */
-static int knob_mounts_ro(const char *buf, size_t len)
+static int knob_mounts_ro(const struct mi_table *t)
 {
-	struct knob_mount k;
+	struct knob_mount *k;
 	struct stat st;
-	unsigned int i;
+	size_t i = 0;
 	int r;
 
-	for (i = 0; (r = mountinfo_knob(buf, len, i, &k)) == 0; i++) {
-		if (k.ro || k.covered || stat(k.point, &st) < 0 ||
-		    st.st_dev != k.dev)
+	while ((r = mi_next_knob(t, &i, &k)) == 1) {
+		if (k->ro || k->covered || stat(k->point, &st) < 0 ||
+		    st.st_dev != k->dev)
 			continue;	/* hidden: knobs_exposed judges it */
-		if (strcmp(k.point, "/proc") == 0 && k.knob == 2)
+		if (strcmp(k->point, "/proc") == 0 && k->knob == 2)
 			continue;	/* CMD's own, made safe by proc_ro */
-		if (mount(NULL, k.point, NULL, MS_REMOUNT | MS_BIND |
+		if (mount(NULL, k->point, NULL, MS_REMOUNT | MS_BIND |
 		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return -errno;
 	}
-	return r == -ENOENT ? 0 : r;
+	return r;
 }
 
-/*
- * For a root CMD, in its own mount namespace after its /proc is mounted:
- * the knobs below /proc bound read-only, every other knob mount
- * read-only, then checked from mountinfo anew.  -EPERM with the mount
- * point in bad when a proc or sysfs mount stays writable (hidden below
- * another mount, where no remount reaches it).
- */
-int kernel_knobs_ro(char *bad, size_t badlen)
+/* Every mount at or below /sys not read-only yet, read-only (what
+ * remount_ro(buf, len, NULL, "/sys") did, from the table). */
+static int sys_ro(const struct mi_table *t)
 {
-	char *buf;
-	size_t len, i;
-	int r;
+	size_t i, seen = 0;
+
+	for (i = 0; i < t->n && i < t->bad; i++) {
+		if (!path_below(t->m[i].point, "/sys"))
+			continue;
+		seen++;
+		if (mount(NULL, t->m[i].point, NULL, MS_REMOUNT | MS_BIND |
+		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
+		    errno != ENOENT)	/* hidden by a later mount */
+			return -errno;
+	}
+	if (t->bad != SIZE_MAX)
+		return -EINVAL;
+	return seen ? 0 : -ENOENT;	/* as remount_ro: no /sys at all */
+}
+
+static int proc_binds_ro(char *bad, size_t badlen)
+{
+	size_t i;
 
 	for (i = 0; i < sizeof(proc_ro) / sizeof(proc_ro[0]); i++) {
 		if (mount(proc_ro[i], proc_ro[i], NULL, MS_BIND, NULL) < 0) {
@@ -460,11 +558,33 @@ int kernel_knobs_ro(char *bad, size_t badlen)
 			return -errno;
 		}
 	}
+	return 0;
+}
+
+/*
+ * For a root CMD, in its own mount namespace after its /proc is mounted:
+ * the knobs below /proc bound read-only, every other knob mount
+ * read-only, then checked from mountinfo anew.  -EPERM with the mount
+ * point in bad when a proc or sysfs mount stays writable (hidden below
+ * another mount, where no remount reaches it).  mountinfo is read twice,
+ * before and after, and each time parsed once.
+ */
+int kernel_knobs_ro(char *bad, size_t badlen)
+{
+	struct mi_table t = { NULL, 0, 0 };
+	char *buf;
+	size_t len;
+	int r;
+
+	if ((r = proc_binds_ro(bad, badlen)) < 0)
+		return r;
 	if ((r = read_file("/proc/self/mountinfo", &buf, &len)) < 0)
 		return r;
-	r = knob_mounts_ro(buf, len);
+	if ((r = mi_table(buf, len, &t)) == 0)
+		r = knob_mounts_ro(&t);
 	if (r == 0)	/* and whatever else lies below /sys */
-		r = remount_ro(buf, len, NULL, "/sys");
+		r = sys_ro(&t);
+	free(t.m);
 	free(buf);
 	if (r == 0 && (r = read_file("/proc/self/mountinfo", &buf, &len)) == 0) {
 		r = knobs_exposed(buf, len, "/proc", bad, badlen);
@@ -472,6 +592,30 @@ int kernel_knobs_ro(char *bad, size_t badlen)
 		r = r > 0 ? -EPERM : r;
 	}
 	return r;
+}
+
+int knob_list_read(struct knob_list *l)
+{
+	struct mi_table t;
+	struct knob_mount *k;
+	size_t i = 0;
+	char *buf;
+	size_t len;
+	int r;
+
+	l->m = NULL;
+	l->n = 0;
+	if ((r = read_file("/proc/self/mountinfo", &buf, &len)) < 0)
+		return r;
+	r = mi_table(buf, len, &t);
+	free(buf);
+	if (r < 0)
+		return r;
+	/* the knob mounts up to a line that does not parse, in place */
+	while (mi_next_knob(&t, &i, &k) == 1)
+		t.m[l->n++] = *k;
+	l->m = t.m;
+	return 0;
 }
 
 /* A knob mount at, below or above path, in this process's namespace. */

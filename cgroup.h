@@ -43,6 +43,13 @@ int knobs_exposed(const char *buf, size_t len, const char *own_proc,
 int knobs_within(const char *buf, size_t len, const char *dir, char *out,
     size_t outlen);
 int knobs_under(const char *path, char *out, size_t outlen);
+/* The knob mounts of this process's namespace, mountinfo read and parsed
+ * once (fsjail.c detaches those below each covered directory); free m. */
+struct knob_list {
+	struct knob_mount *m;
+	size_t n;
+};
+int knob_list_read(struct knob_list *l);
 /* For a root CMD: every knob read-only; -errno with the path in bad. */
 int kernel_knobs_ro(char *bad, size_t badlen);
 

@@ -106,17 +106,17 @@ static const char *const home_secrets[] = {
 	".config/vivaldi", ".config/opera",
 };
 
+/* Below /etc. */
 static const char *const system_secrets[] = {
-	"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
-	"/etc/security/opasswd", "/etc/ssl/private", "/etc/krb5.keytab",
+	"shadow", "shadow-", "gshadow", "gshadow-", "security/opasswd",
+	"ssl/private", "krb5.keytab",
 };
 
-/* Sockets that start processes outside the jail or sign for the user. */
+/* Sockets that start processes outside the jail or sign for the user:
+ * below /run, and /var/run/docker.sock (where /var/run is no link). */
 static const char *const ipc_paths[] = {
-	"/run/dbus", "/run/systemd/private", "/run/docker.sock",
-	"/run/docker", "/run/podman", "/run/containerd", "/run/crio",
-	"/run/buildkit", "/run/snapd.socket", "/run/snapd-snap.socket",
-	"/var/run/docker.sock",
+	"dbus", "systemd/private", "docker.sock", "docker", "podman",
+	"containerd", "crio", "buildkit", "snapd.socket", "snapd-snap.socket",
 };
 
 /* No workspace here by default: a write there outlives the jail in a way
@@ -146,6 +146,28 @@ int fs_landlock_abi(void)
 		return atoi(f + 13) < (int)abi ? atoi(f + 13) : (int)abi;
 #endif
 	return abi < 0 ? -errno : (int)abi;
+}
+
+/* Programs that sandbox with mounts in a user + mount namespace of their
+ * own: under any Landlock file domain their mount() fails (EPERM). */
+static const char *const nested_tools[] = {
+	"bwrap", "bubblewrap", "firejail", "flatpak", "nsjail", "unshare",
+	"minijail0", "systemd-nspawn", "podman", "buildah", "apptainer",
+	"singularity",
+};
+
+const char *fs_nested_tool(const struct fs_plan *p, const char *cmd)
+{
+	const char *b = cmd ? strrchr(cmd, '/') : NULL;
+	size_t i;
+
+	if (!p->on || p->nested || !cmd)
+		return NULL;
+	b = b ? b + 1 : cmd;
+	for (i = 0; i < N(nested_tools); i++)
+		if (strcmp(b, nested_tools[i]) == 0)
+			return nested_tools[i];
+	return NULL;
 }
 
 /* ---- options ---- */
@@ -221,6 +243,33 @@ static int resolve(const char *in, struct fs_path *out, const char *why)
 	return 0;
 }
 
+/* dir/base names itself: dir is canonical (realpath, cached in p), base
+ * is one plain component, and st (lstat) says it is no symlink.  Spares
+ * realpath's readlink of every component and a stat. */
+static int canonical_below(struct fs_plan *p, const char *path,
+    const struct stat *st)
+{
+	const char *slash = strrchr(path, '/'), *b = slash ? slash + 1 : "";
+	char dir[4096], *r;
+	size_t n;
+
+	if (!slash || S_ISLNK(st->st_mode) || !b[0] || strcmp(b, ".") == 0 ||
+	    strcmp(b, "..") == 0 || (n = (size_t)(slash - path)) >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (n == 0)
+		return 1;	/* "/base" */
+	if (strcmp(dir, p->canon_dir) == 0)
+		return p->canon_ok;
+	if (!(r = realpath(dir, NULL)))
+		return 0;
+	snprintf(p->canon_dir, sizeof(p->canon_dir), "%s", dir);
+	p->canon_ok = strcmp(r, dir) == 0;
+	free(r);
+	return p->canon_ok;
+}
+
 /* One more hidden path, when it exists and is new. */
 static int hide_add(struct fs_plan *p, const char *path, const char *why)
 {
@@ -229,8 +278,15 @@ static int hide_add(struct fs_plan *p, const char *path, const char *why)
 	size_t i;
 
 	/* most are missing: lstat first, realpath (a readlink per
-	 * component in musl) only for what exists */
-	if (lstat(path, &st) < 0 || resolve(path, &f, why) < 0)
+	 * component in musl) only for what exists and may not be named
+	 * by its own path */
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (canonical_below(p, path, &st) && strlen(path) < sizeof(f.path)) {
+		snprintf(f.path, sizeof(f.path), "%s", path);
+		f.why = why;
+		f.isdir = S_ISDIR(st.st_mode);
+	} else if (resolve(path, &f, why) < 0)
 		return 0;
 	for (i = 0; i < p->nhide; i++)
 		if (strcmp(p->hide[i].path, f.path) == 0)
@@ -241,39 +297,105 @@ static int hide_add(struct fs_plan *p, const char *path, const char *why)
 	return 0;
 }
 
-static int hide_home(struct fs_plan *p, const char *home)
+/* A directory's entries straight from getdents64: musl's opendir costs
+ * an fcntl and an mmap + munmap more per directory and reads 2 KiB at a
+ * time.  Same entries in the same order as readdir. */
+struct dir_rd {
+	int fd;
+	long n, off;
+	char buf[8192] __attribute__((aligned(8)));
+};
+
+static int dr_open(struct dir_rd *d, const char *path)
 {
+	d->fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC);
+	d->n = d->off = 0;
+	return d->fd < 0 ? -errno : 0;
+}
+
+static const struct dirent *dr_next(struct dir_rd *d)
+{
+	const struct dirent *e;
+
+	if (d->off >= d->n) {
+		d->n = syscall(SYS_getdents64, d->fd, d->buf, sizeof(d->buf));
+		d->off = 0;
+		if (d->n <= 0)
+			return NULL;
+	}
+	e = (const struct dirent *)(void *)(d->buf + d->off);
+	d->off += e->d_reclen;
+	return e;
+}
+
+/* names[] below dir that may exist: those whose first component is an
+ * entry of dir (one getdents instead of an lstat per name, most of them
+ * missing).  An unreadable dir: every name may (lstat decides). */
+static uint64_t dir_has(const char *dir, const char *const *names, size_t n)
+{
+	uint64_t may = 0;
+	const struct dirent *e;
+	struct dir_rd d;
+	size_t i, l;
+
+	if (dr_open(&d, dir) < 0)
+		return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+	while ((e = dr_next(&d)))
+		for (i = 0; i < n && i < 64; i++) {
+			l = strcspn(names[i], "/");
+			if (strlen(e->d_name) == l &&
+			    memcmp(e->d_name, names[i], l) == 0)
+				may |= 1ULL << i;
+		}
+	close(d.fd);
+	return may;
+}
+
+/* Each of names[] below dir that exists, in the order of names[]. */
+static int hide_names(struct fs_plan *p, const char *dir,
+    const char *const *names, size_t n, const char *why)
+{
+	uint64_t may = dir_has(dir, names, n);
 	char path[4096];
 	size_t i;
 	int r = 0;
 
-	if (!home || home[0] != '/')
-		return 0;
-	for (i = 0; i < N(home_secrets) && r == 0; i++) {
-		snprintf(path, sizeof(path), "%s/%s", home, home_secrets[i]);
-		r = hide_add(p, path, "secret");
+	for (i = 0; i < n && r == 0; i++) {
+		if (i < 64 && !(may & (1ULL << i)))
+			continue;
+		snprintf(path, sizeof(path), "%s%s%s", dir,
+		    dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+		r = hide_add(p, path, why);
 	}
 	return r;
+}
+
+static int hide_home(struct fs_plan *p, const char *home)
+{
+	if (!home || home[0] != '/')
+		return 0;
+	return hide_names(p, home, home_secrets, N(home_secrets), "secret");
 }
 
 /* Each entry of dir (every home below /home, every /run/user/UID). */
 static int hide_each(struct fs_plan *p, const char *dir, int homes)
 {
 	char path[4096];
-	struct dirent *e;
-	DIR *d = opendir(dir);
+	const struct dirent *e;
+	struct dir_rd d;
 	int r = 0;
 
-	if (!d)
+	if (dr_open(&d, dir) < 0)
 		return 0;
-	while (r == 0 && (e = readdir(d))) {
+	while (r == 0 && (e = dr_next(&d))) {
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		r = homes ? hide_home(p, path) : hide_add(p, path,
 		    "local IPC");
 	}
-	closedir(d);
+	close(d.fd);
 	return r;
 }
 
@@ -281,14 +403,14 @@ static int hide_each(struct fs_plan *p, const char *dir, int homes)
 static int hide_host_keys(struct fs_plan *p)
 {
 	char path[4096];
-	struct dirent *e;
-	DIR *d = opendir("/etc/ssh");
+	const struct dirent *e;
+	struct dir_rd d;
 	size_t n;
 	int r = 0;
 
-	if (!d)
+	if (dr_open(&d, "/etc/ssh") < 0)
 		return 0;
-	while (r == 0 && (e = readdir(d))) {
+	while (r == 0 && (e = dr_next(&d))) {
 		n = strlen(e->d_name);
 		if (strncmp(e->d_name, "ssh_host_", 9) || n < 4 ||
 		    strcmp(e->d_name + n - 4, "_key"))
@@ -296,7 +418,7 @@ static int hide_host_keys(struct fs_plan *p)
 		snprintf(path, sizeof(path), "/etc/ssh/%s", e->d_name);
 		r = hide_add(p, path, "secret");
 	}
-	closedir(d);
+	close(d.fd);
 	return r;
 }
 
@@ -325,9 +447,8 @@ static int hide_agent(struct fs_plan *p, const char *const *homes)
 	return hide_add(p, f.path, "local IPC");
 }
 
-static int hide_defaults(struct fs_plan *p)
+static int hide_defaults(struct fs_plan *p, const struct passwd *pw)
 {
-	struct passwd *pw = getpwuid(getuid());
 	const char *homes[3] = { NULL, NULL, NULL }, *h = getenv("HOME");
 	char path[64];
 	size_t i, n = 0;
@@ -335,16 +456,20 @@ static int hide_defaults(struct fs_plan *p)
 
 	if (h && h[0] == '/')
 		homes[n++] = h;
-	if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
+	if (pw && pw->pw_dir && pw->pw_dir[0] == '/' &&
+	    (!n || strcmp(homes[0], pw->pw_dir)))
 		homes[n++] = pw->pw_dir;
 	for (i = 0; i < n && r == 0; i++)
 		r = hide_home(p, homes[i]);
 	if (r == 0 && getuid() == 0)	/* DAC_OVERRIDE: every user's */
 		r = hide_each(p, "/home", 1);
-	if (r == 0 && getuid() == 0)
+	for (i = 0; i < n && strcmp(homes[i], "/root"); i++)
+		;
+	if (r == 0 && getuid() == 0 && i == n)
 		r = hide_home(p, "/root");
-	for (i = 0; i < N(system_secrets) && r == 0; i++)
-		r = hide_add(p, system_secrets[i], "secret");
+	if (r == 0)
+		r = hide_names(p, "/etc", system_secrets, N(system_secrets),
+		    "secret");
 	if (r == 0)
 		r = hide_host_keys(p);
 	snprintf(path, sizeof(path), "/run/user/%u", (unsigned)getuid());
@@ -353,18 +478,20 @@ static int hide_defaults(struct fs_plan *p)
 		    hide_add(p, path, "local IPC");
 	if (r == 0 && getenv("GNUPGHOME"))
 		r = hide_add(p, getenv("GNUPGHOME"), "local IPC");
-	for (i = 0; i < N(ipc_paths) && r == 0; i++)
-		r = hide_add(p, ipc_paths[i], "local IPC");
+	if (r == 0)
+		r = hide_names(p, "/run", ipc_paths, N(ipc_paths),
+		    "local IPC");
+	if (r == 0)
+		r = hide_add(p, "/var/run/docker.sock", "local IPC");
 	return r ? r : hide_agent(p, homes);
 }
 
 /* The workspace: --workspace DIR, else the current directory unless it
  * is one of not_workspace or a home (then none, and a note). */
 static int plan_workspace(const struct fs_opts *o, struct fs_plan *p,
-    char *err, size_t errlen)
+    const struct passwd *pw, char *err, size_t errlen)
 {
 	const char *home = getenv("HOME");
-	struct passwd *pw = getpwuid(getuid());
 	size_t i;
 	int r, bad = 0;
 
@@ -523,6 +650,7 @@ static int plan_abi(const struct fs_opts *o, struct fs_plan *p, char *err,
 int fs_plan_build(const struct fs_opts *o, struct fs_plan *p, char *err,
     size_t errlen)
 {
+	struct passwd *pw;
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -538,15 +666,19 @@ int fs_plan_build(const struct fs_opts *o, struct fs_plan *p, char *err,
 	}
 	p->on = 1;
 	p->nested = o->nested;
-	if (!(p->hide = calloc(FS_MAX_HIDE, sizeof(*p->hide)))) {
+	if (!(p->hide = calloc(FS_MAX_HIDE + 2 * FS_MAX_OPT,
+	    sizeof(*p->hide)))) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	p->rw = p->hide + FS_MAX_HIDE;
+	p->exec = p->rw + FS_MAX_OPT;
+	pw = getpwuid(getuid());	/* once: musl reads /etc/passwd */
 	if ((r = plan_abi(o, p, err, errlen)) < 0 ||
-	    (r = plan_workspace(o, p, err, errlen)) < 0 ||
+	    (r = plan_workspace(o, p, pw, err, errlen)) < 0 ||
 	    (r = plan_paths(o, p, err, errlen)) < 0)
 		return r;
-	if ((r = hide_defaults(p)) < 0) {
+	if ((r = hide_defaults(p, pw)) < 0) {
 		snprintf(err, errlen, "more than %d paths to hide",
 		    FS_MAX_HIDE);
 		return r;
@@ -559,7 +691,7 @@ int fs_plan_build(const struct fs_opts *o, struct fs_plan *p, char *err,
 void fs_plan_free(struct fs_plan *p)
 {
 	free(p->hide);
-	p->hide = NULL;
+	p->hide = p->rw = p->exec = NULL;
 }
 
 void fs_plan_print(const struct fs_plan *p)
@@ -589,6 +721,10 @@ void fs_plan_print(const struct fs_plan *p)
 		printf("hide\t%s\t%s\n", p->hide[i].path, p->hide[i].why);
 	for (i = 0; i < p->nexec; i++)
 		printf("exec\t%s\t--exec-only\n", p->exec[i].path);
+	if (!p->nested)
+		printf("# nested sandboxes (bubblewrap, firejail, unshare -m, "
+		    "podman, ...) cannot mount() under this Landlock file "
+		    "domain: --nested-sandbox keeps them working\n");
 	if (p->abi >= FS_LANDLOCK_SCOPES)
 		printf("scope\tabstract unix sockets, signals\tonly within "
 		    "the jail (Landlock ABI %d)\n", p->abi);
@@ -630,34 +766,25 @@ static int set_ro(const char *path, int recursive)
  * refuses to start then).  A user's CMD cannot unmount its locked mounts,
  * nor needs to (the kernel checks its global uid before a knob write).
  */
-static int detach_below(const char *dir)
+static int detach_below(const struct knob_list *l, const char *dir)
 {
-	struct knob_mount k;
-	unsigned int i;
-	size_t len;
-	char *buf;
-	int r;
+	size_t i;
 
 	if (getuid() != 0)
 		return 0;
-	if ((r = read_file("/proc/self/mountinfo", &buf, &len)) < 0)
-		return r;
-	for (i = 0; mountinfo_knob(buf, len, i, &k) == 0; i++)
-		if (k.knob && strcmp(k.point, dir) && path_within(k.point,
-		    dir) && umount2(k.point, MNT_DETACH) < 0 &&
-		    errno != EINVAL && errno != ENOENT) {
-			r = -errno;
-			break;
-		}
-	free(buf);
-	return r;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->m[i].point, dir) && path_within(l->m[i].point,
+		    dir) && umount2(l->m[i].point, MNT_DETACH) < 0 &&
+		    errno != EINVAL && errno != ENOENT)
+			return -errno;
+	return 0;
 }
 
-static int hide_one(const struct fs_path *h)
+static int hide_one(const struct knob_list *l, const struct fs_path *h)
 {
 	int r;
 
-	if (h->isdir && (r = detach_below(h->path)) < 0)
+	if (h->isdir && (r = detach_below(l, h->path)) < 0)
 		return r;
 	if (h->isdir)
 		return mount("jail-ai", h->path, "tmpfs", MS_RDONLY |
@@ -668,13 +795,19 @@ static int hide_one(const struct fs_path *h)
 	return set_ro(h->path, 0);
 }
 
+/* An empty file to mount on (one mknod, not open + fcntl + close). */
+static int make_file(const char *path)
+{
+	return mknod(path, S_IFREG | 0600, 0) < 0 && errno != EEXIST ?
+	    -errno : 0;
+}
+
 /* A mount point for path in the private /tmp: its directories, and an
  * empty file when it is one. */
 static int make_point(const char *path, int isdir)
 {
 	char buf[4096];
 	char *s;
-	int fd;
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (s = strchr(buf + 1, '/'); s; s = strchr(s + 1, '/')) {
@@ -685,11 +818,7 @@ static int make_point(const char *path, int isdir)
 	}
 	if (isdir)
 		return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
-	fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+	return make_file(buf);
 }
 
 static int dev_link(const char *name, const char *to)
@@ -705,9 +834,10 @@ static int dev_rest(void)
 {
 	int r;
 
-	if ((r = make_point("/dev/pts", 1)) < 0 ||
-	    (r = make_point("/dev/ptmx", 0)) < 0 ||
-	    (r = make_point("/dev/shm", 1)) < 0)
+	/* /dev is CMD's fresh tmpfs: no parent to make */
+	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 0755) < 0)
+		return -errno;
+	if ((r = make_file("/dev/ptmx")) < 0)
 		return r;
 	if (mount("jail-ai", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
 	    "mode=1777") < 0)
@@ -721,7 +851,7 @@ static int dev_rest(void)
 
 /* A tmpfs /dev holding the host's harmless nodes (no disk, no memory, no
  * console), /dev/pts and /dev/ptmx for pty.c, a private /dev/shm. */
-static int private_dev(char *bad, size_t badlen)
+static int private_dev(const struct knob_list *l, char *bad, size_t badlen)
 {
 	int fds[N(dev_nodes)], r = 0;
 	char path[64];
@@ -737,7 +867,7 @@ static int private_dev(char *bad, size_t badlen)
 	}
 	if (r == 0) {
 		snprintf(bad, badlen, "/dev");
-		r = detach_below("/dev");
+		r = detach_below(l, "/dev");
 	}
 	if (r == 0 && mount("jail-ai", "/dev", "tmpfs", MS_NOSUID | MS_NODEV |
 	    MS_NOEXEC, "mode=755,size=64k") < 0)
@@ -747,7 +877,7 @@ static int private_dev(char *bad, size_t badlen)
 			continue;	/* not on the host either */
 		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
 		snprintf(bad, badlen, "%s", path);
-		if ((r = make_point(path, 0)) == 0)
+		if ((r = make_file(path)) == 0)
 			r = move_to(fds[i], path);
 	}
 	if (r == 0) {
@@ -767,6 +897,8 @@ struct fs_keep {
 	const struct fs_path *f[FS_MAX_OPT + 1];
 	size_t n;
 	int tmp_is_rw;		/* --rw /tmp: no private one */
+	struct knob_list knobs;	/* a root CMD's: read once, before any
+				 * mount of ours */
 };
 
 static int keep_take(const struct fs_plan *p, const struct fs_path *f,
@@ -817,14 +949,14 @@ static int fs_mounts_keep(const struct fs_plan *p, struct fs_keep *k,
 	if (r == 0 && p->nested)
 		r = set_ro("/", 1);
 	snprintf(bad, badlen, "/tmp");
-	if (r == 0 && !k->tmp_is_rw && (r = detach_below("/tmp")) == 0 &&
+	if (r == 0 && !k->tmp_is_rw && (r = detach_below(&k->knobs, "/tmp")) == 0 &&
 	    mount("jail-ai", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
 	    "mode=1777") < 0)
 		r = -errno;
 	if (r == 0)
 		r = keep_put(k, bad, badlen);
 	if (r == 0)
-		r = private_dev(bad, badlen);
+		r = private_dev(&k->knobs, bad, badlen);
 	return r;
 }
 
@@ -837,14 +969,18 @@ int fs_mounts(const struct fs_plan *p, char *bad, size_t badlen)
 	if (!p->on)
 		return 0;
 	memset(&k, 0, sizeof(k));
+	snprintf(bad, badlen, "read /proc/self/mountinfo");
+	if (getuid() == 0)
+		r = knob_list_read(&k.knobs);
 	for (i = 0; r == 0 && i < p->nhide; i++) {
 		snprintf(bad, badlen, "hide %s", p->hide[i].path);
-		r = hide_one(&p->hide[i]);
+		r = hide_one(&k.knobs, &p->hide[i]);
 	}
 	if (r == 0)
 		r = fs_mounts_keep(p, &k, bad, badlen);
 	for (i = 0; i < k.n; i++)
 		close(k.fd[i]);
+	free(k.knobs.m);
 	return r;
 }
 

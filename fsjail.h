@@ -35,10 +35,13 @@ struct fs_plan {
 	int abi;		/* Landlock ABI, < 0: -errno */
 	struct fs_path ws;	/* ws.path[0] == 0: no workspace */
 	const char *ws_note;	/* why there is none, or NULL */
-	struct fs_path rw[FS_MAX_OPT], exec[FS_MAX_OPT];
+	struct fs_path *rw, *exec;	/* FS_MAX_OPT each, in hide's block */
 	size_t nrw, nexec;
-	struct fs_path *hide;	/* malloc'd, FS_MAX_HIDE */
+	struct fs_path *hide;	/* malloc'd, FS_MAX_HIDE (+ rw, exec): the
+				 * plan itself stays small, cheap to zero */
 	size_t nhide;
+	char canon_dir[4096];	/* the last parent realpath'd ... */
+	int canon_ok;		/* ... names itself */
 };
 
 /* 1: argv[*i] (and its value) was one of the file options; 0: not. */
@@ -49,6 +52,9 @@ int fs_plan_build(const struct fs_opts *o, struct fs_plan *p, char *err,
 void fs_plan_free(struct fs_plan *p);
 /* The running kernel's Landlock ABI, or -errno (ENOSYS, EOPNOTSUPP). */
 int fs_landlock_abi(void);
+/* The name of a known nested sandbox (bwrap, ...) when cmd is one and p
+ * puts CMD under a Landlock file domain, where its mount() fails; NULL. */
+const char *fs_nested_tool(const struct fs_plan *p, const char *cmd);
 /* run --dry-run: the file rules, one a line. */
 void fs_plan_print(const struct fs_plan *p);
 

@@ -135,6 +135,8 @@ static const char run_usage_text[] =
 "  --nested-sandbox\n"
 "                 the same rules by mounts alone (no Landlock file domain),\n"
 "                 so that bubblewrap and other sandboxes work inside\n"
+"                 (by default their mount() fails: Operation not\n"
+"                 permitted; run says so when CMD is one of them)\n"
 "  --fs host      no file rules: CMD writes and reads what you can and\n"
 "                 reaches every local socket (said at every start)\n"
 "  --dry-run      print the file rules, and the policy --block-host would\n"
@@ -417,6 +419,13 @@ static void run_files(struct run_opts *o)
 		die(EXIT_SYSFAIL, "run: %s: %s", keep ? "--unsafe-keep-"
 		    "privileges keeps no file rules either" : "file rules",
 		    err);
+	if (fs_nested_tool(&o->plan, o->cmd[0]))
+		warnx("run: %s sandboxes itself with mounts in a user "
+		    "namespace of its own, which CMD's Landlock file domain "
+		    "forbids (its mount() fails: Operation not permitted): "
+		    "--nested-sandbox keeps the same file rules by read-only "
+		    "mounts alone and lets it work", fs_nested_tool(&o->plan,
+		    o->cmd[0]));
 	if (o->dry_run)
 		return;
 	if (!o->plan.on)
