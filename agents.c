@@ -271,6 +271,22 @@ static int exists(const char *path, struct stat *st)
 	return stat(path, st) == 0;
 }
 
+/* mkdir -p PATH (mode 0700) for its components from offset FROM on
+ * (~/.config/jules: ~/.config too, when missing). */
+static int mkdir_below(char *path, size_t from)
+{
+	char *p;
+
+	for (p = path + from; (p = strchr(p, '/')); *p++ = '/') {
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			*p = '/';
+			return -errno;
+		}
+	}
+	return mkdir(path, 0700) < 0 ? -errno : 0;
+}
+
 /* The mount HOST:CTR[:ro] for $HOME/REL, when it exists (or MKDIR says to
  * make it as a directory); 1 when added, 0 when not. */
 static int add_home_mount(struct agent_opts *o, const char *rel, int mkd,
@@ -283,7 +299,8 @@ static int add_home_mount(struct agent_opts *o, const char *rel, int mkd,
 	if (!home || home[0] != '/')
 		return 0;
 	snprintf(host, sizeof(host), "%s/%s", home, rel);
-	if (!exists(host, &st) && !(mkd && mkdir(host, 0700) == 0))
+	if (!exists(host, &st) && !(mkd && mkdir_below(host,
+	    strlen(home) + 1) == 0))
 		return 0;
 	if (asprintf(&spec, "%s:%s/%s%s", host, CTR_HOME, rel, ro ? ":ro" :
 	    "") < 0)
