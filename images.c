@@ -932,6 +932,10 @@ static void find_unreachable(int rec, char *why, size_t len)
 				break;	/* cut: whole in the next window */
 			snprintf(why, len, "%.*s", (int)(e ? e - q :
 			    (ptrdiff_t)strlen(q)), q);
+			/* The build's text: no terminal controls in our line. */
+			for (q = why; *q; q++)
+				if ((unsigned char)*q < ' ' || *q == 0x7f)
+					*q = '?';
 			return;
 		}
 		if (r < FOLD_TAIL + 1)
