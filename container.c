@@ -132,9 +132,12 @@ int container_create(struct create_opts *o)
 static int cmd_create(int argc, char **argv)
 {
 	struct create_opts o;
+	int r;
 
 	parse_create(argc, argv, &o);
-	return container_create(&o);
+	r = container_create(&o);
+	create_opts_free(&o);
+	return r;
 }
 
 static int cmd_start(int argc, char **argv)

@@ -318,6 +318,12 @@ void create_opts_init(struct create_opts *o, const char *who)
 	o->prot.who = who;
 }
 
+void create_opts_free(struct create_opts *o)
+{
+	while (o->ntok)
+		free(o->tok[--o->ntok]);
+}
+
 void create_add_mount(struct create_opts *o, const char *spec)
 {
 	push(o, o->mounts, &o->nmounts, 32, spec, "mounts");

@@ -48,6 +48,8 @@ void create_opts_init(struct create_opts *o, const char *who);
  * missing value or a full list.
  */
 int create_jail_opt(struct create_opts *o, int argc, char **argv, int *i);
+/* What o holds (the tokens); the rest is the caller's. */
+void create_opts_free(struct create_opts *o);
 /* -m SPEC into o (checked when the jail is made). */
 void create_add_mount(struct create_opts *o, const char *spec);
 /* The checks that need every option (the name, the policy); dies. */
