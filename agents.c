@@ -1,12 +1,13 @@
 /*
  * agents.c - `jail-ai AGENT [OPTIONS] [-- AGENT-ARGS]`: the agent's image
- * (images.c), its jail for this workspace (made on first use through
- * `create`, with the user's jail options and the agent's mounts), then
+ * (images.c), its jail for this workspace (made on first use by
+ * container_create, with the user's jail options and the agent's mounts), then
  * the agent run in it through `exec`; --shell, --auth, --git-gpg.
  *
- * No privilege.  Untrusted inputs: the command line (jail options are
- * passed to `create`, which checks them), the environment (HOME,
- * XDG_RUNTIME_DIR, GNUPGHOME: paths we only stat and hand to `create`),
+ * No privilege.  Untrusted inputs: the command line (jail options go
+ * through create.c's parser and checks into a struct create_opts), the
+ * environment (HOME, XDG_RUNTIME_DIR, GNUPGHOME: paths we only stat and
+ * hand to create as mounts),
  * podman's answers about an existing jail (compared as strings).
  *
  * One table holds every agent.  Paths are below $HOME on the host and
@@ -33,8 +34,31 @@
 #define NPM(pkg, bin) \
 	"RUN npm install -g --no-audit --no-fund --loglevel=error " pkg \
 	" && rm -rf /root/.npm && " bin " --version\n"
+/*
+ * Checks before an install that needs what a base or this machine may
+ * lack, each its own RUN step: what is missing is said on a line
+ * "jail-ai-unreachable: WHAT", which images.c makes the build's error
+ * (instead of the end of an install's log).  REACH: any HTTP answer
+ * will do; only a failure to connect (DNS, route, TLS) counts.
+ */
+#define NEED_NODE(major, who) \
+	"RUN v=$(node --version 2>/dev/null); m=${v#v}; m=${m%%.*}; " \
+	"[ \"${m:-0}\" -ge " #major " ] 2>/dev/null || { echo \"" \
+	"jail-ai-unreachable: Node.js >= " #major " missing from the base " \
+	"(it has ${v:-none}); " who " needs it: use a base image with a " \
+	"newer Node.js (e.g. Debian trixie's) for the whole stack\"; " \
+	"exit 1; }\n"
+#define REACH_CMD(url, what) \
+	"e=$(curl -sS -o /dev/null --connect-timeout 15 --max-time 30 " url \
+	" 2>&1) || { echo \"jail-ai-unreachable: " what " (" url \
+	") is not reachable from here (${e:-curl failed}): the install " \
+	"needs it\"; exit 1; }"
+#define REACH(url, what)	"RUN " REACH_CMD(url, what) "\n"
+/* npm's registry as configured in the image (npm config get registry). */
+#define REACH_NPM(pkg) \
+	"RUN r=$(npm config get registry); " \
+	REACH_CMD("\"$r" pkg "\"", "the npm registry") "\n"
 #define CTR_HOME	"/home/jail"	/* the jail's home (create.c) */
-#define MAX_CREATE	200
 
 struct agent {
 	const char *name;
@@ -60,20 +84,30 @@ static const struct agent agents[] = {
 	  { ".copilot" }, NULL, ".copilot/config.json", 1,
 	  "copilot, then /login" },
 	/* Not on npm (the npm name cursor-agent is someone else's): the
-	 * official installer, which needs cursor.com reachable. */
-	{ "cursor", "RUN curl -fsSL https://cursor.com/install | bash && "
+	 * official installer, which needs cursor.com reachable and fetches
+	 * the CLI from downloads.cursor.com. */
+	{ "cursor", REACH("https://cursor.com/install", "cursor.com")
+	  REACH("https://downloads.cursor.com/", "downloads.cursor.com")
+	  "RUN curl -fsSL https://cursor.com/install | bash && "
 	  "ln -sf /root/.local/bin/cursor-agent /usr/local/bin/cursor-agent "
 	  "&& cursor-agent --version\n", 0, "cursor-agent", "--cursor-dir",
 	  { ".cursor", ".config/cursor" }, NULL, NULL, 1,
 	  "cursor-agent login" },
-	{ "gemini", NPM("@google/gemini-cli", "gemini"),
+	/* Needs Node.js 20; Debian bookworm's is 18. */
+	{ "gemini", NEED_NODE(20, "gemini") REACH_NPM("@google%2fgemini-cli")
+	  NPM("@google/gemini-cli", "gemini"),
 	  LAYER_MASK(L_NODEJS), "gemini", "--gemini-dir", { ".gemini" },
 	  NULL, ".gemini/oauth_creds.json", 1, "gemini (choose Login with "
 	  "Google)" },
 	{ "codex", NPM("@openai/codex", "codex"), LAYER_MASK(L_NODEJS),
 	  "codex", "--codex-dir", { ".codex" }, NULL, ".codex/auth.json", 1,
 	  "codex login" },
-	{ "jules", NPM("@google/jules", "jules"), LAYER_MASK(L_NODEJS),
+	/* On npm, but its install script fetches the CLI from Google's
+	 * storage (the package's binURL). */
+	{ "jules", REACH_NPM("@google%2fjules")
+	  REACH("https://storage.googleapis.com/jules-cli/",
+	  "storage.googleapis.com") NPM("@google/jules", "jules"),
+	  LAYER_MASK(L_NODEJS),
 	  "jules", "--jules-dir", { ".config/jules" }, NULL, NULL, 1,
 	  "jules login" },
 };
@@ -141,53 +175,12 @@ static const char agent_usage[] =
 struct agent_opts {
 	const struct agent *ag;
 	struct img_opts img;
-	int shell, auth, configs, git_gpg, block_host, force_mount, user_mounts;
-	int recreate, no_ws;
-	const char *ws_arg;		/* --workspace */
-	size_t nuser;			/* jail_args the user gave */
-	const char *jail_args[MAX_CREATE];	/* passed to create */
-	size_t njail;
+	int shell, auth, configs, git_gpg, user_mounts;
+	int other;			/* jail options but --block-host */
+	struct create_opts c;		/* the jail: the user's options, then
+					   the agent's mounts */
 	char **agent_args;
 };
-
-static void push_jail(struct agent_opts *o, const char *s)
-{
-	if (o->njail == MAX_CREATE)
-		die(EXIT_USAGE, "%s: too many options", o->ag->name);
-	o->jail_args[o->njail++] = s;
-}
-
-/* A create option at argv[*i] (and its value): 1 when it was one. */
-static int jail_opt(struct agent_opts *o, int argc, char **argv, int *i)
-{
-	static const char *const flags[] = { "--block-host", "--no-dns",
-	    "--ssh-agent", "--force-mount", "--force", "--deny-all",
-	    "--block-private" };
-	static const char *const valued[] = { "--allow", "--deny",
-	    "--deny-file", "-m", "--mount", "-p", "--port", "-e", "--env",
-	    "--network", "--memory", "--cpus" };
-	const char *a = argv[*i];
-	size_t k;
-
-	for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
-		if (strcmp(a, flags[k]) == 0) {
-			o->block_host |= k == 0 || k >= 5;
-			o->force_mount |= k == 3;
-			push_jail(o, a);
-			return 1;
-		}
-	for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
-		if (strcmp(a, valued[k]) == 0) {
-			if (*i + 1 >= argc)
-				die(EXIT_USAGE, "%s: %s needs a value",
-				    o->ag->name, a);
-			o->user_mounts |= k == 3 || k == 4;
-			push_jail(o, a);
-			push_jail(o, argv[++*i]);
-			return 1;
-		}
-	return 0;
-}
 
 static void parse_agent(int argc, char **argv, struct agent_opts *o)
 {
@@ -207,21 +200,23 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 		} else if (strcmp(a, "--auth") == 0) {
 			o->auth = 1;
 		} else if (strcmp(a, "--recreate") == 0) {
-			o->recreate = 1;
+			o->c.recreate = 1;
 		} else if (strcmp(a, "--git-gpg") == 0) {
 			o->git_gpg = 1;
 		} else if (strcmp(a, "--no-workspace") == 0) {
-			o->no_ws = 1;
+			o->c.no_ws = 1;
 		} else if (strcmp(a, "--workspace") == 0) {
 			if (i + 1 >= argc)
 				die(EXIT_USAGE, "%s: --workspace needs a value",
 				    o->ag->name);
-			o->ws_arg = argv[++i];
+			o->c.ws_arg = argv[++i];
 		} else if (strcmp(a, "--agent-configs") == 0 ||
 		    strcmp(a, o->ag->dir_opt) == 0) {
 			o->configs = 1;
-		} else if (images_parse_opt(&o->img, argc, argv, &i) ||
-		    jail_opt(o, argc, argv, &i)) {
+		} else if (images_parse_opt(&o->img, argc, argv, &i)) {
+			continue;
+		} else if (create_jail_opt(&o->c, argc, argv, &i)) {
+			o->other += strcmp(a, "--block-host") != 0;
 			continue;
 		} else if (a[0] == '-') {
 			die(EXIT_USAGE, "%s: unknown option %s (jail-ai %s "
@@ -232,12 +227,13 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 		}
 	}
 	o->agent_args = argv + i;
-	o->nuser = o->njail;
+	o->user_mounts = o->c.nmounts > 0;
 	if (o->shell && o->auth)
 		die(EXIT_USAGE, "%s: --shell or --auth, not both", o->ag->name);
-	if (o->no_ws && o->ws_arg)
+	if (o->c.no_ws && o->c.ws_arg)
 		die(EXIT_USAGE, "%s: --workspace %s or --no-workspace, not both",
-		    o->ag->name, o->ws_arg);
+		    o->ag->name, o->c.ws_arg);
+	prot_check(&o->c.prot);
 }
 
 /* ---- workspace, name, mounts ---- */
@@ -275,7 +271,23 @@ static int exists(const char *path, struct stat *st)
 	return stat(path, st) == 0;
 }
 
-/* "-m HOST:CTR[:ro]" for $HOME/REL, when it exists (or MKDIR says to
+/* mkdir -p PATH (mode 0700) for its components from offset FROM on
+ * (~/.config/jules: ~/.config too, when missing). */
+static int mkdir_below(char *path, size_t from)
+{
+	char *p;
+
+	for (p = path + from; (p = strchr(p, '/')); *p++ = '/') {
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			*p = '/';
+			return -errno;
+		}
+	}
+	return mkdir(path, 0700) < 0 ? -errno : 0;
+}
+
+/* The mount HOST:CTR[:ro] for $HOME/REL, when it exists (or MKDIR says to
  * make it as a directory); 1 when added, 0 when not. */
 static int add_home_mount(struct agent_opts *o, const char *rel, int mkd,
     int ro)
@@ -287,13 +299,13 @@ static int add_home_mount(struct agent_opts *o, const char *rel, int mkd,
 	if (!home || home[0] != '/')
 		return 0;
 	snprintf(host, sizeof(host), "%s/%s", home, rel);
-	if (!exists(host, &st) && !(mkd && mkdir(host, 0700) == 0))
+	if (!exists(host, &st) && !(mkd && mkdir_below(host,
+	    strlen(home) + 1) == 0))
 		return 0;
 	if (asprintf(&spec, "%s:%s/%s%s", host, CTR_HOME, rel, ro ? ":ro" :
 	    "") < 0)
 		die(EXIT_SYSFAIL, "out of memory");
-	push_jail(o, "--mount");
-	push_jail(o, spec);	/* lives as long as the process */
+	create_add_mount(&o->c, spec);	/* lives as long as the process */
 	return 1;
 }
 
@@ -349,8 +361,7 @@ static int git_gpg_mounts(struct agent_opts *o)
 	}
 	if (asprintf(&spec, "%s:%s/.gnupg/S.gpg-agent", sock, CTR_HOME) < 0)
 		die(EXIT_SYSFAIL, "out of memory");
-	push_jail(o, "--mount");
-	push_jail(o, spec);
+	create_add_mount(&o->c, spec);
 	/* Public keys only: gpg needs them to pick the key to sign with. */
 	n += add_home_mount(o, ".gnupg/pubring.kbx", 0, 1);
 	return n + 1;
@@ -376,11 +387,8 @@ static int lacks_mounts(const struct agent_opts *o, const char *have)
 	const char *dst;
 	size_t i, n;
 
-	for (i = 0; i + 1 < o->njail; i++) {
-		if (strcmp(o->jail_args[i], "--mount") != 0 &&
-		    strcmp(o->jail_args[i], "-m") != 0)
-			continue;
-		if (!(dst = strchr(o->jail_args[++i], ':')))
+	for (i = 0; i < o->c.nmounts; i++) {
+		if (!(dst = strchr(o->c.mounts[i], ':')))
 			continue;
 		n = strcspn(dst + 1, ":");
 		snprintf(want, sizeof(want), "\n%.*s\n", (int)n, dst + 1);
@@ -412,7 +420,7 @@ static void check_jail(const struct agent_opts *o, const char *name,
 	for (k = 0, f[0] = info; k < 2 && f[k]; k++)
 		if ((f[k + 1] = strchr(f[k], '\t')))
 			*f[k + 1]++ = '\0';
-	if (o->block_host && (!f[1] || strcmp(f[1], "1") != 0))
+	if (o->c.prot.block_host && (!f[1] || strcmp(f[1], "1") != 0))
 		die(EXIT_USAGE, "%s: the jail %s exists without --block-host; "
 		    "refusing to run the agent unprotected. Remove it (jail-ai "
 		    "rm -f %s) and run this again, or use it unprotected: "
@@ -439,20 +447,11 @@ static void check_jail(const struct agent_opts *o, const char *name,
  */
 static void check_options(const struct agent_opts *o, const char *name)
 {
-	char *argv[MAX_CREATE + 2];
-	size_t i, other = 0;
-
 	/* --block-host alone is the default (config.c puts it in unless
 	 * --no-block-host); a jail without it is refused elsewhere. */
-	for (i = 0; i < o->nuser; i++)
-		other += strcmp(o->jail_args[i], "--block-host") != 0;
-	if (other == 0)
+	if (o->other == 0)
 		return;
-	argv[0] = "create";
-	for (i = 0; i < o->njail; i++)
-		argv[i + 1] = (char *)(uintptr_t)o->jail_args[i];
-	argv[i + 1] = NULL;
-	if (jail_options_differ(o->ag->name, name, (int)i + 1, argv) > 0)
+	if (jail_options_differ(o->ag->name, name, &o->c) > 0)
 		die(EXIT_USAGE, "%s: refusing to run the agent in a jail made "
 		    "with other options. --recreate remakes its container with "
 		    "this run's options (the workspace, the agent's config and "
@@ -461,30 +460,23 @@ static void check_options(const struct agent_opts *o, const char *name)
 		    o->ag->name);
 }
 
+/* The jail NAME from TAG for WS ("": none); FORCE: the agent's own
+ * mounts (below $HOME, which create refuses unless --force-mount). */
 static void create_jail(const struct agent_opts *o, const char *name,
     const char *ws, const char *tag, int force)
 {
-	char *argv[MAX_CREATE + 12];
-	int n = 0;
-	size_t i;
+	static struct create_opts c;
 
-	argv[n++] = "create";
-	argv[n++] = (char *)(uintptr_t)name;
-	argv[n++] = ws[0] ? "--workspace" : "--no-workspace";
-	if (ws[0])
-		argv[n++] = (char *)(uintptr_t)ws;
-	argv[n++] = "--image";
-	argv[n++] = (char *)(uintptr_t)tag;
-	if (force && !o->force_mount)
-		argv[n++] = "--force-mount";
-	if (o->recreate)
-		argv[n++] = "--recreate";
-	for (i = 0; i < o->njail; i++)
-		argv[n++] = (char *)(uintptr_t)o->jail_args[i];
-	argv[n] = NULL;
+	c = o->c;
+	c.name = name;
+	c.no_ws = !ws[0];
+	c.ws_arg = ws[0] ? ws : NULL;
+	c.image = tag;
+	c.force_mount |= force;
+	create_check(&c);
 	fprintf(stderr, "jail-ai: making the jail %s (%s) for %s\n", name, tag,
 	    ws[0] ? ws : "no workspace");
-	if (cmd_container(n, argv) != 0)
+	if (container_create(&c) != 0)
 		die(EXIT_SYSFAIL, "%s: could not make the jail %s", o->ag->name,
 		    name);
 }
@@ -580,8 +572,9 @@ int agent_main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if (!(o.ag = agent_find(argv[0])))
 		die(EXIT_USAGE, "%s: no such agent", argv[0]);
+	create_opts_init(&o.c, o.ag->name);
 	parse_agent(argc, argv, &o);
-	no_workspace(o.no_ws, o.ws_arg, ws);
+	no_workspace(o.c.no_ws, o.c.ws_arg, ws);
 	images_ensure(&o.img, ws, o.ag, &s, 1);
 	tag = s.l[s.n - 1].tag;
 	jail_name(o.ag, ws, name, sizeof(name));
@@ -600,11 +593,11 @@ int agent_main(int argc, char **argv)
 	added += agent_mounts(&o, o.configs);
 	if (o.git_gpg)
 		added += git_gpg_mounts(&o);
-	if (jail_exists(name) && !o.recreate) {
+	if (jail_exists(name) && !o.c.recreate) {
 		check_options(&o, name);
 		check_jail(&o, name, tag);
 	} else {
-		o.recreate &= jail_exists(name);
+		o.c.recreate &= jail_exists(name);
 		create_jail(&o, name, ws, tag, added > 0 && !o.user_mounts);
 	}
 	if (o.shell)

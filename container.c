@@ -77,9 +77,8 @@ static int create_dry_run(const struct create_opts *o)
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
 
-static int cmd_create(int argc, char **argv)
+int container_create(struct create_opts *o)
 {
-	struct create_opts o;
 	struct args a = { .n = 0 };
 	struct podman_status ps;
 	struct jail_user u;
@@ -88,47 +87,57 @@ static int cmd_create(int argc, char **argv)
 	size_t img;
 	int had;
 
-	parse_create(argc, argv, &o);
-	if (o.dry_run)
-		return create_dry_run(&o);
-	if (o.prot.block_host)
+	if (o->dry_run)
+		return create_dry_run(o);
+	if (o->prot.block_host)
 		prot_need_caps("create");
 	need_podman("create");
-	no_workspace(o.no_ws, o.ws_arg, ws);
-	exists = container_inspect(o.name, "{{.Name}}");
+	no_workspace(o->no_ws, o->ws_arg, ws);
+	exists = container_inspect(o->name, "{{.Name}}");
 	had = exists != NULL;
 	free(exists);
-	if (had && !o.recreate)
+	if (had && !o->recreate)
 		die(EXIT_USAGE, "create: a container named %s exists already "
-		    "(jail-ai list; jail-ai rm %s, or --recreate)", o.name,
-		    o.name);
+		    "(jail-ai list; jail-ai rm %s, or --recreate)", o->name,
+		    o->name);
 	if (had)
-		need_jail("create", o.name);
+		need_jail("create", o->name);
 	/* Every option checked (mount sources, ports, ...) before an image
 	 * is built for a create that would be refused anyway; the image
 	 * goes into its slot once it exists. */
-	jail_user(&o, ws, &u);
-	img = build_create(&a, &o, ws, &u, "the image, once built");
-	image = create_image(&o, ws);
+	jail_user(o, ws, &u);
+	img = build_create(&a, o, ws, &u, "the image, once built");
+	image = create_image(o, ws);
 	a.v[img] = image;
 	/* --recreate: the container only; its home volume stays. */
-	if (had && podman_do("rm", "--force", "--time", "0", o.name, NULL) < 0)
+	if (had && podman_do("rm", "--force", "--time", "0", o->name, NULL) < 0)
 		die(EXIT_SYSFAIL, "create: --recreate: podman rm %s failed",
-		    o.name);
+		    o->name);
 	if (podman_capture(a.v, 0, &exists, &ps) < 0) {
 		args_free(&a);
 		die(EXIT_SYSFAIL, "create: podman create %s failed (exit %d)",
-		    o.name, ps.code);
+		    o->name, ps.code);
 	}
 	free(exists);
 	args_free(&a);
-	undo_arm(o.name, 1);
-	if (protected_start("create", o.name, &o.prot) < 0)
+	undo_arm(o->name, 1);
+	if (protected_start("create", o->name, &o->prot) < 0)
 		die(EXIT_SYSFAIL, "create: %s was not started; removing it",
-		    o.name);
+		    o->name);
 	undo_disarm();
-	fix_home(&o, &u);
+	fix_home(o, &u);
 	return 0;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	struct create_opts o;
+	int r;
+
+	parse_create(argc, argv, &o);
+	r = container_create(&o);
+	create_opts_free(&o);
+	return r;
 }
 
 static int cmd_start(int argc, char **argv)

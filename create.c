@@ -293,29 +293,96 @@ void workspace(const char *arg, char *out)
 		    "--workspace", out, bad ? bad : "a system or home directory");
 }
 
-static const char *value(int argc, char **argv, int *i)
+static void opt_token(struct create_opts *o, const char *opt,
+    const char *val);
+
+static const char *value(const struct create_opts *o, int argc, char **argv,
+    int *i)
 {
 	if (*i + 1 >= argc)
-		die(EXIT_USAGE, "create: %s needs a value", argv[*i]);
+		die(EXIT_USAGE, "%s: %s needs a value", o->prot.who, argv[*i]);
 	return argv[++*i];
 }
 
-static void push(const char **list, size_t *n, size_t max, const char *v,
-    const char *what)
+static void push(const struct create_opts *o, const char **list, size_t *n,
+    size_t max, const char *v, const char *what)
 {
 	if (*n == max)
-		die(EXIT_USAGE, "create: more than %zu %s", max, what);
+		die(EXIT_USAGE, "%s: more than %zu %s", o->prot.who, max, what);
 	list[(*n)++] = v;
+}
+
+void create_opts_init(struct create_opts *o, const char *who)
+{
+	memset(o, 0, sizeof(*o));
+	o->prot.who = who;
+}
+
+void create_opts_free(struct create_opts *o)
+{
+	while (o->ntok)
+		free(o->tok[--o->ntok]);
+}
+
+void create_add_mount(struct create_opts *o, const char *spec)
+{
+	push(o, o->mounts, &o->nmounts, 32, spec, "mounts");
+	opt_token(o, "--mount", spec);
+}
+
+static int is(const char *a, const char *opt, const char *alias)
+{
+	return strcmp(a, opt) == 0 || (alias && strcmp(a, alias) == 0);
+}
+
+int create_jail_opt(struct create_opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v;
+	int at = *i;
+
+	if (prot_parse_opt(&o->prot, argc, argv, i)) {
+		opt_token(o, a, *i > at ? argv[*i] : NULL);
+	} else if (is(a, "--mount", "-m")) {
+		create_add_mount(o, value(o, argc, argv, i));
+	} else if (is(a, "--port", "-p")) {
+		push(o, o->ports, &o->nports, 32, v = value(o, argc, argv, i),
+		    "ports");
+		opt_token(o, "--port", v);
+	} else if (is(a, "--env", "-e")) {
+		push(o, o->envs, &o->nenvs, 64, v = value(o, argc, argv, i),
+		    "variables");
+		opt_token(o, "--env", v);
+	} else if (is(a, "--network", NULL)) {
+		opt_token(o, a, o->network = value(o, argc, argv, i));
+	} else if (is(a, "--memory", NULL)) {
+		opt_token(o, a, o->memory = value(o, argc, argv, i));
+	} else if (is(a, "--cpus", NULL)) {
+		opt_token(o, a, o->cpus = value(o, argc, argv, i));
+	} else if (is(a, "--force-mount", NULL)) {
+		o->force_mount = 1;
+	} else if (is(a, "--ssh-agent", NULL)) {
+		o->ssh_agent = 1;
+		opt_token(o, a, NULL);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+void create_check(const struct create_opts *o)
+{
+	if (!o->name || !valid_name(o->name))
+		die(EXIT_USAGE, "%s: a NAME of letters, digits, '_', '.' "
+		    "and '-' is needed (see jail-ai create --help)",
+		    o->prot.who);
+	prot_check(&o->prot);
 }
 
 void parse_create(int argc, char **argv, struct create_opts *o)
 {
 	int i;
 
-	memset(o, 0, sizeof(*o));
-	o->prot.who = "create";
-	o->argc = argc;
-	o->argv = argv;
+	create_opts_init(o, "create");
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -325,35 +392,17 @@ void parse_create(int argc, char **argv, struct create_opts *o)
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(create_usage, stdout);
 			exit(0);
-		} else if (prot_parse_opt(&o->prot, argc, argv, &i)) {
+		} else if (create_jail_opt(o, argc, argv, &i)) {
 			continue;
 		} else if (strcmp(a, "--image") == 0) {
-			o->image = value(argc, argv, &i);
+			o->image = value(o, argc, argv, &i);
 		} else if (strcmp(a, "--workspace") == 0) {
-			o->ws_arg = value(argc, argv, &i);
+			o->ws_arg = value(o, argc, argv, &i);
 		} else if (strcmp(a, "--no-workspace") == 0) {
 			o->no_ws = 1;
-		} else if (strcmp(a, "-m") == 0 || strcmp(a, "--mount") == 0) {
-			push(o->mounts, &o->nmounts, 32,
-			    value(argc, argv, &i), "mounts");
-		} else if (strcmp(a, "-p") == 0 || strcmp(a, "--port") == 0) {
-			push(o->ports, &o->nports, 32, value(argc, argv, &i),
-			    "ports");
-		} else if (strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) {
-			push(o->envs, &o->nenvs, 64, value(argc, argv, &i),
-			    "variables");
-		} else if (strcmp(a, "--network") == 0) {
-			o->network = value(argc, argv, &i);
-		} else if (strcmp(a, "--memory") == 0) {
-			o->memory = value(argc, argv, &i);
-		} else if (strcmp(a, "--cpus") == 0) {
-			o->cpus = value(argc, argv, &i);
-		} else if (strcmp(a, "--force-mount") == 0) {
-			o->force_mount = 1;
-		} else if (strcmp(a, "--ssh-agent") == 0) {
-			o->ssh_agent = 1;
 		} else if (strcmp(a, "--root") == 0) {
 			o->root = 1;
+			opt_token(o, a, NULL);
 		} else if (strcmp(a, "--recreate") == 0) {
 			o->recreate = 1;
 		} else if (strcmp(a, "--dry-run") == 0) {
@@ -367,10 +416,7 @@ void parse_create(int argc, char **argv, struct create_opts *o)
 			o->name = a;
 		}
 	}
-	if (!o->name || !valid_name(o->name))
-		die(EXIT_USAGE, "create: a NAME of letters, digits, '_', '.' "
-		    "and '-' is needed (see jail-ai create --help)");
-	prot_check(&o->prot);
+	create_check(o);
 }
 
 static int all_digits(const char *s, const char *extra)
@@ -600,23 +646,17 @@ void fix_home(const struct create_opts *o, const struct jail_user *u)
 
 /* ---- the options a jail was made with (label jail-ai.options) ---- */
 
-#define OPT_TOKENS	256
-
 /* The options that shape a container; the others (--image, --workspace,
- * image options, --force-mount, --recreate) do not count. */
+ * image options, --force-mount, --force, --recreate) do not count. */
 static const struct {
-	const char *opt, *alias;
+	const char *opt;
 	int valued;
 } shaping[] = {
-	{ "--block-host", NULL, 0 }, { "--no-dns", NULL, 0 },
-	{ "--deny-all", NULL, 0 }, { "--block-private", NULL, 0 },
-	{ "--ssh-agent", NULL, 0 }, { "--root", NULL, 0 },
-	{ "--allow", NULL, 1 }, { "--deny", NULL, 1 },
-	{ "--deny-file", NULL, 1 }, { "--mount", "-m", 1 },
-	{ "--port", "-p", 1 }, { "--env", "-e", 1 }, { "--network", NULL, 1 },
-	{ "--memory", NULL, 1 }, { "--cpus", NULL, 1 },
-	{ "--image", NULL, 2 }, { "--workspace", NULL, 2 },
-	{ "--layers", NULL, 2 }, { "--base-image", NULL, 2 },
+	{ "--block-host", 0 }, { "--no-dns", 0 }, { "--deny-all", 0 },
+	{ "--block-private", 0 }, { "--ssh-agent", 0 }, { "--root", 0 },
+	{ "--allow", 1 }, { "--deny", 1 }, { "--deny-file", 1 },
+	{ "--mount", 1 }, { "--port", 1 }, { "--env", 1 }, { "--network", 1 },
+	{ "--memory", 1 }, { "--cpus", 1 },
 };
 
 /* "--opt=value", the value's bytes <= ' ', '%' and DEL as %XX, so a
@@ -655,51 +695,41 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The shaping options of a create command line, sorted; how many. */
-static size_t opt_tokens(int argc, char **argv, char **tok)
+/* OPT (its long name) and VAL into o's tokens, when OPT shapes the jail
+ * (--network private is the default: no token). */
+static void opt_token(struct create_opts *o, const char *opt,
+    const char *val)
 {
-	size_t n = 0, k;
-	int i;
+	size_t k;
 
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		for (k = 0; k < sizeof(shaping) / sizeof(shaping[0]); k++)
-			if (strcmp(argv[i], shaping[k].opt) == 0 ||
-			    (shaping[k].alias &&
-			    strcmp(argv[i], shaping[k].alias) == 0))
-				break;
-		if (k == sizeof(shaping) / sizeof(shaping[0]))
-			continue;
-		if (shaping[k].valued && i + 1 >= argc)
+	for (k = 0; k < sizeof(shaping) / sizeof(shaping[0]); k++)
+		if (strcmp(opt, shaping[k].opt) == 0)
 			break;
-		if (shaping[k].valued)
-			i++;
-		if (shaping[k].valued == 2 || (strcmp(shaping[k].opt,
-		    "--network") == 0 && strcmp(argv[i], "private") == 0))
-			continue;
-		if (n == OPT_TOKENS)
-			die(EXIT_USAGE, "create: more than %d options",
-			    OPT_TOKENS);
-		if (!(tok[n++] = token(shaping[k].opt, shaping[k].valued ?
-		    argv[i] : NULL)))
-			die(EXIT_SYSFAIL, "out of memory");
-	}
-	qsort(tok, n, sizeof(tok[0]), cmp_str);
-	return n;
+	if (k == sizeof(shaping) / sizeof(shaping[0]) ||
+	    (strcmp(opt, "--network") == 0 && strcmp(val, "private") == 0))
+		return;
+	if (o->ntok == CREATE_MAX_TOKENS)
+		die(EXIT_USAGE, "%s: more than %d options", o->prot.who,
+		    CREATE_MAX_TOKENS);
+	if (!(o->tok[o->ntok++] = token(opt, shaping[k].valued ? val : NULL)))
+		die(EXIT_SYSFAIL, "out of memory");
 }
 
-/* "v1 TOKEN TOKEN...": the label never is empty, so a jail made before
- * the label existed (empty) is told apart. */
+/* "v1 TOKEN TOKEN...", sorted: the label never is empty, so a jail made
+ * before the label existed (empty) is told apart. */
 static void add_options_label(struct args *a, const struct create_opts *o)
 {
-	char *tok[OPT_TOKENS], buf[8192] = "v1";
-	size_t n = opt_tokens(o->argc, o->argv, tok), i;
+	char *tok[CREATE_MAX_TOKENS], buf[8192] = "v1";
+	size_t i;
 
-	for (i = 0; i < n; i++) {
+	memcpy(tok, o->tok, o->ntok * sizeof(tok[0]));
+	qsort(tok, o->ntok, sizeof(tok[0]), cmp_str);
+	for (i = 0; i < o->ntok; i++) {
 		if (strlen(buf) + strlen(tok[i]) + 2 > sizeof(buf))
-			die(EXIT_USAGE, "create: the options are too long");
+			die(EXIT_USAGE, "%s: the options are too long",
+			    o->prot.who);
 		strcat(buf, " ");
 		strcat(buf, tok[i]);
-		free(tok[i]);
 	}
 	args_addf(a, "--label=jail-ai.options=%s", buf);
 }
@@ -727,27 +757,27 @@ static int home_mount(const char *t)
 }
 
 /*
- * Options given now (create's ARGV) against those jail NAME was made
+ * Options given now (o's tokens) against those jail NAME was made
  * with: the differences said one a line; how many (0 also when the jail
  * predates the label).
  */
-int jail_options_differ(const char *who, const char *name, int argc,
-    char **argv)
+int jail_options_differ(const char *who, const char *name,
+    const struct create_opts *o)
 {
 	char *lab = container_inspect(name, "{{index .Config.Labels "
-	    "\"jail-ai.options\"}}"), *had[OPT_TOKENS], *now[OPT_TOKENS];
+	    "\"jail-ai.options\"}}"), *had[CREATE_MAX_TOKENS];
+	char *const *now = o->tok;
 	char *save = NULL, *t;
-	size_t nh = 0, nn, i;
+	size_t nh = 0, nn = o->ntok, i;
 	int diff = 0;
 
 	if (!lab || strncmp(lab, "v1", 2) != 0) {
 		free(lab);
 		return 0;
 	}
-	for (t = strtok_r(lab + 2, " ", &save); t && nh < OPT_TOKENS;
+	for (t = strtok_r(lab + 2, " ", &save); t && nh < CREATE_MAX_TOKENS;
 	    t = strtok_r(NULL, " ", &save))
 		had[nh++] = t;
-	nn = opt_tokens(argc, argv, now);
 	for (i = 0; i < nn; i++) {
 		if (home_mount(now[i]) || take(had, nh, now[i]))
 			continue;
@@ -764,8 +794,6 @@ int jail_options_differ(const char *who, const char *name, int argc,
 			    "this run's:", who, name);
 		fprintf(stderr, "  in the jail, not asked now: %s\n", had[i]);
 	}
-	for (i = 0; i < nn; i++)
-		free(now[i]);
 	free(lab);
 	return diff;
 }

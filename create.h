@@ -9,6 +9,13 @@
 #include "podman.h"
 #include "protect.h"
 
+#define CREATE_MAX_TOKENS	256
+
+/*
+ * A jail to make, typed: `create`'s command line fills it (parse_create),
+ * and so do the agents (create_opts_init, create_jail_opt,
+ * create_add_mount, then the fields they own), for container_create.
+ */
 struct create_opts {
 	struct prot_opts prot;
 	const char *name, *image, *ws_arg, *network, *memory, *cpus;
@@ -17,8 +24,10 @@ struct create_opts {
 	const char *mounts[32], *ports[32], *envs[64];
 	size_t nmounts, nports, nenvs;
 	char **cmd;
-	int argc;			/* the command line, for the options */
-	char **argv;			/* label */
+	/* The shaping options as given ("--mount=/src:/dst", sorted when
+	 * written): the jail-ai.options label, compared by later runs. */
+	char *tok[CREATE_MAX_TOKENS];
+	size_t ntok;
 };
 
 struct jail_user {
@@ -30,6 +39,21 @@ struct jail_user {
 /* create's command line into o, every option checked; dies otherwise
  * (--help: the usage, exit 0). */
 void parse_create(int argc, char **argv, struct create_opts *o);
+/* o empty; WHO ("create", an agent's name) starts its messages. */
+void create_opts_init(struct create_opts *o, const char *who);
+/*
+ * The jail option at argv[*i] (and its value, *i moved past it) into o:
+ * --block-host and the policy options, -m, -p, -e, --network, --memory,
+ * --cpus, --ssh-agent, --force-mount.  1 when it was one; dies on a
+ * missing value or a full list.
+ */
+int create_jail_opt(struct create_opts *o, int argc, char **argv, int *i);
+/* What o holds (the tokens); the rest is the caller's. */
+void create_opts_free(struct create_opts *o);
+/* -m SPEC into o (checked when the jail is made). */
+void create_add_mount(struct create_opts *o, const char *spec);
+/* The checks that need every option (the name, the policy); dies. */
+void create_check(const struct create_opts *o);
 /* The git root above arg (default: the current directory), else arg
  * itself; dies when it would expose too much.  out holds PATH_MAX. */
 void workspace(const char *arg, char *out);
@@ -50,11 +74,11 @@ void check_env(const char *kv);
 /* --env KV into a, checked. */
 void add_env(struct args *a, const char *kv);
 /*
- * The shaping options on create's command line ARGV against those the
- * jail NAME was made with (its jail-ai.options label): each difference
- * said on stderr; how many.  Mounts below the jail's home do not count.
+ * The shaping options in o against those the jail NAME was made with
+ * (its jail-ai.options label): each difference said on stderr; how many.
+ * Mounts below the jail's home do not count.
  */
-int jail_options_differ(const char *who, const char *name, int argc,
-    char **argv);
+int jail_options_differ(const char *who, const char *name,
+    const struct create_opts *o);
 
 #endif

@@ -53,6 +53,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -852,8 +853,9 @@ static int write_full(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* The folding process: every line read from IN goes to OUT indented. */
-static void fold(int in, int out)
+/* The folding process: every line read from IN goes to OUT indented,
+ * and as read to REC (the record; -1: none). */
+static void fold(int in, int out, int rec)
 {
 	char buf[4096];
 	int bol = 1;
@@ -865,6 +867,8 @@ static void fold(int in, int out)
 			continue;
 		if (r <= 0)
 			return;
+		if (rec >= 0 && write_full(rec, buf, (size_t)r) < 0)
+			rec = -1;
 		for (start = 0, i = 0; i < r; i++) {
 			if (bol && write_full(out, FOLD_INDENT,
 			    sizeof(FOLD_INDENT) - 1) < 0)
@@ -899,30 +903,82 @@ static void show_tail(int fd)
 }
 
 /*
+ * A recipe says what its build could not reach on a line of its own
+ * (agents.c's checks): the first such line of the record REC, without
+ * the prefix, into why ("" when none).
+ */
+#define UNREACHABLE	"jail-ai-unreachable: "
+
+static void find_unreachable(int rec, char *why, size_t len)
+{
+	char buf[FOLD_TAIL + 2], *p, *q, *e;
+	off_t at = 0;
+	ssize_t r;
+
+	why[0] = '\0';
+	/* Windows overlapping by half, so a line across a boundary is seen
+	 * whole in the next one; each starts with the byte before it ('\n'
+	 * at the start of the record), for the line-start test. */
+	buf[0] = '\n';
+	while ((r = pread(rec, buf + !at, FOLD_TAIL + !!at, at ? at - 1 :
+	    0)) > 0) {
+		r += !at;
+		buf[r] = '\0';
+		for (p = buf + 1; (p = strstr(p, UNREACHABLE)); p++) {
+			if (p[-1] != '\n')
+				continue;
+			q = p + sizeof(UNREACHABLE) - 1;
+			if (!(e = strchr(q, '\n')) && r == FOLD_TAIL + 1)
+				break;	/* cut: whole in the next window */
+			snprintf(why, len, "%.*s", (int)(e ? e - q :
+			    (ptrdiff_t)strlen(q)), q);
+			/* The build's text: no terminal controls in our line. */
+			for (q = why; *q; q++)
+				if ((unsigned char)*q < ' ' || *q == 0x7f)
+					*q = '?';
+			return;
+		}
+		if (r < FOLD_TAIL + 1)
+			return;
+		at += FOLD_TAIL / 2;
+	}
+}
+
+/*
  * podman_run with podman's stdout and stderr going through a pipe to a
  * process of ours that indents each line under the layer's header (on
  * stderr), or, with QUIET, into an unlinked file shown only on failure.
+ * Either way the output is kept in an unlinked file, where a failure's
+ * cause is looked for (why, see find_unreachable).
  */
 static int run_folded(const char *const *args, int quiet,
-    struct podman_status *ps)
+    struct podman_status *ps, char *why, size_t len)
 {
 	const char *tmp = getenv("TMPDIR");
-	int p[2], out, save1, save2, r, st;
+	int p[2], out, rec, save1, save2, r, st;
 	pid_t f;
 
-	out = quiet ? open(tmp && tmp[0] == '/' ? tmp : "/var/tmp",
-	    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) : fcntl(2, F_DUPFD_CLOEXEC,
-	    3);
-	if (out < 0)
+	why[0] = '\0';
+	tmp = tmp && tmp[0] == '/' ? tmp : "/var/tmp";
+	rec = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (rec < 0)
 		return -errno;
+	out = quiet ? open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) :
+	    fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (out < 0) {
+		r = -errno;
+		close(rec);
+		return r;
+	}
 	if (pipe2(p, O_CLOEXEC) < 0 || (f = fork()) < 0) {
 		r = -errno;
 		close(out);
+		close(rec);
 		return r;
 	}
 	if (f == 0) {
 		close(p[1]);
-		fold(p[0], out);
+		fold(p[0], out, rec);
 		_exit(0);
 	}
 	close(p[0]);
@@ -940,16 +996,19 @@ static int run_folded(const char *const *args, int quiet,
 	close(save2);
 	while (waitpid(f, &st, 0) < 0 && errno == EINTR)
 		;
-	if (quiet && r < 0)
+	if (r < 0)
+		find_unreachable(rec, why, len);
+	if (quiet && r < 0 && !why[0])
 		show_tail(out);
 	close(out);
+	close(rec);
 	return r;
 }
 
 /* podman build of layer I in a temporary context holding only the
  * generated Containerfile; its output folded under the layer's header. */
 static int build_layer(const struct stack *s, size_t i, const char *parent_id,
-    int nocache, int quiet, struct podman_status *ps)
+    int nocache, int quiet, struct podman_status *ps, char *why, size_t len)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[PATH_MAX], file[PATH_MAX + 16], ca[PATH_MAX + 16];
@@ -992,7 +1051,7 @@ static int build_layer(const struct stack *s, size_t i, const char *parent_id,
 	args[n++] = dir;
 	args[n] = NULL;
 	if (r == 0)
-		r = run_folded(args, quiet, ps);
+		r = run_folded(args, quiet, ps, why, len);
 	unlink(file);
 	unlink(ca);
 	rmdir(dir);
@@ -1086,15 +1145,20 @@ static size_t first_stale(const struct stack *s, int rebuild)
 	return rebuild ? 0 : i;
 }
 
-/* Layer I built: podman's status, then the label it must carry. */
+/* Layer I built: podman's status (WHY: what the recipe could not reach),
+ * then the label it must carry. */
 static void check_built(const struct stack *s, size_t i, int r,
-    const struct podman_status *ps)
+    const struct podman_status *ps, const char *why)
 {
 	char *lab;
 
 	if (r < 0 && r != -ECHILD)
 		die(EXIT_SYSFAIL, "images: build %s: %s", s->l[i].tag,
 		    strerror(-r));
+	if (r < 0 && why[0])
+		die(EXIT_SYSFAIL, "images: layer %s (%s) cannot be built here: "
+		    "%s. The layers below it are kept", s->l[i].name,
+		    s->l[i].tag, why);
 	if (r < 0)
 		die(EXIT_SYSFAIL, "images: podman build of layer %s (%s) "
 		    "failed (%s %d); the layers below it are kept",
@@ -1118,6 +1182,7 @@ static void build_stack(const struct stack *s, int rebuild, int quiet)
 {
 	struct podman_status ps;
 	size_t i, k = 0, total = s->n - first_stale(s, rebuild);
+	char why[512];
 	time_t t0;
 	char *pid;
 	int st, r;
@@ -1140,9 +1205,10 @@ static void build_stack(const struct stack *s, int rebuild, int quiet)
 		    "\n", ++k, total, s->l[i].name, s->l[i].tag, rebuild ? "" :
 		    ": ", rebuild ? "" : state_text[st]);
 		t0 = time(NULL);
-		r = build_layer(s, i, pid, rebuild, quiet, &ps);
+		r = build_layer(s, i, pid, rebuild, quiet, &ps, why,
+		    sizeof(why));
 		free(pid);
-		check_built(s, i, r, &ps);
+		check_built(s, i, r, &ps, why);
 		fprintf(stderr, "jail-ai: [%zu/%zu] %s built in %lds\n", k,
 		    total, s->l[i].name, (long)(time(NULL) - t0));
 	}

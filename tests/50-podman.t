@@ -53,11 +53,7 @@ if [ -n "${PT_PHASE:-}" ]; then
 	trap phase_exit EXIT
 fi
 
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 
 # ---- the parent: one child per layout ----
 if [ -z "${PT_PHASE:-}" ]; then
@@ -97,8 +93,7 @@ v2) WANT_CGV=v2 FULL=1 ;;
 esac
 export HOME=$TMP/home			# sensitive-mount checks use $HOME/.ssh
 mkdir -p "$HOME/.ssh"
-podman_conf "$TMP/podman" && podman_env "$TMP/podman" || bail "cannot write podman config"
-netns_setup
+podman_private_setup
 
 HOST_LISTENERS="lo4 127.0.0.1 7001
 h1 10.77.0.1 7002

@@ -12,15 +12,10 @@ SERVE_SECS=1800	# listeners outlive this file on a busy machine
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
 
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 export HOME=$TMP/home
 mkdir -p "$HOME"
-podman_conf "$TMP/podman" && podman_env "$TMP/podman" || bail "cannot write podman config"
-netns_setup
+podman_private_setup
 serve_host "lo4 127.0.0.1 7001
 h1 10.77.0.1 7002
 lo6 ::1 7004

@@ -16,11 +16,7 @@
 
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 ABI=$PWD/tests/abi_probe
 [ -x "$ABI" ] || bail "tests/abi_probe is missing: run 'make tests/abi_probe'"
 PY=/usr/bin/python3
@@ -28,8 +24,7 @@ PY=/usr/bin/python3
 
 export HOME=$TMP/home
 mkdir -p "$HOME/.ssh"
-podman_conf "$TMP/podman" && podman_env "$TMP/podman" || bail "cannot write podman config"
-netns_setup
+podman_private_setup
 serve "$NS_H" lo6 ::1 7004
 serve "$NS_H" lo4 127.0.0.1 7001
 HOST_LOGS="lo6 lo4"

@@ -19,19 +19,14 @@
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
 
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 PY=/usr/bin/python3
 [ -x $PY ] || skip_all "needs /usr/bin/python3 (JSON checks)"
 
 export HOME=$TMP/home XDG_CONFIG_HOME=$TMP/config
 mkdir -p "$HOME" "$XDG_CONFIG_HOME"
 unset SUDO_UID SUDO_GID SUDO_USER JAIL_AI_IMAGE JAIL_AI_BASE_IMAGE
-podman_conf "$TMP/podman" && podman_env "$TMP/podman" || bail "cannot write podman config"
-netns_setup
+podman_private_setup
 serve_host "h1 10.77.0.1 7002"
 
 STUB=localhost/jail-ai-test-stubbase:1

@@ -12,15 +12,10 @@
 SERVE_SECS=1800
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 export HOME=$TMP/home
 mkdir -p "$HOME"
-podman_conf "$TMP/podman" && podman_env "$TMP/podman" || bail "cannot write podman config"
-netns_setup
+podman_private_setup
 ip -n "$NS_H" addr add 198.51.100.1/24 dev vh && ip -n "$NS_P" addr add 198.51.100.2/24 dev vp ||
 	bail "cannot add 198.51.100.0/24"
 serve "$NS_P" pub 198.51.100.2 7201

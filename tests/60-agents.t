@@ -17,52 +17,13 @@
 
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
+. tests/agents-env.sh
 
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 
-BASE_IMG=localhost/jail-ai-test-debian:bookworm
-STORE=$CACHE/podman
-BUILD_TIMEOUT=${BUILD_TIMEOUT:-1500}
-
-if ! command -v debootstrap >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >"$TMP/apt.log" 2>&1 ||
-		skip_all "needs debootstrap (apt-get install debootstrap failed)"
-fi
-
-# Our containers in the cached storage: every one whose workspace is under $TMP.
-agents_cleanup() {
-	local names ns=()
-	[ -n "${NS_H:-}" ] && [ -e "/run/netns/$NS_H" ] && ns=(nsenter --net="/run/netns/$NS_H" --)
-	names=$(timeout 60 "$PODMAN" ps -a --format '{{.Names}} {{index .Labels "jail-ai.workspace"}}' \
-		2>/dev/null | awk -v t="$TMP/" 'index($2 "/", t) == 1 { print $1 }')
-	# shellcheck disable=SC2086
-	[ -n "$names" ] && timeout -k 5 120 "${ns[@]}" "$PODMAN" rm -f -t 0 $names >/dev/null 2>&1
-	# The per-workspace (--isolated) images this run built, and what rebuilds left
-	# untagged: the cache keeps only the shared layers, so it does not grow per run.
-	# shellcheck disable=SC2086
-	[ -n "${ISO_TAGS:-}" ] && timeout 120 "$PODMAN" rmi -f $ISO_TAGS >/dev/null 2>&1
-	timeout 120 "$PODMAN" image prune -f >/dev/null 2>&1
-	podman_umount "$STORE"
-	return 0
-}
-trap 'st=$?; agents_cleanup; podman_cleanup; (exit $st); cleanup' EXIT
-
-# ---- the base image ----
-t0=$(date +%s)
-debian_tar || bail "debootstrap --variant=minbase bookworm failed: $(tail -n 5 "$TMP/debootstrap.log" 2>/dev/null)"
-ok 0 "a Debian minbase root filesystem ($BASE_TAR, $(($(date +%s) - t0))s)"
-
-podman_conf "$STORE" || bail "cannot write the podman configuration in $STORE"
-export CONTAINERS_CONF=$STORE/containers.conf CONTAINERS_STORAGE_CONF=$STORE/storage.conf
-if ! "$PODMAN" image exists "$BASE_IMG"; then
-	out=$("$PODMAN" import "$BASE_TAR" "$BASE_IMG" 2>&1) || bail "podman import: $out"
-fi
-ok 0 "$BASE_IMG in the cached storage"
-
+# The cached storage, $BASE_IMG in it, JAIL_AI_BASE_IMAGE and the CA certificates
+# (tests/agents-env.sh); the exit trap removes what this run made there.
+agents_store
 netns_setup
 export HOME=$TMP/home XDG_CONFIG_HOME=$TMP/config
 mkdir -p "$HOME" "$XDG_CONFIG_HOME/jail-ai"
@@ -71,21 +32,12 @@ mkdir -p "$WS1" "$WS2"
 echo '{ "name": "ws1", "version": "1.0.0" }' >"$WS1/package.json"
 cp "$PROBE" "$WS1/probe"
 echo '{ "name": "ws2", "version": "1.0.0" }' >"$WS2/package.json"
-export JAIL_AI_BASE_IMAGE=$BASE_IMG
-# A TLS-intercepting proxy's CA (this machine reaches npm through one): the images trust
-# what the host's local CA directory holds.
-if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
-	cat /usr/local/share/ca-certificates/*.crt >"$TMP/ca.pem"
-	export JAIL_AI_CA_CERTS=$TMP/ca.pem
+if [ -n "${JAIL_AI_CA_CERTS:-}" ]; then
 	diag "images trust the local CA certificates: $(ls /usr/local/share/ca-certificates/*.crt)"
 fi
 
 # build DIR ARGS...: `jail-ai images build ARGS` in DIR, real network; output in $TMP/build.log
-build() {
-	local d=$1
-	shift
-	(cd "$d" && timeout -k 10 "$BUILD_TIMEOUT" "$JAIL_AI" images build "$@") >"$TMP/build.log" 2>&1
-}
+build() { images_build "$@"; }
 # in_ws DIR CMD...: CMD in DIR
 in_ws() { (cd "$1" && shift && "$@"); }
 

@@ -15,11 +15,7 @@
 . tests/podman-env.sh
 . tests/agents-env.sh
 
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 command -v git >/dev/null || skip_all "needs git"
 command -v script >/dev/null || skip_all "needs script (bsdutils)"
 agents_store

@@ -10,11 +10,7 @@
 . tests/podman-env.sh
 . tests/agents-env.sh
 
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 agents_store
 
 export HOME=$TMP/home XDG_CONFIG_HOME=$TMP/config

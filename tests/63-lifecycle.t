@@ -13,14 +13,9 @@
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
 
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 command -v script >/dev/null || skip_all "needs script (bsdutils)"
-podman_conf "$TMP/podman" && podman_env "$TMP/podman" || bail "cannot write podman config"
-netns_setup
+podman_private_setup
 podman_image || bail "no test image"
 
 export HOME=$TMP/home XDG_CONFIG_HOME=$TMP/config JAIL_AI_BASE_IMAGE=$TEST_IMAGE

@@ -9,11 +9,7 @@
 . tests/podman-env.sh
 . tests/agents-env.sh
 
-require_root
-require_tools
-require_cgroup2
-require_binaries
-podman_require
+podman_test_requires
 command -v script >/dev/null || skip_all "needs script (bsdutils)"
 agents_store
 

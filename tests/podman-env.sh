@@ -1,4 +1,4 @@
-# tests/podman-env.sh - sourced after tests/lib.sh by the podman tests (tests/5x-podman*.t).
+# tests/podman-env.sh - sourced after tests/lib.sh by the podman tests (tests/5x-*.t, 6x-*.t).
 #
 # Gives the test a podman of its own: a containers.conf that works on these machines (runc,
 # no pids limit, ulimits under the hard limits, cgroupfs, file events) and a private storage
@@ -30,6 +30,25 @@ podman_require() {
 	PODMAN=$(command -v podman) || skip_all "needs podman (apt-get install -y$missing)"
 	command -v runc >/dev/null || skip_all "needs runc"
 	[ -x /bin/busybox ] || skip_all "needs /bin/busybox from busybox-static"
+}
+
+# podman_test_requires: what every podman test needs (root, the kernel tools, cgroup v2,
+# tests/probe and jail-ai, podman, runc, busybox); a file lacking one is skipped, and under
+# CI=true fails (lib.sh's skip_all).  A test's own needs follow it, said the same way.
+podman_test_requires() {
+	require_root
+	require_tools
+	require_cgroup2
+	require_binaries
+	podman_require
+}
+
+# podman_private_setup: a podman storage of the test's own in $TMP/podman (exported, so jail-ai's
+# podman uses it; the exit trap empties it) and the "host" namespace of lib.sh, where pm and jp
+# run podman and jail-ai.  The test image is then one podman_image away.
+podman_private_setup() {
+	podman_conf "$TMP/podman" && podman_env "$TMP/podman" || bail "cannot write podman config"
+	netns_setup
 }
 
 # podman_conf DIR [USER]: write DIR/containers.conf and DIR/storage.conf for a storage in DIR
