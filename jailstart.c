@@ -619,3 +619,37 @@ int prot_state_of(const char *who, const char *name,
 	free(lab);
 	return ps;
 }
+
+/*
+ * For status: which cgroup holds the programs, their ids, and whether the
+ * running container's cgroup is below it.  One line into out.
+ */
+void prot_where(const char *who, const char *name, char *out, size_t len)
+{
+	char cgp[JAIL_CGROUP_PATH_MAX], want[JAIL_CGROUP_PATH_MAX + 8];
+	struct jail_reply rep;
+	const char *holder;
+	size_t n, plen;
+	unsigned int i;
+	pid_t pid = jail_pid(name, NULL);
+
+	snprintf(out, len, "programs: unknown (no running container)");
+	if (pid <= 0 || cgroup_of_pid(pid, cgp, sizeof(cgp)) < 0)
+		return;
+	plen = (size_t)snprintf(want, sizeof(want), "/jail-ai/pod-%s/", name);
+	holder = strncmp(cgp, want, plen) == 0 ? (want[plen - 1] = '\0',
+	    want) : cgp;
+	if (query(holder + 1, JAIL_OP_QUERY, &rep) < 0) {
+		snprintf(out, len, "programs: %s could not be queried (%s)",
+		    holder, who);
+		return;
+	}
+	n = (size_t)snprintf(out, len, "programs: attached at %s (ids:",
+	    holder);
+	for (i = 0; i < JAIL_NPROG_SLOTS && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, " %u", rep.prog_ids[i]);
+	if (n < len)
+		snprintf(out + n, len - n, "); the container's cgroup %s %s",
+		    cgp, holder == cgp ? "itself (rootless or an older jail: "
+		    "attached after podman init on each start)" : "is below it");
+}

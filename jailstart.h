@@ -39,6 +39,8 @@ enum { PS_OFF, PS_ATTACHED, PS_MISSING, PS_ON_START, PS_UNKNOWN };
 /* From the state and the block-host label; queries the child if running. */
 int prot_state(const char *who, const char *name, const char *state,
     const char *bh_label, struct jail_reply *rep);
+/* status: "programs: attached at CGROUP (ids: ...); ..." into out. */
+void prot_where(const char *who, const char *name, char *out, size_t len);
 int prot_state_of(const char *who, const char *name,
     struct jail_reply *rep);
 

@@ -169,6 +169,10 @@ podman_cleanup() {
 			timeout -k 5 60 "$PODMAN" rmi -af >/dev/null 2>&1
 		podman_umount "$d"
 	done
+	# the rootful fast path's parents (jail-ai/pod-NAME), in cgroup2 and podman's v1 ones
+	for d in /sys/fs/cgroup/jail-ai/pod-"$JT"-* /sys/fs/cgroup/*/jail-ai/pod-"$JT"-*; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
 	if [ -n "${PODMAN:-}" ]; then
 		strays=$(env -u CONTAINERS_STORAGE_CONF timeout 30 "$PODMAN" ps -a \
 			--format '{{.Names}}' 2>/dev/null | grep "^$JT-")
