@@ -1,10 +1,14 @@
 /*
  * jailstart.c - the protected start of a podman jail, and the check before
- * exec: podman init (cgroup and init process exist, the image's command
- * has not run) -> the container's cgroup v2 -> the privileged child
- * attaches -> canary -> podman start.  Any failure: the container is not
- * left running (an atexit undo stops it, or removes what create made), the
- * status is non-zero, the message names the step.
+ * exec.  As root (the fast path): <cgroup2>/jail-ai/pod-NAME made afresh
+ * -> the privileged child attaches there -> canary in a leaf below it ->
+ * one podman call (create's `run --detach --cgroup-parent`, or `start`).
+ * Rootless, and jails made before the fast path: podman init (cgroup and
+ * init process exist, the image's command has not run) -> the container's
+ * cgroup v2 -> attach -> canary -> podman start.  The check counts the
+ * programs in effect (an ancestor's too).  Any failure: the container is
+ * not left running (an atexit undo stops it, or removes what create made),
+ * the status is non-zero, the message names the step.
  *
  * No privilege.  Untrusted input: podman's output (read only through
  * --format templates), the labels of the jail (re-checked like command-line
@@ -444,10 +448,11 @@ static int fast_start(const char *who, const char *name,
 	    podman_capture(podman_args, 0, &out, &ps) < 0) {
 		warnx("%s: podman %s %s failed (exit %d)%s", who,
 		    podman_args[0], name, ps.code, ps.exited && ps.code == 125 ?
-		    "; protected jails need podman's cgroupfs cgroup manager "
-		    "(cgroup_manager = \"cgroupfs\" in containers.conf): with "
-		    "systemd's, the parent would have to be a slice, which "
-		    "systemd may remove with its programs" : "");
+		    ". If podman asked for a systemd slice as cgroup parent: "
+		    "protected jails need its cgroupfs cgroup manager "
+		    "(cgroup_manager = \"cgroupfs\" in containers.conf); with "
+		    "systemd's, the parent would be a slice that systemd may "
+		    "remove with its programs (not supported)" : "");
 		r = -EIO;
 	}
 	free(out);

@@ -165,7 +165,10 @@ static void print_protection(int ps, const struct jail_reply *rep)
 	if (ps == PS_OFF) {
 		printf("protection: off (created without --block-host)\n");
 	} else if (ps == PS_ON_START) {
-		printf("protection: attached on every start (not running)\n");
+		printf("protection: attached on every start (not running; %s)\n",
+		    pod_fast() ? "as root: on its parent cgroup, before podman "
+		    "starts it" : "rootless: on its own cgroup, after podman "
+		    "init");
 	} else if (ps == PS_ATTACHED) {
 		printf("protection: attached (programs per hook:");
 		for (i = 0; i < JAIL_NPROG_SLOTS; i++)
