@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -385,9 +386,12 @@ static int protect_parent(const char *who, const char *name,
 	struct jail_cgroup pc, leaf;
 	struct policy p;
 	char err[256] = "", rel[JAIL_CGROUP_PATH_MAX], leafp[1200];
-	int r;
+	int r, i;
 
-	if ((r = remove_tree(par->path, 0)) < 0) {
+	/* conmon may outlive `podman stop` by a moment: 1 s at most */
+	for (i = 0; (r = remove_tree(par->path, 0)) == -EBUSY && i < 50; i++)
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	if (r < 0) {
 		warnx("%s: %s: cgroup %s still holds processes: %s", who,
 		    name, par->path, strerror(-r));
 		return r;
