@@ -401,7 +401,9 @@ static int protect_parent(const char *who, const char *name,
 		warnx("%s: mkdir %s: %s", who, par->path, strerror(errno));
 		return r;
 	}
-	snprintf(rel, sizeof(rel), "%s/canary-%d", par->rel, (int)getpid());
+	if (snprintf(rel, sizeof(rel), "%s/canary-%d", par->rel,
+	    (int)getpid()) >= (int)sizeof(rel))
+		return -ENAMETOOLONG;
 	snprintf(leafp, sizeof(leafp), "%s/%s", par->mount, rel);
 	if ((r = jail_cgroup_open(&pc, par->rel, err, sizeof(err))) < 0) {
 		warnx("%s: %s: %s: %s", who, name, err, strerror(-r));
