@@ -114,6 +114,7 @@ static int create_fast(struct create_opts *o, struct args *a,
 		    o->name);
 	undo_disarm();
 	args_free(a);
+	free(o->gateways);
 	fix_home(o, u);
 	return 0;
 }

@@ -208,27 +208,27 @@ ok $? "control: $O's first instruction reaches the host ($GW:7007)" ||
 	diag "first.out: $(cat "$WS_O/first.out" 2>&1)"
 
 # ---- restarts behind jail-ai's back ----
-pm restart -t 1 "$A" >/dev/null 2>"$TMP/err"
+pm restart -t 3 "$A" >/dev/null 2>"$TMP/err"
 ok $? "podman restart $A (behind jail-ai's back)" || diag "$(cat "$TMP/err")"
 for i in $(seq 50); do [ "$(grep -c '^status' "$WS_A/first.out")" -ge 2 ] && break; sleep 0.1; done
 [ "$(grep -c '^EPERM' "$WS_A/first.out")" = 2 ]
 ok $? "$A: after podman restart the command's first instruction gets EPERM again" ||
 	diag "first.out: $(cat "$WS_A/first.out")"
 pblocked "$A" tcp 10.77.0.1 7002 "after podman restart"
-pm stop -t 1 "$A" >/dev/null 2>&1 && pm start "$A" >/dev/null 2>"$TMP/err"
+pm stop -t 3 "$A" >/dev/null 2>&1 && pm start "$A" >/dev/null 2>"$TMP/err"
 ok $? "podman stop; podman start $A (behind jail-ai's back)" || diag "$(cat "$TMP/err")"
 pblocked "$A" tcp 10.77.0.1 7002 "after podman stop; start"
 pblocked "$A" udp "$GW" 7007 "after podman stop; start"
 out=$(jp status "$A" 2>&1)
 grep -q '^protection: attached' <<<"$out"
 ok $? "status $A after podman stop; start: attached" || diag "$out"
-pm restart -t 1 "$O" >/dev/null 2>&1
+pm restart -t 3 "$O" >/dev/null 2>&1
 preaches "$O" tcp 10.77.0.1 7002 h1 "control, after podman restart"
-pm restart -t 1 "$H" >/dev/null 2>&1
+pm restart -t 3 "$H" >/dev/null 2>&1
 pblocked "$H" tcp 127.0.0.1 7001 "host network, after podman restart"
 
 # ---- the parent removed behind our back (after a reboot, the same) ----
-pm stop -t 1 "$A" >/dev/null 2>&1
+pm stop -t 3 "$A" >/dev/null 2>&1
 rm_parent "$A"
 ok $? "$A stopped, its parent cgroup removed behind jail-ai's back"
 pm start "$A" >/dev/null 2>"$TMP/err"
@@ -253,7 +253,7 @@ out=$(jp status "$A" 2>&1)
 grep -q '^protection: attached' <<<"$out"
 ok $? "status $A: attached again" || diag "$out"
 
-pm stop -t 1 "$A" >/dev/null 2>&1
+pm stop -t 3 "$A" >/dev/null 2>&1
 rm_parent "$A" && pm start "$A" >/dev/null 2>&1
 jp start "$A" >"$TMP/out" 2>"$TMP/err"
 ST=$?
