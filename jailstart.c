@@ -335,26 +335,39 @@ static int remove_tree(const char *path, int depth)
 	return rmdir(path) == 0 || errno == ENOENT ? 0 : -errno;
 }
 
-/* rm: the parent, and what podman made for it in cgroup v1 hierarchies. */
-void pod_parent_remove(const char *name)
+/* The parent, and what podman made for it in cgroup v1 hierarchies;
+ * -EBUSY while one still holds a process. */
+static int parent_remove_once(const char *name)
 {
 	struct jail_cgroup cg;
 	char p[1200];
 	struct dirent *de;
 	DIR *d;
+	int r = 0;
 
 	if (pod_parent(name, &cg) == 0)
-		remove_tree(cg.path, 0);
+		r = remove_tree(cg.path, 0);
 	if (strcmp(cg.mount, "/sys/fs/cgroup") == 0 ||
 	    !(d = opendir("/sys/fs/cgroup")))
-		return;
+		return r;
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.') {
 			snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/jail-ai/pod-%s",
 			    de->d_name, name);
-			remove_tree(p, 0);
+			if (remove_tree(p, 0) == -EBUSY)
+				r = -EBUSY;
 		}
 	closedir(d);
+	return r;
+}
+
+/* rm: conmon may outlive the container by a moment: 1 s at most. */
+void pod_parent_remove(const char *name)
+{
+	int i;
+
+	for (i = 0; parent_remove_once(name) == -EBUSY && i < 50; i++)
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
 }
 
 /* <cgroup2>/jail-ai, locked: one protected start at a time. */
