@@ -415,8 +415,10 @@ static int protect_parent(const char *who, const char *name,
 		return r;
 	}
 	if (snprintf(rel, sizeof(rel), "%s/canary-%d", par->rel,
-	    (int)getpid()) >= (int)sizeof(rel))
+	    (int)getpid()) >= (int)sizeof(rel)) {
+		warnx("%s: %s: cgroup path too long", who, name);
 		return -ENAMETOOLONG;
+	}
 	snprintf(leafp, sizeof(leafp), "%s/%s", par->mount, rel);
 	if ((r = jail_cgroup_open(&pc, par->rel, err, sizeof(err))) < 0) {
 		warnx("%s: %s: %s: %s", who, name, err, strerror(-r));
@@ -458,10 +460,11 @@ static int fast_start(const char *who, const char *name,
 	o->own_netns = strcmp(network, "host") != 0;
 	if (gw)
 		add_gateway_denies(o, gw);
-	if ((r = pod_parent(name, &par)) < 0 || (lk = lock_jail_ai(&par)) < 0) {
-		warnx("%s: %s: the cgroup for jail-ai's jails: %s", who, name,
-		    strerror(r < 0 ? -r : EIO));
-		return r < 0 ? r : -EIO;
+	if ((r = pod_parent(name, &par)) < 0 ||
+	    (r = lk = lock_jail_ai(&par)) < 0) {
+		warnx("%s: %s: lock <cgroup2>/jail-ai: %s", who, name,
+		    strerror(-r));
+		return r;
 	}
 	if ((r = protect_parent(who, name, &par, o)) == 0 &&
 	    podman_capture(podman_args, 0, &out, &ps) < 0) {
