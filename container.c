@@ -77,6 +77,49 @@ static int create_dry_run(const struct create_opts *o)
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
 
+/*
+ * The gateways of podman's default network (a rootful bridge's is a host
+ * address the bridge may not hold yet: podman makes it on the first run),
+ * space-separated, malloc'd; "" for --network none or host.
+ */
+static char *net_gateways(const struct create_opts *o)
+{
+	const char *args[] = { "network", "inspect", "--format",
+	    "{{range .Subnets}}{{.Gateway}} {{end}}", "podman", NULL };
+	const char *net = o->network ? o->network : "private";
+	struct podman_status ps;
+	char *out, *c;
+
+	if (strcmp(net, "private") != 0)
+		return strdup("");
+	if (podman_capture(args, 1, &out, &ps) < 0)
+		die(EXIT_SYSFAIL, "create: podman network inspect podman failed "
+		    "(exit %d): --block-host needs the default network's "
+		    "gateways before the jail exists", ps.code);
+	for (c = out; *c; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
+	return out;
+}
+
+/* create, fast path: the parent protected, then podman run --detach. */
+static int create_fast(struct create_opts *o, struct args *a,
+    const struct jail_user *u)
+{
+	const char *net = o->network ? o->network : "private";
+
+	undo_arm(o->name, 1);
+	if (fast_create(o->name, &o->prot, net, o->gateways, a->v) < 0)
+		die(EXIT_SYSFAIL, "create: %s was not started; removing it",
+		    o->name);
+	undo_disarm();
+	args_free(a);
+	free(o->gateways);
+	o->gateways = NULL;
+	fix_home(o, u);
+	return 0;
+}
+
 int container_create(struct create_opts *o)
 {
 	struct args a = { .n = 0 };
@@ -87,6 +130,7 @@ int container_create(struct create_opts *o)
 	size_t img;
 	int had;
 
+	o->fast = o->prot.block_host && pod_fast();
 	if (o->dry_run)
 		return create_dry_run(o);
 	if (o->prot.block_host)
@@ -106,6 +150,8 @@ int container_create(struct create_opts *o)
 	 * is built for a create that would be refused anyway; the image
 	 * goes into its slot once it exists. */
 	jail_user(o, ws, &u);
+	if (o->fast)
+		o->gateways = net_gateways(o);	/* a label, for each start */
 	img = build_create(&a, o, ws, &u, "the image, once built");
 	image = create_image(o, ws);
 	a.v[img] = image;
@@ -113,6 +159,8 @@ int container_create(struct create_opts *o)
 	if (had && podman_do("rm", "--force", "--time", "0", o->name, NULL) < 0)
 		die(EXIT_SYSFAIL, "create: --recreate: podman rm %s failed",
 		    o->name);
+	if (o->fast)
+		return create_fast(o, &a, &u);
 	if (podman_capture(a.v, 0, &exists, &ps) < 0) {
 		args_free(&a);
 		die(EXIT_SYSFAIL, "create: podman create %s failed (exit %d)",
@@ -207,6 +255,8 @@ static int cmd_rm(int argc, char **argv)
 		r = podman_do("rm", name, NULL);
 	if (r < 0)
 		return EXIT_SYSFAIL;
+	if (pod_fast())
+		pod_parent_remove(name);	/* the fast path's parent */
 	remove_home(name);	/* --recreate keeps it; rm does not */
 	return 0;
 }

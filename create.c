@@ -50,6 +50,10 @@ static const char create_usage[] =
 "  --ssh-agent            pass the SSH agent socket ($SSH_AUTH_SOCK)\n"
 "  --network none|private|host   (default: private)\n"
 "  --memory SIZE, --cpus N       limits\n"
+"  --restart no|on-failure[:N]|always|unless-stopped  podman's restart\n"
+"                         policy; refused with --block-host (see README:\n"
+"                         a start podman makes alone after a reboot is\n"
+"                         unprotected)\n"
 "  --root                 run as root in the jail (default: a user whose uid\n"
 "                         and gid are the caller's; root: $SUDO_UID:$SUDO_GID,\n"
 "                         else the workspace's owner, else 1000:1000)\n"
@@ -378,6 +382,36 @@ void create_check(const struct create_opts *o)
 	prot_check(&o->prot);
 }
 
+/*
+ * --restart: podman's policy, as long as nothing asks for protection.  A
+ * protected jail's programs sit on a cgroup jail-ai makes before each
+ * start; after a reboot that cgroup is gone, and a start podman makes on
+ * its own (a restart policy, podman-restart.service, a unit from `podman
+ * generate systemd`) recreates it without them: the jail would run
+ * unprotected until jail-ai next touches it.
+ */
+static void check_restart(const struct create_opts *o)
+{
+	const char *r = o->restart, *n;
+
+	if (!r)
+		return;
+	if (o->prot.block_host && strcmp(r, "no") != 0)
+		die(EXIT_USAGE, "create: --restart %s with --block-host (or a "
+		    "policy): refused. After a reboot a start that jail-ai does "
+		    "not make (a restart policy, podman-restart.service, a "
+		    "unit from podman generate systemd) recreates the jail's "
+		    "cgroup without its programs and runs it unprotected; start "
+		    "protected jails with jail-ai start", r);
+	n = strncmp(r, "on-failure:", 11) == 0 ? r + 11 : "1";
+	if ((strcmp(r, "no") && strcmp(r, "always") && strcmp(r,
+	    "unless-stopped") && strcmp(r, "on-failure") &&
+	    strncmp(r, "on-failure:", 11)) || !n[0] || strspn(n,
+	    "0123456789") != strlen(n) || strlen(n) > 6)
+		die(EXIT_USAGE, "create: --restart %s: no, on-failure[:N], "
+		    "always or unless-stopped", r);
+}
+
 void parse_create(int argc, char **argv, struct create_opts *o)
 {
 	int i;
@@ -400,6 +434,8 @@ void parse_create(int argc, char **argv, struct create_opts *o)
 			o->ws_arg = value(o, argc, argv, &i);
 		} else if (strcmp(a, "--no-workspace") == 0) {
 			o->no_ws = 1;
+		} else if (strcmp(a, "--restart") == 0) {
+			opt_token(o, a, o->restart = value(o, argc, argv, &i));
 		} else if (strcmp(a, "--root") == 0) {
 			o->root = 1;
 			opt_token(o, a, NULL);
@@ -417,6 +453,7 @@ void parse_create(int argc, char **argv, struct create_opts *o)
 		}
 	}
 	create_check(o);
+	check_restart(o);
 }
 
 static int all_digits(const char *s, const char *extra)
@@ -459,6 +496,8 @@ static void add_limits(struct args *a, const struct create_opts *o)
 		args_add(a, "--cpus");
 		args_add(a, o->cpus);
 	}
+	if (o->restart)
+		args_addf(a, "--restart=%s", o->restart);
 }
 
 /* The --block-host policy goes into labels so every start rebuilds it. */
@@ -656,7 +695,7 @@ static const struct {
 	{ "--block-private", 0 }, { "--ssh-agent", 0 }, { "--root", 0 },
 	{ "--allow", 1 }, { "--deny", 1 }, { "--deny-file", 1 },
 	{ "--mount", 1 }, { "--port", 1 }, { "--env", 1 }, { "--network", 1 },
-	{ "--memory", 1 }, { "--cpus", 1 },
+	{ "--memory", 1 }, { "--cpus", 1 }, { "--restart", 1 },
 };
 
 /* "--opt=value", the value's bytes <= ' ', '%' and DEL as %XX, so a
@@ -829,7 +868,18 @@ size_t build_create(struct args *a, const struct create_opts *o,
 	size_t i, img;
 	int r;
 
-	args_add(a, "create");
+	if (o->fast) {
+		/* one podman call below the parent protected beforehand
+		 * (jailstart.c); --cgroups=enabled: the container's own */
+		args_add(a, "run");
+		args_add(a, "--detach");
+		args_add(a, "--cgroups=enabled");
+		args_addf(a, "--cgroup-parent=/jail-ai/pod-%s", o->name);
+		args_addf(a, "--label=jail-ai.gateways=%s", o->gateways ?
+		    o->gateways : "");
+	} else {
+		args_add(a, "create");
+	}
 	args_addf(a, "--name=%s", o->name);
 	args_add(a, "--label=jail-ai=1");
 	args_addf(a, "--label=jail-ai.workspace=%s", ws);

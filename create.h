@@ -19,6 +19,10 @@
 struct create_opts {
 	struct prot_opts prot;
 	const char *name, *image, *ws_arg, *network, *memory, *cpus;
+	const char *restart;		/* --restart, checked */
+	int fast;			/* rootful --block-host: podman run
+					 * below a protected parent */
+	char *gateways;			/* the network's, for a fast one */
 	int force_mount, ssh_agent, root, recreate, dry_run, no_ws;
 	struct img_opts img;		/* the image when no --image */
 	const char *mounts[32], *ports[32], *envs[64];

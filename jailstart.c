@@ -1,10 +1,14 @@
 /*
  * jailstart.c - the protected start of a podman jail, and the check before
- * exec: podman init (cgroup and init process exist, the image's command
- * has not run) -> the container's cgroup v2 -> the privileged child
- * attaches -> canary -> podman start.  Any failure: the container is not
- * left running (an atexit undo stops it, or removes what create made), the
- * status is non-zero, the message names the step.
+ * exec.  As root (the fast path): <cgroup2>/jail-ai/pod-NAME made afresh
+ * -> the privileged child attaches there -> canary in a leaf below it ->
+ * one podman call (create's `run --detach --cgroup-parent`, or `start`).
+ * Rootless, and jails made before the fast path: podman init (cgroup and
+ * init process exist, the image's command has not run) -> the container's
+ * cgroup v2 -> attach -> canary -> podman start.  The check counts the
+ * programs in effect (an ancestor's too).  Any failure: the container is
+ * not left running (an atexit undo stops it, or removes what create made),
+ * the status is non-zero, the message names the step.
  *
  * No privilege.  Untrusted input: podman's output (read only through
  * --format templates), the labels of the jail (re-checked like command-line
@@ -16,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -26,12 +33,19 @@
 #include "spawn.h"
 #include "util.h"
 
+/* What the fast path reads from a jail besides its policy labels. */
+struct pod_labels {
+	const char *network;		/* jail-ai.network */
+	char *gateways;			/* jail-ai.gateways, space-separated */
+	const char *cgroup_parent;	/* podman's, "" for its default */
+};
+
 /* Rebuild a jail's --block-host options from its labels, checked anew. */
 static int load_prot(const char *who, const char *name, struct prot_opts *o,
-    char **store)
+    char **store, struct pod_labels *pl)
 {
 	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 8];
-	char *lab, *tok, *save = NULL, *f[6];
+	char *lab, *tok, *save = NULL, *f[9];
 	int argc = 0, i, k;
 
 	lab = container_inspect(name,
@@ -40,19 +54,25 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	    "{{index .Config.Labels \"jail-ai.deny\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.deny-file\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.no-dns\"}}\t"
-	    "{{index .Config.Labels \"jail-ai.mode\"}}");
+	    "{{index .Config.Labels \"jail-ai.mode\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.network\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.gateways\"}}\t"
+	    "{{.HostConfig.CgroupParent}}");
 	if (!lab)
 		die(EXIT_SYSFAIL, "%s: %s: podman inspect failed", who, name);
 	*store = lab;
-	for (k = 0, f[0] = lab; k < 5 && f[k]; k++) {
+	for (k = 0, f[0] = lab; k < 8 && f[k]; k++) {
 		f[k + 1] = strchr(f[k], '\t');
 		if (f[k + 1])
 			*f[k + 1]++ = '\0';
 	}
-	if (k < 5 || !f[5])
+	if (k < 8 || !f[8])
 		die(EXIT_SYSFAIL, "%s: %s: unreadable jail-ai labels", who, name);
 	memset(o, 0, sizeof(*o));
 	o->who = who;
+	pl->network = f[6];
+	pl->gateways = f[7];
+	pl->cgroup_parent = f[8];
 	if (strcmp(f[0], "1") != 0)
 		return 0;
 	argv[argc++] = "--block-host";
@@ -201,6 +221,8 @@ static void undo_at_exit(void)
 		return;
 	podman_capture(undo.created ? rm : stop, 1, &out, &ps);
 	free(out);
+	if (undo.created && pod_fast())
+		pod_parent_remove(undo.name);
 }
 
 void undo_arm(const char *name, int created)
@@ -260,21 +282,240 @@ static int attach_initialised(const char *who, const char *name,
 	return r;
 }
 
+/* ---- the fast path: rootful, programs on a parent made first ---- */
+
 /*
- * Every start of a jail: for a protected one init, attach, canary, start.
+ * <cgroup2>/jail-ai/pod-NAME: rootful podman jails with --block-host are
+ * created with --cgroup-parent pointing here, so the container's cgroup is
+ * made below programs attached beforehand (protected from its first
+ * instruction), and a `podman start` or `restart` behind our back lands
+ * below them too, as long as the parent exists.  Only `run-*` is ever
+ * taken for stale below jail-ai (cgroup.c), never `pod-*`.
+ */
+int pod_parent(const char *name, struct jail_cgroup *cg)
+{
+	int r;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->dirfd = cg->procs_fd = -1;
+	if ((r = cgroup2_mount(cg->mount, sizeof(cg->mount))) < 0)
+		return r;
+	snprintf(cg->rel, sizeof(cg->rel), "jail-ai/pod-%s", name);
+	snprintf(cg->path, sizeof(cg->path), "%s/%s", cg->mount, cg->rel);
+	return 0;
+}
+
+/* Rootful only: rootless podman keeps the init/attach/start path. */
+int pod_fast(void)
+{
+	return getuid() == 0;
+}
+
+/*
+ * rmdir path and the empty cgroups below it (conmon's, a canary's or a
+ * container's left by a crash), depth first; 0 when gone.  A cgroup that
+ * still holds a process stays: -EBUSY.
+ */
+static int remove_tree(const char *path, int depth)
+{
+	char sub[1200];
+	struct dirent *de;
+	DIR *d;
+
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EBUSY || depth > 3 || !(d = opendir(path)))
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			remove_tree(sub, depth + 1);
+		}
+	closedir(d);
+	return rmdir(path) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
+/* The parent, and what podman made for it in cgroup v1 hierarchies;
+ * -EBUSY while one still holds a process. */
+static int parent_remove_once(const char *name)
+{
+	struct jail_cgroup cg;
+	char p[1200];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (pod_parent(name, &cg) == 0)
+		r = remove_tree(cg.path, 0);
+	if (strcmp(cg.mount, "/sys/fs/cgroup") == 0 ||
+	    !(d = opendir("/sys/fs/cgroup")))
+		return r;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/jail-ai/pod-%s",
+			    de->d_name, name);
+			if (remove_tree(p, 0) == -EBUSY)
+				r = -EBUSY;
+		}
+	closedir(d);
+	return r;
+}
+
+/* rm: conmon may outlive the container by a moment: 1 s at most. */
+void pod_parent_remove(const char *name)
+{
+	int i;
+
+	for (i = 0; parent_remove_once(name) == -EBUSY && i < 50; i++)
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+}
+
+/* <cgroup2>/jail-ai, locked: one protected start at a time. */
+static int lock_jail_ai(const struct jail_cgroup *parent)
+{
+	char dir[300];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/jail-ai", parent->mount);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * A fresh parent (the old one, with the programs of an earlier start,
+ * removed: each start attaches the policy built now), the programs on
+ * it, the canary in a leaf below it, the leaf removed.
+ */
+static int protect_parent(const char *who, const char *name,
+    const struct jail_cgroup *par, struct prot_opts *o)
+{
+	struct jail_cgroup pc, leaf;
+	struct policy p;
+	char err[256] = "", rel[JAIL_CGROUP_PATH_MAX], leafp[1200];
+	int r, i;
+
+	/* conmon may outlive `podman stop` by a moment: 1 s at most */
+	for (i = 0; (r = remove_tree(par->path, 0)) == -EBUSY && i < 50; i++)
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	if (r < 0) {
+		warnx("%s: %s: cgroup %s still holds processes: %s", who,
+		    name, par->path, strerror(-r));
+		return r;
+	}
+	if (mkdir(par->path, 0755) < 0) {
+		r = -errno;
+		warnx("%s: mkdir %s: %s", who, par->path, strerror(errno));
+		return r;
+	}
+	if (snprintf(rel, sizeof(rel), "%s/canary-%d", par->rel,
+	    (int)getpid()) >= (int)sizeof(rel)) {
+		warnx("%s: %s: cgroup path too long", who, name);
+		return -ENAMETOOLONG;
+	}
+	snprintf(leafp, sizeof(leafp), "%s/%s", par->mount, rel);
+	if ((r = jail_cgroup_open(&pc, par->rel, err, sizeof(err))) < 0) {
+		warnx("%s: %s: %s: %s", who, name, err, strerror(-r));
+		return r;
+	}
+	if (mkdir(leafp, 0755) < 0) {
+		r = -errno;
+		warnx("%s: mkdir %s: %s", who, leafp, strerror(errno));
+		jail_cgroup_close(&pc);
+		return r;
+	}
+	if ((r = jail_cgroup_open(&leaf, rel, err, sizeof(err))) < 0) {
+		warnx("%s: %s: %s: %s", who, name, err, strerror(-r));
+		rmdir(leafp);
+		jail_cgroup_close(&pc);
+		return r;
+	}
+	prot_build(o, &p);
+	r = protect_at(who, &pc, &leaf, &p);
+	policy_free(&p);
+	jail_cgroup_close(&pc);
+	jail_cgroup_remove(&leaf);
+	return r;
+}
+
+/*
+ * The fast start: lock, protect the parent, then ONE podman call (create's
+ * `podman run --detach`, or `podman start`).  gw: the network's gateways.
+ */
+static int fast_start(const char *who, const char *name,
+    struct prot_opts *o, const char *network, char *gw,
+    const char *const *podman_args)
+{
+	struct jail_cgroup par;
+	struct podman_status ps;
+	char *out = NULL;
+	int lk, r;
+
+	o->own_netns = strcmp(network, "host") != 0;
+	if (gw)
+		add_gateway_denies(o, gw);
+	if ((r = pod_parent(name, &par)) < 0 ||
+	    (r = lk = lock_jail_ai(&par)) < 0) {
+		warnx("%s: %s: lock <cgroup2>/jail-ai: %s", who, name,
+		    strerror(-r));
+		return r;
+	}
+	if ((r = protect_parent(who, name, &par, o)) == 0 &&
+	    podman_capture(podman_args, 0, &out, &ps) < 0) {
+		warnx("%s: podman %s %s failed (exit %d)%s", who,
+		    podman_args[0], name, ps.code, ps.exited && ps.code == 125 ?
+		    ". If podman asked for a systemd slice as cgroup parent: "
+		    "protected jails need its cgroupfs cgroup manager "
+		    "(cgroup_manager = \"cgroupfs\" in containers.conf); with "
+		    "systemd's, the parent would be a slice that systemd may "
+		    "remove with its programs (not supported)" : "");
+		r = -EIO;
+	}
+	free(out);
+	close(lk);
+	return r;
+}
+
+/* create: podman run ARGS (a --cgroup-parent=/jail-ai/pod-NAME line). */
+int fast_create(const char *name, const struct prot_opts *given,
+    const char *network, const char *gateways, const char *const *args)
+{
+	struct prot_opts o = *given;
+	char *gw = strdup(gateways ? gateways : "");
+	int r;
+
+	if (!gw)
+		return -ENOMEM;
+	prot_need_caps("create");
+	r = fast_start("create", name, &o, network, gw, args);
+	free(gw);
+	return r;
+}
+
+/*
+ * Every start of a jail: for a protected one init, attach, canary, start
+ * (rootless, or a jail made before the fast path), or the fast path.
  * given: the options (create knows them), else read from the labels.
  * 0, or < 0 with the reason said; the exit undo stops the container.
  */
 int protected_start(const char *who, const char *name,
     const struct prot_opts *given)
 {
-	char *labels = NULL;
+	const char *start[] = { "start", name, NULL };
+	char *labels = NULL, want[96];
+	struct pod_labels pl = { "", NULL, "" };
 	struct prot_opts o;
 	int r;
 
 	if (given)
 		o = *given;
-	if (given ? !o.block_host : !load_prot(who, name, &o, &labels)) {
+	if (given ? !o.block_host : !load_prot(who, name, &o, &labels, &pl)) {
 		free(labels);
 		if (podman_do("start", name, NULL) == 0)
 			return 0;
@@ -283,7 +524,11 @@ int protected_start(const char *who, const char *name,
 	}
 	prot_need_caps(who);
 	undo_arm(name, 0);
-	if (podman_do("init", name, NULL) < 0) {
+	snprintf(want, sizeof(want), "/jail-ai/pod-%s", name);
+	if (!given && strcmp(pl.cgroup_parent, want) == 0) {
+		r = fast_start(who, name, &o, pl.network, pl.gateways,
+		    start);
+	} else if (podman_do("init", name, NULL) < 0) {
 		warnx("%s: podman init %s failed", who, name);
 		r = -EIO;
 	} else if ((r = attach_initialised(who, name, &o)) == 0 &&
@@ -297,16 +542,18 @@ int protected_start(const char *who, const char *name,
 	return r;
 }
 
-/* QUERY through the privileged child: how many programs per hook. */
-static int query(const struct jail_cgroup *cg, struct jail_reply *rep)
+/* QUERY_EFFECTIVE (op) through the privileged child: how many programs
+ * per hook run for the cgroup, an ancestor's included (the fast path's
+ * are on the parent); QUERY: those attached to it. */
+static int query(const char *rel, int op, struct jail_reply *rep)
 {
 	struct jail_req_hdr h;
 
 	memset(&h, 0, sizeof(h));
 	h.magic = JAIL_REQ_MAGIC;
 	h.version = JAIL_REQ_VERSION;
-	h.op = JAIL_OP_QUERY;
-	snprintf(h.cgroup, sizeof(h.cgroup), "%s", cg->rel);
+	h.op = (__u16)op;
+	snprintf(h.cgroup, sizeof(h.cgroup), "%s", rel);
 	return privsep_call(&h, sizeof(h), rep);
 }
 
@@ -321,7 +568,7 @@ static int is_protected(const char *who, const char *name,
 
 	if ((r = container_cgroup(who, name, pid, &cg)) < 0)
 		return r;
-	r = query(&cg, rep);
+	r = query(cg.rel, JAIL_OP_QUERY_EFFECTIVE, rep);
 	jail_cgroup_close(&cg);
 	if (r < 0) {
 		warnx("%s: query %s: %s %s: %s", who, name,
@@ -360,12 +607,18 @@ int ensure_running(const char *who, const char *name)
 		return 0;
 	if ((r = is_protected(who, name, &rep)) == 1)
 		return 0;
-	if (r == 0)
-		warnx("%s: %s asks for --block-host but its cgroup has no "
-		    "jail-ai programs (was it started with podman start or "
-		    "restart?); refusing. Restart it protected: jail-ai start "
-		    "%s", who, name, name);
-	return -EPERM;
+	if (r < 0)
+		return -EPERM;
+	/* Re-protect before anything of ours runs in it: stop, start. */
+	warnx("%s: %s asks for --block-host but no jail-ai programs are in "
+	    "effect on its cgroup (started by podman behind jail-ai's back, "
+	    "its parent cgroup gone?): stopping it, then starting it "
+	    "protected", who, name);
+	if (podman_do("stop", "--time", "5", name, NULL) < 0) {
+		warnx("%s: podman stop %s failed; refusing", who, name);
+		return -EPERM;
+	}
+	return protected_start(who, name, NULL);
 }
 
 int prot_state(const char *who, const char *name, const char *state,
@@ -392,4 +645,38 @@ int prot_state_of(const char *who, const char *name,
 	free(state);
 	free(lab);
 	return ps;
+}
+
+/*
+ * For status: which cgroup holds the programs, their ids, and whether the
+ * running container's cgroup is below it.  One line into out.
+ */
+void prot_where(const char *who, const char *name, char *out, size_t len)
+{
+	char cgp[JAIL_CGROUP_PATH_MAX], want[JAIL_CGROUP_PATH_MAX + 8];
+	struct jail_reply rep;
+	const char *holder;
+	size_t n, plen;
+	unsigned int i;
+	pid_t pid = jail_pid(name, NULL);
+
+	snprintf(out, len, "programs: unknown (no running container)");
+	if (pid <= 0 || cgroup_of_pid(pid, cgp, sizeof(cgp)) < 0)
+		return;
+	plen = (size_t)snprintf(want, sizeof(want), "/jail-ai/pod-%s/", name);
+	holder = strncmp(cgp, want, plen) == 0 ? (want[plen - 1] = '\0',
+	    want) : cgp;
+	if (query(holder + 1, JAIL_OP_QUERY, &rep) < 0) {
+		snprintf(out, len, "programs: %s could not be queried (%s)",
+		    holder, who);
+		return;
+	}
+	n = (size_t)snprintf(out, len, "programs: attached at %s (ids:",
+	    holder);
+	for (i = 0; i < JAIL_NPROG_SLOTS && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, " %u", rep.prog_ids[i]);
+	if (n < len)
+		snprintf(out + n, len - n, "); the container's cgroup %s %s",
+		    cgp, holder == cgp ? "itself (rootless or an older jail: "
+		    "attached after podman init on each start)" : "is below it");
 }

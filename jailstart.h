@@ -15,6 +15,16 @@
  */
 int protected_start(const char *who, const char *name,
     const struct prot_opts *given);
+/* Rootful (the fast path applies): 1. */
+int pod_fast(void);
+/* <cgroup2>/jail-ai/pod-NAME in cg (nothing opened); 0 or -errno. */
+int pod_parent(const char *name, struct jail_cgroup *cg);
+/* rm: that cgroup, and podman's cgroup v1 ones of the same name. */
+void pod_parent_remove(const char *name);
+/* create's fast path: the parent protected, then podman ARGS (run -d);
+ * gateways: the network's, space-separated.  0, or < 0 said. */
+int fast_create(const char *name, const struct prot_opts *given,
+    const char *network, const char *gateways, const char *const *args);
 /* An exit from now on removes (created) or stops the container NAME. */
 void undo_arm(const char *name, int created);
 /* Started and protected: nothing to undo. */
@@ -29,6 +39,8 @@ enum { PS_OFF, PS_ATTACHED, PS_MISSING, PS_ON_START, PS_UNKNOWN };
 /* From the state and the block-host label; queries the child if running. */
 int prot_state(const char *who, const char *name, const char *state,
     const char *bh_label, struct jail_reply *rep);
+/* status: "programs: attached at CGROUP (ids: ...); ..." into out. */
+void prot_where(const char *who, const char *name, char *out, size_t len);
 int prot_state_of(const char *who, const char *name,
     struct jail_reply *rep);
 

@@ -138,7 +138,10 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "request with an unknown flag", -EINVAL);
 	if (h->op == JAIL_OP_QUERY && (h->n4 || h->n6 || h->flags))
 		return refuse(why, "QUERY with rules or flags", -EINVAL);
-	if (h->op == JAIL_OP_QUERY)
+	if (h->op == JAIL_OP_QUERY_EFFECTIVE && (h->n4 || h->n6 || h->flags))
+		return refuse(why, "QUERY_EFFECTIVE with rules or flags",
+		    -EINVAL);
+	if (h->op == JAIL_OP_QUERY || h->op == JAIL_OP_QUERY_EFFECTIVE)
 		return 0;
 	if (h->op != JAIL_OP_ATTACH)
 		return refuse(why, "unknown operation", -EINVAL);
@@ -299,7 +302,9 @@ static int prog_attach(int cgroup, int prog, __u32 type, int attach)
 	return sys_bpf(attach ? BPF_PROG_ATTACH : BPF_PROG_DETACH, &a);
 }
 
-static int prog_query(int cgroup, __u32 type, __u32 *ids, __u32 *cnt)
+/* flags: 0, or BPF_F_QUERY_EFFECTIVE for what the ancestors add too. */
+static int prog_query(int cgroup, __u32 type, __u32 *ids, __u32 *cnt,
+    __u32 flags)
 {
 	union bpf_attr a;
 	int r;
@@ -307,6 +312,7 @@ static int prog_query(int cgroup, __u32 type, __u32 *ids, __u32 *cnt)
 	memset(&a, 0, sizeof(a));
 	a.query.target_fd = (__u32)cgroup;
 	a.query.attach_type = type;
+	a.query.query_flags = flags;
 	a.query.prog_ids = (__u64)(unsigned long)ids;
 	a.query.prog_cnt = *cnt;
 	r = sys_bpf(BPF_PROG_QUERY, &a);
@@ -409,13 +415,13 @@ static int attach_progs(int cg)
 
 	for (i = 0; i < nprogs; i++) {
 		cnt = QUERY_MAX;
-		r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt);
+		r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt, 0);
 		if (r == 0 && (r = cnt ? -EEXIST : 0) == 0)
 			r = prog_attach(cg, prog_fds[i],
 			    jail_progs[i].attach_type, 1);
 		cnt = QUERY_MAX;
 		if (r == 0 &&
-		    !(r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt))) {
+		    !(r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt, 0))) {
 			reply.attached[i] = cnt;
 			reply.prog_ids[i] = id = prog_id(prog_fds[i]);
 			for (k = 0; k < cnt && ids[k] != id; k++)
@@ -432,15 +438,16 @@ static int attach_progs(int cg)
 	return fail(JAIL_STEP_ATTACH, r, i, jail_progs[i].name);
 }
 
-/* QUERY: how many programs each hook has, and the latest one's id. */
-static int count_progs(int cg)
+/* QUERY: how many programs each hook has, and the latest one's id;
+ * QUERY_EFFECTIVE: those that run for the cgroup, its ancestors' too. */
+static int count_progs(int cg, __u32 flags)
 {
 	__u32 ids[QUERY_MAX], cnt, i;
 	int r;
 
 	for (i = 0; i < JAIL_NPROGS; i++) {
 		cnt = QUERY_MAX;
-		r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt);
+		r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt, flags);
 		if (r < 0)
 			return fail(JAIL_STEP_QUERY, r, i, jail_progs[i].name);
 		reply.attached[i] = cnt;
@@ -456,13 +463,13 @@ static int tighten(int r, const char *what)
 }
 
 /* QUERY needs no loads, and no bpf() once counted. */
-static int query(int cg)
+static int query(int cg, __u32 flags)
 {
 	int r;
 
 	if ((r = tighten(lockdown_loaded(), "no loads")) < 0)
 		return r;
-	if ((r = count_progs(cg)) < 0)
+	if ((r = count_progs(cg, flags)) < 0)
 		return r;
 	return tighten(lockdown_attached(), "no bpf");
 }
@@ -509,7 +516,9 @@ static int run_child(void)
 	if ((r = caps(1, &need, &need)) < 0)
 		return fail(JAIL_STEP_CAPS, r, 0, "raise capabilities");
 	if (h->op == JAIL_OP_QUERY)
-		return query(cg);
+		return query(cg, 0);
+	if (h->op == JAIL_OP_QUERY_EFFECTIVE)
+		return query(cg, BPF_F_QUERY_EFFECTIVE);
 	/* bpf2c orders jail_egress last; refuse a header that does not. */
 	if (jail_progs[JAIL_NPROGS - 1].attach_type != BPF_CGROUP_INET_EGRESS)
 		return fail(JAIL_STEP_LOAD, ENOEXEC, JAIL_NPROGS - 1, "order");

@@ -475,7 +475,7 @@ void prot_build(struct prot_opts *o, struct policy *p)
 	struct hostip *h;
 	char err[256] = "";
 	size_t n;
-	int r, hostnet = 1;
+	int r, hostnet = !o->own_netns;
 
 	prot_need_caps(o->who);
 	if (o->net_pid > 0 && (hostnet = prot_same_netns(o->net_pid)) < 0)
@@ -647,9 +647,15 @@ static int canary(const struct jail_cgroup *cg, const struct policy *p)
 	return WIFEXITED(status) ? -WEXITSTATUS(status) : -128;
 }
 
-/* Attach through the privileged child, then prove it with the canary. */
 int protect(const char *who, const struct jail_cgroup *cg,
     struct policy *p)
+{
+	return protect_at(who, cg, cg, p);
+}
+
+/* Attach through the privileged child, then prove it with the canary. */
+int protect_at(const char *who, const struct jail_cgroup *cg,
+    const struct jail_cgroup *leaf, struct policy *p)
 {
 	static const char *const canary_why[] = {
 		[1] = "a connect to 127.0.0.1 was not refused with EPERM",
@@ -675,9 +681,9 @@ int protect(const char *who, const struct jail_cgroup *cg,
 		explain_attach_failure(who, cg, &rep, r);
 		return r;
 	}
-	r = canary(cg, p);
+	r = canary(leaf, p);
 	if (r < 0) {
-		warnx("%s: --block-host: canary in %s: %s", who, cg->path,
+		warnx("%s: --block-host: canary in %s: %s", who, leaf->path,
 		    r >= -9 && canary_why[-r] ? canary_why[-r] :
 		    "the canary process failed");
 		warnx("%s: protection could not be established; nothing "

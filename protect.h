@@ -13,7 +13,9 @@
 
 struct prot_opts {
 	const char *who;	/* "run", "create", ...: for messages */
-	pid_t net_pid;		/* a podman jail's init; 0: the host's netns */
+	pid_t net_pid;		/* a podman jail's init; 0: see own_netns */
+	int own_netns;		/* with no net_pid: a network namespace of
+				 * its own (a podman jail not started yet) */
 	int block_host, no_dns;
 	int deny_all, block_private;	/* imply block_host */
 	struct allow_rule allow[JAIL_MAX_ALLOW];
@@ -33,6 +35,10 @@ void prot_build(struct prot_opts *o, struct policy *p);
 void prot_need_caps(const char *who);
 /* The child attaches p to cg, then the canary; 0, or < 0 after saying why. */
 int protect(const char *who, const struct jail_cgroup *cg, struct policy *p);
+/* The same, the canary in leaf, a cgroup below cg (a parent whose subtree
+ * has controllers enabled may hold no process itself). */
+int protect_at(const char *who, const struct jail_cgroup *cg,
+    const struct jail_cgroup *leaf, struct policy *p);
 /* 1: pid is in our network namespace, 0: another, < 0: cannot tell. */
 int prot_same_netns(pid_t pid);
 

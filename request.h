@@ -26,6 +26,8 @@
 enum jail_op {
 	JAIL_OP_ATTACH = 1,	/* maps + programs onto one cgroup */
 	JAIL_OP_QUERY = 2,	/* how many programs each of our hooks has */
+	JAIL_OP_QUERY_EFFECTIVE = 3,	/* QUERY, counting what ancestors
+					 * attached (BPF_F_QUERY_EFFECTIVE) */
 };
 
 struct jail_req_hdr {
@@ -34,7 +36,7 @@ struct jail_req_hdr {
 	__u16 op;
 	__u32 n4;		/* rules that follow, IPv4 first */
 	__u32 n6;
-	__u32 flags;		/* JAIL_REQ_F_*; 0 for QUERY */
+	__u32 flags;		/* JAIL_REQ_F_*; 0 for the QUERYs */
 	char cgroup[JAIL_CGROUP_PATH_MAX];	/* NUL-terminated, NUL-padded */
 };
 

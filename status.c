@@ -165,7 +165,10 @@ static void print_protection(int ps, const struct jail_reply *rep)
 	if (ps == PS_OFF) {
 		printf("protection: off (created without --block-host)\n");
 	} else if (ps == PS_ON_START) {
-		printf("protection: attached on every start (not running)\n");
+		printf("protection: attached on every start (not running; %s)\n",
+		    pod_fast() ? "as root: on its parent cgroup, before podman "
+		    "starts it" : "rootless: on its own cgroup, after podman "
+		    "init");
 	} else if (ps == PS_ATTACHED) {
 		printf("protection: attached (programs per hook:");
 		for (i = 0; i < JAIL_NPROG_SLOTS; i++)
@@ -176,7 +179,9 @@ static void print_protection(int ps, const struct jail_reply *rep)
 		printf(")\n");
 	} else {
 		printf("protection: NOT attached%s\n", ps == PS_UNKNOWN ?
-		    " (could not query)" : ": restart it with jail-ai start");
+		    " (could not query)" : ": no jail-ai program is in effect on "
+		    "its cgroup (started by podman alone, its parent cgroup "
+		    "gone?); jail-ai start, exec or shell re-protects it");
 	}
 }
 
@@ -279,6 +284,12 @@ int cmd_status(int argc, char **argv)
 		print_mounts(f[10]);
 		printf("\nallow: %s\nmode: %s\n", f[7], MODE_OF(ps, f[11]));
 		print_protection(ps, &rep);
+		if (ps == PS_ATTACHED || ps == PS_MISSING) {
+			char where[400];
+
+			prot_where("status", name, where, sizeof(where));
+			printf("%s\n", where);
+		}
 	}
 	free(info);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;

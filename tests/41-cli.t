@@ -138,7 +138,10 @@ fi
 # ---- create --dry-run ----
 mkdir -p "$TMP/proj/.git"
 (cd "$TMP/proj" && "$J" create j2 --block-host --port 8080:80 --dry-run) >"$TMP/d" 2>&1; st=$?
-ok "$([ $st = 0 ] && grep -q "^podman create --name=j2 .*--label=jail-ai.block-host=1 .*--volume=$TMP/proj:/workspace .*--publish 127.0.0.1:8080:80 " "$TMP/d"; echo $?)" \
+# as root a protected jail is made below its protected parent cgroup in one podman run
+pc="podman create"
+[ "$(id -u)" = 0 ] && pc="podman run --detach --cgroups=enabled --cgroup-parent=/jail-ai/pod-j2 --label=jail-ai.gateways="
+ok "$([ $st = 0 ] && grep -q "^$pc --name=j2 .*--label=jail-ai.block-host=1 .*--volume=$TMP/proj:/workspace .*--publish 127.0.0.1:8080:80 " "$TMP/d"; echo $?)" \
 	"create --dry-run: the podman command line, nothing made" || diag "$(cat "$TMP/d")"
 
 # ---- the man page, the completions ----

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/50-podman.t - podman jails as root: create/list/status/exec/stop/start/rm and their
 # errors, --block-host on a podman container (neither the jail's command nor `exec` reaches a
-# host address; a container started behind jail-ai's back is refused), podman faults.
+# host address; a container started behind jail-ai's back stays protected, or is re-protected
+# when its parent cgroup went), podman faults.
 #
 # The "host" is a network namespace made here (lib.sh): podman and jail-ai run in it, so the
 # default bridge (podman0, 10.88.0.1) is made in it and --network host shares it.  The test
@@ -291,21 +292,27 @@ protection "$BH" attached
 jp stop "$BH" >/dev/null 2>&1
 pm start "$BH" >/dev/null 2>"$TMP/err"
 ok $? "podman start $BH behind jail-ai's back" || diag "$(cat "$TMP/err")"
+# As root the programs sit on the jail's parent cgroup, which podman start lands below
+# (tests/56-fastpath.t has the rest); with the parent removed, podman makes it bare.
+protection "$BH" attached
+blocked "$BH" tcp 10.77.0.1 7002
+pm stop -t 1 "$BH" >/dev/null 2>&1
+for d in "$CG2/jail-ai/pod-$BH" /sys/fs/cgroup/*/jail-ai/pod-"$BH"; do
+	[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+done
+pm start "$BH" >/dev/null 2>"$TMP/err"
+ok $? "parent cgroup removed, podman start $BH behind jail-ai's back" || diag "$(cat "$TMP/err")"
 protection "$BH" "NOT attached"
 sleep 0.5
 rm -f "$WS_BH/marker"
-jx "$BH" touch /workspace/marker
-[ "$ST" = 125 ] && [ ! -e "$WS_BH/marker" ]
-ok $? "exec into $BH running without protection is refused (125) and CMD does not run" ||
-	diag "exit $ST, marker: $([ -e "$WS_BH/marker" ] && echo created || echo absent)" \
-		"$(tail -n 5 "$TMP/err")"
 n=$(arrivals $HOST_LOGS)
-jx "$BH" probe tcp 10.77.0.1 7002
-[ "$ST" = 125 ] && [ "$(arrivals $HOST_LOGS)" = "$n" ]
-ok $? "exec probe into unprotected $BH is refused (125), no host listener hears it" ||
-	diag "exit $ST, output '$OUT'"
-grep -q . "$TMP/err"
-ok $? "the refusal says why" || diag "stderr was empty"
+jx "$BH" sh -c 'probe tcp 10.77.0.1 7002; touch /workspace/marker'
+[ "$ST" = 0 ] && [ "$OUT" = EPERM ] && [ -e "$WS_BH/marker" ] && [ "$(arrivals $HOST_LOGS)" = "$n" ]
+ok $? "exec into $BH running without protection re-protects it first: CMD's probe gets EPERM" ||
+	diag "exit $ST, output '$OUT', marker: $([ -e "$WS_BH/marker" ] && echo created || echo absent)" \
+		"$(tail -n 5 "$TMP/err")"
+grep -q 'starting it protected' "$TMP/err"
+ok $? "the re-protection is said" || diag "$(cat "$TMP/err")"
 jp stop "$BH" >/dev/null 2>&1 && jp start "$BH" >/dev/null 2>"$TMP/err"
 ok $? "stop + start $BH through jail-ai" || diag "$(cat "$TMP/err")"
 protection "$BH" attached
@@ -426,17 +433,18 @@ fault_create() {
 	gone "$name"
 	ok $? "$desc: no container $name left" || diag "state $(state "$name")"
 }
-podman_wrapper stop-after-init \
-	'if [ "$SUB" = init ]; then "$REAL" "$@" || exit; "$REAL" stop -t 0 "$LAST" >/dev/null 2>&1; exit 0; fi'
-fault_create "container stopped right after init (cgroup gone before attach)" stop-after-init
+# As root a protected create is `podman network inspect` (bridge only), the attach on the
+# jail's parent cgroup, then one `podman run --detach` (tests/56-fastpath.t).
+podman_wrapper fail-run '[ "$SUB" = run ] && { echo injected run failure >&2; exit 125; }'
+podman_wrapper run-then-fail '[ "$SUB" = run ] && { "$REAL" "$@"; exit 1; }'
+fault_create "podman run fails" fail-run
 if [ "$FULL" = 1 ]; then
 	podman_wrapper fail-start '[ "$SUB" = start ] && { echo injected start failure >&2; exit 125; }'
-	podman_wrapper fail-init '[ "$SUB" = init ] && { echo injected init failure >&2; exit 125; }'
+	podman_wrapper start-then-fail '[ "$SUB" = start ] && { "$REAL" "$@"; exit 1; }'
+	podman_wrapper fail-net '[ "$SUB" = network ] && { echo injected failure >&2; exit 125; }'
 	podman_wrapper fail-create '[ "$SUB" = create ] && { echo injected create failure >&2; exit 125; }'
-	podman_wrapper fail-inspect '[ "$SUB" = inspect ] && { echo injected inspect failure >&2; exit 125; }'
-	fault_create "podman start fails" fail-start
-	fault_create "podman init fails" fail-init
-	fault_create "podman inspect fails" fail-inspect
+	fault_create "podman run starts it, then fails" run-then-fail
+	fault_create "podman network inspect fails" fail-net
 	new_ws
 	JAIL_AI_PODMAN=$TMP/fail-create jcreate "$JT-fc"
 	[ "$ST" != 0 ] && gone "$JT-fc"
@@ -478,7 +486,7 @@ if [ "$FULL" = 1 ]; then
 
 	# A later start of a protected jail that fails leaves it stopped.
 	jp stop "$BH" >/dev/null 2>&1
-	for w in fail-start stop-after-init fail-init; do
+	for w in fail-start start-then-fail; do
 		JAIL_AI_PODMAN=$TMP/$w jp start "$BH" >"$TMP/out" 2>"$TMP/err"
 		ST=$?
 		[ "$ST" != 0 ] && not_running "$BH"

@@ -309,14 +309,19 @@ protection "$BH" attached
 blocked "$BH" tcp 10.77.0.1 7002
 ujp stop "$BH" >/dev/null 2>&1
 upm start "$BH" >/dev/null 2>&1
-rm -f "$WS_BH/marker"
-jx "$BH" touch /workspace/marker
-[ "$ST" = 125 ] && [ ! -e "$WS_BH/marker" ]
-ok $? "exec into $BH started behind jail-ai's back: refused (125), CMD did not run" ||
-	diag "exit $ST" "$(cat "$TMP/err")"
 out=$(ujp list 2>&1)
 grep "^$BH " <<<"$out" | grep -q 'NOT attached'
 ok $? "list says $BH's protection is NOT attached" || diag "$out"
+# Rootless keeps init/attach/start: a start behind our back is unprotected, and exec
+# stops it and starts it protected before CMD runs.
+rm -f "$WS_BH/marker"
+n=$(arrivals $HOST_LOGS)
+jx "$BH" sh -c 'probe tcp 10.77.0.1 7002; touch /workspace/marker'
+[ "$ST" = 0 ] && [ "$OUT" = EPERM ] && [ -e "$WS_BH/marker" ] && [ "$(arrivals $HOST_LOGS)" = "$n" ] &&
+	grep -q 'starting it protected' "$TMP/err"
+ok $? "exec into $BH started behind jail-ai's back: re-protected first, CMD's probe gets EPERM" ||
+	diag "exit $ST, output '$OUT'" "$(cat "$TMP/err")"
+protection "$BH" attached
 ujp start "$BH" >"$TMP/out" 2>"$TMP/err"
 ST=$?
 [ "$ST" = 0 ] && ! grep -q 'is not running' "$TMP/err"

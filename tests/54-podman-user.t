@@ -9,7 +9,8 @@
 #  - options given on a later agent run that differ from the jail's are refused with the
 #    list; --recreate remakes only the container (home volume and workspace stay);
 #  - list and status show the protection as attached now: after `podman restart` behind
-#    jail-ai's back, NOT attached, and `start` restores it;
+#    jail-ai's back still attached (the parent cgroup holds it), with the parent removed
+#    first NOT attached, and `start` restores it;
 #  - exec -e/-w/-u/--detach; list --json and status --json.
 #
 # No registry is reachable: the "configured base image" is a busybox root filesystem with a
@@ -246,8 +247,19 @@ ok $? "list: $JT-bh block-host (attached)" || diag "$out"
 pm restart -t 0 "$JT-bh" >/dev/null 2>"$TMP/err"
 ok $? "podman restart $JT-bh behind jail-ai's back" || diag "$(cat "$TMP/err")"
 out=$(jp list 2>&1)
+grep "^$JT-bh " <<<"$out" | grep -q 'block-host$'
+ok $? "list: still attached after the restart (the parent cgroup keeps the programs)" ||
+	diag "$out"
+# Its parent cgroup gone (as after a reboot), podman makes it again without programs.
+pm stop -t 0 "$JT-bh" >/dev/null 2>&1
+for d in "$CG2/jail-ai/pod-$JT-bh" /sys/fs/cgroup/*/jail-ai/pod-"$JT-bh"; do
+	[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+done
+pm start "$JT-bh" >/dev/null 2>"$TMP/err"
+ok $? "parent removed, podman start $JT-bh behind jail-ai's back" || diag "$(cat "$TMP/err")"
+out=$(jp list 2>&1)
 grep "^$JT-bh " <<<"$out" | grep -q 'NOT attached'
-ok $? "list: NOT attached after the restart" || diag "$out"
+ok $? "list: NOT attached after that start" || diag "$out"
 jp list --json >"$TMP/list.json" 2>"$TMP/err"
 ST=$?
 json_ok name state image workspace user block_host protection <"$TMP/list.json" &&

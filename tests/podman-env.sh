@@ -179,14 +179,23 @@ podman_umount() {
 # podman_cleanup: remove every container and image in our storages; catch strays named $JT*
 # in the default storage (a jail-ai that ignored CONTAINERS_STORAGE_CONF).
 podman_cleanup() {
-	local d ns=() strays
+	local d n ns=() strays names=
 	[ -n "${NS_H:-}" ] && [ -e "/run/netns/$NS_H" ] && ns=(nsenter --net="/run/netns/$NS_H" --)
 	for d in $PODMAN_DIRS; do
+		names="$names $(CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf \
+			timeout -k 5 30 "$PODMAN" ps -a --format '{{.Names}}' 2>/dev/null)"
 		CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf \
 			timeout -k 5 120 "${ns[@]}" "$PODMAN" rm -af -t 0 >/dev/null 2>&1
 		CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf \
 			timeout -k 5 60 "$PODMAN" rmi -af >/dev/null 2>&1
 		podman_umount "$d"
+	done
+	# the rootful fast path's parents (jail-ai/pod-NAME), in cgroup2 and podman's v1 ones:
+	# ours by prefix, and those of every container our storages held (project jails)
+	for n in "$JT-*" $names; do
+		for d in /sys/fs/cgroup/jail-ai/pod-$n /sys/fs/cgroup/*/jail-ai/pod-$n; do
+			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
 	done
 	if [ -n "${PODMAN:-}" ]; then
 		strays=$(env -u CONTAINERS_STORAGE_CONF timeout 30 "$PODMAN" ps -a \

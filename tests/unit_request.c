@@ -200,8 +200,11 @@ static void test_header(void)
 	hdr(&q)->op = 0;
 	refused(&q, "op 0");
 	req_good(&q);
-	hdr(&q)->op = 3;
-	refused(&q, "op 3");
+	hdr(&q)->op = 4;
+	refused(&q, "op 4");
+	req_good(&q);
+	hdr(&q)->op = JAIL_OP_QUERY_EFFECTIVE;
+	refused(&q, "QUERY_EFFECTIVE with rules");
 	req_good(&q);
 	hdr(&q)->op = 0xffff;
 	refused(&q, "op 0xffff");
@@ -229,6 +232,13 @@ static void test_header(void)
 	refused(&q, "QUERY with an absolute cgroup");
 	req_init(&q, JAIL_OP_QUERY, 1, 0, "jail-ai/x");
 	refused(&q, "QUERY with one v4 rule");
+	req_init(&q, JAIL_OP_QUERY_EFFECTIVE, 0, 0, "jail-ai/pod-x");
+	accepted(&q, "QUERY_EFFECTIVE with n4 = n6 = 0");
+	req_init(&q, JAIL_OP_QUERY_EFFECTIVE, 0, 0, "jail-ai/pod-x");
+	hdr(&q)->flags = JAIL_REQ_F_HOSTNET;
+	refused_with(&q, -EINVAL, "QUERY_EFFECTIVE with a flag");
+	req_init(&q, JAIL_OP_QUERY_EFFECTIVE, 0, 1, "jail-ai/pod-x");
+	refused(&q, "QUERY_EFFECTIVE with one v6 rule");
 	req_init(&q, JAIL_OP_QUERY, 0, 1, "jail-ai/x");
 	refused(&q, "QUERY with one v6 rule");
 
