@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "hostips.h"
 #include "jail.h"
 
 struct prot_opts {
@@ -24,6 +25,12 @@ struct prot_opts {
 	const char *deny_file[JAIL_MAX_DENY_FILES];	/* in order given */
 	size_t ndeny_file;
 	int force;		/* --force: allows that open a whole range */
+	/* run's address refresh (refresh.c): prot_build keeps here what it
+	 * denied beyond the host's addresses (--deny, --deny-file, modes),
+	 * malloc'd, so that a rebuild needs no file read twice. */
+	int want_kept;
+	struct hostip *kept;
+	size_t nkept;
 };
 
 int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i);
@@ -33,6 +40,9 @@ void prot_build(struct prot_opts *o, struct policy *p);
 void prot_need_caps(const char *who);
 /* The child attaches p to cg, then the canary; 0, or < 0 after saying why. */
 int protect(const char *who, const struct jail_cgroup *cg, struct policy *p);
+/* The same with JAIL_REQ_F_MAPFDS: on 0, maps[] holds jail_v4, jail_v6. */
+int protect_fds(const char *who, const struct jail_cgroup *cg,
+    struct policy *p, int maps[JAIL_NMAPS]);
 /* 1: pid is in our network namespace, 0: another, < 0: cannot tell. */
 int prot_same_netns(pid_t pid);
 
