@@ -196,6 +196,12 @@ static int fast_deny(struct refresh *rf, int family, const void *addr,
 
 	if (plen > bytes * 8)
 		return 0;	/* not an address we know: the rebuild decides */
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in jail-ai-fault: a full map, for the fail-closed test. */
+	if (getenv("JAIL_AI_FAULT") && !strcmp(getenv("JAIL_AI_FAULT"),
+	    "mapfull"))
+		return -E2BIG;
+#endif
 	memset(&rule, 0, sizeof(rule));
 	memset(&v, 0, sizeof(v));
 	v.action = JAIL_DENY;
