@@ -736,8 +736,10 @@ static int attach_run(struct prot_opts *o, const struct jail_cgroup *cg,
 	if ((r = protect_fds("run", cg, p, maps)) < 0)
 		return r;
 	if ((r = refresh_start(&refresh, o, p, maps)) < 0)
-		warnx("run: --block-host: address refresh: %s; nothing was "
-		    "started", strerror(-r));
+		warnx("run: --block-host: address refresh: update the jail's "
+		    "maps without capabilities: %s (kernels before 5.19 refuse "
+		    "it while kernel.unprivileged_bpf_disabled is set); nothing "
+		    "was started", strerror(-r));
 	return r;
 }
 

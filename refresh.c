@@ -148,7 +148,18 @@ int refresh_start(struct refresh *rf, struct prot_opts *o,
 	f6 = fam(rf, 1);
 	if ((r = set_view(&f4, p->r4, p->n4)) < 0)
 		return r;
-	return set_view(&f6, p->r6, p->n6);
+	if ((r = set_view(&f6, p->r6, p->n6)) < 0)
+		return r;
+	/* Prove now that an update by fd works here, without a capability
+	 * (5.19+, or unprivileged_bpf_disabled=0): one entry rewritten with
+	 * its own value.  Else the first address change would kill CMD. */
+	if (p->n4)
+		return map_op(BPF_MAP_UPDATE_ELEM, f4.fd, &p->r4[0].key,
+		    &p->r4[0].v);
+	if (p->n6)
+		return map_op(BPF_MAP_UPDATE_ELEM, f6.fd, &p->r6[0].key,
+		    &p->r6[0].v);
+	return 0;
 }
 
 /* The view after an update of one rule: replaced, or inserted in order. */
