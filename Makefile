@@ -56,11 +56,11 @@ KINC	= build/kinc
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
-	  jailenv.c lifecycle.c
+	  jailenv.c lifecycle.c refresh.c
 HDRS	= bpf_insns.h bpf_maps.h hostips.h jail.h request.h images.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
-	  jailenv.h lifecycle.h
+	  jailenv.h lifecycle.h refresh.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -207,7 +207,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
-	    tests/vt_probe tests/mapfd_probe tests/fs_probe \
+	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe \
 	    tests/unit_jailenv
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
@@ -256,6 +256,8 @@ tests/mapfd_probe: tests/mapfd_probe.c bpf_maps.h
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/mapfd_probe.c
 tests/fs_probe: tests/fs_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/fs_probe.c
+tests/refresh_probe: tests/refresh_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/refresh_probe.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \

@@ -39,6 +39,7 @@
 #include "jail.h"
 #include "protect.h"
 #include "pty.h"
+#include "refresh.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -480,9 +481,15 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 	run_files(o);
 }
 
+/* The address refresh's fds stay with jail-ai; CMD never holds them. */
+static struct refresh refresh = { .nl = -1, .maps = { -1, -1 } };
+static int dumpable = 1;
+
 static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
     pid_t parent)
 {
+	refresh_close(&refresh);
+	prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	confine_exec(cg, o->cmd, o->keep_privs, &o->plan, parent);
@@ -503,12 +510,26 @@ static void forward_signal(int sig)
 static int wait_cmd(pid_t pid, const struct tty_saved *ts)
 {
 	struct sigaction sa;
-	int status;
+	char err[256] = "";
+	int status, r;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Fail closed: a jail whose host addresses can no longer be kept
+	 * denied does not go on (the cgroup's removal kills the rest). */
+	if (refresh.nl >= 0 && (r = refresh_watch(&refresh, pid, err,
+	    sizeof(err))) < 0) {
+		kill(pid, SIGKILL);
+		warnx("run: --block-host: address refresh: %s: %s; CMD was "
+		    "killed, since a host address that appears now could "
+		    "not be blocked (run it again)", err, strerror(-r));
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		tty_restore(ts);
+		return EXIT_SYSFAIL;
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_SYSFAIL;
@@ -687,6 +708,50 @@ static int run_dry(int argc, char **argv, const struct run_opts *o)
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
 
+/*
+ * The watch opens before prot_build reads the addresses: a change after
+ * that read is queued, not missed.  No watch, no jail.
+ */
+static void start_refresh(struct prot_opts *o)
+{
+	int r;
+
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in jail-ai-fault: the old path, no refresh (tests' control). */
+	if (getenv("JAIL_AI_FAULT") && !strcmp(getenv("JAIL_AI_FAULT"),
+	    "norefresh")) {
+		refresh.nl = -1;
+		return;
+	}
+#endif
+	if ((r = refresh_open(&refresh)) < 0)
+		die(EXIT_SYSFAIL, "run: --block-host: watch the host's "
+		    "addresses (rtnetlink socket): %s; nothing was started",
+		    strerror(-r));
+	o->want_kept = 1;
+}
+
+/* With the watch: the child hands the map fds over, and jail-ai turns
+ * non-dumpable while it holds them (no /proc/PID/fd, no pidfd_getfd). */
+static int attach_run(struct prot_opts *o, const struct jail_cgroup *cg,
+    struct policy *p)
+{
+	int maps[JAIL_NMAPS], r;
+
+	if (refresh.nl < 0)
+		return protect("run", cg, p);
+	dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) > 0;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if ((r = protect_fds("run", cg, p, maps)) < 0)
+		return r;
+	if ((r = refresh_start(&refresh, o, p, maps)) < 0)
+		warnx("run: --block-host: address refresh: update the jail's "
+		    "maps without capabilities: %s (kernels before 5.19 refuse "
+		    "it while kernel.unprivileged_bpf_disabled is set); nothing "
+		    "was started", strerror(-r));
+	return r;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct jail_cgroup cg;
@@ -704,12 +769,14 @@ static int cmd_run(int argc, char **argv)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	memset(&p, 0, sizeof(p));
 	if (o.prot.block_host)
+		start_refresh(&o.prot);
+	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
 	r = jail_cgroup_create(&cg, o.prot.block_host ?
 	    policy_mode_word(&o.prot) : NULL, err, sizeof(err));
 	if (r < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
-	if (o.prot.block_host && protect("run", &cg, &p) < 0) {
+	if (o.prot.block_host && attach_run(&o.prot, &cg, &p) < 0) {
 		jail_cgroup_remove(&cg);
 		exit(EXIT_SYSFAIL);
 	}
@@ -729,6 +796,8 @@ static int cmd_run(int argc, char **argv)
 	code = wait_cmd(pid, &ts);
 	if ((r = jail_cgroup_remove(&cg)) < 0)
 		warnx("run: remove %s: %s", cg.path, strerror(-r));
+	refresh_close(&refresh);
+	free(o.prot.kept);
 	policy_free(&p);
 	fs_plan_free(&o.plan);
 	return code;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -35,6 +36,9 @@ static unsigned char req_buf[JAIL_REQ_MAX + 1];	/* +1: sees oversize */
 static struct jail_reply reply;
 static struct bpf_insn insn_buf[JAIL_MAX_INSNS];
 static int prog_fds[JAIL_NPROGS];
+static int map_fds[JAIL_NMAPS];
+/* JAIL_REQ_F_MAPFDS of a checked request: the reply carries map_fds. */
+static int send_maps;
 /* ATTACH: all JAIL_NPROGS with JAIL_REQ_F_HOSTNET, else all but egress. */
 static unsigned int nprogs;
 
@@ -134,7 +138,7 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "request length != its counts", -EINVAL);
 	if (check_cgroup_path(h->cgroup) < 0)
 		return refuse(why, "cgroup path", -EINVAL);
-	if (h->flags & ~(__u32)JAIL_REQ_F_HOSTNET)
+	if (h->flags & ~(__u32)JAIL_REQ_FLAGS)
 		return refuse(why, "request with an unknown flag", -EINVAL);
 	if (h->op == JAIL_OP_QUERY && (h->n4 || h->n6 || h->flags))
 		return refuse(why, "QUERY with rules or flags", -EINVAL);
@@ -345,6 +349,8 @@ static int fail(int step, int err, unsigned int prog, const char *what)
 	return err < 0 ? err : -err;
 }
 
+/* MAPFDS: room for the most a request may hold; an LPM trie allocates
+ * per entry (BPF_F_NO_PREALLOC), so the room costs nothing until used. */
 static int fill_maps(const struct jail_req_hdr *h, int *maps)
 {
 	const struct jail_rule4 *r4 = (const void *)(h + 1);
@@ -352,8 +358,10 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 	__u32 i;
 	int r;
 
-	maps[JAIL_MAP_V4] = map_create("jail_v4", sizeof(r4->key), h->n4);
-	maps[JAIL_MAP_V6] = map_create("jail_v6", sizeof(r6->key), h->n6);
+	maps[JAIL_MAP_V4] = map_create("jail_v4", sizeof(r4->key),
+	    send_maps ? JAIL_MAX_RULES4 : h->n4);
+	maps[JAIL_MAP_V6] = map_create("jail_v6", sizeof(r6->key),
+	    send_maps ? JAIL_MAX_RULES6 : h->n6);
 	if (maps[JAIL_MAP_V4] < 0 || maps[JAIL_MAP_V6] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V4] < 0 ?
 		    maps[JAIL_MAP_V4] : maps[JAIL_MAP_V6], 0, "create");
@@ -479,7 +487,7 @@ static int run_child(void)
 	const struct jail_req_hdr *h = (const void *)req_buf;
 	__u64 need = caps_needed(), prm = 0, eff = 0;
 	const char *why = "request refused";
-	int maps[JAIL_NMAPS], r, cg;
+	int *maps = map_fds, r, cg;
 	ssize_t n;
 
 	/* Before a byte of input: the allow-list (lockdown.c). */
@@ -523,6 +531,7 @@ static int run_child(void)
 	if (jail_progs[JAIL_NPROGS - 1].attach_type != BPF_CGROUP_INET_EGRESS)
 		return fail(JAIL_STEP_LOAD, ENOEXEC, JAIL_NPROGS - 1, "order");
 	nprogs = JAIL_NPROGS - !(h->flags & JAIL_REQ_F_HOSTNET);
+	send_maps = (h->flags & JAIL_REQ_F_MAPFDS) != 0;
 	if ((r = fill_maps(h, maps)) < 0)
 		return r;
 	if ((r = load_progs(maps)) < 0)
@@ -541,6 +550,32 @@ static int run_child(void)
 	return r;
 }
 
+/*
+ * MAPFDS, attached: the reply and jail_v4, jail_v6 in one datagram (a
+ * SOCK_SEQPACKET message arrives whole or not at all).  Only the maps: a
+ * program fd could be attached elsewhere; the maps only change this jail.
+ */
+static int reply_with_maps(void)
+{
+	char cbuf[CMSG_SPACE(sizeof(map_fds))];
+	struct cmsghdr *c;
+	struct iovec iov = { &reply, sizeof(reply) };
+	struct msghdr m;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(map_fds));
+	memcpy(CMSG_DATA(c), map_fds, sizeof(map_fds));
+	return sendmsg(JAIL_REPLY_FD, &m, MSG_NOSIGNAL) == sizeof(reply);
+}
+
 /* Never returns: reply and exit, whatever happened. */
 void loader_main(void)
 {
@@ -557,6 +592,9 @@ void loader_main(void)
 	/* Smaller than a pipe's buffer: one write, or nothing. */
 	reply.magic = JAIL_REPLY_MAGIC;
 	reply.version = JAIL_REQ_VERSION;
+	/* The fds only with a reply that says DONE: never from a failure. */
+	if (r == 0 && send_maps)
+		_exit(reply_with_maps() ? 0 : 111);
 	if (write(JAIL_REPLY_FD, &reply, sizeof(reply)) != sizeof(reply))
 		_exit(111);
 	_exit(r == 0 ? 0 : 1);

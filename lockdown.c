@@ -74,6 +74,7 @@
 #define SYSCALLS_COMMON(X) \
 	X(read)		/* the request, from its sealed memfd */	\
 	X(write)	/* the reply */					\
+	X(sendmsg)	/* the reply with the map fds (MAPFDS) */	\
 	X(close)	/* the cgroup2 root, the ruleset fd */		\
 	X(fstatfs)	/* cgroup2 magic of the root and the target */	\
 	X(openat2)	/* the target, RESOLVE_BENEATH|NO_SYMLINKS... */ \

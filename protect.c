@@ -470,6 +470,24 @@ static struct hostip *private_netns(struct prot_opts *o, struct hostip *h,
 	return h;
 }
 
+/* What a rediscovery does not give back: the user's and the modes'. */
+static void keep_denies(struct prot_opts *o, const struct hostip *h,
+    size_t n)
+{
+	size_t i;
+
+	free(o->kept);
+	o->nkept = 0;
+	if (!(o->kept = malloc((n + 1) * sizeof(*h))))
+		die(EXIT_SYSFAIL, "%s: out of memory", o->who);
+	for (i = 0; i < n; i++)
+		if (h[i].source != HOSTIP_FIXED &&
+		    h[i].source != HOSTIP_FIB_TRIE &&
+		    h[i].source != HOSTIP_IF_INET6 &&
+		    h[i].source != HOSTIP_IPV6_ROUTE)
+			o->kept[o->nkept++] = h[i];
+}
+
 void prot_build(struct prot_opts *o, struct policy *p)
 {
 	struct hostip *h;
@@ -496,6 +514,8 @@ void prot_build(struct prot_opts *o, struct policy *p)
 	if (r < 0)
 		die(EXIT_SYSFAIL, "%s: --block-host: policy: %s", o->who,
 		    strerror(-r));
+	if (o->want_kept)
+		keep_denies(o, h, n);
 	r = policy_build(h, n, o->allow, o->nallow, p);
 	if (r == 0 && !o->no_dns && add_dns_allows(o, p) > 0) {
 		policy_free(p);
@@ -647,15 +667,11 @@ static int canary(const struct jail_cgroup *cg, const struct policy *p)
 	return WIFEXITED(status) ? -WEXITSTATUS(status) : -128;
 }
 
-int protect(const char *who, const struct jail_cgroup *cg,
-    struct policy *p)
-{
-	return protect_at(who, cg, cg, p);
-}
-
-/* Attach through the privileged child, then prove it with the canary. */
-int protect_at(const char *who, const struct jail_cgroup *cg,
-    const struct jail_cgroup *leaf, struct policy *p)
+/* Attach through the privileged child, then prove it with the canary in
+ * leaf (cg itself, or a cgroup below it); with maps, the child also hands
+ * over the map fds (JAIL_REQ_F_MAPFDS). */
+static int attach(const char *who, const struct jail_cgroup *cg,
+    const struct jail_cgroup *leaf, struct policy *p, int *maps)
 {
 	static const char *const canary_why[] = {
 		[1] = "a connect to 127.0.0.1 was not refused with EPERM",
@@ -676,7 +692,10 @@ int protect_at(const char *who, const struct jail_cgroup *cg,
 
 	p->req->op = JAIL_OP_ATTACH;
 	snprintf(p->req->cgroup, sizeof(p->req->cgroup), "%s", cg->rel);
-	r = privsep_call(p->req, p->req_len, &rep);
+	if (maps)
+		p->req->flags |= JAIL_REQ_F_MAPFDS;
+	r = maps ? privsep_call_fds(p->req, p->req_len, &rep, maps) :
+	    privsep_call(p->req, p->req_len, &rep);
 	if (r < 0) {
 		explain_attach_failure(who, cg, &rep, r);
 		return r;
@@ -688,6 +707,31 @@ int protect_at(const char *who, const struct jail_cgroup *cg,
 		    "the canary process failed");
 		warnx("%s: protection could not be established; nothing "
 		    "was started", who);
+	}
+	return r;
+}
+
+int protect(const char *who, const struct jail_cgroup *cg,
+    struct policy *p)
+{
+	return attach(who, cg, cg, p, NULL);
+}
+
+int protect_at(const char *who, const struct jail_cgroup *cg,
+    const struct jail_cgroup *leaf, struct policy *p)
+{
+	return attach(who, cg, leaf, p, NULL);
+}
+
+int protect_fds(const char *who, const struct jail_cgroup *cg,
+    struct policy *p, int maps[JAIL_NMAPS])
+{
+	int r = attach(who, cg, cg, p, maps), i;
+
+	for (i = 0; r < 0 && i < JAIL_NMAPS; i++) {
+		if (maps[i] >= 0)
+			close(maps[i]);
+		maps[i] = -1;
 	}
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "hostips.h"
 #include "jail.h"
 
 struct prot_opts {
@@ -26,6 +27,12 @@ struct prot_opts {
 	const char *deny_file[JAIL_MAX_DENY_FILES];	/* in order given */
 	size_t ndeny_file;
 	int force;		/* --force: allows that open a whole range */
+	/* run's address refresh (refresh.c): prot_build keeps here what it
+	 * denied beyond the host's addresses (--deny, --deny-file, modes),
+	 * malloc'd, so that a rebuild needs no file read twice. */
+	int want_kept;
+	struct hostip *kept;
+	size_t nkept;
 };
 
 int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i);
@@ -39,6 +46,9 @@ int protect(const char *who, const struct jail_cgroup *cg, struct policy *p);
  * has controllers enabled may hold no process itself). */
 int protect_at(const char *who, const struct jail_cgroup *cg,
     const struct jail_cgroup *leaf, struct policy *p);
+/* The same with JAIL_REQ_F_MAPFDS: on 0, maps[] holds jail_v4, jail_v6. */
+int protect_fds(const char *who, const struct jail_cgroup *cg,
+    struct policy *p, int maps[JAIL_NMAPS]);
 /* 1: pid is in our network namespace, 0: another, < 0: cannot tell. */
 int prot_same_netns(pid_t pid);
 

@@ -2,7 +2,8 @@
  * request.h - the one request the privileged child (loader.c) accepts and
  * the one reply it gives.  Fixed layout: no pointers, no size_t, explicit
  * widths, versioned.  The request arrives on fd JAIL_REQ_FD (a sealed
- * memfd), the reply leaves on fd JAIL_REPLY_FD (a pipe).
+ * memfd), the reply leaves on fd JAIL_REPLY_FD (a pipe; with
+ * JAIL_REQ_F_MAPFDS a SOCK_SEQPACKET socket, see below).
  */
 #ifndef JAIL_REQUEST_H
 #define JAIL_REQUEST_H
@@ -47,6 +48,15 @@ struct jail_req_hdr {
  * jail's own and gets no such program.
  */
 #define JAIL_REQ_F_HOSTNET	0x1
+/*
+ * ATTACH only, for `run`'s address refresh (refresh.c): the maps get room
+ * for JAIL_MAX_RULES4/6 entries, JAIL_REPLY_FD is a SOCK_SEQPACKET socket,
+ * and a successful reply carries exactly two fds (SCM_RIGHTS), jail_v4 then
+ * jail_v6, sent only once every program is attached and confirmed.  A
+ * failed one is the plain reply, without fds.
+ */
+#define JAIL_REQ_F_MAPFDS	0x2
+#define JAIL_REQ_FLAGS		(JAIL_REQ_F_HOSTNET | JAIL_REQ_F_MAPFDS)
 
 struct jail_rule4 {
 	struct jail_key4 key;

@@ -4,8 +4,9 @@
  * No privilege.  At start we open our own executable (not argv[0], not
  * PATH); a request re-executes that fd with one sentinel argument and an
  * empty environment.  The request travels in a sealed memfd, the reply in
- * a pipe.  Untrusted here: nothing but the child's reply, checked for size,
- * magic and version before use.
+ * a pipe, or (privsep_call_fds) in one SOCK_SEQPACKET message that also
+ * carries the jail's two map fds.  Untrusted here: nothing but the child's
+ * reply, checked for size, magic and version (and fd count) before use.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,11 +100,63 @@ static int read_reply(int fd, struct jail_reply *rep)
 	return 0;
 }
 
+static void close_rights(struct msghdr *m)
+{
+	struct cmsghdr *c;
+	size_t i, n;
+	int fd;
+
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+	}
+}
+
 /*
- * 0 when the child did the operation; -errno otherwise, with rep->step,
- * rep->err and rep->what saying why (step 0: the child never answered).
+ * The reply as one datagram: whole (not MSG_TRUNC), and either no fds or,
+ * with a DONE reply, exactly JAIL_NMAPS of them in one SCM_RIGHTS
+ * (close-on-exec as they arrive: CMD must never inherit them).
  */
-int privsep_call(const void *req, size_t len, struct jail_reply *rep)
+static int recv_reply(int fd, struct jail_reply *rep, int *fds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * JAIL_NMAPS)];
+	struct iovec iov = { rep, sizeof(*rep) };
+	struct cmsghdr *c;
+	struct msghdr m;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	while ((n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return -EPROTO;
+	c = CMSG_FIRSTHDR(&m);
+	if (n != sizeof(*rep) || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    rep->magic != JAIL_REPLY_MAGIC || rep->version != JAIL_REQ_VERSION ||
+	    (c && (rep->step != JAIL_STEP_DONE || c->cmsg_level != SOL_SOCKET ||
+	    c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int) * JAIL_NMAPS)))) {
+		close_rights(&m);
+		return -EPROTO;
+	}
+	if (c)
+		memcpy(fds, CMSG_DATA(c), sizeof(int) * JAIL_NMAPS);
+	rep->what[sizeof(rep->what) - 1] = '\0';
+	rep->log[sizeof(rep->log) - 1] = '\0';
+	return 0;
+}
+
+static int call(const void *req, size_t len, struct jail_reply *rep,
+    int *fds)
 {
 	int req_fd, pipefd[2] = { -1, -1 }, status = 0, r;
 	pid_t pid;
@@ -119,7 +173,8 @@ int privsep_call(const void *req, size_t len, struct jail_reply *rep)
 	req_fd = request_memfd(req, len);
 	if (req_fd < 0)
 		return req_fd;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+	if ((fds ? socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    pipefd) : pipe2(pipefd, O_CLOEXEC)) < 0) {
 		r = -errno;
 		close(req_fd);
 		return r;
@@ -131,7 +186,8 @@ int privsep_call(const void *req, size_t len, struct jail_reply *rep)
 	close(req_fd);
 	close(pipefd[1]);
 	if (r == 0)
-		r = read_reply(pipefd[0], rep);
+		r = fds ? recv_reply(pipefd[0], rep, fds) :
+		    read_reply(pipefd[0], rep);
 	close(pipefd[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -144,6 +200,38 @@ int privsep_call(const void *req, size_t len, struct jail_reply *rep)
 	else if (r == -EPROTO && pid > 0)
 		snprintf(rep->what, sizeof(rep->what),
 		    "exited %d without a valid reply", WEXITSTATUS(status));
+	return r;
+}
+
+/*
+ * 0 when the child did the operation; -errno otherwise, with rep->step,
+ * rep->err and rep->what saying why (step 0: the child never answered).
+ */
+int privsep_call(const void *req, size_t len, struct jail_reply *rep)
+{
+	return call(req, len, rep, NULL);
+}
+
+/* The same for a JAIL_REQ_F_MAPFDS request: on success fds[] holds
+ * jail_v4 and jail_v6 (close-on-exec); on failure both are -1. */
+int privsep_call_fds(const void *req, size_t len, struct jail_reply *rep,
+    int fds[JAIL_NMAPS])
+{
+	int i, r;
+
+	for (i = 0; i < JAIL_NMAPS; i++)
+		fds[i] = -1;
+	r = call(req, len, rep, fds);
+	for (i = 0; r == 0 && i < JAIL_NMAPS; i++)
+		if (fds[i] < 0)
+			r = -EPROTO;	/* DONE without the fds */
+	for (i = 0; r < 0 && i < JAIL_NMAPS; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+	if (r == -EPROTO && !rep->what[0])
+		snprintf(rep->what, sizeof(rep->what), "reply without the map fds");
 	return r;
 }
 

@@ -4,7 +4,8 @@
 # For each build (./jail-ai with musl, ./jail-ai-asan with glibc and the sanitizers, and a
 # plain glibc build made here): strace the child on every path it has (attach, query, a
 # duplicate rule failing in the map, each malformed request, a second attach that finds the
-# hook taken and detaches, a program the verifier rejects and the reload with a log) and
+# hook taken and detaches, an attach that hands the map fds over (MAPFDS) and one refused,
+# a program the verifier rejects and the reload with a log) and
 # compare the syscalls it made after its first filter with the build's allow-list
 # (tests/lockdown_list*); any difference either way fails.  Then builds with a deliberate
 # fault: an unlisted syscall after the filter dies of SIGSYS with nothing attached; an open()
@@ -82,6 +83,8 @@ check_build() {
 	traced "$bin" attach "$CG"	# the hooks are taken: refused, detached
 	traced "$bin" query "$CG"
 	fresh && traced "$bin" dup "$CG"
+	fresh && traced "$bin" mapfds "$CG"	# the reply with the map fds: sendmsg
+	traced "$bin" mapfds "$CG"	# refused: the plain reply, on the socket
 	for m in $MODES_BAD; do
 		fresh && traced "$bin" "$m" "$CG"
 	done

@@ -17,6 +17,9 @@
  *   query        valid QUERY (n4 = n6 = 0): attached = programs per hook, anyone's
  *   dup          valid as far as loader_check_request goes, but the same
  *                key twice: refused later, when the map is filled
+ *   mapfds       attach with JAIL_REQ_F_MAPFDS: the reply comes over a
+ *                SOCK_SEQPACKET socketpair; the line ends with fds=N, the
+ *                number of fds that came with it (then closed)
  * and malformed ones, each of which must be refused at JAIL_STEP_REQUEST:
  *   truncated oversized badversion badmagic garbage empty toomany dotdot
  *   absolute badport hostbits badop queryrules nonul padding
@@ -35,6 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,7 +48,7 @@ static const char *const modes[] = {
 	"attach", "query", "dup", "truncated", "oversized", "badversion",
 	"badmagic", "garbage", "empty", "toomany", "dotdot", "absolute",
 	"badport", "hostbits", "badop", "queryrules", "nonul", "padding",
-	NULL,
+	"mapfds", NULL,
 };
 
 static void usage(void)
@@ -167,6 +171,8 @@ static struct jail_req_hdr *build(const char *mode, const char *cg,
 	r4 = (void *)(h + 1);
 	if (!strcmp(mode, "attach"))
 		;
+	else if (!strcmp(mode, "mapfds"))
+		h->flags = JAIL_REQ_F_HOSTNET | JAIL_REQ_F_MAPFDS;
 	else if (!strcmp(mode, "truncated"))
 		*len = sizeof(*h) - 1;
 	else if (!strcmp(mode, "oversized"))
@@ -255,8 +261,12 @@ static const char *errname(int e)
 int main(int argc, char **argv)
 {
 	static struct jail_reply rep;
+	char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = { &rep, sizeof(rep) };
+	struct msghdr m;
+	struct cmsghdr *c;
 	struct jail_req_hdr *h;
-	int req_fd, p[2], status, valid;
+	int req_fd, p[2], status, valid, sock, nfds = 0, fd;
 	size_t len, off = 0;
 	unsigned int i;
 	ssize_t n;
@@ -267,7 +277,10 @@ int main(int argc, char **argv)
 	h = build(argv[2], argc == 4 ? argv[3] : "jail-ai", &len);
 	req_fd = request_memfd(h, len);
 	free(h);
-	if (pipe2(p, O_CLOEXEC) < 0)
+	sock = !strcmp(argv[2], "mapfds");
+	if (sock && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
+		die_errno("socketpair");
+	if (!sock && pipe2(p, O_CLOEXEC) < 0)
 		die_errno("pipe2");
 	if ((pid = fork()) < 0)
 		die_errno("fork");
@@ -275,7 +288,25 @@ int main(int argc, char **argv)
 		exec_child(argv[1], req_fd, p[1]);
 	close(req_fd);
 	close(p[1]);
-	while (off < sizeof(rep)) {
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	while (sock && (n = recvmsg(p[0], &m, MSG_CMSG_CLOEXEC)) < 0 &&
+	    errno == EINTR)
+		;
+	if (sock && n > 0)
+		off = (size_t)n;
+	for (c = sock && n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c;
+	    c = CMSG_NXTHDR(&m, c))
+		for (i = 0; c->cmsg_type == SCM_RIGHTS &&
+		    CMSG_LEN((i + 1) * sizeof(int)) <= c->cmsg_len; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			close(fd);
+			nfds++;
+		}
+	while (!sock && off < sizeof(rep)) {
 		n = read(p[0], (char *)&rep + off, sizeof(rep) - off);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -303,7 +334,8 @@ int main(int argc, char **argv)
 	printf("step=%u err=%s what=\"%s\" confined=%u attached=", rep.step,
 	    errname(rep.err), rep.what, rep.confined);
 	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
-		printf("%u%s", rep.attached[i], i + 1 < JAIL_NPROG_SLOTS ? "," : "\n");
+		printf("%u%s", rep.attached[i], i + 1 < JAIL_NPROG_SLOTS ? "," : "");
+	printf(sock ? " fds=%d\n" : "\n", nfds);
 	if (rep.step == JAIL_STEP_LOAD && rep.log[0])
 		fprintf(stderr, "verifier log:\n%.*s\n", (int)sizeof(rep.log) - 1,
 		    rep.log);

@@ -1,0 +1,486 @@
+/*
+ * refresh.c - `run --block-host`: addresses the host gains or loses while
+ * CMD runs (a VPN coming up, IPv6 temporary addresses, `ip route add
+ * local`) reach the jail's deny maps within milliseconds, not at restart.
+ *
+ * Runs in the `run` parent, with no capability.  It holds the jail's
+ * jail_v4 and jail_v6 fds, which the privileged child handed over after
+ * the attach (JAIL_REQ_F_MAPFDS; BPF_MAP_UPDATE_ELEM by fd needs no
+ * capability, tests/39-mapfd.t), and a NETLINK_ROUTE socket joined to the
+ * address and route groups (which needs none either).  Untrusted input:
+ * the netlink messages (from the kernel only: others are dropped) and the
+ * /proc files hostips.c reads.
+ *
+ * On an event, two steps:
+ *   fast     the new address (or local/broadcast/anycast route) is denied
+ *            at once: one atomic update, before anything is read;
+ *   rebuild  the host list read again as hostips_discover reads it, with
+ *            the jail's own denies and allows as they were at start, run
+ *            through policy_build; the maps brought to the result by first
+ *            writing every new or changed entry, then deleting the entries
+ *            no longer in it.  Deleted entries are host prefixes that went
+ *            away, so an intermediate state only ever denies more than the
+ *            new policy, never allows a host address.
+ * Lost events (ENOBUFS) mean a rebuild too.  Any failure is returned, and
+ * the caller stops the jail: a jail that cannot keep up is not kept.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+
+#include "hostips.h"
+#include "refresh.h"
+
+static void init(struct refresh *rf)
+{
+	int i;
+
+	memset(rf, 0, sizeof(*rf));
+	rf->nl = -1;
+	for (i = 0; i < JAIL_NMAPS; i++)
+		rf->maps[i] = -1;
+}
+
+int refresh_open(struct refresh *rf)
+{
+	struct sockaddr_nl sa;
+	int buf = 4 << 20;
+
+	init(rf);
+	rf->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    NETLINK_ROUTE);
+	if (rf->nl < 0)
+		return -errno;
+	/* Bounded by net.core.rmem_max; an overrun is ENOBUFS: a rebuild. */
+	setsockopt(rf->nl, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	sa.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
+	    RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
+	if (bind(rf->nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		buf = -errno;
+		refresh_close(rf);
+		return buf;
+	}
+	return 0;
+}
+
+/* ---- the maps, by fd ---- */
+
+static int map_op(int cmd, int fd, const void *key, const void *value)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (__u32)fd;
+	a.key = (__u64)(unsigned long)key;
+	a.value = (__u64)(unsigned long)value;
+	a.flags = BPF_ANY;
+	return syscall(SYS_bpf, cmd, &a, sizeof(a)) < 0 ? -errno : 0;
+}
+
+/*
+ * One family's view: the rules as the map holds them, sorted by key (the
+ * key is the rule's first ksz bytes, the verdict follows).
+ */
+struct fam {
+	int fd;
+	size_t rsz, ksz;
+	void **cur;
+	size_t *n, *cap;
+};
+
+static size_t g_ksz;	/* for qsort and bsearch */
+
+static int keycmp(const void *a, const void *b)
+{
+	return memcmp(a, b, g_ksz);
+}
+
+static struct fam fam(struct refresh *rf, int v6)
+{
+	struct fam f;
+
+	f.fd = rf->maps[v6 ? JAIL_MAP_V6 : JAIL_MAP_V4];
+	f.rsz = v6 ? sizeof(struct jail_rule6) : sizeof(struct jail_rule4);
+	f.ksz = v6 ? sizeof(struct jail_key6) : sizeof(struct jail_key4);
+	f.cur = v6 ? (void **)&rf->r6 : (void **)&rf->r4;
+	f.n = v6 ? &rf->n6 : &rf->n4;
+	f.cap = v6 ? &rf->cap6 : &rf->cap4;
+	return f;
+}
+
+/* f's view becomes a sorted copy of rules[0..n). */
+static int set_view(struct fam *f, const void *rules, size_t n)
+{
+	void *c = malloc((n + 16) * f->rsz);
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, rules, n * f->rsz);
+	g_ksz = f->ksz;
+	qsort(c, n, f->rsz, keycmp);
+	free(*f->cur);
+	*f->cur = c;
+	*f->n = n;
+	*f->cap = n + 16;
+	return 0;
+}
+
+int refresh_start(struct refresh *rf, struct prot_opts *o,
+    const struct policy *p, const int maps[JAIL_NMAPS])
+{
+	struct fam f4, f6;
+	int i, r;
+
+	for (i = 0; i < JAIL_NMAPS; i++)
+		rf->maps[i] = maps[i];
+	rf->o = o;
+	f4 = fam(rf, 0);
+	f6 = fam(rf, 1);
+	if ((r = set_view(&f4, p->r4, p->n4)) < 0)
+		return r;
+	if ((r = set_view(&f6, p->r6, p->n6)) < 0)
+		return r;
+	/* Prove now that an update by fd works here, without a capability
+	 * (5.19+, or unprivileged_bpf_disabled=0): one entry rewritten with
+	 * its own value.  Else the first address change would kill CMD. */
+	if (p->n4)
+		return map_op(BPF_MAP_UPDATE_ELEM, f4.fd, &p->r4[0].key,
+		    &p->r4[0].v);
+	if (p->n6)
+		return map_op(BPF_MAP_UPDATE_ELEM, f6.fd, &p->r6[0].key,
+		    &p->r6[0].v);
+	return 0;
+}
+
+/* The view after an update of one rule: replaced, or inserted in order. */
+static int view_put(struct fam *f, const void *rule)
+{
+	char *c = *f->cur, *nc;
+	size_t lo = 0, hi = *f->n, mid;
+	int d;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		d = memcmp(c + mid * f->rsz, rule, f->ksz);
+		if (d == 0) {
+			memcpy(c + mid * f->rsz, rule, f->rsz);
+			return 0;
+		}
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (*f->n == *f->cap) {
+		if (!(nc = realloc(c, (*f->cap * 2 + 16) * f->rsz)))
+			return -ENOMEM;
+		*f->cur = c = nc;
+		*f->cap = *f->cap * 2 + 16;
+	}
+	memmove(c + (lo + 1) * f->rsz, c + lo * f->rsz, (*f->n - lo) * f->rsz);
+	memcpy(c + lo * f->rsz, rule, f->rsz);
+	(*f->n)++;
+	return 0;
+}
+
+/* ---- fast: deny what an event names, before anything is read ---- */
+
+static int fast_deny(struct refresh *rf, int family, const void *addr,
+    unsigned int plen)
+{
+	struct jail_rule6 rule;	/* room for either family */
+	struct jail_verdict v;
+	struct fam f = fam(rf, family == AF_INET6);
+	unsigned int bytes = family == AF_INET6 ? 16 : 4, i;
+	__u8 *a;
+	int r;
+
+	if (plen > bytes * 8)
+		return 0;	/* not an address we know: the rebuild decides */
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in jail-ai-fault: a full map, for the fail-closed test. */
+	if (getenv("JAIL_AI_FAULT") && !strcmp(getenv("JAIL_AI_FAULT"),
+	    "mapfull"))
+		return -E2BIG;
+#endif
+	memset(&rule, 0, sizeof(rule));
+	memset(&v, 0, sizeof(v));
+	v.action = JAIL_DENY;
+	v.flags = JAIL_V_HOST;
+	memcpy(&rule, &plen, sizeof(__u32));
+	a = (__u8 *)&rule + sizeof(__u32);
+	memcpy(a, addr, bytes);
+	for (i = plen / 8; i < bytes; i++)	/* host bits zero, as the loader */
+		a[i] &= (__u8)~(i == plen / 8 ? 0xff >> plen % 8 : 0xff);
+	memcpy((char *)&rule + f.ksz, &v, sizeof(v));
+	if ((r = map_op(BPF_MAP_UPDATE_ELEM, f.fd, &rule,
+	    (char *)&rule + f.ksz)) < 0)
+		return r;
+	rf->fast++;
+	return view_put(&f, &rule);
+}
+
+/* 1: a rebuild is needed; < 0: the fast deny failed. */
+static int on_addr(struct refresh *rf, struct nlmsghdr *nh)
+{
+	struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+	struct rtattr *rta;
+	int len, r;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+		return 1;
+	if (nh->nlmsg_type == RTM_DELADDR)
+		return 1;
+	len = (int)IFA_PAYLOAD(nh);
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		/* IPv4's IFA_ADDRESS is a point-to-point peer's: not ours. */
+		if (!(rta->rta_type == IFA_LOCAL ||
+		    rta->rta_type == IFA_BROADCAST ||
+		    (rta->rta_type == IFA_ADDRESS && ifa->ifa_family ==
+		    AF_INET6)))
+			continue;
+		if (RTA_PAYLOAD(rta) != (ifa->ifa_family == AF_INET6 ? 16U : 4U))
+			continue;
+		r = fast_deny(rf, ifa->ifa_family, RTA_DATA(rta),
+		    ifa->ifa_family == AF_INET6 ? 128 : 32);
+		if (r < 0)
+			return r;
+	}
+	return 1;
+}
+
+/* Local, broadcast and anycast routes are host addresses too. */
+static int on_route(struct refresh *rf, struct nlmsghdr *nh)
+{
+	static const __u8 zero[16];
+	struct rtmsg *rt = NLMSG_DATA(nh);
+	struct rtattr *rta;
+	const void *dst = zero;
+	int len;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)))
+		return 1;
+	if (rt->rtm_type != RTN_LOCAL && rt->rtm_type != RTN_BROADCAST &&
+	    rt->rtm_type != RTN_ANYCAST)
+		return 0;	/* a unicast route changes no host address */
+	if (nh->nlmsg_type == RTM_DELROUTE)
+		return 1;
+	len = (int)RTM_PAYLOAD(nh);
+	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == RTA_DST && RTA_PAYLOAD(rta) ==
+		    (rt->rtm_family == AF_INET6 ? 16U : 4U))
+			dst = RTA_DATA(rta);
+	if (rt->rtm_family != AF_INET && rt->rtm_family != AF_INET6)
+		return 0;
+	len = fast_deny(rf, rt->rtm_family, dst, rt->rtm_dst_len);
+	return len < 0 ? len : 1;
+}
+
+/*
+ * Everything queued: the fast denies done; 1 when a rebuild is due, 0
+ * when not, -errno when the socket failed.
+ */
+static int drain(struct refresh *rf)
+{
+	static char buf[65536] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct sockaddr_nl from;
+	struct nlmsghdr *nh;
+	socklen_t fl;
+	ssize_t n;
+	int want = 0, r;
+
+	for (;;) {
+		fl = sizeof(from);
+		n = recvfrom(rf->nl, buf, sizeof(buf), 0,
+		    (struct sockaddr *)&from, &fl);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			want = 1;	/* events lost: read everything again */
+			continue;
+		}
+		if (n < 0 && errno == EAGAIN)
+			return want;
+		if (n < 0)
+			return -errno;
+		if (fl != sizeof(from) || from.nl_pid != 0)
+			continue;	/* only the kernel speaks here */
+		for (nh = (void *)buf; NLMSG_OK(nh, (size_t)n);
+		    nh = NLMSG_NEXT(nh, n)) {
+			rf->events++;
+			r = 0;
+			if (nh->nlmsg_type == RTM_NEWADDR ||
+			    nh->nlmsg_type == RTM_DELADDR)
+				r = on_addr(rf, nh);
+			else if (nh->nlmsg_type == RTM_NEWROUTE ||
+			    nh->nlmsg_type == RTM_DELROUTE)
+				r = on_route(rf, nh);
+			if (r < 0)
+				return r;
+			want |= r;
+		}
+	}
+}
+
+/* ---- rebuild: the whole policy again, and the maps brought to it ---- */
+
+/* New and changed entries first: only ever more denied meanwhile. */
+static int write_new(struct fam *f, const char *nw, size_t nn)
+{
+	const char *cur = *f->cur;
+	size_t i = 0, j;
+	int d, r;
+
+	for (j = 0; j < nn; j++) {
+		d = 1;
+		while (i < *f->n && (d = memcmp(cur + i * f->rsz,
+		    nw + j * f->rsz, f->ksz)) < 0)
+			i++;
+		if (i < *f->n && d == 0 && !memcmp(cur + i * f->rsz,
+		    nw + j * f->rsz, f->rsz))
+			continue;	/* unchanged */
+		r = map_op(BPF_MAP_UPDATE_ELEM, f->fd, nw + j * f->rsz,
+		    nw + j * f->rsz + f->ksz);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Then what the new policy no longer has: host prefixes that went. */
+static int delete_gone(struct fam *f, const char *nw, size_t nn)
+{
+	const char *cur = *f->cur;
+	size_t i, j = 0;
+	int d, r;
+
+	for (i = 0; i < *f->n; i++) {
+		d = 1;
+		while (j < nn && (d = memcmp(nw + j * f->rsz,
+		    cur + i * f->rsz, f->ksz)) < 0)
+			j++;
+		if (j < nn && d == 0)
+			continue;
+		r = map_op(BPF_MAP_DELETE_ELEM, f->fd, cur + i * f->rsz, NULL);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
+static int sync_fam(struct fam *f, void *rules, size_t n)
+{
+	int r;
+
+	g_ksz = f->ksz;
+	qsort(rules, n, f->rsz, keycmp);
+	if ((r = write_new(f, rules, n)) < 0)
+		return r;
+	if ((r = delete_gone(f, rules, n)) < 0)
+		return r;
+	return set_view(f, rules, n);
+}
+
+/* The host list as at start: discovered again, plus what was kept. */
+static int rebuild(struct refresh *rf, char *err, size_t errlen)
+{
+	struct prot_opts *o = rf->o;
+	struct hostip *h, *nh;
+	struct policy np;
+	struct fam f4 = fam(rf, 0), f6 = fam(rf, 1);
+	size_t n;
+	int r;
+
+	if ((r = hostips_discover(&h, &n, err, errlen)) < 0)
+		return r;
+	nh = realloc(h, (n + o->nkept + 1) * sizeof(*h));
+	if (!nh) {
+		free(h);
+		return -ENOMEM;
+	}
+	h = nh;
+	if (o->nkept)
+		memcpy(h + n, o->kept, o->nkept * sizeof(*h));
+	r = policy_build(h, n + o->nkept, o->allow, o->nallow, &np);
+	free(h);
+	if (r < 0) {
+		snprintf(err, errlen, "policy");
+		return r;
+	}
+	r = sync_fam(&f4, np.r4, np.n4);
+	if (r == 0)
+		r = sync_fam(&f6, np.r6, np.n6);
+	policy_free(&np);
+	if (r < 0)
+		snprintf(err, errlen, "update the jail's maps");
+	rf->rebuilds += r == 0;
+	return r;
+}
+
+int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
+{
+	struct pollfd pf[2];
+	int pidfd, r = 0;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		snprintf(err, errlen, "pidfd_open");
+		return -errno;
+	}
+	pf[0].fd = rf->nl;
+	pf[0].events = POLLIN;
+	pf[1].fd = pidfd;
+	pf[1].events = POLLIN;
+	for (;;) {
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;	/* a signal forwarded to CMD */
+			r = -errno;
+			snprintf(err, errlen, "poll");
+			break;
+		}
+		if (pf[0].revents & (POLLERR | POLLNVAL)) {
+			r = -EIO;
+			snprintf(err, errlen, "the rtnetlink socket failed");
+			break;
+		}
+		if (pf[0].revents & POLLIN) {
+			r = drain(rf);
+			if (r < 0) {
+				snprintf(err, errlen, "read rtnetlink, or "
+				    "deny a new address at once");
+				break;
+			}
+			if (r > 0 && (r = rebuild(rf, err, errlen)) < 0)
+				break;
+		}
+		if (pf[1].revents)
+			break;	/* CMD ended */
+	}
+	close(pidfd);
+	return r;
+}
+
+void refresh_close(struct refresh *rf)
+{
+	int i;
+
+	if (rf->nl >= 0)
+		close(rf->nl);
+	for (i = 0; i < JAIL_NMAPS; i++)
+		if (rf->maps[i] >= 0)
+			close(rf->maps[i]);
+	free(rf->r4);
+	free(rf->r6);
+	init(rf);
+}
