@@ -83,23 +83,35 @@ st=$?
 [ "$st" = 2 ] && [[ "$out" != *EPERM* ]]
 ok $? "control: without the jail the same connect is not EPERM" || diag "exit $st: $out"
 
-# While CMD runs: jail-ai (the parent) holds no capability and is dumpable (its
-# /proc files are the user's).
-mark="sleep 29.$$"
-login runuser "$INST run --block-host -- $mark" >"$TMP/err.bg" 2>&1 &
-BG_PIDS="$BG_PIDS $!"
-spid=
-for i in $(seq 100); do
-	spid=$(pgrep -x -f "$mark")
-	[ -n "$spid" ] && break
-	sleep 0.1
-done
-parent=$(pgrep -x -f "$INST run --block-host -- $mark" | head -n 1)
-[ -n "$parent" ] && [ "$(stat -c %u "/proc/$parent/uid_map")" = "$TUID" ] &&
-	grep -q '^CapPrm:.0000000000000000' "/proc/$parent/status"
-ok $? "jail-ai above CMD: no capabilities, dumpable (its uid_map is the user's)" ||
-	diag "parent=$parent $(grep Cap "/proc/$parent/status" 2>&1)" "$(cat "$TMP/err.bg")"
-[ -n "$spid" ] && kill "$spid"
+# While CMD runs: jail-ai (the parent) holds no capability.  Under `run` alone it is
+# dumpable (its /proc files are the user's); under `run --block-host` it holds the
+# jail's map fds for the address refresh, so it is not dumpable while CMD runs (its
+# /proc files are root's: no /proc/PID/fd, no pidfd_getfd for a same-user process),
+# and CMD's process made itself dumpable again before its namespaces (test 7 ran).
+parent_of() {
+	local mark=$1 opts=$2 i spid parent
+	login runuser "$INST run ${opts:+$opts }-- $mark" >"$TMP/err.bg" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	spid=
+	for i in $(seq 100); do
+		spid=$(pgrep -x -f "$mark")
+		[ -n "$spid" ] && break
+		sleep 0.1
+	done
+	parent=$(pgrep -x -f "$INST run ${opts:+$opts }-- $mark" | head -n 1)
+	PARENT_UIDMAP=$(stat -c %u "/proc/$parent/uid_map" 2>&1)
+	PARENT_CAPS=$(grep Cap "/proc/$parent/status" 2>&1)
+	[ -n "$spid" ] && kill "$spid"
+	[ -n "$parent" ]
+}
+parent_of "sleep 29.1$$" "" && [ "$PARENT_UIDMAP" = "$TUID" ] &&
+	grep -q '^CapPrm:.0000000000000000' <<<"$PARENT_CAPS"
+ok $? "jail-ai above CMD (run): no capabilities, dumpable (its uid_map is the user's)" ||
+	diag "uid_map owner $PARENT_UIDMAP" "$PARENT_CAPS" "$(cat "$TMP/err.bg")"
+parent_of "sleep 29.2$$" "--block-host" && [ "$PARENT_UIDMAP" = 0 ] &&
+	grep -q '^CapPrm:.0000000000000000' <<<"$PARENT_CAPS"
+ok $? "jail-ai above CMD (run --block-host, holding the map fds): no capabilities, not dumpable" ||
+	diag "uid_map owner $PARENT_UIDMAP" "$PARENT_CAPS" "$(cat "$TMP/err.bg")"
 
 # The privileged child, started as the user from a login shell, blocked reading its
 # request (fd 3 a pipe nobody writes yet): it holds capabilities and is not dumpable.
