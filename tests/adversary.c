@@ -787,10 +787,17 @@ static long ia32_call(char **argv)
 		return -EINVAL;
 	memcpy(low + 512, &ss, len);
 	if (!strcmp(op, "connect")) {
-		long fd = sys_ia32(IA32_socket, ss.ss_family, SOCK_STREAM, 0, 0, 0, 0);
+		long fd = sys_ia32(IA32_socket, ss.ss_family, SOCK_STREAM, 0, 0, 0, 0), r;
+		const char *t = tag();
 
-		return fd < 0 ? fd : sys_ia32(IA32_connect, fd, (long)(uintptr_t)(low + 512),
-					     len, 0, 0, 0);
+		if (fd < 0)
+			return fd;
+		r = sys_ia32(IA32_connect, fd, (long)(uintptr_t)(low + 512), len, 0, 0, 0);
+		/* the tag, for the listener's log (a native write: the connect is
+		 * the question); an untagged arrival cannot be told apart */
+		if (r == 0 && write((int)fd, t, strlen(t)) < 0)
+			return -errno;
+		return r;
 	}
 	if (!strcmp(op, "sendto")) {
 		long fd = sys_ia32(IA32_socket, ss.ss_family, SOCK_DGRAM, 0, 0, 0, 0);
