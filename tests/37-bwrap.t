@@ -107,4 +107,16 @@ OUT=$("$JAIL_AI" run --help 2>&1)
 [[ "$OUT" == *"bubblewrap and other sandboxes work inside"*"mount() fails"* ]]
 ok $? "run --help says why nested sandboxes fail by default" || diag "$OUT"
 
+# A root CMD: its capabilities are dropped, and writing the uid_map of a user namespace
+# of its own fails (EPERM), with --nested-sandbox and --fs host alike; README says so.
+# Control: root outside the jail maps one.
+OUT=$(unshare -Ur true 2>&1)
+ok $? "control: root outside the jail maps a user namespace of its own" || diag "$OUT"
+for fs in --nested-sandbox "--fs host"; do
+	OUT=$(cd "$B/ws" && "$JAIL_AI" run $fs -- unshare -Ur true 2>&1)
+	st=$?
+	[ "$st" != 0 ] && [[ "$OUT" == *"uid_map: Operation not permitted"* ]]
+	ok $? "root CMD under $fs cannot map a user namespace of its own (exit $st)" || diag "$OUT"
+done
+
 done_testing
