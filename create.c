@@ -60,7 +60,7 @@ static const char create_usage[] =
 "  --recreate             remove an existing jail NAME's container first (its\n"
 "                         home volume, the workspace and mounts stay)\n"
 "  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
-"  --deny-all, --block-private,\n"
+"  --deny-all, --block-private, --proxy URL, --allow-dns,\n"
 "  --force                as in `jail-ai run --help`; every start of the\n"
 "                         jail attaches and checks the programs first\n"
 "  --no-block-host        no --block-host, even when a config file or the\n"
