@@ -152,8 +152,9 @@ static void add_proxy(struct prot_opts *o, const char *url)
 	if ((r = policy_parse_proxy(url, &a)) < 0)
 		bad_proxy(o, url, r);
 	if (o->nallow == JAIL_MAX_ALLOW)
-		die(EXIT_USAGE, "%s: more than %d --allow with --proxy",
-		    o->who, JAIL_MAX_ALLOW - 1);
+		die(EXIT_USAGE, "%s: more than %d --allow with --proxy (it "
+		    "takes one of the %d)", o->who, JAIL_MAX_ALLOW - 1,
+		    JAIL_MAX_ALLOW);
 	o->allow_text[o->nallow] = NULL;
 	o->allow[o->nallow++] = a;
 	o->proxy = url;
@@ -196,6 +197,10 @@ int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i)
 		return 0;
 	if (*i + 1 >= argc)
 		die(EXIT_USAGE, "%s: %s needs a value", o->who, a);
+	if (is(a, "--allow") && o->nallow == JAIL_MAX_ALLOW && o->proxy)
+		die(EXIT_USAGE, "%s: more than %d --allow with --proxy (it "
+		    "takes one of the %d)", o->who, JAIL_MAX_ALLOW - 1,
+		    JAIL_MAX_ALLOW);
 	if ((is(a, "--allow") && o->nallow == JAIL_MAX_ALLOW) ||
 	    (is(a, "--deny") && o->ndeny == JAIL_MAX_ALLOW))
 		die(EXIT_USAGE, "%s: more than %d %s (use --deny-file)",
