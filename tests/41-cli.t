@@ -209,6 +209,13 @@ ok "$(for v in HTTP_PROXY HTTPS_PROXY http_proxy https_proxy; do
 	grep -q -- '--env=NO_PROXY=localhost,127.0.0.1,::1 .*--env=no_proxy=localhost,127.0.0.1,::1 .*--env NO_PROXY=x ' "$TMP/d"; echo $?)" \
 	"create --proxy --dry-run: the four proxy variables and NO_PROXY/no_proxy, before the user's --env" ||
 	diag "$(cat "$TMP/d")"
+(cd "$TMP/proj" && "$J" --proxy http://10.88.0.1:3128 --dry-run) >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.proxy=http://10.88.0.1:3128 ' "$TMP/d"; echo $?)" \
+	"the bare project jail takes --proxy" || diag "exit $st: $(cat "$TMP/d")"
+(cd "$TMP/proj" && timeout 30 "$J" claude --proxy http://10.88.0.1:3128 --allow-dns) >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 125 ] && ! grep -q 'unknown option\|--proxy\|--allow-dns' "$TMP/d"; echo $?)" \
+	"claude --proxy URL --allow-dns: jail options of an agent (it stops at the image, no podman)" ||
+	diag "exit $st: $(cat "$TMP/d")"
 (cd "$TMP/proj" && "$J" create j3 --proxy http://10.88.0.1:3128 --allow-dns --dry-run) \
 	>"$TMP/d" 2>&1; st=$?
 ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.no-dns=0 ' "$TMP/d" &&
