@@ -806,8 +806,11 @@ static int cmd_run(int argc, char **argv)
 	pid_t pid, self = getpid();
 
 	parse_run(argc, argv, &o);
-	if (o.dry_run)
-		return run_dry(argc, argv, &o);
+	if (o.dry_run) {
+		code = run_dry(argc, argv, &o);
+		fs_plan_free(&o.plan);
+		return code;
+	}
 	if ((r = jail_cgroup_preflight(err, sizeof(err))) < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	memset(&p, 0, sizeof(p));
