@@ -166,7 +166,7 @@ static const char agent_usage[] =
 "  jail options, used when the jail is made (see jail-ai create --help);\n"
 "  given on a later run they must be the jail's, else --recreate:\n"
 "  --block-host --deny-all --block-private --allow --deny --deny-file\n"
-"  --no-dns --force -m/--mount\n"
+"  --no-dns --proxy URL --allow-dns --force -m/--mount\n"
 "  -p/--port -e/--env --network --memory --cpus --ssh-agent --force-mount\n"
 "  --no-block-host   without --block-host, which agents' jails get by\n"
 "                    default (and refuse to run without, when it cannot\n"

@@ -27,7 +27,8 @@
 #include "jail.h"
 #include "util.h"
 
-enum kind { K_FLAG, K_WORD, K_PATH, K_TEXT, K_ALLOW, K_DENY, K_SIZE, K_CPUS };
+enum kind { K_FLAG, K_WORD, K_PATH, K_TEXT, K_ALLOW, K_DENY, K_SIZE, K_CPUS,
+    K_PROXY };
 
 static const struct key {
 	const char *key, *opt;	/* opt NULL: read by images.c itself */
@@ -43,9 +44,10 @@ static const struct key {
 	{ "cpus", "--cpus", K_CPUS, 1 },
 	{ "no-block-host", "--no-block-host", K_FLAG, 0 },
 	{ "no-dns", "--no-dns", K_FLAG, 0 },
+	{ "allow-dns", "--allow-dns", K_FLAG, 0 },
 	{ "allow", "--allow", K_ALLOW, 0 },
 	{ "allow-domain", "--allow-domain", K_WORD, 0 },
-	{ "proxy", "--proxy", K_WORD, 0 },
+	{ "proxy", "--proxy", K_PROXY, 0 },
 	{ "mount", "--mount", K_PATH, 0 },
 	{ "port", "--port", K_WORD, 0 },
 	{ "env", "--env", K_TEXT, 0 },
@@ -139,6 +141,9 @@ static const char *check_value(const struct key *k, const char *v)
 	switch (k->kind) {
 	case K_WORD:
 		return strpbrk(v, " \t") ? "no spaces in this value" : "";
+	case K_PROXY:
+		return policy_parse_proxy(v, &a) < 0 ? "not http://IPV4:PORT "
+		    "or http://[IPV6]:PORT (jail-ai run --proxy says why)" : "";
 	case K_ALLOW:
 		return policy_parse_allow(v, &a) < 0 ? "not ADDR, ADDR/LEN, "
 		    "ADDR[/LEN]:PORT or [IPV6[/LEN]]:PORT" : "";
@@ -307,7 +312,7 @@ static const char *const flags[] = { "--block-host", "--no-block-host",
     "--no-dns", "--ssh-agent", "--force-mount", "--git-gpg", "--shell",
     "--auth", "--agent-configs", "--isolated", "--rebuild", "--dry-run",
     "--json", "--force", "--detach", "--unsafe-keep-privileges",
-    "--deny-all", "--block-private", NULL };
+    "--deny-all", "--block-private", "--allow-dns", NULL };
 
 static int in(const char *const *list, const char *s, size_t n)
 {
@@ -329,7 +334,8 @@ int config_opt_flag(const char *opt, size_t n)
 
 /* What each command takes from a config file. */
 #define JAIL_OPTS "--block-host", "--no-block-host", "--allow", "--deny", \
-	"--deny-file", "--no-dns", "--deny-all", "--block-private"
+	"--deny-file", "--no-dns", "--deny-all", "--block-private", \
+	"--proxy", "--allow-dns"
 #define PODMAN_OPTS "--memory", "--cpus", "--mount", "--port", "--env", \
 	"--ssh-agent", "--network"
 static const char *const run_opts[] = { JAIL_OPTS, NULL };
@@ -541,10 +547,11 @@ struct bh {
 	const char *off;	/* what turned it off, or NULL */
 };
 
-/* deny-all, block-private: stronger forms of block-host (imply it). */
+/* deny-all, block-private, proxy: stronger forms of block-host (imply it). */
 static int strong(const char *key)
 {
-	return strcmp(key, "deny-all") == 0 || strcmp(key, "block-private") == 0;
+	return strcmp(key, "deny-all") == 0 ||
+	    strcmp(key, "block-private") == 0 || strcmp(key, "proxy") == 0;
 }
 
 /* block-host, and the keys that only mean something with it. */
@@ -552,7 +559,8 @@ static int refines(const char *key)
 {
 	return strcmp(key, "block-host") == 0 || strcmp(key, "deny") == 0 ||
 	    strcmp(key, "deny-file") == 0 || strcmp(key, "allow") == 0 ||
-	    strcmp(key, "no-dns") == 0 || strong(key);
+	    strcmp(key, "no-dns") == 0 || strcmp(key, "allow-dns") == 0 ||
+	    strong(key);
 }
 
 static int default_on(const char *cmd)
@@ -566,7 +574,7 @@ static void resolve_block_host(const char *cmd, struct bh *b,
     const struct jail_config *u, const char *upath,
     const struct jail_config *p, const char *ppath, char **argv, int end)
 {
-	const char *given = NULL;	/* --deny-all, --block-private */
+	const char *given = NULL;	/* --deny-all, --block-private, --proxy */
 	int i, seen_on;
 	size_t k;
 
@@ -581,7 +589,8 @@ static void resolve_block_host(const char *cmd, struct bh *b,
 			b->on = 0, b->off = at(upath, u->item[k].line);
 	for (i = 1; i < end; i++)
 		if (strncmp(argv[i], "--", 2) == 0 && strong(argv[i] + 2))
-			b->on = seen_on = 1, b->src = "", given = argv[i];
+			b->on = seen_on = 1, b->src = "", given = argv[i],
+			    i += config_opt_valued(argv[i]);	/* its URL */
 		else if (strcmp(argv[i], "--block-host") == 0)
 			b->on = seen_on = 1, b->src = "";
 		else if (strcmp(argv[i], "--no-block-host") == 0)

@@ -60,7 +60,7 @@ static const char create_usage[] =
 "  --recreate             remove an existing jail NAME's container first (its\n"
 "                         home volume, the workspace and mounts stay)\n"
 "  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
-"  --deny-all, --block-private,\n"
+"  --deny-all, --block-private, --proxy URL, --allow-dns,\n"
 "  --force                as in `jail-ai run --help`; every start of the\n"
 "                         jail attaches and checks the programs first\n"
 "  --no-block-host        no --block-host, even when a config file or the\n"
@@ -373,7 +373,7 @@ int create_jail_opt(struct create_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
-void create_check(const struct create_opts *o)
+void create_check(struct create_opts *o)
 {
 	if (!o->name || !valid_name(o->name))
 		die(EXIT_USAGE, "%s: a NAME of letters, digits, '_', '.' "
@@ -536,6 +536,8 @@ static void add_policy_labels(struct args *a, const struct prot_opts *p)
 	}
 	args_addf(a, "--label=jail-ai.deny-file=%s", buf);
 	args_addf(a, "--label=jail-ai.no-dns=%d", p->no_dns);
+	/* checked at parse: no white space, at most 127 bytes */
+	args_addf(a, "--label=jail-ai.proxy=%s", p->proxy ? p->proxy : "");
 	args_addf(a, "--label=jail-ai.mode=%s", policy_mode_word(p));
 }
 
@@ -693,6 +695,7 @@ static const struct {
 } shaping[] = {
 	{ "--block-host", 0 }, { "--no-dns", 0 }, { "--deny-all", 0 },
 	{ "--block-private", 0 }, { "--ssh-agent", 0 }, { "--root", 0 },
+	{ "--proxy", 1 }, { "--allow-dns", 0 },
 	{ "--allow", 1 }, { "--deny", 1 }, { "--deny-file", 1 },
 	{ "--mount", 1 }, { "--port", 1 }, { "--env", 1 }, { "--network", 1 },
 	{ "--memory", 1 }, { "--cpus", 1 }, { "--restart", 1 },
@@ -858,6 +861,21 @@ static const char *const drop_caps =
     "SYS_NICE,SYS_PACCT,SYS_PTRACE,SYS_RAWIO,SYS_RESOURCE,SYS_TIME,"
     "SYS_TTY_CONFIG,SYSLOG,WAKE_ALARM";
 
+/* --proxy: the variables that send HTTP(S) clients to it (before the
+ * user's --env, which podman lets win). */
+static void add_proxy_env(struct args *a, const struct prot_opts *p)
+{
+	static const char *const vars[] = PROT_PROXY_VARS;
+	size_t i;
+
+	if (!p->proxy)
+		return;
+	for (i = 0; vars[i]; i++)
+		args_addf(a, "--env=%s=%s", vars[i], p->proxy);
+	args_add(a, "--env=NO_PROXY=" PROT_NO_PROXY);
+	args_add(a, "--env=no_proxy=" PROT_NO_PROXY);
+}
+
 size_t build_create(struct args *a, const struct create_opts *o,
     const char *ws, const struct jail_user *u, const char *image)
 {
@@ -922,6 +940,7 @@ size_t build_create(struct args *a, const struct create_opts *o,
 		add_mount(a, o->mounts[i], o->force_mount);
 	for (i = 0; i < o->nports; i++)
 		add_port(a, o->ports[i]);
+	add_proxy_env(a, &o->prot);
 	for (i = 0; i < o->nenvs; i++)
 		add_env(a, o->envs[i]);
 	add_limits(a, o);

@@ -57,7 +57,7 @@ void create_opts_free(struct create_opts *o);
 /* -m SPEC into o (checked when the jail is made). */
 void create_add_mount(struct create_opts *o, const char *spec);
 /* The checks that need every option (the name, the policy); dies. */
-void create_check(const struct create_opts *o);
+void create_check(struct create_opts *o);
 /* The git root above arg (default: the current directory), else arg
  * itself; dies when it would expose too much.  out holds PATH_MAX. */
 void workspace(const char *arg, char *out);

@@ -7,7 +7,8 @@
  * (parsed by hostips.c and cgroup.c), the child's reply (spawn.c).
  *
  *   jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...
- *               [--deny-file FILE] [--no-dns] [--unsafe-keep-privileges]
+ *               [--deny-file FILE] [--no-dns] [--proxy URL [--allow-dns]]
+ *               [--unsafe-keep-privileges]
  *               -- CMD [ARG...]
  *   jail-ai hostips
  *   jail-ai --version | --help
@@ -78,6 +79,7 @@ static const char run_usage_text[] =
 "usage: jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...\n"
 "                   [--deny-file FILE] [--no-dns] [--no-block-host]\n"
 "                   [--deny-all] [--block-private]\n"
+"                   [--proxy URL [--allow-dns]]\n"
 "                   [--workspace DIR] [--rw PATH]... [--hide PATH]...\n"
 "                   [--unhide PATH]... [--exec-only PATH]...\n"
 "                   [--nested-sandbox] [--fs host|jail]\n"
@@ -101,6 +103,16 @@ static const char run_usage_text[] =
 "  --deny-all     allow-only egress: every destination, IPv4 and IPv6, is\n"
 "                 refused unless an --allow lets it through (the resolver\n"
 "                 exception too, unless --no-dns); implies --block-host\n"
+"  --proxy http://ADDR:PORT\n"
+"                 audited web access: CMD gets HTTP_PROXY, HTTPS_PROXY,\n"
+"                 http_proxy and https_proxy = URL, NO_PROXY and no_proxy =\n"
+"                 localhost,127.0.0.1,::1, and reaches nothing but ADDR on\n"
+"                 PORT (--deny-all with that one allow; DNS closed as by\n"
+"                 --no-dns).  ADDR as seen from the jail, an IPv4 or a\n"
+"                 [IPv6] literal, never a name (https:// accepted too; no\n"
+"                 path, user or password).  Your --allow rules add to it\n"
+"  --allow-dns    with --proxy: keep the resolver exception (DNS is a\n"
+"                 channel out of the jail; the proxy resolves for CMD)\n"
 "  --block-private\n"
 "                 also block 10/8, 172.16/12, 192.168/16, 100.64/10,\n"
 "                 169.254/16, fc00::/7 and fe80::/10 (and ::ffff: forms);\n"
@@ -485,10 +497,26 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 static struct refresh refresh = { .nl = -1, .maps = { -1, -1 } };
 static int dumpable = 1;
 
+/* --proxy: CMD's HTTP(S) clients go to the proxy. */
+static void proxy_env(const struct prot_opts *o)
+{
+	static const char *const vars[] = PROT_PROXY_VARS;
+	size_t i;
+
+	for (i = 0; o->proxy && vars[i]; i++)
+		if (setenv(vars[i], o->proxy, 1) < 0)
+			die(EXIT_SYSFAIL, "run: setenv %s: %s", vars[i],
+			    strerror(errno));
+	if (o->proxy && (setenv("NO_PROXY", PROT_NO_PROXY, 1) < 0 ||
+	    setenv("no_proxy", PROT_NO_PROXY, 1) < 0))
+		die(EXIT_SYSFAIL, "run: setenv NO_PROXY: %s", strerror(errno));
+}
+
 static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
     pid_t parent)
 {
 	refresh_close(&refresh);
+	proxy_env(&o->prot);
 	prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
@@ -604,6 +632,17 @@ static void dry_deny_file(struct dry *d, const char *path, const char *src)
 	free(buf);
 }
 
+/* --proxy URL: its one allow, as the policy holds it. */
+static void dry_proxy(const char *url, const char *src)
+{
+	struct allow_rule a;
+	char txt[80];
+
+	if (policy_parse_proxy(url, &a) == 0 &&
+	    policy_format_allow(&a, txt, sizeof(txt)) == 0)
+		dry_line("allow", txt, src, "the proxy (with --deny-all)");
+}
+
 /* The user's rules, in command-line order, with their sources. */
 static void dry_rules(struct dry *d, int argc, char **argv)
 {
@@ -626,6 +665,8 @@ static void dry_rules(struct dry *d, int argc, char **argv)
 			dry_deny_file(d, argv[i + 1], src);
 		} else if (strcmp(argv[i], "--allow") == 0) {
 			dry_line("allow", argv[i + 1], src, NULL);
+		} else if (strcmp(argv[i], "--proxy") == 0) {
+			dry_proxy(argv[i + 1], src);
 		} else if (!strcmp(argv[i], "--deny-all") ||
 		    !strcmp(argv[i], "--block-private")) {
 			if (src != argv[i])	/* from a config file */
@@ -664,8 +705,10 @@ static void dry_resolvers(struct dry *d, const struct prot_opts *o)
 		else
 			snprintf(txt, sizeof(txt), "%s:53", a);
 		dry_line(o->no_dns ? "deny" : "allow", txt, "resolver",
-		    o->no_dns ? "from /etc/resolv.conf, blocked by --no-dns" :
-		    "from /etc/resolv.conf (--no-dns to block it)");
+		    o->no_dns && o->proxy && !o->allow_dns ? "from "
+		    "/etc/resolv.conf, closed by --proxy (--allow-dns to keep "
+		    "it)" : o->no_dns ? "from /etc/resolv.conf, blocked by "
+		    "--no-dns" : "from /etc/resolv.conf (--no-dns to block it)");
 	}
 	policy_free(&p);
 }
@@ -763,8 +806,11 @@ static int cmd_run(int argc, char **argv)
 	pid_t pid, self = getpid();
 
 	parse_run(argc, argv, &o);
-	if (o.dry_run)
-		return run_dry(argc, argv, &o);
+	if (o.dry_run) {
+		code = run_dry(argc, argv, &o);
+		fs_plan_free(&o.plan);
+		return code;
+	}
 	if ((r = jail_cgroup_preflight(err, sizeof(err))) < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	memset(&p, 0, sizeof(p));

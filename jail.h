@@ -35,6 +35,9 @@ int policy_parse_allow(const char *s, struct allow_rule *out);
 /* 2: a covers all of h; 1: a opens part of h; 0: they do not meet. */
 int policy_allow_meets(const struct allow_rule *a, const struct hostip *h);
 int policy_format_allow(const struct allow_rule *a, char *buf, size_t len);
+/* --proxy http[s]://ADDR:PORT[/] as the allow of ADDR on PORT; 0 or a
+ * negative errno saying why not (policy.c). */
+int policy_parse_proxy(const char *url, struct allow_rule *out);
 /* --deny-file: ADDR[/LEN] per line, '#' comments; 0, -EINVAL, -E2BIG. */
 int policy_parse_deny_file(const char *buf, size_t len, struct hostip *out,
     size_t max, size_t *n, unsigned int *errline);

@@ -44,8 +44,8 @@ struct pod_labels {
 static int load_prot(const char *who, const char *name, struct prot_opts *o,
     char **store, struct pod_labels *pl)
 {
-	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 8];
-	char *lab, *tok, *save = NULL, *f[9];
+	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 10];
+	char *lab, *tok, *save = NULL, *f[10];
 	int argc = 0, i, k;
 
 	lab = container_inspect(name,
@@ -57,16 +57,17 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	    "{{index .Config.Labels \"jail-ai.mode\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.network\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.gateways\"}}\t"
-	    "{{.HostConfig.CgroupParent}}");
+	    "{{.HostConfig.CgroupParent}}\t"
+	    "{{index .Config.Labels \"jail-ai.proxy\"}}");
 	if (!lab)
 		die(EXIT_SYSFAIL, "%s: %s: podman inspect failed", who, name);
 	*store = lab;
-	for (k = 0, f[0] = lab; k < 8 && f[k]; k++) {
+	for (k = 0, f[0] = lab; k < 9 && f[k]; k++) {
 		f[k + 1] = strchr(f[k], '\t');
 		if (f[k + 1])
 			*f[k + 1]++ = '\0';
 	}
-	if (k < 8 || !f[8])
+	if (k < 9 || !f[9])
 		die(EXIT_SYSFAIL, "%s: %s: unreadable jail-ai labels", who, name);
 	memset(o, 0, sizeof(*o));
 	o->who = who;
@@ -98,6 +99,12 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 		argv[argc++] = "--deny-all";
 	if (k >= 3)
 		argv[argc++] = "--block-private";
+	/* its allow and deny-all again; DNS as jail-ai.no-dns says (an
+	 * empty label: a jail made before --proxy existed) */
+	if (f[9][0]) {
+		argv[argc++] = "--proxy";
+		argv[argc++] = f[9];
+	}
 	for (i = 0; i < argc; i++)
 		if (!prot_parse_opt(o, argc, argv, &i))
 			die(EXIT_SYSFAIL, "%s: %s: bad label value %s", who,

@@ -158,6 +158,77 @@ int policy_parse_allow(const char *s, struct allow_rule *out)
 }
 
 /*
+ * --proxy http[s]://ADDR:PORT[/]: the one destination of the jail.  ADDR
+ * is an IPv4 literal or a bracketed IPv6 one, never a name (a name needs
+ * DNS, which --proxy closes, and would be resolved where the jail is not).
+ * 0, or why not: -EPROTO scheme, -EACCES user:password@, -ENOTDIR a path,
+ * query or fragment, -EADDRNOTAVAIL a host name, -EDESTADDRREQ no port,
+ * -ERANGE port 0 or above 65535, -EAFNOSUPPORT an unspecified, mapped or
+ * scoped address, -EINVAL anything else.
+ */
+int policy_parse_proxy(const char *url, struct allow_rule *out)
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, 0xff };
+	size_t n = strnlen(url, 128), skip;
+	const char *h, *end, *colon;
+	char rule[80];
+	unsigned long port;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || n == 128)
+		return -EINVAL;
+	if (strncmp(url, "http://", 7) == 0)
+		skip = 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		skip = 8;
+	else
+		return -EPROTO;
+	h = url + skip;
+	end = h + strcspn(h, "/?#");
+	if (memchr(h, '@', (size_t)(end - h)))
+		return -EACCES;
+	if (*end && strcmp(end, "/") != 0)
+		return -ENOTDIR;
+	if (end == h)
+		return -EINVAL;
+	if (*h == '[') {
+		colon = memchr(h, ']', (size_t)(end - h));
+		if (!colon)
+			return -EINVAL;
+		if (memchr(h, '%', (size_t)(colon - h)))
+			return -EAFNOSUPPORT;
+		colon++;
+		if (colon == end)
+			return -EDESTADDRREQ;
+		if (*colon != ':')
+			return -EINVAL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+			return -EINVAL;	/* IPv6 without brackets */
+		if (strspn(h, "0123456789.") < (size_t)((colon ? colon : end)
+		    - h))
+			return -EADDRNOTAVAIL;
+		if (!colon)
+			return -EDESTADDRREQ;
+	}
+	if (colon + 1 == end || parse_uint(colon + 1, (size_t)(end - colon -
+	    1), 65535, &port) < 0 || port == 0)
+		return strspn(colon + 1, "0123456789") == (size_t)(end -
+		    colon - 1) && colon + 1 < end ? -ERANGE : -EINVAL;
+	if ((size_t)(end - h) >= sizeof(rule))
+		return -EINVAL;
+	snprintf(rule, sizeof(rule), "%.*s", (int)(end - h), h);
+	if (strchr(rule, '/') || policy_parse_allow(rule, out) < 0 ||
+	    out->prefixlen != (out->family == AF_INET ? 32 : 128))
+		return -EINVAL;
+	if (!memcmp(out->addr, zero, out->family == AF_INET ? 4 : 16) ||
+	    (out->family == AF_INET6 && !memcmp(out->addr, mapped, 12)))
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+/*
  * A --deny-file: one ADDR or ADDR/LEN a line; '#' starts a comment; blank
  * lines are fine.  Anything else is an error naming the line.
  */

@@ -110,6 +110,57 @@ static void add_rule(struct prot_opts *o, const char *a, const char *v)
 	}
 }
 
+__attribute__((noreturn))
+static void bad_proxy(const struct prot_opts *o, const char *url, int r)
+{
+	const char *why = r == -EPROTO ? "not http:// or https://" :
+	    r == -EACCES ? "a user or password in the URL is refused: it "
+	    "would sit in the jail's environment and its labels (let the "
+	    "proxy know the jail by its address)" :
+	    r == -ENOTDIR ? "a path, query or fragment is refused: give "
+	    "http://ADDR:PORT" :
+	    r == -EADDRNOTAVAIL ? "a host name is refused: the jail gets no "
+	    "DNS with --proxy, and a name is resolved here, not where the "
+	    "jail is; give the proxy's address as seen from the jail (a proxy "
+	    "on this host: the bridge gateway, e.g. http://10.88.0.1:3128 for "
+	    "a rootful podman jail, or http://127.0.0.1:3128 for `run`)" :
+	    r == -EDESTADDRREQ ? "no port: give http://ADDR:PORT, the port "
+	    "the jail may reach" :
+	    r == -ERANGE ? "the port is not 1-65535 (no leading zero)" :
+	    r == -EAFNOSUPPORT ? "not an address a jail can connect to "
+	    "(0.0.0.0, ::, ::ffff:a.b.c.d or a %scope: write the plain "
+	    "address)" :
+	    "not http://IPV4:PORT or http://[IPV6]:PORT (at most 127 "
+	    "characters)";
+
+	if (strlen(url) > JAIL_MAX_RULE_LEN)
+		die(EXIT_USAGE, "%s: --proxy %.40s...: %zu characters, more "
+		    "than %d", o->who, url, strlen(url), JAIL_MAX_RULE_LEN);
+	die(EXIT_USAGE, "%s: --proxy %s: %s", o->who, url, why);
+}
+
+/* --proxy URL: allow-only egress with exactly one allow, the proxy's
+ * address on its port (no text: the label jail-ai.proxy keeps the URL). */
+static void add_proxy(struct prot_opts *o, const char *url)
+{
+	struct allow_rule a;
+	int r;
+
+	if (o->proxy)
+		die(EXIT_USAGE, "%s: --proxy given twice (%s, %s): a jail has "
+		    "one proxy", o->who, o->proxy, url);
+	if ((r = policy_parse_proxy(url, &a)) < 0)
+		bad_proxy(o, url, r);
+	if (o->nallow == JAIL_MAX_ALLOW)
+		die(EXIT_USAGE, "%s: more than %d --allow with --proxy (it "
+		    "takes one of the %d)", o->who, JAIL_MAX_ALLOW - 1,
+		    JAIL_MAX_ALLOW);
+	o->allow_text[o->nallow] = NULL;
+	o->allow[o->nallow++] = a;
+	o->proxy = url;
+	o->deny_all = o->block_host = 1;
+}
+
 /*
  * One policy option at argv[*i] (advancing *i past its value): 1 when it
  * was one, 0 when not; bad values are fatal.  Limits: 64 --allow, 64
@@ -128,8 +179,14 @@ int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i)
 		o->block_host = 1;
 		return 1;
 	}
-	if (is(a, "--no-dns")) {
-		o->no_dns = 1;
+	if (is(a, "--no-dns") || is(a, "--allow-dns")) {
+		*(is(a, "--no-dns") ? &o->no_dns : &o->allow_dns) = 1;
+		return 1;
+	}
+	if (is(a, "--proxy")) {
+		if (*i + 1 >= argc)
+			die(EXIT_USAGE, "%s: --proxy needs a value", o->who);
+		add_proxy(o, argv[++*i]);
 		return 1;
 	}
 	if (is(a, "--force")) {
@@ -140,6 +197,10 @@ int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i)
 		return 0;
 	if (*i + 1 >= argc)
 		die(EXIT_USAGE, "%s: %s needs a value", o->who, a);
+	if (is(a, "--allow") && o->nallow == JAIL_MAX_ALLOW && o->proxy)
+		die(EXIT_USAGE, "%s: more than %d --allow with --proxy (it "
+		    "takes one of the %d)", o->who, JAIL_MAX_ALLOW - 1,
+		    JAIL_MAX_ALLOW);
 	if ((is(a, "--allow") && o->nallow == JAIL_MAX_ALLOW) ||
 	    (is(a, "--deny") && o->ndeny == JAIL_MAX_ALLOW))
 		die(EXIT_USAGE, "%s: more than %d %s (use --deny-file)",
@@ -188,9 +249,19 @@ static void check_whole_ranges(const struct prot_opts *o)
 	}
 }
 
-/* After all options: the refinements need --block-host. */
-void prot_check(const struct prot_opts *o)
+/* After all options: the refinements need --block-host; --proxy closes
+ * DNS unless --allow-dns (a resolver is a channel out of the jail). */
+void prot_check(struct prot_opts *o)
 {
+	if (o->allow_dns && !o->proxy)
+		die(EXIT_USAGE, "%s: --allow-dns re-opens the DNS that --proxy "
+		    "closes; without --proxy the resolver is allowed already "
+		    "(unless --no-dns)", o->who);
+	if (o->allow_dns && o->no_dns)
+		die(EXIT_USAGE, "%s: --allow-dns and --no-dns: keep one of "
+		    "them", o->who);
+	if (o->proxy && !o->allow_dns)
+		o->no_dns = 1;
 	if ((o->nallow || o->ndeny || o->ndeny_file || o->no_dns ||
 	    o->force) && !o->block_host)
 		die(EXIT_USAGE, "%s: --allow, --deny, --deny-file, --no-dns "

@@ -19,6 +19,9 @@ struct prot_opts {
 				 * its own (a podman jail not started yet) */
 	int block_host, no_dns;
 	int deny_all, block_private;	/* imply block_host */
+	const char *proxy;	/* --proxy URL: deny_all, one allow (its
+				 * text NULL: labelled as jail-ai.proxy) */
+	int allow_dns;		/* --allow-dns: --proxy keeps the resolver */
 	struct allow_rule allow[JAIL_MAX_ALLOW];
 	const char *allow_text[JAIL_MAX_ALLOW];	/* as given; DNS ones NULL */
 	size_t nallow;
@@ -36,7 +39,12 @@ struct prot_opts {
 };
 
 int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i);
-void prot_check(const struct prot_opts *o);
+void prot_check(struct prot_opts *o);
+/* What --proxy URL sets in the jail: each of these to URL, and NO_PROXY
+ * and no_proxy to PROT_NO_PROXY. */
+#define PROT_PROXY_VARS	{ "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", \
+	"https_proxy", NULL }
+#define PROT_NO_PROXY	"localhost,127.0.0.1,::1"
 void prot_build(struct prot_opts *o, struct policy *p);
 /* Dies with the setcap line when a non-root caller lacks file caps. */
 void prot_need_caps(const char *who);

@@ -6,7 +6,7 @@ _jail_ai()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
-	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force --deny-all --block-private"
+	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force --deny-all --block-private --proxy --allow-dns"
 	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --restart --force-mount --root --recreate --no-workspace"
 	local agents="claude copilot cursor gemini codex jules"
 	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean"
@@ -15,7 +15,7 @@ _jail_ai()
 	--deny-file|--workspace|--mount|-m|--rw|--hide|--unhide|--exec-only) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--fs) COMPREPLY=($(compgen -W "host jail" -- "$cur")); return ;;
 	--network) COMPREPLY=($(compgen -W "none private host" -- "$cur")); return ;;
-	--allow|--deny|--image|--port|-p|--env|-e|--memory|--cpus|--restart|--layers|--base-image) return ;;
+	--allow|--deny|--proxy|--image|--port|-p|--env|-e|--memory|--cpus|--restart|--layers|--base-image) return ;;
 	esac
 	if [ "$COMP_CWORD" = 1 ]; then
 		COMPREPLY=($(compgen -W "$cmds $jail $podman --dry-run --help --version -V -h" -- "$cur"))

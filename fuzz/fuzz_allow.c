@@ -1,6 +1,6 @@
 /*
  * fuzz/fuzz_allow.c - libFuzzer target for policy.c: --allow strings,
- * --deny-file contents, and policy_build / policy_verdict on what they
+ * --deny-file contents, --proxy URLs, and policy_build / policy_verdict on what they
  * yield.  The input is read three ways: whole, NUL-terminated, as one
  * --allow string; whole, as a deny file; line by line, each line that
  * parses as --allow becoming an allow rule, beside the deny file's
@@ -43,8 +43,24 @@ static void sane(int family, unsigned int plen, const uint8_t *addr,
 			abort();
 }
 
+/* --proxy: one of its stated answers; a URL taken is one address, a port. */
+static void proxy_one(const char *s)
+{
+	struct allow_rule a;
+	int r = policy_parse_proxy(s, &a);
+
+	if (r != 0 && r != -EINVAL && r != -EPROTO && r != -EACCES &&
+	    r != -ENOTDIR && r != -EADDRNOTAVAIL && r != -EDESTADDRREQ &&
+	    r != -ERANGE && r != -EAFNOSUPPORT)
+		abort();
+	if (r == 0 && (!a.port || a.prefixlen != (a.family == AF_INET ?
+	    32 : 128) || strncmp(s, "http", 4) != 0))
+		abort();
+}
+
 static int allow_one(const char *s, struct allow_rule *a)
 {
+	proxy_one(s);
 	struct allow_rule b;
 	char buf[80];
 	int r = policy_parse_allow(s, a);

@@ -3,7 +3,8 @@
 # that shows the rule as parsed, and good input adds up: two --deny-file both block; a
 # device, a directory, a file over 16 MiB or an endless pipe as --deny-file stop at once;
 # an --allow that opens a whole fixed range needs --force; an --allow that re-opens a host
-# address is said; "::1:8080" is refused with both readings.
+# address is said; "::1:8080" is refused with both readings; a --proxy URL has the same
+# 127-character limit and takes one of the 64 allows.
 
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -74,6 +75,14 @@ refused "a 65th --deny is refused" "more than 64 --deny" --block-host "${args[@]
 refused "a --deny of 128 characters is refused, naming the limit" "128 characters, more than 127" \
 	--block-host --deny "$long"
 refused "--force alone needs --block-host" "add --block-host" --force
+refused "a --proxy URL of 128 characters is refused, naming the limit" \
+	"128 characters, more than 127" --proxy "http://10.77.0.2:3128/${long:0:106}"
+args=()
+for i in $(seq 64); do args+=(--allow "10.9.$i.1"); done
+refused "--proxy and 64 --allow: refused (the proxy takes one of the 64)" \
+	"more than 63 --allow with --proxy" --proxy http://10.77.0.2:3128 "${args[@]}"
+refused "64 --allow, then --proxy: refused the same" \
+	"more than 63 --allow with --proxy" "${args[@]}" --proxy http://10.77.0.2:3128
 
 # ---- allows that open whole fixed ranges need --force ----
 for a in 0.0.0.0/0 ::/0 127.0.0.0/8 ::ffff:0:0/96; do

@@ -144,6 +144,85 @@ pc="podman create"
 ok "$([ $st = 0 ] && grep -q "^$pc --name=j2 .*--label=jail-ai.block-host=1 .*--volume=$TMP/proj:/workspace .*--publish 127.0.0.1:8080:80 " "$TMP/d"; echo $?)" \
 	"create --dry-run: the podman command line, nothing made" || diag "$(cat "$TMP/d")"
 
+# ---- --proxy: its policy, its variables, its label; each refusal with its reason ----
+"$J" run --proxy=http://192.0.2.7:3128 --dry-run -- true >"$TMP/d" 2>"$TMP/e"; st=$?
+ok "$([ $st = 0 ] && grep -q '^# mode: deny-all$' "$TMP/d" &&
+	grep -q '^allow  *192\.0\.2\.7/32:3128  *--proxy  *# the proxy' "$TMP/d" &&
+	[ "$(grep -c '^allow' "$TMP/d")" = 1 ] &&
+	! grep -q '^allow .*resolver' "$TMP/d"; echo $?)" \
+	"run --proxy=URL --dry-run: deny-all, one allow (the proxy), no resolver" ||
+	diag "exit $st" "$(cat "$TMP/e")" "$(grep -v 'fixed\|fib_trie\|if_inet6\|ipv6_route' "$TMP/d")"
+if grep -q '^nameserver' /etc/resolv.conf 2>/dev/null; then
+	ok "$(grep -q '^deny  .*resolver  *# .*closed by --proxy (--allow-dns' "$TMP/d"; echo $?)" \
+		"run --proxy --dry-run: the resolver is closed, and says how to keep it" ||
+		diag "$(grep resolver "$TMP/d")"
+	"$J" run --proxy https://[2001:db8::7]:8443/ --allow-dns --allow 192.0.2.9:443 --dry-run -- true \
+		>"$TMP/d" 2>&1; st=$?
+	ok "$([ $st = 0 ] && grep -q '^allow  *\[2001:db8::7/128\]:8443  *--proxy' "$TMP/d" &&
+		grep -q '^allow  *192\.0\.2\.9:443  *--allow$' "$TMP/d" &&
+		! grep -q '^deny  .*resolver' "$TMP/d"; echo $?)" \
+		"run --proxy https://[IPV6]:PORT/ --allow-dns --allow R: the proxy, the rule, the resolver" ||
+		diag "exit $st" "$(grep -v 'fixed\|fib_trie\|if_inet6\|ipv6_route' "$TMP/d")"
+else
+	skip "no nameserver in /etc/resolv.conf: the resolver lines cannot show"
+	skip "no nameserver in /etc/resolv.conf: the resolver lines cannot show"
+fi
+while IFS='|' read -r args want; do
+	rm -f "$TMP/ran"
+	"$J" run $args -- touch "$TMP/ran" >"$TMP/d" 2>&1; st=$?
+	ok "$([ $st = 125 ] && [ ! -e "$TMP/ran" ] && grep -q -- "$want" "$TMP/d"; echo $?)" \
+		"run $args: 125, CMD never runs, '$want'" || diag "exit $st: $(cat "$TMP/d")"
+done <<'EOF2'
+--proxy http://proxy.example:3128|a host name is refused: the jail gets no DNS
+--proxy http://localhost:3128|as seen from the jail
+--proxy http://u:pw@192.0.2.7:3128|a user or password in the URL is refused
+--proxy http://192.0.2.7:3128/path|a path, query or fragment is refused
+--proxy http://192.0.2.7:0|the port is not 1-65535
+--proxy http://192.0.2.7:65536|the port is not 1-65535
+--proxy http://192.0.2.7|no port
+--proxy socks5://192.0.2.7:1080|not http:// or https://
+--proxy http://0.0.0.0:3128|not an address a jail can connect to
+--proxy http://[::ffff:192.0.2.7]:3128|not an address a jail can connect to
+--proxy http://2001:db8::7:3128|not http://IPV4:PORT or http://\[IPV6\]:PORT
+--proxy http://192.0.2.7:3128 --proxy http://192.0.2.8:3128|--proxy given twice
+--proxy http://192.0.2.7:3128 --no-block-host|--proxy asks for protection that --no-block-host then turns off
+--proxy http://192.0.2.7:3128 --allow-dns --no-dns|--allow-dns and --no-dns
+--allow-dns|--allow-dns re-opens the DNS that --proxy closes
+--deny-all --allow-dns|--allow-dns re-opens the DNS that --proxy closes
+--proxy|--proxy --: not http:// or https://
+EOF2
+"$J" run --proxy >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 125 ] && grep -q -- '--proxy needs a value' "$TMP/d"; echo $?)" \
+	"run --proxy (no value): 125, '--proxy needs a value'" || diag "exit $st: $(cat "$TMP/d")"
+(cd "$TMP/proj" && "$J" create j3 --proxy http://10.88.0.1:3128 --env NO_PROXY=x --dry-run) \
+	>"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.block-host=1 ' "$TMP/d" &&
+	grep -q -- '--label=jail-ai.no-dns=1 ' "$TMP/d" &&
+	grep -q -- '--label=jail-ai.mode=deny-all ' "$TMP/d" &&
+	grep -q -- '--label=jail-ai.proxy=http://10.88.0.1:3128 ' "$TMP/d" &&
+	grep -q -- "--label=jail-ai.options=v1 .*--proxy=http://10.88.0.1:3128" "$TMP/d" &&
+	grep -q -- '--label=jail-ai.allow= ' "$TMP/d"; echo $?)" \
+	"create --proxy --dry-run: labels block-host, no-dns, mode deny-all, proxy, options (no allow text)" ||
+	diag "exit $st: $(cat "$TMP/d")"
+ok "$(for v in HTTP_PROXY HTTPS_PROXY http_proxy https_proxy; do
+	grep -q -- "--env=$v=http://10.88.0.1:3128 " "$TMP/d" || exit 1; done
+	grep -q -- '--env=NO_PROXY=localhost,127.0.0.1,::1 .*--env=no_proxy=localhost,127.0.0.1,::1 .*--env NO_PROXY=x ' "$TMP/d"; echo $?)" \
+	"create --proxy --dry-run: the four proxy variables and NO_PROXY/no_proxy, before the user's --env" ||
+	diag "$(cat "$TMP/d")"
+(cd "$TMP/proj" && "$J" --proxy http://10.88.0.1:3128 --dry-run) >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.proxy=http://10.88.0.1:3128 ' "$TMP/d"; echo $?)" \
+	"the bare project jail takes --proxy" || diag "exit $st: $(cat "$TMP/d")"
+(cd "$TMP/proj" && timeout 30 "$J" claude --proxy http://10.88.0.1:3128 --allow-dns) >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 125 ] && ! grep -q 'unknown option\|--proxy\|--allow-dns' "$TMP/d"; echo $?)" \
+	"claude --proxy URL --allow-dns: jail options of an agent (it stops at the image, no podman)" ||
+	diag "exit $st: $(cat "$TMP/d")"
+(cd "$TMP/proj" && "$J" create j3 --proxy http://10.88.0.1:3128 --allow-dns --dry-run) \
+	>"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.no-dns=0 ' "$TMP/d" &&
+	grep -q -- "--label=jail-ai.options=v1 .*--allow-dns" "$TMP/d"; echo $?)" \
+	"create --proxy --allow-dns --dry-run: no-dns=0, --allow-dns in the options label" ||
+	diag "exit $st: $(cat "$TMP/d")"
+
 # ---- the man page, the completions ----
 sed 's/\\-/-/g' jail-ai.1 >"$TMP/man"
 missing=

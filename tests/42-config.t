@@ -67,6 +67,26 @@ ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.block-host=0' "$TMP/o" &&
 	[ "$(grep -c "block-host is off ($U:1)" "$TMP/e")" = 1 ]; echo $?)" \
 	"user config no-block-host: off for the bare project jail, said once naming FILE:LINE" ||
 	diag "$(cat "$TMP/e")"
+printf 'proxy = http://192.0.2.7:3128\nallow-dns\n' >"$U"
+in_proj run --dry-run -- true; st=$?
+ok "$([ $st = 0 ] && grep -q '^# mode: deny-all$' "$TMP/o" &&
+	grep -q "^allow  *192\.0\.2\.7/32:3128  *$U:1  *# the proxy" "$TMP/o" &&
+	! grep -q '^deny .*resolver' "$TMP/o"; echo $?)" \
+	"user config proxy and allow-dns: deny-all, the proxy's allow with FILE:LINE, the resolver kept" ||
+	diag "exit $st" "$(cat "$TMP/e")" "$(grep -v 'fixed\|fib_trie\|if_inet6\|ipv6_route' "$TMP/o")"
+in_proj create j1 --dry-run; st=$?
+ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.proxy=http://192.0.2.7:3128 ' "$TMP/o" &&
+	grep -q -- '--label=jail-ai.no-dns=0 ' "$TMP/o" &&
+	grep -q -- '--env=HTTPS_PROXY=http://192.0.2.7:3128 ' "$TMP/o"; echo $?)" \
+	"user config proxy applied to create: its label, DNS kept, the variables" || diag "$(cat "$TMP/o" "$TMP/e")"
+in_proj run --no-block-host --dry-run -- true; st=$?
+ok "$([ $st = 0 ] && grep -q 'block-host is off' "$TMP/o" && ! grep -q 'proxy' "$TMP/o"; echo $?)" \
+	"user config proxy: the user's --no-block-host turns it off with the rest" ||
+	diag "exit $st" "$(cat "$TMP/o" "$TMP/e")"
+printf 'proxy = http://proxy:3128\n' >"$U"
+in_proj run --dry-run -- true; st=$?
+ok "$([ $st = 125 ] && grep -q "config $U:1: .*http://IPV4:PORT" "$TMP/e"; echo $?)" \
+	"user config proxy = a name: 125 naming FILE:LINE" || diag "exit $st: $(cat "$TMP/e")"
 printf 'block-host\ncolour = red\n' >"$U"
 in_proj run --dry-run -- true; st=$?
 ok "$([ $st = 125 ] && grep -q "config $U:2: unknown key" "$TMP/e"; echo $?)" \
@@ -96,7 +116,7 @@ ok "$([ $st = 0 ] && grep -q "^# --block-host from $P:1\$" "$TMP/o"; echo $?)" \
 for kv in 'allow = 10.0.0.1' 'allow-domain = example.com' 'proxy = http://10.0.0.1:3128' \
 	'mount = /etc:/etc' 'port = 8080:80' 'env = A=B' ssh-agent git-gpg 'network = host' \
 	'image = x' 'base-image = x' 'layers = rust' 'rw = /' 'unhide = /home' 'fs = host' \
-	no-block-host no-dns; do
+	no-block-host no-dns allow-dns; do
 	key=${kv%% *}
 	printf '# project\nblock-host\n%s\n' "$kv" >"$P"
 	in_proj run --dry-run -- true; st=$?

@@ -2,7 +2,9 @@
 # tests/58-podman-policy.t - `jail-ai create --deny-all` and `--block-private` on rootful
 # podman jails: the mode is enforced on the jail's processes, kept in the jail-ai.mode label
 # and rebuilt from it by a later `jail-ai start` (a restart must not drop it), and a jail with
-# a network namespace of its own keeps its own loopback under --deny-all.
+# a network namespace of its own keeps its own loopback under --deny-all.  `create --proxy`:
+# the proxy variables in the jail, the proxy reachable and nothing else, before and after a
+# restart, on the host network and through a bridge's gateway.
 #
 # As tests/50-podman.t: podman and jail-ai run in the "host" namespace made here, with a
 # storage of the test's own (podman-env.sh); the peer namespace carries a "public" address
@@ -22,6 +24,8 @@ serve "$NS_P" pub 198.51.100.2 7201
 serve "$NS_P" pub2 198.51.100.2 7203
 serve "$NS_P" peer4 10.77.0.2 7101
 serve "$NS_P" peer6 fd77::2 7102
+serve "$NS_P" peer4b 10.77.0.2 7103
+serve "$NS_P" dns 10.77.0.2 53
 serve_host "h1 10.77.0.1 7002
 lo4 127.0.0.1 7001"
 podman_image || bail "no test image"
@@ -50,7 +54,8 @@ label() { pm inspect --format '{{index .Config.Labels "jail-ai.mode"}}' "$1" 2>&
 pm run -d --name "$JT-plain" --network host "$TEST_IMAGE" sleep 600 >/dev/null 2>"$TMP/err" ||
 	bail "podman cannot run the test image: $(cat "$TMP/err")"
 for c in "tcp 198.51.100.2 7201 pub" "tcp 198.51.100.2 7203 pub2" "udp 10.77.0.2 7101 peer4" \
-	"tcp fd77::2 7102 peer6" "tcp 10.77.0.1 7002 h1"; do
+	"tcp fd77::2 7102 peer6" "tcp 10.77.0.1 7002 h1" "tcp 10.77.0.2 7101 peer4" \
+	"tcp 10.77.0.2 7103 peer4b" "udp 10.77.0.2 53 dns"; do
 	set -- $c
 	n=$(arrivals "$4")
 	out=$(pm exec "$JT-plain" probe "$1" "$2" "$3" 2>&1) && arrived "$4" "$n"
@@ -153,4 +158,46 @@ jx "$DF" sh -c 'probe serve 127.0.0.1 7400 5 >/tmp/s & sleep 0.5; probe tcp 127.
 [ "$ST" = 0 ]
 ok $? "$DF with 62 allows and --no-dns: its own loopback still works" ||
 	diag "exit $ST: $OUT" "$(tail -n 5 "$TMP/err")"
+
+# ---- --proxy: the variables in the jail, the proxy reachable, nothing else; kept by a
+# restart (labels jail-ai.proxy, jail-ai.no-dns, jail-ai.mode, jail-ai.options) ----
+PX=$JT-proxy
+URL=http://10.77.0.2:7101
+jcreate "$PX" --network host --proxy "$URL"
+lab=$(pm inspect --format '{{index .Config.Labels "jail-ai.proxy"}} {{index .Config.Labels "jail-ai.no-dns"}} {{index .Config.Labels "jail-ai.mode"}} {{index .Config.Labels "jail-ai.options"}}' "$PX" 2>&1)
+[[ "$lab" == "$URL 1 deny-all v1 "*"--proxy=$URL"* ]]
+ok $? "$PX carries jail-ai.proxy, no-dns=1, mode deny-all and --proxy in jail-ai.options" ||
+	diag "labels: $lab"
+for round in create restart; do
+	if [ $round = restart ]; then
+		jp stop "$PX" >/dev/null 2>&1
+		jp start "$PX" >"$TMP/out" 2>"$TMP/err"
+		ok $? "stop and start $PX (the proxy rebuilt from its labels)" ||
+			diag "$(tail -n 5 "$TMP/err")"
+	fi
+	jx "$PX" env
+	got=$(printf '%s\n' "$OUT" | grep -i '^\(https\?\|no\)_proxy=' | LC_ALL=C sort | tr '\n' ' ')
+	[ "$got" = "HTTPS_PROXY=$URL HTTP_PROXY=$URL NO_PROXY=localhost,127.0.0.1,::1 http_proxy=$URL https_proxy=$URL no_proxy=localhost,127.0.0.1,::1 " ]
+	ok $? "$PX ($round): exec env shows the six proxy variables" || diag "exit $ST: $got"
+	reaches "$PX" tcp 10.77.0.2 7101 peer4
+	denied "$PX" tcp 10.77.0.2 7103 peer4b
+	denied "$PX" tcp 198.51.100.2 7201 pub
+	denied "$PX" tcp fd77::2 7102 peer6
+	denied "$PX" tcp 10.77.0.1 7002 h1
+	denied "$PX" udp 10.77.0.2 53 dns
+	denied "$PX" tcp 10.77.0.2 53 dns
+done
+# in a network namespace of its own: a proxy on the host is its bridge's gateway, on its port
+if [ -n "$GW" ]; then
+	serve "$NS_H" gw "$GW" 7500
+	PB=$JT-proxy-br
+	jcreate "$PB" --proxy "http://$GW:7500"
+	reaches "$PB" tcp "$GW" 7500 gw
+	denied "$PB" tcp "$GW" 7002 h1
+	denied "$PB" udp "$GW" 53 h1
+	denied "$PB" tcp 10.77.0.1 7002 h1
+	denied "$PB" tcp 10.77.0.2 7101 peer4
+else
+	skip "no bridge gateway for $DB: the bridged --proxy case cannot run"
+fi
 done_testing

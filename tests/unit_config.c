@@ -43,6 +43,10 @@ static void test_format(void)
 	    "a deny with host bits set (%s)", why);
 	ok(parse("allow = ::1:8080x\n", CONFIG_USER) == -EINVAL,
 	    "a bad allow rule (%s)", why);
+	ok(parse("proxy = http://proxy:3128\n", CONFIG_USER) == -EINVAL &&
+	    strstr(why, "--proxy"), "proxy = a name: refused (%s)", why);
+	ok(parse("proxy = http://10.88.0.1:3128\nallow-dns\n", CONFIG_USER) ==
+	    0 && c.n == 2, "proxy = http://10.88.0.1:3128, allow-dns");
 	ok(parse("memory = lots\n", CONFIG_USER) == -EINVAL,
 	    "memory not a size (%s)", why);
 	ok(parse("cpus = -1\n", CONFIG_USER) == -EINVAL,

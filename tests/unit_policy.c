@@ -1102,8 +1102,67 @@ static void test_meets(void)
 	}
 }
 
+/* --proxy URL: each refusal with its own reason, a good URL as its allow */
+static void test_parse_proxy(void)
+{
+	static const struct {
+		const char *url;
+		int want;
+	} cases[] = {
+		{ "http://10.77.0.2:3128", 0 }, { "https://10.77.0.2:3128/", 0 },
+		{ "http://[fd77::2]:8080", 0 }, { "http://127.0.0.1:1", 0 },
+		{ "http://10.0.0.1:65535", 0 },
+		{ "ftp://10.0.0.1:21", -EPROTO }, { "10.0.0.1:3128", -EPROTO },
+		{ "HTTP://10.0.0.1:3128", -EPROTO },
+		{ "http://u:p@10.0.0.1:3128", -EACCES },
+		{ "http://u@10.0.0.1:3128", -EACCES },
+		{ "http://10.0.0.1:3128/x", -ENOTDIR },
+		{ "http://10.0.0.1:3128?a", -ENOTDIR },
+		{ "http://10.0.0.1:3128//", -ENOTDIR },
+		{ "http://proxy:3128", -EADDRNOTAVAIL },
+		{ "http://localhost:3128", -EADDRNOTAVAIL },
+		{ "http://10.0.0.1", -EDESTADDRREQ },
+		{ "http://[fd77::2]", -EDESTADDRREQ },
+		{ "http://10.0.0.1:0", -ERANGE }, { "http://10.0.0.1:65536", -ERANGE },
+		{ "http://10.0.0.1:03128", -ERANGE },
+		{ "http://0.0.0.0:3128", -EAFNOSUPPORT },
+		{ "http://[::]:3128", -EAFNOSUPPORT },
+		{ "http://[::ffff:10.0.0.1]:3128", -EAFNOSUPPORT },
+		{ "http://[fe80::1%eth0]:3128", -EAFNOSUPPORT },
+		{ "http://::1:3128", -EINVAL }, { "http://10.0.0.1:", -EINVAL },
+		{ "http://10.0.0.1/24:3128", -ENOTDIR },
+		{ "http://10.0.0:3128", -EINVAL }, { "http://", -EINVAL },
+		{ "http://[fd77::2]x:1", -EINVAL }, { "http://10.0.0.1:x", -EINVAL },
+		{ "", -EINVAL },
+	};
+	struct allow_rule a;
+	char long_s[200];
+	size_t i;
+	int r;
+
+	diag("policy_parse_proxy");
+	for (i = 0; i < N(cases); i++) {
+		r = policy_parse_proxy(cases[i].url, &a);
+		if (!ok(r == cases[i].want, "\"%s\": %d", cases[i].url,
+		    cases[i].want))
+			diag("got %d", r);
+	}
+	ok(policy_parse_proxy("http://10.77.0.2:3128", &a) == 0 &&
+	    a.family == AF_INET && a.prefixlen == 32 && a.port == 3128 &&
+	    a.addr[0] == 10 && a.addr[3] == 2, "the allow: 10.77.0.2/32 port "
+	    "3128");
+	ok(policy_parse_proxy("http://[fd77::2]:8080", &a) == 0 &&
+	    a.family == AF_INET6 && a.prefixlen == 128 && a.port == 8080 &&
+	    a.addr[0] == 0xfd && a.addr[15] == 2, "the allow: fd77::2/128 port "
+	    "8080");
+	snprintf(long_s, sizeof(long_s), "http://10.0.0.1:3128/%0*d", 150, 0);
+	ok(policy_parse_proxy(long_s, &a) == -EINVAL, "a URL of 128 bytes or "
+	    "more: refused");
+}
+
 int main(void)
 {
+	test_parse_proxy();
 	test_parse_allow();
 	test_format_allow();
 	test_deny_file();
