@@ -34,6 +34,7 @@
 #include "confine.h"
 #include "container.h"
 #include "fsjail.h"
+#include "agents.h"
 #include "images.h"
 #include "lifecycle.h"
 #include "jail.h"
