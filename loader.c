@@ -132,8 +132,10 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "request magic", -EPROTO);
 	if (h->version != JAIL_REQ_VERSION)
 		return refuse(why, "request version", -EPROTO);
-	if (h->n4 > JAIL_MAX_RULES4 || h->n6 > JAIL_MAX_RULES6)
-		return refuse(why, "too many rules", -E2BIG);
+	if (h->n4 > JAIL_MAX_RULES4)
+		return refuse(why, "too many IPv4 rules", -E2BIG);
+	if (h->n6 > JAIL_MAX_RULES6)
+		return refuse(why, "too many IPv6 rules", -E2BIG);
 	if (len != sizeof(*h) + (size_t)h->n4 * sizeof(struct jail_rule4) +
 	    (size_t)h->n6 * sizeof(struct jail_rule6))
 		return refuse(why, "request length != its counts", -EINVAL);
@@ -243,11 +245,12 @@ static int open_cgroup2_root(void)
 	for (i = 0; i < 2; i++) {
 		fd = open(cgroup_roots[i],
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && fstatfs(fd, &sfs) == 0 &&
+		if (fd < 0)
+			continue;	/* not there: the other place */
+		if (fstatfs(fd, &sfs) == 0 &&
 		    sfs.f_type == CGROUP2_SUPER_MAGIC)
 			return fd;
-		if (fd >= 0)
-			close(fd);
+		close(fd);	/* cgroup v1 there, or not a cgroup at all */
 	}
 	return -ENOENT;
 }
