@@ -25,6 +25,7 @@
 
 #include "container.h"
 #include "create.h"
+#include "agents.h"
 #include "images.h"
 #include "jailenv.h"
 #include "podman.h"

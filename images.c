@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "agents.h"
 #include "images.h"
 #include "lifecycle.h"
 #include "podman.h"

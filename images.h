@@ -1,5 +1,5 @@
 /*
- * images.h - layered images (images.c) and the agents (agents.c).
+ * images.h - layered images (images.c).  The agents are agents.h.
  *
  * The pure parts (detection, --layers, tags, the recipe hash chain, the
  * config file) take plain buffers and lists, so tests/unit_images.c calls
@@ -112,7 +112,7 @@ int images_parse_config(const char *buf, size_t len, struct img_config *c,
 void images_wshash(const char *ws, char out[9]);
 
 /* ---- command level (images.c): podman builds ---- */
-struct agent;
+struct agent;			/* agents.h */
 struct img_opts {
 	const char *layers;		/* --layers, or NULL: detect */
 	const char *base_image;		/* --base-image, or NULL */
@@ -140,16 +140,5 @@ int images_main(int argc, char **argv);
 /* Parses --layers/--base-image/--isolated/--rebuild/--quiet at argv[*i];
  * 1 when it did. */
 int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i);
-
-/* ---- agents.c ---- */
-const struct agent *agent_find(const char *name);
-const char *agent_name_of(const struct agent *a);
-const char *agent_recipe_of(const struct agent *a);
-/* Language layers the agent's recipe needs (nodejs for npm installs). */
-unsigned int agent_needs(const struct agent *a);
-/* `jail-ai AGENT [OPTIONS] [-- AGENT-ARGS]`, argv[0] the agent's name. */
-int agent_main(int argc, char **argv);
-/* The git root above the current directory, else the current directory. */
-void agent_workspace(char *out, size_t len);
 
 #endif

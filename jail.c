@@ -35,6 +35,7 @@
 #include "confine.h"
 #include "container.h"
 #include "fsjail.h"
+#include "agents.h"
 #include "images.h"
 #include "lifecycle.h"
 #include "jail.h"

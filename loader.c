@@ -70,7 +70,8 @@ static int check_cgroup_path(const char *p)
 	return 0;
 }
 
-/* Listed ports are non-zero, unused slots zero; host bits zero. */
+/* Listed ports are non-zero, unused slots zero; host bits past the
+ * prefix zero: one meaning per key, so filling the map sees duplicates. */
 static const char *check_rule(const __u8 *addr, unsigned int bytes,
     __u32 plen, const struct jail_verdict *v)
 {
@@ -131,8 +132,10 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "request magic", -EPROTO);
 	if (h->version != JAIL_REQ_VERSION)
 		return refuse(why, "request version", -EPROTO);
-	if (h->n4 > JAIL_MAX_RULES4 || h->n6 > JAIL_MAX_RULES6)
-		return refuse(why, "too many rules", -E2BIG);
+	if (h->n4 > JAIL_MAX_RULES4)
+		return refuse(why, "too many IPv4 rules", -E2BIG);
+	if (h->n6 > JAIL_MAX_RULES6)
+		return refuse(why, "too many IPv6 rules", -E2BIG);
 	if (len != sizeof(*h) + (size_t)h->n4 * sizeof(struct jail_rule4) +
 	    (size_t)h->n6 * sizeof(struct jail_rule6))
 		return refuse(why, "request length != its counts", -EINVAL);
@@ -154,8 +157,9 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 	return check_rules(h, why);
 }
 
-/* capget (set == 0) or capset of permitted and effective; inheritable 0. */
-static int caps(int set, __u64 *prm, __u64 *eff)
+/* capget and capset of permitted and effective; capset writes
+ * inheritable 0.  One wrapper each: no flag picks the syscall. */
+static int caps_get(__u64 *prm, __u64 *eff)
 {
 	struct __user_cap_header_struct hdr;
 	struct __user_cap_data_struct d[2];
@@ -163,15 +167,26 @@ static int caps(int set, __u64 *prm, __u64 *eff)
 	memset(&hdr, 0, sizeof(hdr));
 	memset(d, 0, sizeof(d));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	d[0].permitted = (__u32)*prm;
-	d[1].permitted = (__u32)(*prm >> 32);
-	d[0].effective = (__u32)*eff;
-	d[1].effective = (__u32)(*eff >> 32);
-	if (syscall(set ? SYS_capset : SYS_capget, &hdr, d) < 0)
+	if (syscall(SYS_capget, &hdr, d) < 0)
 		return -errno;
 	*prm = d[0].permitted | (__u64)d[1].permitted << 32;
 	*eff = d[0].effective | (__u64)d[1].effective << 32;
 	return 0;
+}
+
+static int caps_set(__u64 prm, __u64 eff)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct d[2];
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(d, 0, sizeof(d));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	d[0].permitted = (__u32)prm;
+	d[1].permitted = (__u32)(prm >> 32);
+	d[0].effective = (__u32)eff;
+	d[1].effective = (__u32)(eff >> 32);
+	return syscall(SYS_capset, &hdr, d) < 0 ? -errno : 0;
 }
 
 /* CAP_BPF: maps, programs; CAP_NET_ADMIN: sock_addr programs, attach,
@@ -182,6 +197,46 @@ static __u64 caps_needed(void)
 	    CAP_BPF : CAP_SYS_ADMIN) | 1ULL << CAP_NET_ADMIN;
 }
 
+/* Step 1, before input: permitted narrowed to exactly what we need, none
+ * effective, so a bug in the request checks runs without privilege.  A
+ * copy without both capabilities is refused here, before it reads. */
+static int caps_narrow(__u64 need, const char **why)
+{
+	__u64 prm = 0, eff = 0;
+
+	if (caps_get(&prm, &eff) < 0)
+		return refuse(why, "capget", -EPERM);
+	if ((prm & need) != need)
+		return refuse(why, "cap_bpf,cap_net_admin not permitted",
+		    -EPERM);
+	if (caps_set(need, 0) < 0)
+		return refuse(why, "narrow to cap_bpf,cap_net_admin", -EPERM);
+	return 0;
+}
+
+/* Step 2, once the request is checked and the cgroup open: effective. */
+static int caps_raise(__u64 need)
+{
+	return caps_set(need, need);
+}
+
+/* Step 3, on every path before the reply: clear, then read back, so no
+ * capability can survive to the reply or to the fds it carries. */
+static int caps_clear_and_verify(void)
+{
+	__u64 prm = 0, eff = 0;
+
+	if (caps_set(0, 0) < 0)
+		return -EPERM;
+	if (caps_get(&prm, &eff) < 0)
+		return -EPERM;
+	if (prm != 0)
+		return -EPERM;
+	if (eff != 0)
+		return -EPERM;
+	return 0;
+}
+
 static int open_cgroup2_root(void)
 {
 	struct statfs sfs;
@@ -190,11 +245,12 @@ static int open_cgroup2_root(void)
 	for (i = 0; i < 2; i++) {
 		fd = open(cgroup_roots[i],
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && fstatfs(fd, &sfs) == 0 &&
+		if (fd < 0)
+			continue;	/* not there: the other place */
+		if (fstatfs(fd, &sfs) == 0 &&
 		    sfs.f_type == CGROUP2_SUPER_MAGIC)
 			return fd;
-		if (fd >= 0)
-			close(fd);
+		close(fd);	/* cgroup v1 there, or not a cgroup at all */
 	}
 	return -ENOENT;
 }
@@ -207,16 +263,28 @@ static int check_cgroup_dir(int root, int fd, const char **why)
 	struct stat rst, st;
 	struct statfs sfs;
 
-	if (fstat(root, &rst) < 0 || fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
-		return refuse(why, "fstat of the cgroup or its mount", -errno);
+	if (fstat(root, &rst) < 0)
+		return refuse(why, "fstat of the cgroup2 mount", -errno);
+	if (fstat(fd, &st) < 0)
+		return refuse(why, "fstat of the cgroup", -errno);
+	if (fstatfs(fd, &sfs) < 0)
+		return refuse(why, "fstatfs of the cgroup", -errno);
 	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
 		return refuse(why, "not a cgroup2 directory", -EACCES);
 	if (st.st_dev != rst.st_dev)	/* RESOLVE_NO_XDEV: never, checked */
 		return refuse(why, "not on the cgroup2 mount", -EACCES);
 	if (st.st_ino == rst.st_ino)	/* every process's: not a jail's */
 		return refuse(why, "the cgroup2 root", -EACCES);
-	if (st.st_uid != getuid() && (getuid() != 0 || rst.st_uid != 0))
+	if (st.st_uid == getuid())	/* the caller's own cgroup */
+		return 0;
+	if (getuid() != 0)
 		return refuse(why, "not owned by the caller's uid", -EACCES);
+	/* Root may name any cgroup, but not in a user namespace whose uid 0
+	 * is an ordinary user: there the real root is unmapped and the
+	 * mount root shows as 65534. */
+	if (rst.st_uid != 0)
+		return refuse(why, "uid 0, but the cgroup2 root not uid 0's",
+		    -EACCES);
 	return 0;
 }
 
@@ -294,7 +362,7 @@ static int prog_load(const struct jail_prog *p, char *log, __u32 log_size)
 }
 
 /* ALLOW_MULTI: with flags 0 any holder of a cgroup fd could detach it. */
-static int prog_attach(int cgroup, int prog, __u32 type, int attach)
+static int prog_attach(int cgroup, int prog, __u32 type)
 {
 	union bpf_attr a;
 
@@ -302,8 +370,20 @@ static int prog_attach(int cgroup, int prog, __u32 type, int attach)
 	a.target_fd = (__u32)cgroup;
 	a.attach_bpf_fd = (__u32)prog;
 	a.attach_type = type;
-	a.attach_flags = attach ? BPF_F_ALLOW_MULTI : 0;
-	return sys_bpf(attach ? BPF_PROG_ATTACH : BPF_PROG_DETACH, &a);
+	a.attach_flags = BPF_F_ALLOW_MULTI;
+	return sys_bpf(BPF_PROG_ATTACH, &a);
+}
+
+/* Names our program: of a hook's ALLOW_MULTI list only ours leaves. */
+static int prog_detach(int cgroup, int prog, __u32 type)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (__u32)cgroup;
+	a.attach_bpf_fd = (__u32)prog;
+	a.attach_type = type;
+	return sys_bpf(BPF_PROG_DETACH, &a);
 }
 
 /* flags: 0, or BPF_F_QUERY_EFFECTIVE for what the ancestors add too. */
@@ -349,6 +429,16 @@ static int fail(int step, int err, unsigned int prog, const char *what)
 	return err < 0 ? err : -err;
 }
 
+/* As fail, the program's name before the check that refused it. */
+static int fail_prog(int step, int err, unsigned int i, const char *why)
+{
+	int r = fail(step, err, i, why);
+
+	snprintf(reply.what, sizeof(reply.what), "%s: %s",
+	    jail_progs[i].name, why);
+	return r;
+}
+
 /* MAPFDS: room for the most a request may hold; an LPM trie allocates
  * per entry (BPF_F_NO_PREALLOC), so the room costs nothing until used. */
 static int fill_maps(const struct jail_req_hdr *h, int *maps)
@@ -362,36 +452,60 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 	    send_maps ? JAIL_MAX_RULES4 : h->n4);
 	maps[JAIL_MAP_V6] = map_create("jail_v6", sizeof(r6->key),
 	    send_maps ? JAIL_MAX_RULES6 : h->n6);
-	if (maps[JAIL_MAP_V4] < 0 || maps[JAIL_MAP_V6] < 0)
-		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V4] < 0 ?
-		    maps[JAIL_MAP_V4] : maps[JAIL_MAP_V6], 0, "create");
-	for (i = 0; i < h->n4; i++)
-		if ((r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v)))
+	if (maps[JAIL_MAP_V4] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V4], 0, "create jail_v4");
+	if (maps[JAIL_MAP_V6] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V6], 0, "create jail_v6");
+	for (i = 0; i < h->n4; i++) {
+		r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v);
+		if (r < 0)
 			return fail(JAIL_STEP_MAP, r, i, "fill jail_v4");
-	for (i = 0; i < h->n6; i++)
-		if ((r = map_update(maps[JAIL_MAP_V6], &r6[i].key, &r6[i].v)))
+	}
+	for (i = 0; i < h->n6; i++) {
+		r = map_update(maps[JAIL_MAP_V6], &r6[i].key, &r6[i].v);
+		if (r < 0)
 			return fail(JAIL_STEP_MAP, r, i, "fill jail_v6");
+	}
 	return 0;
 }
 
-/* Copy; each relocation must name an empty LD_IMM64; point it at a map. */
-static int relocate(const struct jail_prog *p, const int *maps)
+/* Copy; each relocation must name an empty LD_IMM64 (both of its halves
+ * inside the program) of a known map; only then point it at the map.  The
+ * header is generated and reviewed, but a header edited by hand, or a new
+ * generator's mistake, is refused here rather than loaded. */
+static int relocate(const struct jail_prog *p, const int *maps,
+    const char **why)
 {
+	const struct jail_reloc *rl;
 	struct bpf_insn *in;
 	__u32 i;
 
 	if (p->ninsns > JAIL_MAX_INSNS)
-		return -E2BIG;
+		return refuse(why, "longer than the loader's buffer", -E2BIG);
 	memcpy(insn_buf, p->insns, p->ninsns * sizeof(insn_buf[0]));
 	for (i = 0; i < p->nrelocs; i++) {
-		in = &insn_buf[p->relocs[i].insn];
-		if ((__u32)p->relocs[i].insn + 1 >= p->ninsns ||
-		    p->relocs[i].map >= JAIL_NMAPS || in->src_reg != 0 ||
-		    in->code != (BPF_LD | BPF_IMM | BPF_DW) || in->imm != 0 ||
-		    in[1].code != 0)
-			return -ENOEXEC;
+		rl = &p->relocs[i];
+		if ((__u32)rl->insn + 1 >= p->ninsns)
+			return refuse(why, "relocation past the last instruction",
+			    -ENOEXEC);
+		if (rl->map >= JAIL_NMAPS)
+			return refuse(why, "relocation of an unknown map",
+			    -ENOEXEC);
+		in = &insn_buf[rl->insn];
+		if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
+			return refuse(why, "relocation not at an LD_IMM64",
+			    -ENOEXEC);
+		if (in->src_reg != 0)
+			return refuse(why, "relocated LD_IMM64 already marked",
+			    -ENOEXEC);
+		if (in->imm != 0)
+			return refuse(why, "relocated LD_IMM64 not empty",
+			    -ENOEXEC);
+		if (in[1].code != 0)
+			return refuse(why, "relocated LD_IMM64's second half used",
+			    -ENOEXEC);
 		in->src_reg = BPF_PSEUDO_MAP_FD;
-		in->imm = maps[p->relocs[i].map];
+		in->imm = maps[rl->map];
 	}
 	return 0;
 }
@@ -399,12 +513,13 @@ static int relocate(const struct jail_prog *p, const int *maps)
 /* Quietly first; on failure again with a log, for the reply. */
 static int load_progs(const int *maps)
 {
+	const char *why = "relocate";
 	unsigned int i;
 	int r;
 
 	for (i = 0; i < nprogs; i++) {
-		if ((r = relocate(&jail_progs[i], maps)) < 0)
-			return fail(JAIL_STEP_LOAD, r, i, "relocate");
+		if ((r = relocate(&jail_progs[i], maps, &why)) < 0)
+			return fail_prog(JAIL_STEP_LOAD, r, i, why);
 		prog_fds[i] = prog_load(&jail_progs[i], NULL, 0);
 		if (prog_fds[i] >= 0)
 			continue;
@@ -414,36 +529,51 @@ static int load_progs(const int *maps)
 	return 0;
 }
 
-/* Per hook: empty first (one policy a cgroup, no pile-up of pinned maps),
- * attach, confirm its id listed.  All or none: else detach what we did. */
+/* One hook: empty first (one policy a cgroup, so that repeated direct
+ * calls cannot pile up pinned maps and JIT memory), attach, confirm that
+ * the kernel lists our program's id.  0, or -errno with *why. */
+static int attach_one(int cg, unsigned int i, const char **why)
+{
+	__u32 ids[QUERY_MAX], cnt = QUERY_MAX, id, k;
+	__u32 type = jail_progs[i].attach_type;
+	int r;
+
+	if ((r = prog_query(cg, type, ids, &cnt, 0)) < 0)
+		return refuse(why, "query before attach", r);
+	if (cnt != 0)	/* another policy, or a child that had the lock first */
+		return refuse(why, "hook already holds a program", -EEXIST);
+	if ((r = prog_attach(cg, prog_fds[i], type)) < 0)
+		return refuse(why, "attach", r);
+	cnt = QUERY_MAX;
+	if ((r = prog_query(cg, type, ids, &cnt, 0)) < 0)
+		return refuse(why, "query after attach", r);
+	reply.attached[i] = cnt;
+	reply.prog_ids[i] = id = prog_id(prog_fds[i]);
+	if (id == 0)	/* ids start at 1: 0 is a failed BPF_OBJ_GET_INFO */
+		return refuse(why, "id of the loaded program", -ENOENT);
+	for (k = 0; k < cnt && ids[k] != id; k++)
+		;	/* cnt <= QUERY_MAX, or the query failed (ENOSPC) */
+	if (k == cnt)
+		return refuse(why, "program not listed after attach", -ENOENT);
+	return 0;
+}
+
+/* All or none: on any failure detach what this run attached, up to and
+ * including the hook that failed (it may hold ours: confirm failed). */
 static int attach_progs(int cg)
 {
-	__u32 ids[QUERY_MAX], cnt, id, i, k;
-	int r = -EINVAL;
+	const char *why = "attach";
+	unsigned int i, k;
+	int r = 0;
 
-	for (i = 0; i < nprogs; i++) {
-		cnt = QUERY_MAX;
-		r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt, 0);
-		if (r == 0 && (r = cnt ? -EEXIST : 0) == 0)
-			r = prog_attach(cg, prog_fds[i],
-			    jail_progs[i].attach_type, 1);
-		cnt = QUERY_MAX;
-		if (r == 0 &&
-		    !(r = prog_query(cg, jail_progs[i].attach_type, ids, &cnt, 0))) {
-			reply.attached[i] = cnt;
-			reply.prog_ids[i] = id = prog_id(prog_fds[i]);
-			for (k = 0; k < cnt && ids[k] != id; k++)
-				;	/* cnt <= QUERY_MAX, or the query failed */
-			r = id && k < cnt ? 0 : -ENOENT;
-		}
-		if (r < 0)
+	for (i = 0; i < nprogs; i++)
+		if ((r = attach_one(cg, i, &why)) < 0)
 			break;
-	}
 	if (i == nprogs)
 		return 0;
 	for (k = 0; k <= i; k++)
-		prog_attach(cg, prog_fds[k], jail_progs[k].attach_type, 0);
-	return fail(JAIL_STEP_ATTACH, r, i, jail_progs[i].name);
+		prog_detach(cg, prog_fds[k], jail_progs[k].attach_type);
+	return fail_prog(JAIL_STEP_ATTACH, r, i, why);
 }
 
 /* QUERY: how many programs each hook has, and the latest one's id;
@@ -485,7 +615,7 @@ static int query(int cg, __u32 flags)
 static int run_child(void)
 {
 	const struct jail_req_hdr *h = (const void *)req_buf;
-	__u64 need = caps_needed(), prm = 0, eff = 0;
+	__u64 need = caps_needed();
 	const char *why = "request refused";
 	int *maps = map_fds, r, cg;
 	ssize_t n;
@@ -499,10 +629,9 @@ static int run_child(void)
 	if (JAIL_LOCKDOWN_PROBE == 1)
 		syscall(SYS_getpid);
 #endif
-	/* Permitted narrowed to what we need, none effective yet. */
-	if (caps(0, &prm, &eff) < 0 || (prm & need) != need ||
-	    caps(1, &need, &(__u64){ 0 }) < 0)
-		return fail(JAIL_STEP_CAPS, EPERM, 0, "cap_bpf,cap_net_admin");
+	/* Capabilities, step 1 of 3: narrowed, none effective, before input. */
+	if ((r = caps_narrow(need, &why)) < 0)
+		return fail(JAIL_STEP_CAPS, r, 0, why);
 	/* A sealed memfd, a regular file: one read returns all of it. */
 	n = read(JAIL_REQ_FD, req_buf, sizeof(req_buf));
 	if (n < 0)
@@ -521,7 +650,8 @@ static int run_child(void)
 	if (JAIL_LOCKDOWN_PROBE == 2 && open("/", O_RDONLY | O_CLOEXEC) < 0)
 		return fail(JAIL_STEP_CGROUP, errno, 0, "lockdown probe: open /");
 #endif
-	if ((r = caps(1, &need, &need)) < 0)
+	/* Step 2: effective only now, the request checked, the cgroup open. */
+	if ((r = caps_raise(need)) < 0)
 		return fail(JAIL_STEP_CAPS, r, 0, "raise capabilities");
 	if (h->op == JAIL_OP_QUERY)
 		return query(cg, 0);
@@ -579,15 +709,15 @@ static int reply_with_maps(void)
 /* Never returns: reply and exit, whatever happened. */
 void loader_main(void)
 {
-	__u64 prm = 0, eff = 0;
 	int r;
 
 	alarm(CHILD_TIME_LIMIT);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* no ptrace, no core */
 	if ((r = run_child()) == 0)
 		reply.step = JAIL_STEP_DONE;
-	/* No capability survives to the reply, on any path: clear, check. */
-	if (caps(1, &prm, &eff) < 0 || caps(0, &prm, &eff) < 0 || prm || eff)
+	/* Step 3, on any path: no capability survives to the reply.  If the
+	 * clear or its check fails, the parent gets no reply and refuses. */
+	if (caps_clear_and_verify() < 0)
 		_exit(111);
 	/* Smaller than a pipe's buffer: one write, or nothing. */
 	reply.magic = JAIL_REPLY_MAGIC;

@@ -316,14 +316,17 @@ done
 nothing_attached "$TUSER, mounts over own cgroup" "$DREL/rootcg2"
 nothing_attached "$TUSER, mounts over own cgroup" "$DREL/mnt"
 
-# In a user namespace mapped to root, the child's real uid reads 0, so the owner check
-# is skipped; its capabilities are then the namespace's, and bpf() wants init's.
+# In a user namespace mapped to root, the child's real uid reads 0, but the cgroup2
+# root shows as 65534 there (the real root is unmapped), so the owner check refuses;
+# past it, its capabilities would be the namespace's, and bpf() wants init's.
 fresh_cg rootcg3 "$ROOT"
 out=$(as_user "$D" unshare --user --map-root-user -- "$RQ" "$CAPS" attach "$DREL/rootcg3" 2>&1)
 st=$?
 [ "$st" = 1 ] && [ "$(field_step "$out")" != "$STEP_DONE" ]
 ok $? "$TUSER as root of a user namespace, a root-owned cgroup: refused" ||
 	diag "got exit $st: $out"
+# There the cgroup2 root shows as 65534 (real root unmapped): the owner check refuses.
+names "$TUSER as root of a user namespace" "uid 0, but the cgroup2 root not uid 0's" "$out"
 nothing_attached "$TUSER as root of a user namespace" "$DREL/rootcg3"
 
 # ---- root: a mount makes a path name another cgroup ----

@@ -2,7 +2,7 @@
 # tests/45-layout.t - the module layout README.md describes stays true:
 # util.c is a leaf (it uses no symbol of another module), nothing calls
 # into jail.c (main only), our headers include each other without a loop,
-# every header compiles on its own, and (in a git checkout) no build output
+# each header declares one module's functions, every header compiles on its own, and (in a git checkout) no build output
 # is tracked.  Compiles each source with the host cc into a temporary
 # directory; runs no jail.
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +59,28 @@ for h in $hdrs; do
 done >"$TMP/incl"
 tsort "$TMP/incl" >/dev/null 2>"$TMP/tsort.err"
 ok $? "our headers include each other without a loop" || diag "$(cat "$TMP/tsort.err")"
+
+# One header per module: the functions a header declares are all defined by
+# one module (agents.c's API once lived in images.h, beside images.c's).
+# header_mods H: the modules that define what H declares, one a line.
+header_mods() {
+	perl -0pe 's{/\*.*?\*/}{}gs' "$1" | grep -E '^[a-z][^#]*[a-z_0-9]\(' |
+		sed -E 's/^[^(]*[^a-z_0-9]\**([a-z_0-9]+)\(.*/\1/' | sort -u |
+		join - "$TMP/defs" | awk '{ print $2 }' | sort -u
+}
+bad=
+for h in $hdrs; do
+	mods=$(header_mods "$h")
+	[ "$(printf '%s' "$mods" | grep -c .)" -le 1 ] || bad="$bad $h:($(echo $mods))"
+done
+[ -z "$bad" ]
+ok $? "each header declares one module's functions" || diag "more than one:$bad"
+# Control: the old images.h, with agents.c's API in it, is caught.
+{ cat images.h; sed -n '/^const struct agent \*agent_find/,/^void agent_workspace/p' agents.h; } >"$TMP/mixed.h"
+mods=$(header_mods "$TMP/mixed.h")
+[ "$(echo $mods)" = "agents.c images.c" ]
+ok $? "control: a header with images.c's and agents.c's functions is caught" ||
+	diag "modules found: $(echo $mods)"
 
 bad=
 for h in $hdrs; do
