@@ -57,7 +57,7 @@ SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c 
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
 	  jailenv.c lifecycle.c refresh.c
-HDRS	= bpf_insns.h bpf_maps.h hostips.h jail.h request.h images.h agents.h lockdown.h pty.h \
+HDRS	= bpf_insns.h bpf_maps.h hostips.h policy.h request.h images.h agents.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
 	  jailenv.h lifecycle.h refresh.h
@@ -116,13 +116,13 @@ tests/a64/.dir:
 	@mkdir -p tests/a64 && ln -sfn ../fixtures tests/a64/fixtures && touch $@
 tests/a64/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_hostips.c hostips.c
-tests/a64/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h bpf_maps.h protect.h cgroup.h tests/a64/.dir $(A64KINC)/.stamp
+tests/a64/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c policy.h bpf_maps.h protect.h cgroup.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/a64/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/a64/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c jail.h tests/a64/.dir $(A64KINC)/.stamp
+tests/a64/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
 tests/a64/unit_layout: tests/unit_layout.c request.h bpf_maps.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_layout.c
@@ -215,7 +215,7 @@ UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 
 tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
-tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c jail.h bpf_maps.h protect.h cgroup.h tests/tap.h
+tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c policy.h bpf_maps.h protect.h cgroup.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c util.c
@@ -223,11 +223,11 @@ tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_knobs.c cgroup.c util.c
 tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c jail.h tests/tap.h
+tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
 tests/unit_jailenv: tests/unit_jailenv.c jailenv.c jailenv.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DJAILENV_PURE -o $@ tests/unit_jailenv.c jailenv.c
-tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c jail.h tests/tap.h
+tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).
 tests/lockdown_list: tests/lockdown_list.c lockdown.c lockdown.h $(KINC)/.stamp
@@ -278,9 +278,9 @@ fuzz/fuzz_request: fuzz/fuzz_request.c loader.c lockdown.c lockdown.h request.h 
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_request.c loader.c lockdown.c
 fuzz/fuzz_mountinfo: fuzz/fuzz_mountinfo.c cgroup.c cgroup.h util.c util.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_mountinfo.c cgroup.c util.c
-fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c jail.h bpf_maps.h
+fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.c hostips.c policy.h bpf_maps.h
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
-fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c jail.h
+fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c policy.h
 	$(CLANG) $(FUZZFLAGS) -DCONFIG_PURE -o $@ fuzz/fuzz_config.c config.c policy.c hostips.c
 fuzz: $(FUZZ_BINS)
 

@@ -29,7 +29,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "fsjail.h"
-#include "jail.h"
+#include "policy.h"
 #include "util.h"
 
 #ifndef CAP_BPF

@@ -24,7 +24,7 @@
 #include <linux/magic.h>
 
 #include "config.h"
-#include "jail.h"
+#include "policy.h"
 #include "util.h"
 
 enum kind { K_FLAG, K_WORD, K_PATH, K_TEXT, K_ALLOW, K_DENY, K_SIZE, K_CPUS,

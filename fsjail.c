@@ -40,7 +40,7 @@
 
 #include "cgroup.h"
 #include "fsjail.h"
-#include "jail.h"
+#include "policy.h"
 #include "util.h"
 
 /* <linux/landlock.h> of the build (Debian 12: 6.1) lacks the later

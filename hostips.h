@@ -51,7 +51,7 @@ const char *hostip_source_name(uint8_t source);
  */
 #define HOSTIP_RESOLV_CONF 3
 #define HOSTIP_IPV6_ROUTE 4	/* local and anycast routes, every table */
-#define HOSTIP_USER 5	/* --deny, --deny-file (as jail.h says) */
+#define HOSTIP_USER 5	/* --deny, --deny-file (as policy.h says) */
 /* These three are blocked ranges, not
  * host addresses: an allow inside one never opens the loopback device. */
 #define HOSTIP_DENY_ALL 6	/* --deny-all: 0.0.0.0/0 and ::/0 */

@@ -38,7 +38,7 @@
 #include "agents.h"
 #include "images.h"
 #include "lifecycle.h"
-#include "jail.h"
+#include "policy.h"
 #include "protect.h"
 #include "pty.h"
 #include "refresh.h"

@@ -40,7 +40,7 @@ int git_mounts(const char *ws, const char *const **out, char *why,
 
 /*
  * create's workspace: "" with --no-workspace (NO_WS), else workspace()'s
- * (jail.h) for ARG.  OUT holds PATH_MAX.  Dies when both are given.
+ * (policy.h) for ARG.  OUT holds PATH_MAX.  Dies when both are given.
  */
 void no_workspace(int no_ws, const char *arg, char *out);
 

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "jail.h"
+#include "policy.h"
 #include "protect.h"
 
 /* ---- --allow ADDR[/LEN][:PORT] ---- */

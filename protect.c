@@ -6,7 +6,7 @@
  *
  * No privilege (the child in loader.c has it).  Untrusted input: the
  * command line, /etc/resolv.conf, --deny-files, the child's reply; each
- * with a size limit (jail.h: JAIL_MAX_*; resolv.conf 1 MiB).
+ * with a size limit (policy.h: JAIL_MAX_*; resolv.conf 1 MiB).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 #include <linux/capability.h>
 
 #include "cgroup.h"
-#include "jail.h"
+#include "policy.h"
 #include "protect.h"
 #include "spawn.h"
 #include "util.h"

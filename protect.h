@@ -10,7 +10,7 @@
 
 #include "cgroup.h"
 #include "hostips.h"
-#include "jail.h"
+#include "policy.h"
 
 struct prot_opts {
 	const char *who;	/* "run", "create", ...: for messages */

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "jail.h"
+#include "policy.h"
 #include "protect.h"
 
 /* The fields are refresh.c's. */

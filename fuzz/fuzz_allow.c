@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 
 #include "fuzz_common.h"	/* count_lines */
-#include "jail.h"
+#include "policy.h"
 #include "../tests/policy_ref.h"
 
 #define MAXD 16

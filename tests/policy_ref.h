@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "jail.h"
+#include "policy.h"
 
 /* Bit by bit, independent of policy.c's covers(). */
 static int in_prefix(const uint8_t *pfx, unsigned int plen, const uint8_t *a)

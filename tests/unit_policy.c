@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "jail.h"
+#include "policy.h"
 #include "protect.h"
 #include "tap.h"
 #include "policy_ref.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bpf_insns.h"
-#include "jail.h"
+#include "policy.h"
 #include "tap.h"
 
 #define HDR sizeof(struct jail_req_hdr)

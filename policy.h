@@ -1,10 +1,10 @@
 /*
- * jail.h - policy.c: the --allow and --deny rules, the limits on them, and
+ * policy.h - policy.c: the --allow and --deny rules, the limits on them, and
  * the policy they make (the request for the privileged child).  The map
  * layout shared with the BPF program is bpf_maps.h.
  */
-#ifndef JAIL_H
-#define JAIL_H
+#ifndef POLICY_H
+#define POLICY_H
 
 #include <stddef.h>
 #include <stdint.h>
