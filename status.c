@@ -205,7 +205,8 @@ static void json_words(const char *key, char *s)
 	"{{index .Config.Labels \"jail-ai.allow\"}}\x1f" \
 	"{{index .Config.Labels \"jail-ai.deny\"}}\x1f" \
 	"{{index .Config.Labels \"jail-ai.options\"}}\x1f" \
-	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}" MODE_FMT
+	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}" MODE_FMT \
+	"\x1f{{index .Config.Labels \"jail-ai.proxy\"}}"
 
 static void status_json(char **f, int ps, const struct jail_reply *rep)
 {
@@ -222,8 +223,9 @@ static void status_json(char **f, int ps, const struct jail_reply *rep)
 		else
 			json_str(f[i]);
 	}
-	printf(",\"protection\":\"%s\",\"mode\":\"%s\"", prot_word[ps],
+	printf(",\"protection\":\"%s\",\"mode\":\"%s\",\"proxy\":", prot_word[ps],
 	    MODE_OF(ps, f[11]));
+	json_str(f[12]);
 	json_words("allow", f[7]);
 	json_words("deny", f[8]);
 	json_words("options", strncmp(f[9], "v1", 2) == 0 ? f[9] + 2 : f[9]);
@@ -264,7 +266,7 @@ static void print_mounts(char *s)
 int cmd_status(int argc, char **argv)
 {
 	struct jail_reply rep;
-	char *info, *f[12];
+	char *info, *f[13];
 	int json = json_flag(argc, argv, 2,
 	    "usage: jail-ai status [--json] NAME"), ps;
 	const char *name = argv[argc - 1];
@@ -272,7 +274,7 @@ int cmd_status(int argc, char **argv)
 	need_podman("status");
 	need_jail("status", name);
 	info = container_inspect(name, STATUS_FMT);
-	if (!info || fields(info, f, 12) < 0)
+	if (!info || fields(info, f, 13) < 0)
 		die(EXIT_SYSFAIL, "status: podman inspect %s failed", name);
 	ps = prot_state("status", name, f[0], f[3], &rep);
 	if (json) {
@@ -283,6 +285,8 @@ int cmd_status(int argc, char **argv)
 		    f[6], f[4][0] ? f[4] : "root");
 		print_mounts(f[10]);
 		printf("\nallow: %s\nmode: %s\n", f[7], MODE_OF(ps, f[11]));
+		if (f[12][0])
+			printf("proxy: %s\n", f[12]);
 		print_protection(ps, &rep);
 		if (ps == PS_ATTACHED || ps == PS_MISSING) {
 			char where[400];

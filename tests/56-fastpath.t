@@ -22,38 +22,7 @@ SERVE_SECS=1800
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
 
-if [ -n "${PT_PHASE:-}" ]; then
-	T_N=$PT_BASE
-	eval "lib_$(declare -f ok)"
-	ok() {
-		local st=$1
-		shift
-		lib_ok "$st" "[$PT_PHASE] $*"
-	}
-	skip_all() {
-		if [ "${CI:-}" = true ]; then ok 1 "CI requires: $*"; else skip "[$PT_PHASE] $*"; fi
-		T_DONE=1
-		exit 0
-	}
-	bail() {
-		ok 1 "$*"
-		T_DONE=1
-		exit 1
-	}
-	done_testing() {
-		T_DONE=1
-		exit 0
-	}
-	phase_exit() {
-		local st=$?
-		podman_cleanup
-		[ "$T_DONE" = 0 ] && ok 1 "test script stopped early (status $st)"
-		echo "$T_N $T_FAILED" >"$PT_RES"
-		T_DONE=1
-		cleanup
-	}
-	trap phase_exit EXIT
-fi
+podman_layout_child "" podman_cleanup
 
 require_root
 require_tools
@@ -61,29 +30,7 @@ require_cgroup2
 require_binaries
 podman_require
 
-if [ -z "${PT_PHASE:-}" ]; then
-	run_phase() {
-		local name=$1 n f
-		shift
-		rm -f "$TMP/phase.res"
-		PT_PHASE=$name PT_BASE=$T_N PT_RES=$TMP/phase.res "$@"
-		if read -r n f <"$TMP/phase.res" 2>/dev/null; then
-			T_N=$n
-			T_FAILED=$((T_FAILED + f))
-		else
-			ok 1 "[$name] the layout child reported nothing"
-		fi
-	}
-	if [ "$CG2" = /sys/fs/cgroup ]; then
-		run_phase v2 bash "$SELF"
-	else
-		run_phase hybrid bash "$SELF"
-		run_phase v2sim unshare -m --propagation private -- bash -c \
-			'umount -R -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup &&
-			 exec bash "$1"' sh "$SELF"
-	fi
-	done_testing
-fi
+[ -z "${PT_PHASE:-}" ] && podman_layouts "$SELF"
 
 # ---- a layout child ----
 CGM=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)

@@ -168,6 +168,15 @@ lab=$(pm inspect --format '{{index .Config.Labels "jail-ai.proxy"}} {{index .Con
 [[ "$lab" == "$URL 1 deny-all v1 "*"--proxy=$URL"* ]]
 ok $? "$PX carries jail-ai.proxy, no-dns=1, mode deny-all and --proxy in jail-ai.options" ||
 	diag "labels: $lab"
+out=$(jp status "$PX" 2>&1)
+grep -qx "proxy: $URL" <<<"$out" && grep -qx 'mode: deny-all' <<<"$out"
+ok $? "status $PX: proxy: $URL, mode: deny-all" || diag "$out"
+out=$(jp status --json "$PX" 2>&1)
+grep -q "\"proxy\":\"$URL\"" <<<"$out"
+ok $? "status --json $PX: \"proxy\":\"$URL\"" || diag "$out"
+out=$(jp status "$DA" 2>&1)
+! grep -q '^proxy:' <<<"$out"
+ok $? "status $DA (no --proxy): no proxy line" || diag "$out"
 for round in create restart; do
 	if [ $round = restart ]; then
 		jp stop "$PX" >/dev/null 2>&1

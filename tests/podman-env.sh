@@ -278,3 +278,80 @@ protection() {
 	grep -q "protection: $2" <<<"$out"
 	ok $? "status $1 says 'protection: $2'" || diag "$out"
 }
+
+# ---- tests that run once per cgroup layout (50, 51, 56) ----
+# The script runs itself as a "layout child" per layout: on the machine's, and on a hybrid
+# machine also in a simulated pure v2 one (a mount namespace whose /sys/fs/cgroup is the
+# cgroup2 hierarchy alone).  A child's TAP lines continue the parent's numbering, with no
+# plan; its counts go to $PT_RES.
+
+# podman_layout_child LABEL CLEANUP: in a layout child (PT_PHASE set), name each line
+# "[LABEL$PT_PHASE]" and run CLEANUP (a command) at exit.  Outside one, nothing.
+podman_layout_child() {
+	[ -n "${PT_PHASE:-}" ] || return 0
+	PT_LABEL=$1 PT_CLEANUP=$2
+	T_N=$PT_BASE
+	eval "lib_$(declare -f ok)"
+	ok() {
+		local st=$1
+		shift
+		lib_ok "$st" "[$PT_LABEL$PT_PHASE] $*"
+	}
+	skip_all() {
+		if [ "${CI:-}" = true ]; then ok 1 "CI requires: $*"; else skip "[$PT_PHASE] $*"; fi
+		T_DONE=1
+		exit 0
+	}
+	bail() {
+		ok 1 "$*"
+		T_DONE=1
+		exit 1
+	}
+	done_testing() {
+		T_DONE=1
+		exit 0
+	}
+	phase_exit() {
+		local st=$?
+		eval "$PT_CLEANUP"
+		[ "$T_DONE" = 0 ] && ok 1 "test script stopped early (status $st)"
+		echo "$T_N $T_FAILED" >"$PT_RES"
+		T_DONE=1
+		cleanup
+	}
+	trap phase_exit EXIT
+}
+
+# podman_run_phase NAME CMD...: run a layout child; count its TAP lines as ours.
+podman_run_phase() {
+	local name=$1 n f
+	shift
+	rm -f "$TMP/phase.res"
+	PT_PHASE=$name PT_BASE=$T_N PT_RES=$TMP/phase.res "$@"
+	if read -r n f <"$TMP/phase.res" 2>/dev/null; then
+		T_N=$n
+		T_FAILED=$((T_FAILED + f))
+	else
+		ok 1 "[$name] the layout child reported nothing"
+	fi
+}
+
+# podman_layouts SELF: run SELF as a child per layout, then end the parent's test.  The
+# simulated v2 mounts cgroup2 afresh, or with PT_V2SIM=bind binds the old mount
+# (DESIGN.md's recipe), which leaves the old cgroup2 mount first in mountinfo, hidden.
+podman_layouts() {
+	local sim
+	if [ "$CG2" = /sys/fs/cgroup ]; then
+		podman_run_phase v2 bash "$1"
+	else
+		podman_run_phase hybrid bash "$1"
+		if [ "${PT_V2SIM:-mount}" = bind ]; then
+			sim='mount --bind "$1" /sys/fs/cgroup'
+		else
+			sim='umount -R -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup'
+		fi
+		podman_run_phase v2sim unshare -m --propagation private -- \
+			bash -c "$sim"' && exec bash "$2"' sh "$CG2" "$1"
+	fi
+	done_testing
+}
