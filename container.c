@@ -131,6 +131,8 @@ int container_create(struct create_opts *o)
 	int had;
 
 	o->fast = o->prot.block_host && pod_fast();
+	if (o->fast)
+		need_cgroupfs("create", o->name);
 	if (o->dry_run)
 		return create_dry_run(o);
 	if (o->prot.block_host)

@@ -452,6 +452,23 @@ static int protect_parent(const char *who, const char *name,
 }
 
 /*
+ * Before anything is made: the fast path puts the container below a parent
+ * that podman's cgroupfs manager takes as a path.  With systemd's it would
+ * have to be a slice, which systemd may remove with the programs on it
+ * (untested here: no systemd).
+ */
+void need_cgroupfs(const char *who, const char *name)
+{
+	if (podman_systemd_cgroups())
+		die(EXIT_USAGE, "%s: %s: podman's cgroup manager is systemd "
+		    "(containers.conf, or its default under systemd): protected "
+		    "jails need cgroupfs (cgroup_manager = \"cgroupfs\" in "
+		    "[engine] of containers.conf); with systemd's, the parent "
+		    "holding the programs would be a slice that systemd may "
+		    "remove (not supported)", who, name);
+}
+
+/*
  * The fast start: lock, protect the parent, then ONE podman call (create's
  * `podman run --detach`, or `podman start`).  gw: the network's gateways.
  */
@@ -529,9 +546,11 @@ int protected_start(const char *who, const char *name,
 		warnx("%s: podman start %s failed", who, name);
 		return -EIO;
 	}
+	snprintf(want, sizeof(want), "/jail-ai/pod-%s", name);
+	if (!given && strcmp(pl.cgroup_parent, want) == 0)
+		need_cgroupfs(who, name);	/* before anything is done */
 	prot_need_caps(who);
 	undo_arm(name, 0);
-	snprintf(want, sizeof(want), "/jail-ai/pod-%s", name);
 	if (!given && strcmp(pl.cgroup_parent, want) == 0) {
 		r = fast_start(who, name, &o, pl.network, pl.gateways,
 		    start);

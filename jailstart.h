@@ -17,6 +17,8 @@ int protected_start(const char *who, const char *name,
     const struct prot_opts *given);
 /* Rootful (the fast path applies): 1. */
 int pod_fast(void);
+/* Dies, saying why, when podman's cgroup manager is systemd's. */
+void need_cgroupfs(const char *who, const char *name);
 /* <cgroup2>/jail-ai/pod-NAME in cg (nothing opened); 0 or -errno. */
 int pod_parent(const char *name, struct jail_cgroup *cg);
 /* rm: that cgroup, and podman's cgroup v1 ones of the same name. */

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -293,4 +294,149 @@ int podman_do(const char *first, ...)
 char *container_inspect(const char *name, const char *fmt)
 {
 	return podman_inspect("container", name, fmt);
+}
+
+/* ---- containers.conf, read the way podman reads it ---- */
+
+/*
+ * The value of KEY in [TABLE] of a containers.conf held in (buf, len):
+ * the last `KEY = "value"` (or 'value') line of that table; comments and
+ * other tables skipped.  1 with out set, 0 when not there, -E2BIG when
+ * the value does not fit.  Pure (no files), for the unit test.
+ */
+int conf_value(const char *buf, size_t len, const char *table,
+    const char *key, char *out, size_t outsz)
+{
+	const char *s = buf, *e = buf + len, *nl, *q;
+	size_t tl = strlen(table), kl = strlen(key);
+	int in = 0, found = 0;
+
+	for (; s < e; s = nl + 1) {
+		if (!(nl = memchr(s, '\n', (size_t)(e - s))))
+			nl = e;
+		while (s < nl && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s < nl && *s == '[') {
+			in = (size_t)(nl - s) > tl + 1 && s[tl + 1] == ']' &&
+			    memcmp(s + 1, table, tl) == 0;
+			continue;
+		}
+		if (!in || (size_t)(nl - s) <= kl || memcmp(s, key, kl) != 0)
+			continue;
+		for (s += kl; s < nl && (*s == ' ' || *s == '\t'); s++)
+			;
+		if (s >= nl || *s++ != '=')
+			continue;
+		while (s < nl && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s >= nl || (*s != '"' && *s != '\'') ||
+		    !(q = memchr(s + 1, *s, (size_t)(nl - s - 1))))
+			continue;
+		if ((size_t)(q - s - 1) >= outsz)
+			return -E2BIG;
+		memcpy(out, s + 1, (size_t)(q - s - 1));
+		out[q - s - 1] = '\0';
+		found = 1;
+	}
+	return found;
+}
+
+/* One file's say on [TABLE] KEY: 1 when it sets it (out overwritten). */
+static int conf_file(const char *path, const char *table, const char *key,
+    char *out, size_t outsz)
+{
+	char buf[64 * 1024];
+	ssize_t n;
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		return 0;
+	r = conf_value(buf, (size_t)n, table, key, out, outsz);
+	return r > 0;
+}
+
+static int conf_dot_d(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && n > 5 &&
+	    strcmp(de->d_name + n - 5, ".conf") == 0;
+}
+
+/* FILE, then FILE.d/\*.conf in sorted order, as containers/common does. */
+static int conf_with_d(const char *file, const char *table, const char *key,
+    char *out, size_t outsz)
+{
+	char d[600], p[900];
+	struct dirent **l;
+	int i, n, r = conf_file(file, table, key, out, outsz);
+
+	snprintf(d, sizeof(d), "%s.d", file);
+	if ((n = scandir(d, &l, conf_dot_d, alphasort)) < 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/%s", d, l[i]->d_name);
+		r |= conf_file(p, table, key, out, outsz);
+		free(l[i]);
+	}
+	free(l);
+	return r;
+}
+
+/*
+ * [TABLE] KEY as podman (containers/common) would see it: $CONTAINERS_CONF
+ * alone when set (podman gets it from us; CONTAINERS_CONF_OVERRIDE does
+ * not reach it), else /usr/share/containers/containers.conf, then
+ * /etc/containers/containers.conf and its .d, then for a user
+ * $XDG_CONFIG_HOME (~/.config)/containers/containers.conf and its .d; a
+ * later file wins.  1 with out set, 0 when no file sets it.
+ */
+int podman_conf(const char *table, const char *key, char *out, size_t outsz)
+{
+	const char *env = getenv("CONTAINERS_CONF");
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char user[600];
+	int r;
+
+	if (env && env[0])
+		return conf_file(env, table, key, out, outsz);
+	r = conf_file("/usr/share/containers/containers.conf", table, key, out,
+	    outsz);
+	r |= conf_with_d("/etc/containers/containers.conf", table, key, out,
+	    outsz);
+	if (getuid() == 0)
+		return r;
+	if (xdg && xdg[0] == '/')
+		snprintf(user, sizeof(user), "%s/containers/containers.conf",
+		    xdg);
+	else if (home && home[0] == '/')
+		snprintf(user, sizeof(user),
+		    "%s/.config/containers/containers.conf", home);
+	else
+		return r;
+	return r | conf_with_d(user, table, key, out, outsz);
+}
+
+/*
+ * 1 when podman's cgroup manager is systemd: containers.conf says so, or
+ * says nothing and PID 1 is systemd (podman's own default).  Read, not
+ * asked: a `podman info` would cost every create 25-60 ms.
+ */
+int podman_systemd_cgroups(void)
+{
+	char v[32], comm[32] = "";
+	ssize_t n;
+	int fd;
+
+	if (podman_conf("engine", "cgroup_manager", v, sizeof(v)) > 0)
+		return strcmp(v, "systemd") == 0;
+	if ((fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	return n > 0 && strncmp(comm, "systemd\n", 8) == 0;
 }

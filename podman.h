@@ -38,4 +38,14 @@ void need_podman(const char *who);
 /* podman ARGS... (NULL-terminated), stdout dropped; 0 when it exits 0. */
 int podman_do(const char *first, ...) __attribute__((sentinel));
 
+/*
+ * containers.conf as podman reads it: [TABLE] KEY's value in out (1), or 0
+ * when no file sets it.  conf_value: one file's text (pure, unit-tested).
+ */
+int conf_value(const char *buf, size_t len, const char *table,
+    const char *key, char *out, size_t outsz);
+int podman_conf(const char *table, const char *key, char *out, size_t outsz);
+/* 1 when podman's cgroup manager is systemd (read, no podman call). */
+int podman_systemd_cgroups(void);
+
 #endif

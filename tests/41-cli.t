@@ -76,6 +76,25 @@ ok "$([ $st = 0 ] && grep -q -- '--memory 512m' "$TMP/d" && grep -q -- '--cpus 1
 	grep -q -- '--env A=B=C' "$TMP/d"; echo $?)" \
 	"create --memory=, --cpus=, --env=A=B=C (split at the first =)" || diag "$(cat "$TMP/d")"
 
+# ---- podman's systemd cgroup manager: protected jails refused up front ----
+# Read from containers.conf (no podman call; JAIL_AI_PODMAN is /bin/false
+# here): [engine] cgroup_manager, the last line of the table winning.
+printf '[engine]\ncgroup_manager = "cgroupfs"\n# x\n  cgroup_manager = "systemd"\n' >"$TMP/sd.conf"
+printf '[engine]\n#cgroup_manager = "systemd"\ncgroup_manager=\x27cgroupfs\x27\n[engine.x]\ncgroup_manager = "systemd"\n' >"$TMP/fs.conf"
+CONTAINERS_CONF=$TMP/sd.conf "$J" create j1 --block-host --dry-run >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 125 ] && grep -q "cgroup manager is systemd" "$TMP/d" &&
+	grep -q 'cgroup_manager = "cgroupfs"' "$TMP/d" && ! grep -q '^podman' "$TMP/d"; echo $?)" \
+	"create --block-host, containers.conf cgroup_manager systemd: refused before anything, saying why" ||
+	diag "exit $st" "$(cat "$TMP/d")"
+CONTAINERS_CONF=$TMP/sd.conf "$J" create j1 --dry-run >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q '^podman' "$TMP/d"; echo $?)" \
+	"control: the same containers.conf without --block-host: created (dry run)" ||
+	diag "exit $st" "$(cat "$TMP/d")"
+CONTAINERS_CONF=$TMP/fs.conf "$J" create j1 --block-host --dry-run >"$TMP/d" 2>&1; st=$?
+ok "$([ $st = 0 ] && grep -q '^podman' "$TMP/d"; echo $?)" \
+	"create --block-host, cgroupfs (a comment and another table saying systemd): not refused" ||
+	diag "exit $st" "$(cat "$TMP/d")"
+
 # ---- hostips --json ----
 "$J" hostips >"$TMP/t"; "$J" hostips --json >"$TMP/j"; st=$?
 res=$(/usr/bin/python3 - "$TMP/j" <<'EOF'
