@@ -84,18 +84,24 @@ static int create_dry_run(const struct create_opts *o)
  */
 static char *net_gateways(const struct create_opts *o)
 {
+	char name[256] = "podman";	/* podman's default default_network */
 	const char *args[] = { "network", "inspect", "--format",
-	    "{{range .Subnets}}{{.Gateway}} {{end}}", "podman", NULL };
+	    "{{range .Subnets}}{{.Gateway}} {{end}}", name, NULL };
 	const char *net = o->network ? o->network : "private";
 	struct podman_status ps;
 	char *out, *c;
 
 	if (strcmp(net, "private") != 0)
 		return strdup("");
+	/* a private jail is on podman's default network: containers.conf's */
+	podman_conf("network", "default_network", name, sizeof(name));
+	if (!name[0] || name[0] == '-')
+		die(EXIT_USAGE, "create: containers.conf: [network] "
+		    "default_network is not a network name");
 	if (podman_capture(args, 1, &out, &ps) < 0)
-		die(EXIT_SYSFAIL, "create: podman network inspect podman failed "
+		die(EXIT_SYSFAIL, "create: podman network inspect %s failed "
 		    "(exit %d): --block-host needs the default network's "
-		    "gateways before the jail exists", ps.code);
+		    "gateways before the jail exists", name, ps.code);
 	for (c = out; *c; c++)
 		if (*c == '\n' || *c == '\t')
 			*c = ' ';

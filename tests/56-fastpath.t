@@ -234,6 +234,34 @@ jcreate "$N-rs2" --restart sometimes
 [ "$ST" = 125 ] && ! exists "$N-rs2"
 ok $? "create --restart sometimes: refused (125)" || errs
 
+# ---- containers.conf's default_network: its gateways, not the network named podman ----
+# A network of this run (its config in the private storage), the default in a containers.conf
+# of its own; its bridge and gateway appear only when the jail starts, after the policy.
+cp "$CONTAINERS_CONF" "$TMP/dn.conf" && printf '[network]\ndefault_network = "%s"\nnetwork_config_dir = "%s"\n' \
+	"$N-net" "$TMP/podman/networks" >>"$TMP/dn.conf" && mkdir -p "$TMP/podman/networks"
+CONTAINERS_CONF=$TMP/dn.conf pm network create --subnet 10.99.7.0/24 "$N-net" >/dev/null 2>"$TMP/err"
+ok $? "podman network create $N-net (10.99.7.0/24) in the private storage" || diag "$(cat "$TMP/err")"
+FIRST2='probe tcp 10.99.7.1 7007 >>/workspace/first.out 2>&1; echo "status $?" >>/workspace/first.out; '
+for b in --block-host ""; do
+	new_ws
+	n=$(arrivals any4)
+	CONTAINERS_CONF=$TMP/dn.conf jcreate "$N-dn$WS_N" $b -- sh -c "$FIRST2$LOOP"
+	ok $ST "create $N-dn$WS_N ${b:-(control, no --block-host)} on default_network $N-net" || errs
+	for i in $(seq 50); do grep -q '^status' "$WS/first.out" 2>/dev/null && break; sleep 0.1; done
+	if [ -n "$b" ]; then
+		lab=$(pm inspect --format '{{index .Config.Labels "jail-ai.gateways"}}' "$N-dn$WS_N")
+		[ "$(head -n 1 "$WS/first.out")" = EPERM ] && [ "$(arrivals any4)" = "$n" ] &&
+			grep -q '10\.99\.7\.1' <<<"$lab"
+		ok $? "its gateways label has 10.99.7.1 ('$lab'); the first instruction (tcp 10.99.7.1:7007) gets EPERM" ||
+			diag "first.out: $(cat "$WS/first.out" 2>&1)"
+	else
+		grep -q '^status 0' "$WS/first.out" && arrived any4 "$n"
+		ok $? "control: without --block-host the first instruction reaches 10.99.7.1:7007" ||
+			diag "first.out: $(cat "$WS/first.out" 2>&1)"
+	fi
+	CONTAINERS_CONF=$TMP/dn.conf jp rm -f "$N-dn$WS_N" >/dev/null 2>&1
+done
+
 # ---- rm removes the parent ----
 jp rm -f "$H" >/dev/null 2>"$TMP/err"
 ok $? "rm -f $H" || diag "$(cat "$TMP/err")"
