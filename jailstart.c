@@ -674,24 +674,44 @@ int prot_state_of(const char *who, const char *name,
 }
 
 /*
+ * The cgroup holding a running jail's programs (into holder): the fast
+ * path's parent when the container's cgroup (into cgp) is below it, else
+ * that cgroup itself.  -ESRCH when not running.
+ */
+int prot_holder(const char *name, char *holder, size_t len, char *cgp,
+    size_t cgplen)
+{
+	char want[JAIL_CGROUP_PATH_MAX + 8];
+	size_t plen;
+	pid_t pid = jail_pid(name, NULL);
+
+	if (pid <= 0 || cgroup_of_pid(pid, cgp, cgplen) < 0)
+		return -ESRCH;
+	plen = (size_t)snprintf(want, sizeof(want), "/jail-ai/pod-%s/", name);
+	if (strncmp(cgp, want, plen) != 0) {
+		snprintf(holder, len, "%s", cgp);
+		return 0;
+	}
+	want[plen - 1] = '\0';	/* the parent, without the slash */
+	snprintf(holder, len, "%s", want);
+	return 0;
+}
+
+/*
  * For status: which cgroup holds the programs, their ids, and whether the
  * running container's cgroup is below it.  One line into out.
  */
+
 void prot_where(const char *who, const char *name, char *out, size_t len)
 {
-	char cgp[JAIL_CGROUP_PATH_MAX], want[JAIL_CGROUP_PATH_MAX + 8];
+	char cgp[JAIL_CGROUP_PATH_MAX], holder[JAIL_CGROUP_PATH_MAX + 8];
 	struct jail_reply rep;
-	const char *holder;
-	size_t n, plen;
+	size_t n;
 	unsigned int i;
-	pid_t pid = jail_pid(name, NULL);
 
 	snprintf(out, len, "programs: unknown (no running container)");
-	if (pid <= 0 || cgroup_of_pid(pid, cgp, sizeof(cgp)) < 0)
+	if (prot_holder(name, holder, sizeof(holder), cgp, sizeof(cgp)) < 0)
 		return;
-	plen = (size_t)snprintf(want, sizeof(want), "/jail-ai/pod-%s/", name);
-	holder = strncmp(cgp, want, plen) == 0 ? (want[plen - 1] = '\0',
-	    want) : cgp;
 	if (query(holder + 1, JAIL_OP_QUERY, &rep) < 0) {
 		snprintf(out, len, "programs: %s could not be queried (%s)",
 		    holder, who);
@@ -703,6 +723,7 @@ void prot_where(const char *who, const char *name, char *out, size_t len)
 		n += (size_t)snprintf(out + n, len - n, " %u", rep.prog_ids[i]);
 	if (n < len)
 		snprintf(out + n, len - n, "); the container's cgroup %s %s",
-		    cgp, holder == cgp ? "itself (rootless or an older jail: "
-		    "attached after podman init on each start)" : "is below it");
+		    cgp, strcmp(holder, cgp) == 0 ? "itself (rootless or an "
+		    "older jail: attached after podman init on each start)" :
+		    "is below it");
 }

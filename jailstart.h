@@ -42,6 +42,9 @@ enum { PS_OFF, PS_ATTACHED, PS_MISSING, PS_ON_START, PS_UNKNOWN };
 int prot_state(const char *who, const char *name, const char *state,
     const char *bh_label, struct jail_reply *rep);
 /* status: "programs: attached at CGROUP (ids: ...); ..." into out. */
+/* The cgroup holding a running jail's programs; cgp its own. -ESRCH. */
+int prot_holder(const char *name, char *holder, size_t len, char *cgp,
+    size_t cgplen);
 void prot_where(const char *who, const char *name, char *out, size_t len);
 int prot_state_of(const char *who, const char *name,
     struct jail_reply *rep);

@@ -212,7 +212,8 @@ static void status_json(char **f, int ps, const struct jail_reply *rep)
 {
 	static const char *const k[] = { "state", "image", "workspace",
 	    "block_host", "user", "name", "network" };
-	char *m, *save = NULL, *dst;
+	char *m, *save = NULL, *dst, at[JAIL_CGROUP_PATH_MAX + 8];
+	char cgp[JAIL_CGROUP_PATH_MAX];
 	unsigned int i;
 
 	printf("{");
@@ -246,7 +247,13 @@ static void status_json(char **f, int ps, const struct jail_reply *rep)
 	printf("],\"program_ids\":[");
 	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
 		printf("%s%u", i ? "," : "", rep->prog_ids[i]);
-	printf("]}\n");
+	printf("],\"attached_at\":");
+	if (ps == PS_ATTACHED &&
+	    prot_holder(f[5], at, sizeof(at), cgp, sizeof(cgp)) == 0)
+		json_str(at);
+	else
+		printf("null");
+	printf("}\n");
 }
 
 /* " SRC:DST" for each "SRC\x1eDST\x1d" */

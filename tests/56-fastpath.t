@@ -125,6 +125,12 @@ grep -q '^protection: attached' <<<"$out" &&
 	grep -q "container's cgroup /jail-ai/pod-$A/libpod-.* is below it" <<<"$out"
 ok $? "status $A: attached, names /jail-ai/pod-$A with the ids, the container below it" ||
 	diag "$out"
+# attached_at: the cgroup status names, as JSON (null when not in effect: below)
+jsat() { jp status --json "$1" 2>/dev/null | /usr/bin/python3 -c \
+	'import json, sys; print(json.load(sys.stdin).get("attached_at", "MISSING"))'; }
+at=$(jsat "$A")
+ok "$([ "$at" = "/jail-ai/pod-$A" ]; echo $?)" "status --json $A: attached_at /jail-ai/pod-$A" ||
+	diag "attached_at '$at'"
 ls -d "$CGM/jail-ai/pod-$A"/canary-* >/dev/null 2>&1
 [ $? != 0 ]
 ok $? "no canary cgroup is left below the parent"
@@ -184,6 +190,9 @@ preaches "$A" tcp 10.77.0.1 7002 h1 "the window README states (parent made by po
 out=$(jp status "$A" 2>&1)
 grep -q '^protection: NOT attached' <<<"$out"
 ok $? "status $A flags it: NOT attached" || diag "$out"
+at=$(jsat "$A")
+ok "$([ "$at" = None ]; echo $?)" "status --json $A, NOT attached: attached_at null" ||
+	diag "attached_at '$at'"
 out=$(jp list 2>&1)
 grep "^$A " <<<"$out" | grep -q 'NOT attached'
 ok $? "list flags $A: NOT attached" || diag "$out"
@@ -207,6 +216,26 @@ ST=$?
 [ "$ST" = 0 ] && [ "$(state "$A")" = running ]
 ok $? "parent removed again, podman start: jail-ai start $A restarts it" || errs
 pblocked "$A" tcp 10.77.0.1 7002 "after jail-ai start re-protected"
+
+# ---- podman's systemd cgroup manager: a fast-path start refused before anything ----
+sed 's/^cgroup_manager = .*/cgroup_manager = "systemd"/' "$CONTAINERS_CONF" >"$TMP/sd.conf"
+jp stop "$A" >/dev/null 2>&1
+at=$(jsat "$A")
+ok "$([ "$at" = None ]; echo $?)" "status --json $A, stopped: attached_at null" ||
+	diag "attached_at '$at'"
+CONTAINERS_CONF=$TMP/sd.conf jp start "$A" >"$TMP/out" 2>"$TMP/err"
+ST=$?
+[ "$ST" = 125 ] && not_running "$A" && grep -q 'cgroup manager is systemd' "$TMP/err" &&
+	[ ! -d "$CGM/jail-ai/pod-$A/canary" ] && ! ls -d "$CGM/jail-ai/pod-$A"/canary-* >/dev/null 2>&1
+ok $? "start $A with cgroup_manager systemd in containers.conf: refused (125) saying why, not started" ||
+	errs
+new_ws
+CONTAINERS_CONF=$TMP/sd.conf jcreate "$N-sd" --block-host -- sh -c "$LOOP"
+[ "$ST" = 125 ] && ! exists "$N-sd" && [ ! -d "$CGM/jail-ai/pod-$N-sd" ] &&
+	grep -q 'cgroup manager is systemd' "$TMP/err"
+ok $? "create --block-host, cgroup_manager systemd: refused (125) saying why, nothing made" || errs
+jp start "$A" >/dev/null 2>"$TMP/err"
+ok $? "control: jail-ai start $A with cgroupfs" || diag "$(cat "$TMP/err")"
 
 # ---- jail-ai stop/start, and run's stale-cgroup cleanup leaves pod-* alone ----
 jp stop "$A" >/dev/null 2>&1 && jp start "$A" >/dev/null 2>"$TMP/err"
