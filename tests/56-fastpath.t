@@ -266,9 +266,14 @@ ok $? "create --restart sometimes: refused (125)" || errs
 # ---- containers.conf's default_network: its gateways, not the network named podman ----
 # A network of this run (its config in the private storage), the default in a containers.conf
 # of its own; its bridge and gateway appear only when the jail starts, after the policy.
-cp "$CONTAINERS_CONF" "$TMP/dn.conf" && printf '[network]\ndefault_network = "%s"\nnetwork_config_dir = "%s"\n' \
-	"$N-net" "$TMP/podman/networks" >>"$TMP/dn.conf" && mkdir -p "$TMP/podman/networks"
-CONTAINERS_CONF=$TMP/dn.conf pm network create --subnet 10.99.7.0/24 "$N-net" >/dev/null 2>"$TMP/err"
+# (made under a containers.conf without default_network: podman takes the default as existing)
+mkdir -p "$TMP/podman/networks"
+for c in dn0 dn; do
+	cp "$CONTAINERS_CONF" "$TMP/$c.conf" &&
+		printf '[network]\nnetwork_config_dir = "%s"\n' "$TMP/podman/networks" >>"$TMP/$c.conf"
+done
+echo "default_network = \"$N-net\"" >>"$TMP/dn.conf"
+CONTAINERS_CONF=$TMP/dn0.conf pm network create --subnet 10.99.7.0/24 "$N-net" >/dev/null 2>"$TMP/err"
 ok $? "podman network create $N-net (10.99.7.0/24) in the private storage" || diag "$(cat "$TMP/err")"
 FIRST2='probe tcp 10.99.7.1 7007 >>/workspace/first.out 2>&1; echo "status $?" >>/workspace/first.out; '
 for b in --block-host ""; do
