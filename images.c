@@ -1329,6 +1329,29 @@ int images_tag_current(const char *tag)
 }
 
 /*
+ * `BIN --version` in image TAG (no network, removed after): its first
+ * line, printable ASCII only and short (it is the image's output), else
+ * "?" (not installed there, or it failed).
+ */
+static void version_of(const char *tag, const char *bin, char *out,
+    size_t len)
+{
+	const char *args[] = { "run", "--rm", "--network=none",
+	    "--pull=never", "--entrypoint", bin, tag, "--version", NULL };
+	struct podman_status ps;
+	char *text = NULL;
+	size_t i = 0;
+
+	if (podman_capture(args, 1, &text, &ps) == 0 && text)
+		for (; i + 1 < len && text[i] >= ' ' && text[i] < 0x7f; i++)
+			out[i] = text[i];
+	out[i] = '\0';
+	if (!i)
+		snprintf(out, len, "?");
+	free(text);
+}
+
+/*
  * Upgrade the agent image TAG: its stack as its tag names it (languages,
  * workspace suffix), the layers below built only if stale, the agent
  * layer built again without cache.  0; -EAGAIN when TAG is not one we
@@ -1341,7 +1364,7 @@ static int upgrade_tag(const char *tag, const struct agent *want, int quiet)
 	const struct agent *ag;
 	unsigned int mask;
 	struct stack s;
-	char wsh[9], *old, *now;
+	char wsh[9], *old, *now, v0[48], v1[48];
 	static int header;
 
 	if (parse_tag(tag, &mask, &ag, wsh) < 0 || !ag)
@@ -1357,12 +1380,15 @@ static int upgrade_tag(const char *tag, const struct agent *want, int quiet)
 	if (strcmp(s.l[s.n - 1].tag, tag) != 0)
 		return -EAGAIN;
 	old = image_inspect(tag, "{{.Id}}");
+	version_of(tag, agent_bin_of(ag), v0, sizeof(v0));
 	build_stack(&s, 0, quiet, 1);
 	now = image_inspect(tag, "{{.Id}}");
+	version_of(tag, agent_bin_of(ag), v1, sizeof(v1));
 	if (!header++)
-		printf("%-8s %-60s %s\n", "AGENT", "IMAGE", "BEFORE -> AFTER");
-	printf("%-8s %-60s %.12s -> %.12s\n", agent_name_of(ag), tag,
-	    old ? old : "-", now ? now : "-");
+		printf("%-8s %-44s %s\n", "AGENT", "IMAGE",
+		    "BEFORE -> AFTER (id, version)");
+	printf("%-8s %-44s %.12s %s -> %.12s %s\n", agent_name_of(ag), tag,
+	    old ? old : "-", v0, now ? now : "-", v1);
 	fflush(stdout);
 	free(old);
 	free(now);

@@ -281,7 +281,8 @@ static const struct usage {
 	  "Rebuilds the agent layer of every agent image there is (or only\n"
 	  "AGENT's) without cache, so it installs the newest agent version;\n"
 	  "the layers below are rebuilt only when their recipes changed.\n"
-	  "Prints each image's id before and after.  Existing jails keep\n"
+	  "Prints each image's id and `AGENT --version` (run in the image,\n"
+	  "no network) before and after.  Existing jails keep\n"
 	  "their old image until recreated (jail-ai AGENT --recreate).\n"
 	  "  --quiet  podman's output only for a failed build\n" },
 	{ "check", "usage: jail-ai check\n"

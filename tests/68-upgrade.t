@@ -6,7 +6,9 @@
 # - upgrade AGENT: that agent's layer is built again, without cache (a new image id); base,
 #   nodejs and the other agent's image keep their ids; a container made from the old image keeps
 #   it (jails keep their image until recreated, and the output says so).
-# - upgrade: every agent image there is, each agent layer once.
+#   It prints the id and `claude --version` (a fake claude, new at each build) before and after.
+# - upgrade: every agent image there is, each agent layer once; "?" for a version an image cannot
+#   give.
 # - a lower layer whose recipe changed is rebuilt first, as in any build; one unchanged is not.
 # - an agent without an image: "nothing to upgrade; jail-ai images build AGENT", exit 125.
 
@@ -20,8 +22,12 @@ podman_image || bail "no test image"
 export HOME=$TMP/home XDG_CONFIG_HOME=$TMP/config JAIL_AI_BASE_IMAGE=$TEST_IMAGE
 unset JAIL_AI_CA_CERTS
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$TMP/ws"
-podman_wrapper pw '[ "$SUB" = build ] && { p=; for a in "$@"; do [ "$p" = --file ] &&
-	sed -i "/^FROM /!d" "$a"; p=$a; done; }'
+# The agent-claude layer gets a fake claude whose --version is new at each build (2.0.1, 2.0.2...).
+podman_wrapper pw '[ "$SUB" = build ] && { p=; for a in "$@"; do [ "$p" = --file ] && {
+	fake=; grep -q "layer agent-claude" "$a" && fake=1; sed -i "/^FROM /!d" "$a"
+	[ -n "$fake" ] && echo x >>'"$TMP"'/builds && n=$(grep -c . '"$TMP"'/builds) &&
+		echo "RUN mkdir -p /usr/local/bin && echo \"#!/bin/sh\" >/usr/local/bin/claude && echo \"echo 2.0.$n\" >>/usr/local/bin/claude && chmod 755 /usr/local/bin/claude" >>"$a"; }
+	p=$a; done; }'
 export JAIL_AI_PODMAN=$TMP/pw
 
 B=localhost/jail-ai-base:latest N=localhost/jail-ai-nodejs:base
@@ -52,8 +58,9 @@ ok $? "upgrade claude: only the agent-claude layer built, with --no-cache: a new
 	diag "exit $ST, ${c0:0:12} -> ${c1:0:12}" "$ERR" "$BUILDS"
 ok "$([ "$(id_of $B)" = "$b0" ] && [ "$(id_of $N)" = "$n0" ] && [ "$(id_of $X)" = "$x0" ]; echo $?)" \
 	"base, nodejs and codex's image keep their ids"
-grep -q "^claude  *$C  *${c0:0:12} -> ${c1:0:12}$" <<<"$OUT" && ! grep -q codex <<<"$OUT"
-ok $? "it prints claude's image id before and after, and nothing of codex" || diag "$OUT"
+grep -q "^claude  *$C  *${c0:0:12} 2\.0\.1 -> ${c1:0:12} 2\.0\.2$" <<<"$OUT" && ! grep -q codex <<<"$OUT"
+ok $? "it prints claude's image id and version (claude --version in the image) before and after, nothing of codex" ||
+	diag "$OUT"
 [ "$(pm inspect --format '{{.Image}}' "$JT-upgrade-use")" = "$c0" ] &&
 	grep -q 'existing jails keep their old image until recreated' <<<"$ERR"
 ok $? "a container of the old image keeps it, and the output says jails keep theirs until recreated" ||
@@ -65,7 +72,7 @@ c2=$(id_of $C) x2=$(id_of $X)
 [ $ST = 0 ] && [ "$c2" != "$c1" ] && [ "$x2" != "$x0" ] && [ "$(grep -c . <<<"$BUILDS")" = 2 ] &&
 	[ "$(grep -c -- '--no-cache' <<<"$BUILDS")" = 2 ] && ! grep -q '^    ' <<<"$ERR" &&
 	[ "$(id_of $B)" = "$b0" ] && [ "$(id_of $N)" = "$n0" ] &&
-	grep -q "^claude  *$C " <<<"$OUT" && grep -q "^codex  *$X " <<<"$OUT"
+	grep -q "^claude  *$C .* 2\.0\.2 -> .* 2\.0\.3$" <<<"$OUT" && grep -q "^codex  *$X .* ? -> .* ?$" <<<"$OUT"
 ok $? "upgrade: every agent image, each agent layer once; base and nodejs kept" ||
 	diag "exit $ST" "$OUT" "$ERR" "$BUILDS"
 
