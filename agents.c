@@ -133,6 +133,11 @@ const char *agent_recipe_of(const struct agent *a)
 	return a->recipe;
 }
 
+const char *agent_bin_of(const struct agent *a)
+{
+	return a->bin;
+}
+
 unsigned int agent_needs(const struct agent *a)
 {
 	return a->needs;

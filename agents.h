@@ -14,6 +14,8 @@ struct agent;
 const struct agent *agent_find(const char *name);
 const char *agent_name_of(const struct agent *a);
 const char *agent_recipe_of(const struct agent *a);
+/* The agent's program in its image ("claude", "cursor-agent"). */
+const char *agent_bin_of(const struct agent *a);
 /* Language layers the agent's recipe needs (nodejs for npm installs). */
 unsigned int agent_needs(const struct agent *a);
 /* `jail-ai AGENT [OPTIONS] [-- AGENT-ARGS]`, argv[0] the agent's name. */

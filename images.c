@@ -1129,13 +1129,13 @@ static void need_base_image(const char *ref)
 
 /* The first layer to build (s->n: none); all above it follow, their
  * parent being new. */
-static size_t first_stale(const struct stack *s, int rebuild)
+static size_t first_stale(const struct stack *s, int rebuild, int top)
 {
 	size_t i;
 	char *pid;
 	int st;
 
-	for (i = 0; !rebuild && i < s->n; i++) {
+	for (i = 0; !rebuild && i + (top != 0) < s->n; i++) {
 		if (!(pid = parent_id_of(s, i)))
 			die(EXIT_SYSFAIL, "out of memory");
 		st = layer_state(&s->l[i], pid);
@@ -1178,21 +1178,25 @@ static void check_built(const struct stack *s, size_t i, int r,
  * Build what is missing or stale, bottom up, each under a counter
  * ("[2/3] building layer nodejs (TAG): recipe changed") with podman's
  * output folded below it (QUIET: only a failure's); dies on a failure.
+ * TOP (upgrade): the top layer is built again without cache even when
+ * up to date, so its installs fetch the newest versions.
  */
-static void build_stack(const struct stack *s, int rebuild, int quiet)
+static void build_stack(const struct stack *s, int rebuild, int quiet,
+    int top)
 {
 	struct podman_status ps;
-	size_t i, k = 0, total = s->n - first_stale(s, rebuild);
+	size_t i, k = 0, total = s->n - first_stale(s, rebuild, top);
 	char why[512];
 	time_t t0;
 	char *pid;
-	int st, r;
+	int st, r, force;
 
 	for (i = s->n - total; i < s->n; i++) {
 		if (!(pid = parent_id_of(s, i)))
 			die(EXIT_SYSFAIL, "out of memory");
+		force = rebuild || (top && i + 1 == s->n);
 		st = rebuild ? IMG_MISSING : layer_state(&s->l[i], pid);
-		if (st == IMG_OK) {
+		if (st == IMG_OK && !force) {
 			free(pid);
 			continue;
 		}
@@ -1204,9 +1208,10 @@ static void build_stack(const struct stack *s, int rebuild, int quiet)
 		}
 		fprintf(stderr, "jail-ai: [%zu/%zu] building layer %s (%s)%s%s"
 		    "\n", ++k, total, s->l[i].name, s->l[i].tag, rebuild ? "" :
-		    ": ", rebuild ? "" : state_text[st]);
+		    ": ", rebuild ? "" : st == IMG_OK ? "upgrade, without "
+		    "cache" : state_text[st]);
 		t0 = time(NULL);
-		r = build_layer(s, i, pid, rebuild, quiet, &ps, why,
+		r = build_layer(s, i, pid, force, quiet, &ps, why,
 		    sizeof(why));
 		free(pid);
 		check_built(s, i, r, &ps, why);
@@ -1238,7 +1243,7 @@ void images_ensure(const struct img_opts *o, const char *ws,
 		    strerror(-r));
 	add_ca(s, &c);
 	if (build)
-		build_stack(s, o->rebuild, o->quiet);
+		build_stack(s, o->rebuild, o->quiet, 0);
 	/* proj is referenced by s; it lives as long as the process. */
 }
 
@@ -1321,6 +1326,122 @@ int images_tag_current(const char *tag)
 	r = layer_state(&s.l[i], pid) == IMG_OK;
 	free(pid);
 	return r;
+}
+
+/*
+ * `BIN --version` in image TAG (no network, removed after): its first
+ * line, printable ASCII only and short (it is the image's output), else
+ * "?" (not installed there, or it failed).
+ */
+static void version_of(const char *tag, const char *bin, char *out,
+    size_t len)
+{
+	const char *args[] = { "run", "--rm", "--network=none",
+	    "--pull=never", "--entrypoint", bin, tag, "--version", NULL };
+	struct podman_status ps;
+	char *text = NULL;
+	size_t i = 0;
+
+	if (podman_capture(args, 1, &text, &ps) == 0 && text)
+		for (; i + 1 < len && text[i] >= ' ' && text[i] < 0x7f; i++)
+			out[i] = text[i];
+	out[i] = '\0';
+	if (!i)
+		snprintf(out, len, "?");
+	free(text);
+}
+
+/*
+ * Upgrade the agent image TAG: its stack as its tag names it (languages,
+ * workspace suffix), the layers below built only if stale, the agent
+ * layer built again without cache.  0; -EAGAIN when TAG is not one we
+ * can remake (a project layer below it, or not our recipe now).
+ */
+static int upgrade_tag(const char *tag, const struct agent *want, int quiet)
+{
+	static struct img_opts none;
+	struct img_config c;
+	const struct agent *ag;
+	unsigned int mask;
+	struct stack s;
+	char wsh[9], *old, *now, v0[48], v1[48];
+	static int header;
+
+	if (parse_tag(tag, &mask, &ag, wsh) < 0 || !ag)
+		return -EAGAIN;
+	if (want && ag != want)
+		return -ENOENT;
+	load_config(&c);
+	if (images_stack(&s, base_image_of(&none, &c), mask,
+	    agent_name_of(ag), agent_recipe_of(ag), NULL,
+	    strcmp(wsh, "00000000") != 0, wsh) < 0)
+		return -EAGAIN;
+	add_ca(&s, &c);
+	if (strcmp(s.l[s.n - 1].tag, tag) != 0)
+		return -EAGAIN;
+	old = image_inspect(tag, "{{.Id}}");
+	version_of(tag, agent_bin_of(ag), v0, sizeof(v0));
+	build_stack(&s, 0, quiet, 1);
+	now = image_inspect(tag, "{{.Id}}");
+	version_of(tag, agent_bin_of(ag), v1, sizeof(v1));
+	if (!header++)
+		printf("%-8s %-44s %s\n", "AGENT", "IMAGE",
+		    "BEFORE -> AFTER (id, version)");
+	printf("%-8s %-44s %.12s %s -> %.12s %s\n", agent_name_of(ag), tag,
+	    old ? old : "-", v0, now ? now : "-", v1);
+	fflush(stdout);
+	free(old);
+	free(now);
+	return 0;
+}
+
+static const char upgrade_usage[] =
+"usage: jail-ai upgrade [--quiet] [AGENT]\n";
+
+int images_upgrade(int argc, char **argv)
+{
+	const char *ls[] = { "images", "--format", "{{.Repository}}:{{.Tag}}",
+	    NULL };
+	const struct agent *want = NULL;
+	struct podman_status ps;
+	char *out = NULL, *line, *save;
+	int i, quiet = 0, done = 0, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quiet") == 0)
+			quiet = 1;
+		else if (argv[i][0] == '-' || want)
+			die(EXIT_USAGE, "upgrade: unexpected %s\n%s", argv[i],
+			    upgrade_usage);
+		else if (!(want = agent_find(argv[i])))
+			die(EXIT_USAGE, "upgrade: %s: no such agent (claude, "
+			    "copilot, cursor, gemini, codex, jules)", argv[i]);
+	}
+	if (podman_init() < 0)
+		die(EXIT_SYSFAIL, "upgrade: podman not found (install podman "
+		    "and runc, or set JAIL_AI_PODMAN)");
+	if (podman_capture(ls, 0, &out, &ps) < 0 || !out)
+		die(EXIT_SYSFAIL, "upgrade: podman images failed (exit %d)",
+		    ps.code);
+	for (line = strtok_r(out, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "localhost/jail-ai-agent-", 24) != 0)
+			continue;
+		r = upgrade_tag(line, want, quiet);
+		done += r == 0;
+		if (r == -EAGAIN)
+			warnx("upgrade: %s skipped: not an image jail-ai "
+			    "builds now (a project layer, or an old recipe; "
+			    "jail-ai images prune)", line);
+	}
+	free(out);
+	if (!done)
+		die(EXIT_USAGE, "upgrade: nothing to upgrade; jail-ai images "
+		    "build %s", want ? agent_name_of(want) : "AGENT");
+	fprintf(stderr, "jail-ai: upgrade: %d agent image%s rebuilt; existing "
+	    "jails keep their old image until recreated (jail-ai AGENT "
+	    "--recreate)\n", done, done == 1 ? "" : "s");
+	return 0;
 }
 
 int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i)

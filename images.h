@@ -135,6 +135,9 @@ void images_ensure(const struct img_opts *o, const char *ws,
  * tell (a project layer: its recipe is its workspace's).
  */
 int images_tag_current(const char *tag);
+/* `jail-ai upgrade [--quiet] [AGENT]`: the agent images there are (or
+ * AGENT's) rebuilt without cache, the layers below only when stale. */
+int images_upgrade(int argc, char **argv);
 /* `jail-ai images build|list [OPTIONS] [AGENT]` */
 int images_main(int argc, char **argv);
 /* Parses --layers/--base-image/--isolated/--rebuild/--quiet at argv[*i];

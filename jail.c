@@ -65,6 +65,7 @@ static const char usage_text[] =
 "                                  --block-host unless --no-block-host\n"
 "  images build|list [AGENT]       the layered images for this project\n"
 "  images prune [-y], clean [-y]   remove stale images, every jail\n"
+"  upgrade [AGENT]                 rebuild the agent layers, newest agents\n"
 "  hostips [--json]                print what --block-host blocks\n"
 "  check                           what this system offers jail-ai\n"
 "  version, -V, --version          print the version\n"
@@ -275,6 +276,15 @@ static const struct usage {
 	  "Lists every jail-ai jail of this user (root through sudo: those\n"
 	  "made for $SUDO_UID) and removes them with their home volumes,\n"
 	  "after asking (-y: without).\n" },
+	{ "upgrade", "usage: jail-ai upgrade [--quiet] [AGENT]\n"
+	  "\n"
+	  "Rebuilds the agent layer of every agent image there is (or only\n"
+	  "AGENT's) without cache, so it installs the newest agent version;\n"
+	  "the layers below are rebuilt only when their recipes changed.\n"
+	  "Prints each image's id and `AGENT --version` (run in the image,\n"
+	  "no network) before and after.  Existing jails keep\n"
+	  "their old image until recreated (jail-ai AGENT --recreate).\n"
+	  "  --quiet  podman's output only for a failed build\n" },
 	{ "check", "usage: jail-ai check\n"
 	  "\n"
 	  "What this system offers jail-ai, one line per requirement: ok,\n"
@@ -946,6 +956,8 @@ static int dispatch(int argc, char **argv)
 		return cmd_check(argc, argv);
 	if (strcmp(c, "clean") == 0)
 		return cmd_clean(argc, argv);
+	if (strcmp(c, "upgrade") == 0)
+		return images_upgrade(argc, argv);
 	die(EXIT_USAGE, "unknown command %s (see jail-ai --help)", c);
 }
 

@@ -9,7 +9,7 @@ _jail_ai()
 	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force --deny-all --block-private --proxy --allow-dns"
 	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --restart --force-mount --root --recreate --no-workspace"
 	local agents="claude copilot cursor gemini codex jules"
-	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean"
+	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean upgrade"
 
 	case $prev in
 	--deny-file|--workspace|--mount|-m|--rw|--hide|--unhide|--exec-only) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -33,6 +33,7 @@ _jail_ai()
 		fi
 		words_opts="--layers --base-image --isolated --rebuild --quiet -y $agents" ;;
 	clean) words_opts="-y --help" ;;
+	upgrade) words_opts="--quiet --help $agents" ;;
 	rm) words_opts="-f --help" ;;
 	exec) words_opts="-i -t --help" ;;
 	hostips) words_opts="--json --help" ;;

@@ -11,7 +11,7 @@ require_root
 export JAIL_AI_PODMAN=/bin/false
 J=$JAIL_AI
 cmds="start stop rm exec shell list status hostips version run create images
-      claude copilot cursor gemini codex jules"
+      upgrade claude copilot cursor gemini codex jules"
 
 # ---- --help and -h ----
 : >"$TMP/allhelp"
@@ -241,6 +241,27 @@ ok "$([ $st = 0 ] && grep -q -- '--label=jail-ai.no-dns=0 ' "$TMP/d" &&
 	grep -q -- "--label=jail-ai.options=v1 .*--allow-dns" "$TMP/d"; echo $?)" \
 	"create --proxy --allow-dns --dry-run: no-dns=0, --allow-dns in the options label" ||
 	diag "exit $st: $(cat "$TMP/d")"
+
+# ---- upgrade: its refusals, before any build (a fake podman that lists images) ----
+printf '#!/bin/sh\n[ "$1" = images ] && cat "%s/imgs"\n' "$TMP" >"$TMP/fakepm"; chmod +x "$TMP/fakepm"
+: >"$TMP/imgs"
+out=$("$J" upgrade nosuch 2>&1); st=$?
+ok "$([ $st = 125 ] && grep -q 'upgrade: nosuch: no such agent' <<<"$out"; echo $?)" \
+	"upgrade nosuch: no such agent, exit 125" || diag "exit $st: $out"
+out=$("$J" upgrade claude codex 2>&1); st=$?
+ok "$([ $st = 125 ] && grep -q 'upgrade: unexpected codex' <<<"$out"; echo $?)" \
+	"upgrade claude codex: one agent at most, exit 125" || diag "exit $st: $out"
+out=$("$J" upgrade 2>&1); st=$?
+ok "$([ $st = 125 ] && grep -q 'upgrade: podman images failed' <<<"$out"; echo $?)" \
+	"upgrade with a failing podman: said, exit 125" || diag "exit $st: $out"
+out=$(JAIL_AI_PODMAN=$TMP/fakepm "$J" upgrade 2>&1); st=$?
+ok "$([ $st = 125 ] && [ "$out" = "jail-ai: upgrade: nothing to upgrade; jail-ai images build AGENT" ]; echo $?)" \
+	"upgrade, no agent image yet: nothing to upgrade, exit 125" || diag "exit $st: $out"
+printf 'localhost/jail-ai-base:latest\nlocalhost/jail-ai-agent-codex:base-nodejs\n' >"$TMP/imgs"
+out=$(JAIL_AI_PODMAN=$TMP/fakepm "$J" upgrade claude 2>&1); st=$?
+ok "$([ $st = 125 ] && [ "$out" = "jail-ai: upgrade: nothing to upgrade; jail-ai images build claude" ]; echo $?)" \
+	"upgrade claude with only codex's image: nothing to upgrade, build claude, exit 125" ||
+	diag "exit $st: $out"
 
 # ---- the man page, the completions ----
 sed 's/\\-/-/g' jail-ai.1 >"$TMP/man"
