@@ -258,10 +258,13 @@ for m in deny-all block-private; do
 	ok $? "project config '$m': --no-block-host cannot turn it off (125)" || diag "$(cat "$TMP/e")"
 done
 printf 'deny-all\n' >"$TMP/proj/.jail-ai/config"
-in_proj run -- "$PROBE" tcp 198.51.100.2 7201
+# The probe from the project (the workspace, visible under run's default file rules
+# wherever the tree is: a checkout below /tmp is hidden by the jail's private /tmp).
+cp "$PROBE" "$TMP/proj/probe" || bail "cannot copy the probe into the project"
+in_proj run -- "$TMP/proj/probe" tcp 198.51.100.2 7201
 [ $? = 1 ] && [ "$(tail -n 1 "$TMP/o")" = EPERM ]
 ok $? "project config 'deny-all': run (no option) gets EPERM to the peer" || diag "$(cat "$TMP/o" "$TMP/e")"
-in_proj run --allow 198.51.100.2:7201 -- "$PROBE" tcp 198.51.100.2 7201
+in_proj run --allow 198.51.100.2:7201 -- "$TMP/proj/probe" tcp 198.51.100.2 7201
 [ $? = 0 ]
 ok $? "... and the user's --allow still opens its entry" || diag "$(cat "$TMP/o" "$TMP/e")"
 for k in no-deny-all no-block-private; do
