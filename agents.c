@@ -94,7 +94,7 @@ static const struct agent agents[] = {
 	  "&& cursor-agent --version\n", 0, "cursor-agent", "--cursor-dir",
 	  { ".cursor", ".config/cursor" }, NULL, NULL, 1,
 	  "cursor-agent login" },
-	/* Needs Node.js 20; Debian bookworm's is 18. */
+	/* Needs Node.js 20: trixie's (the default base); bookworm's is 18. */
 	{ "gemini", NEED_NODE(20, "gemini") REACH_NPM("@google%2fgemini-cli")
 	  NPM("@google/gemini-cli", "gemini"),
 	  LAYER_MASK(L_NODEJS), "gemini", "--gemini-dir", { ".gemini" },

@@ -72,7 +72,13 @@
 #define WS_MAX_NAMES	4096	/* top-level entries looked at */
 #define RECIPE_MAX	(64 * 1024)
 #define CONFIG_MAX	(64 * 1024)
-#define DEFAULT_BASE	"docker.io/library/debian:bookworm-slim"
+/*
+ * Debian trixie, not bookworm: gemini's CLI needs Node.js 20 (bookworm has
+ * 18), and a nodejs layer from a newer release than the base below it
+ * would bring that release's libc along, so the whole stack moves.
+ */
+#define DEFAULT_SUITE	"trixie"
+#define DEFAULT_BASE	"docker.io/library/debian:" DEFAULT_SUITE "-slim"
 
 /* ---- SHA-256 (FIPS 180-4), for the recipe labels ---- */
 
@@ -1117,14 +1123,14 @@ static void need_base_image(const char *ref)
 	die(EXIT_SYSFAIL, "images: the base image %s is not here and could "
 	    "not be pulled (no registry reachable?). Make a Debian base from "
 	    "Debian's mirror and use it:\n"
-	    "  sudo debootstrap --variant=minbase bookworm /tmp/jail-ai-rootfs "
-	    "http://deb.debian.org/debian\n"
+	    "  sudo debootstrap --variant=minbase " DEFAULT_SUITE
+	    " /tmp/jail-ai-rootfs http://deb.debian.org/debian\n"
 	    "  sudo tar -C /tmp/jail-ai-rootfs -c . | podman import - "
-	    "localhost/debian:bookworm\n"
+	    "localhost/debian:" DEFAULT_SUITE "\n"
 	    "  mkdir -p ~/.config/jail-ai && echo 'base-image = "
-	    "localhost/debian:bookworm' >>~/.config/jail-ai/config\n"
-	    "(or --base-image / JAIL_AI_BASE_IMAGE=localhost/debian:bookworm "
-	    "for one run), then run this again", ref);
+	    "localhost/debian:" DEFAULT_SUITE "' >>~/.config/jail-ai/config\n"
+	    "(or --base-image / JAIL_AI_BASE_IMAGE=localhost/debian:"
+	    DEFAULT_SUITE " for one run), then run this again", ref);
 }
 
 /* The first layer to build (s->n: none); all above it follow, their

@@ -66,10 +66,10 @@ ok $? "the stub base image $STUB is in the test's storage" || bail "podman impor
 # ---- 9.4: first use ----
 new_ws
 in_ws create "$JT-nobase"
-grep -q 'pulling the base image docker.io/library/debian:bookworm-slim' "$TMP/err" &&
-	grep -q 'debootstrap --variant=minbase bookworm' "$TMP/err" &&
-	grep -q 'podman import - localhost/debian:bookworm' "$TMP/err" &&
-	grep -q "base-image = localhost/debian:bookworm" "$TMP/err" && [ "$ST" = 125 ] &&
+grep -q 'pulling the base image docker.io/library/debian:trixie-slim' "$TMP/err" &&
+	grep -q 'debootstrap --variant=minbase trixie' "$TMP/err" &&
+	grep -q 'podman import - localhost/debian:trixie' "$TMP/err" &&
+	grep -q "base-image = localhost/debian:trixie" "$TMP/err" && [ "$ST" = 125 ] &&
 	! exists "$JT-nobase"
 ok $? "first use, no base image, no registry: create tries the default base, fails (125) with the debootstrap + podman import recipe" ||
 	errs

@@ -1,17 +1,18 @@
 #!/bin/bash
-# tests/60-agents.t - agents and layered images, for real: a Debian base from debootstrap
+# tests/60-agents.t - agents and layered images, for real: a Debian trixie base from debootstrap
 # (cached), the nodejs layer and the claude agent layer built by `jail-ai images build claude`
 # (npm registry), then `jail-ai claude --block-host -- --version` in a protected jail that
 # cannot reach the host; the agent runs as the caller's (sudo's) uid, not root, and
 # `claude --dangerously-skip-permissions --version` works there; a layer whose label does not match its recipe is rebuilt (and the
-# layers below it are not); --isolated tags differ between workspaces; a project's recipe is
+# layers below it are not); gemini (Node.js 20), codex and copilot build and print their
+# --version in their jails; --isolated tags differ between workspaces; a project's recipe is
 # built only onto a per-workspace tag; the config file; no auto-login without a terminal.
 #
 # Builds need the real network (Debian's mirror, the npm registry), so they run outside the
 # test's namespace; everything that runs a jail runs in the "host" namespace $NS_H (lib.sh).
 #
 # Cache (same machine, between runs): /var/cache/jail-ai-test/ holds the debootstrap tarball
-# and a podman storage of its own (podman/) whose images are the layer cache; the test
+# and a podman storage of its own (podman-trixie/) whose images are the layer cache; the test
 # removes only the containers it made there.  Cold: ~10 minutes; warm: ~1-2 minutes.
 # JAIL_AI_TEST_CACHE moves the cache; deleting the directory starts cold.
 
@@ -150,6 +151,28 @@ grep '^jail-ai: \[[0-9/]*\] building layer' "$TMP/build.log" | sed 's/^/# /'
 lab=$("$PODMAN" image inspect --format '{{index .Labels "jail-ai.recipe"}}' localhost/jail-ai-nodejs:base)
 echo "$out" | grep '^nodejs' | grep -q "recipe ${lab:0:12})"
 ok $? "the rebuilt nodejs layer has its recipe's label again"
+
+# ---- every other agent whose install is reachable from here: built (cached like claude's, by
+# recipe hash) and its --version run in its jail.  After the nodejs rebuild above, so that what
+# they are built on is the stack the next run finds.  gemini needs Node.js >= 20: trixie's. ----
+for ag in gemini codex copilot; do
+	t0=$(date +%s)
+	build "$WS1" "$ag"
+	st=$?
+	ok $st "jail-ai images build $ag ($(($(date +%s) - t0))s)" || diag "$(tail -n 30 "$TMP/build.log")"
+	grep '^jail-ai: \[[0-9/]*\] building layer' "$TMP/build.log" | sed 's/^/# /'
+	t0=$(date +%s)
+	out=$(cd "$WS1" && timeout -k 5 300 nsenter --net="/run/netns/$NS_H" -- "$JAIL_AI" "$ag" \
+		-- --version </dev/null 2>"$TMP/$ag.err")
+	st=$?
+	[ $st = 0 ] && grep -Eq '(^|[^0-9.])[0-9]+\.[0-9]+\.[0-9]+' <<<"$out"
+	ok $? "jail-ai $ag -- --version prints the CLI's version: $(tr '\n' ' ' <<<"$out")($(($(date +%s) - \
+		t0))s)" || diag "status $st" "$(tail -n 20 "$TMP/$ag.err")"
+done
+out=$(in_ws "$WS1" "$JAIL_AI" images list gemini 2>&1)
+node=$("$PODMAN" run --rm --network none localhost/jail-ai-agent-gemini:base-nodejs node --version 2>&1)
+[ "$(grep -c 'up to date' <<<"$out")" = 3 ] && [[ $node =~ ^v(2[0-9]|[3-9][0-9]) ]]
+ok $? "gemini's stack is up to date and runs Node.js $node (>= 20)" || diag "$out"
 
 # ---- the config file ----
 printf '# test\nbase-image = %s\n' "$BASE_IMG" >"$XDG_CONFIG_HOME/jail-ai/config"

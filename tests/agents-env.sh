@@ -3,11 +3,15 @@
 # base imported into it, the images' CA certificates, and the cleanup of what a test made there.
 #
 # Cache (same machine, between runs): $CACHE (podman-env.sh) holds the debootstrap tarball and
-# podman/, a storage of its own; a test removes only the containers whose workspace is under its
+# podman-trixie/, a storage of its own; a test removes only the containers whose workspace is under its
 # $TMP, the tags it lists in ISO_TAGS, and dangling images.
 
-BASE_IMG=localhost/jail-ai-test-debian:bookworm
-STORE=$CACHE/podman
+# The agents' stack is Debian trixie's, as jail-ai's default base (gemini needs its Node.js 20).
+# The storage is keyed by the release too: another release's tags would replace these (every
+# layer's tag is the same, only its recipe hash differs), so sharing one would rebuild each time.
+debian_suite trixie
+BASE_IMG=localhost/jail-ai-test-debian:$DEBIAN_SUITE
+STORE=$CACHE/podman-$DEBIAN_SUITE
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1500}
 ISO_TAGS=
 
@@ -38,7 +42,7 @@ agents_store() {
 	fi
 	trap 'st=$?; agents_cleanup; podman_cleanup; (exit $st); cleanup' EXIT
 	t0=$(date +%s)
-	debian_tar || bail "debootstrap --variant=minbase bookworm failed: $(tail -n 5 \
+	debian_tar || bail "debootstrap --variant=minbase $DEBIAN_SUITE failed: $(tail -n 5 \
 		"$TMP/debootstrap.log" 2>/dev/null)"
 	ok 0 "a Debian minbase root filesystem ($BASE_TAR, $(($(date +%s) - t0))s)"
 	podman_conf "$STORE" || bail "cannot write the podman configuration in $STORE"

@@ -110,10 +110,16 @@ podman_rootfs() {
 		rm -rf "$r"
 }
 
-# The Debian minbase root filesystem from debootstrap, cached per machine (tests/60-agents.t,
-# tests/55-new-user.t); JAIL_AI_TEST_CACHE moves the cache.
+# The Debian minbase root filesystem from debootstrap, cached per machine and keyed by what it
+# is built from (the release and the variant: a new release is a new tarball, never a stale one;
+# tests/55-new-user.t, tests/agents-env.sh); JAIL_AI_TEST_CACHE moves the cache.
 CACHE=${JAIL_AI_TEST_CACHE:-/var/cache/jail-ai-test}
-BASE_TAR=$CACHE/debian-bookworm-minbase.tar
+# debian_suite SUITE: the release debian_tar makes ($DEBIAN_SUITE) and its tarball ($BASE_TAR).
+debian_suite() {
+	DEBIAN_SUITE=$1
+	BASE_TAR=$CACHE/debian-$DEBIAN_SUITE-minbase.tar
+}
+debian_suite bookworm
 
 # The Debian mirror apt uses here (one-line or deb822 sources), not the security one.
 mirror() {
@@ -124,17 +130,17 @@ mirror() {
 		grep '/debian/*$' | head -n 1
 }
 
-# debian_tar: $BASE_TAR, from debootstrap once per machine.
+# debian_tar: $BASE_TAR, from debootstrap once per machine and release.
 debian_tar() {
 	local m d=$CACHE/rootfs.$$
 	[ -s "$BASE_TAR" ] && return 0
 	m=$(mirror)
 	[ -n "$m" ] || m=http://deb.debian.org/debian
 	mkdir -p "$CACHE" || return 1
-	timeout 900 debootstrap --variant=minbase bookworm "$d" "$m" >"$TMP/debootstrap.log" 2>&1 &&
-		tar -C "$d" --numeric-owner -cf "$BASE_TAR.tmp" . && mv "$BASE_TAR.tmp" "$BASE_TAR"
+	timeout 900 debootstrap --variant=minbase "$DEBIAN_SUITE" "$d" "$m" >"$TMP/debootstrap.log" 2>&1 &&
+		tar -C "$d" --numeric-owner -cf "$BASE_TAR.tmp.$$" . && mv "$BASE_TAR.tmp.$$" "$BASE_TAR"
 	local st=$?
-	rm -rf "$d" "$BASE_TAR.tmp"
+	rm -rf "$d" "$BASE_TAR.tmp.$$"
 	return $st
 }
 
