@@ -209,7 +209,8 @@ ptag=$(grep -o 'building layer project ([^)]*)' "$TMP/build.log" | sed 's/.*(\(.
 ok $? "--isolated builds the project layer onto a per-workspace tag: $ptag ($(($(date +%s) - t0))s)" ||
 	diag "$(tail -n 20 "$TMP/build.log")"
 itag=$(in_ws "$WS2" "$JAIL_AI" images list --isolated claude 2>&1 | awk '$1 == "agent-claude" { print $2 }')
-ISO_TAGS="$ptag $itag"
+# every per-workspace tag this build made (base and nodejs too), so the cache does not keep them
+ISO_TAGS="$ptag $(in_ws "$WS2" "$JAIL_AI" images list --isolated claude 2>&1 | awk 'NR > 1 { print $2 }')"
 "$PODMAN" run --rm "$itag" cat /etc/jail-ai-project 2>/dev/null | grep -q ws2 &&
 	! "$PODMAN" run --rm "$AGENT_TAG" test -e /etc/jail-ai-project 2>/dev/null
 ok $? "the project's step is in $itag and not in the shared $AGENT_TAG"
