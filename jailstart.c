@@ -459,7 +459,14 @@ static int protect_parent(const char *who, const char *name,
  */
 void need_cgroupfs(const char *who, const char *name)
 {
-	if (podman_systemd_cgroups())
+	int r = podman_systemd_cgroups();
+
+	if (r < 0)
+		die(EXIT_USAGE, "%s: %s: containers.conf: [engine] "
+		    "cgroup_manager: cannot read it as podman would (%s): "
+		    "write it as cgroup_manager = \"cgroupfs\"; protected "
+		    "jails need to know", who, name, conf_why(r));
+	if (r)
 		die(EXIT_USAGE, "%s: %s: podman's cgroup manager is systemd "
 		    "(containers.conf, or its default under systemd): protected "
 		    "jails need cgroupfs (cgroup_manager = \"cgroupfs\" in "
