@@ -10,7 +10,8 @@
 # says so), and a create through a podman wrapper that fails `network inspect` names the
 # default network it asked for.  Both cgroup managers and several networks come out of the
 # cases, so a reader that ignores a file is caught.  Rootful only: jail-ai reads these files
-# only on the rootful fast path.
+# only on the rootful fast path.  Last, [containers] cgroups ("split", "disabled", "no-conmon")
+# does not move a protected jail's container out from below its parent.
 
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
@@ -172,5 +173,41 @@ CONTAINERS_CONF=$TMP/env.conf same "\$CONTAINERS_CONF alone (over a .d saying sy
 sd "$TMP/env.conf"
 fresh
 CONTAINERS_CONF=$TMP/env.conf same "\$CONTAINERS_CONF saying systemd (over /etc's none)" systemd
+
+# ---- [containers] cgroups: a protected jail's container below its parent whatever it says ----
+# "split" would put the payload below podman's caller, "disabled" in the caller's cgroup; podman
+# refuses both with a --cgroup-parent (the control: jail-ai's line without --cgroups=enabled),
+# and jail-ai's --cgroups=enabled overrides them.  conmon is podman's, not below the parent.
+podman_image "$PODMAN" || bail "no test image"
+mkdir -p "$TMP/wsc" && chmod 777 "$TMP/wsc"
+for mode in split disabled no-conmon; do
+	sed "s/^\[containers\]\$/[containers]\ncgroups = \"$mode\"/" "$TMP/podman/containers.conf" \
+		>"$TMP/cg-$mode.conf"
+	n=$JT-cg-$mode
+	export CONTAINERS_CONF=$TMP/cg-$mode.conf
+	if [ "$mode" != no-conmon ]; then
+		timeout 60 "$PODMAN" run -d --name "$n-ctl" --network none \
+			--cgroup-parent="/jail-ai/pod-$n-ctl" "$TEST_IMAGE" sleep 60 >/dev/null 2>"$TMP/err"
+		st=$?
+		grep -qiE "cgroup[- ]parent" "$TMP/err"
+		ok $(( st == 0 || $? )) "control: cgroups = \"$mode\": podman refuses a --cgroup-parent without --cgroups=enabled" ||
+			diag "exit $st: $(cat "$TMP/err")"
+		timeout 60 "$PODMAN" rm -f -t 0 "$n-ctl" >/dev/null 2>&1
+		rmdir /sys/fs/cgroup/jail-ai/pod-"$n"-ctl /sys/fs/cgroup/*/jail-ai/pod-"$n"-ctl 2>/dev/null
+	fi
+	(cd "$TMP/wsc" && timeout 90 "$JAIL_AI" create "$n" --image "$TEST_IMAGE" --network none \
+		--block-host -- sleep 600) >"$TMP/out" 2>"$TMP/err"
+	st=$?
+	pid=$(timeout 30 "$PODMAN" inspect --format '{{.State.Pid}}' "$n" 2>/dev/null)
+	cg=$(sed -n 's/^0:://p' "/proc/${pid:-0}/cgroup" 2>/dev/null)
+	[ "$st" = 0 ] && case $cg in "/jail-ai/pod-$n/"?*) true ;; *) false ;; esac
+	ok $? "cgroups = \"$mode\": create --block-host puts the container below /jail-ai/pod-$n" ||
+		diag "exit $st, cgroup '$cg'" "$(tail -n 5 "$TMP/err")"
+	out=$(timeout 30 "$JAIL_AI" status "$n" 2>&1)
+	grep -q "protection: attached" <<<"$out"
+	ok $? "cgroups = \"$mode\": status says the programs are in effect on it" || diag "$out"
+	timeout 60 "$JAIL_AI" rm -f "$n" >/dev/null 2>&1
+	unset CONTAINERS_CONF
+done
 
 done_testing
