@@ -192,10 +192,18 @@ static int container_cgroup(const char *who, const char *name, pid_t pid,
 	}
 	if (strcmp(path, "/") == 0 || strcmp(path, mine) == 0) {
 		warnx("%s: %s: the container has no cgroup v2 of its own (%s), "
-		    "so --block-host cannot hold it alone. Rootless podman gets "
-		    "one only on a pure cgroup v2 host "
+		    "so --block-host cannot hold it alone: rootless podman "
+		    "makes no cgroups on a hybrid host (its controllers are "
+		    "cgroup v1), nor under cgroupfs without a delegated cgroup, "
+		    "so the container shares its caller's. Putting podman itself "
+		    "in a protected cgroup of yours is not done: it needs a "
+		    "cgroup v2 subtree delegated to you with your processes "
+		    "already in it (without systemd nothing delegates one, and "
+		    "a process cannot leave cgroup v2's root without root), and "
+		    "a later podman start from your shell would run it "
+		    "unprotected. Use rootful podman, or a pure cgroup v2 host "
 		    "(systemd.unified_cgroup_hierarchy=1) with a delegated user "
-		    "cgroup; or use rootful podman", who, name, path);
+		    "cgroup", who, name, path);
 		return -EPERM;
 	}
 	if ((r = jail_cgroup_open(cg, path, err, sizeof(err))) < 0) {
