@@ -40,13 +40,16 @@ cat >"$TMP/nonet" <<-EOF
 EOF
 chmod 755 "$TMP/nonet"
 
-# inns CMD...: CMD with our trees over /etc/containers and /usr/share/containers.
+# inns CMD...: CMD with our trees over /etc/containers and /usr/share/containers, and with
+# $PID1 (a file) over /proc/1/comm when set: PID 1's name decides podman's default manager.
 inns() {
 	unshare -m --propagation private -- sh -c 'mount --bind "$1" /etc/containers &&
-		mount --bind "$2" /usr/share/containers && shift 2 && exec "$@"' sh "$ETC" "$SHARE" "$@"
+		mount --bind "$2" /usr/share/containers &&
+		{ [ -z "$3" ] || mount --bind "$3" /proc/1/comm; } && shift 3 && exec "$@"' sh \
+		"$ETC" "$SHARE" "${PID1:-}" "$@"
 }
 # fresh: empty trees; /etc/containers/containers.conf is podman-env.sh's without a manager
-# (so PID 1, not systemd here, leaves podman's default: cgroupfs).
+# (so PID 1's name, init below, leaves podman's default: cgroupfs).
 fresh() {
 	rm -rf "$ETC" "$SHARE" "$HOME/.config"
 	mkdir -p "$ETC/containers.conf.d" "$SHARE"
@@ -99,8 +102,11 @@ same() {
 			"jail-ai stderr: $(cat "$TMP/jerr" "$TMP/jerr2" 2>/dev/null | tail -n 3)"
 }
 
+# PID 1 named init in every case but two: the host's own PID 1 decides nothing here
+echo init >"$TMP/comm-init"
+PID1=$TMP/comm-init
 fresh
-same "no file sets the manager (PID 1 is no systemd here)" cgroupfs
+same "no file sets the manager, PID 1 named init" cgroupfs
 sd "$SHARE/containers.conf"
 same "/usr/share/containers/containers.conf says systemd" systemd
 fs "$ETC/containers.conf.d/10-fs.conf"
@@ -123,6 +129,13 @@ fresh
 sd "$ETC/containers.conf.d/10-sd.conf.bak"
 sd "$ETC/containers.conf.d/sub.conf/a.conf"
 same "containers.conf.d: x.conf.bak and a directory sub.conf/ are not read" cgroupfs
+
+# no file sets it: podman's default follows PID 1's name (systemd or not)
+echo systemd >"$TMP/comm-systemd"
+fresh
+PID1=$TMP/comm-systemd same "no file sets it, PID 1 named systemd: podman's default" systemd
+fs "$ETC/containers.conf.d/10-fs.conf"
+PID1=$TMP/comm-systemd same "PID 1 named systemd, containers.conf.d says cgroupfs" cgroupfs
 
 # TOML forms a hand-written file may use
 for form in '[ engine ]|cgroup_manager = "systemd"' 'engine.cgroup_manager = "systemd"' \
