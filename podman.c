@@ -472,9 +472,11 @@ static int conf_with_d(const char *file, const char *table, const char *key,
  * not reach it), else /usr/share/containers/containers.conf, then
  * /etc/containers/containers.conf and its .d, then for a user
  * $XDG_CONFIG_HOME (~/.config)/containers/containers.conf and its .d; a
- * later file wins (tests/57-containers-conf.t compares with podman).  1
- * with out set, 0 when no file sets it, < 0 when a file cannot be read as
- * podman would (conf_file): refuse, do not guess.
+ * later file wins (tests/57-containers-conf.t compares with podman, as
+ * root: only the rootful fast path asks; the user files are read as
+ * rootless podman 4.3 reads them, untested).  1 with out set, 0 when no
+ * file sets it, < 0 when a file cannot be read as podman would
+ * (conf_file): refuse, do not guess.
  */
 int podman_conf(const char *table, const char *key, char *out, size_t outsz)
 {
