@@ -90,11 +90,16 @@ static char *net_gateways(const struct create_opts *o)
 	const char *net = o->network ? o->network : "private";
 	struct podman_status ps;
 	char *out, *c;
+	int r;
 
 	if (strcmp(net, "private") != 0)
 		return strdup("");
 	/* a private jail is on podman's default network: containers.conf's */
-	podman_conf("network", "default_network", name, sizeof(name));
+	if ((r = podman_conf("network", "default_network", name,
+	    sizeof(name))) < 0)
+		die(EXIT_USAGE, "create: containers.conf: [network] "
+		    "default_network: cannot read it as podman would (%s): "
+		    "write it as a plain \"name\"", conf_why(r));
 	if (!name[0] || name[0] == '-')
 		die(EXIT_USAGE, "create: containers.conf: [network] "
 		    "default_network is not a network name");

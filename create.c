@@ -558,9 +558,14 @@ static void add_cgroup_parent(struct args *a)
 	if (getuid() == 0 || cgroup_of_pid(getpid(), own, sizeof(own)) < 0 ||
 	    strcmp(own, "/") == 0)
 		return;
+	/* --cgroups=enabled over containers.conf's [containers] cgroups:
+	 * podman refuses "split" and "disabled" with a parent (split would
+	 * put the payload beside us, disabled in our own cgroup) */
 	if (podman_capture(args, 1, &mgr, &ps) == 0 &&
-	    strcmp(mgr, "cgroupfs") == 0)
+	    strcmp(mgr, "cgroupfs") == 0) {
+		args_add(a, "--cgroups=enabled");
 		args_addf(a, "--cgroup-parent=%s", own);
+	}
 	free(mgr);
 }
 
@@ -888,7 +893,12 @@ size_t build_create(struct args *a, const struct create_opts *o,
 
 	if (o->fast) {
 		/* one podman call below the parent protected beforehand
-		 * (jailstart.c); --cgroups=enabled: the container's own */
+		 * (jailstart.c); --cgroups=enabled: the container's own,
+		 * whatever containers.conf's [containers] cgroups says
+		 * ("split" would put it below podman's caller, "disabled"
+		 * in it; podman refuses both with a parent).  conmon is not
+		 * below the parent: it stays in its caller's cgroup v2 (seen
+		 * here, both layouts); podman's supervisor, no jail code */
 		args_add(a, "run");
 		args_add(a, "--detach");
 		args_add(a, "--cgroups=enabled");

@@ -192,10 +192,18 @@ static int container_cgroup(const char *who, const char *name, pid_t pid,
 	}
 	if (strcmp(path, "/") == 0 || strcmp(path, mine) == 0) {
 		warnx("%s: %s: the container has no cgroup v2 of its own (%s), "
-		    "so --block-host cannot hold it alone. Rootless podman gets "
-		    "one only on a pure cgroup v2 host "
+		    "so --block-host cannot hold it alone: rootless podman "
+		    "makes no cgroups on a hybrid host (its controllers are "
+		    "cgroup v1), nor under cgroupfs without a delegated cgroup, "
+		    "so the container shares its caller's. Putting podman itself "
+		    "in a protected cgroup of yours is not done: it needs a "
+		    "cgroup v2 subtree delegated to you with your processes "
+		    "already in it (without systemd nothing delegates one, and "
+		    "a process cannot leave cgroup v2's root without root), and "
+		    "a later podman start from your shell would run it "
+		    "unprotected. Use rootful podman, or a pure cgroup v2 host "
 		    "(systemd.unified_cgroup_hierarchy=1) with a delegated user "
-		    "cgroup; or use rootful podman", who, name, path);
+		    "cgroup", who, name, path);
 		return -EPERM;
 	}
 	if ((r = jail_cgroup_open(cg, path, err, sizeof(err))) < 0) {
@@ -459,7 +467,14 @@ static int protect_parent(const char *who, const char *name,
  */
 void need_cgroupfs(const char *who, const char *name)
 {
-	if (podman_systemd_cgroups())
+	int r = podman_systemd_cgroups();
+
+	if (r < 0)
+		die(EXIT_USAGE, "%s: %s: containers.conf: [engine] "
+		    "cgroup_manager: cannot read it as podman would (%s): "
+		    "write it as cgroup_manager = \"cgroupfs\"; protected "
+		    "jails need to know", who, name, conf_why(r));
+	if (r)
 		die(EXIT_USAGE, "%s: %s: podman's cgroup manager is systemd "
 		    "(containers.conf, or its default under systemd): protected "
 		    "jails need cgroupfs (cgroup_manager = \"cgroupfs\" in "

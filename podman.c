@@ -298,73 +298,151 @@ char *container_inspect(const char *name, const char *fmt)
 
 /* ---- containers.conf, read the way podman reads it ---- */
 
+static const char *skip_ws(const char *s, const char *e)
+{
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	return s;
+}
+
+/* NAME, bare or quoted, at s: past it, or NULL when it is not there. */
+static const char *name_at(const char *s, const char *e, const char *name)
+{
+	size_t n = strlen(name);
+	char q = s < e && (*s == '"' || *s == '\'') ? *s : 0;
+
+	s += q != 0;
+	if ((size_t)(e - s) < n + (q != 0) || memcmp(s, name, n) != 0)
+		return NULL;
+	s += n;
+	if (q)
+		return *s == q ? s + 1 : NULL;
+	return s < e && (*s == '_' || *s == '-' || (*s >= '0' && *s <= '9') ||
+	    ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')) ? NULL : s;
+}
+
+/* 1 when the header line at s is [TABLE] (spaces allowed inside). */
+static int header_is(const char *s, const char *e, const char *table)
+{
+	if (e - s < 2 || s[1] == '[')
+		return 0;	/* [[array of tables]] */
+	if (!(s = name_at(skip_ws(s + 1, e), e, table)))
+		return 0;
+	s = skip_ws(s, e);
+	return s < e && *s == ']';
+}
+
 /*
- * The value of KEY in [TABLE] of a containers.conf held in (buf, len):
- * the last `KEY = "value"` (or 'value') line of that table; comments and
- * other tables skipped.  1 with out set, 0 when not there, -E2BIG when
- * the value does not fit.  Pure (no files), for the unit test.
+ * The string value at s (after the '='): 1 with out set, 0 for no string,
+ * -EINVAL for one we cannot read (escapes, a string across lines).
+ */
+static int string_at(const char *s, const char *e, char *out, size_t outsz)
+{
+	const char *q;
+	size_t ql = 1;
+
+	if (s >= e || (*s != '"' && *s != '\''))
+		return 0;
+	if (e - s >= 3 && s[1] == s[0] && s[2] == s[0])
+		ql = 3;		/* a """triple""" string, on one line */
+	if (!(q = memchr(s + ql, *s, (size_t)(e - s) - ql)) ||
+	    (ql == 3 && (e - q < 3 || q[1] != *s || q[2] != *s)))
+		return -EINVAL;
+	if (*s == '"' && memchr(s + ql, '\\', (size_t)(q - s) - ql))
+		return -EINVAL;
+	if ((size_t)(q - s) - ql >= outsz)
+		return -E2BIG;
+	memcpy(out, s + ql, (size_t)(q - s) - ql);
+	out[(size_t)(q - s) - ql] = '\0';
+	return 1;
+}
+
+/*
+ * The value of KEY in [TABLE] of a containers.conf held in (buf, len), as
+ * podman's TOML reader sees it in the forms such files use: the last
+ * `KEY = "value"` ('value', """value""", '''value''', the KEY quoted) in a
+ * [TABLE] (or `[ TABLE ]`), or `TABLE.KEY = ...` before any table.  1 with
+ * out set, 0 when not there, -E2BIG when the value does not fit, -EINVAL
+ * for a value we cannot read (a basic string with escapes, a string across
+ * lines, an inline table `TABLE = { KEY = ... }`), which the caller
+ * refuses rather than guess.  Pure (no files), for the tests.
  */
 int conf_value(const char *buf, size_t len, const char *table,
     const char *key, char *out, size_t outsz)
 {
-	const char *s = buf, *e = buf + len, *nl, *q;
-	size_t tl = strlen(table), kl = strlen(key);
-	int in = 0, found = 0;
+	const char *s = buf, *e = buf + len, *nl, *k;
+	int in = 0, root = 1, found = 0, r;
 
 	for (; s < e; s = nl + 1) {
 		if (!(nl = memchr(s, '\n', (size_t)(e - s))))
 			nl = e;
-		while (s < nl && (*s == ' ' || *s == '\t'))
-			s++;
+		s = skip_ws(s, nl);
 		if (s < nl && *s == '[') {
-			in = (size_t)(nl - s) > tl + 1 && s[tl + 1] == ']' &&
-			    memcmp(s + 1, table, tl) == 0;
+			in = header_is(s, nl, table);
+			root = 0;
 			continue;
 		}
-		if (!in || (size_t)(nl - s) <= kl || memcmp(s, key, kl) != 0)
+		k = s;
+		if (root) {
+			/* TABLE.KEY, dotted, in the root table */
+			if ((k = name_at(s, nl, table)))
+				k = skip_ws(k, nl);
+			/* TABLE = { ... KEY ... }: an inline table */
+			if (k && k < nl && *k == '=' &&
+			    memmem(k, (size_t)(nl - k), key, strlen(key)))
+				return -EINVAL;
+			k = k && k < nl && *k == '.' ? skip_ws(k + 1, nl) :
+			    NULL;
+		} else if (!in) {
 			continue;
-		for (s += kl; s < nl && (*s == ' ' || *s == '\t'); s++)
-			;
-		if (s >= nl || *s++ != '=')
+		}
+		if (!k || !(k = name_at(k, nl, key)))
 			continue;
-		while (s < nl && (*s == ' ' || *s == '\t'))
-			s++;
-		if (s >= nl || (*s != '"' && *s != '\'') ||
-		    !(q = memchr(s + 1, *s, (size_t)(nl - s - 1))))
+		k = skip_ws(k, nl);
+		if (k >= nl || *k != '=')
 			continue;
-		if ((size_t)(q - s - 1) >= outsz)
-			return -E2BIG;
-		memcpy(out, s + 1, (size_t)(q - s - 1));
-		out[q - s - 1] = '\0';
-		found = 1;
+		if ((r = string_at(skip_ws(k + 1, nl), nl, out, outsz)) < 0)
+			return r;
+		found |= r;
 	}
 	return found;
 }
 
-/* One file's say on [TABLE] KEY: 1 when it sets it (out overwritten). */
+/*
+ * One file's say on [TABLE] KEY: 1 when it sets it (out overwritten), 0
+ * when not (or no file), conf_value's error, or -EFBIG for a file larger
+ * than we read (podman would read all of it).
+ */
 static int conf_file(const char *path, const char *table, const char *key,
     char *out, size_t outsz)
 {
 	char buf[64 * 1024];
 	ssize_t n;
-	int fd, r;
+	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
+	if (n == (ssize_t)sizeof(buf))
+		return -EFBIG;
 	if (n <= 0)
 		return 0;
-	r = conf_value(buf, (size_t)n, table, key, out, outsz);
-	return r > 0;
+	return conf_value(buf, (size_t)n, table, key, out, outsz);
 }
 
+/* podman takes every name ending in .conf, dot files too. */
 static int conf_dot_d(const struct dirent *de)
 {
 	size_t n = strlen(de->d_name);
 
-	return de->d_name[0] != '.' && n > 5 &&
-	    strcmp(de->d_name + n - 5, ".conf") == 0;
+	return n >= 5 && strcmp(de->d_name + n - 5, ".conf") == 0;
+}
+
+/* Two files' says in turn: the first error, else whether either set it. */
+static int conf_and(int r, int next)
+{
+	return r < 0 ? r : next < 0 ? next : r | next;
 }
 
 /* FILE, then FILE.d/\*.conf in sorted order, as containers/common does. */
@@ -380,7 +458,8 @@ static int conf_with_d(const char *file, const char *table, const char *key,
 		return r;
 	for (i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "%s/%s", d, l[i]->d_name);
-		r |= conf_file(p, table, key, out, outsz);
+		if (r >= 0)
+			r = conf_and(r, conf_file(p, table, key, out, outsz));
 		free(l[i]);
 	}
 	free(l);
@@ -388,12 +467,16 @@ static int conf_with_d(const char *file, const char *table, const char *key,
 }
 
 /*
- * [TABLE] KEY as podman (containers/common) would see it: $CONTAINERS_CONF
+ * [TABLE] KEY as podman 4.x (containers/common) sees it: $CONTAINERS_CONF
  * alone when set (podman gets it from us; CONTAINERS_CONF_OVERRIDE does
  * not reach it), else /usr/share/containers/containers.conf, then
  * /etc/containers/containers.conf and its .d, then for a user
  * $XDG_CONFIG_HOME (~/.config)/containers/containers.conf and its .d; a
- * later file wins.  1 with out set, 0 when no file sets it.
+ * later file wins (tests/57-containers-conf.t compares with podman, as
+ * root: only the rootful fast path asks; the user files are read as
+ * rootless podman 4.3 reads them, untested).  1 with out set, 0 when no
+ * file sets it, < 0 when a file cannot be read as podman would
+ * (conf_file): refuse, do not guess.
  */
 int podman_conf(const char *table, const char *key, char *out, size_t outsz)
 {
@@ -406,37 +489,50 @@ int podman_conf(const char *table, const char *key, char *out, size_t outsz)
 		return conf_file(env, table, key, out, outsz);
 	r = conf_file("/usr/share/containers/containers.conf", table, key, out,
 	    outsz);
-	r |= conf_with_d("/etc/containers/containers.conf", table, key, out,
-	    outsz);
-	if (getuid() == 0)
+	if (r >= 0)
+		r = conf_and(r, conf_with_d("/etc/containers/containers.conf",
+		    table, key, out, outsz));
+	if (r < 0 || getuid() == 0)
 		return r;
-	if (xdg && xdg[0] == '/')
+	if (xdg && xdg[0])
 		snprintf(user, sizeof(user), "%s/containers/containers.conf",
 		    xdg);
-	else if (home && home[0] == '/')
+	else if (home && home[0])
 		snprintf(user, sizeof(user),
 		    "%s/.config/containers/containers.conf", home);
 	else
 		return r;
-	return r | conf_with_d(user, table, key, out, outsz);
+	return conf_and(r, conf_with_d(user, table, key, out, outsz));
 }
 
 /*
  * 1 when podman's cgroup manager is systemd: containers.conf says so, or
- * says nothing and PID 1 is systemd (podman's own default).  Read, not
- * asked: a `podman info` would cost every create 25-60 ms.
+ * says nothing and PID 1 is systemd (podman's own default); < 0 when
+ * containers.conf cannot be read (podman_conf).  Read, not asked: a
+ * `podman info` would cost every create 25-60 ms.
  */
 int podman_systemd_cgroups(void)
 {
 	char v[32], comm[32] = "";
 	ssize_t n;
-	int fd;
+	int fd, r;
 
-	if (podman_conf("engine", "cgroup_manager", v, sizeof(v)) > 0)
+	if ((r = podman_conf("engine", "cgroup_manager", v, sizeof(v))) < 0)
+		return r;
+	if (r > 0)
 		return strcmp(v, "systemd") == 0;
 	if ((fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	n = read(fd, comm, sizeof(comm) - 1);
 	close(fd);
 	return n > 0 && strncmp(comm, "systemd\n", 8) == 0;
+}
+
+/* What podman_conf's error means, for the message. */
+const char *conf_why(int r)
+{
+	return r == -EINVAL ? "an inline table, or a string with escapes "
+	    "or across lines" :
+	    r == -E2BIG ? "a value too long" : r == -EFBIG ?
+	    "a file over 64 KiB" : strerror(-r);
 }

@@ -39,13 +39,16 @@ void need_podman(const char *who);
 int podman_do(const char *first, ...) __attribute__((sentinel));
 
 /*
- * containers.conf as podman reads it: [TABLE] KEY's value in out (1), or 0
- * when no file sets it.  conf_value: one file's text (pure, unit-tested).
+ * containers.conf as podman reads it: [TABLE] KEY's value in out (1), 0
+ * when no file sets it, < 0 when a file cannot be read as podman would.  conf_value: one file's text (pure, unit-tested).
  */
 int conf_value(const char *buf, size_t len, const char *table,
     const char *key, char *out, size_t outsz);
 int podman_conf(const char *table, const char *key, char *out, size_t outsz);
-/* 1 when podman's cgroup manager is systemd (read, no podman call). */
+/* podman_conf's error (< 0) in words, for a refusal. */
+const char *conf_why(int r);
+/* 1 when podman's cgroup manager is systemd (read, no podman call), < 0
+ * when containers.conf cannot be read. */
 int podman_systemd_cgroups(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "create.h"
@@ -158,6 +159,18 @@ int cmd_list(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
 
+/* Rootless, and a container would share our cgroup v2: the hybrid layout
+ * (podman makes no cgroups there), or we sit in its root. */
+static int rootless_shared(void)
+{
+	char mnt[256], own[JAIL_CGROUP_PATH_MAX];
+
+	return !pod_fast() && (cgroup2_mount(mnt, sizeof(mnt)) < 0 ||
+	    strcmp(mnt, "/sys/fs/cgroup") != 0 ||
+	    cgroup_of_pid(getpid(), own, sizeof(own)) < 0 ||
+	    strcmp(own, "/") == 0);
+}
+
 static void print_protection(int ps, const struct jail_reply *rep)
 {
 	unsigned int i;
@@ -167,8 +180,11 @@ static void print_protection(int ps, const struct jail_reply *rep)
 	} else if (ps == PS_ON_START) {
 		printf("protection: attached on every start (not running; %s)\n",
 		    pod_fast() ? "as root: on its parent cgroup, before podman "
-		    "starts it" : "rootless: on its own cgroup, after podman "
-		    "init");
+		    "starts it" : rootless_shared() ? "rootless, but here a "
+		    "start refuses: the container would share your cgroup v2 "
+		    "(rootless podman makes none on a hybrid host or without "
+		    "a delegated cgroup; README: Rootless on a hybrid host)" :
+		    "rootless: on its own cgroup, after podman init");
 	} else if (ps == PS_ATTACHED) {
 		printf("protection: attached (programs per hook:");
 		for (i = 0; i < JAIL_NPROG_SLOTS; i++)

@@ -226,11 +226,42 @@ ST=$?
 if [ "$PT_PHASE" = hybrid ]; then
 	[ "$ST" != 0 ] && [ "$(ustate "$BH")" != running ] && [ ! -e "$WS_BH/cmd.out" ]
 	ok $? "hybrid: create --block-host refuses (no cgroup v2 of its own); nothing ran" || errs
-	grep -qi cgroup "$TMP/err"
-	ok $? "hybrid: the refusal explains (mentions the cgroup)" || errs
+	grep -q "a hybrid layout) makes no cgroups" "$TMP/err" &&
+		grep -q "needs a cgroup v2 subtree delegated to you" "$TMP/err" &&
+		grep -q "Either use rootful podman" "$TMP/err" &&
+		grep -q "a pure cgroup v2 host" "$TMP/err"
+	ok $? "hybrid: the refusal says why (no cgroup of its own; no delegated cgroup v2 to put podman in) and the ways out" ||
+		errs
 	diag "its message: $(tail -n 3 "$TMP/err")"
 	ugone "$BH"
 	ok $? "hybrid: no container $BH left" || diag "state $(ustate "$BH")"
+	# status of a protected jail here (one made elsewhere, or by hand: the labels) says so
+	upm create --name "$BH-st" --label jail-ai=1 --label jail-ai.block-host=1 \
+		--label "jail-ai.workspace=$WS_BH" "$TEST_IMAGE" true >/dev/null 2>"$TMP/err"
+	out=$(ujp status "$BH-st" 2>&1)
+	grep -q "protection: attached on every start (not running; rootless, but here a start refuses: the container would share your cgroup v2" <<<"$out"
+	ok $? "hybrid: status of a stopped protected rootless jail says a start refuses here, and why" ||
+		diag "$out" "$(cat "$TMP/err")"
+	upm rm -f "$BH-st" >/dev/null 2>&1
+	# README (Rootless on a hybrid host): the user can make no cgroup v2, and cannot move
+	# itself into one root made and gave it; control: a process root placed inside can
+	as_user mkdir "$CG2/$JT-umk" 2>"$TMP/err"
+	st=$?
+	[ "$st" != 0 ] && [ ! -d "$CG2/$JT-umk" ]
+	ok $? "hybrid: the user cannot mkdir in $CG2" || diag "exit $st: $(cat "$TMP/err")"
+	rmdir "$CG2/$JT-umk" 2>/dev/null
+	G=$CG2/$JT-given
+	mkdir "$G" && chown "$TUSER:" "$G" "$G/cgroup.procs" || bail "cannot make $G"
+	as_user sh -c 'mkdir "$1/sub" && echo $$ >"$1/sub/cgroup.procs"' sh "$G" 2>"$TMP/err"
+	st=$?
+	[ -d "$G/sub" ] && [ "$st" != 0 ] && [ -z "$(cat "$G/sub/cgroup.procs")" ]
+	ok $? "hybrid: in a cgroup v2 root gave the user, it makes a child but cannot move itself in" ||
+		diag "exit $st: $(cat "$TMP/err")"
+	out=$(D=$G as_user sh -c 'echo $$ >"$1/sub/cgroup.procs" && sed -n "s/^0:://p" /proc/self/cgroup' \
+		sh "$G" 2>&1)
+	[ "$out" = "${G#$CG2}/sub" ]
+	ok $? "hybrid, control: a user process root placed in it moves itself within it" || diag "$out"
+	rmdir "$G/sub" "$G" 2>/dev/null
 	done_testing
 fi
 
