@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "create.h"
 #include "jailstart.h"
+#include "keeper.h"
 #include "podman.h"
 #include "request.h"
 #include "status.h"
@@ -208,6 +209,53 @@ static void json_words(const char *key, char *s)
 	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}" MODE_FMT \
 	"\x1f{{index .Config.Labels \"jail-ai.proxy\"}}"
 
+/*
+ * The address refresh of NAME (bh: its block-host label): in the text, a
+ * "keeper: ..." line; in JSON, the "keeper", "keeper_pid" and
+ * "keeper_failure" members.
+ */
+static void print_keeper(const char *name, const char *bh, int json)
+{
+	static const char *const word[] = { "off", "rootless", "none",
+	    "running", "missing" };
+	static const char *const text[] = { "keeper: none (not protected)",
+	    "keeper: no address refresh (rootless)",
+	    "keeper: no address refresh (a jail made before the fast path: "
+	    "recreate it)" };
+	char why[512] = "";
+	pid_t pid = 0;
+	int k;
+
+	if (strcmp(bh, "1") != 0)
+		k = 0;
+	else if (!pod_fast())
+		k = 1;
+	else if (!pod_on_fast_path(name))
+		k = 2;
+	else
+		k = (pid = keeper_pid(name, why, sizeof(why))) > 0 ? 3 : 4;
+	if (!json) {
+		if (k < 3)
+			printf("%s\n", text[k]);
+		else if (k == 3)
+			printf("keeper: pid %d (address refresh)\n", (int)pid);
+		else
+			printf("keeper: missing (%s); jail-ai exec, shell or "
+			    "start restarts the jail with a new one\n", why);
+		return;
+	}
+	printf(",\"keeper\":\"%s\",\"keeper_pid\":", word[k]);
+	if (k == 3)
+		printf("%d", (int)pid);
+	else
+		printf("null");
+	printf(",\"keeper_failure\":");
+	if (k == 4)
+		json_str(why);
+	else
+		printf("null");
+}
+
 static void status_json(char **f, int ps, const struct jail_reply *rep)
 {
 	static const char *const k[] = { "state", "image", "workspace",
@@ -253,6 +301,7 @@ static void status_json(char **f, int ps, const struct jail_reply *rep)
 		json_str(at);
 	else
 		printf("null");
+	print_keeper(f[5], f[3], 1);
 	printf("}\n");
 }
 
@@ -301,6 +350,7 @@ int cmd_status(int argc, char **argv)
 			prot_where("status", name, where, sizeof(where));
 			printf("%s\n", where);
 		}
+		print_keeper(name, f[3], 0);
 	}
 	free(info);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
