@@ -26,6 +26,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -1067,6 +1068,41 @@ int fs_landlock(const struct fs_plan *p, char *bad, size_t badlen)
 		if (syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
 			r = -errno;
 	}
+	close(fd);
+	return r;
+}
+
+/*
+ * The address-refresh keeper's (keeper.c): from now on no file written,
+ * made, removed or executed, no TCP bind or connect (ABI 4), no abstract
+ * unix socket or signal out of its domain (ABI 6); reads, and the fds
+ * already open, keep working.  0, or -errno (-ENOSYS: no Landlock).
+ */
+int fs_landlock_readonly(void)
+{
+	struct ll_ruleset_attr attr;
+	size_t size = sizeof(attr.handled_access_fs);
+	int abi = fs_landlock_abi(), fd, r = 0;
+
+	if (abi < 1)
+		return -ENOSYS;
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = LL_EXECUTE | LL_WRITE_V1 |
+	    (abi >= 2 ? LL_REFER : 0) | (abi >= 3 ? LL_TRUNCATE : 0) |
+	    (abi >= 5 ? LL_IOCTL_DEV : 0);
+	if (abi >= 4) {
+		attr.handled_access_net = 3;	/* BIND_TCP, CONNECT_TCP */
+		size = offsetof(struct ll_ruleset_attr, scoped);
+	}
+	if (abi >= 6) {
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+		size = sizeof(attr);
+	}
+	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0U);
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
+		r = -errno;
 	close(fd);
 	return r;
 }

@@ -47,6 +47,7 @@
 #include <linux/capability.h>
 
 #include "confine.h"
+#include "fsjail.h"
 #include "keeper.h"
 #include "util.h"
 
@@ -65,6 +66,7 @@ struct keeper {
 	char cgroup[1100];	/* <cgroup2>/jail-ai/pod-NAME */
 	ino_t cg_ino;		/* its cgroup id: a new parent has another */
 	int lock;		/* the pidfile, flock'ed */
+	int state;		/* the state file, -1 until opened */
 	int ready;		/* to the starter: 'k', then closed */
 	struct refresh *rf;
 };
@@ -88,20 +90,24 @@ static int keeper_dir(void)
 	return 0;
 }
 
-/* The state file: why the keeper failed; written once, by the keeper. */
-static void write_state(const char *name, const char *text)
+/* The state file: why the keeper failed.  Opened before Landlock takes
+ * file writes away, written at most once. */
+static int open_state(const char *name)
 {
 	char p[300];
-	int fd;
 
 	path_of(p, sizeof(p), name, "state");
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	return open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
-	if (fd < 0)
-		return;
+}
+
+static void write_state(const struct keeper *k, const char *text)
+{
+	int fd = k->state >= 0 ? k->state : open_state(k->name);
+
 	/* a failed write: nothing else to tell it to */
-	(void)!write(fd, text, strlen(text));
-	close(fd);
+	if (fd >= 0)
+		(void)!pwrite(fd, text, strlen(text), 0);
 }
 
 /* Can no longer keep the maps true: deny everything, say why, end. */
@@ -115,7 +121,7 @@ static void fail_closed(struct keeper *k, const char *what, int err)
 	    r == 0 ? "every destination is denied now (0.0.0.0/0 and ::/0, "
 	    "and every entry of the maps)" : "denying every destination "
 	    "failed too");
-	write_state(k->name, msg);
+	write_state(k, msg);
 	_exit(1);
 }
 
@@ -160,8 +166,8 @@ static void keeper_loop(struct keeper *k)
 /* Every fd but the kept ones closed; stdio on /dev/null. */
 static int keep_fds(const struct keeper *k)
 {
-	int keep[5] = { k->rf->nl, k->rf->maps[JAIL_MAP_V4],
-	    k->rf->maps[JAIL_MAP_V6], k->lock, k->ready };
+	int keep[6] = { k->rf->nl, k->rf->maps[JAIL_MAP_V4],
+	    k->rf->maps[JAIL_MAP_V6], k->lock, k->ready, k->state };
 	int i, j, t, lo = 3, nul;
 
 	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
@@ -171,14 +177,14 @@ static int keep_fds(const struct keeper *k)
 			return -errno;
 	if (nul > 2)
 		close(nul);
-	for (i = 0; i < 5; i++)		/* sorted, for the gaps between */
-		for (j = i + 1; j < 5; j++)
+	for (i = 0; i < 6; i++)		/* sorted, for the gaps between */
+		for (j = i + 1; j < 6; j++)
 			if (keep[j] < keep[i]) {
 				t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		if (keep[i] > lo && syscall(SYS_close_range, lo, keep[i] - 1,
 		    0) < 0)
 			return -errno;
@@ -236,6 +242,36 @@ static int verify_confined(void)
 	return 0;
 }
 
+#ifdef JAIL_FAULT_INJECTION
+/* Only in jail-ai-fault (JAIL_AI_FAULT=keeperwrite): can the keeper still
+ * make a file?  The answer in /run/jail-ai/keeper-NAME.try-WHEN. */
+static void fault_try_write(const struct keeper *k, const char *when)
+{
+	char p[300], res[64];
+	int fd, e;
+
+	if (!getenv("JAIL_AI_FAULT") || strcmp(getenv("JAIL_AI_FAULT"),
+	    "keeperwrite"))
+		return;
+	snprintf(p, sizeof(p), KEEPER_DIR "/keeper-%s.try-%s", k->name, when);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	e = errno;
+	snprintf(res, sizeof(res), "%s\n", fd >= 0 ? "created" : strerror(e));
+	if (fd >= 0) {
+		(void)!write(fd, res, strlen(res));
+		close(fd);
+	} else {
+		write_state(k, res);	/* the test reads it there */
+	}
+}
+#else
+static void fault_try_write(const struct keeper *k, const char *when)
+{
+	(void)k;
+	(void)when;
+}
+#endif
+
 /* The keeper itself, in the grandchild: never returns. */
 __attribute__((noreturn))
 static void keeper_main(struct keeper *k)
@@ -260,6 +296,8 @@ static void keeper_main(struct keeper *k)
 	if (ftruncate(k->lock, 0) < 0 || pwrite(k->lock, pid, (size_t)n, 0) !=
 	    n)
 		_exit(111);
+	if ((k->state = open_state(k->name)) < 0)
+		_exit(111);
 	if ((r = keep_fds(k)) < 0)
 		fail_closed(k, "close the inherited fds", r);
 	if ((r = drop_all_caps()) < 0)
@@ -268,6 +306,14 @@ static void keeper_main(struct keeper *k)
 	if ((r = verify_confined()) < 0)
 		fail_closed(k, "confirm no capability, no_new_privs, not "
 		    "dumpable", r);
+	fault_try_write(k, "before");
+	/* Where Landlock is enabled: no file written or executed, no TCP,
+	 * from here on (uid 0 without capabilities still owns root's
+	 * files).  Without it the keeper runs as it is. */
+	if ((r = fs_landlock_readonly()) < 0 && r != -ENOSYS &&
+	    r != -EOPNOTSUPP)
+		fail_closed(k, "Landlock", r);
+	fault_try_write(k, "after");
 	/* Only now does the starter take it as running. */
 	if (write(k->ready, "k", 1) != 1)
 		_exit(111);
@@ -309,6 +355,7 @@ int keeper_start(const char *who, const char *name,
 	int rp[2], r;
 
 	memset(&k, 0, sizeof(k));
+	k.state = -1;
 	k.name = name;
 	k.rf = rf;
 	snprintf(k.cgroup, sizeof(k.cgroup), "%s", par->path);

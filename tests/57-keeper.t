@@ -142,8 +142,9 @@ ksid=$(ps -o sid= -p "$K" | tr -d ' ')
 ok $? "keeper: a session of its own, not its leader, no terminal" ||
 	diag "$(ps -o pid,ppid,sid,tty,comm -p "$K")"
 fds=$(ls -l "/proc/$K/fd" 2>&1 | awk 'NR > 1 { print $NF }' | sort | tr '\n' ' ')
-[ "$fds" = "/dev/null /dev/null /dev/null /run/jail-ai/keeper-$A.pid anon_inode:bpf-map anon_inode:bpf-map socket:[$(readlink "/proc/$K/fd/"* | sed -n 's/socket:\[\(.*\)\]/\1/p' | head -n 1)] " ]
-ok $? "keeper: stdio /dev/null, its pidfile, two bpf maps and one socket, nothing else" || diag "$fds"
+[ "$fds" = "/dev/null /dev/null /dev/null /run/jail-ai/keeper-$A.pid /run/jail-ai/keeper-$A.state anon_inode:bpf-map anon_inode:bpf-map socket:[$(readlink "/proc/$K/fd/"* | sed -n 's/socket:\[\(.*\)\]/\1/p' | head -n 1)] " ]
+ok $? "keeper: stdio /dev/null, its pidfile and state file, two bpf maps, one socket, nothing else" ||
+	diag "$fds"
 # Not dumpable: a root process without capabilities may not read its environ; the control,
 # a dumpable root process without capabilities, can be read the same way.
 setpriv --inh-caps=-all --bounding-set=-all --no-new-privs -- sleep 30 &
@@ -165,6 +166,11 @@ ok $? "from $A, the keeper's pid cannot be signalled or seen, /run/jail-ai does 
 # ---- the refresh ----
 scenario "$A" 10.79.1.1 a1
 check a1 "$A: IPv4 address on kp0"
+# The rebuilds left the jail's own loopback open (a network namespace of its own).
+pm exec -d "$A" probe serve 127.0.0.1 7100 60 >/dev/null 2>&1
+sleep 0.3
+pprobe "$A" 127.0.0.1 7100
+ok $ST "$A: after the rebuilds its own 127.0.0.1 still works" || diag "exit $ST: $OUT"
 alive "$K"
 ok $? "the keeper still runs after the changes (pid $K)"
 
@@ -246,5 +252,21 @@ ok $? "status $B: keeper missing, with why and that everything is denied" || dia
 jp rm -f "$B" >/dev/null 2>&1
 [ ! -e "/run/jail-ai/keeper-$B.state" ]
 ok $? "rm removes the state file too"
+
+# ---- Landlock: the keeper writes no file (jail-ai-fault keeperwrite tries, before and after) ----
+C=$N-c
+rm -f /run/jail-ai/keeper-"$C".try-*
+JAIL_AI_FAULT=keeperwrite jcreate "$FAULT" "$C" --network host --block-host
+ok $ST "create $C --network host --block-host (jail-ai-fault, keeperwrite)" || errs
+KC=$(kpid "$C")
+[ "$(cat "/run/jail-ai/keeper-$C.try-before" 2>&1)" = created ]
+ok $? "control: the keeper, without capabilities, made a file of root's before Landlock" ||
+	diag "$(cat "/run/jail-ai/keeper-$C.try-before" 2>&1)"
+[ ! -e "/run/jail-ai/keeper-$C.try-after" ] &&
+	[ "$(cat "/run/jail-ai/keeper-$C.state" 2>&1)" = "Permission denied" ] && alive "$KC"
+ok $? "after Landlock it cannot (EACCES), and it runs on (pid $KC)" ||
+	diag "$(ls /run/jail-ai)" "$(cat "/run/jail-ai/keeper-$C.state" 2>&1)"
+jp rm -f "$C" >/dev/null 2>&1
+rm -f /run/jail-ai/keeper-"$C".try-*
 
 done_testing
