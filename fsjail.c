@@ -26,7 +26,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -1040,7 +1039,7 @@ static int ll_rules(const struct fs_plan *p, int fd, uint64_t w, char *bad,
 int fs_landlock(const struct fs_plan *p, char *bad, size_t badlen)
 {
 	struct ll_ruleset_attr attr;
-	size_t size = sizeof(attr.handled_access_fs);
+	size_t size = sizeof(uint64_t);	/* ABI 1-3: handled_access_fs */
 	uint64_t w;
 	int fd, r = 0;
 
@@ -1081,7 +1080,7 @@ int fs_landlock(const struct fs_plan *p, char *bad, size_t badlen)
 int fs_landlock_readonly(void)
 {
 	struct ll_ruleset_attr attr;
-	size_t size = sizeof(attr.handled_access_fs);
+	size_t size = sizeof(uint64_t);	/* ABI 1-3: handled_access_fs */
 	int abi = fs_landlock_abi(), fd, r = 0;
 
 	if (abi < 1)
@@ -1092,10 +1091,10 @@ int fs_landlock_readonly(void)
 	    (abi >= 5 ? LL_IOCTL_DEV : 0);
 	if (abi >= 4) {
 		attr.handled_access_net = 3;	/* BIND_TCP, CONNECT_TCP */
-		size = offsetof(struct ll_ruleset_attr, scoped);
+		size = 2 * sizeof(uint64_t);
 	}
 	if (abi >= 6) {
-		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+		attr.scoped = LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX;
 		size = sizeof(attr);
 	}
 	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0U);

@@ -163,6 +163,20 @@ static void keeper_loop(struct keeper *k)
 	}
 }
 
+/* close_range(lo, hi); before 5.9 a loop (fds past 65536: none here). */
+static int close_from(unsigned int lo, unsigned int hi)
+{
+	unsigned int fd;
+
+	if (syscall(SYS_close_range, lo, hi, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	for (fd = lo; fd <= hi && fd < 65536; fd++)
+		close((int)fd);
+	return 0;
+}
+
 /* Every fd but the kept ones closed; stdio on /dev/null. */
 static int keep_fds(const struct keeper *k)
 {
@@ -185,12 +199,12 @@ static int keep_fds(const struct keeper *k)
 				keep[j] = t;
 			}
 	for (i = 0; i < 6; i++) {
-		if (keep[i] > lo && syscall(SYS_close_range, lo, keep[i] - 1,
-		    0) < 0)
+		if (keep[i] > lo && close_from(lo, keep[i] - 1) < 0)
 			return -errno;
-		lo = keep[i] + 1;
+		if (keep[i] >= lo)
+			lo = keep[i] + 1;
 	}
-	return syscall(SYS_close_range, lo, ~0U, 0) < 0 ? -errno : 0;
+	return close_from(lo, ~0U);
 }
 
 /* Every capability gone from every set, for good. */
@@ -314,6 +328,20 @@ static void keeper_main(struct keeper *k)
 	    r != -EOPNOTSUPP)
 		fail_closed(k, "Landlock", r);
 	fault_try_write(k, "after");
+	/* jail-ai proved the update with its capabilities; prove it again
+	 * without (before 5.19, with unprivileged_bpf_disabled, it fails):
+	 * refused now, the start fails, rather than at the first change. */
+	r = refresh_prove(k->rf);
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in jail-ai-fault: a kernel that refuses it, for the test. */
+	if (getenv("JAIL_AI_FAULT") && !strcmp(getenv("JAIL_AI_FAULT"),
+	    "keeperprove"))
+		r = -EPERM;
+#endif
+	if (r < 0)
+		fail_closed(k, "update the jail's maps by fd without a "
+		    "capability (needs Linux 5.19 or later, or "
+		    "kernel.unprivileged_bpf_disabled=0)", r);
 	/* Only now does the starter take it as running. */
 	if (write(k->ready, "k", 1) != 1)
 		_exit(111);

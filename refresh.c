@@ -501,6 +501,19 @@ int refresh_step(struct refresh *rf, char *err, size_t errlen)
 	return r > 0 ? rebuild(rf, err, errlen) : 0;
 }
 
+int refresh_prove(struct refresh *rf)
+{
+	struct fam f4 = fam(rf, 0), f6 = fam(rf, 1);
+
+	if (*f4.n)
+		return map_op(BPF_MAP_UPDATE_ELEM, f4.fd, rf->r4,
+		    (const char *)rf->r4 + f4.ksz);
+	if (*f6.n)
+		return map_op(BPF_MAP_UPDATE_ELEM, f6.fd, rf->r6,
+		    (const char *)rf->r6 + f6.ksz);
+	return 0;
+}
+
 /* One rule denying every port: key as given, flags kept. */
 static int deny_rule(struct fam *f, const char *rule)
 {

@@ -40,6 +40,9 @@ int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen);
 /* The keeper's (keeper.c) step when rf->nl is readable, or in error:
  * what refresh_watch does then.  0, or -errno with err naming the step. */
 int refresh_step(struct refresh *rf, char *err, size_t errlen);
+/* refresh_start's proof again, from the process that will do the
+ * updates: one entry rewritten with its own value.  0 or -errno. */
+int refresh_prove(struct refresh *rf);
 /* Fail closed with no way to stop the jail: every entry of both maps
  * rewritten to deny every port, plus 0.0.0.0/0 and ::/0 denied.  Tries
  * them all; 0, or the first -errno. */

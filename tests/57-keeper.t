@@ -253,6 +253,15 @@ jp rm -f "$B" >/dev/null 2>&1
 [ ! -e "/run/jail-ai/keeper-$B.state" ]
 ok $? "rm removes the state file too"
 
+# ---- a keeper that cannot update the maps without a capability: the start fails ----
+D=$N-d
+JAIL_AI_FAULT=keeperprove jcreate "$FAULT" "$D" --network host --block-host
+[ "$ST" = 125 ] && grep -q "the address-refresh keeper did not start" "$TMP/err" && ! exists "$D" &&
+	grep -q "^update the jail's maps by fd without a capability" "/run/jail-ai/keeper-$D.state"
+ok $? "a keeper whose first update by fd fails (jail-ai-fault keeperprove): create exits 125, says why, no container" ||
+	{ errs; diag "state: $(cat "/run/jail-ai/keeper-$D.state" 2>&1)"; }
+rm -f "/run/jail-ai/keeper-$D.pid" "/run/jail-ai/keeper-$D.state"
+
 # ---- Landlock: the keeper writes no file (jail-ai-fault keeperwrite tries, before and after) ----
 C=$N-c
 rm -f /run/jail-ai/keeper-"$C".try-*
