@@ -658,20 +658,24 @@ char *state_of(const char *name)
 int ensure_running(const char *who, const char *name)
 {
 	struct jail_reply rep;
-	char *state = state_of(name), *lab;
-	int running = strcmp(state, "running") == 0, prot, r;
+	char *state = state_of(name), *lab, want[96];
+	int running = strcmp(state, "running") == 0, prot, fast, r;
 
 	free(state);
 	if (!running)
 		return protected_start(who, name, NULL);
-	lab = container_inspect(name,
-	    "{{index .Config.Labels \"jail-ai.block-host\"}}");
-	prot = lab && strcmp(lab, "1") == 0;
+	/* one podman call: the label, and whether the fast path (and so a
+	 * keeper) applies, as pod_on_fast_path says */
+	lab = container_inspect(name, "{{index .Config.Labels "
+	    "\"jail-ai.block-host\"}}\t{{.HostConfig.CgroupParent}}");
+	prot = lab && strncmp(lab, "1\t", 2) == 0;
+	snprintf(want, sizeof(want), "1\t/jail-ai/pod-%s", name);
+	fast = prot && pod_fast() && strcmp(lab, want) == 0;
 	free(lab);
 	if (!prot)
 		return 0;
 	if ((r = is_protected(who, name, &rep)) == 1 &&
-	    (!pod_on_fast_path(name) || keeper_pid(name, NULL, 0) > 0))
+	    (!fast || keeper_pid(name, NULL, 0) > 0))
 		return 0;
 	if (r < 0)
 		return -EPERM;

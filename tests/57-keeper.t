@@ -130,6 +130,7 @@ ok $? "status --json $A: keeper running, keeper_pid $K, keeper_failure null" || 
 
 # ---- what the keeper is ----
 st=$(cat "/proc/$K/status" 2>&1)
+diag "keeper $(grep -E '^VmRSS' <<<"$st" | tr -s '\t ' ' ')"
 for f in CapInh CapPrm CapEff CapBnd CapAmb; do
 	grep -qx "$f:	0000000000000000" <<<"$st"
 	ok $? "keeper: $f 0" || diag "$(grep "^$f" <<<"$st")"
