@@ -130,7 +130,14 @@ ok $? "status --json $A: keeper running, keeper_pid $K, keeper_failure null" || 
 
 # ---- what the keeper is ----
 st=$(cat "/proc/$K/status" 2>&1)
-diag "keeper $(grep -E '^VmRSS' <<<"$st" | tr -s '\t ' ' ')"
+rss=$(awk '/^VmRSS:/ { print $2 }' <<<"$st")
+diag "keeper VmRSS: $rss kB"
+case $JAIL_AI in
+*asan*) ;;	# ASan's shadow memory is not the keeper's
+*)
+	[ -n "$rss" ] && [ "$rss" -le 1024 ]
+	ok $? "keeper: resident memory at most 1 MiB ($rss kB)" ;;
+esac
 for f in CapInh CapPrm CapEff CapBnd CapAmb; do
 	grep -qx "$f:	0000000000000000" <<<"$st"
 	ok $? "keeper: $f 0" || diag "$(grep "^$f" <<<"$st")"
@@ -219,6 +226,18 @@ jp rm -f "$A" >/dev/null 2>"$TMP/err"
 ok $? "rm -f $A" || diag "$(tail -n 3 "$TMP/err")"
 ! alive "$K2" && [ ! -e "/run/jail-ai/keeper-$A.pid" ] && [ ! -e "/run/jail-ai/keeper-$A.state" ]
 ok $? "rm leaves no keeper and no pidfile" || diag "$(ls -l /run/jail-ai)"
+
+# ---- an unprotected jail has no keeper, and status says so ----
+O=$N-off
+jcreate "$JAIL_AI" "$O" --no-block-host
+out=$(jp status "$O" 2>&1)
+js=$(jp status --json "$O" 2>&1 | /usr/bin/python3 -c \
+	'import json, sys; j = json.load(sys.stdin); print(j["keeper"], j["keeper_pid"])' 2>&1)
+[ "$ST" = 0 ] && grep -qx 'keeper: none (not protected)' <<<"$out" && [ "$js" = "off None" ] &&
+	[ ! -e "/run/jail-ai/keeper-$O.pid" ]
+ok $? "an unprotected jail: no keeper; status 'keeper: none (not protected)', --json keeper off" ||
+	diag "exit $ST" "$out" "$js"
+jp rm -f "$O" >/dev/null 2>&1
 
 # ---- fail closed: a map update that fails becomes deny-all ----
 B=$N-b
