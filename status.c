@@ -100,22 +100,35 @@ static const char *const prot_text[] = { "-", "block-host",
 /* The mode label's word, when the jail is protected ("" from older jails). */
 #define MODE_OF(ps, m) (!(ps) ? "off" : (m)[0] ? (m) : "block-host")
 
+/* A protected jail on the fast path (parent: its cgroup parent) whose
+ * keeper is not running: 1. */
+static int keeper_missing(const char *name, int ps, const char *parent)
+{
+	char want[96];
+
+	snprintf(want, sizeof(want), "/jail-ai/pod-%s", name);
+	return ps != PS_OFF && pod_fast() && strcmp(parent, want) == 0 &&
+	    keeper_pid(name, NULL, 0) <= 0;
+}
+
 static void list_one(const char *name, int json)
 {
 	struct jail_reply rep;
-	char *info = container_inspect(name, LIST_FMT MODE_FMT), *f[6];
-	int ps;
+	char *info = container_inspect(name, LIST_FMT MODE_FMT
+	    "\x1f{{.HostConfig.CgroupParent}}"), *f[7];
+	int ps, km;
 
-	if (!info || fields(info, f, 6) < 0) {
+	if (!info || fields(info, f, 7) < 0) {
 		free(info);	/* removed meanwhile */
 		return;
 	}
 	ps = prot_state("list", name, f[0], f[3], &rep);
+	km = keeper_missing(name, ps, f[6]);
 	if (!json) {
-		printf("%-24s %-10s %-40s %s%s%s\n", name, f[0], f[1],
+		printf("%-24s %-10s %-40s %s%s%s%s\n", name, f[0], f[1],
 		    prot_text[ps], strcmp(MODE_OF(ps, f[5]), "block-host") &&
 		    ps ? ", " : "", ps && strcmp(MODE_OF(ps, f[5]),
-		    "block-host") ? f[5] : "");
+		    "block-host") ? f[5] : "", km ? ", keeper missing" : "");
 	} else {
 		printf("{\"name\":");
 		json_str(name);
@@ -128,8 +141,9 @@ static void list_one(const char *name, int json)
 		printf(",\"user\":");
 		json_str(f[4]);
 		printf(",\"block_host\":%s,\"protection\":\"%s\","
-		    "\"mode\":\"%s\"}\n", strcmp(f[3], "1") == 0 ? "true" :
-		    "false", prot_word[ps], MODE_OF(ps, f[5]));
+		    "\"mode\":\"%s\",\"keeper_missing\":%s}\n",
+		    strcmp(f[3], "1") == 0 ? "true" : "false", prot_word[ps],
+		    MODE_OF(ps, f[5]), km ? "true" : "false");
 	}
 	free(info);
 }

@@ -200,6 +200,16 @@ out=$(jp status --json "$A" 2>&1 | /usr/bin/python3 -c \
 	'import json, sys; j = json.load(sys.stdin); print(j["keeper"], j["keeper_pid"], j["keeper_failure"])')
 [ "$out" = "missing None not running" ]
 ok $? "status --json: keeper missing, keeper_pid null, why" || diag "$out"
+out=$(jp list 2>&1)
+grep "^$A " <<<"$out" | grep -q ', keeper missing$'
+ok $? "list flags $A: keeper missing" || diag "$out"
+out=$(jp list --json 2>&1 | /usr/bin/python3 -c \
+	'import json, sys
+for l in sys.stdin:
+	j = json.loads(l)
+	if j["name"] == sys.argv[1]: print(j.get("keeper_missing"))' "$A" 2>&1)
+[ "$out" = True ]
+ok $? "list --json: keeper_missing true" || diag "$out"
 hip addr add 10.79.1.3/32 dev kp0
 n=$(arrivals any4)
 pprobe "$A" 10.79.1.3 $PORT
@@ -217,6 +227,9 @@ pprobe "$A" 10.79.1.3 $PORT
 sleep 0.05
 [ "$ST" = 1 ] && [ "$OUT" = EPERM ] && [ "$(arrivals any4)" = "$n" ]
 ok $? "and that address is EPERM again, nothing heard" || diag "exit $ST: $OUT"
+out=$(jp list 2>&1)
+grep "^$A " <<<"$out" | grep -v -q 'keeper missing'
+ok $? "list no longer flags $A" || diag "$out"
 hip addr del 10.79.1.3/32 dev kp0
 scenario "$A" 10.79.1.4 a4
 check a4 "$A with the new keeper"
