@@ -6,8 +6,9 @@
 #  - an address added to a veth interface made in the test's "host" namespace while the jail
 #    runs is EPERM from the container within 1 s, and released when removed; the same
 #    after `podman restart` behind jail-ai's back (same keeper);
-#  - control: with the keeper killed, a new address is reachable, status says the keeper
-#    is missing, and `jail-ai exec` restores it (then the address is refused again);
+#  - control: with the keeper killed, a new address is reachable, status and list say the
+#    keeper is missing, and `jail-ai exec` restores it (then the address is refused again);
+#  - status for an unprotected jail, one not on the fast path (and, in 51, a rootless one);
 #  - the keeper: no capability in any set, no_new_privs, not dumpable (a capability-free
 #    root process reads a dumpable one's /proc/PID/environ but not the keeper's: the
 #    control), no fd but its own, not visible from the container; rm leaves no keeper
@@ -251,6 +252,19 @@ js=$(jp status --json "$O" 2>&1 | /usr/bin/python3 -c \
 ok $? "an unprotected jail: no keeper; status 'keeper: none (not protected)', --json keeper off" ||
 	diag "exit $ST" "$out" "$js"
 jp rm -f "$O" >/dev/null 2>&1
+
+# A protected jail made before the fast path (its cgroup parent podman's default): labelled by
+# hand here, never started.
+pm create --name "$N-old" --label jail-ai=1 --label jail-ai.block-host=1 "$TEST_IMAGE" true \
+	>/dev/null 2>"$TMP/err" || diag "podman create $N-old: $(tail -n 3 "$TMP/err")"
+out=$(jp status "$N-old" 2>&1)
+js=$(jp status --json "$N-old" 2>&1 | /usr/bin/python3 -c \
+	'import json, sys; j = json.load(sys.stdin); print(j["keeper"], j["keeper_pid"])' 2>&1)
+grep -qx 'keeper: no address refresh (a jail made before the fast path: recreate it)' <<<"$out" &&
+	[ "$js" = "none None" ]
+ok $? "a protected jail not on the fast path: status says no address refresh, --json keeper none" ||
+	diag "$out" "$js"
+pm rm -f "$N-old" >/dev/null 2>&1
 
 # ---- fail closed: a map update that fails becomes deny-all ----
 B=$N-b
