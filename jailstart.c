@@ -1,8 +1,10 @@
 /*
  * jailstart.c - the protected start of a podman jail, and the check before
  * exec.  As root (the fast path): <cgroup2>/jail-ai/pod-NAME made afresh
- * -> the privileged child attaches there -> canary in a leaf below it ->
- * one podman call (create's `run --detach --cgroup-parent`, or `start`).
+ * -> the privileged child attaches there (handing over the map fds) ->
+ * canary in a leaf below it -> one podman call (create's `run --detach
+ * --cgroup-parent`, or `start`) -> the jail's address-refresh keeper
+ * (keeper.c), holding the map fds, in place of the last start's.
  * Rootless, and jails made before the fast path: podman init (cgroup and
  * init process exist, the image's command has not run) -> the container's
  * cgroup v2 -> attach -> canary -> podman start.  The check counts the
