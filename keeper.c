@@ -177,13 +177,33 @@ static int close_from(unsigned int lo, unsigned int hi)
 	return 0;
 }
 
-/* Every fd but the kept ones closed; stdio on /dev/null. */
-static int keep_fds(const struct keeper *k)
+/* A kept fd out of 0..2 (jail-ai may have been started with stdio
+ * closed), so that /dev/null can go there. */
+static int lift(int *fd)
 {
-	int keep[6] = { k->rf->nl, k->rf->maps[JAIL_MAP_V4],
-	    k->rf->maps[JAIL_MAP_V6], k->lock, k->ready, k->state };
-	int i, j, t, lo = 3, nul;
+	int nfd;
 
+	if (*fd > 2)
+		return 0;
+	if ((nfd = fcntl(*fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+/* Every fd but the kept ones closed; stdio on /dev/null. */
+static int keep_fds(struct keeper *k)
+{
+	int *kept[6] = { &k->rf->nl, &k->rf->maps[JAIL_MAP_V4],
+	    &k->rf->maps[JAIL_MAP_V6], &k->lock, &k->ready, &k->state };
+	int keep[6], i, j, t, lo = 3, nul;
+
+	for (i = 0; i < 6; i++) {
+		if ((t = lift(kept[i])) < 0)
+			return t;
+		keep[i] = *kept[i];
+	}
 	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
 		return -errno;
 	for (i = 0; i < 3; i++)

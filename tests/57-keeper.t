@@ -312,9 +312,15 @@ rm -f "/run/jail-ai/keeper-$D.pid" "/run/jail-ai/keeper-$D.state"
 # ---- Landlock: the keeper writes no file (jail-ai-fault keeperwrite tries, before and after) ----
 C=$N-c
 rm -f /run/jail-ai/keeper-"$C".try-*
-JAIL_AI_FAULT=keeperwrite jcreate "$FAULT" "$C" --network host --block-host
-ok $ST "create $C --network host --block-host (jail-ai-fault, keeperwrite)" || errs
+# Started with stdin closed: the first fd jail-ai opens is 0, and the keeper must still keep
+# its fds and put /dev/null on 0..2.
+JAIL_AI_FAULT=keeperwrite jcreate "$FAULT" "$C" --network host --block-host 0<&-
+ok $ST "create $C --network host --block-host (jail-ai-fault, keeperwrite; stdin closed)" || errs
 KC=$(kpid "$C")
+fds=$(ls -l "/proc/$KC/fd" 2>&1 | awk 'NR > 1 { print $(NF - 2), $NF }' | sort -n | tr '\n' ' ')
+grep -q '^0 /dev/null 1 /dev/null 2 /dev/null ' <<<"$fds" &&
+	[ "$(grep -o 'bpf-map' <<<"$fds" | wc -l)" = 2 ] && grep -q 'socket:' <<<"$fds"
+ok $? "$C's keeper (stdin was closed): 0..2 on /dev/null, its two maps and socket kept" || diag "$fds"
 [ "$(cat "/run/jail-ai/keeper-$C.try-before" 2>&1)" = created ]
 ok $? "control: the keeper, without capabilities, made a file of root's before Landlock" ||
 	diag "$(cat "/run/jail-ai/keeper-$C.try-before" 2>&1)"
