@@ -19,6 +19,7 @@
 #include "images.h"
 #include "jailenv.h"
 #include "jailstart.h"
+#include "keeper.h"
 #include "podman.h"
 #include "request.h"
 #include "status.h"
@@ -268,8 +269,10 @@ static int cmd_rm(int argc, char **argv)
 		r = podman_do("rm", name, NULL);
 	if (r < 0)
 		return EXIT_SYSFAIL;
-	if (pod_fast())
+	if (pod_fast()) {
+		keeper_stop(name);		/* its address refresh */
 		pod_parent_remove(name);	/* the fast path's parent */
+	}
 	remove_home(name);	/* --recreate keeps it; rm does not */
 	return 0;
 }

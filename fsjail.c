@@ -1039,7 +1039,7 @@ static int ll_rules(const struct fs_plan *p, int fd, uint64_t w, char *bad,
 int fs_landlock(const struct fs_plan *p, char *bad, size_t badlen)
 {
 	struct ll_ruleset_attr attr;
-	size_t size = sizeof(attr.handled_access_fs);
+	size_t size = sizeof(uint64_t);	/* ABI 1-3: handled_access_fs */
 	uint64_t w;
 	int fd, r = 0;
 
@@ -1067,6 +1067,41 @@ int fs_landlock(const struct fs_plan *p, char *bad, size_t badlen)
 		if (syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
 			r = -errno;
 	}
+	close(fd);
+	return r;
+}
+
+/*
+ * The address-refresh keeper's (keeper.c): from now on no file written,
+ * made, removed or executed, no TCP bind or connect (ABI 4), no abstract
+ * unix socket or signal out of its domain (ABI 6); reads, and the fds
+ * already open, keep working.  0, or -errno (-ENOSYS: no Landlock).
+ */
+int fs_landlock_readonly(void)
+{
+	struct ll_ruleset_attr attr;
+	size_t size = sizeof(uint64_t);	/* ABI 1-3: handled_access_fs */
+	int abi = fs_landlock_abi(), fd, r = 0;
+
+	if (abi < 1)
+		return -ENOSYS;
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = LL_EXECUTE | LL_WRITE_V1 |
+	    (abi >= 2 ? LL_REFER : 0) | (abi >= 3 ? LL_TRUNCATE : 0) |
+	    (abi >= 5 ? LL_IOCTL_DEV : 0);
+	if (abi >= 4) {
+		attr.handled_access_net = 3;	/* BIND_TCP, CONNECT_TCP */
+		size = 2 * sizeof(uint64_t);
+	}
+	if (abi >= 6) {
+		attr.scoped = LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX;
+		size = sizeof(attr);
+	}
+	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0U);
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
+		r = -errno;
 	close(fd);
 	return r;
 }

@@ -1,8 +1,10 @@
 /*
  * jailstart.c - the protected start of a podman jail, and the check before
  * exec.  As root (the fast path): <cgroup2>/jail-ai/pod-NAME made afresh
- * -> the privileged child attaches there -> canary in a leaf below it ->
- * one podman call (create's `run --detach --cgroup-parent`, or `start`).
+ * -> the privileged child attaches there (handing over the map fds) ->
+ * canary in a leaf below it -> one podman call (create's `run --detach
+ * --cgroup-parent`, or `start`) -> the jail's address-refresh keeper
+ * (keeper.c), holding the map fds, in place of the last start's.
  * Rootless, and jails made before the fast path: podman init (cgroup and
  * init process exist, the image's command has not run) -> the container's
  * cgroup v2 -> attach -> canary -> podman start.  The check counts the
@@ -28,6 +30,7 @@
 
 #include "cgroup.h"
 #include "jailstart.h"
+#include "keeper.h"
 #include "podman.h"
 #include "protect.h"
 #include "spawn.h"
@@ -320,6 +323,22 @@ int pod_parent(const char *name, struct jail_cgroup *cg)
 	return 0;
 }
 
+/* 1: NAME is protected on the fast path (rootful, the parent ours). */
+int pod_on_fast_path(const char *name)
+{
+	char want[96], *lab;
+	int r;
+
+	if (!pod_fast())
+		return 0;
+	lab = container_inspect(name, "{{index .Config.Labels "
+	    "\"jail-ai.block-host\"}}\t{{.HostConfig.CgroupParent}}");
+	snprintf(want, sizeof(want), "1\t/jail-ai/pod-%s", name);
+	r = lab && strcmp(lab, want) == 0;
+	free(lab);
+	return r;
+}
+
 /* Rootful only: rootless podman keeps the init/attach/start path. */
 int pod_fast(void)
 {
@@ -409,12 +428,12 @@ static int lock_jail_ai(const struct jail_cgroup *parent)
  * it, the canary in a leaf below it, the leaf removed.
  */
 static int protect_parent(const char *who, const char *name,
-    const struct jail_cgroup *par, struct prot_opts *o)
+    const struct jail_cgroup *par, struct prot_opts *o, struct refresh *rf)
 {
 	struct jail_cgroup pc, leaf;
 	struct policy p;
 	char err[256] = "", rel[JAIL_CGROUP_PATH_MAX], leafp[1200];
-	int r, i;
+	int r, i, maps[JAIL_NMAPS] = { -1, -1 };
 
 	/* conmon may outlive `podman stop` by a moment: 1 s at most */
 	for (i = 0; (r = remove_tree(par->path, 0)) == -EBUSY && i < 50; i++)
@@ -451,8 +470,14 @@ static int protect_parent(const char *who, const char *name,
 		jail_cgroup_close(&pc);
 		return r;
 	}
+	o->want_kept = 1;	/* for the keeper's rebuilds */
 	prot_build(o, &p);
-	r = protect_at(who, &pc, &leaf, &p);
+	r = protect_at_fds(who, &pc, &leaf, &p, maps);
+	/* The keeper's maps: proven updatable by fd here, or nothing runs. */
+	if (r == 0 && (r = refresh_start(rf, o, &p, maps)) < 0)
+		warnx("%s: %s: address refresh: the jail's maps cannot be "
+		    "updated by fd here (%s; kernel 5.19 or later needed); "
+		    "nothing was started", who, name, strerror(-r));
 	policy_free(&p);
 	jail_cgroup_close(&pc);
 	jail_cgroup_remove(&leaf);
@@ -493,6 +518,7 @@ static int fast_start(const char *who, const char *name,
 {
 	struct jail_cgroup par;
 	struct podman_status ps;
+	struct refresh rf;
 	char *out = NULL;
 	int lk, r;
 
@@ -505,7 +531,16 @@ static int fast_start(const char *who, const char *name,
 		    strerror(-r));
 		return r;
 	}
-	if ((r = protect_parent(who, name, &par, o)) == 0 &&
+	keeper_stop(name);	/* its parent is about to be replaced */
+	/* Watching before the addresses are read: no change is missed. */
+	if ((r = refresh_open(&rf)) < 0) {
+		warnx("%s: %s: address refresh: rtnetlink socket: %s; nothing "
+		    "was started", who, name, strerror(-r));
+		close(lk);
+		return r;
+	}
+	rf.own_netns = o->own_netns;
+	if ((r = protect_parent(who, name, &par, o, &rf)) == 0 &&
 	    podman_capture(podman_args, 0, &out, &ps) < 0) {
 		warnx("%s: podman %s %s failed (exit %d)%s", who,
 		    podman_args[0], name, ps.code, ps.exited && ps.code == 125 ?
@@ -516,6 +551,12 @@ static int fast_start(const char *who, const char *name,
 		    "remove with its programs (not supported)" : "");
 		r = -EIO;
 	}
+	/* Events since the read wait in the socket for the keeper. */
+	if (r == 0)
+		r = keeper_start(who, name, &par, &rf);
+	refresh_close(&rf);
+	free(o->kept);
+	o->kept = NULL;
 	free(out);
 	close(lk);
 	return r;
@@ -634,22 +675,40 @@ char *state_of(const char *name)
 int ensure_running(const char *who, const char *name)
 {
 	struct jail_reply rep;
-	char *state = state_of(name), *lab;
-	int running = strcmp(state, "running") == 0, prot, r;
+	char *state = state_of(name), *lab, want[96];
+	int running = strcmp(state, "running") == 0, prot, fast, r;
 
 	free(state);
 	if (!running)
 		return protected_start(who, name, NULL);
-	lab = container_inspect(name,
-	    "{{index .Config.Labels \"jail-ai.block-host\"}}");
-	prot = lab && strcmp(lab, "1") == 0;
+	/* one podman call: the label, and whether the fast path (and so a
+	 * keeper) applies, as pod_on_fast_path says */
+	lab = container_inspect(name, "{{index .Config.Labels "
+	    "\"jail-ai.block-host\"}}\t{{.HostConfig.CgroupParent}}");
+	prot = lab && strncmp(lab, "1\t", 2) == 0;
+	snprintf(want, sizeof(want), "1\t/jail-ai/pod-%s", name);
+	fast = prot && pod_fast() && strcmp(lab, want) == 0;
 	free(lab);
 	if (!prot)
 		return 0;
-	if ((r = is_protected(who, name, &rep)) == 1)
+	if ((r = is_protected(who, name, &rep)) == 1 &&
+	    (!fast || keeper_pid(name, NULL, 0) > 0))
 		return 0;
 	if (r < 0)
 		return -EPERM;
+	if (r == 1) {
+		/* Nothing without CAP_SYS_ADMIN reopens the maps by id, and
+		 * the child offers no such op: a new keeper needs a new
+		 * attach, so the same stop, start. */
+		warnx("%s: %s: its address-refresh keeper is not running "
+		    "(killed, or failed: see jail-ai status): stopping it, "
+		    "then starting it protected with a new keeper", who, name);
+		if (podman_do("stop", "--time", "5", name, NULL) < 0) {
+			warnx("%s: podman stop %s failed; refusing", who, name);
+			return -EPERM;
+		}
+		return protected_start(who, name, NULL);
+	}
 	/* Re-protect before anything of ours runs in it: stop, start. */
 	warnx("%s: %s asks for --block-host but no jail-ai programs are in "
 	    "effect on its cgroup (started by podman behind jail-ai's back, "

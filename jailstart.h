@@ -17,6 +17,9 @@ int protected_start(const char *who, const char *name,
     const struct prot_opts *given);
 /* Rootful (the fast path applies): 1. */
 int pod_fast(void);
+/* 1: NAME is protected on the fast path (rootful, its cgroup parent
+ * <cgroup2>/jail-ai/pod-NAME): it has an address-refresh keeper. */
+int pod_on_fast_path(const char *name);
 /* Dies, saying why, when podman's cgroup manager is systemd's. */
 void need_cgroupfs(const char *who, const char *name);
 /* <cgroup2>/jail-ai/pod-NAME in cg (nothing opened); 0 or -errno. */

@@ -503,15 +503,14 @@ int prot_same_netns(pid_t pid)
  * 10.0.2.3, slirp4netns' DNS forwarder, which forwards every port (to the
  * host's loopback when the host's resolver is there): port 53 only.
  */
-static struct hostip *private_netns(struct prot_opts *o, struct hostip *h,
-    size_t *n)
+static const uint8_t slirp_dns[4] = { 10, 0, 2, 3 };
+
+size_t prot_own_netns_hosts(struct hostip *h, size_t n)
 {
-	static const uint8_t slirp_dns[4] = { 10, 0, 2, 3 };
 	static const uint8_t zero[16], one[16] = { [15] = 1 };
-	struct allow_rule *a;
 	size_t i, k = 0;
 
-	for (i = 0; i < *n; i++) {
+	for (i = 0; i < n; i++) {
 		if (h[i].family == AF_INET && h[i].prefixlen >= 8 &&
 		    (h[i].addr[0] == 0 || h[i].addr[0] == 127))
 			continue;
@@ -520,15 +519,23 @@ static struct hostip *private_netns(struct prot_opts *o, struct hostip *h,
 			continue;
 		h[k++] = h[i];
 	}
-	if (k == *n && !(h = realloc(h, (k + 1) * sizeof(*h))))
-		die(EXIT_SYSFAIL, "%s: out of memory", o->who);
 	memset(&h[k], 0, sizeof(h[k]));
 	h[k].family = AF_INET;
 	h[k].prefixlen = 32;
 	h[k].source = HOSTIP_FIXED;
 	h[k].why = "the slirp4netns DNS forwarder";
 	memcpy(h[k].addr, slirp_dns, 4);
-	*n = k + 1;
+	return k + 1;
+}
+
+static struct hostip *private_netns(struct prot_opts *o, struct hostip *h,
+    size_t *n)
+{
+	struct allow_rule *a;
+
+	if (!(h = realloc(h, (*n + 1) * sizeof(*h))))
+		die(EXIT_SYSFAIL, "%s: out of memory", o->who);
+	*n = prot_own_netns_hosts(h, *n);
 	if (o->no_dns)
 		return h;
 	if (o->nallow >= JAIL_MAX_ALLOW)
@@ -818,7 +825,13 @@ int protect_at(const char *who, const struct jail_cgroup *cg,
 int protect_fds(const char *who, const struct jail_cgroup *cg,
     struct policy *p, int maps[JAIL_NMAPS])
 {
-	int r = attach(who, cg, cg, p, maps), i;
+	return protect_at_fds(who, cg, cg, p, maps);
+}
+
+int protect_at_fds(const char *who, const struct jail_cgroup *cg,
+    const struct jail_cgroup *leaf, struct policy *p, int maps[JAIL_NMAPS])
+{
+	int r = attach(who, cg, leaf, p, maps), i;
 
 	for (i = 0; r < 0 && i < JAIL_NMAPS; i++) {
 		if (maps[i] >= 0)

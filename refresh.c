@@ -403,12 +403,14 @@ static int rebuild(struct refresh *rf, char *err, size_t errlen)
 
 	if ((r = hostips_discover(&h, &n, err, errlen)) < 0)
 		return r;
-	nh = realloc(h, (n + o->nkept + 1) * sizeof(*h));
+	nh = realloc(h, (n + o->nkept + 2) * sizeof(*h));
 	if (!nh) {
 		free(h);
 		return -ENOMEM;
 	}
 	h = nh;
+	if (rf->own_netns)	/* as prot_build: not the jail's own loopback */
+		n = prot_own_netns_hosts(h, n);
 	if (o->nkept)
 		memcpy(h + n, o->kept, o->nkept * sizeof(*h));
 	r = policy_build(h, n + o->nkept, o->allow, o->nallow, &np);
@@ -483,4 +485,68 @@ void refresh_close(struct refresh *rf)
 	free(rf->r4);
 	free(rf->r6);
 	init(rf);
+}
+
+/* ---- for the podman jails' keeper (keeper.c) ---- */
+
+int refresh_step(struct refresh *rf, char *err, size_t errlen)
+{
+	int r = drain(rf);
+
+	if (r < 0) {
+		snprintf(err, errlen, "read rtnetlink, or deny a new address "
+		    "at once");
+		return r;
+	}
+	return r > 0 ? rebuild(rf, err, errlen) : 0;
+}
+
+int refresh_prove(struct refresh *rf)
+{
+	struct fam f4 = fam(rf, 0), f6 = fam(rf, 1);
+
+	if (*f4.n)
+		return map_op(BPF_MAP_UPDATE_ELEM, f4.fd, rf->r4,
+		    (const char *)rf->r4 + f4.ksz);
+	if (*f6.n)
+		return map_op(BPF_MAP_UPDATE_ELEM, f6.fd, rf->r6,
+		    (const char *)rf->r6 + f6.ksz);
+	return 0;
+}
+
+/* One rule denying every port: key as given, flags kept. */
+static int deny_rule(struct fam *f, const char *rule)
+{
+	struct jail_rule6 d;	/* room for either family */
+	struct jail_verdict v;
+
+	memcpy(&d, rule, f->rsz);
+	memcpy(&v, (char *)&d + f->ksz, sizeof(v));
+	v.action = JAIL_DENY;
+	v.nports = 0;
+	memset(v.ports, 0, sizeof(v.ports));
+	memcpy((char *)&d + f->ksz, &v, sizeof(v));
+	return map_op(BPF_MAP_UPDATE_ELEM, f->fd, &d, (char *)&d + f->ksz);
+}
+
+int refresh_deny_all(struct refresh *rf)
+{
+	struct jail_rule6 all;
+	struct fam f;
+	size_t i;
+	int v6, r, first = 0;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		f = fam(rf, v6);
+		/* 0.0.0.0/0 or ::/0 first: whatever no entry names.  It may
+		 * not fit a full map; rewriting an entry always does. */
+		memset(&all, 0, sizeof(all));
+		if ((r = deny_rule(&f, (const char *)&all)) < 0 && !first)
+			first = r;
+		for (i = 0; i < *f.n; i++)
+			if ((r = deny_rule(&f, (const char *)*f.cur +
+			    i * f.rsz)) < 0 && !first)
+				first = r;
+	}
+	return first;
 }

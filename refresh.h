@@ -21,6 +21,8 @@ struct refresh {
 	struct jail_rule6 *r6;	/* what jail_v6 holds */
 	size_t n6, cap6;
 	unsigned long events, fast, rebuilds;
+	int own_netns;		/* a podman jail's own network namespace:
+				 * rebuilds leave its loopback open */
 };
 
 /* The watch, opened before the addresses are read, so that no change
@@ -35,6 +37,16 @@ int refresh_start(struct refresh *rf, struct prot_opts *o,
  * caller must then stop the jail (fail closed).
  */
 int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen);
+/* The keeper's (keeper.c) step when rf->nl is readable, or in error:
+ * what refresh_watch does then.  0, or -errno with err naming the step. */
+int refresh_step(struct refresh *rf, char *err, size_t errlen);
+/* refresh_start's proof again, from the process that will do the
+ * updates: one entry rewritten with its own value.  0 or -errno. */
+int refresh_prove(struct refresh *rf);
+/* Fail closed with no way to stop the jail: every entry of both maps
+ * rewritten to deny every port, plus 0.0.0.0/0 and ::/0 denied.  Tries
+ * them all; 0, or the first -errno. */
+int refresh_deny_all(struct refresh *rf);
 /* Closes the fds and frees; also in CMD's process, before its exec. */
 void refresh_close(struct refresh *rf);
 

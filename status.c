@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "create.h"
 #include "jailstart.h"
+#include "keeper.h"
 #include "podman.h"
 #include "request.h"
 #include "status.h"
@@ -100,22 +101,35 @@ static const char *const prot_text[] = { "-", "block-host",
 /* The mode label's word, when the jail is protected ("" from older jails). */
 #define MODE_OF(ps, m) (!(ps) ? "off" : (m)[0] ? (m) : "block-host")
 
+/* A protected jail on the fast path (parent: its cgroup parent) whose
+ * keeper is not running: 1. */
+static int keeper_missing(const char *name, int ps, const char *parent)
+{
+	char want[96];
+
+	snprintf(want, sizeof(want), "/jail-ai/pod-%s", name);
+	return ps != PS_OFF && pod_fast() && strcmp(parent, want) == 0 &&
+	    keeper_pid(name, NULL, 0) <= 0;
+}
+
 static void list_one(const char *name, int json)
 {
 	struct jail_reply rep;
-	char *info = container_inspect(name, LIST_FMT MODE_FMT), *f[6];
-	int ps;
+	char *info = container_inspect(name, LIST_FMT MODE_FMT
+	    "\x1f{{.HostConfig.CgroupParent}}"), *f[7];
+	int ps, km;
 
-	if (!info || fields(info, f, 6) < 0) {
+	if (!info || fields(info, f, 7) < 0) {
 		free(info);	/* removed meanwhile */
 		return;
 	}
 	ps = prot_state("list", name, f[0], f[3], &rep);
+	km = keeper_missing(name, ps, f[6]);
 	if (!json) {
-		printf("%-24s %-10s %-40s %s%s%s\n", name, f[0], f[1],
+		printf("%-24s %-10s %-40s %s%s%s%s\n", name, f[0], f[1],
 		    prot_text[ps], strcmp(MODE_OF(ps, f[5]), "block-host") &&
 		    ps ? ", " : "", ps && strcmp(MODE_OF(ps, f[5]),
-		    "block-host") ? f[5] : "");
+		    "block-host") ? f[5] : "", km ? ", keeper missing" : "");
 	} else {
 		printf("{\"name\":");
 		json_str(name);
@@ -128,8 +142,9 @@ static void list_one(const char *name, int json)
 		printf(",\"user\":");
 		json_str(f[4]);
 		printf(",\"block_host\":%s,\"protection\":\"%s\","
-		    "\"mode\":\"%s\"}\n", strcmp(f[3], "1") == 0 ? "true" :
-		    "false", prot_word[ps], MODE_OF(ps, f[5]));
+		    "\"mode\":\"%s\",\"keeper_missing\":%s}\n",
+		    strcmp(f[3], "1") == 0 ? "true" : "false", prot_word[ps],
+		    MODE_OF(ps, f[5]), km ? "true" : "false");
 	}
 	free(info);
 }
@@ -224,6 +239,53 @@ static void json_words(const char *key, char *s)
 	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}" MODE_FMT \
 	"\x1f{{index .Config.Labels \"jail-ai.proxy\"}}"
 
+/*
+ * The address refresh of NAME (bh: its block-host label): in the text, a
+ * "keeper: ..." line; in JSON, the "keeper", "keeper_pid" and
+ * "keeper_failure" members.
+ */
+static void print_keeper(const char *name, const char *bh, int json)
+{
+	static const char *const word[] = { "off", "rootless", "none",
+	    "running", "missing" };
+	static const char *const text[] = { "keeper: none (not protected)",
+	    "keeper: no address refresh (rootless)",
+	    "keeper: no address refresh (a jail made before the fast path: "
+	    "recreate it)" };
+	char why[512] = "";
+	pid_t pid = 0;
+	int k;
+
+	if (strcmp(bh, "1") != 0)
+		k = 0;
+	else if (!pod_fast())
+		k = 1;
+	else if (!pod_on_fast_path(name))
+		k = 2;
+	else
+		k = (pid = keeper_pid(name, why, sizeof(why))) > 0 ? 3 : 4;
+	if (!json) {
+		if (k < 3)
+			printf("%s\n", text[k]);
+		else if (k == 3)
+			printf("keeper: pid %d (address refresh)\n", (int)pid);
+		else
+			printf("keeper: missing (%s); jail-ai exec, shell or "
+			    "start restarts the jail with a new one\n", why);
+		return;
+	}
+	printf(",\"keeper\":\"%s\",\"keeper_pid\":", word[k]);
+	if (k == 3)
+		printf("%d", (int)pid);
+	else
+		printf("null");
+	printf(",\"keeper_failure\":");
+	if (k == 4)
+		json_str(why);
+	else
+		printf("null");
+}
+
 static void status_json(char **f, int ps, const struct jail_reply *rep)
 {
 	static const char *const k[] = { "state", "image", "workspace",
@@ -269,6 +331,7 @@ static void status_json(char **f, int ps, const struct jail_reply *rep)
 		json_str(at);
 	else
 		printf("null");
+	print_keeper(f[5], f[3], 1);
 	printf("}\n");
 }
 
@@ -317,6 +380,7 @@ int cmd_status(int argc, char **argv)
 			prot_where("status", name, where, sizeof(where));
 			printf("%s\n", where);
 		}
+		print_keeper(name, f[3], 0);
 	}
 	free(info);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;

@@ -271,6 +271,12 @@ for i in $(seq 50); do [ -s "$WS_BH/cmd.out" ] && break; sleep 0.1; done
 [ "$(tail -n 1 "$WS_BH/cmd.out" 2>/dev/null)" = EPERM ]
 ok $? "$BH's own command gets EPERM for tcp 10.77.0.1" || diag "$(cat "$WS_BH/cmd.out" 2>&1)"
 protection "$BH" attached
+# No keeper for rootless jails (keeper.c is the rootful fast path's): status says so.
+out=$(ujp status "$BH" 2>&1)
+js=$(ujp status --json "$BH" 2>&1 | /usr/bin/python3 -c \
+	'import json, sys; j = json.load(sys.stdin); print(j["keeper"], j["keeper_pid"])' 2>&1)
+grep -qx 'keeper: no address refresh (rootless)' <<<"$out" && [ "$js" = "rootless None" ]
+ok $? "status $BH: no address refresh (rootless); --json keeper rootless" || diag "$out" "$js"
 for mode in tcp udp sendto; do
 	# its own network: 127.0.0.1 and ::1 are the jail's own (tests/52-podman-netns.t)
 	for dst in "10.77.0.1 7002" "10.77.1.1 7003" "fd77::1 7005" "10.0.2.2 7007"; do

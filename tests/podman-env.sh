@@ -202,6 +202,8 @@ podman_cleanup() {
 		for d in /sys/fs/cgroup/jail-ai/pod-$n /sys/fs/cgroup/*/jail-ai/pod-$n; do
 			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 		done
+		# their address-refresh keepers end with the parent (keeper.c); their files stay
+		rm -f /run/jail-ai/keeper-$n.pid /run/jail-ai/keeper-$n.state
 	done
 	if [ -n "${PODMAN:-}" ]; then
 		strays=$(env -u CONTAINERS_STORAGE_CONF timeout 30 "$PODMAN" ps -a \

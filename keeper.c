@@ -1,0 +1,543 @@
+/*
+ * keeper.c - the address refresh of protected rootful podman jails: one
+ * small process per jail (as conmon is per container) that holds the
+ * jail's jail_v4/jail_v6 map fds and a NETLINK_ROUTE watch, and keeps the
+ * deny maps in step with the host's addresses (refresh.c, as for `run`).
+ *
+ * The programs live on <cgroup2>/jail-ai/pod-NAME, which outlives the
+ * container (podman restart and stop/start land below it again), so the
+ * keeper lives as long as that cgroup: it ends when the cgroup is removed
+ * or replaced (checked each second: its inode is the cgroup's id), not
+ * with the container.  Each protected start replaces the parent, and the
+ * keeper with it: the old one is stopped first, under the same lock.
+ *
+ * Privilege: made by root jail-ai (the fast path is root's), it drops
+ * every capability (effective, permitted, inheritable, bounding, ambient),
+ * sets no_new_privs, is not dumpable, leaves the session, keeps only its
+ * four fds (netlink, two maps, its pidfile lock; and until it is ready a
+ * pipe to the starter), stdio /dev/null, and
+ * checks all of that in /proc/self/status before it says it is ready.  A
+ * map update by fd needs no capability (5.19+; tests/39-mapfd.t).
+ * Untrusted input: the netlink messages (refresh.c), the pidfile's text.
+ *
+ * Fail closed: it cannot stop the container (no capability, another pid
+ * namespace), so when a change cannot be applied it denies everything in
+ * the maps it holds (refresh_deny_all), writes why to its state file, and
+ * exits; `status` then says the keeper is missing and why, and jail-ai
+ * exec, shell and start restart the jail with a new one.
+ *
+ * Files, root's, in /run/jail-ai (0700): keeper-NAME.pid (the keeper's
+ * pid, flock'ed by it for as long as it runs: a lock that can be taken
+ * means no keeper) and keeper-NAME.state (why the last one failed).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "confine.h"
+#include "fsjail.h"
+#include "keeper.h"
+#include "util.h"
+
+#define KEEPER_DIR	"/run/jail-ai"
+
+/*
+ * The poll set.  KP_CONTROL is the place for one more fd (the policy
+ * control socket of control.c, when it is wired in): set pf[KP_CONTROL].fd
+ * before the loop, keep it in keep_fds(), and serve it where the loop says.
+ * poll() skips a negative fd, so until then the slot costs nothing.
+ */
+enum { KP_NETLINK, KP_CONTROL, KP_NFDS };
+
+struct keeper {
+	const char *name;
+	char cgroup[1100];	/* <cgroup2>/jail-ai/pod-NAME */
+	ino_t cg_ino;		/* its cgroup id: a new parent has another */
+	int lock;		/* the pidfile, flock'ed */
+	int state;		/* the state file, -1 until opened */
+	int ready;		/* to the starter: 'k', then closed */
+	struct refresh *rf;
+};
+
+static void path_of(char *buf, size_t len, const char *name, const char *ext)
+{
+	snprintf(buf, len, KEEPER_DIR "/keeper-%s.%s", name, ext);
+}
+
+/* /run/jail-ai: a directory of root's that no one else may write to. */
+static int keeper_dir(void)
+{
+	struct stat st;
+
+	if (mkdir(KEEPER_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(KEEPER_DIR, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		return -EPERM;
+	return 0;
+}
+
+/* The state file: why the keeper failed.  Opened before Landlock takes
+ * file writes away, written at most once. */
+static int open_state(const char *name)
+{
+	char p[300];
+
+	path_of(p, sizeof(p), name, "state");
+	return open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+}
+
+static void write_state(const struct keeper *k, const char *text)
+{
+	int fd = k->state >= 0 ? k->state : open_state(k->name);
+
+	/* a failed write: nothing else to tell it to */
+	if (fd >= 0)
+		(void)!pwrite(fd, text, strlen(text), 0);
+}
+
+/* Can no longer keep the maps true: deny everything, say why, end. */
+__attribute__((noreturn))
+static void fail_closed(struct keeper *k, const char *what, int err)
+{
+	char msg[512];
+	int r = refresh_deny_all(k->rf);
+
+	snprintf(msg, sizeof(msg), "%s: %s; %s\n", what, strerror(-err),
+	    r == 0 ? "every destination is denied now (0.0.0.0/0 and ::/0, "
+	    "and every entry of the maps)" : "denying every destination "
+	    "failed too");
+	write_state(k, msg);
+	_exit(1);
+}
+
+/* 1 while the cgroup the programs are on is still the one we watch. */
+static int same_cgroup(const struct keeper *k)
+{
+	struct stat st;
+
+	return stat(k->cgroup, &st) == 0 && st.st_ino == k->cg_ino;
+}
+
+static void keeper_loop(struct keeper *k)
+{
+	struct pollfd pf[KP_NFDS];
+	char err[256];
+	int r;
+
+	memset(pf, 0, sizeof(pf));
+	pf[KP_NETLINK].fd = k->rf->nl;
+	pf[KP_NETLINK].events = POLLIN;
+	pf[KP_CONTROL].fd = -1;		/* one more fd: see KP_CONTROL */
+	pf[KP_CONTROL].events = POLLIN;
+	for (;;) {
+		/* Each second at least: is the cgroup still ours? */
+		r = poll(pf, KP_NFDS, 1000);
+		if (r < 0 && errno != EINTR)
+			fail_closed(k, "poll", -errno);
+		if (pf[KP_NETLINK].revents & POLLNVAL)
+			fail_closed(k, "the rtnetlink socket", -EBADF);
+		/* POLLERR too: lost events (ENOBUFS) are read as a rebuild */
+		if (r > 0 && (pf[KP_NETLINK].revents & (POLLIN | POLLERR))) {
+			err[0] = '\0';
+			if ((r = refresh_step(k->rf, err, sizeof(err))) < 0)
+				fail_closed(k, err[0] ? err : "refresh", r);
+		}
+		/* here: if (pf[KP_CONTROL].revents) serve the control fd */
+		if (!same_cgroup(k))
+			_exit(0);	/* the protection ended or was replaced */
+	}
+}
+
+/* close_range(lo, hi); before 5.9 a loop (fds past 65536: none here). */
+static int close_from(unsigned int lo, unsigned int hi)
+{
+	unsigned int fd;
+
+	if (syscall(SYS_close_range, lo, hi, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	for (fd = lo; fd <= hi && fd < 65536; fd++)
+		close((int)fd);
+	return 0;
+}
+
+/* A kept fd out of 0..2 (jail-ai may have been started with stdio
+ * closed), so that /dev/null can go there. */
+static int lift(int *fd)
+{
+	int nfd;
+
+	if (*fd > 2)
+		return 0;
+	if ((nfd = fcntl(*fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+/* Every fd but the kept ones closed; stdio on /dev/null. */
+static int keep_fds(struct keeper *k)
+{
+	int *kept[6] = { &k->rf->nl, &k->rf->maps[JAIL_MAP_V4],
+	    &k->rf->maps[JAIL_MAP_V6], &k->lock, &k->ready, &k->state };
+	int keep[6], i, j, t, lo = 3, nul;
+
+	for (i = 0; i < 6; i++) {
+		if ((t = lift(kept[i])) < 0)
+			return t;
+		keep[i] = *kept[i];
+	}
+	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		return -errno;
+	for (i = 0; i < 3; i++)
+		if (dup2(nul, i) < 0)
+			return -errno;
+	if (nul > 2)
+		close(nul);
+	for (i = 0; i < 6; i++)		/* sorted, for the gaps between */
+		for (j = i + 1; j < 6; j++)
+			if (keep[j] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (i = 0; i < 6; i++) {
+		if (keep[i] > lo && close_from(lo, keep[i] - 1) < 0)
+			return -errno;
+		if (keep[i] >= lo)
+			lo = keep[i] + 1;
+	}
+	return close_from(lo, ~0U);
+}
+
+/* Every capability gone from every set, for good. */
+static int drop_all_caps(void)
+{
+	__u64 zero = 0;
+	int cap;
+
+	for (cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;	/* past the kernel's last capability */
+			return -errno;
+		}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -errno;
+	if (caps_all(&zero, &zero, &zero, 1) < 0)
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* What /proc/self/status says: no capability in any set, no_new_privs. */
+static int verify_confined(void)
+{
+	static const char *const want[] = { "CapInh:\t0000000000000000",
+	    "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
+	    "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000",
+	    "NoNewPrivs:\t1" };
+	char buf[4096];
+	ssize_t n;
+	size_t i;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(buf, want[i]))
+			return -EPERM;
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return -EPERM;
+	return 0;
+}
+
+#ifdef JAIL_FAULT_INJECTION
+/* Only in jail-ai-fault (JAIL_AI_FAULT=keeperwrite): can the keeper still
+ * make a file?  The answer in /run/jail-ai/keeper-NAME.try-WHEN. */
+static void fault_try_write(const struct keeper *k, const char *when)
+{
+	char p[300], res[64];
+	int fd, e;
+
+	if (!getenv("JAIL_AI_FAULT") || strcmp(getenv("JAIL_AI_FAULT"),
+	    "keeperwrite"))
+		return;
+	snprintf(p, sizeof(p), KEEPER_DIR "/keeper-%s.try-%s", k->name, when);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	e = errno;
+	snprintf(res, sizeof(res), "%s\n", fd >= 0 ? "created" : strerror(e));
+	if (fd >= 0) {
+		(void)!write(fd, res, strlen(res));
+		close(fd);
+	} else {
+		write_state(k, res);	/* the test reads it there */
+	}
+}
+#else
+static void fault_try_write(const struct keeper *k, const char *when)
+{
+	(void)k;
+	(void)when;
+}
+#endif
+
+/* The keeper itself, in the grandchild: never returns. */
+__attribute__((noreturn))
+static void keeper_main(struct keeper *k)
+{
+	sigset_t none;
+	char pid[24];
+	int r, n;
+
+	/* First: no /proc/PID/fd, no ptrace, no core with the fds in it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_NAME, "jail-ai-keeper", 0, 0, 0);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);	/* jail-ai may have blocked some: stop works */
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	umask(077);
+	if (chdir("/") < 0)
+		_exit(111);
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(k->lock, 0) < 0 || pwrite(k->lock, pid, (size_t)n, 0) !=
+	    n)
+		_exit(111);
+	if ((k->state = open_state(k->name)) < 0)
+		_exit(111);
+	if ((r = keep_fds(k)) < 0)
+		fail_closed(k, "close the inherited fds", r);
+	if ((r = drop_all_caps()) < 0)
+		fail_closed(k, "drop every capability", r);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* again, after capset */
+	if ((r = verify_confined()) < 0)
+		fail_closed(k, "confirm no capability, no_new_privs, not "
+		    "dumpable", r);
+	fault_try_write(k, "before");
+	/* Where Landlock is enabled: no file written or executed, no TCP,
+	 * from here on (uid 0 without capabilities still owns root's
+	 * files).  Without it the keeper runs as it is. */
+	if ((r = fs_landlock_readonly()) < 0 && r != -ENOSYS &&
+	    r != -EOPNOTSUPP)
+		fail_closed(k, "Landlock", r);
+	fault_try_write(k, "after");
+	/* jail-ai proved the update with its capabilities; prove it again
+	 * without (before 5.19, with unprivileged_bpf_disabled, it fails):
+	 * refused now, the start fails, rather than at the first change. */
+	r = refresh_prove(k->rf);
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in jail-ai-fault: a kernel that refuses it, for the test. */
+	if (getenv("JAIL_AI_FAULT") && !strcmp(getenv("JAIL_AI_FAULT"),
+	    "keeperprove"))
+		r = -EPERM;
+#endif
+	if (r < 0)
+		fail_closed(k, "update the jail's maps by fd without a "
+		    "capability (needs Linux 5.19 or later, or "
+		    "kernel.unprivileged_bpf_disabled=0)", r);
+	/* Only now does the starter take it as running. */
+	if (write(k->ready, "k", 1) != 1)
+		_exit(111);
+	close(k->ready);
+	keeper_loop(k);
+	_exit(111);
+}
+
+/* Fork twice: the keeper is nobody's child (init's) and in its own session. */
+static pid_t spawn_keeper(struct keeper *k)
+{
+	pid_t pid = fork(), gc;
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setsid() < 0)
+			_exit(111);
+		gc = fork();
+		if (gc < 0)
+			_exit(111);
+		if (gc == 0)
+			keeper_main(k);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
+}
+
+int keeper_start(const char *who, const char *name,
+    const struct jail_cgroup *par, struct refresh *rf)
+{
+	struct keeper k;
+	struct stat st;
+	char p[300], c;
+	int rp[2], r;
+
+	memset(&k, 0, sizeof(k));
+	k.state = -1;
+	k.name = name;
+	k.rf = rf;
+	snprintf(k.cgroup, sizeof(k.cgroup), "%s", par->path);
+	if (stat(k.cgroup, &st) < 0) {
+		r = -errno;
+		warnx("%s: %s: keeper: %s: %s", who, name, k.cgroup,
+		    strerror(errno));
+		return r;
+	}
+	k.cg_ino = st.st_ino;
+	if ((r = keeper_dir()) < 0) {
+		warnx("%s: %s: keeper: " KEEPER_DIR " (root's, 0700): %s",
+		    who, name, strerror(-r));
+		return r;
+	}
+	path_of(p, sizeof(p), name, "pid");
+	k.lock = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (k.lock < 0 || flock(k.lock, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		warnx("%s: %s: keeper: lock %s: %s", who, name, p,
+		    strerror(errno));
+		if (k.lock >= 0)
+			close(k.lock);
+		return r;
+	}
+	path_of(p, sizeof(p), name, "state");
+	unlink(p);	/* an earlier keeper's failure: not this one's */
+	if (pipe2(rp, O_CLOEXEC) < 0) {
+		r = -errno;
+		close(k.lock);
+		warnx("%s: %s: keeper: pipe: %s", who, name, strerror(errno));
+		return r;
+	}
+	k.ready = rp[1];
+	r = spawn_keeper(&k);
+	close(rp[1]);
+	close(k.lock);		/* the keeper holds the lock now */
+	if (r == 0 && (read(rp[0], &c, 1) != 1 || c != 'k'))
+		r = -EPERM;
+	close(rp[0]);
+	if (r < 0)
+		warnx("%s: %s: the address-refresh keeper did not start (%s); "
+		    "see " KEEPER_DIR "/keeper-%s.state", who, name,
+		    strerror(-r), name);
+	return r;
+}
+
+/* The pidfile open and locked by a keeper: its pid; 0: none. */
+static pid_t locked_pid(int fd)
+{
+	char buf[24];
+	ssize_t n;
+	long v;
+	char *end;
+
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		flock(fd, LOCK_UN);
+		return 0;	/* no one holds it: no keeper */
+	}
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	v = strtol(buf, &end, 10);
+	if (v <= 1 || v > 1 << 22 || (*end != '\n' && *end != '\0'))
+		return 0;
+	return (pid_t)v;
+}
+
+pid_t keeper_pid(const char *name, char *why, size_t len)
+{
+	char p[300];
+	ssize_t n;
+	pid_t pid = 0;
+	int fd;
+
+	path_of(p, sizeof(p), name, "pid");
+	if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		pid = locked_pid(fd);
+		close(fd);
+	}
+	if (pid > 0 || !why)
+		return pid;
+	snprintf(why, len, "not running");
+	path_of(p, sizeof(p), name, "state");
+	if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, why, len - 1);
+	close(fd);
+	why[n > 0 ? n : 0] = '\0';
+	if (n > 0 && why[n - 1] == '\n')
+		why[n - 1] = '\0';
+	if (n <= 0)
+		snprintf(why, len, "not running");
+	return 0;
+}
+
+/* SIGTERM through a pidfd taken while the lock proved it the keeper;
+ * SIGKILL after 1 s. */
+static void stop_pid(int lockfd, pid_t pid)
+{
+	struct pollfd pf;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pidfd < 0)
+		return;
+	if (locked_pid(lockfd) != pid) {	/* it ended meanwhile */
+		close(pidfd);
+		return;
+	}
+	syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+	pf.fd = pidfd;
+	pf.events = POLLIN;
+	if (poll(&pf, 1, 1000) <= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	close(pidfd);
+}
+
+void keeper_stop(const char *name)
+{
+	char p[300];
+	pid_t pid;
+	int fd, i;
+
+	path_of(p, sizeof(p), name, "pid");
+	if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	if ((pid = locked_pid(fd)) > 0)
+		stop_pid(fd, pid);
+	/* the lock goes with the process, a moment after it exits */
+	for (i = 0; i < 100 && locked_pid(fd) > 0; i++)
+		usleep(10000);
+	close(fd);
+	unlink(p);
+	path_of(p, sizeof(p), name, "state");
+	unlink(p);
+}

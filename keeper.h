@@ -1,0 +1,26 @@
+/*
+ * keeper.h - keeper.c: the address refresh of protected rootful podman
+ * jails, one capability-free keeper process per jail's parent cgroup.
+ */
+#ifndef JAIL_KEEPER_H
+#define JAIL_KEEPER_H
+
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "refresh.h"
+
+/*
+ * The keeper of NAME's parent cgroup par, holding rf's fds (refresh_start
+ * done); rf stays the caller's to close.  0 once the keeper runs without
+ * capabilities, or -errno after saying why.
+ */
+int keeper_start(const char *who, const char *name,
+    const struct jail_cgroup *par, struct refresh *rf);
+/* Stops NAME's keeper (1 s, then SIGKILL) and removes its files. */
+void keeper_stop(const char *name);
+/* NAME's keeper's pid; 0 when none runs, with why (when given) the
+ * reason its last one recorded, or "not running". */
+pid_t keeper_pid(const char *name, char *why, size_t len);
+
+#endif
