@@ -202,7 +202,7 @@ check-bpf: build/bpf_insns.h
 	fi
 
 # ---- tests ----
-TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
+TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_mapsync \
 	    tests/unit_request tests/unit_images tests/unit_config tests/probe \
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
@@ -217,6 +217,8 @@ tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
 tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c policy.h bpf_maps.h protect.h cgroup.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
+tests/unit_mapsync: tests/unit_mapsync.c refresh.c refresh.h policy.c hostips.c policy.h bpf_maps.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_mapsync.c refresh.c policy.c hostips.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h

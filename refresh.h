@@ -21,6 +21,17 @@ struct refresh {
 	struct jail_rule6 *r6;	/* what jail_v6 holds */
 	size_t n6, cap6;
 	unsigned long events, fast, rebuilds;
+	int writing;		/* an apply failed after its first write */
+	/* The control socket (control.c) and its handler, called when a
+	 * client waits; -1 and NULL: none.  A negative return is fatal. */
+	int ctl;
+	int (*on_ctl)(struct refresh *rf, int fd, char *err, size_t errlen);
+};
+
+/* One step of bringing a map from cur to nw (refresh_plan). */
+struct refresh_op {
+	size_t idx;		/* into nw for a write, cur for a delete */
+	int del;
 };
 
 /* The watch, opened before the addresses are read, so that no change
@@ -35,6 +46,22 @@ int refresh_start(struct refresh *rf, struct prot_opts *o,
  * caller must then stop the jail (fail closed).
  */
 int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen);
+/*
+ * The policy again from the host's addresses now and rf->o (its allows
+ * and kept denies, which a live update may have changed), and the maps
+ * brought to it in refresh_plan's order.  -errno with err naming the
+ * step; rf->writing then says whether a map was touched (if not, the
+ * caller may undo its change to rf->o; if so, the jail must stop).
+ */
+int refresh_apply(struct refresh *rf, char *err, size_t errlen);
+/*
+ * Pure: the writes and deletes that bring one map (rules of rsz bytes,
+ * the key their first ksz, both lists sorted by key) from cur to nw, in
+ * the order that never allows what neither allows; into ops (room for
+ * ncur + nnew); returns how many.
+ */
+size_t refresh_plan(const void *cur, size_t ncur, const void *nw,
+    size_t nnew, size_t rsz, size_t ksz, struct refresh_op *ops);
 /* Closes the fds and frees; also in CMD's process, before its exec. */
 void refresh_close(struct refresh *rf);
 
