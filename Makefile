@@ -207,7 +207,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_ma
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
-	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe \
+	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe tests/ctl_probe \
 	    tests/unit_jailenv
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
@@ -258,6 +258,8 @@ tests/mapfd_probe: tests/mapfd_probe.c bpf_maps.h
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/mapfd_probe.c
 tests/fs_probe: tests/fs_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/fs_probe.c
+tests/ctl_probe: tests/ctl_probe.c control.h
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/ctl_probe.c
 tests/refresh_probe: tests/refresh_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/refresh_probe.c
 

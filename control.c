@@ -658,11 +658,14 @@ static int op_show(const struct refresh *rf, FILE *out)
 
 /* ---- one connection ---- */
 
+/* The request's bytes, before the peer is judged (so that a refused
+ * client reads its EPERM rather than a reset); checked after. */
 static int read_req(int cfd, struct control_req *rq)
 {
 	size_t got = 0;
 	ssize_t n;
 
+	memset(rq, 0, sizeof(*rq));
 	while (got < sizeof(*rq)) {
 		n = recv(cfd, (char *)rq + got, sizeof(*rq) - got, 0);
 		if (n < 0 && errno == EINTR)
@@ -671,6 +674,11 @@ static int read_req(int cfd, struct control_req *rq)
 			return n < 0 ? -errno : -EPROTO;
 		got += (size_t)n;
 	}
+	return 0;
+}
+
+static int check_req(const struct control_req *rq)
+{
 	if (rq->magic != CONTROL_MAGIC || rq->version != CONTROL_VERSION ||
 	    rq->op < CONTROL_ALLOW || rq->op > CONTROL_SHOW ||
 	    !memchr(rq->rule, '\0', sizeof(rq->rule)) ||
@@ -739,11 +747,12 @@ static int one_client(struct refresh *rf, int cfd, char *err, size_t errlen)
 
 	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if ((r = peer_check(cfd, why, sizeof(why))) < 0) {
-		reply(cfd, -EPERM, "refused", 7);
+	r = read_req(cfd, &rq);
+	if (peer_check(cfd, why, sizeof(why)) < 0) {
+		reply(cfd, -EPERM, why, strlen(why));
 		return 0;
 	}
-	if (read_req(cfd, &rq) < 0) {
+	if (r < 0 || check_req(&rq) < 0) {
 		reply(cfd, -EPROTO, "bad request", 11);
 		return 0;
 	}
@@ -808,7 +817,8 @@ int control_call(const char *name, const struct control_req *rq,
 	close(dfd);
 	if (fd < 0)
 		return fd == -ENOENT || fd == -ECONNREFUSED ? -ESRCH : fd;
-	r = write(fd, rq, sizeof(*rq)) == (ssize_t)sizeof(*rq) ? 0 : -EPIPE;
+	r = send(fd, rq, sizeof(*rq), MSG_NOSIGNAL) == (ssize_t)sizeof(*rq) ?
+	    0 : -EPIPE;
 	if (r == 0)
 		r = read_all(fd, &h, sizeof(h));
 	if (r == 0 && (h.magic != CONTROL_MAGIC || h.len > CONTROL_MAX_REPLY))
