@@ -450,6 +450,26 @@ static void snap_restore(struct snap *sn, struct prot_opts *o)
 		S.live[i].used = sn->used[i];
 }
 
+/*
+ * As run's command line (protect.c): an allow that covers a whole fixed
+ * range of more than one address, or two of them (0.0.0.0/0, ::/0,
+ * 127.0.0.0/8), turns --block-host off for that part; only a jail started
+ * with --force takes one.
+ */
+static int whole_range(const struct prot_opts *o, const struct allow_rule *a)
+{
+	struct hostip f[32];
+	size_t nf = 0, k, whole = 0;
+
+	if (o->force || hostips_fixed(f, 32, &nf) < 0)
+		return o->force ? 0 : 1;
+	for (k = 0; k < nf; k++)
+		if (policy_allow_meets(a, &f[k]) == 2)
+			whole += 1 + (f[k].prefixlen < (f[k].family ==
+			    AF_INET ? 32 : 128));
+	return whole >= 2;
+}
+
 static int op_allow(struct prot_opts *o, const char *rule, FILE *out)
 {
 	struct allow_rule a;
@@ -460,6 +480,13 @@ static int op_allow(struct prot_opts *o, const char *rule, FILE *out)
 		    "or [IPV6[/LEN]]:PORT (host bits zero, port 1-65535)",
 		    rule);
 		return -EINVAL;
+	}
+	if (whole_range(o, &a)) {
+		fprintf(out, "--allow %s opens a whole fixed range (loopback, "
+		    "0.0.0.0/8, link-local, ...), which --block-host exists to "
+		    "block; allow the address and port you need, or start the "
+		    "jail with --force", rule);
+		return -EPERM;
 	}
 	for (i = 0; i < o->nallow; i++)
 		if (same_allow(&o->allow[i], &a)) {

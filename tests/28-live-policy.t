@@ -160,6 +160,12 @@ pass() {
 	st=$?
 	[ $st = 125 ] && grep -q 'not ADDR or ADDR/LEN' <<<"$out"
 	ok $? "$who: a bad RULE (host bits set): 125, says so" || diag "exit $st: $out"
+	out=$(pol "$who" d$who --allow 0.0.0.0/0 2>&1)
+	st=$?
+	[ $st = 125 ] && grep -q 'opens a whole fixed range' <<<"$out" &&
+		[ "$(inside d$who "$PROBE tcp 127.0.0.1 9 | tail -n 1")" = EPERM ]
+	ok $? "$who: --allow 0.0.0.0/0 is refused as on the command line (without --force): 125, the host stays denied" ||
+		diag "exit $st: $out"
 	out=$(as "$who" "$JA run --name d$who --block-host -- true" 2>&1)
 	st=$?
 	[ $st = 125 ] && grep -q 'running already' <<<"$out"
