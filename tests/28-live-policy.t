@@ -291,6 +291,22 @@ pass() {
 	[ $st = 137 ] && [ ! -e "$STATE/ctl/k$who" ]
 	ok $? "$who: CMD killed (SIGKILL): exit 137, the socket and directory are gone" ||
 		diag "exit $st" "$(ls -la "$STATE/ctl")"
+	# jail-ai itself killed: the socket stays, answers nothing, and the name is free again
+	as "$who" "$JA run --name s$who --block-host -- sleep $n" >/dev/null 2>&1 &
+	for i in $(seq 100); do [ -S "$STATE/ctl/s$who/sock" ] && [ -n "$(parent_of s$who)" ] && break; sleep 0.05; done
+	kill -KILL "$(parent_of s$who)"
+	wait $!
+	out=$(pol "$who" s$who --show 2>&1)
+	st=$?
+	[ -S "$STATE/ctl/s$who/sock" ] && [ $st = 125 ] && grep -q 'no live run jail named' <<<"$out" &&
+		! pgrep -x -f "sleep $n" >/dev/null
+	ok $? "$who: jail-ai SIGKILLed: CMD is gone, its stale socket answers nothing (policy: no live jail)" ||
+		diag "exit $st: $out"
+	out=$(as "$who" "$JA run --name s$who --block-host -- true" 2>&1)
+	st=$?
+	[ $st = 0 ] && [ ! -e "$STATE/ctl/s$who" ]
+	ok $? "$who: and the next run --name with that name takes it over, then removes it" ||
+		diag "exit $st: $out"
 	as "$who" "$JA run --name c$who --block-host -- sh -c 'kill -SEGV \$\$'" >/dev/null 2>&1
 	st=$?
 	[ $st = 139 ] && [ ! -e "$STATE/ctl/c$who" ]
