@@ -147,6 +147,10 @@ pass() {
 		grep -q '# host address (fixed: loopback)' <<<"$out"
 	ok $? "$who: --show lists it as a live --deny, and the host's entries with their sources" ||
 		diag "$out"
+	out=$(pol "$who" d$who --deny 10.77.0.2 2>&1)
+	st=$?
+	[ $st = 125 ] && grep -q 'has this rule already' <<<"$out"
+	ok $? "$who: the same --deny again: 125, already there" || diag "exit $st: $out"
 	out=$(pol "$who" d$who --remove 10.77.0.2 2>&1)
 	ok $? "$who: policy --remove 10.77.0.2" || diag "$out"
 	out=$(connect d$who)
@@ -156,6 +160,11 @@ pass() {
 	st=$?
 	[ $st = 125 ] && grep -q 'no --allow or --deny rule of this jail is 10.77.0.2' <<<"$out"
 	ok $? "$who: --remove of a rule not there: 125, says so" || diag "exit $st: $out"
+	out=$(pol "$who" d$who --allow 10.79.0.0/16 && pol "$who" d$who --deny 10.79.0.0/16 &&
+		pol "$who" d$who --remove 10.79.0.0/16 && pol "$who" d$who --show | grep -c '10\.79\.')
+	[ "$(tail -n 2 <<<"$out")" = $'removed 10.79.0.0/16 (2 rules)\n0' ]
+	ok $? "$who: --remove of a port-less RULE that is both an --allow and a --deny removes both" ||
+		diag "$out"
 	out=$(pol "$who" d$who --deny 10.77.0.2/8 2>&1)
 	st=$?
 	[ $st = 125 ] && grep -q 'not ADDR or ADDR/LEN' <<<"$out"
@@ -188,6 +197,10 @@ pass() {
 	out=$(inside d$who "[ -e $sock ] && echo visible || echo hidden; ls -A $STATE/ctl | wc -l")
 	[ "$out" = $'hidden\n0' ] && as "$who" "[ -S $sock ]"
 	ok $? "$who: --fs host: the control directory is empty in CMD's view (outside, the socket is there)" ||
+		diag "$out"
+	out=$(as "$who" "$JA run --fs host -- sh -c 'ls -A $STATE/ctl | wc -l'" 2>/dev/null)
+	[ "$out" = 0 ] && [ "$(ls -A "$STATE/ctl" | wc -l)" -ge 1 ]
+	ok $? "$who: another run jail (no --name, no --block-host, --fs host) sees the control directory empty too (outside: not)" ||
 		diag "$out"
 	rm -f "$UD/pass.sock" "$UD/give.log"
 	as "$who" "$CP give $UD/pass.sock $STATE/ctl" >"$UD/give.log" 2>&1 &
@@ -259,10 +272,17 @@ pass() {
 	out=$(connect a$who $((PORT + 1)))
 	[ "$out" = EPERM ]
 	ok $? "$who: and only on that port (another: EPERM)" || diag "$out"
+	out=$(pol "$who" a$who --show)
+	grep -q "^deny  10.77.0.2/32 .* except ports $PORT  # live --allow 10.77.0.2:$PORT\$" <<<"$out" &&
+		grep -q '^deny  0.0.0.0/0 .*# --deny-all$' <<<"$out"
+	ok $? "$who: --show: the port it lets through and the sources (live --allow, --deny-all)" || diag "$out"
 	out=$(as "$who" "n=0; for i in \$(seq 70); do $JA policy a$who --allow 10.91.0.\$i >/dev/null 2>$UD/full.$who.err || break; n=\$i; done; echo \$n; cat $UD/full.$who.err")
 	[ "$(head -n 1 <<<"$out")" = 63 ] && grep -q 'table is full' <<<"$out"
 	ok $? "$who: the 64-entry --allow table fills up (63 after the one above): the next --allow is refused and says so" ||
 		diag "$out"
+	out=$(as "$who" "n=0; for i in \$(seq 70); do $JA policy a$who --deny 10.92.0.\$i >/dev/null 2>$UD/full.$who.err || break; n=\$i; done; echo \$n; cat $UD/full.$who.err")
+	[ "$(head -n 1 <<<"$out")" = 64 ] && grep -q 'the table is full (64 live --deny' <<<"$out"
+	ok $? "$who: 64 live --deny rules at most: the next is refused and says so" || diag "$out"
 	stop a$who
 
 	# ---- hidden in every --fs mode ----
