@@ -13,6 +13,7 @@ require_tools
 require_cgroup2
 require_binaries
 CP=$PWD/tests/ctl_probe
+[ -x ./jail-ai-fault ] || bail "./jail-ai-fault is missing: run 'make jail-ai-fault'"
 [ -x "$CP" ] || bail "tests/ctl_probe is missing: run 'make tests/ctl_probe'"
 command -v runuser >/dev/null && command -v setcap >/dev/null || skip_all "needs runuser and setcap"
 netns_setup
@@ -250,7 +251,7 @@ pass() {
 		diag "pid '$pp':" "$out"
 	rm -f "$UD/abs.log"
 	in_host "$CP" abstract "jail-ai-t28l-$$" 5 >"$UD/abs.log" &
-	for i in $(seq 50); do grep -q ready "$UD/abs.log" && break; sleep 0.05; done
+	for i in $(seq 50); do grep -q ready "$UD/abs.log" 2>/dev/null && break; sleep 0.05; done
 	out=$(abstract_of "$(pgrep -f "ctl_probe abstract jail-ai-t28l-$$" | head -n 1)")
 	grep -q "^@jail-ai-t28l-$$" <<<"$out"
 	ok $? "$who: control: the same scan finds an abstract socket where there is one" || diag "$out"
@@ -327,6 +328,14 @@ pass() {
 	[ $st = 0 ] && [ ! -e "$STATE/ctl/s$who" ]
 	ok $? "$who: and the next run --name with that name takes it over, then removes it" ||
 		diag "exit $st: $out"
+	if [ "$who" = root ]; then
+		out=$(JAIL_AI_FAULT=child timeout 20 nsenter --net="/run/netns/$NS_H" -- "$PWD/jail-ai-fault" \
+			run --name froot --block-host -- true 2>&1)
+		st=$?
+		[ $st = 125 ] && grep -q 'nothing was started' <<<"$out" && [ ! -e "$STATE/ctl/froot" ]
+		ok $? "root: an attach that fails after the socket was made (jail-ai-fault child): 125, socket and directory gone" ||
+			diag "exit $st: $out" "$(ls -la "$STATE/ctl")"
+	fi
 	as "$who" "$JA run --name c$who --block-host -- sh -c 'kill -SEGV \$\$'" >/dev/null 2>&1
 	st=$?
 	[ $st = 139 ] && [ ! -e "$STATE/ctl/c$who" ]
