@@ -58,13 +58,15 @@ static struct {
 	dev_t cg_dev;		/* the jail's cgroup directory */
 	ino_t cg_ino;
 	int guarded;
-	/* live --allow rules, by slot (allow_text points into text) */
-	struct {
-		int used;
-		struct allow_rule a;
-		char text[JAIL_MAX_RULE_LEN + 1];
-	} live[JAIL_MAX_ALLOW];
 } S = { .ctlfd = -1, .namefd = -1 };
+
+/* Live --allow rules, by slot (allow_text points into text); apart from
+ * S so that it stays in .bss, not 10 KiB of the file. */
+static struct {
+	int used;
+	struct allow_rule a;
+	char text[JAIL_MAX_RULE_LEN + 1];
+} live[JAIL_MAX_ALLOW];
 
 int control_name_ok(const char *s)
 {
@@ -392,7 +394,7 @@ static int is_live_allow(const char *text)
 	size_t i;
 
 	for (i = 0; i < JAIL_MAX_ALLOW; i++)
-		if (S.live[i].used && text == S.live[i].text)
+		if (live[i].used && text == live[i].text)
 			return 1;
 	return 0;
 }
@@ -431,7 +433,7 @@ static int snap_take(struct snap *sn, const struct prot_opts *o)
 		return -ENOMEM;
 	memcpy(sn->kept, o->kept, o->nkept * sizeof(*o->kept));
 	for (i = 0; i < JAIL_MAX_ALLOW; i++)
-		sn->used[i] = S.live[i].used;
+		sn->used[i] = live[i].used;
 	return 0;
 }
 
@@ -447,7 +449,7 @@ static void snap_restore(struct snap *sn, struct prot_opts *o)
 	o->nkept = sn->nkept;
 	sn->kept = NULL;
 	for (i = 0; i < JAIL_MAX_ALLOW; i++)
-		S.live[i].used = sn->used[i];
+		live[i].used = sn->used[i];
 }
 
 /*
@@ -494,7 +496,7 @@ static int op_allow(struct prot_opts *o, const char *rule, FILE *out)
 			    rule);
 			return -EEXIST;
 		}
-	for (slot = 0; slot < JAIL_MAX_ALLOW && S.live[slot].used; slot++)
+	for (slot = 0; slot < JAIL_MAX_ALLOW && live[slot].used; slot++)
 		;
 	if (o->nallow >= JAIL_MAX_ALLOW || slot == JAIL_MAX_ALLOW) {
 		fprintf(out, "--allow %s: the table is full (%d --allow "
@@ -502,11 +504,11 @@ static int op_allow(struct prot_opts *o, const char *rule, FILE *out)
 		    rule, JAIL_MAX_ALLOW);
 		return -ENOSPC;
 	}
-	S.live[slot].used = 1;
-	S.live[slot].a = a;
-	snprintf(S.live[slot].text, sizeof(S.live[slot].text), "%s", rule);
+	live[slot].used = 1;
+	live[slot].a = a;
+	snprintf(live[slot].text, sizeof(live[slot].text), "%s", rule);
 	o->allow[o->nallow] = a;
-	o->allow_text[o->nallow++] = S.live[slot].text;
+	o->allow_text[o->nallow++] = live[slot].text;
 	fprintf(out, "allowed %s", rule);
 	return 0;
 }
@@ -514,7 +516,7 @@ static int op_allow(struct prot_opts *o, const char *rule, FILE *out)
 static int op_deny(struct prot_opts *o, const char *rule, FILE *out)
 {
 	struct hostip h, *nk;
-	size_t i, live = 0;
+	size_t i, nlive = 0;
 
 	if (parse_deny(rule, &h) < 0) {
 		fprintf(out, "--deny %s: not ADDR or ADDR/LEN (host bits zero)",
@@ -522,7 +524,7 @@ static int op_deny(struct prot_opts *o, const char *rule, FILE *out)
 		return -EINVAL;
 	}
 	for (i = 0; i < o->nkept; i++) {
-		live += o->kept[i].why == live_deny_why;
+		nlive += o->kept[i].why == live_deny_why;
 		if (o->kept[i].source == HOSTIP_USER && o->kept[i].family ==
 		    h.family && o->kept[i].prefixlen == h.prefixlen &&
 		    !memcmp(o->kept[i].addr, h.addr, 16)) {
@@ -531,7 +533,7 @@ static int op_deny(struct prot_opts *o, const char *rule, FILE *out)
 			return -EEXIST;
 		}
 	}
-	if (live >= CONTROL_MAX_LIVE_DENY) {
+	if (nlive >= CONTROL_MAX_LIVE_DENY) {
 		fprintf(out, "--deny %s: the table is full (%d live --deny "
 		    "rules; --remove one first)", rule, CONTROL_MAX_LIVE_DENY);
 		return -ENOSPC;
@@ -562,9 +564,9 @@ static int op_remove(struct prot_opts *o, const char *rule, FILE *out)
 	for (i = k = 0; isallow && i < o->nallow; i++) {
 		if (o->allow_text[i] && same_allow(&o->allow[i], &a)) {
 			for (k = 0; k < JAIL_MAX_ALLOW; k++)
-				if (S.live[k].used && S.live[k].text ==
+				if (live[k].used && live[k].text ==
 				    o->allow_text[i])
-					S.live[k].used = 0;
+					live[k].used = 0;
 			memmove(&o->allow[i], &o->allow[i + 1],
 			    (o->nallow - i - 1) * sizeof(o->allow[0]));
 			memmove(&o->allow_text[i], &o->allow_text[i + 1],
