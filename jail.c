@@ -561,8 +561,12 @@ static void proxy_env(const struct prot_opts *o)
 static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
     pid_t parent)
 {
+	/* The relay and init run jail-ai's code, dumpable, visible to CMD in
+	 * /proc/1/fd: none of them keeps a way to the control socket (the
+	 * socket's directory is not removed here: the owner is the parent). */
 	if (refresh.ctl >= 0)
 		close(refresh.ctl);
+	control_close();
 	refresh_close(&refresh);
 	proxy_env(&o->prot);
 	prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);

@@ -203,6 +203,11 @@ pass() {
 	[ "$out" = 0 ] && [ "$(ls -A "$STATE/ctl" | wc -l)" -ge 1 ]
 	ok $? "$who: another run jail (no --name, no --block-host, --fs host) sees the control directory empty too (outside: not)" ||
 		diag "$out"
+	# (a root CMD can list init's fds; a user's init is not readable to it at all)
+	out=$(inside d$who "for f in /proc/[0-9]*/fd/*; do readlink \$f; done 2>/dev/null | grep -c 'jail-ai/ctl\|^socket:'; ls /proc/1/fd 2>/dev/null | wc -l")
+	[ "$(head -n 1 <<<"$out")" = 0 ] && { [ "$who" != root ] || [ "$(tail -n 1 <<<"$out")" -gt 0 ]; }
+	ok $? "$who: no process in the jail (its init and relay included) holds an fd of the control directory or a socket" ||
+		diag "$out"
 	rm -f "$UD/pass.sock" "$UD/give.log"
 	as "$who" "$CP give $UD/pass.sock $STATE/ctl" >"$UD/give.log" 2>&1 &
 	for i in $(seq 50); do grep -q ready "$UD/give.log" && break; sleep 0.05; done
