@@ -166,6 +166,13 @@ pass() {
 	[ "$(tail -n 2 <<<"$out")" = $'removed 10.79.0.0/16 (2 rules)\n0' ]
 	ok $? "$who: --remove of a port-less RULE that is both an --allow and a --deny removes both" ||
 		diag "$out"
+	for k in magic version op nul show allow-empty short; do
+		out=$(as "$who" "$CP bad $STATE/ctl/d$who/sock $k")
+		[ "$out" = "reply -71" ] || break
+	done
+	[ "$out" = "reply -71" ] && [ "$(connect d$who)" = ok ] && pol "$who" d$who --show >/dev/null
+	ok $? "$who: damaged requests (magic, version, op, no NUL, --show with a rule, --allow without, short): EPROTO each, the jail unchanged" ||
+		diag "$k: $out"
 	out=$(pol "$who" d$who --deny 10.77.0.2/8 2>&1)
 	st=$?
 	[ $st = 125 ] && grep -q 'not ADDR or ADDR/LEN' <<<"$out"

@@ -12,6 +12,9 @@
  *   ctl_probe take PASS NAME
  *       connect to PASS, receive that fd, then as `ask` on
  *       /proc/self/fd/FD/NAME/sock.
+ *   ctl_probe bad PATH KIND
+ *       as ask, with a request damaged one way (KIND: magic, version, op,
+ *       nul, show, allow-empty, short); prints the same.
  *   ctl_probe abstract NAME SECS
  *       bind and listen on the abstract name NAME for SECS; prints "ready"
  *       (the control for the test's abstract-socket scan).
@@ -29,6 +32,8 @@
 #include <unistd.h>
 
 #include "control.h"
+
+static const char *damage;	/* ctl_probe bad: how */
 
 static int ask(const char *path)
 {
@@ -49,7 +54,22 @@ static int ask(const char *path)
 	rq.magic = CONTROL_MAGIC;
 	rq.version = CONTROL_VERSION;
 	rq.op = CONTROL_SHOW;
-	if (send(fd, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
+	if (damage && !strcmp(damage, "magic"))
+		rq.magic ^= 1;
+	else if (damage && !strcmp(damage, "version"))
+		rq.version = CONTROL_VERSION + 1;
+	else if (damage && !strcmp(damage, "op"))
+		rq.op = 99;
+	else if (damage && !strcmp(damage, "nul"))
+		memset(rq.rule, 'A', sizeof(rq.rule));
+	else if (damage && !strcmp(damage, "show"))
+		strcpy(rq.rule, "10.0.0.0/8");
+	else if (damage && !strcmp(damage, "allow-empty"))
+		rq.op = CONTROL_ALLOW;
+	if (damage && !strcmp(damage, "short")) {
+		(void)!write(fd, &rq, sizeof(rq) - 1);
+		shutdown(fd, SHUT_WR);
+	} else if (send(fd, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
 		printf("closed\n");
 		return 0;
 	}
@@ -168,6 +188,10 @@ int main(int argc, char **argv)
 		return give(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "take"))
 		return take(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "bad")) {
+		damage = argv[3];
+		return ask(argv[2]);
+	}
 	if (argc == 4 && !strcmp(argv[1], "abstract"))
 		return abstract(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: ctl_probe ask PATH | give PASS DIR | take PASS "
