@@ -609,10 +609,14 @@ static void show_sources(FILE *out, const struct prot_opts *o,
 	size_t i;
 
 	for (i = 0; i < nhost; i++)
-		if (same_prefix(key, &host[i])) {
-			fprintf(out, "%shost address (%s%s%s)", sep,
-			    hostip_source_name(host[i].source), host[i].why ?
-			    ": " : "", host[i].why ? host[i].why : "");
+		if (same_prefix(key, &host[i]) && host[i].source ==
+		    HOSTIP_FIXED) {
+			fprintf(out, "%sfixed range (%s)", sep, host[i].why ?
+			    host[i].why : "fixed");
+			sep = "; ";
+		} else if (same_prefix(key, &host[i])) {
+			fprintf(out, "%shost address (%s)", sep,
+			    hostip_source_name(host[i].source));
 			sep = "; ";
 		}
 	for (i = 0; i < o->nkept; i++)

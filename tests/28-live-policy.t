@@ -145,8 +145,9 @@ pass() {
 	ok $? "$who: the next connect from the same running CMD is EPERM" || diag "$out"
 	out=$(pol "$who" d$who --show)
 	grep -q '^deny  10.77.0.2/32 .*# live --deny$' <<<"$out" &&
-		grep -q '# host address (fixed: loopback)' <<<"$out"
-	ok $? "$who: --show lists it as a live --deny, and the host's entries with their sources" ||
+		grep -q '^deny  127.0.0.0/8 .*# fixed range (loopback)$' <<<"$out" &&
+		grep -q '^deny  10.77.0.1/32 .*# host address (fib_trie)$' <<<"$out"
+	ok $? "$who: --show lists it as a live --deny, a fixed range and a host address with their sources" ||
 		diag "$out"
 	out=$(pol "$who" d$who --deny 10.77.0.2 2>&1)
 	st=$?
