@@ -348,7 +348,17 @@ static int peer_check(int cfd, char *why, size_t len)
 		return -EPERM;
 	}
 	sl = sizeof(pidfd);
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &sl) < 0) {
+	r = getsockopt(cfd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &sl);
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in jail-ai-fault: a kernel before 6.5, for the fallback. */
+	if (r == 0 && getenv("JAIL_AI_FAULT") && !strcmp(getenv(
+	    "JAIL_AI_FAULT"), "nopeerpidfd")) {
+		close(pidfd);
+		r = -1;
+		errno = ENOPROTOOPT;
+	}
+#endif
+	if (r < 0) {
 		if (errno != ENOPROTOOPT)
 			return -errno;
 		/* before 6.5: the pid, and below, that it is still that one */
