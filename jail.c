@@ -602,9 +602,15 @@ static int wait_cmd(pid_t pid, const struct tty_saved *ts)
 	if (refresh.nl >= 0 && (r = refresh_watch(&refresh, pid, err,
 	    sizeof(err))) < 0) {
 		kill(pid, SIGKILL);
-		warnx("run: --block-host: address refresh: %s: %s; CMD was "
-		    "killed, since a host address that appears now could "
-		    "not be blocked (run it again)", err, strerror(-r));
+		if (strncmp(err, "live policy", 11) == 0)
+			warnx("run: --block-host: %s: %s; CMD was killed, since "
+			    "the jail's maps no longer match a known policy "
+			    "(run it again)", err, strerror(-r));
+		else
+			warnx("run: --block-host: address refresh: %s: %s; CMD "
+			    "was killed, since a host address that appears now "
+			    "could not be blocked (run it again)", err,
+			    strerror(-r));
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		tty_restore(ts);
