@@ -226,6 +226,10 @@ pass() {
 	out=$(inside d$who "$CP take $UD/pass.sock d$who")
 	[ "$out" = "reply -1" ]
 	ok $? "$who: the same fd passed into the jail: CMD's connect is refused (EPERM)" || diag "$out"
+	out=$(as "$who" "$JA run --fs host -- $CP take $UD/pass.sock d$who" 2>/dev/null)
+	[ "$out" = "reply -1" ]
+	ok $? "$who: the fd passed into another run jail (outside d$who's cgroup, its own PID namespace): refused" ||
+		diag "$out"
 	kill %?give 2>/dev/null
 	cg=$(cg_path d$who)
 	out=$(as "$who" "$CP ask $sock")
