@@ -320,7 +320,7 @@ pass() {
 	done
 
 	# ---- removed when CMD is killed or crashes ----
-	n=$([ "$who" = root ] && echo 31170 || echo 31171)
+	n=$([ "$who" = root ] && echo "31.$$"0 || echo "31.$$"1)	# unique: no other test's sleep
 	as "$who" "$JA run --name k$who --block-host -- sleep $n" >/dev/null 2>&1 &
 	for i in $(seq 100); do pgrep -x -f "sleep $n" >/dev/null && break; sleep 0.05; done
 	kill -KILL "$(pgrep -x -f "sleep $n" | head -n 1)"
@@ -348,15 +348,15 @@ pass() {
 	if [ "$who" = root ]; then
 		# the fallback before 6.5 (SO_PEERCRED's pid, then pidfd_open), forced by jail-ai-fault
 		JAIL_AI_FAULT=nopeerpidfd timeout 20 nsenter --net="/run/netns/$NS_H" -- "$PWD/jail-ai-fault" \
-			run --name proot --block-host -- sleep 5 >/dev/null 2>&1 &
-		for i in $(seq 100); do pgrep -x -f "sleep 5" >/dev/null && [ -S "$STATE/ctl/proot/sock" ] && break; sleep 0.05; done
-		cg=$CG2$(sed -n 's/^0:://p' "/proc/$(pgrep -n -x -f "sleep 5")/cgroup")
+			run --name proot --block-host -- sleep "7.$$" >/dev/null 2>&1 &
+		for i in $(seq 100); do pgrep -x -f "sleep 7.$$" >/dev/null && [ -S "$STATE/ctl/proot/sock" ] && break; sleep 0.05; done
+		cg=$CG2$(sed -n 's/^0:://p' "/proc/$(pgrep -n -x -f "sleep 7.$$")/cgroup")
 		out=$("$CP" ask "$STATE/ctl/proot/sock")
 		out2=$(sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" ask "$3"' sh "$cg" "$CP" "$STATE/ctl/proot/sock" 2>&1)
 		[ "$out" = "reply 0" ] && [ "$out2" = "reply -1" ]
 		ok $? "root: without SO_PEERPIDFD (jail-ai-fault nopeerpidfd): outside served, moved into the jail's cgroup refused" ||
 			diag "outside: $out" "inside: $out2 ($cg)"
-		kill -KILL "$(pgrep -n -x -f "sleep 5")" 2>/dev/null
+		kill -KILL "$(pgrep -n -x -f "sleep 7.$$")" 2>/dev/null
 		wait $!
 		out=$(JAIL_AI_FAULT=child timeout 20 nsenter --net="/run/netns/$NS_H" -- "$PWD/jail-ai-fault" \
 			run --name froot --block-host -- true 2>&1)
