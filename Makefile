@@ -56,11 +56,11 @@ KINC	= build/kinc
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
-	  jailenv.c lifecycle.c refresh.c keeper.c
+	  jailenv.c lifecycle.c refresh.c keeper.c control.c
 HDRS	= bpf_insns.h bpf_maps.h hostips.h policy.h request.h images.h agents.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
-	  jailenv.h lifecycle.h refresh.h keeper.h
+	  jailenv.h lifecycle.h refresh.h keeper.h control.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -202,12 +202,12 @@ check-bpf: build/bpf_insns.h
 	fi
 
 # ---- tests ----
-TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
+TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_mapsync \
 	    tests/unit_request tests/unit_images tests/unit_config tests/probe \
 	    tests/adversary \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
-	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe \
+	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe tests/ctl_probe \
 	    tests/unit_jailenv
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
@@ -217,6 +217,8 @@ tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
 tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c policy.h bpf_maps.h protect.h cgroup.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
+tests/unit_mapsync: tests/unit_mapsync.c refresh.c refresh.h policy.c hostips.c policy.h bpf_maps.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_mapsync.c refresh.c policy.c hostips.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h
@@ -256,6 +258,8 @@ tests/mapfd_probe: tests/mapfd_probe.c bpf_maps.h
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/mapfd_probe.c
 tests/fs_probe: tests/fs_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/fs_probe.c
+tests/ctl_probe: tests/ctl_probe.c control.h
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/ctl_probe.c
 tests/refresh_probe: tests/refresh_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/refresh_probe.c
 

@@ -306,7 +306,7 @@ static const char *const valued[] = { "--allow", "--deny", "--deny-file",
     "--image", "--workspace", "-m", "--mount", "-p", "--port", "-e",
     "--env", "--network", "--memory", "--cpus", "--layers", "--base-image",
     "--allow-domain", "--proxy", "--hide", "--rw", "--unhide", "--fs",
-    "--exec-only",
+    "--exec-only", "--name",
     "-w", "--workdir", "-u", "--user", NULL };
 static const char *const flags[] = { "--block-host", "--no-block-host",
     "--no-dns", "--ssh-agent", "--force-mount", "--git-gpg", "--shell",

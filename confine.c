@@ -370,6 +370,28 @@ static void file_rules(const struct fs_plan *fs)
 	free(cwd);
 }
 
+static const char *hidden_dir;
+
+void confine_hide(const char *dir)
+{
+	hidden_dir = dir;
+}
+
+/*
+ * Before the file rules (which may cover a parent of it, /run/user/UID):
+ * CMD cannot unmount it (no CAP_SYS_ADMIN in its bounding set; a user
+ * namespace of its own would get it locked), so the control sockets below
+ * it are out of its reach by path, whatever --fs says.
+ */
+static void hide_control_dir(void)
+{
+	if (hidden_dir && mount("none", hidden_dir, "tmpfs", MS_RDONLY |
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,nr_inodes=1,mode=0500")
+	    < 0)
+		fatal("hide %s (jail-ai's control sockets) from CMD: %s",
+		    hidden_dir, strerror(errno));
+}
+
 /*
  * In the relay, which has unshared CMD's namespaces: the mounts CMD sees,
  * then its terminal.
@@ -381,6 +403,7 @@ static void prepare_mounts_and_pty(struct jail_pty *p,
 
 	if ((r = cgroup_remount_ro_all()) < 0)
 		fatal("read-only cgroup2 for CMD: %s", strerror(-r));
+	hide_control_dir();
 	file_rules(fs);
 	if ((r = pty_devpts_new()) < 0)
 		fatal("mount a devpts of its own on /dev/pts for CMD: %s "

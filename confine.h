@@ -12,6 +12,10 @@
 
 struct fs_plan;		/* fsjail.h: CMD's file rules */
 int caps_all(__u64 *prm, __u64 *eff, __u64 *inh, int set);
+/* A directory CMD must not see in any --fs mode (control.c's sockets):
+ * an empty read-only tmpfs over it in CMD's mount namespace.  NULL: none.
+ * Set before confine_exec; dir is kept, not copied. */
+void confine_hide(const char *dir);
 void confine_exec(const struct jail_cgroup *cg, char **cmd, int keep_privs,
     const struct fs_plan *fs, pid_t parent) __attribute__((noreturn));
 

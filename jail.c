@@ -41,6 +41,7 @@
 #include "policy.h"
 #include "protect.h"
 #include "pty.h"
+#include "control.h"
 #include "refresh.h"
 #include "spawn.h"
 #include "util.h"
@@ -67,6 +68,8 @@ static const char usage_text[] =
 "  images prune [-y], clean [-y]   remove stale images, every jail\n"
 "  upgrade [AGENT]                 rebuild the agent layers, newest agents\n"
 "  hostips [--json]                print what --block-host blocks\n"
+"  policy NAME --allow|--deny|--remove RULE, policy NAME --show\n"
+"                                  live rules of a run --name NAME jail\n"
 "  check                           what this system offers jail-ai\n"
 "  version, -V, --version          print the version\n"
 "  help [COMMAND], -h, --help      this text, or COMMAND's\n"
@@ -85,7 +88,8 @@ static const char run_usage_text[] =
 "                   [--workspace DIR] [--rw PATH]... [--hide PATH]...\n"
 "                   [--unhide PATH]... [--exec-only PATH]...\n"
 "                   [--nested-sandbox] [--fs host|jail]\n"
-"                   [--dry-run] [--unsafe-keep-privileges] -- CMD [ARG...]\n"
+"                   [--name NAME] [--dry-run] [--unsafe-keep-privileges]\n"
+"                   -- CMD [ARG...]\n"
 "\n"
 "Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
 "(128+N if a signal N ended it).  The cgroup and anything CMD left running\n"
@@ -154,6 +158,9 @@ static const char run_usage_text[] =
 "                 permitted; run says so when CMD is one of them)\n"
 "  --fs host      no file rules: CMD writes and reads what you can and\n"
 "                 reaches every local socket (said at every start)\n"
+"  --name NAME    with --block-host: `jail-ai policy NAME` changes the\n"
+"                 network rules while CMD runs (one live jail per NAME and\n"
+"                 user; CMD itself can never reach that control)\n"
 "  --dry-run      print the file rules, and the policy --block-host would\n"
 "                 attach, each entry with its source (fixed, fib_trie,\n"
 "                 if_inet6, ipv6_route, resolver, an option or a config\n"
@@ -285,6 +292,18 @@ static const struct usage {
 	  "no network) before and after.  Existing jails keep\n"
 	  "their old image until recreated (jail-ai AGENT --recreate).\n"
 	  "  --quiet  podman's output only for a failed build\n" },
+	{ "policy", "usage: jail-ai policy NAME --allow RULE | --deny RULE |\n"
+	  "                  --remove RULE | --show\n"
+	  "\n"
+	  "Changes the network rules of the running `jail-ai run --name NAME\n"
+	  "--block-host` jail of this user, without restarting it: the rule\n"
+	  "takes effect for the next connect.  RULE is run's --allow or --deny\n"
+	  "syntax; --remove takes off an --allow or --deny given at start or\n"
+	  "live (host addresses, fixed ranges and the modes stay).  --show\n"
+	  "prints the entries as the maps hold them, each with its source.\n"
+	  "Only a process of the same user (or root) outside the jail is\n"
+	  "served.  Exit 125 with the reason: no such jail, a bad rule, a rule\n"
+	  "not there, a full table.\n" },
 	{ "check", "usage: jail-ai check\n"
 	  "\n"
 	  "What this system offers jail-ai, one line per requirement: ok,\n"
@@ -425,6 +444,7 @@ struct run_opts {
 	struct fs_opts fs;
 	struct fs_plan plan;
 	int keep_privs, dry_run;
+	const char *name;	/* --name: `jail-ai policy NAME` */
 	char **cmd;
 };
 
@@ -486,6 +506,12 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 			o->keep_privs = 1;
 		} else if (strcmp(argv[i], "--dry-run") == 0) {
 			o->dry_run = 1;
+		} else if (strcmp(argv[i], "--name") == 0) {
+			if (i + 1 >= argc || !control_name_ok(argv[i + 1]))
+				die(EXIT_USAGE, "run: --name needs a jail name "
+				    "(letters, digits, '_', '.', '-'; at most 63, "
+				    "not starting with '-', '.' or '_')");
+			o->name = argv[++i];
 		} else if (prot_parse_opt(&o->prot, argc, argv, &i) ||
 		    fs_parse_opt(&o->fs, argc, argv, &i)) {
 			continue;
@@ -500,12 +526,21 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 		die(EXIT_USAGE, "run: no command (usage: jail-ai run "
 		    "[OPTIONS] -- CMD [ARG...])");
 	prot_check(&o->prot);
+	if (o->name && !o->prot.block_host)
+		die(EXIT_USAGE, "run: --name %s is for live policy updates "
+		    "(jail-ai policy NAME), which need --block-host (or "
+		    "--deny-all, --block-private, --proxy): without it there "
+		    "is no network policy to change", o->name);
+	if (o->name && o->keep_privs)
+		die(EXIT_USAGE, "run: --name %s with --unsafe-keep-privileges: "
+		    "CMD would share jail-ai's mount and PID namespaces and "
+		    "could reach the control socket; drop one of them", o->name);
 	o->cmd = argv + i;
 	run_files(o);
 }
 
 /* The address refresh's fds stay with jail-ai; CMD never holds them. */
-static struct refresh refresh = { .nl = -1, .maps = { -1, -1 } };
+static struct refresh refresh = { .nl = -1, .maps = { -1, -1 }, .ctl = -1 };
 static int dumpable = 1;
 
 /* --proxy: CMD's HTTP(S) clients go to the proxy. */
@@ -526,6 +561,12 @@ static void proxy_env(const struct prot_opts *o)
 static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
     pid_t parent)
 {
+	/* The relay and init run jail-ai's code, dumpable, visible to CMD in
+	 * /proc/1/fd: none of them keeps a way to the control socket (the
+	 * socket's directory is not removed here: the owner is the parent). */
+	if (refresh.ctl >= 0)
+		close(refresh.ctl);
+	control_close();
 	refresh_close(&refresh);
 	proxy_env(&o->prot);
 	prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
@@ -561,9 +602,15 @@ static int wait_cmd(pid_t pid, const struct tty_saved *ts)
 	if (refresh.nl >= 0 && (r = refresh_watch(&refresh, pid, err,
 	    sizeof(err))) < 0) {
 		kill(pid, SIGKILL);
-		warnx("run: --block-host: address refresh: %s: %s; CMD was "
-		    "killed, since a host address that appears now could "
-		    "not be blocked (run it again)", err, strerror(-r));
+		if (strncmp(err, "live policy", 11) == 0)
+			warnx("run: --block-host: %s: %s; CMD was killed, since "
+			    "the jail's maps no longer match a known policy "
+			    "(run it again)", err, strerror(-r));
+		else
+			warnx("run: --block-host: address refresh: %s: %s; CMD "
+			    "was killed, since a host address that appears now "
+			    "could not be blocked (run it again)", err,
+			    strerror(-r));
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		tty_restore(ts);
@@ -806,6 +853,40 @@ static int attach_run(struct prot_opts *o, const struct jail_cgroup *cg,
 	return r;
 }
 
+/* --name: NAME's control socket, before anything is started. */
+static int listen_named(const char *name)
+{
+	char err[4200] = "";
+	int fd;
+
+	if (refresh.nl < 0)
+		die(EXIT_USAGE, "run: --name %s needs the address refresh, which "
+		    "holds the jail's maps (it is off here); nothing was "
+		    "started", name);
+	fd = control_listen(name, err, sizeof(err));
+	if (fd == -EADDRINUSE)
+		die(EXIT_USAGE, "run: --name %s: a run jail of that name is "
+		    "running already for this user (jail-ai policy %s --show); "
+		    "nothing was started", name, name);
+	if (fd < 0)
+		die(EXIT_SYSFAIL, "run: --name %s: control socket %s: %s; "
+		    "nothing was started", name, err, strerror(-fd));
+	return fd;
+}
+
+/* Every run jail's CMD: the control sockets' directory out of sight, so
+ * that no CMD reaches another jail's control by path either. */
+static void hide_control(void)
+{
+	static char dir[4096];
+	int fd = control_dir(dir, sizeof(dir), 0);
+
+	if (fd >= 0) {
+		close(fd);
+		confine_hide(dir);
+	}
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct jail_cgroup cg;
@@ -813,7 +894,7 @@ static int cmd_run(int argc, char **argv)
 	struct run_opts o;
 	struct policy p;
 	char err[512] = "";
-	int r, code;
+	int r, code, ctl = -1;
 	pid_t pid, self = getpid();
 
 	parse_run(argc, argv, &o);
@@ -827,6 +908,9 @@ static int cmd_run(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	if (o.prot.block_host)
 		start_refresh(&o.prot);
+	if (o.name)
+		ctl = listen_named(o.name);
+	hide_control();
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
 	r = jail_cgroup_create(&cg, o.prot.block_host ?
@@ -837,6 +921,11 @@ static int cmd_run(int argc, char **argv)
 		jail_cgroup_remove(&cg);
 		exit(EXIT_SYSFAIL);
 	}
+	if (ctl >= 0 && (r = control_guard(cg.mount, cg.path)) < 0)
+		die(EXIT_SYSFAIL, "run: --name: %s: %s; nothing was started",
+		    cg.path, strerror(-r));
+	refresh.ctl = ctl;
+	refresh.on_ctl = ctl >= 0 ? control_handle : NULL;
 	/* Like system(): the terminal's ^C and ^\ are for CMD. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -853,6 +942,9 @@ static int cmd_run(int argc, char **argv)
 	code = wait_cmd(pid, &ts);
 	if ((r = jail_cgroup_remove(&cg)) < 0)
 		warnx("run: remove %s: %s", cg.path, strerror(-r));
+	if (ctl >= 0)
+		close(ctl);
+	control_close();
 	refresh_close(&refresh);
 	free(o.prot.kept);
 	policy_free(&p);
@@ -917,6 +1009,52 @@ static char **with_config(const char *cmd, int *argc, char **argv)
 	return config_apply(cmd, *argc, argv, argc, &arg_src);
 }
 
+/* jail-ai policy NAME --allow RULE | --deny RULE | --remove RULE | --show */
+static int cmd_policy(int argc, char **argv)
+{
+	static const char *const ops[] = { NULL, "--allow", "--deny",
+	    "--remove", "--show" };
+	struct control_req rq;
+	int32_t status;
+	char *text;
+	int op = 0, i, r;
+
+	memset(&rq, 0, sizeof(rq));
+	for (i = 1; argc == 3 || argc == 4 ? i < 5 : 0; i++)
+		if (strcmp(argv[2], ops[i]) == 0)
+			op = i;
+	if (!op || (op == CONTROL_SHOW) != (argc == 3))
+		die(EXIT_USAGE, "usage: jail-ai policy NAME --allow RULE | "
+		    "--deny RULE | --remove RULE | --show");
+	if (!control_name_ok(argv[1]))
+		die(EXIT_USAGE, "policy: %s: not a valid jail name", argv[1]);
+	if (argc == 4 && strlen(argv[3]) > JAIL_MAX_RULE_LEN)
+		die(EXIT_USAGE, "policy: %s %.40s...: more than %d characters",
+		    argv[2], argv[3], JAIL_MAX_RULE_LEN);
+	rq.magic = CONTROL_MAGIC;
+	rq.version = CONTROL_VERSION;
+	rq.op = (uint16_t)op;
+	if (argc == 4)
+		snprintf(rq.rule, sizeof(rq.rule), "%s", argv[3]);
+	r = control_call(argv[1], &rq, &status, &text);
+	if (r == -ESRCH)
+		die(EXIT_USAGE, "policy: no live run jail named %s for this "
+		    "user (start one with jail-ai run --name %s --block-host "
+		    "...)", argv[1], argv[1]);
+	if (r < 0)
+		die(EXIT_SYSFAIL, "policy: %s: %s", argv[1], strerror(-r));
+	if (status < 0) {
+		warnx("policy: %s: %s", argv[1], text);
+		free(text);
+		return EXIT_USAGE;
+	}
+	fputs(text, stdout);
+	if (op != CONTROL_SHOW)
+		putchar('\n');
+	free(text);
+	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
+}
+
 static int dispatch(int argc, char **argv)
 {
 	const char *c = argv[0];
@@ -958,6 +1096,8 @@ static int dispatch(int argc, char **argv)
 		return cmd_clean(argc, argv);
 	if (strcmp(c, "upgrade") == 0)
 		return images_upgrade(argc, argv);
+	if (strcmp(c, "policy") == 0)
+		return cmd_policy(argc, argv);
 	die(EXIT_USAGE, "unknown command %s (see jail-ai --help)", c);
 }
 

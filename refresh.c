@@ -16,11 +16,12 @@
  *            at once: one atomic update, before anything is read;
  *   rebuild  the host list read again as hostips_discover reads it, with
  *            the jail's own denies and allows as they were at start, run
- *            through policy_build; the maps brought to the result by first
- *            writing every new or changed entry, then deleting the entries
- *            no longer in it.  Deleted entries are host prefixes that went
- *            away, so an intermediate state only ever denies more than the
- *            new policy, never allows a host address.
+ *            through policy_build; the maps brought to the result by
+ *            writing every new or changed entry, longest prefix first,
+ *            then deleting the entries no longer in it, shortest first
+ *            (refresh_plan): no intermediate state allows what neither
+ *            the old nor the new policy allows.  `jail-ai policy`'s live
+ *            rules (control.c) go through the same step.
  * Lost events (ENOBUFS) mean a rebuild too.  Any failure is returned, and
  * the caller stops the jail: a jail that cannot keep up is not kept.
  */
@@ -45,6 +46,7 @@ static void init(struct refresh *rf)
 
 	memset(rf, 0, sizeof(*rf));
 	rf->nl = -1;
+	rf->ctl = -1;
 	for (i = 0; i < JAIL_NMAPS; i++)
 		rf->maps[i] = -1;
 }
@@ -334,65 +336,105 @@ static int drain(struct refresh *rf)
 
 /* ---- rebuild: the whole policy again, and the maps brought to it ---- */
 
-/* New and changed entries first: only ever more denied meanwhile. */
-static int write_new(struct fam *f, const char *nw, size_t nn)
-{
-	const char *cur = *f->cur;
-	size_t i = 0, j;
-	int d, r;
+static size_t g_rsz;	/* for the plan's sorts */
+static const char *g_base;
 
-	for (j = 0; j < nn; j++) {
-		d = 1;
-		while (i < *f->n && (d = memcmp(cur + i * f->rsz,
-		    nw + j * f->rsz, f->ksz)) < 0)
-			i++;
-		if (i < *f->n && d == 0 && !memcmp(cur + i * f->rsz,
-		    nw + j * f->rsz, f->rsz))
-			continue;	/* unchanged */
-		r = map_op(BPF_MAP_UPDATE_ELEM, f->fd, nw + j * f->rsz,
-		    nw + j * f->rsz + f->ksz);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+/* The prefix length of op's rule (the key starts with it). */
+static unsigned int plen_of(const void *op)
+{
+	__u32 p;
+
+	memcpy(&p, g_base + ((const struct refresh_op *)op)->idx * g_rsz,
+	    sizeof(p));
+	return p;
 }
 
-/* Then what the new policy no longer has: host prefixes that went. */
-static int delete_gone(struct fam *f, const char *nw, size_t nn)
+static int longest_first(const void *a, const void *b)
 {
-	const char *cur = *f->cur;
-	size_t i, j = 0;
-	int d, r;
+	unsigned int x = plen_of(a), y = plen_of(b);
 
-	for (i = 0; i < *f->n; i++) {
-		d = 1;
-		while (j < nn && (d = memcmp(nw + j * f->rsz,
-		    cur + i * f->rsz, f->ksz)) < 0)
-			j++;
-		if (j < nn && d == 0)
+	return x > y ? -1 : x < y;
+}
+
+static int shortest_first(const void *a, const void *b)
+{
+	return -longest_first(a, b);
+}
+
+/*
+ * The order that keeps every moment safe in an LPM trie, where an
+ * address's verdict is its longest matching entry's: every new or
+ * changed entry written, longest prefix first; then every entry that is
+ * gone deleted, shortest prefix first.  While writing, an address's
+ * longest match is either a written entry (then no longer new entry
+ * covers it that is not in the map already: the new verdict) or an old
+ * one (then every old entry is still there: the old verdict); while
+ * deleting, likewise with old and new swapped.  So no intermediate state
+ * allows what neither policy allows (tests/unit_mapsync model-checks it).
+ * cur and nw are sorted by key; ops gets ncur + nnew slots at most.
+ */
+size_t refresh_plan(const void *cur, size_t ncur, const void *nw,
+    size_t nnew, size_t rsz, size_t ksz, struct refresh_op *ops)
+{
+	const char *c = cur, *w = nw;
+	size_t i = 0, j = 0, n = 0, nwr;
+	int d;
+
+	while (j < nnew) {	/* writes */
+		d = i < ncur ? memcmp(c + i * rsz, w + j * rsz, ksz) : 1;
+		if (d < 0) {
+			i++;
 			continue;
-		r = map_op(BPF_MAP_DELETE_ELEM, f->fd, cur + i * f->rsz, NULL);
-		if (r < 0 && r != -ENOENT)
-			return r;
+		}
+		if (d > 0 || memcmp(c + i * rsz, w + j * rsz, rsz))
+			ops[n++] = (struct refresh_op){ .idx = j, .del = 0 };
+		i += d == 0;
+		j++;
 	}
-	return 0;
+	g_rsz = rsz;
+	g_base = nw;
+	qsort(ops, n, sizeof(*ops), longest_first);	/* idx only */
+	nwr = n;
+	for (i = j = 0; i < ncur; i++) {	/* deletes */
+		d = 1;
+		while (j < nnew && (d = memcmp(w + j * rsz, c + i * rsz,
+		    ksz)) < 0)
+			j++;
+		if (!(j < nnew && d == 0))
+			ops[n++] = (struct refresh_op){ .idx = i, .del = 1 };
+	}
+	g_base = cur;
+	qsort(ops + nwr, n - nwr, sizeof(*ops), shortest_first);
+	return n;
 }
 
 static int sync_fam(struct fam *f, void *rules, size_t n)
 {
-	int r;
+	struct refresh_op *ops;
+	const char *src;
+	size_t nops, k;
+	int r = 0;
 
 	g_ksz = f->ksz;
 	qsort(rules, n, f->rsz, keycmp);
-	if ((r = write_new(f, rules, n)) < 0)
-		return r;
-	if ((r = delete_gone(f, rules, n)) < 0)
-		return r;
-	return set_view(f, rules, n);
+	if (!(ops = malloc((*f->n + n + 1) * sizeof(*ops))))
+		return -ENOMEM;
+	nops = refresh_plan(*f->cur, *f->n, rules, n, f->rsz, f->ksz, ops);
+	for (k = 0; k < nops && r == 0; k++) {
+		src = ops[k].del ? (const char *)*f->cur : rules;
+		src += ops[k].idx * f->rsz;
+		r = map_op(ops[k].del ? BPF_MAP_DELETE_ELEM :
+		    BPF_MAP_UPDATE_ELEM, f->fd, src, ops[k].del ? NULL :
+		    src + f->ksz);
+		if (r == -ENOENT && ops[k].del)
+			r = 0;
+	}
+	free(ops);
+	return r < 0 ? r : set_view(f, rules, n);
 }
 
 /* The host list as at start: discovered again, plus what was kept. */
-static int rebuild(struct refresh *rf, char *err, size_t errlen)
+int refresh_apply(struct refresh *rf, char *err, size_t errlen)
 {
 	struct prot_opts *o = rf->o;
 	struct hostip *h, *nh;
@@ -419,19 +461,22 @@ static int rebuild(struct refresh *rf, char *err, size_t errlen)
 		snprintf(err, errlen, "policy");
 		return r;
 	}
+	/* Nothing written yet: a caller may still undo its change. */
+	rf->writing = 1;
 	r = sync_fam(&f4, np.r4, np.n4);
 	if (r == 0)
 		r = sync_fam(&f6, np.r6, np.n6);
 	policy_free(&np);
 	if (r < 0)
 		snprintf(err, errlen, "update the jail's maps");
+	rf->writing = r < 0;	/* maps and view may differ: fatal */
 	rf->rebuilds += r == 0;
 	return r;
 }
 
 int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 {
-	struct pollfd pf[2];
+	struct pollfd pf[3];
 	int pidfd, r = 0;
 
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -443,8 +488,10 @@ int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 	pf[0].events = POLLIN;
 	pf[1].fd = pidfd;
 	pf[1].events = POLLIN;
+	pf[2].fd = rf->on_ctl ? rf->ctl : -1;	/* `jail-ai policy` */
+	pf[2].events = POLLIN;
 	for (;;) {
-		if (poll(pf, 2, -1) < 0) {
+		if (poll(pf, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;	/* a signal forwarded to CMD */
 			r = -errno;
@@ -463,9 +510,12 @@ int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 				    "deny a new address at once");
 				break;
 			}
-			if (r > 0 && (r = rebuild(rf, err, errlen)) < 0)
+			if (r > 0 && (r = refresh_apply(rf, err, errlen)) < 0)
 				break;
 		}
+		if ((pf[2].revents & POLLIN) &&
+		    (r = rf->on_ctl(rf, rf->ctl, err, errlen)) < 0)
+			break;
 		if (pf[1].revents)
 			break;	/* CMD ended */
 	}
@@ -498,7 +548,7 @@ int refresh_step(struct refresh *rf, char *err, size_t errlen)
 		    "at once");
 		return r;
 	}
-	return r > 0 ? rebuild(rf, err, errlen) : 0;
+	return r > 0 ? refresh_apply(rf, err, errlen) : 0;
 }
 
 int refresh_prove(struct refresh *rf)

@@ -23,6 +23,17 @@ struct refresh {
 	unsigned long events, fast, rebuilds;
 	int own_netns;		/* a podman jail's own network namespace:
 				 * rebuilds leave its loopback open */
+	int writing;		/* an apply failed after its first write */
+	/* The control socket (control.c) and its handler, called when a
+	 * client waits; -1 and NULL: none.  A negative return is fatal. */
+	int ctl;
+	int (*on_ctl)(struct refresh *rf, int fd, char *err, size_t errlen);
+};
+
+/* One step of bringing a map from cur to nw (refresh_plan). */
+struct refresh_op {
+	size_t idx;		/* into nw for a write, cur for a delete */
+	int del;
 };
 
 /* The watch, opened before the addresses are read, so that no change
@@ -47,6 +58,22 @@ int refresh_prove(struct refresh *rf);
  * rewritten to deny every port, plus 0.0.0.0/0 and ::/0 denied.  Tries
  * them all; 0, or the first -errno. */
 int refresh_deny_all(struct refresh *rf);
+/*
+ * The policy again from the host's addresses now and rf->o (its allows
+ * and kept denies, which a live update may have changed), and the maps
+ * brought to it in refresh_plan's order.  -errno with err naming the
+ * step; rf->writing then says whether a map was touched (if not, the
+ * caller may undo its change to rf->o; if so, the jail must stop).
+ */
+int refresh_apply(struct refresh *rf, char *err, size_t errlen);
+/*
+ * Pure: the writes and deletes that bring one map (rules of rsz bytes,
+ * the key their first ksz, both lists sorted by key) from cur to nw, in
+ * the order that never allows what neither allows; into ops (room for
+ * ncur + nnew); returns how many.
+ */
+size_t refresh_plan(const void *cur, size_t ncur, const void *nw,
+    size_t nnew, size_t rsz, size_t ksz, struct refresh_op *ops);
 /* Closes the fds and frees; also in CMD's process, before its exec. */
 void refresh_close(struct refresh *rf);
 

@@ -357,7 +357,7 @@ out:
 
 /* root: /run/jail-ai; others: $XDG_RUNTIME_DIR/jail-ai, else
  * $HOME/.cache/jail-ai.  An fd of it, its path in dir. */
-static int profile_dir(char *dir, size_t len)
+int seccomp_state_dir(char *dir, size_t len)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR"), *home = getenv("HOME");
 	char cache[2048];
@@ -449,7 +449,7 @@ int seccomp_podman_profile(char *path, size_t len, const char **what)
 	if ((r = read_narrowed(&prof, &n, what)) < 0)
 		goto out;
 	*what = dir;
-	if ((dfd = profile_dir(dir, sizeof(dir))) < 0) {
+	if ((dfd = seccomp_state_dir(dir, sizeof(dir))) < 0) {
 		r = dfd;
 		goto out;
 	}

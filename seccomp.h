@@ -28,5 +28,12 @@ int seccomp_narrow_profile(const char *in, size_t n, char *out,
  * -errno with *what naming the file or directory that failed.
  */
 int seccomp_podman_profile(char *path, size_t len, const char **what);
+/*
+ * jail-ai's own directory: root /run/jail-ai; others $XDG_RUNTIME_DIR/
+ * jail-ai, else $HOME/.cache/jail-ai; made 0700 if missing, then checked
+ * (owner, mode).  An fd of it, its path in dir.  The podman profile lives
+ * there, and control.c's sockets below it.
+ */
+int seccomp_state_dir(char *dir, size_t len);
 
 #endif

@@ -9,20 +9,21 @@ _jail_ai()
 	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force --deny-all --block-private --proxy --allow-dns"
 	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --restart --force-mount --root --recreate --no-workspace"
 	local agents="claude copilot cursor gemini codex jules"
-	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean upgrade"
+	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean upgrade policy"
 
 	case $prev in
 	--deny-file|--workspace|--mount|-m|--rw|--hide|--unhide|--exec-only) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--fs) COMPREPLY=($(compgen -W "host jail" -- "$cur")); return ;;
 	--network) COMPREPLY=($(compgen -W "none private host" -- "$cur")); return ;;
-	--allow|--deny|--proxy|--image|--port|-p|--env|-e|--memory|--cpus|--restart|--layers|--base-image) return ;;
+	--allow|--deny|--remove|--name|--proxy|--image|--port|-p|--env|-e|--memory|--cpus|--restart|--layers|--base-image) return ;;
 	esac
 	if [ "$COMP_CWORD" = 1 ]; then
 		COMPREPLY=($(compgen -W "$cmds $jail $podman --dry-run --help --version -V -h" -- "$cur"))
 		return
 	fi
 	case $cmd in
-	run) words_opts="$jail --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --dry-run --unsafe-keep-privileges --help" ;;
+	run) words_opts="$jail --name --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --dry-run --unsafe-keep-privileges --help" ;;
+	policy) words_opts="--allow --deny --remove --show --help" ;;
 	create) words_opts="$jail $podman --dry-run --help" ;;
 	claude|copilot|cursor|gemini|codex|jules)
 		words_opts="$jail $podman --shell --auth --$cmd-dir --agent-configs --git-gpg --layers --base-image --isolated --rebuild --quiet --help" ;;
