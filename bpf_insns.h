@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 2618d9ec1a786e6268c75376006a302cd4fe2c001106c2292403e782047e929e (BPF_SHA in the Makefile)
+ * source sha256: 2c122b656e022bd9b021329a0b50dcc69a19945fbd649f0daefbcb113b3e28c4 (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -22,7 +22,7 @@
 
 struct jail_reloc {
 	unsigned short insn;	/* index of the LD_IMM64 */
-	unsigned short map;	/* JAIL_MAP_V4 or JAIL_MAP_V6 */
+	unsigned short map;	/* JAIL_MAP_V4, _V6, _EV or _CNT */
 };
 
 struct jail_prog {
@@ -36,925 +36,1722 @@ struct jail_prog {
 	__u32 nrelocs;
 };
 
-/* jail_connect4: section cgroup/connect4, 51 instructions */
+/* jail_connect4: section cgroup/connect4, 104 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r1 + 4) */
-	/*   1 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*   2 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r2 */
+	/* bpf/jail.bpf.c:230: int jail_connect4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r6 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* r9 = *(u32 *)(r6 + 24) */
 	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*   4 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  11 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 50) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  13 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  14 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 46) */
-	/*  15 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  16 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  17 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 50) */
-	/*  18 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  19 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 46) */
-	/*  20 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  21 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 50) */
-	/*  22 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  23 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 46) */
-	/*  24 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  25 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 50) */
-	/*  26 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  27 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 46) */
-	/*  28 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  29 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 50) */
-	/*  30 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  31 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 46) */
-	/*  32 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  33 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 50) */
-	/*  34 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  35 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 46) */
-	/*  36 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  37 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 50) */
-	/*  38 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  39 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 46) */
-	/*  40 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  41 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 50) */
-	/*  42 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  43 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 46) */
-	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 50) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  46 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  47 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  48 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 50) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:143: return check4(ctx_u32(&ctx->user_ip4), ctx_u32(&ctx->user_port)); */
+	/* bpf/jail.bpf.c:168: key.prefixlen = 32; */
+	/*   4 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/* bpf/jail.bpf.c:169: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
+	/*   5 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r8 */
+	/*   6 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   7 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:170: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*   8 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*   9 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  10 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  11 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  12 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 48) */
+	/*  13 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/*  14 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/*  15 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 46) */
+	/*  16 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  17 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 30, .imm = 0 }, /* if r2 == r9 goto pc+30 (-> 48) */
+	/*  18 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  19 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 46) */
+	/*  20 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  21 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 26, .imm = 0 }, /* if r2 == r9 goto pc+26 (-> 48) */
+	/*  22 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  23 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 46) */
+	/*  24 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  25 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 22, .imm = 0 }, /* if r2 == r9 goto pc+22 (-> 48) */
+	/*  26 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  27 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 46) */
+	/*  28 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  29 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 18, .imm = 0 }, /* if r2 == r9 goto pc+18 (-> 48) */
+	/*  30 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  31 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 46) */
+	/*  32 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  33 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* if r2 == r9 goto pc+14 (-> 48) */
+	/*  34 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  35 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 46) */
+	/*  36 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/*  37 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* if r2 == r9 goto pc+10 (-> 48) */
+	/*  38 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  39 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 46) */
+	/*  40 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/*  41 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* if r2 == r9 goto pc+6 (-> 48) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  43 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 46) */
+	/*  44 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 2, .imm = 0 }, /* if r1 == r9 goto pc+2 (-> 48) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/*  46 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  47 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 51) */
+	/*  48 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:232: return check4(ctx, JAIL_HOOK_CONNECT4, ctx_u32(&ctx->user_ip4), */
+	/*  49 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  50 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:146: __builtin_memset(&e, 0, sizeof(e)); */
+	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/*  53 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  54 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/*  55 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* bpf/jail.bpf.c:147: e.pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/*  57 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/*  58 */ { .code = 0x63, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r0 */
+	/* bpf/jail.bpf.c:148: e.entry = v->entry; */
+	/*  59 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/*  60 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r1 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/*  61 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
+	/*  63 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r2 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/*  64 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -17, .imm = 0 }, /* *(u8 *)(r10 - 17) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*  65 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
+	/*  66 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -15, .imm = 0 }, /* *(u8 *)(r10 - 15) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*  67 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:155: __builtin_memcpy(e.addr, addr, 4); */
+	/*  68 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r8 */
+	/* bpf/jail.bpf.c:153: e.port = port; */
+	/*  69 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 9, .off = -20, .imm = 0 }, /* *(u16 *)(r10 - 20) = r9 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
+	/*  70 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r1 */
+	/*  71 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/*  72 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -18, .imm = 0 }, /* *(u8 *)(r10 - 18) = r6 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  73 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  74 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r0 */
+	/*  75 */ { .code = 0x63, .dst_reg = 10, .src_reg = 6, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r6 */
+	/*  76 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  77 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/*  78 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  79 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  80 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/*  81 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 84) */
+	/*  82 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/*  83 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  84 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/*  85 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/*  86 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*  87 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/*  88 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  89 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/*  90 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  91 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/*  92 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = -44, .imm = -1 }, /* if r0 s> 0xffffffff goto pc-44 (-> 49) */
+	/*  93 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/*  94 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
+	/*  95 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  96 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/*  97 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  98 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  99 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 100 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -52, .imm = 0 }, /* if r0 == 0x0 goto pc-52 (-> 49) */
+	/* 101 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 102 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 103 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -55, .imm = 0 }, /* goto pc-55 (-> 49) */
 };
-#define JAIL_NINSNS_CONNECT4 51
+#define JAIL_NINSNS_CONNECT4 104
 _Static_assert(sizeof(jail_insns_connect4) / sizeof(jail_insns_connect4[0]) == JAIL_NINSNS_CONNECT4,
 	       "jail_insns_connect4: count");
 
 static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = {
-	{ 7, JAIL_MAP_V4 },
+	{ 8, JAIL_MAP_V4 },
+	{ 78, JAIL_MAP_CNT },
+	{ 87, JAIL_MAP_EV },
+	{ 97, JAIL_MAP_CNT },
 };
 
-/* jail_connect6: section cgroup/connect6, 112 instructions */
+/* jail_connect6: section cgroup/connect6, 168 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
-	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r1 + 12) */
-	/*   2 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r1 + 16) */
-	/*   3 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r1 + 20) */
-	/*   4 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*   5 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 54, .imm = 0 }, /* if r2 != 0x0 goto pc+54 (-> 60) */
-	/*   6 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
-	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 0 }, /* if r1 != 0x0 goto pc+52 (-> 60) */
-	/*   8 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
-	/*   9 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
-	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  11 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 0 }, /* if r1 != r0 goto pc+48 (-> 60) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r5 */
-	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*  14 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  15 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  16 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  17 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  18 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  20 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  21 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 88, .imm = 0 }, /* if r1 == 0x0 goto pc+88 (-> 111) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  23 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  24 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 56) */
-	/*  25 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  26 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  27 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 83, .imm = 0 }, /* if r3 == r6 goto pc+83 (-> 111) */
-	/*  28 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  29 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 56) */
-	/*  30 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  31 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 79, .imm = 0 }, /* if r3 == r6 goto pc+79 (-> 111) */
-	/*  32 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  33 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 56) */
-	/*  34 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  35 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 75, .imm = 0 }, /* if r3 == r6 goto pc+75 (-> 111) */
-	/*  36 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  37 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 56) */
-	/*  38 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  39 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 71, .imm = 0 }, /* if r3 == r6 goto pc+71 (-> 111) */
-	/*  40 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  41 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 56) */
-	/*  42 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  43 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 67, .imm = 0 }, /* if r3 == r6 goto pc+67 (-> 111) */
-	/*  44 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  45 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 56) */
-	/*  46 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  47 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 63, .imm = 0 }, /* if r3 == r6 goto pc+63 (-> 111) */
-	/*  48 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  49 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 56) */
-	/*  50 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  51 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 59, .imm = 0 }, /* if r3 == r6 goto pc+59 (-> 111) */
-	/*  52 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  53 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 56) */
-	/*  54 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  55 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 55, .imm = 0 }, /* if r2 == r6 goto pc+55 (-> 111) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  56 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  57 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  58 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 1 }, /* if r1 == 0x1 goto pc+52 (-> 111) */
-	/*  59 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 110) */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/*  60 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r5 */
-	/*  61 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
-	/*  62 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r3 */
-	/*  63 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
-	/*  64 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
-	/*  65 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  66 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/*  67 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  70 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  71 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  72 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:126: if (!v) */
-	/*  73 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 111) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  74 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  75 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 107) */
-	/*  76 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  77 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  78 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 111) */
-	/*  79 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  80 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 107) */
-	/*  81 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  82 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 111) */
-	/*  83 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  84 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 107) */
-	/*  85 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  86 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 111) */
-	/*  87 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  88 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 107) */
-	/*  89 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  90 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 111) */
-	/*  91 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  92 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 107) */
-	/*  93 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  94 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 111) */
-	/*  95 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  96 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 107) */
-	/*  97 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  98 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 111) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 100 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 107) */
-	/* 101 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/* 102 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 111) */
-	/* 103 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 104 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 107) */
-	/* 105 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/* 106 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 111) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 107 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 108 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 109 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 111) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:149: return check6_ctx(ctx); */
-	/* 111 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:237: int jail_connect6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 8, .imm = 0 }, /* r8 = *(u32 *)(r6 + 8) */
+	/*   2 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r6 + 12) */
+	/*   3 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r6 + 16) */
+	/*   4 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r6 + 20) */
+	/*   5 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* r9 = *(u32 *)(r6 + 24) */
+	/* bpf/jail.bpf.c:212: __u16 p = jail_ntohs((__u16)port); */
+	/*   6 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
+	/* bpf/jail.bpf.c:187: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*   7 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r3 */
+	/*   8 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r4 */
+	/*   9 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r5 */
+	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 54, .imm = 0 }, /* if r8 != 0x0 goto pc+54 (-> 65) */
+	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  12 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 0 }, /* if r1 != 0x0 goto pc+52 (-> 65) */
+	/*  13 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
+	/*  14 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/*  15 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  16 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = 48, .imm = 0 }, /* if r1 != r2 goto pc+48 (-> 65) */
+	/* bpf/jail.bpf.c:169: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
+	/*  17 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r5 */
+	/*  18 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:168: key.prefixlen = 32; */
+	/*  19 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/*  20 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  21 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:170: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  22 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  23 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  24 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  25 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  26 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 62) */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/*  27 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/*  28 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 59) */
+	/*  29 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  30 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 31, .imm = 0 }, /* if r2 == r9 goto pc+31 (-> 62) */
+	/*  31 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  32 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 59) */
+	/*  33 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  34 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 27, .imm = 0 }, /* if r2 == r9 goto pc+27 (-> 62) */
+	/*  35 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  36 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 59) */
+	/*  37 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  38 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 23, .imm = 0 }, /* if r2 == r9 goto pc+23 (-> 62) */
+	/*  39 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  40 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 59) */
+	/*  41 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  42 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 19, .imm = 0 }, /* if r2 == r9 goto pc+19 (-> 62) */
+	/*  43 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  44 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 59) */
+	/*  45 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  46 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 15, .imm = 0 }, /* if r2 == r9 goto pc+15 (-> 62) */
+	/*  47 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  48 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 59) */
+	/*  49 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/*  50 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 11, .imm = 0 }, /* if r2 == r9 goto pc+11 (-> 62) */
+	/*  51 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  52 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 59) */
+	/*  53 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/*  54 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 7, .imm = 0 }, /* if r2 == r9 goto pc+7 (-> 62) */
+	/*  55 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  56 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 59) */
+	/*  57 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/*  58 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* if r1 == r9 goto pc+3 (-> 62) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/*  59 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  60 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 62) */
+	/*  61 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 112) */
+	/*  62 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:239: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
+	/*  63 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
+	/*  64 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:190: __builtin_memcpy(key.addr, w, 16); */
+	/*  65 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r5 */
+	/*  66 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r4 */
+	/*  67 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r3 */
+	/*  68 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r8 */
+	/*  69 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:189: key.prefixlen = 128; */
+	/*  70 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
+	/*  71 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:190: __builtin_memcpy(key.addr, w, 16); */
+	/*  72 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* bpf/jail.bpf.c:191: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/*  73 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/*  74 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  75 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  76 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:192: if (!v || verdict(v, port)) */
+	/*  77 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -16, .imm = 0 }, /* if r7 == 0x0 goto pc-16 (-> 62) */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/*  78 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/*  79 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 110) */
+	/*  80 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  81 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -20, .imm = 0 }, /* if r2 == r9 goto pc-20 (-> 62) */
+	/*  82 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  83 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 110) */
+	/*  84 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  85 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -24, .imm = 0 }, /* if r2 == r9 goto pc-24 (-> 62) */
+	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  87 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 110) */
+	/*  88 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  89 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -28, .imm = 0 }, /* if r2 == r9 goto pc-28 (-> 62) */
+	/*  90 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  91 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 110) */
+	/*  92 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  93 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -32, .imm = 0 }, /* if r2 == r9 goto pc-32 (-> 62) */
+	/*  94 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  95 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 110) */
+	/*  96 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -36, .imm = 0 }, /* if r2 == r9 goto pc-36 (-> 62) */
+	/*  98 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  99 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 110) */
+	/* 100 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 101 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -40, .imm = 0 }, /* if r2 == r9 goto pc-40 (-> 62) */
+	/* 102 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 103 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 110) */
+	/* 104 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 105 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -44, .imm = 0 }, /* if r2 == r9 goto pc-44 (-> 62) */
+	/* 106 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 107 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 110) */
+	/* 108 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 109 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = -48, .imm = 0 }, /* if r1 == r9 goto pc-48 (-> 62) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/* 110 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:192: if (!v || verdict(v, port)) */
+	/* 111 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -50, .imm = 1 }, /* if r1 == 0x1 goto pc-50 (-> 62) */
+	/* 112 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:146: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 113 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 114 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* bpf/jail.bpf.c:147: e.pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 115 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 116 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 117 */ { .code = 0x63, .dst_reg = 10, .src_reg = 0, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r0 */
+	/* bpf/jail.bpf.c:148: e.entry = v->entry; */
+	/* 118 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 119 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/* 120 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 121 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
+	/* 122 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/* 123 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/* 124 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
+	/* 125 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/* 126 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:157: __builtin_memcpy(e.addr, addr, 16); */
+	/* 127 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* 128 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/* 129 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r2 */
+	/* 131 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 132 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r2 */
+	/* 133 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r8 */
+	/* bpf/jail.bpf.c:153: e.port = port; */
+	/* 134 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 9, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r9 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
+	/* 135 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* 136 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/* 137 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 138 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 139 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
+	/* 140 */ { .code = 0x63, .dst_reg = 10, .src_reg = 6, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r6 */
+	/* 141 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 142 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 143 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 144 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 145 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 146 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 148) */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 147 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
+	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 150 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* 151 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 152 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 153 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/* 154 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 155 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/* 156 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = -94, .imm = -1 }, /* if r0 s> 0xffffffff goto pc-94 (-> 63) */
+	/* 157 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 158 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/* 159 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 160 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 161 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 162 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 163 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 164 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -102, .imm = 0 }, /* if r0 == 0x0 goto pc-102 (-> 63) */
+	/* 165 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 166 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 167 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -105, .imm = 0 }, /* goto pc-105 (-> 63) */
 };
-#define JAIL_NINSNS_CONNECT6 112
+#define JAIL_NINSNS_CONNECT6 168
 _Static_assert(sizeof(jail_insns_connect6) / sizeof(jail_insns_connect6[0]) == JAIL_NINSNS_CONNECT6,
 	       "jail_insns_connect6: count");
 
 static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = {
-	{ 17, JAIL_MAP_V4 },
-	{ 68, JAIL_MAP_V6 },
+	{ 22, JAIL_MAP_V4 },
+	{ 73, JAIL_MAP_V6 },
+	{ 143, JAIL_MAP_CNT },
+	{ 151, JAIL_MAP_EV },
+	{ 161, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg4: section cgroup/sendmsg4, 59 instructions */
+/* jail_sendmsg4: section cgroup/sendmsg4, 111 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r1 + 4) */
-	/*   1 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:167: if (ip == 0 && port == 0) { */
-	/*   2 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 = r2 */
-	/*   3 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 6, .off = 0, .imm = 0 }, /* r3 |= r6 */
-	/*   4 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
-	/*   5 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
-	/*   6 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 3, .imm = 0 }, /* if r3 != 0x0 goto pc+3 (-> 10) */
-	/* bpf/jail.bpf.c:168: sk = ctx->sk; */
-	/*   7 */ { .code = 0x79, .dst_reg = 1, .src_reg = 1, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r1 + 64) */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   8 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 52, .imm = 0 }, /* r2 = *(u32 *)(r1 + 52) */
-	/*   9 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*  10 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r2 */
-	/*  11 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/*  13 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  14 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  15 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  16 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  17 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  19 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  20 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 58) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  21 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  22 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 54) */
-	/*  23 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  24 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  25 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 58) */
-	/*  26 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  27 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 54) */
-	/*  28 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  29 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 58) */
-	/*  30 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  31 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 54) */
-	/*  32 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  33 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 58) */
-	/*  34 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  35 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 54) */
-	/*  36 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  37 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 58) */
-	/*  38 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  39 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 54) */
-	/*  40 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  41 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 58) */
-	/*  42 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  43 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 54) */
-	/*  44 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  45 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 58) */
-	/*  46 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  47 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 54) */
-	/*  48 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  49 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 58) */
-	/*  50 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  51 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 54) */
-	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 58) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  54 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  55 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  56 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 58) */
-	/*  57 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:172: return check4(ip, port); */
+	/* bpf/jail.bpf.c:252: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r6 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* r9 = *(u32 *)(r6 + 24) */
+	/* bpf/jail.bpf.c:257: if (ip == 0 && port == 0) { */
+	/*   3 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*   4 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
+	/*   5 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*   6 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* if r1 != 0x0 goto pc+3 (-> 11) */
+	/* bpf/jail.bpf.c:258: sk = ctx->sk; */
+	/*   8 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r6 + 64) */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   9 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 52, .imm = 0 }, /* r8 = *(u32 *)(r1 + 52) */
+	/*  10 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 48, .imm = 0 }, /* r9 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:169: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
+	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r8 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:168: key.prefixlen = 32; */
+	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/*  14 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  15 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:170: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  16 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  17 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  18 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  19 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  20 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 56) */
+	/*  21 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/*  22 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/*  23 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 54) */
+	/*  24 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  25 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 30, .imm = 0 }, /* if r2 == r9 goto pc+30 (-> 56) */
+	/*  26 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  27 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 54) */
+	/*  28 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  29 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 26, .imm = 0 }, /* if r2 == r9 goto pc+26 (-> 56) */
+	/*  30 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  31 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 54) */
+	/*  32 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  33 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 22, .imm = 0 }, /* if r2 == r9 goto pc+22 (-> 56) */
+	/*  34 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  35 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 54) */
+	/*  36 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  37 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 18, .imm = 0 }, /* if r2 == r9 goto pc+18 (-> 56) */
+	/*  38 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  39 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 54) */
+	/*  40 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  41 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* if r2 == r9 goto pc+14 (-> 56) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  43 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 54) */
+	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* if r2 == r9 goto pc+10 (-> 56) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  47 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 54) */
+	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/*  49 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* if r2 == r9 goto pc+6 (-> 56) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  51 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 54) */
+	/*  52 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/*  53 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 2, .imm = 0 }, /* if r1 == r9 goto pc+2 (-> 56) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/*  54 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  55 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 59) */
+	/*  56 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:262: return check4(ctx, JAIL_HOOK_SENDMSG4, ip, port); */
+	/*  57 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  58 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:146: __builtin_memset(&e, 0, sizeof(e)); */
+	/*  60 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/*  61 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  62 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/*  63 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* bpf/jail.bpf.c:147: e.pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/*  64 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/*  65 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/*  66 */ { .code = 0x63, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r0 */
+	/* bpf/jail.bpf.c:148: e.entry = v->entry; */
+	/*  67 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/*  68 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r1 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/*  69 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/*  70 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -17, .imm = 0 }, /* *(u8 *)(r10 - 17) = r1 */
+	/*  71 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 2 }, /* r7 = 2 */
+	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
+	/*  72 */ { .code = 0x73, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r7 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*  73 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
+	/*  74 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -15, .imm = 0 }, /* *(u8 *)(r10 - 15) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*  75 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:155: __builtin_memcpy(e.addr, addr, 4); */
+	/*  76 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r8 */
+	/* bpf/jail.bpf.c:153: e.port = port; */
+	/*  77 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 9, .off = -20, .imm = 0 }, /* *(u16 *)(r10 - 20) = r9 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
+	/*  78 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r1 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/*  79 */ { .code = 0x73, .dst_reg = 10, .src_reg = 7, .off = -18, .imm = 0 }, /* *(u8 *)(r10 - 18) = r7 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  80 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  81 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r0 */
+	/*  82 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r7 */
+	/*  83 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  84 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/*  85 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  86 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  87 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/*  88 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 91) */
+	/*  89 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/*  90 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  91 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/*  92 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/*  93 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*  94 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/*  95 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  96 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/*  97 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  98 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/*  99 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = -43, .imm = -1 }, /* if r0 s> 0xffffffff goto pc-43 (-> 57) */
+	/* 100 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 101 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
+	/* 102 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 103 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 104 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 105 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 106 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 107 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -51, .imm = 0 }, /* if r0 == 0x0 goto pc-51 (-> 57) */
+	/* 108 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 109 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 110 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -54, .imm = 0 }, /* goto pc-54 (-> 57) */
 };
-#define JAIL_NINSNS_SENDMSG4 59
+#define JAIL_NINSNS_SENDMSG4 111
 _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == JAIL_NINSNS_SENDMSG4,
 	       "jail_insns_sendmsg4: count");
 
 static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = {
-	{ 15, JAIL_MAP_V4 },
+	{ 16, JAIL_MAP_V4 },
+	{ 85, JAIL_MAP_CNT },
+	{ 94, JAIL_MAP_EV },
+	{ 104, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 233 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 340 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/*   1 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
-	/*   2 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
-	/*   3 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 3, .off = 0, .imm = 0 }, /* r0 = r3 */
-	/*   4 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 2, .off = 0, .imm = 0 }, /* r0 |= r2 */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   5 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r1 + 16) */
-	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
-	/*   6 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 4, .off = 0, .imm = 0 }, /* r0 |= r4 */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   7 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r1 + 20) */
-	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
-	/*   8 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 5, .off = 0, .imm = 0 }, /* r0 |= r5 */
-	/*   9 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 |= r6 */
-	/*  10 */ { .code = 0x67, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 <<= 32 */
-	/*  11 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/*  12 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 56, .imm = 0 }, /* if r0 == 0x0 goto pc+56 (-> 69) */
-	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  13 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  14 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 115, .imm = 0 }, /* if r1 != 0x0 goto pc+115 (-> 130) */
-	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
-	/*  16 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 113, .imm = 0 }, /* if r1 != 0x0 goto pc+113 (-> 130) */
-	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
-	/*  18 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
-	/*  19 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  20 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 0, .off = 109, .imm = 0 }, /* if r1 != r0 goto pc+109 (-> 130) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*  21 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r5 */
-	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*  23 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  24 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  25 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  26 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  28 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  29 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  30 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 200, .imm = 0 }, /* if r1 == 0x0 goto pc+200 (-> 232) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  32 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  33 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 65) */
-	/*  34 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  35 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  36 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 195, .imm = 0 }, /* if r3 == r6 goto pc+195 (-> 232) */
-	/*  37 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  38 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 65) */
-	/*  39 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 191, .imm = 0 }, /* if r3 == r6 goto pc+191 (-> 232) */
-	/*  41 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  42 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 65) */
-	/*  43 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  44 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 187, .imm = 0 }, /* if r3 == r6 goto pc+187 (-> 232) */
-	/*  45 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  46 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 65) */
-	/*  47 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  48 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 183, .imm = 0 }, /* if r3 == r6 goto pc+183 (-> 232) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  50 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 65) */
-	/*  51 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  52 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 179, .imm = 0 }, /* if r3 == r6 goto pc+179 (-> 232) */
-	/*  53 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  54 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 65) */
-	/*  55 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  56 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 175, .imm = 0 }, /* if r3 == r6 goto pc+175 (-> 232) */
-	/*  57 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  58 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 65) */
-	/*  59 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  60 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 171, .imm = 0 }, /* if r3 == r6 goto pc+171 (-> 232) */
-	/*  61 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  62 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 65) */
-	/*  63 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  64 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 167, .imm = 0 }, /* if r2 == r6 goto pc+167 (-> 232) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  65 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  66 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  67 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 164, .imm = 1 }, /* if r1 == 0x1 goto pc+164 (-> 232) */
-	/*  68 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 162, .imm = 0 }, /* goto pc+162 (-> 231) */
-	/* bpf/jail.bpf.c:185: sk = ctx->sk; */
-	/*  69 */ { .code = 0x79, .dst_reg = 5, .src_reg = 1, .off = 64, .imm = 0 }, /* r5 = *(u64 *)(r1 + 64) */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*  70 */ { .code = 0x61, .dst_reg = 1, .src_reg = 5, .off = 56, .imm = 0 }, /* r1 = *(u32 *)(r5 + 56) */
-	/*  71 */ { .code = 0x61, .dst_reg = 2, .src_reg = 5, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r5 + 60) */
-	/*  72 */ { .code = 0x61, .dst_reg = 3, .src_reg = 5, .off = 64, .imm = 0 }, /* r3 = *(u32 *)(r5 + 64) */
-	/*  73 */ { .code = 0x61, .dst_reg = 4, .src_reg = 5, .off = 68, .imm = 0 }, /* r4 = *(u32 *)(r5 + 68) */
-	/*  74 */ { .code = 0x61, .dst_reg = 6, .src_reg = 5, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r5 + 48) */
-	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  75 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 105, .imm = 0 }, /* if r1 != 0x0 goto pc+105 (-> 181) */
-	/*  76 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 2, .off = 0, .imm = 0 }, /* r5 = r2 */
-	/*  77 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = 103, .imm = 0 }, /* if r5 != 0x0 goto pc+103 (-> 181) */
-	/*  78 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 3, .off = 0, .imm = 0 }, /* r5 = r3 */
-	/*  79 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
-	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  81 */ { .code = 0x5d, .dst_reg = 5, .src_reg = 0, .off = 99, .imm = 0 }, /* if r5 != r0 goto pc+99 (-> 181) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*  82 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r4 */
-	/*  83 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*  84 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  85 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  86 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  87 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  88 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  89 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  90 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  91 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  92 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 139, .imm = 0 }, /* if r1 == 0x0 goto pc+139 (-> 232) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  93 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  94 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 126) */
-	/*  95 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  96 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  97 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 134, .imm = 0 }, /* if r3 == r6 goto pc+134 (-> 232) */
-	/*  98 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  99 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 126) */
-	/* 100 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/* 101 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 130, .imm = 0 }, /* if r3 == r6 goto pc+130 (-> 232) */
-	/* 102 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 103 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 126) */
-	/* 104 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/* 105 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 126, .imm = 0 }, /* if r3 == r6 goto pc+126 (-> 232) */
-	/* 106 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 107 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 126) */
-	/* 108 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/* 109 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 122, .imm = 0 }, /* if r3 == r6 goto pc+122 (-> 232) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 111 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 126) */
-	/* 112 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/* 113 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 118, .imm = 0 }, /* if r3 == r6 goto pc+118 (-> 232) */
-	/* 114 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 115 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 126) */
-	/* 116 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/* 117 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 114, .imm = 0 }, /* if r3 == r6 goto pc+114 (-> 232) */
-	/* 118 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 119 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 126) */
-	/* 120 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/* 121 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 110, .imm = 0 }, /* if r3 == r6 goto pc+110 (-> 232) */
-	/* 122 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 123 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 126) */
-	/* 124 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/* 125 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 106, .imm = 0 }, /* if r2 == r6 goto pc+106 (-> 232) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 126 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 127 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 128 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 103, .imm = 1 }, /* if r1 == 0x1 goto pc+103 (-> 232) */
-	/* 129 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 101, .imm = 0 }, /* goto pc+101 (-> 231) */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r5 */
-	/* 131 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
-	/* 132 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r3 */
-	/* 133 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
-	/* 134 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
-	/* 135 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 136 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/* 137 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 138 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 139 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 140 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 141 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/* 142 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:126: if (!v) */
-	/* 143 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 88, .imm = 0 }, /* if r1 == 0x0 goto pc+88 (-> 232) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/* 144 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/* 145 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 177) */
-	/* 146 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 147 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/* 148 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 83, .imm = 0 }, /* if r3 == r6 goto pc+83 (-> 232) */
-	/* 149 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 150 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 177) */
-	/* 151 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/* 152 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 79, .imm = 0 }, /* if r3 == r6 goto pc+79 (-> 232) */
-	/* 153 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 154 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 177) */
-	/* 155 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/* 156 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 75, .imm = 0 }, /* if r3 == r6 goto pc+75 (-> 232) */
-	/* 157 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 158 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 177) */
-	/* 159 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/* 160 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 71, .imm = 0 }, /* if r3 == r6 goto pc+71 (-> 232) */
-	/* 161 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 162 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 177) */
-	/* 163 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/* 164 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 67, .imm = 0 }, /* if r3 == r6 goto pc+67 (-> 232) */
-	/* 165 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 166 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 177) */
-	/* 167 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/* 168 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 63, .imm = 0 }, /* if r3 == r6 goto pc+63 (-> 232) */
-	/* 169 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 170 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 177) */
-	/* 171 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/* 172 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 59, .imm = 0 }, /* if r3 == r6 goto pc+59 (-> 232) */
-	/* 173 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 174 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 177) */
-	/* 175 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/* 176 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 55, .imm = 0 }, /* if r2 == r6 goto pc+55 (-> 232) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 177 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 178 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 1 }, /* if r1 == 0x1 goto pc+52 (-> 232) */
-	/* 180 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 231) */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/* 181 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r4 */
-	/* 182 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r3 */
-	/* 183 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
-	/* 184 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/* 185 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
-	/* 186 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 187 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/* 188 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 189 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 190 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 191 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 192 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/* 193 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:126: if (!v) */
-	/* 194 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 232) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/* 195 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/* 196 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 228) */
-	/* 197 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 198 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/* 199 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 232) */
-	/* 200 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 201 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 228) */
-	/* 202 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/* 203 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 232) */
-	/* 204 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 205 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 228) */
-	/* 206 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/* 207 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 232) */
-	/* 208 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 209 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 228) */
-	/* 210 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/* 211 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 232) */
-	/* 212 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 213 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 228) */
-	/* 214 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/* 215 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 232) */
-	/* 216 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 217 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 228) */
-	/* 218 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/* 219 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 232) */
-	/* 220 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 221 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 228) */
-	/* 222 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/* 223 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 232) */
-	/* 224 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 225 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 228) */
-	/* 226 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/* 227 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 232) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 228 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 229 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 230 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 232) */
-	/* 231 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:189: } */
-	/* 232 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:266: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r6 + 24) */
+	/*   2 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r6 + 8) */
+	/*   3 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r6 + 12) */
+	/* bpf/jail.bpf.c:273: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
+	/*   4 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*   5 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   6 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* r3 = *(u32 *)(r6 + 16) */
+	/* bpf/jail.bpf.c:273: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
+	/*   7 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   8 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 20, .imm = 0 }, /* r4 = *(u32 *)(r6 + 20) */
+	/* bpf/jail.bpf.c:273: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
+	/*   9 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
+	/*  10 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 |= r8 */
+	/*  11 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  12 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 0 }, /* if r1 == 0x0 goto pc+55 (-> 69) */
+	/* bpf/jail.bpf.c:212: __u16 p = jail_ntohs((__u16)port); */
+	/*  14 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* bpf/jail.bpf.c:187: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  16 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r3 */
+	/*  17 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r4 */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 115, .imm = 0 }, /* if r1 != 0x0 goto pc+115 (-> 134) */
+	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  20 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 113, .imm = 0 }, /* if r1 != 0x0 goto pc+113 (-> 134) */
+	/*  21 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  22 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/*  23 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  24 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = 109, .imm = 0 }, /* if r1 != r2 goto pc+109 (-> 134) */
+	/* bpf/jail.bpf.c:169: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
+	/*  25 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r4 */
+	/*  26 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:168: key.prefixlen = 32; */
+	/*  27 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/*  28 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  29 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:170: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  30 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  31 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  32 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  33 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 97, .imm = 0 }, /* if r0 == 0x0 goto pc+97 (-> 131) */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/*  34 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/*  35 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 66) */
+	/*  36 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  37 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 93, .imm = 0 }, /* if r2 == r8 goto pc+93 (-> 131) */
+	/*  38 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  39 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 66) */
+	/*  40 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  41 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 89, .imm = 0 }, /* if r2 == r8 goto pc+89 (-> 131) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  43 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 66) */
+	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 85, .imm = 0 }, /* if r2 == r8 goto pc+85 (-> 131) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  47 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 66) */
+	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/*  49 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 81, .imm = 0 }, /* if r2 == r8 goto pc+81 (-> 131) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  51 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 66) */
+	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 77, .imm = 0 }, /* if r2 == r8 goto pc+77 (-> 131) */
+	/*  54 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  55 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 66) */
+	/*  56 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/*  57 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 73, .imm = 0 }, /* if r2 == r8 goto pc+73 (-> 131) */
+	/*  58 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  59 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 66) */
+	/*  60 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/*  61 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 69, .imm = 0 }, /* if r2 == r8 goto pc+69 (-> 131) */
+	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  63 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 66) */
+	/*  64 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/*  65 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = 65, .imm = 0 }, /* if r1 == r8 goto pc+65 (-> 131) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/*  66 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  67 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 63, .imm = 1 }, /* if r1 == 0x1 goto pc+63 (-> 131) */
+	/*  68 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 111, .imm = 0 }, /* goto pc+111 (-> 180) */
+	/* bpf/jail.bpf.c:275: sk = ctx->sk; */
+	/*  69 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r6 + 64) */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*  70 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 56, .imm = 0 }, /* r8 = *(u32 *)(r1 + 56) */
+	/*  71 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 60, .imm = 0 }, /* r3 = *(u32 *)(r1 + 60) */
+	/*  72 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u32 *)(r1 + 64) */
+	/*  73 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 68, .imm = 0 }, /* r5 = *(u32 *)(r1 + 68) */
+	/*  74 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 48, .imm = 0 }, /* r9 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:212: __u16 p = jail_ntohs((__u16)port); */
+	/*  75 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
+	/* bpf/jail.bpf.c:187: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  76 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r3 */
+	/*  77 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r4 */
+	/*  78 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r5 */
+	/*  79 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 156, .imm = 0 }, /* if r8 != 0x0 goto pc+156 (-> 236) */
+	/*  80 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  81 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 154, .imm = 0 }, /* if r1 != 0x0 goto pc+154 (-> 236) */
+	/*  82 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
+	/*  83 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/*  84 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  85 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = 150, .imm = 0 }, /* if r1 != r2 goto pc+150 (-> 236) */
+	/* bpf/jail.bpf.c:169: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
+	/*  86 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r5 */
+	/*  87 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:168: key.prefixlen = 32; */
+	/*  88 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/*  89 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  90 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:170: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  91 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  92 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  93 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  94 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/*  95 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 131) */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/*  96 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/*  97 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 128) */
+	/*  98 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  99 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 31, .imm = 0 }, /* if r2 == r9 goto pc+31 (-> 131) */
+	/* 100 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 101 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 128) */
+	/* 102 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 103 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 27, .imm = 0 }, /* if r2 == r9 goto pc+27 (-> 131) */
+	/* 104 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 105 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 128) */
+	/* 106 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 107 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 23, .imm = 0 }, /* if r2 == r9 goto pc+23 (-> 131) */
+	/* 108 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 109 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 128) */
+	/* 110 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 111 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 19, .imm = 0 }, /* if r2 == r9 goto pc+19 (-> 131) */
+	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 113 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 128) */
+	/* 114 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 115 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 15, .imm = 0 }, /* if r2 == r9 goto pc+15 (-> 131) */
+	/* 116 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 117 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 128) */
+	/* 118 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 119 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 11, .imm = 0 }, /* if r2 == r9 goto pc+11 (-> 131) */
+	/* 120 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 121 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 128) */
+	/* 122 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 123 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 7, .imm = 0 }, /* if r2 == r9 goto pc+7 (-> 131) */
+	/* 124 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 125 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 128) */
+	/* 126 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 127 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* if r1 == r9 goto pc+3 (-> 131) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/* 128 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:171: if (!v || verdict(v, port)) */
+	/* 129 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 131) */
+	/* 130 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 152, .imm = 0 }, /* goto pc+152 (-> 283) */
+	/* 131 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:280: } */
+	/* 132 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
+	/* 133 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:190: __builtin_memcpy(key.addr, w, 16); */
+	/* 134 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r4 */
+	/* 135 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r3 */
+	/* 136 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r7 */
+	/* 137 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r9 */
+	/* 138 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:189: key.prefixlen = 128; */
+	/* 139 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
+	/* 140 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:190: __builtin_memcpy(key.addr, w, 16); */
+	/* 141 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* bpf/jail.bpf.c:191: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 142 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 143 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 144 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:192: if (!v || verdict(v, port)) */
+	/* 145 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -15, .imm = 0 }, /* if r0 == 0x0 goto pc-15 (-> 131) */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/* 146 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/* 147 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 178) */
+	/* 148 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 149 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -19, .imm = 0 }, /* if r2 == r8 goto pc-19 (-> 131) */
+	/* 150 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 151 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 178) */
+	/* 152 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 153 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -23, .imm = 0 }, /* if r2 == r8 goto pc-23 (-> 131) */
+	/* 154 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 155 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 178) */
+	/* 156 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 157 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -27, .imm = 0 }, /* if r2 == r8 goto pc-27 (-> 131) */
+	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 159 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 178) */
+	/* 160 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 161 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -31, .imm = 0 }, /* if r2 == r8 goto pc-31 (-> 131) */
+	/* 162 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 163 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 178) */
+	/* 164 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 165 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -35, .imm = 0 }, /* if r2 == r8 goto pc-35 (-> 131) */
+	/* 166 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 167 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 178) */
+	/* 168 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 169 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -39, .imm = 0 }, /* if r2 == r8 goto pc-39 (-> 131) */
+	/* 170 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 171 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 178) */
+	/* 172 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 173 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -43, .imm = 0 }, /* if r2 == r8 goto pc-43 (-> 131) */
+	/* 174 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 175 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 178) */
+	/* 176 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 177 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = -47, .imm = 0 }, /* if r1 == r8 goto pc-47 (-> 131) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/* 178 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:192: if (!v || verdict(v, port)) */
+	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -49, .imm = 1 }, /* if r1 == 0x1 goto pc-49 (-> 131) */
+	/* 180 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r0 */
+	/* 181 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:146: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 182 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 183 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* bpf/jail.bpf.c:147: e.pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 184 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 185 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 186 */ { .code = 0x63, .dst_reg = 10, .src_reg = 0, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r0 */
+	/* 187 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* bpf/jail.bpf.c:148: e.entry = v->entry; */
+	/* 188 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
+	/* 189 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/* 190 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
+	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
+	/* 192 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/* 193 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/* 194 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
+	/* 195 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/* 196 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:157: __builtin_memcpy(e.addr, addr, 16); */
+	/* 197 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* 198 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/* 199 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 200 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r2 */
+	/* 201 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r7 */
+	/* 202 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r9 */
+	/* bpf/jail.bpf.c:153: e.port = port; */
+	/* 203 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 8, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r8 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
+	/* 204 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* 205 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 3 }, /* r6 = 3 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/* 206 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 207 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 208 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
+	/* 209 */ { .code = 0x63, .dst_reg = 10, .src_reg = 6, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r6 */
+	/* 210 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 211 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 212 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 213 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 214 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 215 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 218) */
+	/* 216 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 217 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 218 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/* 219 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 220 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* 221 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 222 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 223 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/* 224 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 225 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/* 226 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = -95, .imm = -1 }, /* if r0 s> 0xffffffff goto pc-95 (-> 132) */
+	/* 227 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 228 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/* 229 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 230 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 231 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 232 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 233 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 234 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -103, .imm = 0 }, /* if r0 == 0x0 goto pc-103 (-> 132) */
+	/* 235 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 101, .imm = 0 }, /* goto pc+101 (-> 337) */
+	/* bpf/jail.bpf.c:190: __builtin_memcpy(key.addr, w, 16); */
+	/* 236 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r5 */
+	/* 237 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r4 */
+	/* 238 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r3 */
+	/* 239 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r8 */
+	/* 240 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:189: key.prefixlen = 128; */
+	/* 241 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
+	/* 242 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:190: __builtin_memcpy(key.addr, w, 16); */
+	/* 243 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* bpf/jail.bpf.c:191: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 244 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 245 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 246 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 247 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:192: if (!v || verdict(v, port)) */
+	/* 248 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -118, .imm = 0 }, /* if r7 == 0x0 goto pc-118 (-> 131) */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/* 249 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/* 250 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 281) */
+	/* 251 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 252 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -122, .imm = 0 }, /* if r2 == r9 goto pc-122 (-> 131) */
+	/* 253 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 254 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 281) */
+	/* 255 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 256 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -126, .imm = 0 }, /* if r2 == r9 goto pc-126 (-> 131) */
+	/* 257 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 258 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 281) */
+	/* 259 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 260 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -130, .imm = 0 }, /* if r2 == r9 goto pc-130 (-> 131) */
+	/* 261 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 262 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 281) */
+	/* 263 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 264 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -134, .imm = 0 }, /* if r2 == r9 goto pc-134 (-> 131) */
+	/* 265 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 266 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 281) */
+	/* 267 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 268 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -138, .imm = 0 }, /* if r2 == r9 goto pc-138 (-> 131) */
+	/* 269 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 270 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 281) */
+	/* 271 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 272 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -142, .imm = 0 }, /* if r2 == r9 goto pc-142 (-> 131) */
+	/* 273 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 274 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 281) */
+	/* 275 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 276 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -146, .imm = 0 }, /* if r2 == r9 goto pc-146 (-> 131) */
+	/* 277 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 278 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 281) */
+	/* 279 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 280 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = -150, .imm = 0 }, /* if r1 == r9 goto pc-150 (-> 131) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/* 281 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:192: if (!v || verdict(v, port)) */
+	/* 282 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -152, .imm = 1 }, /* if r1 == 0x1 goto pc-152 (-> 131) */
+	/* 283 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:146: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 284 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 285 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* bpf/jail.bpf.c:147: e.pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 287 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 288 */ { .code = 0x63, .dst_reg = 10, .src_reg = 0, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r0 */
+	/* bpf/jail.bpf.c:148: e.entry = v->entry; */
+	/* 289 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 290 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/* 291 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 292 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
+	/* 293 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
+	/* 294 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/* 295 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
+	/* 296 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/* 297 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:157: __builtin_memcpy(e.addr, addr, 16); */
+	/* 298 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* 299 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
+	/* 300 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* 301 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r2 */
+	/* 302 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 303 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r2 */
+	/* 304 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r8 */
+	/* bpf/jail.bpf.c:153: e.port = port; */
+	/* 305 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 9, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r9 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
+	/* 306 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* 307 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 3 }, /* r6 = 3 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/* 308 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 309 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 310 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
+	/* 311 */ { .code = 0x63, .dst_reg = 10, .src_reg = 6, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r6 */
+	/* 312 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 313 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 314 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 315 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 316 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 317 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 320) */
+	/* 318 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 319 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 320 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/* 321 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 322 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* 323 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 324 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 325 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/* 326 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 327 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/* 328 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = -197, .imm = -1 }, /* if r0 s> 0xffffffff goto pc-197 (-> 132) */
+	/* 329 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 330 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/* 331 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 332 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 333 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 334 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 335 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 336 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -205, .imm = 0 }, /* if r0 == 0x0 goto pc-205 (-> 132) */
+	/* 337 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 338 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 339 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -208, .imm = 0 }, /* goto pc-208 (-> 132) */
 };
-#define JAIL_NINSNS_SENDMSG6 233
+#define JAIL_NINSNS_SENDMSG6 340
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
-	{ 26, JAIL_MAP_V4 },
-	{ 87, JAIL_MAP_V4 },
-	{ 138, JAIL_MAP_V6 },
-	{ 189, JAIL_MAP_V6 },
+	{ 30, JAIL_MAP_V4 },
+	{ 91, JAIL_MAP_V4 },
+	{ 142, JAIL_MAP_V6 },
+	{ 212, JAIL_MAP_CNT },
+	{ 221, JAIL_MAP_EV },
+	{ 231, JAIL_MAP_CNT },
+	{ 244, JAIL_MAP_V6 },
+	{ 314, JAIL_MAP_CNT },
+	{ 323, JAIL_MAP_EV },
+	{ 333, JAIL_MAP_CNT },
 };
 
-/* jail_sock_create: section cgroup/sock_create, 28 instructions */
+/* jail_sock_create: section cgroup/sock_create, 62 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u32 *)(r1 + 4) */
-	/*   1 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
-	/*   2 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:203: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
-	/*   3 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
-	/*   4 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   5 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
-	/*   6 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:203: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
-	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 18, .imm = 2 }, /* if r3 != 0x2 goto pc+18 (-> 26) */
-	/* bpf/jail.bpf.c:209: if (type == JAIL_SOCK_STREAM) */
-	/*   8 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 9, .imm = 2 }, /* if r2 == 0x2 goto pc+9 (-> 18) */
-	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*  10 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 15, .imm = 1 }, /* if r2 != 0x1 goto pc+15 (-> 26) */
-	/* bpf/jail.bpf.c:210: return proto == IPPROTO_TCP || proto == IPPROTO_MPTCP; */
-	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 = r1 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  14 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 262 }, /* if r2 == 0x106 goto pc+1 (-> 16) */
-	/*  15 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  16 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 6 }, /* if r2 == 0x6 goto pc+8 (-> 25) */
-	/*  17 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 24) */
-	/* bpf/jail.bpf.c:212: return proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE; */
-	/*  18 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 = r1 */
-	/*  19 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  20 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  21 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 136 }, /* if r2 == 0x88 goto pc+1 (-> 23) */
-	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  23 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 17 }, /* if r2 == 0x11 goto pc+1 (-> 25) */
-	/*  24 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*  25 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* r0 |= r1 */
-	/* bpf/jail.bpf.c:214: } */
-	/*  26 */ { .code = 0x57, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 &= 1 */
-	/*  27 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:304: int jail_sock_create(struct bpf_sock *sk) */
+	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r1 + 4) */
+	/*   2 */ { .code = 0x18, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -9 }, /* r3 = 0xfffffff7 ll */
+	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:310: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/*   4 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
+	/*   5 */ { .code = 0x5f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 &= r3 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   6 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u32 *)(r1 + 8) */
+	/*   7 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r1 + 12) */
+	/* bpf/jail.bpf.c:310: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/*   8 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 51, .imm = 2 }, /* if r4 != 0x2 goto pc+51 (-> 60) */
+	/* bpf/jail.bpf.c:316: if (type == JAIL_SOCK_STREAM && */
+	/*   9 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 5, .imm = 2 }, /* if r3 == 0x2 goto pc+5 (-> 15) */
+	/*  10 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 7, .imm = 1 }, /* if r3 != 0x1 goto pc+7 (-> 18) */
+	/* bpf/jail.bpf.c:317: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/*  11 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 1, .off = 0, .imm = 0 }, /* r4 = r1 */
+	/*  12 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 47, .imm = 6 }, /* if r4 == 0x6 goto pc+47 (-> 60) */
+	/*  13 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 46, .imm = 262 }, /* if r4 == 0x106 goto pc+46 (-> 60) */
+	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
+	/* bpf/jail.bpf.c:320: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/*  15 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 1, .off = 0, .imm = 0 }, /* r4 = r1 */
+	/*  16 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 43, .imm = 17 }, /* if r4 == 0x11 goto pc+43 (-> 60) */
+	/*  17 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 42, .imm = 136 }, /* if r4 == 0x88 goto pc+42 (-> 60) */
+	/*  18 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* bpf/jail.bpf.c:289: __builtin_memset(&e, 0, sizeof(e)); */
+	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r4 */
+	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r4 */
+	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r4 */
+	/*  22 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r4 */
+	/*  23 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
+	/* bpf/jail.bpf.c:293: e.proto = (__u8)proto; */
+	/*  24 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r1 */
+	/* bpf/jail.bpf.c:292: e.type = (__u8)type; */
+	/*  25 */ { .code = 0x73, .dst_reg = 10, .src_reg = 3, .off = -15, .imm = 0 }, /* *(u8 *)(r10 - 15) = r3 */
+	/* bpf/jail.bpf.c:291: e.family = (__u8)family; */
+	/*  26 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r2 */
+	/*  27 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2308 }, /* r1 = 2308 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/*  28 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -18, .imm = 0 }, /* *(u16 *)(r10 - 18) = r1 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  29 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  30 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r0 */
+	/*  31 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 4 }, /* r1 = 4 */
+	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
+	/*  33 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  34 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/*  35 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  36 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/*  38 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 41) */
+	/*  39 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/*  40 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  41 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/*  42 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/*  43 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*  44 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/*  45 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/*  47 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  48 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/*  49 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = 10, .imm = -1 }, /* if r0 s> 0xffffffff goto pc+10 (-> 60) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/*  51 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
+	/*  52 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  53 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/*  54 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  55 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/*  57 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 60) */
+	/*  58 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/*  59 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* bpf/jail.bpf.c:324: } */
+	/*  60 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
+	/*  61 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SOCK_CREATE 28
+#define JAIL_NINSNS_SOCK_CREATE 62
 _Static_assert(sizeof(jail_insns_sock_create) / sizeof(jail_insns_sock_create[0]) == JAIL_NINSNS_SOCK_CREATE,
 	       "jail_insns_sock_create: count");
 
-/* jail_setsockopt: section cgroup/setsockopt, 14 instructions */
-static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:237: __s32 name = ctx->optname; */
-	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* r2 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:236: __s32 level = ctx->level; */
-	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* r3 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:239: if (level == JAIL_SOL_IPV6 && */
-	/*   2 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 41 }, /* if r3 != 0x29 goto pc+4 (-> 7) */
-	/*   3 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:240: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) */
-	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
-	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
-	/*   6 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 10) */
-	/* bpf/jail.bpf.c:242: if (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS) */
-	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 2, .imm = 0 }, /* if r3 != 0x0 goto pc+2 (-> 10) */
-	/*   8 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*   9 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 3, .imm = 4 }, /* if r2 == 0x4 goto pc+3 (-> 13) */
-	/*  10 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:244: ctx->optlen = 0; */
-	/*  11 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:246: } */
-	/*  13 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused)) = {
+	{ 35, JAIL_MAP_CNT },
+	{ 44, JAIL_MAP_EV },
+	{ 54, JAIL_MAP_CNT },
 };
-#define JAIL_NINSNS_SETSOCKOPT 14
+
+/* jail_setsockopt: section cgroup/setsockopt, 62 instructions */
+static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:347: __s32 name = ctx->optname; */
+	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* r2 = *(u32 *)(r1 + 28) */
+	/* bpf/jail.bpf.c:346: __s32 level = ctx->level; */
+	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* r3 = *(u32 *)(r1 + 24) */
+	/* bpf/jail.bpf.c:349: if ((level == JAIL_SOL_IPV6 && */
+	/*   2 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 7, .imm = 41 }, /* if r3 != 0x29 goto pc+7 (-> 10) */
+	/* bpf/jail.bpf.c:350: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/*   3 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
+	/*   4 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 8, .imm = 57 }, /* if r4 == 0x39 goto pc+8 (-> 13) */
+	/*   5 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 7, .imm = 5 }, /* if r4 == 0x5 goto pc+7 (-> 13) */
+	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:355: ctx->optlen = 0; */
+	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
+	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 60) */
+	/* bpf/jail.bpf.c:351: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/*  10 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -5, .imm = 0 }, /* if r3 != 0x0 goto pc-5 (-> 6) */
+	/*  11 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
+	/*  12 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = -7, .imm = 4 }, /* if r4 != 0x4 goto pc-7 (-> 6) */
+	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:291: e.family = (__u8)family; */
+	/*  14 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 1, .imm = 0 }, /* if r3 == 0x0 goto pc+1 (-> 16) */
+	/*  15 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/*  16 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* bpf/jail.bpf.c:289: __builtin_memset(&e, 0, sizeof(e)); */
+	/*  17 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r4 */
+	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r4 */
+	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r4 */
+	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r4 */
+	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
+	/* bpf/jail.bpf.c:293: e.proto = (__u8)proto; */
+	/*  22 */ { .code = 0x73, .dst_reg = 10, .src_reg = 4, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r4 */
+	/* bpf/jail.bpf.c:291: e.family = (__u8)family; */
+	/*  23 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r1 */
+	/*  24 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2565 }, /* r1 = 2565 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/*  25 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -18, .imm = 0 }, /* *(u16 *)(r10 - 18) = r1 */
+	/* bpf/jail.bpf.c:354: (__u32)level << 16 | (__u32)name); */
+	/*  26 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 16 }, /* r3 <<= 16 */
+	/*  27 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 |= r2 */
+	/* bpf/jail.bpf.c:294: e.detail = detail; */
+	/*  28 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r3 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  29 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  30 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r0 */
+	/*  31 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 5 }, /* r1 = 5 */
+	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
+	/*  33 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  34 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/*  35 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  36 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/*  38 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 41) */
+	/*  39 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/*  40 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  41 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/*  42 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/*  43 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*  44 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/*  45 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/*  47 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  48 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/*  49 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = 10, .imm = -1 }, /* if r0 s> 0xffffffff goto pc+10 (-> 60) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/*  51 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
+	/*  52 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  53 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/*  54 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  55 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/*  57 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 60) */
+	/*  58 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/*  59 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* bpf/jail.bpf.c:357: } */
+	/*  60 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
+	/*  61 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+};
+#define JAIL_NINSNS_SETSOCKOPT 62
 _Static_assert(sizeof(jail_insns_setsockopt) / sizeof(jail_insns_setsockopt[0]) == JAIL_NINSNS_SETSOCKOPT,
 	       "jail_insns_setsockopt: count");
 
-/* jail_egress: section cgroup_skb/egress, 221 instructions */
-static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:322: int jail_egress(struct __sk_buff *skb) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 = r1 */
-	/*   1 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r7 + 40) */
-	/* bpf/jail.bpf.c:326: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
-	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 215, .imm = 1 }, /* if r1 != 0x1 goto pc+215 (-> 219) */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r7 + 16) */
-	/* bpf/jail.bpf.c:329: if (proto == jail_htons(JAIL_ETH_P_IP)) */
-	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 96, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+96 (-> 102) */
-	/*   6 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 211, .imm = 8 }, /* if r1 != 0x8 goto pc+211 (-> 219) */
-	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/*   9 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  10 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
-	/* bpf/jail.bpf.c:285: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
-	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  13 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/*  14 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  15 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 203, .imm = 0 }, /* if r6 s> r0 goto pc+203 (-> 219) */
-	/*  16 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u8 *)(r10 - 64) */
-	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  18 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/*  19 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 199, .imm = 64 }, /* if r1 != 0x40 goto pc+199 (-> 219) */
-	/* bpf/jail.bpf.c:287: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/*  20 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
-	/*  21 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:289: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
-	/*  23 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 195, .imm = 0 }, /* if r1 > r2 goto pc+195 (-> 219) */
-	/*  24 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -58, .imm = 0 }, /* r1 = *(u8 *)(r10 - 58) */
-	/*  25 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
-	/*  26 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -57, .imm = 0 }, /* r3 = *(u8 *)(r10 - 57) */
-	/*  27 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/*  28 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
-	/*  29 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 189, .imm = 0 }, /* if r1 != 0x0 goto pc+189 (-> 219) */
-	/*  30 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -55, .imm = 0 }, /* r1 = *(u8 *)(r10 - 55) */
-	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 34) */
-	/*  32 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 34) */
-	/*  33 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 185, .imm = 17 }, /* if r1 != 0x11 goto pc+185 (-> 219) */
-	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:291: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
-	/*  35 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
-	/*  36 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  37 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/*  38 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  39 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/*  40 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 178, .imm = 0 }, /* if r6 s> r0 goto pc+178 (-> 219) */
-	/* bpf/jail.bpf.c:297: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  41 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -47, .imm = 0 }, /* r1 = *(u8 *)(r10 - 47) */
-	/*  42 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/*  43 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
-	/*  44 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  45 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -45, .imm = 0 }, /* r2 = *(u8 *)(r10 - 45) */
-	/*  46 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/*  47 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -46, .imm = 0 }, /* r3 = *(u8 *)(r10 - 46) */
-	/*  48 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  49 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/*  51 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
-	/*  52 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:299: key.prefixlen = 32; */
-	/*  53 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  54 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:297: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  55 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:300: return lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]); */
-	/*  56 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  57 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:267: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 159, .imm = 0 }, /* if r0 == 0x0 goto pc+159 (-> 219) */
-	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 156, .imm = 0 }, /* if r1 == 0x0 goto pc+156 (-> 219) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 33, .imm = 0 }, /* if r2 == 0x0 goto pc+33 (-> 98) */
-	/*  65 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
-	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  67 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/*  68 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/*  69 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 149, .imm = 0 }, /* if r3 == r1 goto pc+149 (-> 219) */
-	/*  70 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  71 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 98) */
-	/*  72 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/*  73 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 145, .imm = 0 }, /* if r3 == r1 goto pc+145 (-> 219) */
-	/*  74 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  75 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 98) */
-	/*  76 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/*  77 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 141, .imm = 0 }, /* if r3 == r1 goto pc+141 (-> 219) */
-	/*  78 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  79 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 98) */
-	/*  80 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/*  81 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 137, .imm = 0 }, /* if r3 == r1 goto pc+137 (-> 219) */
-	/*  82 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  83 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 98) */
-	/*  84 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/*  85 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 133, .imm = 0 }, /* if r3 == r1 goto pc+133 (-> 219) */
-	/*  86 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  87 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 98) */
-	/*  88 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/*  89 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 129, .imm = 0 }, /* if r3 == r1 goto pc+129 (-> 219) */
-	/*  90 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  91 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 98) */
-	/*  92 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/*  93 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 125, .imm = 0 }, /* if r3 == r1 goto pc+125 (-> 219) */
-	/*  94 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  95 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 98) */
-	/*  96 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 121, .imm = 0 }, /* if r2 == r1 goto pc+121 (-> 219) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  98 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 118, .imm = 1 }, /* if r1 == 0x1 goto pc+118 (-> 219) */
-	/* 101 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 116, .imm = 0 }, /* goto pc+116 (-> 218) */
-	/* 102 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* 103 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 104 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
-	/* bpf/jail.bpf.c:310: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 105 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 106 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 107 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 109 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 109, .imm = 0 }, /* if r6 s> r0 goto pc+109 (-> 219) */
-	/* 110 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u8 *)(r10 - 64) */
-	/* 111 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/* 112 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 106, .imm = 96 }, /* if r1 != 0x60 goto pc+106 (-> 219) */
-	/* bpf/jail.bpf.c:311: !l4_ok(h[6])) */
-	/* 113 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -58, .imm = 0 }, /* r1 = *(u8 *)(r10 - 58) */
-	/* bpf/jail.bpf.c:310: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 114 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 117) */
-	/* 115 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 117) */
-	/* 116 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 17 }, /* if r1 != 0x11 goto pc+102 (-> 219) */
-	/* 117 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:313: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
-	/* 118 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
-	/* 119 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 120 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 121 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 122 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 123 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* 124 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 94, .imm = 0 }, /* if r6 s> r0 goto pc+94 (-> 219) */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 125 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -31, .imm = 0 }, /* r3 = *(u8 *)(r10 - 31) */
-	/* 126 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 127 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
-	/* 128 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
-	/* 129 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
-	/* 130 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 131 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -30, .imm = 0 }, /* r2 = *(u8 *)(r10 - 30) */
-	/* 132 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 133 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -35, .imm = 0 }, /* r4 = *(u8 *)(r10 - 35) */
-	/* 134 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 135 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -36, .imm = 0 }, /* r2 = *(u8 *)(r10 - 36) */
-	/* 136 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
-	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -33, .imm = 0 }, /* r2 = *(u8 *)(r10 - 33) */
-	/* 138 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 139 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -34, .imm = 0 }, /* r5 = *(u8 *)(r10 - 34) */
-	/* 140 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
-	/* 141 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 142 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
-	/* 143 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
-	/* 144 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/* 145 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -27, .imm = 0 }, /* r3 = *(u8 *)(r10 - 27) */
-	/* 146 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 147 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -28, .imm = 0 }, /* r4 = *(u8 *)(r10 - 28) */
-	/* 148 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 149 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -25, .imm = 0 }, /* r4 = *(u8 *)(r10 - 25) */
-	/* 150 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 151 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -26, .imm = 0 }, /* r5 = *(u8 *)(r10 - 26) */
-	/* 152 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 153 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 154 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 155 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r4 */
-	/* 156 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r1 */
-	/* 157 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
-	/* 158 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
-	/* 159 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 160 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/* 161 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 162 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -37, .imm = 0 }, /* r2 = *(u8 *)(r10 - 37) */
-	/* 163 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 164 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -38, .imm = 0 }, /* r3 = *(u8 *)(r10 - 38) */
-	/* 165 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 166 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 167 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 168 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
-	/* 169 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:317: key.prefixlen = 128; */
-	/* 170 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 171 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 172 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:318: return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]); */
-	/* 173 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 174 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 175 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:267: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/* 176 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 42, .imm = 0 }, /* if r0 == 0x0 goto pc+42 (-> 219) */
-	/* 177 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/* 178 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 39, .imm = 0 }, /* if r1 == 0x0 goto pc+39 (-> 219) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/* 180 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/* 181 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 33, .imm = 0 }, /* if r2 == 0x0 goto pc+33 (-> 215) */
-	/* 182 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
-	/* 183 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 184 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* 185 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/* 186 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 32, .imm = 0 }, /* if r3 == r1 goto pc+32 (-> 219) */
-	/* 187 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 188 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 215) */
-	/* 189 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/* 190 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 28, .imm = 0 }, /* if r3 == r1 goto pc+28 (-> 219) */
-	/* 191 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 192 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 215) */
-	/* 193 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/* 194 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* if r3 == r1 goto pc+24 (-> 219) */
-	/* 195 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 196 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 215) */
-	/* 197 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/* 198 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 20, .imm = 0 }, /* if r3 == r1 goto pc+20 (-> 219) */
-	/* 199 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 200 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 215) */
-	/* 201 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/* 202 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* if r3 == r1 goto pc+16 (-> 219) */
-	/* 203 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 204 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 215) */
-	/* 205 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/* 206 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* if r3 == r1 goto pc+12 (-> 219) */
-	/* 207 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 208 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 215) */
-	/* 209 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/* 210 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* if r3 == r1 goto pc+8 (-> 219) */
-	/* 211 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 212 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 215) */
-	/* 213 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/* 214 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* if r2 == r1 goto pc+4 (-> 219) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 215 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* 216 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* 217 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 219) */
-	/* 218 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* bpf/jail.bpf.c:334: } */
-	/* 219 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
-	/* 220 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) = {
+	{ 35, JAIL_MAP_CNT },
+	{ 44, JAIL_MAP_EV },
+	{ 54, JAIL_MAP_CNT },
 };
-#define JAIL_NINSNS_EGRESS 221
+
+/* jail_egress: section cgroup_skb/egress, 435 instructions */
+static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:462: int jail_egress(struct __sk_buff *skb) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
+	/* bpf/jail.bpf.c:466: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 320, .imm = 1 }, /* if r1 != 0x1 goto pc+320 (-> 324) */
+	/* bpf/jail.bpf.c:93: return *field; */
+	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* bpf/jail.bpf.c:469: if (proto == jail_htons(JAIL_ETH_P_IP)) */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 166, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+166 (-> 172) */
+	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 278, .imm = 8 }, /* if r1 != 0x8 goto pc+278 (-> 285) */
+	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:396: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/*  13 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 83, .imm = 0 }, /* if r8 s> r0 goto pc+83 (-> 98) */
+	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
+	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 64 }, /* if r1 != 0x40 goto pc+79 (-> 98) */
+	/* bpf/jail.bpf.c:398: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
+	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
+	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
+	/* bpf/jail.bpf.c:400: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 75, .imm = 0 }, /* if r1 > r2 goto pc+75 (-> 98) */
+	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
+	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -41, .imm = 0 }, /* r3 = *(u8 *)(r10 - 41) */
+	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/*  27 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
+	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 69, .imm = 0 }, /* if r1 != 0x0 goto pc+69 (-> 98) */
+	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
+	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 33) */
+	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 65, .imm = 17 }, /* if r1 != 0x11 goto pc+65 (-> 98) */
+	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:402: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -52 }, /* r3 += -52 */
+	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 58, .imm = 0 }, /* if r1 s> r0 goto pc+58 (-> 98) */
+	/* bpf/jail.bpf.c:408: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -32, .imm = 0 }, /* r2 = *(u8 *)(r10 - 32) */
+	/*  43 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/*  44 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -29, .imm = 0 }, /* r2 = *(u8 *)(r10 - 29) */
+	/*  45 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/*  46 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -30, .imm = 0 }, /* r3 = *(u8 *)(r10 - 30) */
+	/*  47 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/*  48 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -92, .imm = 0 }, /* *(u32 *)(r10 - 92) = r2 */
+	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:410: key.prefixlen = 32; */
+	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -96, .imm = 0 }, /* *(u32 *)(r10 - 96) = r1 */
+	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:408: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -96 }, /* r2 += -96 */
+	/* bpf/jail.bpf.c:411: return lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]); */
+	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:378: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/*  58 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 98) */
+	/*  59 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/*  60 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/*  61 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 98) */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/*  62 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/*  63 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 96) */
+	/*  64 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -50, .imm = 0 }, /* r1 = *(u16 *)(r10 - 50) */
+	/*  65 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  66 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/*  67 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 256, .imm = 0 }, /* if r3 == r1 goto pc+256 (-> 324) */
+	/*  68 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  69 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 96) */
+	/*  70 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 252, .imm = 0 }, /* if r3 == r1 goto pc+252 (-> 324) */
+	/*  72 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  73 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 96) */
+	/*  74 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/*  75 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 248, .imm = 0 }, /* if r3 == r1 goto pc+248 (-> 324) */
+	/*  76 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  77 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 96) */
+	/*  78 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/*  79 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 244, .imm = 0 }, /* if r3 == r1 goto pc+244 (-> 324) */
+	/*  80 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  81 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 96) */
+	/*  82 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/*  83 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 240, .imm = 0 }, /* if r3 == r1 goto pc+240 (-> 324) */
+	/*  84 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  85 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 96) */
+	/*  86 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/*  87 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 236, .imm = 0 }, /* if r3 == r1 goto pc+236 (-> 324) */
+	/*  88 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  89 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 96) */
+	/*  90 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/*  91 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 232, .imm = 0 }, /* if r3 == r1 goto pc+232 (-> 324) */
+	/*  92 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  93 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 96) */
+	/*  94 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/*  95 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 228, .imm = 0 }, /* if r2 == r1 goto pc+228 (-> 324) */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/*  96 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:470: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
+	/*  97 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 226, .imm = 1 }, /* if r1 == 0x1 goto pc+226 (-> 324) */
+	/*  98 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
+	/*  99 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* 100 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
+	/* bpf/jail.bpf.c:445: e.kind = JAIL_KIND_LOOPBACK; */
+	/* 101 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r2 */
+	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 102 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 103 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* bpf/jail.bpf.c:446: e.family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 104 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 106 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 107 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 108 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 109 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -96 }, /* r3 += -96 */
+	/* bpf/jail.bpf.c:447: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* 110 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 111 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 112 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/* 113 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 114 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 26, .imm = 0 }, /* if r0 != 0x0 goto pc+26 (-> 141) */
+	/* bpf/jail.bpf.c:450: __builtin_memcpy(e.addr, &h[16], 4); */
+	/* 115 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -79, .imm = 0 }, /* r1 = *(u8 *)(r10 - 79) */
+	/* 116 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 117 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u8 *)(r10 - 80) */
+	/* 118 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 119 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -77, .imm = 0 }, /* r2 = *(u8 *)(r10 - 77) */
+	/* 120 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 121 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -78, .imm = 0 }, /* r3 = *(u8 *)(r10 - 78) */
+	/* 122 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 123 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 124 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 125 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r2 */
+	/* bpf/jail.bpf.c:448: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 126 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -96, .imm = 0 }, /* r2 = *(u8 *)(r10 - 96) */
+	/* bpf/jail.bpf.c:449: e.proto = h[9]; */
+	/* 127 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -87, .imm = 0 }, /* r1 = *(u8 *)(r10 - 87) */
+	/* 128 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* bpf/jail.bpf.c:456: if (e.proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 129 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 0 }, /* if r1 == 0x0 goto pc+11 (-> 141) */
+	/* bpf/jail.bpf.c:448: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 130 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
+	/* 131 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
+	/* 132 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 133 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -100 }, /* r3 += -100 */
+	/* bpf/jail.bpf.c:456: if (e.proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 134 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 135 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 136 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 137 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 141) */
+	/* bpf/jail.bpf.c:457: e.port = jail_ntohs(ports[1]); */
+	/* 138 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -98, .imm = 0 }, /* r1 = *(u16 *)(r10 - 98) */
+	/* 139 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 140 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r1 */
+	/* 141 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 6 }, /* r6 = 6 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/* 142 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 143 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 144 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
+	/* 145 */ { .code = 0x63, .dst_reg = 10, .src_reg = 6, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r6 */
+	/* 146 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 147 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -52 }, /* r2 += -52 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 148 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 149 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 150 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 151 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 154) */
+	/* 152 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 153 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 154 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/* 155 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 156 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 157 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 158 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 159 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/* 160 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 161 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/* 162 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = 161, .imm = -1 }, /* if r0 s> 0xffffffff goto pc+161 (-> 324) */
+	/* 163 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 164 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r1 */
+	/* 165 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 166 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -52 }, /* r2 += -52 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 167 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 168 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 169 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 170 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 153, .imm = 0 }, /* if r0 == 0x0 goto pc+153 (-> 324) */
+	/* 171 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 150, .imm = 0 }, /* goto pc+150 (-> 322) */
+	/* 172 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 173 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 174 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:421: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 175 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 176 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 177 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 178 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 179 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 148, .imm = 0 }, /* if r8 s> r0 goto pc+148 (-> 328) */
+	/* 180 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u8 *)(r10 - 48) */
+	/* 181 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/* 182 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 145, .imm = 96 }, /* if r1 != 0x60 goto pc+145 (-> 328) */
+	/* bpf/jail.bpf.c:422: !l4_ok(h[6])) */
+	/* 183 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* bpf/jail.bpf.c:421: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 184 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 187) */
+	/* 185 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 187) */
+	/* 186 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 141, .imm = 17 }, /* if r1 != 0x11 goto pc+141 (-> 328) */
+	/* 187 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:424: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* 188 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -52 }, /* r3 += -52 */
+	/* 189 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 190 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 191 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 192 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 193 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 194 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 133, .imm = 0 }, /* if r1 s> r0 goto pc+133 (-> 328) */
+	/* bpf/jail.bpf.c:426: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 195 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -15, .imm = 0 }, /* r3 = *(u8 *)(r10 - 15) */
+	/* 196 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 197 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u8 *)(r10 - 16) */
+	/* 198 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
+	/* 199 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -13, .imm = 0 }, /* r1 = *(u8 *)(r10 - 13) */
+	/* 200 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 201 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -14, .imm = 0 }, /* r2 = *(u8 *)(r10 - 14) */
+	/* 202 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 203 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -19, .imm = 0 }, /* r4 = *(u8 *)(r10 - 19) */
+	/* 204 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 205 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -20, .imm = 0 }, /* r2 = *(u8 *)(r10 - 20) */
+	/* 206 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
+	/* 207 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -17, .imm = 0 }, /* r2 = *(u8 *)(r10 - 17) */
+	/* 208 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 209 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -18, .imm = 0 }, /* r5 = *(u8 *)(r10 - 18) */
+	/* 210 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
+	/* 211 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 212 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
+	/* 213 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
+	/* 214 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 215 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -11, .imm = 0 }, /* r3 = *(u8 *)(r10 - 11) */
+	/* 216 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 217 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -12, .imm = 0 }, /* r4 = *(u8 *)(r10 - 12) */
+	/* 218 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 219 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -9, .imm = 0 }, /* r4 = *(u8 *)(r10 - 9) */
+	/* 220 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 221 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
+	/* 222 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/* 223 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
+	/* 224 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
+	/* 225 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -80, .imm = 0 }, /* *(u32 *)(r10 - 80) = r4 */
+	/* 226 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -84, .imm = 0 }, /* *(u32 *)(r10 - 84) = r1 */
+	/* 227 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -88, .imm = 0 }, /* *(u32 *)(r10 - 88) = r2 */
+	/* 228 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
+	/* 229 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 230 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
+	/* 231 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 232 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
+	/* 233 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 234 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
+	/* 235 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 236 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 237 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 238 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -92, .imm = 0 }, /* *(u32 *)(r10 - 92) = r2 */
+	/* 239 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:428: key.prefixlen = 128; */
+	/* 240 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -96, .imm = 0 }, /* *(u32 *)(r10 - 96) = r1 */
+	/* 241 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:426: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 242 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -96 }, /* r2 += -96 */
+	/* bpf/jail.bpf.c:429: return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]); */
+	/* 243 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 244 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 245 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:378: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* 246 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 81, .imm = 0 }, /* if r0 == 0x0 goto pc+81 (-> 328) */
+	/* 247 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 248 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 249 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 0 }, /* if r1 == 0x0 goto pc+78 (-> 328) */
+	/* bpf/jail.bpf.c:103: __u32 n = v->nports; */
+	/* 250 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:107: if (i < n && v->ports[i] == port) */
+	/* 251 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 74, .imm = 0 }, /* if r2 == 0x0 goto pc+74 (-> 326) */
+	/* 252 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -50, .imm = 0 }, /* r1 = *(u16 *)(r10 - 50) */
+	/* 253 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 254 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 255 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 28, .imm = 0 }, /* if r3 == r1 goto pc+28 (-> 284) */
+	/* 256 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 257 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 68, .imm = 0 }, /* if r3 > r2 goto pc+68 (-> 326) */
+	/* 258 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 259 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* if r3 == r1 goto pc+24 (-> 284) */
+	/* 260 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 261 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 64, .imm = 0 }, /* if r3 > r2 goto pc+64 (-> 326) */
+	/* 262 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 263 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 20, .imm = 0 }, /* if r3 == r1 goto pc+20 (-> 284) */
+	/* 264 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 265 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 60, .imm = 0 }, /* if r3 > r2 goto pc+60 (-> 326) */
+	/* 266 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 267 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* if r3 == r1 goto pc+16 (-> 284) */
+	/* 268 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 269 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 56, .imm = 0 }, /* if r3 > r2 goto pc+56 (-> 326) */
+	/* 270 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 271 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* if r3 == r1 goto pc+12 (-> 284) */
+	/* 272 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 273 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 52, .imm = 0 }, /* if r3 > r2 goto pc+52 (-> 326) */
+	/* 274 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 275 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* if r3 == r1 goto pc+8 (-> 284) */
+	/* 276 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 277 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 48, .imm = 0 }, /* if r3 > r2 goto pc+48 (-> 326) */
+	/* 278 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 279 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* if r3 == r1 goto pc+4 (-> 284) */
+	/* 280 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 281 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 44, .imm = 0 }, /* if r3 > r2 goto pc+44 (-> 326) */
+	/* 282 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 283 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 1, .off = 42, .imm = 0 }, /* if r2 != r1 goto pc+42 (-> 326) */
+	/* 284 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* goto pc+39 (-> 324) */
+	/* 285 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 286 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* 287 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 288 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 289 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 290 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 291 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2822 }, /* r1 = 2822 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/* 292 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -10, .imm = 0 }, /* *(u16 *)(r10 - 10) = r1 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 293 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 294 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
+	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 296 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -96, .imm = 0 }, /* *(u32 *)(r10 - 96) = r1 */
+	/* 297 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 298 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -96 }, /* r2 += -96 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 299 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 301 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 302 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 305) */
+	/* 303 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 304 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 305 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/* 306 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 307 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 308 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 309 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 310 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/* 311 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 312 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/* 313 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = 10, .imm = -1 }, /* if r0 s> 0xffffffff goto pc+10 (-> 324) */
+	/* 314 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 315 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -96, .imm = 0 }, /* *(u32 *)(r10 - 96) = r1 */
+	/* 316 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 317 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -96 }, /* r2 += -96 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 318 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 319 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 320 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 321 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 324) */
+	/* 322 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 323 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* bpf/jail.bpf.c:474: } */
+	/* 324 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 325 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:109: return v->action == JAIL_ALLOW; */
+	/* 326 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:472: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
+	/* 327 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 1 }, /* if r1 == 0x1 goto pc-4 (-> 324) */
+	/* 328 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 329 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* 330 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
+	/* bpf/jail.bpf.c:445: e.kind = JAIL_KIND_LOOPBACK; */
+	/* 331 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r2 */
+	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 332 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 333 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:446: e.family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 334 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
+	/* 335 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 336 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 337 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 338 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 339 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -96 }, /* r3 += -96 */
+	/* bpf/jail.bpf.c:452: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* 340 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 341 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 342 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 343 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* bpf/jail.bpf.c:451: } else if (family == JAIL_AF_INET6 && */
+	/* 344 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* if r0 != 0x0 goto pc+59 (-> 404) */
+	/* bpf/jail.bpf.c:454: __builtin_memcpy(e.addr, &h[24], 16); */
+	/* 345 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -71, .imm = 0 }, /* r2 = *(u8 *)(r10 - 71) */
+	/* 346 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 347 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u8 *)(r10 - 72) */
+	/* 348 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 349 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -69, .imm = 0 }, /* r1 = *(u8 *)(r10 - 69) */
+	/* 350 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 351 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -70, .imm = 0 }, /* r3 = *(u8 *)(r10 - 70) */
+	/* 352 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 353 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
+	/* 354 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 355 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -67, .imm = 0 }, /* r3 = *(u8 *)(r10 - 67) */
+	/* 356 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 357 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u8 *)(r10 - 68) */
+	/* 358 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 |= r2 */
+	/* 359 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -65, .imm = 0 }, /* r2 = *(u8 *)(r10 - 65) */
+	/* 360 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 361 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -66, .imm = 0 }, /* r4 = *(u8 *)(r10 - 66) */
+	/* 362 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
+	/* 363 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 364 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 365 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 366 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 367 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -63, .imm = 0 }, /* r3 = *(u8 *)(r10 - 63) */
+	/* 368 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 369 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u8 *)(r10 - 64) */
+	/* 370 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
+	/* 371 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -61, .imm = 0 }, /* r1 = *(u8 *)(r10 - 61) */
+	/* 372 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 373 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -62, .imm = 0 }, /* r4 = *(u8 *)(r10 - 62) */
+	/* 374 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
+	/* 375 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r2 */
+	/* 376 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
+	/* 377 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 378 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -59, .imm = 0 }, /* r2 = *(u8 *)(r10 - 59) */
+	/* 379 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 380 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -60, .imm = 0 }, /* r3 = *(u8 *)(r10 - 60) */
+	/* 381 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 382 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -57, .imm = 0 }, /* r3 = *(u8 *)(r10 - 57) */
+	/* 383 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 384 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -58, .imm = 0 }, /* r4 = *(u8 *)(r10 - 58) */
+	/* 385 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 386 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 16 }, /* r3 <<= 16 */
+	/* 387 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 |= r2 */
+	/* 388 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
+	/* 389 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
+	/* 390 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r3 */
+	/* bpf/jail.bpf.c:453: e.proto = h[6]; */
+	/* 391 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -90, .imm = 0 }, /* r1 = *(u8 *)(r10 - 90) */
+	/* 392 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* bpf/jail.bpf.c:456: if (e.proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 393 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 404) */
+	/* 394 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 395 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -100 }, /* r3 += -100 */
+	/* 396 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 397 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 398 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 399 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 400 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 404) */
+	/* bpf/jail.bpf.c:457: e.port = jail_ntohs(ports[1]); */
+	/* 401 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -98, .imm = 0 }, /* r1 = *(u16 *)(r10 - 98) */
+	/* 402 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 403 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r1 */
+	/* 404 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 6 }, /* r6 = 6 */
+	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/* 405 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 406 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 407 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
+	/* 408 */ { .code = 0x63, .dst_reg = 10, .src_reg = 6, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r6 */
+	/* 409 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 410 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -52 }, /* r2 += -52 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 411 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 412 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 413 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 414 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 417) */
+	/* 415 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:119: __sync_fetch_and_add(c, 1); */
+	/* 416 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 417 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:129: if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0) */
+	/* 418 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 419 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 420 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 421 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 422 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 48 }, /* r3 = 48 */
+	/* 423 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 424 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 130 }, /* call bpf_ringbuf_output#130 */
+	/* 425 */ { .code = 0x65, .dst_reg = 0, .src_reg = 0, .off = -102, .imm = -1 }, /* if r0 s> 0xffffffff goto pc-102 (-> 324) */
+	/* 426 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 427 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r1 */
+	/* 428 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 429 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -52 }, /* r2 += -52 */
+	/* bpf/jail.bpf.c:116: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot); */
+	/* 430 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 431 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 432 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:118: if (c) */
+	/* 433 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -110, .imm = 0 }, /* if r0 == 0x0 goto pc-110 (-> 324) */
+	/* 434 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -113, .imm = 0 }, /* goto pc-113 (-> 322) */
+};
+#define JAIL_NINSNS_EGRESS 435
 _Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
 	       "jail_insns_egress: count");
 
 static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
-	{ 56, JAIL_MAP_V4 },
-	{ 173, JAIL_MAP_V6 },
+	{ 55, JAIL_MAP_V4 },
+	{ 148, JAIL_MAP_CNT },
+	{ 157, JAIL_MAP_EV },
+	{ 167, JAIL_MAP_CNT },
+	{ 243, JAIL_MAP_V6 },
+	{ 299, JAIL_MAP_CNT },
+	{ 308, JAIL_MAP_EV },
+	{ 318, JAIL_MAP_CNT },
+	{ 411, JAIL_MAP_CNT },
+	{ 420, JAIL_MAP_EV },
+	{ 430, JAIL_MAP_CNT },
 };
 
 #define JAIL_NPROGS 7
-#define JAIL_MAX_INSNS 233
+#define JAIL_MAX_INSNS 435
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{
@@ -965,7 +1762,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_connect4,
 		.ninsns = JAIL_NINSNS_CONNECT4,
 		.relocs = jail_relocs_connect4,
-		.nrelocs = 1,
+		.nrelocs = 4,
 	},
 	{
 		.name = "jail_connect6",
@@ -975,7 +1772,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_connect6,
 		.ninsns = JAIL_NINSNS_CONNECT6,
 		.relocs = jail_relocs_connect6,
-		.nrelocs = 2,
+		.nrelocs = 5,
 	},
 	{
 		.name = "jail_sendmsg4",
@@ -985,7 +1782,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_sendmsg4,
 		.ninsns = JAIL_NINSNS_SENDMSG4,
 		.relocs = jail_relocs_sendmsg4,
-		.nrelocs = 1,
+		.nrelocs = 4,
 	},
 	{
 		.name = "jail_sendmsg6",
@@ -995,7 +1792,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_sendmsg6,
 		.ninsns = JAIL_NINSNS_SENDMSG6,
 		.relocs = jail_relocs_sendmsg6,
-		.nrelocs = 4,
+		.nrelocs = 10,
 	},
 	{
 		.name = "jail_sockcreate",
@@ -1004,8 +1801,8 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.attach_type = BPF_CGROUP_INET_SOCK_CREATE,
 		.insns = jail_insns_sock_create,
 		.ninsns = JAIL_NINSNS_SOCK_CREATE,
-		.relocs = 0,
-		.nrelocs = 0,
+		.relocs = jail_relocs_sock_create,
+		.nrelocs = 3,
 	},
 	{
 		.name = "jail_setsockopt",
@@ -1014,8 +1811,8 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.attach_type = BPF_CGROUP_SETSOCKOPT,
 		.insns = jail_insns_setsockopt,
 		.ninsns = JAIL_NINSNS_SETSOCKOPT,
-		.relocs = 0,
-		.nrelocs = 0,
+		.relocs = jail_relocs_setsockopt,
+		.nrelocs = 3,
 	},
 	{
 		.name = "jail_egress",
@@ -1025,7 +1822,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_egress,
 		.ninsns = JAIL_NINSNS_EGRESS,
 		.relocs = jail_relocs_egress,
-		.nrelocs = 2,
+		.nrelocs = 11,
 	},
 };
 

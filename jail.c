@@ -505,7 +505,7 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 }
 
 /* The address refresh's fds stay with jail-ai; CMD never holds them. */
-static struct refresh refresh = { .nl = -1, .maps = { -1, -1 } };
+static struct refresh refresh = { .nl = -1, .maps = { -1, -1, -1, -1 } };
 static int dumpable = 1;
 
 /* --proxy: CMD's HTTP(S) clients go to the proxy. */

@@ -83,8 +83,8 @@ static const char *check_rule(const __u8 *addr, unsigned int bytes,
 		return "rule with too many ports";
 	if (v->flags & ~JAIL_V_FLAGS)
 		return "rule with an unknown flag";
-	if (v->pad != 0)
-		return "rule padding not zero";
+	if (v->kind > JAIL_KIND_MAP_MAX)
+		return "rule with an unknown kind";
 	if (plen > bytes * 8)
 		return "rule prefix longer than its address";
 	for (i = 0; i < JAIL_MAX_PORTS; i++)
@@ -143,6 +143,8 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "cgroup path", -EINVAL);
 	if (h->flags & ~(__u32)JAIL_REQ_FLAGS)
 		return refuse(why, "request with an unknown flag", -EINVAL);
+	if ((h->flags & JAIL_REQ_F_EVENTS) && !(h->flags & JAIL_REQ_F_MAPFDS))
+		return refuse(why, "EVENTS without MAPFDS", -EINVAL);
 	if (h->op == JAIL_OP_QUERY && (h->n4 || h->n6 || h->flags))
 		return refuse(why, "QUERY with rules or flags", -EINVAL);
 	if (h->op == JAIL_OP_QUERY_EFFECTIVE && (h->n4 || h->n6 || h->flags))
@@ -332,6 +334,34 @@ static int map_create(const char *name, __u32 key_size, __u32 max_entries)
 	return sys_bpf(BPF_MAP_CREATE, &a);
 }
 
+/* The programs' event ring: size a power of 2 and a multiple of the page
+ * size (the kernel checks both).  No BPF_MAP_TYPE_RINGBUF (before 5.8):
+ * EINVAL, which the parent explains. */
+static int ring_create(__u32 size)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_RINGBUF;
+	a.max_entries = size;
+	strncpy(a.map_name, "jail_ev", sizeof(a.map_name) - 1);
+	return sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+/* Denials per hook and events dropped: JAIL_NCOUNTERS zeroed __u64. */
+static int counters_create(void)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = sizeof(__u32);
+	a.value_size = sizeof(__u64);
+	a.max_entries = JAIL_NCOUNTERS;
+	strncpy(a.map_name, "jail_cnt", sizeof(a.map_name) - 1);
+	return sys_bpf(BPF_MAP_CREATE, &a);
+}
+
 static int map_update(int fd, const void *key, const void *value)
 {
 	union bpf_attr a;
@@ -456,6 +486,14 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V4], 0, "create jail_v4");
 	if (maps[JAIL_MAP_V6] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V6], 0, "create jail_v6");
+	maps[JAIL_MAP_EV] = ring_create(h->flags & JAIL_REQ_F_EVENTS ?
+	    JAIL_EVENTS_RING : (__u32)sysconf(_SC_PAGESIZE));
+	if (maps[JAIL_MAP_EV] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_EV], 0, "create jail_ev");
+	maps[JAIL_MAP_CNT] = counters_create();
+	if (maps[JAIL_MAP_CNT] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_CNT], 0,
+		    "create jail_cnt");
 	for (i = 0; i < h->n4; i++) {
 		r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v);
 		if (r < 0)
@@ -681,7 +719,7 @@ static int run_child(void)
 }
 
 /*
- * MAPFDS, attached: the reply and jail_v4, jail_v6 in one datagram (a
+ * MAPFDS, attached: the reply and the JAIL_NMAPS map fds in one datagram (a
  * SOCK_SEQPACKET message arrives whole or not at all).  Only the maps: a
  * program fd could be attached elsewhere; the maps only change this jail.
  */

@@ -217,6 +217,7 @@ static int fast_deny(struct refresh *rf, int family, const void *addr,
 	memset(&v, 0, sizeof(v));
 	v.action = JAIL_DENY;
 	v.flags = JAIL_V_HOST;
+	v.kind = JAIL_KIND_NETLINK;	/* entry 0: no policy numbered it */
 	memcpy(&rule, &plen, sizeof(__u32));
 	a = (__u8 *)&rule + sizeof(__u32);
 	memcpy(a, addr, bytes);

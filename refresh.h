@@ -14,7 +14,7 @@
 /* The fields are refresh.c's. */
 struct refresh {
 	int nl;			/* NETLINK_ROUTE, address and route groups */
-	int maps[JAIL_NMAPS];	/* jail_v4, jail_v6 from the child */
+	int maps[JAIL_NMAPS];	/* jail_v4, jail_v6, jail_ev, jail_cnt */
 	struct prot_opts *o;	/* its allows and kept denies */
 	struct jail_rule4 *r4;	/* what jail_v4 holds, sorted by key */
 	size_t n4, cap4;

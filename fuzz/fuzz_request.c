@@ -27,7 +27,7 @@ static int ref_rule(const __u8 *addr, unsigned int bits, __u32 plen,
 {
 	unsigned int b;
 
-	if (plen > bits || v->action > 1 || v->nports > 8 || v->pad ||
+	if (plen > bits || v->action > 1 || v->nports > 8 || v->kind > 8 ||
 	    v->flags > 1)
 		return 0;
 	for (b = plen; b < bits; b++)
