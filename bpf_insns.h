@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 2c122b656e022bd9b021329a0b50dcc69a19945fbd649f0daefbcb113b3e28c4 (BPF_SHA in the Makefile)
+ * source sha256: e94f6a910b292937fbd40c203862af9e4941c912054fc0f1c9da79e86d8e90b2 (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -117,24 +117,24 @@ static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
 	/*  61 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
 	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
 	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
-	/*  63 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r2 */
+	/*  63 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r2 */
 	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
-	/*  64 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -17, .imm = 0 }, /* *(u8 *)(r10 - 17) = r1 */
+	/*  64 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -15, .imm = 0 }, /* *(u8 *)(r10 - 15) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/*  65 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
 	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
-	/*  66 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -15, .imm = 0 }, /* *(u8 *)(r10 - 15) = r1 */
+	/*  66 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -13, .imm = 0 }, /* *(u8 *)(r10 - 13) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/*  67 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
 	/* bpf/jail.bpf.c:155: __builtin_memcpy(e.addr, addr, 4); */
 	/*  68 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r8 */
 	/* bpf/jail.bpf.c:153: e.port = port; */
 	/*  69 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 9, .off = -20, .imm = 0 }, /* *(u16 *)(r10 - 20) = r9 */
-	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
-	/*  70 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r1 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u16)ctx_u32(&ctx->protocol); */
+	/*  70 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -18, .imm = 0 }, /* *(u16 *)(r10 - 18) = r1 */
 	/*  71 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/*  72 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -18, .imm = 0 }, /* *(u8 *)(r10 - 18) = r6 */
+	/*  72 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r6 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  73 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/*  74 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r0 */
@@ -337,13 +337,13 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 120 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
 	/* 121 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
 	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
-	/* 122 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* 122 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r2 */
 	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
-	/* 123 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r1 */
+	/* 123 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/* 124 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
 	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
-	/* 125 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
+	/* 125 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -5, .imm = 0 }, /* *(u8 *)(r10 - 5) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/* 126 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
 	/* bpf/jail.bpf.c:157: __builtin_memcpy(e.addr, addr, 16); */
@@ -356,11 +356,11 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 133 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r8 */
 	/* bpf/jail.bpf.c:153: e.port = port; */
 	/* 134 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 9, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r9 */
-	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
-	/* 135 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 135 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -10, .imm = 0 }, /* *(u16 *)(r10 - 10) = r1 */
 	/* 136 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/* 137 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* 137 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r6 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 138 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 139 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
@@ -502,24 +502,24 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/*  68 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r1 */
 	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
 	/*  69 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/*  70 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -17, .imm = 0 }, /* *(u8 *)(r10 - 17) = r1 */
+	/*  70 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -15, .imm = 0 }, /* *(u8 *)(r10 - 15) = r1 */
 	/*  71 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 2 }, /* r7 = 2 */
 	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
-	/*  72 */ { .code = 0x73, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r7 */
+	/*  72 */ { .code = 0x73, .dst_reg = 10, .src_reg = 7, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r7 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/*  73 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
 	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
-	/*  74 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -15, .imm = 0 }, /* *(u8 *)(r10 - 15) = r1 */
+	/*  74 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -13, .imm = 0 }, /* *(u8 *)(r10 - 13) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/*  75 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
 	/* bpf/jail.bpf.c:155: __builtin_memcpy(e.addr, addr, 4); */
 	/*  76 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r8 */
 	/* bpf/jail.bpf.c:153: e.port = port; */
 	/*  77 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 9, .off = -20, .imm = 0 }, /* *(u16 *)(r10 - 20) = r9 */
-	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
-	/*  78 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r1 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u16)ctx_u32(&ctx->protocol); */
+	/*  78 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -18, .imm = 0 }, /* *(u16 *)(r10 - 18) = r1 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/*  79 */ { .code = 0x73, .dst_reg = 10, .src_reg = 7, .off = -18, .imm = 0 }, /* *(u8 *)(r10 - 18) = r7 */
+	/*  79 */ { .code = 0x73, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r7 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  80 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/*  81 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r0 */
@@ -809,13 +809,13 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 190 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
 	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
 	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
-	/* 192 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* 192 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r2 */
 	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
-	/* 193 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r1 */
+	/* 193 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/* 194 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
 	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
-	/* 195 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
+	/* 195 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -5, .imm = 0 }, /* *(u8 *)(r10 - 5) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/* 196 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
 	/* bpf/jail.bpf.c:157: __builtin_memcpy(e.addr, addr, 16); */
@@ -827,11 +827,11 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 202 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r9 */
 	/* bpf/jail.bpf.c:153: e.port = port; */
 	/* 203 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 8, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r8 */
-	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
-	/* 204 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 204 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -10, .imm = 0 }, /* *(u16 *)(r10 - 10) = r1 */
 	/* 205 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 3 }, /* r6 = 3 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/* 206 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* 206 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r6 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 207 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 208 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
@@ -939,13 +939,13 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 291 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
 	/* 292 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
 	/* bpf/jail.bpf.c:150: e.family = (__u8)family; */
-	/* 293 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* 293 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r2 */
 	/* bpf/jail.bpf.c:149: e.kind = v->kind; */
-	/* 294 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r1 */
+	/* 294 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/* 295 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
 	/* bpf/jail.bpf.c:151: e.type = (__u8)ctx_u32(&ctx->type); */
-	/* 296 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r1 */
+	/* 296 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -5, .imm = 0 }, /* *(u8 *)(r10 - 5) = r1 */
 	/* bpf/jail.bpf.c:93: return *field; */
 	/* 297 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
 	/* bpf/jail.bpf.c:157: __builtin_memcpy(e.addr, addr, 16); */
@@ -958,11 +958,11 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 304 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r8 */
 	/* bpf/jail.bpf.c:153: e.port = port; */
 	/* 305 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 9, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r9 */
-	/* bpf/jail.bpf.c:152: e.proto = (__u8)ctx_u32(&ctx->protocol); */
-	/* 306 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* bpf/jail.bpf.c:152: e.proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 306 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -10, .imm = 0 }, /* *(u16 *)(r10 - 10) = r1 */
 	/* 307 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 3 }, /* r6 = 3 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/* 308 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* 308 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r6 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 309 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 310 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
@@ -1054,14 +1054,14 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r4 */
 	/*  22 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r4 */
 	/*  23 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
-	/* bpf/jail.bpf.c:293: e.proto = (__u8)proto; */
-	/*  24 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r1 */
 	/* bpf/jail.bpf.c:292: e.type = (__u8)type; */
-	/*  25 */ { .code = 0x73, .dst_reg = 10, .src_reg = 3, .off = -15, .imm = 0 }, /* *(u8 *)(r10 - 15) = r3 */
+	/*  24 */ { .code = 0x73, .dst_reg = 10, .src_reg = 3, .off = -13, .imm = 0 }, /* *(u8 *)(r10 - 13) = r3 */
 	/* bpf/jail.bpf.c:291: e.family = (__u8)family; */
-	/*  26 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r2 */
-	/*  27 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2308 }, /* r1 = 2308 */
+	/*  25 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r2 */
+	/*  26 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2308 }, /* r2 = 2308 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
+	/*  27 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u16 *)(r10 - 16) = r2 */
+	/* bpf/jail.bpf.c:293: e.proto = (__u16)proto; */
 	/*  28 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -18, .imm = 0 }, /* *(u16 *)(r10 - 18) = r1 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  29 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
@@ -1144,17 +1144,18 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/*  16 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
 	/* bpf/jail.bpf.c:289: __builtin_memset(&e, 0, sizeof(e)); */
 	/*  17 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r4 */
-	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r4 */
-	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r4 */
-	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r4 */
-	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
-	/* bpf/jail.bpf.c:293: e.proto = (__u8)proto; */
-	/*  22 */ { .code = 0x73, .dst_reg = 10, .src_reg = 4, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r4 */
 	/* bpf/jail.bpf.c:291: e.family = (__u8)family; */
-	/*  23 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u8 *)(r10 - 16) = r1 */
+	/*  18 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -14, .imm = 0 }, /* *(u8 *)(r10 - 14) = r1 */
+	/* bpf/jail.bpf.c:289: __builtin_memset(&e, 0, sizeof(e)); */
+	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r4 */
+	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r4 */
+	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r4 */
+	/*  22 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
+	/* bpf/jail.bpf.c:293: e.proto = (__u16)proto; */
+	/*  23 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 4, .off = -18, .imm = 0 }, /* *(u16 *)(r10 - 18) = r4 */
 	/*  24 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2565 }, /* r1 = 2565 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/*  25 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -18, .imm = 0 }, /* *(u16 *)(r10 - 18) = r1 */
+	/*  25 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u16 *)(r10 - 16) = r1 */
 	/* bpf/jail.bpf.c:354: (__u32)level << 16 | (__u32)name); */
 	/*  26 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 16 }, /* r3 <<= 16 */
 	/*  27 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 |= r2 */
@@ -1333,19 +1334,18 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  97 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 226, .imm = 1 }, /* if r1 == 0x1 goto pc+226 (-> 324) */
 	/*  98 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
-	/*  99 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
-	/* 100 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
-	/* bpf/jail.bpf.c:445: e.kind = JAIL_KIND_LOOPBACK; */
-	/* 101 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r2 */
-	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
-	/* 102 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
-	/* 103 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  99 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 100 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
 	/* bpf/jail.bpf.c:446: e.family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 104 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* 101 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r2 */
+	/* 102 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
+	/* bpf/jail.bpf.c:445: e.kind = JAIL_KIND_LOOPBACK; */
+	/* 103 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r2 */
 	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
-	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 106 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 107 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 104 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 106 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 107 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
 	/* 108 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 109 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -96 }, /* r3 += -96 */
 	/* bpf/jail.bpf.c:447: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
@@ -1370,7 +1370,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 126 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -96, .imm = 0 }, /* r2 = *(u8 *)(r10 - 96) */
 	/* bpf/jail.bpf.c:449: e.proto = h[9]; */
 	/* 127 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -87, .imm = 0 }, /* r1 = *(u8 *)(r10 - 87) */
-	/* 128 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* 128 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -10, .imm = 0 }, /* *(u16 *)(r10 - 10) = r1 */
 	/* bpf/jail.bpf.c:456: if (e.proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 129 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 0 }, /* if r1 == 0x0 goto pc+11 (-> 141) */
 	/* bpf/jail.bpf.c:448: ihl = (__u32)(h[0] & 0x0f) * 4; */
@@ -1389,7 +1389,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 140 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r1 */
 	/* 141 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 6 }, /* r6 = 6 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/* 142 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* 142 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r6 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 143 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 144 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
@@ -1552,14 +1552,14 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 284 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* goto pc+39 (-> 324) */
 	/* 285 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
-	/* 286 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
-	/* 287 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 286 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 287 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
 	/* 288 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
 	/* 289 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
 	/* 290 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/* 291 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2822 }, /* r1 = 2822 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/* 292 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -10, .imm = 0 }, /* *(u16 *)(r10 - 10) = r1 */
+	/* 292 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u16 *)(r10 - 8) = r1 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 293 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 294 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */
@@ -1607,19 +1607,18 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 327 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 1 }, /* if r1 == 0x1 goto pc-4 (-> 324) */
 	/* 328 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
-	/* 329 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
-	/* 330 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
-	/* bpf/jail.bpf.c:445: e.kind = JAIL_KIND_LOOPBACK; */
-	/* 331 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -9, .imm = 0 }, /* *(u8 *)(r10 - 9) = r2 */
-	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
-	/* 332 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
-	/* 333 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* 329 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/* 330 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
 	/* bpf/jail.bpf.c:446: e.family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 334 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r2 */
+	/* 331 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r2 */
+	/* 332 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
+	/* bpf/jail.bpf.c:445: e.kind = JAIL_KIND_LOOPBACK; */
+	/* 333 */ { .code = 0x73, .dst_reg = 10, .src_reg = 2, .off = -7, .imm = 0 }, /* *(u8 *)(r10 - 7) = r2 */
 	/* bpf/jail.bpf.c:444: __builtin_memset(&e, 0, sizeof(e)); */
-	/* 335 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 336 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 337 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 334 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 335 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 336 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 337 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
 	/* 338 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 339 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -96 }, /* r3 += -96 */
 	/* bpf/jail.bpf.c:452: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
@@ -1678,7 +1677,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 390 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r3 */
 	/* bpf/jail.bpf.c:453: e.proto = h[6]; */
 	/* 391 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -90, .imm = 0 }, /* r1 = *(u8 *)(r10 - 90) */
-	/* 392 */ { .code = 0x73, .dst_reg = 10, .src_reg = 1, .off = -6, .imm = 0 }, /* *(u8 *)(r10 - 6) = r1 */
+	/* 392 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -10, .imm = 0 }, /* *(u16 *)(r10 - 10) = r1 */
 	/* bpf/jail.bpf.c:456: if (e.proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 393 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 404) */
 	/* 394 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
@@ -1694,7 +1693,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 403 */ { .code = 0x6b, .dst_reg = 10, .src_reg = 1, .off = -12, .imm = 0 }, /* *(u16 *)(r10 - 12) = r1 */
 	/* 404 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 6 }, /* r6 = 6 */
 	/* bpf/jail.bpf.c:126: e->hook = (__u8)hook; */
-	/* 405 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -10, .imm = 0 }, /* *(u8 *)(r10 - 10) = r6 */
+	/* 405 */ { .code = 0x73, .dst_reg = 10, .src_reg = 6, .off = -8, .imm = 0 }, /* *(u8 *)(r10 - 8) = r6 */
 	/* bpf/jail.bpf.c:127: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 406 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 407 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r0 */

@@ -114,12 +114,12 @@ struct jail_event {
 	__u8 addr[16];		/* destination, network order (IPv4: 4 bytes) */
 	__u32 detail;		/* setsockopt: level << 16 | optname */
 	__u16 port;		/* destination port, host order */
+	__u16 proto;		/* IPPROTO_* (MPTCP is 262) */
 	__u8 hook;		/* JAIL_HOOK_* */
 	__u8 kind;		/* JAIL_KIND_* */
 	__u8 family;		/* AF_INET, AF_INET6 (as the socket's) */
 	__u8 type;		/* SOCK_STREAM, SOCK_DGRAM, ... */
-	__u8 proto;		/* IPPROTO_* */
-	__u8 pad[5];		/* zero: 48 bytes in all */
+	__u8 pad[4];		/* zero: 48 bytes in all */
 };
 
 _Static_assert(sizeof(struct jail_verdict) == 24, "jail_verdict: 24 bytes");

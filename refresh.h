@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "events.h"
 #include "policy.h"
 #include "protect.h"
 
@@ -21,6 +22,7 @@ struct refresh {
 	struct jail_rule6 *r6;	/* what jail_v6 holds */
 	size_t n6, cap6;
 	unsigned long events, fast, rebuilds;
+	struct events *ev;	/* --events: read when its fd is readable */
 };
 
 /* The watch, opened before the addresses are read, so that no change
@@ -29,6 +31,12 @@ int refresh_open(struct refresh *rf);
 /* The maps as the child filled them (p's rules); takes the fds. */
 int refresh_start(struct refresh *rf, struct prot_opts *o,
     const struct policy *p, const int maps[JAIL_NMAPS]);
+/* --events: ev reads the ring with the child's jail_ev and jail_cnt (taken
+ * from rf), naming entries from rf's view; refresh_watch then drains it
+ * whenever the ring has data, and once more when CMD has ended.  0 or
+ * -errno with err naming the step. */
+int refresh_events(struct refresh *rf, struct events *ev, int out,
+    const char *jail, char *err, size_t errlen);
 /*
  * Until pid's exit (a pidfd): every change applied, 0.  -errno, with err
  * naming the step, when a change could not be applied or watched: the

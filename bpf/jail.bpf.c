@@ -149,7 +149,7 @@ static __always_inline int deny_addr(struct bpf_sock_addr *ctx, __u32 hook,
 	e.kind = v->kind;
 	e.family = (__u8)family;
 	e.type = (__u8)ctx_u32(&ctx->type);
-	e.proto = (__u8)ctx_u32(&ctx->protocol);
+	e.proto = (__u16)ctx_u32(&ctx->protocol);
 	e.port = port;
 	if (alen == 4)
 		__builtin_memcpy(e.addr, addr, 4);
@@ -290,7 +290,7 @@ static __always_inline int deny_sock(__u32 hook, __u32 kind, __u32 family,
 	e.kind = (__u8)kind;
 	e.family = (__u8)family;
 	e.type = (__u8)type;
-	e.proto = (__u8)proto;
+	e.proto = (__u16)proto;
 	e.detail = detail;
 	return emit(&e, hook);
 }
