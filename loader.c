@@ -320,45 +320,22 @@ static int sys_bpf(int cmd, union bpf_attr *a)
 	return r < 0 ? -errno : r;
 }
 
-static int map_create(const char *name, __u32 key_size, __u32 max_entries)
+/* Every map of ours: an LPM trie must not preallocate (the kernel
+ * insists); a ring buffer has no key or value, its size a power of 2 and
+ * a multiple of the page size, and before 5.8 no type (EINVAL). */
+static int map_create(__u32 type, const char *name, __u32 key_size,
+    __u32 value_size, __u32 max_entries)
 {
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_LPM_TRIE;
+	a.map_type = type;
 	a.key_size = key_size;
-	a.value_size = sizeof(struct jail_verdict);
+	a.value_size = value_size;
 	a.max_entries = max_entries ? max_entries : 1;
-	a.map_flags = BPF_F_NO_PREALLOC;	/* required for LPM tries */
+	if (type == BPF_MAP_TYPE_LPM_TRIE)
+		a.map_flags = BPF_F_NO_PREALLOC;
 	strncpy(a.map_name, name, sizeof(a.map_name) - 1);
-	return sys_bpf(BPF_MAP_CREATE, &a);
-}
-
-/* The programs' event ring: size a power of 2 and a multiple of the page
- * size (the kernel checks both).  No BPF_MAP_TYPE_RINGBUF (before 5.8):
- * EINVAL, which the parent explains. */
-static int ring_create(__u32 size)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_RINGBUF;
-	a.max_entries = size;
-	strncpy(a.map_name, "jail_ev", sizeof(a.map_name) - 1);
-	return sys_bpf(BPF_MAP_CREATE, &a);
-}
-
-/* Denials per hook and events dropped: JAIL_NCOUNTERS zeroed __u64. */
-static int counters_create(void)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_ARRAY;
-	a.key_size = sizeof(__u32);
-	a.value_size = sizeof(__u64);
-	a.max_entries = JAIL_NCOUNTERS;
-	strncpy(a.map_name, "jail_cnt", sizeof(a.map_name) - 1);
 	return sys_bpf(BPF_MAP_CREATE, &a);
 }
 
@@ -478,19 +455,22 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 	__u32 i;
 	int r;
 
-	maps[JAIL_MAP_V4] = map_create("jail_v4", sizeof(r4->key),
-	    send_maps ? JAIL_MAX_RULES4 : h->n4);
-	maps[JAIL_MAP_V6] = map_create("jail_v6", sizeof(r6->key),
-	    send_maps ? JAIL_MAX_RULES6 : h->n6);
+	maps[JAIL_MAP_V4] = map_create(BPF_MAP_TYPE_LPM_TRIE, "jail_v4",
+	    sizeof(r4->key), sizeof(r4->v), send_maps ? JAIL_MAX_RULES4 : h->n4);
+	maps[JAIL_MAP_V6] = map_create(BPF_MAP_TYPE_LPM_TRIE, "jail_v6",
+	    sizeof(r6->key), sizeof(r6->v), send_maps ? JAIL_MAX_RULES6 : h->n6);
 	if (maps[JAIL_MAP_V4] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V4], 0, "create jail_v4");
 	if (maps[JAIL_MAP_V6] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V6], 0, "create jail_v6");
-	maps[JAIL_MAP_EV] = ring_create(h->flags & JAIL_REQ_F_EVENTS ?
-	    JAIL_EVENTS_RING : (__u32)sysconf(_SC_PAGESIZE));
+	/* Denial events: a ring worth reading only when asked (request.h). */
+	maps[JAIL_MAP_EV] = map_create(BPF_MAP_TYPE_RINGBUF, "jail_ev", 0, 0,
+	    h->flags & JAIL_REQ_F_EVENTS ? JAIL_EVENTS_RING :
+	    (__u32)sysconf(_SC_PAGESIZE));
 	if (maps[JAIL_MAP_EV] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_EV], 0, "create jail_ev");
-	maps[JAIL_MAP_CNT] = counters_create();
+	maps[JAIL_MAP_CNT] = map_create(BPF_MAP_TYPE_ARRAY, "jail_cnt",
+	    sizeof(__u32), sizeof(__u64), JAIL_NCOUNTERS);
 	if (maps[JAIL_MAP_CNT] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_CNT], 0,
 		    "create jail_cnt");
