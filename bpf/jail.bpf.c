@@ -51,8 +51,10 @@ static __u64 (*bpf_ktime_get_boot_ns)(void) =
 	(void *)BPF_FUNC_ktime_get_boot_ns;
 static __u64 (*bpf_get_current_pid_tgid)(void) =
 	(void *)BPF_FUNC_get_current_pid_tgid;
-static long (*bpf_ringbuf_output)(void *ringbuf, void *data, __u64 size,
-    __u64 flags) = (void *)BPF_FUNC_ringbuf_output;
+static void *(*bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) =
+	(void *)BPF_FUNC_ringbuf_reserve;
+static void (*bpf_ringbuf_submit)(void *data, __u64 flags) =
+	(void *)BPF_FUNC_ringbuf_submit;
 
 /*
  * Placeholders: only their names matter (tools/bpf2c maps jail_v4, jail_v6,
@@ -111,51 +113,73 @@ static __always_inline int verdict(const struct jail_verdict *v, __u16 port)
 
 /* ---- denial events: only ever reached on a deny path ---- */
 
+/*
+ * The key is stored as one 8-byte value: a verifier before 6.3 without
+ * CAP_PERFMON (the child has CAP_BPF and CAP_NET_ADMIN only) refuses a
+ * narrow store into an 8-byte stack slot that holds a narrower spilled
+ * constant ("attempt to corrupt spilled pointer on stack"; see egress4).
+ */
 static __always_inline void count(__u32 slot)
 {
-	__u64 *c = bpf_map_lookup_elem(&jail_cnt, &slot);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	__u64 key = slot;
+#else
+	__u64 key = (__u64)slot << 32;
+#endif
+	__u64 *c = bpf_map_lookup_elem(&jail_cnt, &key);
 
 	if (c)
 		__sync_fetch_and_add(c, 1);
 }
 
-/* The hook's count, then the event; a full ring counts a drop.  0: the
- * verdict, so that a deny path ends in "return emit(...)". */
-static __always_inline int emit(struct jail_event *e, __u32 hook)
+/*
+ * The hook's count, then an event in the ring, zeroed, stamped: written in
+ * place (ring memory, not the stack, for the same verifier as above), and
+ * submitted by the caller.  NULL when the ring is full: a counted drop.
+ */
+static __always_inline struct jail_event *reserve(__u32 hook)
 {
+	struct jail_event *e;
+
+	count(hook);
+	e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0);
+	if (!e) {
+		count(JAIL_CNT_DROPPED);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
 	e->hook = (__u8)hook;
 	e->time_ns = bpf_ktime_get_boot_ns();
-	count(hook);
-	if (bpf_ringbuf_output(&jail_ev, e, sizeof(*e), 0) < 0)
-		count(JAIL_CNT_DROPPED);
-	return 0;
+	return e;
 }
 
 /*
  * A sock_addr hook's denial: the process id (these hooks may ask for it
  * from 5.8 on; not its comm, which they may not), the socket, the
- * destination as judged and the denying entry.
- * addr: 4 or 16 bytes in network order; port in host order.
+ * destination as judged and the denying entry.  addr: 4 or 16 bytes in
+ * network order; port in host order.  0: the verdict.
  */
 static __always_inline int deny_addr(struct bpf_sock_addr *ctx, __u32 hook,
     const struct jail_verdict *v, __u32 family, const void *addr,
     __u32 alen, __u16 port)
 {
-	struct jail_event e;
+	struct jail_event *e = reserve(hook);
 
-	__builtin_memset(&e, 0, sizeof(e));
-	e.pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
-	e.entry = v->entry;
-	e.kind = v->kind;
-	e.family = (__u8)family;
-	e.type = (__u8)ctx_u32(&ctx->type);
-	e.proto = (__u16)ctx_u32(&ctx->protocol);
-	e.port = port;
+	if (!e)
+		return 0;
+	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->entry = v->entry;
+	e->kind = v->kind;
+	e->family = (__u8)family;
+	e->type = (__u8)ctx_u32(&ctx->type);
+	e->proto = (__u16)ctx_u32(&ctx->protocol);
+	e->port = port;
 	if (alen == 4)
-		__builtin_memcpy(e.addr, addr, 4);
+		__builtin_memcpy(e->addr, addr, 4);
 	else
-		__builtin_memcpy(e.addr, addr, 16);
-	return emit(&e, hook);
+		__builtin_memcpy(e->addr, addr, 16);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
 }
 
 /* The entry that denies ip4 on port, or NULL: ip4 network order. */
@@ -165,8 +189,9 @@ static __always_inline const struct jail_verdict *denier4(__u32 ip4,
 	struct jail_key4 key;
 	struct jail_verdict *v;
 
+	__builtin_memcpy(key.addr, &ip4, sizeof(ip4));	/* first: see egress4 */
+	asm volatile("" ::: "memory");
 	key.prefixlen = 32;
-	__builtin_memcpy(key.addr, &ip4, sizeof(ip4));
 	v = bpf_map_lookup_elem(&jail_v4, &key);
 	if (!v || verdict(v, port))
 		return 0;
@@ -186,8 +211,9 @@ static __always_inline const struct jail_verdict *denier6(const __u32 *w,
 
 	if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff))
 		return denier4(w[3], port);
+	__builtin_memcpy(key.addr, w, 16);	/* first: see egress4 */
+	asm volatile("" ::: "memory");
 	key.prefixlen = 128;
-	__builtin_memcpy(key.addr, w, 16);
 	v = bpf_map_lookup_elem(&jail_v6, &key);
 	if (!v || verdict(v, port))
 		return 0;
@@ -284,15 +310,17 @@ int jail_sendmsg6(struct bpf_sock_addr *ctx)
 static __always_inline int deny_sock(__u32 hook, __u32 kind, __u32 family,
     __u32 type, __u32 proto, __u32 detail)
 {
-	struct jail_event e;
+	struct jail_event *e = reserve(hook);
 
-	__builtin_memset(&e, 0, sizeof(e));
-	e.kind = (__u8)kind;
-	e.family = (__u8)family;
-	e.type = (__u8)type;
-	e.proto = (__u16)proto;
-	e.detail = detail;
-	return emit(&e, hook);
+	if (!e)
+		return 0;
+	e->kind = (__u8)kind;
+	e->family = (__u8)family;
+	e->type = (__u8)type;
+	e->proto = (__u16)proto;
+	e->detail = detail;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
 }
 
 /*
@@ -436,26 +464,28 @@ static __always_inline int egress6(struct __sk_buff *skb)
  */
 static __always_inline int deny_egress(struct __sk_buff *skb, __u32 family)
 {
-	struct jail_event e;
+	struct jail_event *e = reserve(JAIL_HOOK_EGRESS);
 	__u8 h[40];
 	__u16 ports[2];
 	__u32 ihl = 40;
 
-	__builtin_memset(&e, 0, sizeof(e));
-	e.kind = JAIL_KIND_LOOPBACK;
-	e.family = (__u8)family;	/* 0: neither IPv4 nor IPv6 */
+	if (!e)
+		return 0;
+	e->kind = JAIL_KIND_LOOPBACK;
+	e->family = (__u8)family;	/* 0: neither IPv4 nor IPv6 */
 	if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) {
 		ihl = (__u32)(h[0] & 0x0f) * 4;
-		e.proto = h[9];
-		__builtin_memcpy(e.addr, &h[16], 4);
+		e->proto = h[9];
+		__builtin_memcpy(e->addr, &h[16], 4);
 	} else if (family == JAIL_AF_INET6 &&
 	    bpf_skb_load_bytes(skb, 0, h, 40) == 0) {
-		e.proto = h[6];
-		__builtin_memcpy(e.addr, &h[24], 16);
+		e->proto = h[6];
+		__builtin_memcpy(e->addr, &h[24], 16);
 	}
-	if (e.proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0)
-		e.port = jail_ntohs(ports[1]);
-	return emit(&e, JAIL_HOOK_EGRESS);
+	if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0)
+		e->port = jail_ntohs(ports[1]);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
 }
 
 SEC("cgroup_skb/egress")

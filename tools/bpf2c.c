@@ -817,6 +817,8 @@ static const char *helper_name(int32_t id)
 	case 26: return "bpf_skb_load_bytes";
 	case 125: return "bpf_ktime_get_boot_ns";
 	case 130: return "bpf_ringbuf_output";
+	case 131: return "bpf_ringbuf_reserve";
+	case 132: return "bpf_ringbuf_submit";
 	default: return "unknown";
 	}
 }
