@@ -14,7 +14,7 @@ require_root
 require_tools
 require_cgroup2
 require_binaries
-command -v jq >/dev/null || skip_all "needs jq"
+command -v jq >/dev/null || skip_all "needs jq (scripts/deps test)"
 netns_setup
 serve_host "h4 10.77.0.1 7401
 h6 fd77::1 7402
