@@ -15,6 +15,7 @@ require_tools
 require_cgroup2
 require_binaries
 command -v jq >/dev/null || skip_all "needs jq (scripts/deps test)"
+for t in runuser setcap useradd; do command -v "$t" >/dev/null || skip_all "needs $t"; done
 netns_setup
 serve_host "h4 10.77.0.1 7401
 h6 fd77::1 7402
@@ -166,7 +167,6 @@ st=$?
 ok $? "--events without --block-host: exit 125, CMD never ran" || diag "exit $st" "$(cat "$TMP/err")"
 
 # ---- a normal user: the installed binary, a login shell ----
-for t in runuser setcap; do command -v "$t" >/dev/null || skip_all "needs $t"; done
 install_as_user jail-ai-tty
 cp "$PROBE" "$TMP/probe" && chmod 755 "$TMP/probe" || bail "cp probe"
 D=$CG2/jail-ai-t48-$$
