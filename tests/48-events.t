@@ -99,6 +99,17 @@ out=$(jail run --block-host -- "$PROBE" tcp 10.77.0.1 7401 2>&1)
 [ "$out" = EPERM ] && [ ! -e "$TMP/none.json" ]
 ok $? "control: --block-host without --events writes no events (and is still EPERM)"
 
+# ---- an address the host gains while CMD runs: its entry is named after the refresh ----
+: >"$EV"
+( sleep 0.5; ip -n "$NS_H" addr add 10.77.5.1/32 dev lo ) &
+addpid=$!
+ev_run "$EV" -- sh -c "sleep 1.5; '$PROBE' tcp 10.77.5.1 7401"
+wait "$addpid"
+ip -n "$NS_H" addr del 10.77.5.1/32 dev lo 2>/dev/null
+[ "$OUT" = EPERM ] && ev_one "$EV" '.dst == "10.77.5.1" and .kind == "host" and .entry == "10.77.5.1/32"'
+ok $? "an address added while CMD runs: EPERM, and the event names its entry (10.77.5.1/32, host)" ||
+	diag "exit $ST: $OUT" "$(cat "$EV")"
+
 # ---- an allowed connect: no event ----
 : >"$EV"
 before=$(arrivals peer)
@@ -196,8 +207,8 @@ st=$?
 ok $? "runuser -l: run --block-host --events: the connect is EPERM" || diag "exit $st: $out"
 ev_one "$UD/ev.json" '.hook == "connect4" and .dst == "127.0.0.1" and .port == 9 and '"$PID_OK"
 ok $? "runuser -l: the capability-free parent wrote the event" || diag "$(cat "$UD/ev.json" 2>&1)"
-[ "$(stat -c %u "$UD/ev.json")" = "$TUID" ]
-ok $? "runuser -l: the file is the user's"
+[ "$(stat -c %u:%a "$UD/ev.json")" = "$TUID:600" ]
+ok $? "runuser -l: the file is the user's, mode 0600 ($(stat -c %u:%a "$UD/ev.json"))"
 out=$(login "$TMP/probe tcp 127.0.0.1 9" 2>&1)
 [[ "$out" != *EPERM* ]]
 ok $? "control: the user's connect without the jail is not EPERM ($out)"
