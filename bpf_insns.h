@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 2618d9ec1a786e6268c75376006a302cd4fe2c001106c2292403e782047e929e (BPF_SHA in the Makefile)
+ * source sha256: 435d46617e61bb91d0f7dc12d07e66f2aa93889ac0503b1ce36e56cad4abfa49 (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -22,7 +22,7 @@
 
 struct jail_reloc {
 	unsigned short insn;	/* index of the LD_IMM64 */
-	unsigned short map;	/* JAIL_MAP_V4 or JAIL_MAP_V6 */
+	unsigned short map;	/* JAIL_MAP_V4, _V6, _EV or _CNT */
 };
 
 struct jail_prog {
@@ -36,925 +36,1878 @@ struct jail_prog {
 	__u32 nrelocs;
 };
 
-/* jail_connect4: section cgroup/connect4, 51 instructions */
+/* jail_connect4: section cgroup/connect4, 111 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r1 + 4) */
-	/*   1 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*   2 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r2 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*   4 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  11 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 50) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  13 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  14 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 46) */
-	/*  15 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  16 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  17 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 50) */
-	/*  18 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  19 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 46) */
-	/*  20 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  21 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 50) */
-	/*  22 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  23 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 46) */
-	/*  24 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  25 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 50) */
-	/*  26 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  27 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 46) */
-	/*  28 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  29 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 50) */
-	/*  30 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  31 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 46) */
-	/*  32 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  33 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 50) */
-	/*  34 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  35 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 46) */
-	/*  36 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  37 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 50) */
-	/*  38 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  39 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 46) */
-	/*  40 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  41 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 50) */
-	/*  42 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  43 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 46) */
-	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 50) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  46 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  47 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  48 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 50) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:143: return check4(ctx_u32(&ctx->user_ip4), ctx_u32(&ctx->user_port)); */
+	/* bpf/jail.bpf.c:256: int jail_connect4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r6 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* r9 = *(u32 *)(r6 + 24) */
+	/* bpf/jail.bpf.c:192: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*   3 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r8 */
+	/*   4 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:194: key.prefixlen = 32; */
+	/*   5 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*   6 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   7 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:195: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*   8 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*   9 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  10 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  11 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  12 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 48) */
+	/*  13 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/*  14 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/*  15 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 46) */
+	/*  16 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  17 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 30, .imm = 0 }, /* if r2 == r9 goto pc+30 (-> 48) */
+	/*  18 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  19 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 46) */
+	/*  20 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  21 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 26, .imm = 0 }, /* if r2 == r9 goto pc+26 (-> 48) */
+	/*  22 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  23 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 46) */
+	/*  24 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  25 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 22, .imm = 0 }, /* if r2 == r9 goto pc+22 (-> 48) */
+	/*  26 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  27 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 46) */
+	/*  28 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  29 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 18, .imm = 0 }, /* if r2 == r9 goto pc+18 (-> 48) */
+	/*  30 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  31 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 46) */
+	/*  32 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  33 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* if r2 == r9 goto pc+14 (-> 48) */
+	/*  34 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  35 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 46) */
+	/*  36 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/*  37 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* if r2 == r9 goto pc+10 (-> 48) */
+	/*  38 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  39 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 46) */
+	/*  40 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/*  41 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* if r2 == r9 goto pc+6 (-> 48) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  43 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 46) */
+	/*  44 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 2, .imm = 0 }, /* if r1 == r9 goto pc+2 (-> 48) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/*  46 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  47 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 51) */
+	/*  48 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:258: return check4(ctx, JAIL_HOOK_CONNECT4, ctx_u32(&ctx->user_ip4), */
+	/*  49 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
 	/*  50 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  51 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r9 */
+	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
+	/*  53 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  54 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  55 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  56 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/*  57 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  58 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  59 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/*  60 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 63) */
+	/*  61 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/*  62 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  63 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/*  64 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/*  65 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/*  67 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/*  69 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/*  70 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 82) */
+	/*  71 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  72 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  73 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  74 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/*  75 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  76 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  77 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/*  78 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -30, .imm = 0 }, /* if r0 == 0x0 goto pc-30 (-> 49) */
+	/*  79 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/*  80 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  81 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -33, .imm = 0 }, /* goto pc-33 (-> 49) */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/*  82 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/*  83 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/*  84 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/*  85 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/*  86 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/*  87 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  88 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  89 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:170: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/*  90 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/*  91 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/*  92 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* bpf/jail.bpf.c:171: e->entry = v->entry; */
+	/*  93 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/*  94 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/*  95 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/*  96 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* bpf/jail.bpf.c:173: e->family = (__u8)family; */
+	/*  97 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/*  98 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*  99 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:174: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 100 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 101 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:178: __builtin_memcpy(e->addr, addr, 4); */
+	/* 102 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u64 *)(r10 - 16) */
+	/* 103 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
+	/* bpf/jail.bpf.c:176: e->port = port; */
+	/* 104 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u64 *)(r10 - 24) */
+	/* 105 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
+	/* bpf/jail.bpf.c:175: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 106 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* bpf/jail.bpf.c:181: bpf_ringbuf_submit(e, 0); */
+	/* 107 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 108 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 109 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 110 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -62, .imm = 0 }, /* goto pc-62 (-> 49) */
 };
-#define JAIL_NINSNS_CONNECT4 51
+#define JAIL_NINSNS_CONNECT4 111
 _Static_assert(sizeof(jail_insns_connect4) / sizeof(jail_insns_connect4[0]) == JAIL_NINSNS_CONNECT4,
 	       "jail_insns_connect4: count");
 
 static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = {
-	{ 7, JAIL_MAP_V4 },
+	{ 8, JAIL_MAP_V4 },
+	{ 57, JAIL_MAP_CNT },
+	{ 64, JAIL_MAP_EV },
+	{ 75, JAIL_MAP_CNT },
 };
 
-/* jail_connect6: section cgroup/connect6, 112 instructions */
+/* jail_connect6: section cgroup/connect6, 195 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
-	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r1 + 12) */
-	/*   2 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r1 + 16) */
-	/*   3 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r1 + 20) */
-	/*   4 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*   5 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 54, .imm = 0 }, /* if r2 != 0x0 goto pc+54 (-> 60) */
-	/*   6 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
-	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 0 }, /* if r1 != 0x0 goto pc+52 (-> 60) */
-	/*   8 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
-	/*   9 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
-	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  11 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 0 }, /* if r1 != r0 goto pc+48 (-> 60) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r5 */
-	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*  14 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  15 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  16 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  17 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  18 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  20 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  21 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 88, .imm = 0 }, /* if r1 == 0x0 goto pc+88 (-> 111) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  23 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  24 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 56) */
-	/*  25 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  26 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  27 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 83, .imm = 0 }, /* if r3 == r6 goto pc+83 (-> 111) */
-	/*  28 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  29 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 56) */
-	/*  30 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  31 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 79, .imm = 0 }, /* if r3 == r6 goto pc+79 (-> 111) */
-	/*  32 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  33 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 56) */
-	/*  34 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  35 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 75, .imm = 0 }, /* if r3 == r6 goto pc+75 (-> 111) */
-	/*  36 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  37 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 56) */
-	/*  38 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  39 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 71, .imm = 0 }, /* if r3 == r6 goto pc+71 (-> 111) */
-	/*  40 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  41 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 56) */
-	/*  42 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  43 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 67, .imm = 0 }, /* if r3 == r6 goto pc+67 (-> 111) */
-	/*  44 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  45 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 56) */
-	/*  46 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  47 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 63, .imm = 0 }, /* if r3 == r6 goto pc+63 (-> 111) */
-	/*  48 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  49 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 56) */
-	/*  50 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  51 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 59, .imm = 0 }, /* if r3 == r6 goto pc+59 (-> 111) */
-	/*  52 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  53 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 56) */
-	/*  54 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  55 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 55, .imm = 0 }, /* if r2 == r6 goto pc+55 (-> 111) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  56 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  57 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  58 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 1 }, /* if r1 == 0x1 goto pc+52 (-> 111) */
-	/*  59 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 110) */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/*  60 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r5 */
-	/*  61 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
-	/*  62 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r3 */
-	/*  63 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
-	/*  64 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
-	/*  65 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  66 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/*  67 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  70 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  71 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  72 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:126: if (!v) */
-	/*  73 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 111) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  74 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  75 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 107) */
-	/*  76 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  77 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  78 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 111) */
-	/*  79 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  80 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 107) */
-	/*  81 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  82 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 111) */
-	/*  83 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  84 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 107) */
-	/*  85 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  86 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 111) */
-	/*  87 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  88 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 107) */
-	/*  89 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  90 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 111) */
-	/*  91 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  92 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 107) */
-	/*  93 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  94 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 111) */
-	/*  95 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  96 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 107) */
-	/*  97 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  98 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 111) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 100 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 107) */
-	/* 101 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/* 102 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 111) */
-	/* 103 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 104 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 107) */
-	/* 105 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/* 106 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 111) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 107 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 108 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 109 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 111) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:149: return check6_ctx(ctx); */
-	/* 111 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:263: int jail_connect6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 8, .imm = 0 }, /* r8 = *(u32 *)(r6 + 8) */
+	/*   2 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 12, .imm = 0 }, /* r9 = *(u32 *)(r6 + 12) */
+	/*   3 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* r3 = *(u32 *)(r6 + 16) */
+	/*   4 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 20, .imm = 0 }, /* r4 = *(u32 *)(r6 + 20) */
+	/*   5 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r6 + 24) */
+	/* bpf/jail.bpf.c:238: __u16 p = jail_ntohs((__u16)port); */
+	/*   6 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*   7 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* bpf/jail.bpf.c:212: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*   8 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r3 */
+	/*   9 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r4 */
+	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 62, .imm = 0 }, /* if r8 != 0x0 goto pc+62 (-> 73) */
+	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  12 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 60, .imm = 0 }, /* if r1 != 0x0 goto pc+60 (-> 73) */
+	/*  13 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  14 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/*  15 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  16 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = 56, .imm = 0 }, /* if r1 != r2 goto pc+56 (-> 73) */
+	/* bpf/jail.bpf.c:192: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  17 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r4 */
+	/*  18 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:194: key.prefixlen = 32; */
+	/*  19 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*  20 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  21 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:195: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  22 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  23 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  24 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  25 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  26 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 43, .imm = 0 }, /* if r7 == 0x0 goto pc+43 (-> 70) */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/*  27 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/*  28 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 67) */
+	/*  29 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  30 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  31 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 38, .imm = 0 }, /* if r2 == r3 goto pc+38 (-> 70) */
+	/*  32 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  33 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 67) */
+	/*  34 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  35 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 33, .imm = 0 }, /* if r2 == r3 goto pc+33 (-> 70) */
+	/*  37 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  38 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 67) */
+	/*  39 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  40 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  41 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 28, .imm = 0 }, /* if r2 == r3 goto pc+28 (-> 70) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  43 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 67) */
+	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  45 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  46 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 23, .imm = 0 }, /* if r2 == r3 goto pc+23 (-> 70) */
+	/*  47 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  48 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 67) */
+	/*  49 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  50 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  51 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 18, .imm = 0 }, /* if r2 == r3 goto pc+18 (-> 70) */
+	/*  52 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  53 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 67) */
+	/*  54 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/*  55 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  56 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 13, .imm = 0 }, /* if r2 == r3 goto pc+13 (-> 70) */
+	/*  57 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  58 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 67) */
+	/*  59 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/*  60 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  61 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 8, .imm = 0 }, /* if r2 == r3 goto pc+8 (-> 70) */
+	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  63 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 67) */
+	/*  64 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/*  65 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/*  66 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* if r1 == r2 goto pc+3 (-> 70) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/*  67 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  68 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 70) */
+	/*  69 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 58, .imm = 0 }, /* goto pc+58 (-> 128) */
+	/*  70 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:265: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
+	/*  71 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/*  72 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:214: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/*  73 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r4 */
+	/*  74 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r3 */
+	/*  75 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r9 */
+	/*  76 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r8 */
+	/*  77 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:216: key.prefixlen = 128; */
+	/*  78 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/*  79 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:214: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/*  80 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:217: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/*  81 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/*  82 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  83 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  84 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:218: if (!v || verdict(v, port)) */
+	/*  85 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -16, .imm = 0 }, /* if r7 == 0x0 goto pc-16 (-> 70) */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/*  86 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/*  87 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 126) */
+	/*  88 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  89 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  90 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -21, .imm = 0 }, /* if r2 == r3 goto pc-21 (-> 70) */
+	/*  91 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  92 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 126) */
+	/*  93 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  94 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/*  95 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -26, .imm = 0 }, /* if r2 == r3 goto pc-26 (-> 70) */
+	/*  96 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  97 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 126) */
+	/*  98 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  99 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 100 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -31, .imm = 0 }, /* if r2 == r3 goto pc-31 (-> 70) */
+	/* 101 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 102 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 126) */
+	/* 103 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 104 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 105 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -36, .imm = 0 }, /* if r2 == r3 goto pc-36 (-> 70) */
+	/* 106 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 107 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 126) */
+	/* 108 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 109 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 110 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -41, .imm = 0 }, /* if r2 == r3 goto pc-41 (-> 70) */
+	/* 111 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 112 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 126) */
+	/* 113 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 114 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 115 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -46, .imm = 0 }, /* if r2 == r3 goto pc-46 (-> 70) */
+	/* 116 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 117 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 126) */
+	/* 118 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 119 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 120 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -51, .imm = 0 }, /* if r2 == r3 goto pc-51 (-> 70) */
+	/* 121 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 122 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 126) */
+	/* 123 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 124 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 125 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -56, .imm = 0 }, /* if r1 == r2 goto pc-56 (-> 70) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/* 126 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:218: if (!v || verdict(v, port)) */
+	/* 127 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -58, .imm = 1 }, /* if r1 == 0x1 goto pc-58 (-> 70) */
+	/* 128 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r8 */
+	/* 129 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r9 */
+	/* 130 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 131 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/* 132 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 133 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 134 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 135 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 136 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 137 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 139) */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/* 138 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r8 */
+	/* 139 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 140 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 141 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 142 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 143 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 144 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 145 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/* 146 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 158) */
+	/* 147 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 148 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 149 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 150 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 151 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 152 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 153 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 154 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -84, .imm = 0 }, /* if r0 == 0x0 goto pc-84 (-> 71) */
+	/* 155 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/* 156 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 157 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -87, .imm = 0 }, /* goto pc-87 (-> 71) */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 158 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 159 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/* 160 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 161 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 162 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 163 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 164 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 165 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 166 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 167 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:170: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 168 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 169 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 170 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* bpf/jail.bpf.c:171: e->entry = v->entry; */
+	/* 171 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 172 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/* 173 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 174 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:173: e->family = (__u8)family; */
+	/* 175 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/* 176 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 177 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:174: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 178 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 179 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:180: __builtin_memcpy(e->addr, addr, 16); */
+	/* 180 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -56, .imm = 0 }, /* r2 = *(u64 *)(r10 - 56) */
+	/* 181 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 28, .imm = 0 }, /* *(u32 *)(r9 + 28) = r2 */
+	/* 182 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
+	/* 183 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r9 + 24) = r2 */
+	/* 184 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 185 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r9 + 20) = r2 */
+	/* 186 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* 187 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
+	/* bpf/jail.bpf.c:176: e->port = port; */
+	/* 188 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 189 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
+	/* bpf/jail.bpf.c:175: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 190 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* bpf/jail.bpf.c:181: bpf_ringbuf_submit(e, 0); */
+	/* 191 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 192 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 193 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 194 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -124, .imm = 0 }, /* goto pc-124 (-> 71) */
 };
-#define JAIL_NINSNS_CONNECT6 112
+#define JAIL_NINSNS_CONNECT6 195
 _Static_assert(sizeof(jail_insns_connect6) / sizeof(jail_insns_connect6[0]) == JAIL_NINSNS_CONNECT6,
 	       "jail_insns_connect6: count");
 
 static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = {
-	{ 17, JAIL_MAP_V4 },
-	{ 68, JAIL_MAP_V6 },
+	{ 22, JAIL_MAP_V4 },
+	{ 81, JAIL_MAP_V6 },
+	{ 134, JAIL_MAP_CNT },
+	{ 140, JAIL_MAP_EV },
+	{ 151, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg4: section cgroup/sendmsg4, 59 instructions */
+/* jail_sendmsg4: section cgroup/sendmsg4, 121 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r1 + 4) */
-	/*   1 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:167: if (ip == 0 && port == 0) { */
-	/*   2 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 = r2 */
-	/*   3 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 6, .off = 0, .imm = 0 }, /* r3 |= r6 */
-	/*   4 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
-	/*   5 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
-	/*   6 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 3, .imm = 0 }, /* if r3 != 0x0 goto pc+3 (-> 10) */
-	/* bpf/jail.bpf.c:168: sk = ctx->sk; */
-	/*   7 */ { .code = 0x79, .dst_reg = 1, .src_reg = 1, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r1 + 64) */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   8 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 52, .imm = 0 }, /* r2 = *(u32 *)(r1 + 52) */
-	/*   9 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*  10 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r2 */
-	/*  11 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/*  13 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  14 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  15 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  16 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  17 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  19 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  20 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 58) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  21 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  22 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 54) */
-	/*  23 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  24 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  25 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 58) */
-	/*  26 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  27 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 54) */
-	/*  28 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  29 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 58) */
-	/*  30 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  31 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 54) */
-	/*  32 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  33 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 58) */
-	/*  34 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  35 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 54) */
-	/*  36 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  37 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 58) */
-	/*  38 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  39 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 54) */
-	/*  40 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  41 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 58) */
-	/*  42 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  43 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 54) */
-	/*  44 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  45 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 58) */
-	/*  46 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  47 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 54) */
-	/*  48 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  49 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 58) */
-	/*  50 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  51 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 54) */
-	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 58) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  54 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  55 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  56 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 58) */
-	/*  57 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:172: return check4(ip, port); */
+	/* bpf/jail.bpf.c:278: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 8, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r8 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r8 + 24) */
+	/* bpf/jail.bpf.c:283: if (ip == 0 && port == 0) { */
+	/*   3 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*   4 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
+	/*   5 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*   6 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* if r1 != 0x0 goto pc+3 (-> 11) */
+	/* bpf/jail.bpf.c:284: sk = ctx->sk; */
+	/*   8 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r8 + 64) */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   9 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 52, .imm = 0 }, /* r9 = *(u32 *)(r1 + 52) */
+	/*  10 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:192: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:194: key.prefixlen = 32; */
+	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*  14 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  15 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:195: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  16 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  17 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  18 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  19 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  20 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 56) */
+	/*  21 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/*  22 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/*  23 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 54) */
+	/*  24 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  25 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 30, .imm = 0 }, /* if r2 == r6 goto pc+30 (-> 56) */
+	/*  26 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  27 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 54) */
+	/*  28 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  29 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 26, .imm = 0 }, /* if r2 == r6 goto pc+26 (-> 56) */
+	/*  30 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  31 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 54) */
+	/*  32 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  33 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 22, .imm = 0 }, /* if r2 == r6 goto pc+22 (-> 56) */
+	/*  34 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  35 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 54) */
+	/*  36 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  37 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 18, .imm = 0 }, /* if r2 == r6 goto pc+18 (-> 56) */
+	/*  38 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  39 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 54) */
+	/*  40 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  41 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* if r2 == r6 goto pc+14 (-> 56) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  43 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 54) */
+	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* if r2 == r6 goto pc+10 (-> 56) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  47 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 54) */
+	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/*  49 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* if r2 == r6 goto pc+6 (-> 56) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  51 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 54) */
+	/*  52 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/*  53 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 2, .imm = 0 }, /* if r1 == r6 goto pc+2 (-> 56) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/*  54 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  55 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 59) */
+	/*  56 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:288: return check4(ctx, JAIL_HOOK_SENDMSG4, ip, port); */
+	/*  57 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
 	/*  58 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  59 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r9 */
+	/*  60 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
+	/*  61 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  62 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  63 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  64 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/*  65 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  66 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/*  68 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 71) */
+	/*  69 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/*  70 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  71 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/*  72 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/*  73 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  74 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/*  75 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/*  76 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/*  77 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/*  78 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 90) */
+	/*  79 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  80 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  81 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  82 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/*  83 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  84 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  85 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/*  86 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -30, .imm = 0 }, /* if r0 == 0x0 goto pc-30 (-> 57) */
+	/*  87 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/*  88 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  89 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -33, .imm = 0 }, /* goto pc-33 (-> 57) */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/*  90 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/*  91 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/*  92 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/*  93 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/*  94 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/*  95 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/*  96 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/*  97 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  98 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  99 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:170: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 100 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 101 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 102 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* bpf/jail.bpf.c:171: e->entry = v->entry; */
+	/* 103 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 104 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/* 105 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* bpf/jail.bpf.c:173: e->family = (__u8)family; */
+	/* 106 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 107 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/* 108 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 109 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u64 *)(r10 - 16) */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 110 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* bpf/jail.bpf.c:174: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 111 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 112 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* bpf/jail.bpf.c:178: __builtin_memcpy(e->addr, addr, 4); */
+	/* 113 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u64 *)(r10 - 24) */
+	/* 114 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
+	/* bpf/jail.bpf.c:176: e->port = port; */
+	/* 115 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
+	/* bpf/jail.bpf.c:175: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 116 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* bpf/jail.bpf.c:181: bpf_ringbuf_submit(e, 0); */
+	/* 117 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 118 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 120 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -64, .imm = 0 }, /* goto pc-64 (-> 57) */
 };
-#define JAIL_NINSNS_SENDMSG4 59
+#define JAIL_NINSNS_SENDMSG4 121
 _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == JAIL_NINSNS_SENDMSG4,
 	       "jail_insns_sendmsg4: count");
 
 static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = {
-	{ 15, JAIL_MAP_V4 },
+	{ 16, JAIL_MAP_V4 },
+	{ 65, JAIL_MAP_CNT },
+	{ 72, JAIL_MAP_EV },
+	{ 83, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 233 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 374 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r1 + 24) */
-	/*   1 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
-	/*   2 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
-	/*   3 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 3, .off = 0, .imm = 0 }, /* r0 = r3 */
-	/*   4 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 2, .off = 0, .imm = 0 }, /* r0 |= r2 */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   5 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r1 + 16) */
-	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
-	/*   6 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 4, .off = 0, .imm = 0 }, /* r0 |= r4 */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   7 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r1 + 20) */
-	/* bpf/jail.bpf.c:183: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
-	/*   8 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 5, .off = 0, .imm = 0 }, /* r0 |= r5 */
-	/*   9 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 |= r6 */
-	/*  10 */ { .code = 0x67, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 <<= 32 */
-	/*  11 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/*  12 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 56, .imm = 0 }, /* if r0 == 0x0 goto pc+56 (-> 69) */
-	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  13 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  14 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 115, .imm = 0 }, /* if r1 != 0x0 goto pc+115 (-> 130) */
-	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
-	/*  16 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 113, .imm = 0 }, /* if r1 != 0x0 goto pc+113 (-> 130) */
-	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
-	/*  18 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
-	/*  19 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  20 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 0, .off = 109, .imm = 0 }, /* if r1 != r0 goto pc+109 (-> 130) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*  21 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r5 */
-	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*  23 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  24 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  25 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  26 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  28 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  29 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  30 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 200, .imm = 0 }, /* if r1 == 0x0 goto pc+200 (-> 232) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  32 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  33 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 65) */
-	/*  34 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  35 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  36 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 195, .imm = 0 }, /* if r3 == r6 goto pc+195 (-> 232) */
-	/*  37 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  38 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 65) */
-	/*  39 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 191, .imm = 0 }, /* if r3 == r6 goto pc+191 (-> 232) */
-	/*  41 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  42 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 65) */
-	/*  43 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/*  44 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 187, .imm = 0 }, /* if r3 == r6 goto pc+187 (-> 232) */
-	/*  45 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  46 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 65) */
-	/*  47 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/*  48 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 183, .imm = 0 }, /* if r3 == r6 goto pc+183 (-> 232) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  50 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 65) */
-	/*  51 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/*  52 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 179, .imm = 0 }, /* if r3 == r6 goto pc+179 (-> 232) */
-	/*  53 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  54 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 65) */
-	/*  55 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/*  56 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 175, .imm = 0 }, /* if r3 == r6 goto pc+175 (-> 232) */
-	/*  57 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  58 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 65) */
-	/*  59 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/*  60 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 171, .imm = 0 }, /* if r3 == r6 goto pc+171 (-> 232) */
-	/*  61 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  62 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 65) */
-	/*  63 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/*  64 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 167, .imm = 0 }, /* if r2 == r6 goto pc+167 (-> 232) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  65 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/*  66 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  67 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 164, .imm = 1 }, /* if r1 == 0x1 goto pc+164 (-> 232) */
-	/*  68 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 162, .imm = 0 }, /* goto pc+162 (-> 231) */
-	/* bpf/jail.bpf.c:185: sk = ctx->sk; */
-	/*  69 */ { .code = 0x79, .dst_reg = 5, .src_reg = 1, .off = 64, .imm = 0 }, /* r5 = *(u64 *)(r1 + 64) */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*  70 */ { .code = 0x61, .dst_reg = 1, .src_reg = 5, .off = 56, .imm = 0 }, /* r1 = *(u32 *)(r5 + 56) */
-	/*  71 */ { .code = 0x61, .dst_reg = 2, .src_reg = 5, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r5 + 60) */
-	/*  72 */ { .code = 0x61, .dst_reg = 3, .src_reg = 5, .off = 64, .imm = 0 }, /* r3 = *(u32 *)(r5 + 64) */
-	/*  73 */ { .code = 0x61, .dst_reg = 4, .src_reg = 5, .off = 68, .imm = 0 }, /* r4 = *(u32 *)(r5 + 68) */
-	/*  74 */ { .code = 0x61, .dst_reg = 6, .src_reg = 5, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r5 + 48) */
-	/* bpf/jail.bpf.c:121: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  75 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 105, .imm = 0 }, /* if r1 != 0x0 goto pc+105 (-> 181) */
-	/*  76 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 2, .off = 0, .imm = 0 }, /* r5 = r2 */
-	/*  77 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = 103, .imm = 0 }, /* if r5 != 0x0 goto pc+103 (-> 181) */
-	/*  78 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 3, .off = 0, .imm = 0 }, /* r5 = r3 */
-	/*  79 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
-	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  81 */ { .code = 0x5d, .dst_reg = 5, .src_reg = 0, .off = 99, .imm = 0 }, /* if r5 != r0 goto pc+99 (-> 181) */
-	/* bpf/jail.bpf.c:104: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); */
-	/*  82 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r4 */
-	/*  83 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:103: key.prefixlen = 32; */
-	/*  84 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  85 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  86 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:105: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  87 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  88 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  89 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  90 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/*  91 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:106: if (!v) */
-	/*  92 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 139, .imm = 0 }, /* if r1 == 0x0 goto pc+139 (-> 232) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  93 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  94 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 126) */
-	/*  95 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/*  96 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/*  97 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 134, .imm = 0 }, /* if r3 == r6 goto pc+134 (-> 232) */
-	/*  98 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  99 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 126) */
-	/* 100 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/* 101 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 130, .imm = 0 }, /* if r3 == r6 goto pc+130 (-> 232) */
-	/* 102 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 103 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 126) */
-	/* 104 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/* 105 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 126, .imm = 0 }, /* if r3 == r6 goto pc+126 (-> 232) */
-	/* 106 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 107 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 126) */
-	/* 108 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/* 109 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 122, .imm = 0 }, /* if r3 == r6 goto pc+122 (-> 232) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 111 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 126) */
-	/* 112 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/* 113 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 118, .imm = 0 }, /* if r3 == r6 goto pc+118 (-> 232) */
-	/* 114 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 115 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 126) */
-	/* 116 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/* 117 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 114, .imm = 0 }, /* if r3 == r6 goto pc+114 (-> 232) */
-	/* 118 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 119 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 126) */
-	/* 120 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/* 121 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 110, .imm = 0 }, /* if r3 == r6 goto pc+110 (-> 232) */
-	/* 122 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 123 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 126) */
-	/* 124 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/* 125 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 106, .imm = 0 }, /* if r2 == r6 goto pc+106 (-> 232) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 126 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 127 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 128 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 103, .imm = 1 }, /* if r1 == 0x1 goto pc+103 (-> 232) */
-	/* 129 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 101, .imm = 0 }, /* goto pc+101 (-> 231) */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r5 */
-	/* 131 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
-	/* 132 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r3 */
-	/* 133 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
-	/* 134 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
-	/* 135 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 136 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/* 137 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 138 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 139 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 140 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 141 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/* 142 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:126: if (!v) */
-	/* 143 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 88, .imm = 0 }, /* if r1 == 0x0 goto pc+88 (-> 232) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/* 144 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/* 145 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 177) */
-	/* 146 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 147 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/* 148 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 83, .imm = 0 }, /* if r3 == r6 goto pc+83 (-> 232) */
-	/* 149 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 150 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 177) */
-	/* 151 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/* 152 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 79, .imm = 0 }, /* if r3 == r6 goto pc+79 (-> 232) */
-	/* 153 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 154 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 177) */
-	/* 155 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/* 156 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 75, .imm = 0 }, /* if r3 == r6 goto pc+75 (-> 232) */
-	/* 157 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 158 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 177) */
-	/* 159 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/* 160 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 71, .imm = 0 }, /* if r3 == r6 goto pc+71 (-> 232) */
-	/* 161 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 162 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 177) */
-	/* 163 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/* 164 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 67, .imm = 0 }, /* if r3 == r6 goto pc+67 (-> 232) */
-	/* 165 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 166 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 177) */
-	/* 167 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/* 168 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 63, .imm = 0 }, /* if r3 == r6 goto pc+63 (-> 232) */
-	/* 169 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 170 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 177) */
-	/* 171 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/* 172 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 59, .imm = 0 }, /* if r3 == r6 goto pc+59 (-> 232) */
-	/* 173 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 174 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 177) */
-	/* 175 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/* 176 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 55, .imm = 0 }, /* if r2 == r6 goto pc+55 (-> 232) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 177 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 178 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 52, .imm = 1 }, /* if r1 == 0x1 goto pc+52 (-> 232) */
-	/* 180 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* goto pc+50 (-> 231) */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/* 181 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r4 */
-	/* 182 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r3 */
-	/* 183 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
-	/* 184 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/* 185 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:123: key.prefixlen = 128; */
-	/* 186 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 187 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:124: __builtin_memcpy(key.addr, w, 16); */
-	/* 188 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:125: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 189 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 190 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 191 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 192 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = r0 */
-	/* 193 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:126: if (!v) */
-	/* 194 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 232) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/* 195 */ { .code = 0x71, .dst_reg = 2, .src_reg = 1, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r1 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/* 196 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 31, .imm = 0 }, /* if r2 == 0x0 goto pc+31 (-> 228) */
-	/* 197 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 198 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r1 + 4) */
-	/* 199 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 32, .imm = 0 }, /* if r3 == r6 goto pc+32 (-> 232) */
-	/* 200 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 201 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 228) */
-	/* 202 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r1 + 6) */
-	/* 203 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 28, .imm = 0 }, /* if r3 == r6 goto pc+28 (-> 232) */
-	/* 204 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 205 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 228) */
-	/* 206 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r1 + 8) */
-	/* 207 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 24, .imm = 0 }, /* if r3 == r6 goto pc+24 (-> 232) */
-	/* 208 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 209 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 228) */
-	/* 210 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r1 + 10) */
-	/* 211 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* if r3 == r6 goto pc+20 (-> 232) */
-	/* 212 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 213 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 228) */
-	/* 214 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r1 + 12) */
-	/* 215 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* if r3 == r6 goto pc+16 (-> 232) */
-	/* 216 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 217 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 228) */
-	/* 218 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r1 + 14) */
-	/* 219 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* if r3 == r6 goto pc+12 (-> 232) */
-	/* 220 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 221 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 228) */
-	/* 222 */ { .code = 0x69, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r1 + 16) */
-	/* 223 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* if r3 == r6 goto pc+8 (-> 232) */
-	/* 224 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 225 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 228) */
-	/* 226 */ { .code = 0x69, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r1 + 18) */
-	/* 227 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* if r2 == r6 goto pc+4 (-> 232) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 228 */ { .code = 0x71, .dst_reg = 1, .src_reg = 1, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r1 + 0) */
-	/* 229 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* 230 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 232) */
-	/* 231 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:189: } */
-	/* 232 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:292: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r6 + 24) */
+	/*   2 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 8, .imm = 0 }, /* r8 = *(u32 *)(r6 + 8) */
+	/*   3 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 12, .imm = 0 }, /* r9 = *(u32 *)(r6 + 12) */
+	/* bpf/jail.bpf.c:299: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
+	/*   4 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*   5 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 |= r8 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   6 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 16, .imm = 0 }, /* r3 = *(u32 *)(r6 + 16) */
+	/* bpf/jail.bpf.c:299: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
+	/*   7 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   8 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 20, .imm = 0 }, /* r4 = *(u32 *)(r6 + 20) */
+	/* bpf/jail.bpf.c:299: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) */
+	/*   9 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
+	/*  10 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 |= r7 */
+	/*  11 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  12 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 0 }, /* if r1 == 0x0 goto pc+55 (-> 69) */
+	/* bpf/jail.bpf.c:238: __u16 p = jail_ntohs((__u16)port); */
+	/*  14 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/* bpf/jail.bpf.c:212: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  16 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r3 */
+	/*  17 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 123, .imm = 0 }, /* if r1 != 0x0 goto pc+123 (-> 142) */
+	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  20 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 121, .imm = 0 }, /* if r1 != 0x0 goto pc+121 (-> 142) */
+	/*  21 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  22 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/*  23 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  24 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = 117, .imm = 0 }, /* if r1 != r2 goto pc+117 (-> 142) */
+	/* bpf/jail.bpf.c:192: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  25 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r4 */
+	/*  26 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:194: key.prefixlen = 32; */
+	/*  27 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*  28 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  29 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:195: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  30 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  31 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  32 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  33 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 105, .imm = 0 }, /* if r0 == 0x0 goto pc+105 (-> 139) */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/*  34 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/*  35 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 66) */
+	/*  36 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  37 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 101, .imm = 0 }, /* if r2 == r7 goto pc+101 (-> 139) */
+	/*  38 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  39 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 66) */
+	/*  40 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  41 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 97, .imm = 0 }, /* if r2 == r7 goto pc+97 (-> 139) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  43 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 66) */
+	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 93, .imm = 0 }, /* if r2 == r7 goto pc+93 (-> 139) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  47 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 66) */
+	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/*  49 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 89, .imm = 0 }, /* if r2 == r7 goto pc+89 (-> 139) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  51 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 66) */
+	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 85, .imm = 0 }, /* if r2 == r7 goto pc+85 (-> 139) */
+	/*  54 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  55 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 66) */
+	/*  56 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/*  57 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 81, .imm = 0 }, /* if r2 == r7 goto pc+81 (-> 139) */
+	/*  58 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  59 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 66) */
+	/*  60 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/*  61 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 77, .imm = 0 }, /* if r2 == r7 goto pc+77 (-> 139) */
+	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  63 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 66) */
+	/*  64 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/*  65 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = 73, .imm = 0 }, /* if r1 == r7 goto pc+73 (-> 139) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/*  66 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  67 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 71, .imm = 1 }, /* if r1 == 0x1 goto pc+71 (-> 139) */
+	/*  68 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 119, .imm = 0 }, /* goto pc+119 (-> 188) */
+	/* bpf/jail.bpf.c:301: sk = ctx->sk; */
+	/*  69 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r6 + 64) */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*  70 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 56, .imm = 0 }, /* r8 = *(u32 *)(r1 + 56) */
+	/*  71 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 60, .imm = 0 }, /* r9 = *(u32 *)(r1 + 60) */
+	/*  72 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 64, .imm = 0 }, /* r3 = *(u32 *)(r1 + 64) */
+	/*  73 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 68, .imm = 0 }, /* r4 = *(u32 *)(r1 + 68) */
+	/*  74 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 48, .imm = 0 }, /* r1 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:238: __u16 p = jail_ntohs((__u16)port); */
+	/*  75 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  76 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* bpf/jail.bpf.c:212: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  77 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r3 */
+	/*  78 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r4 */
+	/*  79 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 140, .imm = 0 }, /* if r8 != 0x0 goto pc+140 (-> 220) */
+	/*  80 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  81 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 138, .imm = 0 }, /* if r1 != 0x0 goto pc+138 (-> 220) */
+	/*  82 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  83 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/*  84 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  85 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = 134, .imm = 0 }, /* if r1 != r2 goto pc+134 (-> 220) */
+	/* bpf/jail.bpf.c:192: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  86 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r4 */
+	/*  87 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:194: key.prefixlen = 32; */
+	/*  88 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*  89 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  90 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:195: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  91 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  92 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  93 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  94 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/*  95 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 43, .imm = 0 }, /* if r7 == 0x0 goto pc+43 (-> 139) */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/*  96 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/*  97 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 136) */
+	/*  98 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  99 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 100 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 38, .imm = 0 }, /* if r2 == r3 goto pc+38 (-> 139) */
+	/* 101 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 102 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 136) */
+	/* 103 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 104 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 105 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 33, .imm = 0 }, /* if r2 == r3 goto pc+33 (-> 139) */
+	/* 106 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 107 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 136) */
+	/* 108 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 109 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 110 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 28, .imm = 0 }, /* if r2 == r3 goto pc+28 (-> 139) */
+	/* 111 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 112 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 136) */
+	/* 113 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 114 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 115 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 23, .imm = 0 }, /* if r2 == r3 goto pc+23 (-> 139) */
+	/* 116 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 117 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 136) */
+	/* 118 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 119 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 120 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 18, .imm = 0 }, /* if r2 == r3 goto pc+18 (-> 139) */
+	/* 121 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 122 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 136) */
+	/* 123 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 124 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 125 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 13, .imm = 0 }, /* if r2 == r3 goto pc+13 (-> 139) */
+	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 127 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 136) */
+	/* 128 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 129 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 130 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 8, .imm = 0 }, /* if r2 == r3 goto pc+8 (-> 139) */
+	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 132 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 136) */
+	/* 133 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 134 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 135 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* if r1 == r2 goto pc+3 (-> 139) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/* 136 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:196: if (!v || verdict(v, port)) */
+	/* 137 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 139) */
+	/* 138 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 136, .imm = 0 }, /* goto pc+136 (-> 275) */
+	/* 139 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:306: } */
+	/* 140 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/* 141 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:214: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 142 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r4 */
+	/* 143 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r3 */
+	/* 144 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r9 */
+	/* 145 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r8 */
+	/* 146 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:216: key.prefixlen = 128; */
+	/* 147 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:214: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:217: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:218: if (!v || verdict(v, port)) */
+	/* 153 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -15, .imm = 0 }, /* if r0 == 0x0 goto pc-15 (-> 139) */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/* 154 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/* 155 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 186) */
+	/* 156 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 157 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = -19, .imm = 0 }, /* if r2 == r7 goto pc-19 (-> 139) */
+	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 159 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 186) */
+	/* 160 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 161 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = -23, .imm = 0 }, /* if r2 == r7 goto pc-23 (-> 139) */
+	/* 162 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 163 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 186) */
+	/* 164 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 165 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = -27, .imm = 0 }, /* if r2 == r7 goto pc-27 (-> 139) */
+	/* 166 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 167 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 186) */
+	/* 168 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 169 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = -31, .imm = 0 }, /* if r2 == r7 goto pc-31 (-> 139) */
+	/* 170 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 171 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 186) */
+	/* 172 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 173 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = -35, .imm = 0 }, /* if r2 == r7 goto pc-35 (-> 139) */
+	/* 174 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 175 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 186) */
+	/* 176 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 177 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = -39, .imm = 0 }, /* if r2 == r7 goto pc-39 (-> 139) */
+	/* 178 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 179 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 186) */
+	/* 180 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 181 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = -43, .imm = 0 }, /* if r2 == r7 goto pc-43 (-> 139) */
+	/* 182 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 183 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 186) */
+	/* 184 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 185 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = -47, .imm = 0 }, /* if r1 == r7 goto pc-47 (-> 139) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/* 186 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:218: if (!v || verdict(v, port)) */
+	/* 187 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -49, .imm = 1 }, /* if r1 == 0x1 goto pc-49 (-> 139) */
+	/* 188 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r0 */
+	/* 189 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r9 */
+	/* 190 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
+	/* 191 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 192 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 193 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 194 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 195 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 196 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 197 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 198 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 201) */
+	/* 199 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/* 200 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 201 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 202 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 203 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 204 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 205 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 206 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 207 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/* 208 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 95, .imm = 0 }, /* if r9 != 0x0 goto pc+95 (-> 304) */
+	/* 209 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 210 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 211 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 212 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 213 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 214 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 215 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 216 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -77, .imm = 0 }, /* if r0 == 0x0 goto pc-77 (-> 140) */
+	/* 217 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 218 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 219 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -80, .imm = 0 }, /* goto pc-80 (-> 140) */
+	/* bpf/jail.bpf.c:214: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 220 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r4 */
+	/* 221 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r3 */
+	/* 222 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r9 */
+	/* 223 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r8 */
+	/* 224 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:216: key.prefixlen = 128; */
+	/* 225 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 226 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:214: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 227 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:217: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 228 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 229 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 230 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 231 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:218: if (!v || verdict(v, port)) */
+	/* 232 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -94, .imm = 0 }, /* if r7 == 0x0 goto pc-94 (-> 139) */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/* 233 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/* 234 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 273) */
+	/* 235 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 236 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 237 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -99, .imm = 0 }, /* if r2 == r3 goto pc-99 (-> 139) */
+	/* 238 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 239 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 273) */
+	/* 240 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 241 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 242 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -104, .imm = 0 }, /* if r2 == r3 goto pc-104 (-> 139) */
+	/* 243 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 244 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 273) */
+	/* 245 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 246 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 247 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -109, .imm = 0 }, /* if r2 == r3 goto pc-109 (-> 139) */
+	/* 248 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 249 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 273) */
+	/* 250 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 251 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 252 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -114, .imm = 0 }, /* if r2 == r3 goto pc-114 (-> 139) */
+	/* 253 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 254 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 273) */
+	/* 255 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 256 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 257 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -119, .imm = 0 }, /* if r2 == r3 goto pc-119 (-> 139) */
+	/* 258 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 259 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 273) */
+	/* 260 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 261 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 262 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -124, .imm = 0 }, /* if r2 == r3 goto pc-124 (-> 139) */
+	/* 263 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 264 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 273) */
+	/* 265 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 266 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
+	/* 267 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -129, .imm = 0 }, /* if r2 == r3 goto pc-129 (-> 139) */
+	/* 268 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 269 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 273) */
+	/* 270 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 271 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 272 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -134, .imm = 0 }, /* if r1 == r2 goto pc-134 (-> 139) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/* 273 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:218: if (!v || verdict(v, port)) */
+	/* 274 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -136, .imm = 1 }, /* if r1 == 0x1 goto pc-136 (-> 139) */
+	/* 275 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r9 */
+	/* 276 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r8 */
+	/* 277 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 278 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 279 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 280 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 281 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 282 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 283 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 284 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 287) */
+	/* 285 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/* 286 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 287 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 288 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 289 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 290 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 291 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 292 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 293 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/* 294 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 42, .imm = 0 }, /* if r9 != 0x0 goto pc+42 (-> 337) */
+	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 296 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 297 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 298 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 299 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 301 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 302 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -163, .imm = 0 }, /* if r0 == 0x0 goto pc-163 (-> 140) */
+	/* 303 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -87, .imm = 0 }, /* goto pc-87 (-> 217) */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 304 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 305 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/* 306 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 307 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 308 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 309 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 310 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 311 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 312 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 313 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:170: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 314 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 315 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 316 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* 317 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:171: e->entry = v->entry; */
+	/* 318 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
+	/* 319 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/* 320 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
+	/* 321 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:173: e->family = (__u8)family; */
+	/* 322 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/* 323 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 324 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:174: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 325 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 326 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:180: __builtin_memcpy(e->addr, addr, 16); */
+	/* 327 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
+	/* 328 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 28, .imm = 0 }, /* *(u32 *)(r9 + 28) = r2 */
+	/* 329 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 330 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r9 + 24) = r2 */
+	/* 331 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 332 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r9 + 20) = r2 */
+	/* 333 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -56, .imm = 0 }, /* r2 = *(u64 *)(r10 - 56) */
+	/* 334 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
+	/* bpf/jail.bpf.c:176: e->port = port; */
+	/* 335 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 7, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r7 */
+	/* 336 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 32, .imm = 0 }, /* goto pc+32 (-> 369) */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 337 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 338 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/* 339 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 340 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 341 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 342 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 343 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 344 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 345 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 346 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:170: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 347 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 348 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 349 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* bpf/jail.bpf.c:171: e->entry = v->entry; */
+	/* 350 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 351 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/* 352 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 353 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:173: e->family = (__u8)family; */
+	/* 354 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:172: e->kind = v->kind; */
+	/* 355 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 356 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:174: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 357 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/* 358 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:180: __builtin_memcpy(e->addr, addr, 16); */
+	/* 359 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -56, .imm = 0 }, /* r2 = *(u64 *)(r10 - 56) */
+	/* 360 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 28, .imm = 0 }, /* *(u32 *)(r9 + 28) = r2 */
+	/* 361 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
+	/* 362 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r9 + 24) = r2 */
+	/* 363 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* 364 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r9 + 20) = r2 */
+	/* 365 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 366 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
+	/* bpf/jail.bpf.c:176: e->port = port; */
+	/* 367 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 368 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
+	/* 369 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* 370 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 371 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 372 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 373 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -234, .imm = 0 }, /* goto pc-234 (-> 140) */
 };
-#define JAIL_NINSNS_SENDMSG6 233
+#define JAIL_NINSNS_SENDMSG6 374
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
-	{ 26, JAIL_MAP_V4 },
-	{ 87, JAIL_MAP_V4 },
-	{ 138, JAIL_MAP_V6 },
-	{ 189, JAIL_MAP_V6 },
+	{ 30, JAIL_MAP_V4 },
+	{ 91, JAIL_MAP_V4 },
+	{ 150, JAIL_MAP_V6 },
+	{ 195, JAIL_MAP_CNT },
+	{ 202, JAIL_MAP_EV },
+	{ 213, JAIL_MAP_CNT },
+	{ 228, JAIL_MAP_V6 },
+	{ 281, JAIL_MAP_CNT },
+	{ 288, JAIL_MAP_EV },
+	{ 299, JAIL_MAP_CNT },
 };
 
-/* jail_sock_create: section cgroup/sock_create, 28 instructions */
+/* jail_sock_create: section cgroup/sock_create, 70 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   0 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* r3 = *(u32 *)(r1 + 4) */
-	/*   1 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
-	/*   2 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:203: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
-	/*   3 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
-	/*   4 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   5 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
-	/*   6 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:203: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
-	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 18, .imm = 2 }, /* if r3 != 0x2 goto pc+18 (-> 26) */
-	/* bpf/jail.bpf.c:209: if (type == JAIL_SOCK_STREAM) */
-	/*   8 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 9, .imm = 2 }, /* if r2 == 0x2 goto pc+9 (-> 18) */
-	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*  10 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 15, .imm = 1 }, /* if r2 != 0x1 goto pc+15 (-> 26) */
-	/* bpf/jail.bpf.c:210: return proto == IPPROTO_TCP || proto == IPPROTO_MPTCP; */
-	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 = r1 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  14 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 262 }, /* if r2 == 0x106 goto pc+1 (-> 16) */
-	/*  15 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  16 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 6 }, /* if r2 == 0x6 goto pc+8 (-> 25) */
-	/*  17 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 24) */
-	/* bpf/jail.bpf.c:212: return proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE; */
-	/*  18 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 = r1 */
-	/*  19 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  20 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  21 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 136 }, /* if r2 == 0x88 goto pc+1 (-> 23) */
-	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  23 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 17 }, /* if r2 == 0x11 goto pc+1 (-> 25) */
-	/*  24 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*  25 */ { .code = 0x4f, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* r0 |= r1 */
-	/* bpf/jail.bpf.c:214: } */
-	/*  26 */ { .code = 0x57, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 &= 1 */
-	/*  27 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:332: int jail_sock_create(struct bpf_sock *sk) */
+	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r1 + 4) */
+	/*   2 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
+	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:338: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
+	/*   5 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   6 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r1 + 8) */
+	/*   7 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r1 + 12) */
+	/* bpf/jail.bpf.c:338: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/*   8 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 59, .imm = 2 }, /* if r3 != 0x2 goto pc+59 (-> 68) */
+	/* bpf/jail.bpf.c:344: if (type == JAIL_SOCK_STREAM && */
+	/*   9 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 5, .imm = 2 }, /* if r9 == 0x2 goto pc+5 (-> 15) */
+	/*  10 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 7, .imm = 1 }, /* if r9 != 0x1 goto pc+7 (-> 18) */
+	/* bpf/jail.bpf.c:345: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 6 }, /* if r1 == 0x6 goto pc+55 (-> 68) */
+	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 54, .imm = 262 }, /* if r1 == 0x106 goto pc+54 (-> 68) */
+	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
+	/* bpf/jail.bpf.c:348: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  16 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 17 }, /* if r1 == 0x11 goto pc+51 (-> 68) */
+	/*  17 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 50, .imm = 136 }, /* if r1 == 0x88 goto pc+50 (-> 68) */
+	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r2 */
+	/*  19 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 4 }, /* r1 = 4 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 29) */
+	/*  27 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/*  28 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  29 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/*  30 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/*  31 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  32 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/*  33 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/*  35 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/*  36 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 11, .imm = 0 }, /* if r7 != 0x0 goto pc+11 (-> 48) */
+	/*  37 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  38 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  39 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  40 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/*  41 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  42 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  43 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/*  44 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 23, .imm = 0 }, /* if r0 == 0x0 goto pc+23 (-> 68) */
+	/*  45 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/*  46 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  47 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 20, .imm = 0 }, /* goto pc+20 (-> 68) */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/*  48 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r6 */
+	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 4 }, /* r1 = 4 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/*  50 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/*  51 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r6 */
+	/*  52 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r6 */
+	/*  53 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r6 */
+	/*  54 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r6 */
+	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* bpf/jail.bpf.c:319: e->type = (__u8)type; */
+	/*  57 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r9 */
+	/* bpf/jail.bpf.c:318: e->family = (__u8)family; */
+	/*  58 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
+	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 9 }, /* r1 = 9 */
+	/* bpf/jail.bpf.c:317: e->kind = (__u8)kind; */
+	/*  60 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  61 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* bpf/jail.bpf.c:320: e->proto = (__u16)proto; */
+	/*  62 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
+	/*  63 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:321: e->detail = detail; */
+	/*  64 */ { .code = 0x63, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r6 */
+	/* bpf/jail.bpf.c:322: bpf_ringbuf_submit(e, 0); */
+	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* bpf/jail.bpf.c:352: } */
+	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
+	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SOCK_CREATE 28
+#define JAIL_NINSNS_SOCK_CREATE 70
 _Static_assert(sizeof(jail_insns_sock_create) / sizeof(jail_insns_sock_create[0]) == JAIL_NINSNS_SOCK_CREATE,
 	       "jail_insns_sock_create: count");
 
-/* jail_setsockopt: section cgroup/setsockopt, 14 instructions */
+static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused)) = {
+	{ 23, JAIL_MAP_CNT },
+	{ 30, JAIL_MAP_EV },
+	{ 41, JAIL_MAP_CNT },
+};
+
+/* jail_setsockopt: section cgroup/setsockopt, 71 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:237: __s32 name = ctx->optname; */
-	/*   0 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* r2 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:236: __s32 level = ctx->level; */
-	/*   1 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* r3 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:239: if (level == JAIL_SOL_IPV6 && */
-	/*   2 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 41 }, /* if r3 != 0x29 goto pc+4 (-> 7) */
-	/*   3 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* bpf/jail.bpf.c:240: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) */
+	/* bpf/jail.bpf.c:375: __s32 name = ctx->optname; */
+	/*   0 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* r9 = *(u32 *)(r1 + 28) */
+	/* bpf/jail.bpf.c:374: __s32 level = ctx->level; */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r1 + 24) */
+	/* bpf/jail.bpf.c:377: if ((level == JAIL_SOL_IPV6 && */
+	/*   2 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 7, .imm = 41 }, /* if r8 != 0x29 goto pc+7 (-> 10) */
+	/* bpf/jail.bpf.c:378: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
-	/*   6 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 10) */
-	/* bpf/jail.bpf.c:242: if (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS) */
-	/*   7 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 2, .imm = 0 }, /* if r3 != 0x0 goto pc+2 (-> 10) */
-	/*   8 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/*   9 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 3, .imm = 4 }, /* if r2 == 0x4 goto pc+3 (-> 13) */
-	/*  10 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:244: ctx->optlen = 0; */
-	/*  11 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:246: } */
-	/*  13 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:383: ctx->optlen = 0; */
+	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
+	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* goto pc+59 (-> 69) */
+	/* bpf/jail.bpf.c:379: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = -5, .imm = 0 }, /* if r8 != 0x0 goto pc-5 (-> 6) */
+	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
+	/*  12 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -7, .imm = 4 }, /* if r2 != 0x4 goto pc-7 (-> 6) */
+	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 5 }, /* r1 = 5 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  15 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  16 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/*  17 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  18 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/*  20 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 23) */
+	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/*  22 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  23 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/*  24 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/*  25 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  26 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/*  27 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/*  28 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/*  29 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/*  30 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 11, .imm = 0 }, /* if r7 != 0x0 goto pc+11 (-> 42) */
+	/*  31 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  32 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  33 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  34 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/*  35 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/*  36 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/*  38 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* if r0 == 0x0 goto pc+30 (-> 69) */
+	/*  39 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/*  40 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/*  41 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 27, .imm = 0 }, /* goto pc+27 (-> 69) */
+	/*  42 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  43 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 = r8 */
+	/*  44 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 <<= 16 */
+	/*  45 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/*  46 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r6 */
+	/*  47 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 5 }, /* r1 = 5 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/*  48 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
+	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:318: e->family = (__u8)family; */
+	/*  50 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 52) */
+	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/*  52 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r6 */
+	/*  53 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r6 */
+	/*  54 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r6 */
+	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r6 */
+	/*  56 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
+	/*  57 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* bpf/jail.bpf.c:318: e->family = (__u8)family; */
+	/*  59 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
+	/* bpf/jail.bpf.c:317: e->kind = (__u8)kind; */
+	/*  60 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/*  61 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/*  62 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* bpf/jail.bpf.c:321: e->detail = detail; */
+	/*  63 */ { .code = 0x63, .dst_reg = 7, .src_reg = 9, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r9 */
+	/* bpf/jail.bpf.c:319: e->type = (__u8)type; */
+	/*  64 */ { .code = 0x73, .dst_reg = 7, .src_reg = 6, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r6 */
+	/* bpf/jail.bpf.c:320: e->proto = (__u16)proto; */
+	/*  65 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 6, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r6 */
+	/* bpf/jail.bpf.c:322: bpf_ringbuf_submit(e, 0); */
+	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* bpf/jail.bpf.c:385: } */
+	/*  69 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
+	/*  70 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SETSOCKOPT 14
+#define JAIL_NINSNS_SETSOCKOPT 71
 _Static_assert(sizeof(jail_insns_setsockopt) / sizeof(jail_insns_setsockopt[0]) == JAIL_NINSNS_SETSOCKOPT,
 	       "jail_insns_setsockopt: count");
 
-/* jail_egress: section cgroup_skb/egress, 221 instructions */
-static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:322: int jail_egress(struct __sk_buff *skb) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 = r1 */
-	/*   1 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r7 + 40) */
-	/* bpf/jail.bpf.c:326: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
-	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 215, .imm = 1 }, /* if r1 != 0x1 goto pc+215 (-> 219) */
-	/* bpf/jail.bpf.c:78: return *field; */
-	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r7 + 16) */
-	/* bpf/jail.bpf.c:329: if (proto == jail_htons(JAIL_ETH_P_IP)) */
-	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 96, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+96 (-> 102) */
-	/*   6 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 211, .imm = 8 }, /* if r1 != 0x8 goto pc+211 (-> 219) */
-	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/*   9 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  10 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
-	/* bpf/jail.bpf.c:285: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
-	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  13 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/*  14 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  15 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 203, .imm = 0 }, /* if r6 s> r0 goto pc+203 (-> 219) */
-	/*  16 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u8 *)(r10 - 64) */
-	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  18 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/*  19 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 199, .imm = 64 }, /* if r1 != 0x40 goto pc+199 (-> 219) */
-	/* bpf/jail.bpf.c:287: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/*  20 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
-	/*  21 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:289: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
-	/*  23 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 195, .imm = 0 }, /* if r1 > r2 goto pc+195 (-> 219) */
-	/*  24 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -58, .imm = 0 }, /* r1 = *(u8 *)(r10 - 58) */
-	/*  25 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
-	/*  26 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -57, .imm = 0 }, /* r3 = *(u8 *)(r10 - 57) */
-	/*  27 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/*  28 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
-	/*  29 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 189, .imm = 0 }, /* if r1 != 0x0 goto pc+189 (-> 219) */
-	/*  30 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -55, .imm = 0 }, /* r1 = *(u8 *)(r10 - 55) */
-	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 34) */
-	/*  32 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 34) */
-	/*  33 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 185, .imm = 17 }, /* if r1 != 0x11 goto pc+185 (-> 219) */
-	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:291: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
-	/*  35 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
-	/*  36 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  37 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/*  38 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  39 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/*  40 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 178, .imm = 0 }, /* if r6 s> r0 goto pc+178 (-> 219) */
-	/* bpf/jail.bpf.c:297: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  41 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -47, .imm = 0 }, /* r1 = *(u8 *)(r10 - 47) */
-	/*  42 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/*  43 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
-	/*  44 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  45 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -45, .imm = 0 }, /* r2 = *(u8 *)(r10 - 45) */
-	/*  46 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/*  47 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -46, .imm = 0 }, /* r3 = *(u8 *)(r10 - 46) */
-	/*  48 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  49 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/*  51 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
-	/*  52 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:299: key.prefixlen = 32; */
-	/*  53 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  54 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:297: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  55 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:300: return lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]); */
-	/*  56 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  57 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:267: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 159, .imm = 0 }, /* if r0 == 0x0 goto pc+159 (-> 219) */
-	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 156, .imm = 0 }, /* if r1 == 0x0 goto pc+156 (-> 219) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 33, .imm = 0 }, /* if r2 == 0x0 goto pc+33 (-> 98) */
-	/*  65 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
-	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  67 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/*  68 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/*  69 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 149, .imm = 0 }, /* if r3 == r1 goto pc+149 (-> 219) */
-	/*  70 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  71 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 98) */
-	/*  72 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/*  73 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 145, .imm = 0 }, /* if r3 == r1 goto pc+145 (-> 219) */
-	/*  74 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  75 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 98) */
-	/*  76 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/*  77 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 141, .imm = 0 }, /* if r3 == r1 goto pc+141 (-> 219) */
-	/*  78 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  79 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 98) */
-	/*  80 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/*  81 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 137, .imm = 0 }, /* if r3 == r1 goto pc+137 (-> 219) */
-	/*  82 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  83 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 98) */
-	/*  84 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/*  85 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 133, .imm = 0 }, /* if r3 == r1 goto pc+133 (-> 219) */
-	/*  86 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  87 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 98) */
-	/*  88 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/*  89 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 129, .imm = 0 }, /* if r3 == r1 goto pc+129 (-> 219) */
-	/*  90 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  91 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 98) */
-	/*  92 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/*  93 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 125, .imm = 0 }, /* if r3 == r1 goto pc+125 (-> 219) */
-	/*  94 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  95 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 98) */
-	/*  96 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 121, .imm = 0 }, /* if r2 == r1 goto pc+121 (-> 219) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/*  98 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 118, .imm = 1 }, /* if r1 == 0x1 goto pc+118 (-> 219) */
-	/* 101 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 116, .imm = 0 }, /* goto pc+116 (-> 218) */
-	/* 102 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* 103 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 104 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
-	/* bpf/jail.bpf.c:310: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 105 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 106 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 107 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 109 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 109, .imm = 0 }, /* if r6 s> r0 goto pc+109 (-> 219) */
-	/* 110 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u8 *)(r10 - 64) */
-	/* 111 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/* 112 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 106, .imm = 96 }, /* if r1 != 0x60 goto pc+106 (-> 219) */
-	/* bpf/jail.bpf.c:311: !l4_ok(h[6])) */
-	/* 113 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -58, .imm = 0 }, /* r1 = *(u8 *)(r10 - 58) */
-	/* bpf/jail.bpf.c:310: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 114 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 117) */
-	/* 115 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 117) */
-	/* 116 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 17 }, /* if r1 != 0x11 goto pc+102 (-> 219) */
-	/* 117 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:313: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
-	/* 118 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
-	/* 119 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 120 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 121 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 122 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 123 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* 124 */ { .code = 0x6d, .dst_reg = 6, .src_reg = 0, .off = 94, .imm = 0 }, /* if r6 s> r0 goto pc+94 (-> 219) */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 125 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -31, .imm = 0 }, /* r3 = *(u8 *)(r10 - 31) */
-	/* 126 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 127 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
-	/* 128 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
-	/* 129 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
-	/* 130 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 131 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -30, .imm = 0 }, /* r2 = *(u8 *)(r10 - 30) */
-	/* 132 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 133 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -35, .imm = 0 }, /* r4 = *(u8 *)(r10 - 35) */
-	/* 134 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 135 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -36, .imm = 0 }, /* r2 = *(u8 *)(r10 - 36) */
-	/* 136 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
-	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -33, .imm = 0 }, /* r2 = *(u8 *)(r10 - 33) */
-	/* 138 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 139 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -34, .imm = 0 }, /* r5 = *(u8 *)(r10 - 34) */
-	/* 140 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
-	/* 141 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 142 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
-	/* 143 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
-	/* 144 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/* 145 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -27, .imm = 0 }, /* r3 = *(u8 *)(r10 - 27) */
-	/* 146 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 147 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -28, .imm = 0 }, /* r4 = *(u8 *)(r10 - 28) */
-	/* 148 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 149 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -25, .imm = 0 }, /* r4 = *(u8 *)(r10 - 25) */
-	/* 150 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 151 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -26, .imm = 0 }, /* r5 = *(u8 *)(r10 - 26) */
-	/* 152 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 153 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 154 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 155 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r4 */
-	/* 156 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r1 */
-	/* 157 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r2 */
-	/* 158 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
-	/* 159 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 160 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/* 161 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 162 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -37, .imm = 0 }, /* r2 = *(u8 *)(r10 - 37) */
-	/* 163 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 164 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -38, .imm = 0 }, /* r3 = *(u8 *)(r10 - 38) */
-	/* 165 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 166 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 167 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 168 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r2 */
-	/* 169 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:317: key.prefixlen = 128; */
-	/* 170 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 171 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 172 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:318: return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]); */
-	/* 173 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 174 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 175 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:267: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/* 176 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 42, .imm = 0 }, /* if r0 == 0x0 goto pc+42 (-> 219) */
-	/* 177 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/* 178 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 39, .imm = 0 }, /* if r1 == 0x0 goto pc+39 (-> 219) */
-	/* bpf/jail.bpf.c:88: __u32 n = v->nports; */
-	/* 180 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
-	/* bpf/jail.bpf.c:92: if (i < n && v->ports[i] == port) */
-	/* 181 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 33, .imm = 0 }, /* if r2 == 0x0 goto pc+33 (-> 215) */
-	/* 182 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
-	/* 183 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 184 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* 185 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/* 186 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 32, .imm = 0 }, /* if r3 == r1 goto pc+32 (-> 219) */
-	/* 187 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 188 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 215) */
-	/* 189 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/* 190 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 28, .imm = 0 }, /* if r3 == r1 goto pc+28 (-> 219) */
-	/* 191 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 192 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 215) */
-	/* 193 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/* 194 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* if r3 == r1 goto pc+24 (-> 219) */
-	/* 195 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 196 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 215) */
-	/* 197 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/* 198 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 20, .imm = 0 }, /* if r3 == r1 goto pc+20 (-> 219) */
-	/* 199 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 200 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 215) */
-	/* 201 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/* 202 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* if r3 == r1 goto pc+16 (-> 219) */
-	/* 203 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 204 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 215) */
-	/* 205 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/* 206 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* if r3 == r1 goto pc+12 (-> 219) */
-	/* 207 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 208 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 215) */
-	/* 209 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/* 210 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* if r3 == r1 goto pc+8 (-> 219) */
-	/* 211 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 212 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 215) */
-	/* 213 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/* 214 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 4, .imm = 0 }, /* if r2 == r1 goto pc+4 (-> 219) */
-	/* bpf/jail.bpf.c:94: return v->action == JAIL_ALLOW; */
-	/* 215 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* 216 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* 217 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 1 }, /* if r1 == 0x1 goto pc+1 (-> 219) */
-	/* 218 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* bpf/jail.bpf.c:334: } */
-	/* 219 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
-	/* 220 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) = {
+	{ 17, JAIL_MAP_CNT },
+	{ 24, JAIL_MAP_EV },
+	{ 35, JAIL_MAP_CNT },
 };
-#define JAIL_NINSNS_EGRESS 221
+
+/* jail_egress: section cgroup_skb/egress, 450 instructions */
+static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
+	/* bpf/jail.bpf.c:492: int jail_egress(struct __sk_buff *skb) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
+	/* bpf/jail.bpf.c:496: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 348, .imm = 1 }, /* if r1 != 0x1 goto pc+348 (-> 352) */
+	/* bpf/jail.bpf.c:95: return *field; */
+	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* bpf/jail.bpf.c:499: if (proto == jail_htons(JAIL_ETH_P_IP)) */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 121, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+121 (-> 127) */
+	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 233, .imm = 8 }, /* if r1 != 0x8 goto pc+233 (-> 240) */
+	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:424: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/*  13 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 83, .imm = 0 }, /* if r8 s> r0 goto pc+83 (-> 98) */
+	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
+	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 64 }, /* if r1 != 0x40 goto pc+79 (-> 98) */
+	/* bpf/jail.bpf.c:426: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
+	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
+	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
+	/* bpf/jail.bpf.c:428: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 75, .imm = 0 }, /* if r1 > r2 goto pc+75 (-> 98) */
+	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
+	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -33, .imm = 0 }, /* r3 = *(u8 *)(r10 - 33) */
+	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/*  27 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
+	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 69, .imm = 0 }, /* if r1 != 0x0 goto pc+69 (-> 98) */
+	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 33) */
+	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 65, .imm = 17 }, /* if r1 != 0x11 goto pc+65 (-> 98) */
+	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:430: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
+	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 58, .imm = 0 }, /* if r1 s> r0 goto pc+58 (-> 98) */
+	/* bpf/jail.bpf.c:436: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
+	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
+	/*  43 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/*  44 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
+	/*  45 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/*  46 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
+	/*  47 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/*  48 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -60, .imm = 0 }, /* *(u32 *)(r10 - 60) = r2 */
+	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:438: key.prefixlen = 32; */
+	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r1 */
+	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:436: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -64 }, /* r2 += -64 */
+	/* bpf/jail.bpf.c:439: return lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]); */
+	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:406: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/*  58 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 98) */
+	/*  59 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/*  60 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/*  61 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 98) */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/*  62 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/*  63 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 96) */
+	/*  64 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
+	/*  65 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  66 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/*  67 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 284, .imm = 0 }, /* if r3 == r1 goto pc+284 (-> 352) */
+	/*  68 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  69 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 96) */
+	/*  70 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 280, .imm = 0 }, /* if r3 == r1 goto pc+280 (-> 352) */
+	/*  72 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  73 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 96) */
+	/*  74 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/*  75 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 276, .imm = 0 }, /* if r3 == r1 goto pc+276 (-> 352) */
+	/*  76 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  77 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 96) */
+	/*  78 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/*  79 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 272, .imm = 0 }, /* if r3 == r1 goto pc+272 (-> 352) */
+	/*  80 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  81 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 96) */
+	/*  82 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/*  83 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 268, .imm = 0 }, /* if r3 == r1 goto pc+268 (-> 352) */
+	/*  84 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  85 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 96) */
+	/*  86 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/*  87 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 264, .imm = 0 }, /* if r3 == r1 goto pc+264 (-> 352) */
+	/*  88 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  89 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 96) */
+	/*  90 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/*  91 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 260, .imm = 0 }, /* if r3 == r1 goto pc+260 (-> 352) */
+	/*  92 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  93 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 96) */
+	/*  94 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/*  95 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 256, .imm = 0 }, /* if r2 == r1 goto pc+256 (-> 352) */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/*  96 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:500: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
+	/*  97 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 254, .imm = 1 }, /* if r1 == 0x1 goto pc+254 (-> 352) */
+	/*  98 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/*  99 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 100 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 101 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 102 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 103 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 104 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 105 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 108) */
+	/* 106 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/* 107 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 108 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 109 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 110 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 111 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 112 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 113 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 114 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/* 115 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 181, .imm = 0 }, /* if r8 != 0x0 goto pc+181 (-> 297) */
+	/* 116 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 117 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 118 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 119 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 120 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 121 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 122 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 123 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 171, .imm = 0 }, /* if r0 == 0x0 goto pc+171 (-> 295) */
+	/* 124 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 125 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 126 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 168, .imm = 0 }, /* goto pc+168 (-> 295) */
+	/* 127 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 128 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 129 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:449: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 130 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 132 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 133 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 134 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 221, .imm = 0 }, /* if r8 s> r0 goto pc+221 (-> 356) */
+	/* 135 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
+	/* 136 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/* 137 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 218, .imm = 96 }, /* if r1 != 0x60 goto pc+218 (-> 356) */
+	/* bpf/jail.bpf.c:450: !l4_ok(h[6])) */
+	/* 138 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/* bpf/jail.bpf.c:449: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 139 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 142) */
+	/* 140 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 142) */
+	/* 141 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 214, .imm = 17 }, /* if r1 != 0x11 goto pc+214 (-> 356) */
+	/* 142 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:452: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* 143 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -68 }, /* r3 += -68 */
+	/* 144 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 145 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 146 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 147 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 148 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 149 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 206, .imm = 0 }, /* if r1 s> r0 goto pc+206 (-> 356) */
+	/* bpf/jail.bpf.c:454: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 150 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
+	/* 151 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 152 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
+	/* 153 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
+	/* 154 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
+	/* 155 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 156 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
+	/* 157 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 158 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -11, .imm = 0 }, /* r4 = *(u8 *)(r10 - 11) */
+	/* 159 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 160 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
+	/* 161 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
+	/* 162 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
+	/* 163 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 164 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
+	/* 165 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
+	/* 166 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 167 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
+	/* 168 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
+	/* 169 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 170 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -3, .imm = 0 }, /* r3 = *(u8 *)(r10 - 3) */
+	/* 171 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 172 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -4, .imm = 0 }, /* r4 = *(u8 *)(r10 - 4) */
+	/* 173 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 174 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -1, .imm = 0 }, /* r4 = *(u8 *)(r10 - 1) */
+	/* 175 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 176 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -2, .imm = 0 }, /* r5 = *(u8 *)(r10 - 2) */
+	/* 177 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/* 178 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
+	/* 179 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
+	/* 180 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r4 */
+	/* 181 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r1 */
+	/* 182 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r2 */
+	/* 183 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
+	/* 184 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 185 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
+	/* 186 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 187 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
+	/* 188 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 189 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -14, .imm = 0 }, /* r3 = *(u8 *)(r10 - 14) */
+	/* 190 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 191 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 192 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 193 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -60, .imm = 0 }, /* *(u32 *)(r10 - 60) = r2 */
+	/* 194 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:456: key.prefixlen = 128; */
+	/* 195 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r1 */
+	/* 196 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:454: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 197 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -64 }, /* r2 += -64 */
+	/* bpf/jail.bpf.c:457: return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]); */
+	/* 198 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 199 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 200 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:406: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* 201 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 154, .imm = 0 }, /* if r0 == 0x0 goto pc+154 (-> 356) */
+	/* 202 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 203 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 204 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 151, .imm = 0 }, /* if r1 == 0x0 goto pc+151 (-> 356) */
+	/* bpf/jail.bpf.c:105: __u32 n = v->nports; */
+	/* 205 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:109: if (i < n && v->ports[i] == port) */
+	/* 206 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 147, .imm = 0 }, /* if r2 == 0x0 goto pc+147 (-> 354) */
+	/* 207 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -66, .imm = 0 }, /* r1 = *(u16 *)(r10 - 66) */
+	/* 208 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 209 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 210 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 28, .imm = 0 }, /* if r3 == r1 goto pc+28 (-> 239) */
+	/* 211 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 212 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 141, .imm = 0 }, /* if r3 > r2 goto pc+141 (-> 354) */
+	/* 213 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 214 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 24, .imm = 0 }, /* if r3 == r1 goto pc+24 (-> 239) */
+	/* 215 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 216 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 137, .imm = 0 }, /* if r3 > r2 goto pc+137 (-> 354) */
+	/* 217 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 218 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 20, .imm = 0 }, /* if r3 == r1 goto pc+20 (-> 239) */
+	/* 219 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 220 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 133, .imm = 0 }, /* if r3 > r2 goto pc+133 (-> 354) */
+	/* 221 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 222 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 16, .imm = 0 }, /* if r3 == r1 goto pc+16 (-> 239) */
+	/* 223 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 224 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 129, .imm = 0 }, /* if r3 > r2 goto pc+129 (-> 354) */
+	/* 225 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 226 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 12, .imm = 0 }, /* if r3 == r1 goto pc+12 (-> 239) */
+	/* 227 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 228 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 125, .imm = 0 }, /* if r3 > r2 goto pc+125 (-> 354) */
+	/* 229 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 230 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 8, .imm = 0 }, /* if r3 == r1 goto pc+8 (-> 239) */
+	/* 231 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 232 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 121, .imm = 0 }, /* if r3 > r2 goto pc+121 (-> 354) */
+	/* 233 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 234 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 4, .imm = 0 }, /* if r3 == r1 goto pc+4 (-> 239) */
+	/* 235 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 236 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 117, .imm = 0 }, /* if r3 > r2 goto pc+117 (-> 354) */
+	/* 237 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 238 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 1, .off = 115, .imm = 0 }, /* if r2 != r1 goto pc+115 (-> 354) */
+	/* 239 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 112, .imm = 0 }, /* goto pc+112 (-> 352) */
+	/* 240 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 241 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 242 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 243 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 244 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 245 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 246 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 247 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 250) */
+	/* 248 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/* 249 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 250 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 251 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 252 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 253 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 254 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 255 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 256 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/* 257 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 9, .imm = 0 }, /* if r7 != 0x0 goto pc+9 (-> 267) */
+	/* 258 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 259 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 260 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 261 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 262 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 263 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 264 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 265 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 29, .imm = 0 }, /* if r0 == 0x0 goto pc+29 (-> 295) */
+	/* 266 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -143, .imm = 0 }, /* goto pc-143 (-> 124) */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 267 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
+	/* 268 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/* 269 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 270 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
+	/* 271 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
+	/* 272 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
+	/* 273 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
+	/* 274 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 275 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 276 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* bpf/jail.bpf.c:475: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 277 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
+	/* 278 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
+	/* bpf/jail.bpf.c:474: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 279 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
+	/* bpf/jail.bpf.c:485: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 280 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
+	/* 281 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 292) */
+	/* 282 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 283 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 286 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 287 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 288 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 292) */
+	/* bpf/jail.bpf.c:486: e->port = jail_ntohs(ports[1]); */
+	/* 289 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -38, .imm = 0 }, /* r1 = *(u16 *)(r10 - 38) */
+	/* 290 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 291 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
+	/* bpf/jail.bpf.c:487: bpf_ringbuf_submit(e, 0); */
+	/* 292 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 293 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 294 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 295 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 296 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 55, .imm = 0 }, /* goto pc+55 (-> 352) */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 297 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 298 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/* 299 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 300 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 301 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 302 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 303 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 304 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 305 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 306 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* 307 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:475: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 308 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 309 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
+	/* bpf/jail.bpf.c:474: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 310 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* 311 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 312 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:476: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* 313 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 314 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 315 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/* 316 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 317 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 == 0x0 goto pc+3 (-> 321) */
+	/* 318 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* bpf/jail.bpf.c:485: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 319 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
+	/* 320 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 337) */
+	/* bpf/jail.bpf.c:477: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 321 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
+	/* bpf/jail.bpf.c:478: e->proto = h[9]; */
+	/* 322 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/* 323 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:479: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* 324 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -23, .imm = 0 }, /* r3 = *(u8 *)(r10 - 23) */
+	/* 325 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 326 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -24, .imm = 0 }, /* r4 = *(u8 *)(r10 - 24) */
+	/* 327 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 328 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -21, .imm = 0 }, /* r4 = *(u8 *)(r10 - 21) */
+	/* 329 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 330 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -22, .imm = 0 }, /* r5 = *(u8 *)(r10 - 22) */
+	/* 331 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/* 332 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
+	/* 333 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
+	/* 334 */ { .code = 0x63, .dst_reg = 8, .src_reg = 4, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r4 */
+	/* bpf/jail.bpf.c:477: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 335 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
+	/* 336 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
+	/* bpf/jail.bpf.c:485: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 337 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* 338 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 348) */
+	/* 339 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 340 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
+	/* 341 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 342 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 343 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 344 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 348) */
+	/* 345 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -62, .imm = 0 }, /* r1 = *(u16 *)(r10 - 62) */
+	/* 346 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 347 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
+	/* 348 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 349 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 350 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 351 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* bpf/jail.bpf.c:504: } */
+	/* 352 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 353 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:111: return v->action == JAIL_ALLOW; */
+	/* 354 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:502: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
+	/* 355 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 1 }, /* if r1 == 0x1 goto pc-4 (-> 352) */
+	/* 356 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 357 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 358 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 359 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 360 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 361 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 362 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 363 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 366) */
+	/* 364 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:132: __sync_fetch_and_add(c, 1); */
+	/* 365 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 366 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:145: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 367 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 368 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 369 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 370 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 371 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 372 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:146: if (!e) { */
+	/* 373 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 9, .imm = 0 }, /* if r8 != 0x0 goto pc+9 (-> 383) */
+	/* 374 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:125: __u64 key = slot; */
+	/* 375 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 376 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 377 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:129: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 378 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 379 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 380 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:131: if (c) */
+	/* 381 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -87, .imm = 0 }, /* if r0 == 0x0 goto pc-87 (-> 295) */
+	/* 382 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -259, .imm = 0 }, /* goto pc-259 (-> 124) */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 383 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 384 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* bpf/jail.bpf.c:151: e->hook = (__u8)hook; */
+	/* 385 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
+	/* bpf/jail.bpf.c:150: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 386 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 387 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 388 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 389 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 390 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* bpf/jail.bpf.c:152: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 391 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 392 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* 393 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:475: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 394 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 395 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
+	/* bpf/jail.bpf.c:474: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 396 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* 397 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 398 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:481: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* 399 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 400 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 401 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 402 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* bpf/jail.bpf.c:480: } else if (family == JAIL_AF_INET6 && */
+	/* 403 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 406) */
+	/* bpf/jail.bpf.c:485: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 404 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
+	/* 405 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* goto pc+34 (-> 440) */
+	/* bpf/jail.bpf.c:482: e->proto = h[6]; */
+	/* 406 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/* 407 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:483: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* 408 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
+	/* 409 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 23, .imm = 0 }, /* *(u8 *)(r8 + 23) = r2 */
+	/* 410 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -10, .imm = 0 }, /* r2 = *(u8 *)(r10 - 10) */
+	/* 411 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 22, .imm = 0 }, /* *(u8 *)(r8 + 22) = r2 */
+	/* 412 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -11, .imm = 0 }, /* r2 = *(u8 *)(r10 - 11) */
+	/* 413 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 21, .imm = 0 }, /* *(u8 *)(r8 + 21) = r2 */
+	/* 414 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
+	/* 415 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u8 *)(r8 + 20) = r2 */
+	/* 416 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
+	/* 417 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 19, .imm = 0 }, /* *(u8 *)(r8 + 19) = r2 */
+	/* 418 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -14, .imm = 0 }, /* r2 = *(u8 *)(r10 - 14) */
+	/* 419 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 18, .imm = 0 }, /* *(u8 *)(r8 + 18) = r2 */
+	/* 420 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -15, .imm = 0 }, /* r2 = *(u8 *)(r10 - 15) */
+	/* 421 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 17, .imm = 0 }, /* *(u8 *)(r8 + 17) = r2 */
+	/* 422 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
+	/* 423 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u8 *)(r8 + 16) = r2 */
+	/* 424 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -1, .imm = 0 }, /* r2 = *(u8 *)(r10 - 1) */
+	/* 425 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 31, .imm = 0 }, /* *(u8 *)(r8 + 31) = r2 */
+	/* 426 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -2, .imm = 0 }, /* r2 = *(u8 *)(r10 - 2) */
+	/* 427 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 30, .imm = 0 }, /* *(u8 *)(r8 + 30) = r2 */
+	/* 428 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -3, .imm = 0 }, /* r2 = *(u8 *)(r10 - 3) */
+	/* 429 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 29, .imm = 0 }, /* *(u8 *)(r8 + 29) = r2 */
+	/* 430 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -4, .imm = 0 }, /* r2 = *(u8 *)(r10 - 4) */
+	/* 431 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 28, .imm = 0 }, /* *(u8 *)(r8 + 28) = r2 */
+	/* 432 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -5, .imm = 0 }, /* r2 = *(u8 *)(r10 - 5) */
+	/* 433 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 27, .imm = 0 }, /* *(u8 *)(r8 + 27) = r2 */
+	/* 434 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
+	/* 435 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 26, .imm = 0 }, /* *(u8 *)(r8 + 26) = r2 */
+	/* 436 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -7, .imm = 0 }, /* r2 = *(u8 *)(r10 - 7) */
+	/* 437 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 25, .imm = 0 }, /* *(u8 *)(r8 + 25) = r2 */
+	/* 438 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -8, .imm = 0 }, /* r2 = *(u8 *)(r10 - 8) */
+	/* 439 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u8 *)(r8 + 24) = r2 */
+	/* bpf/jail.bpf.c:485: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 440 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* 441 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -94, .imm = 0 }, /* if r1 == 0x0 goto pc-94 (-> 348) */
+	/* 442 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 443 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -64 }, /* r3 += -64 */
+	/* 444 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 445 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 446 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 447 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 448 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = -101, .imm = 0 }, /* if r0 != 0x0 goto pc-101 (-> 348) */
+	/* 449 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -105, .imm = 0 }, /* goto pc-105 (-> 345) */
+};
+#define JAIL_NINSNS_EGRESS 450
 _Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
 	       "jail_insns_egress: count");
 
 static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
-	{ 56, JAIL_MAP_V4 },
-	{ 173, JAIL_MAP_V6 },
+	{ 55, JAIL_MAP_V4 },
+	{ 102, JAIL_MAP_CNT },
+	{ 109, JAIL_MAP_EV },
+	{ 120, JAIL_MAP_CNT },
+	{ 198, JAIL_MAP_V6 },
+	{ 244, JAIL_MAP_CNT },
+	{ 251, JAIL_MAP_EV },
+	{ 262, JAIL_MAP_CNT },
+	{ 360, JAIL_MAP_CNT },
+	{ 367, JAIL_MAP_EV },
+	{ 378, JAIL_MAP_CNT },
 };
 
 #define JAIL_NPROGS 7
-#define JAIL_MAX_INSNS 233
+#define JAIL_MAX_INSNS 450
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{
@@ -965,7 +1918,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_connect4,
 		.ninsns = JAIL_NINSNS_CONNECT4,
 		.relocs = jail_relocs_connect4,
-		.nrelocs = 1,
+		.nrelocs = 4,
 	},
 	{
 		.name = "jail_connect6",
@@ -975,7 +1928,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_connect6,
 		.ninsns = JAIL_NINSNS_CONNECT6,
 		.relocs = jail_relocs_connect6,
-		.nrelocs = 2,
+		.nrelocs = 5,
 	},
 	{
 		.name = "jail_sendmsg4",
@@ -985,7 +1938,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_sendmsg4,
 		.ninsns = JAIL_NINSNS_SENDMSG4,
 		.relocs = jail_relocs_sendmsg4,
-		.nrelocs = 1,
+		.nrelocs = 4,
 	},
 	{
 		.name = "jail_sendmsg6",
@@ -995,7 +1948,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_sendmsg6,
 		.ninsns = JAIL_NINSNS_SENDMSG6,
 		.relocs = jail_relocs_sendmsg6,
-		.nrelocs = 4,
+		.nrelocs = 10,
 	},
 	{
 		.name = "jail_sockcreate",
@@ -1004,8 +1957,8 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.attach_type = BPF_CGROUP_INET_SOCK_CREATE,
 		.insns = jail_insns_sock_create,
 		.ninsns = JAIL_NINSNS_SOCK_CREATE,
-		.relocs = 0,
-		.nrelocs = 0,
+		.relocs = jail_relocs_sock_create,
+		.nrelocs = 3,
 	},
 	{
 		.name = "jail_setsockopt",
@@ -1014,8 +1967,8 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.attach_type = BPF_CGROUP_SETSOCKOPT,
 		.insns = jail_insns_setsockopt,
 		.ninsns = JAIL_NINSNS_SETSOCKOPT,
-		.relocs = 0,
-		.nrelocs = 0,
+		.relocs = jail_relocs_setsockopt,
+		.nrelocs = 3,
 	},
 	{
 		.name = "jail_egress",
@@ -1025,7 +1978,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_egress,
 		.ninsns = JAIL_NINSNS_EGRESS,
 		.relocs = jail_relocs_egress,
-		.nrelocs = 2,
+		.nrelocs = 11,
 	},
 };
 

@@ -88,7 +88,8 @@ static const char run_usage_text[] =
 "                   [--workspace DIR] [--rw PATH]... [--hide PATH]...\n"
 "                   [--unhide PATH]... [--exec-only PATH]...\n"
 "                   [--nested-sandbox] [--fs host|jail]\n"
-"                   [--name NAME] [--dry-run] [--unsafe-keep-privileges]\n"
+"                   [--name NAME] [--events FILE] [--dry-run]\n"
+"                   [--unsafe-keep-privileges]\n"
 "                   -- CMD [ARG...]\n"
 "\n"
 "Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
@@ -123,6 +124,12 @@ static const char run_usage_text[] =
 "                 also block 10/8, 172.16/12, 192.168/16, 100.64/10,\n"
 "                 169.254/16, fc00::/7 and fe80::/10 (and ::ffff: forms);\n"
 "                 an --allow opens a part; implies --block-host\n"
+"  --events FILE  with --block-host: one JSON line per denied operation\n"
+"                 (time, jail, pid, comm, hook, family, proto, dst, port,\n"
+"                 the entry that denied it, its kind and source), and at\n"
+"                 the end a summary (denials per hook, events dropped when\n"
+"                 the ring was full); appended to FILE, - for stderr.\n"
+"                 CMD never waits for it: a full ring drops and counts\n"
 "  --deny-file FILE\n"
 "                 block every ADDR[/LEN] in FILE, one a line, # comments;\n"
 "                 several add up\n"
@@ -445,6 +452,7 @@ struct run_opts {
 	struct fs_plan plan;
 	int keep_privs, dry_run;
 	const char *name;	/* --name: `jail-ai policy NAME` */
+	const char *events;	/* --events FILE, "-" for stderr */
 	char **cmd;
 };
 
@@ -512,6 +520,11 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 				    "(letters, digits, '_', '.', '-'; at most 63, "
 				    "not starting with '-', '.' or '_')");
 			o->name = argv[++i];
+		} else if (strcmp(argv[i], "--events") == 0) {
+			if (++i >= argc || !argv[i][0])
+				die(EXIT_USAGE, "run: --events needs a FILE "
+				    "(or - for stderr)");
+			o->events = argv[i];
 		} else if (prot_parse_opt(&o->prot, argc, argv, &i) ||
 		    fs_parse_opt(&o->fs, argc, argv, &i)) {
 			continue;
@@ -535,13 +548,21 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 		die(EXIT_USAGE, "run: --name %s with --unsafe-keep-privileges: "
 		    "CMD would share jail-ai's mount and PID namespaces and "
 		    "could reach the control socket; drop one of them", o->name);
+	if (o->events && !o->prot.block_host)
+		die(EXIT_USAGE, "run: --events reports what the policy denies: "
+		    "it needs --block-host (or --deny-all, --block-private, "
+		    "--proxy)");
 	o->cmd = argv + i;
 	run_files(o);
 }
 
 /* The address refresh's fds stay with jail-ai; CMD never holds them. */
-static struct refresh refresh = { .nl = -1, .maps = { -1, -1 }, .ctl = -1 };
+static struct refresh refresh = { .nl = -1, .maps = { -1, -1, -1, -1 },
+    .ctl = -1 };
 static int dumpable = 1;
+/* --events: the ring, read by refresh_watch's loop, and where it goes. */
+static struct events events = { .ring = -1, .cnt = -1, .out = -1 };
+static int events_out = -1;
 
 /* --proxy: CMD's HTTP(S) clients go to the proxy. */
 static void proxy_env(const struct prot_opts *o)
@@ -568,6 +589,7 @@ static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
 		close(refresh.ctl);
 	control_close();
 	refresh_close(&refresh);
+	events_close(&events);
 	proxy_env(&o->prot);
 	prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	signal(SIGINT, SIG_DFL);
@@ -885,6 +907,38 @@ static void hide_control(void)
 		close(fd);
 		confine_hide(dir);
 	}
+/* --events FILE: opened (appended to) before anything starts, so that a
+ * bad path is refused with nothing run; close-on-exec, never CMD's. */
+static void open_events(const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		events_out = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	else
+		events_out = open(path, O_WRONLY | O_CREAT | O_APPEND |
+		    O_CLOEXEC | O_NOCTTY, 0600);
+	if (events_out < 0)
+		die(EXIT_SYSFAIL, "run: --events %s: %s; nothing was started",
+		    path, strerror(errno));
+}
+
+/* After the attach: the ring is read from now on. */
+static int start_events(const struct jail_cgroup *cg)
+{
+	const char *name = strrchr(cg->path, '/');
+	char err[128] = "";
+	int r;
+
+	if (refresh.nl < 0) {	/* jail-ai-fault's norefresh: no fds */
+		warnx("run: --events: no map fds without the address refresh");
+		return -ENOTSUP;
+	}
+	r = refresh_events(&refresh, &events, events_out, name ? name + 1 :
+	    cg->path, err, sizeof(err));
+	if (r < 0)
+		warnx("run: --events: %s: %s (kernels before 5.19 refuse it "
+		    "without capabilities); nothing was started", err,
+		    strerror(-r));
+	return r;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -906,6 +960,8 @@ static int cmd_run(int argc, char **argv)
 	if ((r = jail_cgroup_preflight(err, sizeof(err))) < 0)
 		die(EXIT_SYSFAIL, "run: cgroup: %s: %s", err, strerror(-r));
 	memset(&p, 0, sizeof(p));
+	if (o.events)
+		open_events(o.events);
 	if (o.prot.block_host)
 		start_refresh(&o.prot);
 	if (o.name)
@@ -913,6 +969,8 @@ static int cmd_run(int argc, char **argv)
 	hide_control();
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
+	if (o.events)	/* a ring worth reading (request.h) */
+		p.req->flags |= JAIL_REQ_F_EVENTS;
 	r = jail_cgroup_create(&cg, o.prot.block_host ?
 	    policy_mode_word(&o.prot) : NULL, err, sizeof(err));
 	if (r < 0)
@@ -926,6 +984,10 @@ static int cmd_run(int argc, char **argv)
 		    cg.path, strerror(-r));
 	refresh.ctl = ctl;
 	refresh.on_ctl = ctl >= 0 ? control_handle : NULL;
+	if (o.events && start_events(&cg) < 0) {
+		jail_cgroup_remove(&cg);
+		exit(EXIT_SYSFAIL);
+	}
 	/* Like system(): the terminal's ^C and ^\ are for CMD. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -940,11 +1002,16 @@ static int cmd_run(int argc, char **argv)
 		cmd_child(&cg, &o, self);
 	cmd_pid = pid;
 	code = wait_cmd(pid, &ts);
+	if (o.events && (r = events_summary(&events)) < 0)
+		warnx("run: --events: read the counters: %s", strerror(-r));
 	if ((r = jail_cgroup_remove(&cg)) < 0)
 		warnx("run: remove %s: %s", cg.path, strerror(-r));
 	if (ctl >= 0)
 		close(ctl);
 	control_close();
+	events_close(&events);
+	if (events_out >= 0)
+		close(events_out);
 	refresh_close(&refresh);
 	free(o.prot.kept);
 	policy_free(&p);

@@ -83,8 +83,8 @@ static const char *check_rule(const __u8 *addr, unsigned int bytes,
 		return "rule with too many ports";
 	if (v->flags & ~JAIL_V_FLAGS)
 		return "rule with an unknown flag";
-	if (v->pad != 0)
-		return "rule padding not zero";
+	if (v->kind > JAIL_KIND_MAP_MAX)
+		return "rule with an unknown kind";
 	if (plen > bytes * 8)
 		return "rule prefix longer than its address";
 	for (i = 0; i < JAIL_MAX_PORTS; i++)
@@ -143,6 +143,8 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "cgroup path", -EINVAL);
 	if (h->flags & ~(__u32)JAIL_REQ_FLAGS)
 		return refuse(why, "request with an unknown flag", -EINVAL);
+	if ((h->flags & JAIL_REQ_F_EVENTS) && !(h->flags & JAIL_REQ_F_MAPFDS))
+		return refuse(why, "EVENTS without MAPFDS", -EINVAL);
 	if (h->op == JAIL_OP_QUERY && (h->n4 || h->n6 || h->flags))
 		return refuse(why, "QUERY with rules or flags", -EINVAL);
 	if (h->op == JAIL_OP_QUERY_EFFECTIVE && (h->n4 || h->n6 || h->flags))
@@ -318,16 +320,21 @@ static int sys_bpf(int cmd, union bpf_attr *a)
 	return r < 0 ? -errno : r;
 }
 
-static int map_create(const char *name, __u32 key_size, __u32 max_entries)
+/* Every map of ours: an LPM trie must not preallocate (the kernel
+ * insists); a ring buffer has no key or value, its size a power of 2 and
+ * a multiple of the page size, and before 5.8 no type (EINVAL). */
+static int map_create(__u32 type, const char *name, __u32 key_size,
+    __u32 value_size, __u32 max_entries)
 {
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_LPM_TRIE;
+	a.map_type = type;
 	a.key_size = key_size;
-	a.value_size = sizeof(struct jail_verdict);
+	a.value_size = value_size;
 	a.max_entries = max_entries ? max_entries : 1;
-	a.map_flags = BPF_F_NO_PREALLOC;	/* required for LPM tries */
+	if (type == BPF_MAP_TYPE_LPM_TRIE)
+		a.map_flags = BPF_F_NO_PREALLOC;
 	strncpy(a.map_name, name, sizeof(a.map_name) - 1);
 	return sys_bpf(BPF_MAP_CREATE, &a);
 }
@@ -448,14 +455,25 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 	__u32 i;
 	int r;
 
-	maps[JAIL_MAP_V4] = map_create("jail_v4", sizeof(r4->key),
-	    send_maps ? JAIL_MAX_RULES4 : h->n4);
-	maps[JAIL_MAP_V6] = map_create("jail_v6", sizeof(r6->key),
-	    send_maps ? JAIL_MAX_RULES6 : h->n6);
+	maps[JAIL_MAP_V4] = map_create(BPF_MAP_TYPE_LPM_TRIE, "jail_v4",
+	    sizeof(r4->key), sizeof(r4->v), send_maps ? JAIL_MAX_RULES4 : h->n4);
+	maps[JAIL_MAP_V6] = map_create(BPF_MAP_TYPE_LPM_TRIE, "jail_v6",
+	    sizeof(r6->key), sizeof(r6->v), send_maps ? JAIL_MAX_RULES6 : h->n6);
 	if (maps[JAIL_MAP_V4] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V4], 0, "create jail_v4");
 	if (maps[JAIL_MAP_V6] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_V6], 0, "create jail_v6");
+	/* Denial events: a ring worth reading only when asked (request.h). */
+	maps[JAIL_MAP_EV] = map_create(BPF_MAP_TYPE_RINGBUF, "jail_ev", 0, 0,
+	    h->flags & JAIL_REQ_F_EVENTS ? JAIL_EVENTS_RING :
+	    (__u32)sysconf(_SC_PAGESIZE));
+	if (maps[JAIL_MAP_EV] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_EV], 0, "create jail_ev");
+	maps[JAIL_MAP_CNT] = map_create(BPF_MAP_TYPE_ARRAY, "jail_cnt",
+	    sizeof(__u32), sizeof(__u64), JAIL_NCOUNTERS);
+	if (maps[JAIL_MAP_CNT] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_CNT], 0,
+		    "create jail_cnt");
 	for (i = 0; i < h->n4; i++) {
 		r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v);
 		if (r < 0)
@@ -681,7 +699,7 @@ static int run_child(void)
 }
 
 /*
- * MAPFDS, attached: the reply and jail_v4, jail_v6 in one datagram (a
+ * MAPFDS, attached: the reply and the JAIL_NMAPS map fds in one datagram (a
  * SOCK_SEQPACKET message arrives whole or not at all).  Only the maps: a
  * program fd could be attached elsewhere; the maps only change this jail.
  */

@@ -298,8 +298,30 @@ struct pfx {
 	uint8_t family, prefixlen;
 	uint8_t denied;		/* itself a deny prefix */
 	uint8_t host;		/* itself a host deny prefix (not --deny) */
+	uint8_t kind;		/* a deny prefix's JAIL_KIND_* */
 	uint8_t addr[16];
 };
+
+/* A deny prefix's source as the event kind its entry reports. */
+static uint8_t kind_of(uint8_t source)
+{
+	switch (source) {
+	case HOSTIP_FIXED:
+		return JAIL_KIND_FIXED;
+	case HOSTIP_FIB_TRIE:
+		return JAIL_KIND_HOST4;
+	case HOSTIP_IF_INET6:
+		return JAIL_KIND_HOST6;
+	case HOSTIP_IPV6_ROUTE:
+		return JAIL_KIND_ROUTE6;
+	case HOSTIP_DENY_ALL:
+		return JAIL_KIND_DENY_ALL;
+	case HOSTIP_PRIVATE:
+		return JAIL_KIND_PRIVATE;
+	default:	/* HOSTIP_USER, and anything kept from the command line */
+		return JAIL_KIND_DENY;
+	}
+}
 
 static int pfx_cmp(const void *a, const void *b)
 {
@@ -367,6 +389,27 @@ static int entry_verdict(const struct pfx *e, int denied,
 	return 0;
 }
 
+/* The kind of the most specific deny prefix that covers e (an entry's
+ * verdict comes from it: its own when e is a deny prefix itself). */
+static uint8_t deny_kind(const struct hostip *deny, size_t ndeny,
+    const struct pfx *e)
+{
+	uint8_t kind = JAIL_KIND_NONE;
+	int best = -1;
+	size_t i;
+
+	if (e->denied)
+		return e->kind;
+	for (i = 0; i < ndeny; i++)
+		if (deny[i].family == e->family && deny[i].prefixlen > best &&
+		    covers(deny[i].addr, deny[i].prefixlen, e->addr,
+		    e->prefixlen)) {
+			best = deny[i].prefixlen;
+			kind = kind_of(deny[i].source);
+		}
+	return kind;
+}
+
 /* Some deny prefix covers e; with host_only, a host one (not --deny). */
 static int deny_covers(const struct hostip *deny, size_t ndeny,
     const struct pfx *e, int host_only)
@@ -396,6 +439,7 @@ static struct pfx *collect(const struct hostip *deny, size_t ndeny,
 		p[k].prefixlen = deny[i].prefixlen;
 		p[k].denied = 1;
 		p[k].host = hostip_is_host(deny[i].source);
+		p[k].kind = kind_of(deny[i].source);
 		memcpy(p[k].addr, deny[i].addr, 16);
 	}
 	for (i = 0; i < nallow; i++, k++) {
@@ -406,6 +450,8 @@ static struct pfx *collect(const struct hostip *deny, size_t ndeny,
 	qsort(p, k, sizeof(*p), pfx_cmp);
 	for (i = 0; i < k; i++) {
 		if (out > 0 && pfx_cmp(&p[out - 1], &p[i]) == 0) {
+			if (!p[out - 1].denied)	/* a deny's kind, not an allow's */
+				p[out - 1].kind = p[i].kind;
 			p[out - 1].denied |= p[i].denied;
 			p[out - 1].host |= p[i].host;
 		} else {
@@ -425,12 +471,14 @@ static int emit(struct policy *out, const struct pfx *e,
 		r->key.prefixlen = e->prefixlen;
 		memcpy(r->key.addr, e->addr, 4);
 		r->v = *v;
+		r->v.entry = out->n4;	/* 1 + its index: n4 counts it */
 	} else {
 		struct jail_rule6 *r = &out->r6[out->n6++];
 
 		r->key.prefixlen = e->prefixlen;
 		memcpy(r->key.addr, e->addr, 16);
 		r->v = *v;
+		r->v.entry = out->n6;
 	}
 	return 0;
 }
@@ -457,6 +505,8 @@ static int fill(struct policy *out, const struct pfx *p, size_t n,
 		if (denied && (v.action == JAIL_ALLOW || v.nports) &&
 		    (p[i].host || deny_covers(deny, ndeny, &p[i], 1)))
 			v.flags = JAIL_V_HOST;
+		if (v.action == JAIL_DENY)	/* what denies the other ports */
+			v.kind = deny_kind(deny, ndeny, &p[i]);
 		emit(out, &p[i], &v);
 	}
 	return 0;

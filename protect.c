@@ -630,6 +630,13 @@ static void explain_attach_failure(const char *who,
 		    "root, or once as root: setcap cap_bpf,cap_net_admin+p %s",
 		    n > 0 ? self : "jail-ai");
 	}
+	/* The programs report denials to a ring buffer (5.8), with or
+	 * without --events: a kernel that cannot make one cannot run them. */
+	if (rep->step == JAIL_STEP_MAP && r == -EINVAL &&
+	    strcmp(rep->what, "create jail_ev") == 0)
+		warnx("%s: this kernel has no BPF ring buffer "
+		    "(BPF_MAP_TYPE_RINGBUF, Linux 5.8 or newer), which the "
+		    "programs report denials to", who);
 	warnx("%s: protection could not be established; nothing was "
 	    "started", who);
 }

@@ -54,7 +54,7 @@ int protect(const char *who, const struct jail_cgroup *cg, struct policy *p);
  * has controllers enabled may hold no process itself). */
 int protect_at(const char *who, const struct jail_cgroup *cg,
     const struct jail_cgroup *leaf, struct policy *p);
-/* The same with JAIL_REQ_F_MAPFDS: on 0, maps[] holds jail_v4, jail_v6. */
+/* The same with JAIL_REQ_F_MAPFDS: on 0, maps[] holds jail_v4, jail_v6, jail_ev, jail_cnt. */
 int protect_fds(const char *who, const struct jail_cgroup *cg,
     struct policy *p, int maps[JAIL_NMAPS]);
 /* protect_at with JAIL_REQ_F_MAPFDS (the fast path's keeper, keeper.c). */

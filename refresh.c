@@ -36,6 +36,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 
 #include "hostips.h"
 #include "refresh.h"
@@ -219,6 +220,7 @@ static int fast_deny(struct refresh *rf, int family, const void *addr,
 	memset(&v, 0, sizeof(v));
 	v.action = JAIL_DENY;
 	v.flags = JAIL_V_HOST;
+	v.kind = JAIL_KIND_NETLINK;	/* entry 0: no policy numbered it */
 	memcpy(&rule, &plen, sizeof(__u32));
 	a = (__u8 *)&rule + sizeof(__u32);
 	memcpy(a, addr, bytes);
@@ -474,10 +476,62 @@ int refresh_apply(struct refresh *rf, char *err, size_t errlen)
 	return r;
 }
 
+/* ---- denial events: which entry an id names (events.h) ---- */
+
+/* The view's rule whose verdict carries entry, if it still covers dst:
+ * after a rebuild an id may name another entry, which is not reported. */
+static int entry_name(void *arg, int v4, __u32 entry, const __u8 *dst,
+    char *buf, size_t len)
+{
+	struct refresh *rf = arg;
+	struct fam f = fam(rf, !v4);
+	const char *c = *f.cur;
+	const __u8 *addr;
+	char a[INET6_ADDRSTRLEN];
+	size_t i, bytes = v4 ? 4 : 16;
+	__u32 plen;
+	struct jail_verdict v;
+
+	for (i = 0; i < *f.n; i++) {
+		memcpy(&v, c + i * f.rsz + f.ksz, sizeof(v));
+		if (v.entry == entry)
+			break;
+	}
+	if (i == *f.n)
+		return -ENOENT;
+	memcpy(&plen, c + i * f.rsz, sizeof(plen));
+	addr = (const __u8 *)c + i * f.rsz + sizeof(plen);
+	if (plen > bytes * 8 || memcmp(addr, dst, plen / 8) != 0 ||
+	    (plen % 8 && (addr[plen / 8] ^ dst[plen / 8]) &
+	    (__u8)(0xff00 >> plen % 8)))
+		return -ENOENT;
+	if (!inet_ntop(v4 ? AF_INET : AF_INET6, addr, a, sizeof(a)))
+		return -EINVAL;
+	return snprintf(buf, len, "%s/%u", a, plen) < (int)len ? 0 : -ENOSPC;
+}
+
+int refresh_events(struct refresh *rf, struct events *ev, int out,
+    const char *jail, char *err, size_t errlen)
+{
+	int r;
+
+	r = events_open(ev, rf->maps[JAIL_MAP_EV], rf->maps[JAIL_MAP_CNT], out,
+	    jail, err, errlen);
+	rf->maps[JAIL_MAP_EV] = rf->maps[JAIL_MAP_CNT] = -1;	/* ev's now */
+	if (r < 0)
+		return r;
+	ev->entry_name = entry_name;
+	ev->arg = rf;
+	rf->ev = ev;
+	if ((r = events_skip(ev)) < 0)	/* the canary's, not CMD's */
+		snprintf(err, errlen, "read the counters");
+	return r;
+}
+
 int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 {
-	struct pollfd pf[3];
-	int pidfd, r = 0;
+	struct pollfd pf[4];
+	int pidfd, k, r = 0;
 
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
@@ -490,8 +544,10 @@ int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 	pf[1].events = POLLIN;
 	pf[2].fd = rf->on_ctl ? rf->ctl : -1;	/* `jail-ai policy` */
 	pf[2].events = POLLIN;
+	pf[3].fd = rf->ev ? events_fd(rf->ev) : -1;	/* -1: poll skips it */
+	pf[3].events = POLLIN;
 	for (;;) {
-		if (poll(pf, 3, -1) < 0) {
+		if (poll(pf, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;	/* a signal forwarded to CMD */
 			r = -errno;
@@ -516,9 +572,16 @@ int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 		if ((pf[2].revents & POLLIN) &&
 		    (r = rf->on_ctl(rf, rf->ctl, err, errlen)) < 0)
 			break;
+		if (pf[3].revents & POLLIN)
+			events_drain(rf->ev);
 		if (pf[1].revents)
 			break;	/* CMD ended */
 	}
+	/* What CMD's last denials wrote; bounded, since what CMD left
+	 * behind in the cgroup may still be denied (until its removal). */
+	for (k = 0; rf->ev && k < 4 && events_drain(rf->ev) > 0;
+	    k++)
+		;
 	close(pidfd);
 	return r;
 }

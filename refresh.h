@@ -8,13 +8,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "events.h"
 #include "policy.h"
 #include "protect.h"
 
 /* The fields are refresh.c's. */
 struct refresh {
 	int nl;			/* NETLINK_ROUTE, address and route groups */
-	int maps[JAIL_NMAPS];	/* jail_v4, jail_v6 from the child */
+	int maps[JAIL_NMAPS];	/* jail_v4, jail_v6, jail_ev, jail_cnt */
 	struct prot_opts *o;	/* its allows and kept denies */
 	struct jail_rule4 *r4;	/* what jail_v4 holds, sorted by key */
 	size_t n4, cap4;
@@ -28,6 +29,7 @@ struct refresh {
 	 * client waits; -1 and NULL: none.  A negative return is fatal. */
 	int ctl;
 	int (*on_ctl)(struct refresh *rf, int fd, char *err, size_t errlen);
+	struct events *ev;	/* --events: read when its fd is readable */
 };
 
 /* One step of bringing a map from cur to nw (refresh_plan). */
@@ -42,6 +44,12 @@ int refresh_open(struct refresh *rf);
 /* The maps as the child filled them (p's rules); takes the fds. */
 int refresh_start(struct refresh *rf, struct prot_opts *o,
     const struct policy *p, const int maps[JAIL_NMAPS]);
+/* --events: ev reads the ring with the child's jail_ev and jail_cnt (taken
+ * from rf), naming entries from rf's view; refresh_watch then drains it
+ * whenever the ring has data, and once more when CMD has ended.  0 or
+ * -errno with err naming the step. */
+int refresh_events(struct refresh *rf, struct events *ev, int out,
+    const char *jail, char *err, size_t errlen);
 /*
  * Until pid's exit (a pidfd): every change applied, 0.  -errno, with err
  * naming the step, when a change could not be applied or watched: the

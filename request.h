@@ -13,7 +13,7 @@
 #include "bpf_maps.h"
 
 #define JAIL_REQ_MAGIC		0x4c49414aU	/* "JAIL" little-endian */
-#define JAIL_REQ_VERSION	2
+#define JAIL_REQ_VERSION	3	/* 3: jail_verdict has kind and entry */
 #define JAIL_REPLY_MAGIC	0x5941524aU
 #define JAIL_CHILD_ARG		"--jail-ai-privileged-child-v1"
 #define JAIL_REQ_FD		3
@@ -51,12 +51,21 @@ struct jail_req_hdr {
 /*
  * ATTACH only, for `run`'s address refresh (refresh.c): the maps get room
  * for JAIL_MAX_RULES4/6 entries, JAIL_REPLY_FD is a SOCK_SEQPACKET socket,
- * and a successful reply carries exactly two fds (SCM_RIGHTS), jail_v4 then
- * jail_v6, sent only once every program is attached and confirmed.  A
- * failed one is the plain reply, without fds.
+ * and a successful reply carries exactly JAIL_NMAPS fds (SCM_RIGHTS):
+ * jail_v4, jail_v6, jail_ev, jail_cnt, sent only once every program is
+ * attached and confirmed.  A failed one is the plain reply, without fds.
  */
 #define JAIL_REQ_F_MAPFDS	0x2
-#define JAIL_REQ_FLAGS		(JAIL_REQ_F_HOSTNET | JAIL_REQ_F_MAPFDS)
+/*
+ * ATTACH with MAPFDS only, for `run --events` (events.c): jail_ev is a ring
+ * of JAIL_EVENTS_RING bytes.  Without it jail_ev is the smallest ring the
+ * kernel makes (one page), which no one reads: the programs are the same
+ * either way, and a full ring only counts a drop.
+ */
+#define JAIL_REQ_F_EVENTS	0x4
+#define JAIL_REQ_FLAGS		(JAIL_REQ_F_HOSTNET | JAIL_REQ_F_MAPFDS | \
+	JAIL_REQ_F_EVENTS)
+#define JAIL_EVENTS_RING	(256 << 10)	/* 4,681 events of 48+8 bytes */
 
 struct jail_rule4 {
 	struct jail_key4 key;

@@ -5,7 +5,7 @@
  * PATH); a request re-executes that fd with one sentinel argument and an
  * empty environment.  The request travels in a sealed memfd, the reply in
  * a pipe, or (privsep_call_fds) in one SOCK_SEQPACKET message that also
- * carries the jail's two map fds.  Untrusted here: nothing but the child's
+ * carries the jail's map fds (JAIL_NMAPS).  Untrusted here: nothing but the child's
  * reply, checked for size, magic and version (and fd count) before use.
  */
 #include <errno.h>
@@ -213,7 +213,7 @@ int privsep_call(const void *req, size_t len, struct jail_reply *rep)
 }
 
 /* The same for a JAIL_REQ_F_MAPFDS request: on success fds[] holds
- * jail_v4 and jail_v6 (close-on-exec); on failure both are -1. */
+ * jail_v4, jail_v6, jail_ev, jail_cnt (close-on-exec); on failure all -1. */
 int privsep_call_fds(const void *req, size_t len, struct jail_reply *rep,
     int fds[JAIL_NMAPS])
 {

@@ -11,7 +11,7 @@
 
 int privsep_init(void);
 int privsep_call(const void *req, size_t len, struct jail_reply *rep);
-/* JAIL_REQ_F_MAPFDS: the same, and on success the two map fds. */
+/* JAIL_REQ_F_MAPFDS: the same, and on success the JAIL_NMAPS map fds. */
 int privsep_call_fds(const void *req, size_t len, struct jail_reply *rep,
     int fds[JAIL_NMAPS]);
 const char *privsep_step_name(unsigned int step);

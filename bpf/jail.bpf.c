@@ -8,7 +8,8 @@
  *
  * The object must stay simple enough for tools/bpf2c to check: no global
  * variables or .rodata, every helper static __always_inline (no BPF-to-BPF
- * calls), maps referenced only through the symbols jail_v4 and jail_v6.
+ * calls), maps referenced only through the symbols jail_v4, jail_v6, jail_ev
+ * and jail_cnt.
  * Their attributes (LPM trie, key, value, flags, size) are the loader's: the
  * "maps" section below only gives the relocations something to name.
  *
@@ -45,10 +46,19 @@ static void *(*bpf_map_lookup_elem)(void *map, const void *key) =
 	(void *)BPF_FUNC_map_lookup_elem;
 static long (*bpf_skb_load_bytes)(const void *skb, __u32 off, void *to,
     __u32 len) = (void *)BPF_FUNC_skb_load_bytes;
+/* Denial events only: every one of them is 5.8's, like the ring buffer. */
+static __u64 (*bpf_ktime_get_boot_ns)(void) =
+	(void *)BPF_FUNC_ktime_get_boot_ns;
+static __u64 (*bpf_get_current_pid_tgid)(void) =
+	(void *)BPF_FUNC_get_current_pid_tgid;
+static void *(*bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) =
+	(void *)BPF_FUNC_ringbuf_reserve;
+static void (*bpf_ringbuf_submit)(void *data, __u64 flags) =
+	(void *)BPF_FUNC_ringbuf_submit;
 
 /*
- * Placeholders: only their names matter (tools/bpf2c maps jail_v4 and
- * jail_v6 to JAIL_MAP_V4 and JAIL_MAP_V6).  Not static, so that clang
+ * Placeholders: only their names matter (tools/bpf2c maps jail_v4, jail_v6,
+ * jail_ev and jail_cnt to JAIL_MAP_V4, _V6, _EV and _CNT).  Not static, so that clang
  * relocates against the named symbol rather than the section.
  */
 struct jail_map_placeholder {
@@ -64,6 +74,13 @@ struct jail_map_placeholder jail_v4 SEC("maps") = {
 struct jail_map_placeholder jail_v6 SEC("maps") = {
 	BPF_MAP_TYPE_LPM_TRIE, sizeof(struct jail_key6),
 	sizeof(struct jail_verdict),
+};
+
+struct jail_map_placeholder jail_ev SEC("maps") = {
+	BPF_MAP_TYPE_RINGBUF, 0, 0,
+};
+struct jail_map_placeholder jail_cnt SEC("maps") = {
+	BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
 };
 
 char jail_license[] SEC("license") = "GPL";
@@ -94,18 +111,91 @@ static __always_inline int verdict(const struct jail_verdict *v, __u16 port)
 	return v->action == JAIL_ALLOW;
 }
 
-/* ip4 is as in the context: network byte order in memory. */
-static __always_inline int check4(__u32 ip4, __u32 user_port)
+/* ---- denial events: only ever reached on a deny path ---- */
+
+/*
+ * The key is stored as one 8-byte value: a verifier before 6.3 without
+ * CAP_PERFMON (the child has CAP_BPF and CAP_NET_ADMIN only) refuses a
+ * narrow store into an 8-byte stack slot that holds a narrower spilled
+ * constant ("attempt to corrupt spilled pointer on stack"; see egress4).
+ */
+static __always_inline void count(__u32 slot)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	__u64 key = slot;
+#else
+	__u64 key = (__u64)slot << 32;
+#endif
+	__u64 *c = bpf_map_lookup_elem(&jail_cnt, &key);
+
+	if (c)
+		__sync_fetch_and_add(c, 1);
+}
+
+/*
+ * The hook's count, then an event in the ring, zeroed, stamped: written in
+ * place (ring memory, not the stack, for the same verifier as above), and
+ * submitted by the caller.  NULL when the ring is full: a counted drop.
+ */
+static __always_inline struct jail_event *reserve(__u32 hook)
+{
+	struct jail_event *e;
+
+	count(hook);
+	e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0);
+	if (!e) {
+		count(JAIL_CNT_DROPPED);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->hook = (__u8)hook;
+	e->time_ns = bpf_ktime_get_boot_ns();
+	return e;
+}
+
+/*
+ * A sock_addr hook's denial: the process id (these hooks may ask for it
+ * from 5.8 on; not its comm, which they may not), the socket, the
+ * destination as judged and the denying entry.  addr: 4 or 16 bytes in
+ * network order; port in host order.  0: the verdict.
+ */
+static __always_inline int deny_addr(struct bpf_sock_addr *ctx, __u32 hook,
+    const struct jail_verdict *v, __u32 family, const void *addr,
+    __u32 alen, __u16 port)
+{
+	struct jail_event *e = reserve(hook);
+
+	if (!e)
+		return 0;
+	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->entry = v->entry;
+	e->kind = v->kind;
+	e->family = (__u8)family;
+	e->type = (__u8)ctx_u32(&ctx->type);
+	e->proto = (__u16)ctx_u32(&ctx->protocol);
+	e->port = port;
+	if (alen == 4)
+		__builtin_memcpy(e->addr, addr, 4);
+	else
+		__builtin_memcpy(e->addr, addr, 16);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* The entry that denies ip4 on port, or NULL: ip4 network order. */
+static __always_inline const struct jail_verdict *denier4(__u32 ip4,
+    __u16 port)
 {
 	struct jail_key4 key;
 	struct jail_verdict *v;
 
+	__builtin_memcpy(key.addr, &ip4, sizeof(ip4));	/* first: see egress4 */
+	asm volatile("" ::: "memory");
 	key.prefixlen = 32;
-	__builtin_memcpy(key.addr, &ip4, sizeof(ip4));
 	v = bpf_map_lookup_elem(&jail_v4, &key);
-	if (!v)
-		return 1;
-	return verdict(v, jail_ntohs((__u16)user_port));
+	if (!v || verdict(v, port))
+		return 0;
+	return v;
 }
 
 /*
@@ -113,40 +203,66 @@ static __always_inline int check4(__u32 ip4, __u32 user_port)
  * the IPv4 policy, whatever user_family says (the kernel decides on the
  * address, and user_family can be AF_UNSPEC).  w: network byte order.
  */
-static __always_inline int check6(const __u32 *w, __u32 port)
+static __always_inline const struct jail_verdict *denier6(const __u32 *w,
+    __u16 port)
 {
 	struct jail_key6 key;
 	struct jail_verdict *v;
 
 	if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff))
-		return check4(w[3], port);
+		return denier4(w[3], port);
+	__builtin_memcpy(key.addr, w, 16);	/* first: see egress4 */
+	asm volatile("" ::: "memory");
 	key.prefixlen = 128;
-	__builtin_memcpy(key.addr, w, 16);
 	v = bpf_map_lookup_elem(&jail_v6, &key);
-	if (!v)
-		return 1;
-	return verdict(v, jail_ntohs((__u16)port));
+	if (!v || verdict(v, port))
+		return 0;
+	return v;
 }
 
-static __always_inline int check6_ctx(struct bpf_sock_addr *ctx)
+/* 1 allows; a denial becomes an event.  port as in the context. */
+static __always_inline int check4(struct bpf_sock_addr *ctx, __u32 hook,
+    __u32 ip4, __u32 port)
+{
+	__u16 p = jail_ntohs((__u16)port);
+	const struct jail_verdict *v = denier4(ip4, p);
+
+	if (!v)
+		return 1;
+	return deny_addr(ctx, hook, v, JAIL_AF_INET, &ip4, 4, p);
+}
+
+static __always_inline int check6(struct bpf_sock_addr *ctx, __u32 hook,
+    const __u32 *w, __u32 port)
+{
+	__u16 p = jail_ntohs((__u16)port);
+	const struct jail_verdict *v = denier6(w, p);
+
+	if (!v)
+		return 1;
+	return deny_addr(ctx, hook, v, JAIL_AF_INET6, w, 16, p);
+}
+
+static __always_inline int check6_ctx(struct bpf_sock_addr *ctx, __u32 hook)
 {
 	__u32 w[4];
 
 	for (int i = 0; i < 4; i++)
 		w[i] = ctx_u32(&ctx->user_ip6[i]);
-	return check6(w, ctx_u32(&ctx->user_port));
+	return check6(ctx, hook, w, ctx_u32(&ctx->user_port));
 }
 
 SEC("cgroup/connect4")
 int jail_connect4(struct bpf_sock_addr *ctx)
 {
-	return check4(ctx_u32(&ctx->user_ip4), ctx_u32(&ctx->user_port));
+	return check4(ctx, JAIL_HOOK_CONNECT4, ctx_u32(&ctx->user_ip4),
+	    ctx_u32(&ctx->user_port));
 }
 
 SEC("cgroup/connect6")
 int jail_connect6(struct bpf_sock_addr *ctx)
 {
-	return check6_ctx(ctx);
+	return check6_ctx(ctx, JAIL_HOOK_CONNECT6);
 }
 
 /*
@@ -169,7 +285,7 @@ int jail_sendmsg4(struct bpf_sock_addr *ctx)
 		ip = ctx_u32(&sk->dst_ip4);
 		port = ctx_u32((const volatile __u32 *)&sk->dst_port);
 	}
-	return check4(ip, port);
+	return check4(ctx, JAIL_HOOK_SENDMSG4, ip, port);
 }
 
 SEC("cgroup/sendmsg6")
@@ -181,11 +297,30 @@ int jail_sendmsg6(struct bpf_sock_addr *ctx)
 	for (int i = 0; i < 4; i++)
 		w[i] = ctx_u32(&ctx->user_ip6[i]);
 	if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0)
-		return check6(w, port);
+		return check6(ctx, JAIL_HOOK_SENDMSG6, w, port);
 	sk = ctx->sk;
 	for (int i = 0; i < 4; i++)
 		w[i] = ctx_u32(&sk->dst_ip6[i]);
-	return check6(w, ctx_u32((const volatile __u32 *)&sk->dst_port));
+	return check6(ctx, JAIL_HOOK_SENDMSG6, w,
+	    ctx_u32((const volatile __u32 *)&sk->dst_port));
+}
+
+/* A denial no entry made: the socket's own fields, no process (sock_create
+ * and setsockopt may ask for it only from 6.1, egress never). */
+static __always_inline int deny_sock(__u32 hook, __u32 kind, __u32 family,
+    __u32 type, __u32 proto, __u32 detail)
+{
+	struct jail_event *e = reserve(hook);
+
+	if (!e)
+		return 0;
+	e->kind = (__u8)kind;
+	e->family = (__u8)family;
+	e->type = (__u8)type;
+	e->proto = (__u16)proto;
+	e->detail = detail;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
 }
 
 /*
@@ -206,11 +341,14 @@ int jail_sock_create(struct bpf_sock *sk)
 	 * other programs judge by.  The kernel has resolved protocol 0 to
 	 * the real one by now.  Raw, ping (ICMP), SCTP, L2TP/IP and DCCP
 	 * sockets, and anything added later, cannot be made. */
-	if (type == JAIL_SOCK_STREAM)
-		return proto == IPPROTO_TCP || proto == IPPROTO_MPTCP;
-	if (type == JAIL_SOCK_DGRAM)
-		return proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE;
-	return 0;
+	if (type == JAIL_SOCK_STREAM &&
+	    (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP))
+		return 1;
+	if (type == JAIL_SOCK_DGRAM &&
+	    (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE))
+		return 1;
+	return deny_sock(JAIL_HOOK_SOCK_CREATE, JAIL_KIND_SOCKET, family, type,
+	    proto, 0);
 }
 
 /*
@@ -236,11 +374,12 @@ int jail_setsockopt(struct bpf_sockopt *ctx)
 	__s32 level = ctx->level;
 	__s32 name = ctx->optname;
 
-	if (level == JAIL_SOL_IPV6 &&
-	    (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR))
-		return 0;
-	if (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)
-		return 0;
+	if ((level == JAIL_SOL_IPV6 &&
+	    (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) ||
+	    (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS))
+		return deny_sock(JAIL_HOOK_SETSOCKOPT, JAIL_KIND_SOCKOPT,
+		    level == JAIL_SOL_IP ? JAIL_AF_INET : JAIL_AF_INET6, 0, 0,
+		    (__u32)level << 16 | (__u32)name);
 	ctx->optlen = 0;
 	return 1;
 }
@@ -318,6 +457,37 @@ static __always_inline int egress6(struct __sk_buff *skb)
 	return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]);
 }
 
+/*
+ * The deny path reads the packet again for its event: what it reports is
+ * what it can read, and the allowed path stays as it was.  No process:
+ * an skb may leave in softirq, on behalf of no one in particular.
+ */
+static __always_inline int deny_egress(struct __sk_buff *skb, __u32 family)
+{
+	struct jail_event *e = reserve(JAIL_HOOK_EGRESS);
+	__u8 h[40];
+	__u16 ports[2];
+	__u32 ihl = 40;
+
+	if (!e)
+		return 0;
+	e->kind = JAIL_KIND_LOOPBACK;
+	e->family = (__u8)family;	/* 0: neither IPv4 nor IPv6 */
+	if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) {
+		ihl = (__u32)(h[0] & 0x0f) * 4;
+		e->proto = h[9];
+		__builtin_memcpy(e->addr, &h[16], 4);
+	} else if (family == JAIL_AF_INET6 &&
+	    bpf_skb_load_bytes(skb, 0, h, 40) == 0) {
+		e->proto = h[6];
+		__builtin_memcpy(e->addr, &h[24], 16);
+	}
+	if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0)
+		e->port = jail_ntohs(ports[1]);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 SEC("cgroup_skb/egress")
 int jail_egress(struct __sk_buff *skb)
 {
@@ -327,8 +497,8 @@ int jail_egress(struct __sk_buff *skb)
 		return 1;
 	proto = ctx_u32(&skb->protocol);
 	if (proto == jail_htons(JAIL_ETH_P_IP))
-		return egress4(skb);
+		return egress4(skb) || deny_egress(skb, JAIL_AF_INET);
 	if (proto == jail_htons(JAIL_ETH_P_IPV6))
-		return egress6(skb);
-	return 0;
+		return egress6(skb) || deny_egress(skb, JAIL_AF_INET6);
+	return deny_egress(skb, 0);
 }

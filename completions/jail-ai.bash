@@ -12,7 +12,7 @@ _jail_ai()
 	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean upgrade policy"
 
 	case $prev in
-	--deny-file|--workspace|--mount|-m|--rw|--hide|--unhide|--exec-only) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--deny-file|--workspace|--mount|-m|--rw|--hide|--unhide|--exec-only|--events) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--fs) COMPREPLY=($(compgen -W "host jail" -- "$cur")); return ;;
 	--network) COMPREPLY=($(compgen -W "none private host" -- "$cur")); return ;;
 	--allow|--deny|--remove|--name|--proxy|--image|--port|-p|--env|-e|--memory|--cpus|--restart|--layers|--base-image) return ;;
@@ -22,7 +22,7 @@ _jail_ai()
 		return
 	fi
 	case $cmd in
-	run) words_opts="$jail --name --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --dry-run --unsafe-keep-privileges --help" ;;
+	run) words_opts="$jail --name --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --events --dry-run --unsafe-keep-privileges --help" ;;
 	policy) words_opts="--allow --deny --remove --show --help" ;;
 	create) words_opts="$jail $podman --dry-run --help" ;;
 	claude|copilot|cursor|gemini|codex|jules)

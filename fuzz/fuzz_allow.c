@@ -101,7 +101,9 @@ static void well_formed(const struct policy *p)
 			sane(AF_INET6, p->r6[i - p->n4].key.prefixlen,
 			    p->r6[i - p->n4].key.addr, 16);
 		if (v->action > JAIL_ALLOW || v->nports > JAIL_MAX_PORTS ||
-		    v->pad)
+		    v->kind > JAIL_KIND_MAP_MAX ||
+		    (v->action == JAIL_DENY && v->kind == JAIL_KIND_NONE) ||
+		    v->entry != (i < p->n4 ? i + 1 : i - p->n4 + 1))
 			abort();
 		for (k = 0; k < JAIL_MAX_PORTS; k++)
 			if ((k < v->nports) != (v->ports[k] != 0))

@@ -10,10 +10,11 @@ command -v "${HOSTCC:-cc}" >/dev/null || skip_all "needs a C compiler"
 
 src=$TMP/src
 mkdir -p "$src" && cp ./*.c ./*.h "$src"/
-# Instruction 0 of jail_connect4 reads ctx at offset 4; make it 2000.
+# jail_connect4's first load (user_ip4: ctx at offset 4, instruction 1 since the
+# denial events keep ctx in r6); make it offset 2000.
 awk 'BEGIN { p = 0 }
 	/jail_insns_connect4\[\]/ { p = 1 }
-	p == 1 && /\/\*   0 \*\// { sub(/\.off = 4,/, ".off = 2000,"); p = 2 }
+	p == 1 && /\.code = 0x61,/ && /\.off = 4,/ { sub(/\.off = 4,/, ".off = 2000,"); p = 2 }
 	{ print }' "$PWD/bpf_insns.h" >"$src/bpf_insns.h"
 cmp -s bpf_insns.h "$src/bpf_insns.h"
 ok $(( $? == 1 ? 0 : 1 )) "the copy's bpf_insns.h differs (one instruction broken)"

@@ -60,7 +60,7 @@ src=$TMP/src
 mkdir -p "$src" && cp ./*.c ./*.h "$src"/ && cp tests/lockdown_list.c "$src"/ll.c
 awk 'BEGIN { p = 0 }
 	/jail_insns_connect4\[\]/ { p = 1 }
-	p == 1 && /\/\*   0 \*\// { sub(/\.off = 4,/, ".off = 2000,"); p = 2 }
+	p == 1 && /\.code = 0x61,/ && /\.off = 4,/ { sub(/\.off = 4,/, ".off = 2000,"); p = 2 }
 	{ print }' "$PWD/bpf_insns.h" >"$src/bpf_insns.h"
 build() {	# build NAME CFLAGS...: $TMP/NAME from the copy
 	local name=$1

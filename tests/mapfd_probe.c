@@ -93,7 +93,7 @@ static int drop_all(void)
 static void update_cost(int trie)
 {
 	struct jail_key4 k = { 32, { 198, 51, 100, 0 } };
-	struct jail_verdict v = { JAIL_DENY, 0, 0, 0, { 0 } };
+	struct jail_verdict v = { JAIL_DENY, 0, 0, 0, { 0 }, 0 };
 	struct timespec t0, t1;
 	int i, bad = 0;
 
@@ -111,7 +111,7 @@ static void update_cost(int trie)
 static void child(int trie, int ring, uint32_t trie_id)
 {
 	struct jail_key4 k = { 32, { 198, 51, 100, 2 } };
-	struct jail_verdict v = { JAIL_ALLOW, 1, 0, 0, { 443 } }, got;
+	struct jail_verdict v = { JAIL_ALLOW, 1, 0, 0, { 443 }, 0 }, got;
 	long pg = sysconf(_SC_PAGESIZE);
 	union bpf_attr a;
 	void *p;

@@ -87,6 +87,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: probe tcp|mptcp|udp|sendto|sendmmsg|tfo ADDR PORT\n"
+		"       probe storm ADDR PORT MS\n"
 		"       probe socket raw4|raw6|ping4|ping6|sctp4|sctp6|udp4|tcp6\n"
 		"       probe serve ADDR PORT SECONDS\n"
 		"       probe detach CGROUP_DIR|self\n"
@@ -757,6 +758,36 @@ static int cmd_sockopt(const char *kind)
 	return succeed();
 }
 
+/*
+ * storm ADDR PORT MS: connect() to ADDR:PORT in a tight loop for MS ms, a
+ * new socket each time; prints "storm N EPERM E" (attempts, of them EPERM).
+ * The denial-event test and bench compare N with and without --events.
+ */
+static int cmd_storm(const struct sockaddr_storage *ss, socklen_t len,
+    const char *ms)
+{
+	struct timespec t0, t;
+	unsigned long n = 0, eperm = 0;
+	long limit = atol(ms);
+	int fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return fail(errno);
+		if (connect(fd, (const struct sockaddr *)ss, len) < 0 &&
+		    errno == EPERM)
+			eperm++;
+		close(fd);
+		n++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 +
+	    (t.tv_nsec - t0.tv_nsec) / 1000000 < limit);
+	printf("storm %lu EPERM %lu\n", n, eperm);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -780,6 +811,11 @@ int main(int argc, char **argv)
 		if (parse_addr(argv[2], argv[3], &ss, &len) < 0)
 			return usage();
 		return cmd_serve(&ss, len, argv[4]);
+	}
+	if (!strcmp(m, "storm") && argc == 5) {
+		if (parse_addr(argv[2], argv[3], &ss, &len) < 0)
+			return usage();
+		return cmd_storm(&ss, len, argv[4]);
 	}
 	if (argc != 4 || parse_addr(argv[2], argv[3], &ss, &len) < 0)
 		return usage();

@@ -32,7 +32,17 @@ int main(void)
 	SZ(struct jail_verdict);
 	OFF(struct jail_verdict, action);
 	OFF(struct jail_verdict, nports);
+	OFF(struct jail_verdict, kind);
 	OFF(struct jail_verdict, ports);
+	OFF(struct jail_verdict, entry);
+	SZ(struct jail_event);
+	OFF(struct jail_event, pid);
+	OFF(struct jail_event, entry);
+	OFF(struct jail_event, addr);
+	OFF(struct jail_event, detail);
+	OFF(struct jail_event, port);
+	OFF(struct jail_event, hook);
+	OFF(struct jail_event, proto);
 	SZ(struct jail_rule4);
 	SZ(struct jail_rule6);
 	OFF(struct jail_rule4, v);

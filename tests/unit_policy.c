@@ -382,7 +382,8 @@ static int verdict_ok(const struct jail_verdict *v)
 	unsigned int i;
 
 	if ((v->action != JAIL_ALLOW && v->action != JAIL_DENY) ||
-	    v->nports > JAIL_MAX_PORTS || v->pad != 0 ||
+	    v->nports > JAIL_MAX_PORTS || v->kind > JAIL_KIND_MAP_MAX ||
+	    (v->action == JAIL_DENY) != (v->kind != JAIL_KIND_NONE) ||
 	    (v->flags & ~JAIL_V_FLAGS))
 		return 0;
 	for (i = 0; i < JAIL_MAX_PORTS; i++)

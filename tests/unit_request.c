@@ -134,8 +134,8 @@ static void accepted(struct req *q, const char *what)
 static void test_layout(void)
 {
 	diag("wire layout");
-	ok(HDR == 532 && R4 == 28 && R6 == 40,
-	    "sizes: header 532, rule4 28, rule6 40 (got %zu %zu %zu)", HDR, R4,
+	ok(HDR == 532 && R4 == 32 && R6 == 44,
+	    "sizes: header 532, rule4 32, rule6 44 (got %zu %zu %zu)", HDR, R4,
 	    R6);
 	ok(JAIL_NPROGS == JAIL_NPROG_SLOTS && jail_progs[JAIL_NPROGS - 1].
 	    attach_type == BPF_CGROUP_INET_EGRESS,
@@ -191,8 +191,11 @@ static void test_header(void)
 	hdr(&q)->version = 1;
 	refused_with(&q, -EPROTO, "version 1 (before the flags field)");
 	req_good(&q);
-	hdr(&q)->version = 3;
-	refused_with(&q, -EPROTO, "version 3");
+	hdr(&q)->version = 2;
+	refused_with(&q, -EPROTO, "version 2 (a 20-byte jail_verdict)");
+	req_good(&q);
+	hdr(&q)->version = 4;
+	refused_with(&q, -EPROTO, "version 4");
 	req_good(&q);
 	hdr(&q)->version = 0;
 	refused_with(&q, -EPROTO, "version 0");
@@ -222,8 +225,20 @@ static void test_header(void)
 	hdr(&q)->flags = JAIL_REQ_F_HOSTNET | JAIL_REQ_F_MAPFDS;
 	accepted(&q, "ATTACH with HOSTNET and MAPFDS");
 	req_good(&q);
-	hdr(&q)->flags = 4;
-	refused_with(&q, -EINVAL, "flags 4 (unknown)");
+	hdr(&q)->flags = JAIL_REQ_F_MAPFDS | JAIL_REQ_F_EVENTS;
+	accepted(&q, "ATTACH with MAPFDS and EVENTS");
+	req_good(&q);
+	hdr(&q)->flags = JAIL_REQ_F_EVENTS;
+	refused_with(&q, -EINVAL, "EVENTS without MAPFDS");
+	req_good(&q);
+	hdr(&q)->flags = JAIL_REQ_F_HOSTNET | JAIL_REQ_F_EVENTS;
+	refused_with(&q, -EINVAL, "HOSTNET and EVENTS without MAPFDS");
+	req_init(&q, JAIL_OP_QUERY, 0, 0, "jail-ai/x");
+	hdr(&q)->flags = JAIL_REQ_F_EVENTS;
+	refused_with(&q, -EINVAL, "QUERY with EVENTS");
+	req_good(&q);
+	hdr(&q)->flags = 8;
+	refused_with(&q, -EINVAL, "flags 8 (unknown)");
 	req_good(&q);
 	hdr(&q)->flags = 0x80000001U;
 	refused_with(&q, -EINVAL, "flags 0x80000001 (HOSTNET and an unknown)");
@@ -381,8 +396,8 @@ static void b_nports9(struct req *q)
 	for (i = 0; i < JAIL_MAX_PORTS; i++)
 		r4(q, 0)->v.ports[i] = (__u16)(100 + i);
 }
-static void b_pad(struct req *q) { r4(q, 0)->v.pad = 1; }
-static void b_pad6(struct req *q) { r6(q, 0)->v.pad = 0x80; }
+static void b_kind9(struct req *q) { r4(q, 0)->v.kind = JAIL_KIND_MAP_MAX + 1; }
+static void b_kind6(struct req *q) { r6(q, 0)->v.kind = 0x80; }
 static void b_flag2(struct req *q) { r4(q, 0)->v.flags = 2; }
 static void b_flag6(struct req *q) { r6(q, 0)->v.flags = 0x81; }
 static void b_beyond(struct req *q) { r4(q, 0)->v.ports[1] = 80; }
@@ -410,8 +425,8 @@ static const struct {
 	{ b_action2, "action 2" },
 	{ b_action6, "v6 action 255" },
 	{ b_nports9, "nports 9" },
-	{ b_pad, "pad 1" },
-	{ b_pad6, "v6 pad 0x80" },
+	{ b_kind9, "kind past JAIL_KIND_MAP_MAX (SOCKET: never an entry's)" },
+	{ b_kind6, "v6 kind 0x80" },
 	{ b_flag2, "flags 2 (unknown)" },
 	{ b_flag6, "v6 flags 0x81 (HOST and an unknown)" },
 	{ b_beyond, "a port beyond nports" },

@@ -114,6 +114,20 @@ case_ "run --block-host: a raw socket is refused" 1 EPERM \
 case_ "run --block-host, CMD as uid 1000: tcp 127.0.0.1 is EPERM" 1 EPERM \
 	jail-ai run --nested-sandbox --block-host -- su -s /bin/sh jt -c 'probe tcp 127.0.0.1 7001'
 
+# Denial events on this kernel: the programs (with their event code) loaded above; the
+# parent reads the ring as root here.  pid from bpf_get_current_pid_tgid in connect4.
+: >/tmp/ev
+jail-ai run --nested-sandbox --block-host --events /tmp/ev -- probe tcp 127.0.0.1 7001 >/dev/null 2>&1
+grep -q '"hook":"connect4".*"dst":"127.0.0.1","port":7001' /tmp/ev &&
+	grep -q '"pid":[0-9]' /tmp/ev && grep -q '"summary":true.*"connect4":1,' /tmp/ev
+ok $? "run --block-host --events: the connect4 denial is one line with its pid, and counted" ||
+	diag "$(cat /tmp/ev)"
+: >/tmp/ev
+jail-ai run --unsafe-keep-privileges --block-host --events /tmp/ev -- probe socket raw4 >/dev/null 2>&1
+grep -q '"hook":"sock_create".*"kind":"socket"' /tmp/ev
+ok $? "run --block-host --events: a raw socket of a root CMD with CAP_NET_RAW is a sock_create line" ||
+	diag "$(cat /tmp/ev)"
+
 jail-ai run --fs host -- /nonexistent >/dev/null 2>&1
 ok $(( $? == 127 ? 0 : 1 )) "run: a CMD that does not exist exits 127"
 jail-ai run --fs host -- sh -c 'exit 7'

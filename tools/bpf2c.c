@@ -74,6 +74,7 @@
 #define M_IMM		0x00
 #define M_MEM		0x60
 #define M_MEMSX		0x80
+#define M_ATOMIC	0xc0
 #define S_DW		0x18
 #define LD_IMM64	(C_LD | M_IMM | S_DW)	/* 0x18 */
 #define J_JA		0x00
@@ -127,8 +128,13 @@ static const struct spec specs[NPROGS] = {
 	  "BPF_PROG_TYPE_CGROUP_SKB", "BPF_CGROUP_INET_EGRESS" },
 };
 
-static const char *const map_syms[] = { "jail_v4", "jail_v6" };
-static const char *const map_enums[] = { "JAIL_MAP_V4", "JAIL_MAP_V6" };
+static const char *const map_syms[] = {
+	"jail_v4", "jail_v6", "jail_ev", "jail_cnt",
+};
+static const char *const map_enums[] = {
+	"JAIL_MAP_V4", "JAIL_MAP_V6", "JAIL_MAP_EV", "JAIL_MAP_CNT",
+};
+#define NMAPS	(int)(sizeof(map_syms) / sizeof(map_syms[0]))
 
 struct reloc {
 	uint32_t insn;
@@ -478,7 +484,7 @@ static int map_of_symbol(const struct obj *o, const Elf64_Sym *sym,
 	if (sym->st_shndx != o->maps || o->maps == NONE)
 		return fail("section %s: relocation against %s, not in maps",
 			    sec, *name ? name : "(a section)");
-	for (int m = 0; m < 2; m++)
+	for (int m = 0; m < NMAPS; m++)
 		if (strcmp(name, map_syms[m]) == 0)
 			return m;
 	return fail("section %s: relocation against unknown map %s", sec,
@@ -806,7 +812,13 @@ static const char *helper_name(int32_t id)
 	case 1: return "bpf_map_lookup_elem";
 	case 2: return "bpf_map_update_elem";
 	case 3: return "bpf_map_delete_elem";
+	case 14: return "bpf_get_current_pid_tgid";
+	case 16: return "bpf_get_current_comm";
 	case 26: return "bpf_skb_load_bytes";
+	case 125: return "bpf_ktime_get_boot_ns";
+	case 130: return "bpf_ringbuf_output";
+	case 131: return "bpf_ringbuf_reserve";
+	case 132: return "bpf_ringbuf_submit";
 	default: return "unknown";
 	}
 }
@@ -901,6 +913,14 @@ static int dis_mem(struct insn in, char *out, size_t n)
 			type[0] = 's';
 		fmt_mem(mem, sizeof(mem), type, in.src, in.off);
 		snprintf(out, n, "r%u = %s", in.dst, mem);
+		return 0;
+	}
+	/* The one atomic the programs use: the counters' add (BPF_XADD,
+	 * imm BPF_ADD without BPF_FETCH), as the kernel prints it. */
+	if (CLASS(in.code) == C_STX && MODE(in.code) == M_ATOMIC &&
+	    in.imm == 0 && (SIZE(in.code) == 0x00 || SIZE(in.code) == S_DW)) {
+		fmt_mem(mem, sizeof(mem), size_name(in.code), in.dst, in.off);
+		snprintf(out, n, "lock %s += r%u", mem, in.src);
 		return 0;
 	}
 	if (MODE(in.code) != M_MEM)
@@ -1055,7 +1075,7 @@ static void emit_banner(const char *source, const char *compiler,
 	       "#include \"bpf_maps.h\"\n\n"
 	       "struct jail_reloc {\n"
 	       "\tunsigned short insn;\t/* index of the LD_IMM64 */\n"
-	       "\tunsigned short map;\t/* JAIL_MAP_V4 or JAIL_MAP_V6 */\n"
+	       "\tunsigned short map;\t/* JAIL_MAP_V4, _V6, _EV or _CNT */\n"
 	       "};\n\n"
 	       "struct jail_prog {\n"
 	       "\tconst char *name;\n"
