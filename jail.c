@@ -907,6 +907,8 @@ static void hide_control(void)
 		close(fd);
 		confine_hide(dir);
 	}
+}
+
 /* --events FILE: opened (appended to) before anything starts, so that a
  * bad path is refused with nothing run; close-on-exec, never CMD's. */
 static void open_events(const char *path)
