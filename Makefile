@@ -56,17 +56,29 @@ KINC	= build/kinc
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
-	  jailenv.c lifecycle.c refresh.c
+	  jailenv.c lifecycle.c refresh.c text.c
 HDRS	= bpf_insns.h bpf_maps.h hostips.h policy.h request.h images.h agents.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
-	  jailenv.h lifecycle.h refresh.h
+	  jailenv.h lifecycle.h refresh.h text.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
 else
 all: jail-ai
 endif
+
+# The help and usage texts: text/NAME.txt, packed into build/texts.h by
+# tools/textpack (host cc) and unpacked on use by text.c (text_get("NAME")).
+# A new text is a new file in text/; nothing here lists them.
+TEXTS	= $(sort $(wildcard text/*.txt))
+build/textpack: tools/textpack.c text.c text.h
+	@mkdir -p build
+	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O2 -I. -DTEXT_PURE \
+	  -o $@ tools/textpack.c text.c
+build/texts.h: build/textpack $(TEXTS)
+	build/textpack $(TEXTS) > $@.tmp
+	mv $@.tmp $@
 
 $(KINC)/.stamp:
 	@mkdir -p $(KINC)
@@ -75,7 +87,7 @@ $(KINC)/.stamp:
 	ln -sfn /usr/include/$(MULTIARCH)/asm $(KINC)/asm
 	@touch $@
 
-jail-ai: $(SRCS) $(HDRS) $(KINC)/.stamp
+jail-ai: $(SRCS) $(HDRS) build/texts.h $(KINC)/.stamp
 	$(MUSLCC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' -I$(KINC) -static \
 	  -o $@.tmp $(SRCS)
 	$(STRIP) $@.tmp
@@ -98,7 +110,7 @@ $(A64KINC)/.stamp:
 # The 64 KiB maximum page size stays (loadable on 64K-page kernels); with
 # -z norelro and common-page-size above, it pads nothing.  a64-softfp.c:
 # one copy of binary128 addition for musl's printf instead of two.
-jail-ai-aarch64: $(SRCS) $(HDRS) a64-softfp.c $(A64KINC)/.stamp
+jail-ai-aarch64: $(SRCS) $(HDRS) build/texts.h a64-softfp.c $(A64KINC)/.stamp
 	$(A64CC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' \
 	  -I$(A64KINC) -static -o $@.tmp $(SRCS) a64-softfp.c
 	$(A64STRIP) $@.tmp
@@ -152,13 +164,13 @@ dist: jail-ai jail-ai-aarch64
 # The same program with glibc, AddressSanitizer and UBSan, for the suite.
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
-jail-ai-asan: $(SRCS) $(HDRS)
+jail-ai-asan: $(SRCS) $(HDRS) build/texts.h
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) \
 	  -DJAIL_VERSION='"$(VERSION)-asan"' -o $@ $(SRCS)
 
 # Fault injection for the tests only: JAIL_AI_FAULT=child makes the
 # privileged child refuse the request.  Never installed.
-jail-ai-fault: $(SRCS) $(HDRS)
+jail-ai-fault: $(SRCS) $(HDRS) build/texts.h
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -DJAIL_FAULT_INJECTION \
 	  -DJAIL_VERSION='"$(VERSION)-fault"' -o $@ $(SRCS)
 

@@ -29,6 +29,7 @@
 #include "images.h"
 #include "jailenv.h"
 #include "podman.h"
+#include "text.h"
 #include "util.h"
 
 /* The CLI must run at build time; npm's download cache is not kept. */
@@ -143,41 +144,6 @@ unsigned int agent_needs(const struct agent *a)
 	return a->needs;
 }
 
-static const char agent_usage[] =
-"usage: jail-ai AGENT [OPTIONS] [-- AGENT-ARGS...]\n"
-"AGENT: claude, copilot, cursor, gemini, codex, jules\n"
-"\n"
-"Runs the agent in this project's jail (jail-ai-AGENT-DIR-HASH), made on\n"
-"first use from an image with the project's languages and the agent.\n"
-"  --shell           a shell in the agent's jail instead of the agent\n"
-"  --workspace DIR   the project (default: the git root of the current\n"
-"                    directory, else the directory); its own jail\n"
-"  --no-workspace    no project mounted: one jail per agent\n"
-"  --recreate        remake the jail's container with this run's options\n"
-"                    (workspace, config and the jail's home stay)\n"
-"  --auth            a login shell in a jail with the agent's whole config\n"
-"                    mounted, to log in (also on the first run in a\n"
-"                    terminal when the agent's credentials are missing)\n"
-"  --AGENT-dir       mount the agent's config (--claude-dir: ~/.claude and\n"
-"                    ~/.claude.json; --copilot-dir: ~/.copilot; --cursor-dir:\n"
-"                    ~/.cursor, ~/.config/cursor; --gemini-dir: ~/.gemini;\n"
-"                    --codex-dir: ~/.codex; --jules-dir: ~/.config/jules)\n"
-"  --agent-configs   every config path of the agent (the same)\n"
-"                    Default: claude gets ~/.claude/.credentials.json only,\n"
-"                    the others nothing\n"
-"  --git-gpg         ~/.gitconfig (read-only), the GPG agent socket and the\n"
-"                    public keyring; private keys stay on the host\n"
-"  --layers L,L --base-image IMG --isolated --rebuild --quiet\n"
-"                    images (see jail-ai images --help)\n"
-"  jail options, used when the jail is made (see jail-ai create --help);\n"
-"  given on a later run they must be the jail's, else --recreate:\n"
-"  --block-host --deny-all --block-private --allow --deny --deny-file\n"
-"  --no-dns --proxy URL --allow-dns --force -m/--mount\n"
-"  -p/--port -e/--env --network --memory --cpus --ssh-agent --force-mount\n"
-"  --no-block-host   without --block-host, which agents' jails get by\n"
-"                    default (and refuse to run without, when it cannot\n"
-"                    be established here)\n";
-
 struct agent_opts {
 	const struct agent *ag;
 	struct img_opts img;
@@ -199,7 +165,7 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 			i++;
 			break;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(agent_usage, stdout);
+			fputs(text_get("agent"), stdout);
 			exit(0);
 		} else if (strcmp(a, "--shell") == 0) {
 			o->shell = 1;

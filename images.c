@@ -67,6 +67,7 @@
 #include "images.h"
 #include "lifecycle.h"
 #include "podman.h"
+#include "text.h"
 #include "util.h"
 
 #define WS_MAX_NAMES	4096	/* top-level entries looked at */
@@ -1471,25 +1472,6 @@ int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
-static const char images_usage[] =
-"usage: jail-ai images build|list [--layers L,L] [--base-image IMG]\n"
-"                                 [--isolated] [--rebuild] [--quiet] [AGENT]\n"
-"       jail-ai images prune [-y]\n"
-"\n"
-"The image stack for this project (the git root of the current directory,\n"
-"or the directory): base, the detected languages (or --layers), the agent.\n"
-"  build   build what is missing or stale (--rebuild: all, without cache),\n"
-"          a counter per layer, podman's output indented below it (--quiet:\n"
-"          only a failed build's)\n"
-"  list    each layer's tag and state; nothing is built\n"
-"  prune   remove the jail-ai images a rebuild left (dangling) and the\n"
-"          tags whose recipe, base image or layer below changed (stale),\n"
-"          after listing them and asking (-y: without); one a container\n"
-"          uses is kept\n"
-"Base image: --base-image, else $JAIL_AI_BASE_IMAGE, else `base-image = IMG`\n"
-"in $XDG_CONFIG_HOME/jail-ai/config (~/.config/jail-ai/config), else\n"
-DEFAULT_BASE ".\n";
-
 /* podman's size in bytes as "469MB" */
 static const char *human(const char *bytes, char out[16])
 {
@@ -1534,7 +1516,7 @@ int images_main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		fputs(images_usage, argc < 2 ? stderr : stdout);
+		fputs(text_get("images"), argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	if (strcmp(argv[1], "prune") == 0)
