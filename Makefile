@@ -220,7 +220,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe \
-	    tests/unit_jailenv
+	    tests/unit_jailenv tests/unit_text
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -239,6 +239,9 @@ tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c confi
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
 tests/unit_jailenv: tests/unit_jailenv.c jailenv.c jailenv.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DJAILENV_PURE -o $@ tests/unit_jailenv.c jailenv.c
+tests/unit_text: tests/unit_text.c text.c text.h tools/textpack.c build/texts.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DTEXTPACK_LIB -o $@ tests/unit_text.c text.c \
+	  tools/textpack.c util.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).
@@ -275,7 +278,7 @@ tests/refresh_probe: tests/refresh_probe.c
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
 	    fuzz/fuzz_resolv \
 	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow \
-	    fuzz/fuzz_config
+	    fuzz/fuzz_config fuzz/fuzz_text
 FUZZFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz/fuzz_fib_trie: fuzz/fuzz_fib_trie.c fuzz/fuzz_common.h hostips.c hostips.h
@@ -294,6 +297,8 @@ fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
 fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c policy.h
 	$(CLANG) $(FUZZFLAGS) -DCONFIG_PURE -o $@ fuzz/fuzz_config.c config.c policy.c hostips.c
+fuzz/fuzz_text: fuzz/fuzz_text.c text.c text.h tools/textpack.c
+	$(CLANG) $(FUZZFLAGS) -DTEXT_PURE -DTEXTPACK_LIB -o $@ fuzz/fuzz_text.c text.c tools/textpack.c
 fuzz: $(FUZZ_BINS)
 
 # The aarch64 part needs the cross tools (scripts/deps test installs them);

@@ -90,7 +90,7 @@ size_t textpack_pack(const unsigned char *in, size_t n, unsigned char *out,
 	size_t *len = calloc(n + 1, sizeof(*len));
 	size_t *dist = calloc(n + 1, sizeof(*dist));
 	size_t *prev = calloc(n + 1, sizeof(*prev));	/* same 2 bytes before */
-	size_t head[65536], i, j, l, tries, *steps = NULL, nsteps = 0;
+	size_t head[65536], i, j, l, m, tries, *steps = NULL, nsteps = 0;
 	struct out o = { out, cap, 0, 0 };
 
 	if (!cost || !len || !dist || !prev || !(steps = calloc(n + 1,
@@ -112,11 +112,19 @@ size_t textpack_pack(const unsigned char *in, size_t n, unsigned char *out,
 		if (i + 1 >= n)
 			break;
 		unsigned int h = in[i] << 8 | in[i + 1];
+		/*
+		 * Nearest first: a farther match costs at least as much for
+		 * the same length, so it only counts beyond the longest so far.
+		 */
+		size_t longest = 1;
 		for (j = head[h], tries = 0; j != SIZE_MAX &&
-		    tries < MAX_CANDIDATES; j = prev[j], tries++) {
-			for (l = 0; i + l < n && in[j + l] == in[i + l]; l++)
+		    tries < MAX_CANDIDATES && i + longest < n;
+		    j = prev[j], tries++) {
+			if (in[j + longest] != in[i + longest])
+				continue;
+			for (m = 0; i + m < n && in[j + m] == in[i + m]; m++)
 				;
-			for (; l >= 2; l--) {
+			for (l = m; l > longest; l--) {
 				unsigned long c = cost[i] + copy_bits(l, i - j);
 
 				if (c < cost[i + l]) {
@@ -125,6 +133,8 @@ size_t textpack_pack(const unsigned char *in, size_t n, unsigned char *out,
 					dist[i + l] = i - j;
 				}
 			}
+			if (m > longest)
+				longest = m;
 		}
 		prev[i] = head[h];
 		head[h] = i;
