@@ -87,9 +87,11 @@ $(KINC)/.stamp:
 	ln -sfn /usr/include/$(MULTIARCH)/asm $(KINC)/asm
 	@touch $@
 
-jail-ai: $(SRCS) $(HDRS) build/texts.h $(KINC)/.stamp
+# fmt.c: musl builds only, the printf family without floating point
+# (replaces musl's vfprintf, about 12 KiB; tests/unit_fmt checks it).
+jail-ai: $(SRCS) $(HDRS) build/texts.h fmt.c $(KINC)/.stamp
 	$(MUSLCC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' -I$(KINC) -static \
-	  -o $@.tmp $(SRCS)
+	  -o $@.tmp $(SRCS) fmt.c
 	$(STRIP) $@.tmp
 	mv $@.tmp $@
 	@echo "jail-ai: $$(stat -c %s $@) bytes stripped, static"
@@ -110,9 +112,9 @@ $(A64KINC)/.stamp:
 # The 64 KiB maximum page size stays (loadable on 64K-page kernels); with
 # -z norelro and common-page-size above, it pads nothing.  a64-softfp.c:
 # one copy of binary128 addition for musl's printf instead of two.
-jail-ai-aarch64: $(SRCS) $(HDRS) build/texts.h a64-softfp.c $(A64KINC)/.stamp
+jail-ai-aarch64: $(SRCS) $(HDRS) build/texts.h fmt.c a64-softfp.c $(A64KINC)/.stamp
 	$(A64CC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' \
-	  -I$(A64KINC) -static -o $@.tmp $(SRCS) a64-softfp.c
+	  -I$(A64KINC) -static -o $@.tmp $(SRCS) fmt.c a64-softfp.c
 	$(A64STRIP) $@.tmp
 	mv $@.tmp $@
 	@echo "jail-ai-aarch64: $$(stat -c %s $@) bytes stripped, static"
@@ -220,7 +222,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe \
-	    tests/unit_jailenv tests/unit_text
+	    tests/unit_jailenv tests/unit_text tests/unit_fmt
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -242,6 +244,9 @@ tests/unit_jailenv: tests/unit_jailenv.c jailenv.c jailenv.h tests/tap.h
 tests/unit_text: tests/unit_text.c text.c text.h tools/textpack.c build/texts.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DTEXTPACK_LIB -o $@ tests/unit_text.c text.c \
 	  tools/textpack.c util.c
+# fmt.c against the C library's printf (its functions renamed t_*).
+tests/unit_fmt: tests/unit_fmt.c fmt.c tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -Wno-format-nonliteral -o $@ tests/unit_fmt.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).
