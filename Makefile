@@ -124,7 +124,7 @@ jail-ai-aarch64: $(SRCS) $(HDRS) build/texts.h fmt.c a64-softfp.c $(A64KINC)/.st
 # with the native one.
 A64_UNITS = tests/a64/unit_hostips tests/a64/unit_policy tests/a64/unit_cgroup \
 	    tests/a64/unit_request tests/a64/unit_images tests/a64/unit_layout \
-	    tests/a64/probe tests/a64/vt_probe tests/a64/unit_subtf3
+	    tests/a64/probe tests/a64/vt_probe tests/a64/unit_subtf3 tests/a64/unit_fmt
 A64_UCFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -I. -I$(A64KINC) -static
 tests/a64/.dir:
 	@mkdir -p tests/a64 && ln -sfn ../fixtures tests/a64/fixtures && touch $@
@@ -145,6 +145,9 @@ tests/a64/probe: tests/probe.c tests/a64/.dir $(A64KINC)/.stamp
 # a64-softfp.c's __subtf3, renamed, against libgcc's (which a - b calls).
 tests/a64/unit_subtf3: tests/unit_subtf3.c a64-softfp.c tests/tap.h tests/a64/.dir
 	$(A64CC) $(A64_UCFLAGS) -D__subtf3=a64_subtf3 -o $@ tests/unit_subtf3.c a64-softfp.c
+# fmt.c against musl's own printf, on aarch64.
+tests/a64/unit_fmt: tests/unit_fmt.c fmt.c tests/tap.h tests/a64/.dir
+	$(A64CC) $(A64_UCFLAGS) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
 tests/a64/vt_probe: tests/vt_probe.c tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/vt_probe.c
 tests/unit_layout: tests/unit_layout.c request.h bpf_maps.h
@@ -246,7 +249,7 @@ tests/unit_text: tests/unit_text.c text.c text.h tools/textpack.c build/texts.h 
 	  tools/textpack.c util.c
 # fmt.c against the C library's printf (its functions renamed t_*).
 tests/unit_fmt: tests/unit_fmt.c fmt.c tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -Wno-format-nonliteral -o $@ tests/unit_fmt.c
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).
