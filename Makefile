@@ -136,8 +136,8 @@ tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/a64/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/a64/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h tests/a64/.dir $(A64KINC)/.stamp
-	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
+tests/a64/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h text.c text.h build/texts.h util.c tests/a64/.dir $(A64KINC)/.stamp
+	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c text.c util.c
 tests/a64/unit_layout: tests/unit_layout.c request.h bpf_maps.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_layout.c
 tests/a64/probe: tests/probe.c tests/a64/.dir $(A64KINC)/.stamp
@@ -240,8 +240,8 @@ tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_knobs.c cgroup.c util.c
 tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
+tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h text.c text.h build/texts.h util.c tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c text.c util.c
 tests/unit_jailenv: tests/unit_jailenv.c jailenv.c jailenv.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DJAILENV_PURE -o $@ tests/unit_jailenv.c jailenv.c
 tests/unit_text: tests/unit_text.c text.c text.h tools/textpack.c build/texts.h tests/tap.h

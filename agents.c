@@ -32,39 +32,22 @@
 #include "text.h"
 #include "util.h"
 
-/* The CLI must run at build time; npm's download cache is not kept. */
-#define NPM(pkg, bin) \
-	"RUN npm install -g --no-audit --no-fund --loglevel=error " pkg \
-	" && rm -rf /root/.npm && " bin " --version\n"
 /*
- * Checks before an install that needs what a base or this machine may
- * lack, each its own RUN step: what is missing is said on a line
+ * Each agent's layer is text/recipe-NAME.txt (packed with the help texts,
+ * text.c), the Containerfile lines after FROM, hashed as they are.  The
+ * CLI must run at build time; npm's download cache is not kept.  Checks
+ * before an install that needs what a base or this machine may lack are
+ * each their own RUN step: what is missing is said on a line
  * "jail-ai-unreachable: WHAT", which images.c makes the build's error
- * (instead of the end of an install's log).  REACH: any HTTP answer
- * will do; only a failure to connect (DNS, route, TLS) counts.
+ * (instead of the end of an install's log).  A reachability check takes
+ * any HTTP answer; only a failure to connect (DNS, route, TLS) counts.
+ * The npm registry is the one configured in the image (npm config get
+ * registry).
  */
-#define NEED_NODE(major, who) \
-	"RUN v=$(node --version 2>/dev/null); m=${v#v}; m=${m%%.*}; " \
-	"[ \"${m:-0}\" -ge " #major " ] 2>/dev/null || { echo \"" \
-	"jail-ai-unreachable: Node.js >= " #major " missing from the base " \
-	"(it has ${v:-none}); " who " needs it: use a base image with a " \
-	"newer Node.js (e.g. Debian trixie's) for the whole stack\"; " \
-	"exit 1; }\n"
-#define REACH_CMD(url, what) \
-	"e=$(curl -sS -o /dev/null --connect-timeout 15 --max-time 30 " url \
-	" 2>&1) || { echo \"jail-ai-unreachable: " what " (" url \
-	") is not reachable from here (${e:-curl failed}): the install " \
-	"needs it\"; exit 1; }"
-#define REACH(url, what)	"RUN " REACH_CMD(url, what) "\n"
-/* npm's registry as configured in the image (npm config get registry). */
-#define REACH_NPM(pkg) \
-	"RUN r=$(npm config get registry); " \
-	REACH_CMD("\"$r" pkg "\"", "the npm registry") "\n"
 #define CTR_HOME	"/home/jail"	/* the jail's home (create.c) */
 
 struct agent {
 	const char *name;
-	const char *recipe;		/* the agent layer, after FROM */
 	unsigned int needs;		/* language layers the recipe needs */
 	const char *bin;		/* what runs in the jail */
 	const char *dir_opt;		/* --NAME-dir */
@@ -77,39 +60,28 @@ struct agent {
 };
 
 static const struct agent agents[] = {
-	{ "claude", NPM("@anthropic-ai/claude-code", "claude"),
-	  LAYER_MASK(L_NODEJS), "claude", "--claude-dir",
+	{ "claude", LAYER_MASK(L_NODEJS), "claude", "--claude-dir",
 	  { ".claude", ".claude.json" }, ".claude/.credentials.json",
 	  ".claude/.credentials.json", 1, "claude, then /login" },
-	{ "copilot", NPM("@github/copilot", "copilot"),
-	  LAYER_MASK(L_NODEJS), "copilot", "--copilot-dir",
+	{ "copilot", LAYER_MASK(L_NODEJS), "copilot", "--copilot-dir",
 	  { ".copilot" }, NULL, ".copilot/config.json", 1,
 	  "copilot, then /login" },
 	/* Not on npm (the npm name cursor-agent is someone else's): the
 	 * official installer, which needs cursor.com reachable and fetches
 	 * the CLI from downloads.cursor.com. */
-	{ "cursor", REACH("https://cursor.com/install", "cursor.com")
-	  REACH("https://downloads.cursor.com/", "downloads.cursor.com")
-	  "RUN curl -fsSL https://cursor.com/install | bash && "
-	  "ln -sf /root/.local/bin/cursor-agent /usr/local/bin/cursor-agent "
-	  "&& cursor-agent --version\n", 0, "cursor-agent", "--cursor-dir",
+	{ "cursor", 0, "cursor-agent", "--cursor-dir",
 	  { ".cursor", ".config/cursor" }, NULL, NULL, 1,
 	  "cursor-agent login" },
-	/* Needs Node.js 20; Debian bookworm's is 18. */
-	{ "gemini", NEED_NODE(20, "gemini") REACH_NPM("@google%2fgemini-cli")
-	  NPM("@google/gemini-cli", "gemini"),
-	  LAYER_MASK(L_NODEJS), "gemini", "--gemini-dir", { ".gemini" },
+	/* Needs Node.js 20 (its recipe checks); Debian bookworm's is 18. */
+	{ "gemini", LAYER_MASK(L_NODEJS), "gemini", "--gemini-dir", { ".gemini" },
 	  NULL, ".gemini/oauth_creds.json", 1, "gemini (choose Login with "
 	  "Google)" },
-	{ "codex", NPM("@openai/codex", "codex"), LAYER_MASK(L_NODEJS),
+	{ "codex", LAYER_MASK(L_NODEJS),
 	  "codex", "--codex-dir", { ".codex" }, NULL, ".codex/auth.json", 1,
 	  "codex login" },
 	/* On npm, but its install script fetches the CLI from Google's
 	 * storage (the package's binURL). */
-	{ "jules", REACH_NPM("@google%2fjules")
-	  REACH("https://storage.googleapis.com/jules-cli/",
-	  "storage.googleapis.com") NPM("@google/jules", "jules"),
-	  LAYER_MASK(L_NODEJS),
+	{ "jules", LAYER_MASK(L_NODEJS),
 	  "jules", "--jules-dir", { ".config/jules" }, NULL, NULL, 1,
 	  "jules login" },
 };
@@ -129,9 +101,13 @@ const char *agent_name_of(const struct agent *a)
 	return a->name;
 }
 
+/* text/recipe-NAME.txt */
 const char *agent_recipe_of(const struct agent *a)
 {
-	return a->recipe;
+	char name[32];
+
+	snprintf(name, sizeof(name), "recipe-%s", a->name);
+	return text_get(name);
 }
 
 const char *agent_bin_of(const struct agent *a)
