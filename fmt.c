@@ -96,8 +96,8 @@ static void field(struct sink *s, int left, int zero, size_t w,
  */
 static int fixed(double x, int prec, char out[32], size_t *n, int *neg)
 {
-	unsigned __int128 t, rest, half, v;
-	uint64_t bits, m, whole, p10 = 1;
+	unsigned __int128 t = 0, half;
+	uint64_t bits, m, whole = 0, frac = 0, p10 = 1;
 	int e, sh, i;
 	char *d = out + 32;
 
@@ -116,23 +116,26 @@ static int fixed(double x, int prec, char out[32], size_t *n, int *neg)
 		return -1;	/* 2^53 or more */
 	for (i = 0; i < prec; i++)
 		p10 *= 10;
-	if (sh > 120) {		/* under 2^-67: no decimal shown moves */
-		whole = 0, t = 0, sh = 0;
-	} else {
+	if (sh == 0) {
+		whole = m;
+	} else if (sh <= 120) {	/* under 2^-67 nothing shown moves */
 		whole = sh >= 64 ? 0 : m >> sh;
 		t = (unsigned __int128)(m - (sh >= 64 ? 0 : whole << sh)) * p10;
+		frac = (uint64_t)(t >> sh);	/* < p10 */
+		t -= (unsigned __int128)frac << sh;	/* what is left */
+		half = (unsigned __int128)1 << (sh - 1);
+		if (t > half || (t == half && ((prec ? frac : whole) & 1)))
+			frac++;
+		if (frac == p10)
+			frac = 0, whole++;
 	}
-	v = (unsigned __int128)whole * p10 + (sh ? t >> sh : t);
-	rest = sh ? t - (t >> sh << sh) : 0;
-	half = sh ? (unsigned __int128)1 << (sh - 1) : 1;
-	if (sh && (rest > half || (rest == half && (v & 1))))
-		v++;
-	for (i = 0; v || i <= prec; i++) {
-		if (i == prec && prec > 0)
-			*--d = '.';
-		*--d = (char)('0' + (int)(v % 10));
-		v /= 10;
-	}
+	for (i = 0; i < prec; i++, frac /= 10)
+		*--d = (char)('0' + frac % 10);
+	if (prec > 0)
+		*--d = '.';
+	do
+		*--d = (char)('0' + whole % 10);
+	while (whole /= 10);
 	*n = (size_t)(out + 32 - d);
 	memmove(out, d, *n);
 	return 0;
