@@ -87,11 +87,14 @@ $(KINC)/.stamp:
 	ln -sfn /usr/include/$(MULTIARCH)/asm $(KINC)/asm
 	@touch $@
 
-# fmt.c: musl builds only, the printf family without floating point
-# (replaces musl's vfprintf, about 12 KiB; tests/unit_fmt checks it).
-jail-ai: $(SRCS) $(HDRS) build/texts.h fmt.c $(KINC)/.stamp
+# The musl builds only (the glibc ones keep glibc's): fmt.c, the printf
+# family without musl's vfprintf (about 12 KiB; tests/unit_fmt), and
+# strsearch.c, strstr and memmem without musl's two-way search (2.5 KiB;
+# tests/unit_strsearch).
+MUSL_ONLY = fmt.c strsearch.c
+jail-ai: $(SRCS) $(HDRS) build/texts.h $(MUSL_ONLY) $(KINC)/.stamp
 	$(MUSLCC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' -I$(KINC) -static \
-	  -o $@.tmp $(SRCS) fmt.c
+	  -o $@.tmp $(SRCS) $(MUSL_ONLY)
 	$(STRIP) $@.tmp
 	mv $@.tmp $@
 	@echo "jail-ai: $$(stat -c %s $@) bytes stripped, static"
@@ -112,9 +115,9 @@ $(A64KINC)/.stamp:
 # The 64 KiB maximum page size stays (loadable on 64K-page kernels); with
 # -z norelro and common-page-size above, it pads nothing.  a64-softfp.c:
 # one copy of binary128 addition for musl's printf instead of two.
-jail-ai-aarch64: $(SRCS) $(HDRS) build/texts.h fmt.c a64-softfp.c $(A64KINC)/.stamp
+jail-ai-aarch64: $(SRCS) $(HDRS) build/texts.h $(MUSL_ONLY) a64-softfp.c $(A64KINC)/.stamp
 	$(A64CC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' \
-	  -I$(A64KINC) -static -o $@.tmp $(SRCS) fmt.c a64-softfp.c
+	  -I$(A64KINC) -static -o $@.tmp $(SRCS) $(MUSL_ONLY) a64-softfp.c
 	$(A64STRIP) $@.tmp
 	mv $@.tmp $@
 	@echo "jail-ai-aarch64: $$(stat -c %s $@) bytes stripped, static"
@@ -225,7 +228,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup \
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe \
-	    tests/unit_jailenv tests/unit_text tests/unit_fmt
+	    tests/unit_jailenv tests/unit_text tests/unit_fmt tests/unit_strsearch
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -250,6 +253,8 @@ tests/unit_text: tests/unit_text.c text.c text.h tools/textpack.c build/texts.h 
 # fmt.c against the C library's printf (its functions renamed t_*).
 tests/unit_fmt: tests/unit_fmt.c fmt.c tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
+tests/unit_strsearch: tests/unit_strsearch.c strsearch.c tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_strsearch.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).
