@@ -68,7 +68,8 @@ else
 all: jail-ai
 endif
 
-# The help and usage texts: text/NAME.txt, packed into build/texts.h by
+# The help and usage texts: text/NAME.txt, packed into texts.h (generated,
+# not tracked: beside the sources, so that a copy of ./*.c ./*.h builds) by
 # tools/textpack (host cc) and unpacked on use by text.c (text_get("NAME")).
 # A new text is a new file in text/; nothing here lists them.
 TEXTS	= $(sort $(wildcard text/*.txt))
@@ -76,7 +77,7 @@ build/textpack: tools/textpack.c text.c text.h
 	@mkdir -p build
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O2 -I. -DTEXT_PURE \
 	  -o $@ tools/textpack.c text.c
-build/texts.h: build/textpack $(TEXTS)
+texts.h: build/textpack $(TEXTS)
 	build/textpack $(TEXTS) > $@.tmp
 	mv $@.tmp $@
 
@@ -87,12 +88,13 @@ $(KINC)/.stamp:
 	ln -sfn /usr/include/$(MULTIARCH)/asm $(KINC)/asm
 	@touch $@
 
-# The musl builds only (the glibc ones keep glibc's): fmt.c, the printf
+# The musl builds only (the glibc ones keep glibc's; musl/ is outside
+# the ./*.c that tests copy and build with glibc): musl/fmt.c, the printf
 # family without musl's vfprintf (about 12 KiB; tests/unit_fmt), and
-# strsearch.c, strstr and memmem without musl's two-way search (2.5 KiB;
+# musl/strsearch.c, strstr and memmem without musl's two-way search (2.5 KiB;
 # tests/unit_strsearch).
-MUSL_ONLY = fmt.c strsearch.c
-jail-ai: $(SRCS) $(HDRS) build/texts.h $(MUSL_ONLY) $(KINC)/.stamp
+MUSL_ONLY = musl/fmt.c musl/strsearch.c
+jail-ai: $(SRCS) $(HDRS) texts.h $(MUSL_ONLY) $(KINC)/.stamp
 	$(MUSLCC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' -I$(KINC) -static \
 	  -o $@.tmp $(SRCS) $(MUSL_ONLY)
 	$(STRIP) $@.tmp
@@ -115,7 +117,7 @@ $(A64KINC)/.stamp:
 # The 64 KiB maximum page size stays (loadable on 64K-page kernels); with
 # -z norelro and common-page-size above, it pads nothing.  a64-softfp.c:
 # one copy of binary128 addition for musl's printf instead of two.
-jail-ai-aarch64: $(SRCS) $(HDRS) build/texts.h $(MUSL_ONLY) a64-softfp.c $(A64KINC)/.stamp
+jail-ai-aarch64: $(SRCS) $(HDRS) texts.h $(MUSL_ONLY) a64-softfp.c $(A64KINC)/.stamp
 	$(A64CC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' \
 	  -I$(A64KINC) -static -o $@.tmp $(SRCS) $(MUSL_ONLY) a64-softfp.c
 	$(A64STRIP) $@.tmp
@@ -139,7 +141,7 @@ tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/a64/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/a64/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h text.c text.h build/texts.h util.c tests/a64/.dir $(A64KINC)/.stamp
+tests/a64/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h text.c text.h texts.h util.c tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c text.c util.c
 tests/a64/unit_layout: tests/unit_layout.c request.h bpf_maps.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_layout.c
@@ -148,8 +150,8 @@ tests/a64/probe: tests/probe.c tests/a64/.dir $(A64KINC)/.stamp
 # a64-softfp.c's __subtf3, renamed, against libgcc's (which a - b calls).
 tests/a64/unit_subtf3: tests/unit_subtf3.c a64-softfp.c tests/tap.h tests/a64/.dir
 	$(A64CC) $(A64_UCFLAGS) -D__subtf3=a64_subtf3 -o $@ tests/unit_subtf3.c a64-softfp.c
-# fmt.c against musl's own printf, on aarch64.
-tests/a64/unit_fmt: tests/unit_fmt.c fmt.c tests/tap.h tests/a64/.dir
+# musl/fmt.c against musl's own printf, on aarch64.
+tests/a64/unit_fmt: tests/unit_fmt.c musl/fmt.c tests/tap.h tests/a64/.dir
 	$(A64CC) $(A64_UCFLAGS) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
 tests/a64/vt_probe: tests/vt_probe.c tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/vt_probe.c
@@ -172,13 +174,13 @@ dist: jail-ai jail-ai-aarch64
 # The same program with glibc, AddressSanitizer and UBSan, for the suite.
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
-jail-ai-asan: $(SRCS) $(HDRS) build/texts.h
+jail-ai-asan: $(SRCS) $(HDRS) texts.h
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) \
 	  -DJAIL_VERSION='"$(VERSION)-asan"' -o $@ $(SRCS)
 
 # Fault injection for the tests only: JAIL_AI_FAULT=child makes the
 # privileged child refuse the request.  Never installed.
-jail-ai-fault: $(SRCS) $(HDRS) build/texts.h
+jail-ai-fault: $(SRCS) $(HDRS) texts.h
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -DJAIL_FAULT_INJECTION \
 	  -DJAIL_VERSION='"$(VERSION)-fault"' -o $@ $(SRCS)
 
@@ -243,17 +245,17 @@ tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_knobs.c cgroup.c util.c
 tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h text.c text.h build/texts.h util.c tests/tap.h
+tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h text.c text.h texts.h util.c tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c text.c util.c
 tests/unit_jailenv: tests/unit_jailenv.c jailenv.c jailenv.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DJAILENV_PURE -o $@ tests/unit_jailenv.c jailenv.c
-tests/unit_text: tests/unit_text.c text.c text.h tools/textpack.c build/texts.h tests/tap.h
+tests/unit_text: tests/unit_text.c text.c text.h tools/textpack.c texts.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DTEXTPACK_LIB -o $@ tests/unit_text.c text.c \
 	  tools/textpack.c util.c
-# fmt.c against the C library's printf (its functions renamed t_*).
-tests/unit_fmt: tests/unit_fmt.c fmt.c tests/tap.h
+# musl/fmt.c against the C library's printf (its functions renamed t_*).
+tests/unit_fmt: tests/unit_fmt.c musl/fmt.c tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
-tests/unit_strsearch: tests/unit_strsearch.c strsearch.c tests/tap.h
+tests/unit_strsearch: tests/unit_strsearch.c musl/strsearch.c tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_strsearch.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
@@ -344,6 +346,6 @@ uninstall:
 	  $(DESTDIR)$(BASHCOMPDIR)/jail-ai $(DESTDIR)$(ZSHCOMPDIR)/_jail-ai
 
 clean:
-	rm -rf build dist tests/a64 jail-ai-aarch64 tests/unit_layout jail-ai jail-ai.tmp jail-ai-asan jail-ai-fault $(TEST_BINS) $(FUZZ_BINS)
+	rm -rf build dist texts.h tests/a64 jail-ai-aarch64 tests/unit_layout jail-ai jail-ai.tmp jail-ai-asan jail-ai-fault $(TEST_BINS) $(FUZZ_BINS)
 
 .PHONY: all bpf check-bpf check fuzz bench install uninstall clean dist aarch64-check

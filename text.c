@@ -1,6 +1,6 @@
 /*
  * text.c - the help and usage texts.  They live in text/NAME.txt; at build
- * time tools/textpack packs them all, as one stream, into build/texts.h
+ * time tools/textpack packs them all, as one stream, into texts.h
  * (LZ77 with Elias gamma codes, text.h gives the format), which saves
  * about 14 KiB of the binary.  The first text asked for unpacks them all
  * (about 22 KiB, a few tens of microseconds) into a static buffer, as
@@ -82,7 +82,7 @@ int text_unpack(const unsigned char *in, size_t n, char *out, size_t want)
 
 #ifndef TEXT_PURE
 #include "util.h"
-#include "build/texts.h"
+#include "texts.h"
 
 const char *text_get(const char *name)
 {

@@ -1,9 +1,9 @@
 #!/bin/bash
-# tests/14-fmt-sources.t - every printf conversion in the binary's sources is one that fmt.c
-# formats (the musl builds use fmt.c, which refuses the rest with -1, EINVAL: a message
+# tests/14-fmt-sources.t - every printf conversion in the binary's sources is one that musl/fmt.c
+# formats (the musl builds use musl/fmt.c, which refuses the rest with -1, EINVAL: a message
 # would then be lost).  The '%' sequences that are not formats (a recipe's URL escape and
 # zsh prompt, comments) are listed here by file; a new one is a failure until it is listed
-# or fmt.c learns it.  A control: the scan finds a %p and a %+d put in a copy of a source.
+# or musl/fmt.c learns it.  A control: the scan finds a %p and a %+d put in a copy of a source.
 . "$(dirname "$0")/lib.sh"
 srcs=$(make -s -f - print-srcs <<'EOF'
 include Makefile
@@ -14,7 +14,7 @@ EOF
 [ -n "$srcs" ]
 ok $? "the Makefile's SRCS" || bail "cannot read SRCS from the Makefile"
 
-# scan FILE...: "FILE:LINE:CONVERSION" for each conversion fmt.c does not format.
+# scan FILE...: "FILE:LINE:CONVERSION" for each conversion musl/fmt.c does not format.
 scan() {
 	local f
 	for f in "$@"; do
@@ -28,7 +28,7 @@ known='^seccomp\.c:[0-9]+:% o$|^agents\.c:[0-9]+:%2f$|^images\.c:[0-9]+:%[nm~(]$
 # shellcheck disable=SC2086
 found=$(scan $srcs | grep -vE "$known")
 [ -z "$found" ]
-ok $? "every conversion in the sources is one fmt.c formats (d i u x X o c s %, %.Nf)" ||
+ok $? "every conversion in the sources is one musl/fmt.c formats (d i u x X o c s %, %.Nf)" ||
 	diag "$found"
 # shellcheck disable=SC2086
 n=$(scan $srcs | grep -cE "$known")

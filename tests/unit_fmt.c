@@ -1,10 +1,10 @@
 /*
- * tests/unit_fmt.c - fmt.c, the printf family of the musl builds, against
- * the C library's (glibc here; both follow C99 for what fmt.c accepts):
+ * tests/unit_fmt.c - musl/fmt.c, the printf family of the musl builds, against
+ * the C library's (glibc here; both follow C99 for what musl/fmt.c accepts):
  * every conversion jail-ai's sources use, over edge values; widths,
  * precisions and '*'; "%.2f" over random sizes and every decimal tie;
  * snprintf's truncation and count; fprintf through a stream, longer than
- * fmt.c's buffer; asprintf; and the refusals (-1, EINVAL).  fmt.c's
+ * musl/fmt.c's buffer; asprintf; and the refusals (-1, EINVAL).  musl/fmt.c's
  * functions are renamed t_* here, so both sets are in one program.
  */
 #include <errno.h>
@@ -35,7 +35,7 @@ int t_sprintf(char *restrict, const char *restrict, ...);
 int t_fprintf(FILE *restrict, const char *restrict, ...);
 int t_printf(const char *restrict, ...);
 int t_asprintf(char **, const char *, ...);
-#include "../fmt.c"
+#include "../musl/fmt.c"
 #undef vsnprintf
 #undef vfprintf
 #undef vprintf
@@ -55,7 +55,7 @@ static int mismatches, cases;
 	cases++; \
 	if (ra_ != rb_ || strcmp(a_, b_) != 0) { \
 		if (mismatches++ < 20) \
-			diag("%s: libc [%s] %d, fmt.c [%s] %d", fmt, a_, ra_, \
+			diag("%s: libc [%s] %d, musl/fmt.c [%s] %d", fmt, a_, ra_, \
 			    b_, rb_); \
 	} \
 } while (0)
@@ -79,7 +79,7 @@ static void conversions(void)
 		    (long)v, (unsigned long)v, (unsigned long long)v);
 		SAME("%02x|%04x|%08x|%X|%02X|%x", (unsigned)v, (unsigned)v,
 		    (unsigned)v, (unsigned)v, (unsigned)(v & 0xff), (unsigned)v);
-		/* and the rest of what fmt.c accepts */
+		/* and the rest of what musl/fmt.c accepts */
 		SAME("%5d|%-5d|%05d|%.3d|%8.3d|%-8.3d|%08.3d|%.0d|%o|%lld",
 		    (int)v, (int)v, (int)v, (int)v, (int)v, (int)v, (int)v,
 		    (int)v, (unsigned)v, v);
@@ -146,7 +146,7 @@ static void streams(void)
 	fclose(fa);
 	fclose(fb);
 	ok(ra == rb && na == nb && memcmp(a, b, na) == 0,
-	    "fprintf through a stream, %d bytes (over fmt.c's 256-byte buffer)",
+	    "fprintf through a stream, %d bytes (over musl/fmt.c's 256-byte buffer)",
 	    rb);
 	free(a);
 	free(b);
@@ -195,7 +195,7 @@ int main(void)
 {
 	conversions();
 	ok(mismatches == 0, "every conversion jail-ai uses, and the rest of "
-	    "fmt.c's, as the C library prints them: %d cases", cases);
+	    "musl/fmt.c's, as the C library prints them: %d cases", cases);
 	mismatches = cases = 0;
 	floats();
 	ok(mismatches == 0, "%%.Nf as the C library rounds it (ties, "

@@ -1,5 +1,5 @@
 /*
- * tests/unit_strsearch.c - strsearch.c's strstr and memmem (renamed t_*)
+ * tests/unit_strsearch.c - musl/strsearch.c's strstr and memmem (renamed t_*)
  * against the C library's: edge cases (empty needle and haystack, a
  * needle longer than the haystack, at the very end, NULs inside memmem's
  * buffers) and 100,000 random cases over small alphabets, so that
@@ -14,7 +14,7 @@
 #define strstr t_strstr
 void *t_memmem(const void *, size_t, const void *, size_t);
 char *t_strstr(const char *, const char *);
-#include "../strsearch.c"
+#include "../musl/strsearch.c"
 #undef memmem
 #undef strstr
 

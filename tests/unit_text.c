@@ -14,7 +14,7 @@
 
 #include "tap.h"
 #include "text.h"
-#include "build/texts.h"
+#include "texts.h"
 
 size_t textpack_pack(const unsigned char *in, size_t n, unsigned char *out,
     size_t cap);

@@ -1,5 +1,5 @@
 /*
- * fmt.c - the printf family for the static musl builds (jail-ai and
+ * musl/fmt.c - the printf family for the static musl builds (jail-ai and
  * jail-ai-aarch64 only; the glibc builds for ASan and the tests keep
  * glibc's).  It replaces musl's vfprintf, about 12 KiB of the x86_64
  * binary, and on aarch64 also the binary128 soft-float that musl's long

@@ -1,6 +1,6 @@
 /*
- * strsearch.c - strstr and memmem for the static musl builds (jail-ai and
- * jail-ai-aarch64 only, like fmt.c).  musl's are the two-way algorithm,
+ * musl/strsearch.c - strstr and memmem for the static musl builds (jail-ai and
+ * jail-ai-aarch64 only, like musl/fmt.c).  musl's are the two-way algorithm,
  * 2.5 KiB of the binary; jail-ai's needles are a few bytes (" - ", "::",
  * "block-host", a PEM header, "jail-ai-unreachable:") and its haystacks a
  * line, a file of kilobytes or a build log, where a plain search costs
