@@ -116,7 +116,10 @@ $(A64KINC)/.stamp:
 	@touch $@
 # The 64 KiB maximum page size stays (loadable on 64K-page kernels); with
 # -z norelro and common-page-size above, it pads nothing.  a64-softfp.c:
-# one copy of binary128 addition for musl's printf instead of two.
+# one copy of binary128 addition for musl's printf instead of two; since
+# musl/fmt.c replaced that printf nothing calls it and the link drops it
+# (0 bytes), kept so that long double arithmetic, if it comes back, gets
+# one adder again.
 jail-ai-aarch64: $(SRCS) $(HDRS) texts.h $(MUSL_ONLY) a64-softfp.c $(A64KINC)/.stamp
 	$(A64CC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' \
 	  -I$(A64KINC) -static -o $@.tmp $(SRCS) $(MUSL_ONLY) a64-softfp.c
