@@ -56,17 +56,30 @@ KINC	= build/kinc
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
-	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c
+	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c text.c
 HDRS	= bpf_insns.h bpf_maps.h hostips.h policy.h request.h images.h agents.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
-	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h
+	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h text.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
 else
 all: jail-ai
 endif
+
+# The help and usage texts: text/NAME.txt, packed into texts.h (generated,
+# not tracked: beside the sources, so that a copy of ./*.c ./*.h builds) by
+# tools/textpack (host cc) and unpacked on use by text.c (text_get("NAME")).
+# A new text is a new file in text/; nothing here lists them.
+TEXTS	= $(sort $(wildcard text/*.txt))
+build/textpack: tools/textpack.c text.c text.h
+	@mkdir -p build
+	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O2 -I. -DTEXT_PURE \
+	  -o $@ tools/textpack.c text.c
+texts.h: build/textpack $(TEXTS)
+	build/textpack $(TEXTS) > $@.tmp
+	mv $@.tmp $@
 
 $(KINC)/.stamp:
 	@mkdir -p $(KINC)
@@ -75,9 +88,15 @@ $(KINC)/.stamp:
 	ln -sfn /usr/include/$(MULTIARCH)/asm $(KINC)/asm
 	@touch $@
 
-jail-ai: $(SRCS) $(HDRS) $(KINC)/.stamp
+# The musl builds only (the glibc ones keep glibc's; musl/ is outside
+# the ./*.c that tests copy and build with glibc): musl/fmt.c, the printf
+# family without musl's vfprintf (about 12 KiB; tests/unit_fmt), and
+# musl/strsearch.c, strstr and memmem without musl's two-way search (2.5 KiB;
+# tests/unit_strsearch).
+MUSL_ONLY = musl/fmt.c musl/strsearch.c
+jail-ai: $(SRCS) $(HDRS) texts.h $(MUSL_ONLY) $(KINC)/.stamp
 	$(MUSLCC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' -I$(KINC) -static \
-	  -o $@.tmp $(SRCS)
+	  -o $@.tmp $(SRCS) $(MUSL_ONLY)
 	$(STRIP) $@.tmp
 	mv $@.tmp $@
 	@echo "jail-ai: $$(stat -c %s $@) bytes stripped, static"
@@ -97,10 +116,13 @@ $(A64KINC)/.stamp:
 	@touch $@
 # The 64 KiB maximum page size stays (loadable on 64K-page kernels); with
 # -z norelro and common-page-size above, it pads nothing.  a64-softfp.c:
-# one copy of binary128 addition for musl's printf instead of two.
-jail-ai-aarch64: $(SRCS) $(HDRS) a64-softfp.c $(A64KINC)/.stamp
+# one copy of binary128 addition for musl's printf instead of two; since
+# musl/fmt.c replaced that printf nothing calls it and the link drops it
+# (0 bytes), kept so that long double arithmetic, if it comes back, gets
+# one adder again.
+jail-ai-aarch64: $(SRCS) $(HDRS) texts.h $(MUSL_ONLY) a64-softfp.c $(A64KINC)/.stamp
 	$(A64CC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' \
-	  -I$(A64KINC) -static -o $@.tmp $(SRCS) a64-softfp.c
+	  -I$(A64KINC) -static -o $@.tmp $(SRCS) $(MUSL_ONLY) a64-softfp.c
 	$(A64STRIP) $@.tmp
 	mv $@.tmp $@
 	@echo "jail-ai-aarch64: $$(stat -c %s $@) bytes stripped, static"
@@ -110,7 +132,7 @@ jail-ai-aarch64: $(SRCS) $(HDRS) a64-softfp.c $(A64KINC)/.stamp
 # with the native one.
 A64_UNITS = tests/a64/unit_hostips tests/a64/unit_policy tests/a64/unit_cgroup \
 	    tests/a64/unit_request tests/a64/unit_images tests/a64/unit_layout \
-	    tests/a64/probe tests/a64/vt_probe tests/a64/unit_subtf3
+	    tests/a64/probe tests/a64/vt_probe tests/a64/unit_subtf3 tests/a64/unit_fmt
 A64_UCFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -I. -I$(A64KINC) -static
 tests/a64/.dir:
 	@mkdir -p tests/a64 && ln -sfn ../fixtures tests/a64/fixtures && touch $@
@@ -122,8 +144,8 @@ tests/a64/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/a64/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/a64/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h tests/a64/.dir $(A64KINC)/.stamp
-	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
+tests/a64/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h text.c text.h texts.h util.c tests/a64/.dir $(A64KINC)/.stamp
+	$(A64CC) $(A64_UCFLAGS) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c text.c util.c
 tests/a64/unit_layout: tests/unit_layout.c request.h bpf_maps.h tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/unit_layout.c
 tests/a64/probe: tests/probe.c tests/a64/.dir $(A64KINC)/.stamp
@@ -131,6 +153,9 @@ tests/a64/probe: tests/probe.c tests/a64/.dir $(A64KINC)/.stamp
 # a64-softfp.c's __subtf3, renamed, against libgcc's (which a - b calls).
 tests/a64/unit_subtf3: tests/unit_subtf3.c a64-softfp.c tests/tap.h tests/a64/.dir
 	$(A64CC) $(A64_UCFLAGS) -D__subtf3=a64_subtf3 -o $@ tests/unit_subtf3.c a64-softfp.c
+# musl/fmt.c against musl's own printf, on aarch64.
+tests/a64/unit_fmt: tests/unit_fmt.c musl/fmt.c tests/tap.h tests/a64/.dir
+	$(A64CC) $(A64_UCFLAGS) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
 tests/a64/vt_probe: tests/vt_probe.c tests/a64/.dir $(A64KINC)/.stamp
 	$(A64CC) $(A64_UCFLAGS) -o $@ tests/vt_probe.c
 tests/unit_layout: tests/unit_layout.c request.h bpf_maps.h
@@ -152,13 +177,13 @@ dist: jail-ai jail-ai-aarch64
 # The same program with glibc, AddressSanitizer and UBSan, for the suite.
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=all
-jail-ai-asan: $(SRCS) $(HDRS)
+jail-ai-asan: $(SRCS) $(HDRS) texts.h
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) \
 	  -DJAIL_VERSION='"$(VERSION)-asan"' -o $@ $(SRCS)
 
 # Fault injection for the tests only: JAIL_AI_FAULT=child makes the
 # privileged child refuse the request.  Never installed.
-jail-ai-fault: $(SRCS) $(HDRS)
+jail-ai-fault: $(SRCS) $(HDRS) texts.h
 	$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -DJAIL_FAULT_INJECTION \
 	  -DJAIL_VERSION='"$(VERSION)-fault"' -o $@ $(SRCS)
 
@@ -208,7 +233,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_ma
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe tests/ctl_probe \
-	    tests/unit_jailenv
+	    tests/unit_jailenv tests/unit_text tests/unit_fmt tests/unit_strsearch
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -225,10 +250,18 @@ tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_knobs.c cgroup.c util.c
 tests/unit_request: tests/unit_request.c loader.c lockdown.c lockdown.h request.h bpf_insns.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_request.c loader.c lockdown.c
-tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c
+tests/unit_images: tests/unit_images.c images.c images.h agents.h config.c config.h policy.c hostips.c policy.h text.c text.h texts.h util.c tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DIMAGES_PURE -DCONFIG_PURE -o $@ tests/unit_images.c images.c config.c policy.c hostips.c text.c util.c
 tests/unit_jailenv: tests/unit_jailenv.c jailenv.c jailenv.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DJAILENV_PURE -o $@ tests/unit_jailenv.c jailenv.c
+tests/unit_text: tests/unit_text.c text.c text.h tools/textpack.c texts.h tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DTEXTPACK_LIB -o $@ tests/unit_text.c text.c \
+	  tools/textpack.c util.c
+# musl/fmt.c against the C library's printf (its functions renamed t_*).
+tests/unit_fmt: tests/unit_fmt.c musl/fmt.c tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
+tests/unit_strsearch: tests/unit_strsearch.c musl/strsearch.c tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_strsearch.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).
@@ -267,7 +300,7 @@ tests/refresh_probe: tests/refresh_probe.c
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
 	    fuzz/fuzz_resolv \
 	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow \
-	    fuzz/fuzz_config
+	    fuzz/fuzz_config fuzz/fuzz_text
 FUZZFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz/fuzz_fib_trie: fuzz/fuzz_fib_trie.c fuzz/fuzz_common.h hostips.c hostips.h
@@ -286,6 +319,8 @@ fuzz/fuzz_allow: fuzz/fuzz_allow.c fuzz/fuzz_common.h tests/policy_ref.h policy.
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_allow.c policy.c hostips.c
 fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c policy.h
 	$(CLANG) $(FUZZFLAGS) -DCONFIG_PURE -o $@ fuzz/fuzz_config.c config.c policy.c hostips.c
+fuzz/fuzz_text: fuzz/fuzz_text.c text.c text.h tools/textpack.c
+	$(CLANG) $(FUZZFLAGS) -DTEXT_PURE -DTEXTPACK_LIB -o $@ fuzz/fuzz_text.c text.c tools/textpack.c
 fuzz: $(FUZZ_BINS)
 
 # The aarch64 part needs the cross tools (scripts/deps test installs them);
@@ -318,6 +353,6 @@ uninstall:
 	  $(DESTDIR)$(BASHCOMPDIR)/jail-ai $(DESTDIR)$(ZSHCOMPDIR)/_jail-ai
 
 clean:
-	rm -rf build dist tests/a64 jail-ai-aarch64 tests/unit_layout jail-ai jail-ai.tmp jail-ai-asan jail-ai-fault $(TEST_BINS) $(FUZZ_BINS)
+	rm -rf build dist texts.h tests/a64 jail-ai-aarch64 tests/unit_layout jail-ai jail-ai.tmp jail-ai-asan jail-ai-fault $(TEST_BINS) $(FUZZ_BINS)
 
 .PHONY: all bpf check-bpf check fuzz bench install uninstall clean dist aarch64-check

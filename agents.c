@@ -29,41 +29,25 @@
 #include "images.h"
 #include "jailenv.h"
 #include "podman.h"
+#include "text.h"
 #include "util.h"
 
-/* The CLI must run at build time; npm's download cache is not kept. */
-#define NPM(pkg, bin) \
-	"RUN npm install -g --no-audit --no-fund --loglevel=error " pkg \
-	" && rm -rf /root/.npm && " bin " --version\n"
 /*
- * Checks before an install that needs what a base or this machine may
- * lack, each its own RUN step: what is missing is said on a line
+ * Each agent's layer is text/recipe-NAME.txt (packed with the help texts,
+ * text.c), the Containerfile lines after FROM, hashed as they are.  The
+ * CLI must run at build time; npm's download cache is not kept.  Checks
+ * before an install that needs what a base or this machine may lack are
+ * each their own RUN step: what is missing is said on a line
  * "jail-ai-unreachable: WHAT", which images.c makes the build's error
- * (instead of the end of an install's log).  REACH: any HTTP answer
- * will do; only a failure to connect (DNS, route, TLS) counts.
+ * (instead of the end of an install's log).  A reachability check takes
+ * any HTTP answer; only a failure to connect (DNS, route, TLS) counts.
+ * The npm registry is the one configured in the image (npm config get
+ * registry).
  */
-#define NEED_NODE(major, who) \
-	"RUN v=$(node --version 2>/dev/null); m=${v#v}; m=${m%%.*}; " \
-	"[ \"${m:-0}\" -ge " #major " ] 2>/dev/null || { echo \"" \
-	"jail-ai-unreachable: Node.js >= " #major " missing from the base " \
-	"(it has ${v:-none}); " who " needs it: use a base image with a " \
-	"newer Node.js (e.g. Debian trixie's) for the whole stack\"; " \
-	"exit 1; }\n"
-#define REACH_CMD(url, what) \
-	"e=$(curl -sS -o /dev/null --connect-timeout 15 --max-time 30 " url \
-	" 2>&1) || { echo \"jail-ai-unreachable: " what " (" url \
-	") is not reachable from here (${e:-curl failed}): the install " \
-	"needs it\"; exit 1; }"
-#define REACH(url, what)	"RUN " REACH_CMD(url, what) "\n"
-/* npm's registry as configured in the image (npm config get registry). */
-#define REACH_NPM(pkg) \
-	"RUN r=$(npm config get registry); " \
-	REACH_CMD("\"$r" pkg "\"", "the npm registry") "\n"
 #define CTR_HOME	"/home/jail"	/* the jail's home (create.c) */
 
 struct agent {
 	const char *name;
-	const char *recipe;		/* the agent layer, after FROM */
 	unsigned int needs;		/* language layers the recipe needs */
 	const char *bin;		/* what runs in the jail */
 	const char *dir_opt;		/* --NAME-dir */
@@ -76,39 +60,28 @@ struct agent {
 };
 
 static const struct agent agents[] = {
-	{ "claude", NPM("@anthropic-ai/claude-code", "claude"),
-	  LAYER_MASK(L_NODEJS), "claude", "--claude-dir",
+	{ "claude", LAYER_MASK(L_NODEJS), "claude", "--claude-dir",
 	  { ".claude", ".claude.json" }, ".claude/.credentials.json",
 	  ".claude/.credentials.json", 1, "claude, then /login" },
-	{ "copilot", NPM("@github/copilot", "copilot"),
-	  LAYER_MASK(L_NODEJS), "copilot", "--copilot-dir",
+	{ "copilot", LAYER_MASK(L_NODEJS), "copilot", "--copilot-dir",
 	  { ".copilot" }, NULL, ".copilot/config.json", 1,
 	  "copilot, then /login" },
 	/* Not on npm (the npm name cursor-agent is someone else's): the
 	 * official installer, which needs cursor.com reachable and fetches
 	 * the CLI from downloads.cursor.com. */
-	{ "cursor", REACH("https://cursor.com/install", "cursor.com")
-	  REACH("https://downloads.cursor.com/", "downloads.cursor.com")
-	  "RUN curl -fsSL https://cursor.com/install | bash && "
-	  "ln -sf /root/.local/bin/cursor-agent /usr/local/bin/cursor-agent "
-	  "&& cursor-agent --version\n", 0, "cursor-agent", "--cursor-dir",
+	{ "cursor", 0, "cursor-agent", "--cursor-dir",
 	  { ".cursor", ".config/cursor" }, NULL, NULL, 1,
 	  "cursor-agent login" },
-	/* Needs Node.js 20: trixie's (the default base); bookworm's is 18. */
-	{ "gemini", NEED_NODE(20, "gemini") REACH_NPM("@google%2fgemini-cli")
-	  NPM("@google/gemini-cli", "gemini"),
-	  LAYER_MASK(L_NODEJS), "gemini", "--gemini-dir", { ".gemini" },
+	/* Needs Node.js 20 (its recipe checks): trixie's (the default base); bookworm's is 18. */
+	{ "gemini", LAYER_MASK(L_NODEJS), "gemini", "--gemini-dir", { ".gemini" },
 	  NULL, ".gemini/oauth_creds.json", 1, "gemini (choose Login with "
 	  "Google)" },
-	{ "codex", NPM("@openai/codex", "codex"), LAYER_MASK(L_NODEJS),
+	{ "codex", LAYER_MASK(L_NODEJS),
 	  "codex", "--codex-dir", { ".codex" }, NULL, ".codex/auth.json", 1,
 	  "codex login" },
 	/* On npm, but its install script fetches the CLI from Google's
 	 * storage (the package's binURL). */
-	{ "jules", REACH_NPM("@google%2fjules")
-	  REACH("https://storage.googleapis.com/jules-cli/",
-	  "storage.googleapis.com") NPM("@google/jules", "jules"),
-	  LAYER_MASK(L_NODEJS),
+	{ "jules", LAYER_MASK(L_NODEJS),
 	  "jules", "--jules-dir", { ".config/jules" }, NULL, NULL, 1,
 	  "jules login" },
 };
@@ -128,9 +101,13 @@ const char *agent_name_of(const struct agent *a)
 	return a->name;
 }
 
+/* text/recipe-NAME.txt */
 const char *agent_recipe_of(const struct agent *a)
 {
-	return a->recipe;
+	char name[32];
+
+	snprintf(name, sizeof(name), "recipe-%s", a->name);
+	return text_get(name);
 }
 
 const char *agent_bin_of(const struct agent *a)
@@ -142,41 +119,6 @@ unsigned int agent_needs(const struct agent *a)
 {
 	return a->needs;
 }
-
-static const char agent_usage[] =
-"usage: jail-ai AGENT [OPTIONS] [-- AGENT-ARGS...]\n"
-"AGENT: claude, copilot, cursor, gemini, codex, jules\n"
-"\n"
-"Runs the agent in this project's jail (jail-ai-AGENT-DIR-HASH), made on\n"
-"first use from an image with the project's languages and the agent.\n"
-"  --shell           a shell in the agent's jail instead of the agent\n"
-"  --workspace DIR   the project (default: the git root of the current\n"
-"                    directory, else the directory); its own jail\n"
-"  --no-workspace    no project mounted: one jail per agent\n"
-"  --recreate        remake the jail's container with this run's options\n"
-"                    (workspace, config and the jail's home stay)\n"
-"  --auth            a login shell in a jail with the agent's whole config\n"
-"                    mounted, to log in (also on the first run in a\n"
-"                    terminal when the agent's credentials are missing)\n"
-"  --AGENT-dir       mount the agent's config (--claude-dir: ~/.claude and\n"
-"                    ~/.claude.json; --copilot-dir: ~/.copilot; --cursor-dir:\n"
-"                    ~/.cursor, ~/.config/cursor; --gemini-dir: ~/.gemini;\n"
-"                    --codex-dir: ~/.codex; --jules-dir: ~/.config/jules)\n"
-"  --agent-configs   every config path of the agent (the same)\n"
-"                    Default: claude gets ~/.claude/.credentials.json only,\n"
-"                    the others nothing\n"
-"  --git-gpg         ~/.gitconfig (read-only), the GPG agent socket and the\n"
-"                    public keyring; private keys stay on the host\n"
-"  --layers L,L --base-image IMG --isolated --rebuild --quiet\n"
-"                    images (see jail-ai images --help)\n"
-"  jail options, used when the jail is made (see jail-ai create --help);\n"
-"  given on a later run they must be the jail's, else --recreate:\n"
-"  --block-host --deny-all --block-private --allow --deny --deny-file\n"
-"  --no-dns --proxy URL --allow-dns --force -m/--mount\n"
-"  -p/--port -e/--env --network --memory --cpus --ssh-agent --force-mount\n"
-"  --no-block-host   without --block-host, which agents' jails get by\n"
-"                    default (and refuse to run without, when it cannot\n"
-"                    be established here)\n";
 
 struct agent_opts {
 	const struct agent *ag;
@@ -199,7 +141,7 @@ static void parse_agent(int argc, char **argv, struct agent_opts *o)
 			i++;
 			break;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(agent_usage, stdout);
+			fputs(text_get("agent"), stdout);
 			exit(0);
 		} else if (strcmp(a, "--shell") == 0) {
 			o->shell = 1;

@@ -23,6 +23,7 @@
 #include "podman.h"
 #include "request.h"
 #include "status.h"
+#include "text.h"
 #include "util.h"
 
 /* ---- the commands ---- */
@@ -321,16 +322,6 @@ static int exec_in(const char *who, const char *name,
 	return ps.exited ? ps.code : EXIT_SYSFAIL;
 }
 
-static const char exec_usage[] =
-"usage: jail-ai exec [OPTIONS] NAME [--] CMD...\n"
-"  -i, --interactive     keep stdin open\n"
-"  -t, --tty             a terminal (-it: both)\n"
-"  -d, --detach          run CMD in the background; prints its session id\n"
-"  -e, --env K=V         set a variable for CMD\n"
-"  -w, --workdir DIR     CMD's working directory (absolute)\n"
-"  -u, --user USER[:GROUP]  run CMD as USER (default: the jail's user;\n"
-"                        -u 0 for root, with the jail's capabilities)\n";
-
 /* USER[:GROUP], names or ids, in podman's alphabet. */
 static int valid_user(const char *s)
 {
@@ -396,7 +387,7 @@ static int cmd_exec(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
-			fputs(exec_usage, stdout);
+			fputs(text_get("exec-options"), stdout);
 			exit(0);
 		}
 		if (exec_opt(&x, argc, argv, &i))

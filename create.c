@@ -25,57 +25,11 @@
 #include "podman.h"
 #include "protect.h"
 #include "seccomp.h"
+#include "text.h"
 #include "util.h"
 
 #define JAIL_HOME	"/home/jail"
 #define MAIN_LOOP	"trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
-
-static const char create_usage[] =
-"usage: jail-ai create NAME [OPTIONS] [-- CMD...]\n"
-"\n"
-"Makes a podman container for the project (the git root of the current\n"
-"directory, or the directory) mounted at /workspace, and starts it.\n"
-"\n"
-"  --image IMG            image (default: $JAIL_AI_IMAGE, else the project's\n"
-"                         layered image, built when missing or stale: see\n"
-"                         jail-ai images --help; --layers, --base-image,\n"
-"                         --isolated, --rebuild as there)\n"
-"  --workspace DIR        the project directory (default: the current one)\n"
-"  --no-workspace         no project directory: /workspace is the jail's own\n"
-"  -m, --mount SRC:DST[:ro]  bind mount; sensitive sources (~/.ssh, ~/.gnupg,\n"
-"                         ~/.aws, container engine sockets, /, $HOME, /etc)\n"
-"                         are refused unless --force-mount\n"
-"  -p, --port HOST:CTR[/udp] publish CTR on 127.0.0.1:HOST\n"
-"  -e, --env K=V          set a variable (TERM and TZ are passed through)\n"
-"  --ssh-agent            pass the SSH agent socket ($SSH_AUTH_SOCK)\n"
-"  --network none|private|host   (default: private)\n"
-"  --memory SIZE, --cpus N       limits\n"
-"  --restart no|on-failure[:N]|always|unless-stopped  podman's restart\n"
-"                         policy; refused with --block-host (see README:\n"
-"                         a start podman makes alone after a reboot is\n"
-"                         unprotected)\n"
-"  --root                 run as root in the jail (default: a user whose uid\n"
-"                         and gid are the caller's; root: $SUDO_UID:$SUDO_GID,\n"
-"                         else the workspace's owner, else 1000:1000)\n"
-"  --recreate             remove an existing jail NAME's container first (its\n"
-"                         home volume, the workspace and mounts stay)\n"
-"  --block-host, --allow RULE, --deny PREFIX, --deny-file FILE, --no-dns,\n"
-"  --deny-all, --block-private, --proxy URL, --allow-dns,\n"
-"  --force                as in `jail-ai run --help`; every start of the\n"
-"                         jail attaches and checks the programs first\n"
-"  --no-block-host        no --block-host, even when a config file or the\n"
-"                         default (the bare project jail) asks for it\n"
-"  --dry-run              print the podman command line; make nothing\n"
-"\n"
-"Every jail: all capabilities dropped but CHOWN, DAC_OVERRIDE, FOWNER,\n"
-"FSETID, SETGID, SETUID, KILL, NET_BIND_SERVICE, SYS_CHROOT (never NET_RAW),\n"
-"and those only for root in the jail: its non-root user holds none,\n"
-"no-new-privileges, labels jail-ai=1, jail-ai.block-host, jail-ai.workspace,\n"
-"jail-ai.user, jail-ai.options; HOME is " JAIL_HOME ", the volume NAME-home.\n"
-"\n"
-"Other commands: start NAME, stop NAME, rm [-f] NAME (and its home volume),\n"
-"exec [-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] NAME [--] CMD...,\n"
-"shell NAME, list [--json], status [--json] NAME\n";
 
 /* ---- checks of the command line ---- */
 
@@ -424,7 +378,7 @@ void parse_create(int argc, char **argv, struct create_opts *o)
 			o->cmd = argv + i + 1;
 			break;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(create_usage, stdout);
+			fputs(text_get("create"), stdout);
 			exit(0);
 		} else if (create_jail_opt(o, argc, argv, &i)) {
 			continue;

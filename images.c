@@ -67,6 +67,7 @@
 #include "images.h"
 #include "lifecycle.h"
 #include "podman.h"
+#include "text.h"
 #include "util.h"
 
 #define WS_MAX_NAMES	4096	/* top-level entries looked at */
@@ -182,72 +183,44 @@ void sha256_hex(const void *p, size_t n, char out[65])
 
 /* ---- the language layers ---- */
 
-#define APT(pkgs) \
-	"ARG DEBIAN_FRONTEND=noninteractive\n" \
-	"RUN apt-get update && apt-get install -y --no-install-recommends " \
-	pkgs " && apt-get clean && rm -rf /var/lib/apt/lists/*\n"
-
 /*
- * zsh as the jail's shell: a prompt like bash's (user@host:dir$), history
- * in the jail's home (a volume: it stays across --recreate), completion,
- * fzf's keys (Ctrl-R, Ctrl-T); no first-run wizard; exit leaves background
- * jobs running without asking, as bash does.  fd-find's binary is fdfind:
- * fd too.
+ * Each layer's recipe is text/recipe-NAME.txt (packed with the help texts,
+ * text.c): the Containerfile lines after FROM, hashed as they are.  Debian
+ * packages through apt without their lists (apt-get clean).  base makes
+ * zsh the jail's shell: a prompt like bash's (user@host:dir$), history in
+ * the jail's home (a volume: it stays across --recreate), completion, fzf's
+ * keys (Ctrl-R, Ctrl-T); no first-run wizard; exit leaves background jobs
+ * running without asking, as bash does.  fd-find's binary is fdfind: fd
+ * too.  nix: flakes on, no build users (a single-user store).
  */
-#define ZSHRC \
-	"RUN mkdir -p /usr/local/bin /etc/zsh && " \
-	"ln -sf /usr/bin/fdfind /usr/local/bin/fd && " \
-	"echo 'zsh-newuser-install() { :; }' >>/etc/zsh/zshenv && printf '%s\\n' " \
-	"'HISTFILE=$HOME/.zsh_history HISTSIZE=10000 SAVEHIST=10000' " \
-	"'setopt inc_append_history hist_ignore_dups no_check_jobs no_hup' " \
-	"'autoload -Uz compinit && compinit -u' " \
-	"\"PROMPT='%n@%m:%~%(0#.#.$) '\" " \
-	"'[ -t 0 ] && . /usr/share/doc/fzf/examples/key-bindings.zsh' " \
-	">>/etc/zsh/zshrc\n"
-
 static const struct {
 	const char *name;
 	const char *files[8];	/* exact top-level names ("k8s/" a dir) */
 	const char *exts[3];	/* or any top-level file ending so */
-	const char *recipe;
 	const char *unavailable;	/* NULL: buildable */
 } layers[L_NLANG] = {
-	[L_BASE] = { "base", { NULL }, { NULL },
-	    APT("ca-certificates git curl bash procps less openssh-client "
-		"gnupg xz-utils unzip zsh fzf ripgrep fd-find jq tmux htop vim "
-		"nano gh")
-	    ZSHRC
-	    "ENV LANG=C.UTF-8\nWORKDIR /workspace\n", NULL },
+	[L_BASE] = { "base", { NULL }, { NULL }, NULL },
 	[L_CPP] = { "cpp", { "CMakeLists.txt", "meson.build", "configure.ac" },
-	    { NULL }, APT("build-essential cmake meson ninja-build pkg-config "
-		"gdb"), NULL },
-	[L_RUST] = { "rust", { "Cargo.toml" }, { NULL },
-	    APT("rustc cargo build-essential rust-clippy rustfmt"), NULL },
-	[L_GO] = { "go", { "go.mod" }, { NULL }, APT("golang-go gopls"),
-	    NULL },
+	    { NULL }, NULL },
+	[L_RUST] = { "rust", { "Cargo.toml" }, { NULL }, NULL },
+	[L_GO] = { "go", { "go.mod" }, { NULL }, NULL },
 	[L_PYTHON] = { "python", { "pyproject.toml", "requirements.txt",
-	    "setup.py", "Pipfile" }, { NULL },
-	    APT("python3 python3-pip python3-venv python3-pytest black"), NULL },
+	    "setup.py", "Pipfile" }, { NULL }, NULL },
 	[L_JAVA] = { "java", { "pom.xml", "build.gradle", "build.gradle.kts" },
-	    { NULL }, APT("default-jdk-headless maven gradle"), NULL },
-	[L_PHP] = { "php", { "composer.json" }, { NULL },
-	    APT("php-cli composer"), NULL },
-	[L_CSHARP] = { "csharp", { NULL }, { ".csproj", ".sln" }, NULL,
+	    { NULL }, NULL },
+	[L_PHP] = { "php", { "composer.json" }, { NULL }, NULL },
+	[L_CSHARP] = { "csharp", { NULL }, { ".csproj", ".sln" },
 	    "Debian has no .NET SDK: use a .NET base image, e.g. "
 	    "--base-image mcr.microsoft.com/dotnet/sdk:8.0 (Debian-based), "
 	    "without the csharp layer" },
 	[L_NIX] = { "nix", { "flake.nix", "shell.nix", "default.nix" },
-	    { NULL }, APT("nix-bin")
-	    "RUN mkdir -p /etc/nix && printf '%s\\n' 'experimental-features = "
-	    "nix-command flakes' 'build-users-group =' >> /etc/nix/nix.conf\n",
-	    NULL },
-	[L_TERRAFORM] = { "terraform", { NULL }, { ".tf" }, NULL,
+	    { NULL }, NULL },
+	[L_TERRAFORM] = { "terraform", { NULL }, { ".tf" },
 	    "Debian has no terraform (nor OpenTofu): use a base image that "
 	    "has it, or install it in .jail-ai/Containerfile with --isolated" },
 	[L_KUBERNETES] = { "kubernetes", { "Chart.yaml", "kustomization.yaml",
-	    "k8s/", "helm/" }, { NULL }, APT("kubernetes-client"), NULL },
-	[L_NODEJS] = { "nodejs", { "package.json" }, { NULL },
-	    APT("nodejs npm"), NULL },
+	    "k8s/", "helm/" }, { NULL }, NULL },
+	[L_NODEJS] = { "nodejs", { "package.json" }, { NULL }, NULL },
 };
 
 const char *layer_name(unsigned int id)
@@ -270,9 +243,15 @@ const char *layer_unavailable(unsigned int id)
 	return id < L_NLANG ? layers[id].unavailable : "no such layer";
 }
 
+/* text/recipe-NAME.txt; NULL for a layer Debian cannot build. */
 const char *layer_recipe(unsigned int id)
 {
-	return id < L_NLANG ? layers[id].recipe : NULL;
+	char name[32];
+
+	if (id >= L_NLANG || layers[id].unavailable)
+		return NULL;
+	snprintf(name, sizeof(name), "recipe-%s", layers[id].name);
+	return text_get(name);
 }
 
 /* ---- detection ---- */
@@ -438,6 +417,7 @@ int images_stack(struct stack *s, const char *base_image, unsigned int mask,
     int isolated, const char *wshash)
 {
 	char aname[32];
+	const char *rec;
 	unsigned int id;
 	int r;
 
@@ -445,16 +425,17 @@ int images_stack(struct stack *s, const char *base_image, unsigned int mask,
 	if (!image_ref_valid(base_image) || strlen(wshash) != 8)
 		return -EINVAL;
 	snprintf(s->base_image, sizeof(s->base_image), "%s", base_image);
-	if ((r = push_layer(s, "base", layers[L_BASE].recipe, isolated,
-	    wshash)) < 0)
+	if (!(rec = layer_recipe(L_BASE)))
+		return -EINVAL;
+	if ((r = push_layer(s, "base", rec, isolated, wshash)) < 0)
 		return r;
 	for (id = 1; id < L_NLANG; id++) {
 		if (!(mask & LAYER_MASK(id)))
 			continue;
-		if (!layers[id].recipe)
+		if (!(rec = layer_recipe(id)))
 			return -EINVAL;
-		if ((r = push_layer(s, layers[id].name, layers[id].recipe,
-		    isolated, wshash)) < 0)
+		if ((r = push_layer(s, layers[id].name, rec, isolated,
+		    wshash)) < 0)
 			return r;
 	}
 	if (project_recipe && (r = push_layer(s, "project", project_recipe, 1,
@@ -1477,25 +1458,6 @@ int images_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
-static const char images_usage[] =
-"usage: jail-ai images build|list [--layers L,L] [--base-image IMG]\n"
-"                                 [--isolated] [--rebuild] [--quiet] [AGENT]\n"
-"       jail-ai images prune [-y]\n"
-"\n"
-"The image stack for this project (the git root of the current directory,\n"
-"or the directory): base, the detected languages (or --layers), the agent.\n"
-"  build   build what is missing or stale (--rebuild: all, without cache),\n"
-"          a counter per layer, podman's output indented below it (--quiet:\n"
-"          only a failed build's)\n"
-"  list    each layer's tag and state; nothing is built\n"
-"  prune   remove the jail-ai images a rebuild left (dangling) and the\n"
-"          tags whose recipe, base image or layer below changed (stale),\n"
-"          after listing them and asking (-y: without); one a container\n"
-"          uses is kept\n"
-"Base image: --base-image, else $JAIL_AI_BASE_IMAGE, else `base-image = IMG`\n"
-"in $XDG_CONFIG_HOME/jail-ai/config (~/.config/jail-ai/config), else\n"
-DEFAULT_BASE ".\n";
-
 /* podman's size in bytes as "469MB" */
 static const char *human(const char *bytes, char out[16])
 {
@@ -1540,7 +1502,7 @@ int images_main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		fputs(images_usage, argc < 2 ? stderr : stdout);
+		fputs(text_get("images"), argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	if (strcmp(argv[1], "prune") == 0)

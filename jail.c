@@ -44,164 +44,12 @@
 #include "control.h"
 #include "refresh.h"
 #include "spawn.h"
+#include "text.h"
 #include "util.h"
 
 #ifndef JAIL_VERSION
 #define JAIL_VERSION "dev"
 #endif
-
-static const char usage_text[] =
-"usage: jail-ai [JAIL-OPTIONS]            a shell in this project's jail\n"
-"       jail-ai COMMAND [OPTIONS] [ARGS]\n"
-"\n"
-"  (none)                          a shell in this project's podman jail,\n"
-"                                  made on first use with --block-host\n"
-"                                  and any jail option given (see create)\n"
-"  run [OPTIONS] -- CMD [ARG...]   run CMD in a fresh cgroup jail (no podman)\n"
-"  create NAME [OPTIONS]           make and start a podman jail\n"
-"  start|stop|shell|status NAME, rm [-f] NAME, list\n"
-"  exec [OPTIONS] NAME -- CMD...   run CMD in a jail; its exit status\n"
-"  AGENT [OPTIONS] [-- ARGS]       claude, copilot, cursor, gemini, codex or\n"
-"                                  jules in this project's jail, with\n"
-"                                  --block-host unless --no-block-host\n"
-"  images build|list [AGENT]       the layered images for this project\n"
-"  images prune [-y], clean [-y]   remove stale images, every jail\n"
-"  upgrade [AGENT]                 rebuild the agent layers, newest agents\n"
-"  hostips [--json]                print what --block-host blocks\n"
-"  policy NAME --allow|--deny|--remove RULE, policy NAME --show\n"
-"                                  live rules of a run --name NAME jail\n"
-"  check                           what this system offers jail-ai\n"
-"  version, -V, --version          print the version\n"
-"  help [COMMAND], -h, --help      this text, or COMMAND's\n"
-"\n"
-"Every option that takes a value takes it as --opt VALUE or --opt=VALUE.\n"
-"Defaults for the jail options come from ~/.config/jail-ai/config and the\n"
-"project's .jail-ai/config, which may only tighten (see jail-ai(1)).\n"
-"Exit status: jail-ai's own failure 125, CMD not executable 126, not\n"
-"found 127, else CMD's (128+N for signal N).\n";
-
-static const char run_usage_text[] =
-"usage: jail-ai run [--block-host] [--allow RULE]... [--deny PREFIX]...\n"
-"                   [--deny-file FILE] [--no-dns] [--no-block-host]\n"
-"                   [--deny-all] [--block-private]\n"
-"                   [--proxy URL [--allow-dns]]\n"
-"                   [--workspace DIR] [--rw PATH]... [--hide PATH]...\n"
-"                   [--unhide PATH]... [--exec-only PATH]...\n"
-"                   [--nested-sandbox] [--fs host|jail]\n"
-"                   [--name NAME] [--events FILE] [--dry-run]\n"
-"                   [--unsafe-keep-privileges]\n"
-"                   -- CMD [ARG...]\n"
-"\n"
-"Runs CMD in a new cgroup (v2) and waits for it; the exit status is CMD's\n"
-"(128+N if a signal N ended it).  The cgroup and anything CMD left running\n"
-"in it are removed afterwards; if jail-ai is killed, CMD dies with it.\n"
-"\n"
-"  --block-host   nothing in the jail can reach an address of this host:\n"
-"                 TCP, UDP, IPv4, IPv6, IPv4-mapped IPv6, 0.0.0.0/::,\n"
-"                 loopback, link-local, multicast; raw, ping and SCTP\n"
-"                 sockets cannot be made.  Enforced in the kernel by cgroup\n"
-"                 BPF programs attached and checked before CMD starts; if\n"
-"                 that fails, CMD does not run.  `jail-ai hostips` lists the\n"
-"                 addresses.  Needs root or: setcap cap_bpf,cap_net_admin+p\n"
-"  --allow RULE   let RULE through: ADDR, ADDR/LEN, ADDR[/LEN]:PORT,\n"
-"                 or [IPV6[/LEN]]:PORT (an IPv6 port only in brackets).\n"
-"                 An allow wins over any deny.\n"
-"  --deny PREFIX  block ADDR or ADDR/LEN too (with --block-host)\n"
-"  --deny-all     allow-only egress: every destination, IPv4 and IPv6, is\n"
-"                 refused unless an --allow lets it through (the resolver\n"
-"                 exception too, unless --no-dns); implies --block-host\n"
-"  --proxy http://ADDR:PORT\n"
-"                 audited web access: CMD gets HTTP_PROXY, HTTPS_PROXY,\n"
-"                 http_proxy and https_proxy = URL, NO_PROXY and no_proxy =\n"
-"                 localhost,127.0.0.1,::1, and reaches nothing but ADDR on\n"
-"                 PORT (--deny-all with that one allow; DNS closed as by\n"
-"                 --no-dns).  ADDR as seen from the jail, an IPv4 or a\n"
-"                 [IPv6] literal, never a name (https:// accepted too; no\n"
-"                 path, user or password).  Your --allow rules add to it\n"
-"  --allow-dns    with --proxy: keep the resolver exception (DNS is a\n"
-"                 channel out of the jail; the proxy resolves for CMD)\n"
-"  --block-private\n"
-"                 also block 10/8, 172.16/12, 192.168/16, 100.64/10,\n"
-"                 169.254/16, fc00::/7 and fe80::/10 (and ::ffff: forms);\n"
-"                 an --allow opens a part; implies --block-host\n"
-"  --events FILE  with --block-host: one JSON line per denied operation\n"
-"                 (time, jail, pid, comm, hook, family, proto, dst, port,\n"
-"                 the entry that denied it, its kind and source), and at\n"
-"                 the end a summary (denials per hook, events dropped when\n"
-"                 the ring was full); appended to FILE, - for stderr.\n"
-"                 CMD never waits for it: a full ring drops and counts\n"
-"  --deny-file FILE\n"
-"                 block every ADDR[/LEN] in FILE, one a line, # comments;\n"
-"                 several add up\n"
-"  --force        accept an --allow that opens a whole fixed range\n"
-"                 (0.0.0.0/0, ::/0, 127.0.0.0/8); refused otherwise\n"
-"  --no-dns       do not let the resolvers of /etc/resolv.conf through on\n"
-"                 port 53 when the policy blocks them (default: allowed,\n"
-"                 so that name resolution keeps working)\n"
-"  --no-block-host\n"
-"                 no --block-host, even when a config file asks for it\n"
-"  --workspace DIR\n"
-"                 CMD writes DIR (default: the current directory, unless it\n"
-"                 is /, a system or home directory or above one)\n"
-"  --rw PATH      CMD writes PATH too.  Everything else is read-only, for a\n"
-"                 root CMD too (Landlock ABI 3+), /tmp is a private tmpfs\n"
-"                 and /dev holds null zero full random urandom tty pts ptmx\n"
-"                 shm only (no disk)\n"
-"  --hide PATH    CMD does not see PATH (an empty read-only directory or\n"
-"                 file in its place), as the defaults: ~/.ssh, ~/.gnupg,\n"
-"                 ~/.aws, ~/.config/gcloud, ~/.kube, ~/.docker, ~/.netrc,\n"
-"                 ~/.git-credentials, browser profiles, /etc/shadow and\n"
-"                 the like, /run/user/UID, $SSH_AUTH_SOCK's directory, the\n"
-"                 D-Bus system bus and container engine sockets\n"
-"  --unhide PATH  take PATH off that list (--dry-run lists it)\n"
-"  --exec-only PATH\n"
-"                 CMD execs programs only from PATH (repeatable; give the\n"
-"                 dynamic loader's tree too); `ld.so PROG` and scripts\n"
-"                 read by an interpreter are not covered\n"
-"  --nested-sandbox\n"
-"                 the same rules by mounts alone (no Landlock file domain),\n"
-"                 so that bubblewrap and other sandboxes work inside\n"
-"                 (by default their mount() fails: Operation not\n"
-"                 permitted; run says so when CMD is one of them)\n"
-"  --fs host      no file rules: CMD writes and reads what you can and\n"
-"                 reaches every local socket (said at every start)\n"
-"  --name NAME    with --block-host: `jail-ai policy NAME` changes the\n"
-"                 network rules while CMD runs (one live jail per NAME and\n"
-"                 user; CMD itself can never reach that control)\n"
-"  --dry-run      print the file rules, and the policy --block-host would\n"
-"                 attach, each entry with its source (fixed, fib_trie,\n"
-"                 if_inet6, ipv6_route, resolver, an option or a config\n"
-"                 FILE:LINE); start nothing\n"
-"  --unsafe-keep-privileges\n"
-"                 run CMD as it is, with every privilege it has: a root CMD\n"
-"                 can then leave the jail.  Only for those who know why.\n"
-"\n"
-"Input limits: 64 --allow and 64 --deny of at most 127 characters each; 8\n"
-"--deny-file, each a regular file or pipe of at most 16 MiB.\n"
-"\n"
-"What CMD keeps.  CMD runs with no_new_privs set, in PID and mount\n"
-"namespaces of its own where every cgroup2 mount is read-only, with clone3\n"
-"refused (seccomp) and only fds 0-2, so it cannot move itself out of the\n"
-"jail, nor write a host kernel knob (for a root CMD, proc, sysfs and the\n"
-"other kernel filesystems are read-only).  A root CMD keeps only\n"
-"CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_SETGID,\n"
-"CAP_SETUID, CAP_NET_BIND_SERVICE,\n"
-"CAP_SYS_CHROOT and CAP_AUDIT_WRITE, in every set including the bounding\n"
-"set; it loses CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF, CAP_NET_RAW,\n"
-"CAP_SYS_PTRACE, CAP_KILL, CAP_SYS_MODULE and the rest.  A non-root caller's\n"
-"CMD runs in a user namespace that maps only its own uid and gid.  CMD is\n"
-"in a session of its own: with a terminal, a pty of a devpts of its own\n"
-"(relayed; Ctrl-Z on a non-shell CMD suspends the whole jail), else none.\n"
-"\n"
-"Without Landlock ABI 3 (Linux 6.2) run refuses, unless --nested-sandbox\n"
-"or --fs host.  With ABI 6 (Linux 6.12) CMD cannot connect to abstract\n"
-"unix sockets nor signal processes outside the jail; without, run says so.\n"
-"\n"
-"Limits.  `run` shares the host's network namespace: --block-host governs\n"
-"IP destinations only.  Paths are hidden, not files: a copy or hard link\n"
-"elsewhere stays readable.  With --fs host, a CMD that can ask a service\n"
-"outside the jail (systemd, cron, a container engine socket) to start a\n"
-"process gets that process outside the jail.\n";
 
 /* ---- privilege at start ---- */
 
@@ -244,100 +92,18 @@ static void drop_start_privileges(void)
 
 /* ---- usage of the other commands ---- */
 
-static const struct usage {
-	const char *cmd, *text;
-} usages[] = {
-	{ "start", "usage: jail-ai start NAME\n"
-	  "\n"
-	  "Starts a stopped jail.  A --block-host jail gets its programs\n"
-	  "attached and checked (the canary) before anything in it runs; if\n"
-	  "that fails, it is not started.\n" },
-	{ "stop", "usage: jail-ai stop NAME\n"
-	  "\n"
-	  "Stops the jail: SIGTERM, then SIGKILL after 5 seconds.\n" },
-	{ "rm", "usage: jail-ai rm [-f] NAME\n"
-	  "\n"
-	  "Removes the jail (its container).  -f: a running one too.  The\n"
-	  "workspace and the other mounts are the host's and stay.\n" },
-	{ "exec", "usage: jail-ai exec [-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER]\n"
-	  "                    NAME [--] CMD [ARG...]\n"
-	  "\n"
-	  "Runs CMD in the jail, starting it first (protected, when it asks\n"
-	  "for --block-host); the exit status is CMD's.  The options may also\n"
-	  "follow NAME.\n"
-	  "  -i, --interactive    keep stdin open\n"
-	  "  -t, --tty            give CMD a terminal (-it: both)\n"
-	  "  -d, --detach         leave CMD running in the background\n"
-	  "  -e, --env K=V        set a variable\n"
-	  "  -w, --workdir DIR    the working directory\n"
-	  "  -u, --user USER      the user (-u 0: root, with the jail's\n"
-	  "                       capabilities)\n" },
-	{ "shell", "usage: jail-ai shell NAME\n"
-	  "\n"
-	  "An interactive login shell (zsh, else bash, else sh) in the jail.\n" },
-	{ "list", "usage: jail-ai list [--json]\n"
-	  "\n"
-	  "Every jail-ai jail: name, state, image, and its protection as\n"
-	  "attached now; and every running `run` jail.\n"
-	  "  --json   one JSON object a line (fields in README.md)\n" },
-	{ "status", "usage: jail-ai status [--json] NAME\n"
-	  "\n"
-	  "The jail's state, image, user, workspace, mounts, rules, and whether\n"
-	  "its programs are attached now, with their ids.\n"
-	  "  --json   one JSON object\n" },
-	{ "clean", "usage: jail-ai clean [-y]\n"
-	  "\n"
-	  "Lists every jail-ai jail of this user (root through sudo: those\n"
-	  "made for $SUDO_UID) and removes them with their home volumes,\n"
-	  "after asking (-y: without).\n" },
-	{ "upgrade", "usage: jail-ai upgrade [--quiet] [AGENT]\n"
-	  "\n"
-	  "Rebuilds the agent layer of every agent image there is (or only\n"
-	  "AGENT's) without cache, so it installs the newest agent version;\n"
-	  "the layers below are rebuilt only when their recipes changed.\n"
-	  "Prints each image's id and `AGENT --version` (run in the image,\n"
-	  "no network) before and after.  Existing jails keep\n"
-	  "their old image until recreated (jail-ai AGENT --recreate).\n"
-	  "  --quiet  podman's output only for a failed build\n" },
-	{ "policy", "usage: jail-ai policy NAME --allow RULE | --deny RULE |\n"
-	  "                  --remove RULE | --show\n"
-	  "\n"
-	  "Changes the network rules of the running `jail-ai run --name NAME\n"
-	  "--block-host` jail of this user, without restarting it: the rule\n"
-	  "takes effect for the next connect.  RULE is run's --allow or --deny\n"
-	  "syntax; --remove takes off an --allow or --deny given at start or\n"
-	  "live (host addresses, fixed ranges and the modes stay).  --show\n"
-	  "prints the entries as the maps hold them, each with its source.\n"
-	  "Only a process of the same user (or root) outside the jail is\n"
-	  "served.  Exit 125 with the reason: no such jail, a bad rule, a rule\n"
-	  "not there, a full table.\n" },
-	{ "check", "usage: jail-ai check\n"
-	  "\n"
-	  "What this system offers jail-ai, one line per requirement: ok,\n"
-	  "MISSING (run --block-host cannot work) or note (optional, or\n"
-	  "defence in depth).  Exit 0 when nothing is missing, else 125.\n" },
-	{ "hostips", "usage: jail-ai hostips [--json]\n"
-	  "\n"
-	  "Prints what --block-host blocks before any rule: this host's\n"
-	  "addresses (from /proc/net/fib_trie, if_inet6 and ipv6_route) and\n"
-	  "the fixed ranges, one a line: PREFIX, SOURCE and, for a fixed\n"
-	  "range, why.\n"
-	  "  --json   one JSON object a line: {\"prefix\":\"127.0.0.0/8\",\n"
-	  "           \"family\":4|6, \"source\":\"fixed\"|\"fib_trie\"|\n"
-	  "           \"if_inet6\"|\"ipv6_route\", \"why\":\"...\"|null}\n" },
-	{ "version", "usage: jail-ai version | -V | --version\n"
-	  "\n"
-	  "Prints \"jail-ai VERSION\".\n" },
-};
-
+/*
+ * The usage of a command whose help jail.c prints: text/help-CMD.txt (a
+ * new command's help is that one file), or NULL.
+ */
 static const char *usage_of(const char *cmd)
 {
-	size_t i;
+	char name[32];
 
-	for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++)
-		if (strcmp(cmd, usages[i].cmd) == 0)
-			return usages[i].text;
-	return NULL;
+	if (strlen(cmd) > sizeof(name) - sizeof("help-"))
+		return NULL;
+	snprintf(name, sizeof(name), "help-%s", cmd);
+	return text_get(name);
 }
 
 static int is_help(const char *a)
@@ -368,7 +134,7 @@ static int cmd_help(int argc, char **argv)
 	char *sub[] = { argc > 1 ? argv[1] : NULL, "--help", NULL };
 
 	if (argc < 2) {
-		fputs(usage_text, stdout);
+		fputs(text_get("main"), stdout);
 		return 0;
 	}
 	if (u) {
@@ -376,7 +142,7 @@ static int cmd_help(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "run") == 0) {
-		fputs(run_usage_text, stdout);
+		fputs(text_get("run"), stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "images") == 0)
@@ -508,7 +274,7 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		} else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
-			fputs(run_usage_text, stdout);
+			fputs(text_get("run"), stdout);
 			exit(0);
 		} else if (strcmp(argv[i], "--unsafe-keep-privileges") == 0) {
 			o->keep_privs = 1;
@@ -1149,7 +915,7 @@ static int dispatch(int argc, char **argv)
 		argv = with_config("agent", &argc, argv);
 		return agent_main(argc, argv);
 	}
-	if (usage_of(c) && help_asked(argc, argv)) {
+	if (help_asked(argc, argv) && usage_of(c)) {
 		fputs(usage_of(c), stdout);
 		return 0;
 	}

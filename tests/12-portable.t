@@ -25,7 +25,7 @@ QEMU=$(command -v qemu-aarch64-static) || need "qemu-aarch64-static (scripts/dep
 [ -x jail-ai-aarch64 ] && [ -x tests/a64/unit_layout ] ||
 	need "the aarch64 build: make aarch64-check (scripts/deps test installs the cross tools)"
 
-for u in hostips policy cgroup request images subtf3; do
+for u in hostips policy cgroup request images subtf3 fmt; do
 	out=$("$QEMU" "tests/a64/unit_$u" 2>&1)
 	st=$?
 	nok=$(grep -c '^not ok' <<<"$out")

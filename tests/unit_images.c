@@ -324,8 +324,26 @@ static void test_config(void)
 	    "image references: no leading '-', newline or space");
 }
 
+/* Recipes are text/recipe-NAME.txt: one for each layer Debian can build. */
+static void test_recipe_texts(void)
+{
+	unsigned int id, good = 0;
+
+	for (id = 0; id < L_NLANG; id++)
+		if (!layer_unavailable(id) == (layer_recipe(id) != NULL))
+			good++;
+		else
+			diag("layer %s: recipe %s, unavailable %s", layer_name(id),
+			    layer_recipe(id) ? "yes" : "no",
+			    layer_unavailable(id) ? "yes" : "no");
+	ok(good == L_NLANG, "every buildable layer has its text/recipe-NAME.txt, "
+	    "the others none");
+	ok(layer_recipe(L_NLANG) == NULL, "no recipe past the last layer");
+}
+
 int main(void)
 {
+	test_recipe_texts();
 	test_sha256();
 	test_detect_each();
 	test_detect_rules();
