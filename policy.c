@@ -748,3 +748,36 @@ int policy_lo_verdict(const struct policy *p, int family, const uint8_t *addr,
 		return JAIL_ALLOW;
 	return v->action;
 }
+
+/*
+ * In a network namespace of its own, loopback, 0.0.0.0/8, :: and ::1 are
+ * the jail's own: drop them from the host list (a server on 127.0.0.1 in
+ * the jail must work).  What reaches the host from there stays: its
+ * interface addresses, gateways, metadata, slirp4netns' 10.0.2.2 — and
+ * 10.0.2.3, slirp4netns' DNS forwarder, which forwards every port (to the
+ * host's loopback when the host's resolver is there): port 53 only.
+ */
+const uint8_t policy_slirp_dns[4] = { 10, 0, 2, 3 };
+
+size_t policy_own_netns_hosts(struct hostip *h, size_t n)
+{
+	static const uint8_t zero[16], one[16] = { [15] = 1 };
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (h[i].family == AF_INET && h[i].prefixlen >= 8 &&
+		    (h[i].addr[0] == 0 || h[i].addr[0] == 127))
+			continue;
+		if (h[i].family == AF_INET6 && h[i].prefixlen == 128 &&
+		    (!memcmp(h[i].addr, zero, 16) || !memcmp(h[i].addr, one, 16)))
+			continue;
+		h[k++] = h[i];
+	}
+	memset(&h[k], 0, sizeof(h[k]));
+	h[k].family = AF_INET;
+	h[k].prefixlen = 32;
+	h[k].source = HOSTIP_FIXED;
+	h[k].why = "the slirp4netns DNS forwarder";
+	memcpy(h[k].addr, policy_slirp_dns, 4);
+	return k + 1;
+}

@@ -74,4 +74,11 @@ int policy_verdict(const struct policy *p, int family, const uint8_t *addr,
 int policy_lo_verdict(const struct policy *p, int family, const uint8_t *addr,
     uint16_t port);
 
+/* slirp4netns' DNS forwarder, 10.0.2.3. */
+extern const uint8_t policy_slirp_dns[4];
+/* A jail in a network namespace of its own: h[0..n) without its own
+ * loopback, 0.0.0.0/8, :: and ::1, plus slirp4netns' 10.0.2.3 (h has room
+ * for n + 1); the new count.  prot_build's, and the refresh's rebuild (keeper). */
+size_t policy_own_netns_hosts(struct hostip *h, size_t n);
+
 #endif

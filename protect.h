@@ -60,10 +60,6 @@ int protect_fds(const char *who, const struct jail_cgroup *cg,
 /* protect_at with JAIL_REQ_F_MAPFDS (the fast path's keeper, keeper.c). */
 int protect_at_fds(const char *who, const struct jail_cgroup *cg,
     const struct jail_cgroup *leaf, struct policy *p, int maps[JAIL_NMAPS]);
-/* A jail in a network namespace of its own: h[0..n) without its own
- * loopback, 0.0.0.0/8, :: and ::1, plus slirp4netns' 10.0.2.3 (h has room
- * for n + 1); the new count.  prot_build's, and the keeper's rebuild. */
-size_t prot_own_netns_hosts(struct hostip *h, size_t n);
 /* 1: pid is in our network namespace, 0: another, < 0: cannot tell. */
 int prot_same_netns(pid_t pid);
 

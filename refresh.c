@@ -454,7 +454,7 @@ int refresh_apply(struct refresh *rf, char *err, size_t errlen)
 	}
 	h = nh;
 	if (rf->own_netns)	/* as prot_build: not the jail's own loopback */
-		n = prot_own_netns_hosts(h, n);
+		n = policy_own_netns_hosts(h, n);
 	if (o->nkept)
 		memcpy(h + n, o->kept, o->nkept * sizeof(*h));
 	r = policy_build(h, n + o->nkept, o->allow, o->nallow, &np);
