@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -701,17 +703,63 @@ static int op_show(const struct refresh *rf, FILE *out)
 
 /* ---- one connection ---- */
 
+/*
+ * A client's whole exchange is bounded in time, not per call: this runs in
+ * the loop that also applies the host's address changes, so a client that
+ * trickles bytes (one a second would pass a per-call timeout) must not hold
+ * it.  Milliseconds left until the deadline, 0 when it has passed.
+ */
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
+static void deadline_in(struct timespec *d, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, d);
+	d->tv_sec += ms / 1000;
+	d->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (d->tv_nsec >= 1000000000) {
+		d->tv_sec++;
+		d->tv_nsec -= 1000000000;
+	}
+}
+
+/* Waits until cfd is ready for ev, before the deadline: 0 or -ETIMEDOUT. */
+static int wait_ready(int cfd, short ev, const struct timespec *deadline)
+{
+	struct pollfd pf = { .fd = cfd, .events = ev };
+	int r;
+
+	do
+		r = poll(&pf, 1, ms_left(deadline));
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : r == 0 ? -ETIMEDOUT : -errno;
+}
+
 /* The request's bytes, before the peer is judged (so that a refused
- * client reads its EPERM rather than a reset); checked after. */
-static int read_req(int cfd, struct control_req *rq)
+ * client reads its EPERM rather than a reset); checked after.  All of it
+ * within CONTROL_CLIENT_MS of the accept. */
+static int read_req(int cfd, struct control_req *rq,
+    const struct timespec *deadline)
 {
 	size_t got = 0;
 	ssize_t n;
+	int r;
 
 	memset(rq, 0, sizeof(*rq));
 	while (got < sizeof(*rq)) {
-		n = recv(cfd, (char *)rq + got, sizeof(*rq) - got, 0);
-		if (n < 0 && errno == EINTR)
+		if ((r = wait_ready(cfd, POLLIN, deadline)) < 0)
+			return r;
+		n = recv(cfd, (char *)rq + got, sizeof(*rq) - got,
+		    MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : -EPROTO;
@@ -730,21 +778,29 @@ static int check_req(const struct control_req *rq)
 	return 0;
 }
 
+/* The header, then the text; a client that stops reading is dropped at
+ * the deadline (CONTROL_CLIENT_MS from now). */
 static void reply(int cfd, int status, const char *text, size_t len)
 {
 	struct control_reply h;
+	struct timespec deadline;
 	size_t off = 0;
 	ssize_t n;
 
+	deadline_in(&deadline, CONTROL_CLIENT_MS);
 	memset(&h, 0, sizeof(h));
 	h.magic = CONTROL_MAGIC;
 	h.status = status;
 	h.len = (uint32_t)len;
-	if (send(cfd, &h, sizeof(h), MSG_NOSIGNAL) != (ssize_t)sizeof(h))
+	if (send(cfd, &h, sizeof(h), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)sizeof(h))
 		return;
-	while (off < len) {	/* a client that stops reading times out */
-		n = send(cfd, text + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+	while (off < len) {
+		if (wait_ready(cfd, POLLOUT, &deadline) < 0)
+			return;
+		n = send(cfd, text + off, len - off, MSG_NOSIGNAL |
+		    MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return;
@@ -781,16 +837,15 @@ static int serve(struct refresh *rf, const struct control_req *rq,
 
 static int one_client(struct refresh *rf, int cfd, char *err, size_t errlen)
 {
-	struct timeval tv = { 1, 0 };
+	struct timespec deadline;
 	struct control_req rq;
 	char why[128] = "", *text = NULL;
 	size_t len = 0;
 	FILE *out;
 	int r, fatal = 0;
 
-	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	r = read_req(cfd, &rq);
+	deadline_in(&deadline, CONTROL_CLIENT_MS);
+	r = read_req(cfd, &rq, &deadline);
 	if (peer_check(cfd, why, sizeof(why)) < 0) {
 		reply(cfd, -EPERM, why, strlen(why));
 		return 0;
@@ -813,9 +868,13 @@ static int one_client(struct refresh *rf, int cfd, char *err, size_t errlen)
 
 int control_handle(struct refresh *rf, int lfd, char *err, size_t errlen)
 {
+	struct timespec budget;
 	int cfd, i, r;
 
-	for (i = 0; i < 64; i++) {	/* then the other events get a turn */
+	/* Then the address changes get their turn: at most 64 clients and no
+	 * new one after CONTROL_ROUND_MS. */
+	deadline_in(&budget, CONTROL_ROUND_MS);
+	for (i = 0; i < 64 && (i == 0 || ms_left(&budget) > 0); i++) {
 		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (cfd < 0)
 			return 0;	/* none left (EAGAIN), or it went */

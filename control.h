@@ -16,6 +16,10 @@
 #define CONTROL_MAX_LIVE_DENY	64	/* live --deny rules; live --allow
 					 * rules share --allow's 64 slots */
 #define CONTROL_MAX_REPLY	(8 << 20)	/* bytes of text, --show */
+/* One client's request, and apart its reply, each within this (ms); one
+ * round of control_handle accepts no new client after CONTROL_ROUND_MS. */
+#define CONTROL_CLIENT_MS	1000
+#define CONTROL_ROUND_MS	100
 
 enum {
 	CONTROL_ALLOW = 1,

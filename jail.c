@@ -662,12 +662,17 @@ static int listen_named(const char *name)
 	return fd;
 }
 
-/* Every run jail's CMD: the control sockets' directory out of sight, so
- * that no CMD reaches another jail's control by path either. */
+/*
+ * Every run jail's CMD: the control sockets' directory out of sight, so
+ * that no CMD reaches another jail's control by path either.  Made here
+ * when missing: a jail started before the first `run --name` would
+ * otherwise see the directory a later named jail makes.  If it cannot be
+ * made, no later jail of this user can make it at that path either.
+ */
 static void hide_control(void)
 {
 	static char dir[4096];
-	int fd = control_dir(dir, sizeof(dir), 0);
+	int fd = control_dir(dir, sizeof(dir), 1);
 
 	if (fd >= 0) {
 		close(fd);

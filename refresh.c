@@ -569,6 +569,12 @@ int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 			if (r > 0 && (r = refresh_apply(rf, err, errlen)) < 0)
 				break;
 		}
+		if ((pf[2].revents | pf[3].revents) & POLLNVAL) {
+			r = -EBADF;	/* not to spin on a closed fd */
+			snprintf(err, errlen, "the control socket or the "
+			    "event ring was closed");
+			break;
+		}
 		if ((pf[2].revents & POLLIN) &&
 		    (r = rf->on_ctl(rf, rf->ctl, err, errlen)) < 0)
 			break;
