@@ -134,7 +134,20 @@ pass() {
 	ok $? "$who: policy for an unknown NAME: 125, says so" || diag "exit $st: $out"
 
 	# ---- --deny stops the next connect, --remove restores it ----
+	# A jail started while the control directory does not exist yet must not see the one
+	# a later named jail makes (run makes it before hiding it).
+	as "$who" "rm -rf $STATE/ctl"
+	rm -f "$UD/flag.$who"
+	as "$who" "$JA run --block-host --fs host -- sh -c 'while [ ! -e $UD/flag.$who ]; do sleep 0.1; done; ls -A $STATE/ctl 2>&1 | wc -l'" \
+		>"$UD/early.$who" 2>&1 &
+	early=$!
+	sleep 0.5
 	start "$who" d$who "--block-host --fs host"
+	touch "$UD/flag.$who"
+	wait $early
+	[ "$(cat "$UD/early.$who")" = 0 ] && [ "$(ls -A "$STATE/ctl" | wc -l)" -ge 1 ]
+	ok $? "$who: a jail started before the control directory existed sees it empty once a named jail made its socket there" ||
+		diag "inside: $(cat "$UD/early.$who")" "outside: $(ls -A "$STATE/ctl")"
 	out=$(connect d$who)
 	[ "$out" = ok ]
 	ok $? "$who: control: the peer is reachable from the jail before the live --deny" || diag "$out"
@@ -174,6 +187,18 @@ pass() {
 	[ "$out" = "reply -71" ] && [ "$(connect d$who)" = ok ] && pol "$who" d$who --show >/dev/null
 	ok $? "$who: damaged requests (magic, version, op, no NUL, --show with a rule, --allow without, short): EPROTO each, the jail unchanged" ||
 		diag "$k: $out"
+	# A client that trickles its request (a byte every 200 ms: 27 s in all) is dropped after
+	# 1 s, and a policy call meanwhile is served, not held behind it.
+	as "$who" "$CP bad $STATE/ctl/d$who/sock trickle" >"$UD/trickle.$who" 2>&1 &
+	tr=$!
+	sleep 0.3
+	t0=$SECONDS
+	pol "$who" d$who --show >/dev/null
+	st=$?
+	wait $tr
+	[ $st = 0 ] && [ $((SECONDS - t0)) -le 5 ] && grep -qx 'reply -71\|closed' "$UD/trickle.$who"
+	ok $? "$who: a trickling client is dropped (its request has 1 s in all) and --show meanwhile is served" ||
+		diag "exit $st after $((SECONDS - t0)) s" "$(cat "$UD/trickle.$who")"
 	out=$(pol "$who" d$who --deny 10.77.0.2/8 2>&1)
 	st=$?
 	[ $st = 125 ] && grep -q 'not ADDR or ADDR/LEN' <<<"$out"

@@ -14,7 +14,8 @@
  *       /proc/self/fd/FD/NAME/sock.
  *   ctl_probe bad PATH KIND
  *       as ask, with a request damaged one way (KIND: magic, version, op,
- *       nul, show, allow-empty, short); prints the same.
+ *       nul, show, allow-empty, short, trickle: one byte every 200 ms);
+ *       prints the same.
  *   ctl_probe abstract NAME SECS
  *       bind and listen on the abstract name NAME for SECS; prints "ready"
  *       (the control for the test's abstract-socket scan).
@@ -69,6 +70,14 @@ static int ask(const char *path)
 	if (damage && !strcmp(damage, "short")) {
 		(void)!write(fd, &rq, sizeof(rq) - 1);
 		shutdown(fd, SHUT_WR);
+	} else if (damage && !strcmp(damage, "trickle")) {
+		/* one byte every 200 ms: 27 s for the request, each call far
+		 * inside any per-call timeout; the server must drop it */
+		for (n = 0; n < (ssize_t)sizeof(rq); n++) {
+			if (send(fd, (char *)&rq + n, 1, MSG_NOSIGNAL) != 1)
+				break;
+			usleep(200000);
+		}
 	} else if (send(fd, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
 		printf("closed\n");
 		return 0;
