@@ -145,7 +145,7 @@ pass() {
 	start "$who" d$who "--block-host --fs host"
 	touch "$UD/flag.$who"
 	wait $early
-	[ "$(cat "$UD/early.$who")" = 0 ] && [ "$(ls -A "$STATE/ctl" | wc -l)" -ge 1 ]
+	[ "$(tail -n 1 "$UD/early.$who")" = 0 ] && [ "$(ls -A "$STATE/ctl" | wc -l)" -ge 1 ]
 	ok $? "$who: a jail started before the control directory existed sees it empty once a named jail made its socket there" ||
 		diag "inside: $(cat "$UD/early.$who")" "outside: $(ls -A "$STATE/ctl")"
 	out=$(connect d$who)
