@@ -310,6 +310,7 @@ static const char *const valued[] = { "--allow", "--deny", "--deny-file",
     "-w", "--workdir", "-u", "--user", NULL };
 static const char *const flags[] = { "--block-host", "--no-block-host",
     "--no-dns", "--ssh-agent", "--force-mount", "--git-gpg", "--shell",
+    "--no-nix",
     "--auth", "--agent-configs", "--isolated", "--rebuild", "--dry-run",
     "--json", "--force", "--detach", "--unsafe-keep-privileges",
     "--deny-all", "--block-private", "--allow-dns", NULL };

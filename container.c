@@ -47,6 +47,7 @@ static const char *create_image(struct create_opts *o, const char *ws)
 /* create --dry-run: the podman command line, quoted for sh; nothing made. */
 static int create_dry_run(const struct create_opts *o)
 {
+	struct create_opts c;
 	struct args a = { .n = 0 };
 	struct jail_user u;
 	char ws[PATH_MAX];
@@ -55,8 +56,10 @@ static int create_dry_run(const struct create_opts *o)
 
 	no_workspace(o->no_ws, o->ws_arg, ws);
 	jail_user(o, ws, &u);
+	c = *o;
+	c.nix = create_wants_nix(o, ws);
 	/* Nothing is built: the project's image is named, not made. */
-	build_create(&a, o, ws, &u, o->image ? o->image : env && env[0] ? env :
+	build_create(&a, &c, ws, &u, o->image ? o->image : env && env[0] ? env :
 	    "<this project's layered image, built on first use>");
 	fputs("podman", stdout);
 	for (i = 0; i < a.n; i++) {
@@ -130,6 +133,8 @@ static int create_fast(struct create_opts *o, struct args *a,
 	free(o->gateways);
 	o->gateways = NULL;
 	fix_home(o, u);
+	if (o->nix)
+		fix_nix(o, u);
 	return 0;
 }
 
@@ -165,6 +170,7 @@ int container_create(struct create_opts *o)
 	 * is built for a create that would be refused anyway; the image
 	 * goes into its slot once it exists. */
 	jail_user(o, ws, &u);
+	o->nix = create_wants_nix(o, ws);
 	if (o->fast)
 		o->gateways = net_gateways(o);	/* a label, for each start */
 	img = build_create(&a, o, ws, &u, "the image, once built");
@@ -189,6 +195,8 @@ int container_create(struct create_opts *o)
 		    o->name);
 	undo_disarm();
 	fix_home(o, &u);
+	if (o->nix)
+		fix_nix(o, &u);
 	return 0;
 }
 
@@ -242,16 +250,21 @@ static int cmd_stop(int argc, char **argv)
 	    EXIT_SYSFAIL : 0;
 }
 
-/* The jail's home volume, quietly: it may never have been made. */
+/* The jail's home and nix store volumes, quietly: they may never have
+ * been made. */
 static void remove_home(const char *name)
 {
+	static const char *const sfx[] = { "home", "nix" };
 	struct podman_status ps;
 	char vol[96], *out;
 	const char *args[] = { "volume", "rm", "--force", vol, NULL };
+	size_t i;
 
-	snprintf(vol, sizeof(vol), "%s-home", name);
-	podman_capture(args, 1, &out, &ps);
-	free(out);
+	for (i = 0; i < 2; i++) {
+		snprintf(vol, sizeof(vol), "%s-%s", name, sfx[i]);
+		podman_capture(args, 1, &out, &ps);
+		free(out);
+	}
 }
 
 static int cmd_rm(int argc, char **argv)
@@ -278,13 +291,47 @@ static int cmd_rm(int argc, char **argv)
 	return 0;
 }
 
-/* exec's options, as podman exec's. */
+/* exec's options, as podman exec's, and --no-nix. */
 struct exec_opts {
-	int interactive, tty, detach;
+	int interactive, tty, detach, no_nix;
 	const char *workdir, *user;
 	const char *envs[64];
 	size_t nenvs;
 };
+
+/*
+ * A jail made for a flake.nix (label jail-ai.nix) runs CMD in the dev
+ * shell: `nix develop /workspace --command CMD`.  nix's own exit status
+ * cannot be told from CMD's, so CMD first leaves a mark: without it, CMD
+ * never ran and the exec fails with 125 and the reason, instead of a
+ * command run without the environment the project asked for.  The trap
+ * keeps this shell alive through a Ctrl-C meant for CMD (a trap, unlike
+ * an ignored signal, is not inherited).
+ */
+static const char nix_wrap[] =
+    "trap : INT QUIT; m=/tmp/.jail-ai-nix.$$; rm -f \"$m\"; "
+    "if ! command -v nix >/dev/null 2>&1; then echo \"jail-ai: this jail "
+    "was made for a flake.nix but its image has no nix: remake it "
+    "(--recreate) with the nix layer, or without the dev shell "
+    "(--no-nix)\" >&2; exit 125; fi; "
+    "nix develop /workspace --command /bin/sh -c ': >\"$0\" && exec "
+    "\"$@\"' \"$m\" \"$@\"; s=$?; "
+    "if [ -e \"$m\" ]; then rm -f \"$m\"; exit $s; fi; "
+    "echo \"jail-ai: nix develop /workspace failed (exit $s, its error is "
+    "above): nothing was run. Fix flake.nix (a flake whose inputs are "
+    "not in the store needs the network), or run without the dev shell: "
+    "jail-ai exec --no-nix NAME -- CMD, or remake the jail with "
+    "--no-nix\" >&2; exit 125";
+
+static int nix_jail(const char *name)
+{
+	char *lab = container_inspect(name, "{{index .Config.Labels "
+	    "\"jail-ai.nix\"}}");
+	int r = lab && strcmp(lab, "1") == 0;
+
+	free(lab);
+	return r;
+}
 
 /* exec [OPTIONS] NAME [--] CMD...: CMD's exit status. */
 static int exec_in(const char *who, const char *name,
@@ -313,6 +360,14 @@ static int exec_in(const char *who, const char *name,
 	for (i = 0; i < x->nenvs; i++)
 		add_env(&a, x->envs[i]);
 	args_add(&a, name);
+	/* -u: another user would write root's files into the jail user's
+	 * store; it runs outside the dev shell. */
+	if (!x->no_nix && !x->user && nix_jail(name)) {
+		args_add(&a, "/bin/sh");
+		args_add(&a, "-c");
+		args_add(&a, nix_wrap);
+		args_add(&a, "jail-ai-nix");
+	}
 	for (i = 0; cmd[i]; i++)
 		args_add(&a, cmd[i]);
 	podman_run(a.v, &ps);
@@ -349,6 +404,8 @@ static int exec_opt(struct exec_opts *x, int argc, char **argv, int *i)
 		return x->interactive = x->tty = 1;
 	if (!strcmp(a, "-d") || !strcmp(a, "--detach"))
 		return x->detach = 1;
+	if (!strcmp(a, "--no-nix"))
+		return x->no_nix = 1;
 	if (strcmp(a, "-e") && strcmp(a, "--env") && strcmp(a, "-w") &&
 	    strcmp(a, "--workdir") && strcmp(a, "-u") && strcmp(a, "--user"))
 		return 0;
@@ -401,7 +458,7 @@ static int cmd_exec(int argc, char **argv)
 	}
 	if (!name || i >= argc)
 		die(EXIT_USAGE, "usage: jail-ai exec [-i] [-t] [-d] [-e K=V] "
-		    "[-w DIR] [-u USER] NAME [--] CMD...");
+		    "[-w DIR] [-u USER] [--no-nix] NAME [--] CMD...");
 	need_podman("exec");
 	need_jail("exec", name);
 	return exec_in("exec", name, &x, argv + i);

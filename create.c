@@ -321,6 +321,9 @@ int create_jail_opt(struct create_opts *o, int argc, char **argv, int *i)
 	} else if (is(a, "--ssh-agent", NULL)) {
 		o->ssh_agent = 1;
 		opt_token(o, a, NULL);
+	} else if (is(a, "--no-nix", NULL)) {
+		o->no_nix = 1;
+		opt_token(o, a, NULL);
 	} else {
 		return 0;
 	}
@@ -644,6 +647,46 @@ void fix_home(const struct create_opts *o, const struct jail_user *u)
 	args_free(&a);
 }
 
+int create_wants_nix(const struct create_opts *o, const char *ws)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+
+	if (o->no_nix || o->no_ws || !ws[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/flake.nix", ws);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Debian's nix as a single-user store: the jail's user owns /nix and
+ * nix makes the rest below /nix/var/nix itself.  Without /nix/var/nix
+ * it would fall back to a store in the home (a chroot store, whose
+ * builds cannot run without user namespaces).  Not recursive: after
+ * --recreate what is inside is the user's already.
+ */
+void fix_nix(const struct create_opts *o, const struct jail_user *u)
+{
+	struct args a = { .n = 0 };
+	struct podman_status ps;
+	char *out;
+
+	args_add(&a, "exec");
+	args_add(&a, "--user=0:0");
+	args_add(&a, o->name);
+	args_add(&a, "/bin/sh");
+	args_add(&a, "-c");
+	args_addf(&a, "mkdir -p /nix/store /nix/var/nix && chown %lu:%lu "
+	    "/nix /nix/store /nix/var /nix/var/nix", u->root ? 0 : u->uid,
+	    u->root ? 0 : u->gid);
+	if (podman_capture(a.v, 0, &out, &ps) < 0)
+		warnx("create: %s: could not give /nix to the jail's user (the "
+		    "dev shell will fail: jail-ai rm -f %s, then again)",
+		    o->name, o->name);
+	free(out);
+	args_free(&a);
+}
+
 /* ---- the options a jail was made with (label jail-ai.options) ---- */
 
 /* The options that shape a container; the others (--image, --workspace,
@@ -658,6 +701,7 @@ static const struct {
 	{ "--allow", 1 }, { "--deny", 1 }, { "--deny-file", 1 },
 	{ "--mount", 1 }, { "--port", 1 }, { "--env", 1 }, { "--network", 1 },
 	{ "--memory", 1 }, { "--cpus", 1 }, { "--restart", 1 },
+	{ "--no-nix", 0 },
 };
 
 /* "--opt=value", the value's bytes <= ' ', '%' and DEL as %XX, so a
@@ -870,6 +914,13 @@ size_t build_create(struct args *a, const struct create_opts *o,
 	add_policy_labels(a, &o->prot);
 	add_options_label(a, o);
 	add_user(a, u, o->name);
+	/* The store lives with the jail (kept by --recreate, removed by
+	 * rm), not shared between jails: a store one jail can write is
+	 * code every jail using it runs. */
+	if (o->nix) {
+		args_add(a, "--label=jail-ai.nix=1");
+		args_addf(a, "--volume=%s-nix:/nix", o->name);
+	}
 	args_addf(a, "--cap-drop=%s", drop_caps);
 	args_add(a, "--security-opt=no-new-privileges");
 	if ((r = seccomp_podman_profile(prof, sizeof(prof), &what)) < 0)

@@ -24,6 +24,10 @@ struct create_opts {
 					 * below a protected parent */
 	char *gateways;			/* the network's, for a fast one */
 	int force_mount, ssh_agent, root, recreate, dry_run, no_ws;
+	int no_nix;			/* --no-nix */
+	int nix;			/* flake.nix and no --no-nix: the jail
+					 * runs commands in `nix develop`
+					 * (label jail-ai.nix, volume NAME-nix) */
 	struct img_opts img;		/* the image when no --image */
 	const char *mounts[32], *ports[32], *envs[64];
 	size_t nmounts, nports, nenvs;
@@ -71,6 +75,12 @@ size_t build_create(struct args *a, const struct create_opts *o,
 /* The home, and directories runc made on the way to a mount below it,
  * given to the jail's user; a failure is said, not fatal. */
 void fix_home(const struct create_opts *o, const struct jail_user *u);
+/* 1 when WS has a top-level flake.nix and o has no --no-nix, nor
+ * --no-workspace: the jail's commands run in its dev shell. */
+int create_wants_nix(const struct create_opts *o, const char *ws);
+/* A nix jail's /nix (the volume NAME-nix) given to the jail's user, with
+ * the directories a single-user store needs; a failure is said. */
+void fix_nix(const struct create_opts *o, const struct jail_user *u);
 /* A jail-ai jail NAME exists; dies otherwise. */
 void need_jail(const char *who, const char *name);
 /* NAME=VALUE with NAME a shell variable name; dies otherwise. */
