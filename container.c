@@ -320,7 +320,7 @@ static const char nix_wrap[] =
     "echo \"jail-ai: nix develop /workspace failed (exit $s, its error is "
     "above): nothing was run. Fix flake.nix (a flake whose inputs are "
     "not in the store needs the network), or run without the dev shell: "
-    "jail-ai exec --no-nix NAME -- CMD, or remake the jail with "
+    "jail-ai exec --no-nix $0 -- CMD, or remake the jail with "
     "--no-nix\" >&2; exit 125";
 
 static int nix_jail(const char *name)
@@ -366,7 +366,7 @@ static int exec_in(const char *who, const char *name,
 		args_add(&a, "/bin/sh");
 		args_add(&a, "-c");
 		args_add(&a, nix_wrap);
-		args_add(&a, "jail-ai-nix");
+		args_add(&a, name);	/* $0: for the message */
 	}
 	for (i = 0; cmd[i]; i++)
 		args_add(&a, cmd[i]);
