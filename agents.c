@@ -474,6 +474,8 @@ static int run_auth(const struct agent_opts *o, const char *name,
 	if (jail_exists(aname))
 		cmd_container(3, rm);
 	a = *o;
+	a.c.no_nix = 1;		/* logging in needs no dev shell, nor a
+				   flake that evaluates */
 	agent_mounts(&a, 1);
 	create_jail(&a, aname, ws, tag, !o->user_mounts);
 	fprintf(stderr, "jail-ai: %s: log in with `%s` in this shell, then "

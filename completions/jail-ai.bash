@@ -7,7 +7,7 @@ _jail_ai()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
 	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force --deny-all --block-private --proxy --allow-dns"
-	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --restart --force-mount --root --recreate --no-workspace"
+	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --restart --force-mount --root --recreate --no-workspace --no-nix"
 	local agents="claude copilot cursor gemini codex jules"
 	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean upgrade policy"
 
@@ -36,7 +36,7 @@ _jail_ai()
 	clean) words_opts="-y --help" ;;
 	upgrade) words_opts="--quiet --help $agents" ;;
 	rm) words_opts="-f --help" ;;
-	exec) words_opts="-i -t --help" ;;
+	exec) words_opts="-i -t --no-nix --help" ;;
 	hostips) words_opts="--json --help" ;;
 	help) words_opts="$cmds" ;;
 	start|stop|shell|status|list|version) words_opts="--help" ;;
