@@ -97,6 +97,10 @@ ok $? "a workspace without flake.nix gets no nix layer" || diag "$out"
 out=$(cd "$PLAIN" && "$JAIL_AI" create "$JT-nixplain" --dry-run 2>&1)
 grep -q -- '--workdir=/workspace' <<<"$out" && ! grep -q -e 'jail-ai.nix' -e '-nix:/nix' <<<"$out"
 ok $? "... and its jail no dev shell: no jail-ai.nix label, no store volume (dry run)" || diag "$out"
+mkdir -p "$TMP/nix-shellnix" && echo '{ }' >"$TMP/nix-shellnix/shell.nix"
+out=$(cd "$TMP/nix-shellnix" && "$JAIL_AI" create "$JT-nixsn" --dry-run 2>&1)
+grep -q -- '--workdir=/workspace' <<<"$out" && ! grep -q -e 'jail-ai.nix' -e '-nix:/nix' <<<"$out"
+ok $? "shell.nix alone: no dev shell (dry run)" || diag "$out"
 out=$(cd "$WS" && "$JAIL_AI" create "$JT-nixdry" --dry-run 2>&1)
 grep -q -- "--label=jail-ai.nix=1" <<<"$out" && grep -q -- "--volume=$JT-nixdry-nix:/nix" <<<"$out"
 ok $? "a flake.nix workspace's jail: label jail-ai.nix=1, the volume NAME-nix at /nix (dry run)" ||
@@ -113,6 +117,8 @@ jx "$N" sh -c 'echo "var=$JT_NIX_VAR"; jt-nix-tool'
 nix-tool-ran from-the-dev-shell" ]
 ok $? "exec runs in nix develop: the dev shell's variable and tool ($(($(date +%s) - t0))s, first: builds it)" ||
 	diag "exit $ST, output '$OUT'" "$(tail -n 20 "$TMP/err")"
+grep -q "error (ignored).*flake:nixpkgs" "$TMP/err"
+ok $? "no nixpkgs input: nix develop's registry look-up for a bash fails, ignored" || diag "$(cat "$TMP/err")"
 t0=$(date +%s)
 jx "$N" sh -c 'echo "var=$JT_NIX_VAR"; jt-nix-tool'
 [ "$ST" = 0 ] && [ "${OUT%%$'\n'*}" = var=from-the-dev-shell ] && ! grep -q building "$TMP/err"
@@ -125,6 +131,9 @@ OUT=$(jp exec --no-nix "$N" -- sh -c 'echo "var=$JT_NIX_VAR"; command -v jt-nix-
 [ "$OUT" = "var=
 no-tool" ]
 ok $? "control: exec --no-nix sees neither" || diag "'$OUT'" "$(cat "$TMP/err")"
+OUT=$(jp exec -u 0 "$N" -- sh -c 'echo "var=$JT_NIX_VAR"' 2>"$TMP/err" </dev/null)
+[ "$OUT" = "var=" ]
+ok $? "exec -u 0 runs outside the dev shell" || diag "'$OUT'" "$(cat "$TMP/err")"
 jx "$N" sh -c 'id -u; stat -c %u /nix /nix/store /nix/var/nix; ls /nix/var/nix'
 [ "$ST" = 0 ] && [ "$(head -n 4 <<<"$OUT" | sort -u)" = 4321 ] && grep -q '^db$' <<<"$OUT"
 ok $? "the store /nix is the jail user's (4321): a single-user store" || diag "exit $ST '$OUT'"
@@ -188,7 +197,18 @@ st=$?
 [ $st = 0 ] && grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+' <<<"$out"
 ok $? "control: claude --no-nix --recreate runs the image's claude: $out" ||
 	diag "status $st '$out'" "$(tail -n 20 "$TMP/agent.err")"
+out=$(agent_in "${NIXENV[@]}" --auth <<<'echo "v=$JT_NIX_VAR"')
+grep -q '^v=$' <<<"$out"
+ok $? "claude --auth: the login shell is not in the dev shell" || diag "'$out'" "$(tail -n 20 "$TMP/agent.err")"
 "$JAIL_AI" rm -f "$AG" >/dev/null 2>&1
+
+# ---- the bare jail-ai: this project's jail, its shell in the dev shell ----
+PJ=jail-ai-nix-ws-$(printf %s "$WS" | sha256sum | cut -c1-8)
+out=$(cd "$WS" && timeout -k 5 300 nsenter --net="/run/netns/$NS_H" -- "$JAIL_AI" "${NIXENV[@]}" \
+	2>"$TMP/pj.err" <<<'echo "v=$JT_NIX_VAR"')
+grep -q '^v=from-the-dev-shell$' <<<"$out"
+ok $? "the bare jail-ai: its shell is in the dev shell" || diag "'$out'" "$(tail -n 20 "$TMP/pj.err")"
+"$JAIL_AI" rm -f "$PJ" >/dev/null 2>&1
 
 # ---- a dev shell that cannot be made: 125, the reason, nothing run ----
 for w in bad net; do
