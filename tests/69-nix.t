@@ -10,8 +10,8 @@
 # (kept by --recreate, removed by rm), owned by the jail's user; Nix's sandbox cannot work in a
 # jail (user namespaces exist, mounting /proc in one is refused), so the layer turns it off.
 #
-# Time budget: cold (nix, nodejs on nix, claude on that) about 90 s; warm (nothing built) well
-# under 2 minutes.  The images are cached by recipe hash in $CACHE/podman-trixie like 60-67's.
+# Time budget: warm (nothing built), the whole file under 2 minutes (checked; 26-33 s here).
+# Cold here (2 shared cores): 128 s, of which the nix, nodejs-on-nix and claude layers 96 s.  The images are cached by recipe hash in $CACHE/podman-trixie like 60-67's.
 
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
@@ -84,6 +84,7 @@ ok $st "images build claude for a flake.nix workspace ($(($(date +%s) - t0))s)" 
 	diag "$(tail -n 30 "$TMP/build.log")"
 [ $st = 0 ] || done_testing
 grep '^jail-ai: \[[0-9/]*\] building layer' "$TMP/build.log" | sed 's/^/# /'
+BUILT=$(grep -c '^jail-ai: \[[0-9/]*\] building layer' "$TMP/build.log")
 out=$(cd "$WS" && "$JAIL_AI" images list claude 2>&1)
 size=$(awk '$1 == "nix" { print $3 }' <<<"$out")
 grep -q '^nix .*localhost/jail-ai-nix:base .*up to date' <<<"$out" &&
@@ -237,6 +238,12 @@ for w in bad net; do
 	jp rm -f "$JT-nix$w" >/dev/null 2>&1
 done
 
+# The budget: warm (the images up to date), the whole file in under 2 minutes.
 secs=$(($(date +%s) - T_START))
-diag "whole test: ${secs}s"
+if [ "$BUILT" = 0 ]; then
+	[ $secs -lt 120 ]
+	ok $? "warm run (nothing built) within its budget: ${secs}s < 120s"
+else
+	diag "cold run ($BUILT layers built): ${secs}s"
+fi
 done_testing
