@@ -11,7 +11,8 @@
 # jail (user namespaces exist, mounting /proc in one is refused), so the layer turns it off.
 #
 # Time budget: warm (nothing built), the whole file under 2 minutes (checked; 26-33 s here).
-# Cold here (2 shared cores): 128 s, of which the nix, nodejs-on-nix and claude layers 96 s.  The images are cached by recipe hash in $CACHE/podman-trixie like 60-67's.
+# Cold here (2 shared cores): 128 s, of which the nix, nodejs-on-nix and claude layers 96 s.
+# The images are cached by recipe hash in $CACHE/podman-trixie like 60-67's.
 
 . "$(dirname "$0")/lib.sh"
 . tests/podman-env.sh
