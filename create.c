@@ -662,7 +662,7 @@ int create_wants_nix(const struct create_opts *o, const char *ws)
  * Debian's nix as a single-user store: the jail's user owns /nix and
  * nix makes the rest below /nix/var/nix itself.  Without /nix/var/nix
  * it would fall back to a store in the home (a chroot store, whose
- * builds cannot run without user namespaces).  Not recursive: after
+ * builds need the sandbox that cannot start here).  Not recursive: after
  * --recreate what is inside is the user's already.
  */
 void fix_nix(const struct create_opts *o, const struct jail_user *u)
