@@ -25,9 +25,9 @@ struct create_opts {
 	char *gateways;			/* the network's, for a fast one */
 	int force_mount, ssh_agent, root, recreate, dry_run, no_ws;
 	int no_nix;			/* --no-nix */
-	int nix;			/* flake.nix and no --no-nix: the jail
-					 * runs commands in `nix develop`
-					 * (label jail-ai.nix, volume NAME-nix) */
+	int nix;		/* flake.nix and no --no-nix: commands
+				 * run in `nix develop` (label
+				 * jail-ai.nix, volume NAME-nix) */
 	struct img_opts img;		/* the image when no --image */
 	const char *mounts[32], *ports[32], *envs[64];
 	size_t nmounts, nports, nenvs;
