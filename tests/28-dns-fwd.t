@@ -18,7 +18,7 @@ case $JAIL_AI in *-asan) PR=$PWD/tests/dns_fwd_probe-asan ;; esac
 [ -x "$DS" ] || bail "tests/dns_server is missing: run 'make tests/dns_server'"
 [ -x "$PR" ] || bail "$PR is missing: run 'make ${PR#$PWD/}'"
 netns_setup
-for i in 3 4 5 6 7 8; do
+for i in 3 4 5 6 7 8 9; do
 	ip -n "$NS_P" addr add 10.77.0.$i/24 dev vp || bail "peer address 10.77.0.$i"
 done
 TO=1500		# the forwarders' upstream and TCP client timeout, ms
@@ -44,11 +44,11 @@ server() {
 	bail "dns_server $name on $addr did not start: $(cat "$TMP/$name.out")"
 }
 
-# fwd NAME NAMESERVER ARGS...: a forwarder (output $TMP/NAME.fwd); sets P (its port).
+# fwd NAME "NAMESERVER..." ARGS...: a forwarder (output $TMP/NAME.fwd); sets P (its port).
 fwd() {
 	local name=$1 ns=$2 i
 	shift 2
-	echo "nameserver $ns" >"$TMP/$name.resolv"
+	for i in $ns; do echo "nameserver $i"; done >"$TMP/$name.resolv"
 	in_host "$PR" fwd "$TMP/$name.resolv" $TO -c "$@" >"$TMP/$name.fwd" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	eval "PID_$name=$!"
@@ -111,6 +111,16 @@ out=$(q 127.0.0.1 $P a.example.com A; q -t ::1 $P a.example.com AAAA)
 [ "$out" = "rcode 0"$'\n'"A 192.0.2.1 300"$'\n'"rcode 0"$'\n'"AAAA 2001:db8::1 200" ] &&
 	[ "$(seen s6 a.example.com)" = 2 ]
 ok $? "an IPv6 nameserver, over UDP and TCP" || diag "$out" "$(cat "$TMP/s6.log")"
+
+# 10.77.0.9: no server (port unreachable), then 10.77.0.2
+fwd fnext "10.77.0.9 10.77.0.2" a.example.com
+t0=$(date +%s%N)
+out=$(q 127.0.0.1 $P a.example.com A)
+ms=$((($(date +%s%N) - t0) / 1000000))
+out2=$(q 127.0.0.1 $P a.example.com A)
+[ "$out" = "rcode 2" ] && [ "$ms" -lt 1000 ] && [ "$out2" = "rcode 0"$'\n'"A 192.0.2.1 300" ]
+ok $? "a nameserver that refuses: SERVFAIL at once (${ms} ms), the retry goes to the next" ||
+	diag "$out" "$out2"
 
 # ---- names not allowed ----
 mark f1
