@@ -198,6 +198,18 @@ out=$(q 127.0.0.1 $P a.example.com A)
 [ "$out" = "rcode 2" ] && grep -q '^allow-fail 4 192.0.2.1 300' "$TMP/ffail.fwd"
 ok $? "the callback fails: the client gets SERVFAIL, not the answer" || diag "$out"
 
+fwd fslow 10.77.0.2 -D 400 a.example.com
+t0=$(date +%s%N)
+out=$(q 127.0.0.1 $P a.example.com A)
+ms=$((($(date +%s%N) - t0) / 1000000))
+t0=$(date +%s%N)
+out2=$(q 127.0.0.1 $P evil.test A)
+ms2=$((($(date +%s%N) - t0) / 1000000))
+[ "$out" = "rcode 0"$'\n'"A 192.0.2.1 300" ] && [ "$ms" -ge 400 ] && [ "$out2" = "rcode 5" ] &&
+	[ "$ms2" -lt 400 ]
+ok $? "the answer waits for the callback (400 ms: answered in $ms ms; control: REFUSED in $ms2 ms)" ||
+	diag "$out" "$out2"
+
 # ---- malformed queries ----
 hdr=12340100
 out=$(in_host "$PR" raw 127.0.0.1 $F1 00
