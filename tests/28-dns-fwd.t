@@ -38,7 +38,9 @@ server() {
 	local name=$1 addr=$2 i
 	shift 2
 	: >"$TMP/$name.log"
-	in_peer "$DS" "$addr" 53 -f "$RECS" -l "$TMP/$name.log" "$@" >"$TMP/$name.out" 2>&1 &
+	# nsenter itself, not in_peer: $! must be the server (cleanup kills it), not a subshell
+	nsenter --net="/run/netns/$NS_P" -- "$DS" "$addr" 53 -f "$RECS" -l "$TMP/$name.log" "$@" \
+		>"$TMP/$name.out" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	for i in $(seq 50); do grep -q '^ready' "$TMP/$name.out" && return 0; sleep 0.05; done
 	bail "dns_server $name on $addr did not start: $(cat "$TMP/$name.out")"
@@ -49,7 +51,8 @@ fwd() {
 	local name=$1 ns=$2 i
 	shift 2
 	for i in $ns; do echo "nameserver $i"; done >"$TMP/$name.resolv"
-	in_host "$PR" fwd "$TMP/$name.resolv" $TO -c "$@" >"$TMP/$name.fwd" 2>&1 &
+	nsenter --net="/run/netns/$NS_H" -- "$PR" fwd "$TMP/$name.resolv" $TO -c "$@" \
+		>"$TMP/$name.fwd" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	eval "PID_$name=$!"
 	for i in $(seq 100); do grep -q '^port' "$TMP/$name.fwd" && break; sleep 0.05; done
@@ -256,7 +259,7 @@ case $out in "closed after "*) [ "$ms" -ge $((TO - 100)) ] && [ "$ms" -le $((TO 
 ok $? "a TCP client that sends one byte is closed at its deadline ($out)"
 pids=
 for i in 1 2 3 4 5 6 7 8 9; do
-	in_host "$PR" slowtcp 127.0.0.1 $F1 4000 >"$TMP/slow$i" &
+	nsenter --net="/run/netns/$NS_H" -- "$PR" slowtcp 127.0.0.1 $F1 4000 >"$TMP/slow$i" &
 	pids="$pids $!"
 done
 for p in $pids; do wait "$p"; done
