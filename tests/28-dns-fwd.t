@@ -276,6 +276,21 @@ out=$(q -t 127.0.0.1 $F1 a.example.com A)
 [ "$out" = "rcode 0"$'\n'"A 192.0.2.1 300" ]
 ok $? "TCP serves again after them" || diag "$out"
 
+# ---- refusals at the start ----
+out=$(in_host "$PR" fwd "$TMP/none.resolv" $TO a.example.com 2>&1)
+st=$?
+[ "$st" = 111 ] && [ "$out" = "dns_fwd_probe: dns forwarder: read $TMP/none.resolv: No such file or directory" ]
+ok $? "no resolv.conf: refused, naming the file" || diag "exit $st: $out"
+printf 'search example.com\nnameserver 10.77.0.300\n' >"$TMP/empty.resolv"
+out=$(in_host "$PR" fwd "$TMP/empty.resolv" $TO a.example.com 2>&1)
+st=$?
+[ "$st" = 111 ] && case $out in *"no nameserver in $TMP/empty.resolv"*) true ;; *) false ;; esac
+ok $? "a resolv.conf without a valid nameserver: refused" || diag "exit $st: $out"
+out=$(in_host "$PR" fwd "$TMP/s4.log" $TO 'a.*.com' 2>&1)
+st=$?
+[ "$st" = 100 ] && case $out in *'"a.*.com": '*"'*'"*) true ;; *) false ;; esac
+ok $? "a bad name: refused, saying why ($out)" || diag "exit $st"
+
 bad=$(cat "$TMP"/*.fwd | grep -c '^badflags')
 [ "$bad" = 0 ]
 ok $? "every fd polled was non-blocking and close-on-exec" || diag "$(grep -h badflags "$TMP"/*.fwd | sort -u)"
