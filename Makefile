@@ -27,7 +27,13 @@ SETCAP	?= setcap
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wcast-qual -Wsign-compare -Wformat=2
-CFLAGS	?= -Os
+# -Oz: -Os that also weighs size over speed where -Os does not (x86_64:
+# push/pop for small constants, no alignment of the rest); -fipa-pta:
+# points-to analysis across the LTO unit, fewer reloads; -fno-caller-saves:
+# no saving around calls of values that can live in call-saved registers.
+# Together -3.9 KiB on x86_64, -0.5 KiB on aarch64 (-Oz alone is -Os
+# there); the privileged child's time did not move (README, Size).
+CFLAGS	?= -Oz -fipa-pta -fno-caller-saves
 # Size (goal: 200 KiB per architecture; bench/run section 5 measures it):
 # no unwind tables (C, no exceptions; backtraces use the ASan build), unused
 # functions dropped, link-time optimisation in one partition (inlining and
