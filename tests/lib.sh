@@ -189,6 +189,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+# remove_cgroup_tree DIR: kills what is left in the cgroup DIR (cgroup.kill) and removes it,
+# children first, retrying for 5 s while the killed tasks exit.  1 if DIR is still there.
+remove_cgroup_tree() {
+	local i
+	[ -d "$1" ] || return 0
+	echo 1 >"$1/cgroup.kill" 2>/dev/null
+	for i in $(seq 50); do
+		find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "$1" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ---- shared by the kernel and podman tests ----
 
 # serve_host LIST: a listener in the host namespace for each "name addr port" line of LIST;
