@@ -49,6 +49,7 @@ CFLAGS	+= -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 # start-up never applies PT_GNU_RELRO (a write to .data.rel.ro succeeds in
 # a static musl binary, checked on both arches), so RELRO only padded the
 # file, by up to a page; what it named is now in .rodata (-fno-pie).
+# strip -R .comment: the compilers' version strings, which nothing reads.
 LDFLAGS	+= -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,common-page-size=16 \
 	   -Wl,-z,norelro -no-pie
 CFLAGS	+= $(WARN) -std=gnu11 -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
@@ -105,7 +106,7 @@ MUSL_ONLY = musl/fmt.c musl/strsearch.c musl/strtol.c musl/qsort.c
 jail-ai: $(SRCS) $(HDRS) texts.h $(MUSL_ONLY) $(KINC)/.stamp
 	$(MUSLCC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' -I$(KINC) -static \
 	  -o $@.tmp $(SRCS) $(MUSL_ONLY)
-	$(STRIP) $@.tmp
+	$(STRIP) -R .comment $@.tmp
 	mv $@.tmp $@
 	@echo "jail-ai: $$(stat -c %s $@) bytes stripped, static"
 
@@ -131,7 +132,7 @@ $(A64KINC)/.stamp:
 jail-ai-aarch64: $(SRCS) $(HDRS) texts.h $(MUSL_ONLY) a64-softfp.c $(A64KINC)/.stamp
 	$(A64CC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' \
 	  -I$(A64KINC) -static -o $@.tmp $(SRCS) $(MUSL_ONLY) a64-softfp.c
-	$(A64STRIP) $@.tmp
+	$(A64STRIP) -R .comment $@.tmp
 	mv $@.tmp $@
 	@echo "jail-ai-aarch64: $$(stat -c %s $@) bytes stripped, static"
 
