@@ -100,9 +100,11 @@ $(KINC)/.stamp:
 # family without musl's vfprintf (about 12 KiB; tests/unit_fmt), and
 # musl/strsearch.c, strstr and memmem without musl's two-way search (2.5 KiB;
 # tests/unit_strsearch); musl/strtol.c, the strto*l family without musl's
-# stdio number scanner, and musl/qsort.c, a stable in-place merge sort
-# instead of smoothsort (together about 4 KiB; tests/unit_numsort).
-MUSL_ONLY = musl/fmt.c musl/strsearch.c musl/strtol.c musl/qsort.c
+# stdio number scanner, musl/qsort.c, a stable in-place merge sort instead
+# of smoothsort, and musl/gmtime.c, gmtime_r without __secs_to_tm
+# (together about 4 KiB; tests/unit_libc).
+MUSL_ONLY = musl/fmt.c musl/strsearch.c musl/strtol.c musl/qsort.c \
+	    musl/gmtime.c
 jail-ai: $(SRCS) $(HDRS) texts.h $(MUSL_ONLY) $(KINC)/.stamp
 	$(MUSLCC) $(CFLAGS) $(LDFLAGS) -DJAIL_VERSION='"$(VERSION)"' -I$(KINC) -static \
 	  -o $@.tmp $(SRCS) $(MUSL_ONLY)
@@ -243,7 +245,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_ma
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe tests/ctl_probe \
 	    tests/unit_jailenv tests/unit_text tests/unit_fmt tests/unit_strsearch \
-	    tests/unit_numsort
+	    tests/unit_libc
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -272,8 +274,8 @@ tests/unit_fmt: tests/unit_fmt.c musl/fmt.c tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
 tests/unit_strsearch: tests/unit_strsearch.c musl/strsearch.c tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_strsearch.c
-tests/unit_numsort: tests/unit_numsort.c musl/strtol.c musl/qsort.c tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_numsort.c
+tests/unit_libc: tests/unit_libc.c musl/strtol.c musl/qsort.c musl/gmtime.c tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_libc.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).

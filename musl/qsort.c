@@ -11,7 +11,7 @@
  * merge sort) have always given, where musl's smoothsort left it to the
  * algorithm.  policy.c merges equal prefixes in sorted order (the first
  * deny's kind is kept), so its result is now the same in both builds.
- * tests/unit_numsort checks order, stability and worst cases.
+ * tests/unit_libc checks order, stability and worst cases.
  *
  * No privilege.  Untrusted input: none of its own (the callers' arrays).
  */

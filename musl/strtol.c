@@ -5,7 +5,7 @@
  * machinery, about 2.3 KiB of the binary) for strings jail-ai reads
  * from /proc, cgroup files, podman's output and its own options.  Same
  * results as the C standard says, checked against the C library's by
- * tests/unit_numsort: leading white space, a sign, base 0 (0x, 0),
+ * tests/unit_libc: leading white space, a sign, base 0 (0x, 0),
  * 2 to 36, an "0x" not followed by a hex digit read as "0", ERANGE with the
  * type's limit on overflow, *end at the first character not used (the
  * start when there is no digit).  EINVAL as musl's: for another base, and

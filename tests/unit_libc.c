@@ -1,18 +1,22 @@
 /*
- * tests/unit_numsort.c - musl/strtol.c's strtol, strtoll, strtoul and
- * strtoull and musl/qsort.c's qsort (renamed t_*) against the C library's:
+ * tests/unit_libc.c - musl/strtol.c's strtol, strtoll, strtoul and
+ * strtoull, musl/qsort.c's qsort and musl/gmtime.c's gmtime_r (renamed
+ * t_*) against the C library's:
  * strtol's edge cases (bases, prefixes, signs, limits, overflow, no digit,
  * invalid base) and 200,000 random strings; every result, errno and end.
  * Built against musl too (by hand: musl-gcc, no sanitizers) it compares
  * with musl's own.  qsort: the C library's keys in the same order,
  * stability, sizes around the block size, and already sorted, reversed and
- * all-equal inputs of 100,000 elements.
+ * all-equal inputs of 100,000 elements.  gmtime_r: every field of
+ * 1,000,000 times over +-2^40 s, the days around leap years and
+ * centuries, and the ends of tm_year (EOVERFLOW past them).
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tap.h"
 
@@ -21,18 +25,22 @@
 #define strtoul t_strtoul
 #define strtoull t_strtoull
 #define qsort t_qsort
+#define gmtime_r t_gmtime_r
 long t_strtol(const char *, char **, int);
 long long t_strtoll(const char *, char **, int);
 unsigned long t_strtoul(const char *, char **, int);
 unsigned long long t_strtoull(const char *, char **, int);
 void t_qsort(void *, size_t, size_t, int (*)(const void *, const void *));
+struct tm *t_gmtime_r(const time_t *, struct tm *);
 #include "../musl/strtol.c"
 #include "../musl/qsort.c"
+#include "../musl/gmtime.c"
 #undef strtol
 #undef strtoll
 #undef strtoul
 #undef strtoull
 #undef qsort
+#undef gmtime_r
 
 /* One string, one base, the four functions: 1 when all agree. */
 static int same(const char *s, int base)
@@ -94,6 +102,45 @@ static int same_sort(const struct el *v, size_t n)
 	free(a);
 	free(b);
 	return r;
+}
+
+/* t_gmtime_r of t as the C library's: the fields, or NULL and EOVERFLOW. */
+static int same_tm(time_t t)
+{
+	struct tm a, b;
+	struct tm *ra, *rb;
+	int xa, xb;
+
+	memset(&a, 0x55, sizeof(a));
+	memset(&b, 0x55, sizeof(b));
+	errno = 0;
+	ra = gmtime_r(&t, &a);
+	xa = errno;
+	errno = 0;
+	rb = t_gmtime_r(&t, &b);
+	xb = errno;
+	if (!ra || !rb) {
+		if (!ra != !rb || xa != xb)
+			diag("gmtime_r(%lld): %s errno %d, want %s errno %d",
+			    (long long)t, rb ? "a time" : "NULL", xb,
+			    ra ? "a time" : "NULL", xa);
+		return !ra == !rb && xa == xb;
+	}
+	if (a.tm_year != b.tm_year || a.tm_mon != b.tm_mon ||
+	    a.tm_mday != b.tm_mday || a.tm_hour != b.tm_hour ||
+	    a.tm_min != b.tm_min || a.tm_sec != b.tm_sec ||
+	    a.tm_wday != b.tm_wday || a.tm_yday != b.tm_yday ||
+	    a.tm_isdst != b.tm_isdst || a.tm_gmtoff != b.tm_gmtoff ||
+	    strcmp(b.tm_zone, "UTC") != 0) {
+		diag("gmtime_r(%lld): %d-%d-%d %d:%d:%d wday %d yday %d, want "
+		    "%d-%d-%d %d:%d:%d wday %d yday %d", (long long)t,
+		    b.tm_year, b.tm_mon, b.tm_mday, b.tm_hour, b.tm_min,
+		    b.tm_sec, b.tm_wday, b.tm_yday, a.tm_year, a.tm_mon,
+		    a.tm_mday, a.tm_hour, a.tm_min, a.tm_sec, a.tm_wday,
+		    a.tm_yday);
+		return 0;
+	}
+	return 1;
 }
 
 static int cmp_char(const void *a, const void *b)
@@ -189,5 +236,52 @@ int main(void)
 	for (i = 1; i < sizeof(c) && c[i - 1] <= c[i]; i++)
 		;
 	ok(i == sizeof(c), "qsort: width 1");
+
+	bad = 0;
+	for (i = 0; i < 1000000 && bad < 10; i++) {
+		long long r = (long long)rand() << 31 ^ rand();
+
+		bad += !same_tm((time_t)(r % (1LL << 41) - (1LL << 40)));
+	}
+	ok(bad == 0, "gmtime_r: 1,000,000 random times over +-2^40 s as the "
+	    "C library's");
+	bad = 0;
+	{
+		static const int years[] = { -4800, -401, -400, -399, -101,
+			-100, -1, 0, 1, 1582, 1899, 1900, 1969, 1970, 1972, 1999,
+			2000, 2001, 2024, 2038, 2100, 2400, 2554, 9999, 10000 };
+		long long d;
+
+		for (i = 0; i < sizeof(years) / sizeof(years[0]); i++) {
+			/* roughly Jan 1 of the year, then 800 days around */
+			d = (long long)(years[i] - 1970) * 146097 / 400;
+			for (k = 0; k < 800; k++)
+				bad += !same_tm((time_t)((d - 400 + (long long)k) *
+				    86400 + (long long)k * 3607 % 86400));
+		}
+	}
+	ok(bad == 0, "gmtime_r: 800 days around 25 years (leap years, "
+	    "centuries, negative years) as the C library's");
+	bad = 0;
+	{
+		/* The last second of tm_year INT_MAX and the first of INT_MIN,
+		 * and one past each: from the C library, then each side. */
+		long long y = (long long)INT_MAX + 1900, days, t;
+
+		days = (y - 1970) * 365 + (y - 1969) / 4 - (y - 1901) / 100 +
+		    (y - 1601) / 400 + 365 + 1;	/* about Jan 1 of y + 1 */
+		for (t = days * 86400 - 4 * 86400; t < days * 86400 + 4 * 86400;
+		    t += 3600)
+			bad += !same_tm((time_t)t);
+		y = (long long)INT_MIN + 1900;
+		days = (y - 1970) * 365 + (y - 1972) / 4 - (y - 2000) / 100 +
+		    (y - 2000) / 400;
+		for (t = days * 86400 - 4 * 86400; t < days * 86400 + 4 * 86400;
+		    t += 3600)
+			bad += !same_tm((time_t)t);
+		bad += !same_tm((time_t)LLONG_MAX) + !same_tm((time_t)LLONG_MIN);
+	}
+	ok(bad == 0, "gmtime_r: the ends of tm_year, EOVERFLOW past them, as "
+	    "the C library's");
 	done_testing();
 }
