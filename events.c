@@ -90,7 +90,7 @@ int events_open(struct events *ev, int ring_fd, int cnt_fd, int out_fd,
 	ev->cnt = cnt_fd;
 	ev->out = out_fd;
 	snprintf(ev->jail, sizeof(ev->jail), "%s", jail);
-	ev->page = (size_t)sysconf(_SC_PAGESIZE);
+	ev->page = (size_t)getpagesize();	/* not sysconf: its table is 1 KiB */
 	if ((r = map_info(ring_fd, &info)) < 0) {
 		snprintf(err, errlen, "read the ring buffer's size");
 		return r;

@@ -40,17 +40,12 @@
 
 #include "cgroup.h"
 #include "fsjail.h"
+#include "lockdown.h"
 #include "policy.h"
 #include "util.h"
 
 /* <linux/landlock.h> of the build (Debian 12: 6.1) lacks the later
  * fields; the layout and values are the kernel's ABI. */
-struct ll_ruleset_attr {
-	uint64_t handled_access_fs;
-	uint64_t handled_access_net;	/* ABI 4 */
-	uint64_t scoped;		/* ABI 6 */
-};
-
 struct ll_path_beneath {
 	uint64_t allowed_access;
 	int32_t parent_fd;
@@ -1081,7 +1076,7 @@ int fs_landlock_readonly(void)
 {
 	struct ll_ruleset_attr attr;
 	size_t size = sizeof(uint64_t);	/* ABI 1-3: handled_access_fs */
-	int abi = fs_landlock_abi(), fd, r = 0;
+	int abi = fs_landlock_abi();
 
 	if (abi < 1)
 		return -ENOSYS;
@@ -1097,11 +1092,5 @@ int fs_landlock_readonly(void)
 		attr.scoped = LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX;
 		size = sizeof(attr);
 	}
-	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0U);
-	if (fd < 0)
-		return -errno;
-	if (syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return lockdown_ruleset(&attr, size);	/* the child's, no rule */
 }

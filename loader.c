@@ -466,7 +466,7 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 	/* Denial events: a ring worth reading only when asked (request.h). */
 	maps[JAIL_MAP_EV] = map_create(BPF_MAP_TYPE_RINGBUF, "jail_ev", 0, 0,
 	    h->flags & JAIL_REQ_F_EVENTS ? JAIL_EVENTS_RING :
-	    (__u32)sysconf(_SC_PAGESIZE));
+	    (__u32)getpagesize());
 	if (maps[JAIL_MAP_EV] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_EV], 0, "create jail_ev");
 	maps[JAIL_MAP_CNT] = map_create(BPF_MAP_TYPE_ARRAY, "jail_cnt",

@@ -215,14 +215,22 @@ int lockdown_attached(void)
 	return INSTALL(filter_attached);
 }
 
-/* <linux/landlock.h> of the build (Debian 12: 6.1) lacks the later
- * fields; the layout is the kernel's, fixed by its ABI. */
-struct ll_ruleset_attr {
-	__u64 handled_access_fs;
-	__u64 handled_access_net;	/* ABI 4 */
-	__u64 scoped;			/* ABI 6 */
-};
 #define LL_VERSION	1U		/* LANDLOCK_CREATE_RULESET_VERSION */
+
+/* Also the keeper's (fsjail.c's fs_landlock_readonly): nothing here depends
+ * on who calls it, and the rights are the caller's. */
+int lockdown_ruleset(const struct ll_ruleset_attr *attr, size_t size)
+{
+	int fd, r = 0;
+
+	fd = (int)syscall(__NR_landlock_create_ruleset, attr, size, 0U);
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
 
 /* Everything the kernel's ABI can take away, granted back on nothing. */
 int lockdown_landlock(void)
@@ -230,7 +238,6 @@ int lockdown_landlock(void)
 	struct ll_ruleset_attr attr = { 0, 0, 0 };
 	size_t size = sizeof(attr.handled_access_fs);
 	long abi;
-	int fd, r = 0;
 
 	abi = syscall(__NR_landlock_create_ruleset, NULL, 0, LL_VERSION);
 	if (abi < 0)
@@ -250,13 +257,7 @@ int lockdown_landlock(void)
 		attr.scoped = 3;	/* abstract unix sockets, signals */
 		size = sizeof(attr);
 	}
-	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0U);
-	if (fd < 0)
-		return -errno;
-	if (syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return lockdown_ruleset(&attr, size);
 }
 
 #define NAME(n)	#n "\n"

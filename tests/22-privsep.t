@@ -47,16 +47,8 @@ mkdir "$UDIR" && chown "$TUID:$TGID" "$UDIR" || bail "mkdir $UDIR failed"
 # ---- cgroups: D delegated to the user; inside it one of each kind of owner ----
 D=$CG2/jail-ai-test-$$ DREL=jail-ai-test-$$
 t22_cleanup() {
-	local st=$? i
-	if [ -d "$D" ]; then
-		echo 1 >"$D/cgroup.kill" 2>/dev/null
-		for i in $(seq 50); do
-			find "$D" -depth -type d -exec rmdir {} + 2>/dev/null
-			[ -d "$D" ] || break
-			sleep 0.1
-		done
-		[ -d "$D" ] && echo "# cleanup: could not remove $D"
-	fi
+	local st=$?
+	remove_cgroup_tree "$D" || echo "# cleanup: could not remove $D"
 	(exit "$st")
 	cleanup
 }

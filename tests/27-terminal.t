@@ -40,14 +40,7 @@ t27_cleanup() {
 	for s in "$UD"/tmux-*.sock; do
 		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
 	done
-	if [ -d "$D" ]; then
-		echo 1 >"$D/cgroup.kill" 2>/dev/null
-		for s in $(seq 50); do
-			find "$D" -depth -type d -exec rmdir {} + 2>/dev/null
-			[ -d "$D" ] || break
-			sleep 0.1
-		done
-	fi
+	remove_cgroup_tree "$D"
 	(exit "$st")
 	cleanup
 }

@@ -26,15 +26,9 @@ install_as_user jail-ai-tty	# the installed binary, as a user gets it
 D=$CG2/jail-ai-t28-$$
 FAKES=
 t28_cleanup() {
-	local st=$? i f
+	local st=$? f
 	for f in $FAKES "$D"; do
-		[ -d "$f" ] || continue
-		echo 1 >"$f/cgroup.kill" 2>/dev/null
-		for i in $(seq 50); do
-			find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
-			[ -d "$f" ] || break
-			sleep 0.1
-		done
+		remove_cgroup_tree "$f"
 	done
 	(exit "$st")
 	cleanup

@@ -23,16 +23,9 @@ serve "$NS_P" peer 10.77.0.2 $PORT
 
 D=$CG2/jail-ai-t28l-$$
 t28l_cleanup() {
-	local st=$? i
+	local st=$?
 	touch "$UD"/*/end 2>/dev/null
-	if [ -d "$D" ]; then
-		echo 1 >"$D/cgroup.kill" 2>/dev/null
-		for i in $(seq 50); do
-			find "$D" -depth -type d -exec rmdir {} + 2>/dev/null
-			[ -d "$D" ] || break
-			sleep 0.1
-		done
-	fi
+	remove_cgroup_tree "$D"
 	(exit "$st")
 	cleanup
 }

@@ -27,15 +27,8 @@ cp "$PROBE" "$TMP/probe" && chmod 755 "$TMP/probe" || bail "cp probe"
 PROBE=$TMP/probe
 D=$CG2/jail-ai-t29-$$
 t29_cleanup() {
-	local st=$? i
-	if [ -d "$D" ]; then
-		echo 1 >"$D/cgroup.kill" 2>/dev/null
-		for i in $(seq 50); do
-			find "$D" -depth -type d -exec rmdir {} + 2>/dev/null
-			[ -d "$D" ] || break
-			sleep 0.1
-		done
-	fi
+	local st=$?
+	remove_cgroup_tree "$D"
 	(exit "$st")
 	cleanup
 }

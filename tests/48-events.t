@@ -194,14 +194,7 @@ cp "$PROBE" "$TMP/probe" && chmod 755 "$TMP/probe" || bail "cp probe"
 D=$CG2/jail-ai-t48-$$
 t48_cleanup() {
 	local st=$?
-	if [ -d "$D" ]; then
-		echo 1 >"$D/cgroup.kill" 2>/dev/null
-		for _ in $(seq 50); do
-			find "$D" -depth -type d -exec rmdir {} + 2>/dev/null
-			[ -d "$D" ] || break
-			sleep 0.1
-		done
-	fi
+	remove_cgroup_tree "$D"
 	(exit "$st")
 	cleanup
 }

@@ -189,6 +189,52 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+# remove_cgroup_tree DIR: kills what is left in the cgroup DIR (cgroup.kill) and removes it,
+# children first, retrying for 5 s while the killed tasks exit.  1 if DIR is still there.
+remove_cgroup_tree() {
+	local i
+	[ -d "$1" ] || return 0
+	echo 1 >"$1/cgroup.kill" 2>/dev/null
+	for i in $(seq 50); do
+		find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "$1" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# unit_both NAME WHAT [CFLAGS...]: the unit test tests/NAME (a musl/ replacement against the C
+# library's) run as built by make (glibc, ASan, UBSan), then built with musl-gcc (CFLAGS added)
+# against musl's own; one case each, the failures shown.  WHAT names the functions.
+unit_both() {
+	local name=$1 what=$2 st
+	shift 2
+	make -s "tests/$name" >/dev/null 2>&1
+	ok $? "make tests/$name" || bail "tests/$name does not build"
+	"tests/$name" >"$TMP/glibc" 2>&1
+	st=$?
+	unit_passed "$TMP/glibc" "$st"
+	ok $? "$what against glibc: $(grep -aoE "^1\.\.[0-9]+" "$TMP/glibc" | cut -c4-) cases, none failed" ||
+		diag "exit $st" "$(grep -av '^ok' "$TMP/glibc" | head -n 20)"
+	if ! command -v musl-gcc >/dev/null; then
+		[ "${CI:-}" = true ] && ok 1 "CI requires musl-gcc"
+		skip "musl-gcc (the build needs it anyway)"
+		return
+	fi
+	musl-gcc -std=gnu11 -D_GNU_SOURCE -O1 -I. -static "$@" -o "$TMP/${name}_musl" \
+		"tests/$name.c" >"$TMP/cc" 2>&1
+	ok $? "tests/$name with musl-gcc" || diag "$(head -n 5 "$TMP/cc")"
+	"$TMP/${name}_musl" >"$TMP/musl" 2>&1
+	st=$?
+	unit_passed "$TMP/musl" "$st"
+	ok $? "$what against musl: $(grep -aoE "^1\.\.[0-9]+" "$TMP/musl" | cut -c4-) cases, none failed" ||
+		diag "exit $st" "$(grep -av '^ok' "$TMP/musl" | head -n 20)"
+}
+# unit_passed LOG STATUS: a TAP log with a plan, no "not ok", and exit status 0.
+unit_passed() {
+	[ "$2" = 0 ] && ! grep -aq '^not ok' "$1" && grep -aqE '^1\.\.[0-9]+' "$1"
+}
+
 # ---- shared by the kernel and podman tests ----
 
 # serve_host LIST: a listener in the host namespace for each "name addr port" line of LIST;
