@@ -30,7 +30,7 @@
 #define CHILD_TIME_LIMIT 30	/* seconds; SIGALRM's default action kills */
 #define QUERY_MAX 64
 
-_Static_assert(JAIL_NPROGS <= JAIL_NPROG_SLOTS, "the reply holds each program");
+_Static_assert(JAIL_NPROGS == JAIL_NPROG_SLOTS, "the reply holds each program");
 static unsigned char req_buf[JAIL_REQ_MAX + 1];	/* +1: sees oversize */
 /* Zeroed (.bss): an initialiser would put its 16 KiB log in the file. */
 static struct jail_reply reply;
@@ -39,8 +39,8 @@ static int prog_fds[JAIL_NPROGS];
 static int map_fds[JAIL_NMAPS];
 /* JAIL_REQ_F_MAPFDS of a checked request: the reply carries map_fds. */
 static int send_maps;
-/* ATTACH: all JAIL_NPROGS with JAIL_REQ_F_HOSTNET, else all but egress. */
-static unsigned int nprogs;
+/* ATTACH: the request's flags, which say which programs (wanted()). */
+static __u32 req_flags;
 
 static const char *const cgroup_roots[2] = {	/* pure v2, then hybrid */
 	"/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
@@ -145,6 +145,18 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "request with an unknown flag", -EINVAL);
 	if ((h->flags & JAIL_REQ_F_EVENTS) && !(h->flags & JAIL_REQ_F_MAPFDS))
 		return refuse(why, "EVENTS without MAPFDS", -EINVAL);
+	/* DOMAINS: the parent must hold the maps, and its forwarder is
+	 * reachable on 127.0.0.1 only from its own network namespace. */
+	if ((h->flags & JAIL_REQ_F_DOMAINS) && !(h->flags & JAIL_REQ_F_MAPFDS))
+		return refuse(why, "DOMAINS without MAPFDS", -EINVAL);
+	if ((h->flags & JAIL_REQ_F_DOMAINS) && !(h->flags & JAIL_REQ_F_HOSTNET))
+		return refuse(why, "DOMAINS without HOSTNET", -EINVAL);
+	if ((h->flags & JAIL_REQ_F_DOMAINS) && h->dns_port == 0)
+		return refuse(why, "DOMAINS without a port", -EINVAL);
+	if (!(h->flags & JAIL_REQ_F_DOMAINS) && h->dns_port != 0)
+		return refuse(why, "a DNS port without DOMAINS", -EINVAL);
+	if (h->reserved != 0)
+		return refuse(why, "reserved field set", -EINVAL);
 	if (h->op == JAIL_OP_QUERY && (h->n4 || h->n6 || h->flags))
 		return refuse(why, "QUERY with rules or flags", -EINVAL);
 	if (h->op == JAIL_OP_QUERY_EFFECTIVE && (h->n4 || h->n6 || h->flags))
@@ -351,6 +363,18 @@ static int map_update(int fd, const void *key, const void *value)
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
 }
 
+static int map_set(int fd, const void *key, const void *value)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (__u32)fd;
+	a.key = (__u64)(unsigned long)key;
+	a.value = (__u64)(unsigned long)value;
+	a.flags = BPF_ANY;
+	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+}
+
 static int prog_load(const struct jail_prog *p, char *log, __u32 log_size)
 {
 	union bpf_attr a;
@@ -446,6 +470,40 @@ static int fail_prog(int step, int err, unsigned int i, const char *why)
 	return r;
 }
 
+/* --allow-domain's maps (bpf_maps.h): their room, one entry each without
+ * DOMAINS (the programs reference them either way), and the port. */
+static int dns_maps(const struct jail_req_hdr *h, int *maps)
+{
+	int on = (h->flags & JAIL_REQ_F_DOMAINS) != 0, r;
+	__u32 key = 0, port = h->dns_port;
+
+	maps[JAIL_MAP_DNS4] = map_create(BPF_MAP_TYPE_HASH, "jail_dns4", 4,
+	    sizeof(__u64), on ? JAIL_DNS_ENTRIES : 1);
+	if (maps[JAIL_MAP_DNS4] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DNS4], 0,
+		    "create jail_dns4");
+	maps[JAIL_MAP_DNS6] = map_create(BPF_MAP_TYPE_HASH, "jail_dns6", 16,
+	    sizeof(__u64), on ? JAIL_DNS_ENTRIES : 1);
+	if (maps[JAIL_MAP_DNS6] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DNS6], 0,
+		    "create jail_dns6");
+	maps[JAIL_MAP_DSK] = map_create(BPF_MAP_TYPE_LRU_HASH, "jail_dsk",
+	    sizeof(__u64), sizeof(struct jail_dns_orig),
+	    on ? JAIL_DSK_ENTRIES : 1);
+	if (maps[JAIL_MAP_DSK] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DSK], 0,
+		    "create jail_dsk");
+	maps[JAIL_MAP_DCFG] = map_create(BPF_MAP_TYPE_ARRAY, "jail_dcfg",
+	    sizeof(__u32), sizeof(__u32), 1);
+	if (maps[JAIL_MAP_DCFG] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DCFG], 0,
+		    "create jail_dcfg");
+	/* An array's slot exists from creation: BPF_ANY, not NOEXIST. */
+	if (on && (r = map_set(maps[JAIL_MAP_DCFG], &key, &port)) < 0)
+		return fail(JAIL_STEP_MAP, r, 0, "fill jail_dcfg");
+	return 0;
+}
+
 /* MAPFDS: room for the most a request may hold; an LPM trie allocates
  * per entry (BPF_F_NO_PREALLOC), so the room costs nothing until used. */
 static int fill_maps(const struct jail_req_hdr *h, int *maps)
@@ -474,6 +532,8 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 	if (maps[JAIL_MAP_CNT] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_CNT], 0,
 		    "create jail_cnt");
+	if ((r = dns_maps(h, maps)) < 0)
+		return r;
 	for (i = 0; i < h->n4; i++) {
 		r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v);
 		if (r < 0)
@@ -528,6 +588,24 @@ static int relocate(const struct jail_prog *p, const int *maps,
 	return 0;
 }
 
+/* Which programs this ATTACH loads and attaches: egress only in the
+ * host's network namespace, the way back of the DNS redirect only with
+ * domains, every other always.  By attach type, not by index. */
+static int wanted(unsigned int i)
+{
+	switch (jail_progs[i].attach_type) {
+	case BPF_CGROUP_INET_EGRESS:
+		return (req_flags & JAIL_REQ_F_HOSTNET) != 0;
+	case BPF_CGROUP_UDP4_RECVMSG:
+	case BPF_CGROUP_UDP6_RECVMSG:
+	case BPF_CGROUP_INET4_GETPEERNAME:
+	case BPF_CGROUP_INET6_GETPEERNAME:
+		return (req_flags & JAIL_REQ_F_DOMAINS) != 0;
+	default:
+		return 1;
+	}
+}
+
 /* Quietly first; on failure again with a log, for the reply. */
 static int load_progs(const int *maps)
 {
@@ -535,7 +613,9 @@ static int load_progs(const int *maps)
 	unsigned int i;
 	int r;
 
-	for (i = 0; i < nprogs; i++) {
+	for (i = 0; i < JAIL_NPROGS; i++) {
+		if (!wanted(i))
+			continue;
 		if ((r = relocate(&jail_progs[i], maps, &why)) < 0)
 			return fail_prog(JAIL_STEP_LOAD, r, i, why);
 		prog_fds[i] = prog_load(&jail_progs[i], NULL, 0);
@@ -584,13 +664,14 @@ static int attach_progs(int cg)
 	unsigned int i, k;
 	int r = 0;
 
-	for (i = 0; i < nprogs; i++)
-		if ((r = attach_one(cg, i, &why)) < 0)
+	for (i = 0; i < JAIL_NPROGS; i++)
+		if (wanted(i) && (r = attach_one(cg, i, &why)) < 0)
 			break;
-	if (i == nprogs)
+	if (i == JAIL_NPROGS)
 		return 0;
 	for (k = 0; k <= i; k++)
-		prog_detach(cg, prog_fds[k], jail_progs[k].attach_type);
+		if (wanted(k))
+			prog_detach(cg, prog_fds[k], jail_progs[k].attach_type);
 	return fail_prog(JAIL_STEP_ATTACH, r, i, why);
 }
 
@@ -675,10 +756,10 @@ static int run_child(void)
 		return query(cg, 0);
 	if (h->op == JAIL_OP_QUERY_EFFECTIVE)
 		return query(cg, BPF_F_QUERY_EFFECTIVE);
-	/* bpf2c orders jail_egress last; refuse a header that does not. */
-	if (jail_progs[JAIL_NPROGS - 1].attach_type != BPF_CGROUP_INET_EGRESS)
-		return fail(JAIL_STEP_LOAD, ENOEXEC, JAIL_NPROGS - 1, "order");
-	nprogs = JAIL_NPROGS - !(h->flags & JAIL_REQ_F_HOSTNET);
+	/* request.h's order, which jailstart.c reads replies by. */
+	if (jail_progs[JAIL_PROG_EGRESS].attach_type != BPF_CGROUP_INET_EGRESS)
+		return fail(JAIL_STEP_LOAD, ENOEXEC, JAIL_PROG_EGRESS, "order");
+	req_flags = h->flags;
 	send_maps = (h->flags & JAIL_REQ_F_MAPFDS) != 0;
 	if ((r = fill_maps(h, maps)) < 0)
 		return r;
