@@ -56,11 +56,13 @@ KINC	= build/kinc
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
-	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c text.c
+	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c text.c \
+	  domains.c
 HDRS	= bpf_insns.h bpf_maps.h hostips.h policy.h request.h images.h agents.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
-	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h text.h
+	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h text.h \
+	  domains.h dns.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
