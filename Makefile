@@ -56,13 +56,13 @@ KINC	= build/kinc
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
-	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c text.c \
+	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c text.c dns.c \
 	  domains.c
 HDRS	= bpf_insns.h bpf_maps.h hostips.h policy.h request.h images.h agents.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
-	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h text.h \
-	  domains.h dns.h
+	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h text.h dns.h \
+	  domains.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -235,7 +235,8 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_ma
 	    tests/lockdown_list tests/lockdown_list-asan tests/tty_probe \
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe tests/ctl_probe \
-	    tests/unit_jailenv tests/unit_text tests/unit_fmt tests/unit_strsearch
+	    tests/unit_jailenv tests/unit_text tests/unit_fmt tests/unit_strsearch \
+	    tests/unit_dns tests/dns_server tests/dns_fwd_probe tests/dns_fwd_probe-asan
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -264,6 +265,8 @@ tests/unit_fmt: tests/unit_fmt.c musl/fmt.c tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -Wno-format -Wno-format-truncation -o $@ tests/unit_fmt.c
 tests/unit_strsearch: tests/unit_strsearch.c musl/strsearch.c tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_strsearch.c
+tests/unit_dns: tests/unit_dns.c dns.c dns.h hostips.c util.c tests/tap.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_dns.c dns.c hostips.c util.c
 tests/unit_config: tests/unit_config.c config.c config.h policy.c hostips.c policy.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -DCONFIG_PURE -o $@ tests/unit_config.c config.c policy.c hostips.c
 # The privileged child's allow-list as each build has it (tests/35-lockdown.t).
@@ -297,6 +300,15 @@ tests/ctl_probe: tests/ctl_probe.c control.h
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/ctl_probe.c
 tests/refresh_probe: tests/refresh_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/refresh_probe.c
+# The --allow-domain forwarder (dns.c) and a DNS server for its tests
+# (tests/28-dns-fwd.t, bench/dns); -O2: the bench measures the probe.
+# The -asan probe: 28-dns-fwd.t under JAIL_AI=./jail-ai-asan.
+tests/dns_server: tests/dns_server.c
+	$(HOSTCC) $(UNIT_CFLAGS) -O2 -static -o $@ tests/dns_server.c
+tests/dns_fwd_probe: tests/dns_fwd_probe.c dns.c dns.h hostips.c util.c
+	$(HOSTCC) $(UNIT_CFLAGS) -O2 -o $@ tests/dns_fwd_probe.c dns.c hostips.c util.c
+tests/dns_fwd_probe-asan: tests/dns_fwd_probe.c dns.c dns.h hostips.c util.c
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/dns_fwd_probe.c dns.c hostips.c util.c
 
 # Fuzz targets (libFuzzer, clang): one per parser of untrusted input.
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \

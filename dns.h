@@ -89,33 +89,45 @@ int dns_parse_answer(const uint8_t *m, size_t len,
     const struct dns_question *q, dns_allow_fn fn, void *arg);
 
 /* The forwarder.  The fields are dns.c's. */
+#define DNS_QMAX	(12 + 255 + 4)	/* a header and one question */
+/* Enough pollfds for every fd dns_fwd_pollfds may give: the listeners,
+ * one socket per pending UDP query, a client and its upstream per TCP. */
+#define DNS_POLLFDS	(4 + DNS_MAX_PENDING + 2 * DNS_MAX_TCP)
 struct dns_fwd {
 	int udp4, udp6, tcp4, tcp6;	/* listeners, 127.0.0.1 and ::1 */
 	uint16_t port;		/* the same for all four, host order */
-	int up4, up6;		/* upstream UDP sockets */
-	struct sockaddr_storage up[DNS_MAX_UPSTREAM];
+	struct sockaddr_storage up[DNS_MAX_UPSTREAM];	/* port 53 */
 	socklen_t uplen[DNS_MAX_UPSTREAM];
-	int nup;
+	int nup, cur;		/* cur: the nameserver asked next */
+	int timeout_ms;		/* DNS_TIMEOUT_MS; a test may shorten it */
 	const struct dns_names *names;
 	dns_allow_fn allow;
 	void *arg;
+	int cb_failed;		/* allow failed during this answer */
 	struct dns_pending {
-		int used;
-		uint16_t client_id, up_id;
+		int fd;		/* its own socket, connected to up[upi]; -1 free */
+		int upi;
+		uint16_t up_id;
 		struct sockaddr_storage from;	/* the client */
 		socklen_t fromlen;
 		int lfd;		/* the listener it came on */
 		uint64_t deadline_ms;	/* CLOCK_MONOTONIC */
-		struct dns_question q;
+		struct dns_question q;	/* q.id: the client's */
+		uint8_t qmsg[DNS_QMAX];	/* its header and question */
 	} pend[DNS_MAX_PENDING];
 	struct dns_tcp {
 		int fd;			/* the client; -1 free */
 		int up;			/* its upstream TCP connection, or -1 */
+		int state, upi;
 		uint64_t deadline_ms;
-		size_t have;
+		size_t have, want, off;
+		uint16_t up_id;
+		struct dns_question q;
+		uint8_t qmsg[DNS_QMAX];
 		uint8_t buf[2 + 65535];
 	} tcp[DNS_MAX_TCP];
-	unsigned long queries, refused, forwarded, answered, failed;
+	uint8_t scratch[65536];
+	unsigned long queries, refused, forwarded, answered, failed, malformed;
 };
 
 /*
@@ -127,7 +139,9 @@ struct dns_fwd {
 int dns_fwd_open(struct dns_fwd *f, const struct dns_names *names,
     const char *resolv_conf, dns_allow_fn fn, void *arg, char *err,
     size_t errlen);
-/* The fds to poll (POLLIN) into pf, at most max; returns how many. */
+/* The fds to poll, with the events dns.c wants (POLLIN, or POLLOUT
+ * while it writes), into pf, at most max (DNS_POLLFDS is enough; with
+ * fewer, queries beyond fail at their deadline); returns how many. */
 int dns_fwd_pollfds(const struct dns_fwd *f, struct pollfd *pf, int max);
 /* After poll: serves every fd of pf[0..n) that is ready, and drops
  * queries and clients past their deadline.  0, or -errno when the

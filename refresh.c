@@ -43,7 +43,7 @@
 #include "refresh.h"
 
 #define WATCH_FDS	4	/* rtnetlink, CMD's pidfd, control, ring */
-#define DNS_FDS		84	/* dns.c's listeners, pending queries and
+#define DNS_FDS		DNS_POLLFDS	/* dns.c's listeners, pending queries and
 				 * DNS_MAX_TCP clients with their upstreams */
 
 static void init(struct refresh *rf)
