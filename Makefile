@@ -236,7 +236,8 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_ma
 	    tests/knobs_probe tests/unit_knobs tests/unit_seccomp tests/abi_probe tests/lo_probe \
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe tests/ctl_probe \
 	    tests/unit_jailenv tests/unit_text tests/unit_fmt tests/unit_strsearch \
-	    tests/unit_dns tests/dns_server tests/dns_fwd_probe tests/dns_fwd_probe-asan
+	    tests/unit_dns tests/dns_server tests/dns_fwd_probe tests/dns_fwd_probe-asan \
+	    tests/dns_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -303,6 +304,8 @@ tests/refresh_probe: tests/refresh_probe.c
 # The --allow-domain forwarder (dns.c) and a DNS server for its tests
 # (tests/28-dns-fwd.t, bench/dns); -O2: the bench measures the probe.
 # The -asan probe: 28-dns-fwd.t under JAIL_AI=./jail-ai-asan.
+tests/dns_probe: tests/dns_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/dns_probe.c
 tests/dns_server: tests/dns_server.c
 	$(HOSTCC) $(UNIT_CFLAGS) -O2 -static -o $@ tests/dns_server.c
 tests/dns_fwd_probe: tests/dns_fwd_probe.c dns.c dns.h hostips.c util.c

@@ -464,9 +464,20 @@ static __always_inline int restore6(struct bpf_sock_addr *ctx)
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
 	o = bpf_map_lookup_elem(&jail_dsk, &cookie);
-	if (o && o->family == JAIL_AF_INET6) {
+	if (!o)
+		return 1;
+	if (o->family == JAIL_AF_INET6) {
 		for (int i = 0; i < 4; i++)
 			ctx->user_ip6[i] = o->addr[i];
+		ctx->user_port = o->port;
+	} else if (w[2] == jail_htonl(0xffff)) {
+		/* A v4-mapped sendto on an AF_INET6 socket takes the IPv4
+		 * path (udp_sendmsg: sendmsg4 remembered it), the answer
+		 * comes back through recvmsg6 as ::ffff:127.0.0.1. */
+		ctx->user_ip6[0] = 0;
+		ctx->user_ip6[1] = 0;
+		ctx->user_ip6[2] = jail_htonl(0xffff);
+		ctx->user_ip6[3] = o->addr[0];
 		ctx->user_port = o->port;
 	}
 	return 1;

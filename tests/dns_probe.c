@@ -14,7 +14,6 @@
  * Exit: 0 an answer, 1 EPERM, 2 another failure (timeout: ETIMEDOUT), 100
  * bad usage.
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
