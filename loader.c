@@ -333,8 +333,9 @@ static int sys_bpf(int cmd, union bpf_attr *a)
 }
 
 /* Every map of ours: an LPM trie must not preallocate (the kernel
- * insists); a ring buffer has no key or value, its size a power of 2 and
- * a multiple of the page size, and before 5.8 no type (EINVAL). */
+ * insists), nor --allow-domain's hash maps (room without cost); a ring
+ * buffer has no key or value, its size a power of 2 and a multiple of
+ * the page size, and before 5.8 no type (EINVAL). */
 static int map_create(__u32 type, const char *name, __u32 key_size,
     __u32 value_size, __u32 max_entries)
 {
@@ -345,13 +346,16 @@ static int map_create(__u32 type, const char *name, __u32 key_size,
 	a.key_size = key_size;
 	a.value_size = value_size;
 	a.max_entries = max_entries ? max_entries : 1;
-	if (type == BPF_MAP_TYPE_LPM_TRIE)
+	if (type == BPF_MAP_TYPE_LPM_TRIE || type == BPF_MAP_TYPE_HASH)
 		a.map_flags = BPF_F_NO_PREALLOC;
 	strncpy(a.map_name, name, sizeof(a.map_name) - 1);
 	return sys_bpf(BPF_MAP_CREATE, &a);
 }
 
-static int map_update(int fd, const void *key, const void *value)
+/* flags: BPF_NOEXIST for the tries (a duplicate key is a malformed
+ * request); BPF_ANY for jail_dcfg, an array whose slot always exists. */
+static int map_update(int fd, const void *key, const void *value,
+    __u64 flags)
 {
 	union bpf_attr a;
 
@@ -359,19 +363,7 @@ static int map_update(int fd, const void *key, const void *value)
 	a.map_fd = (__u32)fd;
 	a.key = (__u64)(unsigned long)key;
 	a.value = (__u64)(unsigned long)value;
-	a.flags = BPF_NOEXIST;	/* a duplicate key is a malformed request */
-	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
-}
-
-static int map_set(int fd, const void *key, const void *value)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (__u32)fd;
-	a.key = (__u64)(unsigned long)key;
-	a.value = (__u64)(unsigned long)value;
-	a.flags = BPF_ANY;
+	a.flags = flags;
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
 }
 
@@ -498,8 +490,8 @@ static int dns_maps(const struct jail_req_hdr *h, int *maps)
 	if (maps[JAIL_MAP_DCFG] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DCFG], 0,
 		    "create jail_dcfg");
-	/* An array's slot exists from creation: BPF_ANY, not NOEXIST. */
-	if (on && (r = map_set(maps[JAIL_MAP_DCFG], &key, &port)) < 0)
+	if (on && (r = map_update(maps[JAIL_MAP_DCFG], &key, &port,
+	    BPF_ANY)) < 0)
 		return fail(JAIL_STEP_MAP, r, 0, "fill jail_dcfg");
 	return 0;
 }
@@ -535,12 +527,14 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 	if ((r = dns_maps(h, maps)) < 0)
 		return r;
 	for (i = 0; i < h->n4; i++) {
-		r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v);
+		r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v,
+		    BPF_NOEXIST);
 		if (r < 0)
 			return fail(JAIL_STEP_MAP, r, i, "fill jail_v4");
 	}
 	for (i = 0; i < h->n6; i++) {
-		r = map_update(maps[JAIL_MAP_V6], &r6[i].key, &r6[i].v);
+		r = map_update(maps[JAIL_MAP_V6], &r6[i].key, &r6[i].v,
+		    BPF_NOEXIST);
 		if (r < 0)
 			return fail(JAIL_STEP_MAP, r, i, "fill jail_v6");
 	}
