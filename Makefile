@@ -317,7 +317,7 @@ tests/dns_fwd_probe-asan: tests/dns_fwd_probe.c dns.c dns.h hostips.c util.c
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
 	    fuzz/fuzz_resolv \
 	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow \
-	    fuzz/fuzz_config fuzz/fuzz_text
+	    fuzz/fuzz_config fuzz/fuzz_text fuzz/fuzz_dns
 FUZZFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz/fuzz_fib_trie: fuzz/fuzz_fib_trie.c fuzz/fuzz_common.h hostips.c hostips.h
@@ -338,6 +338,8 @@ fuzz/fuzz_config: fuzz/fuzz_config.c config.c config.h policy.c hostips.c policy
 	$(CLANG) $(FUZZFLAGS) -DCONFIG_PURE -o $@ fuzz/fuzz_config.c config.c policy.c hostips.c
 fuzz/fuzz_text: fuzz/fuzz_text.c text.c text.h tools/textpack.c
 	$(CLANG) $(FUZZFLAGS) -DTEXT_PURE -DTEXTPACK_LIB -o $@ fuzz/fuzz_text.c text.c tools/textpack.c
+fuzz/fuzz_dns: fuzz/fuzz_dns.c dns.c dns.h hostips.c util.c
+	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_dns.c dns.c hostips.c util.c
 fuzz: $(FUZZ_BINS)
 
 # The aarch64 part needs the cross tools (scripts/deps test installs them);

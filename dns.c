@@ -122,8 +122,9 @@ int dns_names_add(struct dns_names *nm, const char *arg, char *err,
 		    strlen(nm->v[i].name) == l &&
 		    strncasecmp(nm->v[i].name, s, l) == 0)
 			why = "given twice";
-	if (why) {
-		snprintf(err, errlen, "\"%s\": %s", arg, why);
+	if (why) {	/* a long name cut, so that the reason shows */
+		snprintf(err, errlen, "\"%.*s%s\": %s", 60, arg,
+		    strlen(arg) > 60 ? "..." : "", why);
 		return -1;
 	}
 	for (i = 0; i < l; i++)
@@ -141,8 +142,8 @@ int dns_names_match(const struct dns_names *nm, const char *qname)
 
 	if (l > 0 && qname[l - 1] == '.')
 		l--;
-	if (l == 0 || l > DNS_NAME_MAX)
-		return 0;
+	if (bad_name(qname, l))
+		return 0;	/* "", ".example.com": no name we allow */
 	for (i = 0; i < l; i++)
 		q[i] = (char)lower((unsigned char)qname[i]);
 	q[l] = '\0';

@@ -8,11 +8,12 @@
  *       v6 0|1", then "allow 4|6 ADDR TTL" per callback (-F: the callback
  *       fails, "allow-fail ..."), "stats ..." when a counter changes;
  *       -c: "badflags FD" for any polled fd not O_NONBLOCK and FD_CLOEXEC
- *   query [-t] [-n] [-w MS] ADDR PORT NAME TYPE
+ *   query [-t] [-n] [-x] [-w MS] ADDR PORT NAME TYPE
  *       one query (TYPE A or AAAA; -t TCP); prints "rcode R" and "A|AAAA
  *       ADDR TTL" per address (A/AAAA of NAME and its CNAME chain); -n:
  *       naive, takes the first datagram from anyone with any id and
- *       prints "from ADDR PORT idmatch 0|1" first
+ *       prints "from ADDR PORT idmatch 0|1" first; -x: "hex ..." the
+ *       whole answer
  *   raw ADDR PORT HEX      a datagram of those bytes; "reply rcode R" or
  *                          "noreply" after 300 ms
  *   fill ADDR PORT NAME N MS   N queries at once, replies for MS:
@@ -224,7 +225,7 @@ static int query(int argc, char **argv)
 	socklen_t sl, fl;
 	size_t len, alen;
 	ssize_t r;
-	int i = 2, tcp = 0, naive = 0, ms = 3000, fd;
+	int i = 2, tcp = 0, naive = 0, hex = 0, ms = 3000, fd;
 	char s[INET6_ADDRSTRLEN];
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -232,6 +233,8 @@ static int query(int argc, char **argv)
 			tcp = 1;
 		else if (!strcmp(argv[i], "-n"))
 			naive = 1;
+		else if (!strcmp(argv[i], "-x"))
+			hex = 1;
 		else if (!strcmp(argv[i], "-w") && i + 1 < argc)
 			ms = atoi(argv[++i]);
 		else
@@ -295,6 +298,12 @@ static int query(int argc, char **argv)
 		return 1;
 	}
 	printf("rcode %d\n", a[5] & 0xf);
+	if (hex) {
+		printf("hex ");
+		for (len = 0; len < alen; len++)
+			printf("%02x", a[2 + len]);
+		printf("\n");
+	}
 	if (dns_parse_answer(a + 2, alen, &q, print_addr, NULL) < 0)
 		printf("malformed\n");
 	return 0;
