@@ -562,6 +562,20 @@ static void dry_resolvers(struct dry *d, const struct prot_opts *o)
 	policy_free(&p);
 }
 
+/* --allow-domain: what the forwarder will let each answer open. */
+static void dry_domains(const struct dns_names *nm)
+{
+	size_t i;
+
+	for (i = 0; nm && i < nm->n; i++)
+		printf("allow-domain %s%s  # its DNS answers' addresses, for "
+		    "TTL + %d s\n", nm->v[i].wildcard ? "*." : "",
+		    nm->v[i].name, DNS_GRACE_S);
+	if (nm)
+		printf("# port 53 (UDP, TCP, any address): jail-ai's DNS "
+		    "forwarder; other names: REFUSED\n");
+}
+
 static int run_dry(int argc, char **argv, const struct run_opts *o)
 {
 	struct dry d = { NULL, 0, 0 };
@@ -596,6 +610,7 @@ static int run_dry(int argc, char **argv, const struct run_opts *o)
 	free(h);
 	dry_rules(&d, argc, argv);
 	dry_resolvers(&d, &o->prot);
+	dry_domains(o->prot.domains);
 	free(d.h);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }

@@ -238,6 +238,10 @@ refused "add --deny-all" run --allow-domain ok.test
 refused "--no-dns" run --deny-all --no-dns --allow-domain ok.test
 refused "without --allow-dns" run --proxy http://10.77.0.2:3128 --allow-domain ok.test
 refused "'*' only as the whole first label" run --deny-all --allow-domain 'a.*.test'
+out=$($JAIL_AI run --dry-run --deny-all --allow-domain ok.test --allow-domain '*.ok.test' -- true)
+grep -qx 'allow-domain ok.test  # .*' <<<"$out" && grep -qx 'allow-domain \*.ok.test  # .*' <<<"$out" &&
+	grep -q '^# port 53 (UDP, TCP, any address): jail-ai' <<<"$out"
+ok $? "run --dry-run names each --allow-domain and the port-53 redirect" || diag "$out"
 out=$($JAIL_AI create --deny-all --allow-domain ok.test t28dns-$$ 2>&1)
 st=$?
 [ "$st" = 125 ] && [[ "$out" == *'run`-only for now'* ]]
