@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 7b750e023e6ceea0b87bd67bfc0231f527f4b68781f75497504752934159c02d (BPF_SHA in the Makefile)
+ * source sha256: 2e526f3e02d098fbd1d5aaf5dc0cdaa0e6b116b4fbb39ecb251e0fca066ff6c7 (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -36,1675 +36,1678 @@ struct jail_prog {
 	__u32 nrelocs;
 };
 
-/* jail_connect4: section cgroup/connect4, 171 instructions */
+/* jail_connect4: section cgroup/connect4, 160 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:361: int jail_connect4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:390: int jail_connect4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r6 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r6 + 24) */
+	/*   2 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r6 + 24) */
 	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
-	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 70, .imm = 0 }, /* if r0 != 0x0 goto pc+70 (-> 81) */
-	/*  11 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
-	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r9 */
-	/* bpf/jail.bpf.c:291: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r9 */
-	/*  14 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:293: key.prefixlen = 32; */
-	/*  15 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  16 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  17 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:294: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  18 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  19 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  20 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  21 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/*  22 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 57, .imm = 0 }, /* if r7 == 0x0 goto pc+57 (-> 80) */
-	/*  23 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
-	/*  24 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
-	/*  25 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  26 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
-	/*  27 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 66) */
-	/*  28 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/*  29 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
-	/*  30 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 49, .imm = 0 }, /* if r2 == r3 goto pc+49 (-> 80) */
-	/*  31 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  32 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 66) */
-	/*  33 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/*  34 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
-	/*  35 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 44, .imm = 0 }, /* if r2 == r3 goto pc+44 (-> 80) */
-	/*  36 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  37 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 66) */
-	/*  38 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/*  39 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 39, .imm = 0 }, /* if r2 == r3 goto pc+39 (-> 80) */
-	/*  41 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/*  42 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 66) */
-	/*  43 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/*  44 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
-	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 34, .imm = 0 }, /* if r2 == r3 goto pc+34 (-> 80) */
-	/*  46 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/*  47 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 66) */
-	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/*  49 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
-	/*  50 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 29, .imm = 0 }, /* if r2 == r3 goto pc+29 (-> 80) */
-	/*  51 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/*  52 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 66) */
-	/*  53 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/*  54 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
-	/*  55 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 24, .imm = 0 }, /* if r2 == r3 goto pc+24 (-> 80) */
-	/*  56 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/*  57 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 66) */
-	/*  58 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/*  59 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -40, .imm = 0 }, /* r3 = *(u64 *)(r10 - 40) */
-	/*  60 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 19, .imm = 0 }, /* if r2 == r3 goto pc+19 (-> 80) */
-	/*  61 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/*  62 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 66) */
-	/*  63 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/*  64 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
-	/*  65 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 14, .imm = 0 }, /* if r1 == r2 goto pc+14 (-> 80) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
-	/*  66 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/*  67 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 12, .imm = 1 }, /* if r1 == 0x1 goto pc+12 (-> 80) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/*  68 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/*  69 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 42, .imm = 7 }, /* if r1 != 0x7 goto pc+42 (-> 112) */
-	/*  70 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  71 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:212: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  72 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  73 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  74 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  75 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:214: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  76 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 35, .imm = 0 }, /* if r8 == 0x0 goto pc+35 (-> 112) */
-	/*  77 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  78 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/*  79 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 112) */
-	/*  80 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 109) */
-	/* bpf/jail.bpf.c:273: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  81 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  82 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:366: if (is_dns(port, fwd)) */
-	/*  83 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -73, .imm = 13568 }, /* if r1 != 0x3500 goto pc-73 (-> 11) */
-	/*  84 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
-	/*  85 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  86 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -76, .imm = 0 }, /* if r1 == 0x0 goto pc-76 (-> 11) */
-	/* bpf/jail.bpf.c:235: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  87 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  88 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  89 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r0 */
-	/*  90 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:239: o.family = family; */
-	/*  91 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
-	/* bpf/jail.bpf.c:238: o.port = port; */
-	/*  92 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r8 */
-	/* bpf/jail.bpf.c:237: __builtin_memcpy(o.addr, w, 16); */
-	/*  93 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r9 */
-	/*  94 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  95 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
-	/*  96 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/*  97 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  98 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/*  99 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 100 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -24 }, /* r3 += -24 */
-	/* bpf/jail.bpf.c:240: bpf_map_update_elem(&jail_dsk, &cookie, &o, BPF_ANY); */
-	/* 101 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/* 102 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 103 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/* 104 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/* bpf/jail.bpf.c:251: ctx->user_port = jail_htons((__u16)fwd); */
-	/* 105 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
-	/* 106 */ { .code = 0x63, .dst_reg = 6, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r7 */
-	/* 107 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
-	/* bpf/jail.bpf.c:250: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/* 108 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* 109 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:369: } */
-	/* 110 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 111 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 112 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
-	/* 113 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 114 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* 115 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 116 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 117 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 118 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 120 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 123) */
-	/* 121 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
-	/* 122 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 123 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 124 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* if r0 != 0x0 goto pc+59 (-> 70) */
+	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/*  14 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  15 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  16 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  17 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  18 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/*  19 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 49, .imm = 0 }, /* if r0 == 0x0 goto pc+49 (-> 69) */
+	/*  20 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/*  21 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 53) */
+	/*  23 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  24 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 44, .imm = 0 }, /* if r2 == r7 goto pc+44 (-> 69) */
+	/*  25 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  26 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 53) */
+	/*  27 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  28 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 40, .imm = 0 }, /* if r2 == r7 goto pc+40 (-> 69) */
+	/*  29 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  30 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 53) */
+	/*  31 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/*  32 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 36, .imm = 0 }, /* if r2 == r7 goto pc+36 (-> 69) */
+	/*  33 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  34 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 53) */
+	/*  35 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 32, .imm = 0 }, /* if r2 == r7 goto pc+32 (-> 69) */
+	/*  37 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  38 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 53) */
+	/*  39 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 28, .imm = 0 }, /* if r2 == r7 goto pc+28 (-> 69) */
+	/*  41 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  42 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 53) */
+	/*  43 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/*  44 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 24, .imm = 0 }, /* if r2 == r7 goto pc+24 (-> 69) */
+	/*  45 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  46 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 53) */
+	/*  47 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/*  48 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 20, .imm = 0 }, /* if r2 == r7 goto pc+20 (-> 69) */
+	/*  49 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  50 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 53) */
+	/*  51 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/*  52 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* if r1 == r7 goto pc+16 (-> 69) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/*  53 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/*  54 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 69) */
+	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/*  55 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
+	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r0 */
+	/*  57 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 43, .imm = 7 }, /* if r1 != 0x7 goto pc+43 (-> 101) */
+	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  58 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r9 */
+	/*  59 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  60 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/*  61 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  62 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  63 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  64 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/*  65 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 35, .imm = 0 }, /* if r8 == 0x0 goto pc+35 (-> 101) */
+	/*  66 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  67 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/*  68 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 101) */
+	/*  69 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 98) */
+	/* bpf/jail.bpf.c:297: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  70 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  71 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:395: if (is_dns(port, fwd)) */
+	/*  72 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -62, .imm = 13568 }, /* if r1 != 0x3500 goto pc-62 (-> 11) */
+	/*  73 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
+	/*  74 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  75 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 0 }, /* if r1 == 0x0 goto pc-65 (-> 11) */
+	/* bpf/jail.bpf.c:260: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  77 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  78 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  79 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  81 */ { .code = 0x4f, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 |= r1 */
+	/* bpf/jail.bpf.c:264: o[2] = pair(port, family); */
+	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
+	/* bpf/jail.bpf.c:262: o[0] = a01; */
+	/*  83 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/*  84 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:263: o[1] = a23; */
+	/*  85 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  86 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  87 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  88 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  89 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/* bpf/jail.bpf.c:265: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  90 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  91 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  92 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  93 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* bpf/jail.bpf.c:274: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  94 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/*  95 */ { .code = 0x63, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r8 */
+	/*  96 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:273: ctx->user_ip4 = jail_htonl(0x7f000001); */
+	/*  97 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
+	/*  98 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:398: } */
+	/*  99 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/* 100 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 101 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
+	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 103 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 109 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 112) */
+	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 111 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 112 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 113 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 114 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 116 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 117 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 118 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 119 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 131) */
+	/* 120 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 121 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 122 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 123 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 124 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 125 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 127 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 129 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
-	/* 130 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 142) */
-	/* 131 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 132 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* 133 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 134 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 135 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 136 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 138 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 110) */
-	/* 139 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
-	/* 140 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 141 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 110) */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
-	/* 142 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 143 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 144 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 145 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 146 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 147 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 148 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 149 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:187: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 150 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 151 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 152 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* bpf/jail.bpf.c:188: e->entry = v->entry; */
-	/* 153 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
-	/* 154 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 155 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 156 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* bpf/jail.bpf.c:190: e->family = (__u8)family; */
-	/* 157 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 158 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 126 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 127 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 99) */
+	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 129 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 130 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 99) */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
+	/* 131 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 132 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 133 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 134 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 135 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 136 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 138 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 139 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 140 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 141 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* 142 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
+	/* 143 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
+	/* 144 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
+	/* 146 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
+	/* 147 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 148 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 159 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
-	/* bpf/jail.bpf.c:191: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 160 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 149 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 150 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 161 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
-	/* bpf/jail.bpf.c:195: __builtin_memcpy(e->addr, addr, 4); */
-	/* 162 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
-	/* 163 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
-	/* bpf/jail.bpf.c:193: e->port = port; */
-	/* 164 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
-	/* 165 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
-	/* bpf/jail.bpf.c:192: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 166 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:198: bpf_ringbuf_submit(e, 0); */
-	/* 167 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 168 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 169 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 170 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -61, .imm = 0 }, /* goto pc-61 (-> 110) */
+	/* 151 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:214: __builtin_memcpy(e->addr, addr, 4); */
+	/* 152 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
+	/* 153 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
+	/* bpf/jail.bpf.c:212: e->port = port; */
+	/* 154 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 7, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r7 */
+	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 155 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
+	/* 156 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 157 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 158 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 159 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -61, .imm = 0 }, /* goto pc-61 (-> 99) */
 };
-#define JAIL_NINSNS_CONNECT4 171
+#define JAIL_NINSNS_CONNECT4 160
 _Static_assert(sizeof(jail_insns_connect4) / sizeof(jail_insns_connect4[0]) == JAIL_NINSNS_CONNECT4,
 	       "jail_insns_connect4: count");
 
 static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
-	{ 18, JAIL_MAP_V4 },
-	{ 72, JAIL_MAP_DNS4 },
-	{ 101, JAIL_MAP_DSK },
-	{ 117, JAIL_MAP_CNT },
-	{ 124, JAIL_MAP_EV },
-	{ 135, JAIL_MAP_CNT },
+	{ 16, JAIL_MAP_V4 },
+	{ 61, JAIL_MAP_DNS4 },
+	{ 90, JAIL_MAP_DSK },
+	{ 106, JAIL_MAP_CNT },
+	{ 113, JAIL_MAP_EV },
+	{ 124, JAIL_MAP_CNT },
 };
 
-/* jail_connect6: section cgroup/connect6, 291 instructions */
+/* jail_connect6: section cgroup/connect6, 288 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:372: int jail_connect6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:401: int jail_connect6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r6 + 24) */
-	/*   2 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   3 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r9 */
-	/*   4 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   5 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*   6 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*   7 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*   8 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
-	/*   9 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 11) */
-	/*  10 */ { .code = 0x61, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = *(u32 *)(r0 + 0) */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 8, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r8 + 24) */
+	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
+	/*   3 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*   4 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   5 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
+	/*   6 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r2 */
+	/*   7 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   8 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/*   9 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  11 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/*  12 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 15) */
+	/*  13 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  11 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r6 + 8) */
-	/* bpf/jail.bpf.c:354: w[i] = ctx_u32(&ctx->user_ip6[i]); */
-	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r2 */
+	/*  15 */ { .code = 0x61, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r8 + 8) */
+	/*  16 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r8 + 12) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  17 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
+	/*  18 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
+	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  20 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
+	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
+	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  13 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 12, .imm = 0 }, /* r4 = *(u32 *)(r6 + 12) */
-	/* bpf/jail.bpf.c:354: w[i] = ctx_u32(&ctx->user_ip6[i]); */
-	/*  14 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r4 */
+	/*  22 */ { .code = 0x61, .dst_reg = 4, .src_reg = 8, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r8 + 16) */
+	/*  23 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r8 */
+	/*  24 */ { .code = 0x61, .dst_reg = 3, .src_reg = 8, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r8 + 20) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  25 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 3, .off = 0, .imm = 0 }, /* r8 = r3 */
+	/*  26 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/*  27 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 4, .off = 0, .imm = 0 }, /* r8 |= r4 */
+	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
+	/*  28 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
+	/*  29 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* bpf/jail.bpf.c:297: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  30 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  31 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:384: if (is_dns(port, fwd)) */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 59, .imm = 13568 }, /* if r1 != 0x3500 goto pc+59 (-> 92) */
+	/*  33 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  34 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  35 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  36 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 0 }, /* if r1 == 0x0 goto pc+55 (-> 92) */
+	/*  37 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
+	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  40 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* bpf/jail.bpf.c:260: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  41 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
+	/*  42 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
+	/*  43 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  44 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/* bpf/jail.bpf.c:264: o[2] = pair(port, family); */
+	/*  45 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* bpf/jail.bpf.c:263: o[1] = a23; */
+	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/* bpf/jail.bpf.c:282: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
+	/*  48 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 9, .off = 0, .imm = 0 }, /* r8 = r9 */
+	/*  49 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 |= r7 */
+	/*  50 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/*  51 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
+	/*  52 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/*  53 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  54 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 56) */
+	/*  55 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  56 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
+	/* bpf/jail.bpf.c:262: o[0] = a01; */
+	/*  57 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*  58 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  59 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  60 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  61 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:265: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  62 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  63 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  64 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  65 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  66 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/*  67 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  68 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  69 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
+	/* bpf/jail.bpf.c:282: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
+	/*  70 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
+	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 73) */
+	/*  72 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  73 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/*  74 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 76) */
+	/*  75 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  76 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
+	/*  77 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:290: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  78 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
+	/*  79 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
+	/*  80 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r2 */
+	/*  81 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
+	/*  82 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 84) */
+	/*  83 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
+	/* bpf/jail.bpf.c:289: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
+	/*  84 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
+	/*  85 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
+	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
+	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 89) */
+	/*  88 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:288: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
+	/*  89 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
+	/* bpf/jail.bpf.c:286: ctx->user_ip6[0] = 0; */
+	/*  90 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
+	/*  91 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 68, .imm = 0 }, /* goto pc+68 (-> 160) */
+	/* bpf/jail.bpf.c:369: __u16 p = jail_ntohs((__u16)port); */
+	/*  92 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
+	/*  93 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 2, .off = 0, .imm = 0 }, /* r8 = r2 */
+	/* bpf/jail.bpf.c:341: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  94 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 67, .imm = 0 }, /* if r9 != 0x0 goto pc+67 (-> 162) */
+	/*  95 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 65, .imm = 0 }, /* if r1 != 0x0 goto pc+65 (-> 162) */
+	/*  97 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  98 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  99 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 1, .off = 62, .imm = 0 }, /* if r4 != r1 goto pc+62 (-> 162) */
+	/* 100 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 3, .off = 0, .imm = 0 }, /* r6 = r3 */
+	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 101 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
+	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/* 103 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 109 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* 110 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 159) */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/* 111 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/* 112 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 143) */
+	/* 113 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 114 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 44, .imm = 0 }, /* if r2 == r8 goto pc+44 (-> 159) */
+	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 116 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 143) */
+	/* 117 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 118 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 40, .imm = 0 }, /* if r2 == r8 goto pc+40 (-> 159) */
+	/* 119 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 120 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 143) */
+	/* 121 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 36, .imm = 0 }, /* if r2 == r8 goto pc+36 (-> 159) */
+	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 143) */
+	/* 125 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 126 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 32, .imm = 0 }, /* if r2 == r8 goto pc+32 (-> 159) */
+	/* 127 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 128 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 143) */
+	/* 129 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 130 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 28, .imm = 0 }, /* if r2 == r8 goto pc+28 (-> 159) */
+	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 132 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 143) */
+	/* 133 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 134 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 24, .imm = 0 }, /* if r2 == r8 goto pc+24 (-> 159) */
+	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 136 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 143) */
+	/* 137 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 138 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 20, .imm = 0 }, /* if r2 == r8 goto pc+20 (-> 159) */
+	/* 139 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 140 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 143) */
+	/* 141 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 142 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = 16, .imm = 0 }, /* if r1 == r8 goto pc+16 (-> 159) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/* 143 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* 144 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 159) */
+	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 146 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 7 }, /* if r1 != 0x7 goto pc+78 (-> 225) */
+	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 153 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 154 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 70, .imm = 0 }, /* if r6 == 0x0 goto pc+70 (-> 225) */
+	/* 155 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 156 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
+	/* 157 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 159) */
+	/* 158 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 225) */
+	/* 159 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:403: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
+	/* 160 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
+	/* 161 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 162 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 164 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 165 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 166 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 167 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 168 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 169 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 170 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:345: key.prefixlen = 128; */
+	/* 171 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 172 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 173 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:346: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 174 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 175 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 176 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 177 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* 178 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -20, .imm = 0 }, /* if r7 == 0x0 goto pc-20 (-> 159) */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/* 179 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/* 180 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 211) */
+	/* 181 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 182 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -24, .imm = 0 }, /* if r2 == r8 goto pc-24 (-> 159) */
+	/* 183 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 184 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 211) */
+	/* 185 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 186 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -28, .imm = 0 }, /* if r2 == r8 goto pc-28 (-> 159) */
+	/* 187 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 188 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 211) */
+	/* 189 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 190 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -32, .imm = 0 }, /* if r2 == r8 goto pc-32 (-> 159) */
+	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 192 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 211) */
+	/* 193 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 194 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -36, .imm = 0 }, /* if r2 == r8 goto pc-36 (-> 159) */
+	/* 195 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 196 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 211) */
+	/* 197 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 198 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -40, .imm = 0 }, /* if r2 == r8 goto pc-40 (-> 159) */
+	/* 199 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 200 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 211) */
+	/* 201 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 202 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -44, .imm = 0 }, /* if r2 == r8 goto pc-44 (-> 159) */
+	/* 203 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 204 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 211) */
+	/* 205 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 206 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -48, .imm = 0 }, /* if r2 == r8 goto pc-48 (-> 159) */
+	/* 207 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 208 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 211) */
+	/* 209 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 210 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = -52, .imm = 0 }, /* if r1 == r8 goto pc-52 (-> 159) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -54, .imm = 1 }, /* if r1 == 0x1 goto pc-54 (-> 159) */
+	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 213 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 214 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 225) */
+	/* 215 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 216 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 217 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 218 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 219 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 220 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 221 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 3, .imm = 0 }, /* if r6 == 0x0 goto pc+3 (-> 225) */
+	/* 222 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 223 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
+	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 224 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 0 }, /* if r1 > r0 goto pc-66 (-> 159) */
+	/* 225 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r7 */
+	/* 226 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 227 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/* 228 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 229 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 230 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 231 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 233 */ { .code = 0x79, .dst_reg = 7, .src_reg = 10, .off = -80, .imm = 0 }, /* r7 = *(u64 *)(r10 - 80) */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 234 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 236) */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 235 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
+	/* 236 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 237 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 238 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 239 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 242 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 243 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 255) */
+	/* 244 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 245 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 246 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 247 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 248 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 250 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 251 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -92, .imm = 0 }, /* if r0 == 0x0 goto pc-92 (-> 160) */
+	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 253 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 254 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -95, .imm = 0 }, /* goto pc-95 (-> 160) */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 255 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r6 */
+	/* 256 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
+	/* 257 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 258 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r6 */
+	/* 259 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r6 */
+	/* 260 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r6 */
+	/* 261 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r6 */
+	/* 262 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r6 */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 263 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 264 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 265 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 266 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 267 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* 268 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
+	/* 269 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
+	/* 270 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 271 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
+	/* 272 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
+	/* 273 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 274 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  15 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:354: w[i] = ctx_u32(&ctx->user_ip6[i]); */
-	/*  16 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
+	/* 275 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r7 + 32) */
+	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 276 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  17 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:354: w[i] = ctx_u32(&ctx->user_ip6[i]); */
-	/*  18 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r3 */
-	/* bpf/jail.bpf.c:273: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  19 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 8, .off = 0, .imm = 0 }, /* r5 = r8 */
-	/*  20 */ { .code = 0x57, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 65535 }, /* r5 &= 65535 */
-	/* bpf/jail.bpf.c:355: if (is_dns(port, fwd)) */
-	/*  21 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = 54, .imm = 13568 }, /* if r5 != 0x3500 goto pc+54 (-> 76) */
-	/*  22 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 9, .off = 0, .imm = 0 }, /* r5 = r9 */
-	/*  23 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
-	/*  24 */ { .code = 0x77, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 >>= 32 */
-	/*  25 */ { .code = 0x15, .dst_reg = 5, .src_reg = 0, .off = 50, .imm = 0 }, /* if r5 == 0x0 goto pc+50 (-> 76) */
-	/* bpf/jail.bpf.c:259: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  26 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
-	/*  27 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/*  28 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/*  29 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/*  30 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 5, .imm = 0 }, /* if r2 != 0x0 goto pc+5 (-> 36) */
-	/*  31 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/*  32 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/*  33 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  34 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 1, .imm = 0 }, /* if r1 == r2 goto pc+1 (-> 36) */
-	/*  35 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:235: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  36 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  38 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r0 */
-	/*  39 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:239: o.family = family; */
-	/*  40 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/* bpf/jail.bpf.c:238: o.port = port; */
-	/*  41 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r8 */
-	/* bpf/jail.bpf.c:237: __builtin_memcpy(o.addr, w, 16); */
-	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -52, .imm = 0 }, /* r1 = *(u32 *)(r10 - 52) */
-	/*  43 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  44 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -56, .imm = 0 }, /* r2 = *(u32 *)(r10 - 56) */
-	/*  45 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  47 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -44, .imm = 0 }, /* r1 = *(u32 *)(r10 - 44) */
-	/*  48 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  49 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u32 *)(r10 - 48) */
-	/*  50 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  51 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/*  52 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  53 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/*  54 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  55 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:240: bpf_map_update_elem(&jail_dsk, &cookie, &o, BPF_ANY); */
-	/*  56 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  57 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  58 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  59 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  60 */ { .code = 0x57, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 &= 1 */
-	/*  61 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
-	/*  62 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 1, .imm = 0 }, /* if r7 != 0x0 goto pc+1 (-> 64) */
-	/*  63 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  64 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/*  65 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  66 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 1, .imm = 0 }, /* if r7 != 0x0 goto pc+1 (-> 68) */
-	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:266: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  68 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
-	/*  69 */ { .code = 0x63, .dst_reg = 6, .src_reg = 9, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r9 */
-	/* bpf/jail.bpf.c:265: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  70 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  71 */ { .code = 0x63, .dst_reg = 6, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r2 */
-	/* bpf/jail.bpf.c:264: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  72 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
-	/* bpf/jail.bpf.c:262: ctx->user_ip6[0] = 0; */
-	/*  73 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  74 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/*  75 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 75, .imm = 0 }, /* goto pc+75 (-> 151) */
-	/* bpf/jail.bpf.c:341: __u16 p = jail_ntohs((__u16)port); */
-	/*  76 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/*  77 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r8 */
-	/* bpf/jail.bpf.c:313: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  78 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 74, .imm = 0 }, /* if r2 != 0x0 goto pc+74 (-> 153) */
-	/*  79 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 = r4 */
-	/*  80 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 72, .imm = 0 }, /* if r2 != 0x0 goto pc+72 (-> 153) */
-	/*  81 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/*  82 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  83 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = 69, .imm = 0 }, /* if r1 != r2 goto pc+69 (-> 153) */
-	/*  84 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
-	/* bpf/jail.bpf.c:291: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  85 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r3 */
-	/*  86 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:293: key.prefixlen = 32; */
-	/*  87 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r1 */
-	/*  88 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  89 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:294: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  90 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  91 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  92 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  93 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/*  94 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 55, .imm = 0 }, /* if r7 == 0x0 goto pc+55 (-> 150) */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
-	/*  95 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
-	/*  96 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 135) */
-	/*  97 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/*  98 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/*  99 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 50, .imm = 0 }, /* if r2 == r3 goto pc+50 (-> 150) */
-	/* 100 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 101 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 135) */
-	/* 102 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 103 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 104 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 45, .imm = 0 }, /* if r2 == r3 goto pc+45 (-> 150) */
-	/* 105 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 106 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 135) */
-	/* 107 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 108 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 109 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 40, .imm = 0 }, /* if r2 == r3 goto pc+40 (-> 150) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 111 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 135) */
-	/* 112 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 113 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 114 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 35, .imm = 0 }, /* if r2 == r3 goto pc+35 (-> 150) */
-	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 116 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 135) */
-	/* 117 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 118 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 119 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 30, .imm = 0 }, /* if r2 == r3 goto pc+30 (-> 150) */
-	/* 120 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 121 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 135) */
-	/* 122 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 123 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 124 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 25, .imm = 0 }, /* if r2 == r3 goto pc+25 (-> 150) */
-	/* 125 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 126 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 135) */
-	/* 127 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 128 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 129 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 20, .imm = 0 }, /* if r2 == r3 goto pc+20 (-> 150) */
-	/* 130 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 131 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 135) */
-	/* 132 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 133 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 134 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 15, .imm = 0 }, /* if r1 == r2 goto pc+15 (-> 150) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
-	/* 135 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/* 136 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 13, .imm = 1 }, /* if r1 == 0x1 goto pc+13 (-> 150) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/* 137 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 138 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 85, .imm = 7 }, /* if r1 != 0x7 goto pc+85 (-> 224) */
-	/* 139 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 140 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
-	/* bpf/jail.bpf.c:212: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 141 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 142 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 143 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 144 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:214: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 145 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 78, .imm = 0 }, /* if r8 == 0x0 goto pc+78 (-> 224) */
-	/* 146 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 147 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/* 148 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 150) */
-	/* 149 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 74, .imm = 0 }, /* goto pc+74 (-> 224) */
-	/* 150 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:374: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
-	/* 151 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 152 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 153 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -44, .imm = 0 }, /* r1 = *(u32 *)(r10 - 44) */
-	/* 154 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 155 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u32 *)(r10 - 48) */
-	/* 156 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 157 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -52, .imm = 0 }, /* r1 = *(u32 *)(r10 - 52) */
-	/* 158 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 159 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 160 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 161 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:317: key.prefixlen = 128; */
-	/* 162 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 163 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 164 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:318: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 165 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 166 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 167 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 168 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:319: if (!v || verdict(v, port)) */
-	/* 169 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -20, .imm = 0 }, /* if r7 == 0x0 goto pc-20 (-> 150) */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
-	/* 170 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
-	/* 171 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 210) */
-	/* 172 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 173 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 174 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -25, .imm = 0 }, /* if r2 == r3 goto pc-25 (-> 150) */
-	/* 175 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 176 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 210) */
-	/* 177 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 178 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 179 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -30, .imm = 0 }, /* if r2 == r3 goto pc-30 (-> 150) */
-	/* 180 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 181 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 210) */
-	/* 182 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 183 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 184 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -35, .imm = 0 }, /* if r2 == r3 goto pc-35 (-> 150) */
-	/* 185 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 186 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 210) */
-	/* 187 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 188 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 189 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -40, .imm = 0 }, /* if r2 == r3 goto pc-40 (-> 150) */
-	/* 190 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 191 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 210) */
-	/* 192 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 193 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 194 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -45, .imm = 0 }, /* if r2 == r3 goto pc-45 (-> 150) */
-	/* 195 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 196 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 210) */
-	/* 197 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 198 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 199 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -50, .imm = 0 }, /* if r2 == r3 goto pc-50 (-> 150) */
-	/* 200 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 201 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 210) */
-	/* 202 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 203 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 204 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -55, .imm = 0 }, /* if r2 == r3 goto pc-55 (-> 150) */
-	/* 205 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 206 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 210) */
-	/* 207 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 208 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 209 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -60, .imm = 0 }, /* if r1 == r2 goto pc-60 (-> 150) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
-	/* 210 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:319: if (!v || verdict(v, port)) */
-	/* 211 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -62, .imm = 1 }, /* if r1 == 0x1 goto pc-62 (-> 150) */
-	/* bpf/jail.bpf.c:321: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 212 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 213 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 224) */
-	/* 214 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:212: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 215 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 216 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 217 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 218 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 219 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:214: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 220 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 224) */
-	/* 221 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 222 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:321: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 223 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -74, .imm = 0 }, /* if r1 > r0 goto pc-74 (-> 150) */
-	/* 224 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r7 */
-	/* 225 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 226 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r7 */
-	/* 227 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 228 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 229 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 230 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 231 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 232 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 234) */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
-	/* 233 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r7 */
-	/* 234 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 235 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 236 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 237 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 238 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 239 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 240 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
-	/* 241 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 253) */
-	/* 242 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 243 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 244 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 245 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 246 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 247 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 248 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 249 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -99, .imm = 0 }, /* if r0 == 0x0 goto pc-99 (-> 151) */
-	/* 250 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
-	/* 251 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 252 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -102, .imm = 0 }, /* goto pc-102 (-> 151) */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 253 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 254 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
-	/* 255 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 256 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 257 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 258 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 259 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 260 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 261 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 262 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:187: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 263 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 264 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 265 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 266 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:188: e->entry = v->entry; */
-	/* 267 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 268 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 269 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* 270 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:190: e->family = (__u8)family; */
-	/* 271 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 272 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/* 273 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
-	/* bpf/jail.bpf.c:191: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 274 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/* 275 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
-	/* bpf/jail.bpf.c:193: e->port = port; */
-	/* 276 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 277 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
-	/* bpf/jail.bpf.c:192: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 278 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:197: __builtin_memcpy(e->addr, addr, 16); */
-	/* 279 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -44, .imm = 0 }, /* r1 = *(u32 *)(r10 - 44) */
-	/* 280 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* *(u32 *)(r9 + 28) = r1 */
-	/* 281 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u32 *)(r10 - 48) */
-	/* 282 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r9 + 24) = r1 */
-	/* 283 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -52, .imm = 0 }, /* r1 = *(u32 *)(r10 - 52) */
-	/* 284 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r9 + 20) = r1 */
-	/* 285 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 286 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r1 */
-	/* bpf/jail.bpf.c:198: bpf_ringbuf_submit(e, 0); */
-	/* 287 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 288 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 289 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 290 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -140, .imm = 0 }, /* goto pc-140 (-> 151) */
+	/* 277 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r7 + 36) */
+	/* bpf/jail.bpf.c:212: e->port = port; */
+	/* 278 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 8, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r8 */
+	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 279 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* bpf/jail.bpf.c:216: __builtin_memcpy(e->addr, addr, 16); */
+	/* 280 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 281 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
+	/* 282 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 283 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
+	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
+	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -128, .imm = 0 }, /* goto pc-128 (-> 160) */
 };
-#define JAIL_NINSNS_CONNECT6 291
+#define JAIL_NINSNS_CONNECT6 288
 _Static_assert(sizeof(jail_insns_connect6) / sizeof(jail_insns_connect6[0]) == JAIL_NINSNS_CONNECT6,
 	       "jail_insns_connect6: count");
 
 static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = {
-	{ 6, JAIL_MAP_DCFG },
-	{ 56, JAIL_MAP_DSK },
-	{ 90, JAIL_MAP_V4 },
-	{ 141, JAIL_MAP_DNS4 },
-	{ 165, JAIL_MAP_V6 },
-	{ 216, JAIL_MAP_DNS6 },
-	{ 229, JAIL_MAP_CNT },
-	{ 235, JAIL_MAP_EV },
-	{ 246, JAIL_MAP_CNT },
+	{ 9, JAIL_MAP_DCFG },
+	{ 62, JAIL_MAP_DSK },
+	{ 106, JAIL_MAP_V4 },
+	{ 150, JAIL_MAP_DNS4 },
+	{ 174, JAIL_MAP_V6 },
+	{ 217, JAIL_MAP_DNS6 },
+	{ 230, JAIL_MAP_CNT },
+	{ 237, JAIL_MAP_EV },
+	{ 248, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg4: section cgroup/sendmsg4, 187 instructions */
+/* jail_sendmsg4: section cgroup/sendmsg4, 188 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:387: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:416: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 4, .imm = 0 }, /* r7 = *(u32 *)(r8 + 4) */
 	/*   2 */ { .code = 0x61, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r8 + 24) */
 	/*   3 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r9 */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:393: if (ip == 0 && port == 0) { */
+	/* bpf/jail.bpf.c:422: if (ip == 0 && port == 0) { */
 	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  13 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/*  14 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  15 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  16 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
-	/*  17 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 75, .imm = 0 }, /* if r1 != 0x0 goto pc+75 (-> 93) */
-	/* bpf/jail.bpf.c:394: sk = ctx->sk; */
-	/*  18 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r8 + 64) */
+	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
+	/*  15 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 0 }, /* if r1 != 0x0 goto pc+78 (-> 94) */
+	/* bpf/jail.bpf.c:423: sk = ctx->sk; */
+	/*  16 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r8 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  19 */ { .code = 0x61, .dst_reg = 7, .src_reg = 1, .off = 52, .imm = 0 }, /* r7 = *(u32 *)(r1 + 52) */
-	/*  20 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:398: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  21 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  22 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  23 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  24 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 34) */
-	/*  25 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  26 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 34) */
-	/*  27 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r7 = 16777343 */
-	/*  28 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:399: jail_ntohs((__u16)port) == fwd) */
-	/*  29 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  30 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  31 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  32 */ { .code = 0x77, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 >>= 32 */
-	/* bpf/jail.bpf.c:398: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  33 */ { .code = 0x1d, .dst_reg = 9, .src_reg = 1, .off = 90, .imm = 0 }, /* if r9 == r1 goto pc+90 (-> 124) */
-	/*  34 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r7 */
-	/* bpf/jail.bpf.c:291: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  35 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r7 */
-	/*  36 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:293: key.prefixlen = 32; */
-	/*  37 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/*  38 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  39 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:294: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  40 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  41 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  42 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  43 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/*  44 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 47, .imm = 0 }, /* if r9 == 0x0 goto pc+47 (-> 92) */
-	/*  45 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
-	/*  46 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r9 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
-	/*  47 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 78) */
-	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r9 + 4) */
-	/*  49 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 42, .imm = 0 }, /* if r2 == r6 goto pc+42 (-> 92) */
-	/*  50 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  51 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 78) */
-	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r9 + 6) */
-	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 38, .imm = 0 }, /* if r2 == r6 goto pc+38 (-> 92) */
-	/*  54 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  55 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 78) */
-	/*  56 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r9 + 8) */
-	/*  57 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 34, .imm = 0 }, /* if r2 == r6 goto pc+34 (-> 92) */
-	/*  58 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/*  59 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 78) */
-	/*  60 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r9 + 10) */
-	/*  61 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 30, .imm = 0 }, /* if r2 == r6 goto pc+30 (-> 92) */
-	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/*  63 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 78) */
-	/*  64 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r9 + 12) */
-	/*  65 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 26, .imm = 0 }, /* if r2 == r6 goto pc+26 (-> 92) */
-	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/*  67 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 78) */
-	/*  68 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r9 + 14) */
-	/*  69 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 22, .imm = 0 }, /* if r2 == r6 goto pc+22 (-> 92) */
-	/*  70 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/*  71 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 78) */
-	/*  72 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r9 + 16) */
-	/*  73 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 18, .imm = 0 }, /* if r2 == r6 goto pc+18 (-> 92) */
-	/*  74 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/*  75 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 78) */
-	/*  76 */ { .code = 0x69, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r9 + 18) */
-	/*  77 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 14, .imm = 0 }, /* if r1 == r6 goto pc+14 (-> 92) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
-	/*  78 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r9 + 0) */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/*  79 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 12, .imm = 1 }, /* if r1 == 0x1 goto pc+12 (-> 92) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/*  80 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r9 + 3) */
-	/*  81 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 44, .imm = 7 }, /* if r1 != 0x7 goto pc+44 (-> 126) */
-	/*  82 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  83 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:212: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  84 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  85 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  86 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  87 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:214: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  88 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 37, .imm = 0 }, /* if r8 == 0x0 goto pc+37 (-> 126) */
-	/*  89 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  90 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/*  91 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 126) */
-	/*  92 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 123) */
-	/* bpf/jail.bpf.c:273: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  93 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  94 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:401: } else if (is_dns(port, fwd)) { */
-	/*  95 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -62, .imm = 13568 }, /* if r1 != 0x3500 goto pc-62 (-> 34) */
-	/*  96 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  97 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  98 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  99 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 0 }, /* if r1 == 0x0 goto pc-66 (-> 34) */
-	/* 100 */ { .code = 0x79, .dst_reg = 8, .src_reg = 10, .off = -40, .imm = 0 }, /* r8 = *(u64 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:235: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/* 101 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 102 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/* 103 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r0 */
-	/* 104 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:239: o.family = family; */
-	/* 105 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
-	/* bpf/jail.bpf.c:238: o.port = port; */
-	/* 106 */ { .code = 0x63, .dst_reg = 10, .src_reg = 6, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r6 */
-	/* bpf/jail.bpf.c:237: __builtin_memcpy(o.addr, w, 16); */
-	/* 107 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r7 */
-	/* 108 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
-	/* 110 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/* 111 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 112 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* 113 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 114 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -24 }, /* r3 += -24 */
-	/* bpf/jail.bpf.c:240: bpf_map_update_elem(&jail_dsk, &cookie, &o, BPF_ANY); */
-	/* 115 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/* 116 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 117 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/* 118 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/* bpf/jail.bpf.c:251: ctx->user_port = jail_htons((__u16)fwd); */
-	/* 119 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
-	/* 120 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 24, .imm = 0 }, /* *(u32 *)(r8 + 24) = r9 */
-	/* 121 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
-	/* bpf/jail.bpf.c:250: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/* 122 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r8 + 4) = r1 */
-	/* 123 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:405: } */
-	/* 124 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 125 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 126 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
-	/* 127 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 128 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* 129 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 130 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 131 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 132 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 133 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 134 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 137) */
-	/* 135 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
-	/* 136 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 137 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 138 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 139 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 140 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 141 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 142 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 143 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
-	/* 144 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 156) */
-	/* 145 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 146 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* 147 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 148 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -24 }, /* r2 += -24 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 149 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 150 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 151 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 152 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 124) */
-	/* 153 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
-	/* 154 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 155 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 124) */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 156 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 157 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 158 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 159 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 160 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 161 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* 162 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
-	/* 163 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 164 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 165 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:187: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 166 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 167 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 168 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 169 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
-	/* bpf/jail.bpf.c:188: e->entry = v->entry; */
-	/* 170 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 171 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 172 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* bpf/jail.bpf.c:190: e->family = (__u8)family; */
-	/* 173 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 174 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 175 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 176 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/*  17 */ { .code = 0x61, .dst_reg = 7, .src_reg = 1, .off = 52, .imm = 0 }, /* r7 = *(u32 *)(r1 + 52) */
+	/*  18 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:427: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  20 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  21 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 32) */
+	/*  23 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  24 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 32) */
+	/*  25 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r7 = 16777343 */
+	/*  26 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:428: jail_ntohs((__u16)port) == fwd) */
+	/*  27 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  28 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  29 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  30 */ { .code = 0x77, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 >>= 32 */
+	/* bpf/jail.bpf.c:427: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  31 */ { .code = 0x1d, .dst_reg = 9, .src_reg = 1, .off = 93, .imm = 0 }, /* if r9 == r1 goto pc+93 (-> 125) */
+	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r7 */
+	/*  33 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/*  34 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/*  35 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  36 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  37 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  38 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  39 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  40 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/*  41 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 51, .imm = 0 }, /* if r9 == 0x0 goto pc+51 (-> 93) */
+	/*  42 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/*  43 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r9 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/*  44 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 75) */
+	/*  45 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r9 + 4) */
+	/*  46 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 46, .imm = 0 }, /* if r2 == r6 goto pc+46 (-> 93) */
+	/*  47 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  48 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 75) */
+	/*  49 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r9 + 6) */
+	/*  50 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 42, .imm = 0 }, /* if r2 == r6 goto pc+42 (-> 93) */
+	/*  51 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  52 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 75) */
+	/*  53 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r9 + 8) */
+	/*  54 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 38, .imm = 0 }, /* if r2 == r6 goto pc+38 (-> 93) */
+	/*  55 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  56 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 75) */
+	/*  57 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r9 + 10) */
+	/*  58 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 34, .imm = 0 }, /* if r2 == r6 goto pc+34 (-> 93) */
+	/*  59 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  60 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 75) */
+	/*  61 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r9 + 12) */
+	/*  62 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 30, .imm = 0 }, /* if r2 == r6 goto pc+30 (-> 93) */
+	/*  63 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  64 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 75) */
+	/*  65 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r9 + 14) */
+	/*  66 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 26, .imm = 0 }, /* if r2 == r6 goto pc+26 (-> 93) */
+	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  68 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 75) */
+	/*  69 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r9 + 16) */
+	/*  70 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 22, .imm = 0 }, /* if r2 == r6 goto pc+22 (-> 93) */
+	/*  71 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  72 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 75) */
+	/*  73 */ { .code = 0x69, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r9 + 18) */
+	/*  74 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* if r1 == r6 goto pc+18 (-> 93) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/*  75 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r9 + 0) */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/*  76 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 1 }, /* if r1 == 0x1 goto pc+16 (-> 93) */
+	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/*  77 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r9 + 3) */
+	/*  78 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 7 }, /* if r1 != 0x7 goto pc+48 (-> 127) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  79 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  80 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  81 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  83 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  84 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/*  85 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  86 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  87 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  88 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/*  89 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 37, .imm = 0 }, /* if r8 == 0x0 goto pc+37 (-> 127) */
+	/*  90 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  91 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/*  92 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 127) */
+	/*  93 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 124) */
+	/* bpf/jail.bpf.c:297: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  94 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  95 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:430: } else if (is_dns(port, fwd)) { */
+	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 13568 }, /* if r1 != 0x3500 goto pc-65 (-> 32) */
+	/*  97 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  98 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  99 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -69, .imm = 0 }, /* if r1 == 0x0 goto pc-69 (-> 32) */
+	/* 101 */ { .code = 0x79, .dst_reg = 8, .src_reg = 10, .off = -40, .imm = 0 }, /* r8 = *(u64 *)(r10 - 40) */
+	/* bpf/jail.bpf.c:260: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 103 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/* 104 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/* 105 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/* 106 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/* 107 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 |= r1 */
+	/* bpf/jail.bpf.c:264: o[2] = pair(port, family); */
+	/* 108 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* bpf/jail.bpf.c:262: o[0] = a01; */
+	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r7 */
+	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:263: o[1] = a23; */
+	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 112 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 113 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* 114 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 115 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/* bpf/jail.bpf.c:265: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/* 116 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/* 117 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 118 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* bpf/jail.bpf.c:274: ctx->user_port = jail_htons((__u16)fwd); */
+	/* 120 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
+	/* 121 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 24, .imm = 0 }, /* *(u32 *)(r8 + 24) = r9 */
+	/* 122 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:273: ctx->user_ip4 = jail_htonl(0x7f000001); */
+	/* 123 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r8 + 4) = r1 */
+	/* 124 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:434: } */
+	/* 125 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/* 126 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 127 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
+	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 129 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 130 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 131 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 132 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 133 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 134 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 135 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 138) */
+	/* 136 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 137 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 138 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 139 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 140 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 141 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 142 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 143 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 144 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 145 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 157) */
+	/* 146 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 153 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 125) */
+	/* 154 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 155 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 156 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 125) */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 157 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 158 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 159 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 160 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 161 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 162 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 163 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
+	/* 164 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 165 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 166 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 167 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 168 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 169 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* 170 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
+	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
+	/* 171 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
+	/* 172 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 173 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
+	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
+	/* 174 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 175 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 176 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 177 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 177 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
-	/* bpf/jail.bpf.c:191: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 178 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 178 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 179 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 179 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
-	/* bpf/jail.bpf.c:195: __builtin_memcpy(e->addr, addr, 4); */
-	/* 180 */ { .code = 0x63, .dst_reg = 9, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r7 */
-	/* bpf/jail.bpf.c:193: e->port = port; */
-	/* 181 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
-	/* bpf/jail.bpf.c:192: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 182 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:198: bpf_ringbuf_submit(e, 0); */
-	/* 183 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 184 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 185 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 186 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -63, .imm = 0 }, /* goto pc-63 (-> 124) */
+	/* 180 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* bpf/jail.bpf.c:214: __builtin_memcpy(e->addr, addr, 4); */
+	/* 181 */ { .code = 0x63, .dst_reg = 9, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r7 */
+	/* bpf/jail.bpf.c:212: e->port = port; */
+	/* 182 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
+	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 183 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
+	/* 184 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 185 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 186 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 187 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -63, .imm = 0 }, /* goto pc-63 (-> 125) */
 };
-#define JAIL_NINSNS_SENDMSG4 187
+#define JAIL_NINSNS_SENDMSG4 188
 _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == JAIL_NINSNS_SENDMSG4,
 	       "jail_insns_sendmsg4: count");
 
 static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
-	{ 40, JAIL_MAP_V4 },
-	{ 84, JAIL_MAP_DNS4 },
-	{ 115, JAIL_MAP_DSK },
-	{ 131, JAIL_MAP_CNT },
-	{ 138, JAIL_MAP_EV },
-	{ 149, JAIL_MAP_CNT },
+	{ 37, JAIL_MAP_V4 },
+	{ 85, JAIL_MAP_DNS4 },
+	{ 116, JAIL_MAP_DSK },
+	{ 132, JAIL_MAP_CNT },
+	{ 139, JAIL_MAP_EV },
+	{ 150, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 510 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 523 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:408: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:437: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r6 + 24) */
-	/*   2 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   3 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r9 */
-	/*   4 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   5 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*   6 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*   7 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*   8 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
-	/*   9 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 11) */
-	/*  10 */ { .code = 0x61, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = *(u32 *)(r0 + 0) */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r9 + 24) */
+	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
+	/*   3 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
+	/*  11 */ { .code = 0x61, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = *(u32 *)(r0 + 0) */
+	/*  12 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r6 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  11 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r6 + 8) */
-	/* bpf/jail.bpf.c:414: w[i] = ctx_u32(&ctx->user_ip6[i]); */
-	/*  12 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r2 */
+	/*  13 */ { .code = 0x61, .dst_reg = 6, .src_reg = 9, .off = 8, .imm = 0 }, /* r6 = *(u32 *)(r9 + 8) */
+	/*  14 */ { .code = 0x61, .dst_reg = 7, .src_reg = 9, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r9 + 12) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  15 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 = r7 */
+	/*  16 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  18 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
+	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
+	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  13 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r6 + 12) */
-	/* bpf/jail.bpf.c:414: w[i] = ctx_u32(&ctx->user_ip6[i]); */
-	/*  14 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r3 */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/*  15 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:414: w[i] = ctx_u32(&ctx->user_ip6[i]); */
-	/*  16 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
-	/* bpf/jail.bpf.c:415: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) { */
-	/*  17 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 3, .off = 0, .imm = 0 }, /* r5 = r3 */
-	/*  18 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 2, .off = 0, .imm = 0 }, /* r5 |= r2 */
-	/*  19 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 1, .off = 0, .imm = 0 }, /* r5 |= r1 */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 20, .imm = 0 }, /* r4 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:415: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) { */
-	/*  21 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 4, .off = 0, .imm = 0 }, /* r5 |= r4 */
-	/*  22 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 7, .off = 0, .imm = 0 }, /* r5 |= r7 */
-	/* bpf/jail.bpf.c:414: w[i] = ctx_u32(&ctx->user_ip6[i]); */
-	/*  23 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r4 */
-	/* bpf/jail.bpf.c:415: if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0) { */
-	/*  24 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
-	/*  25 */ { .code = 0x77, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 >>= 32 */
-	/*  26 */ { .code = 0x15, .dst_reg = 5, .src_reg = 0, .off = 58, .imm = 0 }, /* if r5 == 0x0 goto pc+58 (-> 85) */
-	/* bpf/jail.bpf.c:273: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  27 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 7, .off = 0, .imm = 0 }, /* r5 = r7 */
-	/*  28 */ { .code = 0x57, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 65535 }, /* r5 &= 65535 */
-	/* bpf/jail.bpf.c:416: if (is_dns(port, fwd)) */
-	/*  29 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = 70, .imm = 13568 }, /* if r5 != 0x3500 goto pc+70 (-> 100) */
-	/*  30 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 9, .off = 0, .imm = 0 }, /* r5 = r9 */
-	/*  31 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
-	/*  32 */ { .code = 0x77, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 >>= 32 */
-	/*  33 */ { .code = 0x15, .dst_reg = 5, .src_reg = 0, .off = 66, .imm = 0 }, /* if r5 == 0x0 goto pc+66 (-> 100) */
-	/*  34 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 = r7 */
-	/* bpf/jail.bpf.c:259: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  35 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  36 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/*  37 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/*  38 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/*  39 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 5, .imm = 0 }, /* if r2 != 0x0 goto pc+5 (-> 45) */
-	/*  40 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/*  41 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/*  42 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  43 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 1, .imm = 0 }, /* if r1 == r2 goto pc+1 (-> 45) */
-	/*  44 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:235: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  45 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  46 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r0 */
-	/*  48 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:239: o.family = family; */
-	/*  49 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -20, .imm = 0 }, /* *(u32 *)(r10 - 20) = r1 */
-	/* bpf/jail.bpf.c:238: o.port = port; */
-	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r8 */
-	/* bpf/jail.bpf.c:237: __builtin_memcpy(o.addr, w, 16); */
-	/*  51 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -52, .imm = 0 }, /* r1 = *(u32 *)(r10 - 52) */
-	/*  52 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  53 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -56, .imm = 0 }, /* r2 = *(u32 *)(r10 - 56) */
-	/*  54 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  55 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  56 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -44, .imm = 0 }, /* r1 = *(u32 *)(r10 - 44) */
-	/*  57 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  58 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u32 *)(r10 - 48) */
-	/*  59 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  60 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/*  61 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  62 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/*  63 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  64 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:240: bpf_map_update_elem(&jail_dsk, &cookie, &o, BPF_ANY); */
-	/*  65 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  66 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  67 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  69 */ { .code = 0x57, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 &= 1 */
-	/*  70 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
-	/*  71 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 1, .imm = 0 }, /* if r7 != 0x0 goto pc+1 (-> 73) */
-	/*  72 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  73 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/*  74 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  75 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 1, .imm = 0 }, /* if r7 != 0x0 goto pc+1 (-> 77) */
-	/*  76 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:266: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  77 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
-	/*  78 */ { .code = 0x63, .dst_reg = 6, .src_reg = 9, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r9 */
-	/* bpf/jail.bpf.c:265: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  79 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  80 */ { .code = 0x63, .dst_reg = 6, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r2 */
-	/* bpf/jail.bpf.c:264: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  81 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
-	/* bpf/jail.bpf.c:262: ctx->user_ip6[0] = 0; */
+	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 9, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r9 + 16) */
+	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r9 */
+	/*  22 */ { .code = 0x61, .dst_reg = 3, .src_reg = 9, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r9 + 20) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  23 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 3, .off = 0, .imm = 0 }, /* r9 = r3 */
+	/*  24 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  25 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
+	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
+	/*  27 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* bpf/jail.bpf.c:445: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/*  28 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
+	/*  29 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
+	/*  30 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
+	/*  31 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 7, .off = 0, .imm = 0 }, /* r2 |= r7 */
+	/*  32 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/*  33 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/*  34 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 36) */
+	/*  35 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 62, .imm = 0 }, /* if r2 == 0x0 goto pc+62 (-> 98) */
+	/*  36 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
+	/* bpf/jail.bpf.c:297: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  37 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  38 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:446: if (is_dns(port, fwd)) */
+	/*  39 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 13568 }, /* if r1 != 0x3500 goto pc+79 (-> 119) */
+	/*  40 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  42 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  43 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 75, .imm = 0 }, /* if r1 == 0x0 goto pc+75 (-> 119) */
+	/*  44 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  45 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  46 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* bpf/jail.bpf.c:260: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
+	/*  48 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
+	/*  49 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/* bpf/jail.bpf.c:264: o[2] = pair(port, family); */
+	/*  51 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  53 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -88, .imm = 0 }, /* r1 = *(u64 *)(r10 - 88) */
+	/*  54 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/* bpf/jail.bpf.c:263: o[1] = a23; */
+	/*  55 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/* bpf/jail.bpf.c:282: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
+	/*  56 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* r9 = r6 */
+	/*  57 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
+	/*  58 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  60 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 62) */
+	/*  61 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  62 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
+	/* bpf/jail.bpf.c:262: o[0] = a01; */
+	/*  63 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*  64 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  65 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  66 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  67 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:265: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  70 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  71 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  72 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/*  73 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  74 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  75 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
+	/*  76 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:282: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
+	/*  77 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
+	/*  78 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 80) */
+	/*  79 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  80 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/*  81 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 83) */
 	/*  82 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  83 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/*  84 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 423, .imm = 0 }, /* goto pc+423 (-> 508) */
-	/* bpf/jail.bpf.c:420: sk = ctx->sk; */
-	/*  85 */ { .code = 0x79, .dst_reg = 5, .src_reg = 6, .off = 64, .imm = 0 }, /* r5 = *(u64 *)(r6 + 64) */
+	/*  83 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
+	/* bpf/jail.bpf.c:290: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  84 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
+	/*  85 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
+	/*  86 */ { .code = 0x63, .dst_reg = 3, .src_reg = 4, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r4 */
+	/*  87 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
+	/*  88 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 90) */
+	/*  89 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
+	/* bpf/jail.bpf.c:289: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
+	/*  90 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
+	/*  91 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
+	/*  92 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
+	/*  93 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 95) */
+	/*  94 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:288: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
+	/*  95 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
+	/* bpf/jail.bpf.c:286: ctx->user_ip6[0] = 0; */
+	/*  96 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
+	/*  97 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 423, .imm = 0 }, /* goto pc+423 (-> 521) */
+	/* bpf/jail.bpf.c:450: sk = ctx->sk; */
+	/*  98 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
+	/*  99 */ { .code = 0x79, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u64 *)(r1 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  86 */ { .code = 0x61, .dst_reg = 4, .src_reg = 5, .off = 56, .imm = 0 }, /* r4 = *(u32 *)(r5 + 56) */
-	/* bpf/jail.bpf.c:422: w[i] = ctx_u32(&sk->dst_ip6[i]); */
-	/*  87 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r4 */
+	/* 100 */ { .code = 0x61, .dst_reg = 3, .src_reg = 4, .off = 56, .imm = 0 }, /* r3 = *(u32 *)(r4 + 56) */
+	/* 101 */ { .code = 0x61, .dst_reg = 2, .src_reg = 4, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r4 + 60) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/* 103 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 104 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
+	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  88 */ { .code = 0x61, .dst_reg = 3, .src_reg = 5, .off = 60, .imm = 0 }, /* r3 = *(u32 *)(r5 + 60) */
-	/* bpf/jail.bpf.c:422: w[i] = ctx_u32(&sk->dst_ip6[i]); */
-	/*  89 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r3 */
+	/* 106 */ { .code = 0x61, .dst_reg = 1, .src_reg = 4, .off = 64, .imm = 0 }, /* r1 = *(u32 *)(r4 + 64) */
+	/* 107 */ { .code = 0x61, .dst_reg = 9, .src_reg = 4, .off = 68, .imm = 0 }, /* r9 = *(u32 *)(r4 + 68) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/* 108 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 9, .off = 0, .imm = 0 }, /* r5 = r9 */
+	/* 109 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
+	/* 110 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 1, .off = 0, .imm = 0 }, /* r5 |= r1 */
+	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
+	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r5 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  90 */ { .code = 0x61, .dst_reg = 2, .src_reg = 5, .off = 64, .imm = 0 }, /* r2 = *(u32 *)(r5 + 64) */
-	/* bpf/jail.bpf.c:422: w[i] = ctx_u32(&sk->dst_ip6[i]); */
-	/*  91 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r2 */
+	/* 112 */ { .code = 0x61, .dst_reg = 6, .src_reg = 4, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r4 + 48) */
+	/* 113 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:453: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 114 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
+	/* 115 */ { .code = 0x77, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 >>= 32 */
+	/* 116 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 203, .imm = 0 }, /* if r4 != 0x0 goto pc+203 (-> 320) */
+	/* bpf/jail.bpf.c:369: __u16 p = jail_ntohs((__u16)port); */
+	/* 117 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 118 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 338, .imm = 0 }, /* goto pc+338 (-> 457) */
+	/* 119 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
+	/* 120 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
+	/* bpf/jail.bpf.c:341: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* 121 */ { .code = 0x55, .dst_reg = 6, .src_reg = 0, .off = 72, .imm = 0 }, /* if r6 != 0x0 goto pc+72 (-> 194) */
+	/* 122 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 71, .imm = 0 }, /* if r7 != 0x0 goto pc+71 (-> 194) */
+	/* 123 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/* 124 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 125 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -88, .imm = 0 }, /* r2 = *(u64 *)(r10 - 88) */
+	/* 126 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 1, .off = 67, .imm = 0 }, /* if r2 != r1 goto pc+67 (-> 194) */
+	/* 127 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 3, .off = 0, .imm = 0 }, /* r7 = r3 */
+	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 128 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
+	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 131 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 132 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 133 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 134 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 135 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 136 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* 137 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 382, .imm = 0 }, /* if r6 == 0x0 goto pc+382 (-> 520) */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/* 138 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/* 139 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 178) */
+	/* 140 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
+	/* 141 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 142 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 377, .imm = 0 }, /* if r2 == r3 goto pc+377 (-> 520) */
+	/* 143 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 144 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 178) */
+	/* 145 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
+	/* 146 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 147 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 372, .imm = 0 }, /* if r2 == r3 goto pc+372 (-> 520) */
+	/* 148 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 149 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 178) */
+	/* 150 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
+	/* 151 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 152 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 367, .imm = 0 }, /* if r2 == r3 goto pc+367 (-> 520) */
+	/* 153 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 154 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 178) */
+	/* 155 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
+	/* 156 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 157 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 362, .imm = 0 }, /* if r2 == r3 goto pc+362 (-> 520) */
+	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 159 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 178) */
+	/* 160 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
+	/* 161 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 162 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 357, .imm = 0 }, /* if r2 == r3 goto pc+357 (-> 520) */
+	/* 163 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 164 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 178) */
+	/* 165 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
+	/* 166 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 167 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 352, .imm = 0 }, /* if r2 == r3 goto pc+352 (-> 520) */
+	/* 168 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 169 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 178) */
+	/* 170 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
+	/* 171 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 172 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 347, .imm = 0 }, /* if r2 == r3 goto pc+347 (-> 520) */
+	/* 173 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 174 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 178) */
+	/* 175 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
+	/* 176 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 177 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 342, .imm = 0 }, /* if r1 == r2 goto pc+342 (-> 520) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/* 178 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 340, .imm = 1 }, /* if r1 == 0x1 goto pc+340 (-> 520) */
+	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* 180 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
+	/* 181 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 83, .imm = 7 }, /* if r1 != 0x7 goto pc+83 (-> 265) */
+	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 182 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
+	/* 183 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 184 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 185 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 186 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 187 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 188 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 189 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 75, .imm = 0 }, /* if r8 == 0x0 goto pc+75 (-> 265) */
+	/* 190 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 191 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* 192 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 327, .imm = 0 }, /* if r1 > r0 goto pc+327 (-> 520) */
+	/* 193 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 265) */
+	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 194 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 195 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 196 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 197 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 198 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 199 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 200 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 201 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 202 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:345: key.prefixlen = 128; */
+	/* 203 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 204 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 205 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:346: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 206 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 207 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 208 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 209 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* 210 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 309, .imm = 0 }, /* if r6 == 0x0 goto pc+309 (-> 520) */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 251) */
+	/* 213 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
+	/* 214 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 215 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 304, .imm = 0 }, /* if r2 == r3 goto pc+304 (-> 520) */
+	/* 216 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 217 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 251) */
+	/* 218 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
+	/* 219 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 299, .imm = 0 }, /* if r2 == r3 goto pc+299 (-> 520) */
+	/* 221 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 222 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 251) */
+	/* 223 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
+	/* 224 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 225 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 294, .imm = 0 }, /* if r2 == r3 goto pc+294 (-> 520) */
+	/* 226 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 227 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 251) */
+	/* 228 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
+	/* 229 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 230 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 289, .imm = 0 }, /* if r2 == r3 goto pc+289 (-> 520) */
+	/* 231 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 232 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 251) */
+	/* 233 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
+	/* 234 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 235 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 284, .imm = 0 }, /* if r2 == r3 goto pc+284 (-> 520) */
+	/* 236 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 237 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 251) */
+	/* 238 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
+	/* 239 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 240 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 279, .imm = 0 }, /* if r2 == r3 goto pc+279 (-> 520) */
+	/* 241 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 242 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 251) */
+	/* 243 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
+	/* 244 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 245 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 274, .imm = 0 }, /* if r2 == r3 goto pc+274 (-> 520) */
+	/* 246 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 247 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 251) */
+	/* 248 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
+	/* 249 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 250 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 269, .imm = 0 }, /* if r1 == r2 goto pc+269 (-> 520) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/* 251 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
+	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* 252 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 267, .imm = 1 }, /* if r1 == 0x1 goto pc+267 (-> 520) */
+	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 253 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
+	/* 254 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 265) */
+	/* 255 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 256 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 257 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 258 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 259 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 260 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 261 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 265) */
+	/* 262 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 263 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 264 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 255, .imm = 0 }, /* if r1 > r0 goto pc+255 (-> 520) */
+	/* 265 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 266 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 267 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 268 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 269 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 270 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 271 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 272 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 275) */
+	/* 273 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 274 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 275 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 276 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 277 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 278 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 279 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 280 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 281 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 282 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 294) */
+	/* 283 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 284 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 285 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 286 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 287 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 288 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 289 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 290 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 230, .imm = 0 }, /* if r0 == 0x0 goto pc+230 (-> 521) */
+	/* 291 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 292 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 293 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 227, .imm = 0 }, /* goto pc+227 (-> 521) */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 294 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
+	/* 296 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 297 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 298 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 299 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 300 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 301 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 302 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 303 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 304 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 305 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 306 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
+	/* 307 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
+	/* 308 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 309 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
+	/* 310 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
+	/* 311 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 312 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 313 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  92 */ { .code = 0x61, .dst_reg = 1, .src_reg = 5, .off = 68, .imm = 0 }, /* r1 = *(u32 *)(r5 + 68) */
-	/* bpf/jail.bpf.c:422: w[i] = ctx_u32(&sk->dst_ip6[i]); */
-	/*  93 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r1 */
+	/* 314 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 315 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  94 */ { .code = 0x61, .dst_reg = 0, .src_reg = 5, .off = 48, .imm = 0 }, /* r0 = *(u32 *)(r5 + 48) */
-	/* bpf/jail.bpf.c:424: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/*  95 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  96 */ { .code = 0x77, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 >>= 32 */
-	/*  97 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 185, .imm = 0 }, /* if r9 != 0x0 goto pc+185 (-> 283) */
-	/* bpf/jail.bpf.c:341: __u16 p = jail_ntohs((__u16)port); */
-	/*  98 */ { .code = 0xdc, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 16 }, /* r0 = be16 r0 */
-	/*  99 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 335, .imm = 0 }, /* goto pc+335 (-> 435) */
-	/* 100 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
-	/* bpf/jail.bpf.c:313: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 101 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 63, .imm = 0 }, /* if r2 != 0x0 goto pc+63 (-> 165) */
-	/* 102 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
-	/* 103 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 61, .imm = 0 }, /* if r2 != 0x0 goto pc+61 (-> 165) */
-	/* 104 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 105 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 106 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = 58, .imm = 0 }, /* if r1 != r2 goto pc+58 (-> 165) */
-	/* 107 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r4 */
-	/* bpf/jail.bpf.c:291: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 108 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r4 */
-	/* 109 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:293: key.prefixlen = 32; */
-	/* 110 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r1 */
-	/* 111 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 112 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:294: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 113 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 114 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 115 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 116 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/* 117 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 389, .imm = 0 }, /* if r9 == 0x0 goto pc+389 (-> 507) */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
-	/* 118 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r9 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
-	/* 119 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 150) */
-	/* 120 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r9 + 4) */
-	/* 121 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 385, .imm = 0 }, /* if r2 == r7 goto pc+385 (-> 507) */
-	/* 122 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 123 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 150) */
-	/* 124 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r9 + 6) */
-	/* 125 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 381, .imm = 0 }, /* if r2 == r7 goto pc+381 (-> 507) */
-	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 127 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 150) */
-	/* 128 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r9 + 8) */
-	/* 129 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 377, .imm = 0 }, /* if r2 == r7 goto pc+377 (-> 507) */
-	/* 130 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 131 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 150) */
-	/* 132 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r9 + 10) */
-	/* 133 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 373, .imm = 0 }, /* if r2 == r7 goto pc+373 (-> 507) */
-	/* 134 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 135 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 150) */
-	/* 136 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r9 + 12) */
-	/* 137 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 369, .imm = 0 }, /* if r2 == r7 goto pc+369 (-> 507) */
-	/* 138 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 139 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 150) */
-	/* 140 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r9 + 14) */
-	/* 141 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 365, .imm = 0 }, /* if r2 == r7 goto pc+365 (-> 507) */
-	/* 142 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 143 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 150) */
-	/* 144 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r9 + 16) */
-	/* 145 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 361, .imm = 0 }, /* if r2 == r7 goto pc+361 (-> 507) */
-	/* 146 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 147 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 150) */
-	/* 148 */ { .code = 0x69, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r9 + 18) */
-	/* 149 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = 357, .imm = 0 }, /* if r1 == r7 goto pc+357 (-> 507) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
-	/* 150 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r9 + 0) */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/* 151 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 355, .imm = 1 }, /* if r1 == 0x1 goto pc+355 (-> 507) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/* 152 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r9 + 3) */
-	/* 153 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 74, .imm = 7 }, /* if r1 != 0x7 goto pc+74 (-> 228) */
-	/* 154 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 155 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
-	/* bpf/jail.bpf.c:212: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 156 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 157 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 158 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 159 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:214: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 160 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 67, .imm = 0 }, /* if r8 == 0x0 goto pc+67 (-> 228) */
-	/* 161 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 162 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/* 163 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 343, .imm = 0 }, /* if r1 > r0 goto pc+343 (-> 507) */
-	/* 164 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 63, .imm = 0 }, /* goto pc+63 (-> 228) */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 165 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -44, .imm = 0 }, /* r1 = *(u32 *)(r10 - 44) */
-	/* 166 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 167 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u32 *)(r10 - 48) */
-	/* 168 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 169 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -52, .imm = 0 }, /* r1 = *(u32 *)(r10 - 52) */
-	/* 170 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 171 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 172 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 173 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:317: key.prefixlen = 128; */
-	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 175 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 176 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:318: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 177 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 178 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 179 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 180 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:319: if (!v || verdict(v, port)) */
-	/* 181 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 325, .imm = 0 }, /* if r9 == 0x0 goto pc+325 (-> 507) */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
-	/* 182 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r9 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
-	/* 183 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 214) */
-	/* 184 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r9 + 4) */
-	/* 185 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 321, .imm = 0 }, /* if r2 == r7 goto pc+321 (-> 507) */
-	/* 186 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 187 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 214) */
-	/* 188 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r9 + 6) */
-	/* 189 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 317, .imm = 0 }, /* if r2 == r7 goto pc+317 (-> 507) */
-	/* 190 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 191 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 214) */
-	/* 192 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r9 + 8) */
-	/* 193 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 313, .imm = 0 }, /* if r2 == r7 goto pc+313 (-> 507) */
-	/* 194 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 195 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 214) */
-	/* 196 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r9 + 10) */
-	/* 197 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 309, .imm = 0 }, /* if r2 == r7 goto pc+309 (-> 507) */
-	/* 198 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 199 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 214) */
-	/* 200 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r9 + 12) */
-	/* 201 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 305, .imm = 0 }, /* if r2 == r7 goto pc+305 (-> 507) */
-	/* 202 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 203 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 214) */
-	/* 204 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r9 + 14) */
-	/* 205 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 301, .imm = 0 }, /* if r2 == r7 goto pc+301 (-> 507) */
-	/* 206 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 207 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 214) */
-	/* 208 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r9 + 16) */
-	/* 209 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 297, .imm = 0 }, /* if r2 == r7 goto pc+297 (-> 507) */
-	/* 210 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 211 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 214) */
-	/* 212 */ { .code = 0x69, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r9 + 18) */
-	/* 213 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = 293, .imm = 0 }, /* if r1 == r7 goto pc+293 (-> 507) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
-	/* 214 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r9 + 0) */
-	/* bpf/jail.bpf.c:319: if (!v || verdict(v, port)) */
-	/* 215 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 291, .imm = 1 }, /* if r1 == 0x1 goto pc+291 (-> 507) */
-	/* bpf/jail.bpf.c:321: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 216 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r9 + 3) */
-	/* 217 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 228) */
-	/* 218 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:212: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 219 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 220 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 221 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 222 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 223 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:214: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 224 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 228) */
-	/* 225 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 226 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:321: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 227 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 279, .imm = 0 }, /* if r1 > r0 goto pc+279 (-> 507) */
-	/* 228 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r9 */
-	/* 229 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 230 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 231 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 232 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 233 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 234 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 235 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 236 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 239) */
-	/* 237 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
-	/* 238 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 239 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 240 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 241 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 242 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 243 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 244 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 245 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
-	/* 246 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 258) */
-	/* 247 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 248 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 249 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 250 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 251 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 252 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 253 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 254 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 253, .imm = 0 }, /* if r0 == 0x0 goto pc+253 (-> 508) */
-	/* 255 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* 256 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 257 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 250, .imm = 0 }, /* goto pc+250 (-> 508) */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 258 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 259 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
-	/* 260 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 261 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 262 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 263 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 264 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 265 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 266 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 267 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:187: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 268 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 269 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 270 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 271 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:188: e->entry = v->entry; */
-	/* 272 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 273 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 274 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* 275 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:190: e->family = (__u8)family; */
-	/* 276 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 277 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 316 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* bpf/jail.bpf.c:212: e->port = port; */
+	/* 317 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 318 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
+	/* 319 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 126, .imm = 0 }, /* goto pc+126 (-> 446) */
+	/* bpf/jail.bpf.c:453: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 320 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 321 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 6, .off = 135, .imm = 0 }, /* if r4 != r6 goto pc+135 (-> 457) */
+	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 322 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 90, .imm = 0 }, /* if r3 == 0x0 goto pc+90 (-> 413) */
+	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 323 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 324 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 325 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 326 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 327 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 328 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 329 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 330 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 331 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:345: key.prefixlen = 128; */
+	/* 332 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 333 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 334 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:346: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 337 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 338 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* 339 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 180, .imm = 0 }, /* if r7 == 0x0 goto pc+180 (-> 520) */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/* 340 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/* 341 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 372) */
+	/* 342 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 343 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 176, .imm = 0 }, /* if r2 == r6 goto pc+176 (-> 520) */
+	/* 344 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 345 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 372) */
+	/* 346 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 347 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 172, .imm = 0 }, /* if r2 == r6 goto pc+172 (-> 520) */
+	/* 348 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 349 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 372) */
+	/* 350 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 351 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 168, .imm = 0 }, /* if r2 == r6 goto pc+168 (-> 520) */
+	/* 352 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 353 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 372) */
+	/* 354 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 355 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 164, .imm = 0 }, /* if r2 == r6 goto pc+164 (-> 520) */
+	/* 356 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 357 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 372) */
+	/* 358 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 359 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 160, .imm = 0 }, /* if r2 == r6 goto pc+160 (-> 520) */
+	/* 360 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 361 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 372) */
+	/* 362 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 363 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 156, .imm = 0 }, /* if r2 == r6 goto pc+156 (-> 520) */
+	/* 364 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 365 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 372) */
+	/* 366 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 367 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 152, .imm = 0 }, /* if r2 == r6 goto pc+152 (-> 520) */
+	/* 368 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 369 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 372) */
+	/* 370 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 371 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 148, .imm = 0 }, /* if r1 == r6 goto pc+148 (-> 520) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/* 372 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* 373 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 146, .imm = 1 }, /* if r1 == 0x1 goto pc+146 (-> 520) */
+	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 374 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 375 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 386) */
+	/* 376 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 377 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 378 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 379 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 380 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 381 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 382 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 386) */
+	/* 383 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 384 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 385 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 134, .imm = 0 }, /* if r1 > r0 goto pc+134 (-> 520) */
+	/* 386 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 387 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 388 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 389 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 390 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 391 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 392 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 393 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 396) */
+	/* 394 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 395 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 396 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 397 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 398 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 399 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 400 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 401 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 402 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 403 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 18, .imm = 0 }, /* if r9 != 0x0 goto pc+18 (-> 422) */
+	/* 404 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 405 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 406 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 407 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 408 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 409 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 410 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 411 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 109, .imm = 0 }, /* if r0 == 0x0 goto pc+109 (-> 521) */
+	/* 412 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -122, .imm = 0 }, /* goto pc-122 (-> 291) */
+	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 413 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
+	/* 414 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = -92, .imm = 0 }, /* if r4 != 0x0 goto pc-92 (-> 323) */
+	/* 415 */ { .code = 0x18, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = -65536 }, /* r4 = 0xffff0000 ll */
+	/* 416 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 417 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 4, .off = 37, .imm = 0 }, /* if r1 == r4 goto pc+37 (-> 455) */
+	/* 418 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -96, .imm = 0 }, /* if r1 != 0x0 goto pc-96 (-> 323) */
+	/* 419 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:304: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 420 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 100, .imm = 16777216 }, /* if r9 == 0x1000000 goto pc+100 (-> 521) */
+	/* 421 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -99, .imm = 0 }, /* goto pc-99 (-> 323) */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 422 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 423 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
+	/* 424 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 425 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 426 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 427 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 428 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 429 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* 430 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 431 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 432 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 433 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 434 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
+	/* 435 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 436 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 437 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 438 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
+	/* 439 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
+	/* 440 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 441 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 278 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
-	/* bpf/jail.bpf.c:191: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 279 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 442 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 443 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 280 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
-	/* bpf/jail.bpf.c:193: e->port = port; */
-	/* 281 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 7, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r7 */
-	/* 282 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 136, .imm = 0 }, /* goto pc+136 (-> 419) */
-	/* bpf/jail.bpf.c:424: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 283 */ { .code = 0xdc, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 16 }, /* r0 = be16 r0 */
-	/* 284 */ { .code = 0x5d, .dst_reg = 9, .src_reg = 0, .off = 150, .imm = 0 }, /* if r9 != r0 goto pc+150 (-> 435) */
-	/* bpf/jail.bpf.c:279: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 285 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 4, .off = 0, .imm = 0 }, /* r5 = r4 */
-	/* 286 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r0 */
-	/* 287 */ { .code = 0x15, .dst_reg = 5, .src_reg = 0, .off = 98, .imm = 0 }, /* if r5 == 0x0 goto pc+98 (-> 386) */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 288 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -44, .imm = 0 }, /* r1 = *(u32 *)(r10 - 44) */
-	/* 289 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 290 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u32 *)(r10 - 48) */
-	/* 291 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 292 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -52, .imm = 0 }, /* r1 = *(u32 *)(r10 - 52) */
-	/* 293 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 294 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 295 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 296 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:317: key.prefixlen = 128; */
-	/* 297 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 298 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:315: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 299 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:318: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 300 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 301 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 302 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 303 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:319: if (!v || verdict(v, port)) */
-	/* 304 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 202, .imm = 0 }, /* if r7 == 0x0 goto pc+202 (-> 507) */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
-	/* 305 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
-	/* 306 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 345) */
-	/* 307 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 308 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 309 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 197, .imm = 0 }, /* if r2 == r3 goto pc+197 (-> 507) */
-	/* 310 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 311 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 345) */
-	/* 312 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 313 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 314 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 192, .imm = 0 }, /* if r2 == r3 goto pc+192 (-> 507) */
-	/* 315 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 316 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 345) */
-	/* 317 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 318 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 319 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 187, .imm = 0 }, /* if r2 == r3 goto pc+187 (-> 507) */
-	/* 320 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 321 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 345) */
-	/* 322 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 323 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 324 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 182, .imm = 0 }, /* if r2 == r3 goto pc+182 (-> 507) */
-	/* 325 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 326 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 345) */
-	/* 327 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 328 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 329 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 177, .imm = 0 }, /* if r2 == r3 goto pc+177 (-> 507) */
-	/* 330 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 331 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 345) */
-	/* 332 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 333 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 334 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 172, .imm = 0 }, /* if r2 == r3 goto pc+172 (-> 507) */
-	/* 335 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 336 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 345) */
-	/* 337 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 338 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 339 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 167, .imm = 0 }, /* if r2 == r3 goto pc+167 (-> 507) */
-	/* 340 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 341 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 345) */
-	/* 342 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 343 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 344 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 162, .imm = 0 }, /* if r1 == r2 goto pc+162 (-> 507) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
-	/* 345 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:319: if (!v || verdict(v, port)) */
-	/* 346 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 160, .imm = 1 }, /* if r1 == 0x1 goto pc+160 (-> 507) */
-	/* bpf/jail.bpf.c:321: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 347 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 348 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 359) */
-	/* 349 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:212: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 350 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 351 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 352 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 353 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 354 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:214: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 355 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 359) */
-	/* 356 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 357 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:321: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 358 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 148, .imm = 0 }, /* if r1 > r0 goto pc+148 (-> 507) */
-	/* 359 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 360 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 361 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 362 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 363 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 364 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 365 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 366 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 369) */
-	/* 367 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
-	/* 368 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 369 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 370 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 371 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 372 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 373 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 374 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 375 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
-	/* 376 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 18, .imm = 0 }, /* if r9 != 0x0 goto pc+18 (-> 395) */
-	/* 377 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
-	/* 378 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 379 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 380 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 381 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 382 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 383 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
-	/* 384 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 123, .imm = 0 }, /* if r0 == 0x0 goto pc+123 (-> 508) */
-	/* 385 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -131, .imm = 0 }, /* goto pc-131 (-> 255) */
-	/* bpf/jail.bpf.c:279: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 386 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 3, .off = 0, .imm = 0 }, /* r5 = r3 */
-	/* 387 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = -100, .imm = 0 }, /* if r5 != 0x0 goto pc-100 (-> 288) */
-	/* 388 */ { .code = 0x18, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = -65536 }, /* r5 = 0xffff0000 ll */
-	/* 389 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 390 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 5, .off = 41, .imm = 0 }, /* if r2 == r5 goto pc+41 (-> 432) */
-	/* 391 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -104, .imm = 0 }, /* if r2 != 0x0 goto pc-104 (-> 288) */
-	/* 392 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:280: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 393 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 114, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+114 (-> 508) */
-	/* 394 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -107, .imm = 0 }, /* goto pc-107 (-> 288) */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 395 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 396 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
-	/* 397 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 398 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 399 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 400 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 401 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 402 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 403 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 404 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:187: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 405 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 406 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 407 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* bpf/jail.bpf.c:188: e->entry = v->entry; */
-	/* 408 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
-	/* 409 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 410 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 411 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:190: e->family = (__u8)family; */
-	/* 412 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:189: e->kind = v->kind; */
-	/* 413 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/* 414 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
-	/* bpf/jail.bpf.c:191: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 415 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/* 416 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
-	/* bpf/jail.bpf.c:193: e->port = port; */
-	/* 417 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 418 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
-	/* 419 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* 420 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -44, .imm = 0 }, /* r1 = *(u32 *)(r10 - 44) */
-	/* 421 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* *(u32 *)(r9 + 28) = r1 */
-	/* 422 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u32 *)(r10 - 48) */
-	/* 423 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r9 + 24) = r1 */
-	/* 424 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -52, .imm = 0 }, /* r1 = *(u32 *)(r10 - 52) */
-	/* 425 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r9 + 20) = r1 */
-	/* 426 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 427 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r1 */
-	/* 428 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 429 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 430 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 431 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 76, .imm = 0 }, /* goto pc+76 (-> 508) */
-	/* 432 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:281: w[3] == jail_htonl(0x7f000001))); */
-	/* 433 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 1, .off = 0, .imm = 0 }, /* r5 = r1 */
-	/* bpf/jail.bpf.c:424: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 434 */ { .code = 0x15, .dst_reg = 5, .src_reg = 0, .off = 73, .imm = 16777343 }, /* if r5 == 0x100007f goto pc+73 (-> 508) */
-	/* 435 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r0 */
-	/* bpf/jail.bpf.c:313: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 436 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = -149, .imm = 0 }, /* if r4 != 0x0 goto pc-149 (-> 288) */
-	/* 437 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -150, .imm = 0 }, /* if r3 != 0x0 goto pc-150 (-> 288) */
-	/* 438 */ { .code = 0x18, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -65536 }, /* r3 = 0xffff0000 ll */
-	/* 439 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 440 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 3, .off = -153, .imm = 0 }, /* if r2 != r3 goto pc-153 (-> 288) */
-	/* 441 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r1 */
-	/* bpf/jail.bpf.c:291: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 442 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -12, .imm = 0 }, /* *(u32 *)(r10 - 12) = r1 */
-	/* 443 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:293: key.prefixlen = 32; */
-	/* 444 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u32 *)(r10 - 16) = r1 */
-	/* 445 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 446 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:294: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 447 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 448 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 449 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 450 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/* 451 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 55, .imm = 0 }, /* if r7 == 0x0 goto pc+55 (-> 507) */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
-	/* 452 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
-	/* 453 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 492) */
-	/* 454 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 455 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 456 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 50, .imm = 0 }, /* if r2 == r3 goto pc+50 (-> 507) */
-	/* 457 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 458 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 492) */
-	/* 459 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 460 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 461 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 45, .imm = 0 }, /* if r2 == r3 goto pc+45 (-> 507) */
-	/* 462 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 463 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 492) */
-	/* 464 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 465 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 466 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 40, .imm = 0 }, /* if r2 == r3 goto pc+40 (-> 507) */
-	/* 467 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 468 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 492) */
-	/* 469 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 470 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 471 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 35, .imm = 0 }, /* if r2 == r3 goto pc+35 (-> 507) */
-	/* 472 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 473 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 492) */
-	/* 474 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 475 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 476 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 30, .imm = 0 }, /* if r2 == r3 goto pc+30 (-> 507) */
-	/* 477 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 478 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 492) */
-	/* 479 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 480 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 481 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 25, .imm = 0 }, /* if r2 == r3 goto pc+25 (-> 507) */
-	/* 482 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 483 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 492) */
-	/* 484 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 485 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 486 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 20, .imm = 0 }, /* if r2 == r3 goto pc+20 (-> 507) */
-	/* 487 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 488 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 492) */
-	/* 489 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 490 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 491 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 15, .imm = 0 }, /* if r1 == r2 goto pc+15 (-> 507) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
-	/* 492 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:295: if (!v || verdict(v, port)) */
-	/* 493 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 13, .imm = 1 }, /* if r1 == 0x1 goto pc+13 (-> 507) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/* 494 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 495 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -137, .imm = 7 }, /* if r1 != 0x7 goto pc-137 (-> 359) */
-	/* 496 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 497 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -4 }, /* r2 += -4 */
-	/* bpf/jail.bpf.c:212: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 498 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 499 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 500 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 501 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:214: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 502 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = -144, .imm = 0 }, /* if r8 == 0x0 goto pc-144 (-> 359) */
-	/* 503 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 504 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:297: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &ip4)) */
-	/* 505 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 507) */
-	/* 506 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -148, .imm = 0 }, /* goto pc-148 (-> 359) */
-	/* 507 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:427: } */
-	/* 508 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 509 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 444 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* bpf/jail.bpf.c:212: e->port = port; */
+	/* 445 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
+	/* 446 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* 447 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 448 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
+	/* 449 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 450 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
+	/* 451 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 452 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 453 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 454 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 521) */
+	/* 455 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:453: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 456 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 64, .imm = 16777343 }, /* if r9 == 0x100007f goto pc+64 (-> 521) */
+	/* bpf/jail.bpf.c:341: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* 457 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -135, .imm = 0 }, /* if r3 != 0x0 goto pc-135 (-> 323) */
+	/* 458 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -136, .imm = 0 }, /* if r2 != 0x0 goto pc-136 (-> 323) */
+	/* 459 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 460 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 461 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -139, .imm = 0 }, /* if r1 != r2 goto pc-139 (-> 323) */
+	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 462 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
+	/* 463 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/* 464 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 465 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 466 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 467 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 468 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 469 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 470 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* 471 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 520) */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/* 472 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/* 473 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 504) */
+	/* 474 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 475 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 520) */
+	/* 476 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 477 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 504) */
+	/* 478 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 479 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 520) */
+	/* 480 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 481 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 504) */
+	/* 482 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 483 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 520) */
+	/* 484 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 485 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 504) */
+	/* 486 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 487 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 520) */
+	/* 488 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 489 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 504) */
+	/* 490 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 491 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 520) */
+	/* 492 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 493 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 504) */
+	/* 494 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 495 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 520) */
+	/* 496 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 497 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 504) */
+	/* 498 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 499 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 20, .imm = 0 }, /* if r2 == r6 goto pc+20 (-> 520) */
+	/* 500 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 501 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 504) */
+	/* 502 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 503 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* if r1 == r6 goto pc+16 (-> 520) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/* 504 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* 505 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 520) */
+	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* 506 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 507 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -122, .imm = 7 }, /* if r1 != 0x7 goto pc-122 (-> 386) */
+	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 508 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
+	/* 509 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 510 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 511 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 512 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 513 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 514 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 515 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = -130, .imm = 0 }, /* if r8 == 0x0 goto pc-130 (-> 386) */
+	/* 516 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 517 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* 518 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 520) */
+	/* 519 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -134, .imm = 0 }, /* goto pc-134 (-> 386) */
+	/* 520 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:456: } */
+	/* 521 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/* 522 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SENDMSG6 510
+#define JAIL_NINSNS_SENDMSG6 523
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
-	{ 6, JAIL_MAP_DCFG },
-	{ 65, JAIL_MAP_DSK },
-	{ 113, JAIL_MAP_V4 },
-	{ 156, JAIL_MAP_DNS4 },
-	{ 177, JAIL_MAP_V6 },
-	{ 220, JAIL_MAP_DNS6 },
-	{ 233, JAIL_MAP_CNT },
-	{ 240, JAIL_MAP_EV },
-	{ 251, JAIL_MAP_CNT },
-	{ 300, JAIL_MAP_V6 },
-	{ 351, JAIL_MAP_DNS6 },
-	{ 363, JAIL_MAP_CNT },
-	{ 370, JAIL_MAP_EV },
-	{ 381, JAIL_MAP_CNT },
-	{ 447, JAIL_MAP_V4 },
-	{ 498, JAIL_MAP_DNS4 },
+	{ 7, JAIL_MAP_DCFG },
+	{ 68, JAIL_MAP_DSK },
+	{ 133, JAIL_MAP_V4 },
+	{ 185, JAIL_MAP_DNS4 },
+	{ 206, JAIL_MAP_V6 },
+	{ 257, JAIL_MAP_DNS6 },
+	{ 269, JAIL_MAP_CNT },
+	{ 276, JAIL_MAP_EV },
+	{ 287, JAIL_MAP_CNT },
+	{ 335, JAIL_MAP_V6 },
+	{ 378, JAIL_MAP_DNS6 },
+	{ 390, JAIL_MAP_CNT },
+	{ 397, JAIL_MAP_EV },
+	{ 408, JAIL_MAP_CNT },
+	{ 467, JAIL_MAP_V4 },
+	{ 511, JAIL_MAP_DNS4 },
 };
 
 /* jail_sock_create: section cgroup/sock_create, 70 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:534: int jail_sock_create(struct bpf_sock *sk) */
+	/* bpf/jail.bpf.c:563: int jail_sock_create(struct bpf_sock *sk) */
 	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r1 + 4) */
 	/*   2 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
 	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:540: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:569: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
 	/*   5 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   6 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r1 + 8) */
 	/*   7 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:540: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:569: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   8 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 59, .imm = 2 }, /* if r3 != 0x2 goto pc+59 (-> 68) */
-	/* bpf/jail.bpf.c:546: if (type == JAIL_SOCK_STREAM && */
+	/* bpf/jail.bpf.c:575: if (type == JAIL_SOCK_STREAM && */
 	/*   9 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 5, .imm = 2 }, /* if r9 == 0x2 goto pc+5 (-> 15) */
 	/*  10 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 7, .imm = 1 }, /* if r9 != 0x1 goto pc+7 (-> 18) */
-	/* bpf/jail.bpf.c:547: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/* bpf/jail.bpf.c:576: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 6 }, /* if r1 == 0x6 goto pc+55 (-> 68) */
 	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 54, .imm = 262 }, /* if r1 == 0x106 goto pc+54 (-> 68) */
 	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
-	/* bpf/jail.bpf.c:550: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/* bpf/jail.bpf.c:579: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
 	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  16 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 17 }, /* if r1 == 0x11 goto pc+51 (-> 68) */
 	/*  17 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 50, .imm = 136 }, /* if r1 == 0x88 goto pc+50 (-> 68) */
 	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r2 */
 	/*  19 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 4 }, /* r1 = 4 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 29) */
 	/*  27 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
 	/*  28 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/*  29 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
 	/*  30 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
 	/*  31 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  32 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
 	/*  33 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
+	/* bpf/jail.bpf.c:182: if (!e) { */
 	/*  36 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 11, .imm = 0 }, /* if r7 != 0x0 goto pc+11 (-> 48) */
 	/*  37 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/*  38 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*  39 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  40 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/*  41 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/*  42 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  43 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/*  44 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 23, .imm = 0 }, /* if r0 == 0x0 goto pc+23 (-> 68) */
 	/*  45 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
 	/*  46 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/*  47 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 20, .imm = 0 }, /* goto pc+20 (-> 68) */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/*  48 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r6 */
 	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 4 }, /* r1 = 4 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/*  50 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/*  51 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r6 */
 	/*  52 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r6 */
 	/*  53 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r6 */
 	/*  54 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r6 */
 	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:521: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:550: e->type = (__u8)type; */
 	/*  57 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r9 */
-	/* bpf/jail.bpf.c:520: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:549: e->family = (__u8)family; */
 	/*  58 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 9 }, /* r1 = 9 */
-	/* bpf/jail.bpf.c:519: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:548: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  61 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:522: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:551: e->proto = (__u16)proto; */
 	/*  62 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
 	/*  63 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:523: e->detail = detail; */
+	/* bpf/jail.bpf.c:552: e->detail = detail; */
 	/*  64 */ { .code = 0x63, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r6 */
-	/* bpf/jail.bpf.c:524: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:553: bpf_ringbuf_submit(e, 0); */
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:554: } */
+	/* bpf/jail.bpf.c:583: } */
 	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1720,104 +1723,104 @@ static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused))
 
 /* jail_setsockopt: section cgroup/setsockopt, 71 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:577: __s32 name = ctx->optname; */
+	/* bpf/jail.bpf.c:606: __s32 name = ctx->optname; */
 	/*   0 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* r9 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:576: __s32 level = ctx->level; */
+	/* bpf/jail.bpf.c:605: __s32 level = ctx->level; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:579: if ((level == JAIL_SOL_IPV6 && */
+	/* bpf/jail.bpf.c:608: if ((level == JAIL_SOL_IPV6 && */
 	/*   2 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 7, .imm = 41 }, /* if r8 != 0x29 goto pc+7 (-> 10) */
-	/* bpf/jail.bpf.c:580: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/* bpf/jail.bpf.c:609: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
 	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:585: ctx->optlen = 0; */
+	/* bpf/jail.bpf.c:614: ctx->optlen = 0; */
 	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
 	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* goto pc+59 (-> 69) */
-	/* bpf/jail.bpf.c:581: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/* bpf/jail.bpf.c:610: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
 	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = -5, .imm = 0 }, /* if r8 != 0x0 goto pc-5 (-> 6) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*  12 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -7, .imm = 4 }, /* if r2 != 0x4 goto pc-7 (-> 6) */
 	/*  13 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 5 }, /* r1 = 5 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*  15 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  16 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/*  17 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/*  18 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/*  20 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 23) */
 	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
 	/*  22 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/*  23 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
 	/*  24 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
 	/*  25 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  26 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
 	/*  27 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
 	/*  28 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
 	/*  29 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
+	/* bpf/jail.bpf.c:182: if (!e) { */
 	/*  30 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 11, .imm = 0 }, /* if r7 != 0x0 goto pc+11 (-> 42) */
 	/*  31 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/*  32 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*  33 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  34 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/*  35 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/*  36 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/*  38 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* if r0 == 0x0 goto pc+30 (-> 69) */
 	/*  39 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
 	/*  40 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/*  41 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 27, .imm = 0 }, /* goto pc+27 (-> 69) */
 	/*  42 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
 	/*  43 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 = r8 */
 	/*  44 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 <<= 16 */
 	/*  45 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/*  46 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r6 */
 	/*  47 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 5 }, /* r1 = 5 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/*  48 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:520: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:549: e->family = (__u8)family; */
 	/*  50 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 52) */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/*  52 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r6 */
 	/*  53 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r6 */
 	/*  54 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r6 */
 	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r6 */
 	/*  56 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
 	/*  57 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:520: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:549: e->family = (__u8)family; */
 	/*  59 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* bpf/jail.bpf.c:519: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:548: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/*  61 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  62 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:523: e->detail = detail; */
+	/* bpf/jail.bpf.c:552: e->detail = detail; */
 	/*  63 */ { .code = 0x63, .dst_reg = 7, .src_reg = 9, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r9 */
-	/* bpf/jail.bpf.c:521: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:550: e->type = (__u8)type; */
 	/*  64 */ { .code = 0x73, .dst_reg = 7, .src_reg = 6, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r6 */
-	/* bpf/jail.bpf.c:522: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:551: e->proto = (__u16)proto; */
 	/*  65 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 6, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r6 */
-	/* bpf/jail.bpf.c:524: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:553: bpf_ringbuf_submit(e, 0); */
 	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:587: } */
+	/* bpf/jail.bpf.c:616: } */
 	/*  69 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  70 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1833,54 +1836,54 @@ static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) 
 
 /* jail_recvmsg4: section cgroup/recvmsg4, 34 instructions */
 static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:487: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:516: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:489: return restore4(ctx); */
+	/* bpf/jail.bpf.c:518: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:442: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:442: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:443: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:472: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:442: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:445: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:474: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:446: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:475: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:447: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:476: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:448: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:477: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:449: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:478: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1894,156 +1897,154 @@ static const struct jail_reloc jail_relocs_recvmsg4[] __attribute__((unused)) = 
 	{ 23, JAIL_MAP_DSK },
 };
 
-/* jail_recvmsg6: section cgroup/recvmsg6, 65 instructions */
+/* jail_recvmsg6: section cgroup/recvmsg6, 63 instructions */
 static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:493: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:522: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 15) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   9 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r6 + 8) */
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:495: return restore6(ctx); */
+	/* bpf/jail.bpf.c:524: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  15 */ { .code = 0x61, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  16 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r6 + 8) */
-	/*  17 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r6 + 12) */
+	/*  16 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* r3 = *(u32 *)(r6 + 8) */
+	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:462: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:462: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
-	/* bpf/jail.bpf.c:279: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/*  24 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  25 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/*  26 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/*  27 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -15, .imm = 0 }, /* if r2 != 0x0 goto pc-15 (-> 13) */
-	/*  28 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/*  29 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  30 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 34) */
-	/*  31 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -19, .imm = 0 }, /* if r7 != 0x0 goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:280: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/*  32 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 35) */
-	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -21, .imm = 0 }, /* goto pc-21 (-> 13) */
-	/* bpf/jail.bpf.c:462: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
-	/*  34 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -22, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-22 (-> 13) */
-	/* bpf/jail.bpf.c:465: cookie = bpf_get_socket_cookie(ctx); */
-	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  36 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  37 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/*  38 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  39 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:466: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
-	/*  40 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  41 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  42 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:467: if (!o) */
-	/*  43 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -31, .imm = 0 }, /* if r0 == 0x0 goto pc-31 (-> 13) */
-	/* bpf/jail.bpf.c:469: if (o->family == JAIL_AF_INET6) { */
-	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
-	/*  45 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 54) */
-	/* bpf/jail.bpf.c:471: ctx->user_ip6[i] = o->addr[i]; */
-	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/*  47 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
-	/*  48 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
-	/*  49 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r6 + 12) = r1 */
-	/*  50 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r0 + 8) */
-	/*  51 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
-	/*  52 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r0 + 12) */
-	/*  53 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 61) */
-	/*  54 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  55 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:473: } else if (w[2] == jail_htonl(0xffff)) { */
-	/*  56 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -44, .imm = 0 }, /* if r7 != r1 goto pc-44 (-> 13) */
-	/* bpf/jail.bpf.c:479: ctx->user_ip6[2] = jail_htonl(0xffff); */
-	/*  57 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
-	/*  58 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:477: ctx->user_ip6[0] = 0; */
-	/*  59 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:480: ctx->user_ip6[3] = o->addr[0]; */
-	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/*  61 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
-	/*  62 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
-	/*  63 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
-	/*  64 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -52, .imm = 0 }, /* goto pc-52 (-> 13) */
+	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
+	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
+	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
+	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
+	/* bpf/jail.bpf.c:304: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
+	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
+	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
+	/* bpf/jail.bpf.c:494: cookie = bpf_get_socket_cookie(ctx); */
+	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:495: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:496: if (!o) */
+	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
+	/* bpf/jail.bpf.c:498: if (o->family == JAIL_AF_INET6) { */
+	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
+	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
+	/* bpf/jail.bpf.c:500: ctx->user_ip6[i] = o->addr[i]; */
+	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
+	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
+	/*  47 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r6 + 12) = r1 */
+	/*  48 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r0 + 8) */
+	/*  49 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
+	/*  50 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r0 + 12) */
+	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
+	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:502: } else if (w[2] == jail_htonl(0xffff)) { */
+	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
+	/* bpf/jail.bpf.c:508: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
+	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:506: ctx->user_ip6[0] = 0; */
+	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
+	/* bpf/jail.bpf.c:509: ctx->user_ip6[3] = o->addr[0]; */
+	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
+	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
+	/*  61 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
+	/*  62 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -50, .imm = 0 }, /* goto pc-50 (-> 13) */
 };
-#define JAIL_NINSNS_RECVMSG6 65
+#define JAIL_NINSNS_RECVMSG6 63
 _Static_assert(sizeof(jail_insns_recvmsg6) / sizeof(jail_insns_recvmsg6[0]) == JAIL_NINSNS_RECVMSG6,
 	       "jail_insns_recvmsg6: count");
 
 static const struct jail_reloc jail_relocs_recvmsg6[] __attribute__((unused)) = {
 	{ 5, JAIL_MAP_DCFG },
-	{ 40, JAIL_MAP_DSK },
+	{ 38, JAIL_MAP_DSK },
 };
 
 /* jail_getpeername4: section cgroup/getpeername4, 34 instructions */
 static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:499: int jail_getpeername4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:528: int jail_getpeername4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:501: return restore4(ctx); */
+	/* bpf/jail.bpf.c:530: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:442: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:442: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:443: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:472: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:442: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:445: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:474: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:446: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:475: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:447: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:476: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:448: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:477: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:449: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:478: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -2057,124 +2058,122 @@ static const struct jail_reloc jail_relocs_getpeername4[] __attribute__((unused)
 	{ 23, JAIL_MAP_DSK },
 };
 
-/* jail_getpeername6: section cgroup/getpeername6, 65 instructions */
+/* jail_getpeername6: section cgroup/getpeername6, 63 instructions */
 static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:505: int jail_getpeername6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:534: int jail_getpeername6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 15) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   9 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r6 + 8) */
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:507: return restore6(ctx); */
+	/* bpf/jail.bpf.c:536: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  15 */ { .code = 0x61, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  16 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r6 + 8) */
-	/*  17 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 12, .imm = 0 }, /* r3 = *(u32 *)(r6 + 12) */
+	/*  16 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* r3 = *(u32 *)(r6 + 8) */
+	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:462: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:462: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
-	/* bpf/jail.bpf.c:279: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/*  24 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  25 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/*  26 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/*  27 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -15, .imm = 0 }, /* if r2 != 0x0 goto pc-15 (-> 13) */
-	/*  28 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/*  29 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  30 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 34) */
-	/*  31 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -19, .imm = 0 }, /* if r7 != 0x0 goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:280: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/*  32 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 35) */
-	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -21, .imm = 0 }, /* goto pc-21 (-> 13) */
-	/* bpf/jail.bpf.c:462: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
-	/*  34 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -22, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-22 (-> 13) */
-	/* bpf/jail.bpf.c:465: cookie = bpf_get_socket_cookie(ctx); */
-	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  36 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  37 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/*  38 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  39 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:466: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
-	/*  40 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  41 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  42 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:467: if (!o) */
-	/*  43 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -31, .imm = 0 }, /* if r0 == 0x0 goto pc-31 (-> 13) */
-	/* bpf/jail.bpf.c:469: if (o->family == JAIL_AF_INET6) { */
-	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
-	/*  45 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 54) */
-	/* bpf/jail.bpf.c:471: ctx->user_ip6[i] = o->addr[i]; */
-	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/*  47 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
-	/*  48 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
-	/*  49 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r6 + 12) = r1 */
-	/*  50 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r0 + 8) */
-	/*  51 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
-	/*  52 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r0 + 12) */
-	/*  53 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 61) */
-	/*  54 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  55 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:473: } else if (w[2] == jail_htonl(0xffff)) { */
-	/*  56 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -44, .imm = 0 }, /* if r7 != r1 goto pc-44 (-> 13) */
-	/* bpf/jail.bpf.c:479: ctx->user_ip6[2] = jail_htonl(0xffff); */
-	/*  57 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
-	/*  58 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:477: ctx->user_ip6[0] = 0; */
-	/*  59 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:480: ctx->user_ip6[3] = o->addr[0]; */
-	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/*  61 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
-	/*  62 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
-	/*  63 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
-	/*  64 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -52, .imm = 0 }, /* goto pc-52 (-> 13) */
+	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
+	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
+	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
+	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
+	/* bpf/jail.bpf.c:304: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
+	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
+	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
+	/* bpf/jail.bpf.c:494: cookie = bpf_get_socket_cookie(ctx); */
+	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:495: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:496: if (!o) */
+	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
+	/* bpf/jail.bpf.c:498: if (o->family == JAIL_AF_INET6) { */
+	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
+	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
+	/* bpf/jail.bpf.c:500: ctx->user_ip6[i] = o->addr[i]; */
+	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
+	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
+	/*  47 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r6 + 12) = r1 */
+	/*  48 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r0 + 8) */
+	/*  49 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
+	/*  50 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r0 + 12) */
+	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
+	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:502: } else if (w[2] == jail_htonl(0xffff)) { */
+	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
+	/* bpf/jail.bpf.c:508: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
+	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:506: ctx->user_ip6[0] = 0; */
+	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
+	/* bpf/jail.bpf.c:509: ctx->user_ip6[3] = o->addr[0]; */
+	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
+	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
+	/*  61 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
+	/*  62 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -50, .imm = 0 }, /* goto pc-50 (-> 13) */
 };
-#define JAIL_NINSNS_GETPEERNAME6 65
+#define JAIL_NINSNS_GETPEERNAME6 63
 _Static_assert(sizeof(jail_insns_getpeername6) / sizeof(jail_insns_getpeername6[0]) == JAIL_NINSNS_GETPEERNAME6,
 	       "jail_insns_getpeername6: count");
 
 static const struct jail_reloc jail_relocs_getpeername6[] __attribute__((unused)) = {
 	{ 5, JAIL_MAP_DCFG },
-	{ 40, JAIL_MAP_DSK },
+	{ 38, JAIL_MAP_DSK },
 };
 
 /* jail_egress: section cgroup_skb/egress, 507 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:709: int jail_egress(struct __sk_buff *skb) */
+	/* bpf/jail.bpf.c:738: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
-	/* bpf/jail.bpf.c:713: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/* bpf/jail.bpf.c:742: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
 	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 405, .imm = 1 }, /* if r1 != 0x1 goto pc+405 (-> 409) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:716: if (proto == jail_htons(JAIL_ETH_P_IP)) */
+	/* bpf/jail.bpf.c:745: if (proto == jail_htons(JAIL_ETH_P_IP)) */
 	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+102 (-> 108) */
 	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 225, .imm = 8 }, /* if r1 != 0x8 goto pc+225 (-> 232) */
 	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:634: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/* bpf/jail.bpf.c:663: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
 	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
@@ -2184,11 +2183,11 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
 	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 305, .imm = 64 }, /* if r1 != 0x40 goto pc+305 (-> 324) */
-	/* bpf/jail.bpf.c:636: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* bpf/jail.bpf.c:665: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
 	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:638: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/* bpf/jail.bpf.c:667: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
 	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 301, .imm = 0 }, /* if r1 > r2 goto pc+301 (-> 324) */
 	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
 	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
@@ -2201,14 +2200,14 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 291, .imm = 17 }, /* if r1 != 0x11 goto pc+291 (-> 324) */
 	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:640: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/* bpf/jail.bpf.c:669: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
 	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 284, .imm = 0 }, /* if r1 s> r0 goto pc+284 (-> 324) */
-	/* bpf/jail.bpf.c:646: __builtin_memcpy(key.addr, &h[16], 4); */
+	/* bpf/jail.bpf.c:675: __builtin_memcpy(key.addr, &h[16], 4); */
 	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
 	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
 	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
@@ -2221,24 +2220,24 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r2 */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:648: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:677: key.prefixlen = 32; */
 	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
 	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:646: __builtin_memcpy(key.addr, &h[16], 4); */
+	/* bpf/jail.bpf.c:675: __builtin_memcpy(key.addr, &h[16], 4); */
 	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:649: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/* bpf/jail.bpf.c:678: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
 	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  58 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:608: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* bpf/jail.bpf.c:637: if (!v || !(v->flags & JAIL_V_HOST)) */
 	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 99) */
 	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
 	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
 	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 99) */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
 	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 97) */
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
@@ -2272,26 +2271,26 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  94 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 97) */
 	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
 	/*  96 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 312, .imm = 0 }, /* if r2 == r1 goto pc+312 (-> 409) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/*  97 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:649: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/* bpf/jail.bpf.c:678: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
 	/*  98 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 310, .imm = 1 }, /* if r1 == 0x1 goto pc+310 (-> 409) */
 	/*  99 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/* 100 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
 	/* 101 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 102 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/* 103 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/* 104 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/* 106 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 199, .imm = 0 }, /* if r0 != 0x0 goto pc+199 (-> 306) */
 	/* 107 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 204, .imm = 0 }, /* goto pc+204 (-> 312) */
 	/* 108 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* 109 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 110 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:663: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* bpf/jail.bpf.c:692: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
 	/* 111 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 113 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
@@ -2300,14 +2299,14 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 116 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
 	/* 117 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
 	/* 118 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 294, .imm = 96 }, /* if r1 != 0x60 goto pc+294 (-> 413) */
-	/* bpf/jail.bpf.c:664: !l4_ok(h[6])) */
+	/* bpf/jail.bpf.c:693: !l4_ok(h[6])) */
 	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* bpf/jail.bpf.c:663: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* bpf/jail.bpf.c:692: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
 	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 123) */
 	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 123) */
 	/* 122 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 290, .imm = 17 }, /* if r1 != 0x11 goto pc+290 (-> 413) */
 	/* 123 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:666: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* bpf/jail.bpf.c:695: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
 	/* 124 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
 	/* 125 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
@@ -2315,7 +2314,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* 130 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 282, .imm = 0 }, /* if r1 s> r0 goto pc+282 (-> 413) */
-	/* bpf/jail.bpf.c:668: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:697: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
 	/* 131 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
 	/* 132 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
 	/* 133 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
@@ -2361,24 +2360,24 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 173 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r2 */
 	/* 175 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:670: key.prefixlen = 128; */
+	/* bpf/jail.bpf.c:699: key.prefixlen = 128; */
 	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
 	/* 177 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:668: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:697: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
 	/* 178 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:671: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* bpf/jail.bpf.c:700: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
 	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 181 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 182 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:608: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* bpf/jail.bpf.c:637: if (!v || !(v->flags & JAIL_V_HOST)) */
 	/* 183 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 223) */
 	/* 184 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
 	/* 185 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
 	/* 186 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 223) */
-	/* bpf/jail.bpf.c:122: __u32 n = v->nports; */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/* 187 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
-	/* bpf/jail.bpf.c:126: if (i < n && v->ports[i] == port) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
 	/* 188 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 221) */
 	/* 189 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/* 190 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
@@ -2412,78 +2411,78 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 218 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 221) */
 	/* 219 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
 	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 84, .imm = 0 }, /* if r2 == r1 goto pc+84 (-> 305) */
-	/* bpf/jail.bpf.c:128: return v->action == JAIL_ALLOW; */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:671: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* bpf/jail.bpf.c:700: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
 	/* 222 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 82, .imm = 1 }, /* if r1 == 0x1 goto pc+82 (-> 305) */
 	/* 223 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:220: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/* 224 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
 	/* 225 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 226 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:221: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/* 227 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/* 228 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 229 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/* 230 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 57, .imm = 0 }, /* if r0 != 0x0 goto pc+57 (-> 288) */
 	/* 231 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 181, .imm = 0 }, /* goto pc+181 (-> 413) */
 	/* 232 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/* 233 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/* 234 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 235 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/* 236 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 237 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 238 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/* 239 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 242) */
 	/* 240 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
 	/* 241 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/* 242 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
 	/* 243 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
 	/* 244 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 245 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
 	/* 246 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
 	/* 247 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
 	/* 248 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
+	/* bpf/jail.bpf.c:182: if (!e) { */
 	/* 249 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 9, .imm = 0 }, /* if r7 != 0x0 goto pc+9 (-> 259) */
 	/* 250 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/* 251 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/* 252 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 253 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/* 254 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 255 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 256 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/* 257 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 94, .imm = 0 }, /* if r0 == 0x0 goto pc+94 (-> 352) */
 	/* 258 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 91, .imm = 0 }, /* goto pc+91 (-> 350) */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/* 259 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
 	/* 260 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/* 261 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/* 262 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
 	/* 263 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
 	/* 264 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
 	/* 265 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
 	/* 266 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 267 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 268 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:692: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* bpf/jail.bpf.c:721: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
 	/* 269 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/* 270 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:691: e->kind = JAIL_KIND_LOOPBACK; */
+	/* bpf/jail.bpf.c:720: e->kind = JAIL_KIND_LOOPBACK; */
 	/* 271 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
-	/* bpf/jail.bpf.c:702: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 272 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
 	/* 273 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 284) */
 	/* 274 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
@@ -2493,22 +2492,22 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 278 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/* 279 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/* 280 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 284) */
-	/* bpf/jail.bpf.c:703: e->port = jail_ntohs(ports[1]); */
+	/* bpf/jail.bpf.c:732: e->port = jail_ntohs(ports[1]); */
 	/* 281 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -38, .imm = 0 }, /* r1 = *(u16 *)(r10 - 38) */
 	/* 282 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
 	/* 283 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
-	/* bpf/jail.bpf.c:704: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:733: bpf_ringbuf_submit(e, 0); */
 	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
 	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 64, .imm = 0 }, /* goto pc+64 (-> 352) */
-	/* bpf/jail.bpf.c:618: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* bpf/jail.bpf.c:647: return fwd != 0 && jail_ntohs(dport) == fwd; */
 	/* 288 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/* 289 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 123, .imm = 0 }, /* if r1 == 0x0 goto pc+123 (-> 413) */
 	/* 290 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
 	/* 291 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 121, .imm = 0 }, /* if r1 != r8 goto pc+121 (-> 413) */
 	/* 292 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:279: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/* 293 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u32 *)(r10 - 68) */
 	/* 294 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* 295 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
@@ -2519,24 +2518,24 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 301 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 109, .imm = 0 }, /* if r1 == r2 goto pc+109 (-> 411) */
 	/* 302 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 110, .imm = 0 }, /* if r1 != 0x0 goto pc+110 (-> 413) */
-	/* bpf/jail.bpf.c:280: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:304: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/* 303 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
 	/* 304 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 108, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+108 (-> 413) */
 	/* 305 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 409) */
-	/* bpf/jail.bpf.c:618: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* bpf/jail.bpf.c:647: return fwd != 0 && jail_ntohs(dport) == fwd; */
 	/* 306 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* bpf/jail.bpf.c:223: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/* 307 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
 	/* 308 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:618: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* bpf/jail.bpf.c:647: return fwd != 0 && jail_ntohs(dport) == fwd; */
 	/* 309 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 311) */
 	/* 310 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* 311 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 313) */
 	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:652: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* bpf/jail.bpf.c:681: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
 	/* 313 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
 	/* 314 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:717: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
+	/* bpf/jail.bpf.c:746: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
 	/* 315 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* if r1 == 0x0 goto pc+8 (-> 324) */
 	/* 316 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u8 *)(r10 - 24) */
 	/* 317 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 6, .imm = 127 }, /* if r1 != 0x7f goto pc+6 (-> 324) */
@@ -2547,82 +2546,82 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 322 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -21, .imm = 0 }, /* r1 = *(u8 *)(r10 - 21) */
 	/* 323 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 85, .imm = 1 }, /* if r1 == 0x1 goto pc+85 (-> 409) */
 	/* 324 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/* 325 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/* 326 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 327 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/* 328 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 329 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 330 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/* 331 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 334) */
 	/* 332 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
 	/* 333 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/* 334 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
 	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
 	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 337 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
 	/* 338 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
 	/* 339 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
 	/* 340 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
+	/* bpf/jail.bpf.c:182: if (!e) { */
 	/* 341 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 12, .imm = 0 }, /* if r8 != 0x0 goto pc+12 (-> 354) */
 	/* 342 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/* 343 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/* 344 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 345 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/* 346 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 347 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 348 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/* 349 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 352) */
 	/* 350 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* 351 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/* 352 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* 353 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 55, .imm = 0 }, /* goto pc+55 (-> 409) */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/* 354 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
 	/* 355 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/* 356 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/* 357 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
 	/* 358 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
 	/* 359 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
 	/* 360 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
 	/* 361 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 362 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 363 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
 	/* 364 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:692: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* bpf/jail.bpf.c:721: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
 	/* 365 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
 	/* 366 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:691: e->kind = JAIL_KIND_LOOPBACK; */
+	/* bpf/jail.bpf.c:720: e->kind = JAIL_KIND_LOOPBACK; */
 	/* 367 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
 	/* 368 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 369 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:693: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* bpf/jail.bpf.c:722: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
 	/* 370 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/* 371 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 372 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
 	/* 373 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/* 374 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 == 0x0 goto pc+3 (-> 378) */
 	/* 375 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* bpf/jail.bpf.c:702: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 376 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
 	/* 377 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 394) */
-	/* bpf/jail.bpf.c:694: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* bpf/jail.bpf.c:723: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/* 378 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:695: e->proto = h[9]; */
+	/* bpf/jail.bpf.c:724: e->proto = h[9]; */
 	/* 379 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
 	/* 380 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:696: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* bpf/jail.bpf.c:725: __builtin_memcpy(e->addr, &h[16], 4); */
 	/* 381 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -23, .imm = 0 }, /* r3 = *(u8 *)(r10 - 23) */
 	/* 382 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
 	/* 383 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -24, .imm = 0 }, /* r4 = *(u8 *)(r10 - 24) */
@@ -2634,10 +2633,10 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 389 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
 	/* 390 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
 	/* 391 */ { .code = 0x63, .dst_reg = 8, .src_reg = 4, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r4 */
-	/* bpf/jail.bpf.c:694: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* bpf/jail.bpf.c:723: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/* 392 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/* 393 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/* bpf/jail.bpf.c:702: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 394 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
 	/* 395 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 405) */
 	/* 396 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
@@ -2653,85 +2652,85 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 406 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/* 407 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 408 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:721: } */
+	/* bpf/jail.bpf.c:750: } */
 	/* 409 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
 	/* 410 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:281: w[3] == jail_htonl(0x7f000001))); */
+	/* bpf/jail.bpf.c:305: w[3] == jail_htonl(0x7f000001))); */
 	/* 411 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* bpf/jail.bpf.c:719: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
+	/* bpf/jail.bpf.c:748: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
 	/* 412 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 16777343 }, /* if r1 == 0x100007f goto pc-4 (-> 409) */
 	/* 413 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/* 414 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/* 415 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 416 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/* 417 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 418 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 419 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/* 420 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 423) */
 	/* 421 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:149: __sync_fetch_and_add(c, 1); */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
 	/* 422 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/* 423 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:162: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
 	/* 424 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
 	/* 425 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 426 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
 	/* 427 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
 	/* 428 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
 	/* 429 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:163: if (!e) { */
+	/* bpf/jail.bpf.c:182: if (!e) { */
 	/* 430 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 9, .imm = 0 }, /* if r8 != 0x0 goto pc+9 (-> 440) */
 	/* 431 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:142: __u64 key = slot; */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
 	/* 432 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/* 433 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 434 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:146: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
 	/* 435 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 436 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 437 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:148: if (c) */
+	/* bpf/jail.bpf.c:167: if (c) */
 	/* 438 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -87, .imm = 0 }, /* if r0 == 0x0 goto pc-87 (-> 352) */
 	/* 439 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -90, .imm = 0 }, /* goto pc-90 (-> 350) */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/* 440 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
 	/* 441 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:168: e->hook = (__u8)hook; */
+	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/* 442 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
-	/* bpf/jail.bpf.c:167: __builtin_memset(e, 0, sizeof(*e)); */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
 	/* 443 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
 	/* 444 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
 	/* 445 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
 	/* 446 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
 	/* 447 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
-	/* bpf/jail.bpf.c:169: e->time_ns = bpf_ktime_get_boot_ns(); */
+	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 448 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 449 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
 	/* 450 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:692: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* bpf/jail.bpf.c:721: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
 	/* 451 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
 	/* 452 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:691: e->kind = JAIL_KIND_LOOPBACK; */
+	/* bpf/jail.bpf.c:720: e->kind = JAIL_KIND_LOOPBACK; */
 	/* 453 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
 	/* 454 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 455 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:698: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* bpf/jail.bpf.c:727: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
 	/* 456 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/* 457 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 458 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
 	/* 459 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* bpf/jail.bpf.c:697: } else if (family == JAIL_AF_INET6 && */
+	/* bpf/jail.bpf.c:726: } else if (family == JAIL_AF_INET6 && */
 	/* 460 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 463) */
-	/* bpf/jail.bpf.c:702: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 461 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
 	/* 462 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* goto pc+34 (-> 497) */
-	/* bpf/jail.bpf.c:699: e->proto = h[6]; */
+	/* bpf/jail.bpf.c:728: e->proto = h[6]; */
 	/* 463 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
 	/* 464 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:700: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* bpf/jail.bpf.c:729: __builtin_memcpy(e->addr, &h[24], 16); */
 	/* 465 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
 	/* 466 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 23, .imm = 0 }, /* *(u8 *)(r8 + 23) = r2 */
 	/* 467 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -10, .imm = 0 }, /* r2 = *(u8 *)(r10 - 10) */
@@ -2764,7 +2763,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 494 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 25, .imm = 0 }, /* *(u8 *)(r8 + 25) = r2 */
 	/* 495 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -8, .imm = 0 }, /* r2 = *(u8 *)(r10 - 8) */
 	/* 496 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u8 *)(r8 + 24) = r2 */
-	/* bpf/jail.bpf.c:702: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 497 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
 	/* 498 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -94, .imm = 0 }, /* if r1 == 0x0 goto pc-94 (-> 405) */
 	/* 499 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
@@ -2797,7 +2796,7 @@ static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
 };
 
 #define JAIL_NPROGS 11
-#define JAIL_MAX_INSNS 510
+#define JAIL_MAX_INSNS 523
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{
