@@ -59,10 +59,11 @@ in_ns() {
 	timeout -k 2 "${T:-$TIMEOUT}" nsenter --net="/run/netns/$NS_H" -- unshare -m --propagation private \
 		sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$rc" "$@"
 }
-# jailed OPTS SCRIPT: sh -c SCRIPT in `jail-ai run --deny-all OPTS`, resolv4; $DP, $PROBE set.
+# jailed OPTS SCRIPT: sh -c SCRIPT in `jail-ai run --deny-all OPTS`, RESOLV (default resolv4);
+# $DP, $PROBE set.
 jailed() {
 	local opts=$1
-	in_ns "$TMP/resolv4" env DP="$DP" PROBE="$PROBE" $JAIL_AI run --deny-all $opts -- \
+	in_ns "${RESOLV:-$TMP/resolv4}" env DP="$DP" PROBE="$PROBE" $JAIL_AI run --deny-all $opts -- \
 		sh -c "$2" 2>"$TMP/err"
 }
 queries() { grep -c "^q $2 " "$TMP/$1.log"; }
@@ -217,6 +218,38 @@ ok $? "the forwarder asks an IPv6 nameserver; the answer's address then connects
 	diag "$out" "$(cat "$TMP/err")"
 [ "$(queries d6 ok.test)" -ge 1 ]
 ok $? "and that nameserver (fd77::53) was asked" || diag "$(cat "$TMP/d6.log")"
+
+# ---- a full allow map fails the answer, never opens more ----
+# bench/dnsmany at 10.77.0.54: nN.many.bench -> 198.18.x.y, peer.bench -> 10.77.0.12, TTL 3600.
+"${HOSTCC:-cc}" -O2 -o "$TMP/dnsmany" bench/dnsmany.c 2>"$TMP/cc.err" ||
+	bail "cannot build bench/dnsmany.c: $(cat "$TMP/cc.err")"
+ip -n "$NS_P" addr add 10.77.0.54/24 dev vp || bail "ip addr add 10.77.0.54"
+nsenter --net="/run/netns/$NS_P" -- "$TMP/dnsmany" 10.77.0.54 10.77.0.12 >"$TMP/dnsmany.out" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+for i in $(seq 50); do grep -q '^ready' "$TMP/dnsmany.out" && break; sleep 0.05; done
+many="--allow-domain *.many.bench --allow-domain peer.bench"
+echo "nameserver 10.77.0.54" >"$TMP/resolvm" && chmod 644 "$TMP/resolvm"
+out=$(RESOLV=$TMP/resolvm jailed "$many" '"$DP" sendto 10.77.0.54 53 peer.bench; "$PROBE" tcp 10.77.0.12 8080')
+[ "$(tr '\n' ' ' <<<"$out")" = "rcode=0 from=10.77.0.54:53 an=10.77.0.12 ok " ]
+ok $? "control: in a fresh jail peer.bench resolves and 10.77.0.12 connects" || diag "$out"
+out=$(T=120 RESOLV=$TMP/resolvm jailed "$many" '
+	i=0 bad=0
+	while [ $i -lt 8192 ]; do
+		"$DP" sendto 10.77.0.54 53 n$i.many.bench | grep -q "^rcode=0 " || bad=$((bad + 1))
+		i=$((i + 1))
+	done
+	echo "filled, $bad failed"
+	"$DP" sendto 10.77.0.54 53 peer.bench
+	"$PROBE" tcp 10.77.0.12 8080
+	"$DP" sendto 10.77.0.54 53 n5.many.bench')
+[ "$(sed -n 1p <<<"$out")" = "filled, 0 failed" ]
+ok $? "8192 answers fill jail_dns4" || diag "$out" "$(tail -n 3 "$TMP/err")"
+[ "$(sed -n 2p <<<"$out")" = "rcode=2 from=10.77.0.54:53 an=" ]
+ok $? "the 8193rd address: SERVFAIL (the map is full)" || diag "$out"
+[ "$(sed -n 3p <<<"$out")" = EPERM ]
+ok $? "and its address stays EPERM" || diag "$out"
+[ "$(sed -n 4p <<<"$out")" = "rcode=0 from=10.77.0.54:53 an=198.18.0.6" ]
+ok $? "an address already held is answered again (the forwarder keeps serving)" || diag "$out"
 
 # ---- denial events keep working ----
 out=$(jailed "--allow-domain ok.test --events $TMP/ev" '"$PROBE" tcp 10.77.0.11 8080')
