@@ -251,6 +251,20 @@ ok $? "and its address stays EPERM" || diag "$out"
 [ "$(sed -n 4p <<<"$out")" = "rcode=0 from=10.77.0.54:53 an=198.18.0.6" ]
 ok $? "an address already held is answered again (the forwarder keeps serving)" || diag "$out"
 
+# ---- CMD holds none of the forwarder's sockets or the maps; the parent does (control) ----
+jailed "--allow-domain fds.test" 'ls -l /proc/$$/fd; sleep 1.5' >"$TMP/fds" &
+fpid=$!
+for i in $(seq 100); do [ -s "$TMP/fds" ] && break; sleep 0.05; done
+jp=$(pgrep -f "^$JAIL_AI run --deny-all --allow-domain fds.test -- " | head -n 1)
+psock=$(ls -l "/proc/$jp/fd" 2>/dev/null | grep -c 'socket:')
+pmap=$(ls -l "/proc/$jp/fd" 2>/dev/null | grep -c 'bpf-map')
+wait "$fpid"
+[ "$(grep -c -e 'socket:' -e 'bpf-map' -e 'anon_inode' "$TMP/fds")" = 0 ]
+ok $? "CMD has no socket, map or other anonymous fd" || diag "$(cat "$TMP/fds")"
+[ -n "$jp" ] && [ "$psock" -ge 4 ] && [ "$pmap" -ge 2 ]
+ok $? "control: the jail-ai parent (pid ${jp:-not found}) holds them ($psock sockets, $pmap maps)" ||
+	diag "$(ls -l "/proc/$jp/fd" 2>&1)"
+
 # ---- denial events keep working ----
 out=$(jailed "--allow-domain ok.test --events $TMP/ev" '"$PROBE" tcp 10.77.0.11 8080')
 grep '"10.77.0.11"' "$TMP/ev" | grep -q '"deny-all"'
