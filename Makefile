@@ -237,7 +237,7 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_ma
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe tests/ctl_probe \
 	    tests/unit_jailenv tests/unit_text tests/unit_fmt tests/unit_strsearch \
 	    tests/unit_dns tests/dns_server tests/dns_fwd_probe tests/dns_fwd_probe-asan \
-	    tests/dns_probe
+	    tests/dns_probe tests/dnsmap_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -306,6 +306,8 @@ tests/refresh_probe: tests/refresh_probe.c
 # The -asan probe: 28-dns-fwd.t under JAIL_AI=./jail-ai-asan.
 tests/dns_probe: tests/dns_probe.c
 	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/dns_probe.c
+tests/dnsmap_probe: tests/dnsmap_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/dnsmap_probe.c
 tests/dns_server: tests/dns_server.c
 	$(HOSTCC) $(UNIT_CFLAGS) -O2 -static -o $@ tests/dns_server.c
 tests/dns_fwd_probe: tests/dns_fwd_probe.c dns.c dns.h hostips.c util.c

@@ -18,8 +18,9 @@ require_binaries
 for t in unshare getent runuser useradd setcap make; do
 	command -v "$t" >/dev/null || skip_all "needs $t"
 done
-DS=$PWD/tests/dns_server DP=$PWD/tests/dns_probe
+DS=$PWD/tests/dns_server DP=$PWD/tests/dns_probe MP=$PWD/tests/dnsmap_probe
 [ -x "$DS" ] || bail "tests/dns_server is missing: run 'make tests/dns_server'"
+[ -x "$MP" ] || bail "tests/dnsmap_probe is missing: run 'make tests/dnsmap_probe'"
 [ -x "$DP" ] || bail "tests/dns_probe is missing: run 'make tests/dns_probe'"
 netns_setup
 for a in 10.77.0.53 10.77.0.10 10.77.0.11 10.77.0.12 10.77.0.13; do
@@ -38,7 +39,7 @@ dns() {
 		"ok.test A 10.77.0.10 1" "ok.test AAAA fd77::10 1" "bad.test A 10.77.0.11 60" \
 		"peer.ok.test A 10.77.0.12 60" "host.ok.test A 10.77.0.1 60" \
 		"lo.ok.test A 127.0.0.1 60" "deny.ok.test A 10.77.0.13 60" \
-		"lo6.ok.test AAAA ::1 60" >"$TMP/$name.out" 2>&1 &
+		"lo6.ok.test AAAA ::1 60" "long.test A 10.77.0.14 99999" >"$TMP/$name.out" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	eval "PID_$name=$!"
 	for i in $(seq 50); do grep -q '^ready' "$TMP/$name.out" && return 0; sleep 0.05; done
@@ -187,6 +188,25 @@ out=$(T=30 jailed "--allow-domain ok.test" '
 ok $? "TTL 1: reachable at once and 3 s later, EPERM 7 s later, reachable again once re-resolved" ||
 	diag "$out" "$(cat "$TMP/err")"
 
+# What the map holds (tests/dnsmap_probe reads the parent's jail_dns4/6): TTL 1 + 5 s of
+# grace; a TTL of 99999 cut to 3600 + 5; the TTL-1 entry swept once lapsed, the other kept.
+jailed "--allow-domain ok.test --allow-domain long.test" '
+	"$DP" sendto 10.77.0.53 53 ok.test >/dev/null
+	"$DP" sendto 10.77.0.53 53 long.test >/dev/null; echo resolved; sleep 9' >"$TMP/hold" &
+hpid=$!
+for i in $(seq 100); do grep -q resolved "$TMP/hold" && break; sleep 0.05; done
+jp=$(pgrep -f "^$JAIL_AI run --deny-all --allow-domain ok.test --allow-domain long.test -- " |
+	head -n 1)
+m1=$("$MP" "$jp" 2>&1)
+sleep 8
+m2=$("$MP" "$jp" 2>&1)
+wait "$hpid"
+grep -Eqx '10\.77\.0\.10 [56]' <<<"$m1" && grep -Eqx '10\.77\.0\.14 360[45]' <<<"$m1"
+ok $? "jail_dns4: ok.test (TTL 1) for 6 s, long.test (TTL 99999) for 3600 + 5 s" || diag "$m1"
+[ "$(awk '$1 == "10.77.0.14" && $2 > 3500 { $2 = "T" } { printf "%s ", $0 }' <<<"$m2")" = \
+	"10.77.0.14 T entries 1 " ]
+ok $? "8 s later the lapsed entry is swept, the other kept" || diag "$m2"
+
 # The same when nothing sweeps and nothing answers: the test's DNS server killed and the
 # jail-ai parent (forwarder and sweeper) stopped; CMD goes on, and the program's own expiry
 # check closes the address.
@@ -202,11 +222,15 @@ kill "$PID_d4"
 [ -n "$jp" ] && kill -STOP "$jp"
 sleep 9
 out=$(cat "$TMP/lapse")
+held=$([ -n "$jp" ] && "$MP" "$jp" 2>&1)
 [ -n "$jp" ] && kill -CONT "$jp"
 wait "$lpid"
 [ "$(tr '\n' ' ' <<<"$out")" = "ok resolved EPERM " ] && [ -n "$jp" ]
 ok $? "DNS server killed, jail-ai parent stopped (pid ${jp:-not found}): the allow still lapses" ||
 	diag "$out" "$(cat "$TMP/err")"
+grep -Eqx '10\.77\.0\.10 -[0-9]+' <<<"$held"
+ok $? "and the map still held the lapsed entry then: the program's own expiry check refused it" ||
+	diag "$held"
 dns d4 10.77.0.53 53
 
 # ---- an IPv6 upstream resolver (resolv.conf: nameserver fd77::53) ----
