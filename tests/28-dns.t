@@ -323,15 +323,8 @@ install_as_user jail-ai-tty
 cp "$PROBE" "$DP" "$TMP/" && chmod 755 "$TMP/probe" "$TMP/dns_probe" || bail "cp probes"
 D=$CG2/jail-ai-t28dns-$$
 t28_cleanup() {
-	local st=$? i
-	if [ -d "$D" ]; then
-		echo 1 >"$D/cgroup.kill" 2>/dev/null
-		for i in $(seq 50); do
-			find "$D" -depth -type d -exec rmdir {} + 2>/dev/null
-			[ -d "$D" ] || break
-			sleep 0.1
-		done
-	fi
+	local st=$?
+	remove_cgroup_tree "$D"
 	(exit "$st")
 	cleanup
 }

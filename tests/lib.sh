@@ -189,6 +189,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+# remove_cgroup_tree DIR: a cgroup the test delegated, emptied (cgroup.kill) and removed with
+# everything below it; waits up to 5 s for the killed processes to leave.
+remove_cgroup_tree() {
+	local i
+	[ -d "$1" ] || return 0
+	echo 1 >"$1/cgroup.kill" 2>/dev/null
+	for i in $(seq 50); do
+		find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "$1" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ---- shared by the kernel and podman tests ----
 
 # serve_host LIST: a listener in the host namespace for each "name addr port" line of LIST;
