@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 2e526f3e02d098fbd1d5aaf5dc0cdaa0e6b116b4fbb39ecb251e0fca066ff6c7 (BPF_SHA in the Makefile)
+ * source sha256: 080737339fe968ba21e2031d41325b7759b02067ab599959df573a500d79a52e (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -38,7 +38,7 @@ struct jail_prog {
 
 /* jail_connect4: section cgroup/connect4, 160 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:390: int jail_connect4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:388: int jail_connect4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r6 + 4) */
@@ -54,18 +54,18 @@ static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* if r0 != 0x0 goto pc+59 (-> 70) */
-	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
 	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
 	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/*  14 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  15 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  16 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  17 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  18 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/*  19 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 49, .imm = 0 }, /* if r0 == 0x0 goto pc+49 (-> 69) */
 	/*  20 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
@@ -104,13 +104,13 @@ static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
 	/*  52 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* if r1 == r7 goto pc+16 (-> 69) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/*  53 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/*  54 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 69) */
-	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
 	/*  55 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
 	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r0 */
 	/*  57 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 43, .imm = 7 }, /* if r1 != 0x7 goto pc+43 (-> 101) */
-	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
 	/*  58 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r9 */
 	/*  59 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  60 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
@@ -125,15 +125,15 @@ static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
 	/*  67 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
 	/*  68 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 101) */
 	/*  69 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 98) */
-	/* bpf/jail.bpf.c:297: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
 	/*  70 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  71 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:395: if (is_dns(port, fwd)) */
+	/* bpf/jail.bpf.c:393: if (is_dns(port, fwd)) */
 	/*  72 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -62, .imm = 13568 }, /* if r1 != 0x3500 goto pc-62 (-> 11) */
 	/*  73 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
 	/*  74 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/*  75 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 0 }, /* if r1 == 0x0 goto pc-65 (-> 11) */
-	/* bpf/jail.bpf.c:260: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
 	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  77 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  78 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
@@ -141,30 +141,30 @@ static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
 	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  81 */ { .code = 0x4f, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 |= r1 */
-	/* bpf/jail.bpf.c:264: o[2] = pair(port, family); */
+	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
 	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
-	/* bpf/jail.bpf.c:262: o[0] = a01; */
+	/* bpf/jail.bpf.c:260: o[0] = a01; */
 	/*  83 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
 	/*  84 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:263: o[1] = a23; */
+	/* bpf/jail.bpf.c:261: o[1] = a23; */
 	/*  85 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
 	/*  86 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  87 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/*  88 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*  89 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
-	/* bpf/jail.bpf.c:265: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
 	/*  90 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  91 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  92 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
 	/*  93 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/* bpf/jail.bpf.c:274: ctx->user_port = jail_htons((__u16)fwd); */
+	/* bpf/jail.bpf.c:272: ctx->user_port = jail_htons((__u16)fwd); */
 	/*  94 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
 	/*  95 */ { .code = 0x63, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r8 */
 	/*  96 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
-	/* bpf/jail.bpf.c:273: ctx->user_ip4 = jail_htonl(0x7f000001); */
+	/* bpf/jail.bpf.c:271: ctx->user_ip4 = jail_htonl(0x7f000001); */
 	/*  97 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
 	/*  98 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:398: } */
+	/* bpf/jail.bpf.c:396: } */
 	/*  99 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
 	/* 100 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* 101 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
@@ -267,7 +267,7 @@ static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = 
 
 /* jail_connect6: section cgroup/connect6, 288 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:401: int jail_connect6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:399: int jail_connect6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 8, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r8 + 24) */
@@ -308,10 +308,10 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
 	/*  28 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
 	/*  29 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:297: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
 	/*  30 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  31 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:384: if (is_dns(port, fwd)) */
+	/* bpf/jail.bpf.c:382: if (is_dns(port, fwd)) */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 59, .imm = 13568 }, /* if r1 != 0x3500 goto pc+59 (-> 92) */
 	/*  33 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
 	/*  34 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
@@ -322,17 +322,17 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  40 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* bpf/jail.bpf.c:260: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
 	/*  41 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
 	/*  42 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
 	/*  43 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  44 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* bpf/jail.bpf.c:264: o[2] = pair(port, family); */
+	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
 	/*  45 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
 	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* bpf/jail.bpf.c:263: o[1] = a23; */
+	/* bpf/jail.bpf.c:261: o[1] = a23; */
 	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
-	/* bpf/jail.bpf.c:282: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
 	/*  48 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 9, .off = 0, .imm = 0 }, /* r8 = r9 */
 	/*  49 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 |= r7 */
 	/*  50 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
@@ -343,14 +343,14 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/*  54 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 56) */
 	/*  55 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  56 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
-	/* bpf/jail.bpf.c:262: o[0] = a01; */
+	/* bpf/jail.bpf.c:260: o[0] = a01; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/*  58 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  59 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/*  60 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*  61 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:265: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
 	/*  62 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  63 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  64 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
@@ -359,7 +359,7 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/*  67 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  68 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  69 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:282: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
 	/*  70 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
 	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 73) */
 	/*  72 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
@@ -368,28 +368,28 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/*  75 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/*  76 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
 	/*  77 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:290: ctx->user_port = jail_htons((__u16)fwd); */
+	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
 	/*  78 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
 	/*  79 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
 	/*  80 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r2 */
 	/*  81 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
 	/*  82 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 84) */
 	/*  83 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:289: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
+	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
 	/*  84 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
 	/*  85 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
 	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
 	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 89) */
 	/*  88 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:288: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
+	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
 	/*  89 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
-	/* bpf/jail.bpf.c:286: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
 	/*  90 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
 	/*  91 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 68, .imm = 0 }, /* goto pc+68 (-> 160) */
-	/* bpf/jail.bpf.c:369: __u16 p = jail_ntohs((__u16)port); */
+	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
 	/*  92 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
 	/*  93 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 2, .off = 0, .imm = 0 }, /* r8 = r2 */
-	/* bpf/jail.bpf.c:341: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
 	/*  94 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 67, .imm = 0 }, /* if r9 != 0x0 goto pc+67 (-> 162) */
 	/*  95 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 65, .imm = 0 }, /* if r1 != 0x0 goto pc+65 (-> 162) */
@@ -397,19 +397,19 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/*  98 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  99 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 1, .off = 62, .imm = 0 }, /* if r4 != r1 goto pc+62 (-> 162) */
 	/* 100 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 3, .off = 0, .imm = 0 }, /* r6 = r3 */
-	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
 	/* 101 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
 	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
 	/* 103 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
 	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 109 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/* 110 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 159) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/* 111 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
@@ -447,12 +447,12 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 142 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = 16, .imm = 0 }, /* if r1 == r8 goto pc+16 (-> 159) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/* 143 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/* 144 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 159) */
-	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
 	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
 	/* 146 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 7 }, /* if r1 != 0x7 goto pc+78 (-> 225) */
-	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
 	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
 	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
@@ -468,10 +468,10 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 157 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 159) */
 	/* 158 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 225) */
 	/* 159 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* bpf/jail.bpf.c:403: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
+	/* bpf/jail.bpf.c:401: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
 	/* 160 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/* 161 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
 	/* 162 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
 	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
 	/* 164 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
@@ -481,17 +481,17 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 168 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
 	/* 169 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/* 170 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:345: key.prefixlen = 128; */
+	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
 	/* 171 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
 	/* 172 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
 	/* 173 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:346: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
 	/* 174 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/* 175 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 176 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 177 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
 	/* 178 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -20, .imm = 0 }, /* if r7 == 0x0 goto pc-20 (-> 159) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/* 179 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
@@ -529,9 +529,9 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 210 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = -52, .imm = 0 }, /* if r1 == r8 goto pc-52 (-> 159) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
 	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -54, .imm = 1 }, /* if r1 == 0x1 goto pc-54 (-> 159) */
-	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
 	/* 213 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
 	/* 214 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 225) */
 	/* 215 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
@@ -545,7 +545,7 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 221 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 3, .imm = 0 }, /* if r6 == 0x0 goto pc+3 (-> 225) */
 	/* 222 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 223 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
 	/* 224 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 0 }, /* if r1 > r0 goto pc-66 (-> 159) */
 	/* 225 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r7 */
 	/* 226 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
@@ -655,7 +655,7 @@ static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = 
 
 /* jail_sendmsg4: section cgroup/sendmsg4, 188 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:416: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:414: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 4, .imm = 0 }, /* r7 = *(u32 *)(r8 + 4) */
@@ -672,17 +672,17 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:422: if (ip == 0 && port == 0) { */
+	/* bpf/jail.bpf.c:420: if (ip == 0 && port == 0) { */
 	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  13 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
 	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
 	/*  15 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 0 }, /* if r1 != 0x0 goto pc+78 (-> 94) */
-	/* bpf/jail.bpf.c:423: sk = ctx->sk; */
+	/* bpf/jail.bpf.c:421: sk = ctx->sk; */
 	/*  16 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r8 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  17 */ { .code = 0x61, .dst_reg = 7, .src_reg = 1, .off = 52, .imm = 0 }, /* r7 = *(u32 *)(r1 + 52) */
 	/*  18 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:427: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/* bpf/jail.bpf.c:425: if (fwd && ip == jail_htonl(0x7f000001) && */
 	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
 	/*  20 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
 	/*  21 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
@@ -691,26 +691,26 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/*  24 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 32) */
 	/*  25 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r7 = 16777343 */
 	/*  26 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:428: jail_ntohs((__u16)port) == fwd) */
+	/* bpf/jail.bpf.c:426: jail_ntohs((__u16)port) == fwd) */
 	/*  27 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  28 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
 	/*  29 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
 	/*  30 */ { .code = 0x77, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 >>= 32 */
-	/* bpf/jail.bpf.c:427: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/* bpf/jail.bpf.c:425: if (fwd && ip == jail_htonl(0x7f000001) && */
 	/*  31 */ { .code = 0x1d, .dst_reg = 9, .src_reg = 1, .off = 93, .imm = 0 }, /* if r9 == r1 goto pc+93 (-> 125) */
-	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
 	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r7 */
 	/*  33 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
 	/*  34 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  36 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  37 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  38 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  39 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  40 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/*  41 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 51, .imm = 0 }, /* if r9 == 0x0 goto pc+51 (-> 93) */
 	/*  42 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
@@ -749,16 +749,16 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/*  74 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* if r1 == r6 goto pc+18 (-> 93) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/*  75 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r9 + 0) */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/*  76 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 1 }, /* if r1 == 0x1 goto pc+16 (-> 93) */
-	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
 	/*  77 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r9 + 3) */
 	/*  78 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 7 }, /* if r1 != 0x7 goto pc+48 (-> 127) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  79 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  80 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
 	/*  81 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
 	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*  83 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  84 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
@@ -773,17 +773,17 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/*  91 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
 	/*  92 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 127) */
 	/*  93 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 124) */
-	/* bpf/jail.bpf.c:297: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
 	/*  94 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  95 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:430: } else if (is_dns(port, fwd)) { */
+	/* bpf/jail.bpf.c:428: } else if (is_dns(port, fwd)) { */
 	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 13568 }, /* if r1 != 0x3500 goto pc-65 (-> 32) */
 	/*  97 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
 	/*  98 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
 	/*  99 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
 	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -69, .imm = 0 }, /* if r1 == 0x0 goto pc-69 (-> 32) */
 	/* 101 */ { .code = 0x79, .dst_reg = 8, .src_reg = 10, .off = -40, .imm = 0 }, /* r8 = *(u64 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:260: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
 	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/* 103 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/* 104 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
@@ -791,30 +791,30 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/* 106 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/* 107 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 |= r1 */
-	/* bpf/jail.bpf.c:264: o[2] = pair(port, family); */
+	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
 	/* 108 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
-	/* bpf/jail.bpf.c:262: o[0] = a01; */
+	/* bpf/jail.bpf.c:260: o[0] = a01; */
 	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r7 */
 	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:263: o[1] = a23; */
+	/* bpf/jail.bpf.c:261: o[1] = a23; */
 	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
 	/* 112 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 113 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/* 114 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 115 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
-	/* bpf/jail.bpf.c:265: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
 	/* 116 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/* 117 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 118 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
 	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/* bpf/jail.bpf.c:274: ctx->user_port = jail_htons((__u16)fwd); */
+	/* bpf/jail.bpf.c:272: ctx->user_port = jail_htons((__u16)fwd); */
 	/* 120 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
 	/* 121 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 24, .imm = 0 }, /* *(u32 *)(r8 + 24) = r9 */
 	/* 122 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
-	/* bpf/jail.bpf.c:273: ctx->user_ip4 = jail_htonl(0x7f000001); */
+	/* bpf/jail.bpf.c:271: ctx->user_ip4 = jail_htonl(0x7f000001); */
 	/* 123 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r8 + 4) = r1 */
 	/* 124 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:434: } */
+	/* bpf/jail.bpf.c:432: } */
 	/* 125 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
 	/* 126 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* 127 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
@@ -920,7 +920,7 @@ static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = 
 
 /* jail_sendmsg6: section cgroup/sendmsg6, 523 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:437: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:435: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r9 + 24) */
@@ -959,7 +959,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
 	/*  27 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* bpf/jail.bpf.c:445: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/* bpf/jail.bpf.c:443: if ((a[0] | a[1]) != 0 || port != 0) { */
 	/*  28 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
 	/*  29 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
 	/*  30 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
@@ -969,10 +969,10 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  34 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 36) */
 	/*  35 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 62, .imm = 0 }, /* if r2 == 0x0 goto pc+62 (-> 98) */
 	/*  36 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
-	/* bpf/jail.bpf.c:297: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
 	/*  37 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  38 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:446: if (is_dns(port, fwd)) */
+	/* bpf/jail.bpf.c:444: if (is_dns(port, fwd)) */
 	/*  39 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 13568 }, /* if r1 != 0x3500 goto pc+79 (-> 119) */
 	/*  40 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
 	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
@@ -982,20 +982,20 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  45 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  46 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* bpf/jail.bpf.c:260: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
 	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
 	/*  48 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
 	/*  49 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* bpf/jail.bpf.c:264: o[2] = pair(port, family); */
+	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
 	/*  51 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
 	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  53 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -88, .imm = 0 }, /* r1 = *(u64 *)(r10 - 88) */
 	/*  54 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
-	/* bpf/jail.bpf.c:263: o[1] = a23; */
+	/* bpf/jail.bpf.c:261: o[1] = a23; */
 	/*  55 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
-	/* bpf/jail.bpf.c:282: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
 	/*  56 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* r9 = r6 */
 	/*  57 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
 	/*  58 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
@@ -1004,14 +1004,14 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  60 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 62) */
 	/*  61 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/*  62 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/* bpf/jail.bpf.c:262: o[0] = a01; */
+	/* bpf/jail.bpf.c:260: o[0] = a01; */
 	/*  63 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/*  64 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  65 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/*  66 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*  67 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:265: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
 	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  70 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
@@ -1021,7 +1021,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  74 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  75 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
 	/*  76 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:282: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
 	/*  77 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
 	/*  78 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 80) */
 	/*  79 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
@@ -1029,25 +1029,25 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  81 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 83) */
 	/*  82 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/*  83 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
-	/* bpf/jail.bpf.c:290: ctx->user_port = jail_htons((__u16)fwd); */
+	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
 	/*  84 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
 	/*  85 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
 	/*  86 */ { .code = 0x63, .dst_reg = 3, .src_reg = 4, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r4 */
 	/*  87 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
 	/*  88 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 90) */
 	/*  89 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:289: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
+	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
 	/*  90 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
 	/*  91 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
 	/*  92 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
 	/*  93 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 95) */
 	/*  94 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:288: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
+	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
 	/*  95 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
-	/* bpf/jail.bpf.c:286: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
 	/*  96 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
 	/*  97 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 423, .imm = 0 }, /* goto pc+423 (-> 521) */
-	/* bpf/jail.bpf.c:450: sk = ctx->sk; */
+	/* bpf/jail.bpf.c:448: sk = ctx->sk; */
 	/*  98 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
 	/*  99 */ { .code = 0x79, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u64 *)(r1 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
@@ -1071,16 +1071,16 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:112: return *field; */
 	/* 112 */ { .code = 0x61, .dst_reg = 6, .src_reg = 4, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r4 + 48) */
 	/* 113 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:453: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
 	/* 114 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
 	/* 115 */ { .code = 0x77, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 >>= 32 */
 	/* 116 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 203, .imm = 0 }, /* if r4 != 0x0 goto pc+203 (-> 320) */
-	/* bpf/jail.bpf.c:369: __u16 p = jail_ntohs((__u16)port); */
+	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
 	/* 117 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/* 118 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 338, .imm = 0 }, /* goto pc+338 (-> 457) */
 	/* 119 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
 	/* 120 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/* bpf/jail.bpf.c:341: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
 	/* 121 */ { .code = 0x55, .dst_reg = 6, .src_reg = 0, .off = 72, .imm = 0 }, /* if r6 != 0x0 goto pc+72 (-> 194) */
 	/* 122 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 71, .imm = 0 }, /* if r7 != 0x0 goto pc+71 (-> 194) */
 	/* 123 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
@@ -1088,19 +1088,19 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 125 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -88, .imm = 0 }, /* r2 = *(u64 *)(r10 - 88) */
 	/* 126 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 1, .off = 67, .imm = 0 }, /* if r2 != r1 goto pc+67 (-> 194) */
 	/* 127 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 3, .off = 0, .imm = 0 }, /* r7 = r3 */
-	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
 	/* 128 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
 	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
 	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
 	/* 131 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 132 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/* 133 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/* 134 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 135 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 136 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/* 137 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 382, .imm = 0 }, /* if r6 == 0x0 goto pc+382 (-> 520) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/* 138 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
@@ -1146,12 +1146,12 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 177 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 342, .imm = 0 }, /* if r1 == r2 goto pc+342 (-> 520) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/* 178 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 340, .imm = 1 }, /* if r1 == 0x1 goto pc+340 (-> 520) */
-	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
 	/* 180 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
 	/* 181 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 83, .imm = 7 }, /* if r1 != 0x7 goto pc+83 (-> 265) */
-	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
 	/* 182 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
 	/* 183 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 184 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
@@ -1166,7 +1166,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 191 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
 	/* 192 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 327, .imm = 0 }, /* if r1 > r0 goto pc+327 (-> 520) */
 	/* 193 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 265) */
-	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
 	/* 194 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
 	/* 195 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
 	/* 196 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
@@ -1176,17 +1176,17 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 200 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
 	/* 201 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/* 202 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:345: key.prefixlen = 128; */
+	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
 	/* 203 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
 	/* 204 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
 	/* 205 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:346: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
 	/* 206 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/* 207 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 208 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 209 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
 	/* 210 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 309, .imm = 0 }, /* if r6 == 0x0 goto pc+309 (-> 520) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
@@ -1232,9 +1232,9 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 250 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 269, .imm = 0 }, /* if r1 == r2 goto pc+269 (-> 520) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/* 251 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
 	/* 252 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 267, .imm = 1 }, /* if r1 == 0x1 goto pc+267 (-> 520) */
-	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
 	/* 253 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
 	/* 254 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 265) */
 	/* 255 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
@@ -1248,7 +1248,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 261 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 265) */
 	/* 262 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 263 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
 	/* 264 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 255, .imm = 0 }, /* if r1 > r0 goto pc+255 (-> 520) */
 	/* 265 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
@@ -1327,12 +1327,12 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 317 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/* 318 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
 	/* 319 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 126, .imm = 0 }, /* goto pc+126 (-> 446) */
-	/* bpf/jail.bpf.c:453: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
 	/* 320 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/* 321 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 6, .off = 135, .imm = 0 }, /* if r4 != r6 goto pc+135 (-> 457) */
-	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/* 322 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 90, .imm = 0 }, /* if r3 == 0x0 goto pc+90 (-> 413) */
-	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
 	/* 323 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
 	/* 324 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
 	/* 325 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
@@ -1342,17 +1342,17 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 329 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
 	/* 330 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/* 331 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:345: key.prefixlen = 128; */
+	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
 	/* 332 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
 	/* 333 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:343: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
 	/* 334 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:346: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
 	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 337 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 338 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
 	/* 339 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 180, .imm = 0 }, /* if r7 == 0x0 goto pc+180 (-> 520) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/* 340 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
@@ -1390,9 +1390,9 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 371 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 148, .imm = 0 }, /* if r1 == r6 goto pc+148 (-> 520) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/* 372 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:347: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
 	/* 373 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 146, .imm = 1 }, /* if r1 == 0x1 goto pc+146 (-> 520) */
-	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
 	/* 374 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
 	/* 375 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 386) */
 	/* 376 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
@@ -1406,7 +1406,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 382 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 386) */
 	/* 383 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 384 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:349: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
 	/* 385 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 134, .imm = 0 }, /* if r1 > r0 goto pc+134 (-> 520) */
 	/* 386 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
@@ -1444,7 +1444,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:167: if (c) */
 	/* 411 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 109, .imm = 0 }, /* if r0 == 0x0 goto pc+109 (-> 521) */
 	/* 412 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -122, .imm = 0 }, /* goto pc-122 (-> 291) */
-	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/* 413 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
 	/* 414 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = -92, .imm = 0 }, /* if r4 != 0x0 goto pc-92 (-> 323) */
 	/* 415 */ { .code = 0x18, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = -65536 }, /* r4 = 0xffff0000 ll */
@@ -1452,7 +1452,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 417 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 4, .off = 37, .imm = 0 }, /* if r1 == r4 goto pc+37 (-> 455) */
 	/* 418 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -96, .imm = 0 }, /* if r1 != 0x0 goto pc-96 (-> 323) */
 	/* 419 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:304: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/* 420 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 100, .imm = 16777216 }, /* if r9 == 0x1000000 goto pc+100 (-> 521) */
 	/* 421 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -99, .imm = 0 }, /* goto pc-99 (-> 323) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
@@ -1502,27 +1502,27 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 453 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
 	/* 454 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 521) */
 	/* 455 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:453: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
 	/* 456 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 64, .imm = 16777343 }, /* if r9 == 0x100007f goto pc+64 (-> 521) */
-	/* bpf/jail.bpf.c:341: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
 	/* 457 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -135, .imm = 0 }, /* if r3 != 0x0 goto pc-135 (-> 323) */
 	/* 458 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -136, .imm = 0 }, /* if r2 != 0x0 goto pc-136 (-> 323) */
 	/* 459 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/* 460 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 461 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -139, .imm = 0 }, /* if r1 != r2 goto pc-139 (-> 323) */
-	/* bpf/jail.bpf.c:316: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
 	/* 462 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
 	/* 463 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:318: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
 	/* 464 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
 	/* 465 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 466 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:319: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/* 467 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/* 468 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 469 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 470 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/* 471 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 520) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/* 472 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
@@ -1560,12 +1560,12 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 503 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* if r1 == r6 goto pc+16 (-> 520) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/* 504 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:320: if (!v || verdict(v, port)) */
+	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
 	/* 505 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 520) */
-	/* bpf/jail.bpf.c:322: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
 	/* 506 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
 	/* 507 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -122, .imm = 7 }, /* if r1 != 0x7 goto pc-122 (-> 386) */
-	/* bpf/jail.bpf.c:324: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
 	/* 508 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
 	/* 509 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 510 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
@@ -1581,7 +1581,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* 518 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 520) */
 	/* 519 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -134, .imm = 0 }, /* goto pc-134 (-> 386) */
 	/* 520 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:456: } */
+	/* bpf/jail.bpf.c:454: } */
 	/* 521 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
 	/* 522 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1610,29 +1610,29 @@ static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = 
 
 /* jail_sock_create: section cgroup/sock_create, 70 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:563: int jail_sock_create(struct bpf_sock *sk) */
+	/* bpf/jail.bpf.c:561: int jail_sock_create(struct bpf_sock *sk) */
 	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r1 + 4) */
 	/*   2 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
 	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:569: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:567: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
 	/*   5 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   6 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r1 + 8) */
 	/*   7 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:569: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:567: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   8 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 59, .imm = 2 }, /* if r3 != 0x2 goto pc+59 (-> 68) */
-	/* bpf/jail.bpf.c:575: if (type == JAIL_SOCK_STREAM && */
+	/* bpf/jail.bpf.c:573: if (type == JAIL_SOCK_STREAM && */
 	/*   9 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 5, .imm = 2 }, /* if r9 == 0x2 goto pc+5 (-> 15) */
 	/*  10 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 7, .imm = 1 }, /* if r9 != 0x1 goto pc+7 (-> 18) */
-	/* bpf/jail.bpf.c:576: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/* bpf/jail.bpf.c:574: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 6 }, /* if r1 == 0x6 goto pc+55 (-> 68) */
 	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 54, .imm = 262 }, /* if r1 == 0x106 goto pc+54 (-> 68) */
 	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
-	/* bpf/jail.bpf.c:579: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/* bpf/jail.bpf.c:577: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
 	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  16 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 17 }, /* if r1 == 0x11 goto pc+51 (-> 68) */
 	/*  17 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 50, .imm = 136 }, /* if r1 == 0x88 goto pc+50 (-> 68) */
@@ -1689,25 +1689,25 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:550: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:548: e->type = (__u8)type; */
 	/*  57 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r9 */
-	/* bpf/jail.bpf.c:549: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
 	/*  58 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 9 }, /* r1 = 9 */
-	/* bpf/jail.bpf.c:548: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:546: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  61 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:551: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:549: e->proto = (__u16)proto; */
 	/*  62 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
 	/*  63 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:552: e->detail = detail; */
+	/* bpf/jail.bpf.c:550: e->detail = detail; */
 	/*  64 */ { .code = 0x63, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r6 */
-	/* bpf/jail.bpf.c:553: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:551: bpf_ringbuf_submit(e, 0); */
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:583: } */
+	/* bpf/jail.bpf.c:581: } */
 	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1723,22 +1723,22 @@ static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused))
 
 /* jail_setsockopt: section cgroup/setsockopt, 71 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:606: __s32 name = ctx->optname; */
+	/* bpf/jail.bpf.c:604: __s32 name = ctx->optname; */
 	/*   0 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* r9 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:605: __s32 level = ctx->level; */
+	/* bpf/jail.bpf.c:603: __s32 level = ctx->level; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:608: if ((level == JAIL_SOL_IPV6 && */
+	/* bpf/jail.bpf.c:606: if ((level == JAIL_SOL_IPV6 && */
 	/*   2 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 7, .imm = 41 }, /* if r8 != 0x29 goto pc+7 (-> 10) */
-	/* bpf/jail.bpf.c:609: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/* bpf/jail.bpf.c:607: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
 	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:614: ctx->optlen = 0; */
+	/* bpf/jail.bpf.c:612: ctx->optlen = 0; */
 	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
 	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* goto pc+59 (-> 69) */
-	/* bpf/jail.bpf.c:610: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/* bpf/jail.bpf.c:608: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
 	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = -5, .imm = 0 }, /* if r8 != 0x0 goto pc-5 (-> 6) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*  12 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -7, .imm = 4 }, /* if r2 != 0x4 goto pc-7 (-> 6) */
@@ -1791,7 +1791,7 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/*  48 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:549: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
 	/*  50 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 52) */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
@@ -1803,24 +1803,24 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/*  57 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:549: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
 	/*  59 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* bpf/jail.bpf.c:548: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:546: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/*  61 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  62 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:552: e->detail = detail; */
+	/* bpf/jail.bpf.c:550: e->detail = detail; */
 	/*  63 */ { .code = 0x63, .dst_reg = 7, .src_reg = 9, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r9 */
-	/* bpf/jail.bpf.c:550: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:548: e->type = (__u8)type; */
 	/*  64 */ { .code = 0x73, .dst_reg = 7, .src_reg = 6, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r6 */
-	/* bpf/jail.bpf.c:551: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:549: e->proto = (__u16)proto; */
 	/*  65 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 6, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r6 */
-	/* bpf/jail.bpf.c:553: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:551: bpf_ringbuf_submit(e, 0); */
 	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:616: } */
+	/* bpf/jail.bpf.c:614: } */
 	/*  69 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  70 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1836,7 +1836,7 @@ static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) 
 
 /* jail_recvmsg4: section cgroup/recvmsg4, 34 instructions */
 static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:516: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:514: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1849,41 +1849,41 @@ static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:518: return restore4(ctx); */
+	/* bpf/jail.bpf.c:516: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:472: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:470: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:474: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:472: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:475: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:473: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:476: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:474: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:477: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:475: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:478: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:476: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1899,7 +1899,7 @@ static const struct jail_reloc jail_relocs_recvmsg4[] __attribute__((unused)) = 
 
 /* jail_recvmsg6: section cgroup/recvmsg6, 63 instructions */
 static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:522: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:520: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1917,7 +1917,7 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:524: return restore6(ctx); */
+	/* bpf/jail.bpf.c:522: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
@@ -1927,41 +1927,41 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:304: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:494: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:495: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:496: if (!o) */
+	/* bpf/jail.bpf.c:494: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:498: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:496: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:500: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:498: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -1972,14 +1972,14 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:502: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:500: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:508: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:506: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:506: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:504: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:509: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:507: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -1997,7 +1997,7 @@ static const struct jail_reloc jail_relocs_recvmsg6[] __attribute__((unused)) = 
 
 /* jail_getpeername4: section cgroup/getpeername4, 34 instructions */
 static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:528: int jail_getpeername4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:526: int jail_getpeername4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -2010,41 +2010,41 @@ static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) =
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:530: return restore4(ctx); */
+	/* bpf/jail.bpf.c:528: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:472: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:470: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:471: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:474: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:472: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:475: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:473: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:476: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:474: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:477: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:475: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:478: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:476: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -2060,7 +2060,7 @@ static const struct jail_reloc jail_relocs_getpeername4[] __attribute__((unused)
 
 /* jail_getpeername6: section cgroup/getpeername6, 63 instructions */
 static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:534: int jail_getpeername6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:532: int jail_getpeername6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -2078,7 +2078,7 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:536: return restore6(ctx); */
+	/* bpf/jail.bpf.c:534: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
@@ -2088,41 +2088,41 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:304: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:491: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:494: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:495: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:496: if (!o) */
+	/* bpf/jail.bpf.c:494: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:498: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:496: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:500: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:498: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -2133,14 +2133,14 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:502: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:500: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:508: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:506: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:506: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:504: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:509: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:507: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -2158,22 +2158,22 @@ static const struct jail_reloc jail_relocs_getpeername6[] __attribute__((unused)
 
 /* jail_egress: section cgroup_skb/egress, 507 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:738: int jail_egress(struct __sk_buff *skb) */
+	/* bpf/jail.bpf.c:736: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
-	/* bpf/jail.bpf.c:742: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/* bpf/jail.bpf.c:740: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
 	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 405, .imm = 1 }, /* if r1 != 0x1 goto pc+405 (-> 409) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:745: if (proto == jail_htons(JAIL_ETH_P_IP)) */
+	/* bpf/jail.bpf.c:743: if (proto == jail_htons(JAIL_ETH_P_IP)) */
 	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+102 (-> 108) */
 	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 225, .imm = 8 }, /* if r1 != 0x8 goto pc+225 (-> 232) */
 	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:663: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/* bpf/jail.bpf.c:661: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
 	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
@@ -2183,11 +2183,11 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
 	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 305, .imm = 64 }, /* if r1 != 0x40 goto pc+305 (-> 324) */
-	/* bpf/jail.bpf.c:665: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* bpf/jail.bpf.c:663: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
 	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:667: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/* bpf/jail.bpf.c:665: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
 	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 301, .imm = 0 }, /* if r1 > r2 goto pc+301 (-> 324) */
 	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
 	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
@@ -2200,14 +2200,14 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 291, .imm = 17 }, /* if r1 != 0x11 goto pc+291 (-> 324) */
 	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:669: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/* bpf/jail.bpf.c:667: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
 	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 284, .imm = 0 }, /* if r1 s> r0 goto pc+284 (-> 324) */
-	/* bpf/jail.bpf.c:675: __builtin_memcpy(key.addr, &h[16], 4); */
+	/* bpf/jail.bpf.c:673: __builtin_memcpy(key.addr, &h[16], 4); */
 	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
 	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
 	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
@@ -2220,17 +2220,17 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r2 */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:677: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:675: key.prefixlen = 32; */
 	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
 	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:675: __builtin_memcpy(key.addr, &h[16], 4); */
+	/* bpf/jail.bpf.c:673: __builtin_memcpy(key.addr, &h[16], 4); */
 	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:678: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/* bpf/jail.bpf.c:676: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
 	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  58 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:637: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* bpf/jail.bpf.c:635: if (!v || !(v->flags & JAIL_V_HOST)) */
 	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 99) */
 	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
 	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
@@ -2273,7 +2273,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  96 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 312, .imm = 0 }, /* if r2 == r1 goto pc+312 (-> 409) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/*  97 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:678: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/* bpf/jail.bpf.c:676: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
 	/*  98 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 310, .imm = 1 }, /* if r1 == 0x1 goto pc+310 (-> 409) */
 	/*  99 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -2290,7 +2290,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 108 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* 109 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 110 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:692: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* bpf/jail.bpf.c:690: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
 	/* 111 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 113 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
@@ -2299,14 +2299,14 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 116 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
 	/* 117 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
 	/* 118 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 294, .imm = 96 }, /* if r1 != 0x60 goto pc+294 (-> 413) */
-	/* bpf/jail.bpf.c:693: !l4_ok(h[6])) */
+	/* bpf/jail.bpf.c:691: !l4_ok(h[6])) */
 	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* bpf/jail.bpf.c:692: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* bpf/jail.bpf.c:690: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
 	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 123) */
 	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 123) */
 	/* 122 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 290, .imm = 17 }, /* if r1 != 0x11 goto pc+290 (-> 413) */
 	/* 123 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:695: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* bpf/jail.bpf.c:693: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
 	/* 124 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
 	/* 125 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
@@ -2314,7 +2314,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* 130 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 282, .imm = 0 }, /* if r1 s> r0 goto pc+282 (-> 413) */
-	/* bpf/jail.bpf.c:697: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:695: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
 	/* 131 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
 	/* 132 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
 	/* 133 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
@@ -2360,17 +2360,17 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 173 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r2 */
 	/* 175 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:699: key.prefixlen = 128; */
+	/* bpf/jail.bpf.c:697: key.prefixlen = 128; */
 	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
 	/* 177 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:697: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* bpf/jail.bpf.c:695: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
 	/* 178 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:700: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* bpf/jail.bpf.c:698: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
 	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
 	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 181 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* 182 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:637: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* bpf/jail.bpf.c:635: if (!v || !(v->flags & JAIL_V_HOST)) */
 	/* 183 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 223) */
 	/* 184 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
 	/* 185 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
@@ -2413,7 +2413,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 84, .imm = 0 }, /* if r2 == r1 goto pc+84 (-> 305) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:700: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* bpf/jail.bpf.c:698: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
 	/* 222 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 82, .imm = 1 }, /* if r1 == 0x1 goto pc+82 (-> 305) */
 	/* 223 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -2477,12 +2477,12 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/* 267 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 268 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:721: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
 	/* 269 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/* 270 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:720: e->kind = JAIL_KIND_LOOPBACK; */
+	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
 	/* 271 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
-	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 272 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
 	/* 273 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 284) */
 	/* 274 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
@@ -2492,22 +2492,22 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 278 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/* 279 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/* 280 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 284) */
-	/* bpf/jail.bpf.c:732: e->port = jail_ntohs(ports[1]); */
+	/* bpf/jail.bpf.c:730: e->port = jail_ntohs(ports[1]); */
 	/* 281 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -38, .imm = 0 }, /* r1 = *(u16 *)(r10 - 38) */
 	/* 282 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
 	/* 283 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
-	/* bpf/jail.bpf.c:733: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:731: bpf_ringbuf_submit(e, 0); */
 	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
 	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 64, .imm = 0 }, /* goto pc+64 (-> 352) */
-	/* bpf/jail.bpf.c:647: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
 	/* 288 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/* 289 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 123, .imm = 0 }, /* if r1 == 0x0 goto pc+123 (-> 413) */
 	/* 290 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
 	/* 291 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 121, .imm = 0 }, /* if r1 != r8 goto pc+121 (-> 413) */
 	/* 292 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:303: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/* 293 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u32 *)(r10 - 68) */
 	/* 294 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* 295 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
@@ -2518,24 +2518,24 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 301 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 109, .imm = 0 }, /* if r1 == r2 goto pc+109 (-> 411) */
 	/* 302 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 110, .imm = 0 }, /* if r1 != 0x0 goto pc+110 (-> 413) */
-	/* bpf/jail.bpf.c:304: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/* 303 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
 	/* 304 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 108, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+108 (-> 413) */
 	/* 305 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 409) */
-	/* bpf/jail.bpf.c:647: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
 	/* 306 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/* 307 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
 	/* 308 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:647: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
 	/* 309 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 311) */
 	/* 310 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* 311 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 313) */
 	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:681: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* bpf/jail.bpf.c:679: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
 	/* 313 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
 	/* 314 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:746: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
+	/* bpf/jail.bpf.c:744: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
 	/* 315 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* if r1 == 0x0 goto pc+8 (-> 324) */
 	/* 316 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u8 *)(r10 - 24) */
 	/* 317 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 6, .imm = 127 }, /* if r1 != 0x7f goto pc+6 (-> 324) */
@@ -2599,29 +2599,29 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 362 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 363 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
 	/* 364 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:721: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
 	/* 365 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
 	/* 366 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:720: e->kind = JAIL_KIND_LOOPBACK; */
+	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
 	/* 367 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
 	/* 368 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 369 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:722: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* bpf/jail.bpf.c:720: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
 	/* 370 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/* 371 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 372 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
 	/* 373 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/* 374 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 == 0x0 goto pc+3 (-> 378) */
 	/* 375 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 376 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
 	/* 377 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 394) */
-	/* bpf/jail.bpf.c:723: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* bpf/jail.bpf.c:721: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/* 378 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:724: e->proto = h[9]; */
+	/* bpf/jail.bpf.c:722: e->proto = h[9]; */
 	/* 379 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
 	/* 380 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:725: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* bpf/jail.bpf.c:723: __builtin_memcpy(e->addr, &h[16], 4); */
 	/* 381 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -23, .imm = 0 }, /* r3 = *(u8 *)(r10 - 23) */
 	/* 382 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
 	/* 383 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -24, .imm = 0 }, /* r4 = *(u8 *)(r10 - 24) */
@@ -2633,10 +2633,10 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 389 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
 	/* 390 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
 	/* 391 */ { .code = 0x63, .dst_reg = 8, .src_reg = 4, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r4 */
-	/* bpf/jail.bpf.c:723: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* bpf/jail.bpf.c:721: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/* 392 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/* 393 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 394 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
 	/* 395 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 405) */
 	/* 396 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
@@ -2652,12 +2652,12 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 406 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/* 407 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 408 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:750: } */
+	/* bpf/jail.bpf.c:748: } */
 	/* 409 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
 	/* 410 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:305: w[3] == jail_htonl(0x7f000001))); */
+	/* bpf/jail.bpf.c:303: w[3] == jail_htonl(0x7f000001))); */
 	/* 411 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* bpf/jail.bpf.c:748: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
+	/* bpf/jail.bpf.c:746: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
 	/* 412 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 16777343 }, /* if r1 == 0x100007f goto pc-4 (-> 409) */
 	/* 413 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
@@ -2710,27 +2710,27 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 448 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
 	/* 449 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
 	/* 450 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:721: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
 	/* 451 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
 	/* 452 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:720: e->kind = JAIL_KIND_LOOPBACK; */
+	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
 	/* 453 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
 	/* 454 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/* 455 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:727: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* bpf/jail.bpf.c:725: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
 	/* 456 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/* 457 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 458 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
 	/* 459 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* bpf/jail.bpf.c:726: } else if (family == JAIL_AF_INET6 && */
+	/* bpf/jail.bpf.c:724: } else if (family == JAIL_AF_INET6 && */
 	/* 460 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 463) */
-	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 461 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
 	/* 462 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* goto pc+34 (-> 497) */
-	/* bpf/jail.bpf.c:728: e->proto = h[6]; */
+	/* bpf/jail.bpf.c:726: e->proto = h[6]; */
 	/* 463 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
 	/* 464 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:729: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* bpf/jail.bpf.c:727: __builtin_memcpy(e->addr, &h[24], 16); */
 	/* 465 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
 	/* 466 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 23, .imm = 0 }, /* *(u8 *)(r8 + 23) = r2 */
 	/* 467 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -10, .imm = 0 }, /* r2 = *(u8 *)(r10 - 10) */
@@ -2763,7 +2763,7 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/* 494 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 25, .imm = 0 }, /* *(u8 *)(r8 + 25) = r2 */
 	/* 495 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -8, .imm = 0 }, /* r2 = *(u8 *)(r10 - 8) */
 	/* 496 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u8 *)(r8 + 24) = r2 */
-	/* bpf/jail.bpf.c:731: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
 	/* 497 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
 	/* 498 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -94, .imm = 0 }, /* if r1 == 0x0 goto pc-94 (-> 405) */
 	/* 499 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */

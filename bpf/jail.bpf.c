@@ -49,7 +49,7 @@ static long (*bpf_skb_load_bytes)(const void *skb, __u32 off, void *to,
 /* Denial events only: every one of them is 5.8's, like the ring buffer. */
 static __u64 (*bpf_ktime_get_boot_ns)(void) =
 	(void *)BPF_FUNC_ktime_get_boot_ns;
-/* --allow-domain: 4.19 (cookie in sock_addr programs), older still. */
+/* --allow-domain: the socket cookie in sock_addr programs is 4.19's. */
 static long (*bpf_map_update_elem)(void *map, const void *key,
     const void *value, __u64 flags) = (void *)BPF_FUNC_map_update_elem;
 static __u64 (*bpf_get_socket_cookie)(void *ctx) =
@@ -245,13 +245,11 @@ static __always_inline __u32 dns_port(void)
 /*
  * Remember where the socket meant to send (its cookie's entry), so that
  * recvmsg and getpeername can show that address again.  A failed update
- * only loses the way back: the resolver then drops the answer.
- */
-/*
- * The value (struct jail_dns_orig: addr[4], port, family) is written as
- * three 8-byte stores: the 6.1 verifier without CAP_PERFMON refuses a
- * narrow store into a slot that holds a narrower spilled register (see
- * count()), which the field-by-field stores clang emits would make.
+ * only loses the way back: the resolver then drops the answer.  The value
+ * (struct jail_dns_orig: addr[4], port, family) is written as three
+ * 8-byte stores: the 6.1 verifier without CAP_PERFMON refuses a narrow
+ * store into a slot that holds a narrower spilled register (see count()),
+ * which the field-by-field stores clang emits would make.
  */
 static __always_inline void dns_remember(void *ctx, __u64 a01, __u64 a23,
     __u32 port, __u32 family)
