@@ -246,8 +246,8 @@ tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
 tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c policy.h bpf_maps.h protect.h cgroup.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
-tests/unit_mapsync: tests/unit_mapsync.c refresh.c refresh.h events.c events.h util.c policy.c hostips.c policy.h bpf_maps.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_mapsync.c refresh.c events.c util.c policy.c hostips.c
+tests/unit_mapsync: tests/unit_mapsync.c refresh.c refresh.h events.c events.h util.c policy.c hostips.c policy.h bpf_maps.h tests/tap.h domains.c domains.h dns.c dns.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_mapsync.c refresh.c events.c util.c policy.c hostips.c domains.c dns.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h
