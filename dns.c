@@ -706,8 +706,8 @@ static void pend_fail(struct dns_fwd *f, struct dns_pending *p)
 	if (n)
 		udp_send(p->lfd, out, n, &p->from, p->fromlen);
 	f->failed++;
-	if (f->nup > 1 && f->cur == p->upi)
-		f->cur = (p->upi + 1) % f->nup;	/* try the next one next */
+	if (f->cur == p->upi)	/* the next query tries the next one */
+		f->cur = p->upi + 1 < f->nup ? p->upi + 1 : 0;
 	pend_free(p);
 }
 
@@ -925,8 +925,8 @@ static void tcp_fail(struct dns_fwd *f, struct dns_tcp *t)
 
 	close_fd(&t->up);
 	f->failed++;
-	if (f->nup > 1 && f->cur == t->upi)
-		f->cur = (t->upi + 1) % f->nup;
+	if (f->cur == t->upi)
+		f->cur = t->upi + 1 < f->nup ? t->upi + 1 : 0;
 	tcp_reply(t, out, n);
 }
 

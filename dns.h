@@ -88,7 +88,8 @@ size_t dns_reply_rcode(const uint8_t *m, const struct dns_question *q,
 int dns_parse_answer(const uint8_t *m, size_t len,
     const struct dns_question *q, dns_allow_fn fn, void *arg);
 
-/* The forwarder.  The fields are dns.c's. */
+/* The forwarder.  The fields are dns.c's.  About 600 KiB (a 64 KiB
+ * buffer per TCP client): keep it static, not on a stack. */
 #define DNS_QMAX	(12 + 255 + 4)	/* a header and one question */
 /* Enough pollfds for every fd dns_fwd_pollfds may give: the listeners,
  * one socket per pending UDP query, a client and its upstream per TCP. */

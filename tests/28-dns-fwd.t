@@ -38,7 +38,9 @@ server() {
 	local name=$1 addr=$2 i
 	shift 2
 	: >"$TMP/$name.log"
-	in_peer "$DS" "$addr" 53 -f "$RECS" -l "$TMP/$name.log" "$@" >"$TMP/$name.out" 2>&1 &
+	# nsenter itself, not in_peer: $! must be the server (cleanup kills it), not a subshell
+	nsenter --net="/run/netns/$NS_P" -- "$DS" "$addr" 53 -f "$RECS" -l "$TMP/$name.log" "$@" \
+		>"$TMP/$name.out" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	for i in $(seq 50); do grep -q '^ready' "$TMP/$name.out" && return 0; sleep 0.05; done
 	bail "dns_server $name on $addr did not start: $(cat "$TMP/$name.out")"
@@ -49,7 +51,8 @@ fwd() {
 	local name=$1 ns=$2 i
 	shift 2
 	for i in $ns; do echo "nameserver $i"; done >"$TMP/$name.resolv"
-	in_host "$PR" fwd "$TMP/$name.resolv" $TO -c "$@" >"$TMP/$name.fwd" 2>&1 &
+	nsenter --net="/run/netns/$NS_H" -- "$PR" fwd "$TMP/$name.resolv" $TO -c "$@" \
+		>"$TMP/$name.fwd" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	eval "PID_$name=$!"
 	for i in $(seq 100); do grep -q '^port' "$TMP/$name.fwd" && break; sleep 0.05; done
@@ -198,6 +201,18 @@ out=$(q 127.0.0.1 $P a.example.com A)
 [ "$out" = "rcode 2" ] && grep -q '^allow-fail 4 192.0.2.1 300' "$TMP/ffail.fwd"
 ok $? "the callback fails: the client gets SERVFAIL, not the answer" || diag "$out"
 
+fwd fslow 10.77.0.2 -D 400 a.example.com
+t0=$(date +%s%N)
+out=$(q 127.0.0.1 $P a.example.com A)
+ms=$((($(date +%s%N) - t0) / 1000000))
+t0=$(date +%s%N)
+out2=$(q 127.0.0.1 $P evil.test A)
+ms2=$((($(date +%s%N) - t0) / 1000000))
+[ "$out" = "rcode 0"$'\n'"A 192.0.2.1 300" ] && [ "$ms" -ge 400 ] && [ "$out2" = "rcode 5" ] &&
+	[ "$ms2" -lt 400 ]
+ok $? "the answer waits for the callback (400 ms: answered in $ms ms; control: REFUSED in $ms2 ms)" ||
+	diag "$out" "$out2"
+
 # ---- malformed queries ----
 hdr=12340100
 out=$(in_host "$PR" raw 127.0.0.1 $F1 00
@@ -244,7 +259,7 @@ case $out in "closed after "*) [ "$ms" -ge $((TO - 100)) ] && [ "$ms" -le $((TO 
 ok $? "a TCP client that sends one byte is closed at its deadline ($out)"
 pids=
 for i in 1 2 3 4 5 6 7 8 9; do
-	in_host "$PR" slowtcp 127.0.0.1 $F1 4000 >"$TMP/slow$i" &
+	nsenter --net="/run/netns/$NS_H" -- "$PR" slowtcp 127.0.0.1 $F1 4000 >"$TMP/slow$i" &
 	pids="$pids $!"
 done
 for p in $pids; do wait "$p"; done
@@ -260,6 +275,21 @@ ok $? "9 TCP clients at once: 8 held (DNS_MAX_TCP), the 9th closed at once ($ear
 out=$(q -t 127.0.0.1 $F1 a.example.com A)
 [ "$out" = "rcode 0"$'\n'"A 192.0.2.1 300" ]
 ok $? "TCP serves again after them" || diag "$out"
+
+# ---- refusals at the start ----
+out=$(in_host "$PR" fwd "$TMP/none.resolv" $TO a.example.com 2>&1)
+st=$?
+[ "$st" = 111 ] && [ "$out" = "dns_fwd_probe: dns forwarder: read $TMP/none.resolv: No such file or directory" ]
+ok $? "no resolv.conf: refused, naming the file" || diag "exit $st: $out"
+printf 'search example.com\nnameserver 10.77.0.300\n' >"$TMP/empty.resolv"
+out=$(in_host "$PR" fwd "$TMP/empty.resolv" $TO a.example.com 2>&1)
+st=$?
+[ "$st" = 111 ] && case $out in *"no nameserver in $TMP/empty.resolv"*) true ;; *) false ;; esac
+ok $? "a resolv.conf without a valid nameserver: refused" || diag "exit $st: $out"
+out=$(in_host "$PR" fwd "$TMP/s4.log" $TO 'a.*.com' 2>&1)
+st=$?
+[ "$st" = 100 ] && case $out in *'"a.*.com": '*"'*'"*) true ;; *) false ;; esac
+ok $? "a bad name: refused, saying why ($out)" || diag "exit $st"
 
 bad=$(cat "$TMP"/*.fwd | grep -c '^badflags')
 [ "$bad" = 0 ]

@@ -3,11 +3,12 @@
  * and bench/dns, and is their DNS client (dig is not installed
  * everywhere).  Linked with dns.c, hostips.c, util.c.  No privilege.
  *
- *   fwd RESOLV TIMEOUT_MS [-F] [-c] NAME...
+ *   fwd RESOLV TIMEOUT_MS [-F] [-c] [-D MS] NAME...
  *       a forwarder for NAMEs with RESOLV's nameservers; prints "port P
  *       v6 0|1", then "allow 4|6 ADDR TTL" per callback (-F: the callback
  *       fails, "allow-fail ..."), "stats ..." when a counter changes;
- *       -c: "badflags FD" for any polled fd not O_NONBLOCK and FD_CLOEXEC
+ *       -c: "badflags FD" for any polled fd not O_NONBLOCK and FD_CLOEXEC;
+ *       -D: the callback takes MS ms (as a slow map update would)
  *   query [-t] [-n] [-x] [-w MS] ADDR PORT NAME TYPE
  *       one query (TYPE A or AAAA; -t TCP); prints "rcode R" and "A|AAAA
  *       ADDR TTL" per address (A/AAAA of NAME and its CNAME chain); -n:
@@ -83,13 +84,19 @@ static socklen_t addr(const char *a, const char *port,
 
 /* ---- fwd ---- */
 
-static int fail_allow;
+static int fail_allow, allow_delay_ms;
 
 static int print_allow(void *arg, int family, const void *a, uint32_t ttl)
 {
 	char s[INET6_ADDRSTRLEN];
 
 	(void)arg;
+	if (allow_delay_ms) {
+		struct timespec ts = { allow_delay_ms / 1000,
+			(allow_delay_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
 	inet_ntop(family, a, s, sizeof(s));
 	printf("%s %d %s %u\n", fail_allow ? "allow-fail" : "allow",
 	    family == AF_INET ? 4 : 6, s, ttl);
@@ -112,6 +119,8 @@ static int fwd(int argc, char **argv)
 			fail_allow = 1;
 		else if (!strcmp(argv[i], "-c"))
 			check = 1;
+		else if (!strcmp(argv[i], "-D") && i + 1 < argc)
+			allow_delay_ms = atoi(argv[++i]);
 		else if (dns_names_add(&nm, argv[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "dns_fwd_probe: %s\n", err);
 			return 100;
