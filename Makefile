@@ -63,11 +63,13 @@ KINC	= build/kinc
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
-	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c text.c dns.c
+	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c text.c dns.c \
+	  domains.c
 HDRS	= bpf_insns.h bpf_maps.h hostips.h policy.h request.h images.h agents.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
-	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h text.h dns.h
+	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h text.h dns.h \
+	  domains.h
 
 ifeq ($(ARCH),aarch64)
 all: jail-ai-aarch64
@@ -246,7 +248,8 @@ TEST_BINS = tests/unit_hostips tests/unit_policy tests/unit_cgroup tests/unit_ma
 	    tests/vt_probe tests/mapfd_probe tests/fs_probe tests/refresh_probe tests/ctl_probe \
 	    tests/unit_jailenv tests/unit_text tests/unit_fmt tests/unit_strsearch \
 	    tests/unit_dns tests/dns_server tests/dns_fwd_probe tests/dns_fwd_probe-asan \
-	    tests/unit_libc
+	    tests/unit_libc \
+	    tests/dns_probe tests/dnsmap_probe
 UNIT_CFLAGS = $(WARN) -std=gnu11 -D_GNU_SOURCE -O1 -g -I.
 # Unit tests always run under ASan+UBSan: they exist to find such bugs.
 UNITSAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -255,8 +258,8 @@ tests/unit_hostips: tests/unit_hostips.c hostips.c hostips.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_hostips.c hostips.c
 tests/unit_policy: tests/unit_policy.c tests/policy_ref.h policy.c hostips.c policy.h bpf_maps.h protect.h cgroup.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_policy.c policy.c hostips.c
-tests/unit_mapsync: tests/unit_mapsync.c refresh.c refresh.h events.c events.h util.c policy.c hostips.c policy.h bpf_maps.h tests/tap.h
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_mapsync.c refresh.c events.c util.c policy.c hostips.c
+tests/unit_mapsync: tests/unit_mapsync.c refresh.c refresh.h events.c events.h util.c policy.c hostips.c policy.h bpf_maps.h tests/tap.h domains.c domains.h dns.c dns.h
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_mapsync.c refresh.c events.c util.c policy.c hostips.c domains.c dns.c
 tests/unit_cgroup: tests/unit_cgroup.c cgroup.c cgroup.h util.c util.h tests/tap.h
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNITSAN) -o $@ tests/unit_cgroup.c cgroup.c util.c
 tests/unit_knobs: tests/unit_knobs.c cgroup.c cgroup.h util.c util.h tests/tap.h
@@ -315,6 +318,10 @@ tests/refresh_probe: tests/refresh_probe.c
 # The --allow-domain forwarder (dns.c) and a DNS server for its tests
 # (tests/28-dns-fwd.t, bench/dns); -O2: the bench measures the probe.
 # The -asan probe: 28-dns-fwd.t under JAIL_AI=./jail-ai-asan.
+tests/dns_probe: tests/dns_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -static -o $@ tests/dns_probe.c
+tests/dnsmap_probe: tests/dnsmap_probe.c
+	$(HOSTCC) $(UNIT_CFLAGS) -o $@ tests/dnsmap_probe.c
 tests/dns_server: tests/dns_server.c
 	$(HOSTCC) $(UNIT_CFLAGS) -O2 -static -o $@ tests/dns_server.c
 tests/dns_fwd_probe: tests/dns_fwd_probe.c dns.c dns.h hostips.c util.c

@@ -26,7 +26,11 @@ enum {
 	JAIL_MAP_V6 = 1,	/* symbol jail_v6 */
 	JAIL_MAP_EV = 2,	/* symbol jail_ev: the denial ring buffer */
 	JAIL_MAP_CNT = 3,	/* symbol jail_cnt: counters, see below */
-	JAIL_NMAPS = 4,
+	JAIL_MAP_DNS4 = 4,	/* symbol jail_dns4: --allow-domain, below */
+	JAIL_MAP_DNS6 = 5,	/* symbol jail_dns6 */
+	JAIL_MAP_DSK = 6,	/* symbol jail_dsk: redirected sockets */
+	JAIL_MAP_DCFG = 7,	/* symbol jail_dcfg: the forwarder's port */
+	JAIL_NMAPS = 8,
 };
 
 struct jail_key4 {
@@ -122,6 +126,33 @@ struct jail_event {
 	__u8 pad[4];		/* zero: 48 bytes in all */
 };
 
+/*
+ * --allow-domain (issue 10).  jail_dns4 / jail_dns6: hash maps, key the
+ * address (4 / 16 bytes, network order), value a __u64 expiry in
+ * bpf_ktime_get_boot_ns time (CLOCK_BOOTTIME).  The programs consult them
+ * only when the trie's entry denies with JAIL_KIND_DENY_ALL, and allow
+ * while now < expiry: an address a host, fixed, private or --deny entry
+ * covers is never opened by a DNS answer.  Written by the capability-free
+ * parent (dns.c's answers), swept by it; the expiry is checked here, so an
+ * allow lapses even when nobody sweeps.
+ *
+ * jail_dcfg: an array of one __u32, the forwarder's port in host order
+ * (0: the jail has no domains; nothing is redirected).  jail_dsk: an LRU
+ * hash keyed by socket cookie, the original destination of a socket whose
+ * port-53 traffic was redirected, so that recvmsg and getpeername can put
+ * it back (a full map forgets the oldest: its answers then look as if
+ * from the forwarder and the resolver drops them: fail closed).
+ */
+#define JAIL_DNS_ENTRIES	8192	/* per family */
+#define JAIL_DSK_ENTRIES	1024	/* sockets with a redirected query */
+
+struct jail_dns_orig {
+	__u32 addr[4];		/* network order; IPv4 in addr[0] */
+	__u32 port;		/* as the context's user_port */
+	__u32 family;		/* AF_INET or AF_INET6: the socket's */
+};
+
+_Static_assert(sizeof(struct jail_dns_orig) == 24, "jail_dns_orig: 24 bytes");
 _Static_assert(sizeof(struct jail_verdict) == 24, "jail_verdict: 24 bytes");
 _Static_assert(sizeof(struct jail_event) == 48, "jail_event: 48 bytes");
 

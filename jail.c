@@ -43,6 +43,7 @@
 #include "pty.h"
 #include "control.h"
 #include "refresh.h"
+#include "domains.h"
 #include "spawn.h"
 #include "text.h"
 #include "util.h"
@@ -323,8 +324,10 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 }
 
 /* The address refresh's fds stay with jail-ai; CMD never holds them. */
-static struct refresh refresh = { .nl = -1, .maps = { -1, -1, -1, -1 },
-    .ctl = -1 };
+static struct refresh refresh = { .nl = -1, .maps = { -1, -1, -1, -1, -1,
+    -1, -1, -1 }, .ctl = -1 };
+/* --allow-domain: the forwarder, polled by refresh_watch's loop. */
+static struct domains domains;
 static int dumpable = 1;
 /* --events: the ring, read by refresh_watch's loop, and where it goes. */
 static struct events events = { .ring = -1, .cnt = -1, .out = -1 };
@@ -559,6 +562,20 @@ static void dry_resolvers(struct dry *d, const struct prot_opts *o)
 	policy_free(&p);
 }
 
+/* --allow-domain: what the forwarder will let each answer open. */
+static void dry_domains(const struct dns_names *nm)
+{
+	size_t i;
+
+	for (i = 0; nm && i < nm->n; i++)
+		printf("allow-domain %s%s  # its DNS answers' addresses, for "
+		    "TTL + %d s\n", nm->v[i].wildcard ? "*." : "",
+		    nm->v[i].name, DNS_GRACE_S);
+	if (nm)
+		printf("# port 53 (UDP, TCP, any address): jail-ai's DNS "
+		    "forwarder; other names: REFUSED\n");
+}
+
 static int run_dry(int argc, char **argv, const struct run_opts *o)
 {
 	struct dry d = { NULL, 0, 0 };
@@ -593,6 +610,7 @@ static int run_dry(int argc, char **argv, const struct run_opts *o)
 	free(h);
 	dry_rules(&d, argc, argv);
 	dry_resolvers(&d, &o->prot);
+	dry_domains(o->prot.domains);
 	free(d.h);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
@@ -694,6 +712,26 @@ static void open_events(const char *path)
 		    path, strerror(errno));
 }
 
+/* --allow-domain, before the attach: the forwarder's port goes into the
+ * request (the programs redirect port 53 there from the first packet). */
+static void open_domains(struct prot_opts *o, struct policy *p)
+{
+	char err[256] = "";
+	int r;
+
+	if (refresh.nl < 0)	/* jail-ai-fault's norefresh: no map fds */
+		die(EXIT_SYSFAIL, "run: --allow-domain needs the jail's maps, "
+		    "which only the address refresh holds; nothing was started");
+	if ((r = domains_open(&domains, o->domains, err, sizeof(err))) < 0)
+		die(EXIT_SYSFAIL, "run: --allow-domain: DNS forwarder: %s: %s; "
+		    "nothing was started", err, strerror(-r));
+	if (!(p->req->flags & JAIL_REQ_F_HOSTNET))
+		die(EXIT_SYSFAIL, "run: --allow-domain: the jail is not in this "
+		    "network namespace; nothing was started");
+	p->req->flags |= JAIL_REQ_F_DOMAINS;
+	p->req->dns_port = domains.fwd.port;
+}
+
 /* After the attach: the ring is read from now on. */
 static int start_events(const struct jail_cgroup *cg)
 {
@@ -744,6 +782,8 @@ static int cmd_run(int argc, char **argv)
 		prot_build(&o.prot, &p);
 	if (o.events)	/* a ring worth reading (request.h) */
 		p.req->flags |= JAIL_REQ_F_EVENTS;
+	if (o.prot.domains)
+		open_domains(&o.prot, &p);
 	r = jail_cgroup_create(&cg, o.prot.block_host ?
 	    policy_mode_word(&o.prot) : NULL, err, sizeof(err));
 	if (r < 0)
@@ -757,6 +797,11 @@ static int cmd_run(int argc, char **argv)
 		    cg.path, strerror(-r));
 	refresh.ctl = ctl;
 	refresh.on_ctl = ctl >= 0 ? control_handle : NULL;
+	if (o.prot.domains) {
+		domains_start(&domains, refresh.maps[JAIL_MAP_DNS4],
+		    refresh.maps[JAIL_MAP_DNS6]);
+		refresh.dom = &domains;
+	}
 	if (o.events && start_events(&cg) < 0) {
 		jail_cgroup_remove(&cg);
 		exit(EXIT_SYSFAIL);
@@ -785,8 +830,11 @@ static int cmd_run(int argc, char **argv)
 	events_close(&events);
 	if (events_out >= 0)
 		close(events_out);
+	if (o.prot.domains)
+		domains_close(&domains);
 	refresh_close(&refresh);
 	free(o.prot.kept);
+	free(o.prot.domains);
 	policy_free(&p);
 	fs_plan_free(&o.plan);
 	return code;

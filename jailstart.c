@@ -657,9 +657,12 @@ static int is_protected(const char *who, const char *name,
 		    privsep_step_name(rep->step), rep->what, strerror(-r));
 		return r;
 	}
-	/* the last, jail_egress, only in the host's network namespace */
-	for (i = 0; i < JAIL_NPROG_SLOTS - !hostnet; i++)
-		if (rep->attached[i] == 0)
+	/* jail_egress only in the host's network namespace; the recvmsg and
+	 * getpeername hooks only with --allow-domain, which podman jails
+	 * never have (loader.c wanted()) */
+	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
+		if (rep->attached[i] == 0 && (i == JAIL_PROG_EGRESS ? hostnet :
+		    i < JAIL_PROG_DNS_FIRST || i > JAIL_PROG_DNS_LAST))
 			return 0;
 	return 1;
 }

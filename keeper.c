@@ -202,7 +202,8 @@ static int keep_fds(struct keeper *k)
 	/* The ring and counters the child also handed over are not kept
 	 * (podman jails' events are not read yet): they go below with every
 	 * other fd, so rf must not name them as open afterwards. */
-	k->rf->maps[JAIL_MAP_EV] = k->rf->maps[JAIL_MAP_CNT] = -1;
+	for (i = JAIL_MAP_EV; i < JAIL_NMAPS; i++)	/* and --allow-domain's */
+		k->rf->maps[i] = -1;
 	for (i = 0; i < 6; i++) {
 		if ((t = lift(kept[i])) < 0)
 			return t;

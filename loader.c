@@ -30,7 +30,7 @@
 #define CHILD_TIME_LIMIT 30	/* seconds; SIGALRM's default action kills */
 #define QUERY_MAX 64
 
-_Static_assert(JAIL_NPROGS <= JAIL_NPROG_SLOTS, "the reply holds each program");
+_Static_assert(JAIL_NPROGS == JAIL_NPROG_SLOTS, "the reply holds each program");
 static unsigned char req_buf[JAIL_REQ_MAX + 1];	/* +1: sees oversize */
 /* Zeroed (.bss): an initialiser would put its 16 KiB log in the file. */
 static struct jail_reply reply;
@@ -39,8 +39,8 @@ static int prog_fds[JAIL_NPROGS];
 static int map_fds[JAIL_NMAPS];
 /* JAIL_REQ_F_MAPFDS of a checked request: the reply carries map_fds. */
 static int send_maps;
-/* ATTACH: all JAIL_NPROGS with JAIL_REQ_F_HOSTNET, else all but egress. */
-static unsigned int nprogs;
+/* ATTACH: the request's flags, which say which programs (wanted()). */
+static __u32 req_flags;
 
 static const char *const cgroup_roots[2] = {	/* pure v2, then hybrid */
 	"/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
@@ -145,6 +145,18 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "request with an unknown flag", -EINVAL);
 	if ((h->flags & JAIL_REQ_F_EVENTS) && !(h->flags & JAIL_REQ_F_MAPFDS))
 		return refuse(why, "EVENTS without MAPFDS", -EINVAL);
+	/* DOMAINS: the parent must hold the maps, and its forwarder is
+	 * reachable on 127.0.0.1 only from its own network namespace. */
+	if ((h->flags & JAIL_REQ_F_DOMAINS) && !(h->flags & JAIL_REQ_F_MAPFDS))
+		return refuse(why, "DOMAINS without MAPFDS", -EINVAL);
+	if ((h->flags & JAIL_REQ_F_DOMAINS) && !(h->flags & JAIL_REQ_F_HOSTNET))
+		return refuse(why, "DOMAINS without HOSTNET", -EINVAL);
+	if ((h->flags & JAIL_REQ_F_DOMAINS) && h->dns_port == 0)
+		return refuse(why, "DOMAINS without a port", -EINVAL);
+	if (!(h->flags & JAIL_REQ_F_DOMAINS) && h->dns_port != 0)
+		return refuse(why, "a DNS port without DOMAINS", -EINVAL);
+	if (h->reserved != 0)
+		return refuse(why, "reserved field set", -EINVAL);
 	if (h->op == JAIL_OP_QUERY && (h->n4 || h->n6 || h->flags))
 		return refuse(why, "QUERY with rules or flags", -EINVAL);
 	if (h->op == JAIL_OP_QUERY_EFFECTIVE && (h->n4 || h->n6 || h->flags))
@@ -321,8 +333,9 @@ static int sys_bpf(int cmd, union bpf_attr *a)
 }
 
 /* Every map of ours: an LPM trie must not preallocate (the kernel
- * insists); a ring buffer has no key or value, its size a power of 2 and
- * a multiple of the page size, and before 5.8 no type (EINVAL). */
+ * insists), nor --allow-domain's hash maps (room without cost); a ring
+ * buffer has no key or value, its size a power of 2 and a multiple of
+ * the page size, and before 5.8 no type (EINVAL). */
 static int map_create(__u32 type, const char *name, __u32 key_size,
     __u32 value_size, __u32 max_entries)
 {
@@ -333,13 +346,16 @@ static int map_create(__u32 type, const char *name, __u32 key_size,
 	a.key_size = key_size;
 	a.value_size = value_size;
 	a.max_entries = max_entries ? max_entries : 1;
-	if (type == BPF_MAP_TYPE_LPM_TRIE)
+	if (type == BPF_MAP_TYPE_LPM_TRIE || type == BPF_MAP_TYPE_HASH)
 		a.map_flags = BPF_F_NO_PREALLOC;
 	strncpy(a.map_name, name, sizeof(a.map_name) - 1);
 	return sys_bpf(BPF_MAP_CREATE, &a);
 }
 
-static int map_update(int fd, const void *key, const void *value)
+/* flags: BPF_NOEXIST for the tries (a duplicate key is a malformed
+ * request); BPF_ANY for jail_dcfg, an array whose slot always exists. */
+static int map_update(int fd, const void *key, const void *value,
+    __u64 flags)
 {
 	union bpf_attr a;
 
@@ -347,7 +363,7 @@ static int map_update(int fd, const void *key, const void *value)
 	a.map_fd = (__u32)fd;
 	a.key = (__u64)(unsigned long)key;
 	a.value = (__u64)(unsigned long)value;
-	a.flags = BPF_NOEXIST;	/* a duplicate key is a malformed request */
+	a.flags = flags;
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
 }
 
@@ -446,6 +462,40 @@ static int fail_prog(int step, int err, unsigned int i, const char *why)
 	return r;
 }
 
+/* --allow-domain's maps (bpf_maps.h): their room, one entry each without
+ * DOMAINS (the programs reference them either way), and the port. */
+static int dns_maps(const struct jail_req_hdr *h, int *maps)
+{
+	int on = (h->flags & JAIL_REQ_F_DOMAINS) != 0, r;
+	__u32 key = 0, port = h->dns_port;
+
+	maps[JAIL_MAP_DNS4] = map_create(BPF_MAP_TYPE_HASH, "jail_dns4", 4,
+	    sizeof(__u64), on ? JAIL_DNS_ENTRIES : 1);
+	if (maps[JAIL_MAP_DNS4] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DNS4], 0,
+		    "create jail_dns4");
+	maps[JAIL_MAP_DNS6] = map_create(BPF_MAP_TYPE_HASH, "jail_dns6", 16,
+	    sizeof(__u64), on ? JAIL_DNS_ENTRIES : 1);
+	if (maps[JAIL_MAP_DNS6] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DNS6], 0,
+		    "create jail_dns6");
+	maps[JAIL_MAP_DSK] = map_create(BPF_MAP_TYPE_LRU_HASH, "jail_dsk",
+	    sizeof(__u64), sizeof(struct jail_dns_orig),
+	    on ? JAIL_DSK_ENTRIES : 1);
+	if (maps[JAIL_MAP_DSK] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DSK], 0,
+		    "create jail_dsk");
+	maps[JAIL_MAP_DCFG] = map_create(BPF_MAP_TYPE_ARRAY, "jail_dcfg",
+	    sizeof(__u32), sizeof(__u32), 1);
+	if (maps[JAIL_MAP_DCFG] < 0)
+		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_DCFG], 0,
+		    "create jail_dcfg");
+	if (on && (r = map_update(maps[JAIL_MAP_DCFG], &key, &port,
+	    BPF_ANY)) < 0)
+		return fail(JAIL_STEP_MAP, r, 0, "fill jail_dcfg");
+	return 0;
+}
+
 /* MAPFDS: room for the most a request may hold; an LPM trie allocates
  * per entry (BPF_F_NO_PREALLOC), so the room costs nothing until used. */
 static int fill_maps(const struct jail_req_hdr *h, int *maps)
@@ -474,13 +524,17 @@ static int fill_maps(const struct jail_req_hdr *h, int *maps)
 	if (maps[JAIL_MAP_CNT] < 0)
 		return fail(JAIL_STEP_MAP, maps[JAIL_MAP_CNT], 0,
 		    "create jail_cnt");
+	if ((r = dns_maps(h, maps)) < 0)
+		return r;
 	for (i = 0; i < h->n4; i++) {
-		r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v);
+		r = map_update(maps[JAIL_MAP_V4], &r4[i].key, &r4[i].v,
+		    BPF_NOEXIST);
 		if (r < 0)
 			return fail(JAIL_STEP_MAP, r, i, "fill jail_v4");
 	}
 	for (i = 0; i < h->n6; i++) {
-		r = map_update(maps[JAIL_MAP_V6], &r6[i].key, &r6[i].v);
+		r = map_update(maps[JAIL_MAP_V6], &r6[i].key, &r6[i].v,
+		    BPF_NOEXIST);
 		if (r < 0)
 			return fail(JAIL_STEP_MAP, r, i, "fill jail_v6");
 	}
@@ -528,6 +582,24 @@ static int relocate(const struct jail_prog *p, const int *maps,
 	return 0;
 }
 
+/* Which programs this ATTACH loads and attaches: egress only in the
+ * host's network namespace, the way back of the DNS redirect only with
+ * domains, every other always.  By attach type, not by index. */
+static int wanted(unsigned int i)
+{
+	switch (jail_progs[i].attach_type) {
+	case BPF_CGROUP_INET_EGRESS:
+		return (req_flags & JAIL_REQ_F_HOSTNET) != 0;
+	case BPF_CGROUP_UDP4_RECVMSG:
+	case BPF_CGROUP_UDP6_RECVMSG:
+	case BPF_CGROUP_INET4_GETPEERNAME:
+	case BPF_CGROUP_INET6_GETPEERNAME:
+		return (req_flags & JAIL_REQ_F_DOMAINS) != 0;
+	default:
+		return 1;
+	}
+}
+
 /* Quietly first; on failure again with a log, for the reply. */
 static int load_progs(const int *maps)
 {
@@ -535,7 +607,9 @@ static int load_progs(const int *maps)
 	unsigned int i;
 	int r;
 
-	for (i = 0; i < nprogs; i++) {
+	for (i = 0; i < JAIL_NPROGS; i++) {
+		if (!wanted(i))
+			continue;
 		if ((r = relocate(&jail_progs[i], maps, &why)) < 0)
 			return fail_prog(JAIL_STEP_LOAD, r, i, why);
 		prog_fds[i] = prog_load(&jail_progs[i], NULL, 0);
@@ -584,13 +658,14 @@ static int attach_progs(int cg)
 	unsigned int i, k;
 	int r = 0;
 
-	for (i = 0; i < nprogs; i++)
-		if ((r = attach_one(cg, i, &why)) < 0)
+	for (i = 0; i < JAIL_NPROGS; i++)
+		if (wanted(i) && (r = attach_one(cg, i, &why)) < 0)
 			break;
-	if (i == nprogs)
+	if (i == JAIL_NPROGS)
 		return 0;
 	for (k = 0; k <= i; k++)
-		prog_detach(cg, prog_fds[k], jail_progs[k].attach_type);
+		if (wanted(k))
+			prog_detach(cg, prog_fds[k], jail_progs[k].attach_type);
 	return fail_prog(JAIL_STEP_ATTACH, r, i, why);
 }
 
@@ -675,10 +750,10 @@ static int run_child(void)
 		return query(cg, 0);
 	if (h->op == JAIL_OP_QUERY_EFFECTIVE)
 		return query(cg, BPF_F_QUERY_EFFECTIVE);
-	/* bpf2c orders jail_egress last; refuse a header that does not. */
-	if (jail_progs[JAIL_NPROGS - 1].attach_type != BPF_CGROUP_INET_EGRESS)
-		return fail(JAIL_STEP_LOAD, ENOEXEC, JAIL_NPROGS - 1, "order");
-	nprogs = JAIL_NPROGS - !(h->flags & JAIL_REQ_F_HOSTNET);
+	/* request.h's order, which jailstart.c reads replies by. */
+	if (jail_progs[JAIL_PROG_EGRESS].attach_type != BPF_CGROUP_INET_EGRESS)
+		return fail(JAIL_STEP_LOAD, ENOEXEC, JAIL_PROG_EGRESS, "order");
+	req_flags = h->flags;
 	send_maps = (h->flags & JAIL_REQ_F_MAPFDS) != 0;
 	if ((r = fill_maps(h, maps)) < 0)
 		return r;

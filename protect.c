@@ -26,6 +26,7 @@
 
 #include "cgroup.h"
 #include "policy.h"
+#include "dns.h"
 #include "protect.h"
 #include "spawn.h"
 #include "util.h"
@@ -163,6 +164,22 @@ static void add_proxy(struct prot_opts *o, const char *url)
 	o->deny_all = o->block_host = 1;
 }
 
+/* --allow-domain NAME: checked now (dns_names_add says why not). */
+static void add_domain(struct prot_opts *o, int argc, char **argv, int *i)
+{
+	char err[256] = "";
+
+	if (*i + 1 >= argc)
+		die(EXIT_USAGE, "%s: --allow-domain needs a NAME (example.com, "
+		    "or *.example.com for the names below it)", o->who);
+	if (!o->domains && !(o->domains = calloc(1, sizeof(*o->domains))))
+		die(EXIT_SYSFAIL, "%s: --allow-domain: out of memory", o->who);
+	(*i)++;
+	if (dns_names_add(o->domains, argv[*i], err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s: --allow-domain %s: %s", o->who, argv[*i],
+		    err);
+}
+
 /*
  * One policy option at argv[*i] (advancing *i past its value): 1 when it
  * was one, 0 when not; bad values are fatal.  Limits: 64 --allow, 64
@@ -193,6 +210,10 @@ int prot_parse_opt(struct prot_opts *o, int argc, char **argv, int *i)
 	}
 	if (is(a, "--force")) {
 		o->force = 1;
+		return 1;
+	}
+	if (is(a, "--allow-domain")) {
+		add_domain(o, argc, argv, i);
 		return 1;
 	}
 	if (!is(a, "--allow") && !is(a, "--deny") && !is(a, "--deny-file"))
@@ -251,6 +272,24 @@ static void check_whole_ranges(const struct prot_opts *o)
 	}
 }
 
+/* --allow-domain: allow-only egress, the jail's DNS answered by the run
+ * parent's forwarder (so not closed), and only `run` has that parent. */
+static void check_domains(const struct prot_opts *o)
+{
+	if (strcmp(o->who, "run") != 0)
+		die(EXIT_USAGE, "%s: --allow-domain is `jail-ai run`-only for "
+		    "now: a podman jail's own network namespace cannot reach "
+		    "the forwarder jail-ai runs outside it (README: Domains)",
+		    o->who);
+	if (!o->deny_all)
+		die(EXIT_USAGE, "%s: --allow-domain opens addresses in an "
+		    "allow-only policy: add --deny-all", o->who);
+	if (o->no_dns)
+		die(EXIT_USAGE, "%s: --allow-domain answers the jail's DNS, "
+		    "which --no-dns (or --proxy without --allow-dns) closes: "
+		    "keep one of them", o->who);
+}
+
 /* After all options: the refinements need --block-host; --proxy closes
  * DNS unless --allow-dns (a resolver is a channel out of the jail). */
 void prot_check(struct prot_opts *o)
@@ -264,6 +303,8 @@ void prot_check(struct prot_opts *o)
 		    "them", o->who);
 	if (o->proxy && !o->allow_dns)
 		o->no_dns = 1;
+	if (o->domains)
+		check_domains(o);
 	if ((o->nallow || o->ndeny || o->ndeny_file || o->no_dns ||
 	    o->force) && !o->block_host)
 		die(EXIT_USAGE, "%s: --allow, --deny, --deny-file, --no-dns "

@@ -12,6 +12,8 @@
 #include "hostips.h"
 #include "policy.h"
 
+struct dns_names;
+
 struct prot_opts {
 	const char *who;	/* "run", "create", ...: for messages */
 	pid_t net_pid;		/* a podman jail's init; 0: see own_netns */
@@ -30,6 +32,8 @@ struct prot_opts {
 	const char *deny_file[JAIL_MAX_DENY_FILES];	/* in order given */
 	size_t ndeny_file;
 	int force;		/* --force: allows that open a whole range */
+	/* --allow-domain NAME...: calloc'd at the first (dns.h); run only */
+	struct dns_names *domains;
 	/* run's address refresh (refresh.c): prot_build keeps here what it
 	 * denied beyond the host's addresses (--deny, --deny-file, modes),
 	 * malloc'd, so that a rebuild needs no file read twice. */

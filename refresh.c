@@ -38,8 +38,13 @@
 #include <stdio.h>
 #include <arpa/inet.h>
 
+#include "domains.h"
 #include "hostips.h"
 #include "refresh.h"
+
+#define WATCH_FDS	4	/* rtnetlink, CMD's pidfd, control, ring */
+#define DNS_FDS		DNS_POLLFDS	/* dns.c's listeners, pending queries and
+				 * DNS_MAX_TCP clients with their upstreams */
 
 static void init(struct refresh *rf)
 {
@@ -528,10 +533,16 @@ int refresh_events(struct refresh *rf, struct events *ev, int out,
 	return r;
 }
 
+/* poll's timeout: the forwarder's deadlines and sweeps, else none. */
+static int watch_timeout(const struct refresh *rf)
+{
+	return rf->dom ? domains_timeout_ms(rf->dom) : -1;
+}
+
 int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 {
-	struct pollfd pf[4];
-	int pidfd, k, r = 0;
+	struct pollfd pf[WATCH_FDS + DNS_FDS];
+	int pidfd, k, r = 0, nd = 0;
 
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
@@ -547,7 +558,9 @@ int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 	pf[3].fd = rf->ev ? events_fd(rf->ev) : -1;	/* -1: poll skips it */
 	pf[3].events = POLLIN;
 	for (;;) {
-		if (poll(pf, 4, -1) < 0) {
+		if (rf->dom)	/* the forwarder's set changes as clients come */
+			nd = domains_pollfds(rf->dom, pf + WATCH_FDS, DNS_FDS);
+		if (poll(pf, (nfds_t)(WATCH_FDS + nd), watch_timeout(rf)) < 0) {
 			if (errno == EINTR)
 				continue;	/* a signal forwarded to CMD */
 			r = -errno;
@@ -580,6 +593,9 @@ int refresh_watch(struct refresh *rf, pid_t pid, char *err, size_t errlen)
 			break;
 		if (pf[3].revents & POLLIN)
 			events_drain(rf->ev);
+		if (rf->dom && (r = domains_handle(rf->dom, pf + WATCH_FDS, nd,
+		    err, errlen)) < 0)
+			break;
 		if (pf[1].revents)
 			break;	/* CMD ended */
 	}

@@ -12,6 +12,8 @@
 #include "policy.h"
 #include "protect.h"
 
+struct domains;
+
 /* The fields are refresh.c's. */
 struct refresh {
 	int nl;			/* NETLINK_ROUTE, address and route groups */
@@ -30,6 +32,8 @@ struct refresh {
 	int ctl;
 	int (*on_ctl)(struct refresh *rf, int fd, char *err, size_t errlen);
 	struct events *ev;	/* --events: read when its fd is readable */
+	struct domains *dom;	/* --allow-domain: the forwarder's fds are
+				 * polled too, its allows swept (domains.c) */
 };
 
 /* One step of bringing a map from cur to nw (refresh_plan). */

@@ -13,7 +13,7 @@
 #include "bpf_maps.h"
 
 #define JAIL_REQ_MAGIC		0x4c49414aU	/* "JAIL" little-endian */
-#define JAIL_REQ_VERSION	3	/* 3: jail_verdict has kind and entry */
+#define JAIL_REQ_VERSION	4	/* 4: dns_port, F_DOMAINS, 11 programs */
 #define JAIL_REPLY_MAGIC	0x5941524aU
 #define JAIL_CHILD_ARG		"--jail-ai-privileged-child-v1"
 #define JAIL_REQ_FD		3
@@ -38,6 +38,8 @@ struct jail_req_hdr {
 	__u32 n4;		/* rules that follow, IPv4 first */
 	__u32 n6;
 	__u32 flags;		/* JAIL_REQ_F_*; 0 for the QUERYs */
+	__u16 dns_port;		/* JAIL_REQ_F_DOMAINS: the forwarder's, else 0 */
+	__u16 reserved;		/* 0 */
 	char cgroup[JAIL_CGROUP_PATH_MAX];	/* NUL-terminated, NUL-padded */
 };
 
@@ -63,8 +65,17 @@ struct jail_req_hdr {
  * either way, and a full ring only counts a drop.
  */
 #define JAIL_REQ_F_EVENTS	0x4
+/*
+ * ATTACH with MAPFDS and HOSTNET only, for `run --allow-domain` (dns.h):
+ * jail_dns4/6 and jail_dsk get their room, jail_dcfg holds dns_port (the
+ * forwarder the parent opened on 127.0.0.1 and ::1, in the jail's network
+ * namespace), and the recvmsg4/6 and getpeername4/6 programs are attached
+ * too.  Without it those maps hold one entry each, dcfg 0, and those four
+ * hooks get nothing.
+ */
+#define JAIL_REQ_F_DOMAINS	0x8
 #define JAIL_REQ_FLAGS		(JAIL_REQ_F_HOSTNET | JAIL_REQ_F_MAPFDS | \
-	JAIL_REQ_F_EVENTS)
+	JAIL_REQ_F_EVENTS | JAIL_REQ_F_DOMAINS)
 #define JAIL_EVENTS_RING	(256 << 10)	/* 4,681 events of 48+8 bytes */
 
 struct jail_rule4 {
@@ -94,7 +105,13 @@ enum jail_step {
 	JAIL_STEP_LOCKDOWN,	/* the child's own seccomp filters */
 };
 
-#define JAIL_NPROG_SLOTS 7
+#define JAIL_NPROG_SLOTS 11
+/* Their order (tools/bpf2c's specs; loader.c checks egress's place):
+ * connect4/6, sendmsg4/6, sock_create, setsockopt, then recvmsg4/6 and
+ * getpeername4/6 (DOMAINS only), then egress (HOSTNET only). */
+#define JAIL_PROG_DNS_FIRST	6
+#define JAIL_PROG_DNS_LAST	9
+#define JAIL_PROG_EGRESS	10
 
 struct jail_reply {
 	__u32 magic;

@@ -8,8 +8,8 @@
  *
  * The object must stay simple enough for tools/bpf2c to check: no global
  * variables or .rodata, every helper static __always_inline (no BPF-to-BPF
- * calls), maps referenced only through the symbols jail_v4, jail_v6, jail_ev
- * and jail_cnt.
+ * calls), maps referenced only through the symbols jail_v4, jail_v6, jail_ev,
+ * jail_cnt, jail_dns4, jail_dns6, jail_dsk and jail_dcfg.
  * Their attributes (LPM trie, key, value, flags, size) are the loader's: the
  * "maps" section below only gives the relocations something to name.
  *
@@ -49,6 +49,11 @@ static long (*bpf_skb_load_bytes)(const void *skb, __u32 off, void *to,
 /* Denial events only: every one of them is 5.8's, like the ring buffer. */
 static __u64 (*bpf_ktime_get_boot_ns)(void) =
 	(void *)BPF_FUNC_ktime_get_boot_ns;
+/* --allow-domain: the socket cookie in sock_addr programs is 4.19's. */
+static long (*bpf_map_update_elem)(void *map, const void *key,
+    const void *value, __u64 flags) = (void *)BPF_FUNC_map_update_elem;
+static __u64 (*bpf_get_socket_cookie)(void *ctx) =
+	(void *)BPF_FUNC_get_socket_cookie;
 static __u64 (*bpf_get_current_pid_tgid)(void) =
 	(void *)BPF_FUNC_get_current_pid_tgid;
 static void *(*bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) =
@@ -82,6 +87,18 @@ struct jail_map_placeholder jail_ev SEC("maps") = {
 struct jail_map_placeholder jail_cnt SEC("maps") = {
 	BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
 };
+struct jail_map_placeholder jail_dns4 SEC("maps") = {
+	BPF_MAP_TYPE_HASH, 4, sizeof(__u64),
+};
+struct jail_map_placeholder jail_dns6 SEC("maps") = {
+	BPF_MAP_TYPE_HASH, 16, sizeof(__u64),
+};
+struct jail_map_placeholder jail_dsk SEC("maps") = {
+	BPF_MAP_TYPE_LRU_HASH, sizeof(__u64), sizeof(struct jail_dns_orig),
+};
+struct jail_map_placeholder jail_dcfg SEC("maps") = {
+	BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u32),
+};
 
 char jail_license[] SEC("license") = "GPL";
 
@@ -93,6 +110,25 @@ char jail_license[] SEC("license") = "GPL";
 static __always_inline __u32 ctx_u32(const volatile __u32 *field)
 {
 	return *field;
+}
+
+/* Two __u32 as the one __u64 whose memory holds lo, then hi. */
+static __always_inline __u64 pair(__u32 lo, __u32 hi)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u64)hi << 32 | lo;
+#else
+	return (__u64)lo << 32 | hi;
+#endif
+}
+
+/* An IPv6 address, four context words, as two 8-byte stack words: the
+ * 6.1 verifier without CAP_PERFMON refuses a 4-byte store into a stack
+ * slot that already holds a 4-byte spill (see count() and dns_remember). */
+static __always_inline void ip6_load(__u64 *a, const __u32 *f)
+{
+	a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1]));
+	a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3]));
 }
 
 /*
@@ -182,18 +218,109 @@ static __always_inline int deny_addr(struct bpf_sock_addr *ctx, __u32 hook,
 	return 0;
 }
 
+/* ---- --allow-domain ---- */
+
+/*
+ * An address an allowed name resolved to, for this jail, not yet expired
+ * (bpf_maps.h).  Asked only where --deny-all's own entry denies: the
+ * caller checks the kind, so a host, loopback, private, fixed or --deny
+ * entry is never opened by an answer.
+ */
+static __always_inline int dns_allows(void *map, const void *addr)
+{
+	__u64 *expiry = bpf_map_lookup_elem(map, addr);
+
+	return expiry && bpf_ktime_get_boot_ns() < *expiry;
+}
+
+/* The forwarder's port, host order; 0 when the jail has no domains. */
+static __always_inline __u32 dns_port(void)
+{
+	__u64 key = 0;	/* one 8-byte store: see count() */
+	__u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key);
+
+	return p ? *p : 0;
+}
+
+/*
+ * Remember where the socket meant to send (its cookie's entry), so that
+ * recvmsg and getpeername can show that address again.  A failed update
+ * only loses the way back: the resolver then drops the answer.  The value
+ * (struct jail_dns_orig: addr[4], port, family) is written as three
+ * 8-byte stores: the 6.1 verifier without CAP_PERFMON refuses a narrow
+ * store into a slot that holds a narrower spilled register (see count()),
+ * which the field-by-field stores clang emits would make.
+ */
+static __always_inline void dns_remember(void *ctx, __u64 a01, __u64 a23,
+    __u32 port, __u32 family)
+{
+	__u64 o[3];
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+
+	o[0] = a01;
+	o[1] = a23;
+	o[2] = pair(port, family);
+	bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY);
+}
+
+/* Port 53 (TCP or UDP, any address) goes to the forwarder on 127.0.0.1. */
+static __always_inline int redirect4(struct bpf_sock_addr *ctx, __u32 ip4,
+    __u32 port, __u32 fwd)
+{
+	dns_remember(ctx, pair(ip4, 0), 0, port, JAIL_AF_INET);
+	ctx->user_ip4 = jail_htonl(0x7f000001);
+	ctx->user_port = jail_htons((__u16)fwd);
+	return 1;
+}
+
+/* The same for AF_INET6: ::1, or ::ffff:127.0.0.1 for a v4-mapped one. */
+static __always_inline int redirect6(struct bpf_sock_addr *ctx,
+    const __u32 *w, __u32 port, __u32 fwd)
+{
+	int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff);
+
+	dns_remember(ctx, pair(w[0], w[1]), pair(w[2], w[3]), port,
+	    JAIL_AF_INET6);
+	ctx->user_ip6[0] = 0;
+	ctx->user_ip6[1] = 0;
+	ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0;
+	ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1);
+	ctx->user_port = jail_htons((__u16)fwd);
+	return 1;
+}
+
+/* port as in the context; fwd from dns_port(). */
+static __always_inline int is_dns(__u32 port, __u32 fwd)
+{
+	return fwd != 0 && jail_ntohs((__u16)port) == 53;
+}
+
+/* ::1 or ::ffff:127.0.0.1, where redirect6 sends; w network order. */
+static __always_inline int is_fwd6(const __u32 *w)
+{
+	return w[0] == 0 && w[1] == 0 && ((w[2] == 0 &&
+	    w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) &&
+	    w[3] == jail_htonl(0x7f000001)));
+}
+
 /* The entry that denies ip4 on port, or NULL: ip4 network order. */
 static __always_inline const struct jail_verdict *denier4(__u32 ip4,
     __u16 port)
 {
 	struct jail_key4 key;
 	struct jail_verdict *v;
+	__u64 k4;
 
 	__builtin_memcpy(key.addr, &ip4, sizeof(ip4));	/* first: see egress4 */
 	asm volatile("" ::: "memory");
 	key.prefixlen = 32;
 	v = bpf_map_lookup_elem(&jail_v4, &key);
 	if (!v || verdict(v, port))
+		return 0;
+	if (v->kind != JAIL_KIND_DENY_ALL)
+		return v;
+	k4 = pair(ip4, 0);	/* one 8-byte store: see count() */
+	if (dns_allows(&jail_dns4, &k4))
 		return 0;
 	return v;
 }
@@ -216,6 +343,8 @@ static __always_inline const struct jail_verdict *denier6(const __u32 *w,
 	key.prefixlen = 128;
 	v = bpf_map_lookup_elem(&jail_v6, &key);
 	if (!v || verdict(v, port))
+		return 0;
+	if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w))
 		return 0;
 	return v;
 }
@@ -245,18 +374,25 @@ static __always_inline int check6(struct bpf_sock_addr *ctx, __u32 hook,
 
 static __always_inline int check6_ctx(struct bpf_sock_addr *ctx, __u32 hook)
 {
-	__u32 w[4];
+	__u64 a[2];
+	const __u32 *w = (const __u32 *)a;
+	__u32 port = ctx_u32(&ctx->user_port), fwd = dns_port();
 
-	for (int i = 0; i < 4; i++)
-		w[i] = ctx_u32(&ctx->user_ip6[i]);
-	return check6(ctx, hook, w, ctx_u32(&ctx->user_port));
+	ip6_load(a, ctx->user_ip6);
+	if (is_dns(port, fwd))
+		return redirect6(ctx, w, port, fwd);
+	return check6(ctx, hook, w, port);
 }
 
 SEC("cgroup/connect4")
 int jail_connect4(struct bpf_sock_addr *ctx)
 {
-	return check4(ctx, JAIL_HOOK_CONNECT4, ctx_u32(&ctx->user_ip4),
-	    ctx_u32(&ctx->user_port));
+	__u32 ip = ctx_u32(&ctx->user_ip4), port = ctx_u32(&ctx->user_port);
+	__u32 fwd = dns_port();
+
+	if (is_dns(port, fwd))
+		return redirect4(ctx, ip, port, fwd);
+	return check4(ctx, JAIL_HOOK_CONNECT4, ip, port);
 }
 
 SEC("cgroup/connect6")
@@ -278,12 +414,19 @@ SEC("cgroup/sendmsg4")
 int jail_sendmsg4(struct bpf_sock_addr *ctx)
 {
 	__u32 ip = ctx_u32(&ctx->user_ip4), port = ctx_u32(&ctx->user_port);
+	__u32 fwd = dns_port();
 	struct bpf_sock *sk;
 
 	if (ip == 0 && port == 0) {
 		sk = ctx->sk;
 		ip = ctx_u32(&sk->dst_ip4);
 		port = ctx_u32((const volatile __u32 *)&sk->dst_port);
+		/* connected to the forwarder: connect4 redirected it */
+		if (fwd && ip == jail_htonl(0x7f000001) &&
+		    jail_ntohs((__u16)port) == fwd)
+			return 1;
+	} else if (is_dns(port, fwd)) {
+		return redirect4(ctx, ip, port, fwd);
 	}
 	return check4(ctx, JAIL_HOOK_SENDMSG4, ip, port);
 }
@@ -291,18 +434,104 @@ int jail_sendmsg4(struct bpf_sock_addr *ctx)
 SEC("cgroup/sendmsg6")
 int jail_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	__u32 w[4], port = ctx_u32(&ctx->user_port);
+	__u64 a[2];
+	const __u32 *w = (const __u32 *)a;
+	__u32 port = ctx_u32(&ctx->user_port), fwd = dns_port();
 	struct bpf_sock *sk;
 
-	for (int i = 0; i < 4; i++)
-		w[i] = ctx_u32(&ctx->user_ip6[i]);
-	if ((w[0] | w[1] | w[2] | w[3]) != 0 || port != 0)
+	ip6_load(a, ctx->user_ip6);
+	if ((a[0] | a[1]) != 0 || port != 0) {
+		if (is_dns(port, fwd))
+			return redirect6(ctx, w, port, fwd);
 		return check6(ctx, JAIL_HOOK_SENDMSG6, w, port);
+	}
 	sk = ctx->sk;
-	for (int i = 0; i < 4; i++)
-		w[i] = ctx_u32(&sk->dst_ip6[i]);
-	return check6(ctx, JAIL_HOOK_SENDMSG6, w,
-	    ctx_u32((const volatile __u32 *)&sk->dst_port));
+	ip6_load(a, sk->dst_ip6);
+	port = ctx_u32((const volatile __u32 *)&sk->dst_port);
+	if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w))
+		return 1;	/* connected to the forwarder by connect6 */
+	return check6(ctx, JAIL_HOOK_SENDMSG6, w, port);
+}
+
+/*
+ * The way back: an answer (recvmsg) or a peer (getpeername) that is the
+ * forwarder, on a socket whose query was redirected, shows the address
+ * the socket asked instead: libc resolvers drop answers from anyone else.
+ * Only the address the caller reads changes; these hooks cannot deny
+ * (the verifier insists on 1).
+ */
+static __always_inline int restore4(struct bpf_sock_addr *ctx)
+{
+	__u32 fwd = dns_port();
+	__u64 cookie;
+	struct jail_dns_orig *o;
+
+	if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) ||
+	    jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd)
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	o = bpf_map_lookup_elem(&jail_dsk, &cookie);
+	if (o && o->family == JAIL_AF_INET) {
+		ctx->user_ip4 = o->addr[0];
+		ctx->user_port = o->port;
+	}
+	return 1;
+}
+
+static __always_inline int restore6(struct bpf_sock_addr *ctx)
+{
+	__u64 a[2], cookie;
+	const __u32 *w = (const __u32 *)a;
+	__u32 fwd = dns_port();
+	struct jail_dns_orig *o;
+
+	ip6_load(a, ctx->user_ip6);
+	if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd ||
+	    !is_fwd6(w))
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	o = bpf_map_lookup_elem(&jail_dsk, &cookie);
+	if (!o)
+		return 1;
+	if (o->family == JAIL_AF_INET6) {
+		for (int i = 0; i < 4; i++)
+			ctx->user_ip6[i] = o->addr[i];
+		ctx->user_port = o->port;
+	} else if (w[2] == jail_htonl(0xffff)) {
+		/* A v4-mapped sendto on an AF_INET6 socket takes the IPv4
+		 * path (udp_sendmsg: sendmsg4 remembered it), the answer
+		 * comes back through recvmsg6 as ::ffff:127.0.0.1. */
+		ctx->user_ip6[0] = 0;
+		ctx->user_ip6[1] = 0;
+		ctx->user_ip6[2] = jail_htonl(0xffff);
+		ctx->user_ip6[3] = o->addr[0];
+		ctx->user_port = o->port;
+	}
+	return 1;
+}
+
+SEC("cgroup/recvmsg4")
+int jail_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return restore4(ctx);
+}
+
+SEC("cgroup/recvmsg6")
+int jail_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return restore6(ctx);
+}
+
+SEC("cgroup/getpeername4")
+int jail_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return restore4(ctx);
+}
+
+SEC("cgroup/getpeername6")
+int jail_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return restore6(ctx);
 }
 
 /* A denial no entry made: the socket's own fields, no process (sock_create
@@ -408,6 +637,14 @@ static __always_inline int lo_verdict(const struct jail_verdict *v,
 	return verdict(v, jail_ntohs(dport));
 }
 
+/* dport, network order, is the forwarder's (never 0: no domains). */
+static __always_inline int to_fwd(__u16 dport)
+{
+	__u32 fwd = dns_port();
+
+	return fwd != 0 && jail_ntohs(dport) == fwd;
+}
+
 static __always_inline int l4_ok(__u8 proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
@@ -436,7 +673,11 @@ static __always_inline int egress4(struct __sk_buff *skb)
 	__builtin_memcpy(key.addr, &h[16], 4);
 	asm volatile("" ::: "memory");
 	key.prefixlen = 32;
-	return lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]);
+	if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]))
+		return 1;
+	/* --allow-domain: what connect4/sendmsg4 redirected, no more */
+	return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 &&
+	    h[19] == 1;
 }
 
 /* Only a TCP, UDP or UDP-Lite header right after the fixed one. */
@@ -454,7 +695,10 @@ static __always_inline int egress6(struct __sk_buff *skb)
 	__builtin_memcpy(key.addr, &h[24], 16);	/* first: see egress4 */
 	asm volatile("" ::: "memory");
 	key.prefixlen = 128;
-	return lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]);
+	if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]))
+		return 1;
+	/* key.addr: 4-aligned, as the verifier wants stack loads */
+	return to_fwd(ports[1]) && is_fwd6((const __u32 *)key.addr);
 }
 
 /*

@@ -22,7 +22,7 @@ _jail_ai()
 		return
 	fi
 	case $cmd in
-	run) words_opts="$jail --name --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --events --dry-run --unsafe-keep-privileges --help" ;;
+	run) words_opts="$jail --allow-domain --name --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --events --dry-run --unsafe-keep-privileges --help" ;;
 	policy) words_opts="--allow --deny --remove --show --help" ;;
 	create) words_opts="$jail $podman --dry-run --help" ;;
 	claude|copilot|cursor|gemini|codex|jules)

@@ -76,14 +76,19 @@ static int ref_ok(const unsigned char *b, size_t len)
 	uint64_t want;
 	__u32 i;
 
-	if (len < HDR || h->magic != JAIL_REQ_MAGIC || h->version != 3)
+	if (len < HDR || h->magic != JAIL_REQ_MAGIC || h->version != 4)
 		return 0;
 	if (h->n4 > JAIL_MAX_RULES4 || h->n6 > JAIL_MAX_RULES6)
 		return 0;
 	want = HDR + (uint64_t)h->n4 * R4 + (uint64_t)h->n6 * R6;
-	if (len != want || !ref_path(h->cgroup) || h->flags > 7)
+	if (len != want || !ref_path(h->cgroup) || h->flags > 15)
 		return 0;
 	if ((h->flags & 4) && !(h->flags & 2))	/* EVENTS only with MAPFDS */
+		return 0;
+	/* DOMAINS (8) only with MAPFDS and HOSTNET, and then a port */
+	if ((h->flags & 8) && (h->flags & 3) != 3)
+		return 0;
+	if (((h->flags & 8) != 0) != (h->dns_port != 0) || h->reserved)
 		return 0;
 	if (h->op == JAIL_OP_QUERY || h->op == JAIL_OP_QUERY_EFFECTIVE)
 		return h->n4 == 0 && h->n6 == 0 && h->flags == 0;
@@ -145,7 +150,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    JAIL_OP_QUERY) : JAIL_OP_ATTACH;
 	h.flags = (data[1] & 0x80 ? JAIL_REQ_F_HOSTNET : 0) |
 	    (data[1] & 0x40 ? JAIL_REQ_F_MAPFDS : 0) |
-	    (data[1] & 0x20 ? JAIL_REQ_F_EVENTS : 0);
+	    (data[1] & 0x20 ? JAIL_REQ_F_EVENTS : 0) |
+	    (data[1] & 0x10 ? JAIL_REQ_F_DOMAINS : 0);
+	h.dns_port = data[1] & 0x08 ? (__u16)(1024 + data[0]) : 0;
 	h.n4 = (__u32)n4;
 	h.n6 = (__u32)n6;
 	memcpy(h.cgroup, cg, sizeof(cg));

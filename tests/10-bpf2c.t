@@ -35,7 +35,7 @@ ok() {	# ok COND-STATUS DESCRIPTION
 	fi
 }
 
-# Seven trivial programs around body(); a snippet supplies body() and extras.
+# Eleven trivial programs around body(); a snippet supplies body() and extras.
 cat >"$T/pre.h" <<'EOF'
 #include <linux/bpf.h>
 #define SEC(n) __attribute__((section(n), used))
@@ -57,6 +57,10 @@ SEC("cgroup/sendmsg6") int jail_sendmsg6(struct bpf_sock_addr *c) { return 1; }
 SEC("cgroup/sock_create") int jail_sock_create(struct bpf_sock *s) { return 1; }
 #endif
 SEC("cgroup/setsockopt") int jail_setsockopt(struct bpf_sockopt *o) { return 1; }
+SEC("cgroup/recvmsg4") int jail_recvmsg4(struct bpf_sock_addr *c) { return 1; }
+SEC("cgroup/recvmsg6") int jail_recvmsg6(struct bpf_sock_addr *c) { return 1; }
+SEC("cgroup/getpeername4") int jail_getpeername4(struct bpf_sock_addr *c) { return 1; }
+SEC("cgroup/getpeername6") int jail_getpeername6(struct bpf_sock_addr *c) { return 1; }
 SEC("cgroup_skb/egress") int jail_egress(struct __sk_buff *b) { return 1; }
 EOF
 

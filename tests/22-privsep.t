@@ -8,7 +8,7 @@
 # each refusal a query shows nothing attached.
 #
 # Controls: the user reaches 127.0.0.1 without a jail; a valid request from the
-# user and from root attaches 1,1,1,1,1,1,0 (so the query can see an attachment).
+# user and from root attaches 1,1,1,1,1,1,0,0,0,0,0 (so the query can see an attachment).
 #
 # Makes (and removes on every exit path): the user jail-ai-test if missing (it
 # stays), <cgroup2>/jail-ai-test-$$ delegated to it, copies of jail-ai in $TMP.
@@ -90,7 +90,7 @@ nothing_attached() {
 	q=$("$RQ" "$JAIL_AI" query "$2" 2>&1)
 	st=$?
 	[ "$st" = 0 ] && [ "$(field_step "$q")" = "$STEP_DONE" ] &&
-		[ "$(field_att "$q")" = 0,0,0,0,0,0,0 ]
+		[ "$(field_att "$q")" = 0,0,0,0,0,0,0,0,0,0,0 ]
 	ok $? "$1: nothing attached to $2" || diag "query: exit $st: $q"
 }
 
@@ -105,11 +105,11 @@ refused() {
 attached() {
 	local q
 	[ "$3" = 0 ] && [ "$(field_step "$4")" = "$STEP_DONE" ] &&
-		[ "$(field_att "$4")" = 1,1,1,1,1,1,0 ]
+		[ "$(field_att "$4")" = 1,1,1,1,1,1,0,0,0,0,0 ]
 	ok $? "$1: attached" || diag "wanted exit 0, step=$STEP_DONE; got exit $3: $4"
 	q=$("$RQ" "$JAIL_AI" query "$2" 2>&1)
-	[ "$(field_att "$q")" = 1,1,1,1,1,1,0 ]
-	ok $? "$1: a query of $2 shows 1,1,1,1,1,1,0" || diag "query: $q"
+	[ "$(field_att "$q")" = 1,1,1,1,1,1,0,0,0,0,0 ]
+	ok $? "$1: a query of $2 shows 1,1,1,1,1,1,0,0,0,0,0" || diag "query: $q"
 }
 
 netns_setup
@@ -219,7 +219,7 @@ st=$?
 [ "$st" = 1 ] && [[ "$out" == *"err=EEXIST"* ]]
 ok $? "a second attach to the same cgroup is refused with EEXIST" || diag "exit $st: $out"
 q=$("$RQ" "$JAIL_AI" query "$DREL/scratch-ok" 2>&1)
-[ "$(field_att "$q")" = 1,1,1,1,1,1,0 ]
+[ "$(field_att "$q")" = 1,1,1,1,1,1,0,0,0,0,0 ]
 ok $? "after the refused second attach, still one program per hook" || diag "query: $q"
 rmdir "$D/scratch-ok" "$D/own-ok"
 ok $? "the scratch cgroups with programs attached are removed"

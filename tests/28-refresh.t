@@ -127,8 +127,8 @@ out1=$("$TMP/reqtool" "$JAIL_AI" mapfds "${D#"$CG2"/}" 2>&1)
 out2=$("$TMP/reqtool" "$JAIL_AI" mapfds "${D#"$CG2"/}" 2>&1)
 echo 1 >"$D/cgroup.kill" 2>/dev/null
 rmdir "$D" 2>/dev/null
-grep -q '^step=9 .* fds=4$' <<<"$out1" && grep -q 'err=EEXIST .* fds=0$' <<<"$out2"
-ok $? "the child sends the four map fds (jail_v4, jail_v6, jail_ev, jail_cnt) only with a successful attach" ||
+grep -q '^step=9 .* fds=8$' <<<"$out1" && grep -q 'err=EEXIST .* fds=0$' <<<"$out2"
+ok $? "the child sends the eight map fds (jail_v4, jail_v6, jail_ev, jail_cnt, jail_dns4, jail_dns6, jail_dsk, jail_dcfg) only with a successful attach" ||
 	diag "$out1" "$out2"
 
 # ---- the run parent's /proc/PID/fd, for a user of the same uid ----

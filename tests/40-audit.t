@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/40-audit.t - AUDIT.md stays true: every "file:line (`token`)"
 # reference names a line that contains the token, the line count it states
-# for loader.c is the real one, and loader.c stays within 594 lines of code.
+# for loader.c is the real one, and loader.c stays within 656 lines of code.
 cd "$(dirname "$0")/.." || exit 1
 n=0 failed=0
 t() {	# t STATUS DESCRIPTION
@@ -27,10 +27,11 @@ done <<< "$refs"
 real=$(perl -0pe 's{/\*.*?\*/}{}gs; s{//[^\n]*}{}g' loader.c | grep -c '[^[:space:]]')
 stated=$(grep -oE 'loader\.c` \(([0-9]+) lines of code' AUDIT.md | grep -oE '[0-9]+')
 [ "$real" = "$stated" ]; t $? "AUDIT.md states loader.c's lines of code ($stated, real $real)"
-# 594 since the denial events' ring and counters (AUDIT.md §15 says why); 585 before, since
+# 656 since --allow-domain's four maps, its request checks and the program choice by type
+# (AUDIT.md §15 says why); 594 since the denial events' ring and counters; 585 before, since
 # the named capability steps, attach apart from detach and one check per if; 490 before,
 # since QUERY_EFFECTIVE and the map-fd reply; 450 at first.
-[ "$real" -le 594 ]; t $? "loader.c has at most 594 lines of code ($real)"
+[ "$real" -le 656 ]; t $? "loader.c has at most 656 lines of code ($real)"
 # The documented command gives the same number.
 cmd=$(grep -oE "^perl -0pe .*loader\.c \| grep -c '\[\^\[:space:\]\]'" AUDIT.md)
 [ -n "$cmd" ] && [ "$(eval "$cmd")" = "$real" ]

@@ -80,8 +80,8 @@ wait_ready lo4.log && wait_ready lo6.log && wait_ready any.log
 ok $? "$BH: its servers on 127.0.0.1, ::1 and 0.0.0.0 are up" || diag "$(cat "$WS"/*.log)"
 protection "$BH" attached
 out=$(jp status "$BH" 2>&1)
-grep -q "programs per hook: 1 1 1 1 1 1 0;" <<<"$out"
-ok $? "$BH: six programs, no loopback egress program (its lo is its own)" || diag "$out"
+grep -q "programs per hook: 1 1 1 1 1 1 0 0 0 0 0;" <<<"$out"
+ok $? "$BH: six programs, no loopback egress program (its lo is its own), no --allow-domain ones" || diag "$out"
 for mode in tcp udp sendto; do
 	inside "$BH" $mode 127.0.0.1 7400 lo4.log
 	inside "$BH" $mode ::1 7401 lo6.log
@@ -112,8 +112,8 @@ BHN=$JT-bhn
 jcreate "$BHN" --network host --block-host -- sh -c "$LOOP"
 ok $ST "create $BHN --network host --block-host exits 0" || errs
 out=$(jp status "$BHN" 2>&1)
-grep -q "programs per hook: 1 1 1 1 1 1 1;" <<<"$out"
-ok $? "$BHN: seven programs, the loopback egress program included" || diag "$out"
+grep -q "programs per hook: 1 1 1 1 1 1 0 0 0 0 1;" <<<"$out"
+ok $? "$BHN: seven programs, the loopback egress program (the last slot) included" || diag "$out"
 for dst in "127.0.0.1 7001" "::1 7004" "::ffff:127.0.0.1 7001" "10.77.0.1 7002"; do
 	blocked "$BHN" tcp $dst
 done

@@ -3,7 +3,7 @@
  * exactly as spawn.c does, with a valid or a deliberately malformed
  * request, and print its reply on one line:
  *
- *   step=N err=NAME what="..." confined=BITS attached=a,b,c,d,e,f,g
+ *   step=N err=NAME what="..." confined=BITS attached=a,b,...,k (one per program)
  *
  * (attached: one count per hook, JAIL_NPROG_SLOTS of them, jail_egress's
  * last; what: the check that refused, or the failed step's detail).
@@ -20,6 +20,8 @@
  *   mapfds       attach with JAIL_REQ_F_MAPFDS: the reply comes over a
  *                SOCK_SEQPACKET socketpair; the line ends with fds=N, the
  *                number of fds that came with it (then closed)
+ *   domains      mapfds with JAIL_REQ_F_DOMAINS and a DNS port: the four
+ *                recvmsg and getpeername programs are attached too
  * and malformed ones, each of which must be refused at JAIL_STEP_REQUEST:
  *   truncated oversized badversion badmagic garbage empty toomany dotdot
  *   absolute badport hostbits badop queryrules nonul padding
@@ -48,7 +50,7 @@ static const char *const modes[] = {
 	"attach", "query", "dup", "truncated", "oversized", "badversion",
 	"badmagic", "garbage", "empty", "toomany", "dotdot", "absolute",
 	"badport", "hostbits", "badop", "queryrules", "nonul", "padding",
-	"mapfds", NULL,
+	"mapfds", "domains", NULL,
 };
 
 static void usage(void)
@@ -173,6 +175,11 @@ static struct jail_req_hdr *build(const char *mode, const char *cg,
 		;
 	else if (!strcmp(mode, "mapfds"))
 		h->flags = JAIL_REQ_F_HOSTNET | JAIL_REQ_F_MAPFDS;
+	else if (!strcmp(mode, "domains")) {
+		h->flags = JAIL_REQ_F_HOSTNET | JAIL_REQ_F_MAPFDS |
+		    JAIL_REQ_F_DOMAINS;
+		h->dns_port = 40053;
+	}
 	else if (!strcmp(mode, "truncated"))
 		*len = sizeof(*h) - 1;
 	else if (!strcmp(mode, "oversized"))
@@ -277,7 +284,7 @@ int main(int argc, char **argv)
 	h = build(argv[2], argc == 4 ? argv[3] : "jail-ai", &len);
 	req_fd = request_memfd(h, len);
 	free(h);
-	sock = !strcmp(argv[2], "mapfds");
+	sock = !strcmp(argv[2], "mapfds") || !strcmp(argv[2], "domains");
 	if (sock && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
 		die_errno("socketpair");
 	if (!sock && pipe2(p, O_CLOEXEC) < 0)

@@ -26,7 +26,11 @@ int main(void)
 	OFF(struct jail_req_hdr, op);
 	OFF(struct jail_req_hdr, n4);
 	OFF(struct jail_req_hdr, n6);
+	OFF(struct jail_req_hdr, dns_port);
 	OFF(struct jail_req_hdr, cgroup);
+	SZ(struct jail_dns_orig);
+	OFF(struct jail_dns_orig, port);
+	OFF(struct jail_dns_orig, family);
 	SZ(struct jail_key4);
 	SZ(struct jail_key6);
 	SZ(struct jail_verdict);

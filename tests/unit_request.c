@@ -134,8 +134,8 @@ static void accepted(struct req *q, const char *what)
 static void test_layout(void)
 {
 	diag("wire layout");
-	ok(HDR == 532 && R4 == 32 && R6 == 44,
-	    "sizes: header 532, rule4 32, rule6 44 (got %zu %zu %zu)", HDR, R4,
+	ok(HDR == 536 && R4 == 32 && R6 == 44,
+	    "sizes: header 536, rule4 32, rule6 44 (got %zu %zu %zu)", HDR, R4,
 	    R6);
 	ok(JAIL_NPROGS == JAIL_NPROG_SLOTS && jail_progs[JAIL_NPROGS - 1].
 	    attach_type == BPF_CGROUP_INET_EGRESS,
@@ -194,8 +194,11 @@ static void test_header(void)
 	hdr(&q)->version = 2;
 	refused_with(&q, -EPROTO, "version 2 (a 20-byte jail_verdict)");
 	req_good(&q);
-	hdr(&q)->version = 4;
-	refused_with(&q, -EPROTO, "version 4");
+	hdr(&q)->version = 3;
+	refused_with(&q, -EPROTO, "version 3 (no dns_port, 7 programs)");
+	req_good(&q);
+	hdr(&q)->version = 5;
+	refused_with(&q, -EPROTO, "version 5");
 	req_good(&q);
 	hdr(&q)->version = 0;
 	refused_with(&q, -EPROTO, "version 0");
@@ -237,8 +240,35 @@ static void test_header(void)
 	hdr(&q)->flags = JAIL_REQ_F_EVENTS;
 	refused_with(&q, -EINVAL, "QUERY with EVENTS");
 	req_good(&q);
-	hdr(&q)->flags = 8;
-	refused_with(&q, -EINVAL, "flags 8 (unknown)");
+	hdr(&q)->flags = JAIL_REQ_F_DOMAINS | JAIL_REQ_F_MAPFDS |
+	    JAIL_REQ_F_HOSTNET;
+	hdr(&q)->dns_port = 40053;
+	accepted(&q, "ATTACH with DOMAINS, MAPFDS, HOSTNET and a port");
+	req_good(&q);
+	hdr(&q)->flags = JAIL_REQ_F_DOMAINS | JAIL_REQ_F_HOSTNET;
+	hdr(&q)->dns_port = 40053;
+	refused_with(&q, -EINVAL, "DOMAINS without MAPFDS");
+	req_good(&q);
+	hdr(&q)->flags = JAIL_REQ_F_DOMAINS | JAIL_REQ_F_MAPFDS;
+	hdr(&q)->dns_port = 40053;
+	refused_with(&q, -EINVAL, "DOMAINS without HOSTNET");
+	req_good(&q);
+	hdr(&q)->flags = JAIL_REQ_F_DOMAINS | JAIL_REQ_F_MAPFDS |
+	    JAIL_REQ_F_HOSTNET;
+	refused_with(&q, -EINVAL, "DOMAINS with port 0");
+	req_good(&q);
+	hdr(&q)->flags = JAIL_REQ_F_MAPFDS | JAIL_REQ_F_HOSTNET;
+	hdr(&q)->dns_port = 53;
+	refused_with(&q, -EINVAL, "a DNS port without DOMAINS");
+	req_good(&q);
+	hdr(&q)->reserved = 1;
+	refused_with(&q, -EINVAL, "reserved field set");
+	req_init(&q, JAIL_OP_QUERY, 0, 0, "jail-ai/x");
+	hdr(&q)->dns_port = 53;
+	refused_with(&q, -EINVAL, "QUERY with a DNS port");
+	req_good(&q);
+	hdr(&q)->flags = 16;
+	refused_with(&q, -EINVAL, "flags 16 (unknown)");
 	req_good(&q);
 	hdr(&q)->flags = 0x80000001U;
 	refused_with(&q, -EINVAL, "flags 0x80000001 (HOSTNET and an unknown)");

@@ -128,6 +128,17 @@ grep -q '"hook":"sock_create".*"kind":"socket"' /tmp/ev
 ok $? "run --block-host --events: a raw socket of a root CMD with CAP_NET_RAW is a sock_create line" ||
 	diag "$(cat /tmp/ev)"
 
+# --allow-domain on this kernel: all eleven programs load (recvmsg and getpeername too);
+# a name not allowed is answered REFUSED by the forwarder through the redirect (sendmsg4
+# rewrites to it, egress lets it through lo, recvmsg4 shows the server asked).
+echo "nameserver 10.77.0.2" >/etc/resolv.conf
+out=$(jail-ai run --nested-sandbox --deny-all --allow-domain ok.test -- \
+	nslookup bad.test 10.77.0.2 2>&1)
+echo "$out" | grep -q "bad.test: REFUSED"
+ok $? "run --deny-all --allow-domain: bad.test is REFUSED through the redirect" || diag "$out"
+case_ "run --deny-all --allow-domain: tcp to an address no answer gave is EPERM" 1 EPERM \
+	jail-ai run --nested-sandbox --deny-all --allow-domain ok.test -- probe tcp 10.77.0.2 7101
+
 jail-ai run --fs host -- /nonexistent >/dev/null 2>&1
 ok $(( $? == 127 ? 0 : 1 )) "run: a CMD that does not exist exits 127"
 jail-ai run --fs host -- sh -c 'exit 7'

@@ -7,7 +7,7 @@
  * Runs at build time on the developer's machine, unprivileged.  Untrusted
  * input: the object file, read by hand (no libelf), every offset and size
  * bounded before use.  The generator understands a deliberately small
- * object: seven program sections, two map symbols in "maps", a "GPL"
+ * object: eleven program sections, eight map symbols in "maps", a "GPL"
  * license, LD_IMM64 map relocations and helper calls, and, when built with
  * -g and then stripped (llvm-objcopy --strip-debug), the source lines of
  * .BTF.ext's line info, which become comments above each instruction
@@ -49,7 +49,7 @@
 #define MAX_OBJ		(16u << 20)
 #define MAX_INSNS	4096u
 #define MAX_RELOCS	64u
-#define NPROGS		7
+#define NPROGS		11
 #define INSN_SIZE	8u
 #define NONE		(-1)
 #define MAX_LINES	8192u	/* line-info records, all programs */
@@ -123,16 +123,29 @@ static const struct spec specs[NPROGS] = {
 	{ "cgroup/setsockopt", "jail_setsockopt", "jail_setsockopt",
 	  "setsockopt", "BPF_PROG_TYPE_CGROUP_SOCKOPT",
 	  "BPF_CGROUP_SETSOCKOPT" },
+	/* --allow-domain only (loader.c): the way back of the redirect. */
+	{ "cgroup/recvmsg4", "jail_recvmsg4", "jail_recvmsg4", "recvmsg4",
+	  "BPF_PROG_TYPE_CGROUP_SOCK_ADDR", "BPF_CGROUP_UDP4_RECVMSG" },
+	{ "cgroup/recvmsg6", "jail_recvmsg6", "jail_recvmsg6", "recvmsg6",
+	  "BPF_PROG_TYPE_CGROUP_SOCK_ADDR", "BPF_CGROUP_UDP6_RECVMSG" },
+	{ "cgroup/getpeername4", "jail_getpeername4", "jail_getpeer4",
+	  "getpeername4", "BPF_PROG_TYPE_CGROUP_SOCK_ADDR",
+	  "BPF_CGROUP_INET4_GETPEERNAME" },
+	{ "cgroup/getpeername6", "jail_getpeername6", "jail_getpeer6",
+	  "getpeername6", "BPF_PROG_TYPE_CGROUP_SOCK_ADDR",
+	  "BPF_CGROUP_INET6_GETPEERNAME" },
 	/* Last: loader.c attaches it only to a jail in the host's netns. */
 	{ "cgroup_skb/egress", "jail_egress", "jail_egress", "egress",
 	  "BPF_PROG_TYPE_CGROUP_SKB", "BPF_CGROUP_INET_EGRESS" },
 };
 
 static const char *const map_syms[] = {
-	"jail_v4", "jail_v6", "jail_ev", "jail_cnt",
+	"jail_v4", "jail_v6", "jail_ev", "jail_cnt", "jail_dns4", "jail_dns6",
+	"jail_dsk", "jail_dcfg",
 };
 static const char *const map_enums[] = {
 	"JAIL_MAP_V4", "JAIL_MAP_V6", "JAIL_MAP_EV", "JAIL_MAP_CNT",
+	"JAIL_MAP_DNS4", "JAIL_MAP_DNS6", "JAIL_MAP_DSK", "JAIL_MAP_DCFG",
 };
 #define NMAPS	(int)(sizeof(map_syms) / sizeof(map_syms[0]))
 
@@ -815,6 +828,7 @@ static const char *helper_name(int32_t id)
 	case 14: return "bpf_get_current_pid_tgid";
 	case 16: return "bpf_get_current_comm";
 	case 26: return "bpf_skb_load_bytes";
+	case 46: return "bpf_get_socket_cookie";
 	case 125: return "bpf_ktime_get_boot_ns";
 	case 130: return "bpf_ringbuf_output";
 	case 131: return "bpf_ringbuf_reserve";
@@ -1075,7 +1089,7 @@ static void emit_banner(const char *source, const char *compiler,
 	       "#include \"bpf_maps.h\"\n\n"
 	       "struct jail_reloc {\n"
 	       "\tunsigned short insn;\t/* index of the LD_IMM64 */\n"
-	       "\tunsigned short map;\t/* JAIL_MAP_V4, _V6, _EV or _CNT */\n"
+	       "\tunsigned short map;\t/* JAIL_MAP_*: V4, V6, EV, CNT, DNS4, ... */\n"
 	       "};\n\n"
 	       "struct jail_prog {\n"
 	       "\tconst char *name;\n"

@@ -1,0 +1,206 @@
+/*
+ * domains.c - `run --deny-all --allow-domain NAME`: the run parent's side
+ * of the DNS forwarder (dns.c): opens it before the attach (the programs
+ * need its port), turns each address an allowed name's answer gives into
+ * an entry of jail_dns4 / jail_dns6 with its expiry, and sweeps expired
+ * entries so that the maps do not fill.
+ *
+ * Runs in the `run` parent, with no capability: it holds the two map fds
+ * the privileged child handed over (BPF_MAP_UPDATE_ELEM by fd needs none).
+ * Untrusted input: the addresses and TTLs of answers (dns.c parses them;
+ * here they are only bounded and written).  The expiry is checked by the
+ * programs themselves (bpf_ktime_get_boot_ns), so an allow lapses on time
+ * even if this process stops sweeping; the sweep only frees room.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+
+#include "domains.h"
+
+#define SWEEP_MS	1000	/* at most this late in freeing a slot */
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int map_lookup(int fd, const void *key, void *value)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (__u32)fd;
+	a.key = (__u64)(unsigned long)key;
+	a.value = (__u64)(unsigned long)value;
+	return syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)) < 0 ?
+	    -errno : 0;
+}
+
+static int map_write(int fd, const void *key, const void *value)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (__u32)fd;
+	a.key = (__u64)(unsigned long)key;
+	a.value = (__u64)(unsigned long)value;
+	a.flags = BPF_ANY;
+	return syscall(SYS_bpf, BPF_MAP_UPDATE_ELEM, &a, sizeof(a)) < 0 ?
+	    -errno : 0;
+}
+
+static int map_delete(int fd, const void *key)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (__u32)fd;
+	a.key = (__u64)(unsigned long)key;
+	return syscall(SYS_bpf, BPF_MAP_DELETE_ELEM, &a, sizeof(a)) < 0 ?
+	    -errno : 0;
+}
+
+/* key NULL: the first key. */
+static int map_next(int fd, const void *key, void *next)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (__u32)fd;
+	a.key = (__u64)(unsigned long)key;
+	a.next_key = (__u64)(unsigned long)next;
+	return syscall(SYS_bpf, BPF_MAP_GET_NEXT_KEY, &a, sizeof(a)) < 0 ?
+	    -errno : 0;
+}
+
+/*
+ * One map: every entry whose expiry has passed, deleted.  Keys are
+ * gathered first (a hash map's walk restarts when its current key goes),
+ * at most JAIL_DNS_ENTRIES of them, which is the map's size.
+ */
+static int sweep_map(int fd, size_t ksz, uint64_t now)
+{
+	static unsigned char keys[JAIL_DNS_ENTRIES][16];
+	unsigned char k[16], nk[16];
+	uint64_t exp;
+	size_t n = 0, i;
+	int r, first = 1;
+
+	while (n < JAIL_DNS_ENTRIES &&
+	    (r = map_next(fd, first ? NULL : k, nk)) == 0) {
+		first = 0;
+		memcpy(k, nk, ksz);
+		if (map_lookup(fd, k, &exp) == 0 && exp <= now)
+			memcpy(keys[n++], k, ksz);
+	}
+	if (n < JAIL_DNS_ENTRIES && r != -ENOENT)
+		return r;
+	for (i = 0; i < n; i++)
+		if ((r = map_delete(fd, keys[i])) < 0 && r != -ENOENT)
+			return r;
+	return (int)n;
+}
+
+int domains_sweep(struct domains *d)
+{
+	uint64_t now = now_ns(CLOCK_BOOTTIME);
+	int a, b;
+
+	if ((a = sweep_map(d->map4, 4, now)) < 0)
+		return a;
+	if ((b = sweep_map(d->map6, 16, now)) < 0)
+		return b;
+	d->swept += (unsigned long)a + (unsigned long)b;
+	return 0;
+}
+
+/*
+ * dns.c's callback: addr may be reached until TTL (at most DNS_TTL_MAX)
+ * plus DNS_GRACE_S from now.  An entry that lasts longer keeps its own
+ * expiry.  A full map is swept once; still full, the answer fails
+ * (SERVFAIL): never an allow for something else instead.
+ */
+static int allow(void *arg, int family, const void *addr, uint32_t ttl)
+{
+	struct domains *d = arg;
+	int fd = family == AF_INET6 ? d->map6 : d->map4, r;
+	uint64_t exp, old;
+
+	if (fd < 0 || (family != AF_INET && family != AF_INET6))
+		return -1;
+	if (ttl > DNS_TTL_MAX)
+		ttl = DNS_TTL_MAX;
+	exp = now_ns(CLOCK_BOOTTIME) +
+	    ((uint64_t)ttl + DNS_GRACE_S) * 1000000000ULL;
+	if (map_lookup(fd, addr, &old) == 0 && old > exp)
+		return 0;
+	r = map_write(fd, addr, &exp);
+	if (r == -E2BIG && domains_sweep(d) == 0)
+		r = map_write(fd, addr, &exp);
+	if (r < 0) {
+		d->failed++;
+		return -1;
+	}
+	d->allowed++;
+	return 0;
+}
+
+int domains_open(struct domains *d, const struct dns_names *names,
+    char *err, size_t errlen)
+{
+	d->map4 = d->map6 = -1;
+	d->next_sweep_ms = 0;
+	d->allowed = d->failed = d->swept = 0;
+	return dns_fwd_open(&d->fwd, names, NULL, allow, d, err, errlen);
+}
+
+void domains_start(struct domains *d, int map4, int map6)
+{
+	d->map4 = map4;
+	d->map6 = map6;
+	d->next_sweep_ms = now_ns(CLOCK_MONOTONIC) / 1000000 + SWEEP_MS;
+}
+
+int domains_pollfds(const struct domains *d, struct pollfd *pf, int max)
+{
+	return dns_fwd_pollfds(&d->fwd, pf, max);
+}
+
+/* ms until the forwarder's next deadline or the next sweep. */
+int domains_timeout_ms(const struct domains *d)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC) / 1000000;
+	int t = dns_fwd_timeout_ms(&d->fwd);
+	int s = d->next_sweep_ms > now ? (int)(d->next_sweep_ms - now) : 0;
+
+	return t < 0 || s < t ? s : t;
+}
+
+int domains_handle(struct domains *d, const struct pollfd *pf, int n,
+    char *err, size_t errlen)
+{
+	uint64_t now;
+	int r;
+
+	if ((r = dns_fwd_handle(&d->fwd, pf, n, err, errlen)) < 0)
+		return r;
+	now = now_ns(CLOCK_MONOTONIC) / 1000000;
+	if (now < d->next_sweep_ms)
+		return 0;
+	d->next_sweep_ms = now + SWEEP_MS;
+	if ((r = domains_sweep(d)) < 0)
+		snprintf(err, errlen, "sweep the DNS allows");
+	return r;
+}
+
+void domains_close(struct domains *d)
+{
+	dns_fwd_close(&d->fwd);
+}
