@@ -234,20 +234,10 @@ static int keep_fds(struct keeper *k)
 /* Every capability gone from every set, for good. */
 static int drop_all_caps(void)
 {
-	__u64 zero = 0;
-	int cap;
+	int r;
 
-	for (cap = 0; cap < 64; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				break;	/* past the kernel's last capability */
-			return -errno;
-		}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
-	    errno != EINVAL)
-		return -errno;
-	if (caps_all(&zero, &zero, &zero, 1) < 0)
-		return -errno;
+	if ((r = caps_drop_except(0)) < 0)
+		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	return 0;
