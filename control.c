@@ -39,6 +39,7 @@
 
 #include "cgroup.h"
 #include "control.h"
+#include "events.h"
 #include "hostips.h"
 #include "policy.h"
 #include "protect.h"
@@ -197,6 +198,15 @@ static void remove_socket(void)
 	unlinkat(S.ctlfd, S.name, AT_REMOVEDIR);
 }
 
+void control_detach(void)
+{
+	if (S.namefd >= 0)
+		close(S.namefd);
+	if (S.ctlfd >= 0)
+		close(S.ctlfd);
+	S.namefd = S.ctlfd = -1;
+}
+
 void control_close(void)
 {
 	remove_socket();
@@ -232,6 +242,23 @@ static int name_dir(const char *name)
 		return r;
 	}
 	return fd;
+}
+
+void control_unlink_stale(const char *name)
+{
+	char dir[4096], rel[80];
+	int dfd = control_dir(dir, sizeof(dir), 0), fd;
+
+	if (dfd < 0)
+		return;
+	snprintf(rel, sizeof(rel), "%s/sock", name);
+	flock(dfd, LOCK_EX);
+	if ((fd = connect_at(dfd, rel)) >= 0)
+		close(fd);	/* served: a live jail's, not ours to remove */
+	else if (unlinkat(dfd, rel, 0) == 0 || errno == ENOENT)
+		unlinkat(dfd, name, AT_REMOVEDIR);
+	flock(dfd, LOCK_UN);
+	close(dfd);
 }
 
 int control_listen(const char *name, char *err, size_t errlen)
@@ -371,8 +398,10 @@ static int peer_check(int cfd, char *why, size_t len)
 	pid = pidfd_pid(pidfd);
 	ns = pid > 0 ? same_pidns(pid) : -ESRCH;
 	in = pid > 0 && S.guarded ? in_jail(pid) : -ESRCH;
-	/* still alive: the pid read above was this process's */
-	r = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 ? -ESRCH : 0;
+	/* still alive: the pid read above was this process's.  EPERM says
+	 * alive too: the keeper's Landlock scopes signals to its domain. */
+	r = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 &&
+	    errno != EPERM ? -ESRCH : 0;
 	close(pidfd);
 	if (r == 0 && pid != uc.pid)
 		r = -ESRCH;	/* SO_PEERCRED and the pidfd disagree */
@@ -770,10 +799,14 @@ static int read_req(int cfd, struct control_req *rq,
 
 static int check_req(const struct control_req *rq)
 {
+	int ruled = rq->op >= CONTROL_ALLOW && rq->op <= CONTROL_REMOVE;
+
 	if (rq->magic != CONTROL_MAGIC || rq->version != CONTROL_VERSION ||
-	    rq->op < CONTROL_ALLOW || rq->op > CONTROL_SHOW ||
+	    rq->op < CONTROL_ALLOW || rq->op > CONTROL_COUNTERS ||
 	    !memchr(rq->rule, '\0', sizeof(rq->rule)) ||
-	    (rq->op == CONTROL_SHOW) != (rq->rule[0] == '\0'))
+	    ruled != (rq->rule[0] != '\0') ||
+	    (rq->flags & ~(uint32_t)CONTROL_F_FOLLOW) ||
+	    (rq->flags && rq->op != CONTROL_EVENTS))
 		return -EPROTO;
 	return 0;
 }
@@ -808,6 +841,27 @@ static void reply(int cfd, int status, const char *text, size_t len)
 	}
 }
 
+/* EVENTS: the backlog (the follower is taken by one_client); COUNTERS:
+ * the summary line.  -ENOTSUP when this jail keeps no events. */
+static int op_events(struct refresh *rf, const struct control_req *rq,
+    FILE *out)
+{
+	char line[512];
+	int n;
+
+	if (!rf->ev || !rf->ev->log) {
+		fputs("this jail keeps no denial events", out);
+		return -ENOTSUP;
+	}
+	if (rq->op == CONTROL_EVENTS)
+		return events_backlog(rf->ev, out);
+	events_drain(rf->ev);	/* what the ring holds now counts too */
+	if ((n = events_summary_fmt(rf->ev, line, sizeof(line))) < 0)
+		return n;
+	fwrite(line, 1, (size_t)n, out);
+	return 0;
+}
+
 /* The request applied: rf->o changed, the maps brought to it; undone
  * when the policy cannot be built; -errno fatal when a write failed. */
 static int serve(struct refresh *rf, const struct control_req *rq,
@@ -818,6 +872,8 @@ static int serve(struct refresh *rf, const struct control_req *rq,
 
 	if (rq->op == CONTROL_SHOW)
 		return op_show(rf, out);
+	if (rq->op == CONTROL_EVENTS || rq->op == CONTROL_COUNTERS)
+		return op_events(rf, rq, out);
 	if ((r = snap_take(&sn, rf->o)) < 0)
 		return r;
 	r = rq->op == CONTROL_ALLOW ? op_allow(rf->o, rq->rule, out) :
@@ -860,6 +916,10 @@ static int one_client(struct refresh *rf, int cfd, char *err, size_t errlen)
 	if (fclose(out) == 0 && len <= CONTROL_MAX_REPLY)
 		reply(cfd, r, text, len);
 	free(text);
+	/* --follow: the connection is the events' from here (1: kept) */
+	if (r == 0 && rq.op == CONTROL_EVENTS && (rq.flags &
+	    CONTROL_F_FOLLOW) && events_follow(rf->ev, cfd) == 0)
+		return 1;
 	if (fatal)
 		snprintf(err, errlen, "live policy: a map update failed "
 		    "half-way");
@@ -879,7 +939,8 @@ int control_handle(struct refresh *rf, int lfd, char *err, size_t errlen)
 		if (cfd < 0)
 			return 0;	/* none left (EAGAIN), or it went */
 		r = one_client(rf, cfd, err, errlen);
-		close(cfd);
+		if (r != 1)
+			close(cfd);
 		if (r < 0)
 			return r;
 	}
@@ -907,6 +968,12 @@ static int read_all(int fd, void *buf, size_t len)
 int control_call(const char *name, const struct control_req *rq,
     int32_t *status, char **text)
 {
+	return control_call_fd(name, rq, status, text, NULL);
+}
+
+int control_call_fd(const char *name, const struct control_req *rq,
+    int32_t *status, char **text, int *fdp)
+{
 	struct control_reply h;
 	char dir[4096], rel[80];
 	int dfd, fd, r;
@@ -929,7 +996,10 @@ int control_call(const char *name, const struct control_req *rq,
 		r = -ENOMEM;
 	if (r == 0)
 		r = read_all(fd, *text, h.len);
-	close(fd);
+	if (r == 0 && fdp && h.status == 0)
+		*fdp = fd;
+	else
+		close(fd);
 	if (r < 0) {
 		free(*text);
 		*text = NULL;

@@ -47,28 +47,29 @@
 #include <linux/capability.h>
 
 #include "confine.h"
+#include "control.h"
 #include "fsjail.h"
 #include "keeper.h"
 #include "util.h"
 
 #define KEEPER_DIR	"/run/jail-ai"
 
-/*
- * The poll set.  KP_CONTROL is the place for one more fd (the policy
- * control socket of control.c, when it is wired in): set pf[KP_CONTROL].fd
- * before the loop, keep it in keep_fds(), and serve it where the loop says.
- * poll() skips a negative fd, so until then the slot costs nothing.
- */
-enum { KP_NETLINK, KP_CONTROL, KP_NFDS };
+/* The poll set: host address changes, `jail-ai policy|events|status`
+ * clients (control.c), the jail's denial events (events.c). */
+enum { KP_NETLINK, KP_CONTROL, KP_EVENTS, KP_NFDS };
 
 struct keeper {
-	const char *name;
+	char name[64];		/* a copy: the title overwrites argv */
 	char cgroup[1100];	/* <cgroup2>/jail-ai/pod-NAME */
 	ino_t cg_ino;		/* its cgroup id: a new parent has another */
 	int lock;		/* the pidfile, flock'ed */
 	int state;		/* the state file, -1 until opened */
 	int ready;		/* to the starter: 'k', then closed */
+	int ctl;		/* the control socket, listening */
+	char mount[256];	/* the cgroup2 mount, for control_guard */
 	struct refresh *rf;
+	struct events ev;	/* the ring, read into log */
+	struct events_log log;
 };
 
 static void path_of(char *buf, size_t len, const char *name, const char *ext)
@@ -88,6 +89,28 @@ static int keeper_dir(void)
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
 		return -EPERM;
 	return 0;
+}
+
+/* main's argument area (keeper_title_area), rewritten by the keeper so
+ * that ps shows "jail-ai-keeper NAME", not the command that forked it. */
+static char *title_lo, *title_hi;
+
+void keeper_title_area(int argc, char **argv)
+{
+	if (argc < 1 || !argv[0])
+		return;
+	title_lo = argv[0];
+	title_hi = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+}
+
+static void set_title(const char *name)
+{
+	size_t room = title_lo ? (size_t)(title_hi - title_lo) : 0;
+
+	if (room < 2)
+		return;
+	memset(title_lo, 0, room);
+	snprintf(title_lo, room, "jail-ai-keeper %s", name);
 }
 
 /* The state file: why the keeper failed.  Opened before Landlock takes
@@ -142,8 +165,10 @@ static void keeper_loop(struct keeper *k)
 	memset(pf, 0, sizeof(pf));
 	pf[KP_NETLINK].fd = k->rf->nl;
 	pf[KP_NETLINK].events = POLLIN;
-	pf[KP_CONTROL].fd = -1;		/* one more fd: see KP_CONTROL */
+	pf[KP_CONTROL].fd = k->ctl;
 	pf[KP_CONTROL].events = POLLIN;
+	pf[KP_EVENTS].fd = events_fd(&k->ev);	/* -1 (none): poll skips it */
+	pf[KP_EVENTS].events = POLLIN;
 	for (;;) {
 		/* Each second at least: is the cgroup still ours? */
 		r = poll(pf, KP_NFDS, 1000);
@@ -157,7 +182,20 @@ static void keeper_loop(struct keeper *k)
 			if ((r = refresh_step(k->rf, err, sizeof(err))) < 0)
 				fail_closed(k, err[0] ? err : "refresh", r);
 		}
-		/* here: if (pf[KP_CONTROL].revents) serve the control fd */
+		if ((pf[KP_CONTROL].revents | pf[KP_EVENTS].revents) &
+		    POLLNVAL)
+			fail_closed(k, "the control socket or the event ring",
+			    -EBADF);
+		/* before a client asks for them: the events there are now */
+		if (r > 0 && pf[KP_EVENTS].revents)
+			events_drain(&k->ev);
+		if (r > 0 && pf[KP_CONTROL].revents) {
+			err[0] = '\0';
+			if ((r = control_handle(k->rf, k->ctl, err,
+			    sizeof(err))) < 0)
+				fail_closed(k, err[0] ? err : "live policy",
+				    r);
+		}
 		if (!same_cgroup(k))
 			_exit(0);	/* the protection ended or was replaced */
 	}
@@ -195,16 +233,17 @@ static int lift(int *fd)
 /* Every fd but the kept ones closed; stdio on /dev/null. */
 static int keep_fds(struct keeper *k)
 {
-	int *kept[6] = { &k->rf->nl, &k->rf->maps[JAIL_MAP_V4],
-	    &k->rf->maps[JAIL_MAP_V6], &k->lock, &k->ready, &k->state };
-	int keep[6], i, j, t, lo = 3, nul;
+	int *kept[] = { &k->rf->nl, &k->rf->maps[JAIL_MAP_V4],
+	    &k->rf->maps[JAIL_MAP_V6], &k->lock, &k->ready, &k->state,
+	    &k->ctl, &k->ev.ring, &k->ev.cnt };
+	enum { NK = sizeof(kept) / sizeof(kept[0]) };
+	int keep[NK], i, j, t, lo = 3, nul;
 
-	/* The ring and counters the child also handed over are not kept
-	 * (podman jails' events are not read yet): they go below with every
-	 * other fd, so rf must not name them as open afterwards. */
+	/* The child's ring and counters are ev's now (refresh_events), or
+	 * not made: rf names them nowhere. */
 	k->rf->maps[JAIL_MAP_EV] = k->rf->maps[JAIL_MAP_CNT] = -1;
-	for (i = 0; i < 6; i++) {
-		if ((t = lift(kept[i])) < 0)
+	for (i = 0; i < NK; i++) {
+		if (*kept[i] >= 0 && (t = lift(kept[i])) < 0)
 			return t;
 		keep[i] = *kept[i];
 	}
@@ -215,20 +254,56 @@ static int keep_fds(struct keeper *k)
 			return -errno;
 	if (nul > 2)
 		close(nul);
-	for (i = 0; i < 6; i++)		/* sorted, for the gaps between */
-		for (j = i + 1; j < 6; j++)
+	for (i = 0; i < NK; i++)	/* sorted, for the gaps between */
+		for (j = i + 1; j < NK; j++)
 			if (keep[j] < keep[i]) {
 				t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < NK; i++) {
+		if (keep[i] < 0)
+			continue;	/* none (no ring) */
 		if (keep[i] > lo && close_from(lo, keep[i] - 1) < 0)
 			return -errno;
 		if (keep[i] >= lo)
 			lo = keep[i] + 1;
 	}
 	return close_from(lo, ~0U);
+}
+
+/*
+ * The control socket (control.c, as `run --name` serves it) and the event
+ * ring, made while files may still be written.  Clients are refused when
+ * in another PID namespace (every container's) or in the pod cgroup or
+ * below it (every process of the container, `podman exec` included), so
+ * that the jail cannot reach its own policy even with the socket in view.
+ */
+static int serve_setup(struct keeper *k, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = k->ctl = control_listen(k->name, err, errlen)) < 0) {
+		if (r == -EADDRINUSE)
+			snprintf(err, errlen, "control socket: a `run --name "
+			    "%s` jail of root's serves that name", k->name);
+		return r;
+	}
+	if ((r = control_guard(k->mount, k->cgroup)) < 0) {
+		snprintf(err, errlen, "control socket: its guard %s",
+		    k->cgroup);
+		return r;
+	}
+	control_detach();	/* only the listening socket is kept */
+	k->rf->ctl = k->ctl;
+	k->rf->on_ctl = control_handle;
+	if (k->rf->maps[JAIL_MAP_EV] < 0)
+		return 0;	/* no ring was made: events say so */
+	if ((r = refresh_events(k->rf, &k->ev, -1, k->name, err,
+	    errlen)) < 0)
+		return r;
+	events_log_init(&k->ev, &k->log);
+	return 0;
 }
 
 /* Every capability gone from every set, for good. */
@@ -305,12 +380,13 @@ __attribute__((noreturn))
 static void keeper_main(struct keeper *k)
 {
 	sigset_t none;
-	char pid[24];
+	char pid[24], err[300] = "";
 	int r, n;
 
 	/* First: no /proc/PID/fd, no ptrace, no core with the fds in it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_NAME, "jail-ai-keeper", 0, 0, 0);
+	set_title(k->name);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
@@ -326,6 +402,8 @@ static void keeper_main(struct keeper *k)
 		_exit(111);
 	if ((k->state = open_state(k->name)) < 0)
 		_exit(111);
+	if ((r = serve_setup(k, err, sizeof(err))) < 0)
+		fail_closed(k, err, r);
 	if ((r = keep_fds(k)) < 0)
 		fail_closed(k, "close the inherited fds", r);
 	if ((r = drop_all_caps()) < 0)
@@ -397,8 +475,10 @@ int keeper_start(const char *who, const char *name,
 	int rp[2], r;
 
 	memset(&k, 0, sizeof(k));
-	k.state = -1;
-	k.name = name;
+	k.state = k.ctl = -1;
+	k.ev.ring = k.ev.cnt = -1;
+	snprintf(k.mount, sizeof(k.mount), "%s", par->mount);
+	snprintf(k.name, sizeof(k.name), "%s", name);
 	k.rf = rf;
 	snprintf(k.cgroup, sizeof(k.cgroup), "%s", par->path);
 	if (stat(k.cgroup, &st) < 0) {
@@ -534,4 +614,5 @@ void keeper_stop(const char *name)
 	unlink(p);
 	path_of(p, sizeof(p), name, "state");
 	unlink(p);
+	control_unlink_stale(name);
 }

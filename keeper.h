@@ -23,4 +23,8 @@ void keeper_stop(const char *name);
  * reason its last one recorded, or "not running". */
 pid_t keeper_pid(const char *name, char *why, size_t len);
 
+/* main's argv (its strings are one area): the keeper writes its own
+ * name there for ps.  Called first thing in main. */
+void keeper_title_area(int argc, char **argv);
+
 #endif

@@ -122,7 +122,7 @@ ok $? "$A has a keeper (pid '$K', comm jail-ai-keeper)" || diag "$(ls -l /run/ja
 ok $? "/run/jail-ai is root's 0700, the pidfile root's 0600" ||
 	diag "$(stat -c '%n %a %U' /run/jail-ai /run/jail-ai/keeper-"$A".pid 2>&1)"
 out=$(jp status "$A" 2>&1)
-grep -qx "keeper: pid $K (address refresh)" <<<"$out"
+grep -qx "keeper: pid $K (address refresh, live policy, events)" <<<"$out"
 ok $? "status $A: keeper: pid $K" || diag "$out"
 out=$(jp status --json "$A" 2>&1 | /usr/bin/python3 -c \
 	'import json, sys; j = json.load(sys.stdin); print(j["keeper"], j["keeper_pid"], j["keeper_failure"])')
