@@ -309,18 +309,30 @@ int control_guard(const char *mount, const char *path)
 
 /* ---- who is asking ---- */
 
-/* The pid a pidfd stands for, as /proc/self/fdinfo says; <= 0: gone. */
-static pid_t pidfd_pid(int pidfd)
+/*
+ * The pid a pidfd stands for, as /proc/self/fdinfo says; <= 0: gone.
+ * *same: 1 when its NSpid line has that one pid (our PID namespace), 0
+ * when more (a namespace below ours: a jail's).  Read here, not through
+ * /proc/PID/ns/pid, which a capability-free server may not open for a
+ * process with more capabilities (root's `jail-ai policy`, for a keeper).
+ */
+static pid_t pidfd_pid(int pidfd, int *same)
 {
-	char p[64], *buf, *s;
+	char p[64], *buf, *s, *e;
 	size_t len;
 	long v = -1;
 
+	*same = 0;
 	snprintf(p, sizeof(p), "/proc/self/fdinfo/%d", pidfd);
 	if (read_file(p, &buf, &len) < 0)
 		return -1;
 	if ((s = strstr(buf, "\nPid:")))
 		v = strtol(s + 5, NULL, 10);
+	if ((s = strstr(buf, "\nNSpid:"))) {
+		v = strtol(s + 7, &e, 10) == v ? v : -1;
+		e += strspn(e, " \t");
+		*same = *e == '\n' || *e == '\0';
+	}
 	free(buf);
 	return v > 0 && v < (1L << 30) ? (pid_t)v : -1;
 }
@@ -348,17 +360,6 @@ static int in_jail(pid_t pid)
 			return 0;
 		*slash = '\0';
 	}
-}
-
-static int same_pidns(pid_t pid)
-{
-	char p[64];
-	struct stat a, b;
-
-	snprintf(p, sizeof(p), "/proc/%d/ns/pid", (int)pid);
-	if (stat(p, &a) < 0 || stat("/proc/self/ns/pid", &b) < 0)
-		return -errno;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* 0: the client may ask; -EPERM (why said) or -errno: it may not. */
@@ -395,8 +396,7 @@ static int peer_check(int cfd, char *why, size_t len)
 		if (pidfd < 0)
 			return -errno;
 	}
-	pid = pidfd_pid(pidfd);
-	ns = pid > 0 ? same_pidns(pid) : -ESRCH;
+	pid = pidfd_pid(pidfd, &ns);
 	in = pid > 0 && S.guarded ? in_jail(pid) : -ESRCH;
 	/* still alive: the pid read above was this process's.  EPERM says
 	 * alive too: the keeper's Landlock scopes signals to its domain. */
