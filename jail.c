@@ -859,8 +859,8 @@ static void no_control(const char *cmd, const char *name, int r)
 
 	if (r != -ESRCH)
 		die(EXIT_SYSFAIL, "%s: %s: %s", cmd, name, strerror(-r));
-	pod = container_inspect(name, "{{index .Config.Labels "
-	    "\"jail-ai.block-host\"}}");
+	pod = podman_init() < 0 ? NULL : container_inspect(name, "{{index "
+	    ".Config.Labels \"jail-ai.block-host\"}}");
 	if (pod && getuid() != 0)
 		die(EXIT_USAGE, "%s: %s is a rootless podman jail: live policy "
 		    "and events need the rootful fast path (jail-ai as root, "

@@ -65,6 +65,7 @@ struct keeper {
 	int lock;		/* the pidfile, flock'ed */
 	int state;		/* the state file, -1 until opened */
 	int ready;		/* to the starter: 'k', then closed */
+	char store[600];	/* which podman storage: keeper_orphans */
 	int ctl;		/* the control socket, listening */
 	char mount[256];	/* the cgroup2 mount, for control_guard */
 	struct refresh *rf;
@@ -111,6 +112,19 @@ static void set_title(const char *name)
 		return;
 	memset(title_lo, 0, room);
 	snprintf(title_lo, room, "jail-ai-keeper %s", name);
+}
+
+/* Which podman storage this jail-ai talks to, as the environment picks
+ * it: a keeper whose container is gone from another storage is not this
+ * one's orphan (a second storage's jail may just be stopped). */
+static void store_tag(char *buf, size_t len)
+{
+	const char *c = getenv("CONTAINERS_CONF"), *st =
+	    getenv("CONTAINERS_STORAGE_CONF");
+
+	snprintf(buf, len, "store %s %s", st && st[0] ? st : "-", c && c[0] ?
+	    c : "-");
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /* The state file: why the keeper failed.  Opened before Landlock takes
@@ -380,7 +394,7 @@ __attribute__((noreturn))
 static void keeper_main(struct keeper *k)
 {
 	sigset_t none;
-	char pid[24], err[300] = "";
+	char pid[700], err[300] = "";
 	int r, n;
 
 	/* First: no /proc/PID/fd, no ptrace, no core with the fds in it. */
@@ -396,7 +410,7 @@ static void keeper_main(struct keeper *k)
 	umask(077);
 	if (chdir("/") < 0)
 		_exit(111);
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	n = snprintf(pid, sizeof(pid), "%d\n%s\n", (int)getpid(), k->store);
 	if (ftruncate(k->lock, 0) < 0 || pwrite(k->lock, pid, (size_t)n, 0) !=
 	    n)
 		_exit(111);
@@ -478,6 +492,7 @@ int keeper_start(const char *who, const char *name,
 	k.state = k.ctl = -1;
 	k.ev.ring = k.ev.cnt = -1;
 	snprintf(k.mount, sizeof(k.mount), "%s", par->mount);
+	store_tag(k.store, sizeof(k.store));
 	snprintf(k.name, sizeof(k.name), "%s", name);
 	k.rf = rf;
 	snprintf(k.cgroup, sizeof(k.cgroup), "%s", par->path);
@@ -615,4 +630,42 @@ void keeper_stop(const char *name)
 	path_of(p, sizeof(p), name, "state");
 	unlink(p);
 	control_unlink_stale(name);
+}
+
+/* Each keeper-NAME.pid of this storage (store_tag), its keeper running
+ * or not (killed: the file stays, and so does the pod cgroup). */
+int keeper_each(void (*fn)(const char *name, void *arg), void *arg)
+{
+	char tag[600], buf[700], name[64], p[300], *nl;
+	struct dirent *d;
+	size_t n;
+	ssize_t got;
+	DIR *dir = opendir(KEEPER_DIR);
+	int fd;
+
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	store_tag(tag, sizeof(tag));
+	while ((d = readdir(dir))) {
+		n = strlen(d->d_name);
+		if (strncmp(d->d_name, "keeper-", 7) || n < 12 || n - 11 >=
+		    sizeof(name) || strcmp(d->d_name + n - 4, ".pid"))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 11),
+		    d->d_name + 7);
+		path_of(p, sizeof(p), name, "pid");
+		if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			continue;
+		got = pread(fd, buf, sizeof(buf) - 1, 0);
+		close(fd);
+		if (got <= 0)
+			continue;
+		buf[got] = '\0';
+		if (!(nl = strchr(buf, '\n')) || strncmp(nl + 1, tag,
+		    strlen(tag)) || nl[1 + strlen(tag)] != '\n')
+			continue;	/* another storage's */
+		fn(name, arg);
+	}
+	closedir(dir);
+	return 0;
 }

@@ -150,6 +150,35 @@ static void list_one(const char *name, int json)
 	free(info);
 }
 
+/* 1: no container NAME in this storage (podman says so, exit 1). */
+int pod_gone(const char *name)
+{
+	const char *args[] = { "container", "exists", name, NULL };
+	struct podman_status ps;
+	char *out = NULL;
+	int r = podman_capture(args, 1, &out, &ps);
+
+	free(out);
+	return r < 0 && ps.exited && ps.code == 1;
+}
+
+/* A keeper whose container was removed behind jail-ai's back (podman rm):
+ * the keeper and the pod cgroup stay until jail-ai clean (or rm). */
+static void list_orphan(const char *name, void *arg)
+{
+	if (!pod_gone(name))
+		return;
+	if (*(int *)arg) {
+		printf("{\"name\":");
+		json_str(name);
+		printf(",\"kind\":\"orphan\",\"state\":\"removed\"}\n");
+	} else {
+		printf("%-24s %-10s %-40s %s\n", name, "removed", "-",
+		    "orphan: its keeper and cgroup remain (podman rm behind "
+		    "jail-ai's back); jail-ai clean removes them");
+	}
+}
+
 /* list [--json]: each jail-ai jail with its protection as attached now
  * (JSON: one object a line). */
 int cmd_list(int argc, char **argv)
@@ -172,6 +201,8 @@ int cmd_list(int argc, char **argv)
 	    line = strtok_r(NULL, "\n", &save))
 		list_one(line, json);
 	free(out);
+	if (pod_fast())
+		keeper_each(list_orphan, &json);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
 
