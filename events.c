@@ -314,7 +314,8 @@ static __u64 now_ns(clockid_t c)
 }
 
 /*
- * The backlog (a keeper, a named run jail): the last EVENTS_BACKLOG lines,
+ * The backlog (a keeper, a named run jail, with --events FILE too): the
+ * last EVENTS_BACKLOG lines,
  * each also sent to every follower that can take it whole now; one that
  * cannot (it stopped reading, or went) is dropped, never waited for.
  */
@@ -348,10 +349,10 @@ static void write_line(struct events *ev, const char *line, size_t n)
 {
 	ssize_t w;
 
-	if (ev->log) {
+	if (ev->log)
 		log_line(ev->log, line, n);
-		return;
-	}
+	if (ev->log && ev->out < 0)
+		return;		/* the backlog only: no --events FILE */
 
 	while (n > 0 && !ev->write_failed) {
 		w = write(ev->out, line, n);

@@ -46,7 +46,7 @@ struct events {
 	unsigned long long read, lost_writes;
 	__u64 base[JAIL_NCOUNTERS];	/* counters at events_skip */
 	int write_failed;
-	struct events_log *log;	/* set: lines go there, not to out */
+	struct events_log *log;	/* set: lines go there too */
 };
 
 /* Maps the ring; takes ring_fd and cnt_fd (closed by events_close), not
@@ -68,8 +68,8 @@ int events_summary(struct events *ev);
 void events_close(struct events *ev);
 /* The summary line into buf: its length, or -errno. */
 int events_summary_fmt(struct events *ev, char *buf, size_t len);
-/* After events_open: lines go to lg (the caller's, zeroed here) instead
- * of out. */
+/* After events_open: lines also go to lg (the caller's, zeroed here);
+ * out may then be -1. */
 void events_log_init(struct events *ev, struct events_log *lg);
 /* The backlog, oldest first, written to out. */
 int events_backlog(const struct events *ev, FILE *out);

@@ -697,8 +697,9 @@ static void open_events(const char *path)
 }
 
 /* After the attach: the ring is read from now on. */
-static int start_events(const struct jail_cgroup *cg)
+static int start_events(const struct jail_cgroup *cg, int logged)
 {
+	static struct events_log backlog;	/* --name: events NAME */
 	const char *name = strrchr(cg->path, '/');
 	char err[128] = "";
 	int r;
@@ -713,6 +714,8 @@ static int start_events(const struct jail_cgroup *cg)
 		warnx("run: --events: %s: %s (kernels before 5.19 refuse it "
 		    "without capabilities); nothing was started", err,
 		    strerror(-r));
+	if (r == 0 && logged)
+		events_log_init(&events, &backlog);
 	return r;
 }
 
@@ -744,7 +747,8 @@ static int cmd_run(int argc, char **argv)
 	hide_control();
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
-	if (o.events)	/* a ring worth reading (request.h) */
+	/* a ring worth reading (request.h); --name: `jail-ai events NAME` */
+	if (o.events || ctl >= 0)
 		p.req->flags |= JAIL_REQ_F_EVENTS;
 	r = jail_cgroup_create(&cg, o.prot.block_host ?
 	    policy_mode_word(&o.prot) : NULL, err, sizeof(err));
@@ -759,7 +763,7 @@ static int cmd_run(int argc, char **argv)
 		    cg.path, strerror(-r));
 	refresh.ctl = ctl;
 	refresh.on_ctl = ctl >= 0 ? control_handle : NULL;
-	if (o.events && start_events(&cg) < 0) {
+	if ((o.events || ctl >= 0) && start_events(&cg, ctl >= 0) < 0) {
 		jail_cgroup_remove(&cg);
 		exit(EXIT_SYSFAIL);
 	}
