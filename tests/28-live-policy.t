@@ -130,7 +130,7 @@ pass() {
 	ok $? "$who: an invalid NAME is refused" || diag "$out"
 	out=$(pol "$who" nosuch$who --show 2>&1)
 	st=$?
-	[ $st = 125 ] && grep -q 'no live run jail named' <<<"$out"
+	[ $st = 125 ] && grep -q 'no live jail named' <<<"$out"
 	ok $? "$who: policy for an unknown NAME: 125, says so" || diag "exit $st: $out"
 
 	# ---- --deny stops the next connect, --remove restores it ----
@@ -361,7 +361,7 @@ pass() {
 	wait $!
 	out=$(pol "$who" s$who --show 2>&1)
 	st=$?
-	[ -S "$STATE/ctl/s$who/sock" ] && [ $st = 125 ] && grep -q 'no live run jail named' <<<"$out" &&
+	[ -S "$STATE/ctl/s$who/sock" ] && [ $st = 125 ] && grep -q 'no live jail named' <<<"$out" &&
 		! pgrep -x -f "sleep $n" >/dev/null
 	ok $? "$who: jail-ai SIGKILLed: CMD is gone, its stale socket answers nothing (policy: no live jail)" ||
 		diag "exit $st: $out"
