@@ -180,12 +180,12 @@ pass() {
 	[ "$(tail -n 2 <<<"$out")" = $'removed 10.79.0.0/16 (2 rules)\n0' ]
 	ok $? "$who: --remove of a port-less RULE that is both an --allow and a --deny removes both" ||
 		diag "$out"
-	for k in magic version op nul show allow-empty short; do
+	for k in magic version op nul show allow-empty flags badflag events-rule short; do
 		out=$(as "$who" "$CP bad $STATE/ctl/d$who/sock $k")
 		[ "$out" = "reply -71" ] || break
 	done
 	[ "$out" = "reply -71" ] && [ "$(connect d$who)" = ok ] && pol "$who" d$who --show >/dev/null
-	ok $? "$who: damaged requests (magic, version, op, no NUL, --show with a rule, --allow without, short): EPROTO each, the jail unchanged" ||
+	ok $? "$who: damaged requests (magic, version, op, no NUL, --show with a rule, --allow without, FOLLOW on --show, an unknown flag, events with a rule, short): EPROTO each, the jail unchanged" ||
 		diag "$k: $out"
 	# A client that trickles its request (a byte every 200 ms: 27 s in all) is dropped after
 	# 1 s, and a policy call meanwhile is served, not held behind it.
