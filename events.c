@@ -322,7 +322,7 @@ static __u64 now_ns(clockid_t c)
 static void log_line(struct events_log *lg, const char *line, size_t n)
 {
 	char *copy = malloc(n + 1);
-	size_t slot = (size_t)(lg->seq % EVENTS_BACKLOG);
+	size_t slot = (size_t)(lg->seq & (EVENTS_BACKLOG - 1));
 	int i;
 
 	if (!copy) {
@@ -469,7 +469,7 @@ int events_backlog(const struct events *ev, FILE *out)
 	    lg->seq - EVENTS_BACKLOG : 0;
 
 	for (; i < lg->seq; i++)
-		fputs(lg->line[i % EVENTS_BACKLOG], out);
+		fputs(lg->line[i & (EVENTS_BACKLOG - 1)], out);
 	return 0;
 }
 

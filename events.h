@@ -26,10 +26,10 @@ typedef int (*events_entry_fn)(void *arg, int v4, __u32 entry,
 
 /* A backlog of the last lines and the clients that follow new ones
  * (`jail-ai events NAME [--follow]`), for a reader that is a server. */
-#define EVENTS_BACKLOG		1024
+#define EVENTS_BACKLOG		1024	/* a power of 2: slots by mask */
 #define EVENTS_FOLLOWERS	8
 struct events_log {
-	char *line[EVENTS_BACKLOG];	/* by seq % EVENTS_BACKLOG */
+	char *line[EVENTS_BACKLOG];	/* by seq, masked */
 	unsigned long long seq, lost;	/* lines ever logged; not kept */
 	int follow[EVENTS_FOLLOWERS];	/* -1: free */
 };
