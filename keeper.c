@@ -174,7 +174,7 @@ static void keeper_loop(struct keeper *k)
 {
 	struct pollfd pf[KP_NFDS];
 	char err[256];
-	int r;
+	int n, r;
 
 	memset(pf, 0, sizeof(pf));
 	pf[KP_NETLINK].fd = k->rf->nl;
@@ -185,13 +185,13 @@ static void keeper_loop(struct keeper *k)
 	pf[KP_EVENTS].events = POLLIN;
 	for (;;) {
 		/* Each second at least: is the cgroup still ours? */
-		r = poll(pf, KP_NFDS, 1000);
-		if (r < 0 && errno != EINTR)
+		n = poll(pf, KP_NFDS, 1000);
+		if (n < 0 && errno != EINTR)
 			fail_closed(k, "poll", -errno);
 		if (pf[KP_NETLINK].revents & POLLNVAL)
 			fail_closed(k, "the rtnetlink socket", -EBADF);
 		/* POLLERR too: lost events (ENOBUFS) are read as a rebuild */
-		if (r > 0 && (pf[KP_NETLINK].revents & (POLLIN | POLLERR))) {
+		if (n > 0 && (pf[KP_NETLINK].revents & (POLLIN | POLLERR))) {
 			err[0] = '\0';
 			if ((r = refresh_step(k->rf, err, sizeof(err))) < 0)
 				fail_closed(k, err[0] ? err : "refresh", r);
@@ -201,9 +201,9 @@ static void keeper_loop(struct keeper *k)
 			fail_closed(k, "the control socket or the event ring",
 			    -EBADF);
 		/* before a client asks for them: the events there are now */
-		if (r > 0 && pf[KP_EVENTS].revents)
+		if (n > 0 && pf[KP_EVENTS].revents)
 			events_drain(&k->ev);
-		if (r > 0 && pf[KP_CONTROL].revents) {
+		if (n > 0 && pf[KP_CONTROL].revents) {
 			err[0] = '\0';
 			if ((r = control_handle(k->rf, k->ctl, err,
 			    sizeof(err))) < 0)
