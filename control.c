@@ -1,7 +1,9 @@
 /*
  * control.c - live policy updates: `jail-ai policy NAME --allow RULE |
- * --deny RULE | --remove RULE | --show`, served by the process that holds
- * the jail's map fds (the `run` parent, refresh.c's watch loop).
+ * --deny RULE | --remove RULE | --show`, `jail-ai events NAME [--follow]`
+ * and status's counters, served by the process that holds the jail's map
+ * fds (the `run` parent, refresh.c's watch loop; a podman jail's keeper,
+ * keeper.c, whose guard is the pod cgroup).
  *
  * No privilege: the server has no capability (BPF_MAP_UPDATE_ELEM by fd
  * needs none), the client is any process of the user.  Untrusted input:

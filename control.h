@@ -1,7 +1,7 @@
 /*
  * control.h - control.c: `jail-ai policy NAME ...`, live rules for a
- * running jail, asked of the process that holds the jail's maps (the
- * `run` parent; a podman keeper could serve the same socket).
+ * running jail, and its events, asked of the process that holds the
+ * jail's maps (the `run` parent, or a podman jail's keeper).
  */
 #ifndef JAIL_CONTROL_H
 #define JAIL_CONTROL_H

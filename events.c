@@ -7,7 +7,7 @@
  * in a row, read-only.  A full ring refuses the program's write and the
  * program counts a drop: the jailed process never waits for us.
  *
- * Runs in the `run` parent with no capability.  Untrusted input: every
+ * Runs in the `run` parent or a podman jail's keeper, with no capability.  Untrusted input: every
  * record (the programs fill them from what the jailed process chose:
  * addresses, ports, socket types) and /proc/PID/comm (its own name).
  * Lengths and positions are checked against the mapping before any read.

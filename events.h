@@ -3,7 +3,7 @@
  * jail_event), read from the ring buffer jail_ev through mmap and written
  * as JSON lines, and its counters jail_cnt.  Needs no capability: only the
  * two map fds (from 5.19 on the mmap and the lookups need none).  Built to
- * be driven by any poll loop: `run`'s (refresh.c) now, a keeper's later.
+ * be driven by any poll loop: `run`'s (refresh.c) and a keeper's.
  */
 #ifndef JAIL_EVENTS_H
 #define JAIL_EVENTS_H

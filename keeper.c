@@ -1,8 +1,12 @@
 /*
- * keeper.c - the address refresh of protected rootful podman jails: one
- * small process per jail (as conmon is per container) that holds the
- * jail's jail_v4/jail_v6 map fds and a NETLINK_ROUTE watch, and keeps the
- * deny maps in step with the host's addresses (refresh.c, as for `run`).
+ * keeper.c - the address refresh, live policy and denial events of
+ * protected rootful podman jails: one small process per jail (as conmon is
+ * per container) that holds the jail's map fds, its event ring and a
+ * NETLINK_ROUTE watch, keeps the deny maps in step with the host's
+ * addresses (refresh.c, as for `run`), and serves `jail-ai policy|events
+ * NAME` and status's counters on /run/jail-ai/ctl/NAME/sock (control.c, as
+ * `run --name` does), to no process of the container: the guard is the pod
+ * cgroup, and the container's PID namespace is not the keeper's.
  *
  * The programs live on <cgroup2>/jail-ai/pod-NAME, which outlives the
  * container (podman restart and stop/start land below it again), so the
@@ -14,11 +18,14 @@
  * Privilege: made by root jail-ai (the fast path is root's), it drops
  * every capability (effective, permitted, inheritable, bounding, ambient),
  * sets no_new_privs, is not dumpable, leaves the session, keeps only its
- * four fds (netlink, two maps, its pidfile lock; and until it is ready a
- * pipe to the starter), stdio /dev/null, and
+ * fds (netlink, two maps, the ring and counters, the control socket, its
+ * pidfile lock and state file; and until it is ready a pipe to the
+ * starter), stdio /dev/null, and
  * checks all of that in /proc/self/status before it says it is ready.  A
  * map update by fd needs no capability (5.19+; tests/39-mapfd.t).
- * Untrusted input: the netlink messages (refresh.c), the pidfile's text.
+ * Untrusted input: the netlink messages (refresh.c), the control clients
+ * and their requests (control.c), the ring's records (events.c), the
+ * pidfile's text.
  *
  * Fail closed: it cannot stop the container (no capability, another pid
  * namespace), so when a change cannot be applied it denies everything in
@@ -27,8 +34,10 @@
  * exec, shell and start restart the jail with a new one.
  *
  * Files, root's, in /run/jail-ai (0700): keeper-NAME.pid (the keeper's
- * pid, flock'ed by it for as long as it runs: a lock that can be taken
- * means no keeper) and keeper-NAME.state (why the last one failed).
+ * pid and the podman storage it was made for, flock'ed by it for as long
+ * as it runs: a lock that can be taken means no keeper), keeper-NAME.state
+ * (why the last one failed) and ctl/NAME/sock.  Live rules are kept in its
+ * memory only: a new keeper starts from the jail's labels.
  */
 #include <dirent.h>
 #include <errno.h>
