@@ -146,15 +146,14 @@ static int unshare_namespaces(void)
 	return write_file("/proc/self/gid_map", map);
 }
 
-static int drop_caps(void)
+/* Every capability but keep's gone from the bounding, ambient and
+ * inheritable sets, and from permitted and effective: CMD keeps keep_caps
+ * (root), the keeper (keeper.c) keeps none. */
+int caps_drop_except(__u64 keep)
 {
-	__u64 prm, eff, inh, keep = 0, zero = 0;
-	size_t i;
+	__u64 prm, eff, inh, zero = 0;
 	int cap;
 
-	for (i = 0; getuid() == 0 && i < sizeof(keep_caps) /
-	    sizeof(keep_caps[0]); i++)
-		keep |= 1ULL << keep_caps[i];
 	for (cap = 0; cap < 64; cap++) {
 		if (keep & (1ULL << cap))
 			continue;
@@ -172,6 +171,17 @@ static int drop_caps(void)
 	prm &= keep;
 	eff &= keep;
 	return caps_all(&prm, &eff, &zero, 1);
+}
+
+static int drop_caps(void)
+{
+	__u64 keep = 0;
+	size_t i;
+
+	for (i = 0; getuid() == 0 && i < sizeof(keep_caps) /
+	    sizeof(keep_caps[0]); i++)
+		keep |= 1ULL << keep_caps[i];
+	return caps_drop_except(keep);
 }
 
 static void forward(int sig)

@@ -1,7 +1,9 @@
 /*
  * control.c - live policy updates: `jail-ai policy NAME --allow RULE |
- * --deny RULE | --remove RULE | --show`, served by the process that holds
- * the jail's map fds (the `run` parent, refresh.c's watch loop).
+ * --deny RULE | --remove RULE | --show`, `jail-ai events NAME [--follow]`
+ * and status's counters, served by the process that holds the jail's map
+ * fds (the `run` parent, refresh.c's watch loop; a podman jail's keeper,
+ * keeper.c, whose guard is the pod cgroup).
  *
  * No privilege: the server has no capability (BPF_MAP_UPDATE_ELEM by fd
  * needs none), the client is any process of the user.  Untrusted input:
@@ -39,6 +41,7 @@
 
 #include "cgroup.h"
 #include "control.h"
+#include "events.h"
 #include "hostips.h"
 #include "policy.h"
 #include "protect.h"
@@ -197,6 +200,15 @@ static void remove_socket(void)
 	unlinkat(S.ctlfd, S.name, AT_REMOVEDIR);
 }
 
+void control_detach(void)
+{
+	if (S.namefd >= 0)
+		close(S.namefd);
+	if (S.ctlfd >= 0)
+		close(S.ctlfd);
+	S.namefd = S.ctlfd = -1;
+}
+
 void control_close(void)
 {
 	remove_socket();
@@ -232,6 +244,23 @@ static int name_dir(const char *name)
 		return r;
 	}
 	return fd;
+}
+
+void control_unlink_stale(const char *name)
+{
+	char dir[4096], rel[80];
+	int dfd = control_dir(dir, sizeof(dir), 0), fd;
+
+	if (dfd < 0)
+		return;
+	snprintf(rel, sizeof(rel), "%s/sock", name);
+	flock(dfd, LOCK_EX);
+	if ((fd = connect_at(dfd, rel)) >= 0)
+		close(fd);	/* served: a live jail's, not ours to remove */
+	else if (unlinkat(dfd, rel, 0) == 0 || errno == ENOENT)
+		unlinkat(dfd, name, AT_REMOVEDIR);
+	flock(dfd, LOCK_UN);
+	close(dfd);
 }
 
 int control_listen(const char *name, char *err, size_t errlen)
@@ -282,18 +311,30 @@ int control_guard(const char *mount, const char *path)
 
 /* ---- who is asking ---- */
 
-/* The pid a pidfd stands for, as /proc/self/fdinfo says; <= 0: gone. */
-static pid_t pidfd_pid(int pidfd)
+/*
+ * The pid a pidfd stands for, as /proc/self/fdinfo says; <= 0: gone.
+ * *same: 1 when its NSpid line has that one pid (our PID namespace), 0
+ * when more (a namespace below ours: a jail's).  Read here, not through
+ * /proc/PID/ns/pid, which a capability-free server may not open for a
+ * process with more capabilities (root's `jail-ai policy`, for a keeper).
+ */
+static pid_t pidfd_pid(int pidfd, int *same)
 {
-	char p[64], *buf, *s;
+	char p[64], *buf, *s, *e;
 	size_t len;
 	long v = -1;
 
+	*same = 0;
 	snprintf(p, sizeof(p), "/proc/self/fdinfo/%d", pidfd);
 	if (read_file(p, &buf, &len) < 0)
 		return -1;
 	if ((s = strstr(buf, "\nPid:")))
 		v = strtol(s + 5, NULL, 10);
+	if ((s = strstr(buf, "\nNSpid:"))) {
+		v = strtol(s + 7, &e, 10) == v ? v : -1;
+		e += strspn(e, " \t");
+		*same = *e == '\n' || *e == '\0';
+	}
 	free(buf);
 	return v > 0 && v < (1L << 30) ? (pid_t)v : -1;
 }
@@ -321,17 +362,6 @@ static int in_jail(pid_t pid)
 			return 0;
 		*slash = '\0';
 	}
-}
-
-static int same_pidns(pid_t pid)
-{
-	char p[64];
-	struct stat a, b;
-
-	snprintf(p, sizeof(p), "/proc/%d/ns/pid", (int)pid);
-	if (stat(p, &a) < 0 || stat("/proc/self/ns/pid", &b) < 0)
-		return -errno;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* 0: the client may ask; -EPERM (why said) or -errno: it may not. */
@@ -368,11 +398,12 @@ static int peer_check(int cfd, char *why, size_t len)
 		if (pidfd < 0)
 			return -errno;
 	}
-	pid = pidfd_pid(pidfd);
-	ns = pid > 0 ? same_pidns(pid) : -ESRCH;
+	pid = pidfd_pid(pidfd, &ns);
 	in = pid > 0 && S.guarded ? in_jail(pid) : -ESRCH;
-	/* still alive: the pid read above was this process's */
-	r = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 ? -ESRCH : 0;
+	/* still alive: the pid read above was this process's.  EPERM says
+	 * alive too: the keeper's Landlock scopes signals to its domain. */
+	r = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 &&
+	    errno != EPERM ? -ESRCH : 0;
 	close(pidfd);
 	if (r == 0 && pid != uc.pid)
 		r = -ESRCH;	/* SO_PEERCRED and the pidfd disagree */
@@ -770,10 +801,14 @@ static int read_req(int cfd, struct control_req *rq,
 
 static int check_req(const struct control_req *rq)
 {
+	int ruled = rq->op >= CONTROL_ALLOW && rq->op <= CONTROL_REMOVE;
+
 	if (rq->magic != CONTROL_MAGIC || rq->version != CONTROL_VERSION ||
-	    rq->op < CONTROL_ALLOW || rq->op > CONTROL_SHOW ||
+	    rq->op < CONTROL_ALLOW || rq->op > CONTROL_COUNTERS ||
 	    !memchr(rq->rule, '\0', sizeof(rq->rule)) ||
-	    (rq->op == CONTROL_SHOW) != (rq->rule[0] == '\0'))
+	    ruled != (rq->rule[0] != '\0') ||
+	    (rq->flags & ~(uint32_t)CONTROL_F_FOLLOW) ||
+	    (rq->flags && rq->op != CONTROL_EVENTS))
 		return -EPROTO;
 	return 0;
 }
@@ -808,6 +843,27 @@ static void reply(int cfd, int status, const char *text, size_t len)
 	}
 }
 
+/* EVENTS: the backlog (the follower is taken by one_client); COUNTERS:
+ * the summary line.  -ENOTSUP when this jail keeps no events. */
+static int op_events(struct refresh *rf, const struct control_req *rq,
+    FILE *out)
+{
+	char line[512];
+	int n;
+
+	if (!rf->ev || !rf->ev->log) {
+		fputs("this jail keeps no denial events", out);
+		return -ENOTSUP;
+	}
+	if (rq->op == CONTROL_EVENTS)
+		return events_backlog(rf->ev, out);
+	events_drain(rf->ev);	/* what the ring holds now counts too */
+	if ((n = events_summary_fmt(rf->ev, line, sizeof(line))) < 0)
+		return n;
+	fwrite(line, 1, (size_t)n, out);
+	return 0;
+}
+
 /* The request applied: rf->o changed, the maps brought to it; undone
  * when the policy cannot be built; -errno fatal when a write failed. */
 static int serve(struct refresh *rf, const struct control_req *rq,
@@ -818,6 +874,8 @@ static int serve(struct refresh *rf, const struct control_req *rq,
 
 	if (rq->op == CONTROL_SHOW)
 		return op_show(rf, out);
+	if (rq->op == CONTROL_EVENTS || rq->op == CONTROL_COUNTERS)
+		return op_events(rf, rq, out);
 	if ((r = snap_take(&sn, rf->o)) < 0)
 		return r;
 	r = rq->op == CONTROL_ALLOW ? op_allow(rf->o, rq->rule, out) :
@@ -860,6 +918,10 @@ static int one_client(struct refresh *rf, int cfd, char *err, size_t errlen)
 	if (fclose(out) == 0 && len <= CONTROL_MAX_REPLY)
 		reply(cfd, r, text, len);
 	free(text);
+	/* --follow: the connection is the events' from here (1: kept) */
+	if (r == 0 && rq.op == CONTROL_EVENTS && (rq.flags &
+	    CONTROL_F_FOLLOW) && events_follow(rf->ev, cfd) == 0)
+		return 1;
 	if (fatal)
 		snprintf(err, errlen, "live policy: a map update failed "
 		    "half-way");
@@ -879,7 +941,8 @@ int control_handle(struct refresh *rf, int lfd, char *err, size_t errlen)
 		if (cfd < 0)
 			return 0;	/* none left (EAGAIN), or it went */
 		r = one_client(rf, cfd, err, errlen);
-		close(cfd);
+		if (r != 1)
+			close(cfd);
 		if (r < 0)
 			return r;
 	}
@@ -907,6 +970,12 @@ static int read_all(int fd, void *buf, size_t len)
 int control_call(const char *name, const struct control_req *rq,
     int32_t *status, char **text)
 {
+	return control_call_fd(name, rq, status, text, NULL);
+}
+
+int control_call_fd(const char *name, const struct control_req *rq,
+    int32_t *status, char **text, int *fdp)
+{
 	struct control_reply h;
 	char dir[4096], rel[80];
 	int dfd, fd, r;
@@ -929,7 +998,10 @@ int control_call(const char *name, const struct control_req *rq,
 		r = -ENOMEM;
 	if (r == 0)
 		r = read_all(fd, *text, h.len);
-	close(fd);
+	if (r == 0 && fdp && h.status == 0)
+		*fdp = fd;
+	else
+		close(fd);
 	if (r < 0) {
 		free(*text);
 		*text = NULL;

@@ -1,7 +1,7 @@
 /*
  * control.h - control.c: `jail-ai policy NAME ...`, live rules for a
- * running jail, asked of the process that holds the jail's maps (the
- * `run` parent; a podman keeper could serve the same socket).
+ * running jail, and its events, asked of the process that holds the
+ * jail's maps (the `run` parent, or a podman jail's keeper).
  */
 #ifndef JAIL_CONTROL_H
 #define JAIL_CONTROL_H
@@ -12,7 +12,7 @@
 #include "refresh.h"
 
 #define CONTROL_MAGIC	0x6a616931u	/* "jai1" */
-#define CONTROL_VERSION	1
+#define CONTROL_VERSION	2	/* 2: flags, EVENTS, COUNTERS */
 #define CONTROL_MAX_LIVE_DENY	64	/* live --deny rules; live --allow
 					 * rules share --allow's 64 slots */
 #define CONTROL_MAX_REPLY	(8 << 20)	/* bytes of text, --show */
@@ -26,14 +26,19 @@ enum {
 	CONTROL_DENY = 2,
 	CONTROL_REMOVE = 3,
 	CONTROL_SHOW = 4,
+	CONTROL_EVENTS = 5,	/* the backlog; with FOLLOW, then new lines */
+	CONTROL_COUNTERS = 6,	/* the summary line (denied per hook...) */
 };
+#define CONTROL_F_FOLLOW	0x1	/* EVENTS only */
 
 /* One request a connection: fixed size, no pointers. */
 struct control_req {
 	uint32_t magic;
 	uint16_t version;
 	uint16_t op;		/* CONTROL_* */
-	char rule[128];		/* NUL-terminated; "" for SHOW */
+	uint32_t flags;		/* CONTROL_F_*; 0 but for EVENTS */
+	char rule[128];		/* NUL-terminated; "" but for ALLOW, DENY,
+				 * REMOVE */
 };
 
 /* The reply: this header, then len bytes of text (the message, or the
@@ -70,9 +75,18 @@ int control_listen(const char *name, char *err, size_t errlen);
 int control_guard(const char *mount, const char *path);
 int control_handle(struct refresh *rf, int lfd, char *err, size_t errlen);
 void control_close(void);
+/* The keeper: the directory fds closed, the socket left for it to serve
+ * (its stale file is removed by the next control_listen or keeper_stop). */
+void control_detach(void);
+/* NAME's socket and directory removed unless a live server answers there
+ * (keeper_stop: the keeper ends with _exit and leaves them). */
+void control_unlink_stale(const char *name);
 
-/* Client: one request to NAME's jail; *text malloc'd (NUL-terminated). */
+/* Client: one request to NAME's jail; *text malloc'd (NUL-terminated).
+ * With fdp (EVENTS with FOLLOW): the connection stays open there. */
 int control_call(const char *name, const struct control_req *rq,
     int32_t *status, char **text);
+int control_call_fd(const char *name, const struct control_req *rq,
+    int32_t *status, char **text, int *fdp);
 
 #endif

@@ -118,6 +118,14 @@ static void no_knob_mounts(const char *what, const char *src)
 	char bad[512];
 	int r = knobs_under(src, bad, sizeof(bad));
 
+	/* The keepers' control sockets and files: a jail that sees them could
+	 * ask its own keeper (refused by cgroup and PID namespace, but not
+	 * offered).  No --force-mount. */
+	if (below(src, "/run/jail-ai") || below("/run/jail-ai", src) ||
+	    below(src, "/var/run/jail-ai") || below("/var/run/jail-ai", src))
+		die(EXIT_USAGE, "create: %s %s: is or holds /run/jail-ai, the "
+		    "keepers' control sockets, which no jail may see", what,
+		    src);
 	if (r < 0)
 		die(EXIT_SYSFAIL, "create: %s %s: read /proc/self/mountinfo: "
 		    "%s", what, src, strerror(-r));

@@ -7,16 +7,19 @@
  * in a row, read-only.  A full ring refuses the program's write and the
  * program counts a drop: the jailed process never waits for us.
  *
- * Runs in the `run` parent with no capability.  Untrusted input: every
+ * Runs in the `run` parent or a podman jail's keeper, with no capability.  Untrusted input: every
  * record (the programs fill them from what the jailed process chose:
  * addresses, ports, socket types) and /proc/PID/comm (its own name).
  * Lengths and positions are checked against the mapping before any read.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -310,9 +313,46 @@ static __u64 now_ns(clockid_t c)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
+/*
+ * The backlog (a keeper, a named run jail, with --events FILE too): the
+ * last EVENTS_BACKLOG lines,
+ * each also sent to every follower that can take it whole now; one that
+ * cannot (it stopped reading, or went) is dropped, never waited for.
+ */
+static void log_line(struct events_log *lg, const char *line, size_t n)
+{
+	char *copy = malloc(n + 1);
+	size_t slot = (size_t)(lg->seq & (EVENTS_BACKLOG - 1));
+	int i;
+
+	if (!copy) {
+		lg->lost++;
+		return;
+	}
+	memcpy(copy, line, n);
+	copy[n] = '\0';
+	free(lg->line[slot]);
+	lg->line[slot] = copy;
+	lg->seq++;
+	for (i = 0; i < EVENTS_FOLLOWERS; i++) {
+		if (lg->follow[i] < 0)
+			continue;
+		if (send(lg->follow[i], line, n, MSG_DONTWAIT |
+		    MSG_NOSIGNAL) != (ssize_t)n) {
+			close(lg->follow[i]);
+			lg->follow[i] = -1;
+		}
+	}
+}
+
 static void write_line(struct events *ev, const char *line, size_t n)
 {
 	ssize_t w;
+
+	if (ev->log)
+		log_line(ev->log, line, n);
+	if (ev->log && ev->out < 0)
+		return;		/* the backlog only: no --events FILE */
 
 	while (n > 0 && !ev->write_failed) {
 		w = write(ev->out, line, n);
@@ -386,12 +426,10 @@ unsigned int events_drain(struct events *ev)
 	return got;
 }
 
-int events_summary(struct events *ev)
+int events_summary_fmt(struct events *ev, char *buf, size_t len)
 {
 	__u64 c[JAIL_NCOUNTERS];
-	char line[512];
-	size_t off = 0, len = sizeof(line);
-	char *buf = line;
+	size_t off = 0;
 	__u32 k;
 	int n, r;
 
@@ -408,14 +446,74 @@ int events_summary(struct events *ev)
 	PUT("},\"events_dropped\":%llu,\"events_read\":%llu,"
 	    "\"lines_not_written\":%llu}\n",
 	    (unsigned long long)c[JAIL_CNT_DROPPED], ev->read,
-	    ev->lost_writes);
+	    ev->lost_writes + (ev->log ? ev->log->lost : 0));
+	return (int)off;
+}
+
+int events_summary(struct events *ev)
+{
+	char line[512];
+	int n;
+
+	if ((n = events_summary_fmt(ev, line, sizeof(line))) < 0)
+		return n;
 	ev->write_failed = 0;	/* the summary gets its own try */
-	write_line(ev, line, off);
+	write_line(ev, line, (size_t)n);
 	return 0;
+}
+
+int events_backlog(const struct events *ev, FILE *out)
+{
+	const struct events_log *lg = ev->log;
+	unsigned long long i = lg->seq > EVENTS_BACKLOG ?
+	    lg->seq - EVENTS_BACKLOG : 0;
+
+	for (; i < lg->seq; i++)
+		fputs(lg->line[i & (EVENTS_BACKLOG - 1)], out);
+	return 0;
+}
+
+int events_follow(struct events *ev, int fd)
+{
+	struct events_log *lg = ev->log;
+	struct pollfd pf;
+	int i, free_slot = -1;
+
+	for (i = 0; i < EVENTS_FOLLOWERS; i++) {
+		pf.fd = lg->follow[i];
+		pf.events = POLLIN;	/* a follower sends nothing: EOF, gone */
+		if (pf.fd >= 0 && poll(&pf, 1, 0) == 1) {
+			close(lg->follow[i]);
+			lg->follow[i] = -1;
+		}
+		if (lg->follow[i] < 0 && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return -EBUSY;
+	lg->follow[free_slot] = fd;
+	return 0;
+}
+
+void events_log_init(struct events *ev, struct events_log *lg)
+{
+	int i;
+
+	memset(lg, 0, sizeof(*lg));
+	for (i = 0; i < EVENTS_FOLLOWERS; i++)
+		lg->follow[i] = -1;
+	ev->log = lg;
 }
 
 void events_close(struct events *ev)
 {
+	int i;
+
+	for (i = 0; ev->log && i < EVENTS_FOLLOWERS; i++)
+		if (ev->log->follow[i] >= 0) {	/* they read EOF now */
+			close(ev->log->follow[i]);
+			ev->log->follow[i] = -1;
+		}
 	if (ev->cons)
 		munmap(ev->cons, ev->page);
 	if (ev->prod)

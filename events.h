@@ -3,12 +3,13 @@
  * jail_event), read from the ring buffer jail_ev through mmap and written
  * as JSON lines, and its counters jail_cnt.  Needs no capability: only the
  * two map fds (from 5.19 on the mmap and the lookups need none).  Built to
- * be driven by any poll loop: `run`'s (refresh.c) now, a keeper's later.
+ * be driven by any poll loop: `run`'s (refresh.c) and a keeper's.
  */
 #ifndef JAIL_EVENTS_H
 #define JAIL_EVENTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #include "bpf_maps.h"
@@ -23,6 +24,16 @@
 typedef int (*events_entry_fn)(void *arg, int v4, __u32 entry,
     const __u8 *dst, char *buf, size_t len);
 
+/* A backlog of the last lines and the clients that follow new ones
+ * (`jail-ai events NAME [--follow]`), for a reader that is a server. */
+#define EVENTS_BACKLOG		1024	/* a power of 2: slots by mask */
+#define EVENTS_FOLLOWERS	8
+struct events_log {
+	char *line[EVENTS_BACKLOG];	/* by seq, masked */
+	unsigned long long seq, lost;	/* lines ever logged; not kept */
+	int follow[EVENTS_FOLLOWERS];	/* -1: free */
+};
+
 /* The fields are events.c's. */
 struct events {
 	int ring, cnt, out;	/* jail_ev, jail_cnt, where the lines go */
@@ -35,6 +46,7 @@ struct events {
 	unsigned long long read, lost_writes;
 	__u64 base[JAIL_NCOUNTERS];	/* counters at events_skip */
 	int write_failed;
+	struct events_log *log;	/* set: lines go there too */
 };
 
 /* Maps the ring; takes ring_fd and cnt_fd (closed by events_close), not
@@ -54,6 +66,16 @@ unsigned int events_drain(struct events *ev);
 /* The summary line: denials per hook, events dropped, events read. */
 int events_summary(struct events *ev);
 void events_close(struct events *ev);
+/* The summary line into buf: its length, or -errno. */
+int events_summary_fmt(struct events *ev, char *buf, size_t len);
+/* After events_open: lines also go to lg (the caller's, zeroed here);
+ * out may then be -1. */
+void events_log_init(struct events *ev, struct events_log *lg);
+/* The backlog, oldest first, written to out. */
+int events_backlog(const struct events *ev, FILE *out);
+/* fd (a connected socket) gets every new line from now on; its own to
+ * close from here.  -EBUSY when EVENTS_FOLLOWERS are following. */
+int events_follow(struct events *ev, int fd);
 /* One event as a JSON line (with '\n'), for events_drain and the tests:
  * the length, or -ENOSPC.  entry: the entry's text or NULL; comm: NULL
  * when not known; now_real/now_boot: the clocks that date it. */

@@ -38,6 +38,8 @@
 #include "agents.h"
 #include "images.h"
 #include "lifecycle.h"
+#include "keeper.h"
+#include "podman.h"
 #include "policy.h"
 #include "protect.h"
 #include "pty.h"
@@ -733,8 +735,9 @@ static void open_domains(struct prot_opts *o, struct policy *p)
 }
 
 /* After the attach: the ring is read from now on. */
-static int start_events(const struct jail_cgroup *cg)
+static int start_events(const struct jail_cgroup *cg, int logged)
 {
+	static struct events_log backlog;	/* --name: events NAME */
 	const char *name = strrchr(cg->path, '/');
 	char err[128] = "";
 	int r;
@@ -749,6 +752,8 @@ static int start_events(const struct jail_cgroup *cg)
 		warnx("run: --events: %s: %s (kernels before 5.19 refuse it "
 		    "without capabilities); nothing was started", err,
 		    strerror(-r));
+	if (r == 0 && logged)
+		events_log_init(&events, &backlog);
 	return r;
 }
 
@@ -780,7 +785,8 @@ static int cmd_run(int argc, char **argv)
 	hide_control();
 	if (o.prot.block_host)
 		prot_build(&o.prot, &p);
-	if (o.events)	/* a ring worth reading (request.h) */
+	/* a ring worth reading (request.h); --name: `jail-ai events NAME` */
+	if (o.events || ctl >= 0)
 		p.req->flags |= JAIL_REQ_F_EVENTS;
 	if (o.prot.domains)
 		open_domains(&o.prot, &p);
@@ -802,7 +808,7 @@ static int cmd_run(int argc, char **argv)
 		    refresh.maps[JAIL_MAP_DNS6]);
 		refresh.dom = &domains;
 	}
-	if (o.events && start_events(&cg) < 0) {
+	if ((o.events || ctl >= 0) && start_events(&cg, ctl >= 0) < 0) {
 		jail_cgroup_remove(&cg);
 		exit(EXIT_SYSFAIL);
 	}
@@ -897,6 +903,67 @@ static char **with_config(const char *cmd, int *argc, char **argv)
 	return config_apply(cmd, *argc, argv, argc, &arg_src);
 }
 
+/* Nothing serves NAME: say which kind of jail it is and why (125). */
+__attribute__((noreturn))
+static void no_control(const char *cmd, const char *name, int r)
+{
+	char *pod;
+
+	if (r != -ESRCH)
+		die(EXIT_SYSFAIL, "%s: %s: %s", cmd, name, strerror(-r));
+	pod = podman_init() < 0 ? NULL : container_inspect(name, "{{index "
+	    ".Config.Labels \"jail-ai.block-host\"}}");
+	if (pod && getuid() != 0)
+		die(EXIT_USAGE, "%s: %s is a rootless podman jail: live policy "
+		    "and events need the rootful fast path (jail-ai as root, "
+		    "podman's cgroupfs manager), where a keeper holds the "
+		    "jail's maps; rootless jails have none", cmd, name);
+	if (pod)
+		die(EXIT_USAGE, "%s: %s is a podman jail with no live keeper "
+		    "(%s; see jail-ai status %s)", cmd, name,
+		    strcmp(pod, "1") ? "not protected: create it with "
+		    "--block-host" : "stopped, made before the fast path, or "
+		    "its keeper is gone", name);
+	die(EXIT_USAGE, "%s: no live jail named %s for this user (start one "
+	    "with jail-ai run --name %s --block-host ..., or create a "
+	    "protected podman jail as root)", cmd, name, name);
+}
+
+/* jail-ai events NAME [--follow]: the jail's denial events, JSON lines */
+static int cmd_events(int argc, char **argv)
+{
+	struct control_req rq;
+	int32_t status;
+	char *text, buf[4096];
+	int fd = -1, r, follow = argc == 3 && !strcmp(argv[2], "--follow");
+	ssize_t n;
+
+	if (argc != 2 && !follow)
+		die(EXIT_USAGE, "usage: jail-ai events NAME [--follow]");
+	if (!control_name_ok(argv[1]))
+		die(EXIT_USAGE, "events: %s: not a valid jail name", argv[1]);
+	memset(&rq, 0, sizeof(rq));
+	rq.magic = CONTROL_MAGIC;
+	rq.version = CONTROL_VERSION;
+	rq.op = CONTROL_EVENTS;
+	rq.flags = follow ? CONTROL_F_FOLLOW : 0;
+	r = control_call_fd(argv[1], &rq, &status, &text, follow ? &fd : NULL);
+	if (r < 0)
+		no_control("events", argv[1], r);
+	if (status < 0)
+		die(EXIT_USAGE, "events: %s: %s", argv[1], text);
+	fputs(text, stdout);
+	free(text);
+	if (fflush(stdout) != 0)
+		return EXIT_SYSFAIL;
+	/* --follow: each line as it comes, until the jail ends */
+	while (fd >= 0 && ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		if (n > 0 && write(1, buf, (size_t)n) != n)
+			return EXIT_SYSFAIL;
+	return 0;
+}
+
 /* jail-ai policy NAME --allow RULE | --deny RULE | --remove RULE | --show */
 static int cmd_policy(int argc, char **argv)
 {
@@ -925,12 +992,8 @@ static int cmd_policy(int argc, char **argv)
 	if (argc == 4)
 		snprintf(rq.rule, sizeof(rq.rule), "%s", argv[3]);
 	r = control_call(argv[1], &rq, &status, &text);
-	if (r == -ESRCH)
-		die(EXIT_USAGE, "policy: no live run jail named %s for this "
-		    "user (start one with jail-ai run --name %s --block-host "
-		    "...)", argv[1], argv[1]);
 	if (r < 0)
-		die(EXIT_SYSFAIL, "policy: %s: %s", argv[1], strerror(-r));
+		no_control("policy", argv[1], r);
 	if (status < 0) {
 		warnx("policy: %s: %s", argv[1], text);
 		free(text);
@@ -986,6 +1049,8 @@ static int dispatch(int argc, char **argv)
 		return images_upgrade(argc, argv);
 	if (strcmp(c, "policy") == 0)
 		return cmd_policy(argc, argv);
+	if (strcmp(c, "events") == 0)
+		return cmd_events(argc, argv);
 	die(EXIT_USAGE, "unknown command %s (see jail-ai --help)", c);
 }
 
@@ -993,6 +1058,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], JAIL_CHILD_ARG) == 0)
 		loader_main();	/* never returns */
+	keeper_title_area(argc, argv);
 	drop_start_privileges();
 	if (privsep_init() < 0)
 		die(EXIT_SYSFAIL, "open /proc/self/exe: %s", strerror(errno));

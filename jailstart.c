@@ -472,6 +472,8 @@ static int protect_parent(const char *who, const char *name,
 	}
 	o->want_kept = 1;	/* for the keeper's rebuilds */
 	prot_build(o, &p);
+	/* the ring the keeper reads (`jail-ai events NAME`, status) */
+	p.req->flags |= JAIL_REQ_F_EVENTS;
 	r = protect_at_fds(who, &pc, &leaf, &p, maps);
 	/* The keeper's maps: proven updatable by fd here, or nothing runs. */
 	if (r == 0 && (r = refresh_start(rf, o, &p, maps)) < 0)

@@ -1,8 +1,12 @@
 /*
- * keeper.c - the address refresh of protected rootful podman jails: one
- * small process per jail (as conmon is per container) that holds the
- * jail's jail_v4/jail_v6 map fds and a NETLINK_ROUTE watch, and keeps the
- * deny maps in step with the host's addresses (refresh.c, as for `run`).
+ * keeper.c - the address refresh, live policy and denial events of
+ * protected rootful podman jails: one small process per jail (as conmon is
+ * per container) that holds the jail's map fds, its event ring and a
+ * NETLINK_ROUTE watch, keeps the deny maps in step with the host's
+ * addresses (refresh.c, as for `run`), and serves `jail-ai policy|events
+ * NAME` and status's counters on /run/jail-ai/ctl/NAME/sock (control.c, as
+ * `run --name` does), to no process of the container: the guard is the pod
+ * cgroup, and the container's PID namespace is not the keeper's.
  *
  * The programs live on <cgroup2>/jail-ai/pod-NAME, which outlives the
  * container (podman restart and stop/start land below it again), so the
@@ -14,11 +18,14 @@
  * Privilege: made by root jail-ai (the fast path is root's), it drops
  * every capability (effective, permitted, inheritable, bounding, ambient),
  * sets no_new_privs, is not dumpable, leaves the session, keeps only its
- * four fds (netlink, two maps, its pidfile lock; and until it is ready a
- * pipe to the starter), stdio /dev/null, and
+ * fds (netlink, two maps, the ring and counters, the control socket, its
+ * pidfile lock and state file; and until it is ready a pipe to the
+ * starter), stdio /dev/null, and
  * checks all of that in /proc/self/status before it says it is ready.  A
  * map update by fd needs no capability (5.19+; tests/39-mapfd.t).
- * Untrusted input: the netlink messages (refresh.c), the pidfile's text.
+ * Untrusted input: the netlink messages (refresh.c), the control clients
+ * and their requests (control.c), the ring's records (events.c), the
+ * pidfile's text.
  *
  * Fail closed: it cannot stop the container (no capability, another pid
  * namespace), so when a change cannot be applied it denies everything in
@@ -27,8 +34,10 @@
  * exec, shell and start restart the jail with a new one.
  *
  * Files, root's, in /run/jail-ai (0700): keeper-NAME.pid (the keeper's
- * pid, flock'ed by it for as long as it runs: a lock that can be taken
- * means no keeper) and keeper-NAME.state (why the last one failed).
+ * pid and the podman storage it was made for, flock'ed by it for as long
+ * as it runs: a lock that can be taken means no keeper), keeper-NAME.state
+ * (why the last one failed) and ctl/NAME/sock.  Live rules are kept in its
+ * memory only: a new keeper starts from the jail's labels.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -47,28 +56,30 @@
 #include <linux/capability.h>
 
 #include "confine.h"
+#include "control.h"
 #include "fsjail.h"
 #include "keeper.h"
 #include "util.h"
 
 #define KEEPER_DIR	"/run/jail-ai"
 
-/*
- * The poll set.  KP_CONTROL is the place for one more fd (the policy
- * control socket of control.c, when it is wired in): set pf[KP_CONTROL].fd
- * before the loop, keep it in keep_fds(), and serve it where the loop says.
- * poll() skips a negative fd, so until then the slot costs nothing.
- */
-enum { KP_NETLINK, KP_CONTROL, KP_NFDS };
+/* The poll set: host address changes, `jail-ai policy|events|status`
+ * clients (control.c), the jail's denial events (events.c). */
+enum { KP_NETLINK, KP_CONTROL, KP_EVENTS, KP_NFDS };
 
 struct keeper {
-	const char *name;
+	char name[64];		/* a copy: the title overwrites argv */
 	char cgroup[1100];	/* <cgroup2>/jail-ai/pod-NAME */
 	ino_t cg_ino;		/* its cgroup id: a new parent has another */
 	int lock;		/* the pidfile, flock'ed */
 	int state;		/* the state file, -1 until opened */
 	int ready;		/* to the starter: 'k', then closed */
+	char store[600];	/* which podman storage: keeper_orphans */
+	int ctl;		/* the control socket, listening */
+	char mount[256];	/* the cgroup2 mount, for control_guard */
 	struct refresh *rf;
+	struct events ev;	/* the ring, read into log */
+	struct events_log log;
 };
 
 static void path_of(char *buf, size_t len, const char *name, const char *ext)
@@ -88,6 +99,41 @@ static int keeper_dir(void)
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
 		return -EPERM;
 	return 0;
+}
+
+/* main's argument area (keeper_title_area), rewritten by the keeper so
+ * that ps shows "jail-ai-keeper NAME", not the command that forked it. */
+static char *title_lo, *title_hi;
+
+void keeper_title_area(int argc, char **argv)
+{
+	if (argc < 1 || !argv[0])
+		return;
+	title_lo = argv[0];
+	title_hi = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+}
+
+static void set_title(const char *name)
+{
+	size_t room = title_lo ? (size_t)(title_hi - title_lo) : 0;
+
+	if (room < 2)
+		return;
+	memset(title_lo, 0, room);
+	snprintf(title_lo, room, "jail-ai-keeper %s", name);
+}
+
+/* Which podman storage this jail-ai talks to, as the environment picks
+ * it: a keeper whose container is gone from another storage is not this
+ * one's orphan (a second storage's jail may just be stopped). */
+static void store_tag(char *buf, size_t len)
+{
+	const char *c = getenv("CONTAINERS_CONF"), *st =
+	    getenv("CONTAINERS_STORAGE_CONF");
+
+	snprintf(buf, len, "store %s %s", st && st[0] ? st : "-", c && c[0] ?
+	    c : "-");
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /* The state file: why the keeper failed.  Opened before Landlock takes
@@ -137,27 +183,42 @@ static void keeper_loop(struct keeper *k)
 {
 	struct pollfd pf[KP_NFDS];
 	char err[256];
-	int r;
+	int n, r;
 
 	memset(pf, 0, sizeof(pf));
 	pf[KP_NETLINK].fd = k->rf->nl;
 	pf[KP_NETLINK].events = POLLIN;
-	pf[KP_CONTROL].fd = -1;		/* one more fd: see KP_CONTROL */
+	pf[KP_CONTROL].fd = k->ctl;
 	pf[KP_CONTROL].events = POLLIN;
+	pf[KP_EVENTS].fd = events_fd(&k->ev);	/* -1 (none): poll skips it */
+	pf[KP_EVENTS].events = POLLIN;
 	for (;;) {
 		/* Each second at least: is the cgroup still ours? */
-		r = poll(pf, KP_NFDS, 1000);
-		if (r < 0 && errno != EINTR)
+		n = poll(pf, KP_NFDS, 1000);
+		if (n < 0 && errno != EINTR)
 			fail_closed(k, "poll", -errno);
 		if (pf[KP_NETLINK].revents & POLLNVAL)
 			fail_closed(k, "the rtnetlink socket", -EBADF);
 		/* POLLERR too: lost events (ENOBUFS) are read as a rebuild */
-		if (r > 0 && (pf[KP_NETLINK].revents & (POLLIN | POLLERR))) {
+		if (n > 0 && (pf[KP_NETLINK].revents & (POLLIN | POLLERR))) {
 			err[0] = '\0';
 			if ((r = refresh_step(k->rf, err, sizeof(err))) < 0)
 				fail_closed(k, err[0] ? err : "refresh", r);
 		}
-		/* here: if (pf[KP_CONTROL].revents) serve the control fd */
+		if ((pf[KP_CONTROL].revents | pf[KP_EVENTS].revents) &
+		    POLLNVAL)
+			fail_closed(k, "the control socket or the event ring",
+			    -EBADF);
+		/* before a client asks for them: the events there are now */
+		if (n > 0 && pf[KP_EVENTS].revents)
+			events_drain(&k->ev);
+		if (n > 0 && pf[KP_CONTROL].revents) {
+			err[0] = '\0';
+			if ((r = control_handle(k->rf, k->ctl, err,
+			    sizeof(err))) < 0)
+				fail_closed(k, err[0] ? err : "live policy",
+				    r);
+		}
 		if (!same_cgroup(k))
 			_exit(0);	/* the protection ended or was replaced */
 	}
@@ -195,17 +256,20 @@ static int lift(int *fd)
 /* Every fd but the kept ones closed; stdio on /dev/null. */
 static int keep_fds(struct keeper *k)
 {
-	int *kept[6] = { &k->rf->nl, &k->rf->maps[JAIL_MAP_V4],
-	    &k->rf->maps[JAIL_MAP_V6], &k->lock, &k->ready, &k->state };
-	int keep[6], i, j, t, lo = 3, nul;
+	int *kept[] = { &k->rf->nl, &k->rf->maps[JAIL_MAP_V4],
+	    &k->rf->maps[JAIL_MAP_V6], &k->lock, &k->ready, &k->state,
+	    &k->ctl, &k->ev.ring, &k->ev.cnt };
+	enum { NK = sizeof(kept) / sizeof(kept[0]) };
+	int keep[NK], i, j, t, lo = 3, nul;
 
-	/* The ring and counters the child also handed over are not kept
-	 * (podman jails' events are not read yet): they go below with every
-	 * other fd, so rf must not name them as open afterwards. */
-	for (i = JAIL_MAP_EV; i < JAIL_NMAPS; i++)	/* and --allow-domain's */
+	/* The child's ring and counters are ev's now (refresh_events), or
+	 * not made: rf names them nowhere. */
+	k->rf->maps[JAIL_MAP_EV] = k->rf->maps[JAIL_MAP_CNT] = -1;
+	/* --allow-domain's maps: podman jails have none (run-only). */
+	for (i = JAIL_MAP_DNS4; i < JAIL_NMAPS; i++)
 		k->rf->maps[i] = -1;
-	for (i = 0; i < 6; i++) {
-		if ((t = lift(kept[i])) < 0)
+	for (i = 0; i < NK; i++) {
+		if (*kept[i] >= 0 && (t = lift(kept[i])) < 0)
 			return t;
 		keep[i] = *kept[i];
 	}
@@ -216,14 +280,16 @@ static int keep_fds(struct keeper *k)
 			return -errno;
 	if (nul > 2)
 		close(nul);
-	for (i = 0; i < 6; i++)		/* sorted, for the gaps between */
-		for (j = i + 1; j < 6; j++)
+	for (i = 0; i < NK; i++)	/* sorted, for the gaps between */
+		for (j = i + 1; j < NK; j++)
 			if (keep[j] < keep[i]) {
 				t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < NK; i++) {
+		if (keep[i] < 0)
+			continue;	/* none (no ring) */
 		if (keep[i] > lo && close_from(lo, keep[i] - 1) < 0)
 			return -errno;
 		if (keep[i] >= lo)
@@ -232,23 +298,47 @@ static int keep_fds(struct keeper *k)
 	return close_from(lo, ~0U);
 }
 
+/*
+ * The control socket (control.c, as `run --name` serves it) and the event
+ * ring, made while files may still be written.  Clients are refused when
+ * in another PID namespace (every container's) or in the pod cgroup or
+ * below it (every process of the container, `podman exec` included), so
+ * that the jail cannot reach its own policy even with the socket in view.
+ */
+static int serve_setup(struct keeper *k, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = k->ctl = control_listen(k->name, err, errlen)) < 0) {
+		if (r == -EADDRINUSE)
+			snprintf(err, errlen, "control socket: a `run --name "
+			    "%s` jail of root's serves that name", k->name);
+		return r;
+	}
+	if ((r = control_guard(k->mount, k->cgroup)) < 0) {
+		snprintf(err, errlen, "control socket: its guard %s",
+		    k->cgroup);
+		return r;
+	}
+	control_detach();	/* only the listening socket is kept */
+	k->rf->ctl = k->ctl;
+	k->rf->on_ctl = control_handle;
+	if (k->rf->maps[JAIL_MAP_EV] < 0)
+		return 0;	/* no ring was made: events say so */
+	if ((r = refresh_events(k->rf, &k->ev, -1, k->name, err,
+	    errlen)) < 0)
+		return r;
+	events_log_init(&k->ev, &k->log);
+	return 0;
+}
+
 /* Every capability gone from every set, for good. */
 static int drop_all_caps(void)
 {
-	__u64 zero = 0;
-	int cap;
+	int r;
 
-	for (cap = 0; cap < 64; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				break;	/* past the kernel's last capability */
-			return -errno;
-		}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
-	    errno != EINVAL)
-		return -errno;
-	if (caps_all(&zero, &zero, &zero, 1) < 0)
-		return -errno;
+	if ((r = caps_drop_except(0)) < 0)
+		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	return 0;
@@ -316,12 +406,13 @@ __attribute__((noreturn))
 static void keeper_main(struct keeper *k)
 {
 	sigset_t none;
-	char pid[24];
+	char pid[700], err[300] = "";
 	int r, n;
 
 	/* First: no /proc/PID/fd, no ptrace, no core with the fds in it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_NAME, "jail-ai-keeper", 0, 0, 0);
+	set_title(k->name);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
@@ -331,12 +422,14 @@ static void keeper_main(struct keeper *k)
 	umask(077);
 	if (chdir("/") < 0)
 		_exit(111);
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	n = snprintf(pid, sizeof(pid), "%d\n%s\n", (int)getpid(), k->store);
 	if (ftruncate(k->lock, 0) < 0 || pwrite(k->lock, pid, (size_t)n, 0) !=
 	    n)
 		_exit(111);
 	if ((k->state = open_state(k->name)) < 0)
 		_exit(111);
+	if ((r = serve_setup(k, err, sizeof(err))) < 0)
+		fail_closed(k, err, r);
 	if ((r = keep_fds(k)) < 0)
 		fail_closed(k, "close the inherited fds", r);
 	if ((r = drop_all_caps()) < 0)
@@ -408,8 +501,11 @@ int keeper_start(const char *who, const char *name,
 	int rp[2], r;
 
 	memset(&k, 0, sizeof(k));
-	k.state = -1;
-	k.name = name;
+	k.state = k.ctl = -1;
+	k.ev.ring = k.ev.cnt = -1;
+	snprintf(k.mount, sizeof(k.mount), "%s", par->mount);
+	store_tag(k.store, sizeof(k.store));
+	snprintf(k.name, sizeof(k.name), "%s", name);
 	k.rf = rf;
 	snprintf(k.cgroup, sizeof(k.cgroup), "%s", par->path);
 	if (stat(k.cgroup, &st) < 0) {
@@ -545,4 +641,43 @@ void keeper_stop(const char *name)
 	unlink(p);
 	path_of(p, sizeof(p), name, "state");
 	unlink(p);
+	control_unlink_stale(name);
+}
+
+/* Each keeper-NAME.pid of this storage (store_tag), its keeper running
+ * or not (killed: the file stays, and so does the pod cgroup). */
+int keeper_each(void (*fn)(const char *name, void *arg), void *arg)
+{
+	char tag[600], buf[700], name[64], p[300], *nl;
+	struct dirent *d;
+	size_t n;
+	ssize_t got;
+	DIR *dir = opendir(KEEPER_DIR);
+	int fd;
+
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	store_tag(tag, sizeof(tag));
+	while ((d = readdir(dir))) {
+		n = strlen(d->d_name);
+		if (strncmp(d->d_name, "keeper-", 7) || n < 12 || n - 11 >=
+		    sizeof(name) || strcmp(d->d_name + n - 4, ".pid"))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 11),
+		    d->d_name + 7);
+		path_of(p, sizeof(p), name, "pid");
+		if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			continue;
+		got = pread(fd, buf, sizeof(buf) - 1, 0);
+		close(fd);
+		if (got <= 0)
+			continue;
+		buf[got] = '\0';
+		if (!(nl = strchr(buf, '\n')) || strncmp(nl + 1, tag,
+		    strlen(tag)) || nl[1 + strlen(tag)] != '\n')
+			continue;	/* another storage's */
+		fn(name, arg);
+	}
+	closedir(dir);
+	return 0;
 }

@@ -23,4 +23,12 @@ void keeper_stop(const char *name);
  * reason its last one recorded, or "not running". */
 pid_t keeper_pid(const char *name, char *why, size_t len);
 
+/* fn for each keeper, running or not, of this podman storage (as the environment
+ * selects it: CONTAINERS_STORAGE_CONF, CONTAINERS_CONF), by jail name;
+ * jail-ai list and clean look for those whose container is gone. */
+int keeper_each(void (*fn)(const char *name, void *arg), void *arg);
+/* main's argv (its strings are one area): the keeper writes its own
+ * name there for ps.  Called first thing in main. */
+void keeper_title_area(int argc, char **argv);
+
 #endif

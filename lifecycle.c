@@ -17,8 +17,11 @@
 
 #include "container.h"
 #include "images.h"
+#include "jailstart.h"
+#include "keeper.h"
 #include "lifecycle.h"
 #include "podman.h"
+#include "status.h"
 #include "util.h"
 
 #define ITEMS_MAX	4096
@@ -111,6 +114,20 @@ static int mine(const char *user)
 	return strncmp(user, sudo, n) == 0 && user[n] == ':';
 }
 
+/* A keeper (and its pod cgroup) whose container was removed behind
+ * jail-ai's back: nothing of the user's is left in it; reaped. */
+static void reap_orphan(const char *name, void *arg)
+{
+	if (!pod_gone(name))
+		return;
+	keeper_stop(name);
+	pod_parent_remove(name);
+	fprintf(stderr, "jail-ai: clean: %s: its container was removed "
+	    "(podman rm behind jail-ai's back): its keeper and cgroup are "
+	    "removed\n", name);
+	(*(int *)arg)++;
+}
+
 int cmd_clean(int argc, char **argv)
 {
 	static const char *const ps[] = { "ps", "-a", "--filter",
@@ -122,12 +139,17 @@ int cmd_clean(int argc, char **argv)
 	char *out = capture("clean", ps), q[96];
 	size_t n, i, k = 0;
 
+	int orphans = 0;
+
+	if (pod_fast())
+		keeper_each(reap_orphan, &orphans);
 	n = split_lines(out, it, ITEMS_MAX, 4);
 	for (i = 0; i < n; i++)
 		if (mine(it[i].f[2]))
 			it[k++] = it[i];
 	if (k == 0) {
-		fprintf(stderr, "jail-ai: clean: no jails\n");
+		fprintf(stderr, "jail-ai: clean: no jails%s\n", orphans ?
+		    " left" : "");
 		free(out);
 		return 0;
 	}

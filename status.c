@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "create.h"
 #include "jailstart.h"
+#include "control.h"
 #include "keeper.h"
 #include "podman.h"
 #include "request.h"
@@ -149,6 +150,35 @@ static void list_one(const char *name, int json)
 	free(info);
 }
 
+/* 1: no container NAME in this storage (podman says so, exit 1). */
+int pod_gone(const char *name)
+{
+	const char *args[] = { "container", "exists", name, NULL };
+	struct podman_status ps;
+	char *out = NULL;
+	int r = podman_capture(args, 1, &out, &ps);
+
+	free(out);
+	return r < 0 && ps.exited && ps.code == 1;
+}
+
+/* A keeper whose container was removed behind jail-ai's back (podman rm):
+ * the keeper and the pod cgroup stay until jail-ai clean (or rm). */
+static void list_orphan(const char *name, void *arg)
+{
+	if (!pod_gone(name))
+		return;
+	if (*(int *)arg) {
+		printf("{\"name\":");
+		json_str(name);
+		printf(",\"kind\":\"orphan\",\"state\":\"removed\"}\n");
+	} else {
+		printf("%-24s %-10s %-40s %s\n", name, "removed", "-",
+		    "orphan: its keeper and cgroup remain (podman rm behind "
+		    "jail-ai's back); jail-ai clean removes them");
+	}
+}
+
 /* list [--json]: each jail-ai jail with its protection as attached now
  * (JSON: one object a line). */
 int cmd_list(int argc, char **argv)
@@ -171,6 +201,8 @@ int cmd_list(int argc, char **argv)
 	    line = strtok_r(NULL, "\n", &save))
 		list_one(line, json);
 	free(out);
+	if (pod_fast())
+		keeper_each(list_orphan, &json);
 	return fflush(stdout) == 0 ? 0 : EXIT_SYSFAIL;
 }
 
@@ -240,6 +272,47 @@ static void json_words(const char *key, char *s)
 	"\x1f{{index .Config.Labels \"jail-ai.proxy\"}}"
 
 /*
+ * A running keeper's counters (its summary line): in the text "events:
+ * denied connect4 N, ...; dropped N", in JSON an "events" member (the line
+ * as `run --events` ends with it), null when the keeper does not answer.
+ */
+static void print_counters(const char *name, int json)
+{
+	struct control_req rq;
+	int32_t st;
+	char *t = NULL, *d, *e;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.magic = CONTROL_MAGIC;
+	rq.version = CONTROL_VERSION;
+	rq.op = CONTROL_COUNTERS;
+	if (control_call(name, &rq, &st, &t) < 0 || st < 0 || t[0] != '{' ||
+	    !(d = strstr(t, "\"denied\":{")) || !(e = strchr(d, '}'))) {
+		printf(json ? ",\"events\":null" : "events: unknown (the "
+		    "keeper does not answer)\n");
+		free(t);
+		return;
+	}
+	t[strcspn(t, "\n")] = '\0';
+	if (json) {
+		printf(",\"events\":%s", t);
+		free(t);
+		return;
+	}
+	printf("events: denied ");
+	for (d += 10; d < e; d++)
+		if (*d == ':')
+			putchar(' ');
+		else if (*d == ',')
+			printf(", ");
+		else if (*d != '"')
+			putchar(*d);
+	d = strstr(e, "\"events_dropped\":");
+	printf("; dropped %ld\n", d ? strtol(d + 17, NULL, 10) : -1L);
+	free(t);
+}
+
+/*
  * The address refresh of NAME (bh: its block-host label): in the text, a
  * "keeper: ..." line; in JSON, the "keeper", "keeper_pid" and
  * "keeper_failure" members.
@@ -268,15 +341,20 @@ static void print_keeper(const char *name, const char *bh, int json)
 		if (k < 3)
 			printf("%s\n", text[k]);
 		else if (k == 3)
-			printf("keeper: pid %d (address refresh)\n", (int)pid);
+			printf("keeper: pid %d (address refresh, live policy, "
+			    "events)\n", (int)pid);
 		else
 			printf("keeper: missing (%s); jail-ai exec, shell or "
 			    "start restarts the jail with a new one\n", why);
+		if (k == 3)
+			print_counters(name, 0);
 		return;
 	}
 	printf(",\"keeper\":\"%s\",\"keeper_pid\":", word[k]);
 	if (k == 3)
 		printf("%d", (int)pid);
+	if (k == 3)
+		print_counters(name, 1);
 	else
 		printf("null");
 	printf(",\"keeper_failure\":");

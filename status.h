@@ -6,6 +6,8 @@
 
 /* list [--json] */
 int cmd_list(int argc, char **argv);
+/* 1: podman has no container NAME in this storage. */
+int pod_gone(const char *name);
 /* status [--json] NAME */
 int cmd_status(int argc, char **argv);
 

@@ -9,7 +9,7 @@ _jail_ai()
 	local jail="--block-host --no-block-host --allow --deny --deny-file --no-dns --force --deny-all --block-private --proxy --allow-dns"
 	local podman="--image --workspace --mount --port --env --ssh-agent --network --memory --cpus --restart --force-mount --root --recreate --no-workspace --no-nix"
 	local agents="claude copilot cursor gemini codex jules"
-	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean upgrade policy"
+	local cmds="run create start stop rm exec shell list status images hostips check version help $agents clean upgrade policy events"
 
 	case $prev in
 	--deny-file|--workspace|--mount|-m|--rw|--hide|--unhide|--exec-only|--events) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -24,6 +24,7 @@ _jail_ai()
 	case $cmd in
 	run) words_opts="$jail --allow-domain --name --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --events --dry-run --unsafe-keep-privileges --help" ;;
 	policy) words_opts="--allow --deny --remove --show --help" ;;
+	events) words_opts="--follow --help" ;;
 	create) words_opts="$jail $podman --dry-run --help" ;;
 	claude|copilot|cursor|gemini|codex|jules)
 		words_opts="$jail $podman --shell --auth --$cmd-dir --agent-configs --git-gpg --layers --base-image --isolated --rebuild --quiet --help" ;;

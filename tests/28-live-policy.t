@@ -123,7 +123,7 @@ pass() {
 	ok $? "$who: an invalid NAME is refused" || diag "$out"
 	out=$(pol "$who" nosuch$who --show 2>&1)
 	st=$?
-	[ $st = 125 ] && grep -q 'no live run jail named' <<<"$out"
+	[ $st = 125 ] && grep -q 'no live jail named' <<<"$out"
 	ok $? "$who: policy for an unknown NAME: 125, says so" || diag "exit $st: $out"
 
 	# ---- --deny stops the next connect, --remove restores it ----
@@ -173,12 +173,12 @@ pass() {
 	[ "$(tail -n 2 <<<"$out")" = $'removed 10.79.0.0/16 (2 rules)\n0' ]
 	ok $? "$who: --remove of a port-less RULE that is both an --allow and a --deny removes both" ||
 		diag "$out"
-	for k in magic version op nul show allow-empty short; do
+	for k in magic version op nul show allow-empty flags badflag events-rule short; do
 		out=$(as "$who" "$CP bad $STATE/ctl/d$who/sock $k")
 		[ "$out" = "reply -71" ] || break
 	done
 	[ "$out" = "reply -71" ] && [ "$(connect d$who)" = ok ] && pol "$who" d$who --show >/dev/null
-	ok $? "$who: damaged requests (magic, version, op, no NUL, --show with a rule, --allow without, short): EPROTO each, the jail unchanged" ||
+	ok $? "$who: damaged requests (magic, version, op, no NUL, --show with a rule, --allow without, FOLLOW on --show, an unknown flag, events with a rule, short): EPROTO each, the jail unchanged" ||
 		diag "$k: $out"
 	# A client that trickles its request (a byte every 200 ms: 27 s in all) is dropped after
 	# 1 s, and a policy call meanwhile is served, not held behind it.
@@ -354,7 +354,7 @@ pass() {
 	wait $!
 	out=$(pol "$who" s$who --show 2>&1)
 	st=$?
-	[ -S "$STATE/ctl/s$who/sock" ] && [ $st = 125 ] && grep -q 'no live run jail named' <<<"$out" &&
+	[ -S "$STATE/ctl/s$who/sock" ] && [ $st = 125 ] && grep -q 'no live jail named' <<<"$out" &&
 		! pgrep -x -f "sleep $n" >/dev/null
 	ok $? "$who: jail-ai SIGKILLed: CMD is gone, its stale socket answers nothing (policy: no live jail)" ||
 		diag "exit $st: $out"

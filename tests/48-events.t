@@ -157,6 +157,27 @@ ok $? "storm: the live CMD's events name its pid's comm (probe)" ||
 ok $? "storm: CMD's rate with --events is of the same order as without ($n1 vs $n0 in 2 s)"
 diag "storm loop count in 2 s: $n0 without --events, $n1 with (ratio $(awk -v a="$n1" -v b="$n0" 'BEGIN { printf "%.2f", a / b }'))"
 
+# ---- run --name: `jail-ai events NAME` serves the backlog, with or without --events ----
+for evopt in "" "--events $TMP/named.json"; do
+	EN=ev$$n
+	# shellcheck disable=SC2086
+	jail run --name "$EN" --block-host $evopt -- sh -c "$PROBE tcp 10.77.0.1 7401; sleep 3" \
+		>"$TMP/named.out" 2>&1 &
+	np=$!
+	out=
+	for i in $(seq 60); do
+		out=$(in_host "$JAIL_AI" events "$EN" 2>/dev/null) && [ -n "$out" ] && break
+		sleep 0.05
+	done
+	wait "$np"
+	n=$(jq -c 'select(.hook == "connect4" and .dst == "10.77.0.1" and .port == 7401 and .entry == "10.77.0.1/32")' <<<"$out" 2>/dev/null | wc -l)
+	[ "$n" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ]
+	ok $? "run --name ${evopt:+--events FILE }: jail-ai events NAME prints the denied connect, with its entry" ||
+		diag "$out" "$(cat "$TMP/named.out")"
+done
+[ "$(jq -c 'select(.hook == "connect4")' "$TMP/named.json" | wc -l)" = 1 ]
+ok $? "with --events FILE the file gets the line too" || diag "$(cat "$TMP/named.json")"
+
 # ---- the file: opened before CMD, out of its view, never its fd ----
 : >"$EV"
 ev_run "$EV" -- sh -c "ls -l /proc/self/fd/ | grep -c -- '->'; test -e '$EV' && echo visible || echo hidden"

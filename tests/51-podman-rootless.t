@@ -277,6 +277,15 @@ js=$(ujp status --json "$BH" 2>&1 | /usr/bin/python3 -c \
 	'import json, sys; j = json.load(sys.stdin); print(j["keeper"], j["keeper_pid"])' 2>&1)
 grep -qx 'keeper: no address refresh (rootless)' <<<"$out" && [ "$js" = "rootless None" ]
 ok $? "status $BH: no address refresh (rootless); --json keeper rootless" || diag "$out" "$js"
+# No keeper, no live policy or events: 125 and the reason.
+out=$(ujp policy "$BH" --show 2>&1)
+st=$?
+[ $st = 125 ] && grep -q "is a rootless podman jail: live policy and events need the rootful fast path" <<<"$out"
+ok $? "policy $BH --show: 125, live policy needs the rootful fast path" || diag "exit $st: $out"
+out=$(ujp events "$BH" 2>&1)
+st=$?
+[ $st = 125 ] && grep -q "is a rootless podman jail" <<<"$out"
+ok $? "events $BH: 125, the same reason" || diag "exit $st: $out"
 for mode in tcp udp sendto; do
 	# its own network: 127.0.0.1 and ::1 are the jail's own (tests/52-podman-netns.t)
 	for dst in "10.77.0.1 7002" "10.77.1.1 7003" "fd77::1 7005" "10.0.2.2 7007"; do

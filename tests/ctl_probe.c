@@ -14,7 +14,8 @@
  *       /proc/self/fd/FD/NAME/sock.
  *   ctl_probe bad PATH KIND
  *       as ask, with a request damaged one way (KIND: magic, version, op,
- *       nul, show, allow-empty, short, trickle: one byte every 200 ms);
+ *       nul, show, allow-empty, flags, badflag, events-rule, short,
+ *       trickle: one byte every 200 ms);
  *       prints the same.
  *   ctl_probe abstract NAME SECS
  *       bind and listen on the abstract name NAME for SECS; prints "ready"
@@ -67,6 +68,15 @@ static int ask(const char *path)
 		strcpy(rq.rule, "10.0.0.0/8");
 	else if (damage && !strcmp(damage, "allow-empty"))
 		rq.op = CONTROL_ALLOW;
+	else if (damage && !strcmp(damage, "flags"))
+		rq.flags = CONTROL_F_FOLLOW;	/* only EVENTS may follow */
+	else if (damage && !strcmp(damage, "badflag")) {
+		rq.op = CONTROL_EVENTS;
+		rq.flags = 0x2;
+	} else if (damage && !strcmp(damage, "events-rule")) {
+		rq.op = CONTROL_EVENTS;
+		strcpy(rq.rule, "10.0.0.0/8");
+	}
 	if (damage && !strcmp(damage, "short")) {
 		(void)!write(fd, &rq, sizeof(rq) - 1);
 		shutdown(fd, SHUT_WR);
