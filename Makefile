@@ -63,12 +63,12 @@ KINC	= build/kinc
 SRCS	= jail.c loader.c lockdown.c hostips.c policy.c cgroup.c spawn.c confine.c \
 	  protect.c podman.c container.c images.c agents.c pty.c seccomp.c config.c \
 	  check.c util.c create.c jailstart.c status.c fsjail.c \
-	  jailenv.c lifecycle.c refresh.c keeper.c control.c events.c text.c dns.c \
+	  jailenv.c lifecycle.c refresh.c keeper.c control.c ctlparse.c events.c text.c dns.c \
 	  domains.c
 HDRS	= bpf_insns.h bpf_maps.h hostips.h policy.h request.h images.h agents.h lockdown.h pty.h \
 	  seccomp.h config.h check.h util.h cgroup.h protect.h confine.h spawn.h \
 	  podman.h container.h create.h jailstart.h status.h fsjail.h \
-	  jailenv.h lifecycle.h refresh.h keeper.h control.h events.h text.h dns.h \
+	  jailenv.h lifecycle.h refresh.h keeper.h control.h ctlparse.h events.h text.h dns.h \
 	  domains.h
 
 ifeq ($(ARCH),aarch64)
@@ -333,7 +333,7 @@ tests/dns_fwd_probe-asan: tests/dns_fwd_probe.c dns.c dns.h hostips.c util.c
 FUZZ_BINS = fuzz/fuzz_fib_trie fuzz/fuzz_if_inet6 fuzz/fuzz_ipv6_route \
 	    fuzz/fuzz_resolv \
 	    fuzz/fuzz_request fuzz/fuzz_mountinfo fuzz/fuzz_allow \
-	    fuzz/fuzz_config fuzz/fuzz_text fuzz/fuzz_dns
+	    fuzz/fuzz_config fuzz/fuzz_text fuzz/fuzz_dns fuzz/fuzz_control
 FUZZFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz/fuzz_fib_trie: fuzz/fuzz_fib_trie.c fuzz/fuzz_common.h hostips.c hostips.h
@@ -356,6 +356,8 @@ fuzz/fuzz_text: fuzz/fuzz_text.c text.c text.h tools/textpack.c
 	$(CLANG) $(FUZZFLAGS) -DTEXT_PURE -DTEXTPACK_LIB -o $@ fuzz/fuzz_text.c text.c tools/textpack.c
 fuzz/fuzz_dns: fuzz/fuzz_dns.c dns.c dns.h hostips.c util.c
 	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_dns.c dns.c hostips.c util.c
+fuzz/fuzz_control: fuzz/fuzz_control.c fuzz/fuzz_common.h ctlparse.c ctlparse.h control.h policy.c hostips.c policy.h
+	$(CLANG) $(FUZZFLAGS) -o $@ fuzz/fuzz_control.c ctlparse.c policy.c hostips.c
 fuzz: $(FUZZ_BINS)
 
 # The aarch64 part needs the cross tools (scripts/deps test installs them);

@@ -285,6 +285,7 @@ static int cmd_rm(int argc, char **argv)
 		return EXIT_SYSFAIL;
 	if (pod_fast()) {
 		keeper_stop(name);		/* its address refresh */
+		keeper_forget(name);		/* and its live rules */
 		pod_parent_remove(name);	/* the fast path's parent */
 	}
 	remove_home(name);	/* --recreate keeps it; rm does not */

@@ -41,6 +41,7 @@
 
 #include "cgroup.h"
 #include "control.h"
+#include "ctlparse.h"
 #include "events.h"
 #include "hostips.h"
 #include "policy.h"
@@ -63,7 +64,8 @@ static struct {
 	dev_t cg_dev;		/* the jail's cgroup directory */
 	ino_t cg_ino;
 	int guarded;
-} S = { .ctlfd = -1, .namefd = -1 };
+	int live_dir;		/* a podman jail's keeper-NAME.live, or -1 */
+} S = { .ctlfd = -1, .namefd = -1, .live_dir = -1 };
 
 /* Live --allow rules, by slot (allow_text points into text); apart from
  * S so that it stays in .bss, not 10 KiB of the file. */
@@ -642,6 +644,91 @@ static int op_remove(struct prot_opts *o, const char *rule, FILE *out)
 	return 0;
 }
 
+/* ---- the live rules kept across a podman jail's restarts ---- */
+
+/* The live set, as ctlparse.c reads it back: live --allow texts, then
+ * live --deny prefixes. */
+static void live_format(const struct prot_opts *o, FILE *out)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
+
+	fputs(CONTROL_LIVE_HEAD, out);
+	for (i = 0; i < JAIL_MAX_ALLOW; i++)
+		if (live[i].used)
+			fprintf(out, "allow %s\n", live[i].text);
+	for (i = 0; i < o->nkept; i++)
+		if (o->kept[i].why == live_deny_why && inet_ntop(
+		    o->kept[i].family, o->kept[i].addr, a, sizeof(a)))
+			fprintf(out, "deny %s/%u\n", a, o->kept[i].prefixlen);
+	fputs("end\n", out);
+}
+
+/* Written whole to rules.tmp, renamed over rules: a reader sees the old
+ * set or the new, never a part. */
+static int live_save(const struct prot_opts *o)
+{
+	char *text = NULL;
+	size_t len = 0, off = 0;
+	ssize_t n;
+	FILE *out = open_memstream(&text, &len);
+	int fd = -1, r = 0;
+
+	if (!out)
+		return -ENOMEM;
+	live_format(o, out);
+	if (fclose(out) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	fd = openat(S.live_dir, "rules.tmp", O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		r = -errno;
+	while (r == 0 && off < len) {
+		n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(S.live_dir, "rules.tmp", S.live_dir,
+	    "rules") < 0)
+		r = -errno;
+	free(text);
+	return r;
+}
+
+void control_persist(int dirfd)
+{
+	S.live_dir = dirfd;
+}
+
+int control_live_adopt(struct prot_opts *o, const struct control_live *lv,
+    char *err, size_t errlen)
+{
+	size_t i, len;
+	char *text;
+	FILE *out;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < lv->nallow + lv->ndeny; i++) {
+		text = NULL;
+		if (!(out = open_memstream(&text, &len)))
+			return -ENOMEM;
+		r = i < lv->nallow ? op_allow(o, lv->allow[i], out) :
+		    op_deny(o, lv->deny[i - lv->nallow], out);
+		if (fclose(out) == 0 && r < 0)
+			snprintf(err, errlen, "%s", text);
+		free(text);
+	}
+	return r;
+}
+
 /* ---- --show ---- */
 
 static void show_sources(FILE *out, const struct prot_opts *o,
@@ -799,20 +886,6 @@ static int read_req(int cfd, struct control_req *rq,
 	return 0;
 }
 
-static int check_req(const struct control_req *rq)
-{
-	int ruled = rq->op >= CONTROL_ALLOW && rq->op <= CONTROL_REMOVE;
-
-	if (rq->magic != CONTROL_MAGIC || rq->version != CONTROL_VERSION ||
-	    rq->op < CONTROL_ALLOW || rq->op > CONTROL_COUNTERS ||
-	    !memchr(rq->rule, '\0', sizeof(rq->rule)) ||
-	    ruled != (rq->rule[0] != '\0') ||
-	    (rq->flags & ~(uint32_t)CONTROL_F_FOLLOW) ||
-	    (rq->flags && rq->op != CONTROL_EVENTS))
-		return -EPROTO;
-	return 0;
-}
-
 /* The header, then the text; a client that stops reading is dropped at
  * the deadline (CONTROL_CLIENT_MS from now). */
 static void reply(int cfd, int status, const char *text, size_t len)
@@ -890,6 +963,11 @@ static int serve(struct refresh *rf, const struct control_req *rq,
 	if (r < 0 && !*fatal)
 		snap_restore(&sn, rf->o);
 	free(sn.kept);
+	/* applied: kept for the jail's next start too (a podman jail's) */
+	if (r == 0 && S.live_dir >= 0 && (r = live_save(rf->o)) < 0)
+		fprintf(out, "; applied, but not saved in " CONTROL_LIVE_DIR
+		    "/keeper-%s.live/rules (%s): it lasts until the jail "
+		    "stops", S.name, strerror(-r));
 	return r;
 }
 
@@ -908,7 +986,7 @@ static int one_client(struct refresh *rf, int cfd, char *err, size_t errlen)
 		reply(cfd, -EPERM, why, strlen(why));
 		return 0;
 	}
-	if (r < 0 || check_req(&rq) < 0) {
+	if (r < 0 || control_req_check(&rq, sizeof(rq)) < 0) {
 		reply(cfd, -EPROTO, "bad request", 11);
 		return 0;
 	}

@@ -82,6 +82,20 @@ void control_detach(void);
  * (keeper_stop: the keeper ends with _exit and leaves them). */
 void control_unlink_stale(const char *name);
 
+/*
+ * A podman jail's live rules across its restarts (keeper.c, jailstart.c):
+ * control_persist: after each change applied, the server writes the live
+ * set (ctlparse.h's format) to dirfd/rules (dirfd: the keeper's
+ * CONTROL_LIVE_DIR/keeper-NAME.live, open for good).  control_live_adopt:
+ * the saved set made live again in o, each rule checked as `policy` checks
+ * it; 0, or -errno with err saying which rule and why.
+ */
+#define CONTROL_LIVE_DIR	"/run/jail-ai"
+struct control_live;
+void control_persist(int dirfd);
+int control_live_adopt(struct prot_opts *o, const struct control_live *lv,
+    char *err, size_t errlen);
+
 /* Client: one request to NAME's jail; *text malloc'd (NUL-terminated).
  * With fdp (EVENTS with FOLLOW): the connection stays open there. */
 int control_call(const char *name, const struct control_req *rq,

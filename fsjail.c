@@ -56,6 +56,8 @@ struct ll_path_beneath {
 #define LL_EXECUTE	(1ULL << 0)
 #define LL_WRITE_FILE	(1ULL << 1)
 #define LL_READ_FILE	(1ULL << 2)
+#define LL_REMOVE_FILE	(1ULL << 5)
+#define LL_MAKE_REG	(1ULL << 8)
 #define LL_REFER	(1ULL << 13)	/* ABI 2 */
 #define LL_TRUNCATE	(1ULL << 14)	/* ABI 3 */
 #define LL_IOCTL_DEV	(1ULL << 15)	/* ABI 5 */
@@ -1070,13 +1072,17 @@ int fs_landlock(const struct fs_plan *p, char *bad, size_t badlen)
  * The address-refresh keeper's (keeper.c): from now on no file written,
  * made, removed or executed, no TCP bind or connect (ABI 4), no abstract
  * unix socket or signal out of its domain (ABI 6); reads, and the fds
- * already open, keep working.  0, or -errno (-ENOSYS: no Landlock).
+ * already open, keep working.  With wdir >= 0 (a directory), files may
+ * still be made, written, renamed and removed right inside it: the
+ * keeper's live rules (nothing else, no directory, no link).  0, or
+ * -errno (-ENOSYS: no Landlock).
  */
-int fs_landlock_readonly(void)
+int fs_landlock_readonly(int wdir)
 {
 	struct ll_ruleset_attr attr;
+	struct ll_path_beneath pb;
 	size_t size = sizeof(uint64_t);	/* ABI 1-3: handled_access_fs */
-	int abi = fs_landlock_abi();
+	int abi = fs_landlock_abi(), fd, r = 0;
 
 	if (abi < 1)
 		return -ENOSYS;
@@ -1092,5 +1098,20 @@ int fs_landlock_readonly(void)
 		attr.scoped = LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX;
 		size = sizeof(attr);
 	}
-	return lockdown_ruleset(&attr, size);	/* the child's, no rule */
+	if (wdir < 0)
+		return lockdown_ruleset(&attr, size);	/* the child's, no rule */
+	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0U);
+	if (fd < 0)
+		return -errno;
+	memset(&pb, 0, sizeof(pb));
+	pb.parent_fd = wdir;
+	pb.allowed_access = LL_WRITE_FILE | LL_REMOVE_FILE | LL_MAKE_REG |
+	    (abi >= 3 ? LL_TRUNCATE : 0);
+	if (syscall(__NR_landlock_add_rule, fd, LL_RULE_PATH_BENEATH, &pb,
+	    0U) < 0)
+		r = -errno;
+	if (r == 0 && syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }

@@ -672,6 +672,13 @@ static int listen_named(const char *name)
 		    "holds the jail's maps (it is off here); nothing was "
 		    "started", name);
 	fd = control_listen(name, err, sizeof(err));
+	/* root's sockets are the keepers' too (/run/jail-ai/ctl) */
+	if (fd == -EADDRINUSE && geteuid() == 0 && keeper_pid(name, NULL,
+	    0) > 0)
+		die(EXIT_USAGE, "run: --name %s: the protected podman jail %s "
+		    "holds that name (its keeper serves jail-ai policy %s); "
+		    "choose another --name; nothing was started", name, name,
+		    name);
 	if (fd == -EADDRINUSE)
 		die(EXIT_USAGE, "run: --name %s: a run jail of that name is "
 		    "running already for this user (jail-ai policy %s --show); "

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "ctlparse.h"
 #include "jailstart.h"
 #include "keeper.h"
 #include "podman.h"
@@ -422,13 +423,64 @@ static int lock_jail_ai(const struct jail_cgroup *parent)
 	return fd;
 }
 
+/* keeper-NAME.live/rules, the live rules `jail-ai policy` gave the
+ * jail's last keeper: read (none: lv empty) or the start refused, fail
+ * closed: a live --deny must not vanish in silence. */
+static void live_load(const char *who, const char *name,
+    struct control_live *lv)
+{
+	char path[300], *buf = NULL;
+	size_t len = 0;
+	unsigned int line = 0;
+	int r = keeper_live_read(name, &buf, &len, path, sizeof(path));
+
+	lv->nallow = lv->ndeny = 0;
+	if (r > 0 && (r = control_live_parse(buf, len, lv, &line)) < 0)
+		die(EXIT_SYSFAIL, "%s: %s: live rules %s line %u: damaged "
+		    "(%s); nothing was started.  It holds the rules `jail-ai "
+		    "policy %s` added (allow RULE, deny ADDR[/LEN]); repair "
+		    "it, or remove it to start from the jail's own rules "
+		    "alone, its live --deny rules gone", who, name, path,
+		    line, r == -E2BIG ? "too many rules" : "not a rule",
+		    name);
+	free(buf);
+	if (r < 0)
+		die(EXIT_SYSFAIL, "%s: %s: live rules %s: %s; nothing was "
+		    "started.  It should be root's, 0600, a regular file "
+		    "of at most %d bytes: repair it, or remove it to start "
+		    "from the jail's own rules alone, its live --deny rules "
+		    "gone", who, name, path, r == -EFBIG ? "too long" :
+		    strerror(-r), CONTROL_LIVE_MAX);
+}
+
+/* lv made live in o, and in the maps: -errno after saying why. */
+static int live_again(const char *who, const char *name,
+    struct prot_opts *o, struct refresh *rf, const struct control_live *lv)
+{
+	char err[300] = "";
+	int r;
+
+	if ((r = control_live_adopt(o, lv, err, sizeof(err))) < 0) {
+		warnx("%s: %s: live rules " CONTROL_LIVE_DIR "/keeper-%s.live/"
+		    "rules: %s; nothing was started (remove the file to "
+		    "start from the jail's own rules alone)", who, name, name,
+		    err);
+		return r;
+	}
+	if ((r = refresh_apply(rf, err, sizeof(err))) < 0)
+		warnx("%s: %s: live rules: %s: %s; nothing was started", who,
+		    name, err, strerror(-r));
+	return r;
+}
+
 /*
  * A fresh parent (the old one, with the programs of an earlier start,
  * removed: each start attaches the policy built now), the programs on
  * it, the canary in a leaf below it, the leaf removed.
  */
 static int protect_parent(const char *who, const char *name,
-    const struct jail_cgroup *par, struct prot_opts *o, struct refresh *rf)
+    const struct jail_cgroup *par, struct prot_opts *o, struct refresh *rf,
+    const struct control_live *lv)
 {
 	struct jail_cgroup pc, leaf;
 	struct policy p;
@@ -480,6 +532,9 @@ static int protect_parent(const char *who, const char *name,
 		warnx("%s: %s: address refresh: the jail's maps cannot be "
 		    "updated by fd here (%s; kernel 5.19 or later needed); "
 		    "nothing was started", who, name, strerror(-r));
+	/* The live rules of its last run, live again before it starts. */
+	if (r == 0 && lv->nallow + lv->ndeny)
+		r = live_again(who, name, o, rf, lv);
 	policy_free(&p);
 	jail_cgroup_close(&pc);
 	jail_cgroup_remove(&leaf);
@@ -518,6 +573,7 @@ static int fast_start(const char *who, const char *name,
     struct prot_opts *o, const char *network, char *gw,
     const char *const *podman_args)
 {
+	static struct control_live lv;	/* 16 KiB */
 	struct jail_cgroup par;
 	struct podman_status ps;
 	struct refresh rf;
@@ -534,6 +590,7 @@ static int fast_start(const char *who, const char *name,
 		return r;
 	}
 	keeper_stop(name);	/* its parent is about to be replaced */
+	live_load(who, name, &lv);	/* what it left: before anything */
 	/* Watching before the addresses are read: no change is missed. */
 	if ((r = refresh_open(&rf)) < 0) {
 		warnx("%s: %s: address refresh: rtnetlink socket: %s; nothing "
@@ -542,7 +599,7 @@ static int fast_start(const char *who, const char *name,
 		return r;
 	}
 	rf.own_netns = o->own_netns;
-	if ((r = protect_parent(who, name, &par, o, &rf)) == 0 &&
+	if ((r = protect_parent(who, name, &par, o, &rf, &lv)) == 0 &&
 	    podman_capture(podman_args, 0, &out, &ps) < 0) {
 		warnx("%s: podman %s %s failed (exit %d)%s", who,
 		    podman_args[0], name, ps.code, ps.exited && ps.code == 125 ?
@@ -575,6 +632,7 @@ int fast_create(const char *name, const struct prot_opts *given,
 	if (!gw)
 		return -ENOMEM;
 	prot_need_caps("create");
+	keeper_forget(name);	/* a new jail: no earlier one's live rules */
 	r = fast_start("create", name, &o, network, gw, args);
 	free(gw);
 	return r;

@@ -36,8 +36,11 @@
  * Files, root's, in /run/jail-ai (0700): keeper-NAME.pid (the keeper's
  * pid and the podman storage it was made for, flock'ed by it for as long
  * as it runs: a lock that can be taken means no keeper), keeper-NAME.state
- * (why the last one failed) and ctl/NAME/sock.  Live rules are kept in its
- * memory only: a new keeper starts from the jail's labels.
+ * (why the last one failed), ctl/NAME/sock, and keeper-NAME.live/rules:
+ * the live rules, rewritten (rules.tmp, renamed) after each change, read
+ * back by the jail's next start (jailstart.c) and removed by rm/clean
+ * (keeper_forget); its directory is the only place Landlock lets the
+ * keeper write.  /run is a tmpfs: a reboot forgets them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -57,6 +60,7 @@
 
 #include "confine.h"
 #include "control.h"
+#include "ctlparse.h"
 #include "fsjail.h"
 #include "keeper.h"
 #include "util.h"
@@ -76,6 +80,7 @@ struct keeper {
 	int ready;		/* to the starter: 'k', then closed */
 	char store[600];	/* which podman storage: keeper_orphans */
 	int ctl;		/* the control socket, listening */
+	int live;		/* keeper-NAME.live: the live rules' */
 	char mount[256];	/* the cgroup2 mount, for control_guard */
 	struct refresh *rf;
 	struct events ev;	/* the ring, read into log */
@@ -154,6 +159,26 @@ static void write_state(const struct keeper *k, const char *text)
 	/* a failed write: nothing else to tell it to */
 	if (fd >= 0)
 		(void)!pwrite(fd, text, strlen(text), 0);
+}
+
+/* keeper-NAME.live, root's, 0700, made if missing: an fd of it. */
+static int open_live(const char *name)
+{
+	char p[300];
+	struct stat st;
+	int fd;
+
+	path_of(p, sizeof(p), name, "live");
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }
 
 /* Can no longer keep the maps true: deny everything, say why, end. */
@@ -258,7 +283,7 @@ static int keep_fds(struct keeper *k)
 {
 	int *kept[] = { &k->rf->nl, &k->rf->maps[JAIL_MAP_V4],
 	    &k->rf->maps[JAIL_MAP_V6], &k->lock, &k->ready, &k->state,
-	    &k->ctl, &k->ev.ring, &k->ev.cnt };
+	    &k->ctl, &k->ev.ring, &k->ev.cnt, &k->live };
 	enum { NK = sizeof(kept) / sizeof(kept[0]) };
 	int keep[NK], i, j, t, lo = 3, nul;
 
@@ -430,6 +455,9 @@ static void keeper_main(struct keeper *k)
 		_exit(111);
 	if ((r = serve_setup(k, err, sizeof(err))) < 0)
 		fail_closed(k, err, r);
+	if ((r = k->live = open_live(k->name)) < 0)
+		fail_closed(k, KEEPER_DIR "/keeper-NAME.live", r);
+	control_persist(k->live);
 	if ((r = keep_fds(k)) < 0)
 		fail_closed(k, "close the inherited fds", r);
 	if ((r = drop_all_caps()) < 0)
@@ -441,8 +469,8 @@ static void keeper_main(struct keeper *k)
 	fault_try_write(k, "before");
 	/* Where Landlock is enabled: no file written or executed, no TCP,
 	 * from here on (uid 0 without capabilities still owns root's
-	 * files).  Without it the keeper runs as it is. */
-	if ((r = fs_landlock_readonly()) < 0 && r != -ENOSYS &&
+	 * files) but its live rules'.  Without it the keeper runs as it is. */
+	if ((r = fs_landlock_readonly(k->live)) < 0 && r != -ENOSYS &&
 	    r != -EOPNOTSUPP)
 		fail_closed(k, "Landlock", r);
 	fault_try_write(k, "after");
@@ -501,7 +529,7 @@ int keeper_start(const char *who, const char *name,
 	int rp[2], r;
 
 	memset(&k, 0, sizeof(k));
-	k.state = k.ctl = -1;
+	k.state = k.ctl = k.live = -1;
 	k.ev.ring = k.ev.cnt = -1;
 	snprintf(k.mount, sizeof(k.mount), "%s", par->mount);
 	store_tag(k.store, sizeof(k.store));
@@ -680,4 +708,51 @@ int keeper_each(void (*fn)(const char *name, void *arg), void *arg)
 	}
 	closedir(dir);
 	return 0;
+}
+
+void keeper_forget(const char *name)
+{
+	char p[300], f[320];
+
+	path_of(p, sizeof(p), name, "live");
+	snprintf(f, sizeof(f), "%s/rules", p);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s/rules.tmp", p);
+	unlink(f);
+	rmdir(p);
+}
+
+int keeper_live_read(const char *name, char **buf, size_t *len, char *path,
+    size_t plen)
+{
+	struct stat st;
+	size_t cap = CONTROL_LIVE_MAX + 1;
+	ssize_t n = 0;
+	int fd, r = 1;
+
+	snprintf(path, plen, KEEPER_DIR "/keeper-%s.live/rules", name);
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 077))
+		r = -EPERM;	/* not the keeper's */
+	if (r == 1 && !(*buf = malloc(cap)))
+		r = -ENOMEM;
+	while (r == 1 && *len < cap && (n = read(fd, *buf + *len,
+	    cap - *len)) != 0) {
+		if (n < 0 && errno != EINTR)
+			r = -errno;
+		else if (n > 0)
+			*len += (size_t)n;
+	}
+	if (r == 1 && *len >= cap)
+		r = -EFBIG;
+	close(fd);
+	if (r < 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return r;
 }

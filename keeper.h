@@ -19,6 +19,13 @@ int keeper_start(const char *who, const char *name,
     const struct jail_cgroup *par, struct refresh *rf);
 /* Stops NAME's keeper (1 s, then SIGKILL) and removes its files. */
 void keeper_stop(const char *name);
+/* NAME's saved live rules (keeper-NAME.live) removed: rm and clean. */
+void keeper_forget(const char *name);
+/* NAME's saved live rules read (path: the file's): 1 with *buf malloc'd,
+ * 0 when there are none, -errno when unreadable or not root's 0600
+ * (-EFBIG: longer than CONTROL_LIVE_MAX). */
+int keeper_live_read(const char *name, char **buf, size_t *len, char *path,
+    size_t plen);
 /* NAME's keeper's pid; 0 when none runs, with why (when given) the
  * reason its last one recorded, or "not running". */
 pid_t keeper_pid(const char *name, char *why, size_t len);

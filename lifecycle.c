@@ -121,6 +121,7 @@ static void reap_orphan(const char *name, void *arg)
 	if (!pod_gone(name))
 		return;
 	keeper_stop(name);
+	keeper_forget(name);
 	pod_parent_remove(name);
 	fprintf(stderr, "jail-ai: clean: %s: its container was removed "
 	    "(podman rm behind jail-ai's back): its keeper and cgroup are "

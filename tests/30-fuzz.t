@@ -3,7 +3,7 @@
 # runs briefly from its seed corpus: FUZZ_SECONDS each (default 10).
 cd "$(dirname "$0")/.." || exit 1
 secs=${FUZZ_SECONDS:-10}
-targets="fib_trie if_inet6 ipv6_route resolv request mountinfo allow config text dns"
+targets="fib_trie if_inet6 ipv6_route resolv request mountinfo allow config text dns control"
 n=0 failed=0
 tmp=$(mktemp -d /tmp/jail-ai-fuzz.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
