@@ -155,8 +155,8 @@ ksid=$(ps -o sid= -p "$K" | tr -d ' ')
 ok $? "keeper: a session of its own, not its leader, no terminal" ||
 	diag "$(ps -o pid,ppid,sid,tty,comm -p "$K")"
 fds=$(ls -l "/proc/$K/fd" 2>&1 | awk 'NR > 1 { print $NF }' | sed 's/^socket:\[[0-9]*\]$/socket/' | sort | tr '\n' ' ')
-[ "$fds" = "/dev/null /dev/null /dev/null /run/jail-ai/keeper-$A.pid /run/jail-ai/keeper-$A.state anon_inode:bpf-map anon_inode:bpf-map anon_inode:bpf-map anon_inode:bpf-map socket socket " ]
-ok $? "keeper: stdio /dev/null, its pidfile and state file, four bpf maps (two tries, the event ring, the counters), two sockets (rtnetlink, control), nothing else" ||
+[ "$fds" = "/dev/null /dev/null /dev/null /run/jail-ai/keeper-$A.live /run/jail-ai/keeper-$A.pid /run/jail-ai/keeper-$A.state anon_inode:bpf-map anon_inode:bpf-map anon_inode:bpf-map anon_inode:bpf-map socket socket " ]
+ok $? "keeper: stdio /dev/null, its pidfile, state file and live rules' directory, four bpf maps (two tries, the event ring, the counters), two sockets (rtnetlink, control), nothing else" ||
 	diag "$fds"
 # Not dumpable: a root process without capabilities may not read its environ; the control,
 # a dumpable root process without capabilities, can be read the same way.
