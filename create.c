@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "create.h"
+#include "dns.h"
 #include "images.h"
 #include "jailenv.h"
 #include "podman.h"
@@ -504,6 +505,16 @@ static void add_policy_labels(struct args *a, const struct prot_opts *p)
 	/* checked at parse: no white space, at most 127 bytes */
 	args_addf(a, "--label=jail-ai.proxy=%s", p->proxy ? p->proxy : "");
 	args_addf(a, "--label=jail-ai.mode=%s", policy_mode_word(p));
+	/* names are checked (no white space); 64 of 255 bytes fit */
+	buf[0] = '\0';
+	for (i = 0; p->domains && i < p->domains->n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+		    "%s%s%s", buf[0] ? " " : "", p->domains->v[i].wildcard ?
+		    "*." : "", p->domains->v[i].name);
+	if (strlen(buf) + 1 >= sizeof(buf))
+		die(EXIT_USAGE, "create: --allow-domain: the names are too "
+		    "long for the jail's label (4 KiB)");
+	args_addf(a, "--label=jail-ai.allow-domain=%s", buf);
 }
 
 /*

@@ -1068,15 +1068,20 @@ int fs_landlock(const struct fs_plan *p, char *bad, size_t badlen)
 
 /*
  * The address-refresh keeper's (keeper.c): from now on no file written,
- * made, removed or executed, no TCP bind or connect (ABI 4), no abstract
- * unix socket or signal out of its domain (ABI 6); reads, and the fds
- * already open, keep working.  0, or -errno (-ENOSYS: no Landlock).
+ * made, removed or executed, no TCP bind or connect (ABI 4; with
+ * dns_tcp, connect to port 53 stays: its forwarder's upstream TCP), no
+ * abstract unix socket or signal out of its domain (ABI 6); reads, and
+ * the fds already open, keep working.  0, or -errno (-ENOSYS: no
+ * Landlock).
  */
-int fs_landlock_readonly(void)
+int fs_landlock_readonly(int dns_tcp)
 {
 	struct ll_ruleset_attr attr;
+	struct {
+		__u64 allowed_access, port;
+	} __attribute__((packed)) np = { 2, 53 };	/* CONNECT_TCP */
 	size_t size = sizeof(uint64_t);	/* ABI 1-3: handled_access_fs */
-	int abi = fs_landlock_abi();
+	int abi = fs_landlock_abi(), fd, r = 0;
 
 	if (abi < 1)
 		return -ENOSYS;
@@ -1092,5 +1097,15 @@ int fs_landlock_readonly(void)
 		attr.scoped = LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX;
 		size = sizeof(attr);
 	}
-	return lockdown_ruleset(&attr, size);	/* the child's, no rule */
+	if (!dns_tcp || abi < 4)
+		return lockdown_ruleset(&attr, size);	/* no rule */
+	if ((fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size,
+	    0U)) < 0)
+		return -errno;
+	/* LANDLOCK_RULE_NET_PORT (2): connect to 53 only */
+	if (syscall(__NR_landlock_add_rule, fd, 2, &np, 0U) < 0 ||
+	    syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }

@@ -52,9 +52,10 @@ int fs_plan_build(const struct fs_opts *o, struct fs_plan *p, char *err,
 void fs_plan_free(struct fs_plan *p);
 /* The running kernel's Landlock ABI, or -errno (ENOSYS, EOPNOTSUPP). */
 int fs_landlock_abi(void);
-/* keeper.c: no file write, exec or TCP from now on (Landlock); 0 or
+/* keeper.c: no file write, exec or TCP (but connect to port 53 with
+ * dns_tcp) from now on (Landlock); 0 or
  * -errno, -ENOSYS without Landlock. */
-int fs_landlock_readonly(void);
+int fs_landlock_readonly(int dns_tcp);
 /* The name of a known nested sandbox (bwrap, ...) when cmd is one and p
  * puts CMD under a Landlock file domain, where its mount() fails; NULL. */
 const char *fs_nested_tool(const struct fs_plan *p, const char *cmd);
