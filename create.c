@@ -289,6 +289,8 @@ void create_opts_free(struct create_opts *o)
 {
 	while (o->ntok)
 		free(o->tok[--o->ntok]);
+	free(o->prot.domains);	/* --allow-domain's names */
+	o->prot.domains = NULL;
 }
 
 void create_add_mount(struct create_opts *o, const char *spec)

@@ -671,7 +671,7 @@ int protected_start(const char *who, const char *name,
 	if (given)
 		o = *given;
 	if (given ? !o.block_host : !load_prot(who, name, &o, &labels, &pl)) {
-		free(labels);
+		free(labels);	/* no label parsed: o.domains is NULL */
 		if (podman_do("start", name, NULL) == 0)
 			return 0;
 		warnx("%s: podman start %s failed", who, name);
@@ -695,6 +695,8 @@ int protected_start(const char *who, const char *name,
 	}
 	if (r == 0)
 		undo.initialized = 0;	/* started, and protected */
+	if (!given)
+		free(o.domains);	/* load_prot's, from the label */
 	free(labels);
 	return r;
 }
