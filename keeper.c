@@ -502,7 +502,7 @@ static void keeper_main(struct keeper *k)
 {
 	sigset_t none;
 	char pid[700], err[300] = "";
-	int r, n;
+	int r, n, dns_tcp;
 
 	/* First: no /proc/PID/fd, no ptrace, no core with the fds in it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -539,7 +539,15 @@ static void keeper_main(struct keeper *k)
 	/* Where Landlock is enabled: no file written or executed, no TCP,
 	 * from here on (uid 0 without capabilities still owns root's
 	 * files).  Without it the keeper runs as it is. */
-	if ((r = fs_landlock_readonly(k->names != NULL)) < 0 && r != -ENOSYS &&
+	dns_tcp = k->names != NULL;
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in jail-ai-fault: Landlock without the port-53 rule, the
+	 * control for upstream TCP (tests/59-podman-dns.t). */
+	if (getenv("JAIL_AI_FAULT") && !strcmp(getenv("JAIL_AI_FAULT"),
+	    "keepernotcp"))
+		dns_tcp = 0;
+#endif
+	if ((r = fs_landlock_readonly(dns_tcp)) < 0 && r != -ENOSYS &&
 	    r != -EOPNOTSUPP)
 		fail_closed(k, "Landlock", r);
 	fault_try_write(k, "after");

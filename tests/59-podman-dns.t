@@ -10,7 +10,8 @@
 #    not allowed is REFUSED (the server never sees it) and its address stays EPERM; an
 #    allowed name resolving to a host address stays EPERM (--block-host first); a TTL of 1
 #    lapses (EPERM again after TTL + 5 s of grace);
-#  - upstream over TCP too (the keeper's Landlock keeps connect to port 53);
+#  - upstream over TCP too (the keeper's Landlock keeps connect to port 53; control:
+#    jail-ai-fault's keeper without that rule gets SERVFAIL over TCP, answers over UDP);
 #  - the container's processes hold none of the listeners (only the keeper does);
 #  - podman restart behind jail-ai's back: the listeners stay in the old namespace; the
 #    keeper sees the new container cgroup, fails closed (the answers' allows revoked, the
@@ -30,6 +31,7 @@ DS=$PWD/tests/dns_server
 DP=$PWD/tests/dns_probe
 [ -x "$DS" ] || bail "tests/dns_server is missing: run 'make tests/dns_server'"
 [ -x "$DP" ] || bail "tests/dns_probe is missing: run 'make tests/dns_probe'"
+[ -x ./jail-ai-fault ] || bail "./jail-ai-fault is missing: run 'make jail-ai-fault'"
 export HOME=$TMP/home
 mkdir -p "$HOME"
 podman_private_setup
@@ -92,6 +94,16 @@ ok $? "over TCP too, upstream TCP from the keeper ($out)" || diag "$(cat "$TMP/d
 grep -q '^q ok.test 1 tcp' "$TMP/dns.log"
 ok $? "the server saw the TCP query (the keeper's Landlock keeps connect to port 53)" ||
 	diag "$(cat "$TMP/dns.log")"
+
+# control (jail-ai-fault, JAIL_AI_FAULT=keepernotcp): the keeper's Landlock without the rule
+F=$N-f
+JAIL_AI=$PWD/jail-ai-fault JAIL_AI_FAULT=keepernotcp jcreate "$F" --deny-all --allow-domain ok.test
+ok $ST "control: create $F with jail-ai-fault (keepernotcp)" || errs
+out=$(q "$F" ok.test tcp)
+out2=$(q "$F" ok.test)
+case $out in "rcode=2 "*) case $out2 in "rcode=0 "*) true ;; *) false ;; esac ;; *) false ;; esac
+ok $? "control: without Landlock's port-53 rule upstream TCP fails (SERVFAIL: $out), UDP works ($out2)"
+pm rm -f -t 0 "$F" >/dev/null 2>&1
 
 out=$(q "$A" evil.test)
 r=$(c "$A" 10.77.0.4)
