@@ -153,13 +153,9 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 	 * keeper writes it; never a port that nothing of ours holds yet. */
 	if ((h->flags & JAIL_REQ_F_DOMAINS) && !(h->flags & JAIL_REQ_F_MAPFDS))
 		return refuse(why, "DOMAINS without MAPFDS", -EINVAL);
-	if ((h->flags & JAIL_REQ_F_DOMAINS) &&
-	    (h->flags & JAIL_REQ_F_HOSTNET) && h->dns_port == 0)
-		return refuse(why, "DOMAINS with HOSTNET without a port",
-		    -EINVAL);
-	if ((h->flags & JAIL_REQ_F_DOMAINS) &&
-	    !(h->flags & JAIL_REQ_F_HOSTNET) && h->dns_port != 0)
-		return refuse(why, "DOMAINS without HOSTNET with a port",
+	if ((h->flags & JAIL_REQ_F_DOMAINS) && (h->dns_port != 0) !=
+	    ((h->flags & JAIL_REQ_F_HOSTNET) != 0))
+		return refuse(why, "DOMAINS: a port exactly with HOSTNET",
 		    -EINVAL);
 	if (!(h->flags & JAIL_REQ_F_DOMAINS) && h->dns_port != 0)
 		return refuse(why, "a DNS port without DOMAINS", -EINVAL);
