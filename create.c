@@ -718,7 +718,7 @@ static const struct {
 } shaping[] = {
 	{ "--block-host", 0 }, { "--no-dns", 0 }, { "--deny-all", 0 },
 	{ "--block-private", 0 }, { "--ssh-agent", 0 }, { "--root", 0 },
-	{ "--proxy", 1 }, { "--allow-dns", 0 },
+	{ "--proxy", 1 }, { "--allow-dns", 0 }, { "--allow-domain", 1 },
 	{ "--allow", 1 }, { "--deny", 1 }, { "--deny-file", 1 },
 	{ "--mount", 1 }, { "--port", 1 }, { "--env", 1 }, { "--network", 1 },
 	{ "--memory", 1 }, { "--cpus", 1 }, { "--restart", 1 },
