@@ -490,6 +490,7 @@ static int dns_open(struct keeper *k, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	k->dom = &keeper_dom;
+	k->rf->dom = k->dom;	/* status's counters (control.c) */
 	domains_start(k->dom, k->rf->maps[JAIL_MAP_DNS4],
 	    k->rf->maps[JAIL_MAP_DNS6]);
 	k->next_mark_ms = mono_ms() + 1000;

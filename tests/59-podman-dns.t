@@ -12,6 +12,7 @@
 #    lapses (EPERM again after TTL + 5 s of grace);
 #  - upstream over TCP too (the keeper's Landlock keeps connect to port 53; control:
 #    jail-ai-fault's keeper without that rule gets SERVFAIL over TCP, answers over UDP);
+#  - status shows the forwarder's counters (queries, refused, forwarded, allowed);
 #  - the container's processes hold none of the listeners (only the keeper does);
 #  - podman restart behind jail-ai's back: the listeners stay in the old namespace; the
 #    keeper sees the new container cgroup, fails closed (the answers' allows revoked, the
@@ -121,6 +122,14 @@ r2=$(c "$A" 10.77.0.3)
 case $out in "rcode=0 "*"an=10.77.0.3") [ "$r1" = 0 ] && [ "$r2" = 1 ] ;; *) false ;; esac
 ok $? "short.test (TTL 1): 10.77.0.3 connects at once ($r1), EPERM 7 s later ($r2)"
 
+out=$(jp status "$A" 2>&1)
+line=$(printf '%s\n' "$out" | grep '^dns: ')
+case $line in "dns: queries "*", refused 1, forwarded "*", allowed "*) true ;; *) false ;; esac
+ok $? "status: the forwarder's counters ($line)" || diag "$out"
+out=$(jp status --json "$A" 2>&1)
+case $out in *'"dns":{"queries":'*'"refused":1,'*) true ;; *) false ;; esac
+ok $? "status --json: the same in events.dns" || diag "$out"
+
 out=$(pm exec "$A" sh -c 'for p in /proc/[0-9]*; do ls -l $p/fd 2>/dev/null; done' |
 	grep -c 'socket:' )
 ss=$(nsenter --net="/proc/$(pm inspect -f '{{.State.Pid}}' "$A")/ns/net" ss -Hlnup | wc -l)
@@ -165,4 +174,7 @@ ok $? "control: without --allow-domain the container queries the resolver itself
 out=$(q "$B" ok.test)
 case $out in "rcode=0 "*) false ;; *) true ;; esac
 ok $? "control: and nothing answers for another address ($out)"
+out=$(jp status "$B" 2>&1)
+printf '%s\n' "$out" | grep -q '^events: ' && ! printf '%s\n' "$out" | grep -q '^dns: '
+ok $? "control: its status has no dns line" || diag "$out"
 done_testing
