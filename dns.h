@@ -15,8 +15,9 @@
  * the network).  The parsers are pure (no fds, no allocation) and fuzzed
  * (fuzz/fuzz_dns.c).
  *
- * This header is the contract between the forwarder (dns.c) and its user
- * (the run parent's poll loop, the BPF redirect); change it in both.
+ * This header is the contract between the forwarder (dns.c) and its users
+ * (the run parent's poll loop, a podman jail's keeper on listeners root
+ * made in the container's namespace, the BPF redirect); change it in all.
  */
 #ifndef JAIL_DNS_H
 #define JAIL_DNS_H

@@ -735,8 +735,9 @@ static int is_protected(const char *who, const char *name,
 		return r;
 	}
 	/* jail_egress only in the host's network namespace; the recvmsg and
-	 * getpeername hooks only with --allow-domain, which podman jails
-	 * never have (loader.c wanted()) */
+	 * getpeername hooks only with --allow-domain (loader.c wanted()),
+	 * not asked for here: without them an answer is dropped by the
+	 * resolver (fail closed) */
 	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
 		if (rep->attached[i] == 0 && (i == JAIL_PROG_EGRESS ? hostnet :
 		    i < JAIL_PROG_DNS_FIRST || i > JAIL_PROG_DNS_LAST))

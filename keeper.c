@@ -23,9 +23,13 @@
  * starter), stdio /dev/null, and
  * checks all of that in /proc/self/status before it says it is ready.  A
  * map update by fd needs no capability (5.19+; tests/39-mapfd.t).
+ * With --allow-domain it also serves the jail's DNS (domains.c, dns.c)
+ * on listeners root jail-ai made in the container's network namespace,
+ * asking upstream from the host's, and fails closed when the container is
+ * restarted behind jail-ai's back (its new namespace lacks them).
  * Untrusted input: the netlink messages (refresh.c), the control clients
  * and their requests (control.c), the ring's records (events.c), the
- * pidfile's text.
+ * pidfile's text, the container's DNS queries and the upstream answers.
  *
  * Fail closed: it cannot stop the container (no capability, another pid
  * namespace), so when a change cannot be applied it denies everything in
