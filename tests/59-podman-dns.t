@@ -135,6 +135,7 @@ out=$(pm exec "$A" sh -c 'for p in /proc/[0-9]*; do ls -l $p/fd 2>/dev/null; don
 ss=$(nsenter --net="/proc/$(pm inspect -f '{{.State.Pid}}' "$A")/ns/net" ss -Hlnup | wc -l)
 [ "$ss" -ge 1 ] && [ -n "$K" ] && ls -l "/proc/$K/fd" 2>/dev/null | grep -q socket
 ok $? "the listeners are in the container's namespace ($ss UDP there), held by the keeper $K"
+diag "the keeper's resident memory after these queries: $(awk '/^VmRSS/ { print $2, $3 }' "/proc/$K/status")"
 [ "$out" = 0 ]
 ok $? "no process of the container holds a socket ($out)"
 
@@ -144,9 +145,13 @@ for i in $(seq 40); do [ -e "/proc/$K" ] && ! grep -q '^State:	Z' "/proc/$K/stat
 why=$(cat "/run/jail-ai/keeper-$A.state" 2>/dev/null)
 case $why in *"restarted behind jail-ai's back"*) true ;; *) false ;; esac
 ok $? "podman restart: the keeper fails closed, saying why ($why)"
+for i in $(seq 50); do
+	[ "$(pm inspect -f '{{.State.Status}}' "$A" 2>/dev/null)" = running ] && break
+	sleep 0.1
+done
 r=$(c "$A" 10.77.0.2)
 [ "$r" = 1 ]
-ok $? "and 10.77.0.2 is EPERM again (probe exit $r)"
+ok $? "and 10.77.0.2 is EPERM again (probe exit $r)" || diag "$(pm ps -a 2>&1 | tail -n 3)"
 out=$(jp status "$A" 2>&1)
 case $out in *"restarted behind jail-ai's back"*) true ;; *) false ;; esac
 ok $? "status says why" || diag "$out"
