@@ -42,6 +42,7 @@
 #include "cgroup.h"
 #include "control.h"
 #include "ctlparse.h"
+#include "domains.h"
 #include "events.h"
 #include "hostips.h"
 #include "policy.h"
@@ -933,7 +934,20 @@ static int op_events(struct refresh *rf, const struct control_req *rq,
 	events_drain(rf->ev);	/* what the ring holds now counts too */
 	if ((n = events_summary_fmt(rf->ev, line, sizeof(line))) < 0)
 		return n;
+	/* --allow-domain: the forwarder's counters, one member more */
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (n > 0 && line[n - 1] == '}')
+		n--;
 	fwrite(line, 1, (size_t)n, out);
+	if (rf->dom)
+		fprintf(out, ",\"dns\":{\"queries\":%lu,\"refused\":%lu,"
+		    "\"forwarded\":%lu,\"answered\":%lu,\"failed\":%lu,"
+		    "\"allowed\":%lu}", rf->dom->fwd.queries,
+		    rf->dom->fwd.refused, rf->dom->fwd.forwarded,
+		    rf->dom->fwd.answered, rf->dom->fwd.failed,
+		    rf->dom->allowed);
+	fputs("}\n", out);
 	return 0;
 }
 

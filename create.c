@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "create.h"
+#include "dns.h"
 #include "images.h"
 #include "jailenv.h"
 #include "podman.h"
@@ -288,6 +289,8 @@ void create_opts_free(struct create_opts *o)
 {
 	while (o->ntok)
 		free(o->tok[--o->ntok]);
+	free(o->prot.domains);	/* --allow-domain's names */
+	o->prot.domains = NULL;
 }
 
 void create_add_mount(struct create_opts *o, const char *spec)
@@ -504,6 +507,16 @@ static void add_policy_labels(struct args *a, const struct prot_opts *p)
 	/* checked at parse: no white space, at most 127 bytes */
 	args_addf(a, "--label=jail-ai.proxy=%s", p->proxy ? p->proxy : "");
 	args_addf(a, "--label=jail-ai.mode=%s", policy_mode_word(p));
+	/* names are checked (no white space); 64 of 255 bytes fit */
+	buf[0] = '\0';
+	for (i = 0; p->domains && i < p->domains->n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+		    "%s%s%s", buf[0] ? " " : "", p->domains->v[i].wildcard ?
+		    "*." : "", p->domains->v[i].name);
+	if (strlen(buf) + 1 >= sizeof(buf))
+		die(EXIT_USAGE, "create: --allow-domain: the names are too "
+		    "long for the jail's label (4 KiB)");
+	args_addf(a, "--label=jail-ai.allow-domain=%s", buf);
 }
 
 /*
@@ -705,7 +718,7 @@ static const struct {
 } shaping[] = {
 	{ "--block-host", 0 }, { "--no-dns", 0 }, { "--deny-all", 0 },
 	{ "--block-private", 0 }, { "--ssh-agent", 0 }, { "--root", 0 },
-	{ "--proxy", 1 }, { "--allow-dns", 0 },
+	{ "--proxy", 1 }, { "--allow-dns", 0 }, { "--allow-domain", 1 },
 	{ "--allow", 1 }, { "--deny", 1 }, { "--deny-file", 1 },
 	{ "--mount", 1 }, { "--port", 1 }, { "--env", 1 }, { "--network", 1 },
 	{ "--memory", 1 }, { "--cpus", 1 }, { "--restart", 1 },

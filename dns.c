@@ -538,6 +538,15 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* lfd: udp4, udp6, tcp4, tcp6 */
+static void close_four(int lfd[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		close_fd(&lfd[i]);
+}
+
 static void close_listeners(struct dns_fwd *f)
 {
 	close_fd(&f->udp4);
@@ -546,35 +555,49 @@ static void close_listeners(struct dns_fwd *f)
 	close_fd(&f->tcp6);
 }
 
-/* One try at four listeners on one port: 0, -EADDRINUSE (try again: the
- * port the kernel gave UDP was taken for TCP or on ::1), or -errno. */
-static int listeners_once(struct dns_fwd *f)
+/* One try at four listeners (lfd: udp4, udp6, tcp4, tcp6) on one port:
+ * 0, -EADDRINUSE (try again: the port the kernel gave UDP was taken for
+ * TCP or on ::1), or -errno. */
+static int listeners_once(int lfd[4], uint16_t *pport)
 {
 	uint16_t port = 0;
-	int r;
+	int r, i;
 
-	if ((r = f->udp4 = listener(AF_INET, SOCK_DGRAM, &port)) < 0 ||
-	    (r = f->tcp4 = listener(AF_INET, SOCK_STREAM, &port)) < 0)
+	lfd[0] = lfd[1] = lfd[2] = lfd[3] = -1;
+	if ((r = lfd[0] = listener(AF_INET, SOCK_DGRAM, &port)) < 0 ||
+	    (r = lfd[2] = listener(AF_INET, SOCK_STREAM, &port)) < 0)
 		goto out;
-	f->port = port;
-	r = f->udp6 = listener(AF_INET6, SOCK_DGRAM, &port);
+	*pport = port;
+	r = lfd[1] = listener(AF_INET6, SOCK_DGRAM, &port);
 	if (r == -EADDRNOTAVAIL || r == -EAFNOSUPPORT) {
-		f->udp6 = -1;	/* no ::1 here: IPv4 only */
+		lfd[1] = -1;	/* no ::1 here: IPv4 only */
 		return 0;
 	}
-	if (r < 0 || (r = f->tcp6 = listener(AF_INET6, SOCK_STREAM, &port)) < 0)
+	if (r < 0 || (r = lfd[3] = listener(AF_INET6, SOCK_STREAM, &port)) < 0)
 		goto out;
 	return 0;
 out:
-	close_listeners(f);	/* a failed one holds -errno: set to -1 */
+	for (i = 0; i < 4; i++)	/* a failed one holds -errno */
+		if (lfd[i] < 0)
+			lfd[i] = -1;
+	close_four(lfd);
 	return r;
 }
 
-int dns_fwd_open(struct dns_fwd *f, const struct dns_names *names,
-    const char *resolv_conf, dns_allow_fn fn, void *arg, char *err,
-    size_t errlen)
+int dns_fwd_listeners(int lfd[4], uint16_t *port)
 {
-	int i, r;
+	int i, r = -EADDRINUSE;
+
+	for (i = 0; i < 32 && r == -EADDRINUSE; i++)
+		r = listeners_once(lfd, port);
+	return r;
+}
+
+/* Everything but the listeners and the upstreams. */
+static void fwd_init(struct dns_fwd *f, const struct dns_names *names,
+    dns_allow_fn fn, void *arg)
+{
+	int i;
 
 	memset(f, 0, offsetof(struct dns_fwd, pend));
 	f->udp4 = f->udp6 = f->tcp4 = f->tcp6 = -1;
@@ -588,17 +611,109 @@ int dns_fwd_open(struct dns_fwd *f, const struct dns_names *names,
 	f->allow = fn;
 	f->arg = arg;
 	f->timeout_ms = DNS_TIMEOUT_MS;
+}
+
+int dns_fwd_open(struct dns_fwd *f, const struct dns_names *names,
+    const char *resolv_conf, dns_allow_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	int lfd[4], r;
+
+	fwd_init(f, names, fn, arg);
 	r = read_upstreams(f, resolv_conf ? resolv_conf : "/etc/resolv.conf",
 	    err, errlen);
 	if (r < 0)
 		return r;
-	for (i = 0; i < 32; i++)
-		if ((r = listeners_once(f)) != -EADDRINUSE)
-			break;
-	if (r < 0)
+	if ((r = dns_fwd_listeners(lfd, &f->port)) < 0)
 		return fail(err, errlen, -r, "listen on",
 		    "127.0.0.1 and ::1 (UDP and TCP, one port)");
+	f->udp4 = lfd[0];
+	f->udp6 = lfd[1];
+	f->tcp4 = lfd[2];
+	f->tcp6 = lfd[3];
 	return 0;
+}
+
+/*
+ * fd, given: a socket of family and type bound to loopback on *port (0:
+ * the first one sets it), listening when TCP.  It becomes non-blocking
+ * and close-on-exec.  0 or -errno.
+ */
+static int check_listener(int fd, int family, int type, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl = sizeof(ss), ol = sizeof(int);
+	int v, lo, fl;
+	uint16_t p;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &ol) < 0)
+		return -errno;
+	if (v != family)
+		return -EAFNOSUPPORT;
+	ol = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &ol) < 0)
+		return -errno;
+	if (v != type)
+		return -EPROTOTYPE;
+	ol = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &ol) < 0)
+		return -errno;
+	if (v != (type == SOCK_STREAM))
+		return -EINVAL;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -errno;
+	lo = family == AF_INET ? s4->sin_addr.s_addr ==
+	    htonl(INADDR_LOOPBACK) : IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+	p = ntohs(family == AF_INET ? s4->sin_port : s6->sin6_port);
+	if (!lo || p == 0 || (*port && p != *port))
+		return -EADDRNOTAVAIL;
+	*port = p;
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
+int dns_fwd_open_fds(struct dns_fwd *f, const int lfd[4],
+    const struct dns_names *names, const char *resolv_conf,
+    dns_allow_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const int fam[4] = { AF_INET, AF_INET6, AF_INET, AF_INET6 };
+	static const int typ[4] = { SOCK_DGRAM, SOCK_DGRAM, SOCK_STREAM,
+	    SOCK_STREAM };
+	static const char *const what[4] = { "UDP 127.0.0.1", "UDP ::1",
+	    "TCP 127.0.0.1", "TCP ::1" };
+	uint16_t port = 0;
+	int i, r;
+
+	fwd_init(f, names, fn, arg);
+	f->udp4 = lfd[0];
+	f->udp6 = lfd[1];
+	f->tcp4 = lfd[2];
+	f->tcp6 = lfd[3];
+	/* IPv4 both, IPv6 both or neither (no ::1 where they were made) */
+	if (f->udp4 < 0 || f->tcp4 < 0 || (f->udp6 < 0) != (f->tcp6 < 0)) {
+		r = fail(err, errlen, EBADF, "take the listeners",
+		    "UDP and TCP on 127.0.0.1 (and both or none on ::1)");
+		goto out;
+	}
+	for (i = 0; i < 4; i++)
+		if (lfd[i] >= 0 && (r = check_listener(lfd[i], fam[i], typ[i],
+		    &port)) < 0) {
+			fail(err, errlen, -r, "take the listener", what[i]);
+			goto out;
+		}
+	f->port = port;
+	r = read_upstreams(f, resolv_conf ? resolv_conf : "/etc/resolv.conf",
+	    err, errlen);
+	if (r == 0)
+		return 0;
+out:
+	close_listeners(f);
+	return r;
 }
 
 int dns_fwd_pollfds(const struct dns_fwd *f, struct pollfd *pf, int max)

@@ -15,8 +15,9 @@
  * the network).  The parsers are pure (no fds, no allocation) and fuzzed
  * (fuzz/fuzz_dns.c).
  *
- * This header is the contract between the forwarder (dns.c) and its user
- * (the run parent's poll loop, the BPF redirect); change it in both.
+ * This header is the contract between the forwarder (dns.c) and its users
+ * (the run parent's poll loop, a podman jail's keeper on listeners root
+ * made in the container's namespace, the BPF redirect); change it in all.
  */
 #ifndef JAIL_DNS_H
 #define JAIL_DNS_H
@@ -140,6 +141,24 @@ struct dns_fwd {
 int dns_fwd_open(struct dns_fwd *f, const struct dns_names *names,
     const char *resolv_conf, dns_allow_fn fn, void *arg, char *err,
     size_t errlen);
+/*
+ * The same four listeners, made apart from the forwarder: for a jail in
+ * its own network namespace, root makes them there (setns, this, setns
+ * back: a socket keeps the namespace it was made in) and hands them to
+ * the process that forwards from the host's namespace.  lfd: udp4, udp6,
+ * tcp4, tcp6 (the ::1 pair -1 where there is no ::1); port: theirs.  0,
+ * or -errno with none left open.
+ */
+int dns_fwd_listeners(int lfd[4], uint16_t *port);
+/*
+ * dns_fwd_open on listeners made by dns_fwd_listeners (in any network
+ * namespace).  Each is checked: family, type, bound to 127.0.0.1 / ::1,
+ * one port for all, TCP listening; they become non-blocking and
+ * close-on-exec.  The fds are f's from the call on: closed on failure.
+ */
+int dns_fwd_open_fds(struct dns_fwd *f, const int lfd[4],
+    const struct dns_names *names, const char *resolv_conf,
+    dns_allow_fn fn, void *arg, char *err, size_t errlen);
 /* The fds to poll, with the events dns.c wants (POLLIN, or POLLOUT
  * while it writes), into pf, at most max (DNS_POLLFDS is enough; with
  * fewer, queries beyond fail at their deadline); returns how many. */

@@ -161,6 +161,31 @@ int domains_open(struct domains *d, const struct dns_names *names,
 	return dns_fwd_open(&d->fwd, names, NULL, allow, d, err, errlen);
 }
 
+int domains_open_fds(struct domains *d, const int lfd[4],
+    const struct dns_names *names, char *err, size_t errlen)
+{
+	d->map4 = d->map6 = -1;
+	d->next_sweep_ms = 0;
+	d->allowed = d->failed = d->swept = 0;
+	return dns_fwd_open_fds(&d->fwd, lfd, names, NULL, allow, d, err,
+	    errlen);
+}
+
+int domains_set_port(int dcfg, uint16_t port)
+{
+	uint32_t key = 0, v = port;
+
+	return map_write(dcfg, &key, &v);
+}
+
+int domains_revoke(struct domains *d)
+{
+	int a = d->map4 >= 0 ? sweep_map(d->map4, 4, UINT64_MAX) : 0;
+	int b = d->map6 >= 0 ? sweep_map(d->map6, 16, UINT64_MAX) : 0;
+
+	return a < 0 ? a : b < 0 ? b : 0;
+}
+
 void domains_start(struct domains *d, int map4, int map6)
 {
 	d->map4 = map4;

@@ -25,6 +25,15 @@ struct domains {
  * -errno with err naming the step. */
 int domains_open(struct domains *d, const struct dns_names *names,
     char *err, size_t errlen);
+/* The same on listeners made elsewhere (dns_fwd_open_fds: a podman
+ * jail's, made in its network namespace; they are d's from the call on). */
+int domains_open_fds(struct domains *d, const int lfd[4],
+    const struct dns_names *names, char *err, size_t errlen);
+/* jail_dcfg (its fd): the programs redirect port 53 to port from now on
+ * (0: not at all).  0 or -errno. */
+int domains_set_port(int dcfg, uint16_t port);
+/* Every entry of jail_dns4 / jail_dns6 deleted (failing closed). */
+int domains_revoke(struct domains *d);
 /* After the attach: the maps answers go to (fds stay the caller's). */
 void domains_start(struct domains *d, int map4, int map6);
 int domains_pollfds(const struct domains *d, struct pollfd *pf, int max);

@@ -1070,17 +1070,21 @@ int fs_landlock(const struct fs_plan *p, char *bad, size_t badlen)
 
 /*
  * The address-refresh keeper's (keeper.c): from now on no file written,
- * made, removed or executed, no TCP bind or connect (ABI 4), no abstract
- * unix socket or signal out of its domain (ABI 6); reads, and the fds
- * already open, keep working.  With wdir >= 0 (a directory), files may
- * still be made, written, renamed and removed right inside it: the
- * keeper's live rules (nothing else, no directory, no link).  0, or
+ * made, removed or executed, no TCP bind or connect (ABI 4; with
+ * dns_tcp, connect to port 53 stays: its forwarder's upstream TCP), no
+ * abstract unix socket or signal out of its domain (ABI 6); reads, and
+ * the fds already open, keep working.  With wdir >= 0 (a directory),
+ * files may still be made, written, renamed and removed right inside it:
+ * the keeper's live rules (nothing else, no directory, no link).  0, or
  * -errno (-ENOSYS: no Landlock).
  */
-int fs_landlock_readonly(int wdir)
+int fs_landlock_readonly(int wdir, int dns_tcp)
 {
 	struct ll_ruleset_attr attr;
 	struct ll_path_beneath pb;
+	struct {
+		__u64 allowed_access, port;
+	} __attribute__((packed)) np = { 2, 53 };	/* CONNECT_TCP */
 	size_t size = sizeof(uint64_t);	/* ABI 1-3: handled_access_fs */
 	int abi = fs_landlock_abi(), fd, r = 0;
 
@@ -1098,17 +1102,23 @@ int fs_landlock_readonly(int wdir)
 		attr.scoped = LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX;
 		size = sizeof(attr);
 	}
-	if (wdir < 0)
+	if (wdir < 0 && (!dns_tcp || abi < 4))
 		return lockdown_ruleset(&attr, size);	/* the child's, no rule */
 	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0U);
 	if (fd < 0)
 		return -errno;
-	memset(&pb, 0, sizeof(pb));
-	pb.parent_fd = wdir;
-	pb.allowed_access = LL_WRITE_FILE | LL_REMOVE_FILE | LL_MAKE_REG |
-	    (abi >= 3 ? LL_TRUNCATE : 0);
-	if (syscall(__NR_landlock_add_rule, fd, LL_RULE_PATH_BENEATH, &pb,
-	    0U) < 0)
+	if (wdir >= 0) {
+		memset(&pb, 0, sizeof(pb));
+		pb.parent_fd = wdir;
+		pb.allowed_access = LL_WRITE_FILE | LL_REMOVE_FILE |
+		    LL_MAKE_REG | (abi >= 3 ? LL_TRUNCATE : 0);
+		if (syscall(__NR_landlock_add_rule, fd, LL_RULE_PATH_BENEATH,
+		    &pb, 0U) < 0)
+			r = -errno;
+	}
+	/* LANDLOCK_RULE_NET_PORT (2): connect to 53 only */
+	if (r == 0 && dns_tcp && abi >= 4 &&
+	    syscall(__NR_landlock_add_rule, fd, 2, &np, 0U) < 0)
 		r = -errno;
 	if (r == 0 && syscall(__NR_landlock_restrict_self, fd, 0U) < 0)
 		r = -errno;

@@ -53,9 +53,10 @@ void fs_plan_free(struct fs_plan *p);
 /* The running kernel's Landlock ABI, or -errno (ENOSYS, EOPNOTSUPP). */
 int fs_landlock_abi(void);
 /* keeper.c: no file write, exec or TCP from now on (Landlock), but files
- * made, written, renamed or removed right in directory wdir (>= 0); 0 or
- * -errno, -ENOSYS without Landlock. */
-int fs_landlock_readonly(int wdir);
+ * made, written, renamed or removed right in directory wdir (>= 0), and
+ * TCP connect to port 53 with dns_tcp; 0 or -errno, -ENOSYS without
+ * Landlock. */
+int fs_landlock_readonly(int wdir, int dns_tcp);
 /* The name of a known nested sandbox (bwrap, ...) when cmd is one and p
  * puts CMD under a Landlock file domain, where its mount() fails; NULL. */
 const char *fs_nested_tool(const struct fs_plan *p, const char *cmd);

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 #include "cgroup.h"
 #include "ctlparse.h"
+#include "dns.h"
 #include "jailstart.h"
 #include "keeper.h"
 #include "podman.h"
@@ -48,8 +50,9 @@ struct pod_labels {
 static int load_prot(const char *who, const char *name, struct prot_opts *o,
     char **store, struct pod_labels *pl)
 {
-	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES + 10];
-	char *lab, *tok, *save = NULL, *f[10];
+	static char *argv[2 * JAIL_MAX_ALLOW + 2 * JAIL_MAX_DENY_FILES +
+	    2 * DNS_MAX_NAMES + 10];
+	char *lab, *tok, *save = NULL, *f[11];
 	int argc = 0, i, k;
 
 	lab = container_inspect(name,
@@ -62,16 +65,17 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	    "{{index .Config.Labels \"jail-ai.network\"}}\t"
 	    "{{index .Config.Labels \"jail-ai.gateways\"}}\t"
 	    "{{.HostConfig.CgroupParent}}\t"
-	    "{{index .Config.Labels \"jail-ai.proxy\"}}");
+	    "{{index .Config.Labels \"jail-ai.proxy\"}}\t"
+	    "{{index .Config.Labels \"jail-ai.allow-domain\"}}");
 	if (!lab)
 		die(EXIT_SYSFAIL, "%s: %s: podman inspect failed", who, name);
 	*store = lab;
-	for (k = 0, f[0] = lab; k < 9 && f[k]; k++) {
+	for (k = 0, f[0] = lab; k < 10 && f[k]; k++) {
 		f[k + 1] = strchr(f[k], '\t');
 		if (f[k + 1])
 			*f[k + 1]++ = '\0';
 	}
-	if (k < 9 || !f[9])
+	if (k < 10 || !f[10])
 		die(EXIT_SYSFAIL, "%s: %s: unreadable jail-ai labels", who, name);
 	memset(o, 0, sizeof(*o));
 	o->who = who;
@@ -108,6 +112,15 @@ static int load_prot(const char *who, const char *name, struct prot_opts *o,
 	if (f[9][0]) {
 		argv[argc++] = "--proxy";
 		argv[argc++] = f[9];
+	}
+	/* "" or "<no value>": made before --allow-domain reached podman */
+	if (strcmp(f[10], "<no value>") == 0)
+		f[10][0] = '\0';
+	for (tok = strtok_r(f[10], " ", &save); tok && argc <
+	    (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+	    tok = strtok_r(NULL, " ", &save)) {
+		argv[argc++] = "--allow-domain";
+		argv[argc++] = tok;
 	}
 	for (i = 0; i < argc; i++)
 		if (!prot_parse_opt(o, argc, argv, &i))
@@ -526,6 +539,10 @@ static int protect_parent(const char *who, const char *name,
 	prot_build(o, &p);
 	/* the ring the keeper reads (`jail-ai events NAME`, status) */
 	p.req->flags |= JAIL_REQ_F_EVENTS;
+	/* --allow-domain: port 0 until the keeper's listeners exist in the
+	 * container's namespace (dns_listen_in) */
+	if (o->domains)
+		p.req->flags |= JAIL_REQ_F_DOMAINS;
 	r = protect_at_fds(who, &pc, &leaf, &p, maps);
 	/* The keeper's maps: proven updatable by fd here, or nothing runs. */
 	if (r == 0 && (r = refresh_start(rf, o, &p, maps)) < 0)
@@ -566,6 +583,50 @@ void need_cgroupfs(const char *who, const char *name)
 }
 
 /*
+ * --allow-domain: the forwarder's listeners (dns.h), made in the running
+ * container's network namespace (a socket keeps the namespace it was made
+ * in) and handed to the keeper, which forwards from the host's.  Root's
+ * step: setns needs CAP_SYS_ADMIN; this thread comes back to its own
+ * namespace before anything else is done, or jail-ai stops.
+ */
+static int dns_listen_in(const char *who, const char *name, int lfd[4])
+{
+	char p[64];
+	pid_t pid = jail_pid(name, NULL);
+	int self = -1, there = -1, r;
+	uint16_t port;
+
+	lfd[0] = lfd[1] = lfd[2] = lfd[3] = -1;
+	snprintf(p, sizeof(p), "/proc/%d/ns/net", (int)pid);
+	if (pid <= 0 || (self = open("/proc/self/ns/net", O_RDONLY |
+	    O_CLOEXEC)) < 0 || (there = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = pid <= 0 ? -ESRCH : -errno;
+		warnx("%s: %s: --allow-domain: the container's network "
+		    "namespace (%s): %s", who, name, p, strerror(-r));
+		goto out;
+	}
+	if (setns(there, CLONE_NEWNET) < 0) {
+		r = -errno;
+		warnx("%s: %s: --allow-domain: setns %s: %s", who, name, p,
+		    strerror(errno));
+		goto out;
+	}
+	r = dns_fwd_listeners(lfd, &port);
+	if (setns(self, CLONE_NEWNET) < 0)
+		die(EXIT_SYSFAIL, "%s: %s: setns back to jail-ai's own network "
+		    "namespace: %s", who, name, strerror(errno));
+	if (r < 0)
+		warnx("%s: %s: --allow-domain: DNS listeners on 127.0.0.1 in "
+		    "the container: %s", who, name, strerror(-r));
+out:
+	if (self >= 0)
+		close(self);
+	if (there >= 0)
+		close(there);
+	return r;
+}
+
+/*
  * The fast start: lock, protect the parent, then ONE podman call (create's
  * `podman run --detach`, or `podman start`).  gw: the network's gateways.
  */
@@ -578,9 +639,15 @@ static int fast_start(const char *who, const char *name,
 	struct podman_status ps;
 	struct refresh rf;
 	char *out = NULL;
-	int lk, r;
+	int lk, r, i, lfd[4] = { -1, -1, -1, -1 };
 
 	o->own_netns = strcmp(network, "host") != 0;
+	if (o->domains && !o->own_netns) {
+		warnx("%s: %s: --allow-domain with --network host: the "
+		    "forwarder would listen in the host's namespace; use "
+		    "`jail-ai run` for that, or a private network", who, name);
+		return -EINVAL;
+	}
 	if (gw)
 		add_gateway_denies(o, gw);
 	if ((r = pod_parent(name, &par)) < 0 ||
@@ -610,9 +677,15 @@ static int fast_start(const char *who, const char *name,
 		    "remove with its programs (not supported)" : "");
 		r = -EIO;
 	}
+	if (r == 0 && o->domains)
+		r = dns_listen_in(who, name, lfd);
 	/* Events since the read wait in the socket for the keeper. */
 	if (r == 0)
-		r = keeper_start(who, name, &par, &rf);
+		r = keeper_start(who, name, &par, &rf, o->domains ? lfd :
+		    NULL, o->domains);
+	for (i = 0; i < 4; i++)
+		if (lfd[i] >= 0)
+			close(lfd[i]);
 	refresh_close(&rf);
 	free(o->kept);
 	o->kept = NULL;
@@ -656,7 +729,7 @@ int protected_start(const char *who, const char *name,
 	if (given)
 		o = *given;
 	if (given ? !o.block_host : !load_prot(who, name, &o, &labels, &pl)) {
-		free(labels);
+		free(labels);	/* no label parsed: o.domains is NULL */
 		if (podman_do("start", name, NULL) == 0)
 			return 0;
 		warnx("%s: podman start %s failed", who, name);
@@ -680,6 +753,8 @@ int protected_start(const char *who, const char *name,
 	}
 	if (r == 0)
 		undo.initialized = 0;	/* started, and protected */
+	if (!given)
+		free(o.domains);	/* load_prot's, from the label */
 	free(labels);
 	return r;
 }
@@ -718,8 +793,9 @@ static int is_protected(const char *who, const char *name,
 		return r;
 	}
 	/* jail_egress only in the host's network namespace; the recvmsg and
-	 * getpeername hooks only with --allow-domain, which podman jails
-	 * never have (loader.c wanted()) */
+	 * getpeername hooks only with --allow-domain (loader.c wanted()),
+	 * not asked for here: without them an answer is dropped by the
+	 * resolver (fail closed) */
 	for (i = 0; i < JAIL_NPROG_SLOTS; i++)
 		if (rep->attached[i] == 0 && (i == JAIL_PROG_EGRESS ? hostnet :
 		    i < JAIL_PROG_DNS_FIRST || i > JAIL_PROG_DNS_LAST))

@@ -23,9 +23,13 @@
  * starter), stdio /dev/null, and
  * checks all of that in /proc/self/status before it says it is ready.  A
  * map update by fd needs no capability (5.19+; tests/39-mapfd.t).
+ * With --allow-domain it also serves the jail's DNS (domains.c, dns.c)
+ * on listeners root jail-ai made in the container's network namespace,
+ * asking upstream from the host's, and fails closed when the container is
+ * restarted behind jail-ai's back (its new namespace lacks them).
  * Untrusted input: the netlink messages (refresh.c), the control clients
  * and their requests (control.c), the ring's records (events.c), the
- * pidfile's text.
+ * pidfile's text, the container's DNS queries and the upstream answers.
  *
  * Fail closed: it cannot stop the container (no capability, another pid
  * namespace), so when a change cannot be applied it denies everything in
@@ -55,12 +59,14 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
 #include "confine.h"
 #include "control.h"
 #include "ctlparse.h"
+#include "domains.h"
 #include "fsjail.h"
 #include "keeper.h"
 #include "util.h"
@@ -85,7 +91,18 @@ struct keeper {
 	struct refresh *rf;
 	struct events ev;	/* the ring, read into log */
 	struct events_log log;
+	/* --allow-domain: the listeners root made in the container's
+	 * network namespace (dom's once opened), the names, the forwarder,
+	 * and a mark of the container's cgroups (a restart makes new ones,
+	 * and a new network namespace the listeners are not in) */
+	int dlfd[4];
+	const struct dns_names *names;
+	struct domains *dom;
+	unsigned long long ctr_mark;
+	uint64_t next_mark_ms;
 };
+
+static struct domains keeper_dom;	/* ~600 KiB: not on a stack */
 
 static void path_of(char *buf, size_t len, const char *name, const char *ext)
 {
@@ -188,6 +205,11 @@ static void fail_closed(struct keeper *k, const char *what, int err)
 	char msg[512];
 	int r = refresh_deny_all(k->rf);
 
+	/* no DNS allow outlives the keeper's failure either */
+	if (k->dom && (domains_set_port(k->rf->maps[JAIL_MAP_DCFG], 0) < 0 ||
+	    domains_revoke(k->dom) < 0) && r == 0)
+		r = -EIO;
+
 	snprintf(msg, sizeof(msg), "%s: %s; %s\n", what, strerror(-err),
 	    r == 0 ? "every destination is denied now (0.0.0.0/0 and ::/0, "
 	    "and every entry of the maps)" : "denying every destination "
@@ -204,11 +226,57 @@ static int same_cgroup(const struct keeper *k)
 	return stat(k->cgroup, &st) == 0 && st.st_ino == k->cg_ino;
 }
 
+/* The container's cgroups below the parent, by inode: podman restart
+ * (or stop and start) behind jail-ai's back makes new ones. */
+static unsigned long long children_mark(const char *cgroup)
+{
+	unsigned long long m = 0;
+	struct dirent *d;
+	DIR *dir = opendir(cgroup);
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		if (d->d_type == DT_DIR && d->d_name[0] != '.')
+			m += (unsigned long long)d->d_ino * 0x9e3779b97f4a7c15ULL;
+	closedir(dir);
+	return m;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* --allow-domain: the forwarder's fds after the keeper's own, a sweep
+ * when due, and once a second: is the container the one whose network
+ * namespace holds the listeners?  Not: fail closed (a new keeper, made
+ * by jail-ai start or exec, listens in the new one). */
+static void dns_step(struct keeper *k, struct pollfd *pf, int nd)
+{
+	char err[256] = "";
+	int r;
+
+	if ((r = domains_handle(k->dom, pf, nd, err, sizeof(err))) < 0)
+		fail_closed(k, err[0] ? err : "the DNS forwarder", r);
+	if (mono_ms() < k->next_mark_ms)
+		return;
+	k->next_mark_ms = mono_ms() + 1000;
+	if (children_mark(k->cgroup) != k->ctr_mark)
+		fail_closed(k, "--allow-domain: the container was restarted "
+		    "behind jail-ai's back, in a new network namespace that "
+		    "the DNS listeners are not in (jail-ai start or exec "
+		    "starts it again with a new keeper)", -ESTALE);
+}
+
 static void keeper_loop(struct keeper *k)
 {
-	struct pollfd pf[KP_NFDS];
+	struct pollfd pf[KP_NFDS + DNS_POLLFDS];
 	char err[256];
-	int n, r;
+	int n, r, nd = 0, t;
 
 	memset(pf, 0, sizeof(pf));
 	pf[KP_NETLINK].fd = k->rf->nl;
@@ -219,7 +287,14 @@ static void keeper_loop(struct keeper *k)
 	pf[KP_EVENTS].events = POLLIN;
 	for (;;) {
 		/* Each second at least: is the cgroup still ours? */
-		n = poll(pf, KP_NFDS, 1000);
+		t = 1000;
+		if (k->dom) {	/* its set changes as clients come */
+			nd = domains_pollfds(k->dom, pf + KP_NFDS,
+			    DNS_POLLFDS);
+			if ((r = domains_timeout_ms(k->dom)) < t)
+				t = r;
+		}
+		n = poll(pf, (nfds_t)(KP_NFDS + nd), t);
 		if (n < 0 && errno != EINTR)
 			fail_closed(k, "poll", -errno);
 		if (pf[KP_NETLINK].revents & POLLNVAL)
@@ -246,6 +321,8 @@ static void keeper_loop(struct keeper *k)
 		}
 		if (!same_cgroup(k))
 			_exit(0);	/* the protection ended or was replaced */
+		if (k->dom)
+			dns_step(k, pf + KP_NFDS, n > 0 ? nd : 0);
 	}
 }
 
@@ -283,16 +360,21 @@ static int keep_fds(struct keeper *k)
 {
 	int *kept[] = { &k->rf->nl, &k->rf->maps[JAIL_MAP_V4],
 	    &k->rf->maps[JAIL_MAP_V6], &k->lock, &k->ready, &k->state,
-	    &k->ctl, &k->ev.ring, &k->ev.cnt, &k->live };
+	    &k->ctl, &k->ev.ring, &k->ev.cnt, &k->live, &k->dlfd[0],
+	    &k->dlfd[1], &k->dlfd[2], &k->dlfd[3],
+	    &k->rf->maps[JAIL_MAP_DNS4], &k->rf->maps[JAIL_MAP_DNS6],
+	    &k->rf->maps[JAIL_MAP_DCFG] };
 	enum { NK = sizeof(kept) / sizeof(kept[0]) };
 	int keep[NK], i, j, t, lo = 3, nul;
 
 	/* The child's ring and counters are ev's now (refresh_events), or
 	 * not made: rf names them nowhere. */
 	k->rf->maps[JAIL_MAP_EV] = k->rf->maps[JAIL_MAP_CNT] = -1;
-	/* --allow-domain's maps: podman jails have none (run-only). */
+	/* --allow-domain's maps: the answers' two and the port's, when the
+	 * jail has names; the socket map is the programs' alone. */
 	for (i = JAIL_MAP_DNS4; i < JAIL_NMAPS; i++)
-		k->rf->maps[i] = -1;
+		if (!k->names || i == JAIL_MAP_DSK)
+			k->rf->maps[i] = -1;
 	for (i = 0; i < NK; i++) {
 		if (*kept[i] >= 0 && (t = lift(kept[i])) < 0)
 			return t;
@@ -426,13 +508,32 @@ static void fault_try_write(const struct keeper *k, const char *when)
 }
 #endif
 
+/* --allow-domain: the forwarder on root's listeners, upstream the
+ * host's /etc/resolv.conf (read now, before Landlock). */
+static int dns_open(struct keeper *k, char *err, size_t errlen)
+{
+	int r, i;
+
+	r = domains_open_fds(&keeper_dom, k->dlfd, k->names, err, errlen);
+	for (i = 0; i < 4; i++)
+		k->dlfd[i] = -1;	/* the forwarder's now, or closed */
+	if (r < 0)
+		return r;
+	k->dom = &keeper_dom;
+	k->rf->dom = k->dom;	/* status's counters (control.c) */
+	domains_start(k->dom, k->rf->maps[JAIL_MAP_DNS4],
+	    k->rf->maps[JAIL_MAP_DNS6]);
+	k->next_mark_ms = mono_ms() + 1000;
+	return 0;
+}
+
 /* The keeper itself, in the grandchild: never returns. */
 __attribute__((noreturn))
 static void keeper_main(struct keeper *k)
 {
 	sigset_t none;
 	char pid[700], err[300] = "";
-	int r, n;
+	int r, n, dns_tcp;
 
 	/* First: no /proc/PID/fd, no ptrace, no core with the fds in it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -460,6 +561,8 @@ static void keeper_main(struct keeper *k)
 	control_persist(k->live);
 	if ((r = keep_fds(k)) < 0)
 		fail_closed(k, "close the inherited fds", r);
+	if (k->names && (r = dns_open(k, err, sizeof(err))) < 0)
+		fail_closed(k, err, r);
 	if ((r = drop_all_caps()) < 0)
 		fail_closed(k, "drop every capability", r);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* again, after capset */
@@ -470,8 +573,16 @@ static void keeper_main(struct keeper *k)
 	/* Where Landlock is enabled: no file written or executed, no TCP,
 	 * from here on (uid 0 without capabilities still owns root's
 	 * files) but its live rules'.  Without it the keeper runs as it is. */
-	if ((r = fs_landlock_readonly(k->live)) < 0 && r != -ENOSYS &&
-	    r != -EOPNOTSUPP)
+	dns_tcp = k->names != NULL;
+#ifdef JAIL_FAULT_INJECTION
+	/* Only in jail-ai-fault: Landlock without the port-53 rule, the
+	 * control for upstream TCP (tests/59-podman-dns.t). */
+	if (getenv("JAIL_AI_FAULT") && !strcmp(getenv("JAIL_AI_FAULT"),
+	    "keepernotcp"))
+		dns_tcp = 0;
+#endif
+	if ((r = fs_landlock_readonly(k->live, dns_tcp)) < 0 &&
+	    r != -ENOSYS && r != -EOPNOTSUPP)
 		fail_closed(k, "Landlock", r);
 	fault_try_write(k, "after");
 	/* jail-ai proved the update with its capabilities; prove it again
@@ -488,6 +599,11 @@ static void keeper_main(struct keeper *k)
 		fail_closed(k, "update the jail's maps by fd without a "
 		    "capability (needs Linux 5.19 or later, or "
 		    "kernel.unprivileged_bpf_disabled=0)", r);
+	/* serving now: port 53 goes to the listeners from here on */
+	if (k->dom && (r = domains_set_port(k->rf->maps[JAIL_MAP_DCFG],
+	    k->dom->fwd.port)) < 0)
+		fail_closed(k, "--allow-domain: write the forwarder's port "
+		    "into jail_dcfg", r);
 	/* Only now does the starter take it as running. */
 	if (write(k->ready, "k", 1) != 1)
 		_exit(111);
@@ -521,7 +637,8 @@ static pid_t spawn_keeper(struct keeper *k)
 }
 
 int keeper_start(const char *who, const char *name,
-    const struct jail_cgroup *par, struct refresh *rf)
+    const struct jail_cgroup *par, struct refresh *rf, const int *dns_lfd,
+    const struct dns_names *names)
 {
 	struct keeper k;
 	struct stat st;
@@ -536,6 +653,12 @@ int keeper_start(const char *who, const char *name,
 	snprintf(k.name, sizeof(k.name), "%s", name);
 	k.rf = rf;
 	snprintf(k.cgroup, sizeof(k.cgroup), "%s", par->path);
+	k.dlfd[0] = k.dlfd[1] = k.dlfd[2] = k.dlfd[3] = -1;
+	if (names && dns_lfd) {	/* the keeper's copies: the caller closes */
+		k.names = names;
+		memcpy(k.dlfd, dns_lfd, sizeof(k.dlfd));
+		k.ctr_mark = children_mark(k.cgroup);
+	}
 	if (stat(k.cgroup, &st) < 0) {
 		r = -errno;
 		warnx("%s: %s: keeper: %s: %s", who, name, k.cgroup,

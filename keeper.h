@@ -10,13 +10,19 @@
 #include "cgroup.h"
 #include "refresh.h"
 
+struct dns_names;
+
 /*
  * The keeper of NAME's parent cgroup par, holding rf's fds (refresh_start
- * done); rf stays the caller's to close.  0 once the keeper runs without
- * capabilities, or -errno after saying why.
+ * done); rf stays the caller's to close.  With --allow-domain, names and
+ * dns_lfd: the forwarder's listeners (dns_fwd_listeners, made in the
+ * container's network namespace; the caller's to close after), which the
+ * keeper serves and whose port it writes into jail_dcfg.  0 once the
+ * keeper runs without capabilities, or -errno after saying why.
  */
 int keeper_start(const char *who, const char *name,
-    const struct jail_cgroup *par, struct refresh *rf);
+    const struct jail_cgroup *par, struct refresh *rf, const int *dns_lfd,
+    const struct dns_names *names);
 /* Stops NAME's keeper (1 s, then SIGKILL) and removes its files. */
 void keeper_stop(const char *name);
 /* NAME's saved live rules (keeper-NAME.live) removed: rm and clean. */

@@ -145,14 +145,18 @@ int loader_check_request(const void *buf, size_t len, const char **why)
 		return refuse(why, "request with an unknown flag", -EINVAL);
 	if ((h->flags & JAIL_REQ_F_EVENTS) && !(h->flags & JAIL_REQ_F_MAPFDS))
 		return refuse(why, "EVENTS without MAPFDS", -EINVAL);
-	/* DOMAINS: the parent must hold the maps, and its forwarder is
-	 * reachable on 127.0.0.1 only from its own network namespace. */
+	/* DOMAINS: the parent must hold the maps.  The forwarder listens on
+	 * 127.0.0.1 of the jail's network namespace: the host's (HOSTNET:
+	 * the run parent's, its port known now), or a container's, where
+	 * the listeners exist only after the start: port 0 (nothing
+	 * redirected, the resolver as denied as any address) until the
+	 * keeper writes it; never a port that nothing of ours holds yet. */
 	if ((h->flags & JAIL_REQ_F_DOMAINS) && !(h->flags & JAIL_REQ_F_MAPFDS))
 		return refuse(why, "DOMAINS without MAPFDS", -EINVAL);
-	if ((h->flags & JAIL_REQ_F_DOMAINS) && !(h->flags & JAIL_REQ_F_HOSTNET))
-		return refuse(why, "DOMAINS without HOSTNET", -EINVAL);
-	if ((h->flags & JAIL_REQ_F_DOMAINS) && h->dns_port == 0)
-		return refuse(why, "DOMAINS without a port", -EINVAL);
+	if ((h->flags & JAIL_REQ_F_DOMAINS) && (h->dns_port != 0) !=
+	    ((h->flags & JAIL_REQ_F_HOSTNET) != 0))
+		return refuse(why, "DOMAINS: a port exactly with HOSTNET",
+		    -EINVAL);
 	if (!(h->flags & JAIL_REQ_F_DOMAINS) && h->dns_port != 0)
 		return refuse(why, "a DNS port without DOMAINS", -EINVAL);
 	if (h->reserved != 0)

@@ -272,15 +272,15 @@ static void check_whole_ranges(const struct prot_opts *o)
 	}
 }
 
-/* --allow-domain: allow-only egress, the jail's DNS answered by the run
- * parent's forwarder (so not closed), and only `run` has that parent. */
+/* --allow-domain: allow-only egress, the jail's DNS answered by a
+ * forwarder (so not closed): the run parent's, or for podman the keeper
+ * of a rootful fast-path jail (jailstart.c refuses --network host). */
 static void check_domains(const struct prot_opts *o)
 {
-	if (strcmp(o->who, "run") != 0)
-		die(EXIT_USAGE, "%s: --allow-domain is `jail-ai run`-only for "
-		    "now: a podman jail's own network namespace cannot reach "
-		    "the forwarder jail-ai runs outside it (README: Domains)",
-		    o->who);
+	if (strcmp(o->who, "run") != 0 && getuid() != 0)
+		die(EXIT_USAGE, "%s: --allow-domain with podman needs rootful "
+		    "podman (its keeper serves the jail's DNS); rootless: "
+		    "`jail-ai run` (README: Domains)", o->who);
 	if (!o->deny_all)
 		die(EXIT_USAGE, "%s: --allow-domain opens addresses in an "
 		    "allow-only policy: add --deny-all", o->who);

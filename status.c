@@ -309,6 +309,17 @@ static void print_counters(const char *name, int json)
 			putchar(*d);
 	d = strstr(e, "\"events_dropped\":");
 	printf("; dropped %ld\n", d ? strtol(d + 17, NULL, 10) : -1L);
+	if ((d = strstr(e, "\"dns\":{")) && (e = strchr(d, '}'))) {
+		printf("dns: ");	/* --allow-domain's forwarder */
+		for (d += 7; d < e; d++)
+			if (*d == ':')
+				putchar(' ');
+			else if (*d == ',')
+				printf(", ");
+			else if (*d != '"')
+				putchar(*d);
+		putchar('\n');
+	}
 	free(t);
 }
 

@@ -25,9 +25,9 @@ _jail_ai()
 	run) words_opts="$jail --allow-domain --name --workspace --rw --hide --unhide --exec-only --nested-sandbox --fs --events --dry-run --unsafe-keep-privileges --help" ;;
 	policy) words_opts="--allow --deny --remove --show --help" ;;
 	events) words_opts="--follow --help" ;;
-	create) words_opts="$jail $podman --dry-run --help" ;;
+	create) words_opts="$jail $podman --allow-domain --dry-run --help" ;;
 	claude|copilot|cursor|gemini|codex|jules)
-		words_opts="$jail $podman --shell --auth --$cmd-dir --agent-configs --git-gpg --layers --base-image --isolated --rebuild --quiet --help" ;;
+		words_opts="$jail $podman --allow-domain --shell --auth --$cmd-dir --agent-configs --git-gpg --layers --base-image --isolated --rebuild --quiet --help" ;;
 	images)
 		if [ "$COMP_CWORD" = 2 ]; then
 			COMPREPLY=($(compgen -W "build list prune --help" -- "$cur"))

@@ -85,10 +85,12 @@ static int ref_ok(const unsigned char *b, size_t len)
 		return 0;
 	if ((h->flags & 4) && !(h->flags & 2))	/* EVENTS only with MAPFDS */
 		return 0;
-	/* DOMAINS (8) only with MAPFDS and HOSTNET, and then a port */
-	if ((h->flags & 8) && (h->flags & 3) != 3)
+	/* DOMAINS (8) only with MAPFDS; a port exactly with HOSTNET (1) */
+	if ((h->flags & 8) && !(h->flags & 2))
 		return 0;
-	if (((h->flags & 8) != 0) != (h->dns_port != 0) || h->reserved)
+	if ((h->flags & 8) && (h->dns_port != 0) != ((h->flags & 1) != 0))
+		return 0;
+	if ((!(h->flags & 8) && h->dns_port != 0) || h->reserved)
 		return 0;
 	if (h->op == JAIL_OP_QUERY || h->op == JAIL_OP_QUERY_EFFECTIVE)
 		return h->n4 == 0 && h->n6 == 0 && h->flags == 0;

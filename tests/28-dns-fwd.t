@@ -7,7 +7,9 @@
 # before the client has the answer; other names get REFUSED and never reach the server;
 # forged answers (wrong id, wrong source port) are ignored; malformed queries, a full
 # pending table and slow TCP clients do not stop it.  Controls show each forged answer
-# was sent and that a client without the checks takes it.  Under JAIL_AI=*-asan the
+# was sent and that a client without the checks takes it.  Listeners made in a third
+# namespace (dns_fwd_listeners there, dns_fwd_open_fds here, as for a podman jail) serve
+# that namespace only, upstream from this one.  Under JAIL_AI=*-asan the
 # forwarder runs under ASan+UBSan (tests/dns_fwd_probe-asan).
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -212,6 +214,39 @@ ms2=$((($(date +%s%N) - t0) / 1000000))
 	[ "$ms2" -lt 400 ]
 ok $? "the answer waits for the callback (400 ms: answered in $ms ms; control: REFUSED in $ms2 ms)" ||
 	diag "$out" "$out2"
+
+# ---- listeners made in another network namespace (a podman jail's) ----
+# The probe (in the host namespace) makes its listeners in NS_J (setns there and back, as
+# root jail-ai does for a container), then forwards from the host namespace: NS_J has only
+# lo, so it cannot reach the server itself.
+NS_J=jj$$
+ip netns add "$NS_J" && NETNS_MADE="$NETNS_MADE $NS_J" && ip -n "$NS_J" link set lo up ||
+	bail "network namespace $NS_J"
+in_jail() { nsenter --net="/run/netns/$NS_J" -- "$@"; }
+fwd fj 10.77.0.2 -N "/run/netns/$NS_J" a.example.com
+mark fj
+out=$(in_jail "$PR" query 127.0.0.1 $P a.example.com A 2>&1; in_jail "$PR" query -t ::1 $P a.example.com AAAA 2>&1)
+[ "$out" = "rcode 0"$'\n'"A 192.0.2.1 300"$'\n'"rcode 0"$'\n'"AAAA 2001:db8::1 200" ] &&
+	[ "$(since fj)" = "allow 4 192.0.2.1 300 allow 6 2001:db8::1 200 " ]
+ok $? "listeners made in the jail's namespace: UDP/IPv4 and TCP/IPv6 there are answered and allowed" ||
+	diag "$out" "allow calls: $(since fj)"
+before=$(seen s4 evil.test)
+out=$(in_jail "$PR" query 127.0.0.1 $P evil.test A 2>&1)
+[ "$out" = "rcode 5" ] && [ "$(seen s4 evil.test)" = "$before" ]
+ok $? "there too, a name not allowed is REFUSED and never forwarded" || diag "$out"
+n=$(in_jail ss -Hlnu "sport = :$P" | wc -l) t=$(in_jail ss -Hlnt "sport = :$P" | wc -l)
+h=$(in_host ss -Hlnut "sport = :$P" | wc -l)
+[ "$n" = 2 ] && [ "$t" = 2 ] && [ "$h" = 0 ]
+ok $? "the four listeners are in the jail's namespace ($n UDP, $t TCP), none in the host's ($h)" ||
+	diag "$(in_jail ss -Hlnut)"
+out=$(in_host "$PR" query -w 300 127.0.0.1 $P a.example.com A 2>&1)
+[ "$out" != "rcode 0"$'\n'"A 192.0.2.1 300" ]
+ok $? "control: the same port in the host's namespace answers nothing ($out)"
+out=$(in_jail "$PR" query -w 300 10.77.0.2 53 a.example.com A 2>&1)
+[ "$out" != "rcode 0"$'\n'"A 192.0.2.1 300" ] && [ "$(in_host "$PR" query 10.77.0.2 53 a.example.com A)" = \
+	"rcode 0"$'\n'"A 192.0.2.1 300" ]
+ok $? "control: the jail's namespace cannot reach the server itself, the host's can: the forwarder asked from there" ||
+	diag "$out"
 
 # ---- malformed queries ----
 hdr=12340100

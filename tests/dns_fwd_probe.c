@@ -8,7 +8,10 @@
  *       v6 0|1", then "allow 4|6 ADDR TTL" per callback (-F: the callback
  *       fails, "allow-fail ..."), "stats ..." when a counter changes;
  *       -c: "badflags FD" for any polled fd not O_NONBLOCK and FD_CLOEXEC;
- *       -D: the callback takes MS ms (as a slow map update would)
+ *       -D: the callback takes MS ms (as a slow map update would);
+ *       -N NETNS: the listeners made in network namespace NETNS (a path;
+ *       setns there and back, as root jail-ai does for a podman jail),
+ *       then dns_fwd_open_fds; upstream stays in the probe's own one
  *   query [-t] [-n] [-x] [-w MS] ADDR PORT NAME TYPE
  *       one query (TYPE A or AAAA; -t TCP); prints "rcode R" and "A|AAAA
  *       ADDR TTL" per address (A/AAAA of NAME and its CNAME chain); -n:
@@ -29,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,13 +108,37 @@ static int print_allow(void *arg, int family, const void *a, uint32_t ttl)
 	return fail_allow ? -1 : 0;
 }
 
+/* -N: the listeners in netns, the forwarder here. */
+static int open_in(struct dns_fwd *f, const char *netns,
+    const struct dns_names *nm, const char *resolv, char *err, size_t len)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int there = open(netns, O_RDONLY | O_CLOEXEC), lfd[4], r;
+	uint16_t port;
+
+	if (self < 0 || there < 0 || setns(there, CLONE_NEWNET) < 0)
+		die111(netns);
+	r = dns_fwd_listeners(lfd, &port);
+	if (setns(self, CLONE_NEWNET) < 0)
+		die111("setns back");
+	close(self);
+	close(there);
+	if (r < 0) {
+		snprintf(err, len, "listeners in %s: %s", netns, strerror(-r));
+		return r;
+	}
+	return dns_fwd_open_fds(f, lfd, nm, resolv, print_allow, NULL, err,
+	    len);
+}
+
 static int fwd(int argc, char **argv)
 {
 	static struct dns_names nm;
 	static struct dns_fwd f;
 	struct pollfd pf[DNS_POLLFDS];
 	char err[256], last[256] = "", now[256];
-	int i, n, check = 0, fl;
+	const char *netns = NULL;
+	int i, n, check = 0, fl, r;
 
 	if (argc < 4)
 		usage();
@@ -121,13 +149,19 @@ static int fwd(int argc, char **argv)
 			check = 1;
 		else if (!strcmp(argv[i], "-D") && i + 1 < argc)
 			allow_delay_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-N") && i + 1 < argc)
+			netns = argv[++i];
 		else if (dns_names_add(&nm, argv[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "dns_fwd_probe: %s\n", err);
 			return 100;
 		}
 	}
-	if (dns_fwd_open(&f, &nm, argv[2], print_allow, NULL, err,
-	    sizeof(err)) < 0) {
+	if (netns)
+		r = open_in(&f, netns, &nm, argv[2], err, sizeof(err));
+	else
+		r = dns_fwd_open(&f, &nm, argv[2], print_allow, NULL, err,
+		    sizeof(err));
+	if (r < 0) {
 		fprintf(stderr, "dns_fwd_probe: %s\n", err);
 		return 111;
 	}

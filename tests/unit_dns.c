@@ -7,11 +7,14 @@
  * allow callback).  TAP.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "dns.h"
 #include "tap.h"
@@ -601,11 +604,124 @@ static void test_answer(void)
 	    "sanitizer report (%d other)", bad);
 }
 
+/* A socket of family/type bound to addr:port (port 0: any), listening
+ * when listen_too; -1 when it cannot be made. */
+static int sock_at(int family, int type, const char *addr, uint16_t port,
+    int listen_too)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	int fd = socket(family, type, 0), one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (fd < 0)
+		return -1;
+	if (family == AF_INET) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &s4->sin_addr);
+	} else {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &s6->sin6_addr);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sizeof(ss)) < 0 ||
+	    (listen_too && listen(fd, 1) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint16_t port_of(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* 1 when fd is closed. */
+static int closed(int fd)
+{
+	return fcntl(fd, F_GETFD) < 0;
+}
+
+/* dns_fwd_open_fds: the listeners a root jail-ai hands over are checked
+ * (loopback, one port, the right type, TCP listening), and closed when
+ * refused.  IPv4 only: ::1 may be missing where the unit tests run. */
+static void test_open_fds(void)
+{
+	static struct dns_fwd f;
+	static struct dns_names nm;
+	char err[256], rc[] = "/tmp/unit_dns_resolv.XXXXXX";
+	int lfd[4], u, t, fd, r;
+	uint16_t port;
+
+	if ((fd = mkstemp(rc)) < 0 || write(fd, "nameserver 192.0.2.53\n",
+	    23) != 23) {
+		ok(0, "open_fds: a resolv.conf in /tmp");
+		return;
+	}
+	close(fd);
+	r = dns_fwd_listeners(lfd, &port);
+	ok(r == 0 && lfd[0] >= 0 && lfd[2] >= 0 && port != 0 &&
+	    port_of(lfd[0]) == port && port_of(lfd[2]) == port,
+	    "open_fds: dns_fwd_listeners makes UDP and TCP on one port (%u)",
+	    port);
+	r = dns_fwd_open_fds(&f, lfd, &nm, rc, NULL, NULL, err, sizeof(err));
+	ok(r == 0 && f.port == port && f.udp4 == lfd[0] && f.nup == 1 &&
+	    (fcntl(f.udp4, F_GETFL) & O_NONBLOCK),
+	    "open_fds: taken, port %u, non-blocking (%s)", f.port,
+	    r ? err : "ok");
+	if (r == 0)
+		dns_fwd_close(&f);
+
+	/* each refusal: the fds given are closed */
+	u = sock_at(AF_INET, SOCK_DGRAM, "0.0.0.0", 0, 0);
+	t = sock_at(AF_INET, SOCK_STREAM, "127.0.0.1", port_of(u), 1);
+	lfd[0] = u, lfd[1] = -1, lfd[2] = t, lfd[3] = -1;
+	r = dns_fwd_open_fds(&f, lfd, &nm, rc, NULL, NULL, err, sizeof(err));
+	ok(u >= 0 && r == -EADDRNOTAVAIL && strstr(err, "UDP 127.0.0.1") &&
+	    closed(u) && closed(t),
+	    "open_fds: UDP on 0.0.0.0 refused, both closed (%s)", err);
+	u = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 0, 0);
+	t = sock_at(AF_INET, SOCK_STREAM, "127.0.0.1", 0, 1);
+	lfd[0] = u, lfd[2] = t;
+	port = port_of(u) == port_of(t);	/* the kernel may pick one */
+	r = dns_fwd_open_fds(&f, lfd, &nm, rc, NULL, NULL, err, sizeof(err));
+	ok(!port && r == -EADDRNOTAVAIL && strstr(err,
+	    "TCP 127.0.0.1") && closed(u) && closed(t),
+	    "open_fds: two ports refused (%s)", err);
+	u = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 0, 0);
+	t = sock_at(AF_INET, SOCK_STREAM, "127.0.0.1", port_of(u), 0);
+	lfd[0] = u, lfd[2] = t;
+	r = dns_fwd_open_fds(&f, lfd, &nm, rc, NULL, NULL, err, sizeof(err));
+	ok(t >= 0 && r == -EINVAL && closed(t),
+	    "open_fds: TCP not listening refused (%s)", err);
+	u = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 0, 0);
+	t = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 0, 0);
+	lfd[0] = u, lfd[2] = t;
+	r = dns_fwd_open_fds(&f, lfd, &nm, rc, NULL, NULL, err, sizeof(err));
+	ok(r == -EPROTOTYPE && closed(u) && closed(t),
+	    "open_fds: UDP where TCP goes refused (%s)", err);
+	u = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 0, 0);
+	lfd[0] = u, lfd[2] = -1;
+	r = dns_fwd_open_fds(&f, lfd, &nm, rc, NULL, NULL, err, sizeof(err));
+	ok(r == -EBADF && closed(u), "open_fds: no TCP listener refused (%s)",
+	    err);
+	unlink(rc);
+}
+
 int main(void)
 {
 	test_names();
 	test_match();
 	test_query();
 	test_answer();
+	test_open_fds();
 	return done_testing();
 }

@@ -251,11 +251,15 @@ static void test_header(void)
 	req_good(&q);
 	hdr(&q)->flags = JAIL_REQ_F_DOMAINS | JAIL_REQ_F_MAPFDS;
 	hdr(&q)->dns_port = 40053;
-	refused_with(&q, -EINVAL, "DOMAINS without HOSTNET");
+	refused_with(&q, -EINVAL, "DOMAINS without HOSTNET with a port (a "
+	    "container's: the keeper writes it once its listeners exist)");
+	req_good(&q);
+	hdr(&q)->flags = JAIL_REQ_F_DOMAINS | JAIL_REQ_F_MAPFDS;
+	accepted(&q, "ATTACH with DOMAINS, MAPFDS, port 0 (a podman jail)");
 	req_good(&q);
 	hdr(&q)->flags = JAIL_REQ_F_DOMAINS | JAIL_REQ_F_MAPFDS |
 	    JAIL_REQ_F_HOSTNET;
-	refused_with(&q, -EINVAL, "DOMAINS with port 0");
+	refused_with(&q, -EINVAL, "DOMAINS with HOSTNET and port 0");
 	req_good(&q);
 	hdr(&q)->flags = JAIL_REQ_F_MAPFDS | JAIL_REQ_F_HOSTNET;
 	hdr(&q)->dns_port = 53;
