@@ -423,7 +423,7 @@ static int serve_setup(struct keeper *k, char *err, size_t errlen)
 		return r;
 	}
 	if ((r = control_guard(k->mount, k->cgroup)) < 0) {
-		snprintf(err, errlen, "control socket: its guard %s",
+		snprintf(err, errlen, "control socket: its guard %.200s",
 		    k->cgroup);
 		return r;
 	}
