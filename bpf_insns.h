@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 080737339fe968ba21e2031d41325b7759b02067ab599959df573a500d79a52e (BPF_SHA in the Makefile)
+ * source sha256: 68a650324d040a224d848c222f2da1c8a6546bc85eacb8d9acd0a316213996be (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -918,16 +918,16 @@ static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = 
 	{ 150, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 523 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 339 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:435: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r9 + 24) */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*   3 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
@@ -936,74 +936,73 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
-	/*  11 */ { .code = 0x61, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = *(u32 *)(r0 + 0) */
-	/*  12 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r6 */
+	/*  11 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  13 */ { .code = 0x61, .dst_reg = 6, .src_reg = 9, .off = 8, .imm = 0 }, /* r6 = *(u32 *)(r9 + 8) */
-	/*  14 */ { .code = 0x61, .dst_reg = 7, .src_reg = 9, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r9 + 12) */
+	/*  12 */ { .code = 0x61, .dst_reg = 5, .src_reg = 9, .off = 8, .imm = 0 }, /* r5 = *(u32 *)(r9 + 8) */
+	/*  13 */ { .code = 0x61, .dst_reg = 7, .src_reg = 9, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r9 + 12) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  15 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 = r7 */
-	/*  16 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  18 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
+	/*  14 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
+	/*  15 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
+	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  17 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 5, .off = 0, .imm = 0 }, /* r1 |= r5 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 9, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r9 + 16) */
-	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r9 */
-	/*  22 */ { .code = 0x61, .dst_reg = 3, .src_reg = 9, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r9 + 20) */
+	/*  19 */ { .code = 0x61, .dst_reg = 4, .src_reg = 9, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r9 + 16) */
+	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r9 */
+	/*  21 */ { .code = 0x61, .dst_reg = 3, .src_reg = 9, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r9 + 20) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  23 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 3, .off = 0, .imm = 0 }, /* r9 = r3 */
-	/*  24 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  25 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
+	/*  22 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 3, .off = 0, .imm = 0 }, /* r9 = r3 */
+	/*  23 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  24 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  25 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/*  27 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/*  26 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
 	/* bpf/jail.bpf.c:443: if ((a[0] | a[1]) != 0 || port != 0) { */
-	/*  28 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
-	/*  29 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/*  30 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
-	/*  31 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 7, .off = 0, .imm = 0 }, /* r2 |= r7 */
-	/*  32 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  33 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/*  34 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 36) */
-	/*  35 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 62, .imm = 0 }, /* if r2 == 0x0 goto pc+62 (-> 98) */
-	/*  36 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
+	/*  27 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
+	/*  28 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 5, .off = 0, .imm = 0 }, /* r1 |= r5 */
+	/*  29 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
+	/*  30 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 7, .off = 0, .imm = 0 }, /* r2 |= r7 */
+	/*  31 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/*  32 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/*  33 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 35) */
+	/*  34 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 62, .imm = 0 }, /* if r2 == 0x0 goto pc+62 (-> 97) */
 	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  37 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  38 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  36 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
 	/* bpf/jail.bpf.c:444: if (is_dns(port, fwd)) */
-	/*  39 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 13568 }, /* if r1 != 0x3500 goto pc+79 (-> 119) */
-	/*  40 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
-	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  42 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  43 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 75, .imm = 0 }, /* if r1 == 0x0 goto pc+75 (-> 119) */
+	/*  37 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 230, .imm = 13568 }, /* if r1 != 0x3500 goto pc+230 (-> 268) */
+	/*  38 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  39 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  40 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  41 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 226, .imm = 0 }, /* if r1 == 0x0 goto pc+226 (-> 268) */
+	/*  42 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r4 */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/*  43 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 4, .off = 0, .imm = 0 }, /* r9 |= r4 */
 	/*  44 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
 	/*  45 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  46 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
 	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/*  48 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  49 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  48 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  49 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r5 */
+	/*  50 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  51 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -88, .imm = 0 }, /* r2 = *(u64 *)(r10 - 88) */
+	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  51 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
-	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  53 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -88, .imm = 0 }, /* r1 = *(u64 *)(r10 - 88) */
-	/*  54 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/*  53 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*  54 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
 	/* bpf/jail.bpf.c:261: o[1] = a23; */
 	/*  55 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
 	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  56 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* r9 = r6 */
+	/*  56 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 2, .off = 0, .imm = 0 }, /* r9 = r2 */
 	/*  57 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
 	/*  58 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  60 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 62) */
-	/*  61 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  62 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
+	/*  61 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  62 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
 	/* bpf/jail.bpf.c:260: o[0] = a01; */
 	/*  63 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
 	/*  64 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
@@ -1016,623 +1015,389 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  70 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
 	/*  71 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  72 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/*  72 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  73 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  74 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  75 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/*  76 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  77 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
-	/*  78 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 80) */
-	/*  79 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  80 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  81 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 83) */
-	/*  82 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  83 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
+	/*  76 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
+	/*  77 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 79) */
+	/*  78 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  79 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/*  80 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 82) */
+	/*  81 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  82 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
 	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  84 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
-	/*  85 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
-	/*  86 */ { .code = 0x63, .dst_reg = 3, .src_reg = 4, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r4 */
-	/*  87 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  88 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 90) */
-	/*  89 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
+	/*  83 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/*  84 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -72, .imm = 0 }, /* r3 = *(u64 *)(r10 - 72) */
+	/*  85 */ { .code = 0x63, .dst_reg = 3, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r8 */
+	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
+	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 89) */
+	/*  88 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
 	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  90 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  91 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
-	/*  92 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
-	/*  93 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 95) */
-	/*  94 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  89 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
+	/*  90 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
+	/*  91 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
+	/*  92 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 94) */
+	/*  93 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  95 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
+	/*  94 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
 	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
-	/*  96 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
-	/*  97 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 423, .imm = 0 }, /* goto pc+423 (-> 521) */
-	/* bpf/jail.bpf.c:448: sk = ctx->sk; */
-	/*  98 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  99 */ { .code = 0x79, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u64 *)(r1 + 64) */
+	/*  95 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
+	/*  96 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 241, .imm = 0 }, /* goto pc+241 (-> 338) */
+	/* bpf/jail.bpf.c:447: sk = ctx->sk; */
+	/*  97 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  98 */ { .code = 0x79, .dst_reg = 1, .src_reg = 1, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r1 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 100 */ { .code = 0x61, .dst_reg = 3, .src_reg = 4, .off = 56, .imm = 0 }, /* r3 = *(u32 *)(r4 + 56) */
-	/* 101 */ { .code = 0x61, .dst_reg = 2, .src_reg = 4, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r4 + 60) */
+	/*  99 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 56, .imm = 0 }, /* r5 = *(u32 *)(r1 + 56) */
+	/* 100 */ { .code = 0x61, .dst_reg = 7, .src_reg = 1, .off = 60, .imm = 0 }, /* r7 = *(u32 *)(r1 + 60) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/* 103 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 104 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 101 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 7, .off = 0, .imm = 0 }, /* r2 = r7 */
+	/* 102 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 103 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/* 104 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 106 */ { .code = 0x61, .dst_reg = 1, .src_reg = 4, .off = 64, .imm = 0 }, /* r1 = *(u32 *)(r4 + 64) */
-	/* 107 */ { .code = 0x61, .dst_reg = 9, .src_reg = 4, .off = 68, .imm = 0 }, /* r9 = *(u32 *)(r4 + 68) */
+	/* 105 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u32 *)(r1 + 64) */
+	/* 106 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 68, .imm = 0 }, /* r3 = *(u32 *)(r1 + 68) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 108 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 9, .off = 0, .imm = 0 }, /* r5 = r9 */
-	/* 109 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
-	/* 110 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 1, .off = 0, .imm = 0 }, /* r5 |= r1 */
+	/* 107 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
+	/* 108 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 109 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r5 */
+	/* 110 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 112 */ { .code = 0x61, .dst_reg = 6, .src_reg = 4, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r4 + 48) */
-	/* 113 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 114 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
-	/* 115 */ { .code = 0x77, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 >>= 32 */
-	/* 116 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 203, .imm = 0 }, /* if r4 != 0x0 goto pc+203 (-> 320) */
-	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
-	/* 117 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 118 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 338, .imm = 0 }, /* goto pc+338 (-> 457) */
-	/* 119 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* 120 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 121 */ { .code = 0x55, .dst_reg = 6, .src_reg = 0, .off = 72, .imm = 0 }, /* if r6 != 0x0 goto pc+72 (-> 194) */
-	/* 122 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 71, .imm = 0 }, /* if r7 != 0x0 goto pc+71 (-> 194) */
-	/* 123 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/* 124 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 125 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -88, .imm = 0 }, /* r2 = *(u64 *)(r10 - 88) */
-	/* 126 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 1, .off = 67, .imm = 0 }, /* if r2 != r1 goto pc+67 (-> 194) */
-	/* 127 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 3, .off = 0, .imm = 0 }, /* r7 = r3 */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 128 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
-	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 131 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 132 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 133 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 134 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 135 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 136 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 137 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 382, .imm = 0 }, /* if r6 == 0x0 goto pc+382 (-> 520) */
-	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 138 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
-	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 139 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 178) */
-	/* 140 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
-	/* 141 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 142 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 377, .imm = 0 }, /* if r2 == r3 goto pc+377 (-> 520) */
-	/* 143 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 144 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 178) */
-	/* 145 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
-	/* 146 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 147 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 372, .imm = 0 }, /* if r2 == r3 goto pc+372 (-> 520) */
-	/* 148 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 149 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 178) */
-	/* 150 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
-	/* 151 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 152 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 367, .imm = 0 }, /* if r2 == r3 goto pc+367 (-> 520) */
-	/* 153 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 154 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 178) */
-	/* 155 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
-	/* 156 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 157 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 362, .imm = 0 }, /* if r2 == r3 goto pc+362 (-> 520) */
-	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 159 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 178) */
-	/* 160 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
-	/* 161 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 162 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 357, .imm = 0 }, /* if r2 == r3 goto pc+357 (-> 520) */
-	/* 163 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 164 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 178) */
-	/* 165 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
-	/* 166 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 167 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 352, .imm = 0 }, /* if r2 == r3 goto pc+352 (-> 520) */
-	/* 168 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 169 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 178) */
-	/* 170 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
-	/* 171 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 172 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 347, .imm = 0 }, /* if r2 == r3 goto pc+347 (-> 520) */
-	/* 173 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 174 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 178) */
-	/* 175 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
-	/* 176 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 177 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 342, .imm = 0 }, /* if r1 == r2 goto pc+342 (-> 520) */
-	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 178 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 340, .imm = 1 }, /* if r1 == 0x1 goto pc+340 (-> 520) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 180 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 181 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 83, .imm = 7 }, /* if r1 != 0x7 goto pc+83 (-> 265) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 182 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
-	/* 183 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 184 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 185 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 186 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 187 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 188 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 189 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 75, .imm = 0 }, /* if r8 == 0x0 goto pc+75 (-> 265) */
-	/* 190 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 191 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* 192 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 327, .imm = 0 }, /* if r1 > r0 goto pc+327 (-> 520) */
-	/* 193 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 265) */
+	/* 111 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 48, .imm = 0 }, /* r2 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:450: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 112 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/* 113 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
+	/* 114 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 153, .imm = 0 }, /* if r8 == 0x0 goto pc+153 (-> 268) */
+	/* 115 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/* 116 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 117 */ { .code = 0x5d, .dst_reg = 8, .src_reg = 1, .off = 150, .imm = 0 }, /* if r8 != r1 goto pc+150 (-> 268) */
+	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 118 */ { .code = 0x15, .dst_reg = 5, .src_reg = 0, .off = 127, .imm = 0 }, /* if r5 == 0x0 goto pc+127 (-> 246) */
+	/* 119 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 194 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 195 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 196 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 197 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 198 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 199 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 200 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 201 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 202 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* 120 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 121 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 122 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 123 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 124 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 125 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 126 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 127 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
 	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 203 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 204 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 129 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 130 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 205 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 131 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 206 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 207 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 208 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 209 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* 132 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 133 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 134 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 135 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 210 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 309, .imm = 0 }, /* if r6 == 0x0 goto pc+309 (-> 520) */
+	/* 136 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 200, .imm = 0 }, /* if r7 == 0x0 goto pc+200 (-> 337) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
+	/* 137 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 251) */
-	/* 213 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
-	/* 214 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 215 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 304, .imm = 0 }, /* if r2 == r3 goto pc+304 (-> 520) */
-	/* 216 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 217 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 251) */
-	/* 218 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
-	/* 219 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 299, .imm = 0 }, /* if r2 == r3 goto pc+299 (-> 520) */
-	/* 221 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 222 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 251) */
-	/* 223 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
-	/* 224 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 225 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 294, .imm = 0 }, /* if r2 == r3 goto pc+294 (-> 520) */
-	/* 226 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 227 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 251) */
-	/* 228 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
-	/* 229 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 230 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 289, .imm = 0 }, /* if r2 == r3 goto pc+289 (-> 520) */
-	/* 231 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 232 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 251) */
-	/* 233 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
-	/* 234 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 235 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 284, .imm = 0 }, /* if r2 == r3 goto pc+284 (-> 520) */
-	/* 236 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 237 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 251) */
-	/* 238 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
-	/* 239 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 240 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 279, .imm = 0 }, /* if r2 == r3 goto pc+279 (-> 520) */
-	/* 241 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 242 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 251) */
-	/* 243 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
-	/* 244 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 245 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 274, .imm = 0 }, /* if r2 == r3 goto pc+274 (-> 520) */
-	/* 246 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 247 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 251) */
-	/* 248 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
-	/* 249 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 250 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 269, .imm = 0 }, /* if r1 == r2 goto pc+269 (-> 520) */
+	/* 138 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 169) */
+	/* 139 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 140 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 196, .imm = 0 }, /* if r2 == r6 goto pc+196 (-> 337) */
+	/* 141 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 142 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 169) */
+	/* 143 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 144 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 192, .imm = 0 }, /* if r2 == r6 goto pc+192 (-> 337) */
+	/* 145 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 146 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 169) */
+	/* 147 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 148 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 188, .imm = 0 }, /* if r2 == r6 goto pc+188 (-> 337) */
+	/* 149 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 150 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 169) */
+	/* 151 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 152 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 184, .imm = 0 }, /* if r2 == r6 goto pc+184 (-> 337) */
+	/* 153 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 154 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 169) */
+	/* 155 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 156 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 180, .imm = 0 }, /* if r2 == r6 goto pc+180 (-> 337) */
+	/* 157 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 158 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 169) */
+	/* 159 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 160 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 176, .imm = 0 }, /* if r2 == r6 goto pc+176 (-> 337) */
+	/* 161 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 162 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 169) */
+	/* 163 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 164 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 172, .imm = 0 }, /* if r2 == r6 goto pc+172 (-> 337) */
+	/* 165 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 166 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 169) */
+	/* 167 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 168 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 168, .imm = 0 }, /* if r1 == r6 goto pc+168 (-> 337) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 251 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
+	/* 169 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
 	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 252 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 267, .imm = 1 }, /* if r1 == 0x1 goto pc+267 (-> 520) */
+	/* 170 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 166, .imm = 1 }, /* if r1 == 0x1 goto pc+166 (-> 337) */
 	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 253 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 254 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 265) */
-	/* 255 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 171 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 172 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 183) */
+	/* 173 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 256 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 257 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 258 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 259 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 260 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 174 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 175 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 176 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 177 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 178 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 261 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 265) */
-	/* 262 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 263 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* 179 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 183) */
+	/* 180 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 181 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
 	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 264 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 255, .imm = 0 }, /* if r1 > r0 goto pc+255 (-> 520) */
-	/* 265 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 182 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 154, .imm = 0 }, /* if r1 > r0 goto pc+154 (-> 337) */
+	/* 183 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 266 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 267 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 268 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 184 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 185 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 186 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 269 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 270 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 271 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 187 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 188 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 189 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 272 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 275) */
-	/* 273 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 190 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 193) */
+	/* 191 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 274 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 275 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 192 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 193 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 276 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 277 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 278 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 279 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 280 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 281 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 194 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 195 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 196 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 197 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 198 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 199 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 282 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 294) */
-	/* 283 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 200 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 212) */
+	/* 201 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 284 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 285 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 286 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 202 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 203 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 204 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 287 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 288 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 289 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 205 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 206 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 207 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 290 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 230, .imm = 0 }, /* if r0 == 0x0 goto pc+230 (-> 521) */
-	/* 291 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* 292 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 293 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 227, .imm = 0 }, /* goto pc+227 (-> 521) */
+	/* 208 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 35, .imm = 0 }, /* if r0 == 0x0 goto pc+35 (-> 244) */
+	/* 209 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 210 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 211 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 32, .imm = 0 }, /* goto pc+32 (-> 244) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 294 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 212 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 213 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 296 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 214 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 297 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 298 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 299 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 300 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 301 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 215 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 216 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 217 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 218 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 219 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 302 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 303 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* 220 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 221 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
 	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 304 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 305 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 306 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* 222 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 223 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 224 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
 	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 307 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* 308 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* 225 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 226 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 309 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 310 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* 227 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 228 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
 	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 311 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* 229 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 312 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 313 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* 230 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 231 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 314 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* 232 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
 	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 315 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 233 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 316 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* 234 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
 	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 317 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 318 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
-	/* 319 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 126, .imm = 0 }, /* goto pc+126 (-> 446) */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 320 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 321 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 6, .off = 135, .imm = 0 }, /* if r4 != r6 goto pc+135 (-> 457) */
+	/* 235 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
+	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 236 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* bpf/jail.bpf.c:216: __builtin_memcpy(e->addr, addr, 16); */
+	/* 237 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 238 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
+	/* 239 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 240 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
+	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
+	/* 241 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 242 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 243 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 244 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* 245 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 92, .imm = 0 }, /* goto pc+92 (-> 338) */
+	/* 246 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
 	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 322 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 90, .imm = 0 }, /* if r3 == 0x0 goto pc+90 (-> 413) */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 323 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 324 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 325 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 326 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 327 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 328 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 329 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 330 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 331 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 332 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 333 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 334 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 337 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 338 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 339 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 180, .imm = 0 }, /* if r7 == 0x0 goto pc+180 (-> 520) */
-	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 340 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
-	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 341 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 372) */
-	/* 342 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 343 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 176, .imm = 0 }, /* if r2 == r6 goto pc+176 (-> 520) */
-	/* 344 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 345 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 372) */
-	/* 346 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 347 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 172, .imm = 0 }, /* if r2 == r6 goto pc+172 (-> 520) */
-	/* 348 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 349 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 372) */
-	/* 350 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 351 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 168, .imm = 0 }, /* if r2 == r6 goto pc+168 (-> 520) */
-	/* 352 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 353 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 372) */
-	/* 354 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 355 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 164, .imm = 0 }, /* if r2 == r6 goto pc+164 (-> 520) */
-	/* 356 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 357 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 372) */
-	/* 358 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 359 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 160, .imm = 0 }, /* if r2 == r6 goto pc+160 (-> 520) */
-	/* 360 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 361 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 372) */
-	/* 362 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 363 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 156, .imm = 0 }, /* if r2 == r6 goto pc+156 (-> 520) */
-	/* 364 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 365 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 372) */
-	/* 366 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 367 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 152, .imm = 0 }, /* if r2 == r6 goto pc+152 (-> 520) */
-	/* 368 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 369 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 372) */
-	/* 370 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 371 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 148, .imm = 0 }, /* if r1 == r6 goto pc+148 (-> 520) */
-	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 372 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 373 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 146, .imm = 1 }, /* if r1 == 0x1 goto pc+146 (-> 520) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 374 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 375 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 386) */
-	/* 376 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 377 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 378 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 379 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 380 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 381 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 382 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 386) */
-	/* 383 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 384 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 385 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 134, .imm = 0 }, /* if r1 > r0 goto pc+134 (-> 520) */
-	/* 386 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 387 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 388 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 389 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 390 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 391 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 392 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 393 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 396) */
-	/* 394 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 395 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 396 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 397 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 398 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 399 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 400 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 401 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 402 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 403 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 18, .imm = 0 }, /* if r9 != 0x0 goto pc+18 (-> 422) */
-	/* 404 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 405 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 406 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 407 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 408 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 409 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 410 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 411 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 109, .imm = 0 }, /* if r0 == 0x0 goto pc+109 (-> 521) */
-	/* 412 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -122, .imm = 0 }, /* goto pc-122 (-> 291) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 413 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
-	/* 414 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = -92, .imm = 0 }, /* if r4 != 0x0 goto pc-92 (-> 323) */
-	/* 415 */ { .code = 0x18, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = -65536 }, /* r4 = 0xffff0000 ll */
-	/* 416 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 417 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 4, .off = 37, .imm = 0 }, /* if r1 == r4 goto pc+37 (-> 455) */
-	/* 418 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -96, .imm = 0 }, /* if r1 != 0x0 goto pc-96 (-> 323) */
-	/* 419 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* 247 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 248 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 0 }, /* if r1 != 0x0 goto pc+19 (-> 268) */
+	/* 249 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 250 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/* 251 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 252 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 1, .off = 9, .imm = 0 }, /* if r4 == r1 goto pc+9 (-> 262) */
+	/* 253 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
+	/* 254 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 13, .imm = 0 }, /* if r4 != 0x0 goto pc+13 (-> 268) */
+	/* 255 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 256 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 420 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 100, .imm = 16777216 }, /* if r9 == 0x1000000 goto pc+100 (-> 521) */
-	/* 421 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -99, .imm = 0 }, /* goto pc-99 (-> 323) */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 422 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 423 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
-	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 424 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 425 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 426 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 427 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 428 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 429 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 430 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 431 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 432 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 433 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 434 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 435 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
-	/* 436 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 437 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 438 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 439 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 440 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 441 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/* 442 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 443 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/* 444 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 445 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
-	/* 446 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* 447 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 448 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
-	/* 449 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 450 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
-	/* 451 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 452 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 453 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 454 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 521) */
-	/* 455 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 456 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 64, .imm = 16777343 }, /* if r9 == 0x100007f goto pc+64 (-> 521) */
+	/* 257 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/* 258 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 259 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
+	/* 260 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 77, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+77 (-> 338) */
+	/* 261 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 268) */
+	/* 262 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:303: w[3] == jail_htonl(0x7f000001))); */
+	/* 263 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/* 264 */ { .code = 0x18, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = -65536 }, /* r4 = 0xffff0000 ll */
+	/* 265 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 266 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
+	/* bpf/jail.bpf.c:450: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 267 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 70, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+70 (-> 338) */
+	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
+	/* 268 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
+	/* 269 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 = r2 */
 	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 457 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -135, .imm = 0 }, /* if r3 != 0x0 goto pc-135 (-> 323) */
-	/* 458 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -136, .imm = 0 }, /* if r2 != 0x0 goto pc-136 (-> 323) */
-	/* 459 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 460 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 461 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -139, .imm = 0 }, /* if r1 != r2 goto pc-139 (-> 323) */
+	/* 270 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = -151, .imm = 0 }, /* if r5 != 0x0 goto pc-151 (-> 120) */
+	/* 271 */ { .code = 0x67, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 <<= 32 */
+	/* 272 */ { .code = 0x77, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 >>= 32 */
+	/* 273 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -154, .imm = 0 }, /* if r7 != 0x0 goto pc-154 (-> 120) */
+	/* 274 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/* 275 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 276 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 1, .off = -157, .imm = 0 }, /* if r4 != r1 goto pc-157 (-> 120) */
+	/* 277 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 3, .off = 0, .imm = 0 }, /* r8 = r3 */
 	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 462 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
-	/* 463 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* 278 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
+	/* 279 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
 	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 464 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 465 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 466 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* 280 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 281 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 282 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 467 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 468 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 469 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 470 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 283 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 284 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 285 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 286 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 471 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 520) */
+	/* 287 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 49, .imm = 0 }, /* if r7 == 0x0 goto pc+49 (-> 337) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 472 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 288 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 473 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 504) */
-	/* 474 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 475 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 520) */
-	/* 476 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 477 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 504) */
-	/* 478 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 479 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 520) */
-	/* 480 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 481 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 504) */
-	/* 482 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 483 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 520) */
-	/* 484 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 485 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 504) */
-	/* 486 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 487 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 520) */
-	/* 488 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 489 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 504) */
-	/* 490 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 491 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 520) */
-	/* 492 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 493 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 504) */
-	/* 494 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 495 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 520) */
-	/* 496 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 497 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 504) */
-	/* 498 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 499 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 20, .imm = 0 }, /* if r2 == r6 goto pc+20 (-> 520) */
-	/* 500 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 501 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 504) */
-	/* 502 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 503 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* if r1 == r6 goto pc+16 (-> 520) */
+	/* 289 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 320) */
+	/* 290 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 291 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 45, .imm = 0 }, /* if r2 == r6 goto pc+45 (-> 337) */
+	/* 292 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 293 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 320) */
+	/* 294 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 295 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 41, .imm = 0 }, /* if r2 == r6 goto pc+41 (-> 337) */
+	/* 296 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 297 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 320) */
+	/* 298 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 299 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 37, .imm = 0 }, /* if r2 == r6 goto pc+37 (-> 337) */
+	/* 300 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 301 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 320) */
+	/* 302 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 303 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 33, .imm = 0 }, /* if r2 == r6 goto pc+33 (-> 337) */
+	/* 304 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 305 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 320) */
+	/* 306 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 307 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 29, .imm = 0 }, /* if r2 == r6 goto pc+29 (-> 337) */
+	/* 308 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 309 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 320) */
+	/* 310 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 311 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 25, .imm = 0 }, /* if r2 == r6 goto pc+25 (-> 337) */
+	/* 312 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 313 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 320) */
+	/* 314 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 315 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 21, .imm = 0 }, /* if r2 == r6 goto pc+21 (-> 337) */
+	/* 316 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 317 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 320) */
+	/* 318 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 319 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 17, .imm = 0 }, /* if r1 == r6 goto pc+17 (-> 337) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 504 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* 320 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
 	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 505 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 520) */
+	/* 321 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 15, .imm = 1 }, /* if r1 == 0x1 goto pc+15 (-> 337) */
 	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 506 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 507 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -122, .imm = 7 }, /* if r1 != 0x7 goto pc-122 (-> 386) */
+	/* 322 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 323 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -141, .imm = 7 }, /* if r1 != 0x7 goto pc-141 (-> 183) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/* 324 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 508 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
-	/* 509 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 510 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* 325 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* 326 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 327 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 511 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 512 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 513 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 514 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 328 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 329 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 330 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 331 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 515 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = -130, .imm = 0 }, /* if r8 == 0x0 goto pc-130 (-> 386) */
-	/* 516 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 517 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* 518 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 520) */
-	/* 519 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -134, .imm = 0 }, /* goto pc-134 (-> 386) */
-	/* 520 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:454: } */
-	/* 521 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 522 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 332 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = -150, .imm = 0 }, /* if r8 == 0x0 goto pc-150 (-> 183) */
+	/* 333 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 334 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* 335 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 337) */
+	/* 336 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -154, .imm = 0 }, /* goto pc-154 (-> 183) */
+	/* 337 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
+	/* bpf/jail.bpf.c:455: } */
+	/* 338 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SENDMSG6 523
+#define JAIL_NINSNS_SENDMSG6 339
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
 	{ 68, JAIL_MAP_DSK },
-	{ 133, JAIL_MAP_V4 },
-	{ 185, JAIL_MAP_DNS4 },
-	{ 206, JAIL_MAP_V6 },
-	{ 257, JAIL_MAP_DNS6 },
-	{ 269, JAIL_MAP_CNT },
-	{ 276, JAIL_MAP_EV },
-	{ 287, JAIL_MAP_CNT },
-	{ 335, JAIL_MAP_V6 },
-	{ 378, JAIL_MAP_DNS6 },
-	{ 390, JAIL_MAP_CNT },
-	{ 397, JAIL_MAP_EV },
-	{ 408, JAIL_MAP_CNT },
-	{ 467, JAIL_MAP_V4 },
-	{ 511, JAIL_MAP_DNS4 },
+	{ 132, JAIL_MAP_V6 },
+	{ 175, JAIL_MAP_DNS6 },
+	{ 187, JAIL_MAP_CNT },
+	{ 194, JAIL_MAP_EV },
+	{ 205, JAIL_MAP_CNT },
+	{ 283, JAIL_MAP_V4 },
+	{ 328, JAIL_MAP_DNS4 },
 };
 
 /* jail_sock_create: section cgroup/sock_create, 70 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:561: int jail_sock_create(struct bpf_sock *sk) */
+	/* bpf/jail.bpf.c:562: int jail_sock_create(struct bpf_sock *sk) */
 	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r1 + 4) */
 	/*   2 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
 	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:567: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:568: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
 	/*   5 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   6 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r1 + 8) */
 	/*   7 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:567: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:568: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   8 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 59, .imm = 2 }, /* if r3 != 0x2 goto pc+59 (-> 68) */
-	/* bpf/jail.bpf.c:573: if (type == JAIL_SOCK_STREAM && */
+	/* bpf/jail.bpf.c:574: if (type == JAIL_SOCK_STREAM && */
 	/*   9 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 5, .imm = 2 }, /* if r9 == 0x2 goto pc+5 (-> 15) */
 	/*  10 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 7, .imm = 1 }, /* if r9 != 0x1 goto pc+7 (-> 18) */
-	/* bpf/jail.bpf.c:574: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/* bpf/jail.bpf.c:575: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 6 }, /* if r1 == 0x6 goto pc+55 (-> 68) */
 	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 54, .imm = 262 }, /* if r1 == 0x106 goto pc+54 (-> 68) */
 	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
-	/* bpf/jail.bpf.c:577: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/* bpf/jail.bpf.c:578: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
 	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  16 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 17 }, /* if r1 == 0x11 goto pc+51 (-> 68) */
 	/*  17 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 50, .imm = 136 }, /* if r1 == 0x88 goto pc+50 (-> 68) */
@@ -1689,25 +1454,25 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:548: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:549: e->type = (__u8)type; */
 	/*  57 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r9 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:548: e->family = (__u8)family; */
 	/*  58 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 9 }, /* r1 = 9 */
-	/* bpf/jail.bpf.c:546: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:547: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  61 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:549: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:550: e->proto = (__u16)proto; */
 	/*  62 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
 	/*  63 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:550: e->detail = detail; */
+	/* bpf/jail.bpf.c:551: e->detail = detail; */
 	/*  64 */ { .code = 0x63, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r6 */
-	/* bpf/jail.bpf.c:551: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:552: bpf_ringbuf_submit(e, 0); */
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:581: } */
+	/* bpf/jail.bpf.c:582: } */
 	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1723,22 +1488,22 @@ static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused))
 
 /* jail_setsockopt: section cgroup/setsockopt, 71 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:604: __s32 name = ctx->optname; */
+	/* bpf/jail.bpf.c:605: __s32 name = ctx->optname; */
 	/*   0 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* r9 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:603: __s32 level = ctx->level; */
+	/* bpf/jail.bpf.c:604: __s32 level = ctx->level; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:606: if ((level == JAIL_SOL_IPV6 && */
+	/* bpf/jail.bpf.c:607: if ((level == JAIL_SOL_IPV6 && */
 	/*   2 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 7, .imm = 41 }, /* if r8 != 0x29 goto pc+7 (-> 10) */
-	/* bpf/jail.bpf.c:607: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/* bpf/jail.bpf.c:608: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
 	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:612: ctx->optlen = 0; */
+	/* bpf/jail.bpf.c:613: ctx->optlen = 0; */
 	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
 	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* goto pc+59 (-> 69) */
-	/* bpf/jail.bpf.c:608: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/* bpf/jail.bpf.c:609: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
 	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = -5, .imm = 0 }, /* if r8 != 0x0 goto pc-5 (-> 6) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*  12 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -7, .imm = 4 }, /* if r2 != 0x4 goto pc-7 (-> 6) */
@@ -1791,7 +1556,7 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/*  48 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:548: e->family = (__u8)family; */
 	/*  50 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 52) */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
@@ -1803,24 +1568,24 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/*  57 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:548: e->family = (__u8)family; */
 	/*  59 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* bpf/jail.bpf.c:546: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:547: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/*  61 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  62 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:550: e->detail = detail; */
+	/* bpf/jail.bpf.c:551: e->detail = detail; */
 	/*  63 */ { .code = 0x63, .dst_reg = 7, .src_reg = 9, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r9 */
-	/* bpf/jail.bpf.c:548: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:549: e->type = (__u8)type; */
 	/*  64 */ { .code = 0x73, .dst_reg = 7, .src_reg = 6, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r6 */
-	/* bpf/jail.bpf.c:549: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:550: e->proto = (__u16)proto; */
 	/*  65 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 6, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r6 */
-	/* bpf/jail.bpf.c:551: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:552: bpf_ringbuf_submit(e, 0); */
 	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:614: } */
+	/* bpf/jail.bpf.c:615: } */
 	/*  69 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  70 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1836,7 +1601,7 @@ static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) 
 
 /* jail_recvmsg4: section cgroup/recvmsg4, 34 instructions */
 static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:514: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:515: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1849,41 +1614,41 @@ static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:516: return restore4(ctx); */
+	/* bpf/jail.bpf.c:517: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:470: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:471: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:472: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:473: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:473: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:474: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:474: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:475: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:475: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:476: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:476: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:477: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1899,7 +1664,7 @@ static const struct jail_reloc jail_relocs_recvmsg4[] __attribute__((unused)) = 
 
 /* jail_recvmsg6: section cgroup/recvmsg6, 63 instructions */
 static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:520: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:521: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1917,7 +1682,7 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:522: return restore6(ctx); */
+	/* bpf/jail.bpf.c:523: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
@@ -1927,11 +1692,11 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
@@ -1944,24 +1709,24 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:493: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:494: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:494: if (!o) */
+	/* bpf/jail.bpf.c:495: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:496: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:497: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:498: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:499: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -1972,14 +1737,14 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:500: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:501: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:506: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:507: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:504: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:505: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:507: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:508: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -1997,7 +1762,7 @@ static const struct jail_reloc jail_relocs_recvmsg6[] __attribute__((unused)) = 
 
 /* jail_getpeername4: section cgroup/getpeername4, 34 instructions */
 static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:526: int jail_getpeername4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:527: int jail_getpeername4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -2010,41 +1775,41 @@ static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) =
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:528: return restore4(ctx); */
+	/* bpf/jail.bpf.c:529: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:470: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:471: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:472: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:473: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:473: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:474: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:474: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:475: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:475: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:476: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:476: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:477: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -2060,7 +1825,7 @@ static const struct jail_reloc jail_relocs_getpeername4[] __attribute__((unused)
 
 /* jail_getpeername6: section cgroup/getpeername6, 63 instructions */
 static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:532: int jail_getpeername6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:533: int jail_getpeername6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -2078,7 +1843,7 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:534: return restore6(ctx); */
+	/* bpf/jail.bpf.c:535: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
@@ -2088,11 +1853,11 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
@@ -2105,24 +1870,24 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:493: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:494: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:494: if (!o) */
+	/* bpf/jail.bpf.c:495: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:496: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:497: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:498: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:499: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -2133,14 +1898,14 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:500: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:501: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:506: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:507: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:504: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:505: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:507: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:508: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -2156,647 +1921,506 @@ static const struct jail_reloc jail_relocs_getpeername6[] __attribute__((unused)
 	{ 38, JAIL_MAP_DSK },
 };
 
-/* jail_egress: section cgroup_skb/egress, 507 instructions */
+/* jail_egress: section cgroup_skb/egress, 406 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:736: int jail_egress(struct __sk_buff *skb) */
+	/* bpf/jail.bpf.c:737: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
-	/* bpf/jail.bpf.c:740: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
-	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 405, .imm = 1 }, /* if r1 != 0x1 goto pc+405 (-> 409) */
+	/* bpf/jail.bpf.c:741: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 400, .imm = 1 }, /* if r1 != 0x1 goto pc+400 (-> 404) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:743: if (proto == jail_htons(JAIL_ETH_P_IP)) */
-	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+102 (-> 108) */
-	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 225, .imm = 8 }, /* if r1 != 0x8 goto pc+225 (-> 232) */
-	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:661: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
-	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/*  13 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 309, .imm = 0 }, /* if r8 s> r0 goto pc+309 (-> 324) */
-	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 305, .imm = 64 }, /* if r1 != 0x40 goto pc+305 (-> 324) */
-	/* bpf/jail.bpf.c:663: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
-	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:665: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
-	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 301, .imm = 0 }, /* if r1 > r2 goto pc+301 (-> 324) */
-	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
-	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -33, .imm = 0 }, /* r3 = *(u8 *)(r10 - 33) */
-	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/*  27 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
-	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 295, .imm = 0 }, /* if r1 != 0x0 goto pc+295 (-> 324) */
-	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 33) */
-	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
-	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 291, .imm = 17 }, /* if r1 != 0x11 goto pc+291 (-> 324) */
-	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:667: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
-	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
-	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 284, .imm = 0 }, /* if r1 s> r0 goto pc+284 (-> 324) */
-	/* bpf/jail.bpf.c:673: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
-	/*  43 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  44 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
-	/*  45 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/*  46 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
-	/*  47 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  48 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r2 */
-	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:675: key.prefixlen = 32; */
-	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
-	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:673: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:676: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  58 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:635: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 99) */
-	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 99) */
+	/* bpf/jail.bpf.c:744: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 125, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+125 (-> 131) */
+	/*   6 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = 0 */
+	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 269, .imm = 8 }, /* if r1 != 0x8 goto pc+269 (-> 277) */
+	/*   8 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/*   9 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  10 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:662: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  13 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/*  14 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  15 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 93, .imm = 0 }, /* if r8 s> r0 goto pc+93 (-> 109) */
+	/*  16 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
+	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  18 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/*  19 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 89, .imm = 64 }, /* if r1 != 0x40 goto pc+89 (-> 109) */
+	/* bpf/jail.bpf.c:664: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/*  20 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
+	/*  21 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
+	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
+	/* bpf/jail.bpf.c:666: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/*  23 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 85, .imm = 0 }, /* if r1 > r2 goto pc+85 (-> 109) */
+	/*  24 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/*  25 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
+	/*  26 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -33, .imm = 0 }, /* r3 = *(u8 *)(r10 - 33) */
+	/*  27 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/*  28 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
+	/*  29 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 0 }, /* if r1 != 0x0 goto pc+79 (-> 109) */
+	/*  30 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 34) */
+	/*  32 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 34) */
+	/*  33 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 75, .imm = 17 }, /* if r1 != 0x11 goto pc+75 (-> 109) */
+	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:668: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/*  35 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
+	/*  36 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  37 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/*  38 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  39 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  40 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 68, .imm = 0 }, /* if r1 s> r0 goto pc+68 (-> 109) */
+	/* bpf/jail.bpf.c:674: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  41 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
+	/*  42 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/*  43 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
+	/*  44 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/*  45 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
+	/*  46 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/*  47 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
+	/*  48 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/*  49 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  51 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r2 */
+	/*  52 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:676: key.prefixlen = 32; */
+	/*  53 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
+	/*  54 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:674: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  55 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* bpf/jail.bpf.c:677: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  56 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  57 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  59 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
+	/* bpf/jail.bpf.c:636: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/*  60 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 100) */
+	/*  61 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/*  62 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/*  63 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 100) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/*  64 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 97) */
-	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  67 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/*  68 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 340, .imm = 0 }, /* if r3 == r1 goto pc+340 (-> 409) */
-	/*  69 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  70 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 97) */
-	/*  71 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/*  72 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 336, .imm = 0 }, /* if r3 == r1 goto pc+336 (-> 409) */
-	/*  73 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  74 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 97) */
-	/*  75 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/*  76 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 332, .imm = 0 }, /* if r3 == r1 goto pc+332 (-> 409) */
-	/*  77 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  78 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 97) */
-	/*  79 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/*  80 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 328, .imm = 0 }, /* if r3 == r1 goto pc+328 (-> 409) */
-	/*  81 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  82 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 97) */
-	/*  83 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/*  84 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 324, .imm = 0 }, /* if r3 == r1 goto pc+324 (-> 409) */
-	/*  85 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  86 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 97) */
-	/*  87 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/*  88 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 320, .imm = 0 }, /* if r3 == r1 goto pc+320 (-> 409) */
-	/*  89 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  90 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 97) */
-	/*  91 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/*  92 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 316, .imm = 0 }, /* if r3 == r1 goto pc+316 (-> 409) */
-	/*  93 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  94 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 97) */
-	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/*  96 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 312, .imm = 0 }, /* if r2 == r1 goto pc+312 (-> 409) */
+	/*  65 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 98) */
+	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  67 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  68 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/*  69 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 334, .imm = 0 }, /* if r3 == r1 goto pc+334 (-> 404) */
+	/*  70 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  71 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 98) */
+	/*  72 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/*  73 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 330, .imm = 0 }, /* if r3 == r1 goto pc+330 (-> 404) */
+	/*  74 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  75 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 98) */
+	/*  76 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/*  77 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 326, .imm = 0 }, /* if r3 == r1 goto pc+326 (-> 404) */
+	/*  78 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  79 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 98) */
+	/*  80 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/*  81 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 322, .imm = 0 }, /* if r3 == r1 goto pc+322 (-> 404) */
+	/*  82 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  83 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 98) */
+	/*  84 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/*  85 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 318, .imm = 0 }, /* if r3 == r1 goto pc+318 (-> 404) */
+	/*  86 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  87 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 98) */
+	/*  88 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/*  89 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 314, .imm = 0 }, /* if r3 == r1 goto pc+314 (-> 404) */
+	/*  90 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  91 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 98) */
+	/*  92 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/*  93 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 310, .imm = 0 }, /* if r3 == r1 goto pc+310 (-> 404) */
+	/*  94 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  95 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 98) */
+	/*  96 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 306, .imm = 0 }, /* if r2 == r1 goto pc+306 (-> 404) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  97 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:676: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  98 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 310, .imm = 1 }, /* if r1 == 0x1 goto pc+310 (-> 409) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  98 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:677: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  99 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 304, .imm = 1 }, /* if r1 == 0x1 goto pc+304 (-> 404) */
+	/* 100 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 100 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
-	/* 101 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 102 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
+	/* 101 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
+	/* 102 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 103 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
 	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 103 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 104 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 104 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 105 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 106 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 106 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 199, .imm = 0 }, /* if r0 != 0x0 goto pc+199 (-> 306) */
-	/* 107 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 204, .imm = 0 }, /* goto pc+204 (-> 312) */
-	/* 108 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* 109 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 110 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:690: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 111 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 113 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 114 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 115 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 297, .imm = 0 }, /* if r8 s> r0 goto pc+297 (-> 413) */
-	/* 116 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
-	/* 117 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/* 118 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 294, .imm = 96 }, /* if r1 != 0x60 goto pc+294 (-> 413) */
-	/* bpf/jail.bpf.c:691: !l4_ok(h[6])) */
-	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* bpf/jail.bpf.c:690: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 123) */
-	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 123) */
-	/* 122 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 290, .imm = 17 }, /* if r1 != 0x11 goto pc+290 (-> 413) */
-	/* 123 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:693: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
-	/* 124 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
-	/* 125 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 127 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 130 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 282, .imm = 0 }, /* if r1 s> r0 goto pc+282 (-> 413) */
-	/* bpf/jail.bpf.c:695: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 131 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
-	/* 132 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 133 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
-	/* 134 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
-	/* 135 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
-	/* 136 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
-	/* 138 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 139 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -11, .imm = 0 }, /* r4 = *(u8 *)(r10 - 11) */
-	/* 140 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 141 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
-	/* 142 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
-	/* 143 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
-	/* 144 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 145 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
-	/* 146 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
-	/* 147 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 148 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
-	/* 149 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
-	/* 150 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/* 151 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -3, .imm = 0 }, /* r3 = *(u8 *)(r10 - 3) */
-	/* 152 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 153 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -4, .imm = 0 }, /* r4 = *(u8 *)(r10 - 4) */
-	/* 154 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 155 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -1, .imm = 0 }, /* r4 = *(u8 *)(r10 - 1) */
-	/* 156 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 157 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -2, .imm = 0 }, /* r5 = *(u8 *)(r10 - 2) */
-	/* 158 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 159 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 160 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 161 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r4 */
-	/* 162 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -60, .imm = 0 }, /* *(u32 *)(r10 - 60) = r1 */
-	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r2 */
-	/* 164 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
-	/* 165 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 166 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
-	/* 167 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 168 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
-	/* 169 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 170 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -14, .imm = 0 }, /* r3 = *(u8 *)(r10 - 14) */
-	/* 171 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 172 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 173 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r2 */
-	/* 175 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:697: key.prefixlen = 128; */
-	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
-	/* 177 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:695: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 178 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:698: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 181 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 182 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:635: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/* 183 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 223) */
-	/* 184 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/* 185 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/* 186 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 223) */
+	/* 107 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 111) */
+	/* 108 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 8, .imm = 0 }, /* goto pc+8 (-> 117) */
+	/* 109 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 2 }, /* r9 = 2 */
+	/* 110 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 166, .imm = 0 }, /* goto pc+166 (-> 277) */
+	/* bpf/jail.bpf.c:646: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 111 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* 112 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
+	/* 113 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:646: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 114 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 116) */
+	/* 115 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 116 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 118) */
+	/* 117 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 118 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 2 }, /* r9 = 2 */
+	/* bpf/jail.bpf.c:680: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 119 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 120 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:745: if (egress4(skb)) */
+	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 155, .imm = 0 }, /* if r1 == 0x0 goto pc+155 (-> 277) */
+	/* 122 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u8 *)(r10 - 24) */
+	/* 123 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 153, .imm = 127 }, /* if r1 != 0x7f goto pc+153 (-> 277) */
+	/* 124 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
+	/* 125 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 151, .imm = 0 }, /* if r1 != 0x0 goto pc+151 (-> 277) */
+	/* 126 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -22, .imm = 0 }, /* r1 = *(u8 *)(r10 - 22) */
+	/* 127 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 149, .imm = 0 }, /* if r1 != 0x0 goto pc+149 (-> 277) */
+	/* 128 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -21, .imm = 0 }, /* r1 = *(u8 *)(r10 - 21) */
+	/* 129 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 147, .imm = 1 }, /* if r1 != 0x1 goto pc+147 (-> 277) */
+	/* 130 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 273, .imm = 0 }, /* goto pc+273 (-> 404) */
+	/* 131 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 132 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 133 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:691: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 134 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 136 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 138 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 115, .imm = 0 }, /* if r8 s> r0 goto pc+115 (-> 254) */
+	/* 139 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
+	/* 140 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/* 141 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 112, .imm = 96 }, /* if r1 != 0x60 goto pc+112 (-> 254) */
+	/* bpf/jail.bpf.c:692: !l4_ok(h[6])) */
+	/* 142 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/* bpf/jail.bpf.c:691: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 143 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 146) */
+	/* 144 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 146) */
+	/* 145 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 108, .imm = 17 }, /* if r1 != 0x11 goto pc+108 (-> 254) */
+	/* 146 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:694: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* 147 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
+	/* 148 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 149 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 150 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 151 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 152 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 153 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 100, .imm = 0 }, /* if r1 s> r0 goto pc+100 (-> 254) */
+	/* bpf/jail.bpf.c:696: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 154 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
+	/* 155 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 156 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
+	/* 157 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
+	/* 158 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
+	/* 159 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 160 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
+	/* 161 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 162 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -11, .imm = 0 }, /* r4 = *(u8 *)(r10 - 11) */
+	/* 163 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 164 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
+	/* 165 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
+	/* 166 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
+	/* 167 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 168 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
+	/* 169 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
+	/* 170 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 171 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
+	/* 172 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
+	/* 173 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 174 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -3, .imm = 0 }, /* r3 = *(u8 *)(r10 - 3) */
+	/* 175 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 176 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -4, .imm = 0 }, /* r4 = *(u8 *)(r10 - 4) */
+	/* 177 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 178 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -1, .imm = 0 }, /* r4 = *(u8 *)(r10 - 1) */
+	/* 179 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 180 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -2, .imm = 0 }, /* r5 = *(u8 *)(r10 - 2) */
+	/* 181 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/* 182 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
+	/* 183 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
+	/* 184 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r4 */
+	/* 185 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -60, .imm = 0 }, /* *(u32 *)(r10 - 60) = r1 */
+	/* 186 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r2 */
+	/* 187 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
+	/* 188 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 189 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
+	/* 190 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 191 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
+	/* 192 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 193 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -14, .imm = 0 }, /* r3 = *(u8 *)(r10 - 14) */
+	/* 194 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 195 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 196 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 197 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r2 */
+	/* 198 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:698: key.prefixlen = 128; */
+	/* 199 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
+	/* 200 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:696: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 201 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
+	/* bpf/jail.bpf.c:699: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 202 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 203 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 204 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 205 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
+	/* bpf/jail.bpf.c:636: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* 206 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 246) */
+	/* 207 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 208 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 209 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 246) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 187 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* 210 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 188 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 221) */
-	/* 189 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 190 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 191 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/* 192 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 112, .imm = 0 }, /* if r3 == r1 goto pc+112 (-> 305) */
-	/* 193 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 194 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 221) */
-	/* 195 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/* 196 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 108, .imm = 0 }, /* if r3 == r1 goto pc+108 (-> 305) */
-	/* 197 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 198 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 221) */
-	/* 199 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/* 200 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 104, .imm = 0 }, /* if r3 == r1 goto pc+104 (-> 305) */
-	/* 201 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 202 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 221) */
-	/* 203 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/* 204 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 100, .imm = 0 }, /* if r3 == r1 goto pc+100 (-> 305) */
-	/* 205 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 206 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 221) */
-	/* 207 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/* 208 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 96, .imm = 0 }, /* if r3 == r1 goto pc+96 (-> 305) */
-	/* 209 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 210 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 221) */
-	/* 211 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/* 212 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 92, .imm = 0 }, /* if r3 == r1 goto pc+92 (-> 305) */
-	/* 213 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 214 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 221) */
-	/* 215 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/* 216 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 88, .imm = 0 }, /* if r3 == r1 goto pc+88 (-> 305) */
-	/* 217 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 218 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 221) */
-	/* 219 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 84, .imm = 0 }, /* if r2 == r1 goto pc+84 (-> 305) */
+	/* 211 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 244) */
+	/* 212 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 213 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 214 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 215 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 57, .imm = 0 }, /* if r3 == r1 goto pc+57 (-> 273) */
+	/* 216 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 217 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 244) */
+	/* 218 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 219 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 53, .imm = 0 }, /* if r3 == r1 goto pc+53 (-> 273) */
+	/* 220 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 221 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 244) */
+	/* 222 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 223 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 49, .imm = 0 }, /* if r3 == r1 goto pc+49 (-> 273) */
+	/* 224 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 225 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 244) */
+	/* 226 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 227 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 45, .imm = 0 }, /* if r3 == r1 goto pc+45 (-> 273) */
+	/* 228 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 229 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 244) */
+	/* 230 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 231 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 41, .imm = 0 }, /* if r3 == r1 goto pc+41 (-> 273) */
+	/* 232 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 233 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 244) */
+	/* 234 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 235 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 37, .imm = 0 }, /* if r3 == r1 goto pc+37 (-> 273) */
+	/* 236 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 237 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 244) */
+	/* 238 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 239 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 33, .imm = 0 }, /* if r3 == r1 goto pc+33 (-> 273) */
+	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 241 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 244) */
+	/* 242 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 243 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 29, .imm = 0 }, /* if r2 == r1 goto pc+29 (-> 273) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:698: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 222 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 82, .imm = 1 }, /* if r1 == 0x1 goto pc+82 (-> 305) */
-	/* 223 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 244 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:699: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 245 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 27, .imm = 1 }, /* if r1 == 0x1 goto pc+27 (-> 273) */
+	/* 246 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 224 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* 225 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 226 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 247 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 248 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 249 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 227 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 228 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 229 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 250 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 251 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 252 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 230 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 57, .imm = 0 }, /* if r0 != 0x0 goto pc+57 (-> 288) */
-	/* 231 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 181, .imm = 0 }, /* goto pc+181 (-> 413) */
-	/* 232 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 233 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 234 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 235 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 236 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 237 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 238 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 239 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 242) */
-	/* 240 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 241 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 242 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 243 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 244 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 245 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 246 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 247 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 248 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 249 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 9, .imm = 0 }, /* if r7 != 0x0 goto pc+9 (-> 259) */
-	/* 250 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 251 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 252 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 253 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 254 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 255 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 256 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 257 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 94, .imm = 0 }, /* if r0 == 0x0 goto pc+94 (-> 352) */
-	/* 258 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 91, .imm = 0 }, /* goto pc+91 (-> 350) */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 259 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
-	/* 260 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 261 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 262 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
-	/* 263 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
-	/* 264 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
-	/* 265 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
-	/* 266 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
-	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 267 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 268 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 269 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* 270 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 271 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 272 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
-	/* 273 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 284) */
-	/* 274 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 275 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* 276 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 277 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 278 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 279 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 280 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 284) */
-	/* bpf/jail.bpf.c:730: e->port = jail_ntohs(ports[1]); */
-	/* 281 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -38, .imm = 0 }, /* r1 = *(u16 *)(r10 - 38) */
-	/* 282 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 283 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
-	/* bpf/jail.bpf.c:731: bpf_ringbuf_submit(e, 0); */
-	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 64, .imm = 0 }, /* goto pc+64 (-> 352) */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 288 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* 289 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 123, .imm = 0 }, /* if r1 == 0x0 goto pc+123 (-> 413) */
-	/* 290 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* 291 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 121, .imm = 0 }, /* if r1 != r8 goto pc+121 (-> 413) */
-	/* 292 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* 253 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 256) */
+	/* 254 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 10 }, /* r9 = 10 */
+	/* 255 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 21, .imm = 0 }, /* goto pc+21 (-> 277) */
+	/* bpf/jail.bpf.c:646: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 256 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/* 257 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 254) */
+	/* 258 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 259 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = -6, .imm = 0 }, /* if r1 != r8 goto pc-6 (-> 254) */
+	/* 260 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 293 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u32 *)(r10 - 68) */
-	/* 294 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 295 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/* 296 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/* 297 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 115, .imm = 0 }, /* if r2 != 0x0 goto pc+115 (-> 413) */
-	/* 298 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -60, .imm = 0 }, /* r1 = *(u32 *)(r10 - 60) */
-	/* 299 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 301 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 109, .imm = 0 }, /* if r1 == r2 goto pc+109 (-> 411) */
-	/* 302 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 110, .imm = 0 }, /* if r1 != 0x0 goto pc+110 (-> 413) */
+	/* 261 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u32 *)(r10 - 68) */
+	/* 262 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 263 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 264 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
+	/* 265 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -12, .imm = 0 }, /* if r2 != 0x0 goto pc-12 (-> 254) */
+	/* 266 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -60, .imm = 0 }, /* r1 = *(u32 *)(r10 - 60) */
+	/* 267 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 268 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 269 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 4, .imm = 0 }, /* if r1 == r2 goto pc+4 (-> 274) */
+	/* 270 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -17, .imm = 0 }, /* if r1 != 0x0 goto pc-17 (-> 254) */
 	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 303 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 304 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 108, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+108 (-> 413) */
-	/* 305 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 409) */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 306 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 307 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
-	/* 308 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 309 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 311) */
-	/* 310 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 311 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 313) */
-	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:679: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
-	/* 313 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 314 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:744: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
-	/* 315 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* if r1 == 0x0 goto pc+8 (-> 324) */
-	/* 316 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u8 *)(r10 - 24) */
-	/* 317 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 6, .imm = 127 }, /* if r1 != 0x7f goto pc+6 (-> 324) */
-	/* 318 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/* 319 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* if r1 != 0x0 goto pc+4 (-> 324) */
-	/* 320 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -22, .imm = 0 }, /* r1 = *(u8 *)(r10 - 22) */
-	/* 321 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* if r1 != 0x0 goto pc+2 (-> 324) */
-	/* 322 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -21, .imm = 0 }, /* r1 = *(u8 *)(r10 - 21) */
-	/* 323 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 85, .imm = 1 }, /* if r1 == 0x1 goto pc+85 (-> 409) */
-	/* 324 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 325 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 326 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 327 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 328 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 329 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 330 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 331 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 334) */
-	/* 332 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 333 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 334 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 337 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 338 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 339 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 340 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 341 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 12, .imm = 0 }, /* if r8 != 0x0 goto pc+12 (-> 354) */
-	/* 342 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 343 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 344 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 345 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 346 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 347 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 348 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 349 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 352) */
-	/* 350 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* 351 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 352 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* 353 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 55, .imm = 0 }, /* goto pc+55 (-> 409) */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 354 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 355 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 356 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 357 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 358 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 359 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 360 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 361 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
-	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 362 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 363 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
-	/* 364 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 365 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
-	/* 366 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 367 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
-	/* 368 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 369 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:720: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
-	/* 370 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 371 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 372 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/* 373 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 374 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 == 0x0 goto pc+3 (-> 378) */
-	/* 375 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 376 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
-	/* 377 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 394) */
-	/* bpf/jail.bpf.c:721: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 378 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:722: e->proto = h[9]; */
-	/* 379 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/* 380 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:723: __builtin_memcpy(e->addr, &h[16], 4); */
-	/* 381 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -23, .imm = 0 }, /* r3 = *(u8 *)(r10 - 23) */
-	/* 382 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 383 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -24, .imm = 0 }, /* r4 = *(u8 *)(r10 - 24) */
-	/* 384 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 385 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -21, .imm = 0 }, /* r4 = *(u8 *)(r10 - 21) */
-	/* 386 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 387 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -22, .imm = 0 }, /* r5 = *(u8 *)(r10 - 22) */
-	/* 388 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 389 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 390 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 391 */ { .code = 0x63, .dst_reg = 8, .src_reg = 4, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r4 */
-	/* bpf/jail.bpf.c:721: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 392 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
-	/* 393 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 394 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* 395 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 405) */
-	/* 396 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 397 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
-	/* 398 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 399 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 400 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 401 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 405) */
-	/* 402 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -70, .imm = 0 }, /* r1 = *(u16 *)(r10 - 70) */
-	/* 403 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 404 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
-	/* 405 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* 406 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 407 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 408 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:748: } */
-	/* 409 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/* 410 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 271 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
+	/* 272 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -19, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc-19 (-> 254) */
+	/* 273 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 130, .imm = 0 }, /* goto pc+130 (-> 404) */
+	/* 274 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 10 }, /* r9 = 10 */
 	/* bpf/jail.bpf.c:303: w[3] == jail_htonl(0x7f000001))); */
-	/* 411 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* bpf/jail.bpf.c:746: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
-	/* 412 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 16777343 }, /* if r1 == 0x100007f goto pc-4 (-> 409) */
-	/* 413 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 275 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
+	/* bpf/jail.bpf.c:749: if (egress6(skb)) */
+	/* 276 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 127, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+127 (-> 404) */
+	/* 277 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 414 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 415 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 416 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 278 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 279 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 280 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 417 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 418 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 419 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 281 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 282 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 283 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 420 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 423) */
-	/* 421 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 284 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 287) */
+	/* 285 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 422 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 423 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 286 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 287 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 424 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 425 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 426 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 427 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 428 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 429 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 288 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 289 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 290 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 291 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 292 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 293 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 430 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 9, .imm = 0 }, /* if r8 != 0x0 goto pc+9 (-> 440) */
-	/* 431 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 294 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 11, .imm = 0 }, /* if r7 != 0x0 goto pc+11 (-> 306) */
+	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 432 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 433 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 434 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 296 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 297 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 298 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 435 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 436 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 437 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 299 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 301 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 438 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -87, .imm = 0 }, /* if r0 == 0x0 goto pc-87 (-> 352) */
-	/* 439 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -90, .imm = 0 }, /* goto pc-90 (-> 350) */
+	/* 302 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 100, .imm = 0 }, /* if r0 == 0x0 goto pc+100 (-> 403) */
+	/* 303 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 304 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 305 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 97, .imm = 0 }, /* goto pc+97 (-> 403) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 440 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 441 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 306 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
+	/* 307 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
+	/* 308 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
+	/* 309 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
+	/* 310 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
+	/* 311 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
+	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 442 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 443 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 444 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 445 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 446 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 447 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 313 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 448 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 449 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
-	/* 450 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 451 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
-	/* 452 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 453 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
-	/* 454 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 455 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:725: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
-	/* 456 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 457 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 458 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 459 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* bpf/jail.bpf.c:724: } else if (family == JAIL_AF_INET6 && */
-	/* 460 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 463) */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 461 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
-	/* 462 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* goto pc+34 (-> 497) */
-	/* bpf/jail.bpf.c:726: e->proto = h[6]; */
-	/* 463 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* 464 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:727: __builtin_memcpy(e->addr, &h[24], 16); */
-	/* 465 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
-	/* 466 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 23, .imm = 0 }, /* *(u8 *)(r8 + 23) = r2 */
-	/* 467 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -10, .imm = 0 }, /* r2 = *(u8 *)(r10 - 10) */
-	/* 468 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 22, .imm = 0 }, /* *(u8 *)(r8 + 22) = r2 */
-	/* 469 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -11, .imm = 0 }, /* r2 = *(u8 *)(r10 - 11) */
-	/* 470 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 21, .imm = 0 }, /* *(u8 *)(r8 + 21) = r2 */
-	/* 471 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
-	/* 472 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u8 *)(r8 + 20) = r2 */
-	/* 473 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
-	/* 474 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 19, .imm = 0 }, /* *(u8 *)(r8 + 19) = r2 */
-	/* 475 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -14, .imm = 0 }, /* r2 = *(u8 *)(r10 - 14) */
-	/* 476 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 18, .imm = 0 }, /* *(u8 *)(r8 + 18) = r2 */
-	/* 477 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -15, .imm = 0 }, /* r2 = *(u8 *)(r10 - 15) */
-	/* 478 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 17, .imm = 0 }, /* *(u8 *)(r8 + 17) = r2 */
-	/* 479 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
-	/* 480 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u8 *)(r8 + 16) = r2 */
-	/* 481 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -1, .imm = 0 }, /* r2 = *(u8 *)(r10 - 1) */
-	/* 482 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 31, .imm = 0 }, /* *(u8 *)(r8 + 31) = r2 */
-	/* 483 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -2, .imm = 0 }, /* r2 = *(u8 *)(r10 - 2) */
-	/* 484 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 30, .imm = 0 }, /* *(u8 *)(r8 + 30) = r2 */
-	/* 485 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -3, .imm = 0 }, /* r2 = *(u8 *)(r10 - 3) */
-	/* 486 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 29, .imm = 0 }, /* *(u8 *)(r8 + 29) = r2 */
-	/* 487 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -4, .imm = 0 }, /* r2 = *(u8 *)(r10 - 4) */
-	/* 488 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 28, .imm = 0 }, /* *(u8 *)(r8 + 28) = r2 */
-	/* 489 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -5, .imm = 0 }, /* r2 = *(u8 *)(r10 - 5) */
-	/* 490 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 27, .imm = 0 }, /* *(u8 *)(r8 + 27) = r2 */
-	/* 491 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
-	/* 492 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 26, .imm = 0 }, /* *(u8 *)(r8 + 26) = r2 */
-	/* 493 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -7, .imm = 0 }, /* r2 = *(u8 *)(r10 - 7) */
-	/* 494 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 25, .imm = 0 }, /* *(u8 *)(r8 + 25) = r2 */
-	/* 495 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -8, .imm = 0 }, /* r2 = *(u8 *)(r10 - 8) */
-	/* 496 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u8 *)(r8 + 24) = r2 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 497 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* 498 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -94, .imm = 0 }, /* if r1 == 0x0 goto pc-94 (-> 405) */
-	/* 499 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 500 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
-	/* 501 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 502 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 503 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 504 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 505 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = -101, .imm = 0 }, /* if r0 != 0x0 goto pc-101 (-> 405) */
-	/* 506 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -105, .imm = 0 }, /* goto pc-105 (-> 402) */
+	/* 314 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 315 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* 316 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
+	/* bpf/jail.bpf.c:719: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 317 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
+	/* bpf/jail.bpf.c:720: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 318 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r9 */
+	/* bpf/jail.bpf.c:721: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* 319 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 26, .imm = 10 }, /* if r9 == 0xa goto pc+26 (-> 346) */
+	/* 320 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* 321 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 66, .imm = 2 }, /* if r9 != 0x2 goto pc+66 (-> 388) */
+	/* 322 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 323 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* 324 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 325 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 326 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/* 327 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 328 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* if r0 != 0x0 goto pc+59 (-> 388) */
+	/* bpf/jail.bpf.c:722: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 329 */ { .code = 0x71, .dst_reg = 8, .src_reg = 10, .off = -40, .imm = 0 }, /* r8 = *(u8 *)(r10 - 40) */
+	/* bpf/jail.bpf.c:723: e->proto = h[9]; */
+	/* 330 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/* 331 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:724: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* 332 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
+	/* 333 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 334 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
+	/* 335 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 336 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
+	/* 337 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 338 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
+	/* 339 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 340 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 341 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 342 */ { .code = 0x63, .dst_reg = 7, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r7 + 16) = r2 */
+	/* bpf/jail.bpf.c:722: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 343 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 2 }, /* r8 <<= 2 */
+	/* 344 */ { .code = 0x57, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 60 }, /* r8 &= 60 */
+	/* 345 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 42, .imm = 0 }, /* goto pc+42 (-> 388) */
+	/* 346 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:726: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* 347 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* 348 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* 349 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 350 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 351 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 352 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* bpf/jail.bpf.c:725: } else if (family == JAIL_AF_INET6 && */
+	/* 353 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* if r0 != 0x0 goto pc+34 (-> 388) */
+	/* bpf/jail.bpf.c:727: e->proto = h[6]; */
+	/* 354 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/* 355 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:728: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* 356 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -9, .imm = 0 }, /* r1 = *(u8 *)(r10 - 9) */
+	/* 357 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 23, .imm = 0 }, /* *(u8 *)(r7 + 23) = r1 */
+	/* 358 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -10, .imm = 0 }, /* r1 = *(u8 *)(r10 - 10) */
+	/* 359 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 22, .imm = 0 }, /* *(u8 *)(r7 + 22) = r1 */
+	/* 360 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -11, .imm = 0 }, /* r1 = *(u8 *)(r10 - 11) */
+	/* 361 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 21, .imm = 0 }, /* *(u8 *)(r7 + 21) = r1 */
+	/* 362 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -12, .imm = 0 }, /* r1 = *(u8 *)(r10 - 12) */
+	/* 363 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u8 *)(r7 + 20) = r1 */
+	/* 364 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -13, .imm = 0 }, /* r1 = *(u8 *)(r10 - 13) */
+	/* 365 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 19, .imm = 0 }, /* *(u8 *)(r7 + 19) = r1 */
+	/* 366 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -14, .imm = 0 }, /* r1 = *(u8 *)(r10 - 14) */
+	/* 367 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 18, .imm = 0 }, /* *(u8 *)(r7 + 18) = r1 */
+	/* 368 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
+	/* 369 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 17, .imm = 0 }, /* *(u8 *)(r7 + 17) = r1 */
+	/* 370 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u8 *)(r10 - 16) */
+	/* 371 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u8 *)(r7 + 16) = r1 */
+	/* 372 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -1, .imm = 0 }, /* r1 = *(u8 *)(r10 - 1) */
+	/* 373 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 31, .imm = 0 }, /* *(u8 *)(r7 + 31) = r1 */
+	/* 374 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -2, .imm = 0 }, /* r1 = *(u8 *)(r10 - 2) */
+	/* 375 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 30, .imm = 0 }, /* *(u8 *)(r7 + 30) = r1 */
+	/* 376 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -3, .imm = 0 }, /* r1 = *(u8 *)(r10 - 3) */
+	/* 377 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 29, .imm = 0 }, /* *(u8 *)(r7 + 29) = r1 */
+	/* 378 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -4, .imm = 0 }, /* r1 = *(u8 *)(r10 - 4) */
+	/* 379 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 28, .imm = 0 }, /* *(u8 *)(r7 + 28) = r1 */
+	/* 380 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
+	/* 381 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 27, .imm = 0 }, /* *(u8 *)(r7 + 27) = r1 */
+	/* 382 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -6, .imm = 0 }, /* r1 = *(u8 *)(r10 - 6) */
+	/* 383 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 26, .imm = 0 }, /* *(u8 *)(r7 + 26) = r1 */
+	/* 384 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -7, .imm = 0 }, /* r1 = *(u8 *)(r10 - 7) */
+	/* 385 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 25, .imm = 0 }, /* *(u8 *)(r7 + 25) = r1 */
+	/* 386 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
+	/* 387 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u8 *)(r7 + 24) = r1 */
+	/* bpf/jail.bpf.c:730: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 388 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
+	/* 389 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 400) */
+	/* 390 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 391 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
+	/* 392 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 393 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 8, .off = 0, .imm = 0 }, /* r2 = r8 */
+	/* 394 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 395 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 396 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 400) */
+	/* bpf/jail.bpf.c:731: e->port = jail_ntohs(ports[1]); */
+	/* 397 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -70, .imm = 0 }, /* r1 = *(u16 *)(r10 - 70) */
+	/* 398 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 399 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
+	/* bpf/jail.bpf.c:732: bpf_ringbuf_submit(e, 0); */
+	/* 400 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 401 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 402 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 403 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:755: } */
+	/* 404 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 405 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_EGRESS 507
+#define JAIL_NINSNS_EGRESS 406
 _Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
 	       "jail_insns_egress: count");
 
 static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
-	{ 55, JAIL_MAP_V4 },
-	{ 103, JAIL_MAP_DCFG },
-	{ 179, JAIL_MAP_V6 },
-	{ 227, JAIL_MAP_DCFG },
-	{ 236, JAIL_MAP_CNT },
-	{ 243, JAIL_MAP_EV },
-	{ 254, JAIL_MAP_CNT },
-	{ 328, JAIL_MAP_CNT },
-	{ 335, JAIL_MAP_EV },
-	{ 346, JAIL_MAP_CNT },
-	{ 417, JAIL_MAP_CNT },
-	{ 424, JAIL_MAP_EV },
-	{ 435, JAIL_MAP_CNT },
+	{ 56, JAIL_MAP_V4 },
+	{ 104, JAIL_MAP_DCFG },
+	{ 202, JAIL_MAP_V6 },
+	{ 250, JAIL_MAP_DCFG },
+	{ 281, JAIL_MAP_CNT },
+	{ 288, JAIL_MAP_EV },
+	{ 299, JAIL_MAP_CNT },
 };
 
 #define JAIL_NPROGS 11
-#define JAIL_MAX_INSNS 523
+#define JAIL_MAX_INSNS 406
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{
@@ -2837,7 +2461,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_sendmsg6,
 		.ninsns = JAIL_NINSNS_SENDMSG6,
 		.relocs = jail_relocs_sendmsg6,
-		.nrelocs = 16,
+		.nrelocs = 9,
 	},
 	{
 		.name = "jail_sockcreate",
@@ -2907,7 +2531,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_egress,
 		.ninsns = JAIL_NINSNS_EGRESS,
 		.relocs = jail_relocs_egress,
-		.nrelocs = 13,
+		.nrelocs = 7,
 	},
 };
 
