@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 68a650324d040a224d848c222f2da1c8a6546bc85eacb8d9acd0a316213996be (BPF_SHA in the Makefile)
+ * source sha256: 2d25fcc483013284e5af50f9a0bebd48f23e46e9bdcc0d35ed57faaf3405fa9b (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -36,873 +36,872 @@ struct jail_prog {
 	__u32 nrelocs;
 };
 
-/* jail_connect4: section cgroup/connect4, 160 instructions */
+/* jail_connect4: section cgroup/connect4, 161 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:388: int jail_connect4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:407: int jail_connect4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r6 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r6 + 24) */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r6 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* r9 = *(u32 *)(r6 + 24) */
 	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* if r0 != 0x0 goto pc+59 (-> 70) */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 61, .imm = 0 }, /* if r0 != 0x0 goto pc+61 (-> 72) */
+	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r8 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
 	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/*  14 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  15 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  16 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  17 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  18 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  19 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 49, .imm = 0 }, /* if r0 == 0x0 goto pc+49 (-> 69) */
-	/*  20 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  19 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 51, .imm = 0 }, /* if r0 == 0x0 goto pc+51 (-> 71) */
+	/*  20 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/*  21 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
 	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 53) */
 	/*  23 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/*  24 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 44, .imm = 0 }, /* if r2 == r7 goto pc+44 (-> 69) */
+	/*  24 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 46, .imm = 0 }, /* if r2 == r9 goto pc+46 (-> 71) */
 	/*  25 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
 	/*  26 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 53) */
 	/*  27 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/*  28 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 40, .imm = 0 }, /* if r2 == r7 goto pc+40 (-> 69) */
+	/*  28 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 42, .imm = 0 }, /* if r2 == r9 goto pc+42 (-> 71) */
 	/*  29 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
 	/*  30 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 53) */
 	/*  31 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/*  32 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 36, .imm = 0 }, /* if r2 == r7 goto pc+36 (-> 69) */
+	/*  32 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 38, .imm = 0 }, /* if r2 == r9 goto pc+38 (-> 71) */
 	/*  33 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
 	/*  34 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 53) */
 	/*  35 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 32, .imm = 0 }, /* if r2 == r7 goto pc+32 (-> 69) */
+	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 34, .imm = 0 }, /* if r2 == r9 goto pc+34 (-> 71) */
 	/*  37 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
 	/*  38 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 53) */
 	/*  39 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 28, .imm = 0 }, /* if r2 == r7 goto pc+28 (-> 69) */
+	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 30, .imm = 0 }, /* if r2 == r9 goto pc+30 (-> 71) */
 	/*  41 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
 	/*  42 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 53) */
 	/*  43 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/*  44 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 24, .imm = 0 }, /* if r2 == r7 goto pc+24 (-> 69) */
+	/*  44 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 26, .imm = 0 }, /* if r2 == r9 goto pc+26 (-> 71) */
 	/*  45 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
 	/*  46 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 53) */
 	/*  47 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/*  48 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 20, .imm = 0 }, /* if r2 == r7 goto pc+20 (-> 69) */
+	/*  48 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 22, .imm = 0 }, /* if r2 == r9 goto pc+22 (-> 71) */
 	/*  49 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
 	/*  50 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 53) */
 	/*  51 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/*  52 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* if r1 == r7 goto pc+16 (-> 69) */
+	/*  52 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* if r1 == r9 goto pc+18 (-> 71) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/*  53 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  54 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 69) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/*  55 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
-	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r0 */
-	/*  57 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 43, .imm = 7 }, /* if r1 != 0x7 goto pc+43 (-> 101) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/*  58 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r9 */
-	/*  59 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  60 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  61 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  62 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  63 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  64 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  65 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 35, .imm = 0 }, /* if r8 == 0x0 goto pc+35 (-> 101) */
-	/*  66 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  67 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/*  68 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 101) */
-	/*  69 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 98) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  70 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  71 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:393: if (is_dns(port, fwd)) */
-	/*  72 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -62, .imm = 13568 }, /* if r1 != 0x3500 goto pc-62 (-> 11) */
-	/*  73 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
-	/*  74 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  75 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 0 }, /* if r1 == 0x0 goto pc-65 (-> 11) */
-	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  77 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  78 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/*  79 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
-	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  54 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 1 }, /* if r1 == 0x1 goto pc+16 (-> 71) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/*  55 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
+	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*  57 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  58 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
+	/*  59 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  60 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 42, .imm = 7 }, /* if r1 != 0x7 goto pc+42 (-> 103) */
+	/*  61 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  62 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/*  63 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  64 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  65 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  66 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/*  67 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 103) */
+	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  69 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  70 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 103) */
+	/*  71 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 100) */
+	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  72 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  73 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:412: if (is_dns(port, fwd)) */
+	/*  74 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -64, .imm = 13568 }, /* if r1 != 0x3500 goto pc-64 (-> 11) */
+	/*  75 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
+	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  77 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -67, .imm = 0 }, /* if r1 == 0x0 goto pc-67 (-> 11) */
+	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  78 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  79 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  80 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  81 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/*  82 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  81 */ { .code = 0x4f, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 |= r1 */
-	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
-	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  83 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
-	/*  84 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  85 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/*  86 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  87 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  88 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  89 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
-	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  90 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  91 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  92 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  93 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/* bpf/jail.bpf.c:272: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  94 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/*  95 */ { .code = 0x63, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r8 */
-	/*  96 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
-	/* bpf/jail.bpf.c:271: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/*  97 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/*  98 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:396: } */
-	/*  99 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 100 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 101 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
-	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  83 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
+	/*  84 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
+	/* bpf/jail.bpf.c:259: o[0] = a01; */
+	/*  85 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/*  86 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:260: o[1] = a23; */
+	/*  87 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  88 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  89 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  90 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  91 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  92 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  93 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  94 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  95 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* bpf/jail.bpf.c:271: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  96 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/*  97 */ { .code = 0x63, .dst_reg = 6, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r7 */
+	/*  98 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:270: ctx->user_ip4 = jail_htonl(0x7f000001); */
+	/*  99 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
+	/* 100 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:415: } */
+	/* 101 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 102 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 103 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
+	/* 104 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 103 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 106 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 107 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 108 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 109 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 110 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 109 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 112) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 111 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 114) */
+	/* 112 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 111 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 112 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 113 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 114 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 113 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 114 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 116 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 117 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 118 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 115 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 116 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 117 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 118 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 120 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 119 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 131) */
-	/* 120 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 121 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 133) */
+	/* 122 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 121 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 122 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 123 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 123 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 124 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 125 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 124 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 125 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 126 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 126 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 127 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 127 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 99) */
-	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 129 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 101) */
+	/* 130 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 129 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 130 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 99) */
+	/* 131 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 132 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 101) */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 131 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 132 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 133 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 134 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 135 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 136 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 133 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 134 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 135 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 136 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 137 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 138 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 138 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 139 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 140 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 141 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 142 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 143 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 144 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* 146 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 147 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 148 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 139 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 140 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 141 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 142 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
+	/* 143 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
+	/* 144 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 145 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
+	/* 146 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
+	/* 147 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r1 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 148 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 149 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 149 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 150 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 150 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 151 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 151 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
-	/* bpf/jail.bpf.c:214: __builtin_memcpy(e->addr, addr, 4); */
-	/* 152 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
-	/* 153 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 154 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 7, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r7 */
-	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 155 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 156 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 157 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 158 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 159 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -61, .imm = 0 }, /* goto pc-61 (-> 99) */
+	/* 152 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 153 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:213: __builtin_memcpy(e->addr, addr, 4); */
+	/* 154 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 155 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r1 */
+	/* bpf/jail.bpf.c:211: e->port = port; */
+	/* 156 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 9, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r9 */
+	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
+	/* 157 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 159 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 160 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -60, .imm = 0 }, /* goto pc-60 (-> 101) */
 };
-#define JAIL_NINSNS_CONNECT4 160
+#define JAIL_NINSNS_CONNECT4 161
 _Static_assert(sizeof(jail_insns_connect4) / sizeof(jail_insns_connect4[0]) == JAIL_NINSNS_CONNECT4,
 	       "jail_insns_connect4: count");
 
 static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
 	{ 16, JAIL_MAP_V4 },
-	{ 61, JAIL_MAP_DNS4 },
-	{ 90, JAIL_MAP_DSK },
-	{ 106, JAIL_MAP_CNT },
-	{ 113, JAIL_MAP_EV },
-	{ 124, JAIL_MAP_CNT },
+	{ 63, JAIL_MAP_DNS4 },
+	{ 92, JAIL_MAP_DSK },
+	{ 108, JAIL_MAP_CNT },
+	{ 115, JAIL_MAP_EV },
+	{ 126, JAIL_MAP_CNT },
 };
 
-/* jail_connect6: section cgroup/connect6, 288 instructions */
+/* jail_connect6: section cgroup/connect6, 280 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:399: int jail_connect6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
+	/* bpf/jail.bpf.c:418: int jail_connect6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 8, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r8 + 24) */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r6 + 24) */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*   4 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   5 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
-	/*   6 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r2 */
-	/*   7 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   8 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*   9 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  11 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/*  12 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 15) */
-	/*  13 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
+	/*   3 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
+	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
+	/*  11 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  15 */ { .code = 0x61, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r8 + 8) */
-	/*  16 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r8 + 12) */
+	/*  12 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r6 + 8) */
+	/*  13 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  17 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
-	/*  18 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
-	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  20 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
+	/*  14 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
+	/*  15 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  16 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 2, .off = 0, .imm = 0 }, /* r9 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/*  17 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r9 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  22 */ { .code = 0x61, .dst_reg = 4, .src_reg = 8, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r8 + 16) */
-	/*  23 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r8 */
-	/*  24 */ { .code = 0x61, .dst_reg = 3, .src_reg = 8, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r8 + 20) */
+	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
+	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r6 */
+	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 20, .imm = 0 }, /* r4 = *(u32 *)(r6 + 20) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  25 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 3, .off = 0, .imm = 0 }, /* r8 = r3 */
-	/*  26 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  27 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 4, .off = 0, .imm = 0 }, /* r8 |= r4 */
+	/*  21 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/*  22 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
+	/*  23 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 |= r7 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/*  28 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
-	/*  29 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  30 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  31 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:382: if (is_dns(port, fwd)) */
-	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 59, .imm = 13568 }, /* if r1 != 0x3500 goto pc+59 (-> 92) */
-	/*  33 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
-	/*  34 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  35 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  36 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 0 }, /* if r1 == 0x0 goto pc+55 (-> 92) */
-	/*  37 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
-	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
-	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  24 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r6 */
+	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  25 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  26 */ { .code = 0x57, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 65535 }, /* r3 &= 65535 */
+	/* bpf/jail.bpf.c:401: if (is_dns(port, fwd)) */
+	/*  27 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 42, .imm = 13568 }, /* if r3 != 0x3500 goto pc+42 (-> 70) */
+	/*  28 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
+	/*  29 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
+	/*  30 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
+	/*  31 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 38, .imm = 0 }, /* if r3 == 0x0 goto pc+38 (-> 70) */
+	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  32 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  33 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  34 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  35 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  36 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  37 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  40 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  41 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/*  42 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  43 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  44 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  45 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
-	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
-	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  48 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 9, .off = 0, .imm = 0 }, /* r8 = r9 */
-	/*  49 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 |= r7 */
-	/*  50 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  51 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
-	/*  52 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/*  53 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  54 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 56) */
-	/*  55 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  56 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
-	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  57 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  58 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  59 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  60 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  61 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  62 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  63 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  64 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  65 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  66 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/*  67 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  68 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  69 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  70 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
-	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 73) */
-	/*  72 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  73 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  74 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 76) */
-	/*  75 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  76 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
-	/*  77 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  78 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/*  79 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
-	/*  80 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r2 */
-	/*  81 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  82 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 84) */
-	/*  83 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  84 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  85 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
-	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
-	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 89) */
-	/*  88 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  89 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
-	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
-	/*  90 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
-	/*  91 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 68, .imm = 0 }, /* goto pc+68 (-> 160) */
-	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
-	/*  92 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/*  93 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 2, .off = 0, .imm = 0 }, /* r8 = r2 */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  94 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 67, .imm = 0 }, /* if r9 != 0x0 goto pc+67 (-> 162) */
-	/*  95 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 65, .imm = 0 }, /* if r1 != 0x0 goto pc+65 (-> 162) */
-	/*  97 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  98 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  99 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 1, .off = 62, .imm = 0 }, /* if r4 != r1 goto pc+62 (-> 162) */
-	/* 100 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 3, .off = 0, .imm = 0 }, /* r6 = r3 */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 101 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
-	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 103 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 109 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 110 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 159) */
+	/*  38 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
+	/*  39 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r2 */
+	/* bpf/jail.bpf.c:260: o[1] = a23; */
+	/*  40 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r6 */
+	/* bpf/jail.bpf.c:259: o[0] = a01; */
+	/*  41 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r9 */
+	/*  42 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  43 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  44 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  45 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/*  46 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  47 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  48 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  49 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  50 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  51 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  52 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:284: __u64 unmapped = a[0] | (((const __u32 *)a)[2] ^ jail_htonl(0xffff)); */
+	/*  53 */ { .code = 0xaf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 ^= r1 */
+	/*  54 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
+	/*  55 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
+	/*  56 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 58) */
+	/*  57 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777216 }, /* r1 = 16777216 */
+	/* bpf/jail.bpf.c:296: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  58 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/*  59 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/*  60 */ { .code = 0x63, .dst_reg = 2, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r2 + 24) = r8 */
+	/* bpf/jail.bpf.c:295: ctx->user_ip6[3] = w3; */
+	/*  61 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r2 + 20) = r1 */
+	/*  62 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
+	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
+	/*  63 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 65) */
+	/*  64 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:294: ctx->user_ip6[2] = w2; */
+	/*  65 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r2 + 16) = r1 */
+	/* bpf/jail.bpf.c:292: ctx->user_ip6[0] = 0; */
+	/*  66 */ { .code = 0x7b, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r2 + 8) = r6 */
+	/*  67 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:420: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
+	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:386: __u16 p = jail_ntohs((__u16)port); */
+	/*  70 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  71 */ { .code = 0xdc, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 16 }, /* r3 = be16 r3 */
+	/* bpf/jail.bpf.c:357: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  72 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r3 */
+	/*  73 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 71, .imm = 0 }, /* if r2 != 0x0 goto pc+71 (-> 145) */
+	/*  74 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 70, .imm = 0 }, /* if r1 != 0x0 goto pc+70 (-> 145) */
+	/*  75 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  76 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  77 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = 67, .imm = 0 }, /* if r7 != r1 goto pc+67 (-> 145) */
+	/*  78 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  79 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r4 */
+	/*  80 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
+	/*  81 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*  82 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  83 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  84 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  85 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  86 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  87 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -21, .imm = 0 }, /* if r0 == 0x0 goto pc-21 (-> 67) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 111 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/*  88 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 112 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 143) */
-	/* 113 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 114 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 44, .imm = 0 }, /* if r2 == r8 goto pc+44 (-> 159) */
-	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 116 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 143) */
-	/* 117 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 118 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 40, .imm = 0 }, /* if r2 == r8 goto pc+40 (-> 159) */
-	/* 119 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 120 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 143) */
-	/* 121 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 36, .imm = 0 }, /* if r2 == r8 goto pc+36 (-> 159) */
-	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 143) */
-	/* 125 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 126 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 32, .imm = 0 }, /* if r2 == r8 goto pc+32 (-> 159) */
-	/* 127 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 128 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 143) */
-	/* 129 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 130 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 28, .imm = 0 }, /* if r2 == r8 goto pc+28 (-> 159) */
-	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 132 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 143) */
-	/* 133 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 134 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 24, .imm = 0 }, /* if r2 == r8 goto pc+24 (-> 159) */
-	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 136 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 143) */
-	/* 137 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 138 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 20, .imm = 0 }, /* if r2 == r8 goto pc+20 (-> 159) */
-	/* 139 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 140 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 143) */
-	/* 141 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 142 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = 16, .imm = 0 }, /* if r1 == r8 goto pc+16 (-> 159) */
+	/*  89 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 128) */
+	/*  90 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  91 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  92 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -26, .imm = 0 }, /* if r2 == r3 goto pc-26 (-> 67) */
+	/*  93 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  94 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 128) */
+	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  96 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -31, .imm = 0 }, /* if r2 == r3 goto pc-31 (-> 67) */
+	/*  98 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  99 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 128) */
+	/* 100 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 101 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 102 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -36, .imm = 0 }, /* if r2 == r3 goto pc-36 (-> 67) */
+	/* 103 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 104 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 128) */
+	/* 105 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 106 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 107 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -41, .imm = 0 }, /* if r2 == r3 goto pc-41 (-> 67) */
+	/* 108 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 109 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 128) */
+	/* 110 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 111 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 112 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -46, .imm = 0 }, /* if r2 == r3 goto pc-46 (-> 67) */
+	/* 113 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 114 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 128) */
+	/* 115 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 116 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 117 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -51, .imm = 0 }, /* if r2 == r3 goto pc-51 (-> 67) */
+	/* 118 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 119 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 128) */
+	/* 120 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 121 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -56, .imm = 0 }, /* if r2 == r3 goto pc-56 (-> 67) */
+	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 128) */
+	/* 125 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 126 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 127 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -61, .imm = 0 }, /* if r1 == r2 goto pc-61 (-> 67) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 143 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 144 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 159) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 146 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 7 }, /* if r1 != 0x7 goto pc+78 (-> 225) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
-	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 153 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 154 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 70, .imm = 0 }, /* if r6 == 0x0 goto pc+70 (-> 225) */
-	/* 155 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 156 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
-	/* 157 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 159) */
-	/* 158 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 225) */
-	/* 159 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* bpf/jail.bpf.c:401: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
-	/* 160 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
-	/* 161 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 162 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 164 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 165 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 166 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 167 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 168 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 169 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 170 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 171 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 172 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 173 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 174 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 175 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 176 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 177 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 178 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -20, .imm = 0 }, /* if r7 == 0x0 goto pc-20 (-> 159) */
+	/* 128 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/* 129 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -63, .imm = 1 }, /* if r1 == 0x1 goto pc-63 (-> 67) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 130 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 131 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 132 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 133 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 82, .imm = 7 }, /* if r9 != 0x7 goto pc+82 (-> 216) */
+	/* 134 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 135 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 136 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 137 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 138 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 139 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 140 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 75, .imm = 0 }, /* if r7 == 0x0 goto pc+75 (-> 216) */
+	/* 141 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 142 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 143 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -77, .imm = 0 }, /* if r1 > r0 goto pc-77 (-> 67) */
+	/* 144 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 216) */
+	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 145 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 146 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 147 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 148 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 149 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 150 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 151 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 152 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 153 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:361: key.prefixlen = 128; */
+	/* 154 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 155 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 156 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:362: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 157 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 158 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 159 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
+	/* 160 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -94, .imm = 0 }, /* if r0 == 0x0 goto pc-94 (-> 67) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 179 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 161 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 180 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 211) */
-	/* 181 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 182 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -24, .imm = 0 }, /* if r2 == r8 goto pc-24 (-> 159) */
-	/* 183 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 184 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 211) */
-	/* 185 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 186 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -28, .imm = 0 }, /* if r2 == r8 goto pc-28 (-> 159) */
-	/* 187 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 188 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 211) */
-	/* 189 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 190 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -32, .imm = 0 }, /* if r2 == r8 goto pc-32 (-> 159) */
-	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 192 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 211) */
-	/* 193 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 194 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -36, .imm = 0 }, /* if r2 == r8 goto pc-36 (-> 159) */
-	/* 195 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 196 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 211) */
-	/* 197 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 198 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -40, .imm = 0 }, /* if r2 == r8 goto pc-40 (-> 159) */
-	/* 199 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 200 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 211) */
-	/* 201 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 202 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -44, .imm = 0 }, /* if r2 == r8 goto pc-44 (-> 159) */
-	/* 203 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 204 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 211) */
-	/* 205 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 206 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -48, .imm = 0 }, /* if r2 == r8 goto pc-48 (-> 159) */
-	/* 207 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 208 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 211) */
-	/* 209 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 210 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = -52, .imm = 0 }, /* if r1 == r8 goto pc-52 (-> 159) */
+	/* 162 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 201) */
+	/* 163 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 164 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 165 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -99, .imm = 0 }, /* if r2 == r3 goto pc-99 (-> 67) */
+	/* 166 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 167 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 201) */
+	/* 168 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 169 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 170 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -104, .imm = 0 }, /* if r2 == r3 goto pc-104 (-> 67) */
+	/* 171 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 172 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 201) */
+	/* 173 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 174 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 175 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -109, .imm = 0 }, /* if r2 == r3 goto pc-109 (-> 67) */
+	/* 176 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 177 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 201) */
+	/* 178 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 179 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 180 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -114, .imm = 0 }, /* if r2 == r3 goto pc-114 (-> 67) */
+	/* 181 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 182 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 201) */
+	/* 183 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 184 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 185 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -119, .imm = 0 }, /* if r2 == r3 goto pc-119 (-> 67) */
+	/* 186 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 187 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 201) */
+	/* 188 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 189 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 190 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -124, .imm = 0 }, /* if r2 == r3 goto pc-124 (-> 67) */
+	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 192 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 201) */
+	/* 193 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 194 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 195 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -129, .imm = 0 }, /* if r2 == r3 goto pc-129 (-> 67) */
+	/* 196 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 197 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 201) */
+	/* 198 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 199 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 200 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -134, .imm = 0 }, /* if r1 == r2 goto pc-134 (-> 67) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -54, .imm = 1 }, /* if r1 == 0x1 goto pc-54 (-> 159) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 213 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 214 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 225) */
-	/* 215 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 216 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 217 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 218 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 219 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 220 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 221 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 3, .imm = 0 }, /* if r6 == 0x0 goto pc+3 (-> 225) */
-	/* 222 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 223 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 224 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 0 }, /* if r1 > r0 goto pc-66 (-> 159) */
-	/* 225 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r7 */
-	/* 226 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* 201 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
+	/* 202 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -136, .imm = 1 }, /* if r1 == 0x1 goto pc-136 (-> 67) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 203 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 204 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 205 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 10, .imm = 7 }, /* if r9 != 0x7 goto pc+10 (-> 216) */
+	/* 206 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 207 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 208 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 209 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 210 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 211 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 212 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 3, .imm = 0 }, /* if r7 == 0x0 goto pc+3 (-> 216) */
+	/* 213 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 214 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 215 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -149, .imm = 0 }, /* if r1 > r0 goto pc-149 (-> 67) */
+	/* 216 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/* 217 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 |= r8 */
+	/* 218 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 227 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
-	/* 228 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 229 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 219 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/* 220 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 221 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 230 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 231 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 233 */ { .code = 0x79, .dst_reg = 7, .src_reg = 10, .off = -80, .imm = 0 }, /* r7 = *(u64 *)(r10 - 80) */
+	/* 222 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 223 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 224 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 234 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 236) */
+	/* 225 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 227) */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 235 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
-	/* 236 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* 226 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
+	/* 227 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 237 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 238 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 239 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 242 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 228 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 229 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 230 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 231 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 233 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 243 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 255) */
-	/* 244 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 234 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 246) */
+	/* 235 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 245 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 246 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 247 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 236 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 237 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 238 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 248 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 250 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 239 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 240 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 251 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -92, .imm = 0 }, /* if r0 == 0x0 goto pc-92 (-> 160) */
-	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 242 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -175, .imm = 0 }, /* if r0 == 0x0 goto pc-175 (-> 68) */
+	/* 243 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 253 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 254 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -95, .imm = 0 }, /* goto pc-95 (-> 160) */
+	/* 244 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 245 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -178, .imm = 0 }, /* goto pc-178 (-> 68) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 255 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r6 */
-	/* 256 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 246 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 247 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 257 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 248 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 258 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r6 */
-	/* 259 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r6 */
-	/* 260 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r6 */
-	/* 261 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r6 */
-	/* 262 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r6 */
+	/* 249 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 250 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 251 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 252 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 253 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 263 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 264 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 265 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 266 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 267 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 268 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 269 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 270 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 271 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* 272 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 273 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 274 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 254 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 255 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 256 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 257 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
+	/* 258 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
+	/* 259 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 260 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 261 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
+	/* 262 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r9 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 263 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 264 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
+	/* 265 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 275 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r7 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 276 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 266 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 267 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 277 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r7 + 36) */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 278 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 8, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r8 */
-	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 279 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:216: __builtin_memcpy(e->addr, addr, 16); */
-	/* 280 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 281 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
-	/* 282 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 283 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
-	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -128, .imm = 0 }, /* goto pc-128 (-> 160) */
+	/* 268 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 269 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:211: e->port = port; */
+	/* 270 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/* 271 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
+	/* bpf/jail.bpf.c:215: __builtin_memcpy(e->addr, addr, 16); */
+	/* 272 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 273 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r1 */
+	/* 274 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 275 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r1 */
+	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
+	/* 276 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 277 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 278 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 279 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -212, .imm = 0 }, /* goto pc-212 (-> 68) */
 };
-#define JAIL_NINSNS_CONNECT6 288
+#define JAIL_NINSNS_CONNECT6 280
 _Static_assert(sizeof(jail_insns_connect6) / sizeof(jail_insns_connect6[0]) == JAIL_NINSNS_CONNECT6,
 	       "jail_insns_connect6: count");
 
 static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = {
-	{ 9, JAIL_MAP_DCFG },
-	{ 62, JAIL_MAP_DSK },
-	{ 106, JAIL_MAP_V4 },
-	{ 150, JAIL_MAP_DNS4 },
-	{ 174, JAIL_MAP_V6 },
-	{ 217, JAIL_MAP_DNS6 },
-	{ 230, JAIL_MAP_CNT },
-	{ 237, JAIL_MAP_EV },
-	{ 248, JAIL_MAP_CNT },
+	{ 7, JAIL_MAP_DCFG },
+	{ 47, JAIL_MAP_DSK },
+	{ 84, JAIL_MAP_V4 },
+	{ 136, JAIL_MAP_DNS4 },
+	{ 157, JAIL_MAP_V6 },
+	{ 208, JAIL_MAP_DNS6 },
+	{ 222, JAIL_MAP_CNT },
+	{ 228, JAIL_MAP_EV },
+	{ 239, JAIL_MAP_CNT },
 };
 
 /* jail_sendmsg4: section cgroup/sendmsg4, 188 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:414: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
+	/* bpf/jail.bpf.c:433: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 4, .imm = 0 }, /* r7 = *(u32 *)(r8 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r8 + 24) */
-	/*   3 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 7, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r7 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 6, .src_reg = 7, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r7 + 24) */
+	/*   3 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
-	/*  11 */ { .code = 0x61, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:420: if (ip == 0 && port == 0) { */
-	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  11 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:439: if (ip == 0 && port == 0) { */
+	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
 	/*  13 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
-	/*  15 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 0 }, /* if r1 != 0x0 goto pc+78 (-> 94) */
-	/* bpf/jail.bpf.c:421: sk = ctx->sk; */
-	/*  16 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r8 + 64) */
+	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r7 */
+	/*  15 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 0 }, /* if r1 != 0x0 goto pc+79 (-> 95) */
+	/* bpf/jail.bpf.c:440: sk = ctx->sk; */
+	/*  16 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r7 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  17 */ { .code = 0x61, .dst_reg = 7, .src_reg = 1, .off = 52, .imm = 0 }, /* r7 = *(u32 *)(r1 + 52) */
+	/*  17 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 52, .imm = 0 }, /* r9 = *(u32 *)(r1 + 52) */
 	/*  18 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:425: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* bpf/jail.bpf.c:444: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/*  20 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
 	/*  21 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
 	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 32) */
-	/*  23 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  23 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
 	/*  24 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 32) */
-	/*  25 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r7 = 16777343 */
-	/*  26 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:426: jail_ntohs((__u16)port) == fwd) */
+	/*  25 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r9 = 16777343 */
+	/*  26 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:445: jail_ntohs((__u16)port) == fwd) */
 	/*  27 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  28 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  29 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  30 */ { .code = 0x77, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 >>= 32 */
-	/* bpf/jail.bpf.c:425: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  31 */ { .code = 0x1d, .dst_reg = 9, .src_reg = 1, .off = 93, .imm = 0 }, /* if r9 == r1 goto pc+93 (-> 125) */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r7 */
+	/*  29 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/*  30 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
+	/* bpf/jail.bpf.c:444: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  31 */ { .code = 0x1d, .dst_reg = 8, .src_reg = 1, .off = 94, .imm = 0 }, /* if r8 == r1 goto pc+94 (-> 126) */
+	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
 	/*  33 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
 	/*  34 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  36 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  37 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  38 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  39 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  40 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  41 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 51, .imm = 0 }, /* if r9 == 0x0 goto pc+51 (-> 93) */
-	/*  42 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  40 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 53, .imm = 0 }, /* if r0 == 0x0 goto pc+53 (-> 94) */
+	/*  41 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  43 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r9 + 1) */
+	/*  42 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  44 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 75) */
-	/*  45 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r9 + 4) */
-	/*  46 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 46, .imm = 0 }, /* if r2 == r6 goto pc+46 (-> 93) */
-	/*  47 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  48 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 75) */
-	/*  49 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r9 + 6) */
-	/*  50 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 42, .imm = 0 }, /* if r2 == r6 goto pc+42 (-> 93) */
-	/*  51 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  52 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 75) */
-	/*  53 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r9 + 8) */
-	/*  54 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 38, .imm = 0 }, /* if r2 == r6 goto pc+38 (-> 93) */
-	/*  55 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/*  56 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 75) */
-	/*  57 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r9 + 10) */
-	/*  58 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 34, .imm = 0 }, /* if r2 == r6 goto pc+34 (-> 93) */
-	/*  59 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/*  60 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 75) */
-	/*  61 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r9 + 12) */
-	/*  62 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 30, .imm = 0 }, /* if r2 == r6 goto pc+30 (-> 93) */
-	/*  63 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/*  64 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 75) */
-	/*  65 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r9 + 14) */
-	/*  66 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 26, .imm = 0 }, /* if r2 == r6 goto pc+26 (-> 93) */
-	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/*  68 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 75) */
-	/*  69 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r9 + 16) */
-	/*  70 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 22, .imm = 0 }, /* if r2 == r6 goto pc+22 (-> 93) */
-	/*  71 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/*  72 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 75) */
-	/*  73 */ { .code = 0x69, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r9 + 18) */
-	/*  74 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* if r1 == r6 goto pc+18 (-> 93) */
+	/*  43 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 74) */
+	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 48, .imm = 0 }, /* if r2 == r6 goto pc+48 (-> 94) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  47 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 74) */
+	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  49 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 94) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  51 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 74) */
+	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 94) */
+	/*  54 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  55 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 74) */
+	/*  56 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/*  57 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 94) */
+	/*  58 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  59 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 74) */
+	/*  60 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/*  61 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 94) */
+	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  63 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 74) */
+	/*  64 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/*  65 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 94) */
+	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  67 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 74) */
+	/*  68 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/*  69 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 94) */
+	/*  70 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  71 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 74) */
+	/*  72 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/*  73 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* if r1 == r6 goto pc+20 (-> 94) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  75 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r9 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  76 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 1 }, /* if r1 == 0x1 goto pc+16 (-> 93) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/*  77 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r9 + 3) */
-	/*  78 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 7 }, /* if r1 != 0x7 goto pc+48 (-> 127) */
+	/*  74 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  75 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 1 }, /* if r1 == 0x1 goto pc+18 (-> 94) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/*  76 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/*  77 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 3, .imm = 0 }, /* r2 = *(u8 *)(r0 + 3) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  79 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  80 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  81 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
-	/*  83 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  84 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  85 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  86 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  87 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  88 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  89 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 37, .imm = 0 }, /* if r8 == 0x0 goto pc+37 (-> 127) */
-	/*  90 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  91 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/*  92 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 127) */
-	/*  93 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 124) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  94 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  95 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:428: } else if (is_dns(port, fwd)) { */
-	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 13568 }, /* if r1 != 0x3500 goto pc-65 (-> 32) */
-	/*  97 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  98 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  99 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -69, .imm = 0 }, /* if r1 == 0x0 goto pc-69 (-> 32) */
-	/* 101 */ { .code = 0x79, .dst_reg = 8, .src_reg = 10, .off = -40, .imm = 0 }, /* r8 = *(u64 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 103 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/* 104 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* 105 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
-	/* 106 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/*  78 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  79 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  80 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  81 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r2 */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  83 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 44, .imm = 7 }, /* if r2 != 0x7 goto pc+44 (-> 128) */
+	/*  84 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  85 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/*  86 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  87 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  88 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  89 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/*  90 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 37, .imm = 0 }, /* if r7 == 0x0 goto pc+37 (-> 128) */
+	/*  91 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  92 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  93 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 128) */
+	/*  94 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 125) */
+	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  95 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  96 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:447: } else if (is_dns(port, fwd)) { */
+	/*  97 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 13568 }, /* if r1 != 0x3500 goto pc-66 (-> 32) */
+	/*  98 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  99 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 100 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 101 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -70, .imm = 0 }, /* if r1 == 0x0 goto pc-70 (-> 32) */
+	/* 102 */ { .code = 0x79, .dst_reg = 7, .src_reg = 10, .off = -40, .imm = 0 }, /* r7 = *(u64 *)(r10 - 40) */
+	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/* 103 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 104 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 107 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 |= r1 */
-	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/* 108 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
-	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r7 */
-	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* 112 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 113 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* 114 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 115 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
-	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/* 116 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/* 117 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 118 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/* bpf/jail.bpf.c:272: ctx->user_port = jail_htons((__u16)fwd); */
-	/* 120 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
-	/* 121 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 24, .imm = 0 }, /* *(u32 *)(r8 + 24) = r9 */
-	/* 122 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
-	/* bpf/jail.bpf.c:271: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/* 123 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r8 + 4) = r1 */
-	/* 124 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:432: } */
-	/* 125 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 126 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 127 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
-	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 108 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 |= r1 */
+	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
+	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* bpf/jail.bpf.c:259: o[0] = a01; */
+	/* 110 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/* 111 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:260: o[1] = a23; */
+	/* 112 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 113 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 114 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* 115 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 116 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/* 117 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/* 118 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 119 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 120 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* bpf/jail.bpf.c:271: ctx->user_port = jail_htons((__u16)fwd); */
+	/* 121 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 122 */ { .code = 0x63, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r7 + 24) = r8 */
+	/* 123 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:270: ctx->user_ip4 = jail_htonl(0x7f000001); */
+	/* 124 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r7 + 4) = r1 */
+	/* 125 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:451: } */
+	/* 126 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 127 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 128 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
+	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 129 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 130 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 131 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 130 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 131 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 132 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 132 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 133 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 134 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 133 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 134 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 135 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 135 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 138) */
-	/* 136 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 136 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 139) */
+	/* 137 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 137 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 138 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 138 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 139 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 139 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 140 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 141 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 142 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 143 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 144 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 140 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 141 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 142 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 143 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 144 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 145 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 145 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 157) */
-	/* 146 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 146 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 158) */
+	/* 147 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 148 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 149 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 150 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 151 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 152 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 153 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 153 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 125) */
-	/* 154 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 154 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 126) */
+	/* 155 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 155 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 156 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 125) */
+	/* 156 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 157 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 126) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 157 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 158 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 159 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 160 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 161 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 162 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* 163 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 158 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 159 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 160 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 161 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 162 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 163 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 164 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 164 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 165 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 165 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 166 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 167 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 168 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 169 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 170 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 171 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 172 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 173 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 174 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 175 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 176 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 166 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 167 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 168 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
+	/* 169 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 170 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
+	/* 171 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 172 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
+	/* 173 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 174 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r1 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 175 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 176 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
 	/* 177 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/* 178 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 179 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 179 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/* 180 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
-	/* bpf/jail.bpf.c:214: __builtin_memcpy(e->addr, addr, 4); */
-	/* 181 */ { .code = 0x63, .dst_reg = 9, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r7 */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 182 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
-	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 183 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 184 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 181 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:213: __builtin_memcpy(e->addr, addr, 4); */
+	/* 182 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r9 */
+	/* bpf/jail.bpf.c:211: e->port = port; */
+	/* 183 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r6 */
+	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
+	/* 184 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/* 185 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 186 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 187 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -63, .imm = 0 }, /* goto pc-63 (-> 125) */
+	/* 187 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -62, .imm = 0 }, /* goto pc-62 (-> 126) */
 };
 #define JAIL_NINSNS_SENDMSG4 188
 _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == JAIL_NINSNS_SENDMSG4,
@@ -911,493 +910,478 @@ _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == J
 static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
 	{ 37, JAIL_MAP_V4 },
-	{ 85, JAIL_MAP_DNS4 },
-	{ 116, JAIL_MAP_DSK },
-	{ 132, JAIL_MAP_CNT },
-	{ 139, JAIL_MAP_EV },
-	{ 150, JAIL_MAP_CNT },
+	{ 86, JAIL_MAP_DNS4 },
+	{ 117, JAIL_MAP_DSK },
+	{ 133, JAIL_MAP_CNT },
+	{ 140, JAIL_MAP_EV },
+	{ 151, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 339 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 321 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:435: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
+	/* bpf/jail.bpf.c:454: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r9 + 24) */
-	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r1 + 24) */
+	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
+	/*   3 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r7 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
-	/*  11 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
+	/*  11 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
+	/*  12 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  12 */ { .code = 0x61, .dst_reg = 5, .src_reg = 9, .off = 8, .imm = 0 }, /* r5 = *(u32 *)(r9 + 8) */
-	/*  13 */ { .code = 0x61, .dst_reg = 7, .src_reg = 9, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r9 + 12) */
+	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
+	/*  14 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 12, .imm = 0 }, /* r5 = *(u32 *)(r1 + 12) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  14 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
-	/*  15 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
-	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  17 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 5, .off = 0, .imm = 0 }, /* r1 |= r5 */
+	/*  15 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 5, .off = 0, .imm = 0 }, /* r6 = r5 */
+	/*  16 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
+	/*  17 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r6 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  19 */ { .code = 0x61, .dst_reg = 4, .src_reg = 9, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r9 + 16) */
-	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r9 */
-	/*  21 */ { .code = 0x61, .dst_reg = 3, .src_reg = 9, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r9 + 20) */
+	/*  19 */ { .code = 0x61, .dst_reg = 0, .src_reg = 1, .off = 16, .imm = 0 }, /* r0 = *(u32 *)(r1 + 16) */
+	/*  20 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r1 + 20) */
+	/* bpf/jail.bpf.c:462: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/*  21 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = r0 */
+	/*  22 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 |= r2 */
+	/*  23 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 8, .off = 0, .imm = 0 }, /* r4 = r8 */
+	/*  24 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/*  25 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/*  26 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r8 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  22 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 3, .off = 0, .imm = 0 }, /* r9 = r3 */
-	/*  23 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  24 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  25 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
+	/*  27 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/*  28 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/*  29 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 |= r0 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/*  26 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* bpf/jail.bpf.c:443: if ((a[0] | a[1]) != 0 || port != 0) { */
-	/*  27 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
-	/*  28 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 5, .off = 0, .imm = 0 }, /* r1 |= r5 */
-	/*  29 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
-	/*  30 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 7, .off = 0, .imm = 0 }, /* r2 |= r7 */
-	/*  31 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  32 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/*  33 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 35) */
-	/*  34 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 62, .imm = 0 }, /* if r2 == 0x0 goto pc+62 (-> 97) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  36 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:444: if (is_dns(port, fwd)) */
-	/*  37 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 230, .imm = 13568 }, /* if r1 != 0x3500 goto pc+230 (-> 268) */
-	/*  38 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  39 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  40 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  41 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 226, .imm = 0 }, /* if r1 == 0x0 goto pc+226 (-> 268) */
-	/*  42 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r4 */
+	/*  30 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
+	/*  31 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:462: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/*  32 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 1, .imm = 0 }, /* if r3 != 0x0 goto pc+1 (-> 34) */
+	/*  33 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 48, .imm = 0 }, /* if r4 == 0x0 goto pc+48 (-> 82) */
+	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 = r4 */
+	/*  35 */ { .code = 0x57, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 65535 }, /* r3 &= 65535 */
+	/*  36 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 9, .off = 0, .imm = 0 }, /* r0 = r9 */
+	/*  37 */ { .code = 0x79, .dst_reg = 9, .src_reg = 10, .off = -80, .imm = 0 }, /* r9 = *(u64 *)(r10 - 80) */
+	/* bpf/jail.bpf.c:463: if (is_dns(port, fwd)) */
+	/*  38 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 213, .imm = 13568 }, /* if r3 != 0x3500 goto pc+213 (-> 252) */
+	/*  39 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 7, .off = 0, .imm = 0 }, /* r3 = r7 */
+	/*  40 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
+	/*  41 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
+	/*  42 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 209, .imm = 0 }, /* if r3 == 0x0 goto pc+209 (-> 252) */
+	/*  43 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r0 */
+	/*  44 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 4, .off = 0, .imm = 0 }, /* r9 = r4 */
+	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  45 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  47 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  48 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  43 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 4, .off = 0, .imm = 0 }, /* r9 |= r4 */
-	/*  44 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
-	/*  45 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
-	/*  46 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/*  48 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
-	/*  49 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r5 */
-	/*  50 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  51 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -88, .imm = 0 }, /* r2 = *(u64 *)(r10 - 88) */
-	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  53 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
-	/*  54 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  55 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
-	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  56 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 2, .off = 0, .imm = 0 }, /* r9 = r2 */
-	/*  57 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
-	/*  58 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  60 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 62) */
-	/*  61 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  62 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  63 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  64 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  65 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  66 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  67 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  70 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  71 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  72 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/*  73 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  74 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  75 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  76 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
-	/*  77 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 79) */
-	/*  78 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  79 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  80 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 82) */
-	/*  81 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  82 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
-	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  83 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/*  84 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -72, .imm = 0 }, /* r3 = *(u64 *)(r10 - 72) */
-	/*  85 */ { .code = 0x63, .dst_reg = 3, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r8 */
-	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 89) */
-	/*  88 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  89 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  90 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
-	/*  91 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
-	/*  92 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 94) */
-	/*  93 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  94 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
-	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
-	/*  95 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
-	/*  96 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 241, .imm = 0 }, /* goto pc+241 (-> 338) */
-	/* bpf/jail.bpf.c:447: sk = ctx->sk; */
-	/*  97 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
-	/*  98 */ { .code = 0x79, .dst_reg = 1, .src_reg = 1, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r1 + 64) */
+	/*  49 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
+	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r9 */
+	/* bpf/jail.bpf.c:260: o[1] = a23; */
+	/*  51 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/* bpf/jail.bpf.c:259: o[0] = a01; */
+	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  55 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  56 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/*  57 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  58 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  59 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  60 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  61 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  62 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  63 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  64 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* bpf/jail.bpf.c:284: __u64 unmapped = a[0] | (((const __u32 *)a)[2] ^ jail_htonl(0xffff)); */
+	/*  65 */ { .code = 0xaf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 ^= r1 */
+	/*  66 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 |= r2 */
+	/*  67 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
+	/*  68 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 1, .imm = 0 }, /* if r6 == 0x0 goto pc+1 (-> 70) */
+	/*  69 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777216 }, /* r1 = 16777216 */
+	/* bpf/jail.bpf.c:296: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  70 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/*  71 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/*  72 */ { .code = 0x63, .dst_reg = 2, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r2 + 24) = r7 */
+	/* bpf/jail.bpf.c:295: ctx->user_ip6[3] = w3; */
+	/*  73 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r2 + 20) = r1 */
+	/*  74 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
+	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
+	/*  75 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 1, .imm = 0 }, /* if r6 == 0x0 goto pc+1 (-> 77) */
+	/*  76 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:294: ctx->user_ip6[2] = w2; */
+	/*  77 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r2 + 16) = r1 */
+	/* bpf/jail.bpf.c:292: ctx->user_ip6[0] = 0; */
+	/*  78 */ { .code = 0x7b, .dst_reg = 2, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r2 + 8) = r8 */
+	/*  79 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:474: } */
+	/*  80 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/*  81 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:466: sk = ctx->sk; */
+	/*  82 */ { .code = 0x79, .dst_reg = 3, .src_reg = 1, .off = 64, .imm = 0 }, /* r3 = *(u64 *)(r1 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  99 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 56, .imm = 0 }, /* r5 = *(u32 *)(r1 + 56) */
-	/* 100 */ { .code = 0x61, .dst_reg = 7, .src_reg = 1, .off = 60, .imm = 0 }, /* r7 = *(u32 *)(r1 + 60) */
+	/*  83 */ { .code = 0x61, .dst_reg = 2, .src_reg = 3, .off = 56, .imm = 0 }, /* r2 = *(u32 *)(r3 + 56) */
+	/*  84 */ { .code = 0x61, .dst_reg = 5, .src_reg = 3, .off = 60, .imm = 0 }, /* r5 = *(u32 *)(r3 + 60) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 101 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 7, .off = 0, .imm = 0 }, /* r2 = r7 */
-	/* 102 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/* 103 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
+	/*  85 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 = r5 */
+	/*  86 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
+	/*  87 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/* 104 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r2 */
+	/*  88 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r4 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 105 */ { .code = 0x61, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u32 *)(r1 + 64) */
-	/* 106 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 68, .imm = 0 }, /* r3 = *(u32 *)(r1 + 68) */
+	/*  89 */ { .code = 0x61, .dst_reg = 0, .src_reg = 3, .off = 64, .imm = 0 }, /* r0 = *(u32 *)(r3 + 64) */
+	/*  90 */ { .code = 0x61, .dst_reg = 9, .src_reg = 3, .off = 68, .imm = 0 }, /* r9 = *(u32 *)(r3 + 68) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 107 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
-	/* 108 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/* 109 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
+	/*  91 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 9, .off = 0, .imm = 0 }, /* r4 = r9 */
+	/*  92 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
+	/*  93 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 |= r0 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/* 110 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r2 */
+	/*  94 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 111 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 48, .imm = 0 }, /* r2 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:450: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 112 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/* 113 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
-	/* 114 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 153, .imm = 0 }, /* if r8 == 0x0 goto pc+153 (-> 268) */
-	/* 115 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/* 116 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 117 */ { .code = 0x5d, .dst_reg = 8, .src_reg = 1, .off = 150, .imm = 0 }, /* if r8 != r1 goto pc+150 (-> 268) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 118 */ { .code = 0x15, .dst_reg = 5, .src_reg = 0, .off = 127, .imm = 0 }, /* if r5 == 0x0 goto pc+127 (-> 246) */
-	/* 119 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 120 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 121 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 122 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 123 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 124 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 125 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 126 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 127 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 129 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 130 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 131 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 132 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 133 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 134 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 135 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 136 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 200, .imm = 0 }, /* if r7 == 0x0 goto pc+200 (-> 337) */
+	/*  95 */ { .code = 0x61, .dst_reg = 4, .src_reg = 3, .off = 48, .imm = 0 }, /* r4 = *(u32 *)(r3 + 48) */
+	/* bpf/jail.bpf.c:469: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/*  96 */ { .code = 0x67, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 <<= 32 */
+	/*  97 */ { .code = 0x77, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 >>= 32 */
+	/*  98 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 153, .imm = 0 }, /* if r7 == 0x0 goto pc+153 (-> 252) */
+	/*  99 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/* 100 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 101 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 6, .off = 150, .imm = 0 }, /* if r7 != r6 goto pc+150 (-> 252) */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 102 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 127, .imm = 0 }, /* if r2 == 0x0 goto pc+127 (-> 230) */
+	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 103 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 104 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 105 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 106 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 107 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 108 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 109 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 110 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 111 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:361: key.prefixlen = 128; */
+	/* 112 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 113 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 114 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:362: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 115 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 116 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 117 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
+	/* 118 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -40, .imm = 0 }, /* if r0 == 0x0 goto pc-40 (-> 79) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 137 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 138 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 169) */
-	/* 139 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 140 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 196, .imm = 0 }, /* if r2 == r6 goto pc+196 (-> 337) */
-	/* 141 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 142 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 169) */
-	/* 143 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 144 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 192, .imm = 0 }, /* if r2 == r6 goto pc+192 (-> 337) */
-	/* 145 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 146 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 169) */
-	/* 147 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 148 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 188, .imm = 0 }, /* if r2 == r6 goto pc+188 (-> 337) */
-	/* 149 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 150 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 169) */
-	/* 151 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 152 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 184, .imm = 0 }, /* if r2 == r6 goto pc+184 (-> 337) */
-	/* 153 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 154 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 169) */
-	/* 155 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 156 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 180, .imm = 0 }, /* if r2 == r6 goto pc+180 (-> 337) */
-	/* 157 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 158 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 169) */
-	/* 159 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 160 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 176, .imm = 0 }, /* if r2 == r6 goto pc+176 (-> 337) */
-	/* 161 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 162 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 169) */
-	/* 163 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 164 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 172, .imm = 0 }, /* if r2 == r6 goto pc+172 (-> 337) */
-	/* 165 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 166 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 169) */
-	/* 167 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 168 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 168, .imm = 0 }, /* if r1 == r6 goto pc+168 (-> 337) */
+	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 151) */
+	/* 121 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -44, .imm = 0 }, /* if r2 == r6 goto pc-44 (-> 79) */
+	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 151) */
+	/* 125 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 126 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -48, .imm = 0 }, /* if r2 == r6 goto pc-48 (-> 79) */
+	/* 127 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 128 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 151) */
+	/* 129 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 130 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -52, .imm = 0 }, /* if r2 == r6 goto pc-52 (-> 79) */
+	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 132 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 151) */
+	/* 133 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 134 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -56, .imm = 0 }, /* if r2 == r6 goto pc-56 (-> 79) */
+	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 136 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 151) */
+	/* 137 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 138 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -60, .imm = 0 }, /* if r2 == r6 goto pc-60 (-> 79) */
+	/* 139 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 140 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 151) */
+	/* 141 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 142 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -64, .imm = 0 }, /* if r2 == r6 goto pc-64 (-> 79) */
+	/* 143 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 144 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 151) */
+	/* 145 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 146 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -68, .imm = 0 }, /* if r2 == r6 goto pc-68 (-> 79) */
+	/* 147 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 148 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 151) */
+	/* 149 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 150 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = -72, .imm = 0 }, /* if r1 == r6 goto pc-72 (-> 79) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 169 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 170 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 166, .imm = 1 }, /* if r1 == 0x1 goto pc+166 (-> 337) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 171 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 172 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 183) */
-	/* 173 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 174 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 175 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 176 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 177 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 178 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 179 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 183) */
-	/* 180 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 181 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 182 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 154, .imm = 0 }, /* if r1 > r0 goto pc+154 (-> 337) */
-	/* 183 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 151 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
+	/* 152 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -74, .imm = 1 }, /* if r1 == 0x1 goto pc-74 (-> 79) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 153 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 154 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 155 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 10, .imm = 7 }, /* if r9 != 0x7 goto pc+10 (-> 166) */
+	/* 156 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 157 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 158 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 159 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 160 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 161 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 162 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 3, .imm = 0 }, /* if r7 == 0x0 goto pc+3 (-> 166) */
+	/* 163 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 164 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 165 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -87, .imm = 0 }, /* if r1 > r0 goto pc-87 (-> 79) */
+	/* 166 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/* 167 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 |= r8 */
+	/* 168 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 184 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 185 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 186 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 169 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 170 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 171 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 187 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 188 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 189 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 172 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 173 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 174 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 190 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 193) */
-	/* 191 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 175 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 178) */
+	/* 176 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 192 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 193 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 177 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 178 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 194 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 195 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 196 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 197 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 198 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 199 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 181 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 182 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 183 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 184 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 200 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 212) */
-	/* 201 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 185 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 197) */
+	/* 186 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 202 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 203 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 204 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 187 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 188 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 189 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 205 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 206 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 207 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 190 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 191 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 192 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 208 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 35, .imm = 0 }, /* if r0 == 0x0 goto pc+35 (-> 244) */
-	/* 209 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 193 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -114, .imm = 0 }, /* if r0 == 0x0 goto pc-114 (-> 80) */
+	/* 194 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 210 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 211 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 32, .imm = 0 }, /* goto pc+32 (-> 244) */
+	/* 195 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 196 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -117, .imm = 0 }, /* goto pc-117 (-> 80) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 212 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 213 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 197 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 198 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 214 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 199 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 215 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 216 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 217 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 218 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 219 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 200 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 201 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 202 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 203 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 204 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 220 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 221 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 222 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 223 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 224 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 225 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
-	/* 226 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 227 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 228 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 229 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 230 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 231 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* 205 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 206 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 207 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 208 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
+	/* 209 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
+	/* 210 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 211 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 212 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
+	/* 213 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r9 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 214 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 215 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
+	/* 216 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 232 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 233 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 217 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 218 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 234 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 235 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
-	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 236 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:216: __builtin_memcpy(e->addr, addr, 16); */
-	/* 237 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 238 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
-	/* 239 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 240 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
-	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 241 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 242 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 243 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 244 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* 245 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 92, .imm = 0 }, /* goto pc+92 (-> 338) */
-	/* 246 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 247 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 248 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 0 }, /* if r1 != 0x0 goto pc+19 (-> 268) */
-	/* 249 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* 250 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/* 251 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 252 */ { .code = 0x1d, .dst_reg = 4, .src_reg = 1, .off = 9, .imm = 0 }, /* if r4 == r1 goto pc+9 (-> 262) */
-	/* 253 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
-	/* 254 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 13, .imm = 0 }, /* if r4 != 0x0 goto pc+13 (-> 268) */
-	/* 255 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/* 256 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 257 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
-	/* 258 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* 259 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
-	/* 260 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 77, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+77 (-> 338) */
-	/* 261 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 268) */
-	/* 262 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:303: w[3] == jail_htonl(0x7f000001))); */
-	/* 263 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
-	/* 264 */ { .code = 0x18, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = -65536 }, /* r4 = 0xffff0000 ll */
-	/* 265 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 266 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
-	/* bpf/jail.bpf.c:450: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 267 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 70, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+70 (-> 338) */
-	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
-	/* 268 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* 269 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 = r2 */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 270 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = -151, .imm = 0 }, /* if r5 != 0x0 goto pc-151 (-> 120) */
-	/* 271 */ { .code = 0x67, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 <<= 32 */
-	/* 272 */ { .code = 0x77, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 >>= 32 */
-	/* 273 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -154, .imm = 0 }, /* if r7 != 0x0 goto pc-154 (-> 120) */
-	/* 274 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/* 275 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 276 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 1, .off = -157, .imm = 0 }, /* if r4 != r1 goto pc-157 (-> 120) */
-	/* 277 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 3, .off = 0, .imm = 0 }, /* r8 = r3 */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 278 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
-	/* 279 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 280 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 281 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 282 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 283 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 284 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 285 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 286 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 287 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 49, .imm = 0 }, /* if r7 == 0x0 goto pc+49 (-> 337) */
+	/* 219 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 220 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:211: e->port = port; */
+	/* 221 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r6 */
+	/* bpf/jail.bpf.c:215: __builtin_memcpy(e->addr, addr, 16); */
+	/* 222 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 223 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r1 */
+	/* 224 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 225 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r1 */
+	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
+	/* 226 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 227 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 228 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 229 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -150, .imm = 0 }, /* goto pc-150 (-> 80) */
+	/* 230 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 231 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 5, .off = 0, .imm = 0 }, /* r3 = r5 */
+	/* 232 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 19, .imm = 0 }, /* if r3 != 0x0 goto pc+19 (-> 252) */
+	/* 233 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
+	/* 234 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 235 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 236 */ { .code = 0x1d, .dst_reg = 0, .src_reg = 2, .off = 9, .imm = 0 }, /* if r0 == r2 goto pc+9 (-> 246) */
+	/* 237 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 238 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 13, .imm = 0 }, /* if r0 != 0x0 goto pc+13 (-> 252) */
+	/* 239 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* 240 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 241 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 9, .off = 0, .imm = 0 }, /* r3 = r9 */
+	/* 242 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
+	/* 243 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 244 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = -165, .imm = 16777216 }, /* if r3 == 0x1000000 goto pc-165 (-> 80) */
+	/* 245 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 252) */
+	/* 246 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:311: w[3] == jail_htonl(0x7f000001))); */
+	/* 247 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 9, .off = 0, .imm = 0 }, /* r3 = r9 */
+	/* 248 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
+	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 250 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:469: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 251 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = -172, .imm = 16777343 }, /* if r3 == 0x100007f goto pc-172 (-> 80) */
+	/* bpf/jail.bpf.c:386: __u16 p = jail_ntohs((__u16)port); */
+	/* 252 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
+	/* 253 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/* bpf/jail.bpf.c:357: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* 254 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -152, .imm = 0 }, /* if r2 != 0x0 goto pc-152 (-> 103) */
+	/* 255 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
+	/* 256 */ { .code = 0x77, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 >>= 32 */
+	/* 257 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = -155, .imm = 0 }, /* if r5 != 0x0 goto pc-155 (-> 103) */
+	/* 258 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/* 259 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 260 */ { .code = 0x5d, .dst_reg = 0, .src_reg = 1, .off = -158, .imm = 0 }, /* if r0 != r1 goto pc-158 (-> 103) */
+	/* 261 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 9, .off = 0, .imm = 0 }, /* r7 = r9 */
+	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 262 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
+	/* 263 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
+	/* 264 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 265 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 266 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 267 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 268 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 269 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/* 270 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -192, .imm = 0 }, /* if r0 == 0x0 goto pc-192 (-> 79) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 288 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 271 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 289 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 320) */
-	/* 290 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 291 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 45, .imm = 0 }, /* if r2 == r6 goto pc+45 (-> 337) */
-	/* 292 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 293 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 320) */
-	/* 294 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 295 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 41, .imm = 0 }, /* if r2 == r6 goto pc+41 (-> 337) */
-	/* 296 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 297 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 320) */
-	/* 298 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 299 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 37, .imm = 0 }, /* if r2 == r6 goto pc+37 (-> 337) */
-	/* 300 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 301 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 320) */
-	/* 302 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 303 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 33, .imm = 0 }, /* if r2 == r6 goto pc+33 (-> 337) */
-	/* 304 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 305 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 320) */
-	/* 306 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 307 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 29, .imm = 0 }, /* if r2 == r6 goto pc+29 (-> 337) */
-	/* 308 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 309 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 320) */
-	/* 310 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 311 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 25, .imm = 0 }, /* if r2 == r6 goto pc+25 (-> 337) */
-	/* 312 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 313 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 320) */
-	/* 314 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 315 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 21, .imm = 0 }, /* if r2 == r6 goto pc+21 (-> 337) */
-	/* 316 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 317 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 320) */
-	/* 318 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 319 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 17, .imm = 0 }, /* if r1 == r6 goto pc+17 (-> 337) */
+	/* 272 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 303) */
+	/* 273 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 274 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -196, .imm = 0 }, /* if r2 == r6 goto pc-196 (-> 79) */
+	/* 275 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 276 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 303) */
+	/* 277 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 278 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -200, .imm = 0 }, /* if r2 == r6 goto pc-200 (-> 79) */
+	/* 279 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 280 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 303) */
+	/* 281 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 282 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -204, .imm = 0 }, /* if r2 == r6 goto pc-204 (-> 79) */
+	/* 283 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 284 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 303) */
+	/* 285 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 286 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -208, .imm = 0 }, /* if r2 == r6 goto pc-208 (-> 79) */
+	/* 287 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 288 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 303) */
+	/* 289 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 290 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -212, .imm = 0 }, /* if r2 == r6 goto pc-212 (-> 79) */
+	/* 291 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 292 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 303) */
+	/* 293 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 294 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -216, .imm = 0 }, /* if r2 == r6 goto pc-216 (-> 79) */
+	/* 295 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 296 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 303) */
+	/* 297 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 298 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -220, .imm = 0 }, /* if r2 == r6 goto pc-220 (-> 79) */
+	/* 299 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 300 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 303) */
+	/* 301 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 302 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = -224, .imm = 0 }, /* if r1 == r6 goto pc-224 (-> 79) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 320 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 321 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 15, .imm = 1 }, /* if r1 == 0x1 goto pc+15 (-> 337) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 322 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 323 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -141, .imm = 7 }, /* if r1 != 0x7 goto pc-141 (-> 183) */
+	/* 303 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/* 304 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -226, .imm = 1 }, /* if r1 == 0x1 goto pc-226 (-> 79) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 305 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 306 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 324 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 325 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
-	/* 326 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 327 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 328 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 329 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 330 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 331 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 332 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = -150, .imm = 0 }, /* if r8 == 0x0 goto pc-150 (-> 183) */
-	/* 333 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 334 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* 335 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 337) */
-	/* 336 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -154, .imm = 0 }, /* goto pc-154 (-> 183) */
-	/* 337 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
-	/* bpf/jail.bpf.c:455: } */
-	/* 338 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 307 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 308 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 309 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = -144, .imm = 7 }, /* if r9 != 0x7 goto pc-144 (-> 166) */
+	/* 310 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 311 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 312 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 313 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 314 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 315 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 316 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -151, .imm = 0 }, /* if r7 == 0x0 goto pc-151 (-> 166) */
+	/* 317 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 318 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 319 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -241, .imm = 0 }, /* if r1 > r0 goto pc-241 (-> 79) */
+	/* 320 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -155, .imm = 0 }, /* goto pc-155 (-> 166) */
 };
-#define JAIL_NINSNS_SENDMSG6 339
+#define JAIL_NINSNS_SENDMSG6 321
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
-	{ 68, JAIL_MAP_DSK },
-	{ 132, JAIL_MAP_V6 },
-	{ 175, JAIL_MAP_DNS6 },
-	{ 187, JAIL_MAP_CNT },
-	{ 194, JAIL_MAP_EV },
-	{ 205, JAIL_MAP_CNT },
-	{ 283, JAIL_MAP_V4 },
-	{ 328, JAIL_MAP_DNS4 },
+	{ 58, JAIL_MAP_DSK },
+	{ 115, JAIL_MAP_V6 },
+	{ 158, JAIL_MAP_DNS6 },
+	{ 172, JAIL_MAP_CNT },
+	{ 179, JAIL_MAP_EV },
+	{ 190, JAIL_MAP_CNT },
+	{ 267, JAIL_MAP_V4 },
+	{ 312, JAIL_MAP_DNS4 },
 };
 
 /* jail_sock_create: section cgroup/sock_create, 70 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:562: int jail_sock_create(struct bpf_sock *sk) */
+	/* bpf/jail.bpf.c:581: int jail_sock_create(struct bpf_sock *sk) */
 	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r1 + 4) */
 	/*   2 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
 	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:568: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:587: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
 	/*   5 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   6 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r1 + 8) */
 	/*   7 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:568: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:587: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   8 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 59, .imm = 2 }, /* if r3 != 0x2 goto pc+59 (-> 68) */
-	/* bpf/jail.bpf.c:574: if (type == JAIL_SOCK_STREAM && */
+	/* bpf/jail.bpf.c:593: if (type == JAIL_SOCK_STREAM && */
 	/*   9 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 5, .imm = 2 }, /* if r9 == 0x2 goto pc+5 (-> 15) */
 	/*  10 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 7, .imm = 1 }, /* if r9 != 0x1 goto pc+7 (-> 18) */
-	/* bpf/jail.bpf.c:575: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/* bpf/jail.bpf.c:594: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 6 }, /* if r1 == 0x6 goto pc+55 (-> 68) */
 	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 54, .imm = 262 }, /* if r1 == 0x106 goto pc+54 (-> 68) */
 	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
-	/* bpf/jail.bpf.c:578: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/* bpf/jail.bpf.c:597: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
 	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  16 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 17 }, /* if r1 == 0x11 goto pc+51 (-> 68) */
 	/*  17 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 50, .imm = 136 }, /* if r1 == 0x88 goto pc+50 (-> 68) */
@@ -1454,25 +1438,25 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:549: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:568: e->type = (__u8)type; */
 	/*  57 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r9 */
-	/* bpf/jail.bpf.c:548: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
 	/*  58 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 9 }, /* r1 = 9 */
-	/* bpf/jail.bpf.c:547: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:566: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  61 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:550: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:569: e->proto = (__u16)proto; */
 	/*  62 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
 	/*  63 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:551: e->detail = detail; */
+	/* bpf/jail.bpf.c:570: e->detail = detail; */
 	/*  64 */ { .code = 0x63, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r6 */
-	/* bpf/jail.bpf.c:552: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:571: bpf_ringbuf_submit(e, 0); */
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:582: } */
+	/* bpf/jail.bpf.c:601: } */
 	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1488,22 +1472,22 @@ static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused))
 
 /* jail_setsockopt: section cgroup/setsockopt, 71 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:605: __s32 name = ctx->optname; */
+	/* bpf/jail.bpf.c:624: __s32 name = ctx->optname; */
 	/*   0 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* r9 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:604: __s32 level = ctx->level; */
+	/* bpf/jail.bpf.c:623: __s32 level = ctx->level; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:607: if ((level == JAIL_SOL_IPV6 && */
+	/* bpf/jail.bpf.c:626: if ((level == JAIL_SOL_IPV6 && */
 	/*   2 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 7, .imm = 41 }, /* if r8 != 0x29 goto pc+7 (-> 10) */
-	/* bpf/jail.bpf.c:608: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/* bpf/jail.bpf.c:627: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
 	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:613: ctx->optlen = 0; */
+	/* bpf/jail.bpf.c:632: ctx->optlen = 0; */
 	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
 	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* goto pc+59 (-> 69) */
-	/* bpf/jail.bpf.c:609: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/* bpf/jail.bpf.c:628: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
 	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = -5, .imm = 0 }, /* if r8 != 0x0 goto pc-5 (-> 6) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*  12 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -7, .imm = 4 }, /* if r2 != 0x4 goto pc-7 (-> 6) */
@@ -1556,7 +1540,7 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/*  48 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:548: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
 	/*  50 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 52) */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
@@ -1568,24 +1552,24 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/*  57 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:548: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
 	/*  59 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* bpf/jail.bpf.c:547: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:566: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/*  61 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  62 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:551: e->detail = detail; */
+	/* bpf/jail.bpf.c:570: e->detail = detail; */
 	/*  63 */ { .code = 0x63, .dst_reg = 7, .src_reg = 9, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r9 */
-	/* bpf/jail.bpf.c:549: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:568: e->type = (__u8)type; */
 	/*  64 */ { .code = 0x73, .dst_reg = 7, .src_reg = 6, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r6 */
-	/* bpf/jail.bpf.c:550: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:569: e->proto = (__u16)proto; */
 	/*  65 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 6, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r6 */
-	/* bpf/jail.bpf.c:552: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:571: bpf_ringbuf_submit(e, 0); */
 	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:615: } */
+	/* bpf/jail.bpf.c:634: } */
 	/*  69 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  70 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1601,54 +1585,54 @@ static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) 
 
 /* jail_recvmsg4: section cgroup/recvmsg4, 34 instructions */
 static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:515: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:534: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:517: return restore4(ctx); */
+	/* bpf/jail.bpf.c:536: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:471: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:490: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:473: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:474: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:475: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:494: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:476: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:495: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:477: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:496: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1664,69 +1648,69 @@ static const struct jail_reloc jail_relocs_recvmsg4[] __attribute__((unused)) = 
 
 /* jail_recvmsg6: section cgroup/recvmsg6, 63 instructions */
 static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:521: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:540: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 15) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   9 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r6 + 8) */
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:523: return restore6(ctx); */
+	/* bpf/jail.bpf.c:542: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  15 */ { .code = 0x61, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  16 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* r3 = *(u32 *)(r6 + 8) */
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:493: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:512: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:494: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:513: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:495: if (!o) */
+	/* bpf/jail.bpf.c:514: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:497: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:516: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:499: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:518: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -1737,14 +1721,14 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:501: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:520: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:507: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:526: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:505: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:524: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:508: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:527: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -1762,54 +1746,54 @@ static const struct jail_reloc jail_relocs_recvmsg6[] __attribute__((unused)) = 
 
 /* jail_getpeername4: section cgroup/getpeername4, 34 instructions */
 static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:527: int jail_getpeername4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:546: int jail_getpeername4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:529: return restore4(ctx); */
+	/* bpf/jail.bpf.c:548: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:471: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:490: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:470: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:473: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:474: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:475: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:494: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:476: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:495: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:477: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:496: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1825,69 +1809,69 @@ static const struct jail_reloc jail_relocs_getpeername4[] __attribute__((unused)
 
 /* jail_getpeername6: section cgroup/getpeername6, 63 instructions */
 static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:533: int jail_getpeername6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:552: int jail_getpeername6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 15) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   9 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r6 + 8) */
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:535: return restore6(ctx); */
+	/* bpf/jail.bpf.c:554: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  15 */ { .code = 0x61, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  16 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* r3 = *(u32 *)(r6 + 8) */
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:490: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:493: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:512: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:494: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:513: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:495: if (!o) */
+	/* bpf/jail.bpf.c:514: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:497: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:516: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:499: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:518: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -1898,14 +1882,14 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:501: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:520: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:507: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:526: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:505: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:524: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:508: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:527: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -1921,506 +1905,479 @@ static const struct jail_reloc jail_relocs_getpeername6[] __attribute__((unused)
 	{ 38, JAIL_MAP_DSK },
 };
 
-/* jail_egress: section cgroup_skb/egress, 406 instructions */
+/* jail_egress: section cgroup_skb/egress, 374 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:737: int jail_egress(struct __sk_buff *skb) */
+	/* bpf/jail.bpf.c:771: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
-	/* bpf/jail.bpf.c:741: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
-	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 400, .imm = 1 }, /* if r1 != 0x1 goto pc+400 (-> 404) */
+	/* bpf/jail.bpf.c:775: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 368, .imm = 1 }, /* if r1 != 0x1 goto pc+368 (-> 372) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:744: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
-	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 125, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+125 (-> 131) */
-	/*   6 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = 0 */
-	/*   7 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 269, .imm = 8 }, /* if r1 != 0x8 goto pc+269 (-> 277) */
-	/*   8 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/*   9 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  10 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:662: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
-	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  13 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/*  14 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  15 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 93, .imm = 0 }, /* if r8 s> r0 goto pc+93 (-> 109) */
-	/*  16 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  18 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/*  19 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 89, .imm = 64 }, /* if r1 != 0x40 goto pc+89 (-> 109) */
-	/* bpf/jail.bpf.c:664: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/*  20 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
-	/*  21 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/*  22 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:666: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
-	/*  23 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 85, .imm = 0 }, /* if r1 > r2 goto pc+85 (-> 109) */
-	/*  24 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/*  25 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
-	/*  26 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -33, .imm = 0 }, /* r3 = *(u8 *)(r10 - 33) */
-	/*  27 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/*  28 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
-	/*  29 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 0 }, /* if r1 != 0x0 goto pc+79 (-> 109) */
-	/*  30 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 34) */
-	/*  32 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 34) */
-	/*  33 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 75, .imm = 17 }, /* if r1 != 0x11 goto pc+75 (-> 109) */
-	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:668: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
-	/*  35 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
-	/*  36 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  37 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/*  38 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  39 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  40 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 68, .imm = 0 }, /* if r1 s> r0 goto pc+68 (-> 109) */
-	/* bpf/jail.bpf.c:674: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  41 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/*  42 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/*  43 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
-	/*  44 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  45 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
-	/*  46 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/*  47 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
-	/*  48 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  49 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/*  51 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r2 */
-	/*  52 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:676: key.prefixlen = 32; */
-	/*  53 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
-	/*  54 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:674: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  55 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:677: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  56 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  57 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  59 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:636: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/*  60 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 100) */
-	/*  61 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/*  62 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/*  63 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 100) */
+	/* bpf/jail.bpf.c:778: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+102 (-> 108) */
+	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 264, .imm = 8 }, /* if r1 != 0x8 goto pc+264 (-> 271) */
+	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:681: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/*  13 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 256, .imm = 0 }, /* if r8 s> r0 goto pc+256 (-> 271) */
+	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
+	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 252, .imm = 64 }, /* if r1 != 0x40 goto pc+252 (-> 271) */
+	/* bpf/jail.bpf.c:683: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
+	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
+	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
+	/* bpf/jail.bpf.c:685: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 248, .imm = 0 }, /* if r1 > r2 goto pc+248 (-> 271) */
+	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
+	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -41, .imm = 0 }, /* r3 = *(u8 *)(r10 - 41) */
+	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/*  27 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
+	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 242, .imm = 0 }, /* if r1 != 0x0 goto pc+242 (-> 271) */
+	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
+	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 33) */
+	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 238, .imm = 17 }, /* if r1 != 0x11 goto pc+238 (-> 271) */
+	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:687: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
+	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 231, .imm = 0 }, /* if r1 s> r0 goto pc+231 (-> 271) */
+	/* bpf/jail.bpf.c:693: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -32, .imm = 0 }, /* r2 = *(u8 *)(r10 - 32) */
+	/*  43 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/*  44 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -29, .imm = 0 }, /* r2 = *(u8 *)(r10 - 29) */
+	/*  45 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/*  46 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -30, .imm = 0 }, /* r3 = *(u8 *)(r10 - 30) */
+	/*  47 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/*  48 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r2 */
+	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:695: key.prefixlen = 32; */
+	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:693: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:696: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  58 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
+	/* bpf/jail.bpf.c:655: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 99) */
+	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 99) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  64 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  65 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 98) */
-	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  67 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  68 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/*  69 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 334, .imm = 0 }, /* if r3 == r1 goto pc+334 (-> 404) */
-	/*  70 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  71 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 98) */
-	/*  72 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/*  73 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 330, .imm = 0 }, /* if r3 == r1 goto pc+330 (-> 404) */
-	/*  74 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  75 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 98) */
-	/*  76 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/*  77 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 326, .imm = 0 }, /* if r3 == r1 goto pc+326 (-> 404) */
-	/*  78 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  79 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 98) */
-	/*  80 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/*  81 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 322, .imm = 0 }, /* if r3 == r1 goto pc+322 (-> 404) */
-	/*  82 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  83 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 98) */
-	/*  84 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/*  85 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 318, .imm = 0 }, /* if r3 == r1 goto pc+318 (-> 404) */
-	/*  86 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  87 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 98) */
-	/*  88 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/*  89 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 314, .imm = 0 }, /* if r3 == r1 goto pc+314 (-> 404) */
-	/*  90 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  91 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 98) */
-	/*  92 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/*  93 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 310, .imm = 0 }, /* if r3 == r1 goto pc+310 (-> 404) */
-	/*  94 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  95 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 98) */
-	/*  96 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 306, .imm = 0 }, /* if r2 == r1 goto pc+306 (-> 404) */
+	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 97) */
+	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  67 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/*  68 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 303, .imm = 0 }, /* if r3 == r1 goto pc+303 (-> 372) */
+	/*  69 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  70 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 97) */
+	/*  71 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/*  72 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 299, .imm = 0 }, /* if r3 == r1 goto pc+299 (-> 372) */
+	/*  73 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  74 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 97) */
+	/*  75 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/*  76 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 295, .imm = 0 }, /* if r3 == r1 goto pc+295 (-> 372) */
+	/*  77 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  78 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 97) */
+	/*  79 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/*  80 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 291, .imm = 0 }, /* if r3 == r1 goto pc+291 (-> 372) */
+	/*  81 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  82 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 97) */
+	/*  83 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/*  84 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 287, .imm = 0 }, /* if r3 == r1 goto pc+287 (-> 372) */
+	/*  85 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  86 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 97) */
+	/*  87 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/*  88 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 283, .imm = 0 }, /* if r3 == r1 goto pc+283 (-> 372) */
+	/*  89 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  90 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 97) */
+	/*  91 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/*  92 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 279, .imm = 0 }, /* if r3 == r1 goto pc+279 (-> 372) */
+	/*  93 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  94 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 97) */
+	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/*  96 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 275, .imm = 0 }, /* if r2 == r1 goto pc+275 (-> 372) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  98 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:677: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  99 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 304, .imm = 1 }, /* if r1 == 0x1 goto pc+304 (-> 404) */
-	/* 100 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 101 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
-	/* 102 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 103 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 104 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 105 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 106 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 107 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 111) */
-	/* 108 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 8, .imm = 0 }, /* goto pc+8 (-> 117) */
-	/* 109 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 2 }, /* r9 = 2 */
-	/* 110 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 166, .imm = 0 }, /* goto pc+166 (-> 277) */
-	/* bpf/jail.bpf.c:646: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 111 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 112 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
-	/* 113 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:646: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 114 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 116) */
-	/* 115 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 116 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 118) */
-	/* 117 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 118 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 2 }, /* r9 = 2 */
-	/* bpf/jail.bpf.c:680: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
-	/* 119 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 120 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:745: if (egress4(skb)) */
-	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 155, .imm = 0 }, /* if r1 == 0x0 goto pc+155 (-> 277) */
-	/* 122 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u8 *)(r10 - 24) */
-	/* 123 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 153, .imm = 127 }, /* if r1 != 0x7f goto pc+153 (-> 277) */
-	/* 124 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/* 125 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 151, .imm = 0 }, /* if r1 != 0x0 goto pc+151 (-> 277) */
-	/* 126 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -22, .imm = 0 }, /* r1 = *(u8 *)(r10 - 22) */
-	/* 127 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 149, .imm = 0 }, /* if r1 != 0x0 goto pc+149 (-> 277) */
-	/* 128 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -21, .imm = 0 }, /* r1 = *(u8 *)(r10 - 21) */
-	/* 129 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 147, .imm = 1 }, /* if r1 != 0x1 goto pc+147 (-> 277) */
-	/* 130 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 273, .imm = 0 }, /* goto pc+273 (-> 404) */
-	/* 131 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* 132 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 133 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:691: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 134 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 136 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 138 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 115, .imm = 0 }, /* if r8 s> r0 goto pc+115 (-> 254) */
-	/* 139 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
-	/* 140 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/* 141 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 112, .imm = 96 }, /* if r1 != 0x60 goto pc+112 (-> 254) */
-	/* bpf/jail.bpf.c:692: !l4_ok(h[6])) */
-	/* 142 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* bpf/jail.bpf.c:691: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 143 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 146) */
-	/* 144 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 146) */
-	/* 145 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 108, .imm = 17 }, /* if r1 != 0x11 goto pc+108 (-> 254) */
-	/* 146 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:694: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
-	/* 147 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
-	/* 148 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 149 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 150 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 151 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 152 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 153 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 100, .imm = 0 }, /* if r1 s> r0 goto pc+100 (-> 254) */
-	/* bpf/jail.bpf.c:696: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 154 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
-	/* 155 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 156 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
-	/* 157 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
-	/* 158 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
-	/* 159 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 160 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
-	/* 161 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 162 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -11, .imm = 0 }, /* r4 = *(u8 *)(r10 - 11) */
-	/* 163 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 164 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
-	/* 165 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
-	/* 166 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
-	/* 167 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 168 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
-	/* 169 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
-	/* 170 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 171 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
-	/* 172 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
-	/* 173 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/* 174 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -3, .imm = 0 }, /* r3 = *(u8 *)(r10 - 3) */
-	/* 175 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 176 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -4, .imm = 0 }, /* r4 = *(u8 *)(r10 - 4) */
-	/* 177 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 178 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -1, .imm = 0 }, /* r4 = *(u8 *)(r10 - 1) */
-	/* 179 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 180 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -2, .imm = 0 }, /* r5 = *(u8 *)(r10 - 2) */
-	/* 181 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 182 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 183 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 184 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r4 */
-	/* 185 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -60, .imm = 0 }, /* *(u32 *)(r10 - 60) = r1 */
-	/* 186 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r2 */
-	/* 187 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
-	/* 188 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 189 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
-	/* 190 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 191 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
-	/* 192 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 193 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -14, .imm = 0 }, /* r3 = *(u8 *)(r10 - 14) */
-	/* 194 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 195 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 196 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 197 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r2 */
-	/* 198 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:698: key.prefixlen = 128; */
-	/* 199 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
-	/* 200 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:696: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 201 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:699: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 202 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 203 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 204 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 205 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:636: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/* 206 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 246) */
-	/* 207 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/* 208 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/* 209 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 246) */
+	/*  97 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:696: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  98 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 273, .imm = 1 }, /* if r1 == 0x1 goto pc+273 (-> 372) */
+	/*  99 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* 100 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r1 */
+	/* 101 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 102 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* 103 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 104 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/* 106 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 143, .imm = 0 }, /* if r0 != 0x0 goto pc+143 (-> 250) */
+	/* 107 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 148, .imm = 0 }, /* goto pc+148 (-> 256) */
+	/* 108 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 109 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 110 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:710: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 111 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 113 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 114 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 115 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 155, .imm = 0 }, /* if r8 s> r0 goto pc+155 (-> 271) */
+	/* 116 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u8 *)(r10 - 48) */
+	/* 117 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/* 118 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 152, .imm = 96 }, /* if r1 != 0x60 goto pc+152 (-> 271) */
+	/* bpf/jail.bpf.c:711: !l4_ok(h[6])) */
+	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* bpf/jail.bpf.c:710: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 123) */
+	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 123) */
+	/* 122 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 148, .imm = 17 }, /* if r1 != 0x11 goto pc+148 (-> 271) */
+	/* 123 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:713: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* 124 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
+	/* 125 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 127 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 130 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 140, .imm = 0 }, /* if r1 s> r0 goto pc+140 (-> 271) */
+	/* bpf/jail.bpf.c:715: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 131 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -15, .imm = 0 }, /* r3 = *(u8 *)(r10 - 15) */
+	/* 132 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 133 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u8 *)(r10 - 16) */
+	/* 134 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
+	/* 135 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -13, .imm = 0 }, /* r1 = *(u8 *)(r10 - 13) */
+	/* 136 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -14, .imm = 0 }, /* r2 = *(u8 *)(r10 - 14) */
+	/* 138 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 139 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -19, .imm = 0 }, /* r4 = *(u8 *)(r10 - 19) */
+	/* 140 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 141 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -20, .imm = 0 }, /* r2 = *(u8 *)(r10 - 20) */
+	/* 142 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
+	/* 143 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -17, .imm = 0 }, /* r2 = *(u8 *)(r10 - 17) */
+	/* 144 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 145 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -18, .imm = 0 }, /* r5 = *(u8 *)(r10 - 18) */
+	/* 146 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
+	/* 147 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 148 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
+	/* 149 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
+	/* 150 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 151 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -11, .imm = 0 }, /* r3 = *(u8 *)(r10 - 11) */
+	/* 152 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 153 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -12, .imm = 0 }, /* r4 = *(u8 *)(r10 - 12) */
+	/* 154 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 155 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -9, .imm = 0 }, /* r4 = *(u8 *)(r10 - 9) */
+	/* 156 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 157 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
+	/* 158 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/* 159 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
+	/* 160 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
+	/* 161 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r4 */
+	/* 162 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r1 */
+	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r2 */
+	/* 164 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
+	/* 165 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 166 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
+	/* 167 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 168 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
+	/* 169 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 170 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
+	/* 171 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 172 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 173 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -76, .imm = 0 }, /* *(u32 *)(r10 - 76) = r2 */
+	/* 175 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:717: key.prefixlen = 128; */
+	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u32 *)(r10 - 80) = r1 */
+	/* 177 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:715: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 178 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/* bpf/jail.bpf.c:718: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 181 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 182 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
+	/* bpf/jail.bpf.c:655: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* 183 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 223) */
+	/* 184 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 185 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 186 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 223) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 210 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* 187 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 211 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 244) */
-	/* 212 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 213 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 214 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/* 215 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 57, .imm = 0 }, /* if r3 == r1 goto pc+57 (-> 273) */
-	/* 216 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 217 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 244) */
-	/* 218 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/* 219 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 53, .imm = 0 }, /* if r3 == r1 goto pc+53 (-> 273) */
-	/* 220 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 221 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 244) */
-	/* 222 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/* 223 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 49, .imm = 0 }, /* if r3 == r1 goto pc+49 (-> 273) */
-	/* 224 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 225 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 244) */
-	/* 226 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/* 227 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 45, .imm = 0 }, /* if r3 == r1 goto pc+45 (-> 273) */
-	/* 228 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 229 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 244) */
-	/* 230 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/* 231 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 41, .imm = 0 }, /* if r3 == r1 goto pc+41 (-> 273) */
-	/* 232 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 233 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 244) */
-	/* 234 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/* 235 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 37, .imm = 0 }, /* if r3 == r1 goto pc+37 (-> 273) */
-	/* 236 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 237 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 244) */
-	/* 238 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/* 239 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 33, .imm = 0 }, /* if r3 == r1 goto pc+33 (-> 273) */
-	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 241 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 244) */
-	/* 242 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/* 243 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 29, .imm = 0 }, /* if r2 == r1 goto pc+29 (-> 273) */
+	/* 188 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 221) */
+	/* 189 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 190 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 191 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 192 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 56, .imm = 0 }, /* if r3 == r1 goto pc+56 (-> 249) */
+	/* 193 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 194 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 221) */
+	/* 195 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 196 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 52, .imm = 0 }, /* if r3 == r1 goto pc+52 (-> 249) */
+	/* 197 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 198 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 221) */
+	/* 199 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 200 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 48, .imm = 0 }, /* if r3 == r1 goto pc+48 (-> 249) */
+	/* 201 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 202 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 221) */
+	/* 203 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 204 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 44, .imm = 0 }, /* if r3 == r1 goto pc+44 (-> 249) */
+	/* 205 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 206 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 221) */
+	/* 207 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 208 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 40, .imm = 0 }, /* if r3 == r1 goto pc+40 (-> 249) */
+	/* 209 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 210 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 221) */
+	/* 211 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 212 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 36, .imm = 0 }, /* if r3 == r1 goto pc+36 (-> 249) */
+	/* 213 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 214 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 221) */
+	/* 215 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 216 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 32, .imm = 0 }, /* if r3 == r1 goto pc+32 (-> 249) */
+	/* 217 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 218 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 221) */
+	/* 219 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 == r1 goto pc+28 (-> 249) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 244 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:699: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 245 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 27, .imm = 1 }, /* if r1 == 0x1 goto pc+27 (-> 273) */
-	/* 246 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 247 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* 248 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 249 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 250 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 251 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 252 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 253 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 256) */
-	/* 254 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 10 }, /* r9 = 10 */
-	/* 255 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 21, .imm = 0 }, /* goto pc+21 (-> 277) */
-	/* bpf/jail.bpf.c:646: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 256 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* 257 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 254) */
-	/* 258 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* 259 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = -6, .imm = 0 }, /* if r1 != r8 goto pc-6 (-> 254) */
-	/* 260 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 261 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u32 *)(r10 - 68) */
-	/* 262 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 263 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/* 264 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/* 265 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -12, .imm = 0 }, /* if r2 != 0x0 goto pc-12 (-> 254) */
-	/* 266 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -60, .imm = 0 }, /* r1 = *(u32 *)(r10 - 60) */
-	/* 267 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 268 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 269 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 4, .imm = 0 }, /* if r1 == r2 goto pc+4 (-> 274) */
-	/* 270 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -17, .imm = 0 }, /* if r1 != 0x0 goto pc-17 (-> 254) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 271 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 272 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -19, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc-19 (-> 254) */
-	/* 273 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 130, .imm = 0 }, /* goto pc+130 (-> 404) */
-	/* 274 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 10 }, /* r9 = 10 */
-	/* bpf/jail.bpf.c:303: w[3] == jail_htonl(0x7f000001))); */
-	/* 275 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* bpf/jail.bpf.c:749: if (egress6(skb)) */
-	/* 276 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 127, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+127 (-> 404) */
-	/* 277 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:718: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 222 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 26, .imm = 1 }, /* if r1 == 0x1 goto pc+26 (-> 249) */
+	/* 223 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* 224 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/* 225 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 226 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* 227 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 228 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 229 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/* 230 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 != 0x0 goto pc+1 (-> 232) */
+	/* 231 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* goto pc+39 (-> 271) */
+	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 232 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/* 233 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 271) */
+	/* 234 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 235 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 35, .imm = 0 }, /* if r1 != r8 goto pc+35 (-> 271) */
+	/* 236 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u32 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 237 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -76, .imm = 0 }, /* r2 = *(u32 *)(r10 - 76) */
+	/* 238 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 239 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 240 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
+	/* 241 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 29, .imm = 0 }, /* if r2 != 0x0 goto pc+29 (-> 271) */
+	/* 242 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -68, .imm = 0 }, /* r1 = *(u32 *)(r10 - 68) */
+	/* 243 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 244 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 245 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 23, .imm = 0 }, /* if r1 == r2 goto pc+23 (-> 269) */
+	/* 246 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 24, .imm = 0 }, /* if r1 != 0x0 goto pc+24 (-> 271) */
+	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 247 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* 248 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 22, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+22 (-> 271) */
+	/* 249 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 122, .imm = 0 }, /* goto pc+122 (-> 372) */
+	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 250 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/* 251 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
+	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 253 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 255) */
+	/* 254 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 255 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 257) */
+	/* 256 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:699: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 257 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 258 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:779: if (egress4(skb)) */
+	/* 259 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 0 }, /* if r1 == 0x0 goto pc+11 (-> 271) */
+	/* 260 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
+	/* 261 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 127 }, /* if r1 != 0x7f goto pc+9 (-> 271) */
+	/* 262 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/* 263 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 0 }, /* if r1 != 0x0 goto pc+7 (-> 271) */
+	/* 264 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -30, .imm = 0 }, /* r1 = *(u8 *)(r10 - 30) */
+	/* 265 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 5, .imm = 0 }, /* if r1 != 0x0 goto pc+5 (-> 271) */
+	/* 266 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
+	/* 267 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 271) */
+	/* 268 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 372) */
+	/* bpf/jail.bpf.c:311: w[3] == jail_htonl(0x7f000001))); */
+	/* 269 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* bpf/jail.bpf.c:782: if (egress6(skb)) */
+	/* 270 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 101, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+101 (-> 372) */
+	/* 271 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 278 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 279 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 280 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 272 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 273 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 274 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 281 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 282 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 283 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 275 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 276 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 277 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 284 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 287) */
-	/* 285 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 278 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 281) */
+	/* 279 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 286 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 287 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 280 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 281 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 288 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 289 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 290 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 291 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 292 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 293 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 282 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 283 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 284 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 285 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 287 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 294 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 11, .imm = 0 }, /* if r7 != 0x0 goto pc+11 (-> 306) */
-	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 288 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 12, .imm = 0 }, /* if r7 != 0x0 goto pc+12 (-> 301) */
+	/* 289 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 296 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 297 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 298 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 290 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 291 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 292 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 299 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 301 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 293 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 294 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 295 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 302 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 100, .imm = 0 }, /* if r0 == 0x0 goto pc+100 (-> 403) */
-	/* 303 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 296 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 299) */
+	/* 297 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 304 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 305 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 97, .imm = 0 }, /* goto pc+97 (-> 403) */
+	/* 298 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* bpf/jail.bpf.c:112: return *field; */
+	/* 299 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* 300 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 70, .imm = 0 }, /* goto pc+70 (-> 371) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 306 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
-	/* 307 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
-	/* 308 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
-	/* 309 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
-	/* 310 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
-	/* 311 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
-	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 301 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
+	/* 302 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 313 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
+	/* 303 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
+	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
+	/* 304 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
+	/* 305 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
+	/* 306 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
+	/* 307 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
+	/* 308 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 314 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 315 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* 316 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:719: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 317 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
-	/* bpf/jail.bpf.c:720: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 318 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r9 */
-	/* bpf/jail.bpf.c:721: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
-	/* 319 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 26, .imm = 10 }, /* if r9 == 0xa goto pc+26 (-> 346) */
-	/* 320 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
-	/* 321 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 66, .imm = 2 }, /* if r9 != 0x2 goto pc+66 (-> 388) */
-	/* 322 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 323 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* 324 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 325 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 326 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/* 327 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 328 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* if r0 != 0x0 goto pc+59 (-> 388) */
-	/* bpf/jail.bpf.c:722: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 329 */ { .code = 0x71, .dst_reg = 8, .src_reg = 10, .off = -40, .imm = 0 }, /* r8 = *(u8 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:723: e->proto = h[9]; */
-	/* 330 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/* 331 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:724: __builtin_memcpy(e->addr, &h[16], 4); */
-	/* 332 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/* 333 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 334 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
-	/* 335 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 336 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
-	/* 337 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 338 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
-	/* 339 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 340 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 341 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 342 */ { .code = 0x63, .dst_reg = 7, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r7 + 16) = r2 */
-	/* bpf/jail.bpf.c:722: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 343 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 2 }, /* r8 <<= 2 */
-	/* 344 */ { .code = 0x57, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 60 }, /* r8 &= 60 */
-	/* 345 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 42, .imm = 0 }, /* goto pc+42 (-> 388) */
-	/* 346 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:726: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
-	/* 347 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* 348 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
-	/* 349 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 350 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 351 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 352 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* bpf/jail.bpf.c:725: } else if (family == JAIL_AF_INET6 && */
-	/* 353 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* if r0 != 0x0 goto pc+34 (-> 388) */
-	/* bpf/jail.bpf.c:727: e->proto = h[6]; */
-	/* 354 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* 355 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:728: __builtin_memcpy(e->addr, &h[24], 16); */
-	/* 356 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -9, .imm = 0 }, /* r1 = *(u8 *)(r10 - 9) */
-	/* 357 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 23, .imm = 0 }, /* *(u8 *)(r7 + 23) = r1 */
-	/* 358 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -10, .imm = 0 }, /* r1 = *(u8 *)(r10 - 10) */
-	/* 359 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 22, .imm = 0 }, /* *(u8 *)(r7 + 22) = r1 */
-	/* 360 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -11, .imm = 0 }, /* r1 = *(u8 *)(r10 - 11) */
-	/* 361 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 21, .imm = 0 }, /* *(u8 *)(r7 + 21) = r1 */
-	/* 362 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -12, .imm = 0 }, /* r1 = *(u8 *)(r10 - 12) */
-	/* 363 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u8 *)(r7 + 20) = r1 */
-	/* 364 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -13, .imm = 0 }, /* r1 = *(u8 *)(r10 - 13) */
-	/* 365 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 19, .imm = 0 }, /* *(u8 *)(r7 + 19) = r1 */
-	/* 366 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -14, .imm = 0 }, /* r1 = *(u8 *)(r10 - 14) */
-	/* 367 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 18, .imm = 0 }, /* *(u8 *)(r7 + 18) = r1 */
-	/* 368 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
-	/* 369 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 17, .imm = 0 }, /* *(u8 *)(r7 + 17) = r1 */
-	/* 370 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u8 *)(r10 - 16) */
-	/* 371 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u8 *)(r7 + 16) = r1 */
-	/* 372 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -1, .imm = 0 }, /* r1 = *(u8 *)(r10 - 1) */
-	/* 373 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 31, .imm = 0 }, /* *(u8 *)(r7 + 31) = r1 */
-	/* 374 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -2, .imm = 0 }, /* r1 = *(u8 *)(r10 - 2) */
-	/* 375 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 30, .imm = 0 }, /* *(u8 *)(r7 + 30) = r1 */
-	/* 376 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -3, .imm = 0 }, /* r1 = *(u8 *)(r10 - 3) */
-	/* 377 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 29, .imm = 0 }, /* *(u8 *)(r7 + 29) = r1 */
-	/* 378 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -4, .imm = 0 }, /* r1 = *(u8 *)(r10 - 4) */
-	/* 379 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 28, .imm = 0 }, /* *(u8 *)(r7 + 28) = r1 */
-	/* 380 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
-	/* 381 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 27, .imm = 0 }, /* *(u8 *)(r7 + 27) = r1 */
-	/* 382 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -6, .imm = 0 }, /* r1 = *(u8 *)(r10 - 6) */
-	/* 383 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 26, .imm = 0 }, /* *(u8 *)(r7 + 26) = r1 */
-	/* 384 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -7, .imm = 0 }, /* r1 = *(u8 *)(r10 - 7) */
-	/* 385 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 25, .imm = 0 }, /* *(u8 *)(r7 + 25) = r1 */
-	/* 386 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
-	/* 387 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u8 *)(r7 + 24) = r1 */
-	/* bpf/jail.bpf.c:730: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 388 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
-	/* 389 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 400) */
-	/* 390 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 391 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
-	/* 392 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 393 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 8, .off = 0, .imm = 0 }, /* r2 = r8 */
-	/* 394 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 395 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 396 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 400) */
-	/* bpf/jail.bpf.c:731: e->port = jail_ntohs(ports[1]); */
-	/* 397 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -70, .imm = 0 }, /* r1 = *(u16 *)(r10 - 70) */
-	/* 398 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 399 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
-	/* bpf/jail.bpf.c:732: bpf_ringbuf_submit(e, 0); */
-	/* 400 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 401 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 402 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 403 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:755: } */
-	/* 404 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/* 405 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 309 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 310 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* bpf/jail.bpf.c:112: return *field; */
+	/* 311 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* bpf/jail.bpf.c:747: buf[i] = 0; */
+	/* 312 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
+	/* 313 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
+	/* 314 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r8 */
+	/* 315 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/* 316 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
+	/* 317 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
+	/* 318 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
+	/* bpf/jail.bpf.c:748: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 319 */ { .code = 0x73, .dst_reg = 7, .src_reg = 2, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r2 */
+	/* bpf/jail.bpf.c:750: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/* 320 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+19 (-> 340) */
+	/* 321 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* 322 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 33, .imm = 8 }, /* if r1 != 0x8 goto pc+33 (-> 356) */
+	/* 323 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:751: e->family = JAIL_AF_INET; */
+	/* 324 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
+	/* 325 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 326 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:752: if (bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* 327 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 328 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 329 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/* 330 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 331 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 24, .imm = 0 }, /* if r0 != 0x0 goto pc+24 (-> 356) */
+	/* bpf/jail.bpf.c:753: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 332 */ { .code = 0x71, .dst_reg = 8, .src_reg = 10, .off = -48, .imm = 0 }, /* r8 = *(u8 *)(r10 - 48) */
+	/* bpf/jail.bpf.c:754: e->proto = h[9]; */
+	/* 333 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
+	/* 334 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:755: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* 335 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
+	/* 336 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r7 + 16) = r1 */
+	/* bpf/jail.bpf.c:753: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 337 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 2 }, /* r8 <<= 2 */
+	/* 338 */ { .code = 0x57, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 60 }, /* r8 &= 60 */
+	/* 339 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 356) */
+	/* 340 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:758: e->family = JAIL_AF_INET6; */
+	/* 341 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
+	/* 342 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 343 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* 344 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* bpf/jail.bpf.c:759: if (bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* 345 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 346 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 347 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 348 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 349 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 356) */
+	/* bpf/jail.bpf.c:760: e->proto = h[6]; */
+	/* 350 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* 351 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:761: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* 352 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
+	/* 353 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r1 */
+	/* 354 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
+	/* 355 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r1 */
+	/* bpf/jail.bpf.c:764: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, 4) == 0) */
+	/* 356 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
+	/* 357 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 368) */
+	/* 358 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 359 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -8 }, /* r3 += -8 */
+	/* 360 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 361 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 8, .off = 0, .imm = 0 }, /* r2 = r8 */
+	/* 362 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 363 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 364 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 368) */
+	/* bpf/jail.bpf.c:765: e->port = jail_ntohs(ports[1]); */
+	/* 365 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -6, .imm = 0 }, /* r1 = *(u16 *)(r10 - 6) */
+	/* 366 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 367 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
+	/* bpf/jail.bpf.c:766: bpf_ringbuf_submit(e, 0); */
+	/* 368 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 369 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 370 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 371 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:786: } */
+	/* 372 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 373 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_EGRESS 406
+#define JAIL_NINSNS_EGRESS 374
 _Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
 	       "jail_insns_egress: count");
 
 static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
-	{ 56, JAIL_MAP_V4 },
-	{ 104, JAIL_MAP_DCFG },
-	{ 202, JAIL_MAP_V6 },
-	{ 250, JAIL_MAP_DCFG },
-	{ 281, JAIL_MAP_CNT },
-	{ 288, JAIL_MAP_EV },
-	{ 299, JAIL_MAP_CNT },
+	{ 55, JAIL_MAP_V4 },
+	{ 103, JAIL_MAP_DCFG },
+	{ 179, JAIL_MAP_V6 },
+	{ 227, JAIL_MAP_DCFG },
+	{ 275, JAIL_MAP_CNT },
+	{ 282, JAIL_MAP_EV },
+	{ 293, JAIL_MAP_CNT },
 };
 
 #define JAIL_NPROGS 11
-#define JAIL_MAX_INSNS 406
+#define JAIL_MAX_INSNS 374
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{

@@ -3,6 +3,7 @@
  * bpf_insns.h, the cost that dominates the privileged child (loader.c).
  *
  *   verifier [ROUNDS]
+ *   verifier -l NAME [LEVEL]    the verifier's log of one program (LEVEL 1)
  *
  * Runs as root (or with CAP_BPF): creates maps shaped like the loader's
  * (small: their size does not change verification), then per program
@@ -29,7 +30,7 @@
 #define LOG_STATS	4	/* BPF_LOG_STATS: not in older uapi headers */
 
 static struct bpf_insn buf[4096];
-static char log_buf[1 << 16];
+static char log_buf[1 << 24];
 
 static int sys_bpf(int cmd, union bpf_attr *a)
 {
@@ -100,17 +101,11 @@ static long stat_of(const char *word)
 	return s ? strtol(s + strlen(word), NULL, 10) : -1;
 }
 
-int main(int argc, char **argv)
+/* Maps shaped like the loader's; small, which verification ignores. */
+static int make_maps(int *maps)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 30, maps[JAIL_NMAPS], fd, r;
-	double t[MAXROUNDS], t0, sum = 0;
 	unsigned int i;
-	long processed = 0;
 
-	if (rounds < 1 || rounds > MAXROUNDS) {
-		fprintf(stderr, "usage: verifier [ROUNDS<=%d]\n", MAXROUNDS);
-		return 100;
-	}
 	maps[JAIL_MAP_V4] = map_create(BPF_MAP_TYPE_LPM_TRIE,
 	    sizeof(struct jail_key4), sizeof(struct jail_verdict), 16);
 	maps[JAIL_MAP_V6] = map_create(BPF_MAP_TYPE_LPM_TRIE,
@@ -128,8 +123,45 @@ int main(int argc, char **argv)
 		if (maps[i] < 0) {
 			fprintf(stderr, "verifier: create map %u: %s\n", i,
 			    strerror(-maps[i]));
-			return 2;
+			return -1;
 		}
+	return 0;
+}
+
+/* One program's log, for finding where its states multiply. */
+static int show_log(const char *name, __u32 level)
+{
+	int maps[JAIL_NMAPS], fd;
+	unsigned int i;
+
+	if (make_maps(maps) < 0)
+		return 2;
+	for (i = 0; i < JAIL_NPROGS; i++) {
+		if (strcmp(jail_progs[i].name + 5, name) != 0)
+			continue;
+		fd = load(&jail_progs[i], maps, level);
+		fputs(log_buf, stdout);
+		return fd < 0 ? 2 : 0;
+	}
+	fprintf(stderr, "verifier: no program %s\n", name);
+	return 100;
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 30, maps[JAIL_NMAPS], fd, r;
+	double t[MAXROUNDS], t0, sum = 0;
+	unsigned int i;
+	long processed = 0;
+
+	if (argc > 2 && strcmp(argv[1], "-l") == 0)
+		return show_log(argv[2], argc > 3 ? (__u32)atoi(argv[3]) : 1);
+	if (rounds < 1 || rounds > MAXROUNDS) {
+		fprintf(stderr, "usage: verifier [ROUNDS<=%d]\n", MAXROUNDS);
+		return 100;
+	}
+	if (make_maps(maps) < 0)
+		return 2;
 	for (i = 0; i < JAIL_NPROGS; i++) {
 		const struct jail_prog *p = &jail_progs[i];
 
