@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 2d25fcc483013284e5af50f9a0bebd48f23e46e9bdcc0d35ed57faaf3405fa9b (BPF_SHA in the Makefile)
+ * source sha256: 110d274c852186eb3c302d840b8a8e1700fcd39a87f9818c4cbc31c73663667b (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -1905,479 +1905,434 @@ static const struct jail_reloc jail_relocs_getpeername6[] __attribute__((unused)
 	{ 38, JAIL_MAP_DSK },
 };
 
-/* jail_egress: section cgroup_skb/egress, 374 instructions */
+/* jail_egress: section cgroup_skb/egress, 329 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:771: int jail_egress(struct __sk_buff *skb) */
+	/* bpf/jail.bpf.c:773: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
-	/* bpf/jail.bpf.c:775: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
-	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 368, .imm = 1 }, /* if r1 != 0x1 goto pc+368 (-> 372) */
+	/* bpf/jail.bpf.c:777: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 323, .imm = 1 }, /* if r1 != 0x1 goto pc+323 (-> 327) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:778: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
-	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+102 (-> 108) */
-	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 264, .imm = 8 }, /* if r1 != 0x8 goto pc+264 (-> 271) */
+	/* bpf/jail.bpf.c:780: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 93, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+93 (-> 99) */
+	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 219, .imm = 8 }, /* if r1 != 0x8 goto pc+219 (-> 226) */
 	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
-	/* bpf/jail.bpf.c:681: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/* bpf/jail.bpf.c:682: if (bpf_skb_load_bytes(skb, 0, h, 20) < 0 || h[0] >> 4 != 4) */
 	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
 	/*  13 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 256, .imm = 0 }, /* if r8 s> r0 goto pc+256 (-> 271) */
+	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 211, .imm = 0 }, /* if r8 s> r0 goto pc+211 (-> 226) */
 	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
 	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 252, .imm = 64 }, /* if r1 != 0x40 goto pc+252 (-> 271) */
-	/* bpf/jail.bpf.c:683: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 207, .imm = 64 }, /* if r1 != 0x40 goto pc+207 (-> 226) */
+	/* bpf/jail.bpf.c:684: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
 	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:685: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
-	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 248, .imm = 0 }, /* if r1 > r2 goto pc+248 (-> 271) */
+	/* bpf/jail.bpf.c:686: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 203, .imm = 0 }, /* if r1 > r2 goto pc+203 (-> 226) */
 	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
 	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
 	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -41, .imm = 0 }, /* r3 = *(u8 *)(r10 - 41) */
 	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
 	/*  27 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
-	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 242, .imm = 0 }, /* if r1 != 0x0 goto pc+242 (-> 271) */
+	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 197, .imm = 0 }, /* if r1 != 0x0 goto pc+197 (-> 226) */
 	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
-	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 238, .imm = 17 }, /* if r1 != 0x11 goto pc+238 (-> 271) */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 193, .imm = 17 }, /* if r1 != 0x11 goto pc+193 (-> 226) */
 	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:687: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/* bpf/jail.bpf.c:688: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
 	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 231, .imm = 0 }, /* if r1 s> r0 goto pc+231 (-> 271) */
-	/* bpf/jail.bpf.c:693: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -32, .imm = 0 }, /* r2 = *(u8 *)(r10 - 32) */
-	/*  43 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  44 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -29, .imm = 0 }, /* r2 = *(u8 *)(r10 - 29) */
-	/*  45 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/*  46 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -30, .imm = 0 }, /* r3 = *(u8 *)(r10 - 30) */
-	/*  47 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  48 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r2 */
-	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:695: key.prefixlen = 32; */
-	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
-	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:693: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* bpf/jail.bpf.c:696: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  58 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
+	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 186, .imm = 0 }, /* if r1 s> r0 goto pc+186 (-> 226) */
+	/* bpf/jail.bpf.c:694: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  40 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
+	/*  41 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r1 */
+	/*  42 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:696: key.prefixlen = 32; */
+	/*  43 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/*  44 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:694: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  45 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:697: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  46 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  47 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  48 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  49 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
 	/* bpf/jail.bpf.c:655: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 99) */
-	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 99) */
+	/*  50 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 90) */
+	/*  51 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/*  52 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/*  53 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 90) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/*  54 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 97) */
-	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  67 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/*  68 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 303, .imm = 0 }, /* if r3 == r1 goto pc+303 (-> 372) */
-	/*  69 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  70 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 97) */
-	/*  71 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/*  72 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 299, .imm = 0 }, /* if r3 == r1 goto pc+299 (-> 372) */
-	/*  73 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  74 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 97) */
-	/*  75 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/*  76 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 295, .imm = 0 }, /* if r3 == r1 goto pc+295 (-> 372) */
-	/*  77 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  78 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 97) */
-	/*  79 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/*  80 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 291, .imm = 0 }, /* if r3 == r1 goto pc+291 (-> 372) */
-	/*  81 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  82 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 97) */
-	/*  83 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/*  84 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 287, .imm = 0 }, /* if r3 == r1 goto pc+287 (-> 372) */
-	/*  85 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  86 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 97) */
-	/*  87 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/*  88 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 283, .imm = 0 }, /* if r3 == r1 goto pc+283 (-> 372) */
-	/*  89 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  90 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 97) */
-	/*  91 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/*  92 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 279, .imm = 0 }, /* if r3 == r1 goto pc+279 (-> 372) */
-	/*  93 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  94 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 97) */
-	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/*  96 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 275, .imm = 0 }, /* if r2 == r1 goto pc+275 (-> 372) */
+	/*  55 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 88) */
+	/*  56 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  57 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  58 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/*  59 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 267, .imm = 0 }, /* if r3 == r1 goto pc+267 (-> 327) */
+	/*  60 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  61 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 88) */
+	/*  62 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/*  63 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 263, .imm = 0 }, /* if r3 == r1 goto pc+263 (-> 327) */
+	/*  64 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  65 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 88) */
+	/*  66 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/*  67 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 259, .imm = 0 }, /* if r3 == r1 goto pc+259 (-> 327) */
+	/*  68 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  69 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 88) */
+	/*  70 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 255, .imm = 0 }, /* if r3 == r1 goto pc+255 (-> 327) */
+	/*  72 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  73 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 88) */
+	/*  74 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/*  75 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 251, .imm = 0 }, /* if r3 == r1 goto pc+251 (-> 327) */
+	/*  76 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  77 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 88) */
+	/*  78 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/*  79 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 247, .imm = 0 }, /* if r3 == r1 goto pc+247 (-> 327) */
+	/*  80 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  81 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 88) */
+	/*  82 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/*  83 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 243, .imm = 0 }, /* if r3 == r1 goto pc+243 (-> 327) */
+	/*  84 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  85 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 88) */
+	/*  86 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/*  87 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 239, .imm = 0 }, /* if r2 == r1 goto pc+239 (-> 327) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  97 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:696: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  98 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 273, .imm = 1 }, /* if r1 == 0x1 goto pc+273 (-> 372) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  88 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:697: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  89 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 237, .imm = 1 }, /* if r1 == 0x1 goto pc+237 (-> 327) */
+	/*  90 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 100 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r1 */
-	/* 101 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 102 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/*  91 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r1 */
+	/*  92 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  93 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
 	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 103 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 104 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  94 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*  95 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  96 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
-	/* 106 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 143, .imm = 0 }, /* if r0 != 0x0 goto pc+143 (-> 250) */
-	/* 107 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 148, .imm = 0 }, /* goto pc+148 (-> 256) */
-	/* 108 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* 109 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 110 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
-	/* bpf/jail.bpf.c:710: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 111 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 113 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 114 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 115 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 155, .imm = 0 }, /* if r8 s> r0 goto pc+155 (-> 271) */
-	/* 116 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u8 *)(r10 - 48) */
-	/* 117 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/* 118 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 152, .imm = 96 }, /* if r1 != 0x60 goto pc+152 (-> 271) */
-	/* bpf/jail.bpf.c:711: !l4_ok(h[6])) */
-	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
-	/* bpf/jail.bpf.c:710: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 123) */
-	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 123) */
-	/* 122 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 148, .imm = 17 }, /* if r1 != 0x11 goto pc+148 (-> 271) */
-	/* 123 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:713: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
-	/* 124 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
-	/* 125 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 127 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 130 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 140, .imm = 0 }, /* if r1 s> r0 goto pc+140 (-> 271) */
-	/* bpf/jail.bpf.c:715: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 131 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -15, .imm = 0 }, /* r3 = *(u8 *)(r10 - 15) */
-	/* 132 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 133 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u8 *)(r10 - 16) */
-	/* 134 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
-	/* 135 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -13, .imm = 0 }, /* r1 = *(u8 *)(r10 - 13) */
-	/* 136 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -14, .imm = 0 }, /* r2 = *(u8 *)(r10 - 14) */
-	/* 138 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 139 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -19, .imm = 0 }, /* r4 = *(u8 *)(r10 - 19) */
-	/* 140 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 141 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -20, .imm = 0 }, /* r2 = *(u8 *)(r10 - 20) */
-	/* 142 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
-	/* 143 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -17, .imm = 0 }, /* r2 = *(u8 *)(r10 - 17) */
-	/* 144 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 145 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -18, .imm = 0 }, /* r5 = *(u8 *)(r10 - 18) */
-	/* 146 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
-	/* 147 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 148 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
-	/* 149 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
-	/* 150 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/* 151 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -11, .imm = 0 }, /* r3 = *(u8 *)(r10 - 11) */
-	/* 152 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 153 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -12, .imm = 0 }, /* r4 = *(u8 *)(r10 - 12) */
-	/* 154 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 155 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -9, .imm = 0 }, /* r4 = *(u8 *)(r10 - 9) */
-	/* 156 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 157 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
-	/* 158 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 159 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 160 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 161 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r4 */
-	/* 162 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r1 */
-	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r2 */
-	/* 164 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/* 165 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 166 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
-	/* 167 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 168 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
-	/* 169 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 170 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
-	/* 171 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 172 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 173 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -76, .imm = 0 }, /* *(u32 *)(r10 - 76) = r2 */
-	/* 175 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:717: key.prefixlen = 128; */
-	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u32 *)(r10 - 80) = r1 */
-	/* 177 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:715: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 178 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
-	/* bpf/jail.bpf.c:718: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 181 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 182 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
+	/*  97 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 107, .imm = 0 }, /* if r0 != 0x0 goto pc+107 (-> 205) */
+	/*  98 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 112, .imm = 0 }, /* goto pc+112 (-> 211) */
+	/*  99 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 100 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 101 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:712: if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 || */
+	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 103 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 104 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 106 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 119, .imm = 0 }, /* if r8 s> r0 goto pc+119 (-> 226) */
+	/* 107 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u8 *)(r10 - 48) */
+	/* 108 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/* 109 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 116, .imm = 96 }, /* if r1 != 0x60 goto pc+116 (-> 226) */
+	/* bpf/jail.bpf.c:713: !l4_ok(h[6])) */
+	/* 110 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* bpf/jail.bpf.c:712: if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 || */
+	/* 111 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 114) */
+	/* 112 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 114) */
+	/* 113 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 112, .imm = 17 }, /* if r1 != 0x11 goto pc+112 (-> 226) */
+	/* 114 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:715: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* 115 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
+	/* 116 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 117 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 118 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 120 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 121 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 104, .imm = 0 }, /* if r1 s> r0 goto pc+104 (-> 226) */
+	/* bpf/jail.bpf.c:717: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 122 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
+	/* 123 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r1 */
+	/* 124 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 125 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r1 */
+	/* 126 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
+	/* 127 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -76, .imm = 0 }, /* *(u32 *)(r10 - 76) = r1 */
+	/* 128 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 129 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
+	/* 130 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:719: key.prefixlen = 128; */
+	/* 131 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u32 *)(r10 - 80) = r1 */
+	/* 132 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:717: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 133 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/* bpf/jail.bpf.c:720: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 134 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 135 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 136 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 137 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
 	/* bpf/jail.bpf.c:655: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/* 183 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 223) */
-	/* 184 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/* 185 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/* 186 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 223) */
+	/* 138 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 178) */
+	/* 139 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 140 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 141 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 178) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 187 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* 142 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 188 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 221) */
-	/* 189 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 190 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 191 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/* 192 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 56, .imm = 0 }, /* if r3 == r1 goto pc+56 (-> 249) */
-	/* 193 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 194 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 221) */
-	/* 195 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/* 196 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 52, .imm = 0 }, /* if r3 == r1 goto pc+52 (-> 249) */
-	/* 197 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 198 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 221) */
-	/* 199 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/* 200 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 48, .imm = 0 }, /* if r3 == r1 goto pc+48 (-> 249) */
-	/* 201 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 202 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 221) */
-	/* 203 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/* 204 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 44, .imm = 0 }, /* if r3 == r1 goto pc+44 (-> 249) */
-	/* 205 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 206 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 221) */
-	/* 207 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/* 208 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 40, .imm = 0 }, /* if r3 == r1 goto pc+40 (-> 249) */
-	/* 209 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 210 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 221) */
-	/* 211 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/* 212 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 36, .imm = 0 }, /* if r3 == r1 goto pc+36 (-> 249) */
-	/* 213 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 214 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 221) */
-	/* 215 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/* 216 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 32, .imm = 0 }, /* if r3 == r1 goto pc+32 (-> 249) */
-	/* 217 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 218 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 221) */
-	/* 219 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 == r1 goto pc+28 (-> 249) */
+	/* 143 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 176) */
+	/* 144 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 145 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 146 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 147 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 56, .imm = 0 }, /* if r3 == r1 goto pc+56 (-> 204) */
+	/* 148 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 149 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 176) */
+	/* 150 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 151 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 52, .imm = 0 }, /* if r3 == r1 goto pc+52 (-> 204) */
+	/* 152 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 153 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 176) */
+	/* 154 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 155 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 48, .imm = 0 }, /* if r3 == r1 goto pc+48 (-> 204) */
+	/* 156 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 157 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 176) */
+	/* 158 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 159 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 44, .imm = 0 }, /* if r3 == r1 goto pc+44 (-> 204) */
+	/* 160 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 161 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 176) */
+	/* 162 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 163 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 40, .imm = 0 }, /* if r3 == r1 goto pc+40 (-> 204) */
+	/* 164 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 165 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 176) */
+	/* 166 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 167 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 36, .imm = 0 }, /* if r3 == r1 goto pc+36 (-> 204) */
+	/* 168 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 169 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 176) */
+	/* 170 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 171 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 32, .imm = 0 }, /* if r3 == r1 goto pc+32 (-> 204) */
+	/* 172 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 173 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 176) */
+	/* 174 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 175 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 == r1 goto pc+28 (-> 204) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:718: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 222 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 26, .imm = 1 }, /* if r1 == 0x1 goto pc+26 (-> 249) */
-	/* 223 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 176 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:720: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 177 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 26, .imm = 1 }, /* if r1 == 0x1 goto pc+26 (-> 204) */
+	/* 178 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 224 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
-	/* 225 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 226 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 179 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/* 180 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 181 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
 	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 227 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 228 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 229 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 182 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 183 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 184 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
-	/* 230 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 != 0x0 goto pc+1 (-> 232) */
-	/* 231 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* goto pc+39 (-> 271) */
+	/* 185 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 != 0x0 goto pc+1 (-> 187) */
+	/* 186 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* goto pc+39 (-> 226) */
 	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 232 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* 233 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 271) */
-	/* 234 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* 235 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 35, .imm = 0 }, /* if r1 != r8 goto pc+35 (-> 271) */
-	/* 236 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u32 *)(r10 - 72) */
+	/* 187 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/* 188 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 226) */
+	/* 189 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 190 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 35, .imm = 0 }, /* if r1 != r8 goto pc+35 (-> 226) */
+	/* 191 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u32 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 237 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -76, .imm = 0 }, /* r2 = *(u32 *)(r10 - 76) */
-	/* 238 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 239 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/* 240 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/* 241 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 29, .imm = 0 }, /* if r2 != 0x0 goto pc+29 (-> 271) */
-	/* 242 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -68, .imm = 0 }, /* r1 = *(u32 *)(r10 - 68) */
-	/* 243 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 244 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 245 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 23, .imm = 0 }, /* if r1 == r2 goto pc+23 (-> 269) */
-	/* 246 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 24, .imm = 0 }, /* if r1 != 0x0 goto pc+24 (-> 271) */
+	/* 192 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -76, .imm = 0 }, /* r2 = *(u32 *)(r10 - 76) */
+	/* 193 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 194 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 195 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
+	/* 196 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 29, .imm = 0 }, /* if r2 != 0x0 goto pc+29 (-> 226) */
+	/* 197 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -68, .imm = 0 }, /* r1 = *(u32 *)(r10 - 68) */
+	/* 198 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 199 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 200 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 23, .imm = 0 }, /* if r1 == r2 goto pc+23 (-> 224) */
+	/* 201 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 24, .imm = 0 }, /* if r1 != 0x0 goto pc+24 (-> 226) */
 	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 247 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* 248 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 22, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+22 (-> 271) */
-	/* 249 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 122, .imm = 0 }, /* goto pc+122 (-> 372) */
+	/* 202 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* 203 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 22, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+22 (-> 226) */
+	/* 204 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 122, .imm = 0 }, /* goto pc+122 (-> 327) */
 	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 250 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 205 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
-	/* 251 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
-	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 206 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
+	/* 207 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 253 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 255) */
-	/* 254 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 255 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 257) */
-	/* 256 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:699: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
-	/* 257 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 258 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:779: if (egress4(skb)) */
-	/* 259 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 0 }, /* if r1 == 0x0 goto pc+11 (-> 271) */
-	/* 260 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
-	/* 261 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 127 }, /* if r1 != 0x7f goto pc+9 (-> 271) */
-	/* 262 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/* 263 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 0 }, /* if r1 != 0x0 goto pc+7 (-> 271) */
-	/* 264 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -30, .imm = 0 }, /* r1 = *(u8 *)(r10 - 30) */
-	/* 265 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 5, .imm = 0 }, /* if r1 != 0x0 goto pc+5 (-> 271) */
-	/* 266 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
-	/* 267 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 271) */
-	/* 268 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 372) */
+	/* 208 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 210) */
+	/* 209 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 210 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 212) */
+	/* 211 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:700: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 212 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 213 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:781: if (egress4(skb)) */
+	/* 214 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 0 }, /* if r1 == 0x0 goto pc+11 (-> 226) */
+	/* 215 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
+	/* 216 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 127 }, /* if r1 != 0x7f goto pc+9 (-> 226) */
+	/* 217 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/* 218 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 0 }, /* if r1 != 0x0 goto pc+7 (-> 226) */
+	/* 219 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -30, .imm = 0 }, /* r1 = *(u8 *)(r10 - 30) */
+	/* 220 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 5, .imm = 0 }, /* if r1 != 0x0 goto pc+5 (-> 226) */
+	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
+	/* 222 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 226) */
+	/* 223 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 327) */
 	/* bpf/jail.bpf.c:311: w[3] == jail_htonl(0x7f000001))); */
-	/* 269 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:782: if (egress6(skb)) */
-	/* 270 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 101, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+101 (-> 372) */
-	/* 271 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 224 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* bpf/jail.bpf.c:784: if (egress6(skb)) */
+	/* 225 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 101, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+101 (-> 327) */
+	/* 226 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 272 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* 273 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 274 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 227 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 228 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 229 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 275 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 276 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 277 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 230 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 231 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 278 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 281) */
-	/* 279 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 233 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 236) */
+	/* 234 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 280 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 281 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 235 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 236 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 282 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 283 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 284 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 285 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 287 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 237 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 238 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 239 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 242 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 288 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 12, .imm = 0 }, /* if r7 != 0x0 goto pc+12 (-> 301) */
-	/* 289 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 243 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 12, .imm = 0 }, /* if r7 != 0x0 goto pc+12 (-> 256) */
+	/* 244 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 290 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* 291 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 292 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 245 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 246 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 247 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 293 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 294 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 295 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 248 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 250 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 296 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 299) */
-	/* 297 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 251 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 254) */
+	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 298 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 253 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 299 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* 300 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 70, .imm = 0 }, /* goto pc+70 (-> 371) */
+	/* 254 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* 255 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 70, .imm = 0 }, /* goto pc+70 (-> 326) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 301 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
-	/* 302 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 256 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
+	/* 257 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 303 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
+	/* 258 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 304 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
-	/* 305 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
-	/* 306 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
-	/* 307 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
-	/* 308 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
+	/* 259 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
+	/* 260 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
+	/* 261 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
+	/* 262 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
+	/* 263 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 309 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 310 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* 264 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 265 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 311 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:747: buf[i] = 0; */
-	/* 312 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
-	/* 313 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
-	/* 314 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r8 */
-	/* 315 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
-	/* 316 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
-	/* 317 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
-	/* 318 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
-	/* bpf/jail.bpf.c:748: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 319 */ { .code = 0x73, .dst_reg = 7, .src_reg = 2, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r2 */
-	/* bpf/jail.bpf.c:750: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
-	/* 320 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+19 (-> 340) */
-	/* 321 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
-	/* 322 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 33, .imm = 8 }, /* if r1 != 0x8 goto pc+33 (-> 356) */
-	/* 323 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:751: e->family = JAIL_AF_INET; */
-	/* 324 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
-	/* 325 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 326 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
-	/* bpf/jail.bpf.c:752: if (bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
-	/* 327 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 328 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 329 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/* 330 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 331 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 24, .imm = 0 }, /* if r0 != 0x0 goto pc+24 (-> 356) */
-	/* bpf/jail.bpf.c:753: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 332 */ { .code = 0x71, .dst_reg = 8, .src_reg = 10, .off = -48, .imm = 0 }, /* r8 = *(u8 *)(r10 - 48) */
-	/* bpf/jail.bpf.c:754: e->proto = h[9]; */
-	/* 333 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
-	/* 334 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:755: __builtin_memcpy(e->addr, &h[16], 4); */
-	/* 335 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
-	/* 336 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r7 + 16) = r1 */
-	/* bpf/jail.bpf.c:753: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 337 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 2 }, /* r8 <<= 2 */
-	/* 338 */ { .code = 0x57, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 60 }, /* r8 &= 60 */
-	/* 339 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 356) */
-	/* 340 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:758: e->family = JAIL_AF_INET6; */
-	/* 341 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
-	/* 342 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 343 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
-	/* 344 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
-	/* bpf/jail.bpf.c:759: if (bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
-	/* 345 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 346 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 347 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 348 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 349 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 356) */
-	/* bpf/jail.bpf.c:760: e->proto = h[6]; */
-	/* 350 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
-	/* 351 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:761: __builtin_memcpy(e->addr, &h[24], 16); */
-	/* 352 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
-	/* 353 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r1 */
-	/* 354 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
-	/* 355 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r1 */
-	/* bpf/jail.bpf.c:764: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, 4) == 0) */
-	/* 356 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
-	/* 357 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 368) */
-	/* 358 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 359 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -8 }, /* r3 += -8 */
-	/* 360 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 361 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 8, .off = 0, .imm = 0 }, /* r2 = r8 */
-	/* 362 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 363 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 364 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 368) */
-	/* bpf/jail.bpf.c:765: e->port = jail_ntohs(ports[1]); */
-	/* 365 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -6, .imm = 0 }, /* r1 = *(u16 *)(r10 - 6) */
-	/* 366 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 367 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
-	/* bpf/jail.bpf.c:766: bpf_ringbuf_submit(e, 0); */
-	/* 368 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 369 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 370 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 371 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:786: } */
-	/* 372 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/* 373 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 266 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* bpf/jail.bpf.c:749: buf[i] = 0; */
+	/* 267 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
+	/* 268 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
+	/* 269 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r8 */
+	/* 270 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/* 271 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
+	/* 272 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
+	/* 273 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
+	/* bpf/jail.bpf.c:750: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 274 */ { .code = 0x73, .dst_reg = 7, .src_reg = 2, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r2 */
+	/* bpf/jail.bpf.c:752: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/* 275 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+19 (-> 295) */
+	/* 276 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* 277 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 33, .imm = 8 }, /* if r1 != 0x8 goto pc+33 (-> 311) */
+	/* 278 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:753: e->family = JAIL_AF_INET; */
+	/* 279 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
+	/* 280 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 281 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:754: if (bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* 282 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 283 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 284 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/* 285 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 286 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 24, .imm = 0 }, /* if r0 != 0x0 goto pc+24 (-> 311) */
+	/* bpf/jail.bpf.c:755: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 287 */ { .code = 0x71, .dst_reg = 8, .src_reg = 10, .off = -48, .imm = 0 }, /* r8 = *(u8 *)(r10 - 48) */
+	/* bpf/jail.bpf.c:756: e->proto = h[9]; */
+	/* 288 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
+	/* 289 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:757: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* 290 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
+	/* 291 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r7 + 16) = r1 */
+	/* bpf/jail.bpf.c:755: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 292 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 2 }, /* r8 <<= 2 */
+	/* 293 */ { .code = 0x57, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 60 }, /* r8 &= 60 */
+	/* 294 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 311) */
+	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:760: e->family = JAIL_AF_INET6; */
+	/* 296 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
+	/* 297 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 298 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* 299 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* bpf/jail.bpf.c:761: if (bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* 300 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 301 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 302 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 303 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 304 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 311) */
+	/* bpf/jail.bpf.c:762: e->proto = h[6]; */
+	/* 305 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* 306 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:763: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* 307 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
+	/* 308 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r1 */
+	/* 309 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
+	/* 310 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r1 */
+	/* bpf/jail.bpf.c:766: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, 4) == 0) */
+	/* 311 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
+	/* 312 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 323) */
+	/* 313 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 314 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -8 }, /* r3 += -8 */
+	/* 315 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 316 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 8, .off = 0, .imm = 0 }, /* r2 = r8 */
+	/* 317 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 318 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 319 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 323) */
+	/* bpf/jail.bpf.c:767: e->port = jail_ntohs(ports[1]); */
+	/* 320 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -6, .imm = 0 }, /* r1 = *(u16 *)(r10 - 6) */
+	/* 321 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 322 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
+	/* bpf/jail.bpf.c:768: bpf_ringbuf_submit(e, 0); */
+	/* 323 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 324 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 325 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 326 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:788: } */
+	/* 327 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 328 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_EGRESS 374
+#define JAIL_NINSNS_EGRESS 329
 _Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
 	       "jail_insns_egress: count");
 
 static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
-	{ 55, JAIL_MAP_V4 },
-	{ 103, JAIL_MAP_DCFG },
-	{ 179, JAIL_MAP_V6 },
-	{ 227, JAIL_MAP_DCFG },
-	{ 275, JAIL_MAP_CNT },
-	{ 282, JAIL_MAP_EV },
-	{ 293, JAIL_MAP_CNT },
+	{ 46, JAIL_MAP_V4 },
+	{ 94, JAIL_MAP_DCFG },
+	{ 134, JAIL_MAP_V6 },
+	{ 182, JAIL_MAP_DCFG },
+	{ 230, JAIL_MAP_CNT },
+	{ 237, JAIL_MAP_EV },
+	{ 248, JAIL_MAP_CNT },
 };
 
 #define JAIL_NPROGS 11
-#define JAIL_MAX_INSNS 374
+#define JAIL_MAX_INSNS 329
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{

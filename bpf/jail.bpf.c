@@ -674,11 +674,12 @@ static __always_inline int l4_ok(__u8 proto)
 static __always_inline int egress4(struct __sk_buff *skb)
 {
 	struct jail_key4 key;
-	__u8 h[20];
+	__u64 hb[3];		/* 8-aligned: the address copies as words */
+	__u8 *h = (__u8 *)hb;	/* the 20-byte header */
 	__u16 ports[2];		/* source, destination */
 	__u32 ihl;
 
-	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4)
+	if (bpf_skb_load_bytes(skb, 0, h, 20) < 0 || h[0] >> 4 != 4)
 		return 0;
 	ihl = (__u32)(h[0] & 0x0f) * 4;
 	/* a later fragment carries no ports */
@@ -704,10 +705,11 @@ static __always_inline int egress4(struct __sk_buff *skb)
 static __always_inline int egress6(struct __sk_buff *skb)
 {
 	struct jail_key6 key;
-	__u8 h[40];
+	__u64 hb[5];		/* 8-aligned: the address copies as words, */
+	__u8 *h = (__u8 *)hb;	/* not as 16 byte loads and stores */
 	__u16 ports[2];
 
-	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 ||
+	if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 ||
 	    !l4_ok(h[6]))
 		return 0;
 	if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0)
