@@ -6,6 +6,8 @@
 #                     and on any instruction that differs from llvm-objdump -d of the object
 #   make bpf          regenerate bpf_insns.h in place (then review and commit the diff)
 #   make bench        benchmarks (bench/), ratio tables
+#   make bench-verifier   the verifier's work per program and the privileged
+#                     child's time, BASE (default main) against this tree
 #   make install      PREFIX, DESTDIR, MANDIR, BASHCOMPDIR, ZSHCOMPDIR: the binary
 #                     (cap_bpf,cap_net_admin+p when run as root), man page,
 #                     bash and zsh completion
@@ -370,6 +372,9 @@ bench: jail-ai tests/probe
 	@$(MAKE) -s jail-ai-aarch64 || echo "bench: no aarch64 cross build here"
 	bench/run
 
+bench-verifier: jail-ai
+	bench/verifier-cmp $(BASE)
+
 install: jail-ai
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
@@ -392,4 +397,4 @@ uninstall:
 clean:
 	rm -rf build dist texts.h tests/a64 jail-ai-aarch64 tests/unit_layout jail-ai jail-ai.tmp jail-ai-asan jail-ai-fault $(TEST_BINS) $(FUZZ_BINS)
 
-.PHONY: all bpf check-bpf check fuzz bench install uninstall clean dist aarch64-check
+.PHONY: all bpf check-bpf check fuzz bench bench-verifier install uninstall clean dist aarch64-check

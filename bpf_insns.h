@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 080737339fe968ba21e2031d41325b7759b02067ab599959df573a500d79a52e (BPF_SHA in the Makefile)
+ * source sha256: 110d274c852186eb3c302d840b8a8e1700fcd39a87f9818c4cbc31c73663667b (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -36,873 +36,872 @@ struct jail_prog {
 	__u32 nrelocs;
 };
 
-/* jail_connect4: section cgroup/connect4, 160 instructions */
+/* jail_connect4: section cgroup/connect4, 161 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:388: int jail_connect4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:407: int jail_connect4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r6 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r6 + 24) */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r6 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* r9 = *(u32 *)(r6 + 24) */
 	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* if r0 != 0x0 goto pc+59 (-> 70) */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 61, .imm = 0 }, /* if r0 != 0x0 goto pc+61 (-> 72) */
+	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r8 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
 	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/*  14 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  15 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  16 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  17 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  18 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  19 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 49, .imm = 0 }, /* if r0 == 0x0 goto pc+49 (-> 69) */
-	/*  20 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  19 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 51, .imm = 0 }, /* if r0 == 0x0 goto pc+51 (-> 71) */
+	/*  20 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
 	/*  21 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
 	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 53) */
 	/*  23 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/*  24 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 44, .imm = 0 }, /* if r2 == r7 goto pc+44 (-> 69) */
+	/*  24 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 46, .imm = 0 }, /* if r2 == r9 goto pc+46 (-> 71) */
 	/*  25 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
 	/*  26 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 53) */
 	/*  27 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/*  28 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 40, .imm = 0 }, /* if r2 == r7 goto pc+40 (-> 69) */
+	/*  28 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 42, .imm = 0 }, /* if r2 == r9 goto pc+42 (-> 71) */
 	/*  29 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
 	/*  30 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 53) */
 	/*  31 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/*  32 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 36, .imm = 0 }, /* if r2 == r7 goto pc+36 (-> 69) */
+	/*  32 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 38, .imm = 0 }, /* if r2 == r9 goto pc+38 (-> 71) */
 	/*  33 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
 	/*  34 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 53) */
 	/*  35 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 32, .imm = 0 }, /* if r2 == r7 goto pc+32 (-> 69) */
+	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 34, .imm = 0 }, /* if r2 == r9 goto pc+34 (-> 71) */
 	/*  37 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
 	/*  38 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 53) */
 	/*  39 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 28, .imm = 0 }, /* if r2 == r7 goto pc+28 (-> 69) */
+	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 30, .imm = 0 }, /* if r2 == r9 goto pc+30 (-> 71) */
 	/*  41 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
 	/*  42 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 53) */
 	/*  43 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/*  44 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 24, .imm = 0 }, /* if r2 == r7 goto pc+24 (-> 69) */
+	/*  44 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 26, .imm = 0 }, /* if r2 == r9 goto pc+26 (-> 71) */
 	/*  45 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
 	/*  46 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 53) */
 	/*  47 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/*  48 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 20, .imm = 0 }, /* if r2 == r7 goto pc+20 (-> 69) */
+	/*  48 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 22, .imm = 0 }, /* if r2 == r9 goto pc+22 (-> 71) */
 	/*  49 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
 	/*  50 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 53) */
 	/*  51 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/*  52 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* if r1 == r7 goto pc+16 (-> 69) */
+	/*  52 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* if r1 == r9 goto pc+18 (-> 71) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/*  53 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  54 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 69) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/*  55 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
-	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r0 */
-	/*  57 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 43, .imm = 7 }, /* if r1 != 0x7 goto pc+43 (-> 101) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/*  58 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r9 */
-	/*  59 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  60 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  61 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  62 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  63 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  64 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  65 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 35, .imm = 0 }, /* if r8 == 0x0 goto pc+35 (-> 101) */
-	/*  66 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  67 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/*  68 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 101) */
-	/*  69 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 98) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  70 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  71 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:393: if (is_dns(port, fwd)) */
-	/*  72 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -62, .imm = 13568 }, /* if r1 != 0x3500 goto pc-62 (-> 11) */
-	/*  73 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
-	/*  74 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  75 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 0 }, /* if r1 == 0x0 goto pc-65 (-> 11) */
-	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  77 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  78 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/*  79 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
-	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  54 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 1 }, /* if r1 == 0x1 goto pc+16 (-> 71) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/*  55 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
+	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*  57 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  58 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
+	/*  59 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  60 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 42, .imm = 7 }, /* if r1 != 0x7 goto pc+42 (-> 103) */
+	/*  61 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  62 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/*  63 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  64 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  65 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  66 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/*  67 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 103) */
+	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  69 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  70 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 103) */
+	/*  71 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 100) */
+	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  72 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  73 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:412: if (is_dns(port, fwd)) */
+	/*  74 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -64, .imm = 13568 }, /* if r1 != 0x3500 goto pc-64 (-> 11) */
+	/*  75 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
+	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  77 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -67, .imm = 0 }, /* if r1 == 0x0 goto pc-67 (-> 11) */
+	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  78 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  79 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  80 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  81 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/*  82 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  81 */ { .code = 0x4f, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 |= r1 */
-	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
-	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  83 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
-	/*  84 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  85 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/*  86 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  87 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  88 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  89 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
-	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  90 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  91 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  92 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  93 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/* bpf/jail.bpf.c:272: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  94 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/*  95 */ { .code = 0x63, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r8 */
-	/*  96 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
-	/* bpf/jail.bpf.c:271: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/*  97 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/*  98 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:396: } */
-	/*  99 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 100 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 101 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
-	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  83 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
+	/*  84 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
+	/* bpf/jail.bpf.c:259: o[0] = a01; */
+	/*  85 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/*  86 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:260: o[1] = a23; */
+	/*  87 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  88 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  89 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  90 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  91 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  92 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  93 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  94 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  95 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* bpf/jail.bpf.c:271: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  96 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/*  97 */ { .code = 0x63, .dst_reg = 6, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r7 */
+	/*  98 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:270: ctx->user_ip4 = jail_htonl(0x7f000001); */
+	/*  99 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
+	/* 100 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:415: } */
+	/* 101 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 102 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 103 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
+	/* 104 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 103 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 106 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 107 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 108 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 109 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 110 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 109 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 112) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 111 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 114) */
+	/* 112 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 111 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 112 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 113 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 114 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 113 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 114 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 116 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 117 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 118 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 115 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 116 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 117 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 118 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 120 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 119 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 131) */
-	/* 120 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 121 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 133) */
+	/* 122 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 121 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 122 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 123 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 123 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 124 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 125 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 124 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 125 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 126 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 126 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 127 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 127 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 99) */
-	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 129 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 101) */
+	/* 130 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 129 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 130 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 99) */
+	/* 131 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 132 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 101) */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 131 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 132 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 133 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 134 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 135 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 136 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 133 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 134 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 135 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 136 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 137 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 138 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 138 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 139 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 140 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 141 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 142 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 143 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 144 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* 146 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 147 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 148 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 139 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 140 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 141 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 142 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
+	/* 143 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
+	/* 144 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 145 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
+	/* 146 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
+	/* 147 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r1 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 148 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 149 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 149 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 150 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 150 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 151 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 151 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
-	/* bpf/jail.bpf.c:214: __builtin_memcpy(e->addr, addr, 4); */
-	/* 152 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
-	/* 153 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 154 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 7, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r7 */
-	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 155 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 156 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 157 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 158 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 159 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -61, .imm = 0 }, /* goto pc-61 (-> 99) */
+	/* 152 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 153 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:213: __builtin_memcpy(e->addr, addr, 4); */
+	/* 154 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 155 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r1 */
+	/* bpf/jail.bpf.c:211: e->port = port; */
+	/* 156 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 9, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r9 */
+	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
+	/* 157 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 159 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 160 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -60, .imm = 0 }, /* goto pc-60 (-> 101) */
 };
-#define JAIL_NINSNS_CONNECT4 160
+#define JAIL_NINSNS_CONNECT4 161
 _Static_assert(sizeof(jail_insns_connect4) / sizeof(jail_insns_connect4[0]) == JAIL_NINSNS_CONNECT4,
 	       "jail_insns_connect4: count");
 
 static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
 	{ 16, JAIL_MAP_V4 },
-	{ 61, JAIL_MAP_DNS4 },
-	{ 90, JAIL_MAP_DSK },
-	{ 106, JAIL_MAP_CNT },
-	{ 113, JAIL_MAP_EV },
-	{ 124, JAIL_MAP_CNT },
+	{ 63, JAIL_MAP_DNS4 },
+	{ 92, JAIL_MAP_DSK },
+	{ 108, JAIL_MAP_CNT },
+	{ 115, JAIL_MAP_EV },
+	{ 126, JAIL_MAP_CNT },
 };
 
-/* jail_connect6: section cgroup/connect6, 288 instructions */
+/* jail_connect6: section cgroup/connect6, 280 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:399: int jail_connect6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
+	/* bpf/jail.bpf.c:418: int jail_connect6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 8, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r8 + 24) */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r6 + 24) */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*   4 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   5 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
-	/*   6 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r2 */
-	/*   7 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   8 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*   9 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  11 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/*  12 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 15) */
-	/*  13 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
+	/*   3 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
+	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
+	/*  11 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  15 */ { .code = 0x61, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r8 + 8) */
-	/*  16 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r8 + 12) */
+	/*  12 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r6 + 8) */
+	/*  13 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  17 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
-	/*  18 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
-	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  20 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
+	/*  14 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
+	/*  15 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  16 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 2, .off = 0, .imm = 0 }, /* r9 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/*  17 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r9 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  22 */ { .code = 0x61, .dst_reg = 4, .src_reg = 8, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r8 + 16) */
-	/*  23 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r8 */
-	/*  24 */ { .code = 0x61, .dst_reg = 3, .src_reg = 8, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r8 + 20) */
+	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
+	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r6 */
+	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 20, .imm = 0 }, /* r4 = *(u32 *)(r6 + 20) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  25 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 3, .off = 0, .imm = 0 }, /* r8 = r3 */
-	/*  26 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  27 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 4, .off = 0, .imm = 0 }, /* r8 |= r4 */
+	/*  21 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/*  22 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
+	/*  23 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 |= r7 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/*  28 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
-	/*  29 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  30 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  31 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:382: if (is_dns(port, fwd)) */
-	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 59, .imm = 13568 }, /* if r1 != 0x3500 goto pc+59 (-> 92) */
-	/*  33 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
-	/*  34 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  35 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  36 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 0 }, /* if r1 == 0x0 goto pc+55 (-> 92) */
-	/*  37 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
-	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
-	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  24 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r6 */
+	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  25 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  26 */ { .code = 0x57, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 65535 }, /* r3 &= 65535 */
+	/* bpf/jail.bpf.c:401: if (is_dns(port, fwd)) */
+	/*  27 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 42, .imm = 13568 }, /* if r3 != 0x3500 goto pc+42 (-> 70) */
+	/*  28 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
+	/*  29 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
+	/*  30 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
+	/*  31 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 38, .imm = 0 }, /* if r3 == 0x0 goto pc+38 (-> 70) */
+	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  32 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  33 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  34 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  35 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  36 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  37 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  40 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  41 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/*  42 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  43 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  44 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  45 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
-	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
-	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  48 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 9, .off = 0, .imm = 0 }, /* r8 = r9 */
-	/*  49 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 |= r7 */
-	/*  50 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  51 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
-	/*  52 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/*  53 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  54 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 56) */
-	/*  55 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  56 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
-	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  57 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  58 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  59 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  60 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  61 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  62 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  63 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  64 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  65 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  66 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/*  67 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  68 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  69 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  70 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
-	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 73) */
-	/*  72 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  73 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  74 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 76) */
-	/*  75 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  76 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
-	/*  77 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  78 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/*  79 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
-	/*  80 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r2 */
-	/*  81 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  82 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 84) */
-	/*  83 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  84 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  85 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
-	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
-	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 89) */
-	/*  88 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  89 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
-	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
-	/*  90 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
-	/*  91 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 68, .imm = 0 }, /* goto pc+68 (-> 160) */
-	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
-	/*  92 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/*  93 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 2, .off = 0, .imm = 0 }, /* r8 = r2 */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  94 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 67, .imm = 0 }, /* if r9 != 0x0 goto pc+67 (-> 162) */
-	/*  95 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 65, .imm = 0 }, /* if r1 != 0x0 goto pc+65 (-> 162) */
-	/*  97 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  98 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  99 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 1, .off = 62, .imm = 0 }, /* if r4 != r1 goto pc+62 (-> 162) */
-	/* 100 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 3, .off = 0, .imm = 0 }, /* r6 = r3 */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 101 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
-	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 103 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 109 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 110 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 159) */
+	/*  38 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
+	/*  39 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r2 */
+	/* bpf/jail.bpf.c:260: o[1] = a23; */
+	/*  40 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r6 */
+	/* bpf/jail.bpf.c:259: o[0] = a01; */
+	/*  41 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r9 */
+	/*  42 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  43 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  44 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  45 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/*  46 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  47 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  48 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  49 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  50 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  51 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  52 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* bpf/jail.bpf.c:284: __u64 unmapped = a[0] | (((const __u32 *)a)[2] ^ jail_htonl(0xffff)); */
+	/*  53 */ { .code = 0xaf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 ^= r1 */
+	/*  54 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
+	/*  55 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
+	/*  56 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 58) */
+	/*  57 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777216 }, /* r1 = 16777216 */
+	/* bpf/jail.bpf.c:296: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  58 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/*  59 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/*  60 */ { .code = 0x63, .dst_reg = 2, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r2 + 24) = r8 */
+	/* bpf/jail.bpf.c:295: ctx->user_ip6[3] = w3; */
+	/*  61 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r2 + 20) = r1 */
+	/*  62 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
+	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
+	/*  63 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 65) */
+	/*  64 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:294: ctx->user_ip6[2] = w2; */
+	/*  65 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r2 + 16) = r1 */
+	/* bpf/jail.bpf.c:292: ctx->user_ip6[0] = 0; */
+	/*  66 */ { .code = 0x7b, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r2 + 8) = r6 */
+	/*  67 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:420: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
+	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:386: __u16 p = jail_ntohs((__u16)port); */
+	/*  70 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  71 */ { .code = 0xdc, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 16 }, /* r3 = be16 r3 */
+	/* bpf/jail.bpf.c:357: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  72 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r3 */
+	/*  73 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 71, .imm = 0 }, /* if r2 != 0x0 goto pc+71 (-> 145) */
+	/*  74 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 70, .imm = 0 }, /* if r1 != 0x0 goto pc+70 (-> 145) */
+	/*  75 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  76 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  77 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = 67, .imm = 0 }, /* if r7 != r1 goto pc+67 (-> 145) */
+	/*  78 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  79 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r4 */
+	/*  80 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
+	/*  81 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*  82 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  83 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  84 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  85 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  86 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  87 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -21, .imm = 0 }, /* if r0 == 0x0 goto pc-21 (-> 67) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 111 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/*  88 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 112 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 143) */
-	/* 113 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 114 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 44, .imm = 0 }, /* if r2 == r8 goto pc+44 (-> 159) */
-	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 116 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 143) */
-	/* 117 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 118 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 40, .imm = 0 }, /* if r2 == r8 goto pc+40 (-> 159) */
-	/* 119 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 120 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 143) */
-	/* 121 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 36, .imm = 0 }, /* if r2 == r8 goto pc+36 (-> 159) */
-	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 143) */
-	/* 125 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 126 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 32, .imm = 0 }, /* if r2 == r8 goto pc+32 (-> 159) */
-	/* 127 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 128 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 143) */
-	/* 129 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 130 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 28, .imm = 0 }, /* if r2 == r8 goto pc+28 (-> 159) */
-	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 132 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 143) */
-	/* 133 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 134 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 24, .imm = 0 }, /* if r2 == r8 goto pc+24 (-> 159) */
-	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 136 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 143) */
-	/* 137 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 138 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 20, .imm = 0 }, /* if r2 == r8 goto pc+20 (-> 159) */
-	/* 139 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 140 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 143) */
-	/* 141 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 142 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = 16, .imm = 0 }, /* if r1 == r8 goto pc+16 (-> 159) */
+	/*  89 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 128) */
+	/*  90 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  91 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  92 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -26, .imm = 0 }, /* if r2 == r3 goto pc-26 (-> 67) */
+	/*  93 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  94 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 128) */
+	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  96 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -31, .imm = 0 }, /* if r2 == r3 goto pc-31 (-> 67) */
+	/*  98 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  99 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 128) */
+	/* 100 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 101 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 102 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -36, .imm = 0 }, /* if r2 == r3 goto pc-36 (-> 67) */
+	/* 103 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 104 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 128) */
+	/* 105 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 106 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 107 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -41, .imm = 0 }, /* if r2 == r3 goto pc-41 (-> 67) */
+	/* 108 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 109 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 128) */
+	/* 110 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 111 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 112 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -46, .imm = 0 }, /* if r2 == r3 goto pc-46 (-> 67) */
+	/* 113 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 114 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 128) */
+	/* 115 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 116 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 117 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -51, .imm = 0 }, /* if r2 == r3 goto pc-51 (-> 67) */
+	/* 118 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 119 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 128) */
+	/* 120 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 121 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -56, .imm = 0 }, /* if r2 == r3 goto pc-56 (-> 67) */
+	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 128) */
+	/* 125 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 126 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 127 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -61, .imm = 0 }, /* if r1 == r2 goto pc-61 (-> 67) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 143 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 144 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 159) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 146 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 7 }, /* if r1 != 0x7 goto pc+78 (-> 225) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
-	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 153 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 154 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 70, .imm = 0 }, /* if r6 == 0x0 goto pc+70 (-> 225) */
-	/* 155 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 156 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
-	/* 157 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 159) */
-	/* 158 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 225) */
-	/* 159 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* bpf/jail.bpf.c:401: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
-	/* 160 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
-	/* 161 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 162 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 164 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 165 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 166 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 167 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 168 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 169 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 170 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 171 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 172 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 173 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 174 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 175 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 176 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 177 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 178 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -20, .imm = 0 }, /* if r7 == 0x0 goto pc-20 (-> 159) */
+	/* 128 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/* 129 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -63, .imm = 1 }, /* if r1 == 0x1 goto pc-63 (-> 67) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 130 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 131 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 132 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 133 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 82, .imm = 7 }, /* if r9 != 0x7 goto pc+82 (-> 216) */
+	/* 134 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 135 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 136 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 137 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 138 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 139 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 140 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 75, .imm = 0 }, /* if r7 == 0x0 goto pc+75 (-> 216) */
+	/* 141 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 142 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 143 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -77, .imm = 0 }, /* if r1 > r0 goto pc-77 (-> 67) */
+	/* 144 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 216) */
+	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 145 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 146 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 147 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 148 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 149 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 150 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 151 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 152 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 153 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:361: key.prefixlen = 128; */
+	/* 154 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 155 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 156 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:362: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 157 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 158 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 159 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
+	/* 160 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -94, .imm = 0 }, /* if r0 == 0x0 goto pc-94 (-> 67) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 179 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 161 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 180 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 211) */
-	/* 181 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 182 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -24, .imm = 0 }, /* if r2 == r8 goto pc-24 (-> 159) */
-	/* 183 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 184 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 211) */
-	/* 185 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 186 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -28, .imm = 0 }, /* if r2 == r8 goto pc-28 (-> 159) */
-	/* 187 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 188 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 211) */
-	/* 189 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 190 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -32, .imm = 0 }, /* if r2 == r8 goto pc-32 (-> 159) */
-	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 192 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 211) */
-	/* 193 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 194 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -36, .imm = 0 }, /* if r2 == r8 goto pc-36 (-> 159) */
-	/* 195 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 196 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 211) */
-	/* 197 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 198 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -40, .imm = 0 }, /* if r2 == r8 goto pc-40 (-> 159) */
-	/* 199 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 200 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 211) */
-	/* 201 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 202 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -44, .imm = 0 }, /* if r2 == r8 goto pc-44 (-> 159) */
-	/* 203 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 204 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 211) */
-	/* 205 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 206 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -48, .imm = 0 }, /* if r2 == r8 goto pc-48 (-> 159) */
-	/* 207 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 208 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 211) */
-	/* 209 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 210 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = -52, .imm = 0 }, /* if r1 == r8 goto pc-52 (-> 159) */
+	/* 162 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 201) */
+	/* 163 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 164 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 165 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -99, .imm = 0 }, /* if r2 == r3 goto pc-99 (-> 67) */
+	/* 166 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 167 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 201) */
+	/* 168 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 169 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 170 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -104, .imm = 0 }, /* if r2 == r3 goto pc-104 (-> 67) */
+	/* 171 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 172 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 201) */
+	/* 173 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 174 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 175 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -109, .imm = 0 }, /* if r2 == r3 goto pc-109 (-> 67) */
+	/* 176 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 177 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 201) */
+	/* 178 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 179 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 180 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -114, .imm = 0 }, /* if r2 == r3 goto pc-114 (-> 67) */
+	/* 181 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 182 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 201) */
+	/* 183 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 184 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 185 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -119, .imm = 0 }, /* if r2 == r3 goto pc-119 (-> 67) */
+	/* 186 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 187 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 201) */
+	/* 188 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 189 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 190 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -124, .imm = 0 }, /* if r2 == r3 goto pc-124 (-> 67) */
+	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 192 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 201) */
+	/* 193 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 194 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 195 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -129, .imm = 0 }, /* if r2 == r3 goto pc-129 (-> 67) */
+	/* 196 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 197 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 201) */
+	/* 198 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 199 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 200 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -134, .imm = 0 }, /* if r1 == r2 goto pc-134 (-> 67) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -54, .imm = 1 }, /* if r1 == 0x1 goto pc-54 (-> 159) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 213 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 214 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 225) */
-	/* 215 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 216 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 217 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 218 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 219 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 220 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 221 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 3, .imm = 0 }, /* if r6 == 0x0 goto pc+3 (-> 225) */
-	/* 222 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 223 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 224 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 0 }, /* if r1 > r0 goto pc-66 (-> 159) */
-	/* 225 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r7 */
-	/* 226 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* 201 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
+	/* 202 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -136, .imm = 1 }, /* if r1 == 0x1 goto pc-136 (-> 67) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 203 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 204 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 205 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 10, .imm = 7 }, /* if r9 != 0x7 goto pc+10 (-> 216) */
+	/* 206 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 207 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 208 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 209 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 210 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 211 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 212 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 3, .imm = 0 }, /* if r7 == 0x0 goto pc+3 (-> 216) */
+	/* 213 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 214 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 215 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -149, .imm = 0 }, /* if r1 > r0 goto pc-149 (-> 67) */
+	/* 216 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/* 217 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 |= r8 */
+	/* 218 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 227 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
-	/* 228 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 229 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 219 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/* 220 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 221 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 230 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 231 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 233 */ { .code = 0x79, .dst_reg = 7, .src_reg = 10, .off = -80, .imm = 0 }, /* r7 = *(u64 *)(r10 - 80) */
+	/* 222 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 223 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 224 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 234 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 236) */
+	/* 225 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 227) */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 235 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
-	/* 236 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/* 226 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
+	/* 227 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 237 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 238 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 239 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 242 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 228 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 229 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 230 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 231 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 233 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 243 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 255) */
-	/* 244 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 234 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 246) */
+	/* 235 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 245 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 246 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 247 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 236 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 237 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 238 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 248 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 250 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 239 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 240 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 251 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -92, .imm = 0 }, /* if r0 == 0x0 goto pc-92 (-> 160) */
-	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 242 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -175, .imm = 0 }, /* if r0 == 0x0 goto pc-175 (-> 68) */
+	/* 243 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 253 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 254 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -95, .imm = 0 }, /* goto pc-95 (-> 160) */
+	/* 244 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 245 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -178, .imm = 0 }, /* goto pc-178 (-> 68) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 255 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r6 */
-	/* 256 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 246 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 247 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 257 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 248 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 258 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r6 */
-	/* 259 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r6 */
-	/* 260 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r6 */
-	/* 261 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r6 */
-	/* 262 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r6 */
+	/* 249 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 250 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 251 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 252 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 253 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 263 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 264 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 265 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 266 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 267 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 268 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 269 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 270 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 271 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* 272 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 273 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 274 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 254 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 255 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 256 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 257 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
+	/* 258 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
+	/* 259 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 260 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 261 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
+	/* 262 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r9 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 263 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 264 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
+	/* 265 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 275 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r7 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 276 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 266 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 267 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 277 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r7 + 36) */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 278 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 8, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r8 */
-	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 279 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:216: __builtin_memcpy(e->addr, addr, 16); */
-	/* 280 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 281 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
-	/* 282 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 283 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
-	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -128, .imm = 0 }, /* goto pc-128 (-> 160) */
+	/* 268 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 269 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:211: e->port = port; */
+	/* 270 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/* 271 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
+	/* bpf/jail.bpf.c:215: __builtin_memcpy(e->addr, addr, 16); */
+	/* 272 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 273 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r1 */
+	/* 274 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 275 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r1 */
+	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
+	/* 276 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 277 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 278 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 279 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -212, .imm = 0 }, /* goto pc-212 (-> 68) */
 };
-#define JAIL_NINSNS_CONNECT6 288
+#define JAIL_NINSNS_CONNECT6 280
 _Static_assert(sizeof(jail_insns_connect6) / sizeof(jail_insns_connect6[0]) == JAIL_NINSNS_CONNECT6,
 	       "jail_insns_connect6: count");
 
 static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = {
-	{ 9, JAIL_MAP_DCFG },
-	{ 62, JAIL_MAP_DSK },
-	{ 106, JAIL_MAP_V4 },
-	{ 150, JAIL_MAP_DNS4 },
-	{ 174, JAIL_MAP_V6 },
-	{ 217, JAIL_MAP_DNS6 },
-	{ 230, JAIL_MAP_CNT },
-	{ 237, JAIL_MAP_EV },
-	{ 248, JAIL_MAP_CNT },
+	{ 7, JAIL_MAP_DCFG },
+	{ 47, JAIL_MAP_DSK },
+	{ 84, JAIL_MAP_V4 },
+	{ 136, JAIL_MAP_DNS4 },
+	{ 157, JAIL_MAP_V6 },
+	{ 208, JAIL_MAP_DNS6 },
+	{ 222, JAIL_MAP_CNT },
+	{ 228, JAIL_MAP_EV },
+	{ 239, JAIL_MAP_CNT },
 };
 
 /* jail_sendmsg4: section cgroup/sendmsg4, 188 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:414: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
+	/* bpf/jail.bpf.c:433: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 4, .imm = 0 }, /* r7 = *(u32 *)(r8 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r8 + 24) */
-	/*   3 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 7, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r7 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 6, .src_reg = 7, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r7 + 24) */
+	/*   3 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
-	/*  11 */ { .code = 0x61, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:420: if (ip == 0 && port == 0) { */
-	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  11 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:439: if (ip == 0 && port == 0) { */
+	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
 	/*  13 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
-	/*  15 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 0 }, /* if r1 != 0x0 goto pc+78 (-> 94) */
-	/* bpf/jail.bpf.c:421: sk = ctx->sk; */
-	/*  16 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r8 + 64) */
+	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r7 */
+	/*  15 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 0 }, /* if r1 != 0x0 goto pc+79 (-> 95) */
+	/* bpf/jail.bpf.c:440: sk = ctx->sk; */
+	/*  16 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r7 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  17 */ { .code = 0x61, .dst_reg = 7, .src_reg = 1, .off = 52, .imm = 0 }, /* r7 = *(u32 *)(r1 + 52) */
+	/*  17 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 52, .imm = 0 }, /* r9 = *(u32 *)(r1 + 52) */
 	/*  18 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:425: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* bpf/jail.bpf.c:444: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/*  20 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
 	/*  21 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
 	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 32) */
-	/*  23 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  23 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
 	/*  24 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 32) */
-	/*  25 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r7 = 16777343 */
-	/*  26 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:426: jail_ntohs((__u16)port) == fwd) */
+	/*  25 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r9 = 16777343 */
+	/*  26 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:445: jail_ntohs((__u16)port) == fwd) */
 	/*  27 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  28 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  29 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  30 */ { .code = 0x77, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 >>= 32 */
-	/* bpf/jail.bpf.c:425: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  31 */ { .code = 0x1d, .dst_reg = 9, .src_reg = 1, .off = 93, .imm = 0 }, /* if r9 == r1 goto pc+93 (-> 125) */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r7 */
+	/*  29 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/*  30 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
+	/* bpf/jail.bpf.c:444: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  31 */ { .code = 0x1d, .dst_reg = 8, .src_reg = 1, .off = 94, .imm = 0 }, /* if r8 == r1 goto pc+94 (-> 126) */
+	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
 	/*  33 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
 	/*  34 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  36 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
 	/*  37 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  38 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  39 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  40 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  41 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 51, .imm = 0 }, /* if r9 == 0x0 goto pc+51 (-> 93) */
-	/*  42 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  40 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 53, .imm = 0 }, /* if r0 == 0x0 goto pc+53 (-> 94) */
+	/*  41 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  43 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r9 + 1) */
+	/*  42 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  44 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 75) */
-	/*  45 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r9 + 4) */
-	/*  46 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 46, .imm = 0 }, /* if r2 == r6 goto pc+46 (-> 93) */
-	/*  47 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  48 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 75) */
-	/*  49 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r9 + 6) */
-	/*  50 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 42, .imm = 0 }, /* if r2 == r6 goto pc+42 (-> 93) */
-	/*  51 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  52 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 75) */
-	/*  53 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r9 + 8) */
-	/*  54 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 38, .imm = 0 }, /* if r2 == r6 goto pc+38 (-> 93) */
-	/*  55 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/*  56 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 75) */
-	/*  57 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r9 + 10) */
-	/*  58 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 34, .imm = 0 }, /* if r2 == r6 goto pc+34 (-> 93) */
-	/*  59 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/*  60 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 75) */
-	/*  61 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r9 + 12) */
-	/*  62 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 30, .imm = 0 }, /* if r2 == r6 goto pc+30 (-> 93) */
-	/*  63 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/*  64 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 75) */
-	/*  65 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r9 + 14) */
-	/*  66 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 26, .imm = 0 }, /* if r2 == r6 goto pc+26 (-> 93) */
-	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/*  68 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 75) */
-	/*  69 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r9 + 16) */
-	/*  70 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 22, .imm = 0 }, /* if r2 == r6 goto pc+22 (-> 93) */
-	/*  71 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/*  72 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 75) */
-	/*  73 */ { .code = 0x69, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r9 + 18) */
-	/*  74 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* if r1 == r6 goto pc+18 (-> 93) */
+	/*  43 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 74) */
+	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 48, .imm = 0 }, /* if r2 == r6 goto pc+48 (-> 94) */
+	/*  46 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  47 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 74) */
+	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  49 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 94) */
+	/*  50 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  51 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 74) */
+	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 94) */
+	/*  54 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  55 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 74) */
+	/*  56 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/*  57 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 94) */
+	/*  58 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  59 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 74) */
+	/*  60 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/*  61 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 94) */
+	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  63 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 74) */
+	/*  64 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/*  65 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 94) */
+	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  67 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 74) */
+	/*  68 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/*  69 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 94) */
+	/*  70 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  71 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 74) */
+	/*  72 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/*  73 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* if r1 == r6 goto pc+20 (-> 94) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  75 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r9 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  76 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 1 }, /* if r1 == 0x1 goto pc+16 (-> 93) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/*  77 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r9 + 3) */
-	/*  78 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 7 }, /* if r1 != 0x7 goto pc+48 (-> 127) */
+	/*  74 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/*  75 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 1 }, /* if r1 == 0x1 goto pc+18 (-> 94) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/*  76 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/*  77 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 3, .imm = 0 }, /* r2 = *(u8 *)(r0 + 3) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  79 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  80 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  81 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
-	/*  83 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  84 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  85 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  86 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  87 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  88 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  89 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 37, .imm = 0 }, /* if r8 == 0x0 goto pc+37 (-> 127) */
-	/*  90 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  91 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/*  92 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 127) */
-	/*  93 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 124) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  94 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  95 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:428: } else if (is_dns(port, fwd)) { */
-	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 13568 }, /* if r1 != 0x3500 goto pc-65 (-> 32) */
-	/*  97 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  98 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  99 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -69, .imm = 0 }, /* if r1 == 0x0 goto pc-69 (-> 32) */
-	/* 101 */ { .code = 0x79, .dst_reg = 8, .src_reg = 10, .off = -40, .imm = 0 }, /* r8 = *(u64 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 103 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/* 104 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* 105 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
-	/* 106 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/*  78 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  79 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  80 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  81 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r2 */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  83 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 44, .imm = 7 }, /* if r2 != 0x7 goto pc+44 (-> 128) */
+	/*  84 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  85 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/*  86 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  87 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  88 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  89 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/*  90 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 37, .imm = 0 }, /* if r7 == 0x0 goto pc+37 (-> 128) */
+	/*  91 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  92 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  93 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 128) */
+	/*  94 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 125) */
+	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  95 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  96 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:447: } else if (is_dns(port, fwd)) { */
+	/*  97 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 13568 }, /* if r1 != 0x3500 goto pc-66 (-> 32) */
+	/*  98 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  99 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 100 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 101 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -70, .imm = 0 }, /* if r1 == 0x0 goto pc-70 (-> 32) */
+	/* 102 */ { .code = 0x79, .dst_reg = 7, .src_reg = 10, .off = -40, .imm = 0 }, /* r7 = *(u64 *)(r10 - 40) */
+	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/* 103 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 104 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 107 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 |= r1 */
-	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/* 108 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
-	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r7 */
-	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* 112 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 113 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* 114 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 115 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
-	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/* 116 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/* 117 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 118 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/* bpf/jail.bpf.c:272: ctx->user_port = jail_htons((__u16)fwd); */
-	/* 120 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
-	/* 121 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 24, .imm = 0 }, /* *(u32 *)(r8 + 24) = r9 */
-	/* 122 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
-	/* bpf/jail.bpf.c:271: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/* 123 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r8 + 4) = r1 */
-	/* 124 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:432: } */
-	/* 125 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 126 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 127 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
-	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 108 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 |= r1 */
+	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
+	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* bpf/jail.bpf.c:259: o[0] = a01; */
+	/* 110 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/* 111 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:260: o[1] = a23; */
+	/* 112 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 113 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 114 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* 115 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 116 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/* 117 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/* 118 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 119 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 120 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* bpf/jail.bpf.c:271: ctx->user_port = jail_htons((__u16)fwd); */
+	/* 121 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 122 */ { .code = 0x63, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r7 + 24) = r8 */
+	/* 123 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:270: ctx->user_ip4 = jail_htonl(0x7f000001); */
+	/* 124 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r7 + 4) = r1 */
+	/* 125 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:451: } */
+	/* 126 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 127 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 128 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
+	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 129 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 130 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 131 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 130 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 131 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 132 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 132 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 133 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 134 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 133 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 134 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 135 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 135 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 138) */
-	/* 136 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 136 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 139) */
+	/* 137 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 137 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 138 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 138 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 139 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 139 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 140 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 141 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 142 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 143 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 144 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 140 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 141 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 142 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 143 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 144 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 145 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 145 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 157) */
-	/* 146 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 146 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 158) */
+	/* 147 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 148 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 149 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 150 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 151 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 152 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 153 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 153 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 125) */
-	/* 154 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 154 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 126) */
+	/* 155 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 155 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 156 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 125) */
+	/* 156 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 157 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 126) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 157 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 158 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 159 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 160 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 161 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 162 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* 163 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 158 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 159 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 160 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 161 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 162 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 163 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 164 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 164 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 165 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 165 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 166 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 167 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 168 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 169 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 170 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 171 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 172 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 173 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 174 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 175 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 176 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 166 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 167 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 168 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
+	/* 169 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 170 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
+	/* 171 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 172 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
+	/* 173 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 174 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r1 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 175 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 176 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
 	/* 177 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/* 178 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 179 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 179 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/* 180 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
-	/* bpf/jail.bpf.c:214: __builtin_memcpy(e->addr, addr, 4); */
-	/* 181 */ { .code = 0x63, .dst_reg = 9, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r7 */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 182 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
-	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 183 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 184 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 181 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:213: __builtin_memcpy(e->addr, addr, 4); */
+	/* 182 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r9 */
+	/* bpf/jail.bpf.c:211: e->port = port; */
+	/* 183 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r6 */
+	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
+	/* 184 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/* 185 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* 186 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 187 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -63, .imm = 0 }, /* goto pc-63 (-> 125) */
+	/* 187 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -62, .imm = 0 }, /* goto pc-62 (-> 126) */
 };
 #define JAIL_NINSNS_SENDMSG4 188
 _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == JAIL_NINSNS_SENDMSG4,
@@ -911,728 +910,478 @@ _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == J
 static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
 	{ 37, JAIL_MAP_V4 },
-	{ 85, JAIL_MAP_DNS4 },
-	{ 116, JAIL_MAP_DSK },
-	{ 132, JAIL_MAP_CNT },
-	{ 139, JAIL_MAP_EV },
-	{ 150, JAIL_MAP_CNT },
+	{ 86, JAIL_MAP_DNS4 },
+	{ 117, JAIL_MAP_DSK },
+	{ 133, JAIL_MAP_CNT },
+	{ 140, JAIL_MAP_EV },
+	{ 151, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 523 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 321 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:435: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
+	/* bpf/jail.bpf.c:454: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r9 + 24) */
-	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r1 + 24) */
+	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
+	/*   3 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r7 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
-	/*  11 */ { .code = 0x61, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = *(u32 *)(r0 + 0) */
-	/*  12 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r6 */
+	/*  11 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
+	/*  12 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  13 */ { .code = 0x61, .dst_reg = 6, .src_reg = 9, .off = 8, .imm = 0 }, /* r6 = *(u32 *)(r9 + 8) */
-	/*  14 */ { .code = 0x61, .dst_reg = 7, .src_reg = 9, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r9 + 12) */
+	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
+	/*  14 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 12, .imm = 0 }, /* r5 = *(u32 *)(r1 + 12) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  15 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 = r7 */
-	/*  16 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  18 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
+	/*  15 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 5, .off = 0, .imm = 0 }, /* r6 = r5 */
+	/*  16 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
+	/*  17 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r6 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 9, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r9 + 16) */
-	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r9 */
-	/*  22 */ { .code = 0x61, .dst_reg = 3, .src_reg = 9, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r9 + 20) */
+	/*  19 */ { .code = 0x61, .dst_reg = 0, .src_reg = 1, .off = 16, .imm = 0 }, /* r0 = *(u32 *)(r1 + 16) */
+	/*  20 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r1 + 20) */
+	/* bpf/jail.bpf.c:462: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/*  21 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = r0 */
+	/*  22 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 |= r2 */
+	/*  23 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 8, .off = 0, .imm = 0 }, /* r4 = r8 */
+	/*  24 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/*  25 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/*  26 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r8 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  23 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 3, .off = 0, .imm = 0 }, /* r9 = r3 */
-	/*  24 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  25 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
+	/*  27 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/*  28 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/*  29 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 |= r0 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/*  27 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* bpf/jail.bpf.c:443: if ((a[0] | a[1]) != 0 || port != 0) { */
-	/*  28 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
-	/*  29 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/*  30 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
-	/*  31 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 7, .off = 0, .imm = 0 }, /* r2 |= r7 */
-	/*  32 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  33 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/*  34 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 36) */
-	/*  35 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 62, .imm = 0 }, /* if r2 == 0x0 goto pc+62 (-> 98) */
-	/*  36 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  37 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  38 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:444: if (is_dns(port, fwd)) */
-	/*  39 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 13568 }, /* if r1 != 0x3500 goto pc+79 (-> 119) */
-	/*  40 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
-	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  42 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  43 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 75, .imm = 0 }, /* if r1 == 0x0 goto pc+75 (-> 119) */
-	/*  44 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
-	/*  45 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  30 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
+	/*  31 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:462: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/*  32 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 1, .imm = 0 }, /* if r3 != 0x0 goto pc+1 (-> 34) */
+	/*  33 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 48, .imm = 0 }, /* if r4 == 0x0 goto pc+48 (-> 82) */
+	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
+	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 = r4 */
+	/*  35 */ { .code = 0x57, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 65535 }, /* r3 &= 65535 */
+	/*  36 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 9, .off = 0, .imm = 0 }, /* r0 = r9 */
+	/*  37 */ { .code = 0x79, .dst_reg = 9, .src_reg = 10, .off = -80, .imm = 0 }, /* r9 = *(u64 *)(r10 - 80) */
+	/* bpf/jail.bpf.c:463: if (is_dns(port, fwd)) */
+	/*  38 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 213, .imm = 13568 }, /* if r3 != 0x3500 goto pc+213 (-> 252) */
+	/*  39 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 7, .off = 0, .imm = 0 }, /* r3 = r7 */
+	/*  40 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
+	/*  41 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
+	/*  42 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 209, .imm = 0 }, /* if r3 == 0x0 goto pc+209 (-> 252) */
+	/*  43 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r0 */
+	/*  44 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 4, .off = 0, .imm = 0 }, /* r9 = r4 */
+	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
+	/*  45 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  47 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  48 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  46 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/*  48 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  49 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  51 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
-	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  53 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -88, .imm = 0 }, /* r1 = *(u64 *)(r10 - 88) */
-	/*  54 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
-	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  55 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
-	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  56 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* r9 = r6 */
-	/*  57 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
-	/*  58 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  60 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 62) */
-	/*  61 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  62 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  63 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  64 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  65 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  66 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  67 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  70 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  71 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  72 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/*  73 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  74 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  75 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/*  76 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  77 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
-	/*  78 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 80) */
-	/*  79 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  80 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  81 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 83) */
-	/*  82 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  83 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
-	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  84 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
-	/*  85 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
-	/*  86 */ { .code = 0x63, .dst_reg = 3, .src_reg = 4, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r4 */
-	/*  87 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  88 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 90) */
-	/*  89 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  90 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  91 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
-	/*  92 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
-	/*  93 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 95) */
-	/*  94 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  95 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
-	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
-	/*  96 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
-	/*  97 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 423, .imm = 0 }, /* goto pc+423 (-> 521) */
-	/* bpf/jail.bpf.c:448: sk = ctx->sk; */
-	/*  98 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  99 */ { .code = 0x79, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u64 *)(r1 + 64) */
+	/*  49 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
+	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r9 */
+	/* bpf/jail.bpf.c:260: o[1] = a23; */
+	/*  51 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/* bpf/jail.bpf.c:259: o[0] = a01; */
+	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  55 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  56 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/*  57 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
+	/*  58 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  59 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  60 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  61 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  62 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  63 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  64 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* bpf/jail.bpf.c:284: __u64 unmapped = a[0] | (((const __u32 *)a)[2] ^ jail_htonl(0xffff)); */
+	/*  65 */ { .code = 0xaf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 ^= r1 */
+	/*  66 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 |= r2 */
+	/*  67 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
+	/*  68 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 1, .imm = 0 }, /* if r6 == 0x0 goto pc+1 (-> 70) */
+	/*  69 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777216 }, /* r1 = 16777216 */
+	/* bpf/jail.bpf.c:296: ctx->user_port = jail_htons((__u16)fwd); */
+	/*  70 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/*  71 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/*  72 */ { .code = 0x63, .dst_reg = 2, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r2 + 24) = r7 */
+	/* bpf/jail.bpf.c:295: ctx->user_ip6[3] = w3; */
+	/*  73 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r2 + 20) = r1 */
+	/*  74 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
+	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
+	/*  75 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 1, .imm = 0 }, /* if r6 == 0x0 goto pc+1 (-> 77) */
+	/*  76 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:294: ctx->user_ip6[2] = w2; */
+	/*  77 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r2 + 16) = r1 */
+	/* bpf/jail.bpf.c:292: ctx->user_ip6[0] = 0; */
+	/*  78 */ { .code = 0x7b, .dst_reg = 2, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r2 + 8) = r8 */
+	/*  79 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:474: } */
+	/*  80 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/*  81 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:466: sk = ctx->sk; */
+	/*  82 */ { .code = 0x79, .dst_reg = 3, .src_reg = 1, .off = 64, .imm = 0 }, /* r3 = *(u64 *)(r1 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 100 */ { .code = 0x61, .dst_reg = 3, .src_reg = 4, .off = 56, .imm = 0 }, /* r3 = *(u32 *)(r4 + 56) */
-	/* 101 */ { .code = 0x61, .dst_reg = 2, .src_reg = 4, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r4 + 60) */
+	/*  83 */ { .code = 0x61, .dst_reg = 2, .src_reg = 3, .off = 56, .imm = 0 }, /* r2 = *(u32 *)(r3 + 56) */
+	/*  84 */ { .code = 0x61, .dst_reg = 5, .src_reg = 3, .off = 60, .imm = 0 }, /* r5 = *(u32 *)(r3 + 60) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/* 103 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 104 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/*  85 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 = r5 */
+	/*  86 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
+	/*  87 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/*  88 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r4 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 106 */ { .code = 0x61, .dst_reg = 1, .src_reg = 4, .off = 64, .imm = 0 }, /* r1 = *(u32 *)(r4 + 64) */
-	/* 107 */ { .code = 0x61, .dst_reg = 9, .src_reg = 4, .off = 68, .imm = 0 }, /* r9 = *(u32 *)(r4 + 68) */
+	/*  89 */ { .code = 0x61, .dst_reg = 0, .src_reg = 3, .off = 64, .imm = 0 }, /* r0 = *(u32 *)(r3 + 64) */
+	/*  90 */ { .code = 0x61, .dst_reg = 9, .src_reg = 3, .off = 68, .imm = 0 }, /* r9 = *(u32 *)(r3 + 68) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 108 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 9, .off = 0, .imm = 0 }, /* r5 = r9 */
-	/* 109 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
-	/* 110 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 1, .off = 0, .imm = 0 }, /* r5 |= r1 */
+	/*  91 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 9, .off = 0, .imm = 0 }, /* r4 = r9 */
+	/*  92 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
+	/*  93 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 |= r0 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r5 */
+	/*  94 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 112 */ { .code = 0x61, .dst_reg = 6, .src_reg = 4, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r4 + 48) */
-	/* 113 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 114 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
-	/* 115 */ { .code = 0x77, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 >>= 32 */
-	/* 116 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 203, .imm = 0 }, /* if r4 != 0x0 goto pc+203 (-> 320) */
-	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
-	/* 117 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 118 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 338, .imm = 0 }, /* goto pc+338 (-> 457) */
-	/* 119 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* 120 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 121 */ { .code = 0x55, .dst_reg = 6, .src_reg = 0, .off = 72, .imm = 0 }, /* if r6 != 0x0 goto pc+72 (-> 194) */
-	/* 122 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 71, .imm = 0 }, /* if r7 != 0x0 goto pc+71 (-> 194) */
-	/* 123 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/* 124 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 125 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -88, .imm = 0 }, /* r2 = *(u64 *)(r10 - 88) */
-	/* 126 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 1, .off = 67, .imm = 0 }, /* if r2 != r1 goto pc+67 (-> 194) */
-	/* 127 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 3, .off = 0, .imm = 0 }, /* r7 = r3 */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 128 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
-	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 131 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 132 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 133 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 134 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 135 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 136 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 137 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 382, .imm = 0 }, /* if r6 == 0x0 goto pc+382 (-> 520) */
+	/*  95 */ { .code = 0x61, .dst_reg = 4, .src_reg = 3, .off = 48, .imm = 0 }, /* r4 = *(u32 *)(r3 + 48) */
+	/* bpf/jail.bpf.c:469: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/*  96 */ { .code = 0x67, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 <<= 32 */
+	/*  97 */ { .code = 0x77, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 >>= 32 */
+	/*  98 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 153, .imm = 0 }, /* if r7 == 0x0 goto pc+153 (-> 252) */
+	/*  99 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/* 100 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 101 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 6, .off = 150, .imm = 0 }, /* if r7 != r6 goto pc+150 (-> 252) */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 102 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 127, .imm = 0 }, /* if r2 == 0x0 goto pc+127 (-> 230) */
+	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 103 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 104 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 105 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 106 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 107 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 108 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 109 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 110 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 111 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:361: key.prefixlen = 128; */
+	/* 112 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 113 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 114 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:362: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 115 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 116 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 117 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
+	/* 118 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -40, .imm = 0 }, /* if r0 == 0x0 goto pc-40 (-> 79) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 138 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
+	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 139 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 178) */
-	/* 140 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
-	/* 141 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 142 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 377, .imm = 0 }, /* if r2 == r3 goto pc+377 (-> 520) */
-	/* 143 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 144 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 178) */
-	/* 145 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
-	/* 146 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 147 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 372, .imm = 0 }, /* if r2 == r3 goto pc+372 (-> 520) */
-	/* 148 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 149 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 178) */
-	/* 150 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
-	/* 151 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 152 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 367, .imm = 0 }, /* if r2 == r3 goto pc+367 (-> 520) */
-	/* 153 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 154 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 178) */
-	/* 155 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
-	/* 156 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 157 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 362, .imm = 0 }, /* if r2 == r3 goto pc+362 (-> 520) */
-	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 159 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 178) */
-	/* 160 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
-	/* 161 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 162 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 357, .imm = 0 }, /* if r2 == r3 goto pc+357 (-> 520) */
-	/* 163 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 164 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 178) */
-	/* 165 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
-	/* 166 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 167 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 352, .imm = 0 }, /* if r2 == r3 goto pc+352 (-> 520) */
-	/* 168 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 169 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 178) */
-	/* 170 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
-	/* 171 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 172 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 347, .imm = 0 }, /* if r2 == r3 goto pc+347 (-> 520) */
-	/* 173 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 174 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 178) */
-	/* 175 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
-	/* 176 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 177 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 342, .imm = 0 }, /* if r1 == r2 goto pc+342 (-> 520) */
+	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 151) */
+	/* 121 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -44, .imm = 0 }, /* if r2 == r6 goto pc-44 (-> 79) */
+	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 151) */
+	/* 125 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 126 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -48, .imm = 0 }, /* if r2 == r6 goto pc-48 (-> 79) */
+	/* 127 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 128 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 151) */
+	/* 129 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 130 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -52, .imm = 0 }, /* if r2 == r6 goto pc-52 (-> 79) */
+	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 132 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 151) */
+	/* 133 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 134 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -56, .imm = 0 }, /* if r2 == r6 goto pc-56 (-> 79) */
+	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 136 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 151) */
+	/* 137 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 138 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -60, .imm = 0 }, /* if r2 == r6 goto pc-60 (-> 79) */
+	/* 139 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 140 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 151) */
+	/* 141 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 142 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -64, .imm = 0 }, /* if r2 == r6 goto pc-64 (-> 79) */
+	/* 143 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 144 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 151) */
+	/* 145 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 146 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -68, .imm = 0 }, /* if r2 == r6 goto pc-68 (-> 79) */
+	/* 147 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 148 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 151) */
+	/* 149 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 150 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = -72, .imm = 0 }, /* if r1 == r6 goto pc-72 (-> 79) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 178 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 340, .imm = 1 }, /* if r1 == 0x1 goto pc+340 (-> 520) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 180 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 181 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 83, .imm = 7 }, /* if r1 != 0x7 goto pc+83 (-> 265) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 182 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
-	/* 183 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 184 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 185 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 186 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 187 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 188 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 189 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 75, .imm = 0 }, /* if r8 == 0x0 goto pc+75 (-> 265) */
-	/* 190 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 191 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* 192 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 327, .imm = 0 }, /* if r1 > r0 goto pc+327 (-> 520) */
-	/* 193 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 265) */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 194 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 195 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 196 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 197 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 198 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 199 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 200 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 201 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 202 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 203 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 204 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 205 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 206 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 207 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 208 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 209 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 210 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 309, .imm = 0 }, /* if r6 == 0x0 goto pc+309 (-> 520) */
-	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
-	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 251) */
-	/* 213 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
-	/* 214 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 215 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 304, .imm = 0 }, /* if r2 == r3 goto pc+304 (-> 520) */
-	/* 216 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 217 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 251) */
-	/* 218 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
-	/* 219 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 299, .imm = 0 }, /* if r2 == r3 goto pc+299 (-> 520) */
-	/* 221 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 222 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 251) */
-	/* 223 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
-	/* 224 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 225 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 294, .imm = 0 }, /* if r2 == r3 goto pc+294 (-> 520) */
-	/* 226 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 227 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 251) */
-	/* 228 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
-	/* 229 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 230 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 289, .imm = 0 }, /* if r2 == r3 goto pc+289 (-> 520) */
-	/* 231 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 232 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 251) */
-	/* 233 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
-	/* 234 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 235 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 284, .imm = 0 }, /* if r2 == r3 goto pc+284 (-> 520) */
-	/* 236 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 237 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 251) */
-	/* 238 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
-	/* 239 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 240 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 279, .imm = 0 }, /* if r2 == r3 goto pc+279 (-> 520) */
-	/* 241 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 242 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 251) */
-	/* 243 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
-	/* 244 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 245 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 274, .imm = 0 }, /* if r2 == r3 goto pc+274 (-> 520) */
-	/* 246 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 247 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 251) */
-	/* 248 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
-	/* 249 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 250 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 269, .imm = 0 }, /* if r1 == r2 goto pc+269 (-> 520) */
-	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 251 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 252 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 267, .imm = 1 }, /* if r1 == 0x1 goto pc+267 (-> 520) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 253 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 254 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 265) */
-	/* 255 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 256 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 257 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 258 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 259 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 260 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 261 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 265) */
-	/* 262 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 263 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 264 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 255, .imm = 0 }, /* if r1 > r0 goto pc+255 (-> 520) */
-	/* 265 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 151 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
+	/* 152 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -74, .imm = 1 }, /* if r1 == 0x1 goto pc-74 (-> 79) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 153 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 154 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 155 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 10, .imm = 7 }, /* if r9 != 0x7 goto pc+10 (-> 166) */
+	/* 156 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 157 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 158 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 159 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 160 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 161 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 162 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 3, .imm = 0 }, /* if r7 == 0x0 goto pc+3 (-> 166) */
+	/* 163 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 164 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 165 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -87, .imm = 0 }, /* if r1 > r0 goto pc-87 (-> 79) */
+	/* 166 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/* 167 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 |= r8 */
+	/* 168 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 266 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 267 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 268 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 169 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 170 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 171 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 269 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 270 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 271 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 172 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 173 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 174 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 272 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 275) */
-	/* 273 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 175 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 178) */
+	/* 176 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 274 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 275 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 177 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 178 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 276 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 277 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 278 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 279 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 280 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 281 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 181 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 182 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 183 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 184 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 282 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 294) */
-	/* 283 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 185 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 197) */
+	/* 186 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 284 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 285 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 286 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 187 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 188 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 189 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 287 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 288 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 289 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 190 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 191 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 192 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 290 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 230, .imm = 0 }, /* if r0 == 0x0 goto pc+230 (-> 521) */
-	/* 291 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* 292 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 293 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 227, .imm = 0 }, /* goto pc+227 (-> 521) */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 294 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
-	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 296 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 297 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 298 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 299 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 300 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 301 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 302 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 303 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 304 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 305 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 306 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 307 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* 308 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 309 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 310 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 311 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 312 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 313 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/* 314 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 315 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
-	/* bpf/jail.bpf.c:112: return *field; */
-	/* 316 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 317 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 318 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
-	/* 319 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 126, .imm = 0 }, /* goto pc+126 (-> 446) */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 320 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 321 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 6, .off = 135, .imm = 0 }, /* if r4 != r6 goto pc+135 (-> 457) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 322 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 90, .imm = 0 }, /* if r3 == 0x0 goto pc+90 (-> 413) */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 323 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 324 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 325 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 326 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 327 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 328 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 329 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 330 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 331 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 332 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 333 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 334 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 337 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 338 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 339 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 180, .imm = 0 }, /* if r7 == 0x0 goto pc+180 (-> 520) */
-	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 340 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
-	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 341 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 372) */
-	/* 342 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 343 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 176, .imm = 0 }, /* if r2 == r6 goto pc+176 (-> 520) */
-	/* 344 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 345 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 372) */
-	/* 346 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 347 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 172, .imm = 0 }, /* if r2 == r6 goto pc+172 (-> 520) */
-	/* 348 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 349 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 372) */
-	/* 350 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 351 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 168, .imm = 0 }, /* if r2 == r6 goto pc+168 (-> 520) */
-	/* 352 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 353 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 372) */
-	/* 354 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 355 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 164, .imm = 0 }, /* if r2 == r6 goto pc+164 (-> 520) */
-	/* 356 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 357 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 372) */
-	/* 358 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 359 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 160, .imm = 0 }, /* if r2 == r6 goto pc+160 (-> 520) */
-	/* 360 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 361 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 372) */
-	/* 362 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 363 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 156, .imm = 0 }, /* if r2 == r6 goto pc+156 (-> 520) */
-	/* 364 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 365 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 372) */
-	/* 366 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 367 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 152, .imm = 0 }, /* if r2 == r6 goto pc+152 (-> 520) */
-	/* 368 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 369 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 372) */
-	/* 370 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 371 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 148, .imm = 0 }, /* if r1 == r6 goto pc+148 (-> 520) */
-	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 372 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 373 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 146, .imm = 1 }, /* if r1 == 0x1 goto pc+146 (-> 520) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 374 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 375 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 386) */
-	/* 376 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 377 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 378 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 379 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 380 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 381 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 382 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 386) */
-	/* 383 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 384 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 385 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 134, .imm = 0 }, /* if r1 > r0 goto pc+134 (-> 520) */
-	/* 386 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 387 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 388 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 389 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 390 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 391 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 392 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 393 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 396) */
-	/* 394 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 193 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -114, .imm = 0 }, /* if r0 == 0x0 goto pc-114 (-> 80) */
+	/* 194 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 395 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 396 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 397 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 398 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 399 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 400 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 401 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 402 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 403 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 18, .imm = 0 }, /* if r9 != 0x0 goto pc+18 (-> 422) */
-	/* 404 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 405 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 406 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 407 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 408 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 409 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 410 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 411 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 109, .imm = 0 }, /* if r0 == 0x0 goto pc+109 (-> 521) */
-	/* 412 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -122, .imm = 0 }, /* goto pc-122 (-> 291) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 413 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
-	/* 414 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = -92, .imm = 0 }, /* if r4 != 0x0 goto pc-92 (-> 323) */
-	/* 415 */ { .code = 0x18, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = -65536 }, /* r4 = 0xffff0000 ll */
-	/* 416 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 417 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 4, .off = 37, .imm = 0 }, /* if r1 == r4 goto pc+37 (-> 455) */
-	/* 418 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -96, .imm = 0 }, /* if r1 != 0x0 goto pc-96 (-> 323) */
-	/* 419 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 420 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 100, .imm = 16777216 }, /* if r9 == 0x1000000 goto pc+100 (-> 521) */
-	/* 421 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -99, .imm = 0 }, /* goto pc-99 (-> 323) */
+	/* 195 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 196 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -117, .imm = 0 }, /* goto pc-117 (-> 80) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 422 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 423 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 197 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 198 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 424 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 199 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 425 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 426 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 427 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 428 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 429 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 200 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 201 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 202 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 203 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 204 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 430 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 431 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
-	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 432 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 433 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 434 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 435 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
-	/* 436 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 437 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 438 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
-	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 439 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
-	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 440 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 441 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* 205 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 206 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 207 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 208 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
+	/* 209 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
+	/* 210 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 211 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 212 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
+	/* 213 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r9 */
+	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
+	/* 214 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 215 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
+	/* 216 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 442 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
-	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 443 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 217 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
+	/* 218 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 444 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
-	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 445 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
-	/* 446 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* 447 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 448 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
-	/* 449 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 450 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
-	/* 451 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 452 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 453 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 454 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 521) */
-	/* 455 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 456 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 64, .imm = 16777343 }, /* if r9 == 0x100007f goto pc+64 (-> 521) */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 457 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -135, .imm = 0 }, /* if r3 != 0x0 goto pc-135 (-> 323) */
-	/* 458 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -136, .imm = 0 }, /* if r2 != 0x0 goto pc-136 (-> 323) */
-	/* 459 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 460 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 461 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -139, .imm = 0 }, /* if r1 != r2 goto pc-139 (-> 323) */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 462 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
-	/* 463 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 464 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 465 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 466 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 467 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 468 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 469 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 470 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 471 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 520) */
+	/* 219 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
+	/* 220 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:211: e->port = port; */
+	/* 221 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r6 */
+	/* bpf/jail.bpf.c:215: __builtin_memcpy(e->addr, addr, 16); */
+	/* 222 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 223 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r1 */
+	/* 224 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 225 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r1 */
+	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
+	/* 226 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 227 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 228 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 229 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -150, .imm = 0 }, /* goto pc-150 (-> 80) */
+	/* 230 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 231 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 5, .off = 0, .imm = 0 }, /* r3 = r5 */
+	/* 232 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 19, .imm = 0 }, /* if r3 != 0x0 goto pc+19 (-> 252) */
+	/* 233 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
+	/* 234 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 235 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 236 */ { .code = 0x1d, .dst_reg = 0, .src_reg = 2, .off = 9, .imm = 0 }, /* if r0 == r2 goto pc+9 (-> 246) */
+	/* 237 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 238 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 13, .imm = 0 }, /* if r0 != 0x0 goto pc+13 (-> 252) */
+	/* 239 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* 240 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 241 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 9, .off = 0, .imm = 0 }, /* r3 = r9 */
+	/* 242 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
+	/* 243 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 244 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = -165, .imm = 16777216 }, /* if r3 == 0x1000000 goto pc-165 (-> 80) */
+	/* 245 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 252) */
+	/* 246 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:311: w[3] == jail_htonl(0x7f000001))); */
+	/* 247 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 9, .off = 0, .imm = 0 }, /* r3 = r9 */
+	/* 248 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
+	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 250 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:469: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 251 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = -172, .imm = 16777343 }, /* if r3 == 0x100007f goto pc-172 (-> 80) */
+	/* bpf/jail.bpf.c:386: __u16 p = jail_ntohs((__u16)port); */
+	/* 252 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
+	/* 253 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/* bpf/jail.bpf.c:357: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* 254 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -152, .imm = 0 }, /* if r2 != 0x0 goto pc-152 (-> 103) */
+	/* 255 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
+	/* 256 */ { .code = 0x77, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 >>= 32 */
+	/* 257 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = -155, .imm = 0 }, /* if r5 != 0x0 goto pc-155 (-> 103) */
+	/* 258 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/* 259 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 260 */ { .code = 0x5d, .dst_reg = 0, .src_reg = 1, .off = -158, .imm = 0 }, /* if r0 != r1 goto pc-158 (-> 103) */
+	/* 261 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 9, .off = 0, .imm = 0 }, /* r7 = r9 */
+	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 262 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
+	/* 263 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
+	/* 264 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 265 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 266 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 267 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 268 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 269 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/* 270 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -192, .imm = 0 }, /* if r0 == 0x0 goto pc-192 (-> 79) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 472 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 271 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 473 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 504) */
-	/* 474 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 475 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 520) */
-	/* 476 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 477 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 504) */
-	/* 478 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 479 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 520) */
-	/* 480 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 481 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 504) */
-	/* 482 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 483 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 520) */
-	/* 484 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 485 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 504) */
-	/* 486 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 487 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 520) */
-	/* 488 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 489 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 504) */
-	/* 490 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 491 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 520) */
-	/* 492 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 493 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 504) */
-	/* 494 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 495 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 520) */
-	/* 496 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 497 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 504) */
-	/* 498 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 499 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 20, .imm = 0 }, /* if r2 == r6 goto pc+20 (-> 520) */
-	/* 500 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 501 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 504) */
-	/* 502 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 503 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* if r1 == r6 goto pc+16 (-> 520) */
+	/* 272 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 303) */
+	/* 273 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 274 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -196, .imm = 0 }, /* if r2 == r6 goto pc-196 (-> 79) */
+	/* 275 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 276 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 303) */
+	/* 277 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 278 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -200, .imm = 0 }, /* if r2 == r6 goto pc-200 (-> 79) */
+	/* 279 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 280 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 303) */
+	/* 281 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 282 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -204, .imm = 0 }, /* if r2 == r6 goto pc-204 (-> 79) */
+	/* 283 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 284 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 303) */
+	/* 285 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 286 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -208, .imm = 0 }, /* if r2 == r6 goto pc-208 (-> 79) */
+	/* 287 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 288 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 303) */
+	/* 289 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 290 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -212, .imm = 0 }, /* if r2 == r6 goto pc-212 (-> 79) */
+	/* 291 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 292 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 303) */
+	/* 293 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 294 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -216, .imm = 0 }, /* if r2 == r6 goto pc-216 (-> 79) */
+	/* 295 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 296 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 303) */
+	/* 297 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 298 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -220, .imm = 0 }, /* if r2 == r6 goto pc-220 (-> 79) */
+	/* 299 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 300 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 303) */
+	/* 301 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 302 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = -224, .imm = 0 }, /* if r1 == r6 goto pc-224 (-> 79) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 504 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 505 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 520) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 506 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 507 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -122, .imm = 7 }, /* if r1 != 0x7 goto pc-122 (-> 386) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 508 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
-	/* 509 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 510 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
-	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 511 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 512 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 513 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 514 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 515 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = -130, .imm = 0 }, /* if r8 == 0x0 goto pc-130 (-> 386) */
-	/* 516 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 517 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* 518 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 520) */
-	/* 519 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -134, .imm = 0 }, /* goto pc-134 (-> 386) */
-	/* 520 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:454: } */
-	/* 521 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 522 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 303 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
+	/* 304 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -226, .imm = 1 }, /* if r1 == 0x1 goto pc-226 (-> 79) */
+	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 305 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 306 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
+	/* 307 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 308 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 309 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = -144, .imm = 7 }, /* if r9 != 0x7 goto pc-144 (-> 166) */
+	/* 310 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 311 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
+	/* 312 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 313 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 314 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 315 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
+	/* 316 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -151, .imm = 0 }, /* if r7 == 0x0 goto pc-151 (-> 166) */
+	/* 317 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 318 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 319 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -241, .imm = 0 }, /* if r1 > r0 goto pc-241 (-> 79) */
+	/* 320 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -155, .imm = 0 }, /* goto pc-155 (-> 166) */
 };
-#define JAIL_NINSNS_SENDMSG6 523
+#define JAIL_NINSNS_SENDMSG6 321
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
-	{ 68, JAIL_MAP_DSK },
-	{ 133, JAIL_MAP_V4 },
-	{ 185, JAIL_MAP_DNS4 },
-	{ 206, JAIL_MAP_V6 },
-	{ 257, JAIL_MAP_DNS6 },
-	{ 269, JAIL_MAP_CNT },
-	{ 276, JAIL_MAP_EV },
-	{ 287, JAIL_MAP_CNT },
-	{ 335, JAIL_MAP_V6 },
-	{ 378, JAIL_MAP_DNS6 },
-	{ 390, JAIL_MAP_CNT },
-	{ 397, JAIL_MAP_EV },
-	{ 408, JAIL_MAP_CNT },
-	{ 467, JAIL_MAP_V4 },
-	{ 511, JAIL_MAP_DNS4 },
+	{ 58, JAIL_MAP_DSK },
+	{ 115, JAIL_MAP_V6 },
+	{ 158, JAIL_MAP_DNS6 },
+	{ 172, JAIL_MAP_CNT },
+	{ 179, JAIL_MAP_EV },
+	{ 190, JAIL_MAP_CNT },
+	{ 267, JAIL_MAP_V4 },
+	{ 312, JAIL_MAP_DNS4 },
 };
 
 /* jail_sock_create: section cgroup/sock_create, 70 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:561: int jail_sock_create(struct bpf_sock *sk) */
+	/* bpf/jail.bpf.c:581: int jail_sock_create(struct bpf_sock *sk) */
 	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r1 + 4) */
 	/*   2 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
 	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:567: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:587: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
 	/*   5 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   6 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r1 + 8) */
 	/*   7 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:567: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:587: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   8 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 59, .imm = 2 }, /* if r3 != 0x2 goto pc+59 (-> 68) */
-	/* bpf/jail.bpf.c:573: if (type == JAIL_SOCK_STREAM && */
+	/* bpf/jail.bpf.c:593: if (type == JAIL_SOCK_STREAM && */
 	/*   9 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 5, .imm = 2 }, /* if r9 == 0x2 goto pc+5 (-> 15) */
 	/*  10 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 7, .imm = 1 }, /* if r9 != 0x1 goto pc+7 (-> 18) */
-	/* bpf/jail.bpf.c:574: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/* bpf/jail.bpf.c:594: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 6 }, /* if r1 == 0x6 goto pc+55 (-> 68) */
 	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 54, .imm = 262 }, /* if r1 == 0x106 goto pc+54 (-> 68) */
 	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
-	/* bpf/jail.bpf.c:577: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/* bpf/jail.bpf.c:597: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
 	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  16 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 17 }, /* if r1 == 0x11 goto pc+51 (-> 68) */
 	/*  17 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 50, .imm = 136 }, /* if r1 == 0x88 goto pc+50 (-> 68) */
@@ -1689,25 +1438,25 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:548: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:568: e->type = (__u8)type; */
 	/*  57 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r9 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
 	/*  58 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 9 }, /* r1 = 9 */
-	/* bpf/jail.bpf.c:546: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:566: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  61 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:549: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:569: e->proto = (__u16)proto; */
 	/*  62 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
 	/*  63 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:550: e->detail = detail; */
+	/* bpf/jail.bpf.c:570: e->detail = detail; */
 	/*  64 */ { .code = 0x63, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r6 */
-	/* bpf/jail.bpf.c:551: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:571: bpf_ringbuf_submit(e, 0); */
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:581: } */
+	/* bpf/jail.bpf.c:601: } */
 	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1723,22 +1472,22 @@ static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused))
 
 /* jail_setsockopt: section cgroup/setsockopt, 71 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:604: __s32 name = ctx->optname; */
+	/* bpf/jail.bpf.c:624: __s32 name = ctx->optname; */
 	/*   0 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* r9 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:603: __s32 level = ctx->level; */
+	/* bpf/jail.bpf.c:623: __s32 level = ctx->level; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:606: if ((level == JAIL_SOL_IPV6 && */
+	/* bpf/jail.bpf.c:626: if ((level == JAIL_SOL_IPV6 && */
 	/*   2 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 7, .imm = 41 }, /* if r8 != 0x29 goto pc+7 (-> 10) */
-	/* bpf/jail.bpf.c:607: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/* bpf/jail.bpf.c:627: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
 	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:612: ctx->optlen = 0; */
+	/* bpf/jail.bpf.c:632: ctx->optlen = 0; */
 	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
 	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* goto pc+59 (-> 69) */
-	/* bpf/jail.bpf.c:608: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/* bpf/jail.bpf.c:628: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
 	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = -5, .imm = 0 }, /* if r8 != 0x0 goto pc-5 (-> 6) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*  12 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -7, .imm = 4 }, /* if r2 != 0x4 goto pc-7 (-> 6) */
@@ -1791,7 +1540,7 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/*  48 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
 	/*  50 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 52) */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
@@ -1803,24 +1552,24 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/*  57 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
 	/*  59 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* bpf/jail.bpf.c:546: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:566: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/*  61 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  62 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:550: e->detail = detail; */
+	/* bpf/jail.bpf.c:570: e->detail = detail; */
 	/*  63 */ { .code = 0x63, .dst_reg = 7, .src_reg = 9, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r9 */
-	/* bpf/jail.bpf.c:548: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:568: e->type = (__u8)type; */
 	/*  64 */ { .code = 0x73, .dst_reg = 7, .src_reg = 6, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r6 */
-	/* bpf/jail.bpf.c:549: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:569: e->proto = (__u16)proto; */
 	/*  65 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 6, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r6 */
-	/* bpf/jail.bpf.c:551: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:571: bpf_ringbuf_submit(e, 0); */
 	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:614: } */
+	/* bpf/jail.bpf.c:634: } */
 	/*  69 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  70 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1836,54 +1585,54 @@ static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) 
 
 /* jail_recvmsg4: section cgroup/recvmsg4, 34 instructions */
 static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:514: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:534: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:516: return restore4(ctx); */
+	/* bpf/jail.bpf.c:536: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:470: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:490: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:472: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:473: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:474: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:494: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:475: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:495: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:476: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:496: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1899,69 +1648,69 @@ static const struct jail_reloc jail_relocs_recvmsg4[] __attribute__((unused)) = 
 
 /* jail_recvmsg6: section cgroup/recvmsg6, 63 instructions */
 static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:520: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:540: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 15) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   9 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r6 + 8) */
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:522: return restore6(ctx); */
+	/* bpf/jail.bpf.c:542: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  15 */ { .code = 0x61, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  16 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* r3 = *(u32 *)(r6 + 8) */
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:512: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:513: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:494: if (!o) */
+	/* bpf/jail.bpf.c:514: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:496: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:516: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:498: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:518: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -1972,14 +1721,14 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:500: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:520: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:506: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:526: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:504: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:524: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:507: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:527: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -1997,54 +1746,54 @@ static const struct jail_reloc jail_relocs_recvmsg6[] __attribute__((unused)) = 
 
 /* jail_getpeername4: section cgroup/getpeername4, 34 instructions */
 static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:526: int jail_getpeername4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:546: int jail_getpeername4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:528: return restore4(ctx); */
+	/* bpf/jail.bpf.c:548: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:470: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:490: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:472: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:473: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:474: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:494: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:475: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:495: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:476: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:496: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -2060,69 +1809,69 @@ static const struct jail_reloc jail_relocs_getpeername4[] __attribute__((unused)
 
 /* jail_getpeername6: section cgroup/getpeername6, 63 instructions */
 static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:532: int jail_getpeername6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:552: int jail_getpeername6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   4 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
 	/*   5 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*   6 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 15) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   9 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 8, .imm = 0 }, /* r1 = *(u32 *)(r6 + 8) */
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:534: return restore6(ctx); */
+	/* bpf/jail.bpf.c:554: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  15 */ { .code = 0x61, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  16 */ { .code = 0x61, .dst_reg = 3, .src_reg = 6, .off = 8, .imm = 0 }, /* r3 = *(u32 *)(r6 + 8) */
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:512: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:513: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:494: if (!o) */
+	/* bpf/jail.bpf.c:514: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:496: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:516: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:498: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:518: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -2133,14 +1882,14 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:500: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:520: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:506: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:526: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:504: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:524: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:507: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:527: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -2156,647 +1905,434 @@ static const struct jail_reloc jail_relocs_getpeername6[] __attribute__((unused)
 	{ 38, JAIL_MAP_DSK },
 };
 
-/* jail_egress: section cgroup_skb/egress, 507 instructions */
+/* jail_egress: section cgroup_skb/egress, 329 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:736: int jail_egress(struct __sk_buff *skb) */
+	/* bpf/jail.bpf.c:773: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
-	/* bpf/jail.bpf.c:740: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
-	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 405, .imm = 1 }, /* if r1 != 0x1 goto pc+405 (-> 409) */
+	/* bpf/jail.bpf.c:777: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 323, .imm = 1 }, /* if r1 != 0x1 goto pc+323 (-> 327) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:743: if (proto == jail_htons(JAIL_ETH_P_IP)) */
-	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+102 (-> 108) */
-	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 225, .imm = 8 }, /* if r1 != 0x8 goto pc+225 (-> 232) */
+	/* bpf/jail.bpf.c:780: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 93, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+93 (-> 99) */
+	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 219, .imm = 8 }, /* if r1 != 0x8 goto pc+219 (-> 226) */
 	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:661: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:682: if (bpf_skb_load_bytes(skb, 0, h, 20) < 0 || h[0] >> 4 != 4) */
 	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
 	/*  13 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 309, .imm = 0 }, /* if r8 s> r0 goto pc+309 (-> 324) */
-	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
+	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 211, .imm = 0 }, /* if r8 s> r0 goto pc+211 (-> 226) */
+	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
 	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 305, .imm = 64 }, /* if r1 != 0x40 goto pc+305 (-> 324) */
-	/* bpf/jail.bpf.c:663: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 207, .imm = 64 }, /* if r1 != 0x40 goto pc+207 (-> 226) */
+	/* bpf/jail.bpf.c:684: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
 	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:665: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
-	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 301, .imm = 0 }, /* if r1 > r2 goto pc+301 (-> 324) */
-	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/* bpf/jail.bpf.c:686: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 203, .imm = 0 }, /* if r1 > r2 goto pc+203 (-> 226) */
+	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
 	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
-	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -33, .imm = 0 }, /* r3 = *(u8 *)(r10 - 33) */
+	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -41, .imm = 0 }, /* r3 = *(u8 *)(r10 - 41) */
 	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
 	/*  27 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
-	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 295, .imm = 0 }, /* if r1 != 0x0 goto pc+295 (-> 324) */
-	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 197, .imm = 0 }, /* if r1 != 0x0 goto pc+197 (-> 226) */
+	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
-	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 291, .imm = 17 }, /* if r1 != 0x11 goto pc+291 (-> 324) */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 193, .imm = 17 }, /* if r1 != 0x11 goto pc+193 (-> 226) */
 	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:667: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
-	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
+	/* bpf/jail.bpf.c:688: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 284, .imm = 0 }, /* if r1 s> r0 goto pc+284 (-> 324) */
-	/* bpf/jail.bpf.c:673: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
-	/*  43 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/*  44 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -21, .imm = 0 }, /* r2 = *(u8 *)(r10 - 21) */
-	/*  45 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/*  46 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -22, .imm = 0 }, /* r3 = *(u8 *)(r10 - 22) */
-	/*  47 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/*  48 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r2 */
-	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:675: key.prefixlen = 32; */
-	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
-	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:673: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:676: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  58 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:635: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 99) */
-	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/*  62 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 99) */
+	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 186, .imm = 0 }, /* if r1 s> r0 goto pc+186 (-> 226) */
+	/* bpf/jail.bpf.c:694: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  40 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
+	/*  41 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r1 */
+	/*  42 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:696: key.prefixlen = 32; */
+	/*  43 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/*  44 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:694: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  45 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:697: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  46 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  47 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  48 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  49 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
+	/* bpf/jail.bpf.c:655: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/*  50 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 90) */
+	/*  51 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/*  52 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/*  53 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 90) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  63 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/*  54 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  64 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 97) */
-	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  67 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/*  68 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 340, .imm = 0 }, /* if r3 == r1 goto pc+340 (-> 409) */
-	/*  69 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  70 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 97) */
-	/*  71 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/*  72 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 336, .imm = 0 }, /* if r3 == r1 goto pc+336 (-> 409) */
-	/*  73 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  74 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 97) */
-	/*  75 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/*  76 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 332, .imm = 0 }, /* if r3 == r1 goto pc+332 (-> 409) */
-	/*  77 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  78 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 97) */
-	/*  79 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/*  80 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 328, .imm = 0 }, /* if r3 == r1 goto pc+328 (-> 409) */
-	/*  81 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  82 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 97) */
-	/*  83 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/*  84 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 324, .imm = 0 }, /* if r3 == r1 goto pc+324 (-> 409) */
-	/*  85 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  86 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 97) */
-	/*  87 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/*  88 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 320, .imm = 0 }, /* if r3 == r1 goto pc+320 (-> 409) */
-	/*  89 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  90 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 97) */
-	/*  91 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/*  92 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 316, .imm = 0 }, /* if r3 == r1 goto pc+316 (-> 409) */
-	/*  93 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  94 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 97) */
-	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/*  96 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 312, .imm = 0 }, /* if r2 == r1 goto pc+312 (-> 409) */
+	/*  55 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 88) */
+	/*  56 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  57 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  58 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/*  59 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 267, .imm = 0 }, /* if r3 == r1 goto pc+267 (-> 327) */
+	/*  60 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/*  61 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 88) */
+	/*  62 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/*  63 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 263, .imm = 0 }, /* if r3 == r1 goto pc+263 (-> 327) */
+	/*  64 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/*  65 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 88) */
+	/*  66 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/*  67 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 259, .imm = 0 }, /* if r3 == r1 goto pc+259 (-> 327) */
+	/*  68 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/*  69 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 88) */
+	/*  70 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 255, .imm = 0 }, /* if r3 == r1 goto pc+255 (-> 327) */
+	/*  72 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/*  73 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 88) */
+	/*  74 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/*  75 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 251, .imm = 0 }, /* if r3 == r1 goto pc+251 (-> 327) */
+	/*  76 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/*  77 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 88) */
+	/*  78 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/*  79 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 247, .imm = 0 }, /* if r3 == r1 goto pc+247 (-> 327) */
+	/*  80 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/*  81 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 88) */
+	/*  82 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/*  83 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 243, .imm = 0 }, /* if r3 == r1 goto pc+243 (-> 327) */
+	/*  84 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/*  85 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 88) */
+	/*  86 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/*  87 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 239, .imm = 0 }, /* if r2 == r1 goto pc+239 (-> 327) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  97 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:676: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  98 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 310, .imm = 1 }, /* if r1 == 0x1 goto pc+310 (-> 409) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 100 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
-	/* 101 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 102 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 103 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 104 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 106 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 199, .imm = 0 }, /* if r0 != 0x0 goto pc+199 (-> 306) */
-	/* 107 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 204, .imm = 0 }, /* goto pc+204 (-> 312) */
-	/* 108 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* 109 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 110 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:690: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 111 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 113 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 114 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 115 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 297, .imm = 0 }, /* if r8 s> r0 goto pc+297 (-> 413) */
-	/* 116 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
-	/* 117 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/* 118 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 294, .imm = 96 }, /* if r1 != 0x60 goto pc+294 (-> 413) */
-	/* bpf/jail.bpf.c:691: !l4_ok(h[6])) */
-	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* bpf/jail.bpf.c:690: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 123) */
-	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 123) */
-	/* 122 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 290, .imm = 17 }, /* if r1 != 0x11 goto pc+290 (-> 413) */
-	/* 123 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:693: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
-	/* 124 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
-	/* 125 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 127 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 130 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 282, .imm = 0 }, /* if r1 s> r0 goto pc+282 (-> 413) */
-	/* bpf/jail.bpf.c:695: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 131 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
-	/* 132 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 133 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
-	/* 134 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
-	/* 135 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
-	/* 136 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
-	/* 138 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 139 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -11, .imm = 0 }, /* r4 = *(u8 *)(r10 - 11) */
-	/* 140 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 141 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
-	/* 142 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
-	/* 143 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
-	/* 144 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 145 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
-	/* 146 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
-	/* 147 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 148 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
-	/* 149 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
-	/* 150 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/* 151 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -3, .imm = 0 }, /* r3 = *(u8 *)(r10 - 3) */
-	/* 152 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 153 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -4, .imm = 0 }, /* r4 = *(u8 *)(r10 - 4) */
-	/* 154 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 155 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -1, .imm = 0 }, /* r4 = *(u8 *)(r10 - 1) */
-	/* 156 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 157 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -2, .imm = 0 }, /* r5 = *(u8 *)(r10 - 2) */
-	/* 158 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 159 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 160 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 161 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r4 */
-	/* 162 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -60, .imm = 0 }, /* *(u32 *)(r10 - 60) = r1 */
-	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r2 */
-	/* 164 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
-	/* 165 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 166 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
-	/* 167 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 168 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
-	/* 169 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 170 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -14, .imm = 0 }, /* r3 = *(u8 *)(r10 - 14) */
-	/* 171 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 172 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 173 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r2 */
-	/* 175 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:697: key.prefixlen = 128; */
-	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
-	/* 177 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:695: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 178 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:698: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 181 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 182 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:635: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/* 183 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 223) */
-	/* 184 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/* 185 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/* 186 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 223) */
+	/*  88 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:697: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  89 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 237, .imm = 1 }, /* if r1 == 0x1 goto pc+237 (-> 327) */
+	/*  90 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*  91 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r1 */
+	/*  92 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  93 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/*  94 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*  95 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  96 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/*  97 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 107, .imm = 0 }, /* if r0 != 0x0 goto pc+107 (-> 205) */
+	/*  98 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 112, .imm = 0 }, /* goto pc+112 (-> 211) */
+	/*  99 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 100 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 101 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:712: if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 || */
+	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 103 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 104 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 106 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 119, .imm = 0 }, /* if r8 s> r0 goto pc+119 (-> 226) */
+	/* 107 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u8 *)(r10 - 48) */
+	/* 108 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/* 109 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 116, .imm = 96 }, /* if r1 != 0x60 goto pc+116 (-> 226) */
+	/* bpf/jail.bpf.c:713: !l4_ok(h[6])) */
+	/* 110 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* bpf/jail.bpf.c:712: if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 || */
+	/* 111 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 114) */
+	/* 112 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 114) */
+	/* 113 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 112, .imm = 17 }, /* if r1 != 0x11 goto pc+112 (-> 226) */
+	/* 114 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:715: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* 115 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
+	/* 116 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 117 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 118 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 120 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 121 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 104, .imm = 0 }, /* if r1 s> r0 goto pc+104 (-> 226) */
+	/* bpf/jail.bpf.c:717: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 122 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
+	/* 123 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r1 */
+	/* 124 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 125 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r1 */
+	/* 126 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
+	/* 127 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -76, .imm = 0 }, /* *(u32 *)(r10 - 76) = r1 */
+	/* 128 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 129 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
+	/* 130 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:719: key.prefixlen = 128; */
+	/* 131 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u32 *)(r10 - 80) = r1 */
+	/* 132 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:717: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 133 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/* bpf/jail.bpf.c:720: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 134 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 135 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 136 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 137 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
+	/* bpf/jail.bpf.c:655: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* 138 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 178) */
+	/* 139 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 140 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 141 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 178) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 187 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* 142 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 188 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 221) */
-	/* 189 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 190 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 191 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/* 192 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 112, .imm = 0 }, /* if r3 == r1 goto pc+112 (-> 305) */
-	/* 193 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 194 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 221) */
-	/* 195 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/* 196 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 108, .imm = 0 }, /* if r3 == r1 goto pc+108 (-> 305) */
-	/* 197 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 198 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 221) */
-	/* 199 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/* 200 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 104, .imm = 0 }, /* if r3 == r1 goto pc+104 (-> 305) */
-	/* 201 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 202 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 221) */
-	/* 203 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/* 204 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 100, .imm = 0 }, /* if r3 == r1 goto pc+100 (-> 305) */
-	/* 205 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 206 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 221) */
-	/* 207 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/* 208 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 96, .imm = 0 }, /* if r3 == r1 goto pc+96 (-> 305) */
-	/* 209 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 210 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 221) */
-	/* 211 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/* 212 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 92, .imm = 0 }, /* if r3 == r1 goto pc+92 (-> 305) */
-	/* 213 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 214 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 221) */
-	/* 215 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/* 216 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 88, .imm = 0 }, /* if r3 == r1 goto pc+88 (-> 305) */
-	/* 217 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 218 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 221) */
-	/* 219 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 84, .imm = 0 }, /* if r2 == r1 goto pc+84 (-> 305) */
+	/* 143 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 176) */
+	/* 144 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 145 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 146 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 147 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 56, .imm = 0 }, /* if r3 == r1 goto pc+56 (-> 204) */
+	/* 148 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 149 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 176) */
+	/* 150 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 151 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 52, .imm = 0 }, /* if r3 == r1 goto pc+52 (-> 204) */
+	/* 152 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 153 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 176) */
+	/* 154 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 155 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 48, .imm = 0 }, /* if r3 == r1 goto pc+48 (-> 204) */
+	/* 156 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 157 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 176) */
+	/* 158 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 159 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 44, .imm = 0 }, /* if r3 == r1 goto pc+44 (-> 204) */
+	/* 160 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 161 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 176) */
+	/* 162 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 163 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 40, .imm = 0 }, /* if r3 == r1 goto pc+40 (-> 204) */
+	/* 164 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 165 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 176) */
+	/* 166 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 167 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 36, .imm = 0 }, /* if r3 == r1 goto pc+36 (-> 204) */
+	/* 168 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 169 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 176) */
+	/* 170 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 171 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 32, .imm = 0 }, /* if r3 == r1 goto pc+32 (-> 204) */
+	/* 172 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 173 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 176) */
+	/* 174 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 175 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 == r1 goto pc+28 (-> 204) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:698: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 222 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 82, .imm = 1 }, /* if r1 == 0x1 goto pc+82 (-> 305) */
-	/* 223 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 224 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* 225 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 226 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 227 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 228 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 229 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 230 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 57, .imm = 0 }, /* if r0 != 0x0 goto pc+57 (-> 288) */
-	/* 231 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 181, .imm = 0 }, /* goto pc+181 (-> 413) */
-	/* 232 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 176 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:720: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 177 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 26, .imm = 1 }, /* if r1 == 0x1 goto pc+26 (-> 204) */
+	/* 178 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* 179 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/* 180 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 181 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* 182 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 183 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 184 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/* 185 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 != 0x0 goto pc+1 (-> 187) */
+	/* 186 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* goto pc+39 (-> 226) */
+	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 187 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/* 188 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 226) */
+	/* 189 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 190 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 35, .imm = 0 }, /* if r1 != r8 goto pc+35 (-> 226) */
+	/* 191 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u32 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 192 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -76, .imm = 0 }, /* r2 = *(u32 *)(r10 - 76) */
+	/* 193 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 194 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 195 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
+	/* 196 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 29, .imm = 0 }, /* if r2 != 0x0 goto pc+29 (-> 226) */
+	/* 197 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -68, .imm = 0 }, /* r1 = *(u32 *)(r10 - 68) */
+	/* 198 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 199 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 200 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 23, .imm = 0 }, /* if r1 == r2 goto pc+23 (-> 224) */
+	/* 201 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 24, .imm = 0 }, /* if r1 != 0x0 goto pc+24 (-> 226) */
+	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 202 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* 203 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 22, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+22 (-> 226) */
+	/* 204 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 122, .imm = 0 }, /* goto pc+122 (-> 327) */
+	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 205 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/* 206 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
+	/* 207 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
+	/* 208 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 210) */
+	/* 209 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 210 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 212) */
+	/* 211 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:700: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 212 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 213 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:781: if (egress4(skb)) */
+	/* 214 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 0 }, /* if r1 == 0x0 goto pc+11 (-> 226) */
+	/* 215 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
+	/* 216 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 127 }, /* if r1 != 0x7f goto pc+9 (-> 226) */
+	/* 217 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/* 218 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 0 }, /* if r1 != 0x0 goto pc+7 (-> 226) */
+	/* 219 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -30, .imm = 0 }, /* r1 = *(u8 *)(r10 - 30) */
+	/* 220 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 5, .imm = 0 }, /* if r1 != 0x0 goto pc+5 (-> 226) */
+	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
+	/* 222 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 226) */
+	/* 223 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 327) */
+	/* bpf/jail.bpf.c:311: w[3] == jail_htonl(0x7f000001))); */
+	/* 224 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* bpf/jail.bpf.c:784: if (egress6(skb)) */
+	/* 225 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 101, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+101 (-> 327) */
+	/* 226 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 233 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 234 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 235 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 227 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 228 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 229 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 236 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 237 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 238 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 230 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 231 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 239 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 242) */
-	/* 240 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 233 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 236) */
+	/* 234 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 241 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 242 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 235 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 236 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 243 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 244 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 245 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 246 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 247 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 248 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 237 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 238 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 239 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 242 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 249 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 9, .imm = 0 }, /* if r7 != 0x0 goto pc+9 (-> 259) */
-	/* 250 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 243 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 12, .imm = 0 }, /* if r7 != 0x0 goto pc+12 (-> 256) */
+	/* 244 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 251 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 252 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 253 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 245 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 246 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 247 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 254 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 255 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 256 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 248 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 250 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 257 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 94, .imm = 0 }, /* if r0 == 0x0 goto pc+94 (-> 352) */
-	/* 258 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 91, .imm = 0 }, /* goto pc+91 (-> 350) */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 259 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
-	/* 260 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 261 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 262 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
-	/* 263 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
-	/* 264 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
-	/* 265 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
-	/* 266 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
-	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 267 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 268 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 269 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* 270 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 271 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 272 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
-	/* 273 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 284) */
-	/* 274 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 275 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* 276 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 277 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 278 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 279 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 280 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 284) */
-	/* bpf/jail.bpf.c:730: e->port = jail_ntohs(ports[1]); */
-	/* 281 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -38, .imm = 0 }, /* r1 = *(u16 *)(r10 - 38) */
-	/* 282 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 283 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
-	/* bpf/jail.bpf.c:731: bpf_ringbuf_submit(e, 0); */
-	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 64, .imm = 0 }, /* goto pc+64 (-> 352) */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 288 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* 289 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 123, .imm = 0 }, /* if r1 == 0x0 goto pc+123 (-> 413) */
-	/* 290 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* 291 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 121, .imm = 0 }, /* if r1 != r8 goto pc+121 (-> 413) */
-	/* 292 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 293 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u32 *)(r10 - 68) */
-	/* 294 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 295 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/* 296 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/* 297 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 115, .imm = 0 }, /* if r2 != 0x0 goto pc+115 (-> 413) */
-	/* 298 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -60, .imm = 0 }, /* r1 = *(u32 *)(r10 - 60) */
-	/* 299 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 301 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 109, .imm = 0 }, /* if r1 == r2 goto pc+109 (-> 411) */
-	/* 302 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 110, .imm = 0 }, /* if r1 != 0x0 goto pc+110 (-> 413) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 303 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 304 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 108, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+108 (-> 413) */
-	/* 305 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 409) */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 306 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 307 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
-	/* 308 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 309 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 311) */
-	/* 310 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 311 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 313) */
-	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:679: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
-	/* 313 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 314 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:744: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
-	/* 315 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* if r1 == 0x0 goto pc+8 (-> 324) */
-	/* 316 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u8 *)(r10 - 24) */
-	/* 317 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 6, .imm = 127 }, /* if r1 != 0x7f goto pc+6 (-> 324) */
-	/* 318 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/* 319 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* if r1 != 0x0 goto pc+4 (-> 324) */
-	/* 320 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -22, .imm = 0 }, /* r1 = *(u8 *)(r10 - 22) */
-	/* 321 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* if r1 != 0x0 goto pc+2 (-> 324) */
-	/* 322 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -21, .imm = 0 }, /* r1 = *(u8 *)(r10 - 21) */
-	/* 323 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 85, .imm = 1 }, /* if r1 == 0x1 goto pc+85 (-> 409) */
-	/* 324 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 325 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 326 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 327 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 328 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 329 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 330 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 331 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 334) */
-	/* 332 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 251 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 254) */
+	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 333 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 334 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 337 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 338 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 339 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 340 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 341 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 12, .imm = 0 }, /* if r8 != 0x0 goto pc+12 (-> 354) */
-	/* 342 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 343 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 344 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 345 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 346 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 347 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 348 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 349 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 352) */
-	/* 350 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* 351 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 352 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* 353 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 55, .imm = 0 }, /* goto pc+55 (-> 409) */
+	/* 253 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* bpf/jail.bpf.c:112: return *field; */
+	/* 254 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* 255 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 70, .imm = 0 }, /* goto pc+70 (-> 326) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 354 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 355 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 256 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
+	/* 257 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 356 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
+	/* 258 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 357 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 358 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 359 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 360 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 361 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 259 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
+	/* 260 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
+	/* 261 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
+	/* 262 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
+	/* 263 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 362 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 363 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
-	/* 364 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 365 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
-	/* 366 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 367 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
-	/* 368 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 369 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:720: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
-	/* 370 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 371 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 372 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/* 373 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 374 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 == 0x0 goto pc+3 (-> 378) */
-	/* 375 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 376 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
-	/* 377 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 394) */
-	/* bpf/jail.bpf.c:721: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 378 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:722: e->proto = h[9]; */
-	/* 379 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/* 380 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:723: __builtin_memcpy(e->addr, &h[16], 4); */
-	/* 381 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -23, .imm = 0 }, /* r3 = *(u8 *)(r10 - 23) */
-	/* 382 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 383 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -24, .imm = 0 }, /* r4 = *(u8 *)(r10 - 24) */
-	/* 384 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 385 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -21, .imm = 0 }, /* r4 = *(u8 *)(r10 - 21) */
-	/* 386 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 387 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -22, .imm = 0 }, /* r5 = *(u8 *)(r10 - 22) */
-	/* 388 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 389 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 390 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 391 */ { .code = 0x63, .dst_reg = 8, .src_reg = 4, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r4 */
-	/* bpf/jail.bpf.c:721: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 392 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
-	/* 393 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 394 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* 395 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 405) */
-	/* 396 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 397 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
-	/* 398 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 399 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 400 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 401 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 405) */
-	/* 402 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -70, .imm = 0 }, /* r1 = *(u16 *)(r10 - 70) */
-	/* 403 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 404 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
-	/* 405 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* 406 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 407 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 408 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:748: } */
-	/* 409 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/* 410 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:303: w[3] == jail_htonl(0x7f000001))); */
-	/* 411 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* bpf/jail.bpf.c:746: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
-	/* 412 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 16777343 }, /* if r1 == 0x100007f goto pc-4 (-> 409) */
-	/* 413 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 414 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 415 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 416 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 417 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 418 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 419 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 420 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 423) */
-	/* 421 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 422 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 423 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 424 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 425 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 426 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 427 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 428 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 429 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 430 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 9, .imm = 0 }, /* if r8 != 0x0 goto pc+9 (-> 440) */
-	/* 431 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 432 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 433 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 434 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 435 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 436 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 437 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 438 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -87, .imm = 0 }, /* if r0 == 0x0 goto pc-87 (-> 352) */
-	/* 439 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -90, .imm = 0 }, /* goto pc-90 (-> 350) */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 440 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 441 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
-	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 442 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
-	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 443 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 444 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 445 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 446 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 447 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
-	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 448 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 449 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
-	/* 450 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 451 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
-	/* 452 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 453 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
-	/* 454 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 455 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:725: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
-	/* 456 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 457 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 458 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 459 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* bpf/jail.bpf.c:724: } else if (family == JAIL_AF_INET6 && */
-	/* 460 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 463) */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 461 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
-	/* 462 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* goto pc+34 (-> 497) */
-	/* bpf/jail.bpf.c:726: e->proto = h[6]; */
-	/* 463 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* 464 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:727: __builtin_memcpy(e->addr, &h[24], 16); */
-	/* 465 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
-	/* 466 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 23, .imm = 0 }, /* *(u8 *)(r8 + 23) = r2 */
-	/* 467 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -10, .imm = 0 }, /* r2 = *(u8 *)(r10 - 10) */
-	/* 468 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 22, .imm = 0 }, /* *(u8 *)(r8 + 22) = r2 */
-	/* 469 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -11, .imm = 0 }, /* r2 = *(u8 *)(r10 - 11) */
-	/* 470 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 21, .imm = 0 }, /* *(u8 *)(r8 + 21) = r2 */
-	/* 471 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
-	/* 472 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u8 *)(r8 + 20) = r2 */
-	/* 473 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
-	/* 474 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 19, .imm = 0 }, /* *(u8 *)(r8 + 19) = r2 */
-	/* 475 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -14, .imm = 0 }, /* r2 = *(u8 *)(r10 - 14) */
-	/* 476 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 18, .imm = 0 }, /* *(u8 *)(r8 + 18) = r2 */
-	/* 477 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -15, .imm = 0 }, /* r2 = *(u8 *)(r10 - 15) */
-	/* 478 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 17, .imm = 0 }, /* *(u8 *)(r8 + 17) = r2 */
-	/* 479 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
-	/* 480 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u8 *)(r8 + 16) = r2 */
-	/* 481 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -1, .imm = 0 }, /* r2 = *(u8 *)(r10 - 1) */
-	/* 482 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 31, .imm = 0 }, /* *(u8 *)(r8 + 31) = r2 */
-	/* 483 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -2, .imm = 0 }, /* r2 = *(u8 *)(r10 - 2) */
-	/* 484 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 30, .imm = 0 }, /* *(u8 *)(r8 + 30) = r2 */
-	/* 485 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -3, .imm = 0 }, /* r2 = *(u8 *)(r10 - 3) */
-	/* 486 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 29, .imm = 0 }, /* *(u8 *)(r8 + 29) = r2 */
-	/* 487 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -4, .imm = 0 }, /* r2 = *(u8 *)(r10 - 4) */
-	/* 488 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 28, .imm = 0 }, /* *(u8 *)(r8 + 28) = r2 */
-	/* 489 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -5, .imm = 0 }, /* r2 = *(u8 *)(r10 - 5) */
-	/* 490 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 27, .imm = 0 }, /* *(u8 *)(r8 + 27) = r2 */
-	/* 491 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
-	/* 492 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 26, .imm = 0 }, /* *(u8 *)(r8 + 26) = r2 */
-	/* 493 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -7, .imm = 0 }, /* r2 = *(u8 *)(r10 - 7) */
-	/* 494 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 25, .imm = 0 }, /* *(u8 *)(r8 + 25) = r2 */
-	/* 495 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -8, .imm = 0 }, /* r2 = *(u8 *)(r10 - 8) */
-	/* 496 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u8 *)(r8 + 24) = r2 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 497 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* 498 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -94, .imm = 0 }, /* if r1 == 0x0 goto pc-94 (-> 405) */
-	/* 499 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 500 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
-	/* 501 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 502 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 503 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 504 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 505 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = -101, .imm = 0 }, /* if r0 != 0x0 goto pc-101 (-> 405) */
-	/* 506 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -105, .imm = 0 }, /* goto pc-105 (-> 402) */
+	/* 264 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 265 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* bpf/jail.bpf.c:112: return *field; */
+	/* 266 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* bpf/jail.bpf.c:749: buf[i] = 0; */
+	/* 267 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
+	/* 268 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
+	/* 269 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r8 */
+	/* 270 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/* 271 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
+	/* 272 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
+	/* 273 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
+	/* bpf/jail.bpf.c:750: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 274 */ { .code = 0x73, .dst_reg = 7, .src_reg = 2, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r2 */
+	/* bpf/jail.bpf.c:752: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/* 275 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+19 (-> 295) */
+	/* 276 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* 277 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 33, .imm = 8 }, /* if r1 != 0x8 goto pc+33 (-> 311) */
+	/* 278 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:753: e->family = JAIL_AF_INET; */
+	/* 279 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
+	/* 280 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 281 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:754: if (bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* 282 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 283 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 284 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/* 285 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 286 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 24, .imm = 0 }, /* if r0 != 0x0 goto pc+24 (-> 311) */
+	/* bpf/jail.bpf.c:755: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 287 */ { .code = 0x71, .dst_reg = 8, .src_reg = 10, .off = -48, .imm = 0 }, /* r8 = *(u8 *)(r10 - 48) */
+	/* bpf/jail.bpf.c:756: e->proto = h[9]; */
+	/* 288 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
+	/* 289 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:757: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* 290 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
+	/* 291 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r7 + 16) = r1 */
+	/* bpf/jail.bpf.c:755: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 292 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 2 }, /* r8 <<= 2 */
+	/* 293 */ { .code = 0x57, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 60 }, /* r8 &= 60 */
+	/* 294 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 311) */
+	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:760: e->family = JAIL_AF_INET6; */
+	/* 296 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
+	/* 297 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 298 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* 299 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* bpf/jail.bpf.c:761: if (bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* 300 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 301 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 302 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 303 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 304 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 311) */
+	/* bpf/jail.bpf.c:762: e->proto = h[6]; */
+	/* 305 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* 306 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:763: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* 307 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
+	/* 308 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r1 */
+	/* 309 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
+	/* 310 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r1 */
+	/* bpf/jail.bpf.c:766: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, 4) == 0) */
+	/* 311 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
+	/* 312 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 323) */
+	/* 313 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 314 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -8 }, /* r3 += -8 */
+	/* 315 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 316 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 8, .off = 0, .imm = 0 }, /* r2 = r8 */
+	/* 317 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 318 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 319 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 323) */
+	/* bpf/jail.bpf.c:767: e->port = jail_ntohs(ports[1]); */
+	/* 320 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -6, .imm = 0 }, /* r1 = *(u16 *)(r10 - 6) */
+	/* 321 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 322 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
+	/* bpf/jail.bpf.c:768: bpf_ringbuf_submit(e, 0); */
+	/* 323 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 324 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 325 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 326 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:788: } */
+	/* 327 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 328 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_EGRESS 507
+#define JAIL_NINSNS_EGRESS 329
 _Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
 	       "jail_insns_egress: count");
 
 static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
-	{ 55, JAIL_MAP_V4 },
-	{ 103, JAIL_MAP_DCFG },
-	{ 179, JAIL_MAP_V6 },
-	{ 227, JAIL_MAP_DCFG },
-	{ 236, JAIL_MAP_CNT },
-	{ 243, JAIL_MAP_EV },
-	{ 254, JAIL_MAP_CNT },
-	{ 328, JAIL_MAP_CNT },
-	{ 335, JAIL_MAP_EV },
-	{ 346, JAIL_MAP_CNT },
-	{ 417, JAIL_MAP_CNT },
-	{ 424, JAIL_MAP_EV },
-	{ 435, JAIL_MAP_CNT },
+	{ 46, JAIL_MAP_V4 },
+	{ 94, JAIL_MAP_DCFG },
+	{ 134, JAIL_MAP_V6 },
+	{ 182, JAIL_MAP_DCFG },
+	{ 230, JAIL_MAP_CNT },
+	{ 237, JAIL_MAP_EV },
+	{ 248, JAIL_MAP_CNT },
 };
 
 #define JAIL_NPROGS 11
-#define JAIL_MAX_INSNS 523
+#define JAIL_MAX_INSNS 329
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{
@@ -2837,7 +2373,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_sendmsg6,
 		.ninsns = JAIL_NINSNS_SENDMSG6,
 		.relocs = jail_relocs_sendmsg6,
-		.nrelocs = 16,
+		.nrelocs = 9,
 	},
 	{
 		.name = "jail_sockcreate",
@@ -2907,7 +2443,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_egress,
 		.ninsns = JAIL_NINSNS_EGRESS,
 		.relocs = jail_relocs_egress,
-		.nrelocs = 13,
+		.nrelocs = 7,
 	},
 };
 
