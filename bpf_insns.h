@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 080737339fe968ba21e2031d41325b7759b02067ab599959df573a500d79a52e (BPF_SHA in the Makefile)
+ * source sha256: cb62a978a73d9135070ee8caeb19eb2a61527d75252da520594f4e9a265eac69 (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -36,545 +36,550 @@ struct jail_prog {
 	__u32 nrelocs;
 };
 
-/* jail_connect4: section cgroup/connect4, 160 instructions */
+/* jail_connect4: section cgroup/connect4, 171 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:388: int jail_connect4(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:399: int jail_connect4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r6 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r6 + 24) */
-	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r9 + 4) */
+	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*   3 */ { .code = 0x61, .dst_reg = 7, .src_reg = 9, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r9 + 24) */
+	/*   4 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/*   5 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/*   6 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   7 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*   8 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*   9 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  10 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* if r0 != 0x0 goto pc+59 (-> 70) */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/*  14 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  15 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  16 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  17 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  18 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  19 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 49, .imm = 0 }, /* if r0 == 0x0 goto pc+49 (-> 69) */
-	/*  20 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/*  11 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 64, .imm = 0 }, /* if r0 != 0x0 goto pc+64 (-> 76) */
+	/*  12 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
+	/* bpf/jail.bpf.c:325: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  13 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
+	/*  14 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/*  15 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:327: key.prefixlen = 32; */
+	/*  16 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/*  17 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  18 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:328: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  19 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  20 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  21 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  22 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/*  23 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 49, .imm = 0 }, /* if r7 == 0x0 goto pc+49 (-> 73) */
+	/*  24 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  21 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/*  25 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 53) */
-	/*  23 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/*  24 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 44, .imm = 0 }, /* if r2 == r7 goto pc+44 (-> 69) */
-	/*  25 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  26 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 53) */
-	/*  27 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/*  28 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 40, .imm = 0 }, /* if r2 == r7 goto pc+40 (-> 69) */
-	/*  29 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  30 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 53) */
-	/*  31 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/*  32 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 36, .imm = 0 }, /* if r2 == r7 goto pc+36 (-> 69) */
-	/*  33 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/*  34 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 53) */
-	/*  35 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 32, .imm = 0 }, /* if r2 == r7 goto pc+32 (-> 69) */
-	/*  37 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/*  38 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 53) */
-	/*  39 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 28, .imm = 0 }, /* if r2 == r7 goto pc+28 (-> 69) */
-	/*  41 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/*  42 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 53) */
-	/*  43 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/*  44 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 24, .imm = 0 }, /* if r2 == r7 goto pc+24 (-> 69) */
-	/*  45 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/*  46 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 53) */
-	/*  47 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/*  48 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 7, .off = 20, .imm = 0 }, /* if r2 == r7 goto pc+20 (-> 69) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/*  50 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 53) */
-	/*  51 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/*  52 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 7, .off = 16, .imm = 0 }, /* if r1 == r7 goto pc+16 (-> 69) */
+	/*  26 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 57) */
+	/*  27 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  28 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 73) */
+	/*  29 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  30 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 57) */
+	/*  31 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  32 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 73) */
+	/*  33 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  34 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 57) */
+	/*  35 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 73) */
+	/*  37 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  38 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 57) */
+	/*  39 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 73) */
+	/*  41 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  42 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 57) */
+	/*  43 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  44 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 73) */
+	/*  45 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  46 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 57) */
+	/*  47 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/*  48 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 73) */
+	/*  49 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  50 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 57) */
+	/*  51 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/*  52 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 20, .imm = 0 }, /* if r2 == r6 goto pc+20 (-> 73) */
+	/*  53 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  54 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 57) */
+	/*  55 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/*  56 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* if r1 == r6 goto pc+16 (-> 73) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  53 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  54 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 69) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/*  55 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
-	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r0 */
-	/*  57 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 43, .imm = 7 }, /* if r1 != 0x7 goto pc+43 (-> 101) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/*  58 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r9 */
-	/*  59 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  60 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  57 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/*  58 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 73) */
+	/* bpf/jail.bpf.c:331: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/*  59 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/*  60 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 7 }, /* if r1 != 0x7 goto pc+51 (-> 112) */
+	/* bpf/jail.bpf.c:333: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  61 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
+	/*  62 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  63 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  64 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  61 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  62 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  63 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  64 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/*  65 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  66 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  68 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  65 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 35, .imm = 0 }, /* if r8 == 0x0 goto pc+35 (-> 101) */
-	/*  66 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  67 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/*  68 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 101) */
-	/*  69 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 98) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  70 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  71 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:393: if (is_dns(port, fwd)) */
-	/*  72 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -62, .imm = 13568 }, /* if r1 != 0x3500 goto pc-62 (-> 11) */
-	/*  73 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
-	/*  74 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  75 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 0 }, /* if r1 == 0x0 goto pc-65 (-> 11) */
+	/*  69 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 42, .imm = 0 }, /* if r8 == 0x0 goto pc+42 (-> 112) */
+	/*  70 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  71 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/*  72 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 39, .imm = 0 }, /* if r0 >= r1 goto pc+39 (-> 112) */
+	/*  73 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:407: } */
+	/*  74 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/*  75 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  77 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/*  78 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
+	/* bpf/jail.bpf.c:303: if (fwd == 0 || jail_ntohs((__u16)port) != 53) */
+	/*  79 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -67, .imm = 13568 }, /* if r1 != 0x3500 goto pc-67 (-> 13) */
+	/*  80 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
+	/*  81 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  82 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
+	/*  83 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -71, .imm = 0 }, /* if r1 == 0x0 goto pc-71 (-> 13) */
+	/* bpf/jail.bpf.c:404: if (is_dns(ctx, port, fwd)) */
+	/*  84 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r9 + 36) */
+	/*  85 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 88) */
+	/*  86 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 13568 }, /* r6 = 13568 */
+	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -75, .imm = 17 }, /* if r1 != 0x11 goto pc-75 (-> 13) */
 	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  77 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  78 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/*  79 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
-	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/*  88 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  89 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  90 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  91 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/*  92 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  81 */ { .code = 0x4f, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 |= r1 */
+	/*  93 */ { .code = 0x4f, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 |= r1 */
 	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
+	/*  94 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
 	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  83 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
-	/*  84 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  95 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
+	/*  96 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/*  97 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  85 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/*  86 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  87 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  88 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  89 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/*  98 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  99 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 100 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* 101 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 102 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
 	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  90 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  91 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  92 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  93 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* 103 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/* 104 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 105 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 106 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
 	/* bpf/jail.bpf.c:272: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  94 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/*  95 */ { .code = 0x63, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r8 */
-	/*  96 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* 107 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 108 */ { .code = 0x63, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r9 + 24) = r8 */
+	/* 109 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
 	/* bpf/jail.bpf.c:271: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/*  97 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/*  98 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:396: } */
-	/*  99 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 100 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 101 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
-	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 110 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r9 + 4) = r1 */
+	/* 111 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -39, .imm = 0 }, /* goto pc-39 (-> 73) */
+	/* 112 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
+	/* 113 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 103 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 114 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 115 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 116 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 117 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 118 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 109 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 112) */
-	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 120 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 123) */
+	/* 121 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 111 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 112 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 122 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 123 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 113 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 114 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 116 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 117 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 118 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 119 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 131) */
-	/* 120 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 121 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 122 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 123 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 124 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 124 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
 	/* 125 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 126 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 127 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 129 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 130 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 142) */
+	/* 131 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 132 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 133 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 134 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 135 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 136 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 127 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 99) */
-	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 138 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -65, .imm = 0 }, /* if r0 == 0x0 goto pc-65 (-> 74) */
+	/* 139 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 129 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 130 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 99) */
+	/* 140 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 141 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -68, .imm = 0 }, /* goto pc-68 (-> 74) */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 131 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 132 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 133 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 134 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 135 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 136 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 142 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 143 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 144 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 145 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 146 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 147 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 138 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* 148 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 149 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
 	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 139 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 140 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 141 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 142 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 150 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 151 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 152 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
 	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 143 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 144 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* 153 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 154 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* 146 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 155 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 156 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
 	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 147 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* 157 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 148 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 158 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 159 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 149 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* 160 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
 	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 150 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 161 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 151 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* 162 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
 	/* bpf/jail.bpf.c:214: __builtin_memcpy(e->addr, addr, 4); */
-	/* 152 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
-	/* 153 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
+	/* 163 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 164 */ { .code = 0x63, .dst_reg = 9, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r2 */
 	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 154 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 7, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r7 */
+	/* 165 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
 	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 155 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* 166 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
 	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 156 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 157 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 158 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 159 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -61, .imm = 0 }, /* goto pc-61 (-> 99) */
+	/* 167 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 168 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 169 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 170 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -97, .imm = 0 }, /* goto pc-97 (-> 74) */
 };
-#define JAIL_NINSNS_CONNECT4 160
+#define JAIL_NINSNS_CONNECT4 171
 _Static_assert(sizeof(jail_insns_connect4) / sizeof(jail_insns_connect4[0]) == JAIL_NINSNS_CONNECT4,
 	       "jail_insns_connect4: count");
 
 static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = {
-	{ 7, JAIL_MAP_DCFG },
-	{ 16, JAIL_MAP_V4 },
-	{ 61, JAIL_MAP_DNS4 },
-	{ 90, JAIL_MAP_DSK },
-	{ 106, JAIL_MAP_CNT },
-	{ 113, JAIL_MAP_EV },
-	{ 124, JAIL_MAP_CNT },
+	{ 8, JAIL_MAP_DCFG },
+	{ 19, JAIL_MAP_V4 },
+	{ 65, JAIL_MAP_DNS4 },
+	{ 103, JAIL_MAP_DSK },
+	{ 117, JAIL_MAP_CNT },
+	{ 124, JAIL_MAP_EV },
+	{ 135, JAIL_MAP_CNT },
 };
 
-/* jail_connect6: section cgroup/connect6, 288 instructions */
+/* jail_connect6: section cgroup/connect6, 306 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:399: int jail_connect6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
+	/* bpf/jail.bpf.c:410: int jail_connect6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 8, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r8 + 24) */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r9 + 24) */
 	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*   4 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   5 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
-	/*   6 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r2 */
-	/*   7 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   8 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*   9 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*  10 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  11 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  10 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/*  12 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 15) */
-	/*  13 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
+	/*  11 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 13) */
+	/*  12 */ { .code = 0x61, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  15 */ { .code = 0x61, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r8 + 8) */
-	/*  16 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r8 + 12) */
+	/*  13 */ { .code = 0x61, .dst_reg = 8, .src_reg = 9, .off = 8, .imm = 0 }, /* r8 = *(u32 *)(r9 + 8) */
+	/*  14 */ { .code = 0x61, .dst_reg = 7, .src_reg = 9, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r9 + 12) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  17 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
-	/*  18 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
-	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  20 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
+	/*  15 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 = r7 */
+	/*  16 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
+	/*  17 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  18 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 |= r8 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  22 */ { .code = 0x61, .dst_reg = 4, .src_reg = 8, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r8 + 16) */
-	/*  23 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r8 */
-	/*  24 */ { .code = 0x61, .dst_reg = 3, .src_reg = 8, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r8 + 20) */
+	/*  20 */ { .code = 0x61, .dst_reg = 5, .src_reg = 9, .off = 16, .imm = 0 }, /* r5 = *(u32 *)(r9 + 16) */
+	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r9 */
+	/*  22 */ { .code = 0x61, .dst_reg = 3, .src_reg = 9, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r9 + 20) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  25 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 3, .off = 0, .imm = 0 }, /* r8 = r3 */
-	/*  26 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  27 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 4, .off = 0, .imm = 0 }, /* r8 |= r4 */
+	/*  23 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 3, .off = 0, .imm = 0 }, /* r9 = r3 */
+	/*  24 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  25 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 5, .off = 0, .imm = 0 }, /* r9 |= r5 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/*  28 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
-	/*  29 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  30 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/*  31 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:382: if (is_dns(port, fwd)) */
-	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 59, .imm = 13568 }, /* if r1 != 0x3500 goto pc+59 (-> 92) */
-	/*  33 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
-	/*  34 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  35 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  36 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 0 }, /* if r1 == 0x0 goto pc+55 (-> 92) */
-	/*  37 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
-	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
-	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  26 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
+	/*  27 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/*  28 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/*  29 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* bpf/jail.bpf.c:303: if (fwd == 0 || jail_ntohs((__u16)port) != 53) */
+	/*  30 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 64, .imm = 13568 }, /* if r1 != 0x3500 goto pc+64 (-> 95) */
+	/*  31 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
+	/*  32 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  33 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  34 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 60, .imm = 0 }, /* if r1 == 0x0 goto pc+60 (-> 95) */
+	/* bpf/jail.bpf.c:393: if (is_dns(ctx, port, fwd)) */
+	/*  35 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  36 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r1 + 36) */
+	/*  37 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 6 }, /* if r1 == 0x6 goto pc+1 (-> 39) */
+	/*  38 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 56, .imm = 17 }, /* if r1 != 0x11 goto pc+56 (-> 95) */
+	/*  39 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r5 */
+	/*  40 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r4 */
+	/*  41 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  42 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  40 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  43 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  41 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/*  42 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  43 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  44 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  44 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
+	/*  45 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  46 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  45 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
-	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  48 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*  49 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
 	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
 	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  48 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 9, .off = 0, .imm = 0 }, /* r8 = r9 */
-	/*  49 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* r8 |= r7 */
-	/*  50 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  51 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
-	/*  52 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/*  53 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  51 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 = r8 */
+	/*  52 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
+	/*  53 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  54 */ { .code = 0x77, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 >>= 32 */
+	/*  55 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  54 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 56) */
-	/*  55 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  56 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 |= r9 */
+	/*  57 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 59) */
+	/*  58 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  59 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 |= r8 */
 	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  57 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  58 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  60 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*  61 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  59 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  60 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  61 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/*  62 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  63 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  64 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
 	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  62 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  63 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  64 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  65 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  66 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/*  67 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  68 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  69 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
+	/*  65 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  66 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  67 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  69 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/*  70 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  71 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  72 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
 	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  70 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
-	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 73) */
-	/*  72 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  73 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  74 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 76) */
-	/*  75 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  76 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
-	/*  77 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/*  73 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
+	/*  74 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 76) */
+	/*  75 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  76 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/*  77 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -80, .imm = 0 }, /* r4 = *(u64 *)(r10 - 80) */
+	/*  78 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 80) */
+	/*  79 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  80 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
 	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  78 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/*  79 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
-	/*  80 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r2 */
-	/*  81 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  82 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 84) */
-	/*  83 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
+	/*  81 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
+	/*  82 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -72, .imm = 0 }, /* r3 = *(u64 *)(r10 - 72) */
+	/*  83 */ { .code = 0x63, .dst_reg = 3, .src_reg = 4, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r4 */
+	/*  84 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
+	/*  85 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 87) */
+	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
 	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  84 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  85 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
-	/*  86 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
-	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 89) */
-	/*  88 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  87 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
+	/*  88 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
+	/*  89 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
+	/*  90 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 92) */
+	/*  91 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  89 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
+	/*  92 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
 	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
-	/*  90 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
-	/*  91 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 68, .imm = 0 }, /* goto pc+68 (-> 160) */
-	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
-	/*  92 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/*  93 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 2, .off = 0, .imm = 0 }, /* r8 = r2 */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  94 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 67, .imm = 0 }, /* if r9 != 0x0 goto pc+67 (-> 162) */
-	/*  95 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 65, .imm = 0 }, /* if r1 != 0x0 goto pc+65 (-> 162) */
-	/*  97 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  98 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  99 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 1, .off = 62, .imm = 0 }, /* if r4 != r1 goto pc+62 (-> 162) */
-	/* 100 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 3, .off = 0, .imm = 0 }, /* r6 = r3 */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 101 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
-	/* 102 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 103 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 104 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 105 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 108 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 109 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 110 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 159) */
+	/*  93 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
+	/*  94 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 76, .imm = 0 }, /* goto pc+76 (-> 171) */
+	/* bpf/jail.bpf.c:378: __u16 p = jail_ntohs((__u16)port); */
+	/*  95 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
+	/*  96 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
+	/* bpf/jail.bpf.c:350: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  97 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 75, .imm = 0 }, /* if r8 != 0x0 goto pc+75 (-> 173) */
+	/*  98 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  99 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 73, .imm = 0 }, /* if r1 != 0x0 goto pc+73 (-> 173) */
+	/* 100 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/* 101 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 102 */ { .code = 0x5d, .dst_reg = 5, .src_reg = 1, .off = 70, .imm = 0 }, /* if r5 != r1 goto pc+70 (-> 173) */
+	/* 103 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 3, .off = 0, .imm = 0 }, /* r6 = r3 */
+	/* bpf/jail.bpf.c:325: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 104 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
+	/* 105 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:327: key.prefixlen = 32; */
+	/* 106 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 107 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 108 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:328: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 109 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 110 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 111 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 112 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/* 113 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 56, .imm = 0 }, /* if r7 == 0x0 goto pc+56 (-> 170) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 111 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 114 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 112 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 143) */
-	/* 113 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 114 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 44, .imm = 0 }, /* if r2 == r8 goto pc+44 (-> 159) */
-	/* 115 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 116 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 143) */
-	/* 117 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 118 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 40, .imm = 0 }, /* if r2 == r8 goto pc+40 (-> 159) */
-	/* 119 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 120 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 143) */
-	/* 121 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 36, .imm = 0 }, /* if r2 == r8 goto pc+36 (-> 159) */
-	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 143) */
-	/* 125 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 126 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 32, .imm = 0 }, /* if r2 == r8 goto pc+32 (-> 159) */
-	/* 127 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 128 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 143) */
-	/* 129 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 130 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 28, .imm = 0 }, /* if r2 == r8 goto pc+28 (-> 159) */
-	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 132 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 143) */
-	/* 133 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 134 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 24, .imm = 0 }, /* if r2 == r8 goto pc+24 (-> 159) */
-	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 136 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 143) */
-	/* 137 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 138 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 20, .imm = 0 }, /* if r2 == r8 goto pc+20 (-> 159) */
-	/* 139 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 140 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 143) */
-	/* 141 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 142 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = 16, .imm = 0 }, /* if r1 == r8 goto pc+16 (-> 159) */
+	/* 115 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 154) */
+	/* 116 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 117 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 118 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 51, .imm = 0 }, /* if r2 == r3 goto pc+51 (-> 170) */
+	/* 119 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 120 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 154) */
+	/* 121 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 122 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 123 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 46, .imm = 0 }, /* if r2 == r3 goto pc+46 (-> 170) */
+	/* 124 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 125 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 154) */
+	/* 126 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 127 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 128 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 41, .imm = 0 }, /* if r2 == r3 goto pc+41 (-> 170) */
+	/* 129 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 130 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 154) */
+	/* 131 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 132 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 133 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 36, .imm = 0 }, /* if r2 == r3 goto pc+36 (-> 170) */
+	/* 134 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 135 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 154) */
+	/* 136 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 137 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 138 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 31, .imm = 0 }, /* if r2 == r3 goto pc+31 (-> 170) */
+	/* 139 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 140 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 154) */
+	/* 141 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 142 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 143 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 26, .imm = 0 }, /* if r2 == r3 goto pc+26 (-> 170) */
+	/* 144 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 145 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 154) */
+	/* 146 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 147 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 148 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 21, .imm = 0 }, /* if r2 == r3 goto pc+21 (-> 170) */
+	/* 149 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 150 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 154) */
+	/* 151 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 152 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 153 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 16, .imm = 0 }, /* if r1 == r2 goto pc+16 (-> 170) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 143 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 144 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 159) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 145 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 146 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 7 }, /* if r1 != 0x7 goto pc+78 (-> 225) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
-	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* 154 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/* 155 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 170) */
+	/* bpf/jail.bpf.c:331: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* 156 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 157 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 86, .imm = 7 }, /* if r1 != 0x7 goto pc+86 (-> 244) */
+	/* bpf/jail.bpf.c:333: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 158 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* 159 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 160 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 153 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* 161 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 162 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 163 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 164 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 154 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 70, .imm = 0 }, /* if r6 == 0x0 goto pc+70 (-> 225) */
-	/* 155 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 156 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
-	/* 157 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 159) */
-	/* 158 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 225) */
-	/* 159 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
-	/* bpf/jail.bpf.c:401: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
-	/* 160 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
-	/* 161 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 162 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 164 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 165 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 166 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 167 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 168 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 169 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 170 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 171 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 172 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 173 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 174 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 175 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 176 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 177 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 178 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -20, .imm = 0 }, /* if r7 == 0x0 goto pc-20 (-> 159) */
+	/* 165 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 78, .imm = 0 }, /* if r8 == 0x0 goto pc+78 (-> 244) */
+	/* 166 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 167 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* 168 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 170) */
+	/* 169 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 74, .imm = 0 }, /* goto pc+74 (-> 244) */
+	/* 170 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:412: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
+	/* 171 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/* 172 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:352: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 173 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 175 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 177 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 178 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 179 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 180 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 181 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:354: key.prefixlen = 128; */
+	/* 182 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 183 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:352: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 184 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:355: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 185 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 186 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 187 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 188 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:356: if (!v || verdict(v, port)) */
+	/* 189 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -20, .imm = 0 }, /* if r7 == 0x0 goto pc-20 (-> 170) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 179 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 190 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 180 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 211) */
-	/* 181 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 182 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -24, .imm = 0 }, /* if r2 == r8 goto pc-24 (-> 159) */
-	/* 183 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 184 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 211) */
-	/* 185 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 186 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -28, .imm = 0 }, /* if r2 == r8 goto pc-28 (-> 159) */
-	/* 187 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 188 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 211) */
-	/* 189 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 190 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -32, .imm = 0 }, /* if r2 == r8 goto pc-32 (-> 159) */
-	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 192 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 211) */
-	/* 193 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 194 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -36, .imm = 0 }, /* if r2 == r8 goto pc-36 (-> 159) */
-	/* 195 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 196 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 211) */
-	/* 197 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 198 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -40, .imm = 0 }, /* if r2 == r8 goto pc-40 (-> 159) */
-	/* 199 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 200 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 211) */
-	/* 201 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 202 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -44, .imm = 0 }, /* if r2 == r8 goto pc-44 (-> 159) */
-	/* 203 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 204 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 211) */
-	/* 205 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 206 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = -48, .imm = 0 }, /* if r2 == r8 goto pc-48 (-> 159) */
-	/* 207 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 208 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 211) */
-	/* 209 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 210 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 8, .off = -52, .imm = 0 }, /* if r1 == r8 goto pc-52 (-> 159) */
+	/* 191 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 230) */
+	/* 192 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 193 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 194 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -25, .imm = 0 }, /* if r2 == r3 goto pc-25 (-> 170) */
+	/* 195 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 196 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 230) */
+	/* 197 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 198 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 199 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -30, .imm = 0 }, /* if r2 == r3 goto pc-30 (-> 170) */
+	/* 200 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 201 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 230) */
+	/* 202 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 203 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 204 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -35, .imm = 0 }, /* if r2 == r3 goto pc-35 (-> 170) */
+	/* 205 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 206 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 230) */
+	/* 207 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 208 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 209 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -40, .imm = 0 }, /* if r2 == r3 goto pc-40 (-> 170) */
+	/* 210 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 211 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 230) */
+	/* 212 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 213 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 214 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -45, .imm = 0 }, /* if r2 == r3 goto pc-45 (-> 170) */
+	/* 215 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 216 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 230) */
+	/* 217 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 218 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 219 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -50, .imm = 0 }, /* if r2 == r3 goto pc-50 (-> 170) */
+	/* 220 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 221 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 230) */
+	/* 222 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 223 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 224 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -55, .imm = 0 }, /* if r2 == r3 goto pc-55 (-> 170) */
+	/* 225 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 226 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 230) */
+	/* 227 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 228 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 229 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -60, .imm = 0 }, /* if r1 == r2 goto pc-60 (-> 170) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -54, .imm = 1 }, /* if r1 == 0x1 goto pc-54 (-> 159) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 213 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 214 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 225) */
-	/* 215 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 230 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:356: if (!v || verdict(v, port)) */
+	/* 231 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -62, .imm = 1 }, /* if r1 == 0x1 goto pc-62 (-> 170) */
+	/* bpf/jail.bpf.c:358: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 232 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 233 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 244) */
+	/* 234 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 216 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 217 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 218 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 219 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 220 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* 235 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 236 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 237 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 238 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 239 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 221 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 3, .imm = 0 }, /* if r6 == 0x0 goto pc+3 (-> 225) */
-	/* 222 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 223 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 224 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 0 }, /* if r1 > r0 goto pc-66 (-> 159) */
-	/* 225 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r7 */
-	/* 226 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* 240 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 244) */
+	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 242 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* bpf/jail.bpf.c:358: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 243 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -74, .imm = 0 }, /* if r1 > r0 goto pc-74 (-> 170) */
+	/* 244 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 227 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
-	/* 228 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 229 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 230 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 231 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 233 */ { .code = 0x79, .dst_reg = 7, .src_reg = 10, .off = -80, .imm = 0 }, /* r7 = *(u64 *)(r10 - 80) */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 234 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 236) */
-	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 235 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
-	/* 236 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 237 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 238 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 239 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 242 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 243 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 255) */
-	/* 244 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 245 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 245 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
 	/* 246 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* 247 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
@@ -582,87 +587,111 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 250 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 251 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -92, .imm = 0 }, /* if r0 == 0x0 goto pc-92 (-> 160) */
-	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 251 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 253) */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 253 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 254 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -95, .imm = 0 }, /* goto pc-95 (-> 160) */
+	/* 252 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
+	/* 253 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 254 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 255 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 256 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 257 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 258 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 259 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 260 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 272) */
+	/* 261 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 262 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 263 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 264 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 265 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 266 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 267 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 268 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -98, .imm = 0 }, /* if r0 == 0x0 goto pc-98 (-> 171) */
+	/* 269 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 270 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 271 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -101, .imm = 0 }, /* goto pc-101 (-> 171) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 255 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r6 */
-	/* 256 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 272 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 273 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 257 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 274 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 258 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r6 */
-	/* 259 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r6 */
-	/* 260 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r6 */
-	/* 261 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r6 */
-	/* 262 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r6 */
+	/* 275 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 276 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 277 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 278 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 279 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 263 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 264 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* 280 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 281 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
 	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 265 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 266 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 267 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 268 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 282 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 283 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 284 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
 	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 269 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 270 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* 285 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 286 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 271 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
-	/* 272 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* 287 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 288 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
 	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 273 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* 289 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 274 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 290 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 291 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 275 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r7 + 32) */
+	/* 292 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
 	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 276 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 293 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 277 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r7 + 36) */
+	/* 294 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
 	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 278 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 8, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r8 */
+	/* 295 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 296 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
 	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 279 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* 297 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
 	/* bpf/jail.bpf.c:216: __builtin_memcpy(e->addr, addr, 16); */
-	/* 280 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 281 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
-	/* 282 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 283 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
+	/* 298 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 299 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
+	/* 300 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 301 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
 	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -128, .imm = 0 }, /* goto pc-128 (-> 160) */
+	/* 302 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 303 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 304 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 305 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -135, .imm = 0 }, /* goto pc-135 (-> 171) */
 };
-#define JAIL_NINSNS_CONNECT6 288
+#define JAIL_NINSNS_CONNECT6 306
 _Static_assert(sizeof(jail_insns_connect6) / sizeof(jail_insns_connect6[0]) == JAIL_NINSNS_CONNECT6,
 	       "jail_insns_connect6: count");
 
 static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = {
-	{ 9, JAIL_MAP_DCFG },
-	{ 62, JAIL_MAP_DSK },
-	{ 106, JAIL_MAP_V4 },
-	{ 150, JAIL_MAP_DNS4 },
-	{ 174, JAIL_MAP_V6 },
-	{ 217, JAIL_MAP_DNS6 },
-	{ 230, JAIL_MAP_CNT },
-	{ 237, JAIL_MAP_EV },
+	{ 7, JAIL_MAP_DCFG },
+	{ 65, JAIL_MAP_DSK },
+	{ 109, JAIL_MAP_V4 },
+	{ 161, JAIL_MAP_DNS4 },
+	{ 185, JAIL_MAP_V6 },
+	{ 236, JAIL_MAP_DNS6 },
 	{ 248, JAIL_MAP_CNT },
+	{ 254, JAIL_MAP_EV },
+	{ 265, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg4: section cgroup/sendmsg4, 188 instructions */
+/* jail_sendmsg4: section cgroup/sendmsg4, 195 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:414: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
+	/* bpf/jail.bpf.c:425: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 7, .src_reg = 8, .off = 4, .imm = 0 }, /* r7 = *(u32 *)(r8 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r8 + 24) */
-	/*   3 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = 0 */
+	/*   1 */ { .code = 0x61, .dst_reg = 6, .src_reg = 9, .off = 4, .imm = 0 }, /* r6 = *(u32 *)(r9 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 8, .src_reg = 9, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r9 + 24) */
+	/*   3 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r7 */
 	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
@@ -671,256 +700,263 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
-	/*  11 */ { .code = 0x61, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:420: if (ip == 0 && port == 0) { */
-	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  13 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
-	/*  15 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 78, .imm = 0 }, /* if r1 != 0x0 goto pc+78 (-> 94) */
-	/* bpf/jail.bpf.c:421: sk = ctx->sk; */
-	/*  16 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r8 + 64) */
+	/*  11 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:431: if (ip == 0 && port == 0) { */
+	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  13 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 |= r8 */
+	/*  14 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 83, .imm = 0 }, /* if r1 != 0x0 goto pc+83 (-> 98) */
+	/* bpf/jail.bpf.c:432: sk = ctx->sk; */
+	/*  15 */ { .code = 0x79, .dst_reg = 1, .src_reg = 9, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r9 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  17 */ { .code = 0x61, .dst_reg = 7, .src_reg = 1, .off = 52, .imm = 0 }, /* r7 = *(u32 *)(r1 + 52) */
-	/*  18 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:425: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  20 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  21 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 32) */
-	/*  23 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  24 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 32) */
-	/*  25 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r7 = 16777343 */
-	/*  26 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:426: jail_ntohs((__u16)port) == fwd) */
-	/*  27 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  28 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  29 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  30 */ { .code = 0x77, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 >>= 32 */
-	/* bpf/jail.bpf.c:425: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  31 */ { .code = 0x1d, .dst_reg = 9, .src_reg = 1, .off = 93, .imm = 0 }, /* if r9 == r1 goto pc+93 (-> 125) */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r7 */
-	/*  33 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/*  34 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/*  35 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  36 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  37 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  38 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  16 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 52, .imm = 0 }, /* r6 = *(u32 *)(r1 + 52) */
+	/*  17 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 48, .imm = 0 }, /* r3 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:436: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/*  19 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  20 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  21 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 31) */
+	/*  22 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  23 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 31) */
+	/*  24 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r6 = 16777343 */
+	/*  25 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:437: jail_ntohs((__u16)port) == fwd) */
+	/*  26 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  27 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  28 */ { .code = 0x67, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 <<= 32 */
+	/*  29 */ { .code = 0x77, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 >>= 32 */
+	/* bpf/jail.bpf.c:436: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  30 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 1, .off = 65, .imm = 0 }, /* if r7 == r1 goto pc+65 (-> 96) */
+	/* bpf/jail.bpf.c:325: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  31 */ { .code = 0x63, .dst_reg = 10, .src_reg = 6, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r6 */
+	/*  32 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:327: key.prefixlen = 32; */
+	/*  33 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/*  34 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  35 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:328: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  36 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  37 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  38 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 3, .off = 0, .imm = 0 }, /* r7 = r3 */
 	/*  39 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  40 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  41 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 51, .imm = 0 }, /* if r9 == 0x0 goto pc+51 (-> 93) */
-	/*  42 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/*  40 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 7, .off = 0, .imm = 0 }, /* r3 = r7 */
+	/*  41 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/*  42 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 52, .imm = 0 }, /* if r7 == 0x0 goto pc+52 (-> 95) */
+	/*  43 */ { .code = 0xdc, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 16 }, /* r3 = be16 r3 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  43 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r9 + 1) */
+	/*  44 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  44 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 75) */
-	/*  45 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r9 + 4) */
-	/*  46 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 46, .imm = 0 }, /* if r2 == r6 goto pc+46 (-> 93) */
-	/*  47 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  48 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 75) */
-	/*  49 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r9 + 6) */
-	/*  50 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 42, .imm = 0 }, /* if r2 == r6 goto pc+42 (-> 93) */
-	/*  51 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  52 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 75) */
-	/*  53 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r9 + 8) */
-	/*  54 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 38, .imm = 0 }, /* if r2 == r6 goto pc+38 (-> 93) */
-	/*  55 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/*  56 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 75) */
-	/*  57 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r9 + 10) */
-	/*  58 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 34, .imm = 0 }, /* if r2 == r6 goto pc+34 (-> 93) */
-	/*  59 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/*  60 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 75) */
-	/*  61 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r9 + 12) */
-	/*  62 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 30, .imm = 0 }, /* if r2 == r6 goto pc+30 (-> 93) */
-	/*  63 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/*  64 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 75) */
-	/*  65 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r9 + 14) */
-	/*  66 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 26, .imm = 0 }, /* if r2 == r6 goto pc+26 (-> 93) */
-	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/*  68 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 75) */
-	/*  69 */ { .code = 0x69, .dst_reg = 2, .src_reg = 9, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r9 + 16) */
-	/*  70 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 22, .imm = 0 }, /* if r2 == r6 goto pc+22 (-> 93) */
-	/*  71 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/*  72 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 75) */
-	/*  73 */ { .code = 0x69, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r9 + 18) */
-	/*  74 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* if r1 == r6 goto pc+18 (-> 93) */
+	/*  45 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 76) */
+	/*  46 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/*  47 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 47, .imm = 0 }, /* if r2 == r3 goto pc+47 (-> 95) */
+	/*  48 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  49 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 76) */
+	/*  50 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/*  51 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 43, .imm = 0 }, /* if r2 == r3 goto pc+43 (-> 95) */
+	/*  52 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  53 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 76) */
+	/*  54 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/*  55 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 39, .imm = 0 }, /* if r2 == r3 goto pc+39 (-> 95) */
+	/*  56 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  57 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 76) */
+	/*  58 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/*  59 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 35, .imm = 0 }, /* if r2 == r3 goto pc+35 (-> 95) */
+	/*  60 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  61 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 76) */
+	/*  62 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/*  63 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 31, .imm = 0 }, /* if r2 == r3 goto pc+31 (-> 95) */
+	/*  64 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  65 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 76) */
+	/*  66 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/*  67 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 27, .imm = 0 }, /* if r2 == r3 goto pc+27 (-> 95) */
+	/*  68 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  69 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 76) */
+	/*  70 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/*  71 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 23, .imm = 0 }, /* if r2 == r3 goto pc+23 (-> 95) */
+	/*  72 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  73 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 76) */
+	/*  74 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/*  75 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 3, .off = 19, .imm = 0 }, /* if r1 == r3 goto pc+19 (-> 95) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  75 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r9 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/*  76 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 1 }, /* if r1 == 0x1 goto pc+16 (-> 93) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/*  77 */ { .code = 0x71, .dst_reg = 1, .src_reg = 9, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r9 + 3) */
-	/*  78 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 48, .imm = 7 }, /* if r1 != 0x7 goto pc+48 (-> 127) */
+	/*  76 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/*  77 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 17, .imm = 1 }, /* if r1 == 0x1 goto pc+17 (-> 95) */
+	/* bpf/jail.bpf.c:331: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/*  78 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/*  79 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r3 */
+	/*  80 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 53, .imm = 7 }, /* if r1 != 0x7 goto pc+53 (-> 134) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  79 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  80 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  81 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
-	/*  83 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  84 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  81 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  82 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  83 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:333: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  84 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  85 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  86 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  85 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  86 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  87 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  88 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/*  87 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  88 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  89 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  90 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  89 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 37, .imm = 0 }, /* if r8 == 0x0 goto pc+37 (-> 127) */
-	/*  90 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  91 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/*  92 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 127) */
-	/*  93 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 124) */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  94 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  95 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:428: } else if (is_dns(port, fwd)) { */
-	/*  96 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -65, .imm = 13568 }, /* if r1 != 0x3500 goto pc-65 (-> 32) */
-	/*  97 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  98 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  99 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 100 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -69, .imm = 0 }, /* if r1 == 0x0 goto pc-69 (-> 32) */
-	/* 101 */ { .code = 0x79, .dst_reg = 8, .src_reg = 10, .off = -40, .imm = 0 }, /* r8 = *(u64 *)(r10 - 40) */
+	/*  91 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 42, .imm = 0 }, /* if r8 == 0x0 goto pc+42 (-> 134) */
+	/*  92 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  93 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/*  94 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 39, .imm = 0 }, /* if r0 >= r1 goto pc+39 (-> 134) */
+	/*  95 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:443: } */
+	/*  96 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/*  97 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  98 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  99 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* 100 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
+	/* bpf/jail.bpf.c:303: if (fwd == 0 || jail_ntohs((__u16)port) != 53) */
+	/* 101 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -71, .imm = 13568 }, /* if r1 != 0x3500 goto pc-71 (-> 31) */
+	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 103 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 104 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 105 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
+	/* 106 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -76, .imm = 0 }, /* if r1 == 0x0 goto pc-76 (-> 31) */
+	/* bpf/jail.bpf.c:439: } else if (is_dns(ctx, port, fwd)) { */
+	/* 107 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r9 + 36) */
+	/* 108 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 111) */
+	/* 109 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 13568 }, /* r3 = 13568 */
+	/* 110 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -80, .imm = 17 }, /* if r1 != 0x11 goto pc-80 (-> 31) */
 	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 103 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/* 104 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* 105 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
-	/* 106 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/* 111 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 112 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/* 113 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/* 114 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/* 115 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 107 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 |= r1 */
+	/* 116 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 |= r1 */
 	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/* 108 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* 117 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
 	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r7 */
-	/* 110 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 118 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r6 */
+	/* 119 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* 112 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 113 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* 114 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 115 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/* 120 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 121 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 122 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* 123 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 124 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
 	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/* 116 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/* 117 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 118 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* 125 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/* 126 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 127 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
 	/* bpf/jail.bpf.c:272: ctx->user_port = jail_htons((__u16)fwd); */
-	/* 120 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
-	/* 121 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 24, .imm = 0 }, /* *(u32 *)(r8 + 24) = r9 */
-	/* 122 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* 129 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/* 130 */ { .code = 0x63, .dst_reg = 9, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r9 + 24) = r7 */
+	/* 131 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
 	/* bpf/jail.bpf.c:271: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/* 123 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r8 + 4) = r1 */
-	/* 124 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:432: } */
-	/* 125 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 126 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 127 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
-	/* 128 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 132 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r9 + 4) = r1 */
+	/* 133 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -39, .imm = 0 }, /* goto pc-39 (-> 95) */
+	/* 134 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
+	/* 135 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 129 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 130 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 131 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 136 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 137 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 138 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 132 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 133 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 134 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 135 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 138) */
-	/* 136 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 137 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 138 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 139 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 139 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 140 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 141 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 142 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 143 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 144 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 145 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 157) */
-	/* 146 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 147 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 148 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 149 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 150 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 151 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 152 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 141 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 153 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 125) */
-	/* 154 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 142 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 145) */
+	/* 143 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 155 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 156 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 125) */
+	/* 144 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 145 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 146 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 147 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 148 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 149 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 150 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 151 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 152 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 164) */
+	/* 153 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 154 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 155 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 156 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 157 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 158 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 159 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 160 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -65, .imm = 0 }, /* if r0 == 0x0 goto pc-65 (-> 96) */
+	/* 161 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 162 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 163 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -68, .imm = 0 }, /* goto pc-68 (-> 96) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 157 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 158 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 159 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 160 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 161 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 162 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
-	/* 163 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 164 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 165 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 166 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 167 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 168 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 169 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 170 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 164 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 171 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 165 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 166 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* 172 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 173 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
 	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 167 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 168 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 169 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
-	/* 170 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
+	/* 174 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 175 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 176 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
 	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 171 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r2 + 20) */
-	/* 172 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* 177 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 178 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 173 */ { .code = 0x71, .dst_reg = 1, .src_reg = 2, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r2 + 3) */
+	/* 179 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
 	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 174 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 175 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* 180 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 181 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 176 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 177 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 182 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 183 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u64 *)(r10 - 48) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 178 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* 184 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
 	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 179 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 185 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 180 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* 186 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
 	/* bpf/jail.bpf.c:214: __builtin_memcpy(e->addr, addr, 4); */
-	/* 181 */ { .code = 0x63, .dst_reg = 9, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r7 */
+	/* 187 */ { .code = 0x63, .dst_reg = 9, .src_reg = 6, .off = 16, .imm = 0 }, /* *(u32 *)(r9 + 16) = r6 */
 	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 182 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
+	/* 188 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 189 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
 	/* bpf/jail.bpf.c:211: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 183 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* 190 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
 	/* bpf/jail.bpf.c:217: bpf_ringbuf_submit(e, 0); */
-	/* 184 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 185 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 186 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 187 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -63, .imm = 0 }, /* goto pc-63 (-> 125) */
+	/* 191 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 192 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 193 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 194 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -99, .imm = 0 }, /* goto pc-99 (-> 96) */
 };
-#define JAIL_NINSNS_SENDMSG4 188
+#define JAIL_NINSNS_SENDMSG4 195
 _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == JAIL_NINSNS_SENDMSG4,
 	       "jail_insns_sendmsg4: count");
 
 static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
-	{ 37, JAIL_MAP_V4 },
-	{ 85, JAIL_MAP_DNS4 },
-	{ 116, JAIL_MAP_DSK },
-	{ 132, JAIL_MAP_CNT },
-	{ 139, JAIL_MAP_EV },
-	{ 150, JAIL_MAP_CNT },
+	{ 36, JAIL_MAP_V4 },
+	{ 87, JAIL_MAP_DNS4 },
+	{ 125, JAIL_MAP_DSK },
+	{ 139, JAIL_MAP_CNT },
+	{ 146, JAIL_MAP_EV },
+	{ 157, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 523 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 527 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:435: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:446: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r9 + 24) */
@@ -937,7 +973,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = *(u32 *)(r0 + 0) */
-	/*  12 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r6 */
+	/*  12 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r6 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 6, .src_reg = 9, .off = 8, .imm = 0 }, /* r6 = *(u32 *)(r9 + 8) */
 	/*  14 */ { .code = 0x61, .dst_reg = 7, .src_reg = 9, .off = 12, .imm = 0 }, /* r7 = *(u32 *)(r9 + 12) */
@@ -950,7 +986,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 9, .off = 16, .imm = 0 }, /* r4 = *(u32 *)(r9 + 16) */
-	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r9 */
+	/*  21 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r9 */
 	/*  22 */ { .code = 0x61, .dst_reg = 3, .src_reg = 9, .off = 20, .imm = 0 }, /* r3 = *(u32 *)(r9 + 20) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  23 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 3, .off = 0, .imm = 0 }, /* r9 = r3 */
@@ -959,7 +995,7 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 |= r4 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
 	/*  27 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* bpf/jail.bpf.c:443: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/* bpf/jail.bpf.c:454: if ((a[0] | a[1]) != 0 || port != 0) { */
 	/*  28 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 4, .off = 0, .imm = 0 }, /* r1 = r4 */
 	/*  29 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
 	/*  30 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 = r3 */
@@ -967,672 +1003,676 @@ static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
 	/*  32 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
 	/*  33 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/*  34 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 36) */
-	/*  35 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 62, .imm = 0 }, /* if r2 == 0x0 goto pc+62 (-> 98) */
+	/*  35 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 66, .imm = 0 }, /* if r2 == 0x0 goto pc+66 (-> 102) */
 	/*  36 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -88, .imm = 0 }, /* *(u64 *)(r10 - 88) = r4 */
-	/* bpf/jail.bpf.c:295: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
 	/*  37 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  38 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:444: if (is_dns(port, fwd)) */
-	/*  39 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 13568 }, /* if r1 != 0x3500 goto pc+79 (-> 119) */
-	/*  40 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:303: if (fwd == 0 || jail_ntohs((__u16)port) != 53) */
+	/*  39 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 83, .imm = 13568 }, /* if r1 != 0x3500 goto pc+83 (-> 123) */
+	/*  40 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
 	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
 	/*  42 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  43 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 75, .imm = 0 }, /* if r1 == 0x0 goto pc+75 (-> 119) */
-	/*  44 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
-	/*  45 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  43 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 0 }, /* if r1 == 0x0 goto pc+79 (-> 123) */
+	/* bpf/jail.bpf.c:455: if (is_dns(ctx, port, fwd)) */
+	/*  44 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  45 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r1 + 36) */
+	/*  46 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 6 }, /* if r1 == 0x6 goto pc+1 (-> 48) */
+	/*  47 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 75, .imm = 17 }, /* if r1 != 0x11 goto pc+75 (-> 123) */
+	/*  48 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  49 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  46 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  50 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* bpf/jail.bpf.c:258: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  47 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/*  48 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  49 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  51 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
+	/*  52 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/*  53 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  54 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/* bpf/jail.bpf.c:262: o[2] = pair(port, family); */
-	/*  51 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
-	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  55 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  53 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -88, .imm = 0 }, /* r1 = *(u64 *)(r10 - 88) */
-	/*  54 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/*  57 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -88, .imm = 0 }, /* r1 = *(u64 *)(r10 - 88) */
+	/*  58 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
 	/* bpf/jail.bpf.c:261: o[1] = a23; */
-	/*  55 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/*  59 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
 	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  56 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* r9 = r6 */
-	/*  57 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
-	/*  58 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  60 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 6, .off = 0, .imm = 0 }, /* r9 = r6 */
+	/*  61 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
+	/*  62 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/*  63 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  60 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 62) */
-	/*  61 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  62 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
+	/*  64 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 66) */
+	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  66 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
 	/* bpf/jail.bpf.c:260: o[0] = a01; */
-	/*  63 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  64 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  67 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*  68 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  65 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  66 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  67 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/*  69 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  70 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  71 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
 	/* bpf/jail.bpf.c:263: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  68 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  69 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  70 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  71 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  72 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/*  73 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  74 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  75 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
-	/*  76 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
+	/*  72 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  73 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  74 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  75 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  76 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/*  77 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  78 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  79 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
 	/* bpf/jail.bpf.c:280: int mapped = w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff); */
-	/*  77 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
-	/*  78 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 80) */
-	/*  79 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/*  80 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/*  81 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 83) */
-	/*  82 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  83 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
+	/*  80 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -88, .imm = 0 }, /* r3 = *(u64 *)(r10 - 88) */
+	/*  81 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 1, .imm = 0 }, /* if r3 == r1 goto pc+1 (-> 83) */
+	/*  82 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  83 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/*  84 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 86) */
+	/*  85 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  86 */ { .code = 0x5f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 &= r2 */
+	/*  87 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
 	/* bpf/jail.bpf.c:288: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  84 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
-	/*  85 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -80, .imm = 0 }, /* r3 = *(u64 *)(r10 - 80) */
-	/*  86 */ { .code = 0x63, .dst_reg = 3, .src_reg = 4, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r4 */
-	/*  87 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
-	/*  88 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 90) */
-	/*  89 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
+	/*  88 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
+	/*  89 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -72, .imm = 0 }, /* r3 = *(u64 *)(r10 - 72) */
+	/*  90 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u32 *)(r3 + 24) = r2 */
+	/*  91 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2130706433 }, /* r2 = 2130706433 */
+	/*  92 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 94) */
+	/*  93 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 1 }, /* r2 = 1 */
 	/* bpf/jail.bpf.c:287: ctx->user_ip6[3] = jail_htonl(mapped ? 0x7f000001 : 1); */
-	/*  90 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
-	/*  91 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
-	/*  92 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
-	/*  93 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 95) */
-	/*  94 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  94 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 = be32 r2 */
+	/*  95 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u32 *)(r3 + 20) = r2 */
+	/*  96 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = -65536 */
+	/*  97 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 != 0x0 goto pc+1 (-> 99) */
+	/*  98 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/* bpf/jail.bpf.c:286: ctx->user_ip6[2] = mapped ? jail_htonl(0xffff) : 0; */
-	/*  95 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
+	/*  99 */ { .code = 0x63, .dst_reg = 3, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u32 *)(r3 + 16) = r2 */
 	/* bpf/jail.bpf.c:284: ctx->user_ip6[0] = 0; */
-	/*  96 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
-	/*  97 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 423, .imm = 0 }, /* goto pc+423 (-> 521) */
-	/* bpf/jail.bpf.c:448: sk = ctx->sk; */
-	/*  98 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -80, .imm = 0 }, /* r1 = *(u64 *)(r10 - 80) */
-	/*  99 */ { .code = 0x79, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u64 *)(r1 + 64) */
+	/* 100 */ { .code = 0x7b, .dst_reg = 3, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r3 + 8) = r7 */
+	/* 101 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 423, .imm = 0 }, /* goto pc+423 (-> 525) */
+	/* bpf/jail.bpf.c:459: sk = ctx->sk; */
+	/* 102 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
+	/* 103 */ { .code = 0x79, .dst_reg = 4, .src_reg = 1, .off = 64, .imm = 0 }, /* r4 = *(u64 *)(r1 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 100 */ { .code = 0x61, .dst_reg = 3, .src_reg = 4, .off = 56, .imm = 0 }, /* r3 = *(u32 *)(r4 + 56) */
-	/* 101 */ { .code = 0x61, .dst_reg = 2, .src_reg = 4, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r4 + 60) */
+	/* 104 */ { .code = 0x61, .dst_reg = 3, .src_reg = 4, .off = 56, .imm = 0 }, /* r3 = *(u32 *)(r4 + 56) */
+	/* 105 */ { .code = 0x61, .dst_reg = 2, .src_reg = 4, .off = 60, .imm = 0 }, /* r2 = *(u32 *)(r4 + 60) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
-	/* 103 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 104 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 106 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/* 107 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 108 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 106 */ { .code = 0x61, .dst_reg = 1, .src_reg = 4, .off = 64, .imm = 0 }, /* r1 = *(u32 *)(r4 + 64) */
-	/* 107 */ { .code = 0x61, .dst_reg = 9, .src_reg = 4, .off = 68, .imm = 0 }, /* r9 = *(u32 *)(r4 + 68) */
+	/* 110 */ { .code = 0x61, .dst_reg = 1, .src_reg = 4, .off = 64, .imm = 0 }, /* r1 = *(u32 *)(r4 + 64) */
+	/* 111 */ { .code = 0x61, .dst_reg = 9, .src_reg = 4, .off = 68, .imm = 0 }, /* r9 = *(u32 *)(r4 + 68) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 108 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 9, .off = 0, .imm = 0 }, /* r5 = r9 */
-	/* 109 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
-	/* 110 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 1, .off = 0, .imm = 0 }, /* r5 |= r1 */
+	/* 112 */ { .code = 0xbf, .dst_reg = 5, .src_reg = 9, .off = 0, .imm = 0 }, /* r5 = r9 */
+	/* 113 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
+	/* 114 */ { .code = 0x4f, .dst_reg = 5, .src_reg = 1, .off = 0, .imm = 0 }, /* r5 |= r1 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/* 111 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r5 */
+	/* 115 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 5, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r5 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 112 */ { .code = 0x61, .dst_reg = 6, .src_reg = 4, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r4 + 48) */
-	/* 113 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 114 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
-	/* 115 */ { .code = 0x77, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 >>= 32 */
-	/* 116 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 203, .imm = 0 }, /* if r4 != 0x0 goto pc+203 (-> 320) */
-	/* bpf/jail.bpf.c:367: __u16 p = jail_ntohs((__u16)port); */
-	/* 117 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 118 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 338, .imm = 0 }, /* goto pc+338 (-> 457) */
-	/* 119 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* 120 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 121 */ { .code = 0x55, .dst_reg = 6, .src_reg = 0, .off = 72, .imm = 0 }, /* if r6 != 0x0 goto pc+72 (-> 194) */
-	/* 122 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 71, .imm = 0 }, /* if r7 != 0x0 goto pc+71 (-> 194) */
-	/* 123 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/* 124 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 125 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -88, .imm = 0 }, /* r2 = *(u64 *)(r10 - 88) */
-	/* 126 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 1, .off = 67, .imm = 0 }, /* if r2 != r1 goto pc+67 (-> 194) */
-	/* 127 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 3, .off = 0, .imm = 0 }, /* r7 = r3 */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 128 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
-	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 130 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 131 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 132 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 133 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 134 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 135 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 136 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 137 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 382, .imm = 0 }, /* if r6 == 0x0 goto pc+382 (-> 520) */
+	/* 116 */ { .code = 0x61, .dst_reg = 6, .src_reg = 4, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r4 + 48) */
+	/* 117 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -80, .imm = 0 }, /* r4 = *(u64 *)(r10 - 80) */
+	/* bpf/jail.bpf.c:462: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 118 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
+	/* 119 */ { .code = 0x77, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 >>= 32 */
+	/* 120 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = 203, .imm = 0 }, /* if r4 != 0x0 goto pc+203 (-> 324) */
+	/* bpf/jail.bpf.c:378: __u16 p = jail_ntohs((__u16)port); */
+	/* 121 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 122 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 338, .imm = 0 }, /* goto pc+338 (-> 461) */
+	/* 123 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
+	/* 124 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r2 */
+	/* bpf/jail.bpf.c:350: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* 125 */ { .code = 0x55, .dst_reg = 6, .src_reg = 0, .off = 72, .imm = 0 }, /* if r6 != 0x0 goto pc+72 (-> 198) */
+	/* 126 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 71, .imm = 0 }, /* if r7 != 0x0 goto pc+71 (-> 198) */
+	/* 127 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/* 128 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 129 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -88, .imm = 0 }, /* r2 = *(u64 *)(r10 - 88) */
+	/* 130 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 1, .off = 67, .imm = 0 }, /* if r2 != r1 goto pc+67 (-> 198) */
+	/* 131 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 3, .off = 0, .imm = 0 }, /* r7 = r3 */
+	/* bpf/jail.bpf.c:325: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 132 */ { .code = 0x63, .dst_reg = 10, .src_reg = 3, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r3 */
+	/* 133 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:327: key.prefixlen = 32; */
+	/* 134 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 135 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 136 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:328: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 137 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 138 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 139 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 140 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/* 141 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 382, .imm = 0 }, /* if r6 == 0x0 goto pc+382 (-> 524) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 138 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
+	/* 142 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 139 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 178) */
-	/* 140 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
-	/* 141 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 142 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 377, .imm = 0 }, /* if r2 == r3 goto pc+377 (-> 520) */
-	/* 143 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 144 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 178) */
-	/* 145 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
-	/* 146 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 147 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 372, .imm = 0 }, /* if r2 == r3 goto pc+372 (-> 520) */
-	/* 148 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 149 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 178) */
-	/* 150 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
-	/* 151 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 152 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 367, .imm = 0 }, /* if r2 == r3 goto pc+367 (-> 520) */
-	/* 153 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 154 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 178) */
-	/* 155 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
-	/* 156 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 157 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 362, .imm = 0 }, /* if r2 == r3 goto pc+362 (-> 520) */
-	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 159 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 178) */
-	/* 160 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
-	/* 161 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 162 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 357, .imm = 0 }, /* if r2 == r3 goto pc+357 (-> 520) */
-	/* 163 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 164 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 178) */
-	/* 165 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
-	/* 166 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 167 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 352, .imm = 0 }, /* if r2 == r3 goto pc+352 (-> 520) */
-	/* 168 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 169 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 178) */
-	/* 170 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
-	/* 171 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 172 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 347, .imm = 0 }, /* if r2 == r3 goto pc+347 (-> 520) */
-	/* 173 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 174 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 178) */
-	/* 175 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
-	/* 176 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 177 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 342, .imm = 0 }, /* if r1 == r2 goto pc+342 (-> 520) */
+	/* 143 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 182) */
+	/* 144 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
+	/* 145 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 146 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 377, .imm = 0 }, /* if r2 == r3 goto pc+377 (-> 524) */
+	/* 147 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 148 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 182) */
+	/* 149 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
+	/* 150 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 151 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 372, .imm = 0 }, /* if r2 == r3 goto pc+372 (-> 524) */
+	/* 152 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 153 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 182) */
+	/* 154 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
+	/* 155 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 156 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 367, .imm = 0 }, /* if r2 == r3 goto pc+367 (-> 524) */
+	/* 157 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 158 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 182) */
+	/* 159 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
+	/* 160 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 161 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 362, .imm = 0 }, /* if r2 == r3 goto pc+362 (-> 524) */
+	/* 162 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 163 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 182) */
+	/* 164 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
+	/* 165 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 166 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 357, .imm = 0 }, /* if r2 == r3 goto pc+357 (-> 524) */
+	/* 167 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 168 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 182) */
+	/* 169 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
+	/* 170 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 171 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 352, .imm = 0 }, /* if r2 == r3 goto pc+352 (-> 524) */
+	/* 172 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 173 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 182) */
+	/* 174 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
+	/* 175 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 176 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 347, .imm = 0 }, /* if r2 == r3 goto pc+347 (-> 524) */
+	/* 177 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 178 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 182) */
+	/* 179 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
+	/* 180 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 181 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 342, .imm = 0 }, /* if r1 == r2 goto pc+342 (-> 524) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 178 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 179 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 340, .imm = 1 }, /* if r1 == 0x1 goto pc+340 (-> 520) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 180 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 181 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 83, .imm = 7 }, /* if r1 != 0x7 goto pc+83 (-> 265) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 182 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
-	/* 183 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 184 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* 182 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/* 183 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 340, .imm = 1 }, /* if r1 == 0x1 goto pc+340 (-> 524) */
+	/* bpf/jail.bpf.c:331: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* 184 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
+	/* 185 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 83, .imm = 7 }, /* if r1 != 0x7 goto pc+83 (-> 269) */
+	/* bpf/jail.bpf.c:333: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 186 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
+	/* 187 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 188 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 185 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 186 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 187 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 188 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 189 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 190 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 191 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 192 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 189 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 75, .imm = 0 }, /* if r8 == 0x0 goto pc+75 (-> 265) */
-	/* 190 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 191 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* 192 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 327, .imm = 0 }, /* if r1 > r0 goto pc+327 (-> 520) */
-	/* 193 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 265) */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 194 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 195 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 196 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 197 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 198 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 199 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 193 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 75, .imm = 0 }, /* if r8 == 0x0 goto pc+75 (-> 269) */
+	/* 194 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 195 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* 196 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 327, .imm = 0 }, /* if r1 > r0 goto pc+327 (-> 524) */
+	/* 197 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 269) */
+	/* bpf/jail.bpf.c:352: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 198 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 199 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
 	/* 200 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 201 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 202 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 203 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 204 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 205 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 206 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 207 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 208 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 209 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 210 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 309, .imm = 0 }, /* if r6 == 0x0 goto pc+309 (-> 520) */
+	/* 201 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 202 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 203 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 204 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 205 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 206 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:354: key.prefixlen = 128; */
+	/* 207 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 208 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:352: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 209 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:355: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 210 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 211 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 212 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 213 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = r0 */
+	/* bpf/jail.bpf.c:356: if (!v || verdict(v, port)) */
+	/* 214 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 309, .imm = 0 }, /* if r6 == 0x0 goto pc+309 (-> 524) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 211 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
+	/* 215 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r6 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 212 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 251) */
-	/* 213 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
-	/* 214 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 215 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 304, .imm = 0 }, /* if r2 == r3 goto pc+304 (-> 520) */
-	/* 216 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 217 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 251) */
-	/* 218 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
-	/* 219 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 299, .imm = 0 }, /* if r2 == r3 goto pc+299 (-> 520) */
-	/* 221 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 222 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 251) */
-	/* 223 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
-	/* 224 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 225 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 294, .imm = 0 }, /* if r2 == r3 goto pc+294 (-> 520) */
-	/* 226 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 227 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 251) */
-	/* 228 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
-	/* 229 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 230 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 289, .imm = 0 }, /* if r2 == r3 goto pc+289 (-> 520) */
-	/* 231 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 232 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 251) */
-	/* 233 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
-	/* 234 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 235 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 284, .imm = 0 }, /* if r2 == r3 goto pc+284 (-> 520) */
-	/* 236 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 237 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 251) */
-	/* 238 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
-	/* 239 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 240 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 279, .imm = 0 }, /* if r2 == r3 goto pc+279 (-> 520) */
-	/* 241 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 242 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 251) */
-	/* 243 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
-	/* 244 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 245 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 274, .imm = 0 }, /* if r2 == r3 goto pc+274 (-> 520) */
-	/* 246 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 247 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 251) */
-	/* 248 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
-	/* 249 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 250 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 269, .imm = 0 }, /* if r1 == r2 goto pc+269 (-> 520) */
+	/* 216 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 255) */
+	/* 217 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r6 + 4) */
+	/* 218 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 219 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 304, .imm = 0 }, /* if r2 == r3 goto pc+304 (-> 524) */
+	/* 220 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 221 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 255) */
+	/* 222 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r6 + 6) */
+	/* 223 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 224 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 299, .imm = 0 }, /* if r2 == r3 goto pc+299 (-> 524) */
+	/* 225 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 226 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 255) */
+	/* 227 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r6 + 8) */
+	/* 228 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 229 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 294, .imm = 0 }, /* if r2 == r3 goto pc+294 (-> 524) */
+	/* 230 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 231 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 255) */
+	/* 232 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r6 + 10) */
+	/* 233 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 234 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 289, .imm = 0 }, /* if r2 == r3 goto pc+289 (-> 524) */
+	/* 235 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 236 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 255) */
+	/* 237 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r6 + 12) */
+	/* 238 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 239 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 284, .imm = 0 }, /* if r2 == r3 goto pc+284 (-> 524) */
+	/* 240 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 241 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 255) */
+	/* 242 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r6 + 14) */
+	/* 243 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 244 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 279, .imm = 0 }, /* if r2 == r3 goto pc+279 (-> 524) */
+	/* 245 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 246 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 255) */
+	/* 247 */ { .code = 0x69, .dst_reg = 2, .src_reg = 6, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r6 + 16) */
+	/* 248 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/* 249 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 274, .imm = 0 }, /* if r2 == r3 goto pc+274 (-> 524) */
+	/* 250 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 251 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 255) */
+	/* 252 */ { .code = 0x69, .dst_reg = 1, .src_reg = 6, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r6 + 18) */
+	/* 253 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 254 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 269, .imm = 0 }, /* if r1 == r2 goto pc+269 (-> 524) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 251 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 252 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 267, .imm = 1 }, /* if r1 == 0x1 goto pc+267 (-> 520) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 253 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 254 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 265) */
-	/* 255 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 255 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r6 + 0) */
+	/* bpf/jail.bpf.c:356: if (!v || verdict(v, port)) */
+	/* 256 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 267, .imm = 1 }, /* if r1 == 0x1 goto pc+267 (-> 524) */
+	/* bpf/jail.bpf.c:358: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 257 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
+	/* 258 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 269) */
+	/* 259 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 256 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 257 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 258 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 259 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 260 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 260 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 261 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 262 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 263 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 264 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 261 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 265) */
-	/* 262 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 263 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 264 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 255, .imm = 0 }, /* if r1 > r0 goto pc+255 (-> 520) */
-	/* 265 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 265 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 269) */
+	/* 266 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 267 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* bpf/jail.bpf.c:358: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 268 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 255, .imm = 0 }, /* if r1 > r0 goto pc+255 (-> 524) */
+	/* 269 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 266 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 267 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 268 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 270 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 271 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 272 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 269 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 270 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 271 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 273 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 274 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 275 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 272 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 275) */
-	/* 273 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 276 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 279) */
+	/* 277 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 274 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 275 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 278 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 279 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 276 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 277 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 278 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 279 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 280 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 281 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 280 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 281 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 282 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 283 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 284 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 285 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 282 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 294) */
-	/* 283 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 286 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 11, .imm = 0 }, /* if r9 != 0x0 goto pc+11 (-> 298) */
+	/* 287 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 284 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 285 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 286 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 288 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 289 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 290 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 287 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 288 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 289 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 291 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 292 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 293 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 290 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 230, .imm = 0 }, /* if r0 == 0x0 goto pc+230 (-> 521) */
-	/* 291 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* 292 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 293 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 227, .imm = 0 }, /* goto pc+227 (-> 521) */
+	/* 294 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 230, .imm = 0 }, /* if r0 == 0x0 goto pc+230 (-> 525) */
+	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 296 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 297 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 227, .imm = 0 }, /* goto pc+227 (-> 525) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 294 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 298 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 299 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 296 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 300 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 297 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 298 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 299 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 300 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 301 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 301 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 302 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 303 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 304 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 305 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 302 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 303 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* 306 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 307 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
 	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 304 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 305 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 306 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* 308 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 309 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 310 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
 	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 307 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* 308 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* 311 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
+	/* 312 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 309 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
-	/* 310 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* 313 */ { .code = 0x71, .dst_reg = 1, .src_reg = 6, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r6 + 3) */
+	/* 314 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
 	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 311 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* 315 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 312 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 313 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* 316 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 317 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 314 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* 318 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
 	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 315 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 319 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 316 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* 320 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
 	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 317 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 318 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
-	/* 319 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 126, .imm = 0 }, /* goto pc+126 (-> 446) */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 320 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 321 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 6, .off = 135, .imm = 0 }, /* if r4 != r6 goto pc+135 (-> 457) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 322 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 90, .imm = 0 }, /* if r3 == 0x0 goto pc+90 (-> 413) */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 323 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 324 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 325 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 326 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 327 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 328 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 321 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 322 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 2, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r2 */
+	/* 323 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 126, .imm = 0 }, /* goto pc+126 (-> 450) */
+	/* bpf/jail.bpf.c:462: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 324 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 325 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 6, .off = 135, .imm = 0 }, /* if r4 != r6 goto pc+135 (-> 461) */
+	/* bpf/jail.bpf.c:312: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 326 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 90, .imm = 0 }, /* if r3 == 0x0 goto pc+90 (-> 417) */
+	/* bpf/jail.bpf.c:352: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 327 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 328 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
 	/* 329 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 330 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 331 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:343: key.prefixlen = 128; */
-	/* 332 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 333 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:341: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 334 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:344: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 337 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 338 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 339 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 180, .imm = 0 }, /* if r7 == 0x0 goto pc+180 (-> 520) */
+	/* 330 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 331 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 332 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 333 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 334 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 335 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:354: key.prefixlen = 128; */
+	/* 336 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 337 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:352: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 338 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:355: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 339 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 340 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 341 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 342 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:356: if (!v || verdict(v, port)) */
+	/* 343 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 180, .imm = 0 }, /* if r7 == 0x0 goto pc+180 (-> 524) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 340 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 344 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 341 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 372) */
-	/* 342 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 343 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 176, .imm = 0 }, /* if r2 == r6 goto pc+176 (-> 520) */
-	/* 344 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 345 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 372) */
-	/* 346 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 347 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 172, .imm = 0 }, /* if r2 == r6 goto pc+172 (-> 520) */
-	/* 348 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 349 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 372) */
-	/* 350 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 351 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 168, .imm = 0 }, /* if r2 == r6 goto pc+168 (-> 520) */
-	/* 352 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 353 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 372) */
-	/* 354 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 355 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 164, .imm = 0 }, /* if r2 == r6 goto pc+164 (-> 520) */
-	/* 356 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 357 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 372) */
-	/* 358 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 359 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 160, .imm = 0 }, /* if r2 == r6 goto pc+160 (-> 520) */
-	/* 360 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 361 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 372) */
-	/* 362 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 363 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 156, .imm = 0 }, /* if r2 == r6 goto pc+156 (-> 520) */
-	/* 364 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 365 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 372) */
-	/* 366 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 367 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 152, .imm = 0 }, /* if r2 == r6 goto pc+152 (-> 520) */
-	/* 368 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 369 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 372) */
-	/* 370 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 371 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 148, .imm = 0 }, /* if r1 == r6 goto pc+148 (-> 520) */
+	/* 345 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 376) */
+	/* 346 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 347 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 176, .imm = 0 }, /* if r2 == r6 goto pc+176 (-> 524) */
+	/* 348 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 349 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 376) */
+	/* 350 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 351 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 172, .imm = 0 }, /* if r2 == r6 goto pc+172 (-> 524) */
+	/* 352 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 353 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 376) */
+	/* 354 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 355 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 168, .imm = 0 }, /* if r2 == r6 goto pc+168 (-> 524) */
+	/* 356 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 357 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 376) */
+	/* 358 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 359 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 164, .imm = 0 }, /* if r2 == r6 goto pc+164 (-> 524) */
+	/* 360 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 361 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 376) */
+	/* 362 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 363 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 160, .imm = 0 }, /* if r2 == r6 goto pc+160 (-> 524) */
+	/* 364 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 365 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 376) */
+	/* 366 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 367 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 156, .imm = 0 }, /* if r2 == r6 goto pc+156 (-> 524) */
+	/* 368 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 369 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 376) */
+	/* 370 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 371 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 152, .imm = 0 }, /* if r2 == r6 goto pc+152 (-> 524) */
+	/* 372 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 373 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 376) */
+	/* 374 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 375 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 148, .imm = 0 }, /* if r1 == r6 goto pc+148 (-> 524) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 372 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:345: if (!v || verdict(v, port)) */
-	/* 373 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 146, .imm = 1 }, /* if r1 == 0x1 goto pc+146 (-> 520) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 374 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 375 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 386) */
-	/* 376 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 376 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:356: if (!v || verdict(v, port)) */
+	/* 377 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 146, .imm = 1 }, /* if r1 == 0x1 goto pc+146 (-> 524) */
+	/* bpf/jail.bpf.c:358: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 378 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 379 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 7 }, /* if r1 != 0x7 goto pc+10 (-> 390) */
+	/* 380 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 377 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 378 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 379 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 380 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 381 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 381 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 382 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 383 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 384 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 385 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 382 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 386) */
-	/* 383 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 384 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* bpf/jail.bpf.c:347: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 385 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 134, .imm = 0 }, /* if r1 > r0 goto pc+134 (-> 520) */
-	/* 386 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 386 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* if r8 == 0x0 goto pc+3 (-> 390) */
+	/* 387 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 388 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* bpf/jail.bpf.c:358: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 389 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 134, .imm = 0 }, /* if r1 > r0 goto pc+134 (-> 524) */
+	/* 390 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 387 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 388 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 389 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 391 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 392 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 393 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 390 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 391 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 392 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 394 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 395 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 396 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 393 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 396) */
-	/* 394 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 397 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 400) */
+	/* 398 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 395 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 396 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 399 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 400 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 397 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 398 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 399 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 400 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 401 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 402 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
+	/* 401 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 402 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 403 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 404 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 405 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 406 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 403 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 18, .imm = 0 }, /* if r9 != 0x0 goto pc+18 (-> 422) */
-	/* 404 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 407 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 18, .imm = 0 }, /* if r9 != 0x0 goto pc+18 (-> 426) */
+	/* 408 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 405 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 406 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 407 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 409 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 410 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 411 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 408 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 409 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 410 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 412 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 413 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 414 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 411 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 109, .imm = 0 }, /* if r0 == 0x0 goto pc+109 (-> 521) */
-	/* 412 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -122, .imm = 0 }, /* goto pc-122 (-> 291) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 413 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
-	/* 414 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = -92, .imm = 0 }, /* if r4 != 0x0 goto pc-92 (-> 323) */
-	/* 415 */ { .code = 0x18, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = -65536 }, /* r4 = 0xffff0000 ll */
-	/* 416 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 417 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 4, .off = 37, .imm = 0 }, /* if r1 == r4 goto pc+37 (-> 455) */
-	/* 418 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -96, .imm = 0 }, /* if r1 != 0x0 goto pc-96 (-> 323) */
-	/* 419 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 420 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 100, .imm = 16777216 }, /* if r9 == 0x1000000 goto pc+100 (-> 521) */
-	/* 421 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -99, .imm = 0 }, /* goto pc-99 (-> 323) */
+	/* 415 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 109, .imm = 0 }, /* if r0 == 0x0 goto pc+109 (-> 525) */
+	/* 416 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -122, .imm = 0 }, /* goto pc-122 (-> 295) */
+	/* bpf/jail.bpf.c:312: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 417 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 = r2 */
+	/* 418 */ { .code = 0x55, .dst_reg = 4, .src_reg = 0, .off = -92, .imm = 0 }, /* if r4 != 0x0 goto pc-92 (-> 327) */
+	/* 419 */ { .code = 0x18, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = -65536 }, /* r4 = 0xffff0000 ll */
+	/* 420 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 421 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 4, .off = 37, .imm = 0 }, /* if r1 == r4 goto pc+37 (-> 459) */
+	/* 422 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -96, .imm = 0 }, /* if r1 != 0x0 goto pc-96 (-> 327) */
+	/* 423 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:313: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 424 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 100, .imm = 16777216 }, /* if r9 == 0x1000000 goto pc+100 (-> 525) */
+	/* 425 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -99, .imm = 0 }, /* goto pc-99 (-> 327) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 422 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
-	/* 423 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 426 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r9 + 40) = r8 */
+	/* 427 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 424 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
+	/* 428 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r9 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 425 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
-	/* 426 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
-	/* 427 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
-	/* 428 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
-	/* 429 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
+	/* 429 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r9 + 32) = r8 */
+	/* 430 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r8 */
+	/* 431 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r8 */
+	/* 432 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r9 + 8) = r8 */
+	/* 433 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 430 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 431 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
+	/* 434 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 435 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r9 + 0) = r0 */
 	/* bpf/jail.bpf.c:206: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 432 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 433 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 434 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
+	/* 436 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 437 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 438 */ { .code = 0x63, .dst_reg = 9, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r9 + 8) = r0 */
 	/* bpf/jail.bpf.c:207: e->entry = v->entry; */
-	/* 435 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
-	/* 436 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
+	/* 439 */ { .code = 0x61, .dst_reg = 1, .src_reg = 7, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r7 + 20) */
+	/* 440 */ { .code = 0x63, .dst_reg = 9, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r9 + 12) = r1 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 437 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 438 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
+	/* 441 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 442 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 10 }, /* r2 = 10 */
 	/* bpf/jail.bpf.c:209: e->family = (__u8)family; */
-	/* 439 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
+	/* 443 */ { .code = 0x73, .dst_reg = 9, .src_reg = 2, .off = 42, .imm = 0 }, /* *(u8 *)(r9 + 42) = r2 */
 	/* bpf/jail.bpf.c:208: e->kind = v->kind; */
-	/* 440 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
-	/* 441 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/* 444 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r9 + 41) = r1 */
+	/* 445 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 442 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* 446 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
 	/* bpf/jail.bpf.c:210: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 443 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
+	/* 447 */ { .code = 0x73, .dst_reg = 9, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r9 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 444 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* 448 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
 	/* bpf/jail.bpf.c:212: e->port = port; */
-	/* 445 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
-	/* 446 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
-	/* 447 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 448 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
-	/* 449 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 450 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
-	/* 451 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 452 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 453 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 454 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 521) */
-	/* 455 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:451: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 456 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 64, .imm = 16777343 }, /* if r9 == 0x100007f goto pc+64 (-> 521) */
-	/* bpf/jail.bpf.c:339: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 457 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -135, .imm = 0 }, /* if r3 != 0x0 goto pc-135 (-> 323) */
-	/* 458 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -136, .imm = 0 }, /* if r2 != 0x0 goto pc-136 (-> 323) */
-	/* 459 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 460 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 461 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -139, .imm = 0 }, /* if r1 != r2 goto pc-139 (-> 323) */
-	/* bpf/jail.bpf.c:314: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 462 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
-	/* 463 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:316: key.prefixlen = 32; */
-	/* 464 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 465 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 466 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:317: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 467 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 468 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 469 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 470 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 471 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 520) */
+	/* 449 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r9 + 36) = r6 */
+	/* 450 */ { .code = 0x6b, .dst_reg = 9, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r9 + 38) = r1 */
+	/* 451 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 452 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r9 + 24) = r1 */
+	/* 453 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 454 */ { .code = 0x7b, .dst_reg = 9, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r9 + 16) = r1 */
+	/* 455 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 456 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 457 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 458 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 66, .imm = 0 }, /* goto pc+66 (-> 525) */
+	/* 459 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:462: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 460 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 64, .imm = 16777343 }, /* if r9 == 0x100007f goto pc+64 (-> 525) */
+	/* bpf/jail.bpf.c:350: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* 461 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -135, .imm = 0 }, /* if r3 != 0x0 goto pc-135 (-> 327) */
+	/* 462 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -136, .imm = 0 }, /* if r2 != 0x0 goto pc-136 (-> 327) */
+	/* 463 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 464 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 465 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -139, .imm = 0 }, /* if r1 != r2 goto pc-139 (-> 327) */
+	/* bpf/jail.bpf.c:325: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 466 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
+	/* 467 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:327: key.prefixlen = 32; */
+	/* 468 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 469 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 470 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:328: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 471 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 472 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 473 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 474 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/* 475 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 48, .imm = 0 }, /* if r7 == 0x0 goto pc+48 (-> 524) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 472 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
+	/* 476 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r7 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 473 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 504) */
-	/* 474 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
-	/* 475 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 520) */
-	/* 476 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 477 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 504) */
-	/* 478 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
-	/* 479 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 520) */
-	/* 480 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 481 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 504) */
-	/* 482 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
-	/* 483 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 520) */
-	/* 484 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 485 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 504) */
-	/* 486 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
-	/* 487 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 520) */
-	/* 488 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 489 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 504) */
-	/* 490 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
-	/* 491 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 520) */
-	/* 492 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 493 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 504) */
-	/* 494 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
-	/* 495 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 520) */
-	/* 496 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 497 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 504) */
-	/* 498 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
-	/* 499 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 20, .imm = 0 }, /* if r2 == r6 goto pc+20 (-> 520) */
-	/* 500 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 501 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 504) */
-	/* 502 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
-	/* 503 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* if r1 == r6 goto pc+16 (-> 520) */
+	/* 477 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 508) */
+	/* 478 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r7 + 4) */
+	/* 479 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 524) */
+	/* 480 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 481 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 508) */
+	/* 482 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r7 + 6) */
+	/* 483 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 524) */
+	/* 484 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 485 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 508) */
+	/* 486 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r7 + 8) */
+	/* 487 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 524) */
+	/* 488 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 489 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 508) */
+	/* 490 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r7 + 10) */
+	/* 491 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 524) */
+	/* 492 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 493 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 508) */
+	/* 494 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r7 + 12) */
+	/* 495 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 524) */
+	/* 496 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 497 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 508) */
+	/* 498 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r7 + 14) */
+	/* 499 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 524) */
+	/* 500 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 501 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 508) */
+	/* 502 */ { .code = 0x69, .dst_reg = 2, .src_reg = 7, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r7 + 16) */
+	/* 503 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 20, .imm = 0 }, /* if r2 == r6 goto pc+20 (-> 524) */
+	/* 504 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 505 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 508) */
+	/* 506 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r7 + 18) */
+	/* 507 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* if r1 == r6 goto pc+16 (-> 524) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 504 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:318: if (!v || verdict(v, port)) */
-	/* 505 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 520) */
-	/* bpf/jail.bpf.c:320: if (v->kind != JAIL_KIND_DENY_ALL) */
-	/* 506 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
-	/* 507 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -122, .imm = 7 }, /* if r1 != 0x7 goto pc-122 (-> 386) */
-	/* bpf/jail.bpf.c:322: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 508 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
-	/* 509 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 510 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* 508 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:329: if (!v || verdict(v, port)) */
+	/* 509 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 14, .imm = 1 }, /* if r1 == 0x1 goto pc+14 (-> 524) */
+	/* bpf/jail.bpf.c:331: if (v->kind != JAIL_KIND_DENY_ALL) */
+	/* 510 */ { .code = 0x71, .dst_reg = 1, .src_reg = 7, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r7 + 3) */
+	/* 511 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -122, .imm = 7 }, /* if r1 != 0x7 goto pc-122 (-> 390) */
+	/* bpf/jail.bpf.c:333: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 512 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
+	/* 513 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 514 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
 	/* bpf/jail.bpf.c:231: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 511 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 512 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 513 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 514 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 515 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 516 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 517 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 518 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:233: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 515 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = -130, .imm = 0 }, /* if r8 == 0x0 goto pc-130 (-> 386) */
-	/* 516 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 517 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
-	/* 518 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 520) */
-	/* 519 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -134, .imm = 0 }, /* goto pc-134 (-> 386) */
-	/* 520 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
-	/* bpf/jail.bpf.c:454: } */
-	/* 521 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
-	/* 522 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 519 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = -130, .imm = 0 }, /* if r8 == 0x0 goto pc-130 (-> 390) */
+	/* 520 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 521 */ { .code = 0x79, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r8 + 0) */
+	/* 522 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* if r1 > r0 goto pc+1 (-> 524) */
+	/* 523 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -134, .imm = 0 }, /* goto pc-134 (-> 390) */
+	/* 524 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 1 }, /* r8 = 1 */
+	/* bpf/jail.bpf.c:465: } */
+	/* 525 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 8, .off = 0, .imm = 0 }, /* r0 = r8 */
+	/* 526 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_SENDMSG6 523
+#define JAIL_NINSNS_SENDMSG6 527
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
-	{ 68, JAIL_MAP_DSK },
-	{ 133, JAIL_MAP_V4 },
-	{ 185, JAIL_MAP_DNS4 },
-	{ 206, JAIL_MAP_V6 },
-	{ 257, JAIL_MAP_DNS6 },
-	{ 269, JAIL_MAP_CNT },
-	{ 276, JAIL_MAP_EV },
-	{ 287, JAIL_MAP_CNT },
-	{ 335, JAIL_MAP_V6 },
-	{ 378, JAIL_MAP_DNS6 },
-	{ 390, JAIL_MAP_CNT },
-	{ 397, JAIL_MAP_EV },
-	{ 408, JAIL_MAP_CNT },
-	{ 467, JAIL_MAP_V4 },
-	{ 511, JAIL_MAP_DNS4 },
+	{ 72, JAIL_MAP_DSK },
+	{ 137, JAIL_MAP_V4 },
+	{ 189, JAIL_MAP_DNS4 },
+	{ 210, JAIL_MAP_V6 },
+	{ 261, JAIL_MAP_DNS6 },
+	{ 273, JAIL_MAP_CNT },
+	{ 280, JAIL_MAP_EV },
+	{ 291, JAIL_MAP_CNT },
+	{ 339, JAIL_MAP_V6 },
+	{ 382, JAIL_MAP_DNS6 },
+	{ 394, JAIL_MAP_CNT },
+	{ 401, JAIL_MAP_EV },
+	{ 412, JAIL_MAP_CNT },
+	{ 471, JAIL_MAP_V4 },
+	{ 515, JAIL_MAP_DNS4 },
 };
 
 /* jail_sock_create: section cgroup/sock_create, 70 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:561: int jail_sock_create(struct bpf_sock *sk) */
+	/* bpf/jail.bpf.c:572: int jail_sock_create(struct bpf_sock *sk) */
 	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r1 + 4) */
 	/*   2 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
 	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:567: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:578: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
 	/*   5 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   6 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r1 + 8) */
 	/*   7 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:567: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:578: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   8 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 59, .imm = 2 }, /* if r3 != 0x2 goto pc+59 (-> 68) */
-	/* bpf/jail.bpf.c:573: if (type == JAIL_SOCK_STREAM && */
+	/* bpf/jail.bpf.c:584: if (type == JAIL_SOCK_STREAM && */
 	/*   9 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 5, .imm = 2 }, /* if r9 == 0x2 goto pc+5 (-> 15) */
 	/*  10 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 7, .imm = 1 }, /* if r9 != 0x1 goto pc+7 (-> 18) */
-	/* bpf/jail.bpf.c:574: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/* bpf/jail.bpf.c:585: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 6 }, /* if r1 == 0x6 goto pc+55 (-> 68) */
 	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 54, .imm = 262 }, /* if r1 == 0x106 goto pc+54 (-> 68) */
 	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
-	/* bpf/jail.bpf.c:577: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/* bpf/jail.bpf.c:588: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
 	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  16 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 17 }, /* if r1 == 0x11 goto pc+51 (-> 68) */
 	/*  17 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 50, .imm = 136 }, /* if r1 == 0x88 goto pc+50 (-> 68) */
@@ -1689,25 +1729,25 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:548: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:559: e->type = (__u8)type; */
 	/*  57 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r9 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:558: e->family = (__u8)family; */
 	/*  58 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 9 }, /* r1 = 9 */
-	/* bpf/jail.bpf.c:546: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:557: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  61 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:549: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:560: e->proto = (__u16)proto; */
 	/*  62 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
 	/*  63 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:550: e->detail = detail; */
+	/* bpf/jail.bpf.c:561: e->detail = detail; */
 	/*  64 */ { .code = 0x63, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r6 */
-	/* bpf/jail.bpf.c:551: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:562: bpf_ringbuf_submit(e, 0); */
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:581: } */
+	/* bpf/jail.bpf.c:592: } */
 	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1723,22 +1763,22 @@ static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused))
 
 /* jail_setsockopt: section cgroup/setsockopt, 71 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:604: __s32 name = ctx->optname; */
+	/* bpf/jail.bpf.c:615: __s32 name = ctx->optname; */
 	/*   0 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* r9 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:603: __s32 level = ctx->level; */
+	/* bpf/jail.bpf.c:614: __s32 level = ctx->level; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:606: if ((level == JAIL_SOL_IPV6 && */
+	/* bpf/jail.bpf.c:617: if ((level == JAIL_SOL_IPV6 && */
 	/*   2 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 7, .imm = 41 }, /* if r8 != 0x29 goto pc+7 (-> 10) */
-	/* bpf/jail.bpf.c:607: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/* bpf/jail.bpf.c:618: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
 	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:612: ctx->optlen = 0; */
+	/* bpf/jail.bpf.c:623: ctx->optlen = 0; */
 	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
 	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* goto pc+59 (-> 69) */
-	/* bpf/jail.bpf.c:608: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/* bpf/jail.bpf.c:619: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
 	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = -5, .imm = 0 }, /* if r8 != 0x0 goto pc-5 (-> 6) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*  12 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -7, .imm = 4 }, /* if r2 != 0x4 goto pc-7 (-> 6) */
@@ -1791,7 +1831,7 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/*  48 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:558: e->family = (__u8)family; */
 	/*  50 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 52) */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
@@ -1803,24 +1843,24 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/*  57 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:547: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:558: e->family = (__u8)family; */
 	/*  59 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* bpf/jail.bpf.c:546: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:557: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/*  61 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  62 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:550: e->detail = detail; */
+	/* bpf/jail.bpf.c:561: e->detail = detail; */
 	/*  63 */ { .code = 0x63, .dst_reg = 7, .src_reg = 9, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r9 */
-	/* bpf/jail.bpf.c:548: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:559: e->type = (__u8)type; */
 	/*  64 */ { .code = 0x73, .dst_reg = 7, .src_reg = 6, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r6 */
-	/* bpf/jail.bpf.c:549: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:560: e->proto = (__u16)proto; */
 	/*  65 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 6, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r6 */
-	/* bpf/jail.bpf.c:551: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:562: bpf_ringbuf_submit(e, 0); */
 	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:614: } */
+	/* bpf/jail.bpf.c:625: } */
 	/*  69 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  70 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1836,7 +1876,7 @@ static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) 
 
 /* jail_recvmsg4: section cgroup/recvmsg4, 34 instructions */
 static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:514: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:525: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1849,41 +1889,41 @@ static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:516: return restore4(ctx); */
+	/* bpf/jail.bpf.c:527: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:480: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:480: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:470: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:481: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:480: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:472: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:483: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:473: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:484: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:474: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:485: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:475: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:486: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:476: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:487: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1899,7 +1939,7 @@ static const struct jail_reloc jail_relocs_recvmsg4[] __attribute__((unused)) = 
 
 /* jail_recvmsg6: section cgroup/recvmsg6, 63 instructions */
 static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:520: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:531: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1917,7 +1957,7 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:522: return restore6(ctx); */
+	/* bpf/jail.bpf.c:533: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
@@ -1927,41 +1967,41 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:312: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:313: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:503: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:504: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:494: if (!o) */
+	/* bpf/jail.bpf.c:505: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:496: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:507: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:498: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:509: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -1972,14 +2012,14 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:500: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:511: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:506: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:517: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:504: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:515: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:507: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:518: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -1997,7 +2037,7 @@ static const struct jail_reloc jail_relocs_recvmsg6[] __attribute__((unused)) = 
 
 /* jail_getpeername4: section cgroup/getpeername4, 34 instructions */
 static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:526: int jail_getpeername4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:537: int jail_getpeername4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -2010,41 +2050,41 @@ static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) =
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:528: return restore4(ctx); */
+	/* bpf/jail.bpf.c:539: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:480: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:480: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:470: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:481: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:469: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:480: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:472: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:483: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:473: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:484: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:474: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:485: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:475: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:486: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:476: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:487: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -2060,7 +2100,7 @@ static const struct jail_reloc jail_relocs_getpeername4[] __attribute__((unused)
 
 /* jail_getpeername6: section cgroup/getpeername6, 63 instructions */
 static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:532: int jail_getpeername6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:543: int jail_getpeername6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -2078,7 +2118,7 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:534: return restore6(ctx); */
+	/* bpf/jail.bpf.c:545: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
@@ -2088,41 +2128,41 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:312: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:313: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:503: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:504: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:494: if (!o) */
+	/* bpf/jail.bpf.c:505: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:496: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:507: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:498: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:509: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -2133,14 +2173,14 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:500: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:511: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:506: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:517: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:504: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:515: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:507: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:518: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -2156,58 +2196,58 @@ static const struct jail_reloc jail_relocs_getpeername6[] __attribute__((unused)
 	{ 38, JAIL_MAP_DSK },
 };
 
-/* jail_egress: section cgroup_skb/egress, 507 instructions */
+/* jail_egress: section cgroup_skb/egress, 515 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:736: int jail_egress(struct __sk_buff *skb) */
+	/* bpf/jail.bpf.c:749: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
-	/* bpf/jail.bpf.c:740: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
-	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 405, .imm = 1 }, /* if r1 != 0x1 goto pc+405 (-> 409) */
+	/* bpf/jail.bpf.c:753: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 413, .imm = 1 }, /* if r1 != 0x1 goto pc+413 (-> 417) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:743: if (proto == jail_htons(JAIL_ETH_P_IP)) */
-	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 102, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+102 (-> 108) */
-	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 225, .imm = 8 }, /* if r1 != 0x8 goto pc+225 (-> 232) */
+	/* bpf/jail.bpf.c:756: if (proto == jail_htons(JAIL_ETH_P_IP)) */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 104, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+104 (-> 110) */
+	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 228, .imm = 8 }, /* if r1 != 0x8 goto pc+228 (-> 235) */
 	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:661: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
+	/* bpf/jail.bpf.c:674: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 4) */
 	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
 	/*  13 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 309, .imm = 0 }, /* if r8 s> r0 goto pc+309 (-> 324) */
+	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 317, .imm = 0 }, /* if r8 s> r0 goto pc+317 (-> 332) */
 	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
 	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 305, .imm = 64 }, /* if r1 != 0x40 goto pc+305 (-> 324) */
-	/* bpf/jail.bpf.c:663: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 313, .imm = 64 }, /* if r1 != 0x40 goto pc+313 (-> 332) */
+	/* bpf/jail.bpf.c:676: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
 	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:665: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
-	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 301, .imm = 0 }, /* if r1 > r2 goto pc+301 (-> 324) */
+	/* bpf/jail.bpf.c:678: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 309, .imm = 0 }, /* if r1 > r2 goto pc+309 (-> 332) */
 	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
 	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
 	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -33, .imm = 0 }, /* r3 = *(u8 *)(r10 - 33) */
 	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
 	/*  27 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
-	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 295, .imm = 0 }, /* if r1 != 0x0 goto pc+295 (-> 324) */
+	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 303, .imm = 0 }, /* if r1 != 0x0 goto pc+303 (-> 332) */
 	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
-	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 291, .imm = 17 }, /* if r1 != 0x11 goto pc+291 (-> 324) */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 299, .imm = 17 }, /* if r1 != 0x11 goto pc+299 (-> 332) */
 	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:667: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/* bpf/jail.bpf.c:680: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
 	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 284, .imm = 0 }, /* if r1 s> r0 goto pc+284 (-> 324) */
-	/* bpf/jail.bpf.c:673: __builtin_memcpy(key.addr, &h[16], 4); */
+	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 292, .imm = 0 }, /* if r1 s> r0 goto pc+292 (-> 332) */
+	/* bpf/jail.bpf.c:686: __builtin_memcpy(key.addr, &h[16], 4); */
 	/*  40 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
 	/*  41 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
 	/*  42 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -24, .imm = 0 }, /* r2 = *(u8 *)(r10 - 24) */
@@ -2220,17 +2260,17 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  49 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/*  50 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -44, .imm = 0 }, /* *(u32 *)(r10 - 44) = r2 */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:675: key.prefixlen = 32; */
+	/* bpf/jail.bpf.c:688: key.prefixlen = 32; */
 	/*  52 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u32 *)(r10 - 48) = r1 */
 	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:673: __builtin_memcpy(key.addr, &h[16], 4); */
+	/* bpf/jail.bpf.c:686: __builtin_memcpy(key.addr, &h[16], 4); */
 	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
-	/* bpf/jail.bpf.c:676: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/* bpf/jail.bpf.c:689: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
 	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/*  58 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:635: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* bpf/jail.bpf.c:646: if (!v || !(v->flags & JAIL_V_HOST)) */
 	/*  59 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 99) */
 	/*  60 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
 	/*  61 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
@@ -2242,561 +2282,576 @@ static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/*  66 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
 	/*  67 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/*  68 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 340, .imm = 0 }, /* if r3 == r1 goto pc+340 (-> 409) */
+	/*  68 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 348, .imm = 0 }, /* if r3 == r1 goto pc+348 (-> 417) */
 	/*  69 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
 	/*  70 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 97) */
 	/*  71 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/*  72 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 336, .imm = 0 }, /* if r3 == r1 goto pc+336 (-> 409) */
+	/*  72 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 344, .imm = 0 }, /* if r3 == r1 goto pc+344 (-> 417) */
 	/*  73 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
 	/*  74 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 97) */
 	/*  75 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/*  76 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 332, .imm = 0 }, /* if r3 == r1 goto pc+332 (-> 409) */
+	/*  76 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 340, .imm = 0 }, /* if r3 == r1 goto pc+340 (-> 417) */
 	/*  77 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
 	/*  78 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 97) */
 	/*  79 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/*  80 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 328, .imm = 0 }, /* if r3 == r1 goto pc+328 (-> 409) */
+	/*  80 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 336, .imm = 0 }, /* if r3 == r1 goto pc+336 (-> 417) */
 	/*  81 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
 	/*  82 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 97) */
 	/*  83 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/*  84 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 324, .imm = 0 }, /* if r3 == r1 goto pc+324 (-> 409) */
+	/*  84 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 332, .imm = 0 }, /* if r3 == r1 goto pc+332 (-> 417) */
 	/*  85 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
 	/*  86 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 97) */
 	/*  87 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/*  88 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 320, .imm = 0 }, /* if r3 == r1 goto pc+320 (-> 409) */
+	/*  88 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 328, .imm = 0 }, /* if r3 == r1 goto pc+328 (-> 417) */
 	/*  89 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
 	/*  90 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 97) */
 	/*  91 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/*  92 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 316, .imm = 0 }, /* if r3 == r1 goto pc+316 (-> 409) */
+	/*  92 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 324, .imm = 0 }, /* if r3 == r1 goto pc+324 (-> 417) */
 	/*  93 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
 	/*  94 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 97) */
 	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/*  96 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 312, .imm = 0 }, /* if r2 == r1 goto pc+312 (-> 409) */
+	/*  96 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 320, .imm = 0 }, /* if r2 == r1 goto pc+320 (-> 417) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
 	/*  97 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:676: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  98 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 310, .imm = 1 }, /* if r1 == 0x1 goto pc+310 (-> 409) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:689: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/*  98 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 318, .imm = 1 }, /* if r1 == 0x1 goto pc+318 (-> 417) */
+	/* bpf/jail.bpf.c:692: return to_fwd(h[9], ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/*  99 */ { .code = 0x71, .dst_reg = 9, .src_reg = 10, .off = -31, .imm = 0 }, /* r9 = *(u8 *)(r10 - 31) */
+	/* 100 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 100 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
-	/* 101 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 102 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
+	/* 101 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
+	/* 102 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:692: return to_fwd(h[9], ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 103 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
 	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 103 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 104 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 104 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 105 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 106 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 106 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 199, .imm = 0 }, /* if r0 != 0x0 goto pc+199 (-> 306) */
-	/* 107 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 204, .imm = 0 }, /* goto pc+204 (-> 312) */
-	/* 108 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* 109 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 110 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:690: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 111 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 113 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 114 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 115 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 297, .imm = 0 }, /* if r8 s> r0 goto pc+297 (-> 413) */
-	/* 116 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
-	/* 117 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/* 118 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 294, .imm = 96 }, /* if r1 != 0x60 goto pc+294 (-> 413) */
-	/* bpf/jail.bpf.c:691: !l4_ok(h[6])) */
-	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* bpf/jail.bpf.c:690: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
-	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 123) */
-	/* 121 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 123) */
-	/* 122 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 290, .imm = 17 }, /* if r1 != 0x11 goto pc+290 (-> 413) */
-	/* 123 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:693: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
-	/* 124 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
-	/* 125 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 127 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 130 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 282, .imm = 0 }, /* if r1 s> r0 goto pc+282 (-> 413) */
-	/* bpf/jail.bpf.c:695: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 131 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
-	/* 132 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 133 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
-	/* 134 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
-	/* 135 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
-	/* 136 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 137 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
-	/* 138 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 139 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -11, .imm = 0 }, /* r4 = *(u8 *)(r10 - 11) */
-	/* 140 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 141 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
-	/* 142 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
-	/* 143 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
-	/* 144 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 145 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
-	/* 146 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
-	/* 147 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 148 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
-	/* 149 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
-	/* 150 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
-	/* 151 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -3, .imm = 0 }, /* r3 = *(u8 *)(r10 - 3) */
-	/* 152 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 153 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -4, .imm = 0 }, /* r4 = *(u8 *)(r10 - 4) */
-	/* 154 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 155 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -1, .imm = 0 }, /* r4 = *(u8 *)(r10 - 1) */
-	/* 156 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 157 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -2, .imm = 0 }, /* r5 = *(u8 *)(r10 - 2) */
-	/* 158 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 159 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 160 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 161 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r4 */
-	/* 162 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -60, .imm = 0 }, /* *(u32 *)(r10 - 60) = r1 */
-	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r2 */
-	/* 164 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
-	/* 165 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
-	/* 166 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
-	/* 167 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
-	/* 168 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
-	/* 169 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
-	/* 170 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -14, .imm = 0 }, /* r3 = *(u8 *)(r10 - 14) */
-	/* 171 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
-	/* 172 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
-	/* 173 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 174 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r2 */
-	/* 175 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:697: key.prefixlen = 128; */
-	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
-	/* 177 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:695: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 178 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
-	/* bpf/jail.bpf.c:698: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 181 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 182 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
-	/* bpf/jail.bpf.c:635: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/* 183 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 223) */
-	/* 184 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/* 185 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/* 186 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 223) */
+	/* 107 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 204, .imm = 0 }, /* if r0 != 0x0 goto pc+204 (-> 312) */
+	/* 108 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 109 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 212, .imm = 0 }, /* goto pc+212 (-> 322) */
+	/* 110 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 111 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 112 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:703: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 113 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 114 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 115 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 116 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 117 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 193, .imm = 0 }, /* if r8 s> r0 goto pc+193 (-> 311) */
+	/* 118 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u8 *)(r10 - 40) */
+	/* 119 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/* 120 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 190, .imm = 96 }, /* if r1 != 0x60 goto pc+190 (-> 311) */
+	/* bpf/jail.bpf.c:704: !l4_ok(h[6])) */
+	/* 121 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/* bpf/jail.bpf.c:703: if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 || */
+	/* 122 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 125) */
+	/* 123 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 125) */
+	/* 124 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 186, .imm = 17 }, /* if r1 != 0x11 goto pc+186 (-> 311) */
+	/* 125 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:706: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
+	/* 126 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -76 }, /* r3 += -76 */
+	/* 127 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 128 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 129 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 130 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 131 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 132 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 178, .imm = 0 }, /* if r1 s> r0 goto pc+178 (-> 311) */
+	/* bpf/jail.bpf.c:708: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 133 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -7, .imm = 0 }, /* r3 = *(u8 *)(r10 - 7) */
+	/* 134 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 135 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -8, .imm = 0 }, /* r1 = *(u8 *)(r10 - 8) */
+	/* 136 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 |= r1 */
+	/* 137 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -5, .imm = 0 }, /* r1 = *(u8 *)(r10 - 5) */
+	/* 138 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 139 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
+	/* 140 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 141 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -11, .imm = 0 }, /* r4 = *(u8 *)(r10 - 11) */
+	/* 142 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 143 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
+	/* 144 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
+	/* 145 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
+	/* 146 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 147 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -10, .imm = 0 }, /* r5 = *(u8 *)(r10 - 10) */
+	/* 148 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 5, .off = 0, .imm = 0 }, /* r2 |= r5 */
+	/* 149 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 150 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 4, .off = 0, .imm = 0 }, /* r2 |= r4 */
+	/* 151 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 <<= 16 */
+	/* 152 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
+	/* 153 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -3, .imm = 0 }, /* r3 = *(u8 *)(r10 - 3) */
+	/* 154 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 155 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -4, .imm = 0 }, /* r4 = *(u8 *)(r10 - 4) */
+	/* 156 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 157 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -1, .imm = 0 }, /* r4 = *(u8 *)(r10 - 1) */
+	/* 158 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 159 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -2, .imm = 0 }, /* r5 = *(u8 *)(r10 - 2) */
+	/* 160 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/* 161 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
+	/* 162 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
+	/* 163 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r4 */
+	/* 164 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -60, .imm = 0 }, /* *(u32 *)(r10 - 60) = r1 */
+	/* 165 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r2 */
+	/* 166 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -15, .imm = 0 }, /* r1 = *(u8 *)(r10 - 15) */
+	/* 167 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 8 }, /* r1 <<= 8 */
+	/* 168 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
+	/* 169 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 |= r2 */
+	/* 170 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
+	/* 171 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 <<= 8 */
+	/* 172 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -14, .imm = 0 }, /* r3 = *(u8 *)(r10 - 14) */
+	/* 173 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 3, .off = 0, .imm = 0 }, /* r2 |= r3 */
+	/* 174 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 <<= 16 */
+	/* 175 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 176 */ { .code = 0x63, .dst_reg = 10, .src_reg = 2, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r2 */
+	/* 177 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:710: key.prefixlen = 128; */
+	/* 178 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
+	/* 179 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:708: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/* 180 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -72 }, /* r2 += -72 */
+	/* bpf/jail.bpf.c:711: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 181 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 182 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 183 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 184 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -74, .imm = 0 }, /* r8 = *(u16 *)(r10 - 74) */
+	/* bpf/jail.bpf.c:646: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* 185 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 225) */
+	/* 186 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 187 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 188 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 225) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 187 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* 189 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 188 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 221) */
-	/* 189 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 190 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 191 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/* 192 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 112, .imm = 0 }, /* if r3 == r1 goto pc+112 (-> 305) */
-	/* 193 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 194 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 221) */
-	/* 195 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/* 196 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 108, .imm = 0 }, /* if r3 == r1 goto pc+108 (-> 305) */
-	/* 197 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 198 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 221) */
-	/* 199 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/* 200 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 104, .imm = 0 }, /* if r3 == r1 goto pc+104 (-> 305) */
-	/* 201 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 202 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 221) */
-	/* 203 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/* 204 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 100, .imm = 0 }, /* if r3 == r1 goto pc+100 (-> 305) */
-	/* 205 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 206 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 221) */
-	/* 207 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/* 208 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 96, .imm = 0 }, /* if r3 == r1 goto pc+96 (-> 305) */
-	/* 209 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 210 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 221) */
-	/* 211 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/* 212 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 92, .imm = 0 }, /* if r3 == r1 goto pc+92 (-> 305) */
-	/* 213 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 214 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 221) */
-	/* 215 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/* 216 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 88, .imm = 0 }, /* if r3 == r1 goto pc+88 (-> 305) */
-	/* 217 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 218 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 221) */
-	/* 219 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/* 220 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 84, .imm = 0 }, /* if r2 == r1 goto pc+84 (-> 305) */
+	/* 190 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 223) */
+	/* 191 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 192 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 193 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 194 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 222, .imm = 0 }, /* if r3 == r1 goto pc+222 (-> 417) */
+	/* 195 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 196 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 223) */
+	/* 197 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 198 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 218, .imm = 0 }, /* if r3 == r1 goto pc+218 (-> 417) */
+	/* 199 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 200 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 223) */
+	/* 201 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 202 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 214, .imm = 0 }, /* if r3 == r1 goto pc+214 (-> 417) */
+	/* 203 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 204 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 223) */
+	/* 205 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 206 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 210, .imm = 0 }, /* if r3 == r1 goto pc+210 (-> 417) */
+	/* 207 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 208 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 223) */
+	/* 209 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 210 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 206, .imm = 0 }, /* if r3 == r1 goto pc+206 (-> 417) */
+	/* 211 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 212 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 223) */
+	/* 213 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 214 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 202, .imm = 0 }, /* if r3 == r1 goto pc+202 (-> 417) */
+	/* 215 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 216 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 223) */
+	/* 217 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 218 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 198, .imm = 0 }, /* if r3 == r1 goto pc+198 (-> 417) */
+	/* 219 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 220 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 223) */
+	/* 221 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 222 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 194, .imm = 0 }, /* if r2 == r1 goto pc+194 (-> 417) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:698: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 222 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 82, .imm = 1 }, /* if r1 == 0x1 goto pc+82 (-> 305) */
-	/* 223 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 223 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:711: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 224 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 192, .imm = 1 }, /* if r1 == 0x1 goto pc+192 (-> 417) */
+	/* bpf/jail.bpf.c:714: return to_fwd(h[6], ports[1]) && is_fwd6((const __u32 *)key.addr); */
+	/* 225 */ { .code = 0x71, .dst_reg = 9, .src_reg = 10, .off = -34, .imm = 0 }, /* r9 = *(u8 *)(r10 - 34) */
+	/* 226 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:239: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 224 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* 225 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 226 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 227 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 228 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:714: return to_fwd(h[6], ports[1]) && is_fwd6((const __u32 *)key.addr); */
+	/* 229 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:240: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 227 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/* 228 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 229 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 230 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 231 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 230 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 57, .imm = 0 }, /* if r0 != 0x0 goto pc+57 (-> 288) */
-	/* 231 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 181, .imm = 0 }, /* goto pc+181 (-> 413) */
-	/* 232 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 233 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 57, .imm = 0 }, /* if r0 != 0x0 goto pc+57 (-> 291) */
+	/* 234 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 186, .imm = 0 }, /* goto pc+186 (-> 421) */
+	/* 235 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 233 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 234 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 235 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 236 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 237 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 238 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 236 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 237 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 238 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 239 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 240 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 239 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 242) */
-	/* 240 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 242 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 245) */
+	/* 243 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 241 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 242 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 244 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 245 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 243 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 244 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 245 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 246 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 247 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 248 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 246 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 247 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 248 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 249 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 250 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 251 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 249 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 9, .imm = 0 }, /* if r7 != 0x0 goto pc+9 (-> 259) */
-	/* 250 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 252 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 9, .imm = 0 }, /* if r7 != 0x0 goto pc+9 (-> 262) */
+	/* 253 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 251 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 252 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 253 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 254 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 255 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 256 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 254 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 255 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 256 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 257 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 258 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 259 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 257 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 94, .imm = 0 }, /* if r0 == 0x0 goto pc+94 (-> 352) */
-	/* 258 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 91, .imm = 0 }, /* goto pc+91 (-> 350) */
+	/* 260 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 99, .imm = 0 }, /* if r0 == 0x0 goto pc+99 (-> 360) */
+	/* 261 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 96, .imm = 0 }, /* goto pc+96 (-> 358) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 259 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
-	/* 260 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 262 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
+	/* 263 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 261 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
+	/* 264 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 262 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
-	/* 263 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
-	/* 264 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
-	/* 265 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
-	/* 266 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
+	/* 265 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
+	/* 266 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
+	/* 267 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
+	/* 268 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
+	/* 269 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 267 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 268 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 269 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* 270 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 271 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 272 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
-	/* 273 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 284) */
-	/* 274 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 275 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* 276 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 277 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 278 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 279 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 280 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 284) */
-	/* bpf/jail.bpf.c:730: e->port = jail_ntohs(ports[1]); */
-	/* 281 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -38, .imm = 0 }, /* r1 = *(u16 *)(r10 - 38) */
-	/* 282 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 283 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
-	/* bpf/jail.bpf.c:731: bpf_ringbuf_submit(e, 0); */
-	/* 284 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 285 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 286 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 287 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 64, .imm = 0 }, /* goto pc+64 (-> 352) */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 288 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* 289 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 123, .imm = 0 }, /* if r1 == 0x0 goto pc+123 (-> 413) */
-	/* 290 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* 291 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 121, .imm = 0 }, /* if r1 != r8 goto pc+121 (-> 413) */
-	/* 292 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:301: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 293 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u32 *)(r10 - 68) */
-	/* 294 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 295 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/* 296 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/* 297 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 115, .imm = 0 }, /* if r2 != 0x0 goto pc+115 (-> 413) */
-	/* 298 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -60, .imm = 0 }, /* r1 = *(u32 *)(r10 - 60) */
-	/* 299 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 300 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 301 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 109, .imm = 0 }, /* if r1 == r2 goto pc+109 (-> 411) */
-	/* 302 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 110, .imm = 0 }, /* if r1 != 0x0 goto pc+110 (-> 413) */
-	/* bpf/jail.bpf.c:302: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 303 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* 304 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 108, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+108 (-> 413) */
-	/* 305 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 409) */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 306 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 270 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 271 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* bpf/jail.bpf.c:732: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 272 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
+	/* 273 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
+	/* bpf/jail.bpf.c:731: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 274 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
+	/* bpf/jail.bpf.c:742: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 275 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
+	/* 276 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 287) */
+	/* 277 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 278 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* 279 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 280 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 281 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 282 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 283 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 287) */
+	/* bpf/jail.bpf.c:743: e->port = jail_ntohs(ports[1]); */
+	/* 284 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -38, .imm = 0 }, /* r1 = *(u16 *)(r10 - 38) */
+	/* 285 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 286 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
+	/* bpf/jail.bpf.c:744: bpf_ringbuf_submit(e, 0); */
+	/* 287 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 288 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 289 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 290 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 69, .imm = 0 }, /* goto pc+69 (-> 360) */
 	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
-	/* 307 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
-	/* 308 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:645: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 309 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 311) */
-	/* 310 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 311 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 313) */
-	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:679: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
-	/* 313 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 314 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:744: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
-	/* 315 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* if r1 == 0x0 goto pc+8 (-> 324) */
-	/* 316 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u8 *)(r10 - 24) */
-	/* 317 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 6, .imm = 127 }, /* if r1 != 0x7f goto pc+6 (-> 324) */
-	/* 318 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
-	/* 319 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* if r1 != 0x0 goto pc+4 (-> 324) */
-	/* 320 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -22, .imm = 0 }, /* r1 = *(u8 *)(r10 - 22) */
-	/* 321 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* if r1 != 0x0 goto pc+2 (-> 324) */
-	/* 322 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -21, .imm = 0 }, /* r1 = *(u8 *)(r10 - 21) */
-	/* 323 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 85, .imm = 1 }, /* if r1 == 0x1 goto pc+85 (-> 409) */
-	/* 324 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 291 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:657: return fwd != 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && */
+	/* 292 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* if r1 == 0x0 goto pc+18 (-> 311) */
+	/* 293 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
+	/* 294 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 17 }, /* if r2 == 0x11 goto pc+1 (-> 296) */
+	/* 295 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 15, .imm = 6 }, /* if r2 != 0x6 goto pc+15 (-> 311) */
+	/* bpf/jail.bpf.c:658: jail_ntohs(dport) == fwd; */
+	/* 296 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* bpf/jail.bpf.c:714: return to_fwd(h[6], ports[1]) && is_fwd6((const __u32 *)key.addr); */
+	/* 297 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 13, .imm = 0 }, /* if r1 != r8 goto pc+13 (-> 311) */
+	/* 298 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* bpf/jail.bpf.c:312: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 299 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -68, .imm = 0 }, /* r2 = *(u32 *)(r10 - 68) */
+	/* 300 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 301 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 302 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
+	/* 303 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 0 }, /* if r2 != 0x0 goto pc+7 (-> 311) */
+	/* 304 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -60, .imm = 0 }, /* r1 = *(u32 *)(r10 - 60) */
+	/* 305 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 306 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 307 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 111, .imm = 0 }, /* if r1 == r2 goto pc+111 (-> 419) */
+	/* 308 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* if r1 != 0x0 goto pc+2 (-> 311) */
+	/* bpf/jail.bpf.c:313: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 309 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
+	/* 310 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 106, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+106 (-> 417) */
+	/* 311 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 109, .imm = 0 }, /* goto pc+109 (-> 421) */
+	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:242: return p ? *p : 0; */
+	/* 313 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:657: return fwd != 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && */
+	/* 314 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 0 }, /* if r2 == 0x0 goto pc+7 (-> 322) */
+	/* 315 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 9, .off = 0, .imm = 0 }, /* r3 = r9 */
+	/* 316 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 1, .imm = 17 }, /* if r3 == 0x11 goto pc+1 (-> 318) */
+	/* 317 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 6 }, /* if r3 != 0x6 goto pc+4 (-> 322) */
+	/* bpf/jail.bpf.c:658: jail_ntohs(dport) == fwd; */
+	/* 318 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 319 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 320 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 != r8 goto pc+1 (-> 322) */
+	/* 321 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:692: return to_fwd(h[9], ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 322 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* bpf/jail.bpf.c:757: return egress4(skb) || deny_egress(skb, JAIL_AF_INET); */
+	/* 323 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 0 }, /* if r1 != 0x0 goto pc+8 (-> 332) */
+	/* 324 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u8 *)(r10 - 24) */
+	/* 325 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 6, .imm = 127 }, /* if r1 != 0x7f goto pc+6 (-> 332) */
+	/* 326 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -23, .imm = 0 }, /* r1 = *(u8 *)(r10 - 23) */
+	/* 327 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* if r1 != 0x0 goto pc+4 (-> 332) */
+	/* 328 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -22, .imm = 0 }, /* r1 = *(u8 *)(r10 - 22) */
+	/* 329 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* if r1 != 0x0 goto pc+2 (-> 332) */
+	/* 330 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -21, .imm = 0 }, /* r1 = *(u8 *)(r10 - 21) */
+	/* 331 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 85, .imm = 1 }, /* if r1 == 0x1 goto pc+85 (-> 417) */
+	/* 332 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 325 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 326 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 327 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 333 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 334 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 335 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 328 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 329 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 330 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 336 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 337 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 338 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 331 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 334) */
-	/* 332 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 339 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 342) */
+	/* 340 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 333 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 334 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 341 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 342 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 335 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 336 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 337 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 338 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 339 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 340 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 343 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 344 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 345 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 346 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 347 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 348 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 341 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 12, .imm = 0 }, /* if r8 != 0x0 goto pc+12 (-> 354) */
-	/* 342 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 349 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 12, .imm = 0 }, /* if r8 != 0x0 goto pc+12 (-> 362) */
+	/* 350 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 343 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 344 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 345 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 351 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 352 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 353 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 346 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 347 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 348 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 354 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 355 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 356 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 349 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 352) */
-	/* 350 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* 351 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 352 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* 353 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 55, .imm = 0 }, /* goto pc+55 (-> 409) */
+	/* 357 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 360) */
+	/* 358 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 359 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 360 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 361 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 55, .imm = 0 }, /* goto pc+55 (-> 417) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 354 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 355 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 362 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 363 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 356 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
+	/* 364 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 357 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 358 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 359 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 360 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 361 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 365 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 366 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 367 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 368 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 369 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 362 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 363 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
-	/* 364 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 365 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
-	/* 366 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 367 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
-	/* 368 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 369 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:720: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
-	/* 370 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 371 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 372 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/* 373 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 374 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 == 0x0 goto pc+3 (-> 378) */
-	/* 375 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 376 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
-	/* 377 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 394) */
-	/* bpf/jail.bpf.c:721: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 378 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
-	/* bpf/jail.bpf.c:722: e->proto = h[9]; */
-	/* 379 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/* 380 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:723: __builtin_memcpy(e->addr, &h[16], 4); */
-	/* 381 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -23, .imm = 0 }, /* r3 = *(u8 *)(r10 - 23) */
-	/* 382 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
-	/* 383 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -24, .imm = 0 }, /* r4 = *(u8 *)(r10 - 24) */
-	/* 384 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/* 385 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -21, .imm = 0 }, /* r4 = *(u8 *)(r10 - 21) */
-	/* 386 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
-	/* 387 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -22, .imm = 0 }, /* r5 = *(u8 *)(r10 - 22) */
-	/* 388 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/* 389 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
-	/* 390 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
-	/* 391 */ { .code = 0x63, .dst_reg = 8, .src_reg = 4, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r4 */
-	/* bpf/jail.bpf.c:721: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 392 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
-	/* 393 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 394 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* 395 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 405) */
-	/* 396 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 397 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
-	/* 398 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 399 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 400 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 401 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 405) */
-	/* 402 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -70, .imm = 0 }, /* r1 = *(u16 *)(r10 - 70) */
-	/* 403 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 404 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
-	/* 405 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* 406 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 407 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 408 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:748: } */
-	/* 409 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/* 410 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:303: w[3] == jail_htonl(0x7f000001))); */
-	/* 411 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
-	/* bpf/jail.bpf.c:746: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
-	/* 412 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 16777343 }, /* if r1 == 0x100007f goto pc-4 (-> 409) */
-	/* 413 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 370 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 371 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* 372 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:732: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 373 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 374 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
+	/* bpf/jail.bpf.c:731: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 375 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* 376 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 377 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:733: if (family == JAIL_AF_INET && bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* 378 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 379 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 380 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/* 381 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 382 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 == 0x0 goto pc+3 (-> 386) */
+	/* 383 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* bpf/jail.bpf.c:742: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 384 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
+	/* 385 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 402) */
+	/* bpf/jail.bpf.c:734: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 386 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u8 *)(r10 - 40) */
+	/* bpf/jail.bpf.c:735: e->proto = h[9]; */
+	/* 387 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/* 388 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:736: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* 389 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -23, .imm = 0 }, /* r3 = *(u8 *)(r10 - 23) */
+	/* 390 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 <<= 8 */
+	/* 391 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -24, .imm = 0 }, /* r4 = *(u8 *)(r10 - 24) */
+	/* 392 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
+	/* 393 */ { .code = 0x71, .dst_reg = 4, .src_reg = 10, .off = -21, .imm = 0 }, /* r4 = *(u8 *)(r10 - 21) */
+	/* 394 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 8 }, /* r4 <<= 8 */
+	/* 395 */ { .code = 0x71, .dst_reg = 5, .src_reg = 10, .off = -22, .imm = 0 }, /* r5 = *(u8 *)(r10 - 22) */
+	/* 396 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
+	/* 397 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 <<= 16 */
+	/* 398 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 3, .off = 0, .imm = 0 }, /* r4 |= r3 */
+	/* 399 */ { .code = 0x63, .dst_reg = 8, .src_reg = 4, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r4 */
+	/* bpf/jail.bpf.c:734: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 400 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
+	/* 401 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
+	/* bpf/jail.bpf.c:742: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 402 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* 403 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 413) */
+	/* 404 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 405 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
+	/* 406 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 407 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 408 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 409 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 413) */
+	/* 410 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -70, .imm = 0 }, /* r1 = *(u16 *)(r10 - 70) */
+	/* 411 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 412 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
+	/* 413 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 414 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 415 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 416 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* bpf/jail.bpf.c:761: } */
+	/* 417 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 418 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:314: w[3] == jail_htonl(0x7f000001))); */
+	/* 419 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u32 *)(r10 - 56) */
+	/* bpf/jail.bpf.c:759: return egress6(skb) || deny_egress(skb, JAIL_AF_INET6); */
+	/* 420 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 16777343 }, /* if r1 == 0x100007f goto pc-4 (-> 417) */
+	/* 421 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 414 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 415 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 416 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 422 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 423 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 424 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 417 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 418 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 419 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 425 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 426 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 427 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 420 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 423) */
-	/* 421 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 428 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 431) */
+	/* 429 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 422 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 423 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 430 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 431 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 424 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 425 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 426 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 427 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 428 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 429 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 432 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 433 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 434 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 435 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 436 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 437 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 430 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 9, .imm = 0 }, /* if r8 != 0x0 goto pc+9 (-> 440) */
-	/* 431 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 438 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 9, .imm = 0 }, /* if r8 != 0x0 goto pc+9 (-> 448) */
+	/* 439 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 432 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 433 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 434 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 440 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 441 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 442 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 435 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 436 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 437 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 443 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 444 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 445 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 438 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -87, .imm = 0 }, /* if r0 == 0x0 goto pc-87 (-> 352) */
-	/* 439 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -90, .imm = 0 }, /* goto pc-90 (-> 350) */
+	/* 446 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -87, .imm = 0 }, /* if r0 == 0x0 goto pc-87 (-> 360) */
+	/* 447 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -90, .imm = 0 }, /* goto pc-90 (-> 358) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 440 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 441 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 448 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 449 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 442 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
+	/* 450 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 443 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 444 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 445 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 446 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 447 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 451 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 452 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 453 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 454 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 455 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 448 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 449 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
-	/* 450 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:719: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
-	/* 451 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
-	/* 452 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
-	/* bpf/jail.bpf.c:718: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 453 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
-	/* 454 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 455 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/* bpf/jail.bpf.c:725: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
-	/* 456 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 457 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 458 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 459 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* bpf/jail.bpf.c:724: } else if (family == JAIL_AF_INET6 && */
-	/* 460 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 463) */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 461 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
-	/* 462 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* goto pc+34 (-> 497) */
-	/* bpf/jail.bpf.c:726: e->proto = h[6]; */
-	/* 463 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
-	/* 464 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
-	/* bpf/jail.bpf.c:727: __builtin_memcpy(e->addr, &h[24], 16); */
-	/* 465 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
-	/* 466 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 23, .imm = 0 }, /* *(u8 *)(r8 + 23) = r2 */
-	/* 467 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -10, .imm = 0 }, /* r2 = *(u8 *)(r10 - 10) */
-	/* 468 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 22, .imm = 0 }, /* *(u8 *)(r8 + 22) = r2 */
-	/* 469 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -11, .imm = 0 }, /* r2 = *(u8 *)(r10 - 11) */
-	/* 470 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 21, .imm = 0 }, /* *(u8 *)(r8 + 21) = r2 */
-	/* 471 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
-	/* 472 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u8 *)(r8 + 20) = r2 */
-	/* 473 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
-	/* 474 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 19, .imm = 0 }, /* *(u8 *)(r8 + 19) = r2 */
-	/* 475 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -14, .imm = 0 }, /* r2 = *(u8 *)(r10 - 14) */
-	/* 476 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 18, .imm = 0 }, /* *(u8 *)(r8 + 18) = r2 */
-	/* 477 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -15, .imm = 0 }, /* r2 = *(u8 *)(r10 - 15) */
-	/* 478 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 17, .imm = 0 }, /* *(u8 *)(r8 + 17) = r2 */
-	/* 479 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
-	/* 480 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u8 *)(r8 + 16) = r2 */
-	/* 481 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -1, .imm = 0 }, /* r2 = *(u8 *)(r10 - 1) */
-	/* 482 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 31, .imm = 0 }, /* *(u8 *)(r8 + 31) = r2 */
-	/* 483 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -2, .imm = 0 }, /* r2 = *(u8 *)(r10 - 2) */
-	/* 484 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 30, .imm = 0 }, /* *(u8 *)(r8 + 30) = r2 */
-	/* 485 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -3, .imm = 0 }, /* r2 = *(u8 *)(r10 - 3) */
-	/* 486 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 29, .imm = 0 }, /* *(u8 *)(r8 + 29) = r2 */
-	/* 487 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -4, .imm = 0 }, /* r2 = *(u8 *)(r10 - 4) */
-	/* 488 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 28, .imm = 0 }, /* *(u8 *)(r8 + 28) = r2 */
-	/* 489 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -5, .imm = 0 }, /* r2 = *(u8 *)(r10 - 5) */
-	/* 490 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 27, .imm = 0 }, /* *(u8 *)(r8 + 27) = r2 */
-	/* 491 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
-	/* 492 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 26, .imm = 0 }, /* *(u8 *)(r8 + 26) = r2 */
-	/* 493 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -7, .imm = 0 }, /* r2 = *(u8 *)(r10 - 7) */
-	/* 494 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 25, .imm = 0 }, /* *(u8 *)(r8 + 25) = r2 */
-	/* 495 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -8, .imm = 0 }, /* r2 = *(u8 *)(r10 - 8) */
-	/* 496 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u8 *)(r8 + 24) = r2 */
-	/* bpf/jail.bpf.c:729: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
-	/* 497 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* 498 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -94, .imm = 0 }, /* if r1 == 0x0 goto pc-94 (-> 405) */
-	/* 499 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 500 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
-	/* 501 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 502 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 503 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 504 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 505 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = -101, .imm = 0 }, /* if r0 != 0x0 goto pc-101 (-> 405) */
-	/* 506 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -105, .imm = 0 }, /* goto pc-105 (-> 402) */
+	/* 456 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 457 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* 458 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:732: e->family = (__u8)family; / * 0: neither IPv4 nor IPv6 * / */
+	/* 459 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 460 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 11 }, /* r1 = 11 */
+	/* bpf/jail.bpf.c:731: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 461 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* 462 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 463 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/* bpf/jail.bpf.c:738: bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* 464 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 465 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 466 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 467 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* bpf/jail.bpf.c:737: } else if (family == JAIL_AF_INET6 && */
+	/* 468 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 471) */
+	/* bpf/jail.bpf.c:742: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 469 */ { .code = 0x69, .dst_reg = 1, .src_reg = 8, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r8 + 38) */
+	/* 470 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 34, .imm = 0 }, /* goto pc+34 (-> 505) */
+	/* bpf/jail.bpf.c:739: e->proto = h[6]; */
+	/* 471 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -34, .imm = 0 }, /* r1 = *(u8 *)(r10 - 34) */
+	/* 472 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* bpf/jail.bpf.c:740: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* 473 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -9, .imm = 0 }, /* r2 = *(u8 *)(r10 - 9) */
+	/* 474 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 23, .imm = 0 }, /* *(u8 *)(r8 + 23) = r2 */
+	/* 475 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -10, .imm = 0 }, /* r2 = *(u8 *)(r10 - 10) */
+	/* 476 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 22, .imm = 0 }, /* *(u8 *)(r8 + 22) = r2 */
+	/* 477 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -11, .imm = 0 }, /* r2 = *(u8 *)(r10 - 11) */
+	/* 478 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 21, .imm = 0 }, /* *(u8 *)(r8 + 21) = r2 */
+	/* 479 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -12, .imm = 0 }, /* r2 = *(u8 *)(r10 - 12) */
+	/* 480 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 20, .imm = 0 }, /* *(u8 *)(r8 + 20) = r2 */
+	/* 481 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -13, .imm = 0 }, /* r2 = *(u8 *)(r10 - 13) */
+	/* 482 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 19, .imm = 0 }, /* *(u8 *)(r8 + 19) = r2 */
+	/* 483 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -14, .imm = 0 }, /* r2 = *(u8 *)(r10 - 14) */
+	/* 484 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 18, .imm = 0 }, /* *(u8 *)(r8 + 18) = r2 */
+	/* 485 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -15, .imm = 0 }, /* r2 = *(u8 *)(r10 - 15) */
+	/* 486 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 17, .imm = 0 }, /* *(u8 *)(r8 + 17) = r2 */
+	/* 487 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -16, .imm = 0 }, /* r2 = *(u8 *)(r10 - 16) */
+	/* 488 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 16, .imm = 0 }, /* *(u8 *)(r8 + 16) = r2 */
+	/* 489 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -1, .imm = 0 }, /* r2 = *(u8 *)(r10 - 1) */
+	/* 490 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 31, .imm = 0 }, /* *(u8 *)(r8 + 31) = r2 */
+	/* 491 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -2, .imm = 0 }, /* r2 = *(u8 *)(r10 - 2) */
+	/* 492 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 30, .imm = 0 }, /* *(u8 *)(r8 + 30) = r2 */
+	/* 493 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -3, .imm = 0 }, /* r2 = *(u8 *)(r10 - 3) */
+	/* 494 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 29, .imm = 0 }, /* *(u8 *)(r8 + 29) = r2 */
+	/* 495 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -4, .imm = 0 }, /* r2 = *(u8 *)(r10 - 4) */
+	/* 496 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 28, .imm = 0 }, /* *(u8 *)(r8 + 28) = r2 */
+	/* 497 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -5, .imm = 0 }, /* r2 = *(u8 *)(r10 - 5) */
+	/* 498 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 27, .imm = 0 }, /* *(u8 *)(r8 + 27) = r2 */
+	/* 499 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -6, .imm = 0 }, /* r2 = *(u8 *)(r10 - 6) */
+	/* 500 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 26, .imm = 0 }, /* *(u8 *)(r8 + 26) = r2 */
+	/* 501 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -7, .imm = 0 }, /* r2 = *(u8 *)(r10 - 7) */
+	/* 502 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 25, .imm = 0 }, /* *(u8 *)(r8 + 25) = r2 */
+	/* 503 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -8, .imm = 0 }, /* r2 = *(u8 *)(r10 - 8) */
+	/* 504 */ { .code = 0x73, .dst_reg = 8, .src_reg = 2, .off = 24, .imm = 0 }, /* *(u8 *)(r8 + 24) = r2 */
+	/* bpf/jail.bpf.c:742: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) == 0) */
+	/* 505 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* 506 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -94, .imm = 0 }, /* if r1 == 0x0 goto pc-94 (-> 413) */
+	/* 507 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 508 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -72 }, /* r3 += -72 */
+	/* 509 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 510 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/* 511 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 512 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 513 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = -101, .imm = 0 }, /* if r0 != 0x0 goto pc-101 (-> 413) */
+	/* 514 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -105, .imm = 0 }, /* goto pc-105 (-> 410) */
 };
-#define JAIL_NINSNS_EGRESS 507
+#define JAIL_NINSNS_EGRESS 515
 _Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
 	       "jail_insns_egress: count");
 
 static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
 	{ 55, JAIL_MAP_V4 },
-	{ 103, JAIL_MAP_DCFG },
-	{ 179, JAIL_MAP_V6 },
-	{ 227, JAIL_MAP_DCFG },
-	{ 236, JAIL_MAP_CNT },
-	{ 243, JAIL_MAP_EV },
-	{ 254, JAIL_MAP_CNT },
-	{ 328, JAIL_MAP_CNT },
-	{ 335, JAIL_MAP_EV },
-	{ 346, JAIL_MAP_CNT },
-	{ 417, JAIL_MAP_CNT },
-	{ 424, JAIL_MAP_EV },
-	{ 435, JAIL_MAP_CNT },
+	{ 104, JAIL_MAP_DCFG },
+	{ 181, JAIL_MAP_V6 },
+	{ 230, JAIL_MAP_DCFG },
+	{ 239, JAIL_MAP_CNT },
+	{ 246, JAIL_MAP_EV },
+	{ 257, JAIL_MAP_CNT },
+	{ 336, JAIL_MAP_CNT },
+	{ 343, JAIL_MAP_EV },
+	{ 354, JAIL_MAP_CNT },
+	{ 425, JAIL_MAP_CNT },
+	{ 432, JAIL_MAP_EV },
+	{ 443, JAIL_MAP_CNT },
 };
 
 #define JAIL_NPROGS 11
-#define JAIL_MAX_INSNS 523
+#define JAIL_MAX_INSNS 527
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{

@@ -18,7 +18,8 @@ require_binaries
 for t in unshare getent runuser useradd setcap make; do
 	command -v "$t" >/dev/null || skip_all "needs $t"
 done
-DS=$PWD/tests/dns_server DP=$PWD/tests/dns_probe MP=$PWD/tests/dnsmap_probe
+DS=$PWD/tests/dns_server DP=$PWD/tests/dns_probe MP=$PWD/tests/dnsmap_probe LP=$PWD/tests/lo_probe
+[ -x "$LP" ] || bail "tests/lo_probe is missing: run 'make tests/lo_probe'"
 [ -x "$DS" ] || bail "tests/dns_server is missing: run 'make tests/dns_server'"
 [ -x "$MP" ] || bail "tests/dnsmap_probe is missing: run 'make tests/dnsmap_probe'"
 [ -x "$DP" ] || bail "tests/dns_probe is missing: run 'make tests/dns_probe'"
@@ -64,7 +65,7 @@ in_ns() {
 # $DP, $PROBE set.
 jailed() {
 	local opts=$1
-	in_ns "${RESOLV:-$TMP/resolv4}" env DP="$DP" PROBE="$PROBE" $JAIL_AI run --deny-all $opts -- \
+	in_ns "${RESOLV:-$TMP/resolv4}" env DP="$DP" PROBE="$PROBE" LP="$LP" $JAIL_AI run --deny-all $opts -- \
 		sh -c "$2" 2>"$TMP/err"
 }
 queries() { grep -c "^q $2 " "$TMP/$1.log"; }
@@ -144,6 +145,32 @@ ok $? "getent ahosts bad.test finds nothing" || diag "$out"
 [ "$(line 15)" = "sendto EPERM" ]
 ok $? "a query to a resolver on port 5353 (not 53) is denied (control above: it answers)" ||
 	diag "$out"
+
+# ---- only TCP and UDP go to the forwarder: UDP-Lite to port 53 meets --deny-all ----
+# A host process binds UDP-Lite on 127.0.0.1:<the forwarder's port> (free: the forwarder
+# listens on TCP and UDP only); CMD sends UDP-Lite to 192.0.2.1:53.
+jailed "--allow-domain ok.test" 'echo up; sleep 2
+	"$LP" send udplite none 192.0.2.1 53; "$LP" send udplite none 127.0.0.1 53' >"$TMP/ul" &
+upid=$!
+for i in $(seq 100); do grep -q up "$TMP/ul" && break; sleep 0.05; done
+jp=$(pgrep -f "^$JAIL_AI run --deny-all --allow-domain ok.test -- " | head -n 1)
+fport=$(nsenter --net="/run/netns/$NS_H" -- ss -Hlunp 2>/dev/null |
+	awk -v p="pid=$jp," 'index($0, p) && $4 ~ /^127\.0\.0\.1:/ { sub(/.*:/, "", $4); print $4 }' |
+	head -n 1)
+nsenter --net="/run/netns/$NS_H" -- "$LP" serve 127.0.0.1 "${fport:-1}" 4 udplite >"$TMP/uls" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+for i in $(seq 50); do grep -q '^ready' "$TMP/uls" && break; sleep 0.05; done
+nsenter --net="/run/netns/$NS_H" -- "$LP" send udplite none 127.0.0.1 "${fport:-1}" >/dev/null
+sleep 0.3
+c=$(grep -c '^udplite' "$TMP/uls")
+wait "$upid"
+sleep 0.3
+[ -n "$fport" ] && [ "$c" = 1 ]
+ok $? "control: a host UDP-Lite socket on the forwarder's port (${fport:-not found}) receives" ||
+	diag "$(cat "$TMP/uls")"
+[ "$(tr '\n' ' ' <<<"$(cat "$TMP/ul")")" = "up EPERM EPERM " ] && [ "$(grep -c '^udplite' "$TMP/uls")" = 1 ]
+ok $? "CMD's UDP-Lite to 192.0.2.1:53 and 127.0.0.1:53: EPERM, never redirected to that socket" ||
+	diag "$(cat "$TMP/ul" "$TMP/uls")"
 
 # ---- an allowed name never opens what another entry denies ----
 # dig OPTS: in a jail with --allow-domain '*.ok.test' and OPTS, resolve each NAME then connect
