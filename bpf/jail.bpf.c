@@ -658,6 +658,17 @@ static __always_inline int to_fwd(__u8 proto, __u16 dport)
 	    jail_ntohs(dport) == fwd;
 }
 
+/*
+ * From source port 53 while the forwarder runs: nothing in a jail answers
+ * the host's DNS, and such a packet could forge the nameserver's answer to
+ * the forwarder's upstream socket when the nameserver is on loopback or a
+ * host address the jail may reach (AUDIT.md section 18).
+ */
+static __always_inline int from_dns(__u16 sport)
+{
+	return jail_ntohs(sport) == 53 && dns_port() != 0;
+}
+
 static __always_inline int l4_ok(__u8 proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
@@ -677,7 +688,8 @@ static __always_inline int egress4(struct __sk_buff *skb)
 	/* a later fragment carries no ports */
 	if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9]))
 		return 0;
-	if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0)
+	if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0 ||
+	    from_dns(ports[0]))
 		return 0;
 	/* Address first, then the prefix length: a verifier before 6.3
 	 * (6.1 refuses it, "attempt to corrupt spilled pointer on stack")
@@ -703,7 +715,8 @@ static __always_inline int egress6(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[0] >> 4 != 6 ||
 	    !l4_ok(h[6]))
 		return 0;
-	if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0)
+	if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0 ||
+	    from_dns(ports[0]))
 		return 0;
 	__builtin_memcpy(key.addr, &h[24], 16);	/* first: see egress4 */
 	asm volatile("" ::: "memory");

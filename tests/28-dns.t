@@ -62,7 +62,7 @@ in_ns() {
 		sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$rc" "$@"
 }
 # jailed OPTS SCRIPT: sh -c SCRIPT in `jail-ai run --deny-all OPTS`, RESOLV (default resolv4);
-# $DP, $PROBE set.
+# $DP, $PROBE, $LP set.
 jailed() {
 	local opts=$1
 	in_ns "${RESOLV:-$TMP/resolv4}" env DP="$DP" PROBE="$PROBE" LP="$LP" $JAIL_AI run --deny-all $opts -- \
@@ -171,6 +171,27 @@ ok $? "control: a host UDP-Lite socket on the forwarder's port (${fport:-not fou
 [ "$(tr '\n' ' ' <<<"$(cat "$TMP/ul")")" = "up EPERM EPERM " ] && [ "$(grep -c '^udplite' "$TMP/uls")" = 1 ]
 ok $? "CMD's UDP-Lite to 192.0.2.1:53 and 127.0.0.1:53: EPERM, never redirected to that socket" ||
 	diag "$(cat "$TMP/ul" "$TMP/uls")"
+
+# ---- nothing in the jail may send from port 53 on lo while the forwarder runs ----
+# (it could forge the answer of a nameserver on loopback to the forwarder's upstream socket)
+# Binding port 53 made possible in the host namespace for this part.
+ip netns exec "$NS_H" sysctl -qw net.ipv4.ip_unprivileged_port_start=0
+nsenter --net="/run/netns/$NS_H" -- "$LP" serve 127.0.0.1 7053 6 udp >"$TMP/s53" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+for i in $(seq 50); do grep -q '^ready' "$TMP/s53" && break; sleep 0.05; done
+out=$(jailed "--allow 127.0.0.1" '"$LP" send udp port53 127.0.0.1 7053')
+sleep 0.3
+n1=$(grep -c '^udp' "$TMP/s53")
+[ "$out" = ok ] && [ "$n1" = 1 ]
+ok $? "control: without --allow-domain, --allow 127.0.0.1: CMD's datagram from port 53 arrives" ||
+	diag "$out" "$(cat "$TMP/err" "$TMP/s53")"
+out=$(jailed "--allow 127.0.0.1 --allow-domain ok.test" '"$LP" send udp port53 127.0.0.1 7053
+	"$LP" send udp none 127.0.0.1 7053')
+sleep 0.3
+[ "$(tr '\n' ' ' <<<"$out")" = "EPERM ok " ] && [ "$(grep -c '^udp' "$TMP/s53")" = 2 ]
+ok $? "with --allow-domain: from port 53 dropped (EPERM), from another port it arrives" ||
+	diag "$out" "$(cat "$TMP/err" "$TMP/s53")"
+ip netns exec "$NS_H" sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
 
 # ---- an allowed name never opens what another entry denies ----
 # dig OPTS: in a jail with --allow-domain '*.ok.test' and OPTS, resolve each NAME then connect
