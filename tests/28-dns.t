@@ -330,9 +330,18 @@ for i in $(seq 100); do [ -s "$TMP/fds" ] && break; sleep 0.05; done
 jp=$(pgrep -f "^$JAIL_AI run --deny-all --allow-domain fds.test -- " | head -n 1)
 psock=$(ls -l "/proc/$jp/fd" 2>/dev/null | grep -c 'socket:')
 pmap=$(ls -l "/proc/$jp/fd" 2>/dev/null | grep -c 'bpf-map')
+# the relay: the parent's child, jail-ai's code, dumpable, visible to CMD
+rp=$(pgrep -P "$jp" | head -n 1)
+rfds=$(ls -l "/proc/$rp/fd" 2>&1)
+# the parent's sockets (the forwarder's four among them) also open in the relay
+shared=$(comm -12 <(ls -l "/proc/$jp/fd" 2>/dev/null | grep -o 'socket:.*' | sort) \
+	<(grep -o 'socket:.*' <<<"$rfds" | sort) | wc -l)
 wait "$fpid"
 [ "$(grep -c -e 'socket:' -e 'bpf-map' -e 'anon_inode' "$TMP/fds")" = 0 ]
 ok $? "CMD has no socket, map or other anonymous fd" || diag "$(cat "$TMP/fds")"
+[ -n "$rp" ] && [ -n "$rfds" ] && [ "$shared" = 0 ] && ! grep -q 'bpf-map' <<<"$rfds"
+ok $? "the run relay (pid ${rp:-not found}) holds none of the parent's sockets or the maps" ||
+	diag "$shared shared" "$rfds" "$(ls -l "/proc/$jp/fd" 2>&1)"
 [ -n "$jp" ] && [ "$psock" -ge 4 ] && [ "$pmap" -ge 2 ]
 ok $? "control: the jail-ai parent (pid ${jp:-not found}) holds them ($psock sockets, $pmap maps)" ||
 	diag "$(ls -l "/proc/$jp/fd" 2>&1)"
