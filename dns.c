@@ -100,6 +100,30 @@ static const char *bad_name(const char *s, size_t l)
 	return lab == 0 ? "an empty label" : NULL;
 }
 
+/*
+ * A wildcard over s[0..l) would be a public suffix that anyone can register
+ * under: one label (*.com, *.io), or a short second-level label under a
+ * two-letter country (*.co.uk, *.com.au).  Not the Public Suffix List: the
+ * cheap cases only; README says what a wildcard over others' zones gives.
+ */
+static const char *public_suffix(const char *s, size_t l)
+{
+	static const char *const sld[] = { "ac", "co", "com", "edu", "gov",
+	    "net", "org", "ne", "or", "go" };
+	const char *dot = memchr(s, '.', l);
+	size_t i, n;
+
+	if (!dot)
+		return "'*.' over a top-level domain: name a zone below it";
+	n = (size_t)(dot - s);
+	if (memchr(dot + 1, '.', l - n - 1) || l - n - 1 != 2)
+		return NULL;
+	for (i = 0; i < sizeof(sld) / sizeof(sld[0]); i++)
+		if (strlen(sld[i]) == n && strncasecmp(sld[i], s, n) == 0)
+			return "'*.' over a public suffix: name a zone below it";
+	return NULL;
+}
+
 int dns_names_add(struct dns_names *nm, const char *arg, char *err,
     size_t errlen)
 {
@@ -115,6 +139,8 @@ int dns_names_add(struct dns_names *nm, const char *arg, char *err,
 	if (l > 0 && s[l - 1] == '.')
 		l--;		/* "example.com." is example.com */
 	why = bad_name(s, l);
+	if (!why && wild)
+		why = public_suffix(s, l);
 	if (!why && nm->n >= DNS_MAX_NAMES)
 		why = "more than 64 names";
 	for (i = 0; !why && i < nm->n; i++)

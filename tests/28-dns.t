@@ -366,6 +366,7 @@ refused "add --deny-all" run --allow-domain ok.test
 refused "--no-dns" run --deny-all --no-dns --allow-domain ok.test
 refused "without --allow-dns" run --proxy http://10.77.0.2:3128 --allow-domain ok.test
 refused "'*' only as the whole first label" run --deny-all --allow-domain 'a.*.test'
+refused "over a top-level domain" run --deny-all --allow-domain '*.com'
 out=$($JAIL_AI run --dry-run --deny-all --allow-domain ok.test --allow-domain '*.ok.test' -- true)
 grep -qx 'allow-domain ok.test  # .*' <<<"$out" && grep -qx 'allow-domain \*.ok.test  # .*' <<<"$out" &&
 	grep -q '^# port 53 (UDP, TCP, any address): jail-ai' <<<"$out"

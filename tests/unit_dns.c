@@ -179,6 +179,11 @@ static void test_names(void)
 	int i, r;
 
 	memset(&nm, 0, sizeof(nm));
+	ok(dns_names_add(&nm, "com", err, sizeof(err)) == 0 &&
+	    dns_names_add(&nm, "*.example.co.uk", err, sizeof(err)) == 0 &&
+	    dns_names_add(&nm, "*.co.example", err, sizeof(err)) == 0,
+	    "names: com, *.example.co.uk, *.co.example accepted (no wildcard over a suffix)");
+	memset(&nm, 0, sizeof(nm));
 	ok(dns_names_add(&nm, "example.com", err, sizeof(err)) == 0,
 	    "names: example.com added");
 	ok(dns_names_add(&nm, "*.Example.COM", err, sizeof(err)) == 0 &&
@@ -196,6 +201,8 @@ static void test_names(void)
 			{ "*.*.com", "'*'" }, { "a b.com", "character" },
 			{ "a/b", "character" }, { "ex\xc3\xa4mple.com", "character" },
 			{ "a..", "empty label" },
+			{ "*.com", "top-level domain" }, { "*.IO.", "top-level" },
+			{ "*.co.uk", "public suffix" }, { "*.Com.au", "public suffix" },
 		};
 		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
 			err[0] = '\0';
