@@ -57,7 +57,8 @@ static void fuzz_rebuild(const uint8_t *data, const struct dns_question *q)
 	memcpy(a, up, q->end);
 	a[2] |= 0x80;
 	if (dns_answer_for_client(a, q->end, q, data, 0x4242) != 0 ||
-	    memcmp(a + 2, up + 2, 10) || memcmp(a + 12, data + 12, q->end - 12) ||
+	    a[2] != (up[2] | 0x80) || memcmp(a + 3, up + 3, 9) ||
+	    memcmp(a + 12, data + 12, q->end - 12) ||
 	    a[0] != data[0] || a[1] != data[1])
 		abort();
 	if (dns_answer_for_client(a, q->end - 1, q, data, 0x4242) != -1)
