@@ -5,7 +5,7 @@
  * fresh build.
  *
  * compiler: Debian clang version 14.0.6
- * source sha256: 110d274c852186eb3c302d840b8a8e1700fcd39a87f9818c4cbc31c73663667b (BPF_SHA in the Makefile)
+ * source sha256: 2249321a090650e77691cd3eb1e0300b5191db14cdf447df2aac379022b054dc (BPF_SHA in the Makefile)
  *
  * One instruction per line: index, the struct bpf_insn, and its
  * disassembly; above each block, the source line it was compiled
@@ -36,245 +36,254 @@ struct jail_prog {
 	__u32 nrelocs;
 };
 
-/* jail_connect4: section cgroup/connect4, 161 instructions */
+/* jail_connect4: section cgroup/connect4, 170 instructions */
 static const struct bpf_insn jail_insns_connect4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:407: int jail_connect4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:418: int jail_connect4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 6, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r6 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 24, .imm = 0 }, /* r9 = *(u32 *)(r6 + 24) */
-	/*   3 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r6 + 4) */
+	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/*   3 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r6 + 24) */
+	/*   4 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/*   5 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/*   6 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   7 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*   8 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*   9 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  10 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
-	/*  10 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 61, .imm = 0 }, /* if r0 != 0x0 goto pc+61 (-> 72) */
-	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  11 */ { .code = 0x63, .dst_reg = 10, .src_reg = 8, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r8 */
-	/*  12 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
-	/*  13 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/*  14 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  15 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  16 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  17 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  18 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
-	/*  19 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 51, .imm = 0 }, /* if r0 == 0x0 goto pc+51 (-> 71) */
-	/*  20 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
+	/*  11 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 64, .imm = 0 }, /* if r0 != 0x0 goto pc+64 (-> 76) */
+	/*  12 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 = r7 */
+	/*  13 */ { .code = 0x79, .dst_reg = 7, .src_reg = 10, .off = -40, .imm = 0 }, /* r7 = *(u64 *)(r10 - 40) */
+	/* bpf/jail.bpf.c:344: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  14 */ { .code = 0x63, .dst_reg = 10, .src_reg = 7, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r7 */
+	/*  15 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:346: key.prefixlen = 32; */
+	/*  16 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/*  17 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  18 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:347: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  19 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  20 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  21 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:348: if (!v || verdict(v, port)) */
+	/*  22 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 50, .imm = 0 }, /* if r0 == 0x0 goto pc+50 (-> 73) */
+	/*  23 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  21 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/*  24 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 53) */
-	/*  23 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/*  24 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 46, .imm = 0 }, /* if r2 == r9 goto pc+46 (-> 71) */
-	/*  25 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  26 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 53) */
-	/*  27 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/*  28 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 42, .imm = 0 }, /* if r2 == r9 goto pc+42 (-> 71) */
-	/*  29 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  30 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 53) */
-	/*  31 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/*  32 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 38, .imm = 0 }, /* if r2 == r9 goto pc+38 (-> 71) */
-	/*  33 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/*  34 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 53) */
-	/*  35 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/*  36 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 34, .imm = 0 }, /* if r2 == r9 goto pc+34 (-> 71) */
-	/*  37 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/*  38 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 53) */
-	/*  39 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/*  40 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 30, .imm = 0 }, /* if r2 == r9 goto pc+30 (-> 71) */
-	/*  41 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/*  42 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 53) */
-	/*  43 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/*  44 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 26, .imm = 0 }, /* if r2 == r9 goto pc+26 (-> 71) */
-	/*  45 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/*  46 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 53) */
-	/*  47 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/*  48 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 22, .imm = 0 }, /* if r2 == r9 goto pc+22 (-> 71) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/*  50 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 53) */
-	/*  51 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/*  52 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 18, .imm = 0 }, /* if r1 == r9 goto pc+18 (-> 71) */
+	/*  25 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 56) */
+	/*  26 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  27 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 45, .imm = 0 }, /* if r2 == r9 goto pc+45 (-> 73) */
+	/*  28 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  29 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 56) */
+	/*  30 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  31 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 41, .imm = 0 }, /* if r2 == r9 goto pc+41 (-> 73) */
+	/*  32 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  33 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 56) */
+	/*  34 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/*  35 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 37, .imm = 0 }, /* if r2 == r9 goto pc+37 (-> 73) */
+	/*  36 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  37 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 56) */
+	/*  38 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/*  39 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 33, .imm = 0 }, /* if r2 == r9 goto pc+33 (-> 73) */
+	/*  40 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  41 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 56) */
+	/*  42 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/*  43 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 29, .imm = 0 }, /* if r2 == r9 goto pc+29 (-> 73) */
+	/*  44 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  45 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 56) */
+	/*  46 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/*  47 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 25, .imm = 0 }, /* if r2 == r9 goto pc+25 (-> 73) */
+	/*  48 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  49 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 56) */
+	/*  50 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/*  51 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = 21, .imm = 0 }, /* if r2 == r9 goto pc+21 (-> 73) */
+	/*  52 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  53 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 56) */
+	/*  54 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/*  55 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = 17, .imm = 0 }, /* if r1 == r9 goto pc+17 (-> 73) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  53 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
-	/*  54 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 1 }, /* if r1 == 0x1 goto pc+16 (-> 71) */
-	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
-	/*  55 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
-	/*  56 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/*  57 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
-	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/*  58 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
-	/*  59 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
-	/*  60 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 42, .imm = 7 }, /* if r1 != 0x7 goto pc+42 (-> 103) */
-	/*  61 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  62 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  56 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:348: if (!v || verdict(v, port)) */
+	/*  57 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 15, .imm = 1 }, /* if r1 == 0x1 goto pc+15 (-> 73) */
+	/* bpf/jail.bpf.c:333: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/*  58 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/*  59 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 0 }, /* r1 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:351: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  60 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r7 */
+	/*  61 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* bpf/jail.bpf.c:352: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  62 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 49, .imm = 7 }, /* if r1 != 0x7 goto pc+49 (-> 112) */
+	/*  63 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  64 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  63 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  64 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  65 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  66 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/*  65 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  66 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  68 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  67 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 35, .imm = 0 }, /* if r7 == 0x0 goto pc+35 (-> 103) */
-	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  69 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
-	/*  70 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 32, .imm = 0 }, /* if r0 >= r1 goto pc+32 (-> 103) */
-	/*  71 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 28, .imm = 0 }, /* goto pc+28 (-> 100) */
-	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  72 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  73 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:412: if (is_dns(port, fwd)) */
-	/*  74 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -64, .imm = 13568 }, /* if r1 != 0x3500 goto pc-64 (-> 11) */
-	/*  75 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
+	/*  69 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 42, .imm = 0 }, /* if r7 == 0x0 goto pc+42 (-> 112) */
+	/*  70 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  71 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:352: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  72 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 39, .imm = 0 }, /* if r0 >= r1 goto pc+39 (-> 112) */
+	/*  73 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:426: } */
+	/*  74 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/*  75 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/*  76 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/*  77 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -67, .imm = 0 }, /* if r1 == 0x0 goto pc-67 (-> 11) */
+	/*  77 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/*  78 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 = r7 */
+	/* bpf/jail.bpf.c:311: if (fwd == 0 || jail_ntohs((__u16)port) != 53) */
+	/*  79 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -67, .imm = 13568 }, /* if r1 != 0x3500 goto pc-67 (-> 13) */
+	/*  80 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
+	/*  81 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  82 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 = r7 */
+	/*  83 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -71, .imm = 0 }, /* if r1 == 0x0 goto pc-71 (-> 13) */
+	/* bpf/jail.bpf.c:423: if (is_dns(ctx, port, fwd)) */
+	/*  84 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/*  85 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 88) */
+	/*  86 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 13568 }, /* r9 = 13568 */
+	/*  87 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -75, .imm = 17 }, /* if r1 != 0x11 goto pc-75 (-> 13) */
 	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  78 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  79 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  80 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/*  81 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
-	/*  82 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/*  88 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  89 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  90 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  91 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/*  92 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  83 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/*  93 */ { .code = 0x4f, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 |= r1 */
 	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
-	/*  84 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r9 */
+	/*  94 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
 	/* bpf/jail.bpf.c:259: o[0] = a01; */
-	/*  85 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
-	/*  86 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  95 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
+	/*  96 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/*  97 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:260: o[1] = a23; */
-	/*  87 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/*  88 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  89 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  90 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  91 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/*  98 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/*  99 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 100 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* 101 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 102 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
 	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  92 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  93 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  94 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  95 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* 103 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/* 104 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 105 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 106 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
 	/* bpf/jail.bpf.c:271: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  96 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
-	/*  97 */ { .code = 0x63, .dst_reg = 6, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r7 */
-	/*  98 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* 107 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 108 */ { .code = 0x63, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r8 */
+	/* 109 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
 	/* bpf/jail.bpf.c:270: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/*  99 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* 100 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/* bpf/jail.bpf.c:415: } */
-	/* 101 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/* 102 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 103 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
-	/* 104 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 110 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
+	/* 111 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -39, .imm = 0 }, /* goto pc-39 (-> 73) */
+	/* 112 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
+	/* 113 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 106 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 107 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 114 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 115 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 116 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 108 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 109 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 110 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 117 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 118 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 111 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 114) */
-	/* 112 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 120 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 123) */
+	/* 121 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 113 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 114 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 122 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 123 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 115 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 116 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 117 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 118 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 120 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 124 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 125 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 127 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 129 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 121 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 133) */
-	/* 122 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 130 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 142) */
+	/* 131 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 123 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 124 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 125 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 132 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 133 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 134 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 126 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 127 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 128 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 135 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 136 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 129 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 101) */
-	/* 130 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 138 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -65, .imm = 0 }, /* if r0 == 0x0 goto pc-65 (-> 74) */
+	/* 139 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 131 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 132 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 101) */
+	/* 140 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 141 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -68, .imm = 0 }, /* goto pc-68 (-> 74) */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 133 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 134 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 135 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 136 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 137 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 138 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 142 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 143 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 144 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 145 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 146 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 147 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 139 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 140 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* 148 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 149 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
 	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 141 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 142 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 150 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 151 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
-	/* 143 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 152 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
 	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
-	/* 144 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 145 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* 153 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 154 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
 	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
-	/* 146 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
-	/* 147 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r1 */
+	/* 155 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 156 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r1 */
 	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 148 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 149 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
+	/* 157 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 158 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 150 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
+	/* 159 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
 	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 151 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
+	/* 160 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 152 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* 161 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
 	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 153 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* 162 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
 	/* bpf/jail.bpf.c:213: __builtin_memcpy(e->addr, addr, 4); */
-	/* 154 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 155 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r1 */
+	/* 163 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
+	/* 164 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r1 */
 	/* bpf/jail.bpf.c:211: e->port = port; */
-	/* 156 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 9, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r9 */
+	/* 165 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 9, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r9 */
 	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
-	/* 157 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 158 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 159 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 160 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -60, .imm = 0 }, /* goto pc-60 (-> 101) */
+	/* 166 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 167 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 168 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 169 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -96, .imm = 0 }, /* goto pc-96 (-> 74) */
 };
-#define JAIL_NINSNS_CONNECT4 161
+#define JAIL_NINSNS_CONNECT4 170
 _Static_assert(sizeof(jail_insns_connect4) / sizeof(jail_insns_connect4[0]) == JAIL_NINSNS_CONNECT4,
 	       "jail_insns_connect4: count");
 
 static const struct jail_reloc jail_relocs_connect4[] __attribute__((unused)) = {
-	{ 7, JAIL_MAP_DCFG },
-	{ 16, JAIL_MAP_V4 },
-	{ 63, JAIL_MAP_DNS4 },
-	{ 92, JAIL_MAP_DSK },
-	{ 108, JAIL_MAP_CNT },
-	{ 115, JAIL_MAP_EV },
-	{ 126, JAIL_MAP_CNT },
+	{ 8, JAIL_MAP_DCFG },
+	{ 19, JAIL_MAP_V4 },
+	{ 65, JAIL_MAP_DNS4 },
+	{ 103, JAIL_MAP_DSK },
+	{ 117, JAIL_MAP_CNT },
+	{ 124, JAIL_MAP_EV },
+	{ 135, JAIL_MAP_CNT },
 };
 
-/* jail_connect6: section cgroup/connect6, 280 instructions */
+/* jail_connect6: section cgroup/connect6, 269 instructions */
 static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:418: int jail_connect6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/* bpf/jail.bpf.c:429: int jail_connect6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r6 + 24) */
-	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
+	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r1 + 24) */
+	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
 	/*   3 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
@@ -287,376 +296,365 @@ static const struct bpf_insn jail_insns_connect6[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
+	/*  12 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  12 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r6 + 8) */
-	/*  13 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
+	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 3, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r3 + 8) */
+	/*  14 */ { .code = 0x61, .dst_reg = 1, .src_reg = 3, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r3 + 12) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  14 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
-	/*  15 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/*  16 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 2, .off = 0, .imm = 0 }, /* r9 |= r2 */
+	/*  15 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
+	/*  16 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  17 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 2, .off = 0, .imm = 0 }, /* r9 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  17 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r9 */
+	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r9 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
-	/*  19 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r6 */
-	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 6, .off = 20, .imm = 0 }, /* r4 = *(u32 *)(r6 + 20) */
+	/*  19 */ { .code = 0x61, .dst_reg = 7, .src_reg = 3, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r3 + 16) */
+	/*  20 */ { .code = 0x61, .dst_reg = 4, .src_reg = 3, .off = 20, .imm = 0 }, /* r4 = *(u32 *)(r3 + 20) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
 	/*  21 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
 	/*  22 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
 	/*  23 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 7, .off = 0, .imm = 0 }, /* r6 |= r7 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
 	/*  24 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r6 */
-	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  25 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  25 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -72, .imm = 0 }, /* r3 = *(u64 *)(r10 - 72) */
 	/*  26 */ { .code = 0x57, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 65535 }, /* r3 &= 65535 */
-	/* bpf/jail.bpf.c:401: if (is_dns(port, fwd)) */
-	/*  27 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 42, .imm = 13568 }, /* if r3 != 0x3500 goto pc+42 (-> 70) */
+	/* bpf/jail.bpf.c:311: if (fwd == 0 || jail_ntohs((__u16)port) != 53) */
+	/*  27 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 47, .imm = 13568 }, /* if r3 != 0x3500 goto pc+47 (-> 75) */
 	/*  28 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
 	/*  29 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
 	/*  30 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
-	/*  31 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 38, .imm = 0 }, /* if r3 == 0x0 goto pc+38 (-> 70) */
+	/*  31 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 43, .imm = 0 }, /* if r3 == 0x0 goto pc+43 (-> 75) */
+	/* bpf/jail.bpf.c:412: if (is_dns(ctx, port, fwd)) */
+	/*  32 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  33 */ { .code = 0x61, .dst_reg = 3, .src_reg = 3, .off = 36, .imm = 0 }, /* r3 = *(u32 *)(r3 + 36) */
+	/*  34 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 1, .imm = 6 }, /* if r3 == 0x6 goto pc+1 (-> 36) */
+	/*  35 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 39, .imm = 17 }, /* if r3 != 0x11 goto pc+39 (-> 75) */
 	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  32 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u64 *)(r10 - 72) */
-	/*  33 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  34 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/*  35 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
-	/*  36 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
-	/*  37 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/*  36 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  38 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  39 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  40 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  41 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  38 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/*  42 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
 	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
-	/*  39 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r2 */
+	/*  43 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r2 */
 	/* bpf/jail.bpf.c:260: o[1] = a23; */
-	/*  40 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r6 */
+	/*  44 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r6 */
 	/* bpf/jail.bpf.c:259: o[0] = a01; */
-	/*  41 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r9 */
-	/*  42 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  43 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  44 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  45 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/*  46 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
+	/*  45 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r9 */
+	/*  46 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  47 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  48 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  49 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/*  50 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 0 }, /* r6 = 0 */
 	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  47 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  48 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  49 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  50 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  51 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  51 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  52 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  53 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  54 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  55 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  56 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:284: __u64 unmapped = a[0] | (((const __u32 *)a)[2] ^ jail_htonl(0xffff)); */
-	/*  53 */ { .code = 0xaf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 ^= r1 */
-	/*  54 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
-	/*  55 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/*  57 */ { .code = 0xaf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 ^= r1 */
+	/*  58 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 7, .off = 0, .imm = 0 }, /* r9 |= r7 */
+	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
 	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
-	/*  56 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 58) */
-	/*  57 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777216 }, /* r1 = 16777216 */
+	/*  60 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 62) */
+	/*  61 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777216 }, /* r1 = 16777216 */
 	/* bpf/jail.bpf.c:296: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  58 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/*  59 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
-	/*  60 */ { .code = 0x63, .dst_reg = 2, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r2 + 24) = r8 */
+	/*  62 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/*  63 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/*  64 */ { .code = 0x63, .dst_reg = 2, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r2 + 24) = r8 */
 	/* bpf/jail.bpf.c:295: ctx->user_ip6[3] = w3; */
-	/*  61 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r2 + 20) = r1 */
-	/*  62 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
+	/*  65 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r2 + 20) = r1 */
+	/*  66 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
 	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
-	/*  63 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 65) */
-	/*  64 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  67 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 1, .imm = 0 }, /* if r9 == 0x0 goto pc+1 (-> 69) */
+	/*  68 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  69 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:294: ctx->user_ip6[2] = w2; */
-	/*  65 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r2 + 16) = r1 */
+	/*  70 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r2 + 16) = r1 */
 	/* bpf/jail.bpf.c:292: ctx->user_ip6[0] = 0; */
-	/*  66 */ { .code = 0x7b, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r2 + 8) = r6 */
-	/*  67 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/* bpf/jail.bpf.c:420: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
-	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:386: __u16 p = jail_ntohs((__u16)port); */
-	/*  70 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/*  71 */ { .code = 0xdc, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 16 }, /* r3 = be16 r3 */
-	/* bpf/jail.bpf.c:357: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/*  72 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r3 */
-	/*  73 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 71, .imm = 0 }, /* if r2 != 0x0 goto pc+71 (-> 145) */
-	/*  74 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 70, .imm = 0 }, /* if r1 != 0x0 goto pc+70 (-> 145) */
-	/*  75 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  76 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  77 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = 67, .imm = 0 }, /* if r7 != r1 goto pc+67 (-> 145) */
-	/*  78 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
-	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  79 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r4 */
-	/*  80 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
-	/*  81 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/*  82 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  83 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  84 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  85 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  86 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
-	/*  87 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -21, .imm = 0 }, /* if r0 == 0x0 goto pc-21 (-> 67) */
+	/*  71 */ { .code = 0x7b, .dst_reg = 2, .src_reg = 6, .off = 8, .imm = 0 }, /* *(u64 *)(r2 + 8) = r6 */
+	/*  72 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:431: return check6_ctx(ctx, JAIL_HOOK_CONNECT6); */
+	/*  73 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/*  74 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  75 */ { .code = 0x79, .dst_reg = 9, .src_reg = 10, .off = -72, .imm = 0 }, /* r9 = *(u64 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:397: __u16 p = jail_ntohs((__u16)port); */
+	/*  76 */ { .code = 0xdc, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16 }, /* r9 = be16 r9 */
+	/* bpf/jail.bpf.c:368: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/*  77 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 63, .imm = 0 }, /* if r2 != 0x0 goto pc+63 (-> 141) */
+	/*  78 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 62, .imm = 0 }, /* if r1 != 0x0 goto pc+62 (-> 141) */
+	/*  79 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  80 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  81 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = 59, .imm = 0 }, /* if r7 != r1 goto pc+59 (-> 141) */
+	/*  82 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 4, .off = 0, .imm = 0 }, /* r7 = r4 */
+	/* bpf/jail.bpf.c:344: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  83 */ { .code = 0x63, .dst_reg = 10, .src_reg = 4, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r4 */
+	/*  84 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:346: key.prefixlen = 32; */
+	/*  85 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/*  86 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  87 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:347: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  88 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  89 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  90 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:348: if (!v || verdict(v, port)) */
+	/*  91 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -20, .imm = 0 }, /* if r0 == 0x0 goto pc-20 (-> 72) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  88 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/*  92 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  89 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 128) */
-	/*  90 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/*  91 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/*  92 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -26, .imm = 0 }, /* if r2 == r3 goto pc-26 (-> 67) */
-	/*  93 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  94 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 128) */
-	/*  95 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/*  96 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/*  97 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -31, .imm = 0 }, /* if r2 == r3 goto pc-31 (-> 67) */
-	/*  98 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  99 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 128) */
-	/* 100 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/* 101 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 102 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -36, .imm = 0 }, /* if r2 == r3 goto pc-36 (-> 67) */
-	/* 103 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 104 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 128) */
-	/* 105 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/* 106 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 107 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -41, .imm = 0 }, /* if r2 == r3 goto pc-41 (-> 67) */
+	/*  93 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 124) */
+	/*  94 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  95 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -24, .imm = 0 }, /* if r2 == r9 goto pc-24 (-> 72) */
+	/*  96 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  97 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 124) */
+	/*  98 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  99 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -28, .imm = 0 }, /* if r2 == r9 goto pc-28 (-> 72) */
+	/* 100 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 101 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 124) */
+	/* 102 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 103 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -32, .imm = 0 }, /* if r2 == r9 goto pc-32 (-> 72) */
+	/* 104 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 105 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 124) */
+	/* 106 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 107 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -36, .imm = 0 }, /* if r2 == r9 goto pc-36 (-> 72) */
 	/* 108 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 109 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 128) */
+	/* 109 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 124) */
 	/* 110 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/* 111 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 112 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -46, .imm = 0 }, /* if r2 == r3 goto pc-46 (-> 67) */
-	/* 113 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 114 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 128) */
-	/* 115 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/* 116 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 117 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -51, .imm = 0 }, /* if r2 == r3 goto pc-51 (-> 67) */
-	/* 118 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 119 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 128) */
-	/* 120 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/* 121 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -56, .imm = 0 }, /* if r2 == r3 goto pc-56 (-> 67) */
-	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 128) */
-	/* 125 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/* 126 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 127 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -61, .imm = 0 }, /* if r1 == r2 goto pc-61 (-> 67) */
+	/* 111 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -40, .imm = 0 }, /* if r2 == r9 goto pc-40 (-> 72) */
+	/* 112 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 113 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 124) */
+	/* 114 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 115 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -44, .imm = 0 }, /* if r2 == r9 goto pc-44 (-> 72) */
+	/* 116 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 117 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 124) */
+	/* 118 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 119 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -48, .imm = 0 }, /* if r2 == r9 goto pc-48 (-> 72) */
+	/* 120 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 121 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 124) */
+	/* 122 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 123 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = -52, .imm = 0 }, /* if r1 == r9 goto pc-52 (-> 72) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 128 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
-	/* 129 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -63, .imm = 1 }, /* if r1 == 0x1 goto pc-63 (-> 67) */
-	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
-	/* 130 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
-	/* 131 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
-	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 132 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
-	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
-	/* 133 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 82, .imm = 7 }, /* if r9 != 0x7 goto pc+82 (-> 216) */
-	/* 134 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 135 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* 124 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:348: if (!v || verdict(v, port)) */
+	/* 125 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -54, .imm = 1 }, /* if r1 == 0x1 goto pc-54 (-> 72) */
+	/* bpf/jail.bpf.c:333: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 126 */ { .code = 0x61, .dst_reg = 6, .src_reg = 0, .off = 20, .imm = 0 }, /* r6 = *(u32 *)(r0 + 20) */
+	/* 127 */ { .code = 0x71, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* r8 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:351: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 128 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
+	/* bpf/jail.bpf.c:352: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 129 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 74, .imm = 7 }, /* if r8 != 0x7 goto pc+74 (-> 204) */
+	/* 130 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 131 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
 	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 136 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 137 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 138 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 139 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 132 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 133 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 134 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 135 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 140 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 75, .imm = 0 }, /* if r7 == 0x0 goto pc+75 (-> 216) */
-	/* 141 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 142 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
-	/* 143 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -77, .imm = 0 }, /* if r1 > r0 goto pc-77 (-> 67) */
-	/* 144 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 71, .imm = 0 }, /* goto pc+71 (-> 216) */
-	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 145 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 146 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 136 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 67, .imm = 0 }, /* if r7 == 0x0 goto pc+67 (-> 204) */
+	/* 137 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 138 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:352: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 139 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -68, .imm = 0 }, /* if r1 > r0 goto pc-68 (-> 72) */
+	/* 140 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 63, .imm = 0 }, /* goto pc+63 (-> 204) */
+	/* bpf/jail.bpf.c:370: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 141 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 142 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 143 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 144 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 145 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 146 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
 	/* 147 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 148 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 149 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 150 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 151 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 152 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 153 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:361: key.prefixlen = 128; */
-	/* 154 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 155 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 156 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:362: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 157 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 158 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 159 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
-	/* 160 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -94, .imm = 0 }, /* if r0 == 0x0 goto pc-94 (-> 67) */
+	/* 148 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 149 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:372: key.prefixlen = 128; */
+	/* 150 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 151 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:370: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 152 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:373: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 153 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 154 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 155 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:374: if (!v || verdict(v, port)) */
+	/* 156 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -85, .imm = 0 }, /* if r0 == 0x0 goto pc-85 (-> 72) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 161 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/* 157 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 162 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 38, .imm = 0 }, /* if r1 == 0x0 goto pc+38 (-> 201) */
-	/* 163 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/* 164 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 165 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -99, .imm = 0 }, /* if r2 == r3 goto pc-99 (-> 67) */
-	/* 166 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 167 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 33, .imm = 0 }, /* if r2 > r1 goto pc+33 (-> 201) */
-	/* 168 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/* 169 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 170 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -104, .imm = 0 }, /* if r2 == r3 goto pc-104 (-> 67) */
-	/* 171 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 172 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 > r1 goto pc+28 (-> 201) */
-	/* 173 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/* 174 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 175 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -109, .imm = 0 }, /* if r2 == r3 goto pc-109 (-> 67) */
-	/* 176 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 177 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 23, .imm = 0 }, /* if r2 > r1 goto pc+23 (-> 201) */
-	/* 178 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/* 179 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 180 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -114, .imm = 0 }, /* if r2 == r3 goto pc-114 (-> 67) */
-	/* 181 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 182 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 201) */
-	/* 183 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/* 184 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 185 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -119, .imm = 0 }, /* if r2 == r3 goto pc-119 (-> 67) */
-	/* 186 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 187 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 13, .imm = 0 }, /* if r2 > r1 goto pc+13 (-> 201) */
-	/* 188 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/* 189 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 190 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -124, .imm = 0 }, /* if r2 == r3 goto pc-124 (-> 67) */
-	/* 191 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 192 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* if r2 > r1 goto pc+8 (-> 201) */
-	/* 193 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/* 194 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
-	/* 195 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = -129, .imm = 0 }, /* if r2 == r3 goto pc-129 (-> 67) */
-	/* 196 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 197 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 3, .imm = 0 }, /* if r2 > r1 goto pc+3 (-> 201) */
-	/* 198 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/* 199 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/* 200 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = -134, .imm = 0 }, /* if r1 == r2 goto pc-134 (-> 67) */
+	/* 158 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 189) */
+	/* 159 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 160 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -89, .imm = 0 }, /* if r2 == r9 goto pc-89 (-> 72) */
+	/* 161 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 162 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 189) */
+	/* 163 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 164 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -93, .imm = 0 }, /* if r2 == r9 goto pc-93 (-> 72) */
+	/* 165 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 166 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 189) */
+	/* 167 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 168 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -97, .imm = 0 }, /* if r2 == r9 goto pc-97 (-> 72) */
+	/* 169 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 170 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 189) */
+	/* 171 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 172 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -101, .imm = 0 }, /* if r2 == r9 goto pc-101 (-> 72) */
+	/* 173 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 174 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 189) */
+	/* 175 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 176 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -105, .imm = 0 }, /* if r2 == r9 goto pc-105 (-> 72) */
+	/* 177 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 178 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 189) */
+	/* 179 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 180 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -109, .imm = 0 }, /* if r2 == r9 goto pc-109 (-> 72) */
+	/* 181 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 182 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 189) */
+	/* 183 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 184 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 9, .off = -113, .imm = 0 }, /* if r2 == r9 goto pc-113 (-> 72) */
+	/* 185 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 186 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 189) */
+	/* 187 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 188 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 9, .off = -117, .imm = 0 }, /* if r1 == r9 goto pc-117 (-> 72) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 201 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
-	/* 202 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -136, .imm = 1 }, /* if r1 == 0x1 goto pc-136 (-> 67) */
-	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
-	/* 203 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
-	/* 204 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
-	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 205 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 10, .imm = 7 }, /* if r9 != 0x7 goto pc+10 (-> 216) */
-	/* 206 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 189 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:374: if (!v || verdict(v, port)) */
+	/* 190 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -119, .imm = 1 }, /* if r1 == 0x1 goto pc-119 (-> 72) */
+	/* bpf/jail.bpf.c:333: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 191 */ { .code = 0x61, .dst_reg = 6, .src_reg = 0, .off = 20, .imm = 0 }, /* r6 = *(u32 *)(r0 + 20) */
+	/* 192 */ { .code = 0x71, .dst_reg = 8, .src_reg = 0, .off = 3, .imm = 0 }, /* r8 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:377: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 193 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 10, .imm = 7 }, /* if r8 != 0x7 goto pc+10 (-> 204) */
+	/* 194 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 207 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 208 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 209 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 210 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 211 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 195 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 196 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 197 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 198 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 199 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 212 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 3, .imm = 0 }, /* if r7 == 0x0 goto pc+3 (-> 216) */
-	/* 213 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 214 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 215 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -149, .imm = 0 }, /* if r1 > r0 goto pc-149 (-> 67) */
-	/* 216 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/* 217 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 |= r8 */
-	/* 218 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
+	/* 200 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 3, .imm = 0 }, /* if r7 == 0x0 goto pc+3 (-> 204) */
+	/* 201 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 202 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:377: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 203 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -132, .imm = 0 }, /* if r1 > r0 goto pc-132 (-> 72) */
+	/* 204 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/* 205 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 6, .off = 0, .imm = 0 }, /* r8 |= r6 */
+	/* 206 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r8 */
+	/* 207 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 219 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
-	/* 220 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 221 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 208 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/* 209 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 210 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 222 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 223 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 224 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 211 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 212 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 213 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 225 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 227) */
+	/* 214 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 216) */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 226 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
-	/* 227 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 215 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r6 */
+	/* 216 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 228 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 229 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 230 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 231 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 233 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 217 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 218 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 219 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 220 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 221 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 222 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 234 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 246) */
-	/* 235 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 223 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 235) */
+	/* 224 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 236 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 237 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 238 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 225 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 226 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 227 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 239 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 240 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 228 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 229 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 230 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 242 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -175, .imm = 0 }, /* if r0 == 0x0 goto pc-175 (-> 68) */
-	/* 243 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 231 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -159, .imm = 0 }, /* if r0 == 0x0 goto pc-159 (-> 73) */
+	/* 232 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 244 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 245 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -178, .imm = 0 }, /* goto pc-178 (-> 68) */
+	/* 233 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 234 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -162, .imm = 0 }, /* goto pc-162 (-> 73) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 246 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 247 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 235 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 236 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 248 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
+	/* 237 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 249 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 250 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 251 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 252 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 253 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 238 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 239 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 240 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 241 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 242 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 254 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 255 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* 243 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 244 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
 	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 256 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 257 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* 245 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 246 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
-	/* 258 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 247 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 248 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
-	/* 259 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 260 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 261 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* 249 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
+	/* 250 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 251 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
 	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
-	/* 262 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r9 */
+	/* 252 */ { .code = 0x63, .dst_reg = 8, .src_reg = 2, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r2 */
 	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 263 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 264 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
-	/* 265 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
+	/* 253 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 254 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
+	/* 255 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 266 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* 256 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
 	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 267 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
+	/* 257 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 268 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* 258 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
 	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 269 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* 259 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
 	/* bpf/jail.bpf.c:211: e->port = port; */
-	/* 270 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
-	/* 271 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
+	/* 260 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 9, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r9 */
 	/* bpf/jail.bpf.c:215: __builtin_memcpy(e->addr, addr, 16); */
-	/* 272 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 273 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r1 */
-	/* 274 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 275 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r1 */
+	/* 261 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 262 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r1 */
+	/* 263 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 264 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r1 */
 	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
-	/* 276 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 277 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 278 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 279 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -212, .imm = 0 }, /* goto pc-212 (-> 68) */
+	/* 265 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 266 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 267 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 268 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -196, .imm = 0 }, /* goto pc-196 (-> 73) */
 };
-#define JAIL_NINSNS_CONNECT6 280
+#define JAIL_NINSNS_CONNECT6 269
 _Static_assert(sizeof(jail_insns_connect6) / sizeof(jail_insns_connect6[0]) == JAIL_NINSNS_CONNECT6,
 	       "jail_insns_connect6: count");
 
 static const struct jail_reloc jail_relocs_connect6[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
-	{ 47, JAIL_MAP_DSK },
-	{ 84, JAIL_MAP_V4 },
-	{ 136, JAIL_MAP_DNS4 },
-	{ 157, JAIL_MAP_V6 },
-	{ 208, JAIL_MAP_DNS6 },
-	{ 222, JAIL_MAP_CNT },
-	{ 228, JAIL_MAP_EV },
-	{ 239, JAIL_MAP_CNT },
+	{ 51, JAIL_MAP_DSK },
+	{ 88, JAIL_MAP_V4 },
+	{ 132, JAIL_MAP_DNS4 },
+	{ 153, JAIL_MAP_V6 },
+	{ 196, JAIL_MAP_DNS6 },
+	{ 211, JAIL_MAP_CNT },
+	{ 217, JAIL_MAP_EV },
+	{ 228, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg4: section cgroup/sendmsg4, 188 instructions */
+/* jail_sendmsg4: section cgroup/sendmsg4, 195 instructions */
 static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:433: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 = r1 */
+	/* bpf/jail.bpf.c:444: int jail_sendmsg4(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 7, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r7 + 4) */
-	/*   2 */ { .code = 0x61, .dst_reg = 6, .src_reg = 7, .off = 24, .imm = 0 }, /* r6 = *(u32 *)(r7 + 24) */
+	/*   1 */ { .code = 0x61, .dst_reg = 9, .src_reg = 6, .off = 4, .imm = 0 }, /* r9 = *(u32 *)(r6 + 4) */
+	/*   2 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 24, .imm = 0 }, /* r7 = *(u32 *)(r6 + 24) */
 	/*   3 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
 	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
@@ -669,719 +667,729 @@ static const struct bpf_insn jail_insns_sendmsg4[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:439: if (ip == 0 && port == 0) { */
+	/* bpf/jail.bpf.c:450: if (ip == 0 && port == 0) { */
 	/*  12 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  13 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 |= r6 */
-	/*  14 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r7 */
-	/*  15 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 79, .imm = 0 }, /* if r1 != 0x0 goto pc+79 (-> 95) */
-	/* bpf/jail.bpf.c:440: sk = ctx->sk; */
-	/*  16 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r7 + 64) */
+	/*  13 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 |= r7 */
+	/*  14 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 84, .imm = 0 }, /* if r1 != 0x0 goto pc+84 (-> 99) */
+	/* bpf/jail.bpf.c:451: sk = ctx->sk; */
+	/*  15 */ { .code = 0x79, .dst_reg = 1, .src_reg = 6, .off = 64, .imm = 0 }, /* r1 = *(u64 *)(r6 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  17 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 52, .imm = 0 }, /* r9 = *(u32 *)(r1 + 52) */
-	/*  18 */ { .code = 0x61, .dst_reg = 6, .src_reg = 1, .off = 48, .imm = 0 }, /* r6 = *(u32 *)(r1 + 48) */
-	/* bpf/jail.bpf.c:444: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  19 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  20 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  21 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/*  22 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 32) */
-	/*  23 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  24 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 32) */
-	/*  25 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r9 = 16777343 */
-	/*  26 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/* bpf/jail.bpf.c:445: jail_ntohs((__u16)port) == fwd) */
-	/*  27 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  28 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  29 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  30 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
-	/* bpf/jail.bpf.c:444: if (fwd && ip == jail_htonl(0x7f000001) && */
-	/*  31 */ { .code = 0x1d, .dst_reg = 8, .src_reg = 1, .off = 94, .imm = 0 }, /* if r8 == r1 goto pc+94 (-> 126) */
-	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/*  32 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
-	/*  33 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
-	/*  34 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/*  35 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  36 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/*  37 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/*  38 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  16 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 52, .imm = 0 }, /* r9 = *(u32 *)(r1 + 52) */
+	/*  17 */ { .code = 0x61, .dst_reg = 3, .src_reg = 1, .off = 48, .imm = 0 }, /* r3 = *(u32 *)(r1 + 48) */
+	/* bpf/jail.bpf.c:455: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/*  19 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  20 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  21 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 0 }, /* if r1 == 0x0 goto pc+9 (-> 31) */
+	/*  22 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  23 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 16777343 }, /* if r1 != 0x100007f goto pc+7 (-> 31) */
+	/*  24 */ { .code = 0xb7, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r9 = 16777343 */
+	/*  25 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:456: jail_ntohs((__u16)port) == fwd) */
+	/*  26 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 = r3 */
+	/*  27 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/*  28 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
+	/*  29 */ { .code = 0x77, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 >>= 32 */
+	/* bpf/jail.bpf.c:455: if (fwd && ip == jail_htonl(0x7f000001) && */
+	/*  30 */ { .code = 0x1d, .dst_reg = 8, .src_reg = 1, .off = 66, .imm = 0 }, /* if r8 == r1 goto pc+66 (-> 97) */
+	/* bpf/jail.bpf.c:344: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/*  31 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r9 */
+	/*  32 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:346: key.prefixlen = 32; */
+	/*  33 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/*  34 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  35 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:347: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/*  36 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  37 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  38 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 3, .off = 0, .imm = 0 }, /* r7 = r3 */
 	/*  39 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
-	/*  40 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 53, .imm = 0 }, /* if r0 == 0x0 goto pc+53 (-> 94) */
-	/*  41 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/*  40 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 7, .off = 0, .imm = 0 }, /* r3 = r7 */
+	/* bpf/jail.bpf.c:348: if (!v || verdict(v, port)) */
+	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 54, .imm = 0 }, /* if r0 == 0x0 goto pc+54 (-> 96) */
+	/*  42 */ { .code = 0xdc, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 16 }, /* r3 = be16 r3 */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  42 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/*  43 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  43 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 74) */
-	/*  44 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/*  45 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 48, .imm = 0 }, /* if r2 == r6 goto pc+48 (-> 94) */
-	/*  46 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/*  47 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 74) */
-	/*  48 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/*  49 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 44, .imm = 0 }, /* if r2 == r6 goto pc+44 (-> 94) */
-	/*  50 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/*  51 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 74) */
-	/*  52 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/*  53 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 40, .imm = 0 }, /* if r2 == r6 goto pc+40 (-> 94) */
-	/*  54 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/*  55 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 74) */
-	/*  56 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/*  57 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 36, .imm = 0 }, /* if r2 == r6 goto pc+36 (-> 94) */
-	/*  58 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/*  59 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 74) */
-	/*  60 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/*  61 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 32, .imm = 0 }, /* if r2 == r6 goto pc+32 (-> 94) */
-	/*  62 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/*  63 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 74) */
-	/*  64 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/*  65 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 28, .imm = 0 }, /* if r2 == r6 goto pc+28 (-> 94) */
-	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/*  67 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 74) */
-	/*  68 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/*  69 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* if r2 == r6 goto pc+24 (-> 94) */
-	/*  70 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/*  71 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 74) */
-	/*  72 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/*  73 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* if r1 == r6 goto pc+20 (-> 94) */
+	/*  44 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 75) */
+	/*  45 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/*  46 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 49, .imm = 0 }, /* if r2 == r3 goto pc+49 (-> 96) */
+	/*  47 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/*  48 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 75) */
+	/*  49 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/*  50 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 45, .imm = 0 }, /* if r2 == r3 goto pc+45 (-> 96) */
+	/*  51 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/*  52 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 75) */
+	/*  53 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/*  54 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 41, .imm = 0 }, /* if r2 == r3 goto pc+41 (-> 96) */
+	/*  55 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/*  56 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 75) */
+	/*  57 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/*  58 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 37, .imm = 0 }, /* if r2 == r3 goto pc+37 (-> 96) */
+	/*  59 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/*  60 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 75) */
+	/*  61 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/*  62 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 33, .imm = 0 }, /* if r2 == r3 goto pc+33 (-> 96) */
+	/*  63 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/*  64 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 75) */
+	/*  65 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/*  66 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 29, .imm = 0 }, /* if r2 == r3 goto pc+29 (-> 96) */
+	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/*  68 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 75) */
+	/*  69 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/*  70 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 3, .off = 25, .imm = 0 }, /* if r2 == r3 goto pc+25 (-> 96) */
+	/*  71 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/*  72 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 75) */
+	/*  73 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/*  74 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 3, .off = 21, .imm = 0 }, /* if r1 == r3 goto pc+21 (-> 96) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  74 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
-	/*  75 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 1 }, /* if r1 == 0x1 goto pc+18 (-> 94) */
-	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
-	/*  76 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
-	/*  77 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 3, .imm = 0 }, /* r2 = *(u8 *)(r0 + 3) */
+	/*  75 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:348: if (!v || verdict(v, port)) */
+	/*  76 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 1 }, /* if r1 == 0x1 goto pc+19 (-> 96) */
+	/* bpf/jail.bpf.c:333: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/*  77 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/*  78 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 3, .imm = 0 }, /* r2 = *(u8 *)(r0 + 3) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  78 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/*  79 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/*  80 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/*  81 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
-	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r2 */
-	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
-	/*  83 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 44, .imm = 7 }, /* if r2 != 0x7 goto pc+44 (-> 128) */
-	/*  84 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  85 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  79 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/*  80 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/*  81 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* bpf/jail.bpf.c:351: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/*  82 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r1 */
+	/*  83 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 3, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r3 */
+	/*  84 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 2, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r2 */
+	/* bpf/jail.bpf.c:352: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  85 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 49, .imm = 7 }, /* if r2 != 0x7 goto pc+49 (-> 135) */
+	/*  86 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  87 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
 	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/*  86 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/*  87 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  88 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  89 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/*  88 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/*  89 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  90 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*  91 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/*  90 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 37, .imm = 0 }, /* if r7 == 0x0 goto pc+37 (-> 128) */
-	/*  91 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/*  92 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
-	/*  93 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 34, .imm = 0 }, /* if r0 >= r1 goto pc+34 (-> 128) */
-	/*  94 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 30, .imm = 0 }, /* goto pc+30 (-> 125) */
-	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  95 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/*  96 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
-	/* bpf/jail.bpf.c:447: } else if (is_dns(port, fwd)) { */
-	/*  97 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -66, .imm = 13568 }, /* if r1 != 0x3500 goto pc-66 (-> 32) */
-	/*  98 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  99 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 100 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 101 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -70, .imm = 0 }, /* if r1 == 0x0 goto pc-70 (-> 32) */
-	/* 102 */ { .code = 0x79, .dst_reg = 7, .src_reg = 10, .off = -40, .imm = 0 }, /* r7 = *(u64 *)(r10 - 40) */
+	/*  92 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 42, .imm = 0 }, /* if r7 == 0x0 goto pc+42 (-> 135) */
+	/*  93 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/*  94 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:352: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/*  95 */ { .code = 0x3d, .dst_reg = 0, .src_reg = 1, .off = 39, .imm = 0 }, /* if r0 >= r1 goto pc+39 (-> 135) */
+	/*  96 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:462: } */
+	/*  97 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/*  98 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/*  99 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 100 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 65535 }, /* r1 &= 65535 */
+	/* 101 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 7, .off = 0, .imm = 0 }, /* r3 = r7 */
+	/* bpf/jail.bpf.c:311: if (fwd == 0 || jail_ntohs((__u16)port) != 53) */
+	/* 102 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -72, .imm = 13568 }, /* if r1 != 0x3500 goto pc-72 (-> 31) */
+	/* 103 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 104 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 105 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 106 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 7, .off = 0, .imm = 0 }, /* r3 = r7 */
+	/* 107 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -77, .imm = 0 }, /* if r1 == 0x0 goto pc-77 (-> 31) */
+	/* bpf/jail.bpf.c:458: } else if (is_dns(ctx, port, fwd)) { */
+	/* 108 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
+	/* 109 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 112) */
+	/* 110 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 13568 }, /* r3 = 13568 */
+	/* 111 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -81, .imm = 17 }, /* if r1 != 0x11 goto pc-81 (-> 31) */
 	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/* 103 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 104 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/* 105 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/* 106 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
-	/* 107 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
+	/* 112 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 113 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/* 114 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/* 115 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0x200000000 ll */
+	/* 116 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 108 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 |= r1 */
+	/* 117 */ { .code = 0x4f, .dst_reg = 7, .src_reg = 1, .off = 0, .imm = 0 }, /* r7 |= r1 */
 	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
-	/* 109 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r6 */
+	/* 118 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r7 */
 	/* bpf/jail.bpf.c:259: o[0] = a01; */
-	/* 110 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
-	/* 111 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 119 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
+	/* 120 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:260: o[1] = a23; */
-	/* 112 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
-	/* 113 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 114 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* 115 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 116 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
+	/* 121 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r1 */
+	/* 122 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 123 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* 124 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 125 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -32 }, /* r3 += -32 */
 	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/* 117 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/* 118 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 119 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/* 120 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/* 126 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/* 127 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 128 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/* 129 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
 	/* bpf/jail.bpf.c:271: ctx->user_port = jail_htons((__u16)fwd); */
-	/* 121 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* 122 */ { .code = 0x63, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r7 + 24) = r8 */
-	/* 123 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/* 130 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 131 */ { .code = 0x63, .dst_reg = 6, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r8 */
+	/* 132 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
 	/* bpf/jail.bpf.c:270: ctx->user_ip4 = jail_htonl(0x7f000001); */
-	/* 124 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r7 + 4) = r1 */
-	/* 125 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/* bpf/jail.bpf.c:451: } */
-	/* 126 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/* 127 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* 128 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
-	/* 129 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 133 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
+	/* 134 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -39, .imm = 0 }, /* goto pc-39 (-> 96) */
+	/* 135 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r8 */
+	/* 136 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 130 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 131 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 132 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* 137 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 138 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 139 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 133 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 134 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 135 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:167: if (c) */
-	/* 136 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 139) */
-	/* 137 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 138 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 139 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 140 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 140 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
 	/* 141 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 142 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 143 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 144 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 145 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
-	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 146 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 158) */
-	/* 147 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
-	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 148 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
-	/* 149 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 150 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
-	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 151 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 152 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 153 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 142 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 154 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 126) */
-	/* 155 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 143 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 146) */
+	/* 144 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 156 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 157 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -32, .imm = 0 }, /* goto pc-32 (-> 126) */
+	/* 145 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 146 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
+	/* 147 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 148 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 149 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 150 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 151 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 152 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* bpf/jail.bpf.c:182: if (!e) { */
+	/* 153 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 165) */
+	/* 154 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* bpf/jail.bpf.c:161: __u64 key = slot; */
+	/* 155 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r1 */
+	/* 156 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 157 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -32 }, /* r2 += -32 */
+	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
+	/* 158 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 159 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 160 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:167: if (c) */
+	/* 161 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -65, .imm = 0 }, /* if r0 == 0x0 goto pc-65 (-> 97) */
+	/* 162 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
+	/* 163 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 164 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -68, .imm = 0 }, /* goto pc-68 (-> 97) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 158 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 159 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 160 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 161 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 162 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 163 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
-	/* 164 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 165 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 166 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 167 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 168 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 169 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 170 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 171 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 165 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
+	/* 172 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 166 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 167 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* 173 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 174 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
 	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 168 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 175 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
 	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
-	/* 169 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* 170 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 176 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* 177 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
 	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
-	/* 171 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 172 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* 178 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 179 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
 	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
-	/* 173 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 174 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r1 */
+	/* 180 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 181 */ { .code = 0x63, .dst_reg = 8, .src_reg = 1, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r1 */
 	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 175 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 176 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
-	/* 177 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -40, .imm = 0 }, /* r2 = *(u64 *)(r10 - 40) */
+	/* 182 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 183 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 178 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* 184 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r6 + 32) */
 	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 179 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
+	/* 185 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 180 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* 186 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r6 + 36) */
 	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 181 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* 187 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
 	/* bpf/jail.bpf.c:213: __builtin_memcpy(e->addr, addr, 4); */
-	/* 182 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r9 */
+	/* 188 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 16, .imm = 0 }, /* *(u32 *)(r8 + 16) = r9 */
 	/* bpf/jail.bpf.c:211: e->port = port; */
-	/* 183 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r6 */
+	/* 189 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -40, .imm = 0 }, /* r1 = *(u64 *)(r10 - 40) */
+	/* 190 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r1 */
 	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
-	/* 184 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 185 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 186 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 187 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -62, .imm = 0 }, /* goto pc-62 (-> 126) */
+	/* 191 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 192 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 193 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 194 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -98, .imm = 0 }, /* goto pc-98 (-> 97) */
 };
-#define JAIL_NINSNS_SENDMSG4 188
+#define JAIL_NINSNS_SENDMSG4 195
 _Static_assert(sizeof(jail_insns_sendmsg4) / sizeof(jail_insns_sendmsg4[0]) == JAIL_NINSNS_SENDMSG4,
 	       "jail_insns_sendmsg4: count");
 
 static const struct jail_reloc jail_relocs_sendmsg4[] __attribute__((unused)) = {
 	{ 7, JAIL_MAP_DCFG },
-	{ 37, JAIL_MAP_V4 },
-	{ 86, JAIL_MAP_DNS4 },
-	{ 117, JAIL_MAP_DSK },
-	{ 133, JAIL_MAP_CNT },
-	{ 140, JAIL_MAP_EV },
-	{ 151, JAIL_MAP_CNT },
+	{ 36, JAIL_MAP_V4 },
+	{ 88, JAIL_MAP_DNS4 },
+	{ 126, JAIL_MAP_DSK },
+	{ 140, JAIL_MAP_CNT },
+	{ 147, JAIL_MAP_EV },
+	{ 158, JAIL_MAP_CNT },
 };
 
-/* jail_sendmsg6: section cgroup/sendmsg6, 321 instructions */
+/* jail_sendmsg6: section cgroup/sendmsg6, 324 instructions */
 static const struct bpf_insn jail_insns_sendmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:454: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
-	/*   0 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r1 */
+	/* bpf/jail.bpf.c:465: int jail_sendmsg6(struct bpf_sock_addr *ctx) */
+	/*   0 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*   1 */ { .code = 0x61, .dst_reg = 1, .src_reg = 1, .off = 24, .imm = 0 }, /* r1 = *(u32 *)(r1 + 24) */
-	/*   2 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r1 */
-	/*   3 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 9, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r9 + 24) */
+	/*   2 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*   4 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r7 */
-	/*   5 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*   6 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/*   3 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 7, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r7 */
+	/*   4 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*   5 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*   7 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*   8 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*   9 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/*   6 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*   7 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*   8 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
-	/*  10 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 12) */
-	/*  11 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
-	/*  12 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*   9 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 == 0x0 goto pc+1 (-> 11) */
+	/*  10 */ { .code = 0x61, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = *(u32 *)(r0 + 0) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r1 + 8) */
-	/*  14 */ { .code = 0x61, .dst_reg = 5, .src_reg = 1, .off = 12, .imm = 0 }, /* r5 = *(u32 *)(r1 + 12) */
+	/*  11 */ { .code = 0x61, .dst_reg = 2, .src_reg = 9, .off = 8, .imm = 0 }, /* r2 = *(u32 *)(r9 + 8) */
+	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 9, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r9 + 12) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  15 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 5, .off = 0, .imm = 0 }, /* r6 = r5 */
-	/*  16 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
-	/*  17 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 |= r2 */
+	/*  13 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
+	/*  14 */ { .code = 0x67, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 32 }, /* r6 <<= 32 */
+	/*  15 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r6 */
+	/*  16 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r6 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  19 */ { .code = 0x61, .dst_reg = 0, .src_reg = 1, .off = 16, .imm = 0 }, /* r0 = *(u32 *)(r1 + 16) */
-	/*  20 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r1 + 20) */
-	/* bpf/jail.bpf.c:462: if ((a[0] | a[1]) != 0 || port != 0) { */
-	/*  21 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = r0 */
-	/*  22 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 |= r2 */
-	/*  23 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 8, .off = 0, .imm = 0 }, /* r4 = r8 */
-	/*  24 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 |= r5 */
-	/*  25 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
-	/*  26 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r8 */
+	/*  17 */ { .code = 0x61, .dst_reg = 0, .src_reg = 9, .off = 16, .imm = 0 }, /* r0 = *(u32 *)(r9 + 16) */
+	/*  18 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -64, .imm = 0 }, /* *(u64 *)(r10 - 64) = r9 */
+	/*  19 */ { .code = 0x61, .dst_reg = 5, .src_reg = 9, .off = 20, .imm = 0 }, /* r5 = *(u32 *)(r9 + 20) */
+	/* bpf/jail.bpf.c:473: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/*  20 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = r0 */
+	/*  21 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 |= r2 */
+	/*  22 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 = r5 */
+	/*  23 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 1, .off = 0, .imm = 0 }, /* r4 |= r1 */
+	/*  24 */ { .code = 0x4f, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 |= r4 */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  27 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 32 }, /* r8 <<= 32 */
-	/*  28 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 = r0 */
-	/*  29 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 |= r0 */
+	/*  25 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 5, .off = 0, .imm = 0 }, /* r9 = r5 */
+	/*  26 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/*  27 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 0 }, /* r9 |= r0 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/*  30 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
-	/*  31 */ { .code = 0x79, .dst_reg = 4, .src_reg = 10, .off = -72, .imm = 0 }, /* r4 = *(u64 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:462: if ((a[0] | a[1]) != 0 || port != 0) { */
-	/*  32 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 1, .imm = 0 }, /* if r3 != 0x0 goto pc+1 (-> 34) */
-	/*  33 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = 48, .imm = 0 }, /* if r4 == 0x0 goto pc+48 (-> 82) */
-	/* bpf/jail.bpf.c:303: return fwd != 0 && jail_ntohs((__u16)port) == 53; */
-	/*  34 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 4, .off = 0, .imm = 0 }, /* r3 = r4 */
-	/*  35 */ { .code = 0x57, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 65535 }, /* r3 &= 65535 */
-	/*  36 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 9, .off = 0, .imm = 0 }, /* r0 = r9 */
-	/*  37 */ { .code = 0x79, .dst_reg = 9, .src_reg = 10, .off = -80, .imm = 0 }, /* r9 = *(u64 *)(r10 - 80) */
-	/* bpf/jail.bpf.c:463: if (is_dns(port, fwd)) */
-	/*  38 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 213, .imm = 13568 }, /* if r3 != 0x3500 goto pc+213 (-> 252) */
-	/*  39 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 7, .off = 0, .imm = 0 }, /* r3 = r7 */
-	/*  40 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
-	/*  41 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
-	/*  42 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 209, .imm = 0 }, /* if r3 == 0x0 goto pc+209 (-> 252) */
-	/*  43 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r0 */
-	/*  44 */ { .code = 0xbf, .dst_reg = 9, .src_reg = 4, .off = 0, .imm = 0 }, /* r9 = r4 */
+	/*  28 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r9 */
+	/* bpf/jail.bpf.c:473: if ((a[0] | a[1]) != 0 || port != 0) { */
+	/*  29 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 1, .imm = 0 }, /* if r3 != 0x0 goto pc+1 (-> 31) */
+	/*  30 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 53, .imm = 0 }, /* if r8 == 0x0 goto pc+53 (-> 84) */
+	/*  31 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
+	/*  32 */ { .code = 0x57, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 65535 }, /* r3 &= 65535 */
+	/*  33 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 8, .off = 0, .imm = 0 }, /* r4 = r8 */
+	/* bpf/jail.bpf.c:311: if (fwd == 0 || jail_ntohs((__u16)port) != 53) */
+	/*  34 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 220, .imm = 13568 }, /* if r3 != 0x3500 goto pc+220 (-> 255) */
+	/*  35 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 7, .off = 0, .imm = 0 }, /* r3 = r7 */
+	/*  36 */ { .code = 0x67, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 <<= 32 */
+	/*  37 */ { .code = 0x77, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 32 }, /* r3 >>= 32 */
+	/*  38 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 8, .off = 0, .imm = 0 }, /* r4 = r8 */
+	/*  39 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 215, .imm = 0 }, /* if r3 == 0x0 goto pc+215 (-> 255) */
+	/* bpf/jail.bpf.c:474: if (is_dns(ctx, port, fwd)) */
+	/*  40 */ { .code = 0x79, .dst_reg = 3, .src_reg = 10, .off = -64, .imm = 0 }, /* r3 = *(u64 *)(r10 - 64) */
+	/*  41 */ { .code = 0x61, .dst_reg = 3, .src_reg = 3, .off = 36, .imm = 0 }, /* r3 = *(u32 *)(r3 + 36) */
+	/*  42 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 2, .imm = 6 }, /* if r3 == 0x6 goto pc+2 (-> 45) */
+	/*  43 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 13568 }, /* r4 = 13568 */
+	/*  44 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 210, .imm = 17 }, /* if r3 != 0x11 goto pc+210 (-> 255) */
 	/* bpf/jail.bpf.c:257: __u64 cookie = bpf_get_socket_cookie(ctx); */
-	/*  45 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
-	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
-	/*  47 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
-	/*  48 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
+	/*  45 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*  46 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -72, .imm = 0 }, /* *(u64 *)(r10 - 72) = r0 */
+	/*  47 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
+	/*  48 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
+	/*  49 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0xa00000000 ll */
+	/*  50 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 10 }, /* (LD_IMM64 upper half) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  49 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 1, .off = 0, .imm = 0 }, /* r9 |= r1 */
+	/*  51 */ { .code = 0x4f, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 |= r1 */
 	/* bpf/jail.bpf.c:261: o[2] = pair(port, family); */
-	/*  50 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r9 */
+	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r8 */
 	/* bpf/jail.bpf.c:260: o[1] = a23; */
-	/*  51 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/*  53 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 9, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r9 */
 	/* bpf/jail.bpf.c:259: o[0] = a01; */
-	/*  52 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
-	/*  53 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  54 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/*  55 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/*  56 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
-	/*  57 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/*  54 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 6, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r6 */
+	/*  55 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  56 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/*  57 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  58 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -40 }, /* r3 += -40 */
+	/*  59 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:262: bpf_map_update_elem(&jail_dsk, &cookie, o, BPF_ANY); */
-	/*  58 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
-	/*  59 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  60 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
-	/*  61 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
-	/*  62 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/*  63 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  64 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -80, .imm = 0 }, /* r2 = *(u64 *)(r10 - 80) */
+	/*  60 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
+	/*  61 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  62 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 = 0 */
+	/*  63 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 2 }, /* call bpf_map_update_elem#2 */
+	/*  64 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/*  65 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  66 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -72, .imm = 0 }, /* r2 = *(u64 *)(r10 - 72) */
 	/* bpf/jail.bpf.c:284: __u64 unmapped = a[0] | (((const __u32 *)a)[2] ^ jail_htonl(0xffff)); */
-	/*  65 */ { .code = 0xaf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 ^= r1 */
-	/*  66 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 |= r2 */
-	/*  67 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
+	/*  67 */ { .code = 0xaf, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 ^= r1 */
+	/*  68 */ { .code = 0x4f, .dst_reg = 6, .src_reg = 2, .off = 0, .imm = 0 }, /* r6 |= r2 */
+	/*  69 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777343 }, /* r1 = 16777343 */
 	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
-	/*  68 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 1, .imm = 0 }, /* if r6 == 0x0 goto pc+1 (-> 70) */
-	/*  69 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777216 }, /* r1 = 16777216 */
+	/*  70 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 1, .imm = 0 }, /* if r6 == 0x0 goto pc+1 (-> 72) */
+	/*  71 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16777216 }, /* r1 = 16777216 */
 	/* bpf/jail.bpf.c:296: ctx->user_port = jail_htons((__u16)fwd); */
-	/*  70 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
-	/*  71 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
-	/*  72 */ { .code = 0x63, .dst_reg = 2, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r2 + 24) = r7 */
+	/*  72 */ { .code = 0xdc, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 16 }, /* r7 = be16 r7 */
+	/*  73 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/*  74 */ { .code = 0x63, .dst_reg = 2, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u32 *)(r2 + 24) = r7 */
 	/* bpf/jail.bpf.c:295: ctx->user_ip6[3] = w3; */
-	/*  73 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r2 + 20) = r1 */
-	/*  74 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
+	/*  75 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r2 + 20) = r1 */
+	/*  76 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = -65536 */
 	/* bpf/jail.bpf.c:287: if (unmapped == 0) { */
-	/*  75 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 1, .imm = 0 }, /* if r6 == 0x0 goto pc+1 (-> 77) */
-	/*  76 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  77 */ { .code = 0x15, .dst_reg = 6, .src_reg = 0, .off = 1, .imm = 0 }, /* if r6 == 0x0 goto pc+1 (-> 79) */
+	/*  78 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:294: ctx->user_ip6[2] = w2; */
-	/*  77 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r2 + 16) = r1 */
+	/*  79 */ { .code = 0x63, .dst_reg = 2, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r2 + 16) = r1 */
 	/* bpf/jail.bpf.c:292: ctx->user_ip6[0] = 0; */
-	/*  78 */ { .code = 0x7b, .dst_reg = 2, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r2 + 8) = r8 */
-	/*  79 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/* bpf/jail.bpf.c:474: } */
-	/*  80 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/*  81 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
-	/* bpf/jail.bpf.c:466: sk = ctx->sk; */
-	/*  82 */ { .code = 0x79, .dst_reg = 3, .src_reg = 1, .off = 64, .imm = 0 }, /* r3 = *(u64 *)(r1 + 64) */
+	/*  80 */ { .code = 0x7b, .dst_reg = 2, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r2 + 8) = r8 */
+	/*  81 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:485: } */
+	/*  82 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/*  83 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* bpf/jail.bpf.c:477: sk = ctx->sk; */
+	/*  84 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u64 *)(r10 - 64) */
+	/*  85 */ { .code = 0x79, .dst_reg = 3, .src_reg = 1, .off = 64, .imm = 0 }, /* r3 = *(u64 *)(r1 + 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  83 */ { .code = 0x61, .dst_reg = 2, .src_reg = 3, .off = 56, .imm = 0 }, /* r2 = *(u32 *)(r3 + 56) */
-	/*  84 */ { .code = 0x61, .dst_reg = 5, .src_reg = 3, .off = 60, .imm = 0 }, /* r5 = *(u32 *)(r3 + 60) */
+	/*  86 */ { .code = 0x61, .dst_reg = 2, .src_reg = 3, .off = 56, .imm = 0 }, /* r2 = *(u32 *)(r3 + 56) */
+	/*  87 */ { .code = 0x61, .dst_reg = 1, .src_reg = 3, .off = 60, .imm = 0 }, /* r1 = *(u32 *)(r3 + 60) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  85 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 = r5 */
-	/*  86 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
-	/*  87 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
+	/*  88 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 1, .off = 0, .imm = 0 }, /* r4 = r1 */
+	/*  89 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
+	/*  90 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 2, .off = 0, .imm = 0 }, /* r4 |= r2 */
 	/* bpf/jail.bpf.c:130: a[0] = pair(ctx_u32(&f[0]), ctx_u32(&f[1])); */
-	/*  88 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r4 */
+	/*  91 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r4 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  89 */ { .code = 0x61, .dst_reg = 0, .src_reg = 3, .off = 64, .imm = 0 }, /* r0 = *(u32 *)(r3 + 64) */
-	/*  90 */ { .code = 0x61, .dst_reg = 9, .src_reg = 3, .off = 68, .imm = 0 }, /* r9 = *(u32 *)(r3 + 68) */
+	/*  92 */ { .code = 0x61, .dst_reg = 0, .src_reg = 3, .off = 64, .imm = 0 }, /* r0 = *(u32 *)(r3 + 64) */
+	/*  93 */ { .code = 0x61, .dst_reg = 5, .src_reg = 3, .off = 68, .imm = 0 }, /* r5 = *(u32 *)(r3 + 68) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/*  91 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 9, .off = 0, .imm = 0 }, /* r4 = r9 */
-	/*  92 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
-	/*  93 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 |= r0 */
+	/*  94 */ { .code = 0xbf, .dst_reg = 4, .src_reg = 5, .off = 0, .imm = 0 }, /* r4 = r5 */
+	/*  95 */ { .code = 0x67, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 32 }, /* r4 <<= 32 */
+	/*  96 */ { .code = 0x4f, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 0 }, /* r4 |= r0 */
 	/* bpf/jail.bpf.c:131: a[1] = pair(ctx_u32(&f[2]), ctx_u32(&f[3])); */
-	/*  94 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
+	/*  97 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 4, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r4 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/*  95 */ { .code = 0x61, .dst_reg = 4, .src_reg = 3, .off = 48, .imm = 0 }, /* r4 = *(u32 *)(r3 + 48) */
-	/* bpf/jail.bpf.c:469: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/*  96 */ { .code = 0x67, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 <<= 32 */
-	/*  97 */ { .code = 0x77, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 >>= 32 */
-	/*  98 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 153, .imm = 0 }, /* if r7 == 0x0 goto pc+153 (-> 252) */
-	/*  99 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
-	/* 100 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
-	/* 101 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 6, .off = 150, .imm = 0 }, /* if r7 != r6 goto pc+150 (-> 252) */
-	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 102 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 127, .imm = 0 }, /* if r2 == 0x0 goto pc+127 (-> 230) */
-	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 103 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 104 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
-	/* 105 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 106 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
-	/* 107 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 108 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
-	/* 109 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 110 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
-	/* 111 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:361: key.prefixlen = 128; */
-	/* 112 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
-	/* 113 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:359: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
-	/* 114 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
-	/* bpf/jail.bpf.c:362: v = bpf_map_lookup_elem(&jail_v6, &key); */
-	/* 115 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 116 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 117 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
-	/* 118 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -40, .imm = 0 }, /* if r0 == 0x0 goto pc-40 (-> 79) */
+	/*  98 */ { .code = 0x61, .dst_reg = 4, .src_reg = 3, .off = 48, .imm = 0 }, /* r4 = *(u32 *)(r3 + 48) */
+	/* bpf/jail.bpf.c:480: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/*  99 */ { .code = 0x67, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 <<= 32 */
+	/* 100 */ { .code = 0x77, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 32 }, /* r7 >>= 32 */
+	/* 101 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 153, .imm = 0 }, /* if r7 == 0x0 goto pc+153 (-> 255) */
+	/* 102 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/* 103 */ { .code = 0xdc, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 16 }, /* r6 = be16 r6 */
+	/* 104 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 6, .off = 150, .imm = 0 }, /* if r7 != r6 goto pc+150 (-> 255) */
+	/* bpf/jail.bpf.c:320: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 105 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 127, .imm = 0 }, /* if r2 == 0x0 goto pc+127 (-> 233) */
+	/* bpf/jail.bpf.c:370: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 106 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 107 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -28, .imm = 0 }, /* *(u32 *)(r10 - 28) = r1 */
+	/* 108 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 109 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -24, .imm = 0 }, /* *(u32 *)(r10 - 24) = r1 */
+	/* 110 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 111 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -36, .imm = 0 }, /* *(u32 *)(r10 - 36) = r1 */
+	/* 112 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 113 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -32, .imm = 0 }, /* *(u32 *)(r10 - 32) = r1 */
+	/* 114 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:372: key.prefixlen = 128; */
+	/* 115 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u32 *)(r10 - 40) = r1 */
+	/* 116 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:370: __builtin_memcpy(key.addr, w, 16); / * first: see egress4 * / */
+	/* 117 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* bpf/jail.bpf.c:373: v = bpf_map_lookup_elem(&jail_v6, &key); */
+	/* 118 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 119 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 120 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:374: if (!v || verdict(v, port)) */
+	/* 121 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -41, .imm = 0 }, /* if r0 == 0x0 goto pc-41 (-> 81) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 119 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/* 122 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 120 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 151) */
-	/* 121 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/* 122 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -44, .imm = 0 }, /* if r2 == r6 goto pc-44 (-> 79) */
-	/* 123 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 124 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 151) */
-	/* 125 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/* 126 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -48, .imm = 0 }, /* if r2 == r6 goto pc-48 (-> 79) */
-	/* 127 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 128 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 151) */
-	/* 129 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/* 130 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -52, .imm = 0 }, /* if r2 == r6 goto pc-52 (-> 79) */
-	/* 131 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 132 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 151) */
-	/* 133 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/* 134 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -56, .imm = 0 }, /* if r2 == r6 goto pc-56 (-> 79) */
-	/* 135 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 136 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 151) */
-	/* 137 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/* 138 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -60, .imm = 0 }, /* if r2 == r6 goto pc-60 (-> 79) */
-	/* 139 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 140 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 151) */
-	/* 141 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/* 142 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -64, .imm = 0 }, /* if r2 == r6 goto pc-64 (-> 79) */
-	/* 143 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 144 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 151) */
-	/* 145 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/* 146 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -68, .imm = 0 }, /* if r2 == r6 goto pc-68 (-> 79) */
-	/* 147 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 148 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 151) */
-	/* 149 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/* 150 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = -72, .imm = 0 }, /* if r1 == r6 goto pc-72 (-> 79) */
+	/* 123 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 154) */
+	/* 124 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 125 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -45, .imm = 0 }, /* if r2 == r6 goto pc-45 (-> 81) */
+	/* 126 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 127 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 154) */
+	/* 128 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 129 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -49, .imm = 0 }, /* if r2 == r6 goto pc-49 (-> 81) */
+	/* 130 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 131 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 154) */
+	/* 132 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 133 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -53, .imm = 0 }, /* if r2 == r6 goto pc-53 (-> 81) */
+	/* 134 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 135 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 154) */
+	/* 136 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 137 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -57, .imm = 0 }, /* if r2 == r6 goto pc-57 (-> 81) */
+	/* 138 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 139 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 154) */
+	/* 140 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 141 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -61, .imm = 0 }, /* if r2 == r6 goto pc-61 (-> 81) */
+	/* 142 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 143 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 154) */
+	/* 144 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 145 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -65, .imm = 0 }, /* if r2 == r6 goto pc-65 (-> 81) */
+	/* 146 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 147 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 154) */
+	/* 148 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 149 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -69, .imm = 0 }, /* if r2 == r6 goto pc-69 (-> 81) */
+	/* 150 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 151 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 154) */
+	/* 152 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 153 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = -73, .imm = 0 }, /* if r1 == r6 goto pc-73 (-> 81) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 151 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:363: if (!v || verdict(v, port)) */
-	/* 152 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -74, .imm = 1 }, /* if r1 == 0x1 goto pc-74 (-> 79) */
-	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
-	/* 153 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
-	/* 154 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
-	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 155 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 10, .imm = 7 }, /* if r9 != 0x7 goto pc+10 (-> 166) */
-	/* 156 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 154 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:374: if (!v || verdict(v, port)) */
+	/* 155 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -75, .imm = 1 }, /* if r1 == 0x1 goto pc-75 (-> 81) */
+	/* bpf/jail.bpf.c:333: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 156 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 157 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* bpf/jail.bpf.c:377: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 158 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 10, .imm = 7 }, /* if r9 != 0x7 goto pc+10 (-> 169) */
+	/* 159 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 157 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* 158 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
-	/* 159 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 160 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 161 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 160 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* 161 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns6] ll */
+	/* 162 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 163 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 164 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 162 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 3, .imm = 0 }, /* if r7 == 0x0 goto pc+3 (-> 166) */
-	/* 163 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 164 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:366: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
-	/* 165 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -87, .imm = 0 }, /* if r1 > r0 goto pc-87 (-> 79) */
-	/* 166 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
-	/* 167 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 |= r8 */
-	/* 168 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 165 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = 3, .imm = 0 }, /* if r7 == 0x0 goto pc+3 (-> 169) */
+	/* 166 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 167 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:377: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns6, w)) */
+	/* 168 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -88, .imm = 0 }, /* if r1 > r0 goto pc-88 (-> 81) */
+	/* 169 */ { .code = 0x67, .dst_reg = 9, .src_reg = 0, .off = 0, .imm = 32 }, /* r9 <<= 32 */
+	/* 170 */ { .code = 0x4f, .dst_reg = 9, .src_reg = 8, .off = 0, .imm = 0 }, /* r9 |= r8 */
+	/* 171 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 169 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 170 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 171 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 172 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 173 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 174 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 172 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 173 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 174 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 175 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 176 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 177 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 175 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 178) */
-	/* 176 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 178 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 181) */
+	/* 179 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 177 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 178 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* 180 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 181 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 179 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 180 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 181 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 182 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 183 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 184 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
+	/* 182 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 183 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 184 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 185 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 186 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 187 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 185 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 197) */
-	/* 186 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 188 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 11, .imm = 0 }, /* if r8 != 0x0 goto pc+11 (-> 200) */
+	/* 189 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 187 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
-	/* 188 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 189 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
+	/* 190 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r1 */
+	/* 191 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 192 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -40 }, /* r2 += -40 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 190 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 191 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 192 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 193 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 194 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 195 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 193 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -114, .imm = 0 }, /* if r0 == 0x0 goto pc-114 (-> 80) */
-	/* 194 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 196 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -115, .imm = 0 }, /* if r0 == 0x0 goto pc-115 (-> 82) */
+	/* 197 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 195 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 196 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -117, .imm = 0 }, /* goto pc-117 (-> 80) */
+	/* 198 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 199 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -118, .imm = 0 }, /* goto pc-118 (-> 82) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 197 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
-	/* 198 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
+	/* 200 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 40, .imm = 0 }, /* *(u64 *)(r8 + 40) = r7 */
+	/* 201 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 3 }, /* r1 = 3 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 199 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
+	/* 202 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r8 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 200 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
-	/* 201 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
-	/* 202 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
-	/* 203 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
-	/* 204 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
+	/* 203 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 32, .imm = 0 }, /* *(u64 *)(r8 + 32) = r7 */
+	/* 204 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r7 */
+	/* 205 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r7 */
+	/* 206 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 8, .imm = 0 }, /* *(u64 *)(r8 + 8) = r7 */
+	/* 207 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 7, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r7 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 205 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 206 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
+	/* 208 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 209 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r8 + 0) = r0 */
 	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 207 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
-	/* 208 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* 210 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 14 }, /* call bpf_get_current_pid_tgid#14 */
+	/* 211 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/* bpf/jail.bpf.c:208: e->family = (__u8)family; */
-	/* 209 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
+	/* 212 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r8 + 42) = r1 */
 	/* bpf/jail.bpf.c:207: e->kind = (__u8)(d >> 32); */
-	/* 210 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
-	/* 211 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 212 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
+	/* 213 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 9, .off = 0, .imm = 0 }, /* r1 = r9 */
+	/* 214 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 215 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r8 + 41) = r1 */
 	/* bpf/jail.bpf.c:206: e->entry = (__u32)d; */
-	/* 213 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r9 */
+	/* 216 */ { .code = 0x63, .dst_reg = 8, .src_reg = 9, .off = 12, .imm = 0 }, /* *(u32 *)(r8 + 12) = r9 */
 	/* bpf/jail.bpf.c:205: e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32); */
-	/* 214 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
-	/* 215 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
-	/* 216 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
+	/* 217 */ { .code = 0x77, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 32 }, /* r0 >>= 32 */
+	/* 218 */ { .code = 0x63, .dst_reg = 8, .src_reg = 0, .off = 8, .imm = 0 }, /* *(u32 *)(r8 + 8) = r0 */
+	/* 219 */ { .code = 0x79, .dst_reg = 2, .src_reg = 10, .off = -64, .imm = 0 }, /* r2 = *(u64 *)(r10 - 64) */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 217 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
+	/* 220 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* r1 = *(u32 *)(r2 + 32) */
 	/* bpf/jail.bpf.c:209: e->type = (__u8)ctx_u32(&ctx->type); */
-	/* 218 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
+	/* 221 */ { .code = 0x73, .dst_reg = 8, .src_reg = 1, .off = 43, .imm = 0 }, /* *(u8 *)(r8 + 43) = r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 219 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
+	/* 222 */ { .code = 0x61, .dst_reg = 1, .src_reg = 2, .off = 36, .imm = 0 }, /* r1 = *(u32 *)(r2 + 36) */
 	/* bpf/jail.bpf.c:210: e->proto = (__u16)ctx_u32(&ctx->protocol); */
-	/* 220 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
+	/* 223 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r8 + 38) = r1 */
 	/* bpf/jail.bpf.c:211: e->port = port; */
-	/* 221 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r6 */
+	/* 224 */ { .code = 0x6b, .dst_reg = 8, .src_reg = 6, .off = 36, .imm = 0 }, /* *(u16 *)(r8 + 36) = r6 */
 	/* bpf/jail.bpf.c:215: __builtin_memcpy(e->addr, addr, 16); */
-	/* 222 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
-	/* 223 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r1 */
-	/* 224 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
-	/* 225 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r1 */
+	/* 225 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u64 *)(r10 - 48) */
+	/* 226 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r8 + 24) = r1 */
+	/* 227 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -56, .imm = 0 }, /* r1 = *(u64 *)(r10 - 56) */
+	/* 228 */ { .code = 0x7b, .dst_reg = 8, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r8 + 16) = r1 */
 	/* bpf/jail.bpf.c:216: bpf_ringbuf_submit(e, 0); */
-	/* 226 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 227 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 228 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 229 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -150, .imm = 0 }, /* goto pc-150 (-> 80) */
+	/* 229 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
 	/* 230 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 231 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 5, .off = 0, .imm = 0 }, /* r3 = r5 */
-	/* 232 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 19, .imm = 0 }, /* if r3 != 0x0 goto pc+19 (-> 252) */
-	/* 233 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
-	/* 234 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 235 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 236 */ { .code = 0x1d, .dst_reg = 0, .src_reg = 2, .off = 9, .imm = 0 }, /* if r0 == r2 goto pc+9 (-> 246) */
-	/* 237 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 238 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 13, .imm = 0 }, /* if r0 != 0x0 goto pc+13 (-> 252) */
-	/* 239 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
-	/* 240 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 241 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 9, .off = 0, .imm = 0 }, /* r3 = r9 */
-	/* 242 */ { .code = 0xb7, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 0 }, /* r5 = 0 */
-	/* 243 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 244 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = -165, .imm = 16777216 }, /* if r3 == 0x1000000 goto pc-165 (-> 80) */
-	/* 245 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 252) */
-	/* 246 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
-	/* bpf/jail.bpf.c:311: w[3] == jail_htonl(0x7f000001))); */
-	/* 247 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 9, .off = 0, .imm = 0 }, /* r3 = r9 */
-	/* 248 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
-	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 250 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:469: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
-	/* 251 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = -172, .imm = 16777343 }, /* if r3 == 0x100007f goto pc-172 (-> 80) */
-	/* bpf/jail.bpf.c:386: __u16 p = jail_ntohs((__u16)port); */
-	/* 252 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
-	/* 253 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
-	/* bpf/jail.bpf.c:357: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
-	/* 254 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -152, .imm = 0 }, /* if r2 != 0x0 goto pc-152 (-> 103) */
-	/* 255 */ { .code = 0x67, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 <<= 32 */
-	/* 256 */ { .code = 0x77, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 32 }, /* r5 >>= 32 */
-	/* 257 */ { .code = 0x55, .dst_reg = 5, .src_reg = 0, .off = -155, .imm = 0 }, /* if r5 != 0x0 goto pc-155 (-> 103) */
-	/* 258 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
-	/* 259 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 260 */ { .code = 0x5d, .dst_reg = 0, .src_reg = 1, .off = -158, .imm = 0 }, /* if r0 != r1 goto pc-158 (-> 103) */
-	/* 261 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 9, .off = 0, .imm = 0 }, /* r7 = r9 */
-	/* bpf/jail.bpf.c:333: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
-	/* 262 */ { .code = 0x63, .dst_reg = 10, .src_reg = 9, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r9 */
-	/* 263 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:335: key.prefixlen = 32; */
-	/* 264 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
-	/* 265 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 266 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:336: v = bpf_map_lookup_elem(&jail_v4, &key); */
-	/* 267 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
-	/* 268 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 269 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
-	/* 270 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -192, .imm = 0 }, /* if r0 == 0x0 goto pc-192 (-> 79) */
+	/* 231 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 232 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -151, .imm = 0 }, /* goto pc-151 (-> 82) */
+	/* 233 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:320: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 234 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 1, .off = 0, .imm = 0 }, /* r3 = r1 */
+	/* 235 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 19, .imm = 0 }, /* if r3 != 0x0 goto pc+19 (-> 255) */
+	/* 236 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 237 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 238 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 239 */ { .code = 0x1d, .dst_reg = 0, .src_reg = 2, .off = 9, .imm = 0 }, /* if r0 == r2 goto pc+9 (-> 249) */
+	/* 240 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 241 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 13, .imm = 0 }, /* if r0 != 0x0 goto pc+13 (-> 255) */
+	/* 242 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* r0 = 0 */
+	/* 243 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:321: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 244 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 5, .off = 0, .imm = 0 }, /* r3 = r5 */
+	/* 245 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* 246 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 247 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = -166, .imm = 16777216 }, /* if r3 == 0x1000000 goto pc-166 (-> 82) */
+	/* 248 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* goto pc+6 (-> 255) */
+	/* 249 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
+	/* bpf/jail.bpf.c:322: w[3] == jail_htonl(0x7f000001))); */
+	/* 250 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 5, .off = 0, .imm = 0 }, /* r3 = r5 */
+	/* 251 */ { .code = 0x18, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = -65536 }, /* r0 = 0xffff0000 ll */
+	/* 252 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 253 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* bpf/jail.bpf.c:480: if (fwd && jail_ntohs((__u16)port) == fwd && is_fwd6(w)) */
+	/* 254 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = -173, .imm = 16777343 }, /* if r3 == 0x100007f goto pc-173 (-> 82) */
+	/* bpf/jail.bpf.c:397: __u16 p = jail_ntohs((__u16)port); */
+	/* 255 */ { .code = 0xdc, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 16 }, /* r4 = be16 r4 */
+	/* 256 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 4, .off = 0, .imm = 0 }, /* r6 = r4 */
+	/* bpf/jail.bpf.c:368: if (w[0] == 0 && w[1] == 0 && w[2] == jail_htonl(0xffff)) */
+	/* 257 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -152, .imm = 0 }, /* if r2 != 0x0 goto pc-152 (-> 106) */
+	/* 258 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
+	/* 259 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/* 260 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -155, .imm = 0 }, /* if r1 != 0x0 goto pc-155 (-> 106) */
+	/* 261 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
+	/* 262 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 263 */ { .code = 0x5d, .dst_reg = 0, .src_reg = 1, .off = -158, .imm = 0 }, /* if r0 != r1 goto pc-158 (-> 106) */
+	/* 264 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 5, .off = 0, .imm = 0 }, /* r7 = r5 */
+	/* bpf/jail.bpf.c:344: __builtin_memcpy(key.addr, &ip4, sizeof(ip4)); / * first: see egress4 * / */
+	/* 265 */ { .code = 0x63, .dst_reg = 10, .src_reg = 5, .off = -4, .imm = 0 }, /* *(u32 *)(r10 - 4) = r5 */
+	/* 266 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:346: key.prefixlen = 32; */
+	/* 267 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0 }, /* *(u32 *)(r10 - 8) = r1 */
+	/* 268 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 269 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
+	/* bpf/jail.bpf.c:347: v = bpf_map_lookup_elem(&jail_v4, &key); */
+	/* 270 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/* 271 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 272 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:348: if (!v || verdict(v, port)) */
+	/* 273 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -193, .imm = 0 }, /* if r0 == 0x0 goto pc-193 (-> 81) */
 	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 271 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
+	/* 274 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 0 }, /* r1 = *(u8 *)(r0 + 1) */
 	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 272 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 303) */
-	/* 273 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
-	/* 274 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -196, .imm = 0 }, /* if r2 == r6 goto pc-196 (-> 79) */
-	/* 275 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
-	/* 276 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 303) */
-	/* 277 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
-	/* 278 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -200, .imm = 0 }, /* if r2 == r6 goto pc-200 (-> 79) */
-	/* 279 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
-	/* 280 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 303) */
-	/* 281 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
-	/* 282 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -204, .imm = 0 }, /* if r2 == r6 goto pc-204 (-> 79) */
-	/* 283 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
-	/* 284 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 303) */
-	/* 285 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
-	/* 286 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -208, .imm = 0 }, /* if r2 == r6 goto pc-208 (-> 79) */
-	/* 287 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
-	/* 288 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 303) */
-	/* 289 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
-	/* 290 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -212, .imm = 0 }, /* if r2 == r6 goto pc-212 (-> 79) */
-	/* 291 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
-	/* 292 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 303) */
-	/* 293 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
-	/* 294 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -216, .imm = 0 }, /* if r2 == r6 goto pc-216 (-> 79) */
-	/* 295 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
-	/* 296 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 303) */
-	/* 297 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
-	/* 298 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -220, .imm = 0 }, /* if r2 == r6 goto pc-220 (-> 79) */
-	/* 299 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
-	/* 300 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 303) */
-	/* 301 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
-	/* 302 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = -224, .imm = 0 }, /* if r1 == r6 goto pc-224 (-> 79) */
+	/* 275 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 30, .imm = 0 }, /* if r1 == 0x0 goto pc+30 (-> 306) */
+	/* 276 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 4, .imm = 0 }, /* r2 = *(u16 *)(r0 + 4) */
+	/* 277 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -197, .imm = 0 }, /* if r2 == r6 goto pc-197 (-> 81) */
+	/* 278 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 = 2 */
+	/* 279 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 26, .imm = 0 }, /* if r2 > r1 goto pc+26 (-> 306) */
+	/* 280 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 6, .imm = 0 }, /* r2 = *(u16 *)(r0 + 6) */
+	/* 281 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -201, .imm = 0 }, /* if r2 == r6 goto pc-201 (-> 81) */
+	/* 282 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 3 }, /* r2 = 3 */
+	/* 283 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 22, .imm = 0 }, /* if r2 > r1 goto pc+22 (-> 306) */
+	/* 284 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 0 }, /* r2 = *(u16 *)(r0 + 8) */
+	/* 285 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -205, .imm = 0 }, /* if r2 == r6 goto pc-205 (-> 81) */
+	/* 286 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 4 }, /* r2 = 4 */
+	/* 287 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 18, .imm = 0 }, /* if r2 > r1 goto pc+18 (-> 306) */
+	/* 288 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 10, .imm = 0 }, /* r2 = *(u16 *)(r0 + 10) */
+	/* 289 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -209, .imm = 0 }, /* if r2 == r6 goto pc-209 (-> 81) */
+	/* 290 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 5 }, /* r2 = 5 */
+	/* 291 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 14, .imm = 0 }, /* if r2 > r1 goto pc+14 (-> 306) */
+	/* 292 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 12, .imm = 0 }, /* r2 = *(u16 *)(r0 + 12) */
+	/* 293 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -213, .imm = 0 }, /* if r2 == r6 goto pc-213 (-> 81) */
+	/* 294 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 6 }, /* r2 = 6 */
+	/* 295 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 10, .imm = 0 }, /* if r2 > r1 goto pc+10 (-> 306) */
+	/* 296 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 14, .imm = 0 }, /* r2 = *(u16 *)(r0 + 14) */
+	/* 297 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -217, .imm = 0 }, /* if r2 == r6 goto pc-217 (-> 81) */
+	/* 298 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 7 }, /* r2 = 7 */
+	/* 299 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 6, .imm = 0 }, /* if r2 > r1 goto pc+6 (-> 306) */
+	/* 300 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 16, .imm = 0 }, /* r2 = *(u16 *)(r0 + 16) */
+	/* 301 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 6, .off = -221, .imm = 0 }, /* if r2 == r6 goto pc-221 (-> 81) */
+	/* 302 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 8 }, /* r2 = 8 */
+	/* 303 */ { .code = 0x2d, .dst_reg = 2, .src_reg = 1, .off = 2, .imm = 0 }, /* if r2 > r1 goto pc+2 (-> 306) */
+	/* 304 */ { .code = 0x69, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* r1 = *(u16 *)(r0 + 18) */
+	/* 305 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 6, .off = -225, .imm = 0 }, /* if r1 == r6 goto pc-225 (-> 81) */
 	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 303 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:337: if (!v || verdict(v, port)) */
-	/* 304 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -226, .imm = 1 }, /* if r1 == 0x1 goto pc-226 (-> 79) */
-	/* bpf/jail.bpf.c:322: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
-	/* 305 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
-	/* 306 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
+	/* 306 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:348: if (!v || verdict(v, port)) */
+	/* 307 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -227, .imm = 1 }, /* if r1 == 0x1 goto pc-227 (-> 81) */
+	/* bpf/jail.bpf.c:333: return (__u64)1 << 40 | (__u64)v->kind << 32 | v->entry; */
+	/* 308 */ { .code = 0x61, .dst_reg = 8, .src_reg = 0, .off = 20, .imm = 0 }, /* r8 = *(u32 *)(r0 + 20) */
+	/* 309 */ { .code = 0x71, .dst_reg = 9, .src_reg = 0, .off = 3, .imm = 0 }, /* r9 = *(u8 *)(r0 + 3) */
 	/* bpf/jail.bpf.c:119: return (__u64)hi << 32 | lo; */
-	/* 307 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* bpf/jail.bpf.c:340: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
-	/* 308 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
-	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
-	/* 309 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = -144, .imm = 7 }, /* if r9 != 0x7 goto pc-144 (-> 166) */
-	/* 310 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 311 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
+	/* 310 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* bpf/jail.bpf.c:351: k4 = pair(ip4, 0); / * one 8-byte store: see count() * / */
+	/* 311 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r1 */
+	/* bpf/jail.bpf.c:352: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 312 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = -144, .imm = 7 }, /* if r9 != 0x7 goto pc-144 (-> 169) */
+	/* 313 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 314 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -16 }, /* r2 += -16 */
 	/* bpf/jail.bpf.c:230: __u64 *expiry = bpf_map_lookup_elem(map, addr); */
-	/* 312 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
-	/* 313 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 314 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 315 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 315 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dns4] ll */
+	/* 316 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 317 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 318 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:232: return expiry && bpf_ktime_get_boot_ns() < *expiry; */
-	/* 316 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -151, .imm = 0 }, /* if r7 == 0x0 goto pc-151 (-> 166) */
-	/* 317 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 318 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
-	/* bpf/jail.bpf.c:341: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
-	/* 319 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -241, .imm = 0 }, /* if r1 > r0 goto pc-241 (-> 79) */
-	/* 320 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -155, .imm = 0 }, /* goto pc-155 (-> 166) */
+	/* 319 */ { .code = 0x15, .dst_reg = 7, .src_reg = 0, .off = -151, .imm = 0 }, /* if r7 == 0x0 goto pc-151 (-> 169) */
+	/* 320 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 321 */ { .code = 0x79, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = *(u64 *)(r7 + 0) */
+	/* bpf/jail.bpf.c:352: if (v->kind == JAIL_KIND_DENY_ALL && dns_allows(&jail_dns4, &k4)) */
+	/* 322 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 0, .off = -242, .imm = 0 }, /* if r1 > r0 goto pc-242 (-> 81) */
+	/* 323 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -155, .imm = 0 }, /* goto pc-155 (-> 169) */
 };
-#define JAIL_NINSNS_SENDMSG6 321
+#define JAIL_NINSNS_SENDMSG6 324
 _Static_assert(sizeof(jail_insns_sendmsg6) / sizeof(jail_insns_sendmsg6[0]) == JAIL_NINSNS_SENDMSG6,
 	       "jail_insns_sendmsg6: count");
 
 static const struct jail_reloc jail_relocs_sendmsg6[] __attribute__((unused)) = {
-	{ 7, JAIL_MAP_DCFG },
-	{ 58, JAIL_MAP_DSK },
-	{ 115, JAIL_MAP_V6 },
-	{ 158, JAIL_MAP_DNS6 },
-	{ 172, JAIL_MAP_CNT },
-	{ 179, JAIL_MAP_EV },
-	{ 190, JAIL_MAP_CNT },
-	{ 267, JAIL_MAP_V4 },
-	{ 312, JAIL_MAP_DNS4 },
+	{ 6, JAIL_MAP_DCFG },
+	{ 60, JAIL_MAP_DSK },
+	{ 118, JAIL_MAP_V6 },
+	{ 161, JAIL_MAP_DNS6 },
+	{ 175, JAIL_MAP_CNT },
+	{ 182, JAIL_MAP_EV },
+	{ 193, JAIL_MAP_CNT },
+	{ 270, JAIL_MAP_V4 },
+	{ 315, JAIL_MAP_DNS4 },
 };
 
 /* jail_sock_create: section cgroup/sock_create, 70 instructions */
 static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:581: int jail_sock_create(struct bpf_sock *sk) */
+	/* bpf/jail.bpf.c:592: int jail_sock_create(struct bpf_sock *sk) */
 	/*   0 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 4, .imm = 0 }, /* r8 = *(u32 *)(r1 + 4) */
 	/*   2 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -9 }, /* r2 = 0xfffffff7 ll */
 	/*   3 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:587: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:598: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   4 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 8, .off = 0, .imm = 0 }, /* r3 = r8 */
 	/*   5 */ { .code = 0x5f, .dst_reg = 3, .src_reg = 2, .off = 0, .imm = 0 }, /* r3 &= r2 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   6 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 8, .imm = 0 }, /* r9 = *(u32 *)(r1 + 8) */
 	/*   7 */ { .code = 0x61, .dst_reg = 2, .src_reg = 1, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r1 + 12) */
-	/* bpf/jail.bpf.c:587: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
+	/* bpf/jail.bpf.c:598: if (family != JAIL_AF_INET && family != JAIL_AF_INET6) */
 	/*   8 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 59, .imm = 2 }, /* if r3 != 0x2 goto pc+59 (-> 68) */
-	/* bpf/jail.bpf.c:593: if (type == JAIL_SOCK_STREAM && */
+	/* bpf/jail.bpf.c:604: if (type == JAIL_SOCK_STREAM && */
 	/*   9 */ { .code = 0x15, .dst_reg = 9, .src_reg = 0, .off = 5, .imm = 2 }, /* if r9 == 0x2 goto pc+5 (-> 15) */
 	/*  10 */ { .code = 0x55, .dst_reg = 9, .src_reg = 0, .off = 7, .imm = 1 }, /* if r9 != 0x1 goto pc+7 (-> 18) */
-	/* bpf/jail.bpf.c:594: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
+	/* bpf/jail.bpf.c:605: (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP)) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 55, .imm = 6 }, /* if r1 == 0x6 goto pc+55 (-> 68) */
 	/*  13 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 54, .imm = 262 }, /* if r1 == 0x106 goto pc+54 (-> 68) */
 	/*  14 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* goto pc+3 (-> 18) */
-	/* bpf/jail.bpf.c:597: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
+	/* bpf/jail.bpf.c:608: (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) */
 	/*  15 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  16 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 51, .imm = 17 }, /* if r1 == 0x11 goto pc+51 (-> 68) */
 	/*  17 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 50, .imm = 136 }, /* if r1 == 0x88 goto pc+50 (-> 68) */
@@ -1438,25 +1446,25 @@ static const struct bpf_insn jail_insns_sock_create[] __attribute__((unused)) = 
 	/*  55 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 6, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r6 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  56 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:568: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:579: e->type = (__u8)type; */
 	/*  57 */ { .code = 0x73, .dst_reg = 7, .src_reg = 9, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r9 */
-	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:578: e->family = (__u8)family; */
 	/*  58 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
 	/*  59 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 9 }, /* r1 = 9 */
-	/* bpf/jail.bpf.c:566: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:577: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  61 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:569: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:580: e->proto = (__u16)proto; */
 	/*  62 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
 	/*  63 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:570: e->detail = detail; */
+	/* bpf/jail.bpf.c:581: e->detail = detail; */
 	/*  64 */ { .code = 0x63, .dst_reg = 7, .src_reg = 6, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r6 */
-	/* bpf/jail.bpf.c:571: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:582: bpf_ringbuf_submit(e, 0); */
 	/*  65 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  66 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  67 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:601: } */
+	/* bpf/jail.bpf.c:612: } */
 	/*  68 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  69 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1472,22 +1480,22 @@ static const struct jail_reloc jail_relocs_sock_create[] __attribute__((unused))
 
 /* jail_setsockopt: section cgroup/setsockopt, 71 instructions */
 static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:624: __s32 name = ctx->optname; */
+	/* bpf/jail.bpf.c:635: __s32 name = ctx->optname; */
 	/*   0 */ { .code = 0x61, .dst_reg = 9, .src_reg = 1, .off = 28, .imm = 0 }, /* r9 = *(u32 *)(r1 + 28) */
-	/* bpf/jail.bpf.c:623: __s32 level = ctx->level; */
+	/* bpf/jail.bpf.c:634: __s32 level = ctx->level; */
 	/*   1 */ { .code = 0x61, .dst_reg = 8, .src_reg = 1, .off = 24, .imm = 0 }, /* r8 = *(u32 *)(r1 + 24) */
-	/* bpf/jail.bpf.c:626: if ((level == JAIL_SOL_IPV6 && */
+	/* bpf/jail.bpf.c:637: if ((level == JAIL_SOL_IPV6 && */
 	/*   2 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = 7, .imm = 41 }, /* if r8 != 0x29 goto pc+7 (-> 10) */
-	/* bpf/jail.bpf.c:627: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
+	/* bpf/jail.bpf.c:638: (name == JAIL_IPV6_RTHDR || name == JAIL_IPV6_2292RTHDR)) || */
 	/*   3 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*   4 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 8, .imm = 57 }, /* if r2 == 0x39 goto pc+8 (-> 13) */
 	/*   5 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 5 }, /* if r2 == 0x5 goto pc+7 (-> 13) */
 	/*   6 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* bpf/jail.bpf.c:632: ctx->optlen = 0; */
+	/* bpf/jail.bpf.c:643: ctx->optlen = 0; */
 	/*   7 */ { .code = 0x63, .dst_reg = 1, .src_reg = 2, .off = 32, .imm = 0 }, /* *(u32 *)(r1 + 32) = r2 */
 	/*   8 */ { .code = 0xb7, .dst_reg = 6, .src_reg = 0, .off = 0, .imm = 1 }, /* r6 = 1 */
 	/*   9 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 59, .imm = 0 }, /* goto pc+59 (-> 69) */
-	/* bpf/jail.bpf.c:628: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
+	/* bpf/jail.bpf.c:639: (level == JAIL_SOL_IP && name == JAIL_IP_OPTIONS)) */
 	/*  10 */ { .code = 0x55, .dst_reg = 8, .src_reg = 0, .off = -5, .imm = 0 }, /* if r8 != 0x0 goto pc-5 (-> 6) */
 	/*  11 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
 	/*  12 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -7, .imm = 4 }, /* if r2 != 0x4 goto pc-7 (-> 6) */
@@ -1540,7 +1548,7 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
 	/*  48 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/*  49 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:578: e->family = (__u8)family; */
 	/*  50 */ { .code = 0x15, .dst_reg = 8, .src_reg = 0, .off = 1, .imm = 0 }, /* if r8 == 0x0 goto pc+1 (-> 52) */
 	/*  51 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
@@ -1552,24 +1560,24 @@ static const struct bpf_insn jail_insns_setsockopt[] __attribute__((unused)) = {
 	/*  57 */ { .code = 0xbf, .dst_reg = 8, .src_reg = 1, .off = 0, .imm = 0 }, /* r8 = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  58 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* bpf/jail.bpf.c:567: e->family = (__u8)family; */
+	/* bpf/jail.bpf.c:578: e->family = (__u8)family; */
 	/*  59 */ { .code = 0x73, .dst_reg = 7, .src_reg = 8, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r8 */
-	/* bpf/jail.bpf.c:566: e->kind = (__u8)kind; */
+	/* bpf/jail.bpf.c:577: e->kind = (__u8)kind; */
 	/*  60 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
 	/*  61 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r1 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
 	/*  62 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
-	/* bpf/jail.bpf.c:570: e->detail = detail; */
+	/* bpf/jail.bpf.c:581: e->detail = detail; */
 	/*  63 */ { .code = 0x63, .dst_reg = 7, .src_reg = 9, .off = 32, .imm = 0 }, /* *(u32 *)(r7 + 32) = r9 */
-	/* bpf/jail.bpf.c:568: e->type = (__u8)type; */
+	/* bpf/jail.bpf.c:579: e->type = (__u8)type; */
 	/*  64 */ { .code = 0x73, .dst_reg = 7, .src_reg = 6, .off = 43, .imm = 0 }, /* *(u8 *)(r7 + 43) = r6 */
-	/* bpf/jail.bpf.c:569: e->proto = (__u16)proto; */
+	/* bpf/jail.bpf.c:580: e->proto = (__u16)proto; */
 	/*  65 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 6, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r6 */
-	/* bpf/jail.bpf.c:571: bpf_ringbuf_submit(e, 0); */
+	/* bpf/jail.bpf.c:582: bpf_ringbuf_submit(e, 0); */
 	/*  66 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
 	/*  67 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  68 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* bpf/jail.bpf.c:634: } */
+	/* bpf/jail.bpf.c:645: } */
 	/*  69 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 6, .off = 0, .imm = 0 }, /* r0 = r6 */
 	/*  70 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
@@ -1585,7 +1593,7 @@ static const struct jail_reloc jail_relocs_setsockopt[] __attribute__((unused)) 
 
 /* jail_recvmsg4: section cgroup/recvmsg4, 34 instructions */
 static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:534: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:545: int jail_recvmsg4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1598,41 +1606,41 @@ static const struct bpf_insn jail_insns_recvmsg4[] __attribute__((unused)) = {
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:536: return restore4(ctx); */
+	/* bpf/jail.bpf.c:547: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:490: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:501: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:503: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:504: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:494: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:505: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:495: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:506: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:496: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:507: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1648,7 +1656,7 @@ static const struct jail_reloc jail_relocs_recvmsg4[] __attribute__((unused)) = 
 
 /* jail_recvmsg6: section cgroup/recvmsg6, 63 instructions */
 static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:540: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:551: int jail_recvmsg6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1666,7 +1674,7 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:542: return restore6(ctx); */
+	/* bpf/jail.bpf.c:553: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
@@ -1676,41 +1684,41 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:520: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:520: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:320: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:321: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:520: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:512: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:523: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:513: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:524: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:514: if (!o) */
+	/* bpf/jail.bpf.c:525: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:516: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:527: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:518: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:529: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -1721,14 +1729,14 @@ static const struct bpf_insn jail_insns_recvmsg6[] __attribute__((unused)) = {
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:520: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:531: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:526: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:537: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:524: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:535: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:527: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:538: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -1746,7 +1754,7 @@ static const struct jail_reloc jail_relocs_recvmsg6[] __attribute__((unused)) = 
 
 /* jail_getpeername4: section cgroup/getpeername4, 34 instructions */
 static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:546: int jail_getpeername4(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:557: int jail_getpeername4(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1759,41 +1767,41 @@ static const struct bpf_insn jail_insns_getpeername4[] __attribute__((unused)) =
 	/*   7 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*   8 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 11) */
-	/* bpf/jail.bpf.c:548: return restore4(ctx); */
+	/* bpf/jail.bpf.c:559: return restore4(ctx); */
 	/*   9 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  10 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  12 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = -4, .imm = 0 }, /* if r1 == 0x0 goto pc-4 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  13 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 4, .imm = 0 }, /* r2 = *(u32 *)(r6 + 4) */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  14 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -6, .imm = 16777343 }, /* if r2 != 0x100007f goto pc-6 (-> 9) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  15 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 24, .imm = 0 }, /* r2 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:490: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
+	/* bpf/jail.bpf.c:501: jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd) */
 	/*  16 */ { .code = 0xdc, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 16 }, /* r2 = be16 r2 */
-	/* bpf/jail.bpf.c:489: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
+	/* bpf/jail.bpf.c:500: if (fwd == 0 || ctx_u32(&ctx->user_ip4) != jail_htonl(0x7f000001) || */
 	/*  17 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 2, .off = -9, .imm = 0 }, /* if r1 != r2 goto pc-9 (-> 9) */
-	/* bpf/jail.bpf.c:492: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:503: cookie = bpf_get_socket_cookie(ctx); */
 	/*  18 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  19 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  20 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  21 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  22 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:493: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:504: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  23 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  24 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  25 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:494: if (o && o->family == JAIL_AF_INET) { */
+	/* bpf/jail.bpf.c:505: if (o && o->family == JAIL_AF_INET) { */
 	/*  26 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -18, .imm = 0 }, /* if r0 == 0x0 goto pc-18 (-> 9) */
 	/*  27 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 2 }, /* if r1 != 0x2 goto pc-20 (-> 9) */
-	/* bpf/jail.bpf.c:495: ctx->user_ip4 = o->addr[0]; */
+	/* bpf/jail.bpf.c:506: ctx->user_ip4 = o->addr[0]; */
 	/*  29 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  30 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 4, .imm = 0 }, /* *(u32 *)(r6 + 4) = r1 */
-	/* bpf/jail.bpf.c:496: ctx->user_port = o->port; */
+	/* bpf/jail.bpf.c:507: ctx->user_port = o->port; */
 	/*  31 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
 	/*  32 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u32 *)(r6 + 24) = r1 */
 	/*  33 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -25, .imm = 0 }, /* goto pc-25 (-> 9) */
@@ -1809,7 +1817,7 @@ static const struct jail_reloc jail_relocs_getpeername4[] __attribute__((unused)
 
 /* jail_getpeername6: section cgroup/getpeername6, 63 instructions */
 static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:552: int jail_getpeername6(struct bpf_sock_addr *ctx) */
+	/* bpf/jail.bpf.c:563: int jail_getpeername6(struct bpf_sock_addr *ctx) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
@@ -1827,7 +1835,7 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  10 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 12, .imm = 0 }, /* r1 = *(u32 *)(r6 + 12) */
 	/*  11 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
 	/*  12 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:554: return restore6(ctx); */
+	/* bpf/jail.bpf.c:565: return restore6(ctx); */
 	/*  13 */ { .code = 0xb7, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* r0 = 1 */
 	/*  14 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
@@ -1837,41 +1845,41 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  17 */ { .code = 0x61, .dst_reg = 2, .src_reg = 6, .off = 12, .imm = 0 }, /* r2 = *(u32 *)(r6 + 12) */
 	/*  18 */ { .code = 0x61, .dst_reg = 7, .src_reg = 6, .off = 16, .imm = 0 }, /* r7 = *(u32 *)(r6 + 16) */
 	/*  19 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r6 + 20) */
-	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:520: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  20 */ { .code = 0x15, .dst_reg = 4, .src_reg = 0, .off = -8, .imm = 0 }, /* if r4 == 0x0 goto pc-8 (-> 13) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*  21 */ { .code = 0x61, .dst_reg = 5, .src_reg = 6, .off = 24, .imm = 0 }, /* r5 = *(u32 *)(r6 + 24) */
-	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:520: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  22 */ { .code = 0xdc, .dst_reg = 5, .src_reg = 0, .off = 0, .imm = 16 }, /* r5 = be16 r5 */
 	/*  23 */ { .code = 0x5d, .dst_reg = 4, .src_reg = 5, .off = -11, .imm = 0 }, /* if r4 != r5 goto pc-11 (-> 13) */
 	/*  24 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = -12, .imm = 0 }, /* if r3 != 0x0 goto pc-12 (-> 13) */
 	/*  25 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = -13, .imm = 0 }, /* if r2 != 0x0 goto pc-13 (-> 13) */
 	/*  26 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
 	/*  27 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* bpf/jail.bpf.c:320: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
 	/*  28 */ { .code = 0x1d, .dst_reg = 7, .src_reg = 2, .off = 3, .imm = 0 }, /* if r7 == r2 goto pc+3 (-> 32) */
 	/*  29 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = -17, .imm = 0 }, /* if r7 != 0x0 goto pc-17 (-> 13) */
-	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* bpf/jail.bpf.c:321: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = -19, .imm = 0 }, /* goto pc-19 (-> 13) */
-	/* bpf/jail.bpf.c:509: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
+	/* bpf/jail.bpf.c:520: if (fwd == 0 || jail_ntohs((__u16)ctx_u32(&ctx->user_port)) != fwd || */
 	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = -20, .imm = 16777343 }, /* if r1 != 0x100007f goto pc-20 (-> 13) */
-	/* bpf/jail.bpf.c:512: cookie = bpf_get_socket_cookie(ctx); */
+	/* bpf/jail.bpf.c:523: cookie = bpf_get_socket_cookie(ctx); */
 	/*  33 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  34 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 46 }, /* call bpf_get_socket_cookie#46 */
 	/*  35 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 0, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r0 */
 	/*  36 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
 	/*  37 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -8 }, /* r2 += -8 */
-	/* bpf/jail.bpf.c:513: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
+	/* bpf/jail.bpf.c:524: o = bpf_map_lookup_elem(&jail_dsk, &cookie); */
 	/*  38 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dsk] ll */
 	/*  39 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  40 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* bpf/jail.bpf.c:514: if (!o) */
+	/* bpf/jail.bpf.c:525: if (!o) */
 	/*  41 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = -29, .imm = 0 }, /* if r0 == 0x0 goto pc-29 (-> 13) */
-	/* bpf/jail.bpf.c:516: if (o->family == JAIL_AF_INET6) { */
+	/* bpf/jail.bpf.c:527: if (o->family == JAIL_AF_INET6) { */
 	/*  42 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 20, .imm = 0 }, /* r1 = *(u32 *)(r0 + 20) */
 	/*  43 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 8, .imm = 10 }, /* if r1 != 0xa goto pc+8 (-> 52) */
-	/* bpf/jail.bpf.c:518: ctx->user_ip6[i] = o->addr[i]; */
+	/* bpf/jail.bpf.c:529: ctx->user_ip6[i] = o->addr[i]; */
 	/*  44 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  45 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u32 *)(r6 + 8) = r1 */
 	/*  46 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 4, .imm = 0 }, /* r1 = *(u32 *)(r0 + 4) */
@@ -1882,14 +1890,14 @@ static const struct bpf_insn jail_insns_getpeername6[] __attribute__((unused)) =
 	/*  51 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 7, .imm = 0 }, /* goto pc+7 (-> 59) */
 	/*  52 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = -65536 }, /* r1 = 0xffff0000 ll */
 	/*  53 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* bpf/jail.bpf.c:520: } else if (w[2] == jail_htonl(0xffff)) { */
+	/* bpf/jail.bpf.c:531: } else if (w[2] == jail_htonl(0xffff)) { */
 	/*  54 */ { .code = 0x5d, .dst_reg = 7, .src_reg = 1, .off = -42, .imm = 0 }, /* if r7 != r1 goto pc-42 (-> 13) */
-	/* bpf/jail.bpf.c:526: ctx->user_ip6[2] = jail_htonl(0xffff); */
+	/* bpf/jail.bpf.c:537: ctx->user_ip6[2] = jail_htonl(0xffff); */
 	/*  55 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r6 + 16) = r1 */
 	/*  56 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:524: ctx->user_ip6[0] = 0; */
+	/* bpf/jail.bpf.c:535: ctx->user_ip6[0] = 0; */
 	/*  57 */ { .code = 0x7b, .dst_reg = 6, .src_reg = 1, .off = 8, .imm = 0 }, /* *(u64 *)(r6 + 8) = r1 */
-	/* bpf/jail.bpf.c:527: ctx->user_ip6[3] = o->addr[0]; */
+	/* bpf/jail.bpf.c:538: ctx->user_ip6[3] = o->addr[0]; */
 	/*  58 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
 	/*  59 */ { .code = 0x63, .dst_reg = 6, .src_reg = 1, .off = 20, .imm = 0 }, /* *(u32 *)(r6 + 20) = r1 */
 	/*  60 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r0 + 16) */
@@ -1905,434 +1913,488 @@ static const struct jail_reloc jail_relocs_getpeername6[] __attribute__((unused)
 	{ 38, JAIL_MAP_DSK },
 };
 
-/* jail_egress: section cgroup_skb/egress, 329 instructions */
+/* jail_egress: section cgroup_skb/egress, 363 instructions */
 static const struct bpf_insn jail_insns_egress[] __attribute__((unused)) = {
-	/* bpf/jail.bpf.c:773: int jail_egress(struct __sk_buff *skb) */
+	/* bpf/jail.bpf.c:799: int jail_egress(struct __sk_buff *skb) */
 	/*   0 */ { .code = 0xbf, .dst_reg = 6, .src_reg = 1, .off = 0, .imm = 0 }, /* r6 = r1 */
 	/*   1 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 1 }, /* r7 = 1 */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   2 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 40, .imm = 0 }, /* r1 = *(u32 *)(r6 + 40) */
-	/* bpf/jail.bpf.c:777: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
-	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 323, .imm = 1 }, /* if r1 != 0x1 goto pc+323 (-> 327) */
+	/* bpf/jail.bpf.c:803: if (ctx_u32(&skb->ifindex) != JAIL_LOOPBACK_IFINDEX) */
+	/*   3 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 357, .imm = 1 }, /* if r1 != 0x1 goto pc+357 (-> 361) */
 	/* bpf/jail.bpf.c:112: return *field; */
 	/*   4 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:780: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
-	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 93, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+93 (-> 99) */
-	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 219, .imm = 8 }, /* if r1 != 0x8 goto pc+219 (-> 226) */
+	/* bpf/jail.bpf.c:806: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/*   5 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 45, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+45 (-> 51) */
+	/*   6 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 253, .imm = 8 }, /* if r1 != 0x8 goto pc+253 (-> 260) */
 	/*   7 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/*   8 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
 	/*   9 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
-	/* bpf/jail.bpf.c:682: if (bpf_skb_load_bytes(skb, 0, h, 20) < 0 || h[0] >> 4 != 4) */
+	/* bpf/jail.bpf.c:706: if (bpf_skb_load_bytes(skb, 0, h, 20) < 0 || h[0] >> 4 != 4) */
 	/*  10 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  11 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
 	/*  12 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
 	/*  13 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 211, .imm = 0 }, /* if r8 s> r0 goto pc+211 (-> 226) */
+	/*  14 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 245, .imm = 0 }, /* if r8 s> r0 goto pc+245 (-> 260) */
 	/*  15 */ { .code = 0x71, .dst_reg = 2, .src_reg = 10, .off = -48, .imm = 0 }, /* r2 = *(u8 *)(r10 - 48) */
 	/*  16 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 2, .off = 0, .imm = 0 }, /* r1 = r2 */
 	/*  17 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 207, .imm = 64 }, /* if r1 != 0x40 goto pc+207 (-> 226) */
-	/* bpf/jail.bpf.c:684: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/*  18 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 241, .imm = 64 }, /* if r1 != 0x40 goto pc+241 (-> 260) */
+	/* bpf/jail.bpf.c:708: ihl = (__u32)(h[0] & 0x0f) * 4; */
 	/*  19 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 2 }, /* r2 <<= 2 */
 	/*  20 */ { .code = 0x57, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 60 }, /* r2 &= 60 */
 	/*  21 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 20 }, /* r1 = 20 */
-	/* bpf/jail.bpf.c:686: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
-	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 203, .imm = 0 }, /* if r1 > r2 goto pc+203 (-> 226) */
+	/* bpf/jail.bpf.c:710: if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9])) */
+	/*  22 */ { .code = 0x2d, .dst_reg = 1, .src_reg = 2, .off = 237, .imm = 0 }, /* if r1 > r2 goto pc+237 (-> 260) */
 	/*  23 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
 	/*  24 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 31 }, /* r1 &= 31 */
 	/*  25 */ { .code = 0x71, .dst_reg = 3, .src_reg = 10, .off = -41, .imm = 0 }, /* r3 = *(u8 *)(r10 - 41) */
 	/*  26 */ { .code = 0x4f, .dst_reg = 1, .src_reg = 3, .off = 0, .imm = 0 }, /* r1 |= r3 */
 	/*  27 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 255 }, /* r1 &= 255 */
-	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 197, .imm = 0 }, /* if r1 != 0x0 goto pc+197 (-> 226) */
+	/*  28 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 231, .imm = 0 }, /* if r1 != 0x0 goto pc+231 (-> 260) */
 	/*  29 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
 	/*  30 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 33) */
 	/*  31 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 33) */
-	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 193, .imm = 17 }, /* if r1 != 0x11 goto pc+193 (-> 226) */
+	/*  32 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 227, .imm = 17 }, /* if r1 != 0x11 goto pc+227 (-> 260) */
 	/*  33 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:688: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0) */
+	/* bpf/jail.bpf.c:712: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0 || */
 	/*  34 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
 	/*  35 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
 	/*  36 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
 	/*  37 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
 	/*  38 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 186, .imm = 0 }, /* if r1 s> r0 goto pc+186 (-> 226) */
-	/* bpf/jail.bpf.c:694: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  40 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
-	/*  41 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r1 */
-	/*  42 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
-	/* bpf/jail.bpf.c:696: key.prefixlen = 32; */
-	/*  43 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/*  39 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 220, .imm = 0 }, /* if r1 s> r0 goto pc+220 (-> 260) */
+	/* bpf/jail.bpf.c:713: from_dns(ports[0])) */
+	/*  40 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -84, .imm = 0 }, /* r1 = *(u16 *)(r10 - 84) */
+	/* bpf/jail.bpf.c:689: return jail_ntohs(sport) == 53 && dns_port() != 0; */
+	/*  41 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 134, .imm = 13568 }, /* if r1 != 0x3500 goto pc+134 (-> 176) */
+	/*  42 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/*  43 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r1 */
 	/*  44 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:694: __builtin_memcpy(key.addr, &h[16], 4); */
-	/*  45 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
-	/* bpf/jail.bpf.c:697: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  46 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
+	/*  45 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/*  46 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
 	/*  47 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/*  48 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/*  49 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
-	/* bpf/jail.bpf.c:655: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/*  50 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 90) */
-	/*  51 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/*  52 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/*  53 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 90) */
-	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/*  54 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
-	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/*  55 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 88) */
-	/*  56 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/*  57 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/*  58 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/*  59 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 267, .imm = 0 }, /* if r3 == r1 goto pc+267 (-> 327) */
-	/*  60 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/*  61 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 88) */
-	/*  62 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/*  63 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 263, .imm = 0 }, /* if r3 == r1 goto pc+263 (-> 327) */
-	/*  64 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/*  65 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 88) */
-	/*  66 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/*  67 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 259, .imm = 0 }, /* if r3 == r1 goto pc+259 (-> 327) */
-	/*  68 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/*  69 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 88) */
-	/*  70 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/*  71 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 255, .imm = 0 }, /* if r3 == r1 goto pc+255 (-> 327) */
-	/*  72 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/*  73 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 88) */
-	/*  74 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/*  75 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 251, .imm = 0 }, /* if r3 == r1 goto pc+251 (-> 327) */
-	/*  76 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/*  77 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 88) */
-	/*  78 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/*  79 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 247, .imm = 0 }, /* if r3 == r1 goto pc+247 (-> 327) */
-	/*  80 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/*  81 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 88) */
-	/*  82 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/*  83 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 243, .imm = 0 }, /* if r3 == r1 goto pc+243 (-> 327) */
-	/*  84 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/*  85 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 88) */
-	/*  86 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/*  87 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 239, .imm = 0 }, /* if r2 == r1 goto pc+239 (-> 327) */
-	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/*  88 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:697: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
-	/*  89 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 237, .imm = 1 }, /* if r1 == 0x1 goto pc+237 (-> 327) */
-	/*  90 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/*  91 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r1 */
-	/*  92 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/*  93 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
-	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/*  94 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
-	/*  95 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/*  96 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
-	/*  97 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 107, .imm = 0 }, /* if r0 != 0x0 goto pc+107 (-> 205) */
-	/*  98 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 112, .imm = 0 }, /* goto pc+112 (-> 211) */
-	/*  99 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
-	/* 100 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 101 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
-	/* bpf/jail.bpf.c:712: if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 || */
-	/* 102 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 103 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 104 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 105 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 106 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 119, .imm = 0 }, /* if r8 s> r0 goto pc+119 (-> 226) */
-	/* 107 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u8 *)(r10 - 48) */
-	/* 108 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
-	/* 109 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 116, .imm = 96 }, /* if r1 != 0x60 goto pc+116 (-> 226) */
-	/* bpf/jail.bpf.c:713: !l4_ok(h[6])) */
-	/* 110 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
-	/* bpf/jail.bpf.c:712: if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 || */
-	/* 111 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 114) */
-	/* 112 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 114) */
-	/* 113 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 112, .imm = 17 }, /* if r1 != 0x11 goto pc+112 (-> 226) */
-	/* 114 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* bpf/jail.bpf.c:715: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0) */
-	/* 115 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
-	/* 116 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 117 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
-	/* 118 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 119 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 120 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 121 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 104, .imm = 0 }, /* if r1 s> r0 goto pc+104 (-> 226) */
-	/* bpf/jail.bpf.c:717: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 122 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
-	/* 123 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r1 */
-	/* 124 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 125 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r1 */
-	/* 126 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
-	/* 127 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -76, .imm = 0 }, /* *(u32 *)(r10 - 76) = r1 */
-	/* 128 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* 129 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
-	/* 130 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
-	/* bpf/jail.bpf.c:719: key.prefixlen = 128; */
-	/* 131 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u32 *)(r10 - 80) = r1 */
-	/* 132 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* bpf/jail.bpf.c:717: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
-	/* 133 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
-	/* bpf/jail.bpf.c:720: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 134 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
-	/* 135 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 136 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
-	/* 137 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
-	/* bpf/jail.bpf.c:655: if (!v || !(v->flags & JAIL_V_HOST)) */
-	/* 138 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 178) */
-	/* 139 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
-	/* 140 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
-	/* 141 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 178) */
-	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
-	/* 142 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
-	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
-	/* 143 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 176) */
-	/* 144 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
-	/* 145 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 146 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
-	/* 147 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 56, .imm = 0 }, /* if r3 == r1 goto pc+56 (-> 204) */
-	/* 148 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
-	/* 149 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 176) */
-	/* 150 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
-	/* 151 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 52, .imm = 0 }, /* if r3 == r1 goto pc+52 (-> 204) */
-	/* 152 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
-	/* 153 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 176) */
-	/* 154 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
-	/* 155 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 48, .imm = 0 }, /* if r3 == r1 goto pc+48 (-> 204) */
-	/* 156 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
-	/* 157 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 176) */
-	/* 158 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
-	/* 159 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 44, .imm = 0 }, /* if r3 == r1 goto pc+44 (-> 204) */
-	/* 160 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
-	/* 161 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 176) */
-	/* 162 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
-	/* 163 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 40, .imm = 0 }, /* if r3 == r1 goto pc+40 (-> 204) */
-	/* 164 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
-	/* 165 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 176) */
-	/* 166 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
-	/* 167 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 36, .imm = 0 }, /* if r3 == r1 goto pc+36 (-> 204) */
-	/* 168 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
-	/* 169 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 176) */
-	/* 170 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
-	/* 171 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 32, .imm = 0 }, /* if r3 == r1 goto pc+32 (-> 204) */
-	/* 172 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
-	/* 173 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 176) */
-	/* 174 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
-	/* 175 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 28, .imm = 0 }, /* if r2 == r1 goto pc+28 (-> 204) */
-	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
-	/* 176 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
-	/* bpf/jail.bpf.c:720: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
-	/* 177 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 26, .imm = 1 }, /* if r1 == 0x1 goto pc+26 (-> 204) */
-	/* 178 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  49 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 124, .imm = 0 }, /* if r0 != 0x0 goto pc+124 (-> 174) */
+	/*  50 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 125, .imm = 0 }, /* goto pc+125 (-> 176) */
+	/*  51 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/*  52 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/*  53 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:737: if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 || */
+	/*  54 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  55 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/*  56 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/*  57 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  58 */ { .code = 0x6d, .dst_reg = 8, .src_reg = 0, .off = 114, .imm = 0 }, /* if r8 s> r0 goto pc+114 (-> 173) */
+	/*  59 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -48, .imm = 0 }, /* r1 = *(u8 *)(r10 - 48) */
+	/*  60 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 240 }, /* r1 &= 240 */
+	/*  61 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 111, .imm = 96 }, /* if r1 != 0x60 goto pc+111 (-> 173) */
+	/* bpf/jail.bpf.c:738: !l4_ok(h[6])) */
+	/*  62 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* bpf/jail.bpf.c:737: if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 || */
+	/*  63 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 6 }, /* if r1 == 0x6 goto pc+2 (-> 66) */
+	/*  64 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 1, .imm = 136 }, /* if r1 == 0x88 goto pc+1 (-> 66) */
+	/*  65 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 107, .imm = 17 }, /* if r1 != 0x11 goto pc+107 (-> 173) */
+	/*  66 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* bpf/jail.bpf.c:740: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0 || */
+	/*  67 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -84 }, /* r3 += -84 */
+	/*  68 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/*  69 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 40 }, /* r2 = 40 */
+	/*  70 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/*  71 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/*  72 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/*  73 */ { .code = 0x6d, .dst_reg = 1, .src_reg = 0, .off = 99, .imm = 0 }, /* if r1 s> r0 goto pc+99 (-> 173) */
+	/* bpf/jail.bpf.c:741: from_dns(ports[0])) */
+	/*  74 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -84, .imm = 0 }, /* r1 = *(u16 *)(r10 - 84) */
+	/* bpf/jail.bpf.c:689: return jail_ntohs(sport) == 53 && dns_port() != 0; */
+	/*  75 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 13568 }, /* if r1 != 0x3500 goto pc+11 (-> 87) */
+	/*  76 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
 	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
-	/* 179 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
-	/* 180 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 181 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/*  77 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/*  78 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/*  79 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
 	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
-	/* 182 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*  80 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/*  81 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/*  82 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/*  83 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 != 0x0 goto pc+1 (-> 85) */
+	/*  84 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* goto pc+2 (-> 87) */
+	/*  85 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:740: if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0 || */
+	/*  86 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 86, .imm = 0 }, /* if r1 != 0x0 goto pc+86 (-> 173) */
+	/* bpf/jail.bpf.c:743: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/*  87 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
+	/*  88 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -68, .imm = 0 }, /* *(u32 *)(r10 - 68) = r1 */
+	/*  89 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  90 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -64, .imm = 0 }, /* *(u32 *)(r10 - 64) = r1 */
+	/*  91 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
+	/*  92 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -76, .imm = 0 }, /* *(u32 *)(r10 - 76) = r1 */
+	/*  93 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
+	/*  94 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -72, .imm = 0 }, /* *(u32 *)(r10 - 72) = r1 */
+	/*  95 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 128 }, /* r1 = 128 */
+	/* bpf/jail.bpf.c:745: key.prefixlen = 128; */
+	/*  96 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u32 *)(r10 - 80) = r1 */
+	/*  97 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:743: __builtin_memcpy(key.addr, &h[24], 16); / * first: see egress4 * / */
+	/*  98 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/* bpf/jail.bpf.c:746: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/*  99 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v6] ll */
+	/* 100 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 101 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 102 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
+	/* bpf/jail.bpf.c:666: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* 103 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 143) */
+	/* 104 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 105 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 106 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 143) */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/* 107 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/* 108 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 141) */
+	/* 109 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 110 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 111 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 112 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 248, .imm = 0 }, /* if r3 == r1 goto pc+248 (-> 361) */
+	/* 113 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 114 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 141) */
+	/* 115 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 116 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 244, .imm = 0 }, /* if r3 == r1 goto pc+244 (-> 361) */
+	/* 117 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 118 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 141) */
+	/* 119 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 120 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 240, .imm = 0 }, /* if r3 == r1 goto pc+240 (-> 361) */
+	/* 121 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 122 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 141) */
+	/* 123 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 124 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 236, .imm = 0 }, /* if r3 == r1 goto pc+236 (-> 361) */
+	/* 125 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 126 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 141) */
+	/* 127 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 128 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 232, .imm = 0 }, /* if r3 == r1 goto pc+232 (-> 361) */
+	/* 129 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 130 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 141) */
+	/* 131 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 132 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 228, .imm = 0 }, /* if r3 == r1 goto pc+228 (-> 361) */
+	/* 133 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 134 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 141) */
+	/* 135 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 136 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 224, .imm = 0 }, /* if r3 == r1 goto pc+224 (-> 361) */
+	/* 137 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 138 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 141) */
+	/* 139 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 140 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 220, .imm = 0 }, /* if r2 == r1 goto pc+220 (-> 361) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/* 141 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:746: if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1])) */
+	/* 142 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 218, .imm = 1 }, /* if r1 == 0x1 goto pc+218 (-> 361) */
+	/* bpf/jail.bpf.c:749: return to_fwd(h[6], ports[1]) && is_fwd6((const __u32 *)key.addr); */
+	/* 143 */ { .code = 0x71, .dst_reg = 9, .src_reg = 10, .off = -42, .imm = 0 }, /* r9 = *(u8 *)(r10 - 42) */
+	/* 144 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* 145 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u64 *)(r10 - 56) = r1 */
+	/* 146 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:749: return to_fwd(h[6], ports[1]) && is_fwd6((const __u32 *)key.addr); */
+	/* 147 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* 148 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 149 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 150 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/* 151 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 != 0x0 goto pc+1 (-> 153) */
+	/* 152 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 107, .imm = 0 }, /* goto pc+107 (-> 260) */
+	/* 153 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:677: return fwd != 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && */
+	/* 154 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 18, .imm = 0 }, /* if r1 == 0x0 goto pc+18 (-> 173) */
+	/* 155 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 9, .off = 0, .imm = 0 }, /* r2 = r9 */
+	/* 156 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 17 }, /* if r2 == 0x11 goto pc+1 (-> 158) */
+	/* 157 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 15, .imm = 6 }, /* if r2 != 0x6 goto pc+15 (-> 173) */
+	/* bpf/jail.bpf.c:678: jail_ntohs(dport) == fwd; */
+	/* 158 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* bpf/jail.bpf.c:749: return to_fwd(h[6], ports[1]) && is_fwd6((const __u32 *)key.addr); */
+	/* 159 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 13, .imm = 0 }, /* if r1 != r8 goto pc+13 (-> 173) */
+	/* 160 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u32 *)(r10 - 72) */
+	/* bpf/jail.bpf.c:320: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
+	/* 161 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -76, .imm = 0 }, /* r2 = *(u32 *)(r10 - 76) */
+	/* 162 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
+	/* 163 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
+	/* 164 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
+	/* 165 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 0 }, /* if r2 != 0x0 goto pc+7 (-> 173) */
+	/* 166 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -68, .imm = 0 }, /* r1 = *(u32 *)(r10 - 68) */
+	/* 167 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
+	/* 168 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 169 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 88, .imm = 0 }, /* if r1 == r2 goto pc+88 (-> 258) */
+	/* 170 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* if r1 != 0x0 goto pc+2 (-> 173) */
+	/* bpf/jail.bpf.c:321: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
+	/* 171 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* 172 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 188, .imm = 16777216 }, /* if r1 == 0x1000000 goto pc+188 (-> 361) */
+	/* 173 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 86, .imm = 0 }, /* goto pc+86 (-> 260) */
+	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
+	/* 174 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:712: if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0 || */
+	/* 175 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 84, .imm = 0 }, /* if r1 != 0x0 goto pc+84 (-> 260) */
+	/* bpf/jail.bpf.c:719: __builtin_memcpy(key.addr, &h[16], 4); */
+	/* 176 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
+	/* 177 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -52, .imm = 0 }, /* *(u32 *)(r10 - 52) = r1 */
+	/* 178 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 = 32 */
+	/* bpf/jail.bpf.c:721: key.prefixlen = 32; */
+	/* 179 */ { .code = 0x63, .dst_reg = 10, .src_reg = 1, .off = -56, .imm = 0 }, /* *(u32 *)(r10 - 56) = r1 */
+	/* 180 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:719: __builtin_memcpy(key.addr, &h[16], 4); */
+	/* 181 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -56 }, /* r2 += -56 */
+	/* bpf/jail.bpf.c:722: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/* 182 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_v4] ll */
 	/* 183 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
 	/* 184 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 185 */ { .code = 0x69, .dst_reg = 8, .src_reg = 10, .off = -82, .imm = 0 }, /* r8 = *(u16 *)(r10 - 82) */
+	/* bpf/jail.bpf.c:666: if (!v || !(v->flags & JAIL_V_HOST)) */
+	/* 186 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* if r0 == 0x0 goto pc+39 (-> 226) */
+	/* 187 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 2, .imm = 0 }, /* r1 = *(u8 *)(r0 + 2) */
+	/* 188 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* 189 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 36, .imm = 0 }, /* if r1 == 0x0 goto pc+36 (-> 226) */
+	/* bpf/jail.bpf.c:141: __u32 n = v->nports; */
+	/* 190 */ { .code = 0x71, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* r2 = *(u8 *)(r0 + 1) */
+	/* bpf/jail.bpf.c:145: if (i < n && v->ports[i] == port) */
+	/* 191 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 32, .imm = 0 }, /* if r2 == 0x0 goto pc+32 (-> 224) */
+	/* 192 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 8, .off = 0, .imm = 0 }, /* r1 = r8 */
+	/* 193 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 194 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 0 }, /* r3 = *(u16 *)(r0 + 4) */
+	/* 195 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 165, .imm = 0 }, /* if r3 == r1 goto pc+165 (-> 361) */
+	/* 196 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 2 }, /* r3 = 2 */
+	/* 197 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 26, .imm = 0 }, /* if r3 > r2 goto pc+26 (-> 224) */
+	/* 198 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 6, .imm = 0 }, /* r3 = *(u16 *)(r0 + 6) */
+	/* 199 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 161, .imm = 0 }, /* if r3 == r1 goto pc+161 (-> 361) */
+	/* 200 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 3 }, /* r3 = 3 */
+	/* 201 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 22, .imm = 0 }, /* if r3 > r2 goto pc+22 (-> 224) */
+	/* 202 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 8, .imm = 0 }, /* r3 = *(u16 *)(r0 + 8) */
+	/* 203 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 157, .imm = 0 }, /* if r3 == r1 goto pc+157 (-> 361) */
+	/* 204 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 4 }, /* r3 = 4 */
+	/* 205 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 18, .imm = 0 }, /* if r3 > r2 goto pc+18 (-> 224) */
+	/* 206 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 10, .imm = 0 }, /* r3 = *(u16 *)(r0 + 10) */
+	/* 207 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 153, .imm = 0 }, /* if r3 == r1 goto pc+153 (-> 361) */
+	/* 208 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 5 }, /* r3 = 5 */
+	/* 209 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 14, .imm = 0 }, /* if r3 > r2 goto pc+14 (-> 224) */
+	/* 210 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 12, .imm = 0 }, /* r3 = *(u16 *)(r0 + 12) */
+	/* 211 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 149, .imm = 0 }, /* if r3 == r1 goto pc+149 (-> 361) */
+	/* 212 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 6 }, /* r3 = 6 */
+	/* 213 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 10, .imm = 0 }, /* if r3 > r2 goto pc+10 (-> 224) */
+	/* 214 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 14, .imm = 0 }, /* r3 = *(u16 *)(r0 + 14) */
+	/* 215 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 145, .imm = 0 }, /* if r3 == r1 goto pc+145 (-> 361) */
+	/* 216 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 7 }, /* r3 = 7 */
+	/* 217 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 6, .imm = 0 }, /* if r3 > r2 goto pc+6 (-> 224) */
+	/* 218 */ { .code = 0x69, .dst_reg = 3, .src_reg = 0, .off = 16, .imm = 0 }, /* r3 = *(u16 *)(r0 + 16) */
+	/* 219 */ { .code = 0x1d, .dst_reg = 3, .src_reg = 1, .off = 141, .imm = 0 }, /* if r3 == r1 goto pc+141 (-> 361) */
+	/* 220 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 8 }, /* r3 = 8 */
+	/* 221 */ { .code = 0x2d, .dst_reg = 3, .src_reg = 2, .off = 2, .imm = 0 }, /* if r3 > r2 goto pc+2 (-> 224) */
+	/* 222 */ { .code = 0x69, .dst_reg = 2, .src_reg = 0, .off = 18, .imm = 0 }, /* r2 = *(u16 *)(r0 + 18) */
+	/* 223 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 1, .off = 137, .imm = 0 }, /* if r2 == r1 goto pc+137 (-> 361) */
+	/* bpf/jail.bpf.c:147: return v->action == JAIL_ALLOW; */
+	/* 224 */ { .code = 0x71, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u8 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:722: if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1])) */
+	/* 225 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 135, .imm = 1 }, /* if r1 == 0x1 goto pc+135 (-> 361) */
+	/* bpf/jail.bpf.c:725: return to_fwd(h[9], ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 226 */ { .code = 0x71, .dst_reg = 9, .src_reg = 10, .off = -39, .imm = 0 }, /* r9 = *(u8 *)(r10 - 39) */
+	/* 227 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:238: __u64 key = 0; / * one 8-byte store: see count() * / */
+	/* 228 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -80, .imm = 0 }, /* *(u64 *)(r10 - 80) = r1 */
+	/* 229 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* bpf/jail.bpf.c:725: return to_fwd(h[9], ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 230 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -80 }, /* r2 += -80 */
+	/* bpf/jail.bpf.c:239: __u32 *p = bpf_map_lookup_elem(&jail_dcfg, &key); */
+	/* 231 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_dcfg] ll */
+	/* 232 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 233 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
-	/* 185 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 1, .imm = 0 }, /* if r0 != 0x0 goto pc+1 (-> 187) */
-	/* 186 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 39, .imm = 0 }, /* goto pc+39 (-> 226) */
-	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 187 */ { .code = 0x61, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = *(u32 *)(r0 + 0) */
-	/* 188 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 37, .imm = 0 }, /* if r1 == 0x0 goto pc+37 (-> 226) */
-	/* 189 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* 190 */ { .code = 0x5d, .dst_reg = 1, .src_reg = 8, .off = 35, .imm = 0 }, /* if r1 != r8 goto pc+35 (-> 226) */
-	/* 191 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -72, .imm = 0 }, /* r1 = *(u32 *)(r10 - 72) */
-	/* bpf/jail.bpf.c:309: return w[0] == 0 && w[1] == 0 && ((w[2] == 0 && */
-	/* 192 */ { .code = 0x61, .dst_reg = 2, .src_reg = 10, .off = -76, .imm = 0 }, /* r2 = *(u32 *)(r10 - 76) */
-	/* 193 */ { .code = 0x4f, .dst_reg = 2, .src_reg = 1, .off = 0, .imm = 0 }, /* r2 |= r1 */
-	/* 194 */ { .code = 0x67, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 <<= 32 */
-	/* 195 */ { .code = 0x77, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 32 }, /* r2 >>= 32 */
-	/* 196 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 29, .imm = 0 }, /* if r2 != 0x0 goto pc+29 (-> 226) */
-	/* 197 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -68, .imm = 0 }, /* r1 = *(u32 *)(r10 - 68) */
-	/* 198 */ { .code = 0x18, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -65536 }, /* r2 = 0xffff0000 ll */
-	/* 199 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 200 */ { .code = 0x1d, .dst_reg = 1, .src_reg = 2, .off = 23, .imm = 0 }, /* if r1 == r2 goto pc+23 (-> 224) */
-	/* 201 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 24, .imm = 0 }, /* if r1 != 0x0 goto pc+24 (-> 226) */
-	/* bpf/jail.bpf.c:310: w[3] == jail_htonl(1)) || (w[2] == jail_htonl(0xffff) && */
-	/* 202 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* 203 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 22, .imm = 16777216 }, /* if r1 != 0x1000000 goto pc+22 (-> 226) */
-	/* 204 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 122, .imm = 0 }, /* goto pc+122 (-> 327) */
-	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 205 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
-	/* bpf/jail.bpf.c:241: return p ? *p : 0; */
-	/* 206 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
-	/* 207 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
-	/* bpf/jail.bpf.c:665: return fwd != 0 && jail_ntohs(dport) == fwd; */
-	/* 208 */ { .code = 0x1d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 == r8 goto pc+1 (-> 210) */
-	/* 209 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* 210 */ { .code = 0x55, .dst_reg = 2, .src_reg = 0, .off = 1, .imm = 0 }, /* if r2 != 0x0 goto pc+1 (-> 212) */
-	/* 211 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
-	/* bpf/jail.bpf.c:700: return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
-	/* 212 */ { .code = 0x67, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 <<= 32 */
-	/* 213 */ { .code = 0x77, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 32 }, /* r1 >>= 32 */
-	/* bpf/jail.bpf.c:781: if (egress4(skb)) */
-	/* 214 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 0 }, /* if r1 == 0x0 goto pc+11 (-> 226) */
-	/* 215 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
-	/* 216 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 127 }, /* if r1 != 0x7f goto pc+9 (-> 226) */
-	/* 217 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
-	/* 218 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 0 }, /* if r1 != 0x0 goto pc+7 (-> 226) */
-	/* 219 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -30, .imm = 0 }, /* r1 = *(u8 *)(r10 - 30) */
-	/* 220 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 5, .imm = 0 }, /* if r1 != 0x0 goto pc+5 (-> 226) */
-	/* 221 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
-	/* 222 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 226) */
-	/* 223 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 327) */
-	/* bpf/jail.bpf.c:311: w[3] == jail_htonl(0x7f000001))); */
-	/* 224 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
-	/* bpf/jail.bpf.c:784: if (egress6(skb)) */
-	/* 225 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 101, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+101 (-> 327) */
-	/* 226 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 234 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 != 0x0 goto pc+2 (-> 237) */
+	/* 235 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 236 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 10, .imm = 0 }, /* goto pc+10 (-> 247) */
+	/* 237 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 238 */ { .code = 0x61, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = *(u32 *)(r0 + 0) */
+	/* bpf/jail.bpf.c:677: return fwd != 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && */
+	/* 239 */ { .code = 0x15, .dst_reg = 2, .src_reg = 0, .off = 7, .imm = 0 }, /* if r2 == 0x0 goto pc+7 (-> 247) */
+	/* 240 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 9, .off = 0, .imm = 0 }, /* r3 = r9 */
+	/* 241 */ { .code = 0x15, .dst_reg = 3, .src_reg = 0, .off = 1, .imm = 17 }, /* if r3 == 0x11 goto pc+1 (-> 243) */
+	/* 242 */ { .code = 0x55, .dst_reg = 3, .src_reg = 0, .off = 4, .imm = 6 }, /* if r3 != 0x6 goto pc+4 (-> 247) */
+	/* bpf/jail.bpf.c:678: jail_ntohs(dport) == fwd; */
+	/* 243 */ { .code = 0xdc, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 16 }, /* r8 = be16 r8 */
+	/* 244 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 245 */ { .code = 0x5d, .dst_reg = 2, .src_reg = 8, .off = 1, .imm = 0 }, /* if r2 != r8 goto pc+1 (-> 247) */
+	/* 246 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = 0 */
+	/* bpf/jail.bpf.c:725: return to_fwd(h[9], ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 && */
+	/* 247 */ { .code = 0x57, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 &= 1 */
+	/* bpf/jail.bpf.c:807: if (egress4(skb)) */
+	/* 248 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 11, .imm = 0 }, /* if r1 != 0x0 goto pc+11 (-> 260) */
+	/* 249 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u8 *)(r10 - 32) */
+	/* 250 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 9, .imm = 127 }, /* if r1 != 0x7f goto pc+9 (-> 260) */
+	/* 251 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -31, .imm = 0 }, /* r1 = *(u8 *)(r10 - 31) */
+	/* 252 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 7, .imm = 0 }, /* if r1 != 0x0 goto pc+7 (-> 260) */
+	/* 253 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -30, .imm = 0 }, /* r1 = *(u8 *)(r10 - 30) */
+	/* 254 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 5, .imm = 0 }, /* if r1 != 0x0 goto pc+5 (-> 260) */
+	/* 255 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -29, .imm = 0 }, /* r1 = *(u8 *)(r10 - 29) */
+	/* 256 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 3, .imm = 1 }, /* if r1 != 0x1 goto pc+3 (-> 260) */
+	/* 257 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 103, .imm = 0 }, /* goto pc+103 (-> 361) */
+	/* bpf/jail.bpf.c:322: w[3] == jail_htonl(0x7f000001))); */
+	/* 258 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -64, .imm = 0 }, /* r1 = *(u32 *)(r10 - 64) */
+	/* bpf/jail.bpf.c:810: if (egress6(skb)) */
+	/* 259 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 101, .imm = 16777343 }, /* if r1 == 0x100007f goto pc+101 (-> 361) */
+	/* 260 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 227 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* 228 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 229 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 261 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 262 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 263 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 230 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 231 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 232 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 264 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 265 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 266 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 233 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 236) */
-	/* 234 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 267 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 270) */
+	/* 268 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 235 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
-	/* 236 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
+	/* 269 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 270 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 0 }, /* r8 = 0 */
 	/* bpf/jail.bpf.c:181: e = bpf_ringbuf_reserve(&jail_ev, sizeof(*e), 0); */
-	/* 237 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
-	/* 238 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 239 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
-	/* 240 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
-	/* 241 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
-	/* 242 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
+	/* 271 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_ev] ll */
+	/* 272 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 273 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 48 }, /* r2 = 48 */
+	/* 274 */ { .code = 0xb7, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = 0 }, /* r3 = 0 */
+	/* 275 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 131 }, /* call bpf_ringbuf_reserve#131 */
+	/* 276 */ { .code = 0xbf, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = r0 */
 	/* bpf/jail.bpf.c:182: if (!e) { */
-	/* 243 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 12, .imm = 0 }, /* if r7 != 0x0 goto pc+12 (-> 256) */
-	/* 244 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
+	/* 277 */ { .code = 0x55, .dst_reg = 7, .src_reg = 0, .off = 12, .imm = 0 }, /* if r7 != 0x0 goto pc+12 (-> 290) */
+	/* 278 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 7 }, /* r1 = 7 */
 	/* bpf/jail.bpf.c:161: __u64 key = slot; */
-	/* 245 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
-	/* 246 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
-	/* 247 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
+	/* 279 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r1 */
+	/* 280 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 10, .off = 0, .imm = 0 }, /* r2 = r10 */
+	/* 281 */ { .code = 0x07, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = -48 }, /* r2 += -48 */
 	/* bpf/jail.bpf.c:165: __u64 *c = bpf_map_lookup_elem(&jail_cnt, &key); */
-	/* 248 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
-	/* 249 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
-	/* 250 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
+	/* 282 */ { .code = 0x18, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 0 }, /* r1 = map[jail_cnt] ll */
+	/* 283 */ { .code = 0x00, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* (LD_IMM64 upper half) */
+	/* 284 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 1 }, /* call bpf_map_lookup_elem#1 */
 	/* bpf/jail.bpf.c:167: if (c) */
-	/* 251 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 254) */
-	/* 252 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
+	/* 285 */ { .code = 0x15, .dst_reg = 0, .src_reg = 0, .off = 2, .imm = 0 }, /* if r0 == 0x0 goto pc+2 (-> 288) */
+	/* 286 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 1 }, /* r1 = 1 */
 	/* bpf/jail.bpf.c:168: __sync_fetch_and_add(c, 1); */
-	/* 253 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
+	/* 287 */ { .code = 0xdb, .dst_reg = 0, .src_reg = 1, .off = 0, .imm = 0 }, /* lock *(u64 *)(r0 + 0) += r1 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 254 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* 255 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 70, .imm = 0 }, /* goto pc+70 (-> 326) */
+	/* 288 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* 289 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 70, .imm = 0 }, /* goto pc+70 (-> 360) */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 256 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
-	/* 257 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
+	/* 290 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 40, .imm = 0 }, /* *(u64 *)(r7 + 40) = r8 */
+	/* 291 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 6 }, /* r1 = 6 */
 	/* bpf/jail.bpf.c:187: e->hook = (__u8)hook; */
-	/* 258 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
+	/* 292 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 40, .imm = 0 }, /* *(u8 *)(r7 + 40) = r1 */
 	/* bpf/jail.bpf.c:186: __builtin_memset(e, 0, sizeof(*e)); */
-	/* 259 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
-	/* 260 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
-	/* 261 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
-	/* 262 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
-	/* 263 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
+	/* 293 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 32, .imm = 0 }, /* *(u64 *)(r7 + 32) = r8 */
+	/* 294 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r8 */
+	/* 295 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r8 */
+	/* 296 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 8, .imm = 0 }, /* *(u64 *)(r7 + 8) = r8 */
+	/* 297 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 8, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r8 */
 	/* bpf/jail.bpf.c:188: e->time_ns = bpf_ktime_get_boot_ns(); */
-	/* 264 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
-	/* 265 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
+	/* 298 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 125 }, /* call bpf_ktime_get_boot_ns#125 */
+	/* 299 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* *(u64 *)(r7 + 0) = r0 */
 	/* bpf/jail.bpf.c:112: return *field; */
-	/* 266 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
-	/* bpf/jail.bpf.c:749: buf[i] = 0; */
-	/* 267 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
-	/* 268 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
-	/* 269 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r8 */
-	/* 270 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
-	/* 271 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
-	/* 272 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
-	/* 273 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
-	/* bpf/jail.bpf.c:750: e->kind = JAIL_KIND_LOOPBACK; */
-	/* 274 */ { .code = 0x73, .dst_reg = 7, .src_reg = 2, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r2 */
-	/* bpf/jail.bpf.c:752: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
-	/* 275 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+19 (-> 295) */
-	/* 276 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
-	/* 277 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 33, .imm = 8 }, /* if r1 != 0x8 goto pc+33 (-> 311) */
-	/* 278 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
-	/* bpf/jail.bpf.c:753: e->family = JAIL_AF_INET; */
-	/* 279 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
-	/* 280 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 281 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
-	/* bpf/jail.bpf.c:754: if (bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
-	/* 282 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 283 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 284 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
-	/* 285 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 286 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 24, .imm = 0 }, /* if r0 != 0x0 goto pc+24 (-> 311) */
-	/* bpf/jail.bpf.c:755: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 287 */ { .code = 0x71, .dst_reg = 8, .src_reg = 10, .off = -48, .imm = 0 }, /* r8 = *(u8 *)(r10 - 48) */
-	/* bpf/jail.bpf.c:756: e->proto = h[9]; */
-	/* 288 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
-	/* 289 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:757: __builtin_memcpy(e->addr, &h[16], 4); */
-	/* 290 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
-	/* 291 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r7 + 16) = r1 */
-	/* bpf/jail.bpf.c:755: ihl = (__u32)(h[0] & 0x0f) * 4; */
-	/* 292 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 2 }, /* r8 <<= 2 */
-	/* 293 */ { .code = 0x57, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 60 }, /* r8 &= 60 */
-	/* 294 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 311) */
-	/* 295 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
-	/* bpf/jail.bpf.c:760: e->family = JAIL_AF_INET6; */
-	/* 296 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
-	/* 297 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 298 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
-	/* 299 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
-	/* bpf/jail.bpf.c:761: if (bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
-	/* 300 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 301 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 302 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
-	/* 303 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 304 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 311) */
-	/* bpf/jail.bpf.c:762: e->proto = h[6]; */
-	/* 305 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
-	/* 306 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
-	/* bpf/jail.bpf.c:763: __builtin_memcpy(e->addr, &h[24], 16); */
-	/* 307 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
-	/* 308 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r1 */
-	/* 309 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
-	/* 310 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r1 */
-	/* bpf/jail.bpf.c:766: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, 4) == 0) */
-	/* 311 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
-	/* 312 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 323) */
-	/* 313 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
-	/* 314 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -8 }, /* r3 += -8 */
-	/* 315 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
-	/* 316 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 8, .off = 0, .imm = 0 }, /* r2 = r8 */
-	/* 317 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
-	/* 318 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
-	/* 319 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 323) */
-	/* bpf/jail.bpf.c:767: e->port = jail_ntohs(ports[1]); */
-	/* 320 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -6, .imm = 0 }, /* r1 = *(u16 *)(r10 - 6) */
-	/* 321 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
-	/* 322 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
-	/* bpf/jail.bpf.c:768: bpf_ringbuf_submit(e, 0); */
-	/* 323 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
-	/* 324 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
-	/* 325 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
-	/* 326 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
-	/* bpf/jail.bpf.c:788: } */
-	/* 327 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
-	/* 328 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
+	/* 300 */ { .code = 0x61, .dst_reg = 1, .src_reg = 6, .off = 16, .imm = 0 }, /* r1 = *(u32 *)(r6 + 16) */
+	/* bpf/jail.bpf.c:775: buf[i] = 0; */
+	/* 301 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -8, .imm = 0 }, /* *(u64 *)(r10 - 8) = r8 */
+	/* 302 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -16, .imm = 0 }, /* *(u64 *)(r10 - 16) = r8 */
+	/* 303 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -24, .imm = 0 }, /* *(u64 *)(r10 - 24) = r8 */
+	/* 304 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -32, .imm = 0 }, /* *(u64 *)(r10 - 32) = r8 */
+	/* 305 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -40, .imm = 0 }, /* *(u64 *)(r10 - 40) = r8 */
+	/* 306 */ { .code = 0x7b, .dst_reg = 10, .src_reg = 8, .off = -48, .imm = 0 }, /* *(u64 *)(r10 - 48) = r8 */
+	/* 307 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 11 }, /* r2 = 11 */
+	/* bpf/jail.bpf.c:776: e->kind = JAIL_KIND_LOOPBACK; */
+	/* 308 */ { .code = 0x73, .dst_reg = 7, .src_reg = 2, .off = 41, .imm = 0 }, /* *(u8 *)(r7 + 41) = r2 */
+	/* bpf/jail.bpf.c:778: if (proto == jail_htons(JAIL_ETH_P_IP)) { */
+	/* 309 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 19, .imm = 56710 }, /* if r1 == 0xdd86 goto pc+19 (-> 329) */
+	/* 310 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* 311 */ { .code = 0x55, .dst_reg = 1, .src_reg = 0, .off = 33, .imm = 8 }, /* if r1 != 0x8 goto pc+33 (-> 345) */
+	/* 312 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 2 }, /* r1 = 2 */
+	/* bpf/jail.bpf.c:779: e->family = JAIL_AF_INET; */
+	/* 313 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
+	/* 314 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 315 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* bpf/jail.bpf.c:780: if (bpf_skb_load_bytes(skb, 0, h, 20) == 0) { */
+	/* 316 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 317 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 318 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 20 }, /* r4 = 20 */
+	/* 319 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 320 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 24, .imm = 0 }, /* if r0 != 0x0 goto pc+24 (-> 345) */
+	/* bpf/jail.bpf.c:781: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 321 */ { .code = 0x71, .dst_reg = 8, .src_reg = 10, .off = -48, .imm = 0 }, /* r8 = *(u8 *)(r10 - 48) */
+	/* bpf/jail.bpf.c:782: e->proto = h[9]; */
+	/* 322 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -39, .imm = 0 }, /* r1 = *(u8 *)(r10 - 39) */
+	/* 323 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:783: __builtin_memcpy(e->addr, &h[16], 4); */
+	/* 324 */ { .code = 0x61, .dst_reg = 1, .src_reg = 10, .off = -32, .imm = 0 }, /* r1 = *(u32 *)(r10 - 32) */
+	/* 325 */ { .code = 0x63, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u32 *)(r7 + 16) = r1 */
+	/* bpf/jail.bpf.c:781: ihl = (__u32)(h[0] & 0x0f) * 4; */
+	/* 326 */ { .code = 0x67, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 2 }, /* r8 <<= 2 */
+	/* 327 */ { .code = 0x57, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 60 }, /* r8 &= 60 */
+	/* 328 */ { .code = 0x05, .dst_reg = 0, .src_reg = 0, .off = 16, .imm = 0 }, /* goto pc+16 (-> 345) */
+	/* 329 */ { .code = 0xb7, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 10 }, /* r1 = 10 */
+	/* bpf/jail.bpf.c:786: e->family = JAIL_AF_INET6; */
+	/* 330 */ { .code = 0x73, .dst_reg = 7, .src_reg = 1, .off = 42, .imm = 0 }, /* *(u8 *)(r7 + 42) = r1 */
+	/* 331 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 332 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -48 }, /* r3 += -48 */
+	/* 333 */ { .code = 0xb7, .dst_reg = 8, .src_reg = 0, .off = 0, .imm = 40 }, /* r8 = 40 */
+	/* bpf/jail.bpf.c:787: if (bpf_skb_load_bytes(skb, 0, h, 40) == 0) { */
+	/* 334 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 335 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 336 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 40 }, /* r4 = 40 */
+	/* 337 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 338 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 6, .imm = 0 }, /* if r0 != 0x0 goto pc+6 (-> 345) */
+	/* bpf/jail.bpf.c:788: e->proto = h[6]; */
+	/* 339 */ { .code = 0x71, .dst_reg = 1, .src_reg = 10, .off = -42, .imm = 0 }, /* r1 = *(u8 *)(r10 - 42) */
+	/* 340 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 38, .imm = 0 }, /* *(u16 *)(r7 + 38) = r1 */
+	/* bpf/jail.bpf.c:789: __builtin_memcpy(e->addr, &h[24], 16); */
+	/* 341 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -24, .imm = 0 }, /* r1 = *(u64 *)(r10 - 24) */
+	/* 342 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 16, .imm = 0 }, /* *(u64 *)(r7 + 16) = r1 */
+	/* 343 */ { .code = 0x79, .dst_reg = 1, .src_reg = 10, .off = -16, .imm = 0 }, /* r1 = *(u64 *)(r10 - 16) */
+	/* 344 */ { .code = 0x7b, .dst_reg = 7, .src_reg = 1, .off = 24, .imm = 0 }, /* *(u64 *)(r7 + 24) = r1 */
+	/* bpf/jail.bpf.c:792: if (e->proto && bpf_skb_load_bytes(skb, ihl, ports, 4) == 0) */
+	/* 345 */ { .code = 0x69, .dst_reg = 1, .src_reg = 7, .off = 38, .imm = 0 }, /* r1 = *(u16 *)(r7 + 38) */
+	/* 346 */ { .code = 0x15, .dst_reg = 1, .src_reg = 0, .off = 10, .imm = 0 }, /* if r1 == 0x0 goto pc+10 (-> 357) */
+	/* 347 */ { .code = 0xbf, .dst_reg = 3, .src_reg = 10, .off = 0, .imm = 0 }, /* r3 = r10 */
+	/* 348 */ { .code = 0x07, .dst_reg = 3, .src_reg = 0, .off = 0, .imm = -8 }, /* r3 += -8 */
+	/* 349 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 6, .off = 0, .imm = 0 }, /* r1 = r6 */
+	/* 350 */ { .code = 0xbf, .dst_reg = 2, .src_reg = 8, .off = 0, .imm = 0 }, /* r2 = r8 */
+	/* 351 */ { .code = 0xb7, .dst_reg = 4, .src_reg = 0, .off = 0, .imm = 4 }, /* r4 = 4 */
+	/* 352 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 26 }, /* call bpf_skb_load_bytes#26 */
+	/* 353 */ { .code = 0x55, .dst_reg = 0, .src_reg = 0, .off = 3, .imm = 0 }, /* if r0 != 0x0 goto pc+3 (-> 357) */
+	/* bpf/jail.bpf.c:793: e->port = jail_ntohs(ports[1]); */
+	/* 354 */ { .code = 0x69, .dst_reg = 1, .src_reg = 10, .off = -6, .imm = 0 }, /* r1 = *(u16 *)(r10 - 6) */
+	/* 355 */ { .code = 0xdc, .dst_reg = 1, .src_reg = 0, .off = 0, .imm = 16 }, /* r1 = be16 r1 */
+	/* 356 */ { .code = 0x6b, .dst_reg = 7, .src_reg = 1, .off = 36, .imm = 0 }, /* *(u16 *)(r7 + 36) = r1 */
+	/* bpf/jail.bpf.c:794: bpf_ringbuf_submit(e, 0); */
+	/* 357 */ { .code = 0xbf, .dst_reg = 1, .src_reg = 7, .off = 0, .imm = 0 }, /* r1 = r7 */
+	/* 358 */ { .code = 0xb7, .dst_reg = 2, .src_reg = 0, .off = 0, .imm = 0 }, /* r2 = 0 */
+	/* 359 */ { .code = 0x85, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 132 }, /* call bpf_ringbuf_submit#132 */
+	/* 360 */ { .code = 0xb7, .dst_reg = 7, .src_reg = 0, .off = 0, .imm = 0 }, /* r7 = 0 */
+	/* bpf/jail.bpf.c:814: } */
+	/* 361 */ { .code = 0xbf, .dst_reg = 0, .src_reg = 7, .off = 0, .imm = 0 }, /* r0 = r7 */
+	/* 362 */ { .code = 0x95, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 }, /* exit */
 };
-#define JAIL_NINSNS_EGRESS 329
+#define JAIL_NINSNS_EGRESS 363
 _Static_assert(sizeof(jail_insns_egress) / sizeof(jail_insns_egress[0]) == JAIL_NINSNS_EGRESS,
 	       "jail_insns_egress: count");
 
 static const struct jail_reloc jail_relocs_egress[] __attribute__((unused)) = {
-	{ 46, JAIL_MAP_V4 },
-	{ 94, JAIL_MAP_DCFG },
-	{ 134, JAIL_MAP_V6 },
-	{ 182, JAIL_MAP_DCFG },
-	{ 230, JAIL_MAP_CNT },
-	{ 237, JAIL_MAP_EV },
-	{ 248, JAIL_MAP_CNT },
+	{ 46, JAIL_MAP_DCFG },
+	{ 80, JAIL_MAP_DCFG },
+	{ 99, JAIL_MAP_V6 },
+	{ 148, JAIL_MAP_DCFG },
+	{ 182, JAIL_MAP_V4 },
+	{ 231, JAIL_MAP_DCFG },
+	{ 264, JAIL_MAP_CNT },
+	{ 271, JAIL_MAP_EV },
+	{ 282, JAIL_MAP_CNT },
 };
 
 #define JAIL_NPROGS 11
-#define JAIL_MAX_INSNS 329
+#define JAIL_MAX_INSNS 363
 
 static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = {
 	{
@@ -2443,7 +2505,7 @@ static const struct jail_prog jail_progs[JAIL_NPROGS] __attribute__((unused)) = 
 		.insns = jail_insns_egress,
 		.ninsns = JAIL_NINSNS_EGRESS,
 		.relocs = jail_relocs_egress,
-		.nrelocs = 7,
+		.nrelocs = 9,
 	},
 };
 

@@ -100,6 +100,30 @@ static const char *bad_name(const char *s, size_t l)
 	return lab == 0 ? "an empty label" : NULL;
 }
 
+/*
+ * A wildcard over s[0..l) would be a public suffix that anyone can register
+ * under: one label (*.com, *.io), or a short second-level label under a
+ * two-letter country (*.co.uk, *.com.au).  Not the Public Suffix List: the
+ * cheap cases only; README says what a wildcard over others' zones gives.
+ */
+static const char *public_suffix(const char *s, size_t l)
+{
+	static const char *const sld[] = { "ac", "co", "com", "edu", "gov",
+	    "net", "org", "ne", "or", "go" };
+	const char *dot = memchr(s, '.', l);
+	size_t i, n;
+
+	if (!dot)
+		return "'*.' over a top-level domain: name a zone below it";
+	n = (size_t)(dot - s);
+	if (memchr(dot + 1, '.', l - n - 1) || l - n - 1 != 2)
+		return NULL;
+	for (i = 0; i < sizeof(sld) / sizeof(sld[0]); i++)
+		if (strlen(sld[i]) == n && strncasecmp(sld[i], s, n) == 0)
+			return "'*.' over a public suffix: name a zone below it";
+	return NULL;
+}
+
 int dns_names_add(struct dns_names *nm, const char *arg, char *err,
     size_t errlen)
 {
@@ -115,6 +139,8 @@ int dns_names_add(struct dns_names *nm, const char *arg, char *err,
 	if (l > 0 && s[l - 1] == '.')
 		l--;		/* "example.com." is example.com */
 	why = bad_name(s, l);
+	if (!why && wild)
+		why = public_suffix(s, l);
 	if (!why && nm->n >= DNS_MAX_NAMES)
 		why = "more than 64 names";
 	for (i = 0; !why && i < nm->n; i++)
@@ -271,6 +297,55 @@ size_t dns_reply_rcode(const uint8_t *m, const struct dns_question *q,
 	put16(out + 4, 1);
 	memset(out + 6, 0, 6);
 	return q->end;
+}
+
+int dns_query_forwarded(const struct dns_question *q)
+{
+	static const uint16_t types[] = { 1, 5, 28, 64, 65 };	/* A CNAME AAAA SVCB HTTPS */
+	size_t i;
+
+	if (q->qclass != 1)
+		return 0;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (q->qtype == types[i])
+			return 1;
+	return 0;
+}
+
+size_t dns_build_query(const struct dns_question *q, uint16_t id,
+    uint8_t *out, size_t cap)
+{
+	size_t o;
+
+	if (strlen(q->name) > DNS_NAME_MAX || cap < HDR + WIRE_MAX + 4)
+		return 0;
+	memset(out, 0, HDR);
+	put16(out, id);
+	out[2] = 0x01;		/* RD */
+	put16(out + 4, 1);
+	o = HDR + name_to_wire(q->name, out + HDR);
+	put16(out + o, q->qtype);
+	put16(out + o + 2, 1);	/* IN */
+	o += 4;
+	return o == q->end ? o : 0;
+}
+
+int dns_answer_for_client(uint8_t *m, size_t len,
+    const struct dns_question *q, const uint8_t *qmsg, uint16_t up_id)
+{
+	uint8_t sent[HDR + WIRE_MAX + 4];
+	size_t i;
+
+	if (len < q->end || dns_build_query(q, up_id, sent, sizeof(sent)) == 0)
+		return -1;
+	for (i = HDR; i < q->end - 4; i++)	/* a resolver may change case */
+		if (lower(m[i]) != lower(sent[i]))
+			return -1;
+	if (memcmp(m + q->end - 4, sent + q->end - 4, 4) != 0)
+		return -1;
+	memcpy(m + HDR, qmsg + HDR, q->end - HDR);
+	put16(m, q->id);
+	return 0;
 }
 
 /* One resource record of a section. */
@@ -852,6 +927,7 @@ static int udp_forward(struct dns_fwd *f, int lfd, uint8_t *m, size_t len,
     const struct dns_question *q, const struct sockaddr_storage *from,
     socklen_t fl)
 {
+	uint8_t up[DNS_QMAX];
 	struct dns_pending *p = NULL;
 	int i;
 
@@ -871,8 +947,8 @@ static int udp_forward(struct dns_fwd *f, int lfd, uint8_t *m, size_t len,
 	p->fromlen = fl;
 	p->lfd = lfd;
 	p->deadline_ms = now_ms() + (uint64_t)f->timeout_ms;
-	put16(m, p->up_id);
-	if (send(p->fd, m, len, 0) != (ssize_t)len) {
+	len = dns_build_query(q, p->up_id, up, sizeof(up));
+	if (len == 0 || send(p->fd, up, len, 0) != (ssize_t)len) {
 		pend_free(p);
 		return -1;
 	}
@@ -895,7 +971,7 @@ static void udp_query(struct dns_fwd *f, int lfd, size_t len,
 			udp_send(lfd, out, n, from, fl);
 		return;
 	}
-	if (!dns_names_match(f->names, q.name)) {
+	if (!dns_names_match(f->names, q.name) || !dns_query_forwarded(&q)) {
 		f->refused++;	/* never asked upstream */
 		n = dns_reply_rcode(m, &q, 5, out, sizeof(out));
 		udp_send(lfd, out, n, from, fl);
@@ -965,11 +1041,11 @@ static void udp_answer(struct dns_fwd *f, struct dns_pending *p)
 		ok = check_answer(f, m, (size_t)r, &p->q, p->up_id);
 		if (ok == 0)
 			continue;
-		if (ok < 0) {
+		if (ok < 0 || dns_answer_for_client(m, (size_t)r, &p->q,
+		    p->qmsg, p->up_id) < 0) {
 			pend_fail(f, p);
 			return;
 		}
-		put16(m, p->q.id);
 		udp_send(p->lfd, m, (size_t)r, &p->from, p->fromlen);
 		f->answered++;
 		pend_free(p);
@@ -1062,7 +1138,8 @@ static void tcp_query(struct dns_fwd *f, struct dns_tcp *t)
 		return;
 	}
 	memcpy(t->qmsg, m, t->q.end);
-	if (!dns_names_match(f->names, t->q.name)) {
+	if (!dns_names_match(f->names, t->q.name) ||
+	    !dns_query_forwarded(&t->q)) {
 		f->refused++;
 		tcp_reply(t, out, dns_reply_rcode(m, &t->q, 5, out, sizeof(out)));
 		return;
@@ -1074,8 +1151,14 @@ static void tcp_query(struct dns_fwd *f, struct dns_tcp *t)
 		tcp_fail(f, t);
 		return;
 	}
-	put16(m, t->up_id);
-	t->off = 0;		/* the same frame goes upstream */
+	/* the rebuilt query, framed, in place of the client's */
+	if ((n = dns_build_query(&t->q, t->up_id, m, sizeof(t->buf) - 2)) == 0) {
+		tcp_fail(f, t);
+		return;
+	}
+	put16(t->buf, (uint16_t)n);
+	t->want = 2 + n;
+	t->off = 0;
 	t->state = TCP_UPCONN;
 	f->forwarded++;
 }
@@ -1086,12 +1169,12 @@ static void tcp_answer(struct dns_fwd *f, struct dns_tcp *t)
 	uint8_t *m = t->buf + 2;
 	size_t len = t->want - 2;
 
-	if (check_answer(f, m, len, &t->q, t->up_id) <= 0) {
+	if (check_answer(f, m, len, &t->q, t->up_id) <= 0 ||
+	    dns_answer_for_client(m, len, &t->q, t->qmsg, t->up_id) < 0) {
 		tcp_fail(f, t);	/* one connection, one answer */
 		return;
 	}
 	close_fd(&t->up);
-	put16(m, t->q.id);
 	t->off = 0;
 	t->state = TCP_WRITEC;
 	f->answered++;

@@ -80,6 +80,29 @@ int dns_parse_query(const uint8_t *m, size_t len, struct dns_question *q);
 size_t dns_reply_rcode(const uint8_t *m, const struct dns_question *q,
     int rcode, uint8_t *out, size_t cap);
 /*
+ * Pure.  Whether q may go upstream: class IN and a type a connecting
+ * client needs (A, CNAME, AAAA, SVCB, HTTPS).  1 yes, 0 no (REFUSED): any
+ * other field of a query would be a channel to the resolver.
+ */
+int dns_query_forwarded(const struct dns_question *q);
+/*
+ * Pure.  The query that goes upstream for q: only what the parse kept
+ * (header with id and RD, one question: q's lowercase name, type, class
+ * IN), none of the client's other bits, sections or trailing bytes.  Its
+ * length (q->end: the client's question has the same wire length), or 0
+ * when it does not fit cap.
+ */
+size_t dns_build_query(const struct dns_question *q, uint16_t id,
+    uint8_t *out, size_t cap);
+/*
+ * Pure.  An answer m[0..len) to the query dns_build_query made for q with
+ * up_id, made the client's: its id, and its question as it asked it (qmsg,
+ * the client's header and question, q->end bytes) in place of ours.  0, or
+ * -1 when the answer's question is not exactly the one we sent.
+ */
+int dns_answer_for_client(uint8_t *m, size_t len,
+    const struct dns_question *q, const uint8_t *qmsg, uint16_t up_id);
+/*
  * Pure.  An answer to q (same id, QR set, the same one question): each A
  * and AAAA record of the answer section whose owner is q's name or a
  * name q's name leads to by CNAME records of that section is passed to

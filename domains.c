@@ -85,7 +85,7 @@ static int map_next(int fd, const void *key, void *next)
  * gathered first (a hash map's walk restarts when its current key goes),
  * at most JAIL_DNS_ENTRIES of them, which is the map's size.
  */
-static int sweep_map(int fd, size_t ksz, uint64_t now)
+static int sweep_map(int fd, size_t ksz, uint64_t now, uint64_t *earliest)
 {
 	static unsigned char keys[JAIL_DNS_ENTRIES][16];
 	unsigned char k[16], nk[16];
@@ -97,8 +97,12 @@ static int sweep_map(int fd, size_t ksz, uint64_t now)
 	    (r = map_next(fd, first ? NULL : k, nk)) == 0) {
 		first = 0;
 		memcpy(k, nk, ksz);
-		if (map_lookup(fd, k, &exp) == 0 && exp <= now)
+		if (map_lookup(fd, k, &exp) != 0)
+			continue;
+		if (exp <= now)
 			memcpy(keys[n++], k, ksz);
+		else if (exp < *earliest)
+			*earliest = exp;
 	}
 	if (n < JAIL_DNS_ENTRIES && r != -ENOENT)
 		return r;
@@ -108,24 +112,52 @@ static int sweep_map(int fd, size_t ksz, uint64_t now)
 	return (int)n;
 }
 
+/*
+ * Both maps walked; d->earliest becomes the first expiry of what stays.
+ * A walk of 8,192 entries takes milliseconds to tens of them, in the loop
+ * that also applies host-address refreshes and live policy: the callers
+ * walk only when d->earliest says something can have expired.
+ */
 int domains_sweep(struct domains *d)
 {
-	uint64_t now = now_ns(CLOCK_BOOTTIME);
+	uint64_t now = now_ns(CLOCK_BOOTTIME), earliest = UINT64_MAX;
 	int a, b;
 
-	if ((a = sweep_map(d->map4, 4, now)) < 0)
+	if ((a = sweep_map(d->map4, 4, now, &earliest)) < 0)
 		return a;
-	if ((b = sweep_map(d->map6, 16, now)) < 0)
+	if ((b = sweep_map(d->map6, 16, now, &earliest)) < 0)
 		return b;
+	d->earliest = earliest;
 	d->swept += (unsigned long)a + (unsigned long)b;
 	return 0;
+}
+
+/* An expired entry may be there: a walk can free something. */
+static int sweep_due(const struct domains *d)
+{
+	return now_ns(CLOCK_BOOTTIME) >= d->earliest;
+}
+
+/*
+ * A full map: one walk per SWEEP_MS at most, and only when an entry can
+ * have expired; else the answer fails at once (SERVFAIL), so a jail that
+ * keeps asking cannot make the parent walk 8,192 entries per answer.
+ */
+static int sweep_full(struct domains *d)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC) / 1000000;
+
+	if (!sweep_due(d) || now < d->full_sweep_ms + SWEEP_MS)
+		return -E2BIG;
+	d->full_sweep_ms = now;
+	return domains_sweep(d);
 }
 
 /*
  * dns.c's callback: addr may be reached until TTL (at most DNS_TTL_MAX)
  * plus DNS_GRACE_S from now.  An entry that lasts longer keeps its own
- * expiry.  A full map is swept once; still full, the answer fails
- * (SERVFAIL): never an allow for something else instead.
+ * expiry.  A full map is swept when sweep_full allows; still full, the
+ * answer fails (SERVFAIL): never an allow for something else instead.
  */
 static int allow(void *arg, int family, const void *addr, uint32_t ttl)
 {
@@ -142,8 +174,10 @@ static int allow(void *arg, int family, const void *addr, uint32_t ttl)
 	if (map_lookup(fd, addr, &old) == 0 && old > exp)
 		return 0;
 	r = map_write(fd, addr, &exp);
-	if (r == -E2BIG && domains_sweep(d) == 0)
+	if (r == -E2BIG && sweep_full(d) == 0)
 		r = map_write(fd, addr, &exp);
+	if (r == 0 && exp < d->earliest)
+		d->earliest = exp;
 	if (r < 0) {
 		d->failed++;
 		return -1;
@@ -157,6 +191,8 @@ int domains_open(struct domains *d, const struct dns_names *names,
 {
 	d->map4 = d->map6 = -1;
 	d->next_sweep_ms = 0;
+	d->full_sweep_ms = 0;
+	d->earliest = UINT64_MAX;	/* the maps start empty */
 	d->allowed = d->failed = d->swept = 0;
 	return dns_fwd_open(&d->fwd, names, NULL, allow, d, err, errlen);
 }
@@ -220,7 +256,7 @@ int domains_handle(struct domains *d, const struct pollfd *pf, int n,
 	if (now < d->next_sweep_ms)
 		return 0;
 	d->next_sweep_ms = now + SWEEP_MS;
-	if ((r = domains_sweep(d)) < 0)
+	if (sweep_due(d) && (r = domains_sweep(d)) < 0)
 		snprintf(err, errlen, "sweep the DNS allows");
 	return r;
 }

@@ -18,6 +18,8 @@ struct domains {
 	struct dns_fwd fwd;
 	int map4, map6;		/* jail_dns4, jail_dns6: refresh's fds */
 	uint64_t next_sweep_ms;	/* CLOCK_MONOTONIC */
+	uint64_t full_sweep_ms;	/* the last walk for a full map, the same */
+	uint64_t earliest;	/* CLOCK_BOOTTIME ns: no entry expires sooner */
 	unsigned long allowed, failed, swept;
 };
 

@@ -361,6 +361,11 @@ static void cmd_child(const struct jail_cgroup *cg, const struct run_opts *o,
 	control_close();
 	refresh_close(&refresh);
 	events_close(&events);
+	/* the forwarder's listeners: this copy's only (closing an fd in a
+	 * child leaves the parent's socket open; the static struct is all
+	 * zeros, fd 0, when there are no domains) */
+	if (o->prot.domains)
+		dns_fwd_close(&domains.fwd);
 	proxy_env(&o->prot);
 	prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	signal(SIGINT, SIG_DFL);

@@ -297,10 +297,21 @@ static __always_inline int redirect6(struct bpf_sock_addr *ctx,
 	return 1;
 }
 
-/* port as in the context; fwd from dns_port(). */
-static __always_inline int is_dns(__u32 port, __u32 fwd)
+/*
+ * port as in the context; fwd from dns_port().  Only a TCP or UDP socket:
+ * the forwarder listens on nothing else, and a host process could take
+ * its port for another protocol (UDP-Lite) and talk with CMD through the
+ * redirect.  Anything else to port 53 meets the policy like any port.
+ */
+static __always_inline int is_dns(struct bpf_sock_addr *ctx, __u32 port,
+    __u32 fwd)
 {
-	return fwd != 0 && jail_ntohs((__u16)port) == 53;
+	__u32 proto;
+
+	if (fwd == 0 || jail_ntohs((__u16)port) != 53)
+		return 0;
+	proto = ctx_u32(&ctx->protocol);
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
 /* ::1 or ::ffff:127.0.0.1, where redirect6 sends; w network order. */
@@ -398,7 +409,7 @@ static __always_inline int check6_ctx(struct bpf_sock_addr *ctx, __u32 hook)
 	__u32 port = ctx_u32(&ctx->user_port), fwd = dns_port();
 
 	ip6_load(a, ctx->user_ip6);
-	if (is_dns(port, fwd))
+	if (is_dns(ctx, port, fwd))
 		return redirect6(ctx, a, port, fwd);
 	return check6(ctx, hook, w, port);
 }
@@ -409,7 +420,7 @@ int jail_connect4(struct bpf_sock_addr *ctx)
 	__u32 ip = ctx_u32(&ctx->user_ip4), port = ctx_u32(&ctx->user_port);
 	__u32 fwd = dns_port();
 
-	if (is_dns(port, fwd))
+	if (is_dns(ctx, port, fwd))
 		return redirect4(ctx, ip, port, fwd);
 	return check4(ctx, JAIL_HOOK_CONNECT4, ip, port);
 }
@@ -444,7 +455,7 @@ int jail_sendmsg4(struct bpf_sock_addr *ctx)
 		if (fwd && ip == jail_htonl(0x7f000001) &&
 		    jail_ntohs((__u16)port) == fwd)
 			return 1;
-	} else if (is_dns(port, fwd)) {
+	} else if (is_dns(ctx, port, fwd)) {
 		return redirect4(ctx, ip, port, fwd);
 	}
 	return check4(ctx, JAIL_HOOK_SENDMSG4, ip, port);
@@ -460,7 +471,7 @@ int jail_sendmsg6(struct bpf_sock_addr *ctx)
 
 	ip6_load(a, ctx->user_ip6);
 	if ((a[0] | a[1]) != 0 || port != 0) {
-		if (is_dns(port, fwd))
+		if (is_dns(ctx, port, fwd))
 			return redirect6(ctx, a, port, fwd);
 	} else {
 		sk = ctx->sk;
@@ -657,12 +668,25 @@ static __always_inline int lo_verdict(const struct jail_verdict *v,
 	return verdict(v, jail_ntohs(dport));
 }
 
-/* dport, network order, is the forwarder's (never 0: no domains). */
-static __always_inline int to_fwd(__u16 dport)
+/* TCP or UDP to dport, network order, the forwarder's (never 0: no
+ * domains); the forwarder listens on nothing else. */
+static __always_inline int to_fwd(__u8 proto, __u16 dport)
 {
 	__u32 fwd = dns_port();
 
-	return fwd != 0 && jail_ntohs(dport) == fwd;
+	return fwd != 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) &&
+	    jail_ntohs(dport) == fwd;
+}
+
+/*
+ * From source port 53 while the forwarder runs: nothing in a jail answers
+ * the host's DNS, and such a packet could forge the nameserver's answer to
+ * the forwarder's upstream socket when the nameserver is on loopback or a
+ * host address the jail may reach (AUDIT.md section 18).
+ */
+static __always_inline int from_dns(__u16 sport)
+{
+	return jail_ntohs(sport) == 53 && dns_port() != 0;
 }
 
 static __always_inline int l4_ok(__u8 proto)
@@ -685,7 +709,8 @@ static __always_inline int egress4(struct __sk_buff *skb)
 	/* a later fragment carries no ports */
 	if (ihl < 20 || (h[6] & 0x1f) != 0 || h[7] != 0 || !l4_ok(h[9]))
 		return 0;
-	if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0)
+	if (bpf_skb_load_bytes(skb, ihl, ports, sizeof(ports)) < 0 ||
+	    from_dns(ports[0]))
 		return 0;
 	/* Address first, then the prefix length: a verifier before 6.3
 	 * (6.1 refuses it, "attempt to corrupt spilled pointer on stack")
@@ -697,7 +722,7 @@ static __always_inline int egress4(struct __sk_buff *skb)
 	if (lo_verdict(bpf_map_lookup_elem(&jail_v4, &key), ports[1]))
 		return 1;
 	/* --allow-domain: what connect4/sendmsg4 redirected, no more */
-	return to_fwd(ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 &&
+	return to_fwd(h[9], ports[1]) && h[16] == 127 && h[17] == 0 && h[18] == 0 &&
 	    h[19] == 1;
 }
 
@@ -712,7 +737,8 @@ static __always_inline int egress6(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, 0, h, 40) < 0 || h[0] >> 4 != 6 ||
 	    !l4_ok(h[6]))
 		return 0;
-	if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0)
+	if (bpf_skb_load_bytes(skb, 40, ports, sizeof(ports)) < 0 ||
+	    from_dns(ports[0]))
 		return 0;
 	__builtin_memcpy(key.addr, &h[24], 16);	/* first: see egress4 */
 	asm volatile("" ::: "memory");
@@ -720,7 +746,7 @@ static __always_inline int egress6(struct __sk_buff *skb)
 	if (lo_verdict(bpf_map_lookup_elem(&jail_v6, &key), ports[1]))
 		return 1;
 	/* key.addr: 4-aligned, as the verifier wants stack loads */
-	return to_fwd(ports[1]) && is_fwd6((const __u32 *)key.addr);
+	return to_fwd(h[6], ports[1]) && is_fwd6((const __u32 *)key.addr);
 }
 
 /*

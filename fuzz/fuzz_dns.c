@@ -1,6 +1,7 @@
 /*
  * fuzz/fuzz_dns.c - libFuzzer target for dns.c's parsers of untrusted
- * input: each input is a query (dns_parse_query, then dns_reply_rcode),
+ * input: each input is a query (dns_parse_query, then dns_reply_rcode,
+ * dns_build_query and dns_answer_for_client),
  * an answer to "www.example.com A" with the input's own id
  * (dns_parse_answer), and an --allow-domain argument (dns_names_add).
  * Beyond the sanitizers it checks what they promise: a query's end and
@@ -37,6 +38,33 @@ static int check_addr(void *arg, int family, const void *addr, uint32_t ttl)
 	return 0;
 }
 
+/*
+ * The query sent upstream: exactly header + question, the same length,
+ * parsed back to the same question with class IN; the answer made the
+ * client's again carries the client's id and question bytes.
+ */
+static void fuzz_rebuild(const uint8_t *data, const struct dns_question *q)
+{
+	struct dns_question q2;
+	uint8_t up[DNS_QMAX], a[DNS_QMAX];
+
+	if (dns_build_query(q, 0x4242, up, sizeof(up)) != q->end ||
+	    up[2] != 1 || up[3] != 0 || up[5] != 1 || up[7] || up[9] || up[11])
+		abort();
+	if (dns_parse_query(up, q->end, &q2) != 0 || q2.end != q->end ||
+	    strcmp(q2.name, q->name) || q2.qtype != q->qtype || q2.qclass != 1)
+		abort();
+	memcpy(a, up, q->end);
+	a[2] |= 0x80;
+	if (dns_answer_for_client(a, q->end, q, data, 0x4242) != 0 ||
+	    a[2] != (up[2] | 0x80) || memcmp(a + 3, up + 3, 9) ||
+	    memcmp(a + 12, data + 12, q->end - 12) ||
+	    a[0] != data[0] || a[1] != data[1])
+		abort();
+	if (dns_answer_for_client(a, q->end - 1, q, data, 0x4242) != -1)
+		abort();
+}
+
 static void fuzz_query(const uint8_t *data, size_t size)
 {
 	struct dns_question q;
@@ -54,6 +82,7 @@ static void fuzz_query(const uint8_t *data, size_t size)
 	if (dns_reply_rcode(data, &q, 5, out, sizeof(out)) != q.end ||
 	    !(out[2] & 0x80) || (out[3] & 0xf) != 5)
 		abort();
+	fuzz_rebuild(data, &q);
 	if (nm.n == 0) {
 		char err[128];
 

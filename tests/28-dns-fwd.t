@@ -20,7 +20,7 @@ case $JAIL_AI in *-asan) PR=$PWD/tests/dns_fwd_probe-asan ;; esac
 [ -x "$DS" ] || bail "tests/dns_server is missing: run 'make tests/dns_server'"
 [ -x "$PR" ] || bail "$PR is missing: run 'make ${PR#$PWD/}'"
 netns_setup
-for i in 3 4 5 6 7 8 9; do
+for i in 3 4 5 6 7 8 9 10; do
 	ip -n "$NS_P" addr add 10.77.0.$i/24 dev vp || bail "peer address 10.77.0.$i"
 done
 TO=1500		# the forwarders' upstream and TCP client timeout, ms
@@ -272,6 +272,39 @@ ok $? "the forwarder still answers after them" || diag "$out" "$(tail -n 3 "$TMP
 grep -q 'malformed=7$' "$TMP/f1.fwd"
 ok $? "all 7 counted as malformed (\"a.example\" as one label then com too, not forwarded)" ||
 	diag "$(tail -n 1 "$TMP/f1.fwd")"
+
+# ---- upstream sees only the rebuilt query: no EDNS option, trailing bytes, flags or case ----
+# A.Example.COM A, flags RD AD CD, an EDNS OPT with option 10 "ABCD", 4 bytes of junk.
+server sraw 10.77.0.10 -r
+fwd fr 10.77.0.10 a.example.com
+qn=0141074578616d706c6503434f4d00
+edns="beef01300001000000000001${qn}00010001000029100000000000000008000a000441424344deadbeef"
+in_host "$PR" raw 10.77.0.10 53 "$edns" >/dev/null
+ctl=$(grep '^raw ' "$TMP/sraw.log")
+[ "$ctl" = "raw $edns" ]
+ok $? "control: the client's query sent to tests/dns_server directly arrives whole (EDNS option, junk)" ||
+	diag "$ctl"
+: >"$TMP/sraw.log"
+out=$(in_host "$PR" raw 127.0.0.1 $P "$edns" hex)
+up=$(grep '^raw ' "$TMP/sraw.log")
+[[ "$up" =~ ^raw\ [0-9a-f]{4}010000010000000000000161076578616d706c6503636f6d0000010001$ ]]
+ok $? "through the forwarder the server sees only id, RD, the question lowercase, class IN" ||
+	diag "$up"
+[[ "$(sed -n 1p <<<"$out")" == "reply rcode 0 "* ]] &&
+	[[ "$(sed -n 2p <<<"$out")" =~ ^hex\ beef8[0-9a-f]{3}0001000100000000${qn}00010001 ]]
+ok $? "the client's answer: its id and its question as it asked it (A.Example.COM)" || diag "$out"
+txt="beef01000001000000000000${qn}00100001"
+chaos="beef01000001000000000000${qn}00010003"
+: >"$TMP/sraw.log"
+out=$(in_host "$PR" raw 10.77.0.10 53 "$txt")
+[[ "$out" == "reply rcode "* ]] && [ "$(grep -c '^q ' "$TMP/sraw.log")" = 1 ]
+ok $? "control: the server answers TXT directly" || diag "$out" "$(cat "$TMP/sraw.log")"
+: >"$TMP/sraw.log"
+out=$(in_host "$PR" raw 127.0.0.1 $P "$txt"; in_host "$PR" raw 127.0.0.1 $P "$chaos")
+[ "$out" = "reply rcode 5 len $(((${#txt}) / 2))"$'\n'"reply rcode 5 len $(((${#chaos}) / 2))" ] &&
+	[ ! -s "$TMP/sraw.log" ]
+ok $? "an allowed name's TXT, and class CH: REFUSED, never sent upstream" ||
+	diag "$out" "$(cat "$TMP/sraw.log")"
 
 # ---- a full pending table ----
 fwd fdrop 10.77.0.7 a.example.com

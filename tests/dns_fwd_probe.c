@@ -18,8 +18,8 @@
  *       naive, takes the first datagram from anyone with any id and
  *       prints "from ADDR PORT idmatch 0|1" first; -x: "hex ..." the
  *       whole answer
- *   raw ADDR PORT HEX      a datagram of those bytes; "reply rcode R" or
- *                          "noreply" after 300 ms
+ *   raw ADDR PORT HEX [hex]  a datagram of those bytes; "reply rcode R" or
+ *                          "noreply" after 300 ms; hex: then "hex REPLY"
  *   fill ADDR PORT NAME N MS   N queries at once, replies for MS:
  *                          "rcode R count C" lines, then "noreply K"
  *   slowtcp ADDR PORT MS   connects, sends one byte, "closed after T ms"
@@ -367,7 +367,7 @@ static int raw(int argc, char **argv)
 	ssize_t r;
 	int fd;
 
-	if (argc != 5)
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "hex")))
 		usage();
 	sl = addr(argv[2], argv[3], &ss);
 	for (i = 0; argv[4][i] && argv[4][i + 1] && n < sizeof(m); i += 2) {
@@ -385,6 +385,8 @@ static int raw(int argc, char **argv)
 		return 0;
 	}
 	printf("reply rcode %d len %zd\n", a[3] & 0xf, r);
+	for (i = 0; argc == 6 && i < (size_t)r; i++)
+		printf("%s%02x%s", i ? "" : "hex ", a[i], i + 1 < (size_t)r ? "" : "\n");
 	return 0;
 }
 
@@ -435,7 +437,7 @@ static int slowtcp(int argc, char **argv)
 	uint8_t b[64];
 	int fd, ms;
 
-	if (argc != 5)
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "hex")))
 		usage();
 	sl = addr(argv[2], argv[3], &ss);
 	ms = atoi(argv[4]);

@@ -14,6 +14,7 @@
  *                another port
  *   -n           with -s: no real answer after the forged one
  *   -d           never answer (queries are still logged)
+ *   -r           log each query's bytes too: "raw HEX" after its "q" line
  *   -m badlen    every A record with rdlength 5 (a malformed answer)
  * UDP and TCP on ADDR:PORT (IPv4 or IPv6).  A name with no record gets
  * NXDOMAIN; CNAMEs are followed within the records.  Prints "ready" when
@@ -49,6 +50,7 @@ static struct rec extra;
 static int has_extra, drop, no_real, badlen;
 static const char *spoof;
 static FILE *logfp;
+static int rawlog;	/* -r: each query's bytes too */
 static struct sockaddr_storage bind_ss;
 static socklen_t bind_sl;
 
@@ -210,6 +212,9 @@ static size_t answer(const uint8_t *m, size_t len, uint8_t *out, size_t cap,
 	qtype = m[end - 4] << 8 | m[end - 3];
 	if (!forge) {
 		fprintf(logfp, "q %s %d %s\n", name, qtype, proto);
+		for (o = 0; rawlog && o < len; o++)
+			fprintf(logfp, "%s%02x%s", o ? "" : "raw ", m[o],
+			    o + 1 < len ? "" : "\n");
 		fflush(logfp);
 	}
 	memcpy(out, m, end);
@@ -396,6 +401,8 @@ int main(int argc, char **argv)
 			if (strcmp(argv[++i], "badlen"))
 				usage();
 			badlen = 1;
+		} else if (!strcmp(argv[i], "-r")) {
+			rawlog = 1;
 		} else if (!strcmp(argv[i], "-n")) {
 			no_real = 1;
 		} else if (!strcmp(argv[i], "-d")) {

@@ -6,10 +6,12 @@
  * Runs with whatever privilege the test gives it (root or 65534 inside `jail-ai run`, plain
  * root for control runs).  Its inputs are the test's own argv; numeric addresses only.
  *
- *   lo_probe serve ADDR PORT SECONDS      TCP, UDP and UDP-Lite on ADDR PORT; one line per
- *                                         arrival: tcp, udp, udplite
+ *   lo_probe serve ADDR PORT SECONDS [PROTO]
+ *                                         TCP, UDP and UDP-Lite (or PROTO only) on ADDR PORT;
+ *                                         one line per arrival: tcp, udp, udplite
  *   lo_probe send PROTO ROUTE ADDR PORT   PROTO udp|udplite|tcp; ROUTE none|bindtodevice|
- *                                         bindtoifindex|unicast_if|pktinfo|pktinfo6
+ *                                         bindtoifindex|unicast_if|pktinfo|pktinfo6|port53
+ *                                         (port53: sent from source port 53)
  *   lo_probe cmsg KIND[+gso] ADDR PORT [TO-ADDR TO-PORT]
  *                                         UDP connected to ADDR PORT, then sendmsg with the
  *                                         cmsg KIND tos|ttl|pktinfo|tclass|hoplimit (and
@@ -52,7 +54,7 @@ static int result(int e)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: lo_probe serve ADDR PORT SECONDS\n"
+	fprintf(stderr, "usage: lo_probe serve ADDR PORT SECONDS [tcp|udp|udplite]\n"
 		"       lo_probe send udp|udplite|tcp ROUTE ADDR PORT\n"
 		"       lo_probe cmsg KIND[+gso] ADDR PORT [TO-ADDR TO-PORT]\n");
 	return 100;
@@ -88,7 +90,7 @@ static int is_mapped(const struct sockaddr_storage *ss)
 
 /* ---- serve ---- */
 
-static int serve(const struct sockaddr_storage *ss, socklen_t len, int secs)
+static int serve(const struct sockaddr_storage *ss, socklen_t len, int secs, const char *only)
 {
 	static const char *const name[3] = { "tcp", "udp", "udplite" };
 	static const int type[3] = { SOCK_STREAM, SOCK_DGRAM, SOCK_DGRAM };
@@ -99,6 +101,10 @@ static int serve(const struct sockaddr_storage *ss, socklen_t len, int secs)
 	int one = 1, i, c;
 
 	for (i = 0; i < 3; i++) {
+		pfd[i].fd = -1;
+		pfd[i].events = POLLIN;
+		if (only && strcmp(only, name[i]))
+			continue;
 		pfd[i].fd = socket(ss->ss_family, type[i] | SOCK_CLOEXEC, proto[i]);
 		pfd[i].events = POLLIN;
 		if (pfd[i].fd < 0)
@@ -109,7 +115,7 @@ static int serve(const struct sockaddr_storage *ss, socklen_t len, int secs)
 		if (bind(pfd[i].fd, (const struct sockaddr *)ss, len) < 0)
 			return result(errno);
 	}
-	if (listen(pfd[0].fd, 64) < 0)
+	if (pfd[0].fd >= 0 && listen(pfd[0].fd, 64) < 0)
 		return result(errno);
 	printf("ready\n");
 	fflush(stdout);
@@ -145,6 +151,15 @@ static int route_opt(int fd, const char *route, const struct sockaddr_storage *s
 		return setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &lo_be, sizeof(lo_be));
 	if (!strcmp(route, "unicast_if"))
 		return setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &lo, sizeof(lo));
+	if (!strcmp(route, "port53")) {
+		struct sockaddr_storage src;
+
+		memset(&src, 0, sizeof(src));
+		src.ss_family = ss->ss_family;
+		((struct sockaddr_in *)(void *)&src)->sin_port = htons(53);	/* same offset in6 */
+		return bind(fd, (const struct sockaddr *)&src, ss->ss_family == AF_INET ?
+			    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	}
 	if (!strcmp(route, "none") || !strcmp(route, "pktinfo") || !strcmp(route, "pktinfo6"))
 		return 0;
 	errno = EINVAL;
@@ -301,8 +316,9 @@ int main(int argc, char **argv)
 	socklen_t len, tolen;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 5 && !strcmp(argv[1], "serve") && parse(argv[2], argv[3], &ss, &len) == 0)
-		return serve(&ss, len, atoi(argv[4]));
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "serve") &&
+	    parse(argv[2], argv[3], &ss, &len) == 0)
+		return serve(&ss, len, atoi(argv[4]), argc == 6 ? argv[5] : NULL);
 	if (argc == 6 && !strcmp(argv[1], "send") && parse(argv[4], argv[5], &ss, &len) == 0)
 		return cmd_send(argv[2], argv[3], &ss, len);
 	if (argc == 5 && !strcmp(argv[1], "cmsg") && parse(argv[3], argv[4], &ss, &len) == 0)

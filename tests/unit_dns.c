@@ -182,6 +182,11 @@ static void test_names(void)
 	int i, r;
 
 	memset(&nm, 0, sizeof(nm));
+	ok(dns_names_add(&nm, "com", err, sizeof(err)) == 0 &&
+	    dns_names_add(&nm, "*.example.co.uk", err, sizeof(err)) == 0 &&
+	    dns_names_add(&nm, "*.co.example", err, sizeof(err)) == 0,
+	    "names: com, *.example.co.uk, *.co.example accepted (no wildcard over a suffix)");
+	memset(&nm, 0, sizeof(nm));
 	ok(dns_names_add(&nm, "example.com", err, sizeof(err)) == 0,
 	    "names: example.com added");
 	ok(dns_names_add(&nm, "*.Example.COM", err, sizeof(err)) == 0 &&
@@ -199,6 +204,8 @@ static void test_names(void)
 			{ "*.*.com", "'*'" }, { "a b.com", "character" },
 			{ "a/b", "character" }, { "ex\xc3\xa4mple.com", "character" },
 			{ "a..", "empty label" },
+			{ "*.com", "top-level domain" }, { "*.IO.", "top-level" },
+			{ "*.co.uk", "public suffix" }, { "*.Com.au", "public suffix" },
 		};
 		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
 			err[0] = '\0';
@@ -266,6 +273,72 @@ static void test_match(void)
 }
 
 /* ---- queries ---- */
+
+/* What goes upstream: the parse, rebuilt; what comes back: the client's. */
+static void test_rebuild(void)
+{
+	static const unsigned fwd[] = { 1, 5, 28, 64, 65 };
+	static const unsigned refused[] = { 16, 255, 12, 15, 33, 252, 99 };
+	struct dns_question q;
+	struct msg m, a;
+	uint8_t up[DNS_QMAX];
+	size_t n, i;
+
+	m_hdr(&m, 0xbeef, 0x0130, 1, 0);	/* RD, AD, CD */
+	m_q(&m, "WwW.Example.COM", 1);
+	m.b[11] = 1;		/* EDNS with an option (8 bytes), then junk */
+	m_u8(&m, 0);
+	m_u16(&m, 41);
+	m_u16(&m, 4096);
+	m_u32(&m, 0);
+	m_u16(&m, 8);
+	m_u32(&m, 0x000a0004);	/* COOKIE-like option code 10, 4 bytes */
+	m_u32(&m, 0x41424344);
+	m_u32(&m, 0xdeadbeef);
+	ok(dns_parse_query(m.b, m.n, &q) == 0, "rebuild: the client's query parsed");
+	n = dns_build_query(&q, 0x1234, up, sizeof(up));
+	ok(n == q.end && up[0] == 0x12 && up[1] == 0x34 && up[2] == 0x01 &&
+	    up[3] == 0 && up[4] == 0 && up[5] == 1 && !up[6] && !up[7] &&
+	    !up[8] && !up[9] && !up[10] && !up[11],
+	    "rebuild: header: the new id, RD only, one question, no other section");
+	ok(n == q.end && !memcmp(up + 12, "\3www\7example\3com\0\0\1\0\1", 21),
+	    "rebuild: the question lowercase, type, class IN; nothing after it (%zu bytes)", n);
+	ok(dns_build_query(&q, 1, up, 100) == 0, "rebuild: 0 when cap is too small");
+	for (i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+		q.qtype = (uint16_t)fwd[i];
+		ok(dns_query_forwarded(&q), "forwarded: qtype %u", fwd[i]);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		q.qtype = (uint16_t)refused[i];
+		ok(!dns_query_forwarded(&q), "refused: qtype %u", refused[i]);
+	}
+	q.qtype = 1;
+	q.qclass = 3;		/* CH */
+	ok(!dns_query_forwarded(&q), "refused: class CH");
+	q.qclass = 1;
+	/* the answer to the rebuilt query, made the client's */
+	m_hdr(&a, 0x1234, 0x8180, 1, 1);
+	m_q(&a, "www.example.com", 1);
+	m_a(&a, "www.example.com", "192.0.2.1", 60);
+	ok(dns_answer_for_client(a.b, a.n, &q, m.b, 0x1234) == 0 &&
+	    a.b[0] == 0xbe && a.b[1] == 0xef && !memcmp(a.b + 12, m.b + 12, q.end - 12) &&
+	    a.b[2] == 0x81 && a.b[7] == 1,
+	    "answer: the client's id and question as asked (WwW.Example.COM), the records kept");
+	m_hdr(&a, 0x1234, 0x8180, 1, 1);
+	m_q(&a, "WWW.EXAMPLE.COM", 1);
+	ok(dns_answer_for_client(a.b, a.n, &q, m.b, 0x1234) == 0,
+	    "answer: a resolver's change of case is accepted");
+	m_hdr(&a, 0x1234, 0x8180, 1, 1);
+	m_q(&a, "www.example.org", 1);
+	ok(dns_answer_for_client(a.b, a.n, &q, m.b, 0x1234) == -1,
+	    "answer: another question: -1");
+	m_hdr(&a, 0x1234, 0x8180, 1, 1);
+	m_q(&a, "www.example.com", 28);
+	ok(dns_answer_for_client(a.b, a.n, &q, m.b, 0x1234) == -1,
+	    "answer: another type: -1");
+	ok(dns_answer_for_client(a.b, q.end - 1, &q, m.b, 0x1234) == -1,
+	    "answer: shorter than the question: -1");
+}
 
 static void test_query(void)
 {
@@ -721,6 +794,7 @@ int main(void)
 	test_names();
 	test_match();
 	test_query();
+	test_rebuild();
 	test_answer();
 	test_open_fds();
 	return done_testing();
