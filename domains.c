@@ -186,23 +186,27 @@ static int allow(void *arg, int family, const void *addr, uint32_t ttl)
 	return 0;
 }
 
-int domains_open(struct domains *d, const struct dns_names *names,
-    char *err, size_t errlen)
+/* No maps yet, nothing written: the maps start empty. */
+static void domains_init(struct domains *d)
 {
 	d->map4 = d->map6 = -1;
 	d->next_sweep_ms = 0;
 	d->full_sweep_ms = 0;
-	d->earliest = UINT64_MAX;	/* the maps start empty */
+	d->earliest = UINT64_MAX;
 	d->allowed = d->failed = d->swept = 0;
+}
+
+int domains_open(struct domains *d, const struct dns_names *names,
+    char *err, size_t errlen)
+{
+	domains_init(d);
 	return dns_fwd_open(&d->fwd, names, NULL, allow, d, err, errlen);
 }
 
 int domains_open_fds(struct domains *d, const int lfd[4],
     const struct dns_names *names, char *err, size_t errlen)
 {
-	d->map4 = d->map6 = -1;
-	d->next_sweep_ms = 0;
-	d->allowed = d->failed = d->swept = 0;
+	domains_init(d);
 	return dns_fwd_open_fds(&d->fwd, lfd, names, NULL, allow, d, err,
 	    errlen);
 }
@@ -216,9 +220,11 @@ int domains_set_port(int dcfg, uint16_t port)
 
 int domains_revoke(struct domains *d)
 {
-	int a = d->map4 >= 0 ? sweep_map(d->map4, 4, UINT64_MAX) : 0;
-	int b = d->map6 >= 0 ? sweep_map(d->map6, 16, UINT64_MAX) : 0;
+	uint64_t none = UINT64_MAX;	/* every entry goes: nothing stays */
+	int a = d->map4 >= 0 ? sweep_map(d->map4, 4, UINT64_MAX, &none) : 0;
+	int b = d->map6 >= 0 ? sweep_map(d->map6, 16, UINT64_MAX, &none) : 0;
 
+	d->earliest = UINT64_MAX;
 	return a < 0 ? a : b < 0 ? b : 0;
 }
 
