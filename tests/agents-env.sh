@@ -25,6 +25,8 @@ agents_cleanup() {
 	# shellcheck disable=SC2086
 	[ -n "$names" ] && timeout -k 5 120 "${ns[@]}" "$PODMAN" rm -f -t 0 $names >/dev/null 2>&1
 	# shellcheck disable=SC2086
+	pod_parents_remove $names	# removed behind jail-ai's back: their keepers go too
+	# shellcheck disable=SC2086
 	[ -n "${ISO_TAGS:-}" ] && timeout 120 "$PODMAN" rmi -f $ISO_TAGS >/dev/null 2>&1
 	timeout 120 "$PODMAN" image prune -f >/dev/null 2>&1
 	podman_umount "$STORE"

@@ -182,6 +182,21 @@ podman_umount() {
 		sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 }
 
+# pod_parents_remove NAME...: the rootful fast path's parents (jail-ai/pod-NAME, in cgroup2 and
+# podman's v1 ones) of containers removed with podman rm, and their keepers' files (a keeper
+# ends with its parent, keeper.c); NAME may be a glob.
+pod_parents_remove() {
+	local n d
+	for n in "$@"; do
+		for d in /sys/fs/cgroup/jail-ai/pod-$n /sys/fs/cgroup/*/jail-ai/pod-$n; do
+			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
+		rm -rf /run/jail-ai/keeper-$n.pid /run/jail-ai/keeper-$n.state \
+			/run/jail-ai/keeper-$n.live
+	done
+	return 0
+}
+
 # podman_cleanup: remove every container and image in our storages; catch strays named $JT*
 # in the default storage (a jail-ai that ignored CONTAINERS_STORAGE_CONF).
 podman_cleanup() {
@@ -198,13 +213,8 @@ podman_cleanup() {
 	done
 	# the rootful fast path's parents (jail-ai/pod-NAME), in cgroup2 and podman's v1 ones:
 	# ours by prefix, and those of every container our storages held (project jails)
-	for n in "$JT-*" $names; do
-		for d in /sys/fs/cgroup/jail-ai/pod-$n /sys/fs/cgroup/*/jail-ai/pod-$n; do
-			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-		done
-		# their address-refresh keepers end with the parent (keeper.c); their files stay
-		rm -f /run/jail-ai/keeper-$n.pid /run/jail-ai/keeper-$n.state
-	done
+	# shellcheck disable=SC2086
+	pod_parents_remove "$JT-*" $names
 	if [ -n "${PODMAN:-}" ]; then
 		strays=$(env -u CONTAINERS_STORAGE_CONF timeout 30 "$PODMAN" ps -a \
 			--format '{{.Names}}' 2>/dev/null | grep "^$JT-")
