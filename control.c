@@ -372,6 +372,7 @@ static int peer_check(int cfd, char *why, size_t len)
 {
 	struct ucred uc;
 	socklen_t sl = sizeof(uc);
+	struct pollfd pfd;
 	int pidfd = -1, r, ns, in;
 	pid_t pid;
 
@@ -403,10 +404,12 @@ static int peer_check(int cfd, char *why, size_t len)
 	}
 	pid = pidfd_pid(pidfd, &ns);
 	in = pid > 0 && S.guarded ? in_jail(pid) : -ESRCH;
-	/* still alive: the pid read above was this process's.  EPERM says
-	 * alive too: the keeper's Landlock scopes signals to its domain. */
-	r = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 &&
-	    errno != EPERM ? -ESRCH : 0;
+	/* still alive: the pid read above was this process's.  A pidfd
+	 * polls readable once its process has exited: no signal needed
+	 * (the keeper's seccomp filter and Landlock refuse them). */
+	pfd.fd = pidfd;
+	pfd.events = POLLIN;
+	r = poll(&pfd, 1, 0) != 0 ? -ESRCH : 0;
 	close(pidfd);
 	if (r == 0 && pid != uc.pid)
 		r = -ESRCH;	/* SO_PEERCRED and the pidfd disagree */

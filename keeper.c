@@ -56,6 +56,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -69,6 +71,7 @@
 #include "domains.h"
 #include "fsjail.h"
 #include "keeper.h"
+#include "seccomp.h"
 #include "util.h"
 
 #define KEEPER_DIR	"/run/jail-ai"
@@ -500,11 +503,58 @@ static void fault_try_write(const struct keeper *k, const char *when)
 		write_state(k, res);	/* the test reads it there */
 	}
 }
+
+static int fault_knob(const char *want)
+{
+	return getenv("JAIL_AI_FAULT") && !strcmp(getenv("JAIL_AI_FAULT"),
+	    want);
+}
+
+/* Only in jail-ai-fault (JAIL_AI_FAULT=keeperescape, or
+ * keeperescape-nofilter: the control without the seccomp filter): can the
+ * ready keeper connect to a unix socket (keeper-NAME.try-sock, the
+ * test's) or reach execve?  The errnos in the state file. */
+static void fault_try_escape(const struct keeper *k)
+{
+	struct sockaddr_un sa;
+	char res[128];
+	int fd, eu, ee;
+
+	if (!fault_knob("keeperescape") && !fault_knob("keeperescape-nofilter"))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), KEEPER_DIR
+	    "/keeper-%s.try-sock", k->name);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	eu = fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ?
+	    errno : 0;
+	if (fd >= 0)
+		close(fd);
+	/* a missing file: ENOENT when execve is reached, EPERM when not */
+	execve("/nonexistent-jail-ai-keeper", (char *const[]){ NULL },
+	    (char *const[]){ NULL });
+	ee = errno;
+	snprintf(res, sizeof(res), "unix %s; execve %s\n", eu ? strerror(eu) :
+	    "connected", strerror(ee));
+	write_state(k, res);
+}
 #else
 static void fault_try_write(const struct keeper *k, const char *when)
 {
 	(void)k;
 	(void)when;
+}
+
+static int fault_knob(const char *want)
+{
+	(void)want;
+	return 0;
+}
+
+static void fault_try_escape(const struct keeper *k)
+{
+	(void)k;
 }
 #endif
 
@@ -604,6 +654,13 @@ static void keeper_main(struct keeper *k)
 	    k->dom->fwd.port)) < 0)
 		fail_closed(k, "--allow-domain: write the forwarder's port "
 		    "into jail_dcfg", r);
+	/* Last, once every socket it needs at start is made (netlink,
+	 * control, the DNS listeners): no unix socket, exec, ptrace, signal
+	 * or link from here on (seccomp.c says why). */
+	if (!fault_knob("keeperescape-nofilter") &&
+	    (r = seccomp_confine_keeper()) < 0)
+		fail_closed(k, "install the keeper's seccomp filter", r);
+	fault_try_escape(k);
 	/* Only now does the starter take it as running. */
 	if (write(k->ready, "k", 1) != 1)
 		_exit(111);

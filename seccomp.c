@@ -33,7 +33,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -160,6 +162,113 @@ int seccomp_confine_cmd(void)
 	memcpy(f, cmd_table, sizeof(f));	/* the kernel wants non-const */
 	memset(&prog, 0, sizeof(prog));
 	prog.len = CMD_LEN;
+	prog.filter = f;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 ?
+	    -errno : 0;
+}
+
+/* ---- the keeper (keeper.c): no new reach once it is ready ---- */
+
+/*
+ * The keeper runs as uid 0 without capabilities and parses what the
+ * container writes (DNS queries).  Landlock does not cover connect() to
+ * pathname unix sockets (podman's API, D-Bus, systemd, other jails'
+ * control sockets, which accept uid 0 of the host), nor signals before
+ * ABI 6.  So once ready it makes no unix socket, runs nothing, traces
+ * and signals no one and makes no link or node: EPERM.  It keeps AF_INET
+ * and AF_INET6 sockets (the DNS forwarder asks upstream).  Unlike CMD's,
+ * this filter loads an argument (socket's domain): the action cache then
+ * runs it for socket() alone, which the keeper calls once per upstream
+ * query at most.
+ */
+#define RET_EPERM	(SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG0_LO	offsetof(struct seccomp_data, args[0])
+#else
+#define ARG0_LO	(offsetof(struct seccomp_data, args[0]) + 4)
+#endif
+
+/* pidfd_send_signal: 424 everywhere (5.1+); older headers lack it. */
+#define NR_PIDFD_SEND_SIGNAL	424
+#ifdef __NR_pidfd_send_signal
+_Static_assert(__NR_pidfd_send_signal == NR_PIDFD_SEND_SIGNAL, "424");
+#endif
+
+static const unsigned int keeper_denied[] = {
+	__NR_socketpair, __NR_execve, __NR_execveat, __NR_ptrace, __NR_kill,
+	__NR_tkill, __NR_tgkill, __NR_rt_sigqueueinfo, __NR_rt_tgsigqueueinfo,
+	NR_PIDFD_SEND_SIGNAL, __NR_linkat, __NR_symlinkat,
+	__NR_mknodat,
+#ifdef __NR_link	/* x86_64; arm64 has only the *at calls */
+	__NR_link, __NR_symlink, __NR_mknod,
+#endif
+};
+#define KEEPER_NDENY	(sizeof(keeper_denied) / sizeof(keeper_denied[0]))
+
+#if defined(__x86_64__)
+#define KEEPER_ARCH	AUDIT_ARCH_X86_64
+#define KEEPER_X32	1
+#else
+#define KEEPER_ARCH	AUDIT_ARCH_AARCH64
+#define KEEPER_X32	0
+#endif
+
+size_t seccomp_keeper_filter(struct sock_filter *f, size_t max)
+{
+	/* arch, jeq, nr, [x32], NDENY jeqs, socket, arg0, unix, allow,
+	 * eperm, kill */
+	size_t n = 3 + KEEPER_X32 + KEEPER_NDENY + 6, i, d;
+	size_t sock, allow = n - 3, eperm = n - 2, kill = n - 1;
+
+	if (n > max)
+		return 0;
+	i = 0;
+	/* A = arch; if (A != native) goto kill */
+	f[i++] = (struct sock_filter)LD_ARCH;
+	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    KEEPER_ARCH, 0, (__u8)TO(i, kill));
+	i++;
+	/* A = nr */
+	f[i++] = (struct sock_filter)LD_NR;
+#if KEEPER_X32
+	/* if (A >= 0x40000000) goto kill: x32, and no tracer skips here */
+	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	    0x40000000U, (__u8)TO(i, kill), 0);
+	i++;
+#endif
+	/* if (A == denied[d]) goto eperm */
+	for (d = 0; d < KEEPER_NDENY; d++, i++)
+		f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+		    BPF_K, keeper_denied[d], (__u8)TO(i, eperm), 0);
+	/* if (A != socket) goto allow */
+	sock = i;
+	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_socket, 0, (__u8)TO(sock, allow));
+	i++;
+	/* A = (u32)args[0], the domain; if (A == AF_UNIX) goto eperm */
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG0_LO);
+	f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AF_UNIX, (__u8)TO(i, eperm), 0);
+	i++;
+	f[allow] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+	f[eperm] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, RET_EPERM);
+	f[kill] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    RET_WRONG_ABI);
+	return n;
+}
+
+int seccomp_confine_keeper(void)
+{
+	struct sock_filter f[64];
+	struct sock_fprog prog;
+	size_t n = seccomp_keeper_filter(f, 64);
+
+	if (n == 0)
+		return -E2BIG;
+	memset(&prog, 0, sizeof(prog));
+	prog.len = (unsigned short)n;
 	prog.filter = f;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 ?
 	    -errno : 0;

@@ -11,6 +11,16 @@ size_t seccomp_cmd_filter(const struct sock_filter **f);
 /* Installs it on the calling thread (no_new_privs first); 0 or -errno. */
 int seccomp_confine_cmd(void);
 
+/*
+ * The keeper's filter (keeper.c), built into f[0..max): its length, 0 if
+ * max is too small.  EPERM for socket(AF_UNIX), socketpair, exec, ptrace,
+ * signals and links; KILL for a foreign ABI.
+ */
+size_t seccomp_keeper_filter(struct sock_filter *f, size_t max);
+
+/* Installs it (no_new_privs first); 0 or -errno. */
+int seccomp_confine_keeper(void);
+
 /* The seccomp architecture name podman's profiles use for this build. */
 extern const char seccomp_native_arch[];
 

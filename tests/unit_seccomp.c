@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -21,6 +23,10 @@
 #include "tap.h"
 
 #define BAD	0xdeadbeefU	/* the filter left the cacheable subset */
+
+/* The keeper's filter loads socket's domain: run_arg0 >= 0 lets run()
+ * read it as args[0] (the CMD filter keeps -1: no argument loads). */
+static long long run_arg0 = -1;
 
 static unsigned int run(const struct sock_filter *f, size_t n, __u32 arch,
     __u32 nr)
@@ -38,6 +44,9 @@ static unsigned int run(const struct sock_filter *f, size_t n, __u32 arch,
 				a = arch;
 			else if (i->k == offsetof(struct seccomp_data, nr))
 				a = nr;
+			else if (run_arg0 >= 0 && i->k ==
+			    offsetof(struct seccomp_data, args[0]))
+				a = (__u32)run_arg0;
 			else
 				return BAD;	/* args, ip: not cacheable */
 			break;
@@ -185,9 +194,68 @@ static void profile_tests(void)
 	    "narrow: a short output buffer is E2BIG, not an overflow");
 }
 
+/* The keeper's filter (seccomp.c, keeper.c): what it refuses, what not. */
+static void keeper_tests(void)
+{
+	static const unsigned int deny[] = { SYS_socketpair, SYS_execve,
+	    SYS_execveat, SYS_ptrace, SYS_kill, SYS_tkill, SYS_tgkill, 424,
+	    SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo, SYS_linkat,
+	    SYS_symlinkat, SYS_mknodat,
+#ifdef SYS_link
+	    SYS_link, SYS_symlink, SYS_mknod,
+#endif
+	};
+	struct sock_filter f[64];
+	size_t n = seccomp_keeper_filter(f, 64), i;
+	unsigned int r, bad = 0, badnr = 0, nr, eperm = SECCOMP_RET_ERRNO |
+	    EPERM;
+
+	ok(n > 0 && n < 32, "the keeper filter is built (%zu instructions)",
+	    n);
+	ok(seccomp_keeper_filter(f, n - 1) == 0, "a short buffer: 0, not an "
+	    "overflow");
+	run_arg0 = AF_INET;
+	for (nr = 0; nr < 4096; nr++) {
+		int denied = 0;
+
+		for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++)
+			denied |= nr == deny[i];
+		r = run(f, n, NATIVE, nr);
+		if (r != (denied ? eperm : SECCOMP_RET_ALLOW))
+			bad++, badnr = nr;
+	}
+	ok(bad == 0, "native: socketpair, exec, ptrace, signals, links EPERM, "
+	    "every other nr allowed (%u wrong, e.g. nr %u)", bad, badnr);
+	run_arg0 = AF_UNIX;
+	ok(run(f, n, NATIVE, SYS_socket) == eperm, "socket(AF_UNIX): EPERM");
+	run_arg0 = AF_INET6;
+	ok(run(f, n, NATIVE, SYS_socket) == SECCOMP_RET_ALLOW,
+	    "socket(AF_INET6) allowed (upstream DNS)");
+	run_arg0 = AF_NETLINK;
+	ok(run(f, n, NATIVE, SYS_socket) == SECCOMP_RET_ALLOW,
+	    "socket(AF_NETLINK) allowed (it is made before the filter anyway)");
+	run_arg0 = 0x100000000LL | AF_INET;
+	ok(run(f, n, NATIVE, SYS_socket) == SECCOMP_RET_ALLOW,
+	    "only the domain's low 32 bits count (the kernel reads an int)");
+	run_arg0 = AF_UNIX;
+	ok(run(f, n, NATIVE, SYS_connect) == SECCOMP_RET_ALLOW,
+	    "connect itself is allowed (TCP upstream; no unix socket to use)");
+	ok(run(f, n, COMPAT, SYS_socket) == SECCOMP_RET_KILL_PROCESS &&
+	    run(f, n, COMPAT, 1) == SECCOMP_RET_KILL_PROCESS &&
+	    run(f, n, 0, 1) == SECCOMP_RET_KILL_PROCESS,
+	    "a foreign arch kills");
+#if defined(__x86_64__)
+	ok(run(f, n, NATIVE, 0x40000000U | SYS_socket) ==
+	    SECCOMP_RET_KILL_PROCESS && run(f, n, NATIVE, 0xffffffffU) ==
+	    SECCOMP_RET_KILL_PROCESS, "x32 calls and nr -1 kill");
+#endif
+	run_arg0 = -1;
+}
+
 int main(void)
 {
 	filter_tests();
+	keeper_tests();
 	profile_tests();
 	return done_testing();
 }
