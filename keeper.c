@@ -84,7 +84,8 @@ struct keeper {
 	char name[64];		/* a copy: the title overwrites argv */
 	char cgroup[1100];	/* <cgroup2>/jail-ai/pod-NAME */
 	ino_t cg_ino;		/* its cgroup id: a new parent has another */
-	int lock;		/* the pidfile, flock'ed */
+	int lock;		/* the pidfile, flock'ed, O_RDONLY */
+	int wpid;		/* the pidfile, to write: the middle child's */
 	int state;		/* the state file, -1 until opened */
 	int ready;		/* to the starter: 'k', then closed */
 	char store[600];	/* which podman storage: keeper_orphans */
@@ -582,8 +583,8 @@ __attribute__((noreturn))
 static void keeper_main(struct keeper *k)
 {
 	sigset_t none;
-	char pid[700], err[300] = "";
-	int r, n, dns_tcp;
+	char err[300] = "";
+	int r, dns_tcp;
 
 	/* First: no /proc/PID/fd, no ptrace, no core with the fds in it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -598,10 +599,8 @@ static void keeper_main(struct keeper *k)
 	umask(077);
 	if (chdir("/") < 0)
 		_exit(111);
-	n = snprintf(pid, sizeof(pid), "%d\n%s\n", (int)getpid(), k->store);
-	if (ftruncate(k->lock, 0) < 0 || pwrite(k->lock, pid, (size_t)n, 0) !=
-	    n)
-		_exit(111);
+	close(k->wpid);		/* its pid is the starter's word, not its own */
+	k->wpid = -1;
 	if ((k->state = open_state(k->name)) < 0)
 		_exit(111);
 	if ((r = serve_setup(k, err, sizeof(err))) < 0)
@@ -631,8 +630,10 @@ static void keeper_main(struct keeper *k)
 	    "keepernotcp"))
 		dns_tcp = 0;
 #endif
+	/* with --allow-domain, never without it: prot_check refused the
+	 * start already; this is the backstop */
 	if ((r = fs_landlock_readonly(k->live, dns_tcp)) < 0 &&
-	    r != -ENOSYS && r != -EOPNOTSUPP)
+	    (k->names || (r != -ENOSYS && r != -EOPNOTSUPP)))
 		fail_closed(k, "Landlock", r);
 	fault_try_write(k, "after");
 	/* jail-ai proved the update with its capabilities; prove it again
@@ -669,11 +670,15 @@ static void keeper_main(struct keeper *k)
 	_exit(111);
 }
 
-/* Fork twice: the keeper is nobody's child (init's) and in its own session. */
+/* Fork twice: the keeper is nobody's child (init's) and in its own
+ * session.  The middle child writes the pidfile, which the keeper holds
+ * only O_RDONLY (enough for flock): a keeper taken over cannot name
+ * another process there for the next keeper_stop to signal. */
 static pid_t spawn_keeper(struct keeper *k)
 {
 	pid_t pid = fork(), gc;
-	int st;
+	char buf[700];
+	int st, n;
 
 	if (pid < 0)
 		return -errno;
@@ -685,7 +690,9 @@ static pid_t spawn_keeper(struct keeper *k)
 			_exit(111);
 		if (gc == 0)
 			keeper_main(k);
-		_exit(0);
+		n = snprintf(buf, sizeof(buf), "%d\n%s\n", (int)gc, k->store);
+		_exit(ftruncate(k->wpid, 0) == 0 && pwrite(k->wpid, buf,
+		    (size_t)n, 0) == n ? 0 : 111);
 	}
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -703,7 +710,7 @@ int keeper_start(const char *who, const char *name,
 	int rp[2], r;
 
 	memset(&k, 0, sizeof(k));
-	k.state = k.ctl = k.live = -1;
+	k.state = k.ctl = k.live = k.wpid = -1;
 	k.ev.ring = k.ev.cnt = -1;
 	snprintf(k.mount, sizeof(k.mount), "%s", par->mount);
 	store_tag(k.store, sizeof(k.store));
@@ -729,8 +736,9 @@ int keeper_start(const char *who, const char *name,
 		return r;
 	}
 	path_of(p, sizeof(p), name, "pid");
-	k.lock = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (k.lock < 0 || flock(k.lock, LOCK_EX | LOCK_NB) < 0) {
+	k.lock = open(p, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (k.lock < 0 || flock(k.lock, LOCK_EX | LOCK_NB) < 0 ||
+	    (k.wpid = open(p, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		r = -errno;
 		warnx("%s: %s: keeper: lock %s: %s", who, name, p,
 		    strerror(errno));
@@ -743,6 +751,7 @@ int keeper_start(const char *who, const char *name,
 	if (pipe2(rp, O_CLOEXEC) < 0) {
 		r = -errno;
 		close(k.lock);
+		close(k.wpid);
 		warnx("%s: %s: keeper: pipe: %s", who, name, strerror(errno));
 		return r;
 	}
@@ -750,6 +759,7 @@ int keeper_start(const char *who, const char *name,
 	r = spawn_keeper(&k);
 	close(rp[1]);
 	close(k.lock);		/* the keeper holds the lock now */
+	close(k.wpid);
 	if (r == 0 && (read(rp[0], &c, 1) != 1 || c != 'k'))
 		r = -EPERM;
 	close(rp[0]);
@@ -807,11 +817,34 @@ pid_t keeper_pid(const char *name, char *why, size_t len)
 		why[n - 1] = '\0';
 	if (n <= 0)
 		snprintf(why, len, "not running");
+	/* the keeper's words (ASCII): a taken-over one's escapes or C1
+	 * controls must not reach the terminal of status */
+	for (; *why; why++)
+		if ((unsigned char)*why < 0x20 || (unsigned char)*why >= 0x7f)
+			*why = '?';
 	return 0;
 }
 
-/* SIGTERM through a pidfd taken while the lock proved it the keeper;
- * SIGKILL after 1 s. */
+/* 1 when /proc/PID/comm is the keeper's (keeper_main sets it). */
+static int is_keeper(pid_t pid)
+{
+	char p[40], c[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, c, sizeof(c) - 1);
+	close(fd);
+	c[n > 0 ? n : 0] = '\0';
+	return strcmp(c, "jail-ai-keeper\n") == 0;
+}
+
+/* SIGTERM through a pidfd taken while the lock proved it the keeper
+ * and its name says so (a damaged pidfile names no one else); SIGKILL
+ * after 1 s.  /proc/PID/exe is not compared: a keeper outlives an
+ * upgrade of the binary that started it. */
 static void stop_pid(int lockfd, pid_t pid)
 {
 	struct pollfd pf;
@@ -819,8 +852,8 @@ static void stop_pid(int lockfd, pid_t pid)
 
 	if (pidfd < 0)
 		return;
-	if (locked_pid(lockfd) != pid) {	/* it ended meanwhile */
-		close(pidfd);
+	if (locked_pid(lockfd) != pid || !is_keeper(pid)) {
+		close(pidfd);	/* it ended meanwhile, or not a keeper */
 		return;
 	}
 	syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
@@ -913,11 +946,14 @@ int keeper_live_read(const char *name, char **buf, size_t *len, char *path,
 	snprintf(path, plen, KEEPER_DIR "/keeper-%s.live/rules", name);
 	*buf = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO put there must not hold root's start (under
+	 * the global lock) in open() forever; it is refused just below */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 077))
-		r = -EPERM;	/* not the keeper's */
+	    (st.st_mode & 077) || st.st_nlink != 1)
+		r = -EPERM;	/* not the keeper's (a link: someone else's) */
 	if (r == 1 && !(*buf = malloc(cap)))
 		r = -ENOMEM;
 	while (r == 1 && *len < cap && (n = read(fd, *buf + *len,

@@ -27,6 +27,7 @@
 #include "cgroup.h"
 #include "policy.h"
 #include "dns.h"
+#include "fsjail.h"
 #include "protect.h"
 #include "spawn.h"
 #include "util.h"
@@ -288,6 +289,16 @@ static void check_domains(const struct prot_opts *o)
 		die(EXIT_USAGE, "%s: --allow-domain answers the jail's DNS, "
 		    "which --no-dns (or --proxy without --allow-dns) closes: "
 		    "keep one of them", o->who);
+	/* The keeper parses the container's DNS queries as uid 0: only
+	 * inside Landlock (and its seccomp filter), never unfenced. */
+	if (strcmp(o->who, "run") != 0 && fs_landlock_abi() < 1)
+		die(EXIT_SYSFAIL, "%s: --allow-domain with podman: Landlock is "
+		    "not available (%s), and the keeper that answers the "
+		    "jail's DNS must not parse the container's queries as an "
+		    "unfenced uid-0 process; boot with lsm=...,landlock, or "
+		    "use --allow without --allow-domain", o->who,
+		    fs_landlock_abi() < 0 ? strerror(-fs_landlock_abi()) :
+		    "ABI 0");
 }
 
 /* After all options: the refinements need --block-host; --proxy closes

@@ -15,6 +15,11 @@
 #    and no pidfile;
 #  - fault injection (jail-ai-fault, JAIL_AI_FAULT=mapfull): the keeper cannot apply a
 #    change and denies everything instead, an allowed address included; status says why.
+#  - its seccomp filter (Seccomp: 2): the ready keeper's socket(AF_UNIX) and execve are
+#    EPERM (jail-ai-fault keeperescape; control keeperescape-nofilter: it connects to the
+#    test's unix socket, execve is reached); its pidfile is held read-only, and rm signals
+#    no pid put there that is not named jail-ai-keeper (control: one so named is);
+#    status prints the state file's control characters as '?'.
 #
 # podman and jail-ai run in the "host" network namespace of lib.sh with a storage of the
 # test's own (tests/podman-env.sh); the container is on podman's bridge, so a host address
@@ -149,6 +154,20 @@ for f in CapInh CapPrm CapEff CapBnd CapAmb; do
 done
 grep -qx "NoNewPrivs:	1" <<<"$st"
 ok $? "keeper: NoNewPrivs 1" || diag "$(grep NoNewPrivs <<<"$st")"
+grep -qx "Seccomp:	2" <<<"$st"
+ok $? "keeper: Seccomp 2 (its filter: no unix socket, exec, ptrace, signal, link)" ||
+	diag "$(grep Seccomp <<<"$st")"
+# the pidfile: held O_RDONLY (flags' low bits 0), the state file O_WRONLY (the control)
+fdflags() {	# PID PATH: the octal flags of PID's fd on PATH
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ "$(readlink "$f")" = "$2" ] && awk '/^flags:/ { print $2 }' "/proc/$1/fdinfo/${f##*/}"
+	done
+}
+pf=$(fdflags "$K" "/run/jail-ai/keeper-$A.pid") sf=$(fdflags "$K" "/run/jail-ai/keeper-$A.state")
+[ -n "$pf" ] && [ $((0$pf & 3)) = 0 ] && [ -n "$sf" ] && [ $((0$sf & 3)) = 1 ]
+ok $? "keeper: its pidfile is open read-only (flags $pf; control: its state file write-only, $sf)" ||
+	diag "pidfile flags '$pf', state file flags '$sf'"
 ksid=$(ps -o sid= -p "$K" | tr -d ' ')
 [ -n "$ksid" ] && [ "$ksid" != "$(ps -o sid= -p $$ | tr -d ' ')" ] && [ "$ksid" != "$K" ] &&
 	[ "$(ps -o tty= -p "$K" | tr -d ' ')" = "?" ]
@@ -215,6 +234,14 @@ for l in sys.stdin:
 	if j["name"] == sys.argv[1]: print(j.get("keeper_missing"))' "$A" 2>&1)
 [ "$out" = True ]
 ok $? "list --json: keeper_missing true" || diag "$out"
+# a state file with a terminal escape in it (what a taken-over keeper could write)
+printf 'bad\033]0;title\007\033[31m red\n' >"/run/jail-ai/keeper-$A.state"
+out=$(jp status "$A" 2>&1)
+grep -q $'\033' "/run/jail-ai/keeper-$A.state" && ! grep -q $'[\033\007]' <<<"$out" &&
+	grep -q '^keeper: missing (bad?\]0;title??\[31m red)' <<<"$out"
+ok $? "status prints the state file's control characters as '?' (control: the file has them)" ||
+	diag "$(cat -v <<<"$out")"
+rm -f "/run/jail-ai/keeper-$A.state"
 hip addr add 10.79.1.3/32 dev kp0
 n=$(arrivals any4)
 pprobe "$A" 10.79.1.3 $PORT
@@ -332,7 +359,63 @@ ok $? "control: the keeper, without capabilities, made a file of root's before L
 	[ "$(cat "/run/jail-ai/keeper-$C.state" 2>&1)" = "Permission denied" ] && alive "$KC"
 ok $? "after Landlock it cannot (EACCES), and it runs on (pid $KC)" ||
 	diag "$(ls /run/jail-ai)" "$(cat "/run/jail-ai/keeper-$C.state" 2>&1)"
+
 jp rm -f "$C" >/dev/null 2>&1
 rm -f /run/jail-ai/keeper-"$C".try-*
+
+# ---- seccomp: the ready keeper cannot reach a unix socket or execve (jail-ai-fault) ----
+# ---- and rm signals no process its pidfile names unless it is named jail-ai-keeper ----
+# setpid NAME PID: PID on the pidfile's first line, in place (the keeper's lock stays on it)
+setpid() {
+	local f=/run/jail-ai/keeper-$1.pid rest
+	rest=$(tail -n +2 "$f") && printf '%s\n%s\n' "$2" "$rest" >"$f"
+}
+cp "$(command -v sleep)" "$TMP/jail-ai-keeper"
+SOCK_PY='import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); time.sleep(120)'
+for v in keeperescape-nofilter keeperescape; do
+	E=$N-$v
+	rm -f "/run/jail-ai/keeper-$E.try-sock"
+	/usr/bin/python3 -c "$SOCK_PY" "/run/jail-ai/keeper-$E.try-sock" &
+	SP=$!
+	for i in $(seq 100); do [ -S "/run/jail-ai/keeper-$E.try-sock" ] && break; sleep 0.02; done
+	JAIL_AI_FAULT=$v jcreate "$FAULT" "$E" --network host --block-host
+	KE=$(kpid "$E")
+	res=$(cat "/run/jail-ai/keeper-$E.state" 2>&1)
+	sc=$(awk '/^Seccomp:/ { print $2 }' "/proc/$KE/status" 2>&1)
+	if [ $v = keeperescape-nofilter ]; then
+		[ "$ST" = 0 ] && [ "$res" = "unix connected; execve No such file or directory" ] &&
+			[ "$sc" = 0 ]
+		ok $? "control: without its filter (jail-ai-fault $v) the keeper connects to a unix socket and reaches execve (ENOENT)" ||
+			{ errs; diag "state: $res" "Seccomp: $sc"; }
+		# a process named jail-ai-keeper in the pidfile: rm signals it (the control)
+		"$TMP/jail-ai-keeper" 300 &
+		VP=$!
+	else
+		[ "$ST" = 0 ] && [ "$res" = "unix Operation not permitted; execve Operation not permitted" ] &&
+			[ "$sc" = 2 ] && alive "$KE"
+		ok $? "with its filter the keeper's socket(AF_UNIX) and execve are EPERM, and it runs on" ||
+			{ errs; diag "state: $res" "Seccomp: $sc"; }
+		sleep 300 &	# a process that is not a keeper
+		VP=$!
+	fi
+	alive "$KE" && setpid "$E" "$VP"
+	jp rm -f "$E" >/dev/null 2>&1
+	for i in $(seq 50); do kill -0 "$VP" 2>/dev/null || break; sleep 0.02; done
+	if [ $v = keeperescape-nofilter ]; then
+		! kill -0 "$VP" 2>/dev/null
+		ok $? "control: a process named jail-ai-keeper put in the pidfile is signalled by rm"
+	else
+		kill -0 "$VP" 2>/dev/null
+		ok $? "a sleep's pid put in the pidfile: rm does not signal it (its comm is not jail-ai-keeper)"
+	fi
+	# the real keeper, not signalled, ends with its pod cgroup
+	for i in $(seq 100); do alive "$KE" || break; sleep 0.05; done
+	! alive "$KE"
+	ok $? "the keeper $KE ended anyway with its pod cgroup"
+	kill "$SP" "$VP" 2>/dev/null
+	wait "$SP" "$VP" 2>/dev/null
+	rm -rf "/run/jail-ai/keeper-$E.try-sock" "/run/jail-ai/keeper-$E.state" "/run/jail-ai/ctl/$E"
+done
 
 done_testing
