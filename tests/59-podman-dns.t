@@ -12,6 +12,7 @@
 #    lapses (EPERM again after TTL + 5 s of grace);
 #  - upstream over TCP too (the keeper's Landlock keeps connect to port 53; control:
 #    jail-ai-fault's keeper without that rule gets SERVFAIL over TCP, answers over UDP);
+#  - without Landlock (jail-ai-fault landlock-abi=0) create --allow-domain is refused, 125;
 #  - status shows the forwarder's counters (queries, refused, forwarded, allowed);
 #  - the container's processes hold none of the listeners (only the keeper does);
 #  - podman restart behind jail-ai's back: the listeners stay in the old namespace; the
@@ -105,6 +106,15 @@ out2=$(q "$F" ok.test)
 case $out in "rcode=2 "*) case $out2 in "rcode=0 "*) true ;; *) false ;; esac ;; *) false ;; esac
 ok $? "control: without Landlock's port-53 rule upstream TCP fails (SERVFAIL: $out), UDP works ($out2)"
 pm rm -f -t 0 "$F" >/dev/null 2>&1
+
+# no Landlock (jail-ai-fault landlock-abi=0): the keeper would parse the container's queries
+# unfenced as uid 0, so the start is refused before anything is made (control: $A above)
+G=$N-g
+JAIL_AI=$PWD/jail-ai-fault JAIL_AI_FAULT=landlock-abi=0 jcreate "$G" --deny-all --allow-domain ok.test
+[ "$ST" = 125 ] && grep -q "Landlock is not available" "$TMP/err" &&
+	! pm container exists "$G" && [ ! -e "/run/jail-ai/keeper-$G.pid" ]
+ok $? "without Landlock, create --allow-domain is refused (125), saying why; no container, no keeper" ||
+	errs
 
 out=$(q "$A" evil.test)
 r=$(c "$A" 10.77.0.4)
