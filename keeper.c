@@ -21,7 +21,11 @@
  * fds (netlink, two maps, the ring and counters, the control socket, its
  * pidfile lock and state file; and until it is ready a pipe to the
  * starter), stdio /dev/null, and
- * checks all of that in /proc/self/status before it says it is ready.  A
+ * checks all of that in /proc/self/status; then Landlock, and last a
+ * seccomp filter (seccomp.c: no unix socket, exec, ptrace, signal or
+ * link: Landlock does not fence connect() to podman's or other jails'
+ * sockets), before it says it is ready.  It stays uid 0 (AUDIT.md §14).
+ * Its pidfile is written by the middle child and held O_RDONLY.  A
  * map update by fd needs no capability (5.19+; tests/39-mapfd.t).
  * With --allow-domain it also serves the jail's DNS (domains.c, dns.c)
  * on listeners root jail-ai made in the container's network namespace,
@@ -29,7 +33,9 @@
  * restarted behind jail-ai's back (its new namespace lacks them).
  * Untrusted input: the netlink messages (refresh.c), the control clients
  * and their requests (control.c), the ring's records (events.c), the
- * pidfile's text, the container's DNS queries and the upstream answers.
+ * pidfile's text (stop_pid signals only a jail-ai-keeper), the state
+ * file's (status prints its control characters as '?'), the container's
+ * DNS queries and the upstream answers.
  *
  * Fail closed: it cannot stop the container (no capability, another pid
  * namespace), so when a change cannot be applied it denies everything in

@@ -24,7 +24,11 @@
  * loads only `arch` and `nr` and compares them with constants, so every
  * native syscall but clone3 is allowed from a bitmap without running the
  * filter.  No argument loads here, ever: they make the cache run the
- * filter in full for that syscall.
+ * filter in full for that syscall.  (The keeper's filter, below, is not
+ * CMD's: it loads socket()'s domain, so its socket() calls run it.)
+ *
+ * The keeper (keeper.c) gets a filter of its own once it is ready:
+ * EPERM for unix sockets, exec, ptrace, signals and links.
  */
 #include <errno.h>
 #include <fcntl.h>

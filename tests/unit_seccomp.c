@@ -1,6 +1,6 @@
 /*
- * tests/unit_seccomp.c - the CMD seccomp filter and the podman profile
- * narrowing, without the kernel (tests/26-abi.t runs this, then the same
+ * tests/unit_seccomp.c - the CMD seccomp filter, the keeper's, and the
+ * podman profile narrowing, without the kernel (tests/26-abi.t runs this, then the same
  * filter against the kernel).
  *
  * The filter is run by a small interpreter that, like the kernel's action
