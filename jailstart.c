@@ -436,6 +436,18 @@ static int lock_jail_ai(const struct jail_cgroup *parent)
 	return fd;
 }
 
+/* The same lock for rm and clean: they remove NAME's parent only under
+ * it, so never one that a create of the same name has just made. */
+int pod_lock(const char *name)
+{
+	struct jail_cgroup cg;
+	int r;
+
+	if ((r = pod_parent(name, &cg)) < 0)
+		return r;
+	return lock_jail_ai(&cg);
+}
+
 /* keeper-NAME.live/rules, the live rules `jail-ai policy` gave the
  * jail's last keeper: read (none: lv empty) or the start refused, fail
  * closed: a live --deny must not vanish in silence. */

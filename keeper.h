@@ -37,9 +37,12 @@ int keeper_live_read(const char *name, char **buf, size_t *len, char *path,
 pid_t keeper_pid(const char *name, char *why, size_t len);
 
 /* fn for each keeper, running or not, of this podman storage (as the environment
- * selects it: CONTAINERS_STORAGE_CONF, CONTAINERS_CONF), by jail name;
+ * selects it: keeper_of_store), by jail name;
  * jail-ai list and clean look for those whose container is gone. */
 int keeper_each(void (*fn)(const char *name, void *arg), void *arg);
+/* 1: keeper-NAME.pid is of this podman storage (the environment's
+ * CONTAINERS_STORAGE_CONF, CONTAINERS_CONF, CONTAINERS_CONF_OVERRIDE). */
+int keeper_of_store(const char *name);
 /* main's argv (its strings are one area): the keeper writes its own
  * name there for ps.  Called first thing in main. */
 void keeper_title_area(int argc, char **argv);
