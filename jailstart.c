@@ -505,9 +505,10 @@ static int live_again(const char *who, const char *name,
  */
 static int protect_parent(const char *who, const char *name,
     const struct jail_cgroup *par, struct prot_opts *o, struct refresh *rf,
-    const struct control_live *lv)
+    const struct control_live *lv, ino_t *ino)
 {
 	struct jail_cgroup pc, leaf;
+	struct stat st;
 	struct policy p;
 	char err[256] = "", rel[JAIL_CGROUP_PATH_MAX], leafp[1200];
 	int r, i, maps[JAIL_NMAPS] = { -1, -1 };
@@ -535,6 +536,14 @@ static int protect_parent(const char *who, const char *name,
 		warnx("%s: %s: %s: %s", who, name, err, strerror(-r));
 		return r;
 	}
+	/* The one the programs go on: podman's start is checked against it. */
+	if (fstat(pc.dirfd, &st) < 0) {
+		r = -errno;
+		warnx("%s: stat %s: %s", who, par->path, strerror(errno));
+		jail_cgroup_close(&pc);
+		return r;
+	}
+	*ino = st.st_ino;
 	if (mkdir(leafp, 0755) < 0) {
 		r = -errno;
 		warnx("%s: mkdir %s: %s", who, leafp, strerror(errno));
@@ -568,6 +577,45 @@ static int protect_parent(const char *who, const char *name,
 	jail_cgroup_close(&pc);
 	jail_cgroup_remove(&leaf);
 	return r;
+}
+
+#ifdef JAIL_FAULT_INJECTION
+/* Only in jail-ai-fault: JAIL_AI_FAULT=reparent replaces the protected
+ * parent by an empty one before podman runs (a removal at the wrong
+ * moment); reparent-nocheck also skips parent_kept (the control). */
+static int fault_reparent(const struct jail_cgroup *par, ino_t *ino)
+{
+	const char *f = getenv("JAIL_AI_FAULT");
+	struct stat st;
+
+	if (!f || strncmp(f, "reparent", 8))
+		return 0;
+	if (rmdir(par->path) < 0 || mkdir(par->path, 0755) < 0)
+		return -errno;
+	if (strcmp(f, "reparent-nocheck") == 0 && stat(par->path, &st) == 0)
+		*ino = st.st_ino;
+	return 0;
+}
+#endif
+
+/* After podman run or start: the parent at its path is still the one
+ * protect_parent attached the programs to (inode ino).  The container's
+ * cgroup, once made, pins the parent it is in, so a parent removed before
+ * that and made again by podman's cgroupfs manager (no programs) shows
+ * here as another inode: fail closed (the caller's undo stops it). */
+static int parent_kept(const char *who, const char *name,
+    const struct jail_cgroup *par, ino_t ino)
+{
+	struct stat st;
+
+	if (stat(par->path, &st) == 0 && st.st_ino == ino)
+		return 0;
+	warnx("%s: %s: cgroup %s is not the one protected before podman "
+	    "ran (removed and made again meanwhile: a jail-ai rm or clean "
+	    "of this name from an older jail-ai, or by hand?): the "
+	    "container would run without the programs; it is stopped. "
+	    "Start it again", who, name, par->path);
+	return -ESTALE;
 }
 
 /*
@@ -652,6 +700,7 @@ static int fast_start(const char *who, const char *name,
 	struct refresh rf;
 	char *out = NULL;
 	int lk, r, i, lfd[4] = { -1, -1, -1, -1 };
+	ino_t ino = 0;
 
 	o->own_netns = strcmp(network, "host") != 0;
 	if (o->domains && !o->own_netns) {
@@ -678,8 +727,12 @@ static int fast_start(const char *who, const char *name,
 		return r;
 	}
 	rf.own_netns = o->own_netns;
-	if ((r = protect_parent(who, name, &par, o, &rf, &lv)) == 0 &&
-	    podman_capture(podman_args, 0, &out, &ps) < 0) {
+	r = protect_parent(who, name, &par, o, &rf, &lv, &ino);
+#ifdef JAIL_FAULT_INJECTION
+	if (r == 0)
+		r = fault_reparent(&par, &ino);
+#endif
+	if (r == 0 && podman_capture(podman_args, 0, &out, &ps) < 0) {
 		warnx("%s: podman %s %s failed (exit %d)%s", who,
 		    podman_args[0], name, ps.code, ps.exited && ps.code == 125 ?
 		    ". If podman asked for a systemd slice as cgroup parent: "
@@ -689,11 +742,13 @@ static int fast_start(const char *who, const char *name,
 		    "remove with its programs (not supported)" : "");
 		r = -EIO;
 	}
+	if (r == 0)
+		r = parent_kept(who, name, &par, ino);
 	if (r == 0 && o->domains)
 		r = dns_listen_in(who, name, lfd);
 	/* Events since the read wait in the socket for the keeper. */
 	if (r == 0)
-		r = keeper_start(who, name, &par, &rf, o->domains ? lfd :
+		r = keeper_start(who, name, &par, ino, &rf, o->domains ? lfd :
 		    NULL, o->domains);
 	for (i = 0; i < 4; i++)
 		if (lfd[i] >= 0)

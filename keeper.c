@@ -673,8 +673,8 @@ static pid_t spawn_keeper(struct keeper *k)
 }
 
 int keeper_start(const char *who, const char *name,
-    const struct jail_cgroup *par, struct refresh *rf, const int *dns_lfd,
-    const struct dns_names *names)
+    const struct jail_cgroup *par, ino_t par_ino, struct refresh *rf,
+    const int *dns_lfd, const struct dns_names *names)
 {
 	struct keeper k;
 	struct stat st;
@@ -700,6 +700,12 @@ int keeper_start(const char *who, const char *name,
 		warnx("%s: %s: keeper: %s: %s", who, name, k.cgroup,
 		    strerror(errno));
 		return r;
+	}
+	if (st.st_ino != par_ino) {
+		warnx("%s: %s: keeper: %s is not the cgroup the programs were "
+		    "attached to (made again meanwhile); nothing is watched",
+		    who, name, k.cgroup);
+		return -ESTALE;
 	}
 	k.cg_ino = st.st_ino;
 	if ((r = keeper_dir()) < 0) {

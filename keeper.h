@@ -19,10 +19,12 @@ struct dns_names;
  * container's network namespace; the caller's to close after), which the
  * keeper serves and whose port it writes into jail_dcfg.  0 once the
  * keeper runs without capabilities, or -errno after saying why.
+ * par_ino: the parent's inode when the programs were attached: the
+ * keeper watches that one, never one made again in its place.
  */
 int keeper_start(const char *who, const char *name,
-    const struct jail_cgroup *par, struct refresh *rf, const int *dns_lfd,
-    const struct dns_names *names);
+    const struct jail_cgroup *par, ino_t par_ino, struct refresh *rf,
+    const int *dns_lfd, const struct dns_names *names);
 /* Stops NAME's keeper (1 s, then SIGKILL) and removes its files. */
 void keeper_stop(const char *name);
 /* NAME's saved live rules (keeper-NAME.live) removed: rm and clean. */
