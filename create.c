@@ -130,16 +130,32 @@ static void unoctal(char *s)
 	*d = '\0';
 }
 
+/* Field i (0: the mount id) of the line l..l+n into out; 0 or -1.
+ * Not sscanf: scanf alone costs 4-10 KiB of the binary. */
+static int mfield(const char *l, size_t n, int i, char *out, size_t len)
+{
+	const char *e = l + n, *f;
+
+	for (; i > 0 && l < e; i--) {
+		while (l < e && *l != ' ')
+			l++;
+		while (l < e && *l == ' ')
+			l++;
+	}
+	for (f = l; f < e && *f != ' '; f++)
+		;
+	if (i || f == l || (size_t)(f - l) >= len)
+		return -1;
+	memcpy(out, l, (size_t)(f - l));
+	out[f - l] = '\0';
+	return 0;
+}
+
 static int mline_parse(const char *l, size_t n, struct mline *m)
 {
-	char line[2 * PATH_MAX + 128];
-
-	if (n >= sizeof(line))
-		return -1;
-	memcpy(line, l, n);
-	line[n] = '\0';
-	if (sscanf(line, "%*s %*s %31s %4095s %4095s", m->dev, m->root,
-	    m->mp) != 3)
+	if (mfield(l, n, 2, m->dev, sizeof(m->dev)) < 0 ||
+	    mfield(l, n, 3, m->root, sizeof(m->root)) < 0 ||
+	    mfield(l, n, 4, m->mp, sizeof(m->mp)) < 0)
 		return -1;
 	unoctal(m->root);
 	unoctal(m->mp);
