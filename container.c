@@ -271,7 +271,7 @@ static int cmd_rm(int argc, char **argv)
 {
 	int force = argc == 3 && strcmp(argv[1], "-f") == 0;
 	const char *name = argv[argc - 1];
-	int r;
+	int r, lk = -1;
 
 	if (argc != 2 + force)
 		die(EXIT_USAGE, "usage: jail-ai rm [-f] NAME");
@@ -283,10 +283,19 @@ static int cmd_rm(int argc, char **argv)
 		r = podman_do("rm", name, NULL);
 	if (r < 0)
 		return EXIT_SYSFAIL;
-	if (pod_fast()) {
-		keeper_stop(name);		/* its address refresh */
-		keeper_forget(name);		/* and its live rules */
-		pod_parent_remove(name);	/* the fast path's parent */
+	/* Under create's lock, and only while no container NAME exists:
+	 * a create of NAME since the podman rm keeps its parent. */
+	if (pod_fast() && (lk = pod_lock(name)) < 0)
+		warnx("rm: %s: lock <cgroup2>/jail-ai: %s; its keeper and "
+		    "cgroup are kept (jail-ai clean removes them)", name,
+		    strerror(-lk));
+	else if (pod_fast()) {
+		if (pod_gone(name)) {
+			keeper_stop(name);	/* its address refresh */
+			keeper_forget(name);	/* and its live rules */
+			pod_parent_remove(name);	/* the fast path's */
+		}
+		close(lk);
 	}
 	remove_home(name);	/* --recreate keeps it; rm does not */
 	return 0;

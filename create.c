@@ -109,6 +109,121 @@ static const char *sensitive(const char *src)
 	return NULL;
 }
 
+/* One mountinfo line's device, root (the place in its filesystem) and
+ * mount point, octal escapes (\040) undone; 0, or -1 if malformed. */
+struct mline {
+	char dev[32], root[PATH_MAX], mp[PATH_MAX];
+};
+
+static void unoctal(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++, d++)
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    s[3] - '0');
+			s += 3;
+		} else
+			*d = *s;
+	*d = '\0';
+}
+
+/* Field i (0: the mount id) of the line l..l+n into out; 0 or -1.
+ * Not sscanf: scanf alone costs 4-10 KiB of the binary. */
+static int mfield(const char *l, size_t n, int i, char *out, size_t len)
+{
+	const char *e = l + n, *f;
+
+	for (; i > 0 && l < e; i--) {
+		while (l < e && *l != ' ')
+			l++;
+		while (l < e && *l == ' ')
+			l++;
+	}
+	for (f = l; f < e && *f != ' '; f++)
+		;
+	if (i || f == l || (size_t)(f - l) >= len)
+		return -1;
+	memcpy(out, l, (size_t)(f - l));
+	out[f - l] = '\0';
+	return 0;
+}
+
+static int mline_parse(const char *l, size_t n, struct mline *m)
+{
+	if (mfield(l, n, 2, m->dev, sizeof(m->dev)) < 0 ||
+	    mfield(l, n, 3, m->root, sizeof(m->root)) < 0 ||
+	    mfield(l, n, 4, m->mp, sizeof(m->mp)) < 0)
+		return -1;
+	unoctal(m->root);
+	unoctal(m->mp);
+	return 0;
+}
+
+/* The place of path in its filesystem: the last, longest mount point of
+ * mi (mountinfo) holding it, its device and root, and the rest. */
+static int fs_place(const char *mi, const char *path, struct mline *out)
+{
+	struct mline m;
+	const char *l, *e;
+	size_t best = 0, n;
+
+	out->dev[0] = '\0';
+	for (l = mi; *l; l = *e ? e + 1 : e) {
+		e = strchr(l, '\n');
+		if (!e)
+			e = l + strlen(l);
+		if (mline_parse(l, (size_t)(e - l), &m) < 0 ||
+		    !below(path, m.mp) || (n = strlen(m.mp)) < best)
+			continue;
+		best = n;
+		snprintf(out->dev, sizeof(out->dev), "%s", m.dev);
+		snprintf(out->root, sizeof(out->root), "%s%s",
+		    strcmp(m.root, "/") ? m.root : "", n > 1 ? path + n : path);
+		if (!out->root[0])
+			snprintf(out->root, sizeof(out->root), "/");
+	}
+	return out->dev[0] ? 0 : -ENOENT;
+}
+
+/*
+ * /run/jail-ai by another name: the source, or a mount below it (podman
+ * binds recursively), shows a place of /run/jail-ai's filesystem that is,
+ * holds or lies in /run/jail-ai there (mountinfo's root field: a bind
+ * mount of /run, of / recursively, of /run/jail-ai/ctl...).  1, 0, or
+ * -errno.  Its limit: mounts made after create are not seen.
+ */
+static int jail_ai_alias(const char *src)
+{
+	struct mline ja, sp, m;
+	const char *l, *e;
+	char *mi;
+	size_t len;
+	int r = read_file("/proc/self/mountinfo", &mi, &len);
+
+	if (r < 0)
+		return r;
+	if (fs_place(mi, "/run/jail-ai", &ja) < 0 || fs_place(mi, src,
+	    &sp) < 0) {
+		free(mi);
+		return -ENOENT;
+	}
+	r = !strcmp(sp.dev, ja.dev) && (below(sp.root, ja.root) ||
+	    below(ja.root, sp.root));
+	for (l = mi; !r && *l; l = *e ? e + 1 : e) {
+		e = strchr(l, '\n');
+		if (!e)
+			e = l + strlen(l);
+		r = mline_parse(l, (size_t)(e - l), &m) == 0 &&
+		    below(m.mp, src) && !strcmp(m.dev, ja.dev) &&
+		    (below(m.root, ja.root) || below(ja.root, m.root));
+	}
+	free(mi);
+	return r;
+}
+
 /*
  * podman binds recursively: a proc or sysfs mount inside a source would
  * be in the container, where a root process may write host knobs through
@@ -117,7 +232,7 @@ static const char *sensitive(const char *src)
 static void no_knob_mounts(const char *what, const char *src)
 {
 	char bad[512];
-	int r = knobs_under(src, bad, sizeof(bad));
+	int r = knobs_under(src, bad, sizeof(bad)), a;
 
 	/* The keepers' control sockets and files: a jail that sees them could
 	 * ask its own keeper (refused by cgroup and PID namespace, but not
@@ -125,6 +240,14 @@ static void no_knob_mounts(const char *what, const char *src)
 	if (below(src, "/run/jail-ai") || below("/run/jail-ai", src) ||
 	    below(src, "/var/run/jail-ai") || below("/var/run/jail-ai", src))
 		die(EXIT_USAGE, "create: %s %s: is or holds /run/jail-ai, the "
+		    "keepers' control sockets, which no jail may see", what,
+		    src);
+	if ((a = jail_ai_alias(src)) < 0)
+		die(EXIT_SYSFAIL, "create: %s %s: read /proc/self/mountinfo: "
+		    "%s", what, src, strerror(-a));
+	if (a > 0)
+		die(EXIT_USAGE, "create: %s %s: it is, holds or lies in "
+		    "/run/jail-ai under another name (a bind mount), the "
 		    "keepers' control sockets, which no jail may see", what,
 		    src);
 	if (r < 0)

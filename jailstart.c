@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -436,6 +438,18 @@ static int lock_jail_ai(const struct jail_cgroup *parent)
 	return fd;
 }
 
+/* The same lock for rm and clean: they remove NAME's parent only under
+ * it, so never one that a create of the same name has just made. */
+int pod_lock(const char *name)
+{
+	struct jail_cgroup cg;
+	int r;
+
+	if ((r = pod_parent(name, &cg)) < 0)
+		return r;
+	return lock_jail_ai(&cg);
+}
+
 /* keeper-NAME.live/rules, the live rules `jail-ai policy` gave the
  * jail's last keeper: read (none: lv empty) or the start refused, fail
  * closed: a live --deny must not vanish in silence. */
@@ -493,9 +507,10 @@ static int live_again(const char *who, const char *name,
  */
 static int protect_parent(const char *who, const char *name,
     const struct jail_cgroup *par, struct prot_opts *o, struct refresh *rf,
-    const struct control_live *lv)
+    const struct control_live *lv, ino_t *ino)
 {
 	struct jail_cgroup pc, leaf;
+	struct stat st;
 	struct policy p;
 	char err[256] = "", rel[JAIL_CGROUP_PATH_MAX], leafp[1200];
 	int r, i, maps[JAIL_NMAPS] = { -1, -1 };
@@ -523,6 +538,14 @@ static int protect_parent(const char *who, const char *name,
 		warnx("%s: %s: %s: %s", who, name, err, strerror(-r));
 		return r;
 	}
+	/* The one the programs go on: podman's start is checked against it. */
+	if (fstat(pc.dirfd, &st) < 0) {
+		r = -errno;
+		warnx("%s: stat %s: %s", who, par->path, strerror(errno));
+		jail_cgroup_close(&pc);
+		return r;
+	}
+	*ino = st.st_ino;
 	if (mkdir(leafp, 0755) < 0) {
 		r = -errno;
 		warnx("%s: mkdir %s: %s", who, leafp, strerror(errno));
@@ -558,6 +581,45 @@ static int protect_parent(const char *who, const char *name,
 	return r;
 }
 
+#ifdef JAIL_FAULT_INJECTION
+/* Only in jail-ai-fault: JAIL_AI_FAULT=reparent replaces the protected
+ * parent by an empty one before podman runs (a removal at the wrong
+ * moment); reparent-nocheck also skips parent_kept (the control). */
+static int fault_reparent(const struct jail_cgroup *par, ino_t *ino)
+{
+	const char *f = getenv("JAIL_AI_FAULT");
+	struct stat st;
+
+	if (!f || strncmp(f, "reparent", 8))
+		return 0;
+	if (rmdir(par->path) < 0 || mkdir(par->path, 0755) < 0)
+		return -errno;
+	if (strcmp(f, "reparent-nocheck") == 0 && stat(par->path, &st) == 0)
+		*ino = st.st_ino;
+	return 0;
+}
+#endif
+
+/* After podman run or start: the parent at its path is still the one
+ * protect_parent attached the programs to (inode ino).  The container's
+ * cgroup, once made, pins the parent it is in, so a parent removed before
+ * that and made again by podman's cgroupfs manager (no programs) shows
+ * here as another inode: fail closed (the caller's undo stops it). */
+static int parent_kept(const char *who, const char *name,
+    const struct jail_cgroup *par, ino_t ino)
+{
+	struct stat st;
+
+	if (stat(par->path, &st) == 0 && st.st_ino == ino)
+		return 0;
+	warnx("%s: %s: cgroup %s is not the one protected before podman "
+	    "ran (removed and made again meanwhile: a jail-ai rm or clean "
+	    "of this name from an older jail-ai, or by hand?): the "
+	    "container would run without the programs; it is stopped. "
+	    "Start it again", who, name, par->path);
+	return -ESTALE;
+}
+
 /*
  * Before anything is made: the fast path puts the container below a parent
  * that podman's cgroupfs manager takes as a path.  With systemd's it would
@@ -582,6 +644,73 @@ void need_cgroupfs(const char *who, const char *name)
 		    "remove (not supported)", who, name);
 }
 
+/* 1 while the process of pidfd runs (POLLIN: it exited). */
+static int pidfd_alive(int pidfd)
+{
+	struct pollfd pf = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pf, 1, 0) == 0;
+}
+
+/* pid, as `podman inspect` gave it, still the container's: its cgroup
+ * (the unified line of /proc/PID/cgroup) lies below the jail's parent,
+ * and its network namespace is not jail-ai's own.  A pidfd of it, or
+ * -errno with why (a pid reused meanwhile is caught by the cgroup). */
+static int container_pidfd(const struct jail_cgroup *par, pid_t pid,
+    char *why, size_t wl)
+{
+	char p[64], *buf = NULL, *l, want[JAIL_CGROUP_PATH_MAX + 8];
+	struct stat a, b;
+	size_t len, n;
+	int fd, ok = 0;
+
+	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+		snprintf(why, wl, "pidfd_open %d: %s", (int)pid,
+		    strerror(errno));
+		return -ESRCH;
+	}
+	snprintf(want, sizeof(want), "0::/%s/", par->rel);
+	n = strlen(want);
+	snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+	if (read_file(p, &buf, &len) == 0)
+		for (l = buf; l && !ok; l = strchr(l, '\n') ? strchr(l,
+		    '\n') + 1 : NULL)
+			ok = strncmp(l, want, n) == 0;
+	free(buf);
+	if (!ok)
+		snprintf(why, wl, "process %d is not in a cgroup below /%s",
+		    (int)pid, par->rel);
+	snprintf(p, sizeof(p), "/proc/%d/ns/net", (int)pid);
+	if (ok && (stat(p, &a) < 0 || stat("/proc/self/ns/net", &b) < 0 ||
+	    (a.st_ino == b.st_ino && a.st_dev == b.st_dev))) {
+		snprintf(why, wl, "process %d is in jail-ai's own network "
+		    "namespace, or gone", (int)pid);
+		ok = 0;
+	}
+	if (ok && !pidfd_alive(fd)) {
+		snprintf(why, wl, "process %d exited", (int)pid);
+		ok = 0;
+	}
+	if (!ok)
+		close(fd);
+	return ok ? fd : -ESRCH;
+}
+
+#ifdef JAIL_FAULT_INJECTION
+/* Only in jail-ai-fault: JAIL_AI_FAULT=dnspid-self (-1) as the pid podman
+ * gave: jail-ai's own, or the host's init. */
+static pid_t fault_dns_pid(pid_t pid)
+{
+	const char *f = getenv("JAIL_AI_FAULT");
+
+	if (f && strcmp(f, "dnspid-self") == 0)
+		return getpid();
+	if (f && strcmp(f, "dnspid-1") == 0)
+		return 1;
+	return pid;
+}
+#endif
+
 /*
  * --allow-domain: the forwarder's listeners (dns.h), made in the running
  * container's network namespace (a socket keeps the namespace it was made
@@ -589,26 +718,32 @@ void need_cgroupfs(const char *who, const char *name)
  * step: setns needs CAP_SYS_ADMIN; this thread comes back to its own
  * namespace before anything else is done, or jail-ai stops.
  */
-static int dns_listen_in(const char *who, const char *name, int lfd[4])
+static int dns_listen_in(const char *who, const char *name,
+    const struct jail_cgroup *par, int lfd[4])
 {
-	char p[64];
+	char why[600] = "";
 	pid_t pid = jail_pid(name, NULL);
-	int self = -1, there = -1, r;
+	int self = -1, there = -1, r, i;
 	uint16_t port;
 
+#ifdef JAIL_FAULT_INJECTION
+	pid = fault_dns_pid(pid);
+#endif
 	lfd[0] = lfd[1] = lfd[2] = lfd[3] = -1;
-	snprintf(p, sizeof(p), "/proc/%d/ns/net", (int)pid);
 	if (pid <= 0 || (self = open("/proc/self/ns/net", O_RDONLY |
-	    O_CLOEXEC)) < 0 || (there = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
-		r = pid <= 0 ? -ESRCH : -errno;
+	    O_CLOEXEC)) < 0 || (there = container_pidfd(par, pid, why,
+	    sizeof(why))) < 0) {
+		r = pid <= 0 ? -ESRCH : there < 0 ? there : -errno;
 		warnx("%s: %s: --allow-domain: the container's network "
-		    "namespace (%s): %s", who, name, p, strerror(-r));
+		    "namespace (pid %d): %s; no DNS listeners, nothing "
+		    "runs", who, name, (int)pid, why[0] ? why : strerror(-r));
 		goto out;
 	}
 	if (setns(there, CLONE_NEWNET) < 0) {
 		r = -errno;
-		warnx("%s: %s: --allow-domain: setns %s: %s", who, name, p,
-		    strerror(errno));
+		warnx("%s: %s: --allow-domain: setns to pid %d's network "
+		    "namespace (pidfd, kernel 5.8 or later): %s", who, name,
+		    (int)pid, strerror(errno));
 		goto out;
 	}
 	r = dns_fwd_listeners(lfd, &port);
@@ -618,6 +753,18 @@ static int dns_listen_in(const char *who, const char *name, int lfd[4])
 	if (r < 0)
 		warnx("%s: %s: --allow-domain: DNS listeners on 127.0.0.1 in "
 		    "the container: %s", who, name, strerror(-r));
+	/* Still the process checked, so the namespace was its. */
+	if (r == 0 && !pidfd_alive(there)) {
+		warnx("%s: %s: --allow-domain: the container's process %d "
+		    "exited while its DNS listeners were made; no listeners, "
+		    "nothing runs", who, name, (int)pid);
+		for (i = 0; i < 4; i++)
+			if (lfd[i] >= 0) {
+				close(lfd[i]);
+				lfd[i] = -1;
+			}
+		r = -ESRCH;
+	}
 out:
 	if (self >= 0)
 		close(self);
@@ -640,6 +787,7 @@ static int fast_start(const char *who, const char *name,
 	struct refresh rf;
 	char *out = NULL;
 	int lk, r, i, lfd[4] = { -1, -1, -1, -1 };
+	ino_t ino = 0;
 
 	o->own_netns = strcmp(network, "host") != 0;
 	if (o->domains && !o->own_netns) {
@@ -666,8 +814,12 @@ static int fast_start(const char *who, const char *name,
 		return r;
 	}
 	rf.own_netns = o->own_netns;
-	if ((r = protect_parent(who, name, &par, o, &rf, &lv)) == 0 &&
-	    podman_capture(podman_args, 0, &out, &ps) < 0) {
+	r = protect_parent(who, name, &par, o, &rf, &lv, &ino);
+#ifdef JAIL_FAULT_INJECTION
+	if (r == 0)
+		r = fault_reparent(&par, &ino);
+#endif
+	if (r == 0 && podman_capture(podman_args, 0, &out, &ps) < 0) {
 		warnx("%s: podman %s %s failed (exit %d)%s", who,
 		    podman_args[0], name, ps.code, ps.exited && ps.code == 125 ?
 		    ". If podman asked for a systemd slice as cgroup parent: "
@@ -677,11 +829,13 @@ static int fast_start(const char *who, const char *name,
 		    "remove with its programs (not supported)" : "");
 		r = -EIO;
 	}
+	if (r == 0)
+		r = parent_kept(who, name, &par, ino);
 	if (r == 0 && o->domains)
-		r = dns_listen_in(who, name, lfd);
+		r = dns_listen_in(who, name, &par, lfd);
 	/* Events since the read wait in the socket for the keeper. */
 	if (r == 0)
-		r = keeper_start(who, name, &par, &rf, o->domains ? lfd :
+		r = keeper_start(who, name, &par, ino, &rf, o->domains ? lfd :
 		    NULL, o->domains);
 	for (i = 0; i < 4; i++)
 		if (lfd[i] >= 0)

@@ -24,6 +24,9 @@ int pod_on_fast_path(const char *name);
 void need_cgroupfs(const char *who, const char *name);
 /* <cgroup2>/jail-ai/pod-NAME in cg (nothing opened); 0 or -errno. */
 int pod_parent(const char *name, struct jail_cgroup *cg);
+/* <cgroup2>/jail-ai locked as create and start lock it: an fd to close
+ * (the lock's end), or -errno. */
+int pod_lock(const char *name);
 /* rm: that cgroup, and podman's cgroup v1 ones of the same name. */
 void pod_parent_remove(const char *name);
 /* create's fast path: the parent protected, then podman ARGS (run -d);

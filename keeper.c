@@ -157,15 +157,51 @@ static void set_title(const char *name)
 
 /* Which podman storage this jail-ai talks to, as the environment picks
  * it: a keeper whose container is gone from another storage is not this
- * one's orphan (a second storage's jail may just be stopped). */
+ * one's orphan (a second storage's jail may just be stopped).  Each value
+ * length-prefixed ("-" unset), so a space or newline in one cannot make
+ * two storages' tags equal; too long: "store2 ?", which no fitting tag
+ * is, so such a keeper is nobody's orphan (never reaped by clean).  An
+ * older jail-ai's "store A B" never matches: kept, not reaped. */
 static void store_tag(char *buf, size_t len)
 {
-	const char *c = getenv("CONTAINERS_CONF"), *st =
-	    getenv("CONTAINERS_STORAGE_CONF");
+	static const char *const var[] = { "CONTAINERS_STORAGE_CONF",
+	    "CONTAINERS_CONF", "CONTAINERS_CONF_OVERRIDE" };
+	size_t i, n = 0;
+	const char *v;
+	int w;
 
-	snprintf(buf, len, "store %s %s", st && st[0] ? st : "-", c && c[0] ?
-	    c : "-");
-	buf[strcspn(buf, "\n")] = '\0';
+	w = snprintf(buf, len, "store2");
+	for (i = 0; w >= 0 && (size_t)w < len - n && i < 3; i++) {
+		n += (size_t)w;
+		v = getenv(var[i]);
+		w = v && v[0] ? snprintf(buf + n, len - n, " %zu:%s",
+		    strlen(v), v) : snprintf(buf + n, len - n, " -");
+	}
+	if (w < 0 || (size_t)w >= len - n)
+		snprintf(buf, len, "store2 ?");
+}
+
+/* 1: keeper-NAME.pid names this storage (store_tag); its keeper may
+ * have been killed (the file stays, and so does the pod cgroup). */
+int keeper_of_store(const char *name)
+{
+	char tag[600], buf[700], p[300], *nl;
+	ssize_t got;
+	int fd;
+
+	store_tag(tag, sizeof(tag));
+	if (strcmp(tag, "store2 ?") == 0)
+		return 0;
+	path_of(p, sizeof(p), name, "pid");
+	if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	got = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	return (nl = strchr(buf, '\n')) && strncmp(nl + 1, tag,
+	    strlen(tag)) == 0 && nl[1 + strlen(tag)] == '\n';
 }
 
 /* The state file: why the keeper failed.  Opened before Landlock takes
@@ -707,8 +743,8 @@ static pid_t spawn_keeper(struct keeper *k)
 }
 
 int keeper_start(const char *who, const char *name,
-    const struct jail_cgroup *par, struct refresh *rf, const int *dns_lfd,
-    const struct dns_names *names)
+    const struct jail_cgroup *par, ino_t par_ino, struct refresh *rf,
+    const int *dns_lfd, const struct dns_names *names)
 {
 	struct keeper k;
 	struct stat st;
@@ -734,6 +770,12 @@ int keeper_start(const char *who, const char *name,
 		warnx("%s: %s: keeper: %s: %s", who, name, k.cgroup,
 		    strerror(errno));
 		return r;
+	}
+	if (st.st_ino != par_ino) {
+		warnx("%s: %s: keeper: %s is not the cgroup the programs were "
+		    "attached to (made again meanwhile); nothing is watched",
+		    who, name, k.cgroup);
+		return -ESTALE;
 	}
 	k.cg_ino = st.st_ino;
 	if ((r = keeper_dir()) < 0) {
@@ -891,20 +933,17 @@ void keeper_stop(const char *name)
 	control_unlink_stale(name);
 }
 
-/* Each keeper-NAME.pid of this storage (store_tag), its keeper running
- * or not (killed: the file stays, and so does the pod cgroup). */
+/* Each keeper-NAME.pid of this storage (keeper_of_store), its keeper
+ * running or not (killed: the file stays, and so does the pod cgroup). */
 int keeper_each(void (*fn)(const char *name, void *arg), void *arg)
 {
-	char tag[600], buf[700], name[64], p[300], *nl;
+	char name[64];
 	struct dirent *d;
 	size_t n;
-	ssize_t got;
 	DIR *dir = opendir(KEEPER_DIR);
-	int fd;
 
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
-	store_tag(tag, sizeof(tag));
 	while ((d = readdir(dir))) {
 		n = strlen(d->d_name);
 		if (strncmp(d->d_name, "keeper-", 7) || n < 12 || n - 11 >=
@@ -912,18 +951,8 @@ int keeper_each(void (*fn)(const char *name, void *arg), void *arg)
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)(n - 11),
 		    d->d_name + 7);
-		path_of(p, sizeof(p), name, "pid");
-		if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-			continue;
-		got = pread(fd, buf, sizeof(buf) - 1, 0);
-		close(fd);
-		if (got <= 0)
-			continue;
-		buf[got] = '\0';
-		if (!(nl = strchr(buf, '\n')) || strncmp(nl + 1, tag,
-		    strlen(tag)) || nl[1 + strlen(tag)] != '\n')
-			continue;	/* another storage's */
-		fn(name, arg);
+		if (keeper_of_store(name))	/* else another storage's */
+			fn(name, arg);
 	}
 	closedir(dir);
 	return 0;

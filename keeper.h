@@ -19,10 +19,12 @@ struct dns_names;
  * container's network namespace; the caller's to close after), which the
  * keeper serves and whose port it writes into jail_dcfg.  0 once the
  * keeper runs without capabilities, or -errno after saying why.
+ * par_ino: the parent's inode when the programs were attached: the
+ * keeper watches that one, never one made again in its place.
  */
 int keeper_start(const char *who, const char *name,
-    const struct jail_cgroup *par, struct refresh *rf, const int *dns_lfd,
-    const struct dns_names *names);
+    const struct jail_cgroup *par, ino_t par_ino, struct refresh *rf,
+    const int *dns_lfd, const struct dns_names *names);
 /* Stops NAME's keeper (1 s, then SIGKILL) and removes its files. */
 void keeper_stop(const char *name);
 /* NAME's saved live rules (keeper-NAME.live) removed: rm and clean. */
@@ -37,9 +39,12 @@ int keeper_live_read(const char *name, char **buf, size_t *len, char *path,
 pid_t keeper_pid(const char *name, char *why, size_t len);
 
 /* fn for each keeper, running or not, of this podman storage (as the environment
- * selects it: CONTAINERS_STORAGE_CONF, CONTAINERS_CONF), by jail name;
+ * selects it: keeper_of_store), by jail name;
  * jail-ai list and clean look for those whose container is gone. */
 int keeper_each(void (*fn)(const char *name, void *arg), void *arg);
+/* 1: keeper-NAME.pid is of this podman storage (the environment's
+ * CONTAINERS_STORAGE_CONF, CONTAINERS_CONF, CONTAINERS_CONF_OVERRIDE). */
+int keeper_of_store(const char *name);
 /* main's argv (its strings are one area): the keeper writes its own
  * name there for ps.  Called first thing in main. */
 void keeper_title_area(int argc, char **argv);

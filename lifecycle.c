@@ -118,11 +118,25 @@ static int mine(const char *user)
  * jail-ai's back: nothing of the user's is left in it; reaped. */
 static void reap_orphan(const char *name, void *arg)
 {
+	int lk;
+
 	if (!pod_gone(name))
 		return;
+	/* Under create's lock, looked at again: a create of NAME may have
+	 * made a new parent meanwhile, still empty (podman not yet run). */
+	if ((lk = pod_lock(name)) < 0) {
+		warnx("clean: %s: lock <cgroup2>/jail-ai: %s; its keeper and "
+		    "cgroup are kept", name, strerror(-lk));
+		return;
+	}
+	if (!pod_gone(name) || !keeper_of_store(name)) {
+		close(lk);
+		return;
+	}
 	keeper_stop(name);
 	keeper_forget(name);
 	pod_parent_remove(name);
+	close(lk);
 	fprintf(stderr, "jail-ai: clean: %s: its container was removed "
 	    "(podman rm behind jail-ai's back): its keeper and cgroup are "
 	    "removed\n", name);

@@ -10,8 +10,9 @@
 #    README states; shown as a control), status and list flag it, and jail-ai start, exec
 #    re-protect before anything runs;
 #  - create --restart with --block-host refused, rm removes the parent, `run`'s stale-cgroup
-#    cleanup leaves pod-* alone, faults (the privileged child, podman run, podman start)
-#    leave nothing running unprotected.
+#    cleanup leaves pod-* alone, faults (the privileged child, podman run, podman start, the
+#    parent made again between its protection and podman run) leave nothing running
+#    unprotected (the last with a control: without the inode check the host is reached).
 #
 # As tests/50-podman.t: podman and jail-ai run in a "host" network namespace made here, with
 # a storage of the test's own; each cgroup layout (the machine's, and on a hybrid machine a
@@ -335,6 +336,18 @@ if [ -x "$FAULT" ]; then
 	fault_create "the privileged child refuses (jail-ai-fault)" 0 JAIL_AI_FAULT=child
 	grep -q 'protection could not be established' "$TMP/err"
 	ok $? "the child's refusal is said" || errs
+	# The parent removed and made again (empty, no programs) between its protection and
+	# podman run: podman's cgroupfs manager would use the new one.  Checked by inode after
+	# podman: refused; control: without the check the container reaches the host.
+	fault_create "the parent made again before podman run (jail-ai-fault)" 1 \
+		JAIL_AI_FAULT=reparent
+	grep -q 'is not the one protected before podman ran' "$TMP/err"
+	ok $? "the replaced parent is said" || errs
+	new_ws
+	JAIL_AI_FAULT=reparent-nocheck jcreate "$N-rp" --block-host -- sh -c "$LOOP"
+	ok $ST "control: create $N-rp with the parent replaced and the check skipped" || errs
+	preaches "$N-rp" tcp 10.77.0.1 7002 h1 "control, no inode check"
+	jp rm -f "$N-rp" >/dev/null 2>&1
 	jp stop "$A" >/dev/null 2>&1
 	JAIL_AI_FAULT=child jp start "$A" >"$TMP/out" 2>"$TMP/err"
 	ST=$?

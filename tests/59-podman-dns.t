@@ -13,6 +13,8 @@
 #  - upstream over TCP too (the keeper's Landlock keeps connect to port 53; control:
 #    jail-ai-fault's keeper without that rule gets SERVFAIL over TCP, answers over UDP);
 #  - without Landlock (jail-ai-fault landlock-abi=0) create --allow-domain is refused, 125;
+#  - the pid the listeners' namespace is taken from must be in the jail's cgroup (jail-ai-fault
+#    feeding jail-ai's own pid or 1: refused, 125);
 #  - status shows the forwarder's counters (queries, refused, forwarded, allowed);
 #  - the container's processes hold none of the listeners (only the keeper does);
 #  - podman restart behind jail-ai's back: the listeners stay in the old namespace; the
@@ -106,6 +108,15 @@ out2=$(q "$F" ok.test)
 case $out in "rcode=2 "*) case $out2 in "rcode=0 "*) true ;; *) false ;; esac ;; *) false ;; esac
 ok $? "control: without Landlock's port-53 rule upstream TCP fails (SERVFAIL: $out), UDP works ($out2)"
 pm rm -f -t 0 "$F" >/dev/null 2>&1
+# The pid podman gave, checked before its namespace is entered (pidfd, cgroup below the
+# jail's parent, not jail-ai's own namespace): jail-ai's own pid, the host's init (a reused
+# pid) are refused, no listeners, nothing left (jail-ai-fault dnspid-*); control: $A above.
+for f in dnspid-self dnspid-1; do
+	JAIL_AI=$PWD/jail-ai-fault JAIL_AI_FAULT=$f jcreate "$N-p" --deny-all --allow-domain ok.test
+	[ "$ST" = 125 ] && grep -q "is not in a cgroup below /jail-ai/pod-$N-p" "$TMP/err" &&
+		! pm container exists "$N-p"
+	ok $? "$f: the container's pid is not the container's: create refused, 125, said" || errs
+done
 
 # no Landlock (jail-ai-fault landlock-abi=0): the keeper would parse the container's queries
 # unfenced as uid 0, so the start is refused before anything is made (control: $A above)
