@@ -20,6 +20,7 @@
 #include <linux/bpf.h>
 
 #include "domains.h"
+#include "util.h"
 
 #define SWEEP_MS	1000	/* at most this late in freeing a slot */
 
@@ -31,54 +32,6 @@ static uint64_t now_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int map_lookup(int fd, const void *key, void *value)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (__u32)fd;
-	a.key = (__u64)(unsigned long)key;
-	a.value = (__u64)(unsigned long)value;
-	return syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)) < 0 ?
-	    -errno : 0;
-}
-
-static int map_write(int fd, const void *key, const void *value)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (__u32)fd;
-	a.key = (__u64)(unsigned long)key;
-	a.value = (__u64)(unsigned long)value;
-	a.flags = BPF_ANY;
-	return syscall(SYS_bpf, BPF_MAP_UPDATE_ELEM, &a, sizeof(a)) < 0 ?
-	    -errno : 0;
-}
-
-static int map_delete(int fd, const void *key)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (__u32)fd;
-	a.key = (__u64)(unsigned long)key;
-	return syscall(SYS_bpf, BPF_MAP_DELETE_ELEM, &a, sizeof(a)) < 0 ?
-	    -errno : 0;
-}
-
-/* key NULL: the first key. */
-static int map_next(int fd, const void *key, void *next)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (__u32)fd;
-	a.key = (__u64)(unsigned long)key;
-	a.next_key = (__u64)(unsigned long)next;
-	return syscall(SYS_bpf, BPF_MAP_GET_NEXT_KEY, &a, sizeof(a)) < 0 ?
-	    -errno : 0;
-}
 
 /*
  * One map: every entry whose expiry has passed, deleted.  Keys are
@@ -94,10 +47,11 @@ static int sweep_map(int fd, size_t ksz, uint64_t now, uint64_t *earliest)
 	int r, first = 1;
 
 	while (n < JAIL_DNS_ENTRIES &&
-	    (r = map_next(fd, first ? NULL : k, nk)) == 0) {
+	    (r = bpf_map_op(BPF_MAP_GET_NEXT_KEY, fd, first ? NULL : k,
+	    nk)) == 0) {
 		first = 0;
 		memcpy(k, nk, ksz);
-		if (map_lookup(fd, k, &exp) != 0)
+		if (bpf_map_op(BPF_MAP_LOOKUP_ELEM, fd, k, &exp) != 0)
 			continue;
 		if (exp <= now)
 			memcpy(keys[n++], k, ksz);
@@ -107,7 +61,8 @@ static int sweep_map(int fd, size_t ksz, uint64_t now, uint64_t *earliest)
 	if (n < JAIL_DNS_ENTRIES && r != -ENOENT)
 		return r;
 	for (i = 0; i < n; i++)
-		if ((r = map_delete(fd, keys[i])) < 0 && r != -ENOENT)
+		if ((r = bpf_map_op(BPF_MAP_DELETE_ELEM, fd, keys[i],
+		    NULL)) < 0 && r != -ENOENT)
 			return r;
 	return (int)n;
 }
@@ -171,11 +126,11 @@ static int allow(void *arg, int family, const void *addr, uint32_t ttl)
 		ttl = DNS_TTL_MAX;
 	exp = now_ns(CLOCK_BOOTTIME) +
 	    ((uint64_t)ttl + DNS_GRACE_S) * 1000000000ULL;
-	if (map_lookup(fd, addr, &old) == 0 && old > exp)
+	if (bpf_map_op(BPF_MAP_LOOKUP_ELEM, fd, addr, &old) == 0 && old > exp)
 		return 0;
-	r = map_write(fd, addr, &exp);
+	r = bpf_map_op(BPF_MAP_UPDATE_ELEM, fd, addr, &exp);
 	if (r == -E2BIG && sweep_full(d) == 0)
-		r = map_write(fd, addr, &exp);
+		r = bpf_map_op(BPF_MAP_UPDATE_ELEM, fd, addr, &exp);
 	if (r == 0 && exp < d->earliest)
 		d->earliest = exp;
 	if (r < 0) {
@@ -215,7 +170,7 @@ int domains_set_port(int dcfg, uint16_t port)
 {
 	uint32_t key = 0, v = port;
 
-	return map_write(dcfg, &key, &v);
+	return bpf_map_op(BPF_MAP_UPDATE_ELEM, dcfg, &key, &v);
 }
 
 int domains_revoke(struct domains *d)

@@ -41,6 +41,7 @@
 #include "domains.h"
 #include "hostips.h"
 #include "refresh.h"
+#include "util.h"
 
 #define WATCH_FDS	4	/* rtnetlink, CMD's pidfd, control, ring */
 #define DNS_FDS		DNS_POLLFDS	/* dns.c's listeners, pending queries and
@@ -83,17 +84,6 @@ int refresh_open(struct refresh *rf)
 
 /* ---- the maps, by fd ---- */
 
-static int map_op(int cmd, int fd, const void *key, const void *value)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (__u32)fd;
-	a.key = (__u64)(unsigned long)key;
-	a.value = (__u64)(unsigned long)value;
-	a.flags = BPF_ANY;
-	return syscall(SYS_bpf, cmd, &a, sizeof(a)) < 0 ? -errno : 0;
-}
 
 /*
  * One family's view: the rules as the map holds them, sorted by key (the
@@ -162,10 +152,10 @@ int refresh_start(struct refresh *rf, struct prot_opts *o,
 	 * (5.19+, or unprivileged_bpf_disabled=0): one entry rewritten with
 	 * its own value.  Else the first address change would kill CMD. */
 	if (p->n4)
-		return map_op(BPF_MAP_UPDATE_ELEM, f4.fd, &p->r4[0].key,
+		return bpf_map_op(BPF_MAP_UPDATE_ELEM, f4.fd, &p->r4[0].key,
 		    &p->r4[0].v);
 	if (p->n6)
-		return map_op(BPF_MAP_UPDATE_ELEM, f6.fd, &p->r6[0].key,
+		return bpf_map_op(BPF_MAP_UPDATE_ELEM, f6.fd, &p->r6[0].key,
 		    &p->r6[0].v);
 	return 0;
 }
@@ -232,7 +222,7 @@ static int fast_deny(struct refresh *rf, int family, const void *addr,
 	for (i = plen / 8; i < bytes; i++)	/* host bits zero, as the loader */
 		a[i] &= (__u8)~(i == plen / 8 ? 0xff >> plen % 8 : 0xff);
 	memcpy((char *)&rule + f.ksz, &v, sizeof(v));
-	if ((r = map_op(BPF_MAP_UPDATE_ELEM, f.fd, &rule,
+	if ((r = bpf_map_op(BPF_MAP_UPDATE_ELEM, f.fd, &rule,
 	    (char *)&rule + f.ksz)) < 0)
 		return r;
 	rf->fast++;
@@ -430,7 +420,7 @@ static int sync_fam(struct fam *f, void *rules, size_t n)
 	for (k = 0; k < nops && r == 0; k++) {
 		src = ops[k].del ? (const char *)*f->cur : rules;
 		src += ops[k].idx * f->rsz;
-		r = map_op(ops[k].del ? BPF_MAP_DELETE_ELEM :
+		r = bpf_map_op(ops[k].del ? BPF_MAP_DELETE_ELEM :
 		    BPF_MAP_UPDATE_ELEM, f->fd, src, ops[k].del ? NULL :
 		    src + f->ksz);
 		if (r == -ENOENT && ops[k].del)
@@ -641,10 +631,10 @@ int refresh_prove(struct refresh *rf)
 	struct fam f4 = fam(rf, 0), f6 = fam(rf, 1);
 
 	if (*f4.n)
-		return map_op(BPF_MAP_UPDATE_ELEM, f4.fd, rf->r4,
+		return bpf_map_op(BPF_MAP_UPDATE_ELEM, f4.fd, rf->r4,
 		    (const char *)rf->r4 + f4.ksz);
 	if (*f6.n)
-		return map_op(BPF_MAP_UPDATE_ELEM, f6.fd, rf->r6,
+		return bpf_map_op(BPF_MAP_UPDATE_ELEM, f6.fd, rf->r6,
 		    (const char *)rf->r6 + f6.ksz);
 	return 0;
 }
@@ -661,7 +651,8 @@ static int deny_rule(struct fam *f, const char *rule)
 	v.nports = 0;
 	memset(v.ports, 0, sizeof(v.ports));
 	memcpy((char *)&d + f->ksz, &v, sizeof(v));
-	return map_op(BPF_MAP_UPDATE_ELEM, f->fd, &d, (char *)&d + f->ksz);
+	return bpf_map_op(BPF_MAP_UPDATE_ELEM, f->fd, &d,
+	    (char *)&d + f->ksz);
 }
 
 int refresh_deny_all(struct refresh *rf)

@@ -271,6 +271,19 @@ static void json_words(const char *key, char *s)
 	"{{range .Mounts}}{{.Source}}\x1e{{.Destination}}\x1d{{end}}" MODE_FMT \
 	"\x1f{{index .Config.Labels \"jail-ai.proxy\"}}"
 
+/* The members of a flat JSON object's text, from d to e (the closing
+ * brace), as "name N, name N": the keeper's counters for a person. */
+static void print_members(const char *d, const char *e)
+{
+	for (; d < e; d++)
+		if (*d == ':')
+			putchar(' ');
+		else if (*d == ',')
+			printf(", ");
+		else if (*d != '"')
+			putchar(*d);
+}
+
 /*
  * A running keeper's counters (its summary line): in the text "events:
  * denied connect4 N, ...; dropped N", in JSON an "events" member (the line
@@ -300,24 +313,12 @@ static void print_counters(const char *name, int json)
 		return;
 	}
 	printf("events: denied ");
-	for (d += 10; d < e; d++)
-		if (*d == ':')
-			putchar(' ');
-		else if (*d == ',')
-			printf(", ");
-		else if (*d != '"')
-			putchar(*d);
+	print_members(d + 10, e);
 	d = strstr(e, "\"events_dropped\":");
 	printf("; dropped %ld\n", d ? strtol(d + 17, NULL, 10) : -1L);
 	if ((d = strstr(e, "\"dns\":{")) && (e = strchr(d, '}'))) {
 		printf("dns: ");	/* --allow-domain's forwarder */
-		for (d += 7; d < e; d++)
-			if (*d == ':')
-				putchar(' ');
-			else if (*d == ',')
-				printf(", ");
-			else if (*d != '"')
-				putchar(*d);
+		print_members(d + 7, e);
 		putchar('\n');
 	}
 	free(t);

@@ -11,7 +11,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 
 #include "util.h"
 
@@ -83,4 +86,16 @@ int read_file(const char *path, char **buf, size_t *len)
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+int bpf_map_op(int cmd, int fd, const void *key, const void *value)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (__u32)fd;
+	a.key = (__u64)(unsigned long)key;
+	a.value = (__u64)(unsigned long)value;	/* also next_key */
+	a.flags = cmd == BPF_MAP_UPDATE_ELEM ? BPF_ANY : 0;
+	return syscall(SYS_bpf, cmd, &a, sizeof(a)) < 0 ? -errno : 0;
 }
