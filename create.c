@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "control.h"
 #include "create.h"
 #include "dns.h"
 #include "images.h"
@@ -34,25 +35,12 @@
 
 /* ---- checks of the command line ---- */
 
-static int valid_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63 || s[0] == '-' || s[0] == '.' || s[0] == '_')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
-		    "TUVWXYZ0123456789_.-", s[i]))
-			return 0;
-	return 1;
-}
-
 /* A jail-ai jail that exists; dies otherwise. */
 void need_jail(const char *who, const char *name)
 {
 	char *label;
 
-	if (!valid_name(name))
+	if (!control_name_ok(name))
 		die(EXIT_USAGE, "%s: %s: not a valid jail name", who, name);
 	label = container_inspect(name, "{{index .Config.Labels \"jail-ai\"}}");
 	if (!label)
@@ -466,7 +454,7 @@ int create_jail_opt(struct create_opts *o, int argc, char **argv, int *i)
 
 void create_check(struct create_opts *o)
 {
-	if (!o->name || !valid_name(o->name))
+	if (!o->name || !control_name_ok(o->name))
 		die(EXIT_USAGE, "%s: a NAME of letters, digits, '_', '.' "
 		    "and '-' is needed (see jail-ai create --help)",
 		    o->prot.who);

@@ -996,17 +996,13 @@ int ensure_running(const char *who, const char *name)
 		warnx("%s: %s: its address-refresh keeper is not running "
 		    "(killed, or failed: see jail-ai status): stopping it, "
 		    "then starting it protected with a new keeper", who, name);
-		if (podman_do("stop", "--time", "5", name, NULL) < 0) {
-			warnx("%s: podman stop %s failed; refusing", who, name);
-			return -EPERM;
-		}
-		return protected_start(who, name, NULL);
+	} else {
+		/* Re-protect before anything of ours runs in it. */
+		warnx("%s: %s asks for --block-host but no jail-ai programs "
+		    "are in effect on its cgroup (started by podman behind "
+		    "jail-ai's back, its parent cgroup gone?): stopping it, "
+		    "then starting it protected", who, name);
 	}
-	/* Re-protect before anything of ours runs in it: stop, start. */
-	warnx("%s: %s asks for --block-host but no jail-ai programs are in "
-	    "effect on its cgroup (started by podman behind jail-ai's back, "
-	    "its parent cgroup gone?): stopping it, then starting it "
-	    "protected", who, name);
 	if (podman_do("stop", "--time", "5", name, NULL) < 0) {
 		warnx("%s: podman stop %s failed; refusing", who, name);
 		return -EPERM;
