@@ -122,17 +122,13 @@ int events_open(struct events *ev, int ring_fd, int cnt_fd, int out_fd,
 
 static int counters(const struct events *ev, __u64 *c)
 {
-	union bpf_attr a;
 	__u32 k;
 	int r;
 
 	for (k = 0; k < JAIL_NCOUNTERS; k++) {
 		c[k] = 0;
-		memset(&a, 0, sizeof(a));
-		a.map_fd = (__u32)ev->cnt;
-		a.key = (__u64)(unsigned long)&k;
-		a.value = (__u64)(unsigned long)&c[k];
-		if ((r = sys_bpf(BPF_MAP_LOOKUP_ELEM, &a)) < 0)
+		if ((r = bpf_map_op(BPF_MAP_LOOKUP_ELEM, ev->cnt, &k,
+		    &c[k])) < 0)
 			return r;
 	}
 	return 0;
